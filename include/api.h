@@ -1,0 +1,72 @@
+/* api.h - the application: route table, auth gate, and the handlers.
+ *
+ * `app` is wired by main.c and shared read-only by all worker threads (its
+ * members are thread-safe objects). api_handle() is the http_handler_fn.
+ * Handlers live in api_*.c, one file per resource; each returns through
+ * api_reply()/api_error() and never touches a connection.
+ */
+#ifndef MODQ_API_H
+#define MODQ_API_H
+
+#include "auth.h"
+#include "config.h"
+#include "engine.h"
+#include "http.h"
+#include "metrics.h"
+#include "model.h"
+#include "router.h"
+#include "spool.h"
+#include "store.h"
+
+typedef struct app {
+    const modq_config *cfg;
+    engine *eng;
+    store_pool *pool;
+    spool *spool;
+    metrics *metrics;
+    auth *auth;
+    char **banned, **suspect, **allow, **block; /* engine word lists */
+} app;
+
+typedef struct api_call {
+    app *a;
+    const http_request *req;
+    const router_match *m;
+    auth_role role;
+} api_call;
+
+typedef void (*api_fn)(const api_call *c, http_response *res);
+
+/* The http_handler_fn: route, authenticate, dispatch. */
+void api_handle(void *app, const http_request *req, http_response *res);
+
+/* Reply helpers. body is taken (freed by the HTTP layer). */
+void api_reply(http_response *res, int status, char *body, size_t len);
+void api_error(http_response *res, int status, const char *code,
+               const char *message, const char *field);
+/* 415 unless the request declares a JSON body. 0 ok, -1 replied. */
+int api_require_json(const api_call *c, http_response *res);
+
+/* Per-thread engine session (created on first use, freed at thread exit). */
+engine_session *api_session(app *a);
+
+/* ---- handlers (route table in api.c) ---- */
+void api_healthz(const api_call *c, http_response *res);
+void api_readyz(const api_call *c, http_response *res);
+void api_metrics(const api_call *c, http_response *res);
+void api_article_put(const api_call *c, http_response *res);
+void api_article_get(const api_call *c, http_response *res);
+void api_comment_post(const api_call *c, http_response *res);
+void api_comment_get(const api_call *c, http_response *res);
+
+/* Spool replay callback (spool_replay_fn): ctx is the app. */
+int api_replay_record(void *ctx, const char *rec, size_t len);
+
+/* Shared by api_comments.c and the integrations: analyse one decoded comment
+ * under site and store/queue it. *created = 1 for a new comment, 0 when the
+ * id existed (out then holds the stored record). Returns 0, or -1 with
+ * res already answered (422 invalid text, 503 nothing could persist). */
+int api_comment_process(app *a, model_comment *cm, int *created,
+                        http_response *res);
+
+#endif

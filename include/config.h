@@ -1,0 +1,62 @@
+/* config.h - modq settings: defaults -> file -> MODQ_* environment -> checks.
+ *
+ * Every key is one row of a table in config.c ({name, type, min, max,
+ * default}); config/modq.conf documents them all. A bad value is reported
+ * with the key's name and makes config_load() fail.
+ */
+#ifndef MODQ_CONFIG_H
+#define MODQ_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct modq_config {
+    char *listen;            /* "host:port" */
+    char listen_host[64];    /* parsed from listen */
+    int listen_port;
+    char *redis_url;         /* redis://[:password@]host:port[/db] */
+    char *client_keys;       /* comma-separated; "sha256:<hex>" allowed */
+    char *moderator_keys;
+    long threads;
+    long max_body;
+    long max_connections;
+    long connection_timeout; /* seconds of inactivity before close */
+    long redis_timeout_ms;
+    double threshold_pending;
+    double threshold_reject;
+    char *spool_dir;
+    char *log_level;         /* debug | info | warn | error */
+    long dup_window_days;
+    char *language;
+    long flood_window;       /* seconds */
+    long flood_max;          /* comments per window per author/IP; 0 off */
+    long thread_context;     /* approved thread comments used for relevance */
+    char *banned_words;      /* comma-separated */
+    char *suspect_words;
+    char *domain_allow;
+    char *domain_block;
+    long drain_seconds;
+    long retention_days;     /* comment records and personal data expire */
+    char *review_dir;        /* optional directory serving /review/ */
+} modq_config;
+
+typedef struct config_error {
+    char text[256];
+} config_error;
+
+/* Fill cfg from defaults, then `path` (may be NULL), then the environment.
+ * Returns 0, or -1 with err->text naming the key. On success the caller
+ * owns the strings: release with config_free(). */
+int config_load(modq_config *cfg, const char *path, config_error *err);
+void config_free(modq_config *cfg);
+
+/* Print every key and its effective value (secrets masked) to a buffer;
+ * used by `modq --print-config`. Returns bytes written (snprintf style). */
+size_t config_dump(const modq_config *cfg, char *buf, size_t n);
+
+/* Split a comma-separated list into a NULL-terminated array of trimmed,
+ * non-empty strings. Returns new array (free with config_list_free), never
+ * NULL unless out of memory. */
+char **config_list(const char *csv);
+void config_list_free(char **list);
+
+#endif

@@ -1,0 +1,31 @@
+/* crypto.h - hashing and MACs: the only module that includes OpenSSL.
+ *
+ * Pure functions over bytes; no state, no allocation.
+ */
+#ifndef MODQ_CRYPTO_H
+#define MODQ_CRYPTO_H
+
+#include <stddef.h>
+
+#define CRYPTO_SHA256_LEN 32
+
+/* SHA-256 of data into out[32]. */
+void crypto_sha256(const void *data, size_t len, unsigned char out[CRYPTO_SHA256_LEN]);
+
+/* HMAC-SHA256 of data with key into out[32]. */
+void crypto_hmac_sha256(const void *key, size_t keylen, const void *data,
+                        size_t len, unsigned char out[CRYPTO_SHA256_LEN]);
+
+/* Compare n bytes in time independent of content. 1 equal, 0 not. */
+int crypto_equal(const void *a, const void *b, size_t n);
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+void crypto_hex(const unsigned char *in, size_t n, char *out);
+
+/* Parse 2n hex digits into out[n]. 0 ok, -1 malformed. */
+int crypto_unhex(const char *hex, unsigned char *out, size_t n);
+
+/* Fill buf with n cryptographically random bytes. 0 ok, -1 error. */
+int crypto_random(void *buf, size_t n);
+
+#endif

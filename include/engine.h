@@ -1,0 +1,205 @@
+/* engine.h - the pure analysis engine: comment bytes in, verdict out.
+ *
+ * The engine owns normalisation, tokenisation, every detector and the score
+ * combination. It never does I/O and keeps no globals: whatever it needs from
+ * Redis (the article, site document frequencies, duplicate matches, thread
+ * context, flood counters) is looked up by the caller between the two phases:
+ *
+ *   engine_prepare()  text -> engine_features (hashes, stems, shingles)
+ *   ... caller looks up Redis state using the features ...
+ *   engine_score()    features + engine_context -> engine_verdict
+ *
+ * Thread model: an `engine` is immutable after engine_new() and may be shared
+ * by all threads. An `engine_session` holds per-thread scratch (the stemmer,
+ * buffers) and must be used by one thread at a time.
+ */
+#ifndef MODQ_ENGINE_H
+#define MODQ_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits, each with its reason. */
+#define ENGINE_MAX_FLAGS 16        /* more distinct detectors than we have */
+#define ENGINE_FLAG_CODE_LEN 32    /* "copied_from_article" fits easily */
+#define ENGINE_FLAG_DETAIL_LEN 512 /* a quoted run plus context, for humans */
+#define ENGINE_EVIDENCE_LEN 256    /* one matched span / the other id */
+#define ENGINE_MINHASH_N 32        /* 32 MinHash values, as rspamd fuzzy */
+#define ENGINE_LSH_BANDS 8         /* 8 bands x 4 rows = 32 values */
+#define ENGINE_MAX_TERMS 256       /* distinct stems sent to Redis for df */
+#define ENGINE_MAX_TEXT_BYTES 65536 /* longer comments: ENGINE_E_TOO_LONG;
+                                       keeps one call well under a ms */
+
+typedef struct engine_error {
+    int code;        /* ENGINE_E_* */
+    char field[32];  /* request field at fault, e.g. "text" */
+    char text[128];  /* human readable, no allocation */
+} engine_error;
+
+enum {
+    ENGINE_E_OK = 0,
+    ENGINE_E_INVALID_UTF8 = 1, /* -> HTTP 422 */
+    ENGINE_E_TOO_LONG = 2,     /* -> HTTP 413/422 */
+    ENGINE_E_NOMEM = 3,
+    ENGINE_E_CONFIG = 4
+};
+
+typedef enum {
+    ENGINE_APPROVED = 0,
+    ENGINE_PENDING = 1,
+    ENGINE_REJECTED = 2
+} engine_status;
+
+/* Weights and thresholds; engine_config_defaults() fills sensible values. */
+typedef struct engine_config {
+    double threshold_pending; /* score >= this -> pending  (default 0.5) */
+    double threshold_reject;  /* score >= this -> rejected (default 0.9) */
+    char language[16];        /* libstemmer algorithm, default "english" */
+    /* Per-detector weights in [0,1] multiply each signal before combining.
+     * Indexed by engine_detector. */
+    double weight[16];
+    /* Lowercase, normalised words: banned -> reject, suspect -> review.
+     * Borrowed: must outlive the engine. NULL-terminated arrays or NULL. */
+    const char *const *banned_words;
+    const char *const *suspect_words;
+    const char *const *domain_allow; /* never count as link spam */
+    const char *const *domain_block; /* always link spam */
+    unsigned flood_max;              /* comments per flood window; 0 = off */
+} engine_config;
+
+typedef enum {
+    ENGINE_D_OFF_TOPIC = 0,
+    ENGINE_D_COPIED,
+    ENGINE_D_DUPLICATE,
+    ENGINE_D_REPETITIVE,
+    ENGINE_D_LINK_SPAM,
+    ENGINE_D_CONTACT,
+    ENGINE_D_SPAM_LANGUAGE,
+    ENGINE_D_BANNED_WORD,
+    ENGINE_D_SHOUTING,
+    ENGINE_D_LOW_CONTENT,
+    ENGINE_D_FLOOD,
+    ENGINE_D_LEARNED,    /* reserved for the review issue's classifier */
+    ENGINE_D_REPUTATION, /* reserved for the review issue's reputation */
+    ENGINE_D_SUSPECT_WORD, /* config suspect_words: send to review */
+    ENGINE_D_COUNT
+} engine_detector;
+
+typedef struct engine engine;
+typedef struct engine_session engine_session;
+
+/* Comment as posted. All strings borrowed, NUL-terminated, may be NULL
+ * except text. */
+typedef struct engine_comment {
+    const char *text;
+    size_t text_len;
+    const char *author_name;
+    const char *author_email;
+    const char *author_url;
+    const char *author_ip;
+    const char *parent_id;
+} engine_comment;
+
+/* Article the comment sits under. Borrowed strings. */
+typedef struct engine_article {
+    const char *title;
+    const char *body;
+    const char *const *tags; /* ntags entries */
+    size_t ntags;
+    const char *url;
+} engine_article;
+
+/* Result of engine_prepare(). Owned by the caller: free with
+ * engine_features_free(). Fields the caller uses for Redis look-ups: */
+typedef struct engine_features {
+    char *normalized;          /* NFKC, casefolded, de-obfuscated text */
+    size_t normalized_len;
+    uint64_t exact_hash;       /* hash of normalized text (duplicates) */
+    uint32_t minhash[ENGINE_MINHASH_N];
+    uint64_t band[ENGINE_LSH_BANDS]; /* LSH band keys over minhash */
+    int has_minhash;           /* 0 when too few shingles to be meaningful */
+    char **terms;              /* distinct content stems (for df look-up) */
+    size_t nterms;             /* <= ENGINE_MAX_TERMS */
+    void *priv;                /* engine-internal data (tokens etc.) */
+} engine_features;
+
+/* A duplicate candidate found in Redis by the caller. */
+typedef struct engine_dup_match {
+    const char *comment_id;     /* borrowed */
+    const char *author_key;     /* borrowed: author identity of the other */
+    uint32_t minhash[ENGINE_MINHASH_N]; /* for near matches */
+    int exact;                  /* 1 when exact_hash matched */
+} engine_dup_match;
+
+/* Everything the caller looked up. All borrowed; any part may be absent. */
+typedef struct engine_context {
+    const engine_article *article;  /* NULL when the article is unknown */
+    const uint32_t *site_df;        /* site_df[i] = df of features->terms[i] */
+    uint32_t site_ndocs;            /* articles registered for the site */
+    const engine_dup_match *dups;   /* candidates, exact and near */
+    size_t ndups;
+    const char *const *thread_texts; /* approved comments of the thread */
+    size_t nthread;
+    const char *author_key;         /* identity of this comment's author */
+    unsigned flood_count;           /* comments by author/IP in window */
+    double learned_spam_prob;       /* <0 when the classifier abstains */
+    double reputation;              /* <0 trusted discount .. >0 bad; 0 none */
+    const char *reputation_detail;  /* evidence for the reputation flag */
+} engine_context;
+
+typedef struct engine_flag {
+    char code[ENGINE_FLAG_CODE_LEN];       /* e.g. "off_topic" */
+    double score;                          /* signal x weight, in [0,1] */
+    char detail[ENGINE_FLAG_DETAIL_LEN];   /* human-readable explanation */
+    char evidence[ENGINE_EVIDENCE_LEN];    /* matched span / other id */
+} engine_flag;
+
+typedef struct engine_verdict {
+    engine_status status;
+    double score;       /* combined, in [0,1] */
+    double relevance;   /* in [0,1], or -1 when the article is unknown */
+    size_t nflags;
+    engine_flag flags[ENGINE_MAX_FLAGS]; /* sorted by score, descending */
+} engine_verdict;
+
+/* Fill cfg with defaults. Never fails. */
+void engine_config_defaults(engine_config *cfg);
+
+/* Returns new engine (free with engine_free), or NULL with err filled. */
+engine *engine_new(const engine_config *cfg, engine_error *err);
+void engine_free(engine *e); /* NULL is a no-op */
+
+/* Returns new per-thread session (free with engine_session_free) or NULL. */
+engine_session *engine_session_new(const engine *e);
+void engine_session_free(engine_session *s);
+
+/* Phase 1. Returns 0 and *out (caller frees with engine_features_free), or
+ * -1 with err filled (ENGINE_E_INVALID_UTF8 for bad input). */
+int engine_prepare(engine_session *s, const engine_comment *c,
+                   engine_features **out, engine_error *err);
+void engine_features_free(engine_features *f);
+
+/* Phase 2. Always succeeds for valid features; fills *out. */
+void engine_score(engine_session *s, const engine_features *f,
+                  const engine_comment *c, const engine_context *ctx,
+                  engine_verdict *out);
+
+/* Distinct content stems of an article (title, body, tags), for the caller to
+ * count site document frequencies when an article is registered. Returns the
+ * number of terms written to terms_out (each a new string: caller frees each
+ * with free()), at most max. -1 on invalid UTF-8. */
+int engine_article_terms(engine_session *s, const engine_article *a,
+                         char **terms_out, size_t max);
+
+/* Author identity used for duplicate/flood/reputation keys: lowercased e-mail
+ * when present, else name+"|"+ip. Writes at most n bytes incl. NUL. */
+void engine_author_key(const engine_comment *c, char *out, size_t n);
+
+/* Names for status values: "approved", "pending", "rejected". */
+const char *engine_status_name(engine_status s);
+
+/* Flag code of a detector ("off_topic", ...), also usable as its config key
+ * for weights; NULL when d is out of range. Static strings. */
+const char *engine_detector_name(engine_detector d);
+
+#endif

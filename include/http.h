@@ -1,0 +1,84 @@
+/* http.h - the thin HTTP layer: the only module that includes microhttpd.h.
+ *
+ * It owns the daemon, accumulates request bodies with a cap (413 as soon as
+ * the cap is exceeded, without buffering the rest), counts connections (503
+ * beyond the configured maximum) and calls one handler per complete request
+ * with a parsed http_request. Handlers fill an http_response and never see a
+ * connection.
+ */
+#ifndef MODQ_HTTP_H
+#define MODQ_HTTP_H
+
+#include <stddef.h>
+
+#define HTTP_MAX_EXTRA_HEADERS 6 /* Retry-After, X-akismet-*, Allow ... */
+
+typedef struct http_request {
+    const char *method;         /* borrowed, e.g. "POST" */
+    const char *path;           /* borrowed, without query string */
+    const char *content_type;   /* borrowed or NULL */
+    const char *authorization;  /* borrowed or NULL */
+    const char *host;           /* borrowed or NULL */
+    const char *remote_ip;      /* borrowed, "" when unknown */
+    const char *body;           /* borrowed, NUL-terminated, may be "" */
+    size_t body_len;
+    void *conn_;                /* private to http.c */
+} http_request;
+
+typedef struct http_header {
+    char name[40];
+    char value[240];
+} http_header;
+
+typedef struct http_response {
+    int status;
+    char *body;                 /* malloc'd; the HTTP layer frees it */
+    size_t body_len;
+    const char *content_type;   /* static string; default application/json */
+    const char *err_code;       /* static string for the access log or NULL */
+    int nheaders;
+    http_header headers[HTTP_MAX_EXTRA_HEADERS];
+} http_response;
+
+/* The application's request handler. Runs on a worker thread. */
+typedef void (*http_handler_fn)(void *app, const http_request *req,
+                                http_response *res);
+
+typedef struct http_options {
+    const char *host;        /* listen address, e.g. "127.0.0.1" */
+    int port;                /* 0 = pick a free port (see http_port) */
+    unsigned threads;        /* worker threads */
+    size_t max_body;         /* bytes */
+    unsigned max_connections;
+    unsigned connection_timeout; /* seconds */
+} http_options;
+
+typedef struct http_server http_server;
+
+/* Value of a query-string argument, or NULL. Borrowed from the request. */
+const char *http_query(const http_request *req, const char *name);
+
+/* Value of a request header, or NULL. Borrowed from the request. */
+const char *http_header_get(const http_request *req, const char *name);
+
+/* Add a header to a response (silently ignored beyond the maximum). */
+void http_add_header(http_response *res, const char *name, const char *value);
+
+/* Start serving. Returns new server (stop with http_stop) or NULL with
+ * errbuf filled. */
+http_server *http_start(const http_options *opt, http_handler_fn fn,
+                        void *app, char *errbuf, size_t errlen);
+
+/* Port actually bound (useful with port 0). */
+int http_port(const http_server *s);
+
+/* Requests currently being handled (for graceful drain). */
+unsigned http_inflight(const http_server *s);
+
+/* Stop accepting new connections; in-flight requests go on. */
+void http_quiesce(http_server *s);
+
+/* Stop the daemon and free everything. NULL is a no-op. */
+void http_stop(http_server *s);
+
+#endif

@@ -1,0 +1,36 @@
+/* links.h - link spam and contact details.
+ *
+ * links owns the two "go elsewhere" detectors: link_spam (how many links,
+ * how much of the text they are, shorteners, the site's allow/block lists,
+ * HTML/BBCode anchors, an author URL paired with generic praise) and
+ * contact_info (phone numbers, e-mail addresses, messenger mentions).
+ */
+#ifndef MODQ_LINKS_H
+#define MODQ_LINKS_H
+
+#include <stddef.h>
+
+#include "engine.h"
+#include "normalize.h"
+#include "score.h"
+#include "tokenize.h"
+
+typedef struct links_input {
+    const tokenize_list *tokens;
+    size_t norm_len;             /* bytes of normalised text */
+    const normalize_stats *stats;
+    const engine_comment *comment;
+    const engine_config *cfg;
+    int generic_praise;          /* from spamlang_check() */
+} links_input;
+
+/* 1 when host equals an entry of list or is a subdomain of one. */
+int links_domain_in(const char *host, const char *const *list);
+
+/* 1 when host is a known URL shortener. */
+int links_is_shortener(const char *host);
+
+void links_spam(const links_input *in, score_signal *out);
+void links_contact(const links_input *in, score_signal *out);
+
+#endif

@@ -1,0 +1,71 @@
+/* model.h - the service's records: articles and comments as stored.
+ *
+ * Plain structs with owned strings. Every *_free releases the strings and
+ * is a no-op on NULL; structs are zero-initialised before use.
+ */
+#ifndef MODQ_MODEL_H
+#define MODQ_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+/* Limits on request fields, each with its reason. */
+#define MODEL_MAX_SITE 64        /* site slugs are short identifiers */
+#define MODEL_MAX_ID 128         /* platform ids: uuids, numeric, slugs */
+#define MODEL_MAX_NAME 256       /* author display names */
+#define MODEL_MAX_EMAIL 254      /* RFC 5321 path limit */
+#define MODEL_MAX_URL 2048       /* what browsers keep */
+#define MODEL_MAX_SHORT 512      /* user agent, created_at, note */
+#define MODEL_MAX_TAGS 64        /* tags per article */
+#define MODEL_MAX_TITLE 1024
+
+typedef struct model_author {
+    char *name, *email, *url, *ip, *user_agent;
+} model_author;
+
+typedef struct model_article {
+    char *site, *id;
+    char *title, *body, *url;
+    char **tags;
+    size_t ntags;
+    char **terms; /* distinct stems counted in the site df (stored) */
+    size_t nterms;
+    long long created_ms, updated_ms;
+} model_article;
+
+typedef struct model_comment {
+    char *id, *site, *article_id, *text, *parent_id, *created_at;
+    model_author author;
+    engine_status status;     /* current status */
+    engine_status auto_status; /* the engine's verdict */
+    double score;
+    double relevance;         /* -1 when the article was unknown */
+    size_t nflags;
+    engine_flag flags[ENGINE_MAX_FLAGS];
+    long long received_ms;
+    /* moderator decision, NULL/0 until decided */
+    char *decided_by, *decision_reason, *decision_note;
+    long long decided_ms;
+    /* analysis keys kept for replay and duplicate look-ups */
+    char author_key[300];
+    uint64_t exact_hash;
+    int has_minhash;
+    uint32_t minhash[ENGINE_MINHASH_N];
+    uint64_t band[ENGINE_LSH_BANDS];
+} model_comment;
+
+void model_article_free(model_article *a);
+void model_comment_free(model_comment *c);
+
+/* 1 when s is a valid site slug or id: 1..max bytes of [A-Za-z0-9._:-]. */
+int model_valid_ident(const char *s, size_t max);
+
+/* Fill out (>= 33 bytes) with a new random 32-hex-digit id. */
+void model_new_id(char *out);
+
+/* Milliseconds since the epoch. */
+long long model_now_ms(void);
+
+#endif

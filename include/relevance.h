@@ -1,0 +1,79 @@
+/* relevance.h - is a comment about its article or its thread?
+ *
+ * relevance owns weighted stem vectors (TF with title/tag boosts), the IDF
+ * that mixes site document frequencies with the background table (bgidf),
+ * the similarity of a comment to its article and to the approved comments of
+ * its thread, and the off_topic / low_content signals derived from it.
+ */
+#ifndef MODQ_RELEVANCE_H
+#define MODQ_RELEVANCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "score.h"
+#include "tokenize.h"
+
+/* Title words say what an article is about more than body words do. */
+#define RELEVANCE_TITLE_WEIGHT 3.0
+#define RELEVANCE_TAG_WEIGHT 2.0
+/* Fewer distinct content stems than this: too short to judge a topic. */
+#define RELEVANCE_MIN_CONTENT 4
+/* Thread texts compared per comment: bounds the cost of busy threads. */
+#define RELEVANCE_MAX_THREAD 64
+
+/* Distinct stems with a term frequency, in first-seen order. Zero-
+ * initialise; release with relevance_vec_free(). Stem strings are borrowed
+ * from the token lists added (keep them alive as long as the vector). */
+typedef struct relevance_vec {
+    uint64_t *key;     /* open addressing on stem hash (cap slots) */
+    uint32_t *slot_of; /* slot -> 1 + entry index, 0 = empty */
+    size_t cap;
+    double *tf;        /* per entry, in first-seen order */
+    const char **stem;
+    uint64_t *hash;
+    size_t n, ncap;
+    double norm_bg;    /* |tf * bgidf| over all entries, by _finish() */
+} relevance_vec;
+
+/* Adds the content stems of l with weight w. 0, or -1 out of memory. */
+int relevance_vec_add(relevance_vec *v, const tokenize_list *l, double w);
+/* Computes norm_bg. Call once after the last add. */
+void relevance_vec_finish(relevance_vec *v);
+/* Entry index of a stem hash, or -1. */
+long relevance_vec_find(const relevance_vec *v, uint64_t h);
+void relevance_vec_free(relevance_vec *v); /* frees buffers, not v */
+
+typedef struct relevance_input {
+    const relevance_vec *comment;   /* finished */
+    const relevance_vec *article;   /* finished, or NULL */
+    const uint32_t *site_df;        /* aligned with comment entries, or NULL */
+    size_t nsite_df;
+    uint32_t site_ndocs;
+    const relevance_vec *thread;    /* finished thread texts */
+    size_t nthread;
+} relevance_input;
+
+typedef struct relevance_result {
+    double relevance;     /* max(article, thread), in [0,1]; -1 no article */
+    double article;       /* similarity to the article */
+    double thread;        /* best similarity to a thread comment */
+    size_t content;       /* distinct content stems of the comment */
+    double known;         /* share of them known to the background table */
+    char matched[160];    /* best shared stems, ", "-separated */
+} relevance_result;
+
+/* Measures the comment against article and thread. Never fails. */
+void relevance_measure(const relevance_input *in, relevance_result *out);
+
+/* off_topic signal: fires only with an article, enough content stems, text
+ * that looks like the article's language and low similarity. article_terms
+ * is the article's number of distinct stems (short articles = less sure). */
+void relevance_off_topic(const relevance_result *r, size_t article_terms,
+                         score_signal *out);
+
+/* low_content signal: weak by design (never pending alone). */
+void relevance_low_content(const relevance_result *r, size_t nwords,
+                           score_signal *out);
+
+#endif

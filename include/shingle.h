@@ -1,0 +1,57 @@
+/* shingle.h - word n-gram hashing, a 64-bit hash set, copied-text check.
+ *
+ * shingle owns how consecutive words are hashed into shingles, the open-
+ * addressing set those hashes live in, and the containment measure behind
+ * copied_from_article (how much of a comment is made of the article's word
+ * 5-grams). Everything is linear in the number of words.
+ */
+#ifndef MODQ_SHINGLE_H
+#define MODQ_SHINGLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tokenize.h"
+
+/* Word 5-grams: long enough that common phrases ("at the end of") rarely
+ * match by chance, short enough to catch a copied clause. */
+#define SHINGLE_COPY_K 5
+
+typedef struct shingle_set {
+    uint64_t *slot; /* 0 = empty; stored hashes are never 0 */
+    size_t cap, n;
+} shingle_set;
+
+/* Prepares an empty set sized for about `expected` hashes. Returns 0 or -1
+ * when out of memory. Release with shingle_set_free(). */
+int shingle_set_init(shingle_set *s, size_t expected);
+void shingle_set_free(shingle_set *s); /* frees the slots, not s */
+/* Returns 1 when h was added, 0 when already present, -1 out of memory. */
+int shingle_set_add(shingle_set *s, uint64_t h);
+int shingle_set_has(const shingle_set *s, uint64_t h);
+
+/* Writes the indexes of WORD/NUMBER tokens of l to idx (capacity l->n) and
+ * returns their count. */
+size_t shingle_words(const tokenize_list *l, uint32_t *idx);
+
+/* Hash of the k words idx[pos..pos+k) (by their text). */
+uint64_t shingle_hash(const tokenize_list *l, const uint32_t *idx, size_t pos,
+                      size_t k);
+
+/* Adds every k-shingle of l to s. Returns 0 or -1 when out of memory. */
+int shingle_add_all(shingle_set *s, const tokenize_list *l, size_t k);
+
+typedef struct shingle_copy {
+    size_t words;      /* words in the comment */
+    size_t covered;    /* words inside at least one copied 5-gram */
+    size_t run_off;    /* longest copied run: byte span in the text */
+    size_t run_len;
+    size_t run_words;  /* its length in words */
+} shingle_copy;
+
+/* Measures how much of comment l is made of 5-grams present in article.
+ * Returns 0, or -1 when out of memory. */
+int shingle_copied(const tokenize_list *l, const shingle_set *article,
+                   shingle_copy *out);
+
+#endif

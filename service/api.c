@@ -1,0 +1,184 @@
+/* api.c - route table, authentication gate, health and metrics endpoints.
+ *
+ * Owns the one table mapping (method, path) to handler and required role,
+ * and the JSON error shape. Handlers for resources live in api_*.c.
+ */
+#include "api.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec.h"
+#include "log.h"
+
+typedef enum { ROLE_PUBLIC = 0, ROLE_CLIENT = 1, ROLE_MODERATOR = 2 } need_t;
+
+typedef struct entry {
+    api_fn fn;
+    need_t need;
+} entry;
+
+/* The route table: router patterns and, in the same order, handlers. */
+static const router_route ROUTES[] = {
+    {"GET", "/healthz", "healthz"},
+    {"GET", "/readyz", "readyz"},
+    {"GET", "/metrics", "metrics"},
+    {"PUT", "/v1/sites/{site}/articles/{id}", "article_put"},
+    {"GET", "/v1/sites/{site}/articles/{id}", "article_get"},
+    {"POST", "/v1/sites/{site}/comments", "comment_post"},
+    {"GET", "/v1/sites/{site}/comments/{id}", "comment_get"},
+};
+static const entry HANDLERS[] = {
+    {api_healthz, ROLE_PUBLIC},
+    {api_readyz, ROLE_PUBLIC},
+    {api_metrics, ROLE_PUBLIC},
+    {api_article_put, ROLE_CLIENT},
+    {api_article_get, ROLE_CLIENT},
+    {api_comment_post, ROLE_CLIENT},
+    {api_comment_get, ROLE_CLIENT},
+};
+#define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
+
+/* ============================================================ helpers */
+
+void api_reply(http_response *res, int status, char *body, size_t len) {
+    res->status = status;
+    free(res->body);
+    res->body = body;
+    res->body_len = body ? len : 0;
+    if (!body && status != 204) {
+        res->status = 500;
+        res->body = codec_error_body("internal", "out of memory", NULL, &res->body_len);
+    }
+}
+
+void api_error(http_response *res, int status, const char *code,
+               const char *message, const char *field) {
+    size_t len = 0;
+    char *b = codec_error_body(code, message, field, &len);
+    api_reply(res, status, b, len);
+    res->err_code = NULL;
+    /* keep a static copy of well-known codes for the access log */
+    static const char *known[] = {"unauthorized", "forbidden", "not_found",
+                                  "method_not_allowed", "malformed_json",
+                                  "unsupported_media_type", "redis_unavailable",
+                                  "invalid_field", "missing_field", "invalid_utf8",
+                                  "conflict", "rate_limited", "internal"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(known[i], code) == 0) res->err_code = known[i];
+    if (!res->err_code) res->err_code = "error";
+}
+
+int api_require_json(const api_call *c, http_response *res) {
+    const char *ct = c->req->content_type;
+    if (ct && strncasecmp(ct, "application/json", 16) == 0 &&
+        (ct[16] == 0 || ct[16] == ';' || ct[16] == ' '))
+        return 0;
+    api_error(res, 415, "unsupported_media_type",
+              "Content-Type must be application/json", NULL);
+    return -1;
+}
+
+static pthread_key_t session_key;
+static pthread_once_t session_once = PTHREAD_ONCE_INIT;
+
+static void session_destroy(void *p) { engine_session_free(p); }
+static void session_init(void) { pthread_key_create(&session_key, session_destroy); }
+
+engine_session *api_session(app *a) {
+    pthread_once(&session_once, session_init);
+    engine_session *s = pthread_getspecific(session_key);
+    if (!s) {
+        s = engine_session_new(a->eng);
+        pthread_setspecific(session_key, s);
+    }
+    return s;
+}
+
+static double secs_since(const struct timespec *t0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ============================================================ dispatch */
+
+void api_handle(void *ap, const http_request *req, http_response *res) {
+    app *a = ap;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    router_match m;
+    int idx = router_find(ROUTES, NROUTES, req->method, req->path, &m);
+    const char *rname = idx >= 0 ? ROUTES[idx].name : "other";
+    if (idx == ROUTER_NOT_FOUND) {
+        api_error(res, 404, "not_found", "no such endpoint", NULL);
+    } else if (idx == ROUTER_BAD_METHOD) {
+        api_error(res, 405, "method_not_allowed", "method not allowed on this path", NULL);
+        http_add_header(res, "Allow", m.allow);
+    } else {
+        api_call c = {a, req, &m, AUTH_NONE};
+        const entry *e = &HANDLERS[idx];
+        const char *site = router_param(&m, "site");
+        int site_ok = 0;
+        if (e->need != ROLE_PUBLIC)
+            c.role = auth_check(a->auth, req->authorization, site, &site_ok);
+        if (e->need != ROLE_PUBLIC && c.role == AUTH_NONE) {
+            metrics_auth_failure(a->metrics);
+            api_error(res, 401, "unauthorized",
+                      "missing or unknown API key (Authorization: Bearer <key>)", NULL);
+            http_add_header(res, "WWW-Authenticate", "Bearer realm=\"modq\"");
+        } else if (e->need == ROLE_MODERATOR && c.role != AUTH_MODERATOR) {
+            api_error(res, 403, "forbidden", "this endpoint needs a moderator key", NULL);
+        } else if (e->need != ROLE_PUBLIC && !site_ok) {
+            api_error(res, 403, "forbidden", "this key is not allowed for this site", NULL);
+        } else if (site && !model_valid_ident(site, MODEL_MAX_SITE)) {
+            api_error(res, 422, "invalid_field",
+                      "site must be 1-64 characters of A-Z a-z 0-9 . _ : -", "site");
+        } else {
+            e->fn(&c, res);
+        }
+    }
+    metrics_request(a->metrics, rname, res->status, secs_since(&t0));
+}
+
+/* ============================================================ health */
+
+/* GET /healthz */
+void api_healthz(const api_call *c, http_response *res) {
+    (void)c;
+    static const char ok[] = "{\"status\":\"ok\"}";
+    api_reply(res, 200, strdup(ok), sizeof ok - 1);
+}
+
+/* GET /readyz */
+void api_readyz(const api_call *c, http_response *res) {
+    store *s = store_acquire(c->a->pool);
+    char why[200] = "";
+    int rc = store_ping(s, why, sizeof why);
+    store_release(c->a->pool, s);
+    codec_obj *o = codec_obj_new();
+    codec_set_str(o, "status", rc == 0 ? "ready" : "not_ready");
+    if (rc != 0) codec_set_str(o, "reason", why);
+    codec_set_int(o, "spool_pending", spool_pending(c->a->spool));
+    size_t len;
+    char *b = codec_dump_free(o, &len);
+    api_reply(res, rc == 0 ? 200 : 503, b, len);
+}
+
+/* GET /metrics */
+void api_metrics(const api_call *c, http_response *res) {
+    metrics_gauges g = {0};
+    store *s = store_acquire(c->a->pool);
+    g.queue_depth = store_queue_depth(s);
+    store_release(c->a->pool, s);
+    g.redis_up = store_pool_up(c->a->pool);
+    g.redis_errors = store_pool_errors(c->a->pool);
+    g.spool_pending = spool_pending(c->a->spool);
+    size_t len = 0;
+    char *b = metrics_render(c->a->metrics, &g, &len);
+    api_reply(res, 200, b, len);
+    res->content_type = "text/plain; version=0.0.4";
+}

@@ -1,0 +1,526 @@
+/* codec.c - request/record JSON decoding and encoding with jansson.
+ *
+ * Owns every use of jansson. Parses with an explicit length and
+ * JSON_REJECT_DUPLICATES, limits nesting depth, and copies every string it
+ * keeps (jansson's borrowed strings die with the root). Never decides
+ * policy: it only checks shapes and lengths.
+ */
+#include "codec.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ================================================================ helpers */
+
+static void seterr(codec_error *err, int status, const char *code,
+                   const char *field, const char *text) {
+    if (!err) return;
+    err->status = status;
+    snprintf(err->code, sizeof err->code, "%s", code);
+    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    snprintf(err->text, sizeof err->text, "%s", text);
+}
+
+static int depth_ok(json_t *v, int depth) {
+    if (depth > CODEC_MAX_DEPTH) return 0;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach(v, k, c) if (!depth_ok(c, depth + 1)) return 0;
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(v, i, c) if (!depth_ok(c, depth + 1)) return 0;
+    }
+    return 1;
+}
+
+static json_t *parse_object(const char *buf, size_t len, codec_error *err) {
+    json_error_t je;
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        if (json_error_code(&je) == json_error_invalid_utf8)
+            seterr(err, 422, "invalid_utf8", "", "request body is not valid UTF-8");
+        else {
+            char t[200];
+            snprintf(t, sizeof t, "malformed JSON at line %d column %d: %s",
+                     je.line, je.column, je.text);
+            seterr(err, 400, "malformed_json", "", t);
+        }
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        seterr(err, 422, "invalid_body", "", "request body must be a JSON object");
+        return NULL;
+    }
+    if (!depth_ok(root, 0)) {
+        json_decref(root);
+        seterr(err, 422, "too_deep", "", "JSON nesting is too deep");
+        return NULL;
+    }
+    return root;
+}
+
+/* Copy an optional string field with a length limit. Returns 0 ok (and *out
+ * is new or NULL when absent/null), -1 with err. */
+static int opt_str(json_t *obj, const char *key, const char *fname, size_t max,
+                   char **out, codec_error *err) {
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_string(v)) {
+        char t[160];
+        snprintf(t, sizeof t, "%s must be a string", fname);
+        seterr(err, 422, "invalid_field", fname, t);
+        return -1;
+    }
+    size_t n = json_string_length(v);
+    if (n > max) {
+        char t[160];
+        snprintf(t, sizeof t, "%s is longer than %zu bytes", fname, max);
+        seterr(err, 422, "field_too_long", fname, t);
+        return -1;
+    }
+    if (memchr(json_string_value(v), 0, n)) {
+        seterr(err, 422, "invalid_field", fname, "string contains NUL");
+        return -1;
+    }
+    *out = strdup(json_string_value(v));
+    if (!*out) {
+        seterr(err, 500, "out_of_memory", fname, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int req_str(json_t *obj, const char *key, const char *fname, size_t max,
+                   char **out, codec_error *err) {
+    if (opt_str(obj, key, fname, max, out, err) < 0) return -1;
+    if (!*out || !**out) {
+        free(*out);
+        *out = NULL;
+        char t[160];
+        snprintf(t, sizeof t, "%s is required and must be a non-empty string", fname);
+        seterr(err, 422, "missing_field", fname, t);
+        return -1;
+    }
+    return 0;
+}
+
+static int str_list(json_t *obj, const char *key, const char *fname,
+                    size_t maxn, size_t maxlen, char ***out, size_t *n,
+                    codec_error *err) {
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    *n = 0;
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_array(v) || json_array_size(v) > maxn) {
+        char t[160];
+        snprintf(t, sizeof t, "%s must be an array of at most %zu strings", fname, maxn);
+        seterr(err, 422, "invalid_field", fname, t);
+        return -1;
+    }
+    *out = calloc(json_array_size(v) + 1, sizeof(char *));
+    if (!*out) return -1;
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e) || json_string_length(e) > maxlen) {
+            char t[160];
+            snprintf(t, sizeof t, "%s[%zu] must be a string of at most %zu bytes",
+                     fname, i, maxlen);
+            seterr(err, 422, "invalid_field", fname, t);
+            return -1;
+        }
+        (*out)[(*n)++] = strdup(json_string_value(e));
+    }
+    return 0;
+}
+
+static void set_opt(json_t *o, const char *key, const char *v) {
+    if (v) json_object_set_new(o, key, json_string(v));
+}
+
+static char *dump(json_t *root, size_t *len) {
+    char *s = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    if (s && len) *len = strlen(s);
+    return s;
+}
+
+static long long get_ll(json_t *o, const char *key) {
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+static double get_dbl(json_t *o, const char *key, double def) {
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : def;
+}
+
+static char *dupstr(json_t *o, const char *key) {
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+static engine_status status_from(const char *s) {
+    if (s && strcmp(s, "pending") == 0) return ENGINE_PENDING;
+    if (s && strcmp(s, "rejected") == 0) return ENGINE_REJECTED;
+    return ENGINE_APPROVED;
+}
+
+/* ============================================================== articles */
+
+int codec_decode_article_req(const char *buf, size_t len, model_article *out,
+                             codec_error *err) {
+    memset(out, 0, sizeof *out);
+    json_t *root = parse_object(buf, len, err);
+    if (!root) return -1;
+    if (req_str(root, "title", "title", MODEL_MAX_TITLE, &out->title, err) < 0 ||
+        opt_str(root, "body", "body", 16 * 1024 * 1024, &out->body, err) < 0 ||
+        opt_str(root, "url", "url", MODEL_MAX_URL, &out->url, err) < 0 ||
+        str_list(root, "tags", "tags", MODEL_MAX_TAGS, MODEL_MAX_NAME, &out->tags,
+                 &out->ntags, err) < 0)
+        goto fail;
+    if (!out->body) {
+        json_t *b = json_object_get(root, "body");
+        if (b && !json_is_null(b)) goto fail;
+        seterr(err, 422, "missing_field", "body", "body is required and must be a string");
+        goto fail;
+    }
+    json_decref(root);
+    return 0;
+fail:
+    json_decref(root);
+    model_article_free(out);
+    return -1;
+}
+
+char *codec_encode_article(const model_article *a, int storage, size_t *len) {
+    json_t *o = json_object();
+    set_opt(o, "site", a->site);
+    set_opt(o, "id", a->id);
+    set_opt(o, "title", a->title);
+    set_opt(o, "body", a->body);
+    set_opt(o, "url", a->url);
+    json_t *tags = json_array();
+    for (size_t i = 0; i < a->ntags; i++) json_array_append_new(tags, json_string(a->tags[i]));
+    json_object_set_new(o, "tags", tags);
+    json_object_set_new(o, "created_ms", json_integer(a->created_ms));
+    json_object_set_new(o, "updated_ms", json_integer(a->updated_ms));
+    if (storage) {
+        json_t *terms = json_array();
+        for (size_t i = 0; i < a->nterms; i++)
+            json_array_append_new(terms, json_string(a->terms[i]));
+        json_object_set_new(o, "terms", terms);
+    }
+    return dump(o, len);
+}
+
+int codec_decode_article(const char *buf, size_t len, model_article *out,
+                         codec_error *err) {
+    memset(out, 0, sizeof *out);
+    json_t *root = parse_object(buf, len, err);
+    if (!root) return -1;
+    out->site = dupstr(root, "site");
+    out->id = dupstr(root, "id");
+    out->title = dupstr(root, "title");
+    out->body = dupstr(root, "body");
+    out->url = dupstr(root, "url");
+    out->created_ms = get_ll(root, "created_ms");
+    out->updated_ms = get_ll(root, "updated_ms");
+    if (str_list(root, "tags", "tags", 100000, 1 << 20, &out->tags, &out->ntags, err) < 0 ||
+        str_list(root, "terms", "terms", 100000, 1 << 20, &out->terms, &out->nterms, err) < 0) {
+        json_decref(root);
+        model_article_free(out);
+        return -1;
+    }
+    json_decref(root);
+    if (!out->title) out->title = strdup("");
+    if (!out->body) out->body = strdup("");
+    return 0;
+}
+
+/* ============================================================== comments */
+
+int codec_decode_comment_req(const char *buf, size_t len, model_comment *out,
+                             size_t max_text, codec_error *err) {
+    memset(out, 0, sizeof *out);
+    out->relevance = -1;
+    json_t *root = parse_object(buf, len, err);
+    if (!root) return -1;
+    json_t *author = json_object_get(root, "author");
+    if (opt_str(root, "id", "id", MODEL_MAX_ID, &out->id, err) < 0) goto fail;
+    if (out->id && !model_valid_ident(out->id, MODEL_MAX_ID)) {
+        seterr(err, 422, "invalid_field", "id",
+               "id must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+        goto fail;
+    }
+    if (req_str(root, "article_id", "article_id", MODEL_MAX_ID, &out->article_id, err) < 0)
+        goto fail;
+    if (!model_valid_ident(out->article_id, MODEL_MAX_ID)) {
+        seterr(err, 422, "invalid_field", "article_id",
+               "article_id must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+        goto fail;
+    }
+    if (req_str(root, "text", "text", max_text, &out->text, err) < 0) goto fail;
+    if (!author || !json_is_object(author)) {
+        seterr(err, 422, "missing_field", "author",
+               "author is required and must be an object with a name");
+        goto fail;
+    }
+    if (req_str(author, "name", "author.name", MODEL_MAX_NAME, &out->author.name, err) < 0 ||
+        opt_str(author, "email", "author.email", MODEL_MAX_EMAIL, &out->author.email, err) < 0 ||
+        opt_str(author, "url", "author.url", MODEL_MAX_URL, &out->author.url, err) < 0 ||
+        opt_str(author, "ip", "author.ip", 64, &out->author.ip, err) < 0 ||
+        opt_str(author, "user_agent", "author.user_agent", MODEL_MAX_SHORT,
+                &out->author.user_agent, err) < 0 ||
+        opt_str(root, "parent_id", "parent_id", MODEL_MAX_ID, &out->parent_id, err) < 0 ||
+        opt_str(root, "created_at", "created_at", 64, &out->created_at, err) < 0)
+        goto fail;
+    if (out->author.email && !strchr(out->author.email, '@')) {
+        seterr(err, 422, "invalid_field", "author.email", "author.email is not an e-mail address");
+        goto fail;
+    }
+    json_decref(root);
+    return 0;
+fail:
+    json_decref(root);
+    model_comment_free(out);
+    out->relevance = -1;
+    return -1;
+}
+
+static json_t *flags_json(const model_comment *c) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < c->nflags; i++) {
+        const engine_flag *f = &c->flags[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "code", json_string(f->code));
+        json_object_set_new(o, "score", json_real((double)(long long)(f->score * 1000 + 0.5) / 1000));
+        json_object_set_new(o, "detail", json_string(f->detail));
+        if (f->evidence[0]) json_object_set_new(o, "evidence", json_string(f->evidence));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static double round3(double x) { return (double)(long long)(x * 1000 + 0.5) / 1000; }
+
+char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
+    json_t *o = json_object();
+    set_opt(o, "id", c->id);
+    set_opt(o, "site", c->site);
+    set_opt(o, "article_id", c->article_id);
+    json_object_set_new(o, "status", json_string(engine_status_name(c->status)));
+    json_object_set_new(o, "score", json_real(round3(c->score)));
+    if (c->relevance >= 0) json_object_set_new(o, "relevance", json_real(round3(c->relevance)));
+    json_object_set_new(o, "flags", flags_json(c));
+    json_object_set_new(o, "auto_status", json_string(engine_status_name(c->auto_status)));
+    set_opt(o, "text", c->text);
+    set_opt(o, "parent_id", c->parent_id);
+    set_opt(o, "created_at", c->created_at);
+    json_object_set_new(o, "received_ms", json_integer(c->received_ms));
+    json_t *au = json_object();
+    set_opt(au, "name", c->author.name);
+    if (storage) {
+        set_opt(au, "email", c->author.email);
+        set_opt(au, "url", c->author.url);
+        set_opt(au, "ip", c->author.ip);
+        set_opt(au, "user_agent", c->author.user_agent);
+    } else {
+        set_opt(au, "url", c->author.url);
+    }
+    json_object_set_new(o, "author", au);
+    if (c->decided_by) {
+        json_t *d = json_object();
+        json_object_set_new(d, "by", json_string(c->decided_by));
+        json_object_set_new(d, "at_ms", json_integer(c->decided_ms));
+        json_object_set_new(d, "decision",
+                            json_string(c->status == ENGINE_APPROVED ? "approve" : "reject"));
+        set_opt(d, "reason", c->decision_reason);
+        set_opt(d, "note", c->decision_note);
+        json_object_set_new(o, "decision", d);
+    } else {
+        json_object_set_new(o, "decision", json_null());
+    }
+    if (storage) {
+        char h[20];
+        json_object_set_new(o, "author_key", json_string(c->author_key));
+        snprintf(h, sizeof h, "%016llx", (unsigned long long)c->exact_hash);
+        json_object_set_new(o, "xh", json_string(h));
+        if (c->has_minhash) {
+            char mh[ENGINE_MINHASH_N * 8 + 1];
+            for (int i = 0; i < ENGINE_MINHASH_N; i++) sprintf(mh + 8 * i, "%08x", c->minhash[i]);
+            json_object_set_new(o, "mh", json_string(mh));
+            char bd[ENGINE_LSH_BANDS * 16 + 1];
+            for (int i = 0; i < ENGINE_LSH_BANDS; i++)
+                sprintf(bd + 16 * i, "%016llx", (unsigned long long)c->band[i]);
+            json_object_set_new(o, "bd", json_string(bd));
+        }
+    }
+    return dump(o, len);
+}
+
+int codec_decode_comment(const char *buf, size_t len, model_comment *out,
+                         codec_error *err) {
+    memset(out, 0, sizeof *out);
+    json_t *root = parse_object(buf, len, err);
+    if (!root) return -1;
+    out->id = dupstr(root, "id");
+    out->site = dupstr(root, "site");
+    out->article_id = dupstr(root, "article_id");
+    out->text = dupstr(root, "text");
+    out->parent_id = dupstr(root, "parent_id");
+    out->created_at = dupstr(root, "created_at");
+    out->status = status_from(json_string_value(json_object_get(root, "status")));
+    out->auto_status = status_from(json_string_value(json_object_get(root, "auto_status")));
+    out->score = get_dbl(root, "score", 0);
+    out->relevance = get_dbl(root, "relevance", -1);
+    out->received_ms = get_ll(root, "received_ms");
+    json_t *au = json_object_get(root, "author");
+    if (json_is_object(au)) {
+        out->author.name = dupstr(au, "name");
+        out->author.email = dupstr(au, "email");
+        out->author.url = dupstr(au, "url");
+        out->author.ip = dupstr(au, "ip");
+        out->author.user_agent = dupstr(au, "user_agent");
+    }
+    json_t *fl = json_object_get(root, "flags");
+    size_t i;
+    json_t *f;
+    json_array_foreach(fl, i, f) {
+        if (out->nflags >= ENGINE_MAX_FLAGS) break;
+        engine_flag *ef = &out->flags[out->nflags++];
+        snprintf(ef->code, sizeof ef->code, "%s", json_string_value(json_object_get(f, "code")) ?: "");
+        ef->score = get_dbl(f, "score", 0);
+        snprintf(ef->detail, sizeof ef->detail, "%s", json_string_value(json_object_get(f, "detail")) ?: "");
+        snprintf(ef->evidence, sizeof ef->evidence, "%s", json_string_value(json_object_get(f, "evidence")) ?: "");
+    }
+    json_t *d = json_object_get(root, "decision");
+    if (json_is_object(d)) {
+        out->decided_by = dupstr(d, "by");
+        out->decided_ms = get_ll(d, "at_ms");
+        out->decision_reason = dupstr(d, "reason");
+        out->decision_note = dupstr(d, "note");
+    }
+    const char *ak = json_string_value(json_object_get(root, "author_key"));
+    snprintf(out->author_key, sizeof out->author_key, "%s", ak ? ak : "");
+    const char *xh = json_string_value(json_object_get(root, "xh"));
+    if (xh) out->exact_hash = strtoull(xh, NULL, 16);
+    const char *mh = json_string_value(json_object_get(root, "mh"));
+    if (mh && strlen(mh) == ENGINE_MINHASH_N * 8) {
+        out->has_minhash = 1;
+        for (int k = 0; k < ENGINE_MINHASH_N; k++) {
+            char part[9];
+            memcpy(part, mh + 8 * k, 8);
+            part[8] = 0;
+            out->minhash[k] = (uint32_t)strtoul(part, NULL, 16);
+        }
+    }
+    const char *bd = json_string_value(json_object_get(root, "bd"));
+    if (bd && strlen(bd) == ENGINE_LSH_BANDS * 16) {
+        for (int k = 0; k < ENGINE_LSH_BANDS; k++) {
+            char part[17];
+            memcpy(part, bd + 16 * k, 16);
+            part[16] = 0;
+            out->band[k] = strtoull(part, NULL, 16);
+        }
+    } else {
+        out->has_minhash = 0;
+    }
+    json_decref(root);
+    if (!out->id || !out->site) {
+        model_comment_free(out);
+        seterr(err, 500, "corrupt_record", "", "stored comment lacks id or site");
+        return -1;
+    }
+    return 0;
+}
+
+/* ================================================================ errors */
+
+char *codec_error_body(const char *code, const char *message, const char *field,
+                       size_t *len) {
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(code));
+    json_object_set_new(e, "message", json_string(message ? message : ""));
+    if (field && *field) json_object_set_new(e, "field", json_string(field));
+    json_t *o = json_object();
+    json_object_set_new(o, "error", e);
+    return dump(o, len);
+}
+
+/* ======================================================= generic objects */
+
+#define J(o) ((json_t *)(o))
+
+codec_obj *codec_obj_new(void) { return (codec_obj *)json_object(); }
+codec_obj *codec_arr_new(void) { return (codec_obj *)json_array(); }
+void codec_obj_free(codec_obj *o) { json_decref(J(o)); }
+void codec_set_str(codec_obj *o, const char *key, const char *val) {
+    json_object_set_new(J(o), key, val ? json_string(val) : json_null());
+}
+void codec_set_int(codec_obj *o, const char *key, long long val) {
+    json_object_set_new(J(o), key, json_integer(val));
+}
+void codec_set_real(codec_obj *o, const char *key, double val) {
+    json_object_set_new(J(o), key, json_real(val));
+}
+void codec_set_bool(codec_obj *o, const char *key, int val) {
+    json_object_set_new(J(o), key, json_boolean(val));
+}
+void codec_set_obj_new(codec_obj *o, const char *key, codec_obj *child) {
+    json_object_set_new(J(o), key, child ? J(child) : json_null());
+}
+void codec_set_json(codec_obj *o, const char *key, const char *json, size_t len) {
+    json_t *v = json ? json_loadb(json, len, 0, NULL) : NULL;
+    json_object_set_new(J(o), key, v ? v : json_null());
+}
+void codec_append_new(codec_obj *arr, codec_obj *child) {
+    json_array_append_new(J(arr), J(child));
+}
+void codec_append_str(codec_obj *arr, const char *s) {
+    json_array_append_new(J(arr), json_string(s));
+}
+size_t codec_size(const codec_obj *o) {
+    return json_is_array(J(o)) ? json_array_size(J(o)) : json_object_size(J(o));
+}
+char *codec_dump_free(codec_obj *o, size_t *len) { return dump(J(o), len); }
+
+codec_obj *codec_parse(const char *buf, size_t len, codec_error *err) {
+    return (codec_obj *)parse_object(buf, len, err);
+}
+const char *codec_get_str(const codec_obj *o, const char *key) {
+    return json_string_value(json_object_get(J(o), key));
+}
+int codec_has(const codec_obj *o, const char *key) {
+    json_t *v = json_object_get(J(o), key);
+    return v && !json_is_null(v);
+}
+int codec_is_str(const codec_obj *o, const char *key) {
+    return json_is_string(json_object_get(J(o), key));
+}
+int codec_get_int(const codec_obj *o, const char *key, long long *out) {
+    json_t *v = json_object_get(J(o), key);
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_integer(v)) return -1;
+    *out = (long long)json_integer_value(v);
+    return 1;
+}
+int codec_get_bool(const codec_obj *o, const char *key, int def) {
+    json_t *v = json_object_get(J(o), key);
+    return json_is_boolean(v) ? json_is_true(v) : def;
+}
+const codec_obj *codec_get(const codec_obj *o, const char *key) {
+    return (const codec_obj *)json_object_get(J(o), key);
+}
+const codec_obj *codec_at(const codec_obj *arr, size_t i) {
+    return (const codec_obj *)json_array_get(J(arr), i);
+}
+int codec_is_array(const codec_obj *o) { return json_is_array(J(o)); }
+int codec_is_object(const codec_obj *o) { return json_is_object(J(o)); }
+const char *codec_str_value(const codec_obj *o) { return json_string_value(J(o)); }

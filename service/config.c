@@ -1,0 +1,278 @@
+/* config.c - the settings table and its loader.
+ *
+ * Owns the one table of keys. Order of precedence: built-in default, then
+ * the config file (lines "key value", '#' comments), then MODQ_<KEY>
+ * environment variables. Every value is checked against the key's type and
+ * range; the first bad one fails the load with a message naming it. Never
+ * prints secrets.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { T_STR, T_INT, T_DBL } ctype_t;
+
+typedef struct {
+    const char *name;
+    ctype_t type;
+    double min, max;
+    const char *def;
+    size_t off;
+    int secret;
+} ckey;
+
+#define OFF(f) offsetof(modq_config, f)
+/* The table: one row per key (see config/modq.conf for the prose). */
+static const ckey keys[] = {
+    {"listen", T_STR, 0, 0, "127.0.0.1:8080", OFF(listen), 0},
+    {"redis_url", T_STR, 0, 0, "redis://127.0.0.1:6379/0", OFF(redis_url), 1},
+    {"client_keys", T_STR, 0, 0, "", OFF(client_keys), 1},
+    {"moderator_keys", T_STR, 0, 0, "", OFF(moderator_keys), 1},
+    {"threads", T_INT, 1, 256, "4", OFF(threads), 0},
+    {"max_body", T_INT, 1024, 16777216, "65536", OFF(max_body), 0},
+    {"max_connections", T_INT, 4, 100000, "1024", OFF(max_connections), 0},
+    {"connection_timeout", T_INT, 1, 3600, "15", OFF(connection_timeout), 0},
+    {"redis_timeout_ms", T_INT, 10, 60000, "500", OFF(redis_timeout_ms), 0},
+    {"threshold_pending", T_DBL, 0, 1, "0.5", OFF(threshold_pending), 0},
+    {"threshold_reject", T_DBL, 0, 1, "0.9", OFF(threshold_reject), 0},
+    {"spool_dir", T_STR, 0, 0, "./var/spool", OFF(spool_dir), 0},
+    {"log_level", T_STR, 0, 0, "info", OFF(log_level), 0},
+    {"dup_window_days", T_INT, 1, 3650, "30", OFF(dup_window_days), 0},
+    {"language", T_STR, 0, 0, "english", OFF(language), 0},
+    {"flood_window", T_INT, 1, 86400, "600", OFF(flood_window), 0},
+    {"flood_max", T_INT, 0, 1000000, "20", OFF(flood_max), 0},
+    {"thread_context", T_INT, 0, 1000, "50", OFF(thread_context), 0},
+    {"banned_words", T_STR, 0, 0, "", OFF(banned_words), 0},
+    {"suspect_words", T_STR, 0, 0, "", OFF(suspect_words), 0},
+    {"domain_allow", T_STR, 0, 0, "", OFF(domain_allow), 0},
+    {"domain_block", T_STR, 0, 0, "", OFF(domain_block), 0},
+    {"drain_seconds", T_INT, 0, 600, "10", OFF(drain_seconds), 0},
+    {"retention_days", T_INT, 1, 36500, "90", OFF(retention_days), 0},
+    {"review_dir", T_STR, 0, 0, "", OFF(review_dir), 0},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const ckey *find_key(const char *name) {
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0) return &keys[i];
+    return NULL;
+}
+
+static int set_value(modq_config *cfg, const ckey *k, const char *v,
+                     const char *origin, config_error *err) {
+    char *base = (char *)cfg;
+    if (k->type == T_STR) {
+        char **slot = (char **)(base + k->off);
+        char *dup = strdup(v);
+        if (!dup) {
+            snprintf(err->text, sizeof err->text, "%s: out of memory", k->name);
+            return -1;
+        }
+        free(*slot);
+        *slot = dup;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(v, &end);
+    while (end && isspace((unsigned char)*end)) end++;
+    if (errno || end == v || *end || !isfinite(d)) {
+        snprintf(err->text, sizeof err->text,
+                 "%s (from %s): \"%.40s\" is not a number", k->name, origin, v);
+        return -1;
+    }
+    if (k->type == T_INT && d != floor(d)) {
+        snprintf(err->text, sizeof err->text,
+                 "%s (from %s): \"%.40s\" is not an integer", k->name, origin, v);
+        return -1;
+    }
+    if (d < k->min || d > k->max) {
+        snprintf(err->text, sizeof err->text,
+                 "%s (from %s): %.40s is out of range [%g, %g]", k->name,
+                 origin, v, k->min, k->max);
+        return -1;
+    }
+    if (k->type == T_INT)
+        *(long *)(base + k->off) = (long)d;
+    else
+        *(double *)(base + k->off) = d;
+    return 0;
+}
+
+static char *trim(char *s) {
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
+    return s;
+}
+
+static int load_file(modq_config *cfg, const char *path, config_error *err) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err->text, sizeof err->text, "config file %s: %s", path,
+                 strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#') continue;
+        char *sp = s;
+        while (*sp && !isspace((unsigned char)*sp)) sp++;
+        static char empty[1];
+        char *val = empty;
+        if (*sp) {
+            *sp = 0;
+            val = trim(sp + 1);
+        }
+        /* allow quoted values */
+        size_t vl = strlen(val);
+        if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+            val[vl - 1] = 0;
+            val++;
+        }
+        const ckey *k = find_key(s);
+        if (!k) {
+            snprintf(err->text, sizeof err->text, "%s:%d: unknown key \"%.60s\"",
+                     path, lineno, s);
+            rc = -1;
+            break;
+        }
+        char origin[300];
+        snprintf(origin, sizeof origin, "%s:%d", path, lineno);
+        if (set_value(cfg, k, val, origin, err) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static int parse_listen(modq_config *cfg, config_error *err) {
+    const char *l = cfg->listen;
+    const char *colon = strrchr(l, ':');
+    if (!colon || colon == l || (size_t)(colon - l) >= sizeof cfg->listen_host) {
+        snprintf(err->text, sizeof err->text,
+                 "listen: \"%.60s\" is not host:port", l);
+        return -1;
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || end == colon + 1) {
+        snprintf(err->text, sizeof err->text, "listen: bad port in \"%.60s\"", l);
+        return -1;
+    }
+    memcpy(cfg->listen_host, l, (size_t)(colon - l));
+    cfg->listen_host[colon - l] = 0;
+    cfg->listen_port = (int)port;
+    return 0;
+}
+
+int config_load(modq_config *cfg, const char *path, config_error *err) {
+    memset(cfg, 0, sizeof *cfg);
+    err->text[0] = 0;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (set_value(cfg, &keys[i], keys[i].def, "default", err) < 0) goto fail;
+    if (path && load_file(cfg, path, err) < 0) goto fail;
+    for (size_t i = 0; i < NKEYS; i++) {
+        char env[64] = "MODQ_";
+        size_t j = 5;
+        for (const char *p = keys[i].name; *p && j < sizeof env - 1; p++)
+            env[j++] = (char)toupper((unsigned char)*p);
+        env[j] = 0;
+        const char *v = getenv(env);
+        if (v && set_value(cfg, &keys[i], v, env, err) < 0) goto fail;
+    }
+    if (parse_listen(cfg, err) < 0) goto fail;
+    if (strncmp(cfg->redis_url, "redis://", 8) != 0) {
+        snprintf(err->text, sizeof err->text,
+                 "redis_url: must start with redis://");
+        goto fail;
+    }
+    if (cfg->threshold_reject < cfg->threshold_pending) {
+        snprintf(err->text, sizeof err->text,
+                 "threshold_reject: must be >= threshold_pending");
+        goto fail;
+    }
+    const char *lv = cfg->log_level;
+    if (strcmp(lv, "debug") && strcmp(lv, "info") && strcmp(lv, "warn") &&
+        strcmp(lv, "error")) {
+        snprintf(err->text, sizeof err->text,
+                 "log_level: \"%.40s\" is not debug|info|warn|error", lv);
+        goto fail;
+    }
+    return 0;
+fail:
+    config_free(cfg);
+    return -1;
+}
+
+void config_free(modq_config *cfg) {
+    if (!cfg) return;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].type != T_STR) continue;
+        char **slot = (char **)((char *)cfg + keys[i].off);
+        free(*slot);
+        *slot = NULL;
+    }
+}
+
+size_t config_dump(const modq_config *cfg, char *buf, size_t n) {
+    size_t w = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        const ckey *k = &keys[i];
+        const char *base = (const char *)cfg;
+        int r;
+        if (k->type == T_STR)
+            r = snprintf(buf + (w < n ? w : n), w < n ? n - w : 0, "%s %s\n",
+                         k->name,
+                         k->secret ? "(hidden)" : *(char *const *)(base + k->off));
+        else if (k->type == T_INT)
+            r = snprintf(buf + (w < n ? w : n), w < n ? n - w : 0, "%s %ld\n",
+                         k->name, *(const long *)(base + k->off));
+        else
+            r = snprintf(buf + (w < n ? w : n), w < n ? n - w : 0, "%s %g\n",
+                         k->name, *(const double *)(base + k->off));
+        if (r > 0) w += (size_t)r;
+    }
+    return w;
+}
+
+char **config_list(const char *csv) {
+    size_t cap = 1;
+    for (const char *p = csv ? csv : ""; *p; p++)
+        if (*p == ',') cap++;
+    char **out = calloc(cap + 1, sizeof *out);
+    if (!out) return NULL;
+    if (!csv) return out;
+    char *copy = strdup(csv);
+    if (!copy) {
+        free(out);
+        return NULL;
+    }
+    size_t n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *t = trim(tok);
+        if (!*t) continue;
+        out[n] = strdup(t);
+        if (!out[n]) break;
+        n++;
+    }
+    free(copy);
+    return out;
+}
+
+void config_list_free(char **list) {
+    if (!list) return;
+    for (char **p = list; *p; p++) free(*p);
+    free(list);
+}

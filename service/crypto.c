@@ -1,0 +1,58 @@
+/* crypto.c - SHA-256, HMAC-SHA256, constant-time compare, via OpenSSL.
+ *
+ * Owns every use of libcrypto. Stateless.
+ */
+#include "crypto.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+void crypto_sha256(const void *data, size_t len, unsigned char out[CRYPTO_SHA256_LEN]) {
+    unsigned int n = 0;
+    EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+}
+
+void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                        unsigned char out[CRYPTO_SHA256_LEN]) {
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n);
+}
+
+int crypto_equal(const void *a, const void *b, size_t n) {
+    const volatile unsigned char *x = a, *y = b;
+    unsigned char d = 0;
+    for (size_t i = 0; i < n; i++) d |= (unsigned char)(x[i] ^ y[i]);
+    return d == 0;
+}
+
+void crypto_hex(const unsigned char *in, size_t n, char *out) {
+    static const char h[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = h[in[i] >> 4];
+        out[2 * i + 1] = h[in[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static int nib(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int crypto_unhex(const char *hex, unsigned char *out, size_t n) {
+    if (strlen(hex) != 2 * n) return -1;
+    for (size_t i = 0; i < n; i++) {
+        int a = nib(hex[2 * i]), b = nib(hex[2 * i + 1]);
+        if (a < 0 || b < 0) return -1;
+        out[i] = (unsigned char)(a << 4 | b);
+    }
+    return 0;
+}
+
+int crypto_random(void *buf, size_t n) {
+    return RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
+}

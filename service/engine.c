@@ -1,0 +1,531 @@
+/* engine.c - the pure analysis engine: comment bytes in, verdict out.
+ *
+ * Owns the public API of engine.h and the wiring between the modules:
+ * normalize -> tokenize -> fingerprints (minhash) and stems (relevance) in
+ * engine_prepare(); every detector (relevance, shingle, repetition, links,
+ * spamlang, duplicates, flood, learned, reputation) and the combination
+ * (score) in engine_score(). A session caches the analysed article between
+ * calls (comments arrive in bursts per article), keyed by a hash of its
+ * text. Never does I/O; keeps no globals.
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "links.h"
+#include "minhash.h"
+#include "normalize.h"
+#include "relevance.h"
+#include "repetition.h"
+#include "score.h"
+#include "shingle.h"
+#include "spamlang.h"
+#include "tokenize.h"
+
+/* Tags per article taken into account: tags beyond are noise. */
+#define ENGINE_MAX_TAGS 32
+
+struct engine {
+    engine_config cfg;
+    spamlang *sl;
+};
+
+/* The analysed article, cached per session. */
+typedef struct article_cache {
+    int valid;
+    uint64_t key;
+    tokenize_list title, body, tags;
+    relevance_vec vec;
+    shingle_set shingles;
+} article_cache;
+
+struct engine_session {
+    const engine *e;
+    tokenizer *tk;
+    article_cache art;
+};
+
+/* engine_features.priv */
+typedef struct prepared {
+    tokenize_list tokens;
+    normalize_stats stats;
+    relevance_vec vec;
+} prepared;
+
+static const char *const detector_names[ENGINE_D_COUNT] = {
+    [ENGINE_D_OFF_TOPIC] = "off_topic",
+    [ENGINE_D_COPIED] = "copied_from_article",
+    [ENGINE_D_DUPLICATE] = "duplicate",
+    [ENGINE_D_REPETITIVE] = "repetitive",
+    [ENGINE_D_LINK_SPAM] = "link_spam",
+    [ENGINE_D_CONTACT] = "contact_info",
+    [ENGINE_D_SPAM_LANGUAGE] = "spam_language",
+    [ENGINE_D_BANNED_WORD] = "banned_word",
+    [ENGINE_D_SHOUTING] = "shouting",
+    [ENGINE_D_LOW_CONTENT] = "low_content",
+    [ENGINE_D_FLOOD] = "flood",
+    [ENGINE_D_LEARNED] = "learned_spam",
+    [ENGINE_D_REPUTATION] = "reputation",
+    [ENGINE_D_SUSPECT_WORD] = "suspect_word",
+};
+
+const char *engine_detector_name(engine_detector d) {
+    return (int)d >= 0 && d < ENGINE_D_COUNT ? detector_names[d] : NULL;
+}
+
+const char *engine_status_name(engine_status s) {
+    switch (s) {
+    case ENGINE_APPROVED: return "approved";
+    case ENGINE_PENDING: return "pending";
+    case ENGINE_REJECTED: return "rejected";
+    }
+    return "unknown";
+}
+
+static void set_err(engine_error *err, int code, const char *field,
+                    const char *text) {
+    if (!err)
+        return;
+    err->code = code;
+    snprintf(err->field, sizeof err->field, "%s", field);
+    snprintf(err->text, sizeof err->text, "%s", text);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Engine and sessions                                                       */
+/* ------------------------------------------------------------------------ */
+
+void engine_config_defaults(engine_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->threshold_pending = 0.5;
+    cfg->threshold_reject = 0.9;
+    snprintf(cfg->language, sizeof cfg->language, "english");
+    for (size_t i = 0; i < sizeof cfg->weight / sizeof cfg->weight[0]; i++)
+        cfg->weight[i] = 1.0;
+    cfg->flood_max = 5;
+}
+
+engine *engine_new(const engine_config *cfg, engine_error *err) {
+    if (!(cfg->threshold_pending > 0 && cfg->threshold_pending <= 1 &&
+          cfg->threshold_reject > 0 && cfg->threshold_reject <= 1 &&
+          cfg->threshold_pending <= cfg->threshold_reject)) {
+        set_err(err, ENGINE_E_CONFIG, "threshold_pending",
+                "thresholds must satisfy 0 < pending <= reject <= 1");
+        return NULL;
+    }
+    for (int i = 0; i < ENGINE_D_COUNT; i++)
+        if (!(cfg->weight[i] >= 0 && cfg->weight[i] <= 1)) {
+            set_err(err, ENGINE_E_CONFIG, detector_names[i],
+                    "detector weight must be in [0,1]");
+            return NULL;
+        }
+    tokenizer *probe = tokenize_new(cfg->language);
+    if (!probe) {
+        set_err(err, ENGINE_E_CONFIG, "language",
+                "unknown stemmer language (libstemmer algorithm name)");
+        return NULL;
+    }
+    tokenize_free(probe);
+    engine *e = calloc(1, sizeof *e);
+    if (!e)
+        goto nomem;
+    e->cfg = *cfg;
+    e->cfg.language[sizeof e->cfg.language - 1] = '\0';
+    e->sl = spamlang_new(cfg);
+    if (!e->sl)
+        goto nomem;
+    return e;
+nomem:
+    engine_free(e);
+    set_err(err, ENGINE_E_NOMEM, "", "out of memory");
+    return NULL;
+}
+
+void engine_free(engine *e) {
+    if (!e)
+        return;
+    spamlang_free(e->sl);
+    free(e);
+}
+
+static void article_reset(article_cache *a) {
+    tokenize_list_free(&a->title);
+    tokenize_list_free(&a->body);
+    tokenize_list_free(&a->tags);
+    relevance_vec_free(&a->vec);
+    shingle_set_free(&a->shingles);
+    a->valid = 0;
+}
+
+engine_session *engine_session_new(const engine *e) {
+    engine_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->e = e;
+    s->tk = tokenize_new(e->cfg.language);
+    if (!s->tk) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void engine_session_free(engine_session *s) {
+    if (!s)
+        return;
+    article_reset(&s->art);
+    tokenize_free(s->tk);
+    free(s);
+}
+
+/* Normalises and tokenises s (may be NULL) into out. 0, -1 bad UTF-8 or
+ * out of memory. */
+static int analyse(engine_session *s, const char *text, tokenize_list *out,
+                   normalize_stats *st) {
+    normalize_stats dummy;
+    char *norm;
+    size_t nn;
+    if (!text)
+        return 0;
+    size_t len = strlen(text);
+    if (len > ENGINE_MAX_TEXT_BYTES * 4)
+        len = ENGINE_MAX_TEXT_BYTES * 4; /* articles may be longer; cap */
+    if (normalize_text(text, len, &norm, &nn, st ? st : &dummy, NULL) < 0)
+        return -1;
+    int rc = tokenize_run(s->tk, norm, nn, out);
+    free(norm);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Phase 1                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void engine_features_free(engine_features *f) {
+    if (!f)
+        return;
+    prepared *p = f->priv;
+    if (p) {
+        relevance_vec_free(&p->vec);
+        tokenize_list_free(&p->tokens);
+        free(p);
+    }
+    for (size_t i = 0; i < f->nterms; i++)
+        free(f->terms[i]);
+    free(f->terms);
+    free(f->normalized);
+    free(f);
+}
+
+int engine_prepare(engine_session *s, const engine_comment *c,
+                   engine_features **out, engine_error *err) {
+    *out = NULL;
+    if (!c->text) {
+        set_err(err, ENGINE_E_INVALID_UTF8, "text", "text is missing");
+        return -1;
+    }
+    size_t len = c->text_len ? c->text_len : strlen(c->text);
+    if (len > ENGINE_MAX_TEXT_BYTES) {
+        set_err(err, ENGINE_E_TOO_LONG, "text", "comment text is too long");
+        return -1;
+    }
+    engine_features *f = calloc(1, sizeof *f);
+    prepared *p = calloc(1, sizeof *p);
+    if (!f || !p) {
+        free(f);
+        free(p);
+        goto nomem;
+    }
+    f->priv = p;
+    if (normalize_text(c->text, len, &f->normalized, &f->normalized_len,
+                       &p->stats, err) < 0) {
+        engine_features_free(f);
+        return -1;
+    }
+    if (tokenize_run(s->tk, f->normalized, f->normalized_len, &p->tokens) < 0 ||
+        relevance_vec_add(&p->vec, &p->tokens, 1.0) < 0)
+        goto nomem_f;
+    relevance_vec_finish(&p->vec);
+    f->exact_hash = minhash_exact(f->normalized, f->normalized_len);
+    long sh = minhash_compute(&p->tokens, f->minhash, f->band);
+    if (sh < 0)
+        goto nomem_f;
+    f->has_minhash = sh >= MINHASH_MIN_SHINGLES;
+    size_t nt = p->vec.n < ENGINE_MAX_TERMS ? p->vec.n : ENGINE_MAX_TERMS;
+    f->terms = calloc(nt + 1, sizeof *f->terms);
+    if (!f->terms)
+        goto nomem_f;
+    for (size_t i = 0; i < nt; i++) {
+        f->terms[i] = strdup(p->vec.stem[i]);
+        if (!f->terms[i])
+            goto nomem_f;
+        f->nterms++;
+    }
+    *out = f;
+    return 0;
+nomem_f:
+    engine_features_free(f);
+nomem:
+    set_err(err, ENGINE_E_NOMEM, "text", "out of memory");
+    return -1;
+}
+
+int engine_article_terms(engine_session *s, const engine_article *a,
+                         char **terms_out, size_t max) {
+    tokenize_list l = {0};
+    relevance_vec v = {0};
+    int rc = -1;
+    if (analyse(s, a->title, &l, NULL) < 0 || analyse(s, a->body, &l, NULL) < 0)
+        goto done;
+    for (size_t i = 0; i < a->ntags && i < ENGINE_MAX_TAGS; i++)
+        if (analyse(s, a->tags[i], &l, NULL) < 0)
+            goto done;
+    if (relevance_vec_add(&v, &l, 1.0) < 0)
+        goto done;
+    size_t n = 0;
+    for (; n < v.n && n < max; n++) {
+        terms_out[n] = strdup(v.stem[n]);
+        if (!terms_out[n]) {
+            while (n--)
+                free(terms_out[n]);
+            goto done;
+        }
+    }
+    rc = (int)n;
+done:
+    relevance_vec_free(&v);
+    tokenize_list_free(&l);
+    return rc;
+}
+
+void engine_author_key(const engine_comment *c, char *out, size_t n) {
+    if (!n)
+        return;
+    const char *em = c->author_email;
+    while (em && *em == ' ')
+        em++;
+    if (em && *em) {
+        size_t i = 0;
+        for (; em[i] && em[i] != ' ' && i + 1 < n; i++)
+            out[i] = (char)(em[i] >= 'A' && em[i] <= 'Z' ? em[i] + 32 : em[i]);
+        out[i] = '\0';
+        return;
+    }
+    snprintf(out, n, "%s|%s", c->author_name ? c->author_name : "",
+             c->author_ip ? c->author_ip : "");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Phase 2                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t article_key(const engine_article *a) {
+    uint64_t h = 0;
+    const char *parts[2] = {a->title, a->body};
+    for (int i = 0; i < 2; i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        h = tokenize_hash(p, strlen(p)) ^ (h * 0x100000001b3ULL) ^ (uint64_t)i;
+    }
+    for (size_t i = 0; i < a->ntags && i < ENGINE_MAX_TAGS; i++)
+        if (a->tags[i])
+            h = (h * 31) ^ tokenize_hash(a->tags[i], strlen(a->tags[i]));
+    return h;
+}
+
+/* Returns the cached analysis of a, building it when needed; NULL when out
+ * of memory (relevance and copy checks are then skipped). */
+static article_cache *article_get(engine_session *s, const engine_article *a) {
+    article_cache *c = &s->art;
+    uint64_t key = article_key(a);
+    if (c->valid && c->key == key)
+        return c;
+    article_reset(c);
+    /* invalid UTF-8 in an article reads as an empty part */
+    if (analyse(s, a->title, &c->title, NULL) < 0)
+        tokenize_list_clear(&c->title);
+    if (analyse(s, a->body, &c->body, NULL) < 0)
+        tokenize_list_clear(&c->body);
+    for (size_t i = 0; i < a->ntags && i < ENGINE_MAX_TAGS; i++)
+        if (analyse(s, a->tags[i], &c->tags, NULL) < 0)
+            tokenize_list_clear(&c->tags);
+    if (relevance_vec_add(&c->vec, &c->title, RELEVANCE_TITLE_WEIGHT) < 0 ||
+        relevance_vec_add(&c->vec, &c->body, 1.0) < 0 ||
+        relevance_vec_add(&c->vec, &c->tags, RELEVANCE_TAG_WEIGHT) < 0 ||
+        shingle_set_init(&c->shingles, c->title.nwords + c->body.nwords) < 0 ||
+        shingle_add_all(&c->shingles, &c->title, SHINGLE_COPY_K) < 0 ||
+        shingle_add_all(&c->shingles, &c->body, SHINGLE_COPY_K) < 0) {
+        article_reset(c);
+        return NULL;
+    }
+    relevance_vec_finish(&c->vec);
+    c->key = key;
+    c->valid = 1;
+    return c;
+}
+
+static void copied_signal(const prepared *p, const char *norm,
+                          const article_cache *art, score_signal *out) {
+    shingle_copy cp;
+    score_signal_clear(out);
+    if (shingle_copied(&p->tokens, &art->shingles, &cp) < 0 || !cp.covered)
+        return;
+    double frac = (double)cp.covered / (double)cp.words;
+    /* Quoting one sentence inside an opinion stays below 0.35 of the words;
+     * a comment that is all article text reaches 0.75 (pending). */
+    if (frac < 0.35)
+        return;
+    double len = cp.words >= 10 ? 1.0 : (double)cp.words / 10.0;
+    out->signal = (0.2 + 0.55 * (frac - 0.35) / 0.65) * len;
+    int q = cp.run_len > 200 ? 200 : (int)cp.run_len;
+    snprintf(out->detail, sizeof out->detail,
+             "%zu of %zu words (%.0f%%) are copied from the article; "
+             "longest copied run (%zu words): \"%.*s%s\"",
+             cp.covered, cp.words, frac * 100, cp.run_words, q,
+             norm + cp.run_off, (size_t)q < cp.run_len ? "..." : "");
+    snprintf(out->evidence, sizeof out->evidence, "%.*s", q, norm + cp.run_off);
+}
+
+static void duplicate_signal(const engine_features *f, const engine_context *x,
+                             score_signal *out) {
+    score_signal_clear(out);
+    for (size_t i = 0; i < x->ndups; i++) {
+        const engine_dup_match *d = &x->dups[i];
+        int same = x->author_key && d->author_key &&
+                   strcmp(x->author_key, d->author_key) == 0;
+        double s, j = 1.0;
+        if (d->exact) {
+            /* short texts ("thanks!", "first") repeat innocently */
+            s = f->has_minhash ? (same ? 0.7 : 0.8) : (same ? 0.35 : 0.1);
+        } else {
+            if (!f->has_minhash)
+                continue;
+            j = minhash_similarity(f->minhash, d->minhash);
+            if (j < 0.5)
+                continue;
+            s = 0.35 + 0.4 * (j - 0.5) / 0.5;
+        }
+        if (s <= out->signal)
+            continue;
+        out->signal = s;
+        snprintf(out->detail, sizeof out->detail,
+                 "%s of comment %s (estimated similarity %.2f): %s",
+                 d->exact ? "exact copy" : "near copy",
+                 d->comment_id ? d->comment_id : "?", j,
+                 same ? "same author repeated the comment"
+                      : "another author posted the same text");
+        snprintf(out->evidence, sizeof out->evidence, "%s",
+                 d->comment_id ? d->comment_id : "");
+    }
+}
+
+void engine_score(engine_session *s, const engine_features *f,
+                  const engine_comment *c, const engine_context *ctx,
+                  engine_verdict *out) {
+    static const engine_context empty = {.learned_spam_prob = -1};
+    const engine_context *x = ctx ? ctx : &empty;
+    const engine_config *cfg = &s->e->cfg;
+    const double *w = cfg->weight;
+    const prepared *p = f->priv;
+    score_signal sig;
+    score_begin(out);
+
+    /* relevance, off_topic, copied_from_article */
+    relevance_result rr;
+    relevance_input ri = {.comment = &p->vec,
+                          .site_df = x->site_df,
+                          .nsite_df = f->nterms,
+                          .site_ndocs = x->site_ndocs};
+    article_cache *art = x->article ? article_get(s, x->article) : NULL;
+    size_t nthread = x->nthread < RELEVANCE_MAX_THREAD ? x->nthread
+                                                       : RELEVANCE_MAX_THREAD;
+    tokenize_list *tl = art && nthread ? calloc(nthread, sizeof *tl) : NULL;
+    relevance_vec *tv = tl ? calloc(nthread, sizeof *tv) : NULL;
+    if (tv) {
+        for (size_t i = 0; i < nthread; i++) {
+            if (analyse(s, x->thread_texts[i], &tl[i], NULL) < 0)
+                tokenize_list_clear(&tl[i]);
+            if (relevance_vec_add(&tv[i], &tl[i], 1.0) == 0)
+                relevance_vec_finish(&tv[i]);
+        }
+        ri.thread = tv;
+        ri.nthread = nthread;
+    }
+    ri.article = art ? &art->vec : NULL;
+    relevance_measure(&ri, &rr);
+    if (art) {
+        out->relevance = rr.relevance;
+        relevance_off_topic(&rr, art->vec.n, &sig);
+        score_add(out, "off_topic", w[ENGINE_D_OFF_TOPIC], &sig);
+        copied_signal(p, f->normalized, art, &sig);
+        score_add(out, "copied_from_article", w[ENGINE_D_COPIED], &sig);
+    }
+    relevance_low_content(&rr, p->tokens.nwords, &sig);
+    score_add(out, "low_content", w[ENGINE_D_LOW_CONTENT], &sig);
+    for (size_t i = 0; tv && i < nthread; i++) {
+        relevance_vec_free(&tv[i]);
+        tokenize_list_free(&tl[i]);
+    }
+    free(tv);
+    free(tl);
+
+    duplicate_signal(f, x, &sig);
+    score_add(out, "duplicate", w[ENGINE_D_DUPLICATE], &sig);
+
+    if (repetition_check(f->normalized, f->normalized_len, &p->tokens, &sig) == 0)
+        score_add(out, "repetitive", w[ENGINE_D_REPETITIVE], &sig);
+
+    spamlang_result sl;
+    spamlang_check(s->e->sl, &p->tokens, f->normalized, &sl);
+    score_add(out, "spam_language", w[ENGINE_D_SPAM_LANGUAGE], &sl.language);
+    score_add(out, "banned_word", w[ENGINE_D_BANNED_WORD], &sl.banned);
+    score_add(out, "suspect_word", w[ENGINE_D_SUSPECT_WORD], &sl.suspect);
+    spamlang_shouting(&p->stats, &sig);
+    score_add(out, "shouting", w[ENGINE_D_SHOUTING], &sig);
+
+    links_input li = {.tokens = &p->tokens,
+                      .norm_len = f->normalized_len,
+                      .stats = &p->stats,
+                      .comment = c,
+                      .cfg = cfg,
+                      .generic_praise = sl.generic_praise};
+    links_spam(&li, &sig);
+    score_add(out, "link_spam", w[ENGINE_D_LINK_SPAM], &sig);
+    links_contact(&li, &sig);
+    score_add(out, "contact_info", w[ENGINE_D_CONTACT], &sig);
+
+    if (cfg->flood_max && x->flood_count > cfg->flood_max) {
+        score_signal_clear(&sig);
+        double over = (double)(x->flood_count - cfg->flood_max);
+        sig.signal = 0.5 + 0.1 * (over - 1);
+        if (sig.signal > 0.95)
+            sig.signal = 0.95;
+        snprintf(sig.detail, sizeof sig.detail,
+                 "%u comments from this author/IP in the flood window "
+                 "(limit %u)",
+                 x->flood_count, cfg->flood_max);
+        snprintf(sig.evidence, sizeof sig.evidence, "%u", x->flood_count);
+        score_add(out, "flood", w[ENGINE_D_FLOOD], &sig);
+    }
+    if (x->learned_spam_prob >= 0) {
+        score_signal_clear(&sig);
+        double pr = x->learned_spam_prob > 1 ? 1 : x->learned_spam_prob;
+        sig.signal = pr * pr; /* confident predictions only */
+        snprintf(sig.detail, sizeof sig.detail,
+                 "learned classifier: spam probability %.2f", pr);
+        snprintf(sig.evidence, sizeof sig.evidence, "%.3f", pr);
+        score_add(out, "learned_spam", w[ENGINE_D_LEARNED], &sig);
+    }
+    if (x->reputation > 0) {
+        score_signal_clear(&sig);
+        sig.signal = x->reputation > 1 ? 1 : x->reputation;
+        snprintf(sig.detail, sizeof sig.detail,
+                 "author reputation %.2f (previous comments moderated)",
+                 x->reputation);
+        snprintf(sig.evidence, sizeof sig.evidence, "%s",
+                 x->reputation_detail ? x->reputation_detail : "");
+        score_add(out, "reputation", w[ENGINE_D_REPUTATION], &sig);
+    }
+    score_finish(out, cfg, x->reputation);
+}

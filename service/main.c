@@ -1,0 +1,144 @@
+/* main.c - wires modq: config -> log -> engine -> store -> spool -> http ->
+ * wait for a signal -> drain -> teardown. Nothing else lives here.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "config.h"
+#include "log.h"
+#include "replayer.h"
+
+#define MODQ_VERSION "0.1.0"
+
+static void usage(void) {
+    fprintf(stderr, "usage: modq [-c FILE] [--print-config] [--version]\n"
+                    "Every config key can be set as MODQ_<KEY> in the environment.\n");
+}
+
+static void sleep_ms(long ms) {
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+int main(int argc, char **argv) {
+    const char *path = NULL;
+    int print = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else if (strcmp(argv[i], "--print-config") == 0)
+            print = 1;
+        else if (strcmp(argv[i], "--version") == 0) {
+            printf("modq %s\n", MODQ_VERSION);
+            return 0;
+        } else {
+            usage();
+            return 2;
+        }
+    }
+    modq_config cfg;
+    config_error cerr;
+    if (config_load(&cfg, path, &cerr) < 0) {
+        fprintf(stderr, "modq: config: %s\n", cerr.text);
+        return 1;
+    }
+    if (print) {
+        char buf[8192];
+        config_dump(&cfg, buf, sizeof buf);
+        fputs(buf, stdout);
+        config_free(&cfg);
+        return 0;
+    }
+    log_set_level(cfg.log_level);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit the mask */
+
+    int rc = 1;
+    char err[256] = "";
+    app a;
+    memset(&a, 0, sizeof a);
+    a.cfg = &cfg;
+    http_server *srv = NULL;
+    replayer *rp = NULL;
+
+    engine_config ecfg;
+    engine_config_defaults(&ecfg);
+    ecfg.threshold_pending = cfg.threshold_pending;
+    ecfg.threshold_reject = cfg.threshold_reject;
+    snprintf(ecfg.language, sizeof ecfg.language, "%s", cfg.language);
+    a.banned = config_list(cfg.banned_words);
+    a.suspect = config_list(cfg.suspect_words);
+    a.allow = config_list(cfg.domain_allow);
+    a.block = config_list(cfg.domain_block);
+    ecfg.banned_words = (const char *const *)a.banned;
+    ecfg.suspect_words = (const char *const *)a.suspect;
+    ecfg.domain_allow = (const char *const *)a.allow;
+    ecfg.domain_block = (const char *const *)a.block;
+    ecfg.flood_max = (unsigned)cfg.flood_max;
+    engine_error eerr;
+    if (!(a.eng = engine_new(&ecfg, &eerr))) {
+        fprintf(stderr, "modq: config: language: %s\n", eerr.text);
+        goto out;
+    }
+    if (!(a.auth = auth_new(cfg.client_keys, cfg.moderator_keys, err, sizeof err))) {
+        fprintf(stderr, "modq: config: %s\n", err);
+        goto out;
+    }
+    if (auth_count(a.auth) == 0)
+        log_msg(LOG_WARN, "no client_keys or moderator_keys configured: every API call will get 401");
+    store_options so = {cfg.redis_url, (int)cfg.redis_timeout_ms, (unsigned)cfg.threads + 2};
+    if (!(a.pool = store_pool_new(&so, err, sizeof err))) {
+        fprintf(stderr, "modq: config: %s\n", err);
+        goto out;
+    }
+    if (!(a.spool = spool_open(cfg.spool_dir, err, sizeof err))) {
+        fprintf(stderr, "modq: config: %s\n", err);
+        goto out;
+    }
+    if (!(a.metrics = metrics_new())) goto out;
+    rp = replayer_start(a.spool, api_replay_record, &a, a.metrics);
+    http_options ho = {cfg.listen_host, cfg.listen_port, (unsigned)cfg.threads,
+                       (size_t)cfg.max_body, (unsigned)cfg.max_connections,
+                       (unsigned)cfg.connection_timeout};
+    if (!(srv = http_start(&ho, api_handle, &a, err, sizeof err))) {
+        fprintf(stderr, "modq: %s\n", err);
+        goto out;
+    }
+    log_msg(LOG_INFO, "modq %s listening on %s:%d (%ld threads)", MODQ_VERSION,
+            cfg.listen_host, http_port(srv), cfg.threads);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_msg(LOG_INFO, "signal %d: draining (up to %lds)", sig, cfg.drain_seconds);
+    http_quiesce(srv);
+    for (long waited = 0; http_inflight(srv) > 0 && waited < cfg.drain_seconds * 1000; waited += 20)
+        sleep_ms(20);
+    http_stop(srv);
+    srv = NULL;
+    rc = 0;
+out:
+    http_stop(srv);
+    replayer_stop(rp);
+    spool_close(a.spool);
+    store_pool_free(a.pool);
+    metrics_free(a.metrics);
+    auth_free(a.auth);
+    engine_free(a.eng);
+    config_list_free(a.banned);
+    config_list_free(a.suspect);
+    config_list_free(a.allow);
+    config_list_free(a.block);
+    config_free(&cfg);
+    if (rc == 0) log_msg(LOG_INFO, "modq stopped");
+    return rc;
+}

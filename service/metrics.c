@@ -1,0 +1,171 @@
+/* metrics.c - Prometheus counters and a latency histogram.
+ *
+ * Owns fixed arrays of atomics indexed by route, status and flag code.
+ * Label values come only from these tables, never from user input, so the
+ * exposition cannot be polluted and its size is bounded.
+ */
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *ROUTES[] = {
+    "healthz", "readyz", "metrics", "article_put", "article_get", "comment_post",
+    "comment_get", "review_list", "review_claim", "review_release", "decision",
+    "bulk_decisions", "review_stats", "audit", "webhook", "akismet", "coral",
+    "review_page", "other"};
+#define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
+static const int STATUSES[] = {200, 201, 204, 400, 401, 403, 404, 405, 409,
+                               413, 415, 422, 429, 500, 503, 0};
+#define NSTATUS (sizeof STATUSES / sizeof STATUSES[0])
+static const double BUCKETS[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                 0.01, 0.025, 0.05, 0.1, 0.25, 1};
+#define NBUCKETS (sizeof BUCKETS / sizeof BUCKETS[0])
+static const char *FLAGS[] = {"off_topic", "copied_from_article", "duplicate",
+                              "repetitive", "link_spam", "contact_info",
+                              "spam_language", "banned_word", "suspect_word",
+                              "shouting", "low_content", "flood", "learned_spam",
+                              "reputation", "trusted_author", "other"};
+#define NFLAGS (sizeof FLAGS / sizeof FLAGS[0])
+static const char *CSTATUS[] = {"approved", "pending", "rejected"};
+
+struct metrics {
+    atomic_ulong req[NROUTES][NSTATUS];
+    atomic_ulong hist[NBUCKETS + 1];
+    atomic_ullong sum_us;
+    atomic_ulong count;
+    atomic_ulong comments[3];
+    atomic_ulong flags[NFLAGS];
+    atomic_ulong auth_fail;
+    atomic_ulong spooled;
+    atomic_ulong replayed;
+};
+
+metrics *metrics_new(void) { return calloc(1, sizeof(metrics)); }
+void metrics_free(metrics *m) { free(m); }
+
+static size_t route_idx(const char *r) {
+    for (size_t i = 0; r && i < NROUTES - 1; i++)
+        if (strcmp(ROUTES[i], r) == 0) return i;
+    return NROUTES - 1;
+}
+
+void metrics_request(metrics *m, const char *route, int status, double seconds) {
+    size_t s = NSTATUS - 1;
+    for (size_t i = 0; i < NSTATUS - 1; i++)
+        if (STATUSES[i] == status) s = i;
+    atomic_fetch_add(&m->req[route_idx(route)][s], 1);
+    size_t b = NBUCKETS;
+    for (size_t i = 0; i < NBUCKETS; i++)
+        if (seconds <= BUCKETS[i]) {
+            b = i;
+            break;
+        }
+    atomic_fetch_add(&m->hist[b], 1);
+    atomic_fetch_add(&m->sum_us, (unsigned long long)(seconds * 1e6));
+    atomic_fetch_add(&m->count, 1);
+}
+
+void metrics_comment(metrics *m, const char *status) {
+    for (int i = 0; i < 3; i++)
+        if (strcmp(CSTATUS[i], status) == 0) atomic_fetch_add(&m->comments[i], 1);
+}
+
+void metrics_flag(metrics *m, const char *code) {
+    size_t k = NFLAGS - 1;
+    for (size_t i = 0; i < NFLAGS - 1; i++)
+        if (strcmp(FLAGS[i], code) == 0) k = i;
+    atomic_fetch_add(&m->flags[k], 1);
+}
+
+void metrics_auth_failure(metrics *m) { atomic_fetch_add(&m->auth_fail, 1); }
+void metrics_spooled(metrics *m) { atomic_fetch_add(&m->spooled, 1); }
+void metrics_replayed(metrics *m, long n) {
+    if (n > 0) atomic_fetch_add(&m->replayed, (unsigned long)n);
+}
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+} buf;
+
+__attribute__((format(printf, 2, 3))) static void bp(buf *b, const char *fmt, ...) {
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if (b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap * 2 + (size_t)n;
+        char *np = realloc(b->p, cap);
+        if (!np) return;
+        b->p = np;
+        b->cap = cap;
+    }
+}
+
+char *metrics_render(metrics *m, const metrics_gauges *g, size_t *len) {
+    buf b = {malloc(8192), 0, 8192};
+    if (!b.p) return NULL;
+    b.p[0] = 0;
+    bp(&b, "# HELP modq_http_requests_total HTTP requests by route and status.\n"
+           "# TYPE modq_http_requests_total counter\n");
+    for (size_t r = 0; r < NROUTES; r++)
+        for (size_t s = 0; s < NSTATUS; s++) {
+            unsigned long v = atomic_load(&m->req[r][s]);
+            if (!v) continue;
+            if (STATUSES[s])
+                bp(&b, "modq_http_requests_total{route=\"%s\",status=\"%d\"} %lu\n", ROUTES[r], STATUSES[s], v);
+            else
+                bp(&b, "modq_http_requests_total{route=\"%s\",status=\"other\"} %lu\n", ROUTES[r], v);
+        }
+    bp(&b, "# HELP modq_http_request_duration_seconds Request handling time.\n"
+           "# TYPE modq_http_request_duration_seconds histogram\n");
+    unsigned long cum = 0;
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        cum += atomic_load(&m->hist[i]);
+        bp(&b, "modq_http_request_duration_seconds_bucket{le=\"%g\"} %lu\n", BUCKETS[i], cum);
+    }
+    cum += atomic_load(&m->hist[NBUCKETS]);
+    bp(&b, "modq_http_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cum);
+    bp(&b, "modq_http_request_duration_seconds_sum %.6f\n", (double)atomic_load(&m->sum_us) / 1e6);
+    bp(&b, "modq_http_request_duration_seconds_count %lu\n", atomic_load(&m->count));
+    bp(&b, "# HELP modq_comments_total Comments analysed by verdict.\n"
+           "# TYPE modq_comments_total counter\n");
+    for (int i = 0; i < 3; i++)
+        bp(&b, "modq_comments_total{status=\"%s\"} %lu\n", CSTATUS[i], atomic_load(&m->comments[i]));
+    bp(&b, "# HELP modq_flags_total Flags raised by code.\n# TYPE modq_flags_total counter\n");
+    for (size_t i = 0; i < NFLAGS; i++)
+        bp(&b, "modq_flags_total{code=\"%s\"} %lu\n", FLAGS[i], atomic_load(&m->flags[i]));
+    bp(&b, "# HELP modq_auth_failures_total Requests with a missing or unknown key.\n"
+           "# TYPE modq_auth_failures_total counter\nmodq_auth_failures_total %lu\n",
+       atomic_load(&m->auth_fail));
+    bp(&b, "# HELP modq_redis_errors_total Redis connection failures and error replies.\n"
+           "# TYPE modq_redis_errors_total counter\nmodq_redis_errors_total %lu\n",
+       g->redis_errors);
+    bp(&b, "# HELP modq_redis_up 1 when Redis answered the last call.\n"
+           "# TYPE modq_redis_up gauge\nmodq_redis_up %d\n", g->redis_up);
+    bp(&b, "# HELP modq_degraded 1 while comments are being spooled locally.\n"
+           "# TYPE modq_degraded gauge\nmodq_degraded %d\n",
+       (!g->redis_up || g->spool_pending > 0) ? 1 : 0);
+    bp(&b, "# HELP modq_review_queue_depth Pending comments awaiting review.\n"
+           "# TYPE modq_review_queue_depth gauge\nmodq_review_queue_depth %lld\n",
+       g->queue_depth);
+    bp(&b, "# HELP modq_spool_pending Records in the local spool.\n"
+           "# TYPE modq_spool_pending gauge\nmodq_spool_pending %ld\n", g->spool_pending);
+    bp(&b, "# HELP modq_spooled_total Records written to the spool.\n"
+           "# TYPE modq_spooled_total counter\nmodq_spooled_total %lu\n", atomic_load(&m->spooled));
+    bp(&b, "# HELP modq_replayed_total Spooled records moved into Redis.\n"
+           "# TYPE modq_replayed_total counter\nmodq_replayed_total %lu\n", atomic_load(&m->replayed));
+    bp(&b, "# HELP modq_inflight_requests Requests being handled.\n"
+           "# TYPE modq_inflight_requests gauge\nmodq_inflight_requests %u\n", g->inflight);
+    *len = b.len;
+    return b.p;
+}

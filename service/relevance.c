@@ -1,0 +1,279 @@
+/* relevance.c - is a comment about its article or its thread?
+ *
+ * Owns the stem vectors and the relevance measure:
+ *
+ *   idf(t)     = (1-a) * bgidf(t) + a * site(t),  a = min(0.7, ndocs/100),
+ *                site(t) = log((N+1)/(df+1)) / log(N+1), floored at 0.02;
+ *                stems absent from the comment (their site df is unknown)
+ *                use bgidf alone.
+ *   cos        = TF-IDF cosine (article title x3, tags x2, body x1)
+ *   coverage   = sum idf of comment stems found in the target
+ *                / sum idf of all comment stems
+ *   similarity = 0.6 * coverage + 0.4 * min(1, 3 * cos)
+ *   relevance  = max(similarity to article, best similarity to a thread
+ *                comment)
+ *
+ * Coverage matters because a short comment against a long article has a
+ * small cosine even when every word is on topic. The article vector's norm
+ * is computed once with background IDF and corrected only for the shared
+ * stems, so scoring is linear in the comment. No I/O, no state.
+ */
+#include "relevance.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgidf.h"
+
+static int grow_slots(relevance_vec *v) {
+    size_t cap = v->cap ? v->cap * 2 : 64;
+    uint64_t *key = calloc(cap, sizeof *key);
+    uint32_t *so = calloc(cap, sizeof *so);
+    if (!key || !so) {
+        free(key);
+        free(so);
+        return -1;
+    }
+    for (size_t e = 0; e < v->n; e++) {
+        size_t i = (size_t)v->hash[e] & (cap - 1);
+        while (so[i])
+            i = (i + 1) & (cap - 1);
+        so[i] = (uint32_t)e + 1;
+        key[i] = v->hash[e];
+    }
+    free(v->key);
+    free(v->slot_of);
+    v->key = key;
+    v->slot_of = so;
+    v->cap = cap;
+    return 0;
+}
+
+long relevance_vec_find(const relevance_vec *v, uint64_t h) {
+    if (!v->cap)
+        return -1;
+    size_t i = (size_t)h & (v->cap - 1);
+    while (v->slot_of[i]) {
+        if (v->key[i] == h)
+            return (long)v->slot_of[i] - 1;
+        i = (i + 1) & (v->cap - 1);
+    }
+    return -1;
+}
+
+static int add_one(relevance_vec *v, uint64_t h, const char *stem, double w) {
+    long e = relevance_vec_find(v, h);
+    if (e >= 0) {
+        v->tf[e] += w;
+        return 0;
+    }
+    if ((v->n + 1) * 2 > v->cap && grow_slots(v) < 0)
+        return -1;
+    if (v->n == v->ncap) {
+        size_t nc = v->ncap ? v->ncap * 2 : 32;
+        double *tf = realloc(v->tf, nc * sizeof *tf);
+        if (!tf)
+            return -1;
+        v->tf = tf;
+        const char **st = realloc(v->stem, nc * sizeof *st);
+        if (!st)
+            return -1;
+        v->stem = st;
+        uint64_t *hs = realloc(v->hash, nc * sizeof *hs);
+        if (!hs)
+            return -1;
+        v->hash = hs;
+        v->ncap = nc;
+    }
+    size_t i = (size_t)h & (v->cap - 1);
+    while (v->slot_of[i])
+        i = (i + 1) & (v->cap - 1);
+    v->slot_of[i] = (uint32_t)v->n + 1;
+    v->key[i] = h;
+    v->tf[v->n] = w;
+    v->stem[v->n] = stem;
+    v->hash[v->n] = h;
+    v->n++;
+    return 0;
+}
+
+int relevance_vec_add(relevance_vec *v, const tokenize_list *l, double w) {
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].content &&
+            add_one(v, l->v[i].stem_hash, tokenize_stem(l, &l->v[i]), w) < 0)
+            return -1;
+    return 0;
+}
+
+void relevance_vec_finish(relevance_vec *v) {
+    double s = 0;
+    for (size_t e = 0; e < v->n; e++) {
+        double x = v->tf[e] * bgidf_idf(v->stem[e]);
+        s += x * x;
+    }
+    v->norm_bg = sqrt(s);
+}
+
+void relevance_vec_free(relevance_vec *v) {
+    free(v->key);
+    free(v->slot_of);
+    free(v->tf);
+    free(v->stem);
+    free(v->hash);
+    memset(v, 0, sizeof *v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Similarity                                                                */
+/* ------------------------------------------------------------------------ */
+
+typedef struct shared {
+    size_t entry;
+    double contrib;
+} shared;
+
+/* Similarity of comment c (with idf[] per entry) to target t. Fills the
+ * best shared stems into matched when non-NULL. */
+static double similarity(const relevance_vec *c, const double *idf,
+                         const relevance_vec *t, char *matched, size_t mn) {
+    double dot = 0, cn = 0, cov = 0, tot = 0;
+    double tn2 = t->norm_bg * t->norm_bg;
+    shared top[5] = {{0, 0}};
+    size_t ntop = 0;
+    for (size_t e = 0; e < c->n; e++) {
+        double wc = c->tf[e] * idf[e];
+        cn += wc * wc;
+        tot += idf[e];
+        long k = relevance_vec_find(t, c->hash[e]);
+        if (k < 0)
+            continue;
+        double bg = t->tf[k] * bgidf_idf(c->stem[e]);
+        double wt = t->tf[k] * idf[e];
+        tn2 += wt * wt - bg * bg;
+        dot += wc * wt;
+        cov += idf[e];
+        /* keep the 5 strongest shared stems (insertion into a tiny array) */
+        double contrib = wc * wt;
+        size_t pos = ntop < 5 ? ntop++ : 5;
+        while (pos > 0 && top[pos - 1].contrib < contrib) {
+            if (pos < 5)
+                top[pos] = top[pos - 1];
+            pos--;
+        }
+        if (pos < 5)
+            top[pos] = (shared){e, contrib};
+    }
+    if (matched) {
+        size_t off = 0;
+        matched[0] = '\0';
+        for (size_t i = 0; i < ntop && off < mn; i++) {
+            int w = snprintf(matched + off, mn - off, "%s%s", i ? ", " : "",
+                             c->stem[top[i].entry]);
+            if (w < 0)
+                break;
+            off += (size_t)w;
+        }
+    }
+    if (tot <= 0 || cn <= 0 || tn2 <= 0)
+        return 0;
+    double cosv = dot / (sqrt(cn) * sqrt(tn2));
+    double coverage = cov / tot;
+    double s = 0.6 * coverage + 0.4 * fmin(1.0, 3.0 * cosv);
+    return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+void relevance_measure(const relevance_input *in, relevance_result *out) {
+    const relevance_vec *c = in->comment;
+    memset(out, 0, sizeof *out);
+    out->relevance = -1;
+    out->content = c->n;
+    double *idf = malloc((c->n + 1) * sizeof *idf);
+    if (!idf)
+        return; /* treated as "unknown relevance": no off_topic flag */
+    double a = in->site_ndocs / 100.0;
+    if (a > 0.7)
+        a = 0.7;
+    size_t known = 0;
+    for (size_t e = 0; e < c->n; e++) {
+        uint32_t bdf = bgidf_df(c->stem[e]);
+        known += bdf > 0;
+        double bg = bgidf_idf(c->stem[e]);
+        double v = bg;
+        if (in->site_df && e < in->nsite_df && in->site_ndocs > 0) {
+            double nd = in->site_ndocs + 1.0;
+            double site = log(nd / (in->site_df[e] + 1.0)) / log(nd);
+            v = (1 - a) * bg + a * (site < 0 ? 0 : site);
+        }
+        idf[e] = v < 0.02 ? 0.02 : v;
+    }
+    out->known = c->n ? (double)known / (double)c->n : 1.0;
+    if (in->article) {
+        out->article = similarity(c, idf, in->article, out->matched,
+                                  sizeof out->matched);
+        char tm[sizeof out->matched];
+        size_t nt = in->nthread < RELEVANCE_MAX_THREAD ? in->nthread
+                                                       : RELEVANCE_MAX_THREAD;
+        for (size_t i = 0; i < nt; i++) {
+            double s = similarity(c, idf, &in->thread[i], tm, sizeof tm);
+            if (s > out->thread) {
+                out->thread = s;
+                if (s > out->article)
+                    memcpy(out->matched, tm, sizeof tm);
+            }
+        }
+        out->relevance = out->article > out->thread ? out->article : out->thread;
+    }
+    free(idf);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Signals                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Below this similarity a comment shares (almost) no weighted words. */
+#define RELEVANCE_OFF_TOPIC_BELOW 0.12
+/* Under half the stems known to an English table: likely another language,
+ * where stem overlap says nothing about topic. */
+#define RELEVANCE_MIN_KNOWN 0.5
+
+void relevance_off_topic(const relevance_result *r, size_t article_terms,
+                         score_signal *out) {
+    score_signal_clear(out);
+    if (r->relevance < 0 || r->content < RELEVANCE_MIN_CONTENT ||
+        r->known < RELEVANCE_MIN_KNOWN ||
+        r->relevance >= RELEVANCE_OFF_TOPIC_BELOW)
+        return;
+    /* One detector alone stays below pending: a topic miss is a reason to
+     * look, not proof of spam. Short comments and short articles
+     * (video titles) make the judgement weaker. */
+    double base = r->content >= 8 ? 0.45 : 0.3;
+    double art = article_terms >= 20 ? 1.0 : (double)article_terms / 20.0;
+    double gap = (RELEVANCE_OFF_TOPIC_BELOW - r->relevance) /
+                 RELEVANCE_OFF_TOPIC_BELOW;
+    out->signal = base * art * (0.5 + 0.5 * gap);
+    if (r->matched[0])
+        snprintf(out->detail, sizeof out->detail,
+                 "similarity %.2f to the article (best thread match %.2f); "
+                 "only weak shared words: %s",
+                 r->article, r->thread, r->matched);
+    else
+        snprintf(out->detail, sizeof out->detail,
+                 "similarity %.2f to the article (best thread match %.2f); "
+                 "none of its %zu content words appear in the article or "
+                 "thread",
+                 r->article, r->thread, r->content);
+    snprintf(out->evidence, sizeof out->evidence, "%s", r->matched);
+}
+
+void relevance_low_content(const relevance_result *r, size_t nwords,
+                           score_signal *out) {
+    score_signal_clear(out);
+    if (r->content >= RELEVANCE_MIN_CONTENT)
+        return;
+    out->signal = r->content == 0 ? 0.15 : 0.1;
+    snprintf(out->detail, sizeof out->detail,
+             "only %zu content word%s in %zu words", r->content,
+             r->content == 1 ? "" : "s", nwords);
+}

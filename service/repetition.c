@@ -1,0 +1,134 @@
+/* repetition.c - repetitive text: character runs, repeated words/phrases.
+ *
+ * Owns three linear measurements and their mapping to one signal (the
+ * strongest wins; its explanation becomes the detail):
+ *   - longest run of one letter/digit: >= 10 -> 0.3, >= 20 -> 0.5;
+ *   - share of the most frequent non-stop word among >= 8 words:
+ *     >= 0.35 with >= 4 repeats -> 0.3 .. 0.7;
+ *   - distinct / total word 3-shingles among >= 8 shingles: below 0.6
+ *     -> up to 0.8 (copy-pasted blocks, "buy now buy now buy now").
+ * Normal prose scores 0 on all three. No I/O, no state.
+ */
+#include "repetition.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shingle.h"
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void consider(score_signal *out, double s, const char *detail,
+                     const char *ev, size_t evn) {
+    if (s <= out->signal)
+        return;
+    out->signal = s;
+    snprintf(out->detail, sizeof out->detail, "%s", detail);
+    if (evn >= sizeof out->evidence)
+        evn = sizeof out->evidence - 1;
+    memcpy(out->evidence, ev, evn);
+    out->evidence[evn] = '\0';
+}
+
+int repetition_check(const char *norm, size_t n, const tokenize_list *l,
+                     score_signal *out) {
+    char detail[ENGINE_FLAG_DETAIL_LEN];
+    score_signal_clear(out);
+
+    /* 1. character runs (ASCII letters and digits) */
+    size_t best = 0, best_at = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)norm[i];
+        size_t j = i + 1;
+        while (j < n && norm[j] == norm[i])
+            j++;
+        int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (alnum && j - i > best) {
+            best = j - i;
+            best_at = i;
+        }
+        i = j;
+    }
+    if (best >= REPETITION_MIN_RUN) {
+        snprintf(detail, sizeof detail,
+                 "one character repeated %zu times in a row", best);
+        consider(out, best >= 2 * REPETITION_MIN_RUN ? 0.5 : 0.3, detail,
+                 norm + best_at, best < 40 ? best : 40);
+    }
+
+    uint32_t *idx = malloc((l->n + 1) * sizeof *idx);
+    uint64_t *h = malloc((l->n + 1) * sizeof *h);
+    shingle_set set = {0};
+    int rc = -1;
+    if (!idx || !h)
+        goto done;
+    size_t nw = shingle_words(l, idx);
+    if (nw < REPETITION_MIN_WORDS) {
+        rc = 0;
+        goto done;
+    }
+
+    /* 2. the most frequent non-stop word */
+    size_t nh = 0;
+    for (size_t i = 0; i < nw; i++)
+        if (!l->v[idx[i]].stop)
+            h[nh++] = l->v[idx[i]].hash;
+    qsort(h, nh, sizeof *h, cmp_u64);
+    size_t top = 0;
+    uint64_t top_h = 0;
+    for (size_t i = 0; i < nh;) {
+        size_t j = i;
+        while (j < nh && h[j] == h[i])
+            j++;
+        if (j - i > top) {
+            top = j - i;
+            top_h = h[i];
+        }
+        i = j;
+    }
+    double share = (double)top / (double)nw;
+    if (top >= 4 && share >= 0.35) {
+        const tokenize_token *w = NULL;
+        for (size_t i = 0; i < nw && !w; i++)
+            if (l->v[idx[i]].hash == top_h)
+                w = &l->v[idx[i]];
+        snprintf(detail, sizeof detail,
+                 "the word \"%s\" makes up %.0f%% of %zu words (%zu times)",
+                 tokenize_text(l, w), share * 100, nw, top);
+        double s = 0.3 + (share - 0.35) * 1.2;
+        consider(out, s > 0.7 ? 0.7 : s, detail, tokenize_text(l, w),
+                 strlen(tokenize_text(l, w)));
+    }
+
+    /* 3. distinct word 3-shingles */
+    size_t total = nw >= 3 ? nw - 2 : 0;
+    if (total >= REPETITION_MIN_WORDS) {
+        if (shingle_set_init(&set, total) < 0)
+            goto done;
+        for (size_t i = 0; i < total; i++)
+            if (shingle_set_add(&set, shingle_hash(l, idx, i, 3)) < 0)
+                goto done;
+        double ratio = (double)set.n / (double)total;
+        if (ratio < 0.6) {
+            snprintf(detail, sizeof detail,
+                     "only %zu of %zu three-word phrases are distinct "
+                     "(%.0f%%): the text repeats itself",
+                     set.n, total, ratio * 100);
+            const tokenize_token *a = &l->v[idx[0]];
+            const tokenize_token *b = &l->v[idx[nw < 6 ? nw - 1 : 5]];
+            consider(out, (0.6 - ratio) / 0.6 * 0.8, detail, norm + a->off,
+                     b->off + b->len - a->off);
+        }
+    }
+    rc = 0;
+done:
+    shingle_set_free(&set);
+    free(h);
+    free(idx);
+    return rc;
+}

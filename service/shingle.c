@@ -1,0 +1,147 @@
+/* shingle.c - word n-gram hashing, a 64-bit hash set, copied-text check.
+ *
+ * Owns the shingle hash (word text hashes mixed in order), a linear-probing
+ * set of 64-bit hashes (the article's 5-grams for copy detection, a
+ * comment's 3-grams for repetition), and the copied_from_article
+ * measurement: which comment words sit inside a 5-gram that the article also
+ * contains, and the longest such run. No scoring policy lives here.
+ */
+#include "shingle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+int shingle_set_init(shingle_set *s, size_t expected) {
+    size_t cap = 16;
+    while (cap < expected * 2)
+        cap *= 2;
+    s->slot = calloc(cap, sizeof *s->slot);
+    s->cap = s->slot ? cap : 0;
+    s->n = 0;
+    return s->slot ? 0 : -1;
+}
+
+void shingle_set_free(shingle_set *s) {
+    free(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
+static int grow(shingle_set *s) {
+    shingle_set t;
+    if (shingle_set_init(&t, s->cap) < 0)
+        return -1;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slot[i])
+            shingle_set_add(&t, s->slot[i]);
+    free(s->slot);
+    *s = t;
+    return 0;
+}
+
+int shingle_set_add(shingle_set *s, uint64_t h) {
+    if (!h)
+        h = 1;
+    if ((s->n + 1) * 2 > s->cap && grow(s) < 0)
+        return -1;
+    size_t m = s->cap - 1, i = (size_t)mix64(h) & m;
+    while (s->slot[i]) {
+        if (s->slot[i] == h)
+            return 0;
+        i = (i + 1) & m;
+    }
+    s->slot[i] = h;
+    s->n++;
+    return 1;
+}
+
+int shingle_set_has(const shingle_set *s, uint64_t h) {
+    if (!s->cap)
+        return 0;
+    if (!h)
+        h = 1;
+    size_t m = s->cap - 1, i = (size_t)mix64(h) & m;
+    while (s->slot[i]) {
+        if (s->slot[i] == h)
+            return 1;
+        i = (i + 1) & m;
+    }
+    return 0;
+}
+
+size_t shingle_words(const tokenize_list *l, uint32_t *idx) {
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].type == TOKENIZE_WORD || l->v[i].type == TOKENIZE_NUMBER)
+            idx[n++] = (uint32_t)i;
+    return n;
+}
+
+uint64_t shingle_hash(const tokenize_list *l, const uint32_t *idx, size_t pos,
+                      size_t k) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ k;
+    for (size_t i = 0; i < k; i++)
+        h = mix64(h ^ l->v[idx[pos + i]].hash) + i;
+    return h;
+}
+
+int shingle_add_all(shingle_set *s, const tokenize_list *l, size_t k) {
+    uint32_t *idx = malloc((l->n + 1) * sizeof *idx);
+    if (!idx)
+        return -1;
+    size_t n = shingle_words(l, idx);
+    for (size_t i = 0; i + k <= n; i++)
+        if (shingle_set_add(s, shingle_hash(l, idx, i, k)) < 0) {
+            free(idx);
+            return -1;
+        }
+    free(idx);
+    return 0;
+}
+
+int shingle_copied(const tokenize_list *l, const shingle_set *article,
+                   shingle_copy *out) {
+    memset(out, 0, sizeof *out);
+    uint32_t *idx = malloc((l->n + 1) * sizeof *idx);
+    if (!idx)
+        return -1;
+    size_t n = shingle_words(l, idx);
+    out->words = n;
+    /* covered_to: one past the last word covered by a matching 5-gram */
+    size_t covered_to = 0, run_start = 0, best_start = 0, best_end = 0;
+    int in_run = 0;
+    for (size_t i = 0; i + SHINGLE_COPY_K <= n; i++) {
+        int hit = shingle_set_has(article, shingle_hash(l, idx, i, SHINGLE_COPY_K));
+        if (hit) {
+            size_t from = i > covered_to ? i : covered_to;
+            out->covered += i + SHINGLE_COPY_K - from;
+            covered_to = i + SHINGLE_COPY_K;
+            if (!in_run)
+                run_start = i;
+            in_run = 1;
+            if (covered_to - run_start > best_end - best_start) {
+                best_start = run_start;
+                best_end = covered_to;
+            }
+        } else {
+            in_run = 0;
+        }
+    }
+    if (best_end > best_start) {
+        const tokenize_token *a = &l->v[idx[best_start]];
+        const tokenize_token *b = &l->v[idx[best_end - 1]];
+        out->run_off = a->off;
+        out->run_len = b->off + b->len - a->off;
+        out->run_words = best_end - best_start;
+    }
+    free(idx);
+    return 0;
+}

@@ -1,0 +1,213 @@
+/* spool.c - the fsync'd local spool used while Redis is unreachable.
+ *
+ * Owns the directory's files: "active.log" takes appends; a replay first
+ * renames it to "replay-<seq>.log" (so appends go on into a fresh file) and
+ * then feeds every replay file, oldest sequence first, to the callback,
+ * deleting each file once all its records went through. A torn last line
+ * (crash during append) has no newline and is skipped.
+ */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define SPOOL_PATH_MAX 4096
+#define SPOOL_MAX_FILES 4096 /* replay files kept at once; each is a blip */
+
+struct spool {
+    pthread_mutex_t mu;
+    char dir[SPOOL_PATH_MAX];
+    int fd;                 /* active.log */
+    long next_seq;
+    atomic_long pending;
+};
+
+static int mkdirs(const char *path) {
+    char tmp[SPOOL_PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+static long count_lines(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    long n = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        if (c == '\n') n++;
+    fclose(f);
+    return n;
+}
+
+static int cmp_long(const void *a, const void *b) {
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorted sequence numbers of replay files. Returns count. */
+static size_t list_replays(const char *dir, long *seqs, size_t max) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < max) {
+        long seq;
+        char tail[8];
+        if (sscanf(e->d_name, "replay-%ld.%4s", &seq, tail) == 2 && strcmp(tail, "log") == 0)
+            seqs[n++] = seq;
+    }
+    closedir(d);
+    qsort(seqs, n, sizeof *seqs, cmp_long);
+    return n;
+}
+
+spool *spool_open(const char *dir, char *err, size_t n) {
+    spool *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    if (mkdirs(dir) < 0) {
+        snprintf(err, n, "spool_dir %s: %s", dir, strerror(errno));
+        free(s);
+        return NULL;
+    }
+    char path[SPOOL_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/active.log", dir);
+    s->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (s->fd < 0) {
+        snprintf(err, n, "spool_dir %s: %s", dir, strerror(errno));
+        free(s);
+        return NULL;
+    }
+    long pending = count_lines(path);
+    long seqs[SPOOL_MAX_FILES];
+    size_t ns = list_replays(dir, seqs, SPOOL_MAX_FILES);
+    for (size_t i = 0; i < ns; i++) {
+        snprintf(path, sizeof path, "%s/replay-%ld.log", dir, seqs[i]);
+        pending += count_lines(path);
+    }
+    s->next_seq = ns ? seqs[ns - 1] + 1 : 1;
+    atomic_store(&s->pending, pending);
+    pthread_mutex_init(&s->mu, NULL);
+    return s;
+}
+
+void spool_close(spool *s) {
+    if (!s) return;
+    if (s->fd >= 0) {
+        fdatasync(s->fd);
+        close(s->fd);
+    }
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+int spool_append(spool *s, const char *rec, size_t len) {
+    if (memchr(rec, '\n', len)) return -1;
+    pthread_mutex_lock(&s->mu);
+    int rc = 0;
+    struct iovec_like { const char *p; size_t n; } parts[2] = {{rec, len}, {"\n", 1}};
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        size_t off = 0;
+        while (off < parts[i].n) {
+            ssize_t w = write(s->fd, parts[i].p + off, parts[i].n - off);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                rc = -1;
+                break;
+            }
+            off += (size_t)w;
+        }
+    }
+    if (rc == 0 && fdatasync(s->fd) < 0) rc = -1;
+    if (rc == 0) atomic_fetch_add(&s->pending, 1);
+    pthread_mutex_unlock(&s->mu);
+    if (rc < 0) log_msg(LOG_ERROR, "spool append failed: %s", strerror(errno));
+    return rc;
+}
+
+/* Move active.log aside if it holds anything. 0 ok, -1 error. */
+static int rotate(spool *s) {
+    int rc = 0;
+    pthread_mutex_lock(&s->mu);
+    struct stat st;
+    if (fstat(s->fd, &st) == 0 && st.st_size > 0) {
+        char from[SPOOL_PATH_MAX + 32], to[SPOOL_PATH_MAX + 32];
+        snprintf(from, sizeof from, "%s/active.log", s->dir);
+        snprintf(to, sizeof to, "%s/replay-%ld.log", s->dir, s->next_seq);
+        if (rename(from, to) == 0) {
+            s->next_seq++;
+            close(s->fd);
+            s->fd = open(from, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+            if (s->fd < 0) rc = -1;
+            int dfd = open(s->dir, O_RDONLY | O_DIRECTORY);
+            if (dfd >= 0) {
+                fsync(dfd);
+                close(dfd);
+            }
+        } else {
+            rc = -1;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+long spool_replay(spool *s, spool_replay_fn fn, void *ctx) {
+    if (atomic_load(&s->pending) == 0) return 0;
+    if (rotate(s) < 0) return -1;
+    long seqs[SPOOL_MAX_FILES];
+    size_t ns = list_replays(s->dir, seqs, SPOOL_MAX_FILES);
+    long done = 0;
+    for (size_t i = 0; i < ns; i++) {
+        char path[SPOOL_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/replay-%ld.log", s->dir, seqs[i]);
+        FILE *f = fopen(path, "r");
+        if (!f) return -1;
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        int stopped = 0;
+        long in_file = 0;
+        while ((n = getline(&line, &cap, f)) > 0) {
+            if (line[n - 1] != '\n') break; /* torn tail */
+            line[--n] = 0;
+            if (n == 0) continue;
+            if (fn(ctx, line, (size_t)n) < 0) {
+                stopped = 1;
+                break;
+            }
+            in_file++;
+        }
+        free(line);
+        fclose(f);
+        if (stopped) {
+            /* records before the stop are in Redis; replaying them again is
+             * harmless (SET NX), so the file is kept whole */
+            return -1;
+        }
+        unlink(path);
+        atomic_fetch_sub(&s->pending, in_file);
+        done += in_file;
+    }
+    if (atomic_load(&s->pending) < 0) atomic_store(&s->pending, 0);
+    return done;
+}
+
+long spool_pending(spool *s) { return atomic_load(&s->pending); }

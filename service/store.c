@@ -1,0 +1,783 @@
+/* store.c - hiredis connection pool, key layout and the comment scripts.
+ *
+ * Owns every redisContext. A context is used by one thread at a time (the
+ * pool hands it out); a failed context is dropped and reconnected lazily.
+ * While Redis is unreachable the pool keeps a short "down until" window in
+ * which calls fail at once, so no request waits out a timeout per call.
+ * Never interprets JSON: records are opaque bytes here.
+ */
+#include "store.h"
+
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "log.h"
+
+/* After a failed connect, skip Redis for this long before trying again. */
+#define STORE_RETRY_MS 250
+#define STORE_MAX_ARGS 64 /* largest pipeline argv we build */
+
+struct store {
+    redisContext *c;
+    store_pool *pool;
+    int in_use;
+};
+
+struct store_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    store *conns;
+    unsigned n;
+    char host[256];
+    int port;
+    int db;
+    char user[128];
+    char pass[256];
+    int timeout_ms;
+    atomic_llong down_until_ms;
+    atomic_int up;
+    atomic_ulong errors;
+    char write_sha[41];
+};
+
+/* KEYS: 1 comment 2 pending 3 exact 4 flood-author 5 flood-ip 6 thread
+ *       7.. band keys
+ * ARGV: 1 record 2 retention_s 3 status 4 received_ms 5 id 6 window_s
+ *       7 exact value 8 band value 9 flood_window 10 thread text ("" = none)
+ *       11 thread max 12 has ip (0/1) */
+static const char *WRITE_LUA =
+    "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then\n"
+    "  return {0, redis.call('GET', KEYS[1])}\n"
+    "end\n"
+    "if ARGV[3] == 'pending' then\n"
+    "  redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[5])\n"
+    "end\n"
+    "redis.call('SET', KEYS[3], ARGV[7], 'NX', 'EX', ARGV[6])\n"
+    "for i = 7, #KEYS do\n"
+    "  redis.call('SET', KEYS[i], ARGV[8], 'NX', 'EX', ARGV[6])\n"
+    "end\n"
+    "if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], ARGV[9]) end\n"
+    "if ARGV[12] == '1' then\n"
+    "  if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[9]) end\n"
+    "end\n"
+    "if ARGV[10] ~= '' then\n"
+    "  redis.call('LPUSH', KEYS[6], ARGV[10])\n"
+    "  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[11]) - 1)\n"
+    "end\n"
+    "return {1}\n";
+
+/* ================================================================= pool */
+
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int parse_url(store_pool *p, const char *url, char *err, size_t n) {
+    const char *s = url;
+    if (strncmp(s, "redis://", 8) != 0) goto bad;
+    s += 8;
+    const char *at = strrchr(s, '@');
+    if (at) {
+        const char *colon = memchr(s, ':', (size_t)(at - s));
+        if (colon) {
+            size_t ul = (size_t)(colon - s), pl = (size_t)(at - colon - 1);
+            if (ul >= sizeof p->user || pl >= sizeof p->pass) goto bad;
+            memcpy(p->user, s, ul);
+            p->user[ul] = 0;
+            memcpy(p->pass, colon + 1, pl);
+            p->pass[pl] = 0;
+        } else {
+            size_t pl = (size_t)(at - s);
+            if (pl >= sizeof p->pass) goto bad;
+            memcpy(p->pass, s, pl);
+            p->pass[pl] = 0;
+        }
+        s = at + 1;
+    }
+    const char *slash = strchr(s, '/');
+    const char *hostend = slash ? slash : s + strlen(s);
+    const char *colon = NULL;
+    for (const char *q = s; q < hostend; q++)
+        if (*q == ':') colon = q;
+    p->port = 6379;
+    size_t hl = (size_t)((colon ? colon : hostend) - s);
+    if (hl == 0 || hl >= sizeof p->host) goto bad;
+    memcpy(p->host, s, hl);
+    p->host[hl] = 0;
+    if (colon) {
+        char *e;
+        long port = strtol(colon + 1, &e, 10);
+        if (e != hostend || port <= 0 || port > 65535) goto bad;
+        p->port = (int)port;
+    }
+    p->db = 0;
+    if (slash && slash[1]) {
+        char *e;
+        long db = strtol(slash + 1, &e, 10);
+        if (*e || db < 0 || db > 1000) goto bad;
+        p->db = (int)db;
+    }
+    return 0;
+bad:
+    snprintf(err, n, "redis_url: cannot parse (expected redis://[:password@]host:port[/db])");
+    return -1;
+}
+
+store_pool *store_pool_new(const store_options *o, char *err, size_t errlen) {
+    store_pool *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    if (parse_url(p, o->url, err, errlen) < 0) {
+        free(p);
+        return NULL;
+    }
+    p->n = o->size ? o->size : 1;
+    p->timeout_ms = o->timeout_ms;
+    p->conns = calloc(p->n, sizeof *p->conns);
+    if (!p->conns) {
+        free(p);
+        return NULL;
+    }
+    for (unsigned i = 0; i < p->n; i++) p->conns[i].pool = p;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    return p;
+}
+
+void store_pool_free(store_pool *p) {
+    if (!p) return;
+    for (unsigned i = 0; i < p->n; i++)
+        if (p->conns[i].c) redisFree(p->conns[i].c);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->conns);
+    free(p);
+}
+
+static void mark_down(store_pool *p) {
+    atomic_store(&p->down_until_ms, now_ms() + STORE_RETRY_MS);
+    atomic_store(&p->up, 0);
+    atomic_fetch_add(&p->errors, 1);
+}
+
+static void drop(store *s) {
+    if (s->c) redisFree(s->c);
+    s->c = NULL;
+    mark_down(s->pool);
+}
+
+static int connect_one(store *s) {
+    store_pool *p = s->pool;
+    if (now_ms() < atomic_load(&p->down_until_ms)) return -1;
+    struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(p->host, p->port, tv);
+    if (!c || c->err) {
+        if (c) {
+            log_msg(LOG_DEBUG, "redis connect %s:%d: %s", p->host, p->port, c->errstr);
+            redisFree(c);
+        }
+        mark_down(p);
+        return -1;
+    }
+    redisSetTimeout(c, tv);
+    redisEnableKeepAlive(c);
+    redisReply *r = NULL;
+    if (p->pass[0]) {
+        if (p->user[0])
+            r = redisCommand(c, "AUTH %s %s", p->user, p->pass);
+        else
+            r = redisCommand(c, "AUTH %s", p->pass);
+        if (!r || r->type == REDIS_REPLY_ERROR) goto fail;
+        freeReplyObject(r);
+    }
+    if (p->db) {
+        r = redisCommand(c, "SELECT %d", p->db);
+        if (!r || r->type == REDIS_REPLY_ERROR) goto fail;
+        freeReplyObject(r);
+    }
+    r = redisCommand(c, "SCRIPT LOAD %s", WRITE_LUA);
+    if (!r || r->type != REDIS_REPLY_STRING) goto fail;
+    pthread_mutex_lock(&p->mu);
+    snprintf(p->write_sha, sizeof p->write_sha, "%s", r->str);
+    pthread_mutex_unlock(&p->mu);
+    freeReplyObject(r);
+    s->c = c;
+    atomic_store(&p->up, 1);
+    return 0;
+fail:
+    log_msg(LOG_WARN, "redis %s:%d: %s", p->host, p->port,
+            r && r->type == REDIS_REPLY_ERROR ? r->str : (c->err ? c->errstr : "setup failed"));
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    mark_down(p);
+    return -1;
+}
+
+store *store_acquire(store_pool *p) {
+    pthread_mutex_lock(&p->mu);
+    store *s = NULL;
+    for (;;) {
+        for (unsigned i = 0; i < p->n; i++)
+            if (!p->conns[i].in_use) {
+                s = &p->conns[i];
+                break;
+            }
+        if (s) break;
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+    s->in_use = 1;
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+void store_release(store_pool *p, store *s) {
+    pthread_mutex_lock(&p->mu);
+    s->in_use = 0;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+int store_pool_up(store_pool *p) { return atomic_load(&p->up); }
+unsigned long store_pool_errors(store_pool *p) { return atomic_load(&p->errors); }
+
+/* Make sure s has a live context. 0 ok, -1 Redis is down. */
+static int ready(store *s) {
+    if (s->c) return 0;
+    return connect_one(s);
+}
+
+/* Send argc/argv pipelines and collect replies. On transport failure the
+ * connection is dropped and -1 returned with replies freed. */
+typedef struct cmd {
+    int argc;
+    const char *argv[STORE_MAX_ARGS];
+    size_t len[STORE_MAX_ARGS];
+} cmd;
+
+static void arg(cmd *c, const char *s, size_t n) {
+    if (c->argc >= STORE_MAX_ARGS) return;
+    c->argv[c->argc] = s;
+    c->len[c->argc++] = n;
+}
+static void args(cmd *c, const char *s) { arg(c, s, strlen(s)); }
+
+static int run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
+    if (ready(s) < 0) return -1;
+    for (int i = 0; i < ncmd; i++) {
+        replies[i] = NULL;
+        if (redisAppendCommandArgv(s->c, cmds[i].argc, cmds[i].argv, cmds[i].len) != REDIS_OK) {
+            drop(s);
+            return -1;
+        }
+    }
+    for (int i = 0; i < ncmd; i++) {
+        void *r = NULL;
+        if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
+            log_msg(LOG_WARN, "redis: %s", s->c->errstr);
+            for (int j = 0; j < i; j++) freeReplyObject(replies[j]);
+            drop(s);
+            return -1;
+        }
+        replies[i] = r;
+        if (replies[i]->type == REDIS_REPLY_ERROR) {
+            log_msg(LOG_WARN, "redis error reply: %s", replies[i]->str);
+            atomic_fetch_add(&s->pool->errors, 1);
+        }
+    }
+    atomic_store(&s->pool->up, 1);
+    return 0;
+}
+
+static void free_replies(redisReply **r, int n) {
+    for (int i = 0; i < n; i++)
+        if (r[i]) freeReplyObject(r[i]);
+}
+
+static int key(char *buf, size_t n, const char *site, const char *part,
+               const char *rest) {
+    int w = snprintf(buf, n, "modq:{%s}:%s%s", site, part, rest ? rest : "");
+    return (w < 0 || (size_t)w >= n) ? -1 : w;
+}
+
+int store_ping(store *s, char *why, size_t n) {
+    if (ready(s) < 0) {
+        snprintf(why, n, "redis %s:%d unreachable", s->pool->host, s->pool->port);
+        return -1;
+    }
+    cmd c = {0};
+    args(&c, "PING");
+    redisReply *r;
+    if (run(s, &c, 1, &r) < 0) {
+        snprintf(why, n, "redis %s:%d not answering", s->pool->host, s->pool->port);
+        return -1;
+    }
+    int ok = r->type == REDIS_REPLY_STATUS;
+    if (!ok) snprintf(why, n, "redis: %s", r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+    freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+static char *dup_reply_str(redisReply *r, size_t *len) {
+    if (!r || r->type != REDIS_REPLY_STRING) return NULL;
+    char *s = malloc(r->len + 1);
+    if (!s) return NULL;
+    memcpy(s, r->str, r->len);
+    s[r->len] = 0;
+    if (len) *len = r->len;
+    return s;
+}
+
+/* ============================================================= articles */
+
+static int get_one(store *s, const char *k, char **out, size_t *len) {
+    cmd c = {0};
+    args(&c, "GET");
+    args(&c, k);
+    redisReply *r;
+    if (run(s, &c, 1, &r) < 0) return -1;
+    int rc = 0;
+    if (r->type == REDIS_REPLY_STRING) {
+        *out = dup_reply_str(r, len);
+        rc = *out ? 1 : -1;
+    } else if (r->type != REDIS_REPLY_NIL) {
+        rc = -1;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_article_get(store *s, const char *site, const char *id, char **json,
+                      size_t *len) {
+    char k[STORE_KEY_MAX];
+    if (key(k, sizeof k, site, "article:", id) < 0) return -1;
+    return get_one(s, k, json, len);
+}
+
+int store_article_by_url(store *s, const char *site, const char *url, char **id) {
+    char k[STORE_KEY_MAX];
+    if (key(k, sizeof k, site, "article_url:", url) < 0) return 0;
+    return get_one(s, k, id, NULL);
+}
+
+int store_article_put(store *s, const char *site, const char *id,
+                      const char *json, size_t len, const char *url,
+                      const char *old_url, char *const *add_terms, size_t nadd,
+                      char *const *del_terms, size_t ndel, int created) {
+    char k[STORE_KEY_MAX], kdf[STORE_KEY_MAX], kn[STORE_KEY_MAX], ku[STORE_KEY_MAX],
+        kou[STORE_KEY_MAX];
+    if (key(k, sizeof k, site, "article:", id) < 0 ||
+        key(kdf, sizeof kdf, site, "df", NULL) < 0 ||
+        key(kn, sizeof kn, site, "ndocs", NULL) < 0)
+        return -1;
+    size_t ncmd = 3 + nadd + ndel + 4;
+    cmd *cmds = calloc(ncmd, sizeof *cmds);
+    redisReply **rep = calloc(ncmd, sizeof *rep);
+    int n = 0, rc = -1;
+    if (!cmds || !rep) goto out;
+    args(&cmds[n], "MULTI");
+    n++;
+    args(&cmds[n], "SET");
+    args(&cmds[n], k);
+    arg(&cmds[n], json, len);
+    n++;
+    for (size_t i = 0; i < nadd; i++, n++) {
+        args(&cmds[n], "HINCRBY");
+        args(&cmds[n], kdf);
+        args(&cmds[n], add_terms[i]);
+        args(&cmds[n], "1");
+    }
+    for (size_t i = 0; i < ndel; i++, n++) {
+        args(&cmds[n], "HINCRBY");
+        args(&cmds[n], kdf);
+        args(&cmds[n], del_terms[i]);
+        args(&cmds[n], "-1");
+    }
+    if (created) {
+        args(&cmds[n], "INCR");
+        args(&cmds[n], kn);
+        n++;
+    }
+    if (old_url && (!url || strcmp(old_url, url) != 0) &&
+        key(kou, sizeof kou, site, "article_url:", old_url) >= 0) {
+        args(&cmds[n], "DEL");
+        args(&cmds[n], kou);
+        n++;
+    }
+    if (url && key(ku, sizeof ku, site, "article_url:", url) >= 0) {
+        args(&cmds[n], "SET");
+        args(&cmds[n], ku);
+        args(&cmds[n], id);
+        n++;
+    }
+    args(&cmds[n], "EXEC");
+    n++;
+    if (run(s, cmds, n, rep) < 0) goto out;
+    rc = rep[n - 1]->type == REDIS_REPLY_ARRAY ? 0 : -1;
+    free_replies(rep, n);
+out:
+    free(cmds);
+    free(rep);
+    return rc;
+}
+
+/* ============================================================= comments */
+
+static void split_dup(const char *v, size_t len, store_dup *d, int exact) {
+    /* "id\x1fauthor[\x1fminhash]" */
+    const char *end = v + len;
+    const char *a = memchr(v, 0x1f, len);
+    if (!a) return;
+    const char *b = memchr(a + 1, 0x1f, (size_t)(end - a - 1));
+    d->id = strndup(v, (size_t)(a - v));
+    d->author_key = strndup(a + 1, (size_t)((b ? b : end) - a - 1));
+    d->exact = exact;
+    if (b && (size_t)(end - b - 1) == ENGINE_MINHASH_N * 8) {
+        d->has_minhash = 1;
+        for (int i = 0; i < ENGINE_MINHASH_N; i++) {
+            char part[9];
+            memcpy(part, b + 1 + 8 * i, 8);
+            part[8] = 0;
+            d->minhash[i] = (uint32_t)strtoul(part, NULL, 16);
+        }
+    }
+}
+
+int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out) {
+    memset(out, 0, sizeof *out);
+    char kc[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX], kx[STORE_KEY_MAX],
+        kdf[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX];
+    char kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
+    char hx[24], tn[24];
+    snprintf(hx, sizeof hx, "%016llx", (unsigned long long)q->exact_hash);
+    snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
+    cmd c[10];
+    memset(c, 0, sizeof c);
+    int n = 0;
+    int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_df = -1, i_nd, i_fa, i_fi = -1;
+    if (q->comment_id) {
+        if (key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0) return -1;
+        args(&c[n], "GET");
+        args(&c[n], kc);
+        i_existing = n++;
+    }
+    key(ka, sizeof ka, q->site, "article:", q->article_id);
+    args(&c[n], "GET");
+    args(&c[n], ka);
+    i_article = n++;
+    key(kt, sizeof kt, q->site, "thread:", q->article_id);
+    args(&c[n], "LRANGE");
+    args(&c[n], kt);
+    args(&c[n], "0");
+    args(&c[n], tn);
+    i_thread = n++;
+    key(kx, sizeof kx, q->site, "dup:x:", hx);
+    args(&c[n], "GET");
+    args(&c[n], kx);
+    i_exact = n++;
+    if (q->has_minhash) {
+        args(&c[n], "MGET");
+        for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
+            char part[40];
+            snprintf(part, sizeof part, "dup:b%d:", b);
+            char h[24];
+            snprintf(h, sizeof h, "%016llx", (unsigned long long)q->band[b]);
+            key(kb[b], sizeof kb[b], q->site, part, h);
+            args(&c[n], kb[b]);
+        }
+        i_bands = n++;
+    }
+    if (q->nterms) {
+        /* the df look-up is the only variable-size command: build it apart */
+        i_df = n++;
+    }
+    key(kn, sizeof kn, q->site, "ndocs", NULL);
+    args(&c[n], "GET");
+    args(&c[n], kn);
+    i_nd = n++;
+    key(kfa, sizeof kfa, q->site, "flood:a:", q->author_key);
+    args(&c[n], "GET");
+    args(&c[n], kfa);
+    i_fa = n++;
+    if (q->ip && *q->ip) {
+        key(kfi, sizeof kfi, q->site, "flood:i:", q->ip);
+        args(&c[n], "GET");
+        args(&c[n], kfi);
+        i_fi = n++;
+    }
+    redisReply *rep[10] = {0};
+    if (ready(s) < 0) return -1;
+    /* append all; the df command goes through its own argv arrays */
+    key(kdf, sizeof kdf, q->site, "df", NULL);
+    for (int i = 0; i < n; i++) {
+        int ok;
+        if (i == i_df) {
+            size_t argc = q->nterms + 2;
+            const char **av = malloc(argc * sizeof *av);
+            size_t *al = malloc(argc * sizeof *al);
+            if (!av || !al) {
+                free(av);
+                free(al);
+                drop(s);
+                return -1;
+            }
+            av[0] = "HMGET";
+            av[1] = kdf;
+            for (size_t t = 0; t < q->nterms; t++) av[t + 2] = q->terms[t];
+            for (size_t t = 0; t < argc; t++) al[t] = strlen(av[t]);
+            ok = redisAppendCommandArgv(s->c, (int)argc, av, al) == REDIS_OK;
+            free(av);
+            free(al);
+        } else {
+            ok = redisAppendCommandArgv(s->c, c[i].argc, c[i].argv, c[i].len) == REDIS_OK;
+        }
+        if (!ok) {
+            drop(s);
+            return -1;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        void *r = NULL;
+        if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
+            free_replies(rep, i);
+            drop(s);
+            return -1;
+        }
+        rep[i] = r;
+    }
+    atomic_store(&s->pool->up, 1);
+    for (int i = 0; i < n; i++)
+        if (rep[i]->type == REDIS_REPLY_ERROR) {
+            log_msg(LOG_WARN, "redis lookup error: %s", rep[i]->str);
+            atomic_fetch_add(&s->pool->errors, 1);
+            free_replies(rep, n);
+            return -1;
+        }
+    if (i_existing >= 0) out->existing = dup_reply_str(rep[i_existing], &out->existing_len);
+    out->article = dup_reply_str(rep[i_article], &out->article_len);
+    redisReply *t = rep[i_thread];
+    if (t->type == REDIS_REPLY_ARRAY && t->elements) {
+        out->thread = calloc(t->elements, sizeof(char *));
+        for (size_t j = 0; out->thread && j < t->elements; j++) {
+            char *v = dup_reply_str(t->element[j], NULL);
+            if (v) out->thread[out->nthread++] = v;
+        }
+    }
+    redisReply *x = rep[i_exact];
+    if (x->type == REDIS_REPLY_STRING) {
+        split_dup(x->str, x->len, &out->dups[out->ndups], 1);
+        if (out->dups[out->ndups].id) out->ndups++;
+    }
+    if (i_bands >= 0 && rep[i_bands]->type == REDIS_REPLY_ARRAY) {
+        redisReply *b = rep[i_bands];
+        for (size_t j = 0; j < b->elements; j++) {
+            redisReply *e = b->element[j];
+            if (e->type != REDIS_REPLY_STRING) continue;
+            store_dup d = {0};
+            split_dup(e->str, e->len, &d, 0);
+            if (!d.id) continue;
+            int seen = 0;
+            for (size_t k = 0; k < out->ndups; k++)
+                if (strcmp(out->dups[k].id, d.id) == 0) {
+                    seen = 1;
+                    if (d.has_minhash && !out->dups[k].has_minhash) {
+                        memcpy(out->dups[k].minhash, d.minhash, sizeof d.minhash);
+                        out->dups[k].has_minhash = 1;
+                    }
+                }
+            if (seen) {
+                free(d.id);
+                free(d.author_key);
+            } else {
+                out->dups[out->ndups++] = d;
+            }
+        }
+    }
+    if (i_df >= 0) {
+        out->df = calloc(q->nterms ? q->nterms : 1, sizeof *out->df);
+        redisReply *d = rep[i_df];
+        if (out->df && d->type == REDIS_REPLY_ARRAY)
+            for (size_t j = 0; j < d->elements && j < q->nterms; j++)
+                if (d->element[j]->type == REDIS_REPLY_STRING) {
+                    long v = strtol(d->element[j]->str, NULL, 10);
+                    out->df[j] = v > 0 ? (uint32_t)v : 0;
+                }
+    }
+    if (rep[i_nd]->type == REDIS_REPLY_STRING) {
+        long v = strtol(rep[i_nd]->str, NULL, 10);
+        out->ndocs = v > 0 ? (uint32_t)v : 0;
+    }
+    unsigned fa = rep[i_fa]->type == REDIS_REPLY_STRING ? (unsigned)strtoul(rep[i_fa]->str, NULL, 10) : 0;
+    unsigned fi = (i_fi >= 0 && rep[i_fi]->type == REDIS_REPLY_STRING)
+                      ? (unsigned)strtoul(rep[i_fi]->str, NULL, 10) : 0;
+    out->flood_count = fa > fi ? fa : fi;
+    free_replies(rep, n);
+    return 0;
+}
+
+void store_lookup_free(store_lookup *l) {
+    if (!l) return;
+    free(l->existing);
+    free(l->article);
+    for (size_t i = 0; i < l->nthread; i++) free(l->thread[i]);
+    free(l->thread);
+    free(l->df);
+    for (size_t i = 0; i < l->ndups; i++) {
+        free(l->dups[i].id);
+        free(l->dups[i].author_key);
+    }
+    memset(l, 0, sizeof *l);
+}
+
+int store_comment_write(store *s, const store_write *w, char **existing,
+                        size_t *existing_len) {
+    *existing = NULL;
+    char kc[STORE_KEY_MAX], kp[STORE_KEY_MAX], kx[STORE_KEY_MAX], kfa[STORE_KEY_MAX],
+        kfi[STORE_KEY_MAX], kt[STORE_KEY_MAX], kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
+    char hx[24], ret[24], recv[24], win[24], fw[24], tmax[24];
+    snprintf(hx, sizeof hx, "%016llx", (unsigned long long)w->exact_hash);
+    snprintf(ret, sizeof ret, "%ld", w->retention_s);
+    snprintf(recv, sizeof recv, "%lld", w->received_ms);
+    snprintf(win, sizeof win, "%ld", w->dup_window_s);
+    snprintf(fw, sizeof fw, "%ld", w->flood_window_s);
+    snprintf(tmax, sizeof tmax, "%u", w->thread_max ? w->thread_max : 1);
+    if (key(kc, sizeof kc, w->site, "comment:", w->id) < 0) return -1;
+    key(kp, sizeof kp, w->site, "pending", NULL);
+    key(kx, sizeof kx, w->site, "dup:x:", hx);
+    key(kfa, sizeof kfa, w->site, "flood:a:", w->author_key);
+    key(kfi, sizeof kfi, w->site, "flood:i:", w->ip && *w->ip ? w->ip : "-");
+    key(kt, sizeof kt, w->site, "thread:", w->article_id);
+    /* values */
+    char xval[STORE_KEY_MAX], bval[STORE_KEY_MAX];
+    snprintf(xval, sizeof xval, "%s\x1f%s", w->id, w->author_key);
+    int bl = snprintf(bval, sizeof bval, "%s\x1f%s\x1f", w->id, w->author_key);
+    if (w->has_minhash)
+        for (int i = 0; i < ENGINE_MINHASH_N && bl + 9 < (int)sizeof bval; i++)
+            bl += snprintf(bval + bl, sizeof bval - (size_t)bl, "%08x", w->minhash[i]);
+    char sha[41];
+    pthread_mutex_lock(&s->pool->mu);
+    memcpy(sha, s->pool->write_sha, sizeof sha);
+    pthread_mutex_unlock(&s->pool->mu);
+    int nb = w->has_minhash ? ENGINE_LSH_BANDS : 0;
+    char nk[8];
+    snprintf(nk, sizeof nk, "%d", 6 + nb);
+    cmd c[2];
+    memset(c, 0, sizeof c);
+    args(&c[0], "EVALSHA");
+    args(&c[0], sha);
+    args(&c[0], nk);
+    args(&c[0], kc);
+    args(&c[0], kp);
+    args(&c[0], kx);
+    args(&c[0], kfa);
+    args(&c[0], kfi);
+    args(&c[0], kt);
+    for (int b = 0; b < nb; b++) {
+        char part[40], h[24];
+        snprintf(part, sizeof part, "dup:b%d:", b);
+        snprintf(h, sizeof h, "%016llx", (unsigned long long)w->band[b]);
+        key(kb[b], sizeof kb[b], w->site, part, h);
+        args(&c[0], kb[b]);
+    }
+    arg(&c[0], w->record, w->record_len);
+    args(&c[0], ret);
+    args(&c[0], w->status);
+    args(&c[0], recv);
+    args(&c[0], w->id);
+    args(&c[0], win);
+    args(&c[0], xval);
+    args(&c[0], bval);
+    args(&c[0], fw);
+    args(&c[0], w->thread_text ? w->thread_text : "");
+    args(&c[0], tmax);
+    args(&c[0], w->ip && *w->ip ? "1" : "0");
+    int ncmd = 1;
+    if (strcmp(w->status, "pending") == 0) {
+        args(&c[1], "SADD");
+        args(&c[1], "modq:sites");
+        args(&c[1], w->site);
+        ncmd = 2;
+    }
+    redisReply *rep[2] = {0};
+    if (ready(s) < 0) return -1;
+    if (!sha[0]) {
+        pthread_mutex_lock(&s->pool->mu);
+        memcpy(sha, s->pool->write_sha, sizeof sha);
+        pthread_mutex_unlock(&s->pool->mu);
+        c[0].argv[1] = sha;
+        c[0].len[1] = strlen(sha);
+    }
+    if (run(s, c, ncmd, rep) < 0) return -1;
+    int rc = -1;
+    if (rep[0]->type == REDIS_REPLY_ERROR && strncmp(rep[0]->str, "NOSCRIPT", 8) == 0) {
+        /* script cache flushed (e.g. Redis restarted without us noticing) */
+        free_replies(rep, ncmd);
+        c[0].argv[0] = "EVAL";
+        c[0].len[0] = 4;
+        c[0].argv[1] = WRITE_LUA;
+        c[0].len[1] = strlen(WRITE_LUA);
+        if (run(s, c, ncmd, rep) < 0) return -1;
+    }
+    redisReply *r = rep[0];
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+        r->element[0]->type == REDIS_REPLY_INTEGER) {
+        if (r->element[0]->integer == 1)
+            rc = 1;
+        else {
+            rc = 0;
+            if (r->elements >= 2) *existing = dup_reply_str(r->element[1], existing_len);
+        }
+    }
+    free_replies(rep, ncmd);
+    return rc;
+}
+
+int store_comment_get(store *s, const char *site, const char *id, char **json,
+                      size_t *len) {
+    char k[STORE_KEY_MAX];
+    if (key(k, sizeof k, site, "comment:", id) < 0) return -1;
+    return get_one(s, k, json, len);
+}
+
+long long store_queue_depth(store *s) {
+    cmd c = {0};
+    args(&c, "SMEMBERS");
+    args(&c, "modq:sites");
+    redisReply *r;
+    if (run(s, &c, 1, &r) < 0) return -1;
+    if (r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        return -1;
+    }
+    long long total = 0;
+    size_t n = r->elements;
+    cmd *cs = calloc(n ? n : 1, sizeof *cs);
+    redisReply **reps = calloc(n ? n : 1, sizeof *reps);
+    char (*keys)[STORE_KEY_MAX] = calloc(n ? n : 1, STORE_KEY_MAX);
+    if (!cs || !reps || !keys) total = -1;
+    for (size_t i = 0; total >= 0 && i < n; i++) {
+        char site[128];
+        snprintf(site, sizeof site, "%.*s", (int)r->element[i]->len, r->element[i]->str);
+        key(keys[i], STORE_KEY_MAX, site, "pending", NULL);
+        args(&cs[i], "ZCARD");
+        args(&cs[i], keys[i]);
+    }
+    if (total >= 0 && n && run(s, cs, (int)n, reps) == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (reps[i]->type == REDIS_REPLY_INTEGER) total += reps[i]->integer;
+        free_replies(reps, (int)n);
+    } else if (n) {
+        total = -1;
+    }
+    freeReplyObject(r);
+    free(cs);
+    free(reps);
+    free(keys);
+    return total;
+}

@@ -1,0 +1,544 @@
+/* tokenize.c - normalised text -> typed tokens with stems.
+ *
+ * Owns segmentation of normalised text into words, numbers, URLs, e-mail
+ * addresses, phone numbers and @handles; the English stop-word and TLD
+ * tables; and stemming through libstemmer (whose stemmer is not
+ * thread-safe, so each tokenizer owns one). The text is split into
+ * whitespace-delimited chunks; each chunk is classified once, then three
+ * linear post-passes join "example dot com", spaced letters ("f r e e") and
+ * phone numbers. Never reads anything but the text it is given.
+ */
+#include "tokenize.h"
+
+#include <libstemmer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* Tokens are addressed with 32-bit offsets; engine.c caps texts far below. */
+#define TOKENIZE_MAX_BYTES 0x7fffffffu
+/* "f r e e m o n e y": this many single letters in a row are one word. */
+#define TOKENIZE_SPACED_MIN 4
+/* Phone numbers: ITU E.164 allows at most 15 digits; fewer than 9 digits
+ * are mostly dates, prices and years. */
+#define TOKENIZE_PHONE_MIN 9
+#define TOKENIZE_PHONE_MAX 15
+
+struct tokenizer {
+    struct sb_stemmer *stemmer;
+};
+
+/* Sorted by bytes (strcmp order); test_tokenize checks the order. */
+static const char *const stop_words[] = {
+    "a", "about", "above", "after", "again", "against", "all", "also", "am",
+    "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been",
+    "before", "being", "below", "between", "both", "but", "by", "can",
+    "can't", "cannot", "could", "couldn't", "did", "didn't", "do", "does",
+    "doesn't", "doing", "don't", "dont", "down", "during", "each", "few",
+    "for", "from", "further", "get", "got", "had", "hadn't", "has", "hasn't",
+    "have", "haven't", "having", "he", "he'd", "he'll", "he's", "her", "here",
+    "here's", "hers", "herself", "him", "himself", "his", "how", "how's", "i",
+    "i'd", "i'll", "i'm", "i've", "if", "im", "in", "into", "is", "isn't",
+    "it", "it's", "its", "itself", "just", "let's", "like", "lol", "may",
+    "me", "might", "more", "most", "must", "mustn't", "my", "myself", "no",
+    "nor", "not", "of", "off", "oh", "ok", "okay", "on", "once", "one",
+    "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over",
+    "own", "really", "same", "shall", "shan't", "she", "she'd", "she'll",
+    "she's", "should", "shouldn't", "so", "some", "such", "than", "that",
+    "that's", "thats", "the", "their", "theirs", "them", "themselves", "then",
+    "there", "there's", "these", "they", "they'd", "they'll", "they're",
+    "they've", "this", "those", "through", "to", "too", "u", "under", "until",
+    "up", "ur", "very", "was", "wasn't", "we", "we'd", "we'll", "we're",
+    "we've", "were", "weren't", "what", "what's", "when", "when's", "where",
+    "where's", "which", "while", "who", "who's", "whom", "why", "why's",
+    "will", "with", "won't", "would", "wouldn't", "yeah", "yes", "you",
+    "you'd", "you'll", "you're", "you've", "your", "yours", "yourself",
+    "yourselves",
+};
+
+static const char *const tlds[] = {
+    "app",  "ar",   "at",  "au",   "be",   "bid",   "biz",  "blog", "br",
+    "buzz", "ca",   "cc",  "cf",   "ch",   "cl",    "click", "club", "cn",
+    "co",   "com",  "cz",  "de",   "dev",  "edu",  "es",    "eu",   "fi",   "fr",
+    "fun",  "ga",   "gl",  "gov",  "gq",   "gr",   "hu",    "icu",  "id",   "in",
+    "info", "io",   "ir",  "jp",   "ke",   "kz",    "link", "live", "ly",
+    "ml",   "mx",   "net", "ng",   "nl",   "online", "org", "ph",   "pk",
+    "pl",   "pro",  "pt",  "pw",   "ro",   "ru",    "se",   "sg",   "shop",
+    "site", "space", "store", "su", "th",  "tk",    "top",  "tr",   "tv",
+    "ua",   "uk",   "us",  "vip",  "vn",   "website", "win", "ws",  "xyz",
+    "za",
+};
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int in_sorted(const char *const *tab, size_t n, const char *w,
+                     size_t len) {
+    char buf[32];
+    if (len == 0 || len >= sizeof buf)
+        return 0;
+    memcpy(buf, w, len);
+    buf[len] = '\0';
+    const char *key = buf;
+    return bsearch(&key, tab, n, sizeof *tab, cmp_str) != NULL;
+}
+
+int tokenize_is_stop(const char *w, size_t n) {
+    return in_sorted(stop_words, sizeof stop_words / sizeof *stop_words, w, n);
+}
+
+int tokenize_is_tld(const char *w, size_t n) {
+    return in_sorted(tlds, sizeof tlds / sizeof *tlds, w, n);
+}
+
+uint64_t tokenize_hash(const char *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+tokenizer *tokenize_new(const char *language) {
+    tokenizer *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->stemmer = sb_stemmer_new(language ? language : "english", "UTF_8");
+    if (!t->stemmer) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void tokenize_free(tokenizer *t) {
+    if (!t)
+        return;
+    sb_stemmer_delete(t->stemmer);
+    free(t);
+}
+
+void tokenize_list_clear(tokenize_list *l) {
+    l->n = l->an = l->nwords = l->ncontent = 0;
+}
+
+void tokenize_list_free(tokenize_list *l) {
+    free(l->v);
+    free(l->arena);
+    memset(l, 0, sizeof *l);
+}
+
+const char *tokenize_text(const tokenize_list *l, const tokenize_token *t) {
+    return l->arena + t->text;
+}
+
+const char *tokenize_stem(const tokenize_list *l, const tokenize_token *t) {
+    return l->arena + t->stem;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building the list                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Copies s[0..n) + NUL into the arena; returns its offset or -1. */
+static long arena_put(tokenize_list *l, const char *s, size_t n) {
+    if (l->an + n + 1 > l->acap) {
+        size_t cap = l->acap ? l->acap : 256;
+        while (cap < l->an + n + 1)
+            cap *= 2;
+        char *p = realloc(l->arena, cap);
+        if (!p)
+            return -1;
+        l->arena = p;
+        l->acap = cap;
+    }
+    long off = (long)l->an;
+    memcpy(l->arena + l->an, s, n);
+    l->arena[l->an + n] = '\0';
+    l->an += n + 1;
+    return off;
+}
+
+static tokenize_token *push(tokenize_list *l, int type, size_t off,
+                            size_t len) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        tokenize_token *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        l->v = v;
+        l->cap = cap;
+    }
+    tokenize_token *t = &l->v[l->n++];
+    memset(t, 0, sizeof *t);
+    t->type = (uint8_t)type;
+    t->off = (uint32_t)off;
+    t->len = (uint32_t)len;
+    return t;
+}
+
+/* Sets text and stem of t; stem NULL means "same as text". */
+static int set_strings(tokenize_list *l, tokenize_token *t, const char *s,
+                       size_t n, const char *stem, size_t sn) {
+    long a = arena_put(l, s, n);
+    if (a < 0)
+        return -1;
+    t->text = (uint32_t)a;
+    t->hash = tokenize_hash(s, n);
+    if (!stem) {
+        t->stem = t->text;
+        t->stem_hash = t->hash;
+        return 0;
+    }
+    long b = arena_put(l, stem, sn);
+    if (b < 0)
+        return -1;
+    t->stem = (uint32_t)b;
+    t->stem_hash = tokenize_hash(stem, sn);
+    return 0;
+}
+
+/* A word token: stop flag, content flag and stem. */
+static int add_word(tokenizer *tk, tokenize_list *l, const char *text,
+                    size_t off, const char *w, size_t n, size_t nletters) {
+    (void)text;
+    tokenize_token *t = push(l, nletters ? TOKENIZE_WORD : TOKENIZE_NUMBER,
+                             off, n);
+    if (!t)
+        return -1;
+    l->nwords++;
+    t->stop = nletters && tokenize_is_stop(w, n);
+    t->content = nletters >= 2 && !t->stop;
+    if (!t->content)
+        return set_strings(l, t, w, n, NULL, 0);
+    l->ncontent++;
+    const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w,
+                                          (int)n);
+    if (!st)
+        return -1;
+    return set_strings(l, t, w, n, (const char *)st,
+                       (size_t)sb_stemmer_length(tk->stemmer));
+}
+
+static int is_word_cp(utf8proc_int32_t cp) {
+    utf8proc_category_t c = utf8proc_category(cp);
+    return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+           (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
+           c == UTF8PROC_CATEGORY_ND;
+}
+
+static int is_letter_cp(utf8proc_int32_t cp) {
+    utf8proc_category_t c = utf8proc_category(cp);
+    return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+static utf8proc_int32_t cp_at(const char *s, size_t n, size_t *k) {
+    utf8proc_int32_t cp = -1;
+    utf8proc_ssize_t r =
+        utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &cp);
+    *k = r > 0 ? (size_t)r : 1;
+    return r > 0 ? cp : -1;
+}
+
+/* Split a chunk into words: letters/marks/digits, apostrophes inside. */
+static int split_words(tokenizer *tk, tokenize_list *l, const char *text,
+                       size_t start, size_t end) {
+    size_t i = start;
+    while (i < end) {
+        size_t k;
+        utf8proc_int32_t cp = cp_at(text + i, end - i, &k);
+        if (!is_word_cp(cp)) {
+            i += k;
+            continue;
+        }
+        size_t j = i, letters = 0;
+        while (j < end) {
+            cp = cp_at(text + j, end - j, &k);
+            if (is_word_cp(cp)) {
+                letters += is_letter_cp(cp);
+                j += k;
+            } else if (cp == '\'' && j + 1 < end && j > i) {
+                size_t k2;
+                utf8proc_int32_t nx = cp_at(text + j + 1, end - j - 1, &k2);
+                if (!is_letter_cp(nx))
+                    break;
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if (add_word(tk, l, text, i, text + i, j - i, letters) < 0)
+            return -1;
+        i = j;
+    }
+    return 0;
+}
+
+static int host_char(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.';
+}
+
+/* Length of a "label.label.tld" host at s (ASCII), or 0. */
+static size_t domain_len(const char *s, size_t n) {
+    size_t i = 0, dots = 0, last = 0;
+    int letter = 0;
+    while (i < n && host_char((unsigned char)s[i])) {
+        if (s[i] == '.') {
+            if (i == 0 || s[i - 1] == '.')
+                return 0;
+            dots++;
+            last = i + 1;
+        } else if (s[i] >= 'a' && s[i] <= 'z') {
+            letter = 1;
+        }
+        i++;
+    }
+    if (!dots || !letter || last >= i)
+        return 0;
+    if (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#' && s[i] != ':')
+        return 0;
+    /* t.me and wa.me are messenger links; otherwise the TLD must be known */
+    if ((i == 4 && memcmp(s, "t.me", 4) == 0) ||
+        (i == 5 && memcmp(s, "wa.me", 5) == 0))
+        return i;
+    return tokenize_is_tld(s + last, i - last) ? i : 0;
+}
+
+static int add_url(tokenize_list *l, const char *text, size_t off, size_t n,
+                   const char *host, size_t hn) {
+    if (hn > 4 && memcmp(host, "www.", 4) == 0) {
+        host += 4;
+        hn -= 4;
+    }
+    tokenize_token *t = push(l, TOKENIZE_URL, off, n);
+    return t ? set_strings(l, t, text + off, n, host, hn) : -1;
+}
+
+static int classify_chunk(tokenizer *tk, tokenize_list *l, const char *text,
+                          size_t s, size_t e) {
+    static const char lead[] = "([{<\"'*~_,;:|";
+    static const char trail[] = ".,!?;:)]}>\"'*~_|";
+    while (s < e && strchr(lead, text[s]))
+        s++;
+    while (e > s && strchr(trail, text[e - 1]))
+        e--;
+    if (s == e)
+        return 0;
+    const char *c = text + s;
+    size_t n = e - s;
+    size_t skip = 0;
+    if (n > 7 && memcmp(c, "http://", 7) == 0)
+        skip = 7;
+    else if (n > 8 && memcmp(c, "https://", 8) == 0)
+        skip = 8;
+    if (skip || (n > 4 && memcmp(c, "www.", 4) == 0)) {
+        size_t h = skip;
+        while (h < n && c[h] != '/' && c[h] != '?' && c[h] != '#' &&
+               c[h] != ':')
+            h++;
+        return add_url(l, text, s, n, c + skip, h - skip);
+    }
+    const char *at = memchr(c, '@', n);
+    if (at == c && n > 1) {
+        size_t i = 1;
+        while (i < n && (host_char((unsigned char)c[i]) || c[i] == '_'))
+            i++;
+        if (i == n) {
+            tokenize_token *t = push(l, TOKENIZE_HANDLE, s, n);
+            return t ? set_strings(l, t, c + 1, n - 1, NULL, 0) : -1;
+        }
+    } else if (at) {
+        size_t p = (size_t)(at - c), i = 0;
+        while (i < p && (host_char((unsigned char)c[i]) || c[i] == '_' ||
+                         c[i] == '+'))
+            i++;
+        size_t dl = domain_len(at + 1, n - p - 1);
+        if (i == p && dl && dl == n - p - 1) {
+            tokenize_token *t = push(l, TOKENIZE_EMAIL, s, n);
+            return t ? set_strings(l, t, c, n, at + 1, dl) : -1;
+        }
+    }
+    size_t dl = domain_len(c, n);
+    if (dl)
+        return add_url(l, text, s, n, c, dl);
+    return split_words(tk, l, text, s, e);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Post-passes                                                               */
+/* ------------------------------------------------------------------------ */
+
+static int tok_is(const tokenize_list *l, const tokenize_token *t,
+                  const char *w) {
+    return t->type == TOKENIZE_WORD && strcmp(l->arena + t->text, w) == 0;
+}
+
+/* "murdev dot com", "murdev (dot) com", "murdev . com" -> URL murdev.com.
+ * Rewrites tokens [from, l->n) in place. */
+static int join_dot_domains(tokenize_list *l, const char *text, size_t from) {
+    size_t w = from;
+    for (size_t i = from; i < l->n; i++) {
+        tokenize_token *a = &l->v[i];
+        size_t tld = 0;
+        if (a->type == TOKENIZE_WORD && i + 2 < l->n &&
+            tok_is(l, &l->v[i + 1], "dot") &&
+            l->v[i + 2].type == TOKENIZE_WORD)
+            tld = i + 2;
+        else if (a->type == TOKENIZE_WORD && i + 1 < l->n &&
+                 l->v[i + 1].type == TOKENIZE_WORD) {
+            /* gap must be spaces around exactly one '.', with a space */
+            size_t g0 = a->off + a->len, g1 = l->v[i + 1].off, dots = 0,
+                   sp = 0;
+            for (size_t g = g0; g < g1; g++) {
+                dots += text[g] == '.';
+                sp += text[g] == ' ';
+            }
+            if (dots == 1 && sp >= 1 && dots + sp == g1 - g0)
+                tld = i + 1;
+        }
+        const tokenize_token *t = tld ? &l->v[tld] : NULL;
+        if (t && tokenize_is_tld(l->arena + t->text, strlen(l->arena + t->text)) &&
+            strcmp(l->arena + t->text, "in") != 0 &&
+            strcmp(l->arena + t->text, "at") != 0 &&
+            strcmp(l->arena + t->text, "be") != 0 &&
+            strcmp(l->arena + t->text, "us") != 0 &&
+            strcmp(l->arena + t->text, "id") != 0) {
+            char host[128];
+            int hn = snprintf(host, sizeof host, "%s.%s", l->arena + a->text,
+                              l->arena + t->text);
+            if (hn > 0 && (size_t)hn < sizeof host) {
+                if (a->content)
+                    l->ncontent--;
+                for (size_t k = i + 1; k <= tld; k++)
+                    l->ncontent -= l->v[k].content;
+                l->nwords -= tld - i + 1;
+                tokenize_token u = *a;
+                u.type = TOKENIZE_URL;
+                u.len = t->off + t->len - a->off;
+                u.stop = u.content = 0;
+                long o = arena_put(l, host, (size_t)hn);
+                if (o < 0)
+                    return -1;
+                u.text = u.stem = (uint32_t)o;
+                u.hash = u.stem_hash = tokenize_hash(host, (size_t)hn);
+                l->v[w++] = u;
+                i = tld;
+                continue;
+            }
+        }
+        l->v[w++] = *a;
+    }
+    l->n = w;
+    return 0;
+}
+
+/* "f r e e m o n e y" -> one word "freemoney" (spammers space letters). */
+static int join_spaced(tokenizer *tk, tokenize_list *l, const char *text,
+                       size_t from) {
+    size_t w = from;
+    for (size_t i = from; i < l->n;) {
+        size_t j = i;
+        while (j < l->n && l->v[j].type == TOKENIZE_WORD &&
+               l->v[j].len == 1 &&
+               (j == i || l->v[j].off - (l->v[j - 1].off + 1) <= 2))
+            j++;
+        if (j - i < TOKENIZE_SPACED_MIN) {
+            l->v[w++] = l->v[i++];
+            continue;
+        }
+        char word[64];
+        size_t n = 0;
+        for (size_t k = i; k < j && n + 1 < sizeof word; k++)
+            word[n++] = text[l->v[k].off];
+        for (size_t k = i; k < j; k++)
+            l->ncontent -= l->v[k].content;
+        l->nwords -= j - i;
+        /* add_word appends at the end; move it into place */
+        size_t keep_n = l->n;
+        if (add_word(tk, l, text, l->v[i].off, word, n, n) < 0)
+            return -1;
+        tokenize_token u = l->v[keep_n];
+        l->n = keep_n;
+        u.len = l->v[j - 1].off + 1 - l->v[i].off;
+        l->v[w++] = u;
+        i = j;
+    }
+    l->n = w;
+    return 0;
+}
+
+static int phone_sep(int c) {
+    return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' ||
+           c == '/';
+}
+
+static int add_phones(tokenize_list *l, const char *text, size_t len) {
+    for (size_t i = 0; i < len;) {
+        int c = (unsigned char)text[i];
+        int prev_ok = i == 0 || !((text[i - 1] >= 'a' && text[i - 1] <= 'z') ||
+                                  (text[i - 1] >= '0' && text[i - 1] <= '9'));
+        if (!prev_ok || !((c >= '0' && c <= '9') || c == '+' || c == '(')) {
+            i++;
+            continue;
+        }
+        char digits[TOKENIZE_PHONE_MAX + 1];
+        size_t nd = 0, j = i, last_digit = i, run_sep = 0;
+        int plus = c == '+';
+        if (plus)
+            j++;
+        int too_many = 0;
+        while (j < len) {
+            int d = (unsigned char)text[j];
+            if (d >= '0' && d <= '9') {
+                if (nd < TOKENIZE_PHONE_MAX)
+                    digits[nd] = (char)d;
+                else
+                    too_many = 1;
+                nd++;
+                last_digit = j;
+                run_sep = 0;
+            } else if (phone_sep(d) && run_sep < 2) {
+                run_sep++;
+            } else {
+                break;
+            }
+            j++;
+        }
+        int next_ok = last_digit + 1 >= len ||
+                      !((text[last_digit + 1] >= 'a' &&
+                         text[last_digit + 1] <= 'z'));
+        if (!too_many && next_ok &&
+            (nd >= TOKENIZE_PHONE_MIN || (plus && nd >= TOKENIZE_PHONE_MIN - 1))) {
+            tokenize_token *t = push(l, TOKENIZE_PHONE, i, last_digit + 1 - i);
+            if (!t || set_strings(l, t, digits, nd, NULL, 0) < 0)
+                return -1;
+        }
+        i = j > i ? j : i + 1;
+    }
+    return 0;
+}
+
+int tokenize_run(tokenizer *tk, const char *text, size_t len,
+                 tokenize_list *out) {
+    if (len > TOKENIZE_MAX_BYTES)
+        len = TOKENIZE_MAX_BYTES;
+    size_t from = out->n;
+    for (size_t i = 0; i < len;) {
+        while (i < len && text[i] == ' ')
+            i++;
+        size_t j = i;
+        while (j < len && text[j] != ' ')
+            j++;
+        if (j > i && classify_chunk(tk, out, text, i, j) < 0)
+            return -1;
+        i = j;
+    }
+    if (join_dot_domains(out, text, from) < 0 ||
+        join_spaced(tk, out, text, from) < 0 || add_phones(out, text, len) < 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,190 @@
+"""harness.py - throwaway redis-server + real modq binary on free loopback ports.
+
+Each Env owns a temp dir, a redis-server (AOF on) and one or more modq
+processes; stop() terminates them and reports sanitizer findings in modq's
+stderr as a failure. Only the standard library is used.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import http.client
+
+CLIENT_KEY = "test-client-key-0123456789"
+MOD_KEY = "test-moderator-key-0123456789"
+SAN_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_port(port, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Redis:
+    def __init__(self, tmp, port=None):
+        self.port = port or free_port()
+        self.dir = os.path.join(tmp, "redis-%d" % self.port)
+        os.makedirs(self.dir, exist_ok=True)
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", self.dir, "--appendonly", "yes", "--save", "",
+             "--daemonize", "no", "--logfile", os.path.join(self.dir, "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_port(self.port):
+            raise RuntimeError("redis-server did not start")
+        return self
+
+    def cli(self, *args):
+        out = subprocess.run(["redis-cli", "-p", str(self.port)] + [str(a) for a in args],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+class Modq:
+    def __init__(self, binary, tmp, redis_port, extra_env=None, name="modq"):
+        self.binary = binary
+        self.port = free_port()
+        self.log_path = os.path.join(tmp, "%s-%d.log" % (name, self.port))
+        self.env = dict(os.environ)
+        self.env.update({
+            "MODQ_LISTEN": "127.0.0.1:%d" % self.port,
+            "MODQ_REDIS_URL": "redis://127.0.0.1:%d/0" % redis_port,
+            "MODQ_CLIENT_KEYS": CLIENT_KEY,
+            "MODQ_MODERATOR_KEYS": MOD_KEY,
+            "MODQ_SPOOL_DIR": os.path.join(tmp, "spool-%s" % name),
+            "MODQ_THREADS": "4",
+            "MODQ_LOG_LEVEL": "warn",
+        })
+        if extra_env:
+            self.env.update(extra_env)
+        self.proc = None
+
+    def start(self):
+        self.logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([self.binary], env=self.env, stdout=self.logf,
+                                     stderr=self.logf)
+        if not wait_port(self.port, 20):
+            raise RuntimeError("modq did not start: " + self.log())
+        return self
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stop modq; returns its exit code (None if it had to be killed)."""
+        if not self.proc:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.proc = None
+                self.logf.close()
+                return None
+        rc = self.proc.returncode
+        self.proc = None
+        self.logf.close()
+        return rc
+
+    def sanitizer_findings(self):
+        text = self.log()
+        return [m for m in SAN_MARKERS if m in text]
+
+    # --- HTTP -----------------------------------------------------------
+    def request(self, method, path, body=None, key=CLIENT_KEY, headers=None, raw=None,
+                content_type="application/json", timeout=10):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        h = {}
+        if key:
+            h["Authorization"] = "Bearer " + key
+        if body is not None or raw is not None:
+            h["Content-Type"] = content_type
+        if headers:
+            h.update(headers)
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        conn.request(method, path, body=data, headers=h)
+        r = conn.getresponse()
+        payload = r.read()
+        conn.close()
+        ctype = r.getheader("Content-Type", "")
+        parsed = None
+        if "json" in ctype and payload:
+            parsed = json.loads(payload)
+        return Resp(r.status, parsed, payload, dict(r.getheaders()))
+
+
+class Resp:
+    def __init__(self, status, js, raw, headers):
+        self.status = status
+        self.json = js
+        self.raw = raw
+        self.headers = headers
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.raw[:300])
+
+
+class Env:
+    """A redis + one modq. Use as a context manager."""
+
+    def __init__(self, binary, extra_env=None, instances=1):
+        self.tmp = tempfile.mkdtemp(prefix="modq-it-")
+        self.redis = Redis(self.tmp).start()
+        self.modqs = [Modq(binary, self.tmp, self.redis.port, extra_env, "modq%d" % i).start()
+                      for i in range(instances)]
+        self.modq = self.modqs[0]
+        self.problems = []
+
+    def close(self):
+        for m in self.modqs:
+            rc = m.stop()
+            if rc not in (0,):
+                self.problems.append("modq exit code %r on SIGTERM\n%s" % (rc, m.log()[-3000:]))
+            found = m.sanitizer_findings()
+            if found:
+                self.problems.append("sanitizer: %s\n%s" % (found, m.log()[-6000:]))
+        self.redis.stop()
+        if not self.problems:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        if self.problems and exc[0] is None:
+            raise AssertionError("; ".join(self.problems))

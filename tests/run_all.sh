@@ -1,0 +1,41 @@
+#!/bin/sh
+# run_all.sh - every test: unit binaries, analysis cases, integration suites.
+# Each part prints "<suite>: N passed, N failed"; the last line here is the
+# total "N passed, N failed".
+cd "$(dirname "$0")/.."
+LOG=build/test-logs
+mkdir -p "$LOG"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+P=0; F=0
+tally() { # $1 = output file, $2 = exit code, $3 = suite name
+    line=$(grep -E '^[a-z_-]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+    if [ -z "$line" ]; then
+        echo "$3: did not report (exit $2) -- counted as 1 failure"; F=$((F + 1)); return
+    fi
+    p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+    f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    if [ "$2" != "0" ] && [ "$f" = "0" ]; then f=1; echo "$3: exit $2 with no failure reported (sanitizer?)"; fi
+    P=$((P + p)); F=$((F + f))
+}
+for t in build/san/tests/test_*; do
+    [ -x "$t" ] || continue
+    n=$(basename "$t")
+    "$t" > "$LOG/$n.out" 2>&1; rc=$?
+    grep -E '^(FAIL|  )' "$LOG/$n.out" | head -20
+    grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$LOG/$n.out" | head -5
+    tail -1 "$LOG/$n.out"
+    tally "$LOG/$n.out" $rc "$n"
+done
+if [ -x build/san/case_runner ]; then
+    build/san/case_runner tests/cases > "$LOG/cases.out" 2>&1; rc=$?
+    grep -E '^FAIL' "$LOG/cases.out" | head -30
+    tail -1 "$LOG/cases.out"
+    tally "$LOG/cases.out" $rc cases
+fi
+python3 tests/integration/run.py --modq build/san/modq > "$LOG/integration.out" 2>&1; rc=$?
+grep -E '^(FAIL|ok|  )' "$LOG/integration.out" | grep -v '^ok' | head -60
+tail -1 "$LOG/integration.out"
+tally "$LOG/integration.out" $rc integration
+echo "$P passed, $F failed"
+[ "$F" = "0" ]

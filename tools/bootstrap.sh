@@ -1,0 +1,26 @@
+#!/bin/sh
+# bootstrap.sh - install the Debian packages modq needs to build, run and test.
+# As root: apt-get update + apt-get install -y for whatever is missing.
+# Otherwise: print the exact install line and fail.
+set -e
+PKGS="gcc make libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev \
+libutf8proc-dev libstemmer-dev libssl-dev libcurl4-openssl-dev redis-server redis-tools \
+python3 curl ${MODQ_EXTRA_PKGS:-}"
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = "0" ]; then
+    echo "bootstrap: installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+    echo "bootstrap: missing packages:$missing"
+    echo "run as root:  apt-get update && apt-get install -y$missing"
+    exit 1
+fi
