@@ -58,6 +58,32 @@ void api_article_put(const api_call *c, http_response *res);
 void api_article_get(const api_call *c, http_response *res);
 void api_comment_post(const api_call *c, http_response *res);
 void api_comment_get(const api_call *c, http_response *res);
+/* api_review.c */
+void api_review_list(const api_call *c, http_response *res);
+void api_review_claim(const api_call *c, http_response *res);
+void api_review_release(const api_call *c, http_response *res);
+void api_decision(const api_call *c, http_response *res);
+void api_bulk_decisions(const api_call *c, http_response *res);
+void api_review_stats(const api_call *c, http_response *res);
+void api_audit(const api_call *c, http_response *res);
+/* api_webhook.c */
+void api_webhook_put(const api_call *c, http_response *res);
+void api_webhook_get(const api_call *c, http_response *res);
+/* api_akismet.c */
+void api_akismet_verify_key(const api_call *c, http_response *res);
+void api_akismet_comment_check(const api_call *c, http_response *res);
+void api_akismet_submit_spam(const api_call *c, http_response *res);
+void api_akismet_submit_ham(const api_call *c, http_response *res);
+void api_akismet_usage_limit(const api_call *c, http_response *res);
+/* api_coral.c */
+void api_coral(const api_call *c, http_response *res);
+/* api_page.c */
+void api_review_page(const api_call *c, http_response *res);
+
+/* Teach the site's classifier and reputation from a verdict a human (or an
+ * Akismet submit-spam/ham) gave: spam = 1 reject, 0 approve. Implemented in
+ * api_learn.c; best effort (Redis trouble is logged, not returned). */
+void api_learn(app *a, store *s, const model_comment *c, int spam);
 
 /* Spool replay callback (spool_replay_fn): ctx is the app. */
 int api_replay_record(void *ctx, const char *rec, size_t len);

@@ -37,6 +37,26 @@ typedef struct modq_config {
     long drain_seconds;
     long retention_days;     /* comment records and personal data expire */
     char *review_dir;        /* optional directory serving /review/ */
+    /* review workflow and learning */
+    long lease_seconds;      /* default claim lease */
+    long learn_min_decisions;/* classifier abstains below this many */
+    long trust_after;        /* approved comments before an author is trusted */
+    /* webhooks */
+    long webhook_timeout_ms;
+    long webhook_max_attempts;
+    /* limits */
+    long rate_limit_key;     /* requests per minute per API key; 0 off */
+    long rate_limit_ip;      /* requests per minute per client IP; 0 off */
+    long auth_fail_limit;    /* failed auths per minute per IP; 0 off */
+    long max_header;         /* bytes of request line + headers */
+    /* TLS (optional) */
+    char *tls_cert;          /* PEM file; empty = plain HTTP */
+    char *tls_key;
+    /* integrations */
+    char *coral_secret;      /* HMAC secret for X-Coral-Signature; empty off */
+    /* Redis Sentinel */
+    char *redis_sentinels;   /* host:port,...; empty = use redis_url */
+    char *redis_master;      /* master name known to the sentinels */
 } modq_config;
 
 typedef struct config_error {

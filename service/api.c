@@ -30,6 +30,28 @@ static const router_route ROUTES[] = {
     {"GET", "/v1/sites/{site}/articles/{id}", "article_get"},
     {"POST", "/v1/sites/{site}/comments", "comment_post"},
     {"GET", "/v1/sites/{site}/comments/{id}", "comment_get"},
+    /* review workflow (api_review.c) */
+    {"GET", "/v1/review", "review_list"},
+    {"POST", "/v1/review/claim", "review_claim"},
+    {"POST", "/v1/review/release", "review_release"},
+    {"POST", "/v1/sites/{site}/comments/{id}/decision", "decision"},
+    {"POST", "/v1/review/decisions", "bulk_decisions"},
+    {"GET", "/v1/review/stats", "review_stats"},
+    {"GET", "/v1/audit", "audit"},
+    {"PUT", "/v1/sites/{site}/webhook", "webhook"},
+    {"GET", "/v1/sites/{site}/webhook", "webhook"},
+    /* drop-in protocols (api_akismet.c, api_coral.c): they authenticate
+     * the way those protocols do, inside the handler */
+    {"POST", "/1.1/verify-key", "akismet"},
+    {"POST", "/1.1/comment-check", "akismet"},
+    {"POST", "/1.1/submit-spam", "akismet"},
+    {"POST", "/1.1/submit-ham", "akismet"},
+    {"GET", "/1.2/usage-limit", "akismet"},
+    {"POST", "/1.2/usage-limit", "akismet"},
+    {"POST", "/v1/integrations/coral", "coral"},
+    /* review page (api_page.c): static files, the key is typed in */
+    {"GET", "/review", "review_page"},
+    {"GET", "/review/*", "review_page"},
 };
 static const entry HANDLERS[] = {
     {api_healthz, ROLE_PUBLIC},
@@ -39,7 +61,27 @@ static const entry HANDLERS[] = {
     {api_article_get, ROLE_CLIENT},
     {api_comment_post, ROLE_CLIENT},
     {api_comment_get, ROLE_CLIENT},
+    {api_review_list, ROLE_MODERATOR},
+    {api_review_claim, ROLE_MODERATOR},
+    {api_review_release, ROLE_MODERATOR},
+    {api_decision, ROLE_MODERATOR},
+    {api_bulk_decisions, ROLE_MODERATOR},
+    {api_review_stats, ROLE_MODERATOR},
+    {api_audit, ROLE_MODERATOR},
+    {api_webhook_put, ROLE_CLIENT},
+    {api_webhook_get, ROLE_CLIENT},
+    {api_akismet_verify_key, ROLE_PUBLIC},
+    {api_akismet_comment_check, ROLE_PUBLIC},
+    {api_akismet_submit_spam, ROLE_PUBLIC},
+    {api_akismet_submit_ham, ROLE_PUBLIC},
+    {api_akismet_usage_limit, ROLE_PUBLIC},
+    {api_akismet_usage_limit, ROLE_PUBLIC},
+    {api_coral, ROLE_PUBLIC},
+    {api_review_page, ROLE_PUBLIC},
+    {api_review_page, ROLE_PUBLIC},
 };
+_Static_assert(sizeof ROUTES / sizeof ROUTES[0] == sizeof HANDLERS / sizeof HANDLERS[0],
+               "every route needs a handler");
 #define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
 /* ============================================================ helpers */

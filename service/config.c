@@ -54,6 +54,20 @@ static const ckey keys[] = {
     {"drain_seconds", T_INT, 0, 600, "10", OFF(drain_seconds), 0},
     {"retention_days", T_INT, 1, 36500, "90", OFF(retention_days), 0},
     {"review_dir", T_STR, 0, 0, "", OFF(review_dir), 0},
+    {"lease_seconds", T_INT, 5, 86400, "300", OFF(lease_seconds), 0},
+    {"learn_min_decisions", T_INT, 0, 1000000, "20", OFF(learn_min_decisions), 0},
+    {"trust_after", T_INT, 1, 1000, "3", OFF(trust_after), 0},
+    {"webhook_timeout_ms", T_INT, 100, 60000, "3000", OFF(webhook_timeout_ms), 0},
+    {"webhook_max_attempts", T_INT, 1, 100, "8", OFF(webhook_max_attempts), 0},
+    {"rate_limit_key", T_INT, 0, 100000000, "0", OFF(rate_limit_key), 0},
+    {"rate_limit_ip", T_INT, 0, 100000000, "0", OFF(rate_limit_ip), 0},
+    {"auth_fail_limit", T_INT, 0, 1000000, "30", OFF(auth_fail_limit), 0},
+    {"max_header", T_INT, 1024, 1048576, "32768", OFF(max_header), 0},
+    {"tls_cert", T_STR, 0, 0, "", OFF(tls_cert), 0},
+    {"tls_key", T_STR, 0, 0, "", OFF(tls_key), 1},
+    {"coral_secret", T_STR, 0, 0, "", OFF(coral_secret), 1},
+    {"redis_sentinels", T_STR, 0, 0, "", OFF(redis_sentinels), 0},
+    {"redis_master", T_STR, 0, 0, "mymaster", OFF(redis_master), 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -414,7 +414,8 @@ static void duplicate_signal(const engine_features *f, const engine_context *x,
                  d->exact ? "exact copy" : "near copy",
                  d->comment_id ? d->comment_id : "?", j,
                  same ? "same author repeated the comment"
-                      : "another author posted the same text");
+                 : d->exact ? "another author posted the same text"
+                            : "another author posted a very similar text");
         snprintf(out->evidence, sizeof out->evidence, "%s",
                  d->comment_id ? d->comment_id : "");
     }

@@ -20,6 +20,8 @@
 
 /* Cap on config list sizes: a word list, not a corpus. */
 #define SPAMLANG_MAX_CONFIG_WORDS 4096
+/* "visit X.com", "go to X.com": pointing readers at a link. */
+#define SPAMLANG_LINK_CALL 0.4
 
 enum { CAT_PROMO, CAT_MONEY, CAT_CONTACT, CAT_PRAISE, CAT_BANNED,
        CAT_SUSPECT };
@@ -77,6 +79,8 @@ static const struct {
     {"earn # dollars", 0.6, CAT_MONEY},
     {"make # a day", 0.6, CAT_MONEY},
     {"make # a month", 0.55, CAT_MONEY},
+    {"made # last month", 0.45, CAT_MONEY},
+    {"made # last week", 0.45, CAT_MONEY},
     {"make money online", 0.6, CAT_MONEY},
     {"make money fast", 0.6, CAT_MONEY},
     {"earn money", 0.4, CAT_MONEY},
@@ -302,6 +306,20 @@ void spamlang_check(const spamlang *s, const tokenize_list *l,
             keep[slot] *= 1.0 - p->weight;
             append(words[slot], sizeof words[slot], norm + a->off,
                    b->off + b->len - a->off);
+        }
+    }
+    /* a call to action right before a link: "visit murdev.com" */
+    for (size_t i = 0; i + 1 < l->n; i++) {
+        const tokenize_token *t = &l->v[i], *u = &l->v[i + 1];
+        if (t->type != TOKENIZE_WORD || u->type != TOKENIZE_URL)
+            continue;
+        const char *w = tokenize_text(l, t);
+        if (strcmp(w, "visit") == 0 || strcmp(w, "out") == 0 ||
+            strcmp(w, "click") == 0) {
+            keep[0] *= 1.0 - SPAMLANG_LINK_CALL;
+            append(words[0], sizeof words[0], norm + t->off,
+                   u->off + u->len - t->off);
+            break;
         }
     }
     /* banned words glued into longer words ("buyviagranow") */

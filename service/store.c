@@ -18,33 +18,7 @@
 #include <time.h>
 
 #include "log.h"
-
-/* After a failed connect, skip Redis for this long before trying again. */
-#define STORE_RETRY_MS 250
-#define STORE_MAX_ARGS 64 /* largest pipeline argv we build */
-
-struct store {
-    redisContext *c;
-    store_pool *pool;
-    int in_use;
-};
-
-struct store_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    store *conns;
-    unsigned n;
-    char host[256];
-    int port;
-    int db;
-    char user[128];
-    char pass[256];
-    int timeout_ms;
-    atomic_llong down_until_ms;
-    atomic_int up;
-    atomic_ulong errors;
-    char write_sha[41];
-};
+#include "store_private.h"
 
 /* KEYS: 1 comment 2 pending 3 exact 4 flood-author 5 flood-ip 6 thread
  *       7.. band keys
@@ -74,7 +48,7 @@ static const char *WRITE_LUA =
 
 /* ================================================================= pool */
 
-static long long now_ms(void) {
+long long store_now_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
@@ -162,12 +136,12 @@ void store_pool_free(store_pool *p) {
 }
 
 static void mark_down(store_pool *p) {
-    atomic_store(&p->down_until_ms, now_ms() + STORE_RETRY_MS);
+    atomic_store(&p->down_until_ms, store_now_ms() + STORE_RETRY_MS);
     atomic_store(&p->up, 0);
     atomic_fetch_add(&p->errors, 1);
 }
 
-static void drop(store *s) {
+void store_drop(store *s) {
     if (s->c) redisFree(s->c);
     s->c = NULL;
     mark_down(s->pool);
@@ -175,7 +149,7 @@ static void drop(store *s) {
 
 static int connect_one(store *s) {
     store_pool *p = s->pool;
-    if (now_ms() < atomic_load(&p->down_until_ms)) return -1;
+    if (store_now_ms() < atomic_load(&p->down_until_ms)) return -1;
     struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
     redisContext *c = redisConnectWithTimeout(p->host, p->port, tv);
     if (!c || c->err) {
@@ -247,33 +221,26 @@ void store_release(store_pool *p, store *s) {
 int store_pool_up(store_pool *p) { return atomic_load(&p->up); }
 unsigned long store_pool_errors(store_pool *p) { return atomic_load(&p->errors); }
 
-/* Make sure s has a live context. 0 ok, -1 Redis is down. */
-static int ready(store *s) {
+int store_ready_(store *s) {
     if (s->c) return 0;
     return connect_one(s);
 }
 
 /* Send argc/argv pipelines and collect replies. On transport failure the
  * connection is dropped and -1 returned with replies freed. */
-typedef struct cmd {
-    int argc;
-    const char *argv[STORE_MAX_ARGS];
-    size_t len[STORE_MAX_ARGS];
-} cmd;
-
-static void arg(cmd *c, const char *s, size_t n) {
+void store_arg(cmd *c, const char *s, size_t n) {
     if (c->argc >= STORE_MAX_ARGS) return;
     c->argv[c->argc] = s;
     c->len[c->argc++] = n;
 }
-static void args(cmd *c, const char *s) { arg(c, s, strlen(s)); }
+void store_args(cmd *c, const char *s) { store_arg(c, s, strlen(s)); }
 
-static int run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
-    if (ready(s) < 0) return -1;
+int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
+    if (store_ready_(s) < 0) return -1;
     for (int i = 0; i < ncmd; i++) {
         replies[i] = NULL;
         if (redisAppendCommandArgv(s->c, cmds[i].argc, cmds[i].argv, cmds[i].len) != REDIS_OK) {
-            drop(s);
+            store_drop(s);
             return -1;
         }
     }
@@ -282,7 +249,7 @@ static int run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
         if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
             log_msg(LOG_WARN, "redis: %s", s->c->errstr);
             for (int j = 0; j < i; j++) freeReplyObject(replies[j]);
-            drop(s);
+            store_drop(s);
             return -1;
         }
         replies[i] = r;
@@ -295,26 +262,26 @@ static int run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
     return 0;
 }
 
-static void free_replies(redisReply **r, int n) {
+void store_free_replies(redisReply **r, int n) {
     for (int i = 0; i < n; i++)
         if (r[i]) freeReplyObject(r[i]);
 }
 
-static int key(char *buf, size_t n, const char *site, const char *part,
+int store_key(char *buf, size_t n, const char *site, const char *part,
                const char *rest) {
     int w = snprintf(buf, n, "modq:{%s}:%s%s", site, part, rest ? rest : "");
     return (w < 0 || (size_t)w >= n) ? -1 : w;
 }
 
 int store_ping(store *s, char *why, size_t n) {
-    if (ready(s) < 0) {
+    if (store_ready_(s) < 0) {
         snprintf(why, n, "redis %s:%d unreachable", s->pool->host, s->pool->port);
         return -1;
     }
     cmd c = {0};
-    args(&c, "PING");
+    store_args(&c, "PING");
     redisReply *r;
-    if (run(s, &c, 1, &r) < 0) {
+    if (store_run(s, &c, 1, &r) < 0) {
         snprintf(why, n, "redis %s:%d not answering", s->pool->host, s->pool->port);
         return -1;
     }
@@ -324,7 +291,7 @@ int store_ping(store *s, char *why, size_t n) {
     return ok ? 0 : -1;
 }
 
-static char *dup_reply_str(redisReply *r, size_t *len) {
+char *store_dup_str(redisReply *r, size_t *len) {
     if (!r || r->type != REDIS_REPLY_STRING) return NULL;
     char *s = malloc(r->len + 1);
     if (!s) return NULL;
@@ -338,13 +305,13 @@ static char *dup_reply_str(redisReply *r, size_t *len) {
 
 static int get_one(store *s, const char *k, char **out, size_t *len) {
     cmd c = {0};
-    args(&c, "GET");
-    args(&c, k);
+    store_args(&c, "GET");
+    store_args(&c, k);
     redisReply *r;
-    if (run(s, &c, 1, &r) < 0) return -1;
+    if (store_run(s, &c, 1, &r) < 0) return -1;
     int rc = 0;
     if (r->type == REDIS_REPLY_STRING) {
-        *out = dup_reply_str(r, len);
+        *out = store_dup_str(r, len);
         rc = *out ? 1 : -1;
     } else if (r->type != REDIS_REPLY_NIL) {
         rc = -1;
@@ -356,13 +323,13 @@ static int get_one(store *s, const char *k, char **out, size_t *len) {
 int store_article_get(store *s, const char *site, const char *id, char **json,
                       size_t *len) {
     char k[STORE_KEY_MAX];
-    if (key(k, sizeof k, site, "article:", id) < 0) return -1;
+    if (store_key(k, sizeof k, site, "article:", id) < 0) return -1;
     return get_one(s, k, json, len);
 }
 
 int store_article_by_url(store *s, const char *site, const char *url, char **id) {
     char k[STORE_KEY_MAX];
-    if (key(k, sizeof k, site, "article_url:", url) < 0) return 0;
+    if (store_key(k, sizeof k, site, "article_url:", url) < 0) return 0;
     return get_one(s, k, id, NULL);
 }
 
@@ -372,55 +339,55 @@ int store_article_put(store *s, const char *site, const char *id,
                       char *const *del_terms, size_t ndel, int created) {
     char k[STORE_KEY_MAX], kdf[STORE_KEY_MAX], kn[STORE_KEY_MAX], ku[STORE_KEY_MAX],
         kou[STORE_KEY_MAX];
-    if (key(k, sizeof k, site, "article:", id) < 0 ||
-        key(kdf, sizeof kdf, site, "df", NULL) < 0 ||
-        key(kn, sizeof kn, site, "ndocs", NULL) < 0)
+    if (store_key(k, sizeof k, site, "article:", id) < 0 ||
+        store_key(kdf, sizeof kdf, site, "df", NULL) < 0 ||
+        store_key(kn, sizeof kn, site, "ndocs", NULL) < 0)
         return -1;
     size_t ncmd = 3 + nadd + ndel + 4;
     cmd *cmds = calloc(ncmd, sizeof *cmds);
     redisReply **rep = calloc(ncmd, sizeof *rep);
     int n = 0, rc = -1;
     if (!cmds || !rep) goto out;
-    args(&cmds[n], "MULTI");
+    store_args(&cmds[n], "MULTI");
     n++;
-    args(&cmds[n], "SET");
-    args(&cmds[n], k);
-    arg(&cmds[n], json, len);
+    store_args(&cmds[n], "SET");
+    store_args(&cmds[n], k);
+    store_arg(&cmds[n], json, len);
     n++;
     for (size_t i = 0; i < nadd; i++, n++) {
-        args(&cmds[n], "HINCRBY");
-        args(&cmds[n], kdf);
-        args(&cmds[n], add_terms[i]);
-        args(&cmds[n], "1");
+        store_args(&cmds[n], "HINCRBY");
+        store_args(&cmds[n], kdf);
+        store_args(&cmds[n], add_terms[i]);
+        store_args(&cmds[n], "1");
     }
     for (size_t i = 0; i < ndel; i++, n++) {
-        args(&cmds[n], "HINCRBY");
-        args(&cmds[n], kdf);
-        args(&cmds[n], del_terms[i]);
-        args(&cmds[n], "-1");
+        store_args(&cmds[n], "HINCRBY");
+        store_args(&cmds[n], kdf);
+        store_args(&cmds[n], del_terms[i]);
+        store_args(&cmds[n], "-1");
     }
     if (created) {
-        args(&cmds[n], "INCR");
-        args(&cmds[n], kn);
+        store_args(&cmds[n], "INCR");
+        store_args(&cmds[n], kn);
         n++;
     }
     if (old_url && (!url || strcmp(old_url, url) != 0) &&
-        key(kou, sizeof kou, site, "article_url:", old_url) >= 0) {
-        args(&cmds[n], "DEL");
-        args(&cmds[n], kou);
+        store_key(kou, sizeof kou, site, "article_url:", old_url) >= 0) {
+        store_args(&cmds[n], "DEL");
+        store_args(&cmds[n], kou);
         n++;
     }
-    if (url && key(ku, sizeof ku, site, "article_url:", url) >= 0) {
-        args(&cmds[n], "SET");
-        args(&cmds[n], ku);
-        args(&cmds[n], id);
+    if (url && store_key(ku, sizeof ku, site, "article_url:", url) >= 0) {
+        store_args(&cmds[n], "SET");
+        store_args(&cmds[n], ku);
+        store_args(&cmds[n], id);
         n++;
     }
-    args(&cmds[n], "EXEC");
+    store_args(&cmds[n], "EXEC");
     n++;
-    if (run(s, cmds, n, rep) < 0) goto out;
+    if (store_run(s, cmds, n, rep) < 0) goto out;
     rc = rep[n - 1]->type == REDIS_REPLY_ARRAY ? 0 : -1;
-    free_replies(rep, n);
+    store_free_replies(rep, n);
 out:
     free(cmds);
     free(rep);
@@ -462,34 +429,34 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     int n = 0;
     int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_df = -1, i_nd, i_fa, i_fi = -1;
     if (q->comment_id) {
-        if (key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0) return -1;
-        args(&c[n], "GET");
-        args(&c[n], kc);
+        if (store_key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0) return -1;
+        store_args(&c[n], "GET");
+        store_args(&c[n], kc);
         i_existing = n++;
     }
-    key(ka, sizeof ka, q->site, "article:", q->article_id);
-    args(&c[n], "GET");
-    args(&c[n], ka);
+    store_key(ka, sizeof ka, q->site, "article:", q->article_id);
+    store_args(&c[n], "GET");
+    store_args(&c[n], ka);
     i_article = n++;
-    key(kt, sizeof kt, q->site, "thread:", q->article_id);
-    args(&c[n], "LRANGE");
-    args(&c[n], kt);
-    args(&c[n], "0");
-    args(&c[n], tn);
+    store_key(kt, sizeof kt, q->site, "thread:", q->article_id);
+    store_args(&c[n], "LRANGE");
+    store_args(&c[n], kt);
+    store_args(&c[n], "0");
+    store_args(&c[n], tn);
     i_thread = n++;
-    key(kx, sizeof kx, q->site, "dup:x:", hx);
-    args(&c[n], "GET");
-    args(&c[n], kx);
+    store_key(kx, sizeof kx, q->site, "dup:x:", hx);
+    store_args(&c[n], "GET");
+    store_args(&c[n], kx);
     i_exact = n++;
     if (q->has_minhash) {
-        args(&c[n], "MGET");
+        store_args(&c[n], "MGET");
         for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
             char part[40];
             snprintf(part, sizeof part, "dup:b%d:", b);
             char h[24];
             snprintf(h, sizeof h, "%016llx", (unsigned long long)q->band[b]);
-            key(kb[b], sizeof kb[b], q->site, part, h);
-            args(&c[n], kb[b]);
+            store_key(kb[b], sizeof kb[b], q->site, part, h);
+            store_args(&c[n], kb[b]);
         }
         i_bands = n++;
     }
@@ -497,24 +464,24 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
         /* the df look-up is the only variable-size command: build it apart */
         i_df = n++;
     }
-    key(kn, sizeof kn, q->site, "ndocs", NULL);
-    args(&c[n], "GET");
-    args(&c[n], kn);
+    store_key(kn, sizeof kn, q->site, "ndocs", NULL);
+    store_args(&c[n], "GET");
+    store_args(&c[n], kn);
     i_nd = n++;
-    key(kfa, sizeof kfa, q->site, "flood:a:", q->author_key);
-    args(&c[n], "GET");
-    args(&c[n], kfa);
+    store_key(kfa, sizeof kfa, q->site, "flood:a:", q->author_key);
+    store_args(&c[n], "GET");
+    store_args(&c[n], kfa);
     i_fa = n++;
     if (q->ip && *q->ip) {
-        key(kfi, sizeof kfi, q->site, "flood:i:", q->ip);
-        args(&c[n], "GET");
-        args(&c[n], kfi);
+        store_key(kfi, sizeof kfi, q->site, "flood:i:", q->ip);
+        store_args(&c[n], "GET");
+        store_args(&c[n], kfi);
         i_fi = n++;
     }
     redisReply *rep[10] = {0};
-    if (ready(s) < 0) return -1;
+    if (store_ready_(s) < 0) return -1;
     /* append all; the df command goes through its own argv arrays */
-    key(kdf, sizeof kdf, q->site, "df", NULL);
+    store_key(kdf, sizeof kdf, q->site, "df", NULL);
     for (int i = 0; i < n; i++) {
         int ok;
         if (i == i_df) {
@@ -524,7 +491,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             if (!av || !al) {
                 free(av);
                 free(al);
-                drop(s);
+                store_drop(s);
                 return -1;
             }
             av[0] = "HMGET";
@@ -538,15 +505,15 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             ok = redisAppendCommandArgv(s->c, c[i].argc, c[i].argv, c[i].len) == REDIS_OK;
         }
         if (!ok) {
-            drop(s);
+            store_drop(s);
             return -1;
         }
     }
     for (int i = 0; i < n; i++) {
         void *r = NULL;
         if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
-            free_replies(rep, i);
-            drop(s);
+            store_free_replies(rep, i);
+            store_drop(s);
             return -1;
         }
         rep[i] = r;
@@ -556,16 +523,16 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
         if (rep[i]->type == REDIS_REPLY_ERROR) {
             log_msg(LOG_WARN, "redis lookup error: %s", rep[i]->str);
             atomic_fetch_add(&s->pool->errors, 1);
-            free_replies(rep, n);
+            store_free_replies(rep, n);
             return -1;
         }
-    if (i_existing >= 0) out->existing = dup_reply_str(rep[i_existing], &out->existing_len);
-    out->article = dup_reply_str(rep[i_article], &out->article_len);
+    if (i_existing >= 0) out->existing = store_dup_str(rep[i_existing], &out->existing_len);
+    out->article = store_dup_str(rep[i_article], &out->article_len);
     redisReply *t = rep[i_thread];
     if (t->type == REDIS_REPLY_ARRAY && t->elements) {
         out->thread = calloc(t->elements, sizeof(char *));
         for (size_t j = 0; out->thread && j < t->elements; j++) {
-            char *v = dup_reply_str(t->element[j], NULL);
+            char *v = store_dup_str(t->element[j], NULL);
             if (v) out->thread[out->nthread++] = v;
         }
     }
@@ -617,7 +584,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     unsigned fi = (i_fi >= 0 && rep[i_fi]->type == REDIS_REPLY_STRING)
                       ? (unsigned)strtoul(rep[i_fi]->str, NULL, 10) : 0;
     out->flood_count = fa > fi ? fa : fi;
-    free_replies(rep, n);
+    store_free_replies(rep, n);
     return 0;
 }
 
@@ -647,12 +614,12 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     snprintf(win, sizeof win, "%ld", w->dup_window_s);
     snprintf(fw, sizeof fw, "%ld", w->flood_window_s);
     snprintf(tmax, sizeof tmax, "%u", w->thread_max ? w->thread_max : 1);
-    if (key(kc, sizeof kc, w->site, "comment:", w->id) < 0) return -1;
-    key(kp, sizeof kp, w->site, "pending", NULL);
-    key(kx, sizeof kx, w->site, "dup:x:", hx);
-    key(kfa, sizeof kfa, w->site, "flood:a:", w->author_key);
-    key(kfi, sizeof kfi, w->site, "flood:i:", w->ip && *w->ip ? w->ip : "-");
-    key(kt, sizeof kt, w->site, "thread:", w->article_id);
+    if (store_key(kc, sizeof kc, w->site, "comment:", w->id) < 0) return -1;
+    store_key(kp, sizeof kp, w->site, "pending", NULL);
+    store_key(kx, sizeof kx, w->site, "dup:x:", hx);
+    store_key(kfa, sizeof kfa, w->site, "flood:a:", w->author_key);
+    store_key(kfi, sizeof kfi, w->site, "flood:i:", w->ip && *w->ip ? w->ip : "-");
+    store_key(kt, sizeof kt, w->site, "thread:", w->article_id);
     /* values */
     char xval[STORE_KEY_MAX], bval[STORE_KEY_MAX];
     snprintf(xval, sizeof xval, "%s\x1f%s", w->id, w->author_key);
@@ -669,43 +636,43 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     snprintf(nk, sizeof nk, "%d", 6 + nb);
     cmd c[2];
     memset(c, 0, sizeof c);
-    args(&c[0], "EVALSHA");
-    args(&c[0], sha);
-    args(&c[0], nk);
-    args(&c[0], kc);
-    args(&c[0], kp);
-    args(&c[0], kx);
-    args(&c[0], kfa);
-    args(&c[0], kfi);
-    args(&c[0], kt);
+    store_args(&c[0], "EVALSHA");
+    store_args(&c[0], sha);
+    store_args(&c[0], nk);
+    store_args(&c[0], kc);
+    store_args(&c[0], kp);
+    store_args(&c[0], kx);
+    store_args(&c[0], kfa);
+    store_args(&c[0], kfi);
+    store_args(&c[0], kt);
     for (int b = 0; b < nb; b++) {
         char part[40], h[24];
         snprintf(part, sizeof part, "dup:b%d:", b);
         snprintf(h, sizeof h, "%016llx", (unsigned long long)w->band[b]);
-        key(kb[b], sizeof kb[b], w->site, part, h);
-        args(&c[0], kb[b]);
+        store_key(kb[b], sizeof kb[b], w->site, part, h);
+        store_args(&c[0], kb[b]);
     }
-    arg(&c[0], w->record, w->record_len);
-    args(&c[0], ret);
-    args(&c[0], w->status);
-    args(&c[0], recv);
-    args(&c[0], w->id);
-    args(&c[0], win);
-    args(&c[0], xval);
-    args(&c[0], bval);
-    args(&c[0], fw);
-    args(&c[0], w->thread_text ? w->thread_text : "");
-    args(&c[0], tmax);
-    args(&c[0], w->ip && *w->ip ? "1" : "0");
+    store_arg(&c[0], w->record, w->record_len);
+    store_args(&c[0], ret);
+    store_args(&c[0], w->status);
+    store_args(&c[0], recv);
+    store_args(&c[0], w->id);
+    store_args(&c[0], win);
+    store_args(&c[0], xval);
+    store_args(&c[0], bval);
+    store_args(&c[0], fw);
+    store_args(&c[0], w->thread_text ? w->thread_text : "");
+    store_args(&c[0], tmax);
+    store_args(&c[0], w->ip && *w->ip ? "1" : "0");
     int ncmd = 1;
     if (strcmp(w->status, "pending") == 0) {
-        args(&c[1], "SADD");
-        args(&c[1], "modq:sites");
-        args(&c[1], w->site);
+        store_args(&c[1], "SADD");
+        store_args(&c[1], "modq:sites");
+        store_args(&c[1], w->site);
         ncmd = 2;
     }
     redisReply *rep[2] = {0};
-    if (ready(s) < 0) return -1;
+    if (store_ready_(s) < 0) return -1;
     if (!sha[0]) {
         pthread_mutex_lock(&s->pool->mu);
         memcpy(sha, s->pool->write_sha, sizeof sha);
@@ -713,16 +680,16 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         c[0].argv[1] = sha;
         c[0].len[1] = strlen(sha);
     }
-    if (run(s, c, ncmd, rep) < 0) return -1;
+    if (store_run(s, c, ncmd, rep) < 0) return -1;
     int rc = -1;
     if (rep[0]->type == REDIS_REPLY_ERROR && strncmp(rep[0]->str, "NOSCRIPT", 8) == 0) {
         /* script cache flushed (e.g. Redis restarted without us noticing) */
-        free_replies(rep, ncmd);
+        store_free_replies(rep, ncmd);
         c[0].argv[0] = "EVAL";
         c[0].len[0] = 4;
         c[0].argv[1] = WRITE_LUA;
         c[0].len[1] = strlen(WRITE_LUA);
-        if (run(s, c, ncmd, rep) < 0) return -1;
+        if (store_run(s, c, ncmd, rep) < 0) return -1;
     }
     redisReply *r = rep[0];
     if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
@@ -731,26 +698,26 @@ int store_comment_write(store *s, const store_write *w, char **existing,
             rc = 1;
         else {
             rc = 0;
-            if (r->elements >= 2) *existing = dup_reply_str(r->element[1], existing_len);
+            if (r->elements >= 2) *existing = store_dup_str(r->element[1], existing_len);
         }
     }
-    free_replies(rep, ncmd);
+    store_free_replies(rep, ncmd);
     return rc;
 }
 
 int store_comment_get(store *s, const char *site, const char *id, char **json,
                       size_t *len) {
     char k[STORE_KEY_MAX];
-    if (key(k, sizeof k, site, "comment:", id) < 0) return -1;
+    if (store_key(k, sizeof k, site, "comment:", id) < 0) return -1;
     return get_one(s, k, json, len);
 }
 
 long long store_queue_depth(store *s) {
     cmd c = {0};
-    args(&c, "SMEMBERS");
-    args(&c, "modq:sites");
+    store_args(&c, "SMEMBERS");
+    store_args(&c, "modq:sites");
     redisReply *r;
-    if (run(s, &c, 1, &r) < 0) return -1;
+    if (store_run(s, &c, 1, &r) < 0) return -1;
     if (r->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(r);
         return -1;
@@ -764,14 +731,14 @@ long long store_queue_depth(store *s) {
     for (size_t i = 0; total >= 0 && i < n; i++) {
         char site[128];
         snprintf(site, sizeof site, "%.*s", (int)r->element[i]->len, r->element[i]->str);
-        key(keys[i], STORE_KEY_MAX, site, "pending", NULL);
-        args(&cs[i], "ZCARD");
-        args(&cs[i], keys[i]);
+        store_key(keys[i], STORE_KEY_MAX, site, "pending", NULL);
+        store_args(&cs[i], "ZCARD");
+        store_args(&cs[i], keys[i]);
     }
-    if (total >= 0 && n && run(s, cs, (int)n, reps) == 0) {
+    if (total >= 0 && n && store_run(s, cs, (int)n, reps) == 0) {
         for (size_t i = 0; i < n; i++)
             if (reps[i]->type == REDIS_REPLY_INTEGER) total += reps[i]->integer;
-        free_replies(reps, (int)n);
+        store_free_replies(reps, (int)n);
     } else if (n) {
         total = -1;
     }

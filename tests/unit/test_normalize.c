@@ -1,0 +1,111 @@
+/* test_normalize.c - unit tests for normalize.c. */
+#include <stdlib.h>
+
+#include "normalize.h"
+#include "unit.h"
+
+/* Normalises s; returns a new string or NULL on error (code in *code). */
+static char *norm(const char *s, size_t n, normalize_stats *st, int *code) {
+    char *out = NULL;
+    size_t len = 0;
+    engine_error err = {0};
+    normalize_stats dummy;
+    int rc = normalize_text(s, n, &out, &len, st ? st : &dummy, &err);
+    if (code)
+        *code = err.code;
+    if (rc == 0)
+        CHECK(len == strlen(out));
+    return rc == 0 ? out : NULL;
+}
+
+static void expect(const char *in, const char *want) {
+    char *got = norm(in, strlen(in), NULL, NULL);
+    CHECK_STR(got, want);
+    free(got);
+}
+
+static void test_fullwidth_and_case(void) {
+    expect("\xEF\xBC\xB6\xEF\xBD\x89\xEF\xBD\x81\xEF\xBD\x87\xEF\xBD\x92\xEF\xBD\x81",
+           "viagra"); /* Ｖｉａｇｒａ */
+    expect("HeLLo WORLD", "hello world");
+    expect("Stra\xC3\x9F" "e", "strasse"); /* ß case-folds to ss */
+}
+
+static void test_invisible_removed(void) {
+    expect("v\xE2\x80\x8Biagra", "viagra");          /* U+200B */
+    expect("vi\xC2\xAD" "ag\xE2\x80\x8Dra", "viagra"); /* soft hyphen, ZWJ */
+    expect("\xEF\xBB\xBFhello", "hello");             /* BOM */
+    expect("a\xE2\x81\xA0" "b", "ab");                /* word joiner */
+}
+
+static void test_homoglyphs(void) {
+    expect("vi\xD0\xB0gra", "viagra");            /* Cyrillic а inside Latin */
+    expect("\xD1\x80\xD0\xB0y\xD1\x80\xD0\xB0l", "paypal"); /* рaypal mix */
+    /* a genuinely Russian text keeps its letters */
+    const char *ru = "\xD1\x81\xD0\xBE\xD1\x80 \xD0\xB8 \xD0\xB2\xD0\xBE\xD0\xB4\xD0\xB0";
+    char *got = norm(ru, strlen(ru), NULL, NULL);
+    CHECK(got && strstr(got, "\xD0\xB2\xD0\xBE\xD0\xB4\xD0\xB0") != NULL);
+    free(got);
+    CHECK(normalize_homoglyph(0x043E) == 'o');
+    CHECK(normalize_homoglyph('o') == 0);
+}
+
+static void test_entities_and_tags(void) {
+    expect("&quot;hi&quot; &amp; bye", "\"hi\" & bye");
+    expect("it&#39;s &#x27;ok&#x27;", "it's 'ok'");
+    expect("a &bogus; b", "a &bogus; b");
+    expect("<p>Hello</p><p>world</p>", "hello world");
+    expect("<b>via</b>gra", "viagra");
+    expect("1 < 2 and 3 > 2", "1 < 2 and 3 > 2");
+    normalize_stats st;
+    const char *a = "see <a href=\"http://spam.example.com/x\">here</a> now";
+    char *got = norm(a, strlen(a), &st, NULL);
+    CHECK(got && strstr(got, "http://spam.example.com/x") != NULL);
+    CHECK(got && strstr(got, "href") == NULL);
+    CHECK(st.markup_links == 1);
+    free(got);
+    const char *bb = "[url=http://x.biz]cheap[/url]";
+    got = norm(bb, strlen(bb), &st, NULL);
+    CHECK(got && strstr(got, "http://x.biz") != NULL && strstr(got, "[url") == NULL);
+    CHECK(st.markup_links == 1);
+    free(got);
+}
+
+static void test_whitespace(void) {
+    expect("  a \t\n  b\r\n", "a b");
+    expect("a\xC2\xA0\xE2\x80\x83" "b", "a b"); /* nbsp, em space */
+    expect("", "");
+}
+
+static void test_invalid_utf8_rejected(void) {
+    int code = 0;
+    CHECK(norm("ab\xFF", 3, NULL, &code) == NULL);
+    CHECK(code == ENGINE_E_INVALID_UTF8);
+    code = 0;
+    CHECK(norm("\xC3\x28", 2, NULL, &code) == NULL); /* bad continuation */
+    CHECK(code == ENGINE_E_INVALID_UTF8);
+    CHECK(norm("\xED\xA0\x80", 3, NULL, &code) == NULL); /* surrogate */
+}
+
+static void test_stats(void) {
+    normalize_stats st;
+    const char *s = "STOP THIS now!!!!! \xF0\x9F\x94\xA5";
+    char *got = norm(s, strlen(s), &st, NULL);
+    CHECK(got != NULL);
+    CHECK(st.letters == 11);
+    CHECK(st.upper == 8);
+    CHECK(st.max_punct_run == 5);
+    CHECK(st.emoji == 1);
+    free(got);
+}
+
+int main(void) {
+    UNIT_RUN(test_fullwidth_and_case);
+    UNIT_RUN(test_invisible_removed);
+    UNIT_RUN(test_homoglyphs);
+    UNIT_RUN(test_entities_and_tags);
+    UNIT_RUN(test_whitespace);
+    UNIT_RUN(test_invalid_utf8_rejected);
+    UNIT_RUN(test_stats);
+    return unit_report("unit");
+}
