@@ -32,14 +32,16 @@ typedef struct relevance_vec {
     double *tf;        /* per entry, in first-seen order */
     const char **stem;
     uint64_t *hash;
+    double *bg;        /* per entry: bgidf_idf(stem), by _finish() */
     size_t n, ncap;
     double norm_bg;    /* |tf * bgidf| over all entries, by _finish() */
 } relevance_vec;
 
 /* Adds the content stems of l with weight w. 0, or -1 out of memory. */
 int relevance_vec_add(relevance_vec *v, const tokenize_list *l, double w);
-/* Computes norm_bg. Call once after the last add. */
-void relevance_vec_finish(relevance_vec *v);
+/* Computes bg and norm_bg. Call once after the last add. Returns 0, or -1
+ * when out of memory (the vector then counts as empty). */
+int relevance_vec_finish(relevance_vec *v);
 /* Entry index of a stem hash, or -1. */
 long relevance_vec_find(const relevance_vec *v, uint64_t h);
 void relevance_vec_free(relevance_vec *v); /* frees buffers, not v */

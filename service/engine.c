@@ -245,9 +245,9 @@ int engine_prepare(engine_session *s, const engine_comment *c,
         return -1;
     }
     if (tokenize_run(s->tk, f->normalized, f->normalized_len, &p->tokens) < 0 ||
-        relevance_vec_add(&p->vec, &p->tokens, 1.0) < 0)
+        relevance_vec_add(&p->vec, &p->tokens, 1.0) < 0 ||
+        relevance_vec_finish(&p->vec) < 0)
         goto nomem_f;
-    relevance_vec_finish(&p->vec);
     f->exact_hash = minhash_exact(f->normalized, f->normalized_len);
     long sh = minhash_compute(&p->tokens, f->minhash, f->band);
     if (sh < 0)
@@ -355,11 +355,11 @@ static article_cache *article_get(engine_session *s, const engine_article *a) {
         relevance_vec_add(&c->vec, &c->tags, RELEVANCE_TAG_WEIGHT) < 0 ||
         shingle_set_init(&c->shingles, c->title.nwords + c->body.nwords) < 0 ||
         shingle_add_all(&c->shingles, &c->title, SHINGLE_COPY_K) < 0 ||
-        shingle_add_all(&c->shingles, &c->body, SHINGLE_COPY_K) < 0) {
+        shingle_add_all(&c->shingles, &c->body, SHINGLE_COPY_K) < 0 ||
+        relevance_vec_finish(&c->vec) < 0) {
         article_reset(c);
         return NULL;
     }
-    relevance_vec_finish(&c->vec);
     c->key = key;
     c->valid = 1;
     return c;
@@ -447,8 +447,9 @@ void engine_score(engine_session *s, const engine_features *f,
         for (size_t i = 0; i < nthread; i++) {
             if (analyse(s, x->thread_texts[i], &tl[i], NULL) < 0)
                 tokenize_list_clear(&tl[i]);
-            if (relevance_vec_add(&tv[i], &tl[i], 1.0) == 0)
-                relevance_vec_finish(&tv[i]);
+            if (relevance_vec_add(&tv[i], &tl[i], 1.0) < 0 ||
+                relevance_vec_finish(&tv[i]) < 0)
+                relevance_vec_free(&tv[i]); /* an empty thread text */
         }
         ri.thread = tv;
         ri.nthread = nthread;

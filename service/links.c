@@ -134,6 +134,10 @@ void links_contact(const links_input *in, score_signal *out) {
     score_signal_clear(out);
     size_t phones = 0, emails = 0, handles = 0, msg = 0, msg_links = 0;
     const char *ev = NULL;
+    enum { NMSG = sizeof messengers / sizeof *messengers };
+    uint64_t mh[NMSG];
+    for (size_t k = 0; k < NMSG; k++)
+        mh[k] = tokenize_hash(messengers[k], strlen(messengers[k]));
     for (size_t i = 0; i < l->n; i++) {
         const tokenize_token *t = &l->v[i];
         const char *s = tokenize_text(l, t);
@@ -159,8 +163,8 @@ void links_contact(const links_input *in, score_signal *out) {
             }
             break;
         case TOKENIZE_WORD:
-            for (size_t k = 0; k < sizeof messengers / sizeof *messengers; k++)
-                if (strcmp(s, messengers[k]) == 0) {
+            for (size_t k = 0; k < NMSG; k++)
+                if (t->hash == mh[k]) {
                     msg++;
                     break;
                 }

@@ -107,13 +107,23 @@ int relevance_vec_add(relevance_vec *v, const tokenize_list *l, double w) {
     return 0;
 }
 
-void relevance_vec_finish(relevance_vec *v) {
+int relevance_vec_finish(relevance_vec *v) {
     double s = 0;
+    free(v->bg);
+    v->bg = malloc((v->n + 1) * sizeof *v->bg);
+    if (!v->bg) {
+        v->n = 0;
+        v->cap = 0; /* find() sees an empty vector; buffers freed later */
+        v->norm_bg = 0;
+        return -1;
+    }
     for (size_t e = 0; e < v->n; e++) {
-        double x = v->tf[e] * bgidf_idf(v->stem[e]);
+        v->bg[e] = bgidf_idf(v->stem[e]);
+        double x = v->tf[e] * v->bg[e];
         s += x * x;
     }
     v->norm_bg = sqrt(s);
+    return 0;
 }
 
 void relevance_vec_free(relevance_vec *v) {
@@ -122,6 +132,7 @@ void relevance_vec_free(relevance_vec *v) {
     free(v->tf);
     free(v->stem);
     free(v->hash);
+    free(v->bg);
     memset(v, 0, sizeof *v);
 }
 
@@ -149,7 +160,7 @@ static double similarity(const relevance_vec *c, const double *idf,
         long k = relevance_vec_find(t, c->hash[e]);
         if (k < 0)
             continue;
-        double bg = t->tf[k] * bgidf_idf(c->stem[e]);
+        double bg = t->tf[k] * t->bg[k];
         double wt = t->tf[k] * idf[e];
         tn2 += wt * wt - bg * bg;
         dot += wc * wt;
@@ -197,9 +208,8 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
         a = 0.7;
     size_t known = 0;
     for (size_t e = 0; e < c->n; e++) {
-        uint32_t bdf = bgidf_df(c->stem[e]);
-        known += bdf > 0;
-        double bg = bgidf_idf(c->stem[e]);
+        double bg = c->bg[e];
+        known += bg < 1.0; /* idf 1 <=> not in the background table */
         double v = bg;
         if (in->site_df && e < in->nsite_df && in->site_ndocs > 0) {
             double nd = in->site_ndocs + 1.0;

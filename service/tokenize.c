@@ -25,8 +25,25 @@
 #define TOKENIZE_PHONE_MIN 9
 #define TOKENIZE_PHONE_MAX 15
 
+/* Open-addressing slots for stop-word hashes: > 2x the list length. */
+#define TOKENIZE_STOP_SLOTS 512
+
+/* Stem cache: direct-mapped by word hash. Comments reuse a small
+ * vocabulary, so most stems come from here instead of the stemmer. */
+#define TOKENIZE_STEM_CACHE 4096
+#define TOKENIZE_STEM_CACHE_LEN 24 /* longer stems are not cached */
+
+typedef struct stem_slot {
+    uint64_t hash; /* of the word; 0 = empty */
+    uint8_t len;
+    char stem[TOKENIZE_STEM_CACHE_LEN];
+} stem_slot;
+
 struct tokenizer {
     struct sb_stemmer *stemmer;
+    stem_slot cache[TOKENIZE_STEM_CACHE];
+    uint64_t stop[TOKENIZE_STOP_SLOTS]; /* hashes of stop_words, 0 = empty */
+    uint64_t dot_hash;                  /* tokenize_hash("dot") */
 };
 
 /* Sorted by bytes (strcmp order); test_tokenize checks the order. */
@@ -111,6 +128,15 @@ tokenizer *tokenize_new(const char *language) {
         free(t);
         return NULL;
     }
+    /* hash set of the stop words: one probe per word instead of a bsearch */
+    for (size_t i = 0; i < sizeof stop_words / sizeof *stop_words; i++) {
+        uint64_t h = tokenize_hash(stop_words[i], strlen(stop_words[i]));
+        size_t k = (size_t)h & (TOKENIZE_STOP_SLOTS - 1);
+        while (t->stop[k])
+            k = (k + 1) & (TOKENIZE_STOP_SLOTS - 1);
+        t->stop[k] = h;
+    }
+    t->dot_hash = tokenize_hash("dot", 3);
     return t;
 }
 
@@ -162,6 +188,21 @@ static long arena_put(tokenize_list *l, const char *s, size_t n) {
     return off;
 }
 
+static int set_strings(tokenize_list *l, tokenize_token *t, const char *s,
+                       size_t n, const char *stem, size_t sn) {
+    return set_strings_h(l, t, s, n, tokenize_hash(s, n), stem, sn);
+}
+
+static int is_stop_hash(const tokenizer *tk, uint64_t h) {
+    size_t k = (size_t)h & (TOKENIZE_STOP_SLOTS - 1);
+    while (tk->stop[k]) {
+        if (tk->stop[k] == h)
+            return 1;
+        k = (k + 1) & (TOKENIZE_STOP_SLOTS - 1);
+    }
+    return 0;
+}
+
 static tokenize_token *push(tokenize_list *l, int type, size_t off,
                             size_t len) {
     if (l->n == l->cap) {
@@ -180,14 +221,14 @@ static tokenize_token *push(tokenize_list *l, int type, size_t off,
     return t;
 }
 
-/* Sets text and stem of t; stem NULL means "same as text". */
-static int set_strings(tokenize_list *l, tokenize_token *t, const char *s,
-                       size_t n, const char *stem, size_t sn) {
+/* Sets text (with its hash h) and stem of t; stem NULL: same as text. */
+static int set_strings_h(tokenize_list *l, tokenize_token *t, const char *s,
+                         size_t n, uint64_t h, const char *stem, size_t sn) {
     long a = arena_put(l, s, n);
     if (a < 0)
         return -1;
     t->text = (uint32_t)a;
-    t->hash = tokenize_hash(s, n);
+    t->hash = h;
     if (!stem) {
         t->stem = t->text;
         t->stem_hash = t->hash;
@@ -210,20 +251,32 @@ static int add_word(tokenizer *tk, tokenize_list *l, const char *text,
     if (!t)
         return -1;
     l->nwords++;
-    t->stop = nletters && tokenize_is_stop(w, n);
+    uint64_t h = tokenize_hash(w, n);
+    t->stop = nletters && is_stop_hash(tk, h);
     t->content = nletters >= 2 && !t->stop;
     if (!t->content)
-        return set_strings(l, t, w, n, NULL, 0);
+        return set_strings_h(l, t, w, n, h, NULL, 0);
     l->ncontent++;
+    stem_slot *slot = &tk->cache[h & (TOKENIZE_STEM_CACHE - 1)];
+    if (slot->hash == h && h)
+        return set_strings_h(l, t, w, n, h, slot->stem, slot->len);
     const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w,
                                           (int)n);
     if (!st)
         return -1;
-    return set_strings(l, t, w, n, (const char *)st,
-                       (size_t)sb_stemmer_length(tk->stemmer));
+    size_t sl = (size_t)sb_stemmer_length(tk->stemmer);
+    if (sl < TOKENIZE_STEM_CACHE_LEN) {
+        slot->hash = h;
+        slot->len = (uint8_t)sl;
+        memcpy(slot->stem, st, sl);
+    }
+    return set_strings_h(l, t, w, n, h, (const char *)st, sl);
 }
 
 static int is_word_cp(utf8proc_int32_t cp) {
+    if (cp >= 0 && cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') ||
+               (cp >= 'A' && cp <= 'Z');
     utf8proc_category_t c = utf8proc_category(cp);
     return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
            (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
@@ -231,11 +284,17 @@ static int is_word_cp(utf8proc_int32_t cp) {
 }
 
 static int is_letter_cp(utf8proc_int32_t cp) {
+    if (cp >= 0 && cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
     utf8proc_category_t c = utf8proc_category(cp);
     return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
 }
 
 static utf8proc_int32_t cp_at(const char *s, size_t n, size_t *k) {
+    if ((unsigned char)s[0] < 0x80) {
+        *k = 1;
+        return (unsigned char)s[0];
+    }
     utf8proc_int32_t cp = -1;
     utf8proc_ssize_t r =
         utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &cp);
@@ -372,20 +431,18 @@ static int classify_chunk(tokenizer *tk, tokenize_list *l, const char *text,
 /* Post-passes                                                               */
 /* ------------------------------------------------------------------------ */
 
-static int tok_is(const tokenize_list *l, const tokenize_token *t,
-                  const char *w) {
-    return t->type == TOKENIZE_WORD && strcmp(l->arena + t->text, w) == 0;
-}
 
 /* "murdev dot com", "murdev (dot) com", "murdev . com" -> URL murdev.com.
  * Rewrites tokens [from, l->n) in place. */
-static int join_dot_domains(tokenize_list *l, const char *text, size_t from) {
+static int join_dot_domains(const tokenizer *tk, tokenize_list *l,
+                            const char *text, size_t from) {
     size_t w = from;
     for (size_t i = from; i < l->n; i++) {
         tokenize_token *a = &l->v[i];
         size_t tld = 0;
         if (a->type == TOKENIZE_WORD && i + 2 < l->n &&
-            tok_is(l, &l->v[i + 1], "dot") &&
+            l->v[i + 1].type == TOKENIZE_WORD &&
+            l->v[i + 1].hash == tk->dot_hash &&
             l->v[i + 2].type == TOKENIZE_WORD)
             tld = i + 2;
         else if (a->type == TOKENIZE_WORD && i + 1 < l->n &&
@@ -537,7 +594,7 @@ int tokenize_run(tokenizer *tk, const char *text, size_t len,
             return -1;
         i = j;
     }
-    if (join_dot_domains(out, text, from) < 0 ||
+    if (join_dot_domains(tk, out, text, from) < 0 ||
         join_spaced(tk, out, text, from) < 0 || add_phones(out, text, len) < 0)
         return -1;
     return 0;

@@ -1,0 +1,125 @@
+/* test_config.c - defaults, file, environment precedence and bad values. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "unit.h"
+
+static void clear_env(void) {
+    unsetenv("MODQ_THREADS");
+    unsetenv("MODQ_LISTEN");
+    unsetenv("MODQ_THRESHOLD_PENDING");
+    unsetenv("MODQ_MAX_BODY");
+}
+
+static void test_defaults(void) {
+    clear_env();
+    modq_config c;
+    config_error e;
+    CHECK(config_load(&c, NULL, &e) == 0);
+    CHECK_STR(c.listen_host, "127.0.0.1");
+    CHECK(c.listen_port == 8080);
+    CHECK(c.max_body == 65536);
+    CHECK_NEAR(c.threshold_pending, 0.5, 1e-9);
+    config_free(&c);
+}
+
+static void test_file_then_env(void) {
+    clear_env();
+    char path[] = "/tmp/modq-test-conf-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    const char *text = "# comment\nthreads 7\nlisten 0.0.0.0:9000\nspool_dir \"/tmp/x y\"\n";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    setenv("MODQ_THREADS", "9", 1);
+    modq_config c;
+    config_error e;
+    CHECK(config_load(&c, path, &e) == 0);
+    CHECK(c.threads == 9); /* env beats file */
+    CHECK(c.listen_port == 9000);
+    CHECK_STR(c.listen_host, "0.0.0.0");
+    CHECK_STR(c.spool_dir, "/tmp/x y");
+    config_free(&c);
+    unlink(path);
+    clear_env();
+}
+
+typedef struct {
+    const char *env, *value, *must_name;
+} badcase;
+
+static const badcase BAD[] = {
+    {"MODQ_THREADS", "0", "threads"},
+    {"MODQ_THREADS", "four", "threads"},
+    {"MODQ_THREADS", "2.5", "threads"},
+    {"MODQ_MAX_BODY", "99999999999", "max_body"},
+    {"MODQ_LISTEN", "localhost", "listen"},
+    {"MODQ_LISTEN", "h:99999", "listen"},
+    {"MODQ_THRESHOLD_PENDING", "nan", "threshold_pending"},
+    {"MODQ_THRESHOLD_PENDING", "1.5", "threshold_pending"},
+};
+
+static void test_bad_values_name_the_key(void) {
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        clear_env();
+        setenv(BAD[i].env, BAD[i].value, 1);
+        modq_config c;
+        config_error e;
+        int rc = config_load(&c, NULL, &e);
+        CHECK(rc == -1);
+        if (rc == -1) CHECK(strstr(e.text, BAD[i].must_name) != NULL);
+        else config_free(&c);
+    }
+    clear_env();
+}
+
+static void test_unknown_file_key(void) {
+    char path[] = "/tmp/modq-test-conf-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "threads 2\nno_such_key 1\n";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    modq_config c;
+    config_error e;
+    CHECK(config_load(&c, path, &e) == -1);
+    CHECK(strstr(e.text, "no_such_key") != NULL);
+    CHECK(strstr(e.text, ":2") != NULL); /* line number */
+    unlink(path);
+}
+
+static void test_list_split(void) {
+    char **l = config_list(" a, b ,,c ");
+    CHECK(l && l[0] && l[1] && l[2] && !l[3]);
+    CHECK_STR(l[0], "a");
+    CHECK_STR(l[1], "b");
+    CHECK_STR(l[2], "c");
+    config_list_free(l);
+    l = config_list("");
+    CHECK(l && !l[0]);
+    config_list_free(l);
+}
+
+static void test_dump_hides_secrets(void) {
+    clear_env();
+    setenv("MODQ_CLIENT_KEYS", "super-secret-client-key", 1);
+    modq_config c;
+    config_error e;
+    CHECK(config_load(&c, NULL, &e) == 0);
+    char buf[8192];
+    config_dump(&c, buf, sizeof buf);
+    CHECK(strstr(buf, "super-secret") == NULL);
+    CHECK(strstr(buf, "client_keys (hidden)") != NULL);
+    config_free(&c);
+    unsetenv("MODQ_CLIENT_KEYS");
+}
+
+int main(void) {
+    UNIT_RUN(test_defaults);
+    UNIT_RUN(test_file_then_env);
+    UNIT_RUN(test_bad_values_name_the_key);
+    UNIT_RUN(test_unknown_file_key);
+    UNIT_RUN(test_list_split);
+    UNIT_RUN(test_dump_hides_secrets);
+    return unit_report("test_config");
+}

@@ -1,0 +1,122 @@
+/* test_relevance.c - unit tests for relevance.c. */
+#include "relevance.h"
+#include "unit.h"
+#include "unit_text.h"
+
+typedef struct fixture {
+    tokenizer *tk;
+    tokenize_list title, body, c;
+    char *nt, *nb, *nc;
+    relevance_vec art, com;
+} fixture;
+
+static void setup(fixture *f, const char *comment) {
+    memset(f, 0, sizeof *f);
+    f->tk = tokenize_new("english");
+    f->nt = unit_text(f->tk, "City rations water as reservoirs hit record lows",
+                      &f->title, NULL);
+    f->nb = unit_text(f->tk, "The council introduced rationing after both "
+                      "reservoirs fell below a fifth of capacity. Sprinklers "
+                      "are banned and farmers fear for their crops.",
+                      &f->body, NULL);
+    f->nc = unit_text(f->tk, comment, &f->c, NULL);
+    relevance_vec_add(&f->art, &f->title, RELEVANCE_TITLE_WEIGHT);
+    relevance_vec_add(&f->art, &f->body, 1.0);
+    relevance_vec_finish(&f->art);
+    relevance_vec_add(&f->com, &f->c, 1.0);
+    relevance_vec_finish(&f->com);
+}
+
+static void teardown(fixture *f) {
+    relevance_vec_free(&f->art);
+    relevance_vec_free(&f->com);
+    tokenize_list_free(&f->title);
+    tokenize_list_free(&f->body);
+    tokenize_list_free(&f->c);
+    free(f->nt);
+    free(f->nb);
+    free(f->nc);
+    tokenize_free(f->tk);
+}
+
+static relevance_result measure(fixture *f, const relevance_vec *thread,
+                                size_t nthread) {
+    relevance_input in = {.comment = &f->com, .article = &f->art,
+                          .thread = thread, .nthread = nthread};
+    relevance_result r;
+    relevance_measure(&in, &r);
+    return r;
+}
+
+static void test_vec(void) {
+    fixture f;
+    setup(&f, "water water reservoirs");
+    CHECK(f.com.n == 2);
+    long e = relevance_vec_find(&f.com, f.c.v[0].stem_hash);
+    CHECK(e == 0 && f.com.tf[0] == 2.0);
+    /* title words count three times */
+    long t = relevance_vec_find(&f.art, f.title.v[2].stem_hash); /* water */
+    CHECK(t >= 0 && f.art.tf[t] == RELEVANCE_TITLE_WEIGHT);
+    teardown(&f);
+}
+
+static void test_on_and_off_topic(void) {
+    fixture f;
+    setup(&f, "Rationing is late: the reservoirs were low for years and "
+              "farmers warned the council about their crops.");
+    relevance_result on = measure(&f, NULL, 0);
+    CHECK(on.relevance > 0.3);
+    CHECK(strstr(on.matched, "reservoir") != NULL);
+    score_signal s;
+    relevance_off_topic(&on, f.art.n, &s);
+    CHECK(s.signal == 0);
+    teardown(&f);
+
+    setup(&f, "The striker scored twice and the manager praised the young "
+              "goalkeeper after the derby.");
+    relevance_result off = measure(&f, NULL, 0);
+    CHECK(off.relevance < 0.12);
+    relevance_off_topic(&off, f.art.n, &s);
+    CHECK(s.signal > 0.05 && s.signal < 0.5);
+    CHECK(strstr(s.detail, "similarity") != NULL);
+    teardown(&f);
+}
+
+static void test_thread_rescues_reply(void) {
+    fixture f;
+    setup(&f, "Landlords ignore dripping taps and broken toilets in rented flats.");
+    tokenize_list tl = {0};
+    char *nt = unit_text(f.tk, "My landlord never repairs dripping taps or "
+                               "broken toilets in the flats he rents.", &tl, NULL);
+    relevance_vec tv = {0};
+    relevance_vec_add(&tv, &tl, 1.0);
+    relevance_vec_finish(&tv);
+    relevance_result alone = measure(&f, NULL, 0);
+    relevance_result with = measure(&f, &tv, 1);
+    CHECK(alone.relevance < 0.12);
+    CHECK(with.thread > 0.3 && with.relevance == with.thread);
+    relevance_vec_free(&tv);
+    tokenize_list_free(&tl);
+    free(nt);
+    teardown(&f);
+}
+
+static void test_short_and_low_content(void) {
+    fixture f;
+    setup(&f, "thanks a lot!");
+    relevance_result r = measure(&f, NULL, 0);
+    score_signal s;
+    relevance_off_topic(&r, f.art.n, &s);
+    CHECK(s.signal == 0); /* too short to judge */
+    relevance_low_content(&r, 3, &s);
+    CHECK(s.signal > 0 && s.signal < 0.5);
+    teardown(&f);
+}
+
+int main(void) {
+    UNIT_RUN(test_vec);
+    UNIT_RUN(test_on_and_off_topic);
+    UNIT_RUN(test_thread_rescues_reply);
+    UNIT_RUN(test_short_and_low_content);
+    return unit_report("unit");
+}

@@ -1,0 +1,77 @@
+/* test_spamlang.c - unit tests for spamlang.c. */
+#include "spamlang.h"
+#include "unit.h"
+#include "unit_text.h"
+
+static spamlang_result check(const spamlang *sl, const char *text) {
+    tokenizer *tk = tokenize_new("english");
+    tokenize_list l = {0};
+    char *n = unit_text(tk, text, &l, NULL);
+    spamlang_result r;
+    spamlang_check(sl, &l, n, &r);
+    free(n);
+    tokenize_list_free(&l);
+    tokenize_free(tk);
+    return r;
+}
+
+static void test_phrases(void) {
+    engine_config cfg;
+    engine_config_defaults(&cfg);
+    spamlang *sl = spamlang_new(&cfg);
+    CHECK(sl != NULL);
+    spamlang_result r = check(sl, "Check out my channel and subscribe!");
+    CHECK(r.language.signal >= 0.6);
+    CHECK(strstr(r.language.evidence, "check out my channel") != NULL);
+    r = check(sl, "I earn $700 a day from my laptop");
+    CHECK(r.language.signal >= 0.6);
+    r = check(sl, "I unsubscribed from the newsletter about channels");
+    CHECK(r.language.signal == 0);
+    r = check(sl, "Great post, thanks for sharing");
+    CHECK(r.generic_praise && r.language.signal == 0);
+    spamlang_free(sl);
+}
+
+static void test_config_words(void) {
+    const char *const banned[] = {"idiot", "scam artist", NULL};
+    const char *const suspect[] = {"refund", NULL};
+    engine_config cfg;
+    engine_config_defaults(&cfg);
+    cfg.banned_words = banned;
+    cfg.suspect_words = suspect;
+    spamlang *sl = spamlang_new(&cfg);
+    spamlang_result r = check(sl, "what an IDIOT");
+    CHECK(r.banned.signal >= 0.99 && strstr(r.banned.detail, "idiot"));
+    r = check(sl, "a known scam artist");
+    CHECK(r.banned.signal >= 0.99);
+    r = check(sl, "the scam was an art");
+    CHECK(r.banned.signal == 0);
+    r = check(sl, "youidiotsall");
+    CHECK(r.banned.signal >= 0.99);
+    r = check(sl, "ask for a refund");
+    CHECK(r.suspect.signal >= 0.5 && r.suspect.signal < 0.9);
+    spamlang_free(sl);
+}
+
+static void test_shouting(void) {
+    normalize_stats st = {.letters = 40, .upper = 40, .chars = 50};
+    score_signal s;
+    spamlang_shouting(&st, &s);
+    CHECK(s.signal > 0.2 && s.signal < 0.5);
+    st.upper = 5;
+    spamlang_shouting(&st, &s);
+    CHECK(s.signal == 0);
+    st.max_punct_run = 12;
+    spamlang_shouting(&st, &s);
+    CHECK(s.signal >= 0.3);
+    normalize_stats shortcaps = {.letters = 3, .upper = 3, .chars = 3};
+    spamlang_shouting(&shortcaps, &s); /* "OMG" */
+    CHECK(s.signal == 0);
+}
+
+int main(void) {
+    UNIT_RUN(test_phrases);
+    UNIT_RUN(test_config_words);
+    UNIT_RUN(test_shouting);
+    return unit_report("unit");
+}
