@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "replayer.h"
+#include "webhook.h"
 
 #define MODQ_VERSION "0.1.0"
 
@@ -70,6 +71,7 @@ int main(int argc, char **argv) {
     a.cfg = &cfg;
     http_server *srv = NULL;
     replayer *rp = NULL;
+    webhook_sender *wh = NULL;
 
     engine_config ecfg;
     engine_config_defaults(&ecfg);
@@ -96,7 +98,8 @@ int main(int argc, char **argv) {
     }
     if (auth_count(a.auth) == 0)
         log_msg(LOG_WARN, "no client_keys or moderator_keys configured: every API call will get 401");
-    store_options so = {cfg.redis_url, (int)cfg.redis_timeout_ms, (unsigned)cfg.threads + 2};
+    store_options so = {cfg.redis_url, (int)cfg.redis_timeout_ms, (unsigned)cfg.threads + 2,
+                        cfg.redis_sentinels, cfg.redis_master};
     if (!(a.pool = store_pool_new(&so, err, sizeof err))) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
@@ -106,6 +109,8 @@ int main(int argc, char **argv) {
         goto out;
     }
     if (!(a.metrics = metrics_new())) goto out;
+    webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts};
+    if (!(wh = webhook_start(a.pool, &wo))) goto out;
     rp = replayer_start(a.spool, api_replay_record, &a, a.metrics);
     http_options ho = {cfg.listen_host, cfg.listen_port, (unsigned)cfg.threads,
                        (size_t)cfg.max_body, (unsigned)cfg.max_connections,
@@ -129,6 +134,7 @@ int main(int argc, char **argv) {
 out:
     http_stop(srv);
     replayer_stop(rp);
+    webhook_stop(wh);
     spool_close(a.spool);
     store_pool_free(a.pool);
     metrics_free(a.metrics);

@@ -1,0 +1,744 @@
+#!/usr/bin/env python3
+"""eval.py - measure modq's verdicts on labelled data, through the real service.
+
+Usage
+-----
+    make eval DATA=../shared/data            # build/modq, then all datasets
+    python3 tools/eval.py --data DIR [--modq build/modq] [--only youtube|semeval|seed]
+                          [--json OUT.json] [--errors N] [--flood]
+
+DIR holds the labelled sets (never copied into the repository):
+    youtube-dev/Youtube*.csv + videos.csv   spam vs ham (UCI YouTube Spam Collection)
+    semeval2015-dev/*.csv                   Good/Bad forum answers (SemEval-2015 Task 3)
+    seed/thread.json                        the seed article and its three comments
+
+What it does
+------------
+Starts a throwaway redis-server and the real modq binary on free loopback
+ports (random keys, temp dir), registers every article with
+PUT /v1/sites/{site}/articles/{id}, posts every comment in file order with
+POST /v1/sites/{site}/comments over one keep-alive connection, and scores the
+answers against the labels. Both processes are stopped at the end, whatever
+happens. One fresh Redis serves the whole run; nothing is learned from the
+labels (no decisions are sent).
+
+  flagged      = status "pending" or "rejected" (the service's own thresholds)
+  YouTube      precision / recall / F1 of flagged for CLASS 1 (spam), per
+               video and overall, the confusion matrix, per-flag counts, and a
+               one-regex baseline on the same comments
+  SemEval      ROC AUC of "relevance" for Good (positive) vs Bad (negative),
+               ties counted half; off_topic precision/recall on Bad; flagged
+               rate per class; comments without a relevance value are counted
+  seed         status, score and flags of each comment
+
+--errors N     also print the N worst false positives and false negatives per
+               dataset (highest-scored ham that was flagged, lowest-scored spam
+               that was not; for SemEval, flagged Good answers and the worst
+               relevance mistakes) with their flags - for engine tuning
+--json OUT     write every figure (and the run's metadata) as JSON
+--flood        keep the service's flood control (flood_max 20 per 600 s).
+               Off by default: replay squeezes months of comments into
+               seconds, so one prolific forum user (251 answers) would look
+               like a flood that never happened.
+--only X       run one dataset (comma-separated list allowed)
+
+Exit status: 0 when the run completed, even if targets are missed (this is a
+measuring tool); 1 when the service answered non-2xx (they are listed) or did
+not exit cleanly; 2 when the service could not be started or the data could
+not be read. Python 3 standard library only.
+"""
+import argparse
+import ast
+import csv
+import datetime
+import glob
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGET_YT_F1 = 0.95
+TARGET_YT_P = 0.95
+TARGET_SEMEVAL_AUC = 0.72
+BASELINE_RE = re.compile(r"subscribe|http|channel|\.com|check out", re.IGNORECASE)
+ID_BAD = re.compile(r"[^A-Za-z0-9._:-]")
+ID_MAX = 128          # MODEL_MAX_ID in include/model.h
+MAX_TAGS = 64         # MODEL_MAX_TAGS in include/model.h
+FLAGGED = ("pending", "rejected")
+SEED_COPY_ID = "3"    # the seed comment that repeats the article word for word
+
+
+class StartError(Exception):
+    pass
+
+
+class ServiceDied(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# The service: throwaway redis-server + modq on free loopback ports
+# ---------------------------------------------------------------------------
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, proc, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Service:
+    """redis-server + modq in a temp dir; stop() always cleans up."""
+
+    def __init__(self, binary, flood):
+        self.binary = os.path.abspath(binary)
+        self.flood = flood
+        self.tmp = None
+        self.key = "eval-" + secrets.token_hex(16)
+        self.redis = self.modq = None
+        self.exit_problem = None
+
+    def start(self):
+        if not os.access(self.binary, os.X_OK):
+            raise StartError("modq binary not found or not executable: %s (run make build/modq)"
+                             % self.binary)
+        if not shutil.which("redis-server"):
+            raise StartError("redis-server not found in PATH")
+        self.tmp = tempfile.mkdtemp(prefix="modq-eval-")
+        self.modq_log = os.path.join(self.tmp, "modq.log")
+        rport = free_port()
+        rdir = os.path.join(self.tmp, "redis")
+        os.makedirs(rdir)
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--dir", rdir,
+             "--appendonly", "no", "--save", "", "--daemonize", "no",
+             "--logfile", os.path.join(rdir, "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_port(rport, self.redis, 10):
+            raise StartError("redis-server did not start on 127.0.0.1:%d" % rport)
+        self.port = free_port()
+        # The environment alone configures modq: inherited MODQ_* variables
+        # would make runs incomparable.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
+        env.update({
+            "MODQ_LISTEN": "127.0.0.1:%d" % self.port,
+            "MODQ_REDIS_URL": "redis://127.0.0.1:%d/0" % rport,
+            "MODQ_CLIENT_KEYS": self.key,
+            "MODQ_MODERATOR_KEYS": "",
+            "MODQ_SPOOL_DIR": os.path.join(self.tmp, "spool"),
+            "MODQ_THREADS": "2",
+            "MODQ_LOG_LEVEL": "warn",
+            "MODQ_RATE_LIMIT_KEY": "0",
+            "MODQ_RATE_LIMIT_IP": "0",
+        })
+        if not self.flood:
+            env["MODQ_FLOOD_MAX"] = "0"
+        self.logf = open(self.modq_log, "ab")
+        self.modq = subprocess.Popen([self.binary], env=env, stdout=self.logf,
+                                     stderr=self.logf, cwd=self.tmp)
+        if not wait_port(self.port, self.modq, 20):
+            raise StartError("modq did not start:\n" + self.log()[-2000:])
+        return self
+
+    def log(self):
+        try:
+            with open(self.modq_log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.modq is not None:
+            if self.modq.poll() is None:
+                self.modq.send_signal(signal.SIGTERM)
+                try:
+                    self.modq.wait(30)
+                except subprocess.TimeoutExpired:
+                    self.modq.kill()
+                    self.modq.wait()
+                    self.exit_problem = "modq did not stop within 30 s of SIGTERM (killed)"
+            rc = self.modq.returncode
+            if rc not in (0, None) and self.exit_problem is None:
+                self.exit_problem = "modq exited with status %d\n%s" % (rc, self.log()[-1500:])
+            self.modq = None
+            self.logf.close()
+        if self.redis is not None:
+            if self.redis.poll() is None:
+                self.redis.kill()
+                self.redis.wait()
+            self.redis = None
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection; non-2xx answers are recorded."""
+
+    def __init__(self, port, key, alive=lambda: True):
+        self.port = port
+        self.alive = alive
+        self.headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
+        self.conn = None
+        self.requests = 0
+        self.existing = 0      # comment POSTs answered 200: id already stored
+        self.failures = []     # (method, path, status, body excerpt)
+
+    def _connect(self):
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def call(self, method, path, body):
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        for attempt in (0, 1):
+            if self.conn is None:
+                self._connect()
+            try:
+                self.conn.request(method, path, body=data, headers=self.headers)
+                r = self.conn.getresponse()
+                raw = r.read()
+                break
+            except (http.client.HTTPException, ConnectionError, socket.timeout):
+                # The server may close an idle keep-alive connection; a retry
+                # is safe because comments carry ids (the service is idempotent).
+                self.conn.close()
+                self.conn = None
+                if not self.alive():
+                    raise ServiceDied("modq died during %s %s" % (method, path))
+                if attempt:
+                    self.failures.append((method, path, 0, "connection failed"))
+                    return 0, None
+        self.requests += 1
+        try:
+            js = json.loads(raw) if raw else None
+        except ValueError:
+            js = None
+        if r.status == 200 and method == "POST":
+            self.existing += 1
+        if not 200 <= r.status < 300:
+            self.failures.append((method, path, r.status, raw[:200].decode("utf-8", "replace")))
+        if r.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+            self.conn = None
+        return r.status, js
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+
+
+# ---------------------------------------------------------------------------
+# Metrics
+# ---------------------------------------------------------------------------
+
+def prf(tp, fp, fn):
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def confusion(pairs):
+    """pairs: (label positive?, predicted positive?) -> dict with P/R/F1."""
+    tp = sum(1 for y, p in pairs if y and p)
+    fp = sum(1 for y, p in pairs if not y and p)
+    fn = sum(1 for y, p in pairs if y and not p)
+    tn = sum(1 for y, p in pairs if not y and not p)
+    p, r, f = prf(tp, fp, fn)
+    return {"n": len(pairs), "pos": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "precision": p, "recall": r, "f1": f}
+
+
+def auc(pos, neg):
+    """ROC AUC = P(score of a positive > score of a negative), ties count
+    half (Mann-Whitney U with average ranks). None if a class is empty."""
+    if not pos or not neg:
+        return None
+    vals = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
+    rank_sum, i = 0.0, 0
+    while i < len(vals):
+        j = i
+        while j < len(vals) and vals[j][0] == vals[i][0]:
+            j += 1
+        avg = (i + 1 + j) / 2.0          # ranks i+1..j share their mean
+        rank_sum += avg * sum(1 for k in range(i, j) if vals[k][1])
+        i = j
+    u = rank_sum - len(pos) * (len(pos) + 1) / 2.0
+    return u / (len(pos) * len(neg))
+
+
+def best_threshold(pairs):
+    """pairs: (label positive?, score). The score threshold t (flag when
+    score >= t) with the best F1: shows whether misses come from the ranking
+    or from where the service's thresholds sit."""
+    best = None
+    for t in sorted({sc for _, sc in pairs}):
+        c = confusion([(y, sc >= t) for y, sc in pairs])
+        if best is None or c["f1"] > best["f1"]:
+            best = dict(c, threshold=t)
+    return best
+
+
+def flag_table(rows, classes):
+    """rows: list of (class, [codes]) -> {code: {class: count}}."""
+    out = {}
+    for cls, codes in rows:
+        for code in set(codes):
+            out.setdefault(code, {c: 0 for c in classes})[cls] += 1
+    return out
+
+
+def codes(js):
+    return [f.get("code", "?") for f in (js or {}).get("flags", [])]
+
+
+def status_counts(items):
+    out = {}
+    for it in items:
+        out[it["status"]] = out.get(it["status"], 0) + 1
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Data loading
+# ---------------------------------------------------------------------------
+
+def read_csv(path):
+    # utf-8-sig drops a BOM at the start of the file only; U+FEFF inside
+    # fields is handled per dataset.
+    # Header names are matched case-insensitively (rows use lower-case keys).
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rd = csv.reader(f)
+        head = [h.strip().lower() for h in next(rd, [])]
+        return [dict(zip(head, row)) for row in rd if row]
+
+
+def sanitise_id(raw, seen):
+    s = ID_BAD.sub("_", raw)[:ID_MAX] or "x"
+    base, n = s, 2
+    while s in seen:                   # sanitising must not merge two comments
+        suffix = ":%d" % n
+        s = base[:ID_MAX - len(suffix)] + suffix
+        n += 1
+    seen.add(s)
+    return s
+
+
+def parse_tags(raw):
+    raw = (raw or "").strip()
+    if not raw:
+        return []
+    try:
+        v = ast.literal_eval(raw)      # the file stores a Python list literal
+        if isinstance(v, (list, tuple)):
+            return [str(t) for t in v if str(t).strip()][:MAX_TAGS]
+    except (ValueError, SyntaxError):
+        pass
+    parts = raw.strip("[]").split(",")
+    return [p.strip().strip("'\"") for p in parts if p.strip().strip("'\"")][:MAX_TAGS]
+
+
+def site_slug(filename):
+    s = os.path.splitext(os.path.basename(filename))[0].lower()
+    return ID_BAD.sub("-", s)[:64]
+
+
+# ---------------------------------------------------------------------------
+# Datasets
+# ---------------------------------------------------------------------------
+
+def run_youtube(cl, data):
+    root = os.path.join(data, "youtube-dev")
+    files = sorted(glob.glob(os.path.join(root, "Youtube*.csv")))
+    if not files:
+        raise FileNotFoundError("no Youtube*.csv in %s" % root)
+    videos = {r["file"]: r for r in read_csv(os.path.join(root, "videos.csv"))}
+    items = []
+    for path in files:
+        name = os.path.basename(path)
+        site = site_slug(name)
+        v = videos.get(name)
+        if v is None:
+            raise FileNotFoundError("%s has no row in videos.csv" % name)
+        aid = ID_BAD.sub("_", v["video_id"])
+        cl.call("PUT", "/v1/sites/%s/articles/%s" % (site, aid),
+                {"title": v.get("video_title", ""), "body": v.get("video_description", ""),
+                 "url": "https://www.youtube.com/watch?v=" + v["video_id"],
+                 "tags": parse_tags(v.get("video_tags"))})
+        seen = set()
+        for row in read_csv(path):
+            raw = row["content"]
+            text = raw.rstrip("\ufeff")          # collection artefact (data README)
+            cid = sanitise_id(row["comment_id"], seen)
+            body = {"id": cid, "article_id": aid, "text": text,
+                    "author": {"name": row.get("author") or "anonymous"}}
+            if row.get("date"):
+                body["created_at"] = row["date"][:64]
+            st, js = cl.call("POST", "/v1/sites/%s/comments" % site, body)
+            ok = 200 <= st < 300 and js is not None
+            items.append({"site": site, "id": cid, "spam": row["class"].strip() == "1",
+                          "text": raw, "http": st,
+                          "status": js.get("status", "error") if ok else "error",
+                          "score": js.get("score", 0.0) if ok else 0.0,
+                          "flags": (js or {}).get("flags", []) if ok else [],
+                          "baseline": bool(BASELINE_RE.search(raw))})
+    res = {"sets": {}, "items": items}
+    for site in sorted({it["site"] for it in items}) + ["all"]:
+        sub = [it for it in items if site == "all" or it["site"] == site]
+        res["sets"][site] = confusion([(it["spam"], it["status"] in FLAGGED) for it in sub])
+    res["baseline"] = confusion([(it["spam"], it["baseline"]) for it in items])
+    res["score_auc"] = auc([it["score"] for it in items if it["spam"]],
+                           [it["score"] for it in items if not it["spam"]])
+    res["best_threshold"] = best_threshold([(it["spam"], it["score"]) for it in items])
+    res["status"] = {c: status_counts([it for it in items if it["spam"] == (c == "spam")])
+                     for c in ("spam", "ham")}
+    ft = flag_table([("spam" if it["spam"] else "ham", codes(it)) for it in items],
+                    ("spam", "ham"))
+    for code, c in ft.items():
+        c["precision"] = c["spam"] / (c["spam"] + c["ham"])
+    res["flags"] = ft
+    a = res["sets"]["all"]
+    res["target_met"] = a["f1"] >= TARGET_YT_F1 and a["precision"] >= TARGET_YT_P
+    return res
+
+
+SEMEVAL_CLASSES = ("Good", "Potential", "Dialogue", "Bad", "Not English")
+
+
+def run_semeval(cl, data):
+    files = sorted(glob.glob(os.path.join(data, "semeval2015-dev", "*.csv")))
+    if not files:
+        raise FileNotFoundError("no csv in %s" % os.path.join(data, "semeval2015-dev"))
+    site = "semeval"
+    items, articles, seen = [], set(), set()
+    for path in files:
+        for row in read_csv(path):
+            qid = ID_BAD.sub("_", row["qid"])
+            if qid not in articles:
+                articles.add(qid)
+                cl.call("PUT", "/v1/sites/%s/articles/%s" % (site, qid),
+                        {"title": row["qsubject"] or row["qbody"][:200],
+                         "body": row["qbody"]})
+            cid = sanitise_id(row["cid"], seen)
+            st, js = cl.call("POST", "/v1/sites/%s/comments" % site,
+                             {"id": cid, "article_id": qid, "text": row["cbody"],
+                              "author": {"name": row.get("cuserid") or "anonymous"}})
+            ok = 200 <= st < 300 and js is not None
+            items.append({"id": cid, "cls": row["cgold"].strip(), "text": row["cbody"],
+                          "http": st, "status": js.get("status", "error") if ok else "error",
+                          "score": js.get("score", 0.0) if ok else 0.0,
+                          "relevance": js.get("relevance") if ok else None,
+                          "flags": js.get("flags", []) if ok else []})
+    classes = [c for c in SEMEVAL_CLASSES if any(it["cls"] == c for it in items)]
+    classes += sorted({it["cls"] for it in items} - set(classes))
+    res = {"items": items, "articles": len(articles), "classes": classes}
+    good = [it for it in items if it["cls"] == "Good"]
+    bad = [it for it in items if it["cls"] == "Bad"]
+    res["auc"] = auc([it["relevance"] for it in good if it["relevance"] is not None],
+                     [it["relevance"] for it in bad if it["relevance"] is not None])
+    res["auc_n"] = {"Good": sum(1 for it in good if it["relevance"] is not None),
+                    "Bad": sum(1 for it in bad if it["relevance"] is not None)}
+    res["per_class"] = {}
+    for c in classes:
+        sub = [it for it in items if it["cls"] == c]
+        rel = sorted(it["relevance"] for it in sub if it["relevance"] is not None)
+        res["per_class"][c] = {
+            "n": len(sub),
+            "flagged": sum(1 for it in sub if it["status"] in FLAGGED),
+            "off_topic": sum(1 for it in sub if "off_topic" in codes(it)),
+            "no_relevance": sum(1 for it in sub if it["relevance"] is None),
+            "median_relevance": rel[len(rel) // 2] if rel else None}
+    res["off_topic"] = confusion([(it["cls"] == "Bad", "off_topic" in codes(it))
+                                  for it in good + bad])
+    res["flagged_bad"] = confusion([(it["cls"] == "Bad", it["status"] in FLAGGED)
+                                    for it in good + bad])
+    res["flags"] = flag_table([(it["cls"], codes(it)) for it in items], classes)
+    res["target_met"] = res["auc"] is not None and res["auc"] >= TARGET_SEMEVAL_AUC
+    return res
+
+
+def run_seed(cl, data):
+    with open(os.path.join(data, "seed", "thread.json"), encoding="utf-8") as f:
+        seed = json.load(f)
+    site, art = seed["site"], seed["article"]
+    body = {"title": art["title"], "body": art["body"]}
+    for k in ("url", "tags"):
+        if art.get(k):
+            body[k] = art[k]
+    cl.call("PUT", "/v1/sites/%s/articles/%s" % (site, art["id"]), body)
+    out = []
+    for c in seed["comments"]:
+        st, js = cl.call("POST", "/v1/sites/%s/comments" % site,
+                         {"id": c["id"], "article_id": art["id"], "text": c["text"],
+                          "author": c.get("author") or {"name": "anonymous"}})
+        ok = 200 <= st < 300 and js is not None
+        out.append({"id": c["id"], "text": c["text"], "http": st,
+                    "status": js.get("status", "error") if ok else "error",
+                    "score": js.get("score", 0.0) if ok else 0.0,
+                    "relevance": js.get("relevance") if ok else None,
+                    "flags": js.get("flags", []) if ok else []})
+    c3 = [c for c in out if c["id"] == SEED_COPY_ID]
+    met = bool(c3) and "copied_from_article" in codes(c3[0]) and c3[0]["status"] in FLAGGED
+    return {"comments": out, "target_met": met}
+
+
+# ---------------------------------------------------------------------------
+# Printing
+# ---------------------------------------------------------------------------
+
+def f3(x):
+    return "  -  " if x is None else "%.3f" % x
+
+
+def mark(met):
+    return "MET" if met else "MISSED"
+
+
+def short(text, n=160):
+    t = " ".join(text.replace("\ufeff", "").split())
+    return t if len(t) <= n else t[:n - 1] + "…"
+
+
+def flag_str(flags):
+    return ", ".join("%s %.2f" % (f.get("code"), f.get("score", 0)) for f in flags) or "-"
+
+
+def print_conf_row(label, c):
+    print("  %-20s %5d %5d %5d %5d %5d %5d   %s  %s  %s" % (
+        label, c["n"], c["pos"], c["tp"], c["fp"], c["fn"], c["tn"],
+        f3(c["precision"]), f3(c["recall"]), f3(c["f1"])))
+
+
+def print_youtube(r, nerr):
+    print("\n== YouTube spam  (positive = CLASS 1 spam; flagged = pending|rejected)")
+    print("  %-20s %5s %5s %5s %5s %5s %5s   %-5s  %-5s  %-5s" % (
+        "set", "n", "spam", "TP", "FP", "FN", "TN", "prec", "rec", "F1"))
+    for site, c in r["sets"].items():
+        print_conf_row(site, c)
+    print_conf_row("baseline regex", r["baseline"])
+    a = r["sets"]["all"]
+    print("  target F1 >= %.2f with precision >= %.2f: %s (F1 %.3f, P %.3f)" % (
+        TARGET_YT_F1, TARGET_YT_P, mark(r["target_met"]), a["f1"], a["precision"]))
+    print("  baseline = /%s/i on the raw CONTENT" % BASELINE_RE.pattern)
+    print("  status  spam: %s   ham: %s   score ROC AUC spam vs ham: %s" % (
+        fmt_counts(r["status"]["spam"]), fmt_counts(r["status"]["ham"]), f3(r["score_auc"])))
+    b = r["best_threshold"]
+    print("  score alone, best threshold: score >= %.3f gives P %.3f R %.3f F1 %.3f"
+          % (b["threshold"], b["precision"], b["recall"], b["f1"]))
+    print("  %-22s %6s %6s  %s" % ("flag", "spam", "ham", "prec"))
+    for code, c in sorted(r["flags"].items(), key=lambda kv: -(kv[1]["spam"] + kv[1]["ham"])):
+        print("  %-22s %6d %6d  %s" % (code, c["spam"], c["ham"], f3(c["precision"])))
+    if nerr:
+        its = r["items"]
+        fps = sorted([i for i in its if not i["spam"] and i["status"] in FLAGGED],
+                     key=lambda i: -i["score"])
+        fns = sorted([i for i in its if i["spam"] and i["status"] not in FLAGGED],
+                     key=lambda i: i["score"])
+        print_errors("false positives (ham flagged, highest score first)", fps, nerr)
+        print_errors("false negatives (spam not flagged, lowest score first)", fns, nerr)
+
+
+def fmt_counts(d):
+    return " ".join("%s %d" % (k, d[k]) for k in ("approved", "pending", "rejected", "error")
+                    if d.get(k))
+
+
+def print_errors(title, its, n, rel=False):
+    print("  -- %s: %d, showing %d" % (title, len(its), min(n, len(its))))
+    for i in its[:n]:
+        r = (" rel %s" % f3(i.get("relevance"))) if rel else ""
+        print("   [%s %s %.3f%s] %s" % (i.get("site", i.get("cls", "")), i["status"], i["score"],
+                                       r, flag_str(i["flags"])))
+        print("      %s" % short(i["text"]))
+
+
+def print_semeval(r, nerr):
+    print("\n== SemEval-2015 relevance  (%d questions as articles, %d answers)" % (
+        r["articles"], len(r["items"])))
+    print("  relevance ROC AUC Good vs Bad (ties half): %s  on %d Good / %d Bad"
+          "   target >= %.2f: %s" % (f3(r["auc"]), r["auc_n"]["Good"], r["auc_n"]["Bad"],
+                                     TARGET_SEMEVAL_AUC, mark(r["target_met"])))
+    o = r["off_topic"]
+    print("  off_topic as a Bad detector (Good vs Bad): P %s  R %s  F1 %s  (TP %d FP %d FN %d)"
+          % (f3(o["precision"]), f3(o["recall"]), f3(o["f1"]), o["tp"], o["fp"], o["fn"]))
+    print("  %-12s %5s %8s %8s %10s %9s" % ("class", "n", "flagged", "off_top", "no_relev",
+                                             "med_relev"))
+    for c, s in r["per_class"].items():
+        print("  %-12s %5d %7.1f%% %7.1f%% %10d %9s" % (
+            c, s["n"], 100.0 * s["flagged"] / s["n"], 100.0 * s["off_topic"] / s["n"],
+            s["no_relevance"], f3(s["median_relevance"])))
+    miss = sum(s["no_relevance"] for s in r["per_class"].values())
+    print("  answers without a relevance value: %d of %d" % (miss, len(r["items"])))
+    cls = r["classes"]
+    print("  %-22s %s" % ("flag fired on", " ".join("%9s" % c[:9] for c in cls)))
+    for code, c in sorted(r["flags"].items(), key=lambda kv: -sum(kv[1].values())):
+        print("  %-22s %s" % (code, " ".join("%9d" % c[k] for k in cls)))
+    if nerr:
+        its = r["items"]
+        fps = sorted([i for i in its if i["cls"] == "Good" and i["status"] in FLAGGED],
+                     key=lambda i: -i["score"])
+        print_errors("Good answers flagged (highest score first)", fps, nerr, True)
+        lo = sorted([i for i in its if i["cls"] == "Good" and i["relevance"] is not None],
+                    key=lambda i: i["relevance"])
+        print_errors("Good answers with the lowest relevance", lo, nerr, True)
+        hi = sorted([i for i in its if i["cls"] == "Bad" and i["relevance"] is not None],
+                    key=lambda i: -i["relevance"])
+        print_errors("Bad answers with the highest relevance", hi, nerr, True)
+
+
+def print_seed(r):
+    print("\n== Seed thread")
+    for c in r["comments"]:
+        print("  comment %s: %-8s score %.3f relevance %s  flags: %s" % (
+            c["id"], c["status"], c["score"], f3(c["relevance"]), flag_str(c["flags"])))
+    print("  target comment %s flagged with copied_from_article: %s" % (
+        SEED_COPY_ID, mark(r["target_met"])))
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+def git_state(repo):
+    try:
+        head = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--", "service"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return head + ("+uncommitted engine changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def strip_items(res):
+    """JSON output: the figures, not the per-comment answers."""
+    return {k: v for k, v in res.items() if k != "items"}
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Measure modq on labelled data through the "
+                                             "real service (see the notes at the top).")
+    ap.add_argument("--data", required=True, help="data directory (e.g. ../shared/data)")
+    ap.add_argument("--modq", default="build/modq", help="modq binary (default build/modq)")
+    ap.add_argument("--json", metavar="OUT", help="write all figures as JSON to OUT")
+    ap.add_argument("--errors", type=int, default=0, metavar="N",
+                    help="print the N worst false positives/negatives per dataset")
+    ap.add_argument("--only", default="youtube,semeval,seed",
+                    help="youtube|semeval|seed (comma-separated list allowed)")
+    ap.add_argument("--flood", action="store_true",
+                    help="keep the service's flood control (off by default, see notes)")
+    args = ap.parse_args()
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    for s in only:
+        if s not in ("youtube", "semeval", "seed"):
+            ap.error("--only: unknown dataset %r" % s)
+    if not os.path.isdir(args.data):
+        print("eval: no such data directory: %s" % args.data, file=sys.stderr)
+        return 2
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    started = time.time()
+    meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "modq": os.path.abspath(args.modq), "git": git_state(repo),
+            "flood_control": args.flood, "data": os.path.abspath(args.data)}
+    print("modq eval  %s  binary %s  git %s  flood control %s" % (
+        meta["date"], args.modq, meta["git"], "on" if args.flood else "off"))
+
+    # SIGTERM/SIGHUP end the run through the same cleanup as Ctrl-C.
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    svc = Service(args.modq, args.flood)
+    results = {}
+    cl = None
+    try:
+        try:
+            svc.start()
+        except (StartError, OSError) as e:
+            print("eval: cannot start the service: %s" % e, file=sys.stderr)
+            return 2
+        cl = Client(svc.port, svc.key, lambda: svc.modq is not None and svc.modq.poll() is None)
+        runners = {"youtube": run_youtube, "semeval": run_semeval, "seed": run_seed}
+        for name in ("youtube", "semeval", "seed"):
+            if name not in only:
+                continue
+            t0 = time.time()
+            try:
+                results[name] = runners[name](cl, args.data)
+            except (OSError, KeyError, ValueError) as e:
+                print("eval: cannot read the %s data: %s" % (name, e), file=sys.stderr)
+                return 2
+            results[name]["seconds"] = round(time.time() - t0, 2)
+    except ServiceDied as e:
+        print("eval: %s (exit status %s)\n%s" % (e, svc.modq.poll(), svc.log()[-3000:]),
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("eval: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if cl:
+            cl.close()
+        svc.stop()
+
+    if "youtube" in results:
+        print_youtube(results["youtube"], args.errors)
+    if "semeval" in results:
+        print_semeval(results["semeval"], args.errors)
+    if "seed" in results:
+        print_seed(results["seed"])
+
+    elapsed = time.time() - started
+    print("\n== Service  %d requests in %.1f s (%s), non-2xx answers: %d" % (
+        cl.requests, elapsed,
+        ", ".join("%s %.1fs" % (k, v["seconds"]) for k, v in results.items()),
+        len(cl.failures)))
+    if cl.existing:
+        print("  WARNING: %d comments answered 200 (id already stored): their verdict is"
+              " an earlier one" % cl.existing)
+    for m, p, st, body in cl.failures[:20]:
+        print("  %s %s -> %s %s" % (m, p, st, short(body, 120)))
+    if svc.exit_problem:
+        print("  " + svc.exit_problem)
+    targets = {k: v["target_met"] for k, v in results.items()}
+    print("  targets: " + ", ".join("%s %s" % (k, mark(v)) for k, v in targets.items()))
+
+    if args.json:
+        doc = {"meta": dict(meta, seconds=round(elapsed, 1), requests=cl.requests,
+                            non_2xx=len(cl.failures),
+                            failures=[list(f) for f in cl.failures[:100]]),
+               "targets": {"youtube_f1": TARGET_YT_F1, "youtube_precision": TARGET_YT_P,
+                           "semeval_auc": TARGET_SEMEVAL_AUC,
+                           "seed": "comment %s flagged copied_from_article" % SEED_COPY_ID},
+               "results": {k: strip_items(v) for k, v in results.items()}}
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1, ensure_ascii=False, sort_keys=True)
+            f.write("\n")
+    return 1 if cl.failures or svc.exit_problem else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
