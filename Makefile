@@ -1,7 +1,7 @@
 # modq - Makefile. `make` builds build/modq; `make run` and `make test` first
 # install what is missing (tools/bootstrap.sh).
 .DELETE_ON_ERROR:
-.PHONY: all run test unit cases integration bootstrap clean eval bench fuzz format
+.PHONY: all run test unit cases integration bootstrap clean eval bench fuzz fuzz-build format
 
 CC      ?= cc
 OPT     ?= -O2 -g
@@ -20,6 +20,15 @@ SAN_OBJ  := $(SRC:service/%.c=build/san/%.o)
 SAN_LIB  := $(LIB_SRC:service/%.c=build/san/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
+
+# The review page (web/review/) is embedded in the binary: tools/embed.sh
+# writes build/gen/page_assets.c at build time (nothing generated is kept in
+# git, so it cannot drift from the sources); service/api_page.c serves it.
+PAGE_FILES := $(sort $(wildcard $(addprefix web/review/*.,html css js svg png)))
+PAGE_GEN   := build/gen/page_assets.c
+OBJ        += build/obj/page_assets.o
+SAN_OBJ    += build/san/page_assets.o
+SAN_LIB    += build/san/page_assets.o
 
 all: build/modq
 
@@ -40,6 +49,16 @@ build/san/tests/%: tests/unit/%.c $(SAN_LIB) | build/san/tests
 
 build/san/case_runner: tests/case_runner.c $(SAN_LIB) | build/san
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_LIB) $(LDLIBS)
+
+$(PAGE_GEN): $(PAGE_FILES) tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh $@ $(PAGE_FILES)
+
+build/obj/page_assets.o: $(PAGE_GEN) | build/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/san/page_assets.o: $(PAGE_GEN) | build/san
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 build/obj build/san build/san/tests:
 	mkdir -p $@
@@ -64,10 +83,41 @@ eval: bootstrap
 bench: bootstrap
 	@sh bench/run.sh
 
+# libFuzzer targets fuzz/fuzz_*.c (clang): `make fuzz` runs each one for
+# FUZZ_SECONDS over its committed corpus fuzz/corpus/<target>/ (fuzz/run.sh).
+# Objects get their own tree: clang, fuzzer coverage, no -Werror (clang's
+# warnings differ from gcc's; the gcc build is the -Werror gate).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -Iinclude -O1 -g -pthread -MMD -MP \
+                -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_BIN     := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_LIB     := $(LIB_SRC:service/%.c=build/fuzz/obj/%.o) build/fuzz/obj/page_assets.o
+
+build/fuzz/obj/%.o: service/%.c | build/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/obj/page_assets.o: $(PAGE_GEN) | build/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+build/fuzz/obj:
+	mkdir -p $@
+
+.SECONDARY: $(FUZZ_LIB)
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: bootstrap
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
 format:
 	clang-format -i service/*.c include/*.h tests/unit/*.c
 
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB:.o=.d) $(FUZZ_BIN:=.d)

@@ -50,7 +50,12 @@ typedef struct http_options {
     unsigned threads;        /* worker threads */
     size_t max_body;         /* bytes */
     unsigned max_connections;
-    unsigned connection_timeout; /* seconds */
+    unsigned connection_timeout; /* seconds: idle limit, and the most a
+                                    client may take to send a request's
+                                    headers, or its body (slowloris) */
+    size_t max_header;       /* bytes of request line + headers; 0 = 32 KiB */
+    const char *tls_cert;    /* PEM file path; NULL/"" with tls_key = HTTP */
+    const char *tls_key;     /* PEM private key path (read at start) */
 } http_options;
 
 typedef struct http_server http_server;
@@ -64,18 +69,22 @@ const char *http_header_get(const http_request *req, const char *name);
 /* Add a header to a response (silently ignored beyond the maximum). */
 void http_add_header(http_response *res, const char *name, const char *value);
 
-/* Start serving. Returns new server (stop with http_stop) or NULL with
- * errbuf filled. */
+/* Start serving (HTTPS when tls_cert and tls_key are set: both files are
+ * read here). Returns new server (stop with http_stop) or NULL with errbuf
+ * filled, naming the config key at fault for TLS problems. */
 http_server *http_start(const http_options *opt, http_handler_fn fn,
                         void *app, char *errbuf, size_t errlen);
 
 /* Port actually bound (useful with port 0). */
 int http_port(const http_server *s);
 
-/* Requests currently being handled (for graceful drain). */
+/* Requests in flight: from their headers' arrival until their response
+ * was sent (uploads and responses being written count: graceful drain). */
 unsigned http_inflight(const http_server *s);
 
-/* Stop accepting new connections; in-flight requests go on. */
+/* Stop accepting new connections; in-flight requests go on, and requests
+ * arriving on open keep-alive connections are answered with
+ * "Connection: close". */
 void http_quiesce(http_server *s);
 
 /* Stop the daemon and free everything. NULL is a no-op. */

@@ -22,10 +22,24 @@ typedef struct links_input {
     const engine_comment *comment;
     const engine_config *cfg;
     int generic_praise;          /* from spamlang_check() */
+    const char *article_url;     /* links to it are not promotion; or NULL */
+    double relevance;            /* similarity to article/thread, -1 unknown */
+    size_t asks;                 /* pleas to act, from spamlang_check() */
 } links_input;
+
+/* Comments shorter than this (words) are "short" for link and contact
+ * evidence: a drive-by rather than an answer. */
+#define LINKS_SHORT_WORDS 25
 
 /* 1 when host equals an entry of list or is a subdomain of one. */
 int links_domain_in(const char *host, const char *const *list);
+
+/* 1 when url points at the article itself: it contains the article URL's
+ * identifying run (its longest [A-Za-z0-9_-] run after the host, at least
+ * 6 characters: a video id, a slug), case-insensitively, so
+ * youtu.be/<id> and watch?v=<id>&t=1m2s both match watch?v=<id>. 0 when
+ * article_url is NULL or has no such run. */
+int links_is_article(const char *url, const char *article_url);
 
 /* 1 when host is a known URL shortener. */
 int links_is_shortener(const char *host);

@@ -22,6 +22,8 @@ typedef struct normalize_stats {
     size_t emoji;         /* pictographic symbols */
     size_t chars;         /* code points in the original */
     size_t markup_links;  /* <a href=...> anchors and [url] BBCode tags */
+    size_t image_links;   /* anchors around an <img>: not counted above,
+                             their target is not kept in the text */
 } normalize_stats;
 
 /* Normalise len bytes of in. Returns 0 and *out (a new NUL-terminated

@@ -37,14 +37,37 @@ typedef struct relevance_vec {
     double norm_bg;    /* |tf * bgidf| over all entries, by _finish() */
 } relevance_vec;
 
+/* Background IDF by stem hash, direct-mapped: bgidf_idf() is a binary
+ * search over 20,000 strings; comments reuse a small vocabulary. Owned by
+ * the caller (one per thread), zero-initialised. A power of two. */
+#define RELEVANCE_IDF_CACHE 4096
+typedef struct relevance_idf_cache {
+    uint64_t key[RELEVANCE_IDF_CACHE]; /* stem hash, 0 = empty */
+    double idf[RELEVANCE_IDF_CACHE];
+} relevance_idf_cache;
+
 /* Adds the content stems of l with weight w. 0, or -1 out of memory. */
 int relevance_vec_add(relevance_vec *v, const tokenize_list *l, double w);
 /* Computes bg and norm_bg. Call once after the last add. Returns 0, or -1
  * when out of memory (the vector then counts as empty). */
 int relevance_vec_finish(relevance_vec *v);
+/* Same, looking background IDFs up in cache first (NULL: no cache). */
+int relevance_vec_finish_cached(relevance_vec *v, relevance_idf_cache *cache);
 /* Entry index of a stem hash, or -1. */
 long relevance_vec_find(const relevance_vec *v, uint64_t h);
 void relevance_vec_free(relevance_vec *v); /* frees buffers, not v */
+
+/* The shape of an answer, counted by the caller on the comment's tokens
+ * and normalised text (see relevance_measure for the weights). */
+typedef struct relevance_cues {
+    size_t numbers;   /* number tokens: prices, times, counts */
+    size_t chat;      /* laughter words and emoticons ("lol", ":)") */
+    size_t questions; /* '?' characters: asking back instead of answering */
+} relevance_cues;
+
+/* The cue part of the relevance evidence: 0.1 per number (max 3), -0.3 per
+ * chat marker (max 2), -0.2 per question mark (max 2); 0 for NULL. */
+double relevance_cue_score(const relevance_cues *q);
 
 typedef struct relevance_input {
     const relevance_vec *comment;   /* finished */
@@ -54,12 +77,15 @@ typedef struct relevance_input {
     uint32_t site_ndocs;
     const relevance_vec *thread;    /* finished thread texts */
     size_t nthread;
+    const relevance_cues *cues;     /* or NULL */
 } relevance_input;
 
 typedef struct relevance_result {
-    double relevance;     /* max(article, thread), in [0,1]; -1 no article */
+    double relevance;     /* evidence estimate in (0,1); -1 no article */
+    double similarity;    /* max(article, thread): what off_topic reads */
     double article;       /* similarity to the article */
     double thread;        /* best similarity to a thread comment */
+    double evidence;      /* BM25 evidence shared with the article */
     size_t content;       /* distinct content stems of the comment */
     double known;         /* share of them known to the background table */
     char matched[160];    /* best shared stems, ", "-separated */
@@ -69,7 +95,8 @@ typedef struct relevance_result {
 void relevance_measure(const relevance_input *in, relevance_result *out);
 
 /* off_topic signal: fires only with an article, enough content stems, text
- * that looks like the article's language and low similarity. article_terms
+ * that looks like the article's language and low similarity (r->similarity,
+ * the proportion measure, not the evidence estimate). article_terms
  * is the article's number of distinct stems (short articles = less sure). */
 void relevance_off_topic(const relevance_result *r, size_t article_terms,
                          score_signal *out);

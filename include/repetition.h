@@ -17,9 +17,11 @@
 /* Word and shingle statistics need at least this many words. */
 #define REPETITION_MIN_WORDS 8
 
-/* Fills out from the normalised text and its tokens. Returns 0, or -1 when
- * out of memory (out then holds what was measured before). */
+/* Fills out from the normalised text and its tokens. distinct3 is the
+ * number of distinct word 3-shingles when the caller already knows it
+ * (minhash_compute() returns it), or -1 to count here. Returns 0, or -1
+ * when out of memory (out then holds what was measured before). */
 int repetition_check(const char *norm, size_t n, const tokenize_list *l,
-                     score_signal *out);
+                     long distinct3, score_signal *out);
 
 #endif

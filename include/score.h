@@ -1,7 +1,8 @@
 /* score.h - detector signals -> flags, combined score and status.
  *
- * score owns the combination rule (weighted noisy-OR with a trusted-author
- * discount, documented in score.c), the flag floor, flag ordering and the
+ * score owns the combination rule (weighted noisy-OR of primary evidence,
+ * supporting signals that only add to it, a trusted-author discount;
+ * documented in score.c), the flag floor, flag ordering and the
  * thresholds -> status mapping. Detectors only produce score_signal values.
  */
 #ifndef MODQ_SCORE_H
@@ -11,6 +12,10 @@
 
 /* Flags weaker than this are noise: omitted and not combined. */
 #define SCORE_FLAG_FLOOR 0.05
+/* Primary evidence at which supporting signals (shouting, repetitive,
+ * low_content) count fully; below it they count in proportion, and alone
+ * (no primary evidence) not at all. */
+#define SCORE_SUPPORT_NEEDS 0.25
 
 /* What one detector found: a signal in [0,1] plus its explanation. */
 typedef struct score_signal {
@@ -35,6 +40,10 @@ void score_add(engine_verdict *v, const char *code, double weight,
  * by score descending and sets v->status from the thresholds. */
 void score_finish(engine_verdict *v, const engine_config *cfg,
                   double reputation);
+
+/* 1 when flag code names a supporting signal (style, not intent): it only
+ * adds to a score that primary evidence started. */
+int score_is_supporting(const char *code);
 
 /* Noisy-OR of n values in [0,1]: 1 - prod(1 - s_i). */
 double score_noisy_or(const double *s, size_t n);

@@ -32,6 +32,8 @@ typedef struct spamlang_result {
     score_signal banned;   /* banned_word */
     score_signal suspect;  /* suspect_word */
     int generic_praise;    /* "great post, thanks" style wording */
+    size_t asks;           /* words asking readers to act: please, vote,
+                              donate, share, join, download, visit... */
 } spamlang_result;
 
 /* Matches the phrases in the words of l (normalised text norm). */

@@ -18,7 +18,43 @@
  *   modq:{S}:flood:a:<author>    string  counter, EX flood_window
  *   modq:{S}:flood:i:<ip>        string  counter, EX flood_window
  *   modq:{S}:thread:<article>    list    recent approved comment texts
+ *   modq:{S}:pending:flag:<code> zset    id -> enqueue ms, pending items
+ *                                        carrying flag <code>
+ *   modq:{S}:rejected            zset    id -> received ms (rejected folder)
+ *   modq:{S}:leases              zset    id -> lease expiry ms (Redis clock)
+ *   modq:{S}:lease_owner         hash    id -> moderator holding the lease
+ *   modq:{S}:audit               stream  decision log (XADD, append-only)
+ *   modq:{S}:decided:<minute>    string  decisions in that minute, EX 62 min
+ *   modq:{S}:bayes:spam / :ham   hash    token -> spam / ham decisions
+ *   modq:{S}:bayes:n             hash    spam / ham -> decisions learned
+ *   modq:{S}:rep:spam / :ham     hash    a:<author> i:<ip> d:<domain> ->
+ *                                        rejected-as-spam / approved count
+ *   modq:{S}:learned:<id>        string  label a comment was trained with,
+ *                                        EX retention (idempotent learning)
  *   modq:sites                   set     sites that ever queued an item
+ *                                        (or had a decision)
+ *   modq:{S}:webhook             hash    url secret events created_ms
+ *                                        updated_ms last_error(_ms)
+ *   modq:{S}:wh:outbox           zset    delivery id -> due ms (Redis clock)
+ *   modq:{S}:wh:inflight         zset    delivery id -> lease expiry ms
+ *   modq:{S}:wh:data / :meta     hash    id -> API-form comment JSON /
+ *                                        "event created_ms attempts"
+ *   modq:{S}:wh:dead             list    dead-letter JSON records (newest
+ *                                        first, capped, EX retention)
+ *   modq:webhook:sites           set     sites with a webhook (sender index)
+ *   modq:rl:i:<ip>:<slot>        string  requests per IP in minute <slot>
+ *   modq:rl:k:<keyhash>:<slot>   string  requests per API key (16 hex of
+ *                                        its SHA-256, never the key)
+ *   modq:rl:f:<ip>:<slot>        string  failed authentications per IP
+ *                                (rate-limit keys: EX window + 5 s)
+ *
+ * Personal data (IPs, e-mails, names) and how long it lives: comment
+ * records EX retention_days; dup:* values hold author keys (e-mail or
+ * name|ip), EX dup_window_days; flood:* counters are keyed by author and
+ * IP, EX flood_window; rl:* keys EX about a minute; thread:* lists hold
+ * approved comment texts only (no author data) and are trimmed; wh:data
+ * and wh:dead hold API-form comments (author name and URL, no e-mail or
+ * IP) until delivered, or EX retention_days after the last dead letter.
  */
 #ifndef MODQ_STORE_H
 #define MODQ_STORE_H
@@ -37,6 +73,8 @@ typedef struct store_options {
     const char *url;      /* redis://[user:pass@]host:port[/db] */
     int timeout_ms;       /* connect and per-command timeout */
     unsigned size;        /* connections in the pool */
+    const char *sentinels; /* "host:port,..." or NULL/"": connect to url's host */
+    const char *master;    /* master name known to the sentinels */
 } store_options;
 
 /* Returns new pool (free with store_pool_free) or NULL with err filled (only
@@ -85,6 +123,11 @@ typedef struct store_lookup_req {
     const char *author_key;
     const char *ip;           /* NULL when unknown */
     unsigned thread_n;        /* approved thread texts wanted */
+    /* learning (store_learn.c): classifier tokens and reputation ids */
+    char *const *learn_tokens;   /* stems and "d:<host>" */
+    size_t nlearn;
+    char *const *rep_fields;     /* "a:<author>", "i:<ip>", "d:<host>" */
+    size_t nrep;
 } store_lookup_req;
 
 typedef struct store_dup {
@@ -106,6 +149,11 @@ typedef struct store_lookup {
     store_dup dups[1 + ENGINE_LSH_BANDS];
     size_t ndups;
     unsigned flood_count;     /* max of author and IP counters */
+    /* learning: counts per learn token / rep field (new arrays, NULL when
+     * not looked up), decisions the classifier has seen */
+    uint32_t *learn_spam, *learn_ham;
+    uint32_t learn_nspam, learn_nham;
+    uint32_t *rep_spam, *rep_ham;
 } store_lookup;
 
 /* One round trip. Returns 0 with *out filled (free with
@@ -130,10 +178,13 @@ typedef struct store_write {
     long flood_window_s;
     const char *thread_text;   /* pushed when approved; NULL to skip */
     unsigned thread_max;
+    const engine_flag *flags;  /* pending: also queued per flag code */
+    size_t nflags;
 } store_write;
 
-/* Atomically store a new comment (SET NX), queue it when pending, register
- * duplicate keys, count flood, extend the thread. One round trip.
+/* Atomically store a new comment (SET NX), queue it when pending (and in
+ * the per-flag queues), file it in the rejected folder when rejected,
+ * register duplicate keys, count flood, extend the thread. One round trip.
  * Returns 1 written, 0 the id already existed (*existing = stored JSON, new,
  * may be NULL), -1 on Redis trouble. */
 int store_comment_write(store *s, const store_write *w, char **existing,
@@ -145,5 +196,30 @@ int store_comment_get(store *s, const char *site, const char *id, char **json,
 
 /* Review queue depth over all sites, or -1 on error. */
 long long store_queue_depth(store *s);
+
+/* ---- rate limits (store_limit.c) ---- */
+
+enum { STORE_LIMIT_NONE = 0, STORE_LIMIT_IP, STORE_LIMIT_KEY, STORE_LIMIT_AUTH };
+
+typedef struct store_limit_req {
+    const char *ip;        /* client IP; NULL/"" skips IP and failure counters */
+    const char *key_id;    /* hash of the API key; NULL skips the key counter */
+    long ip_limit;         /* requests per window per IP; 0 = off */
+    long key_limit;        /* requests per window per key; 0 = off */
+    long fail_limit;       /* failed auths per window per IP; 0 = off */
+    int auth_failed;       /* 1: this request failed authentication */
+    long window_s;         /* window length (60 for "per minute") */
+} store_limit_req;
+
+typedef struct store_limit_res {
+    int limited;           /* STORE_LIMIT_*: which limit is exceeded */
+    long retry_after;      /* seconds until the current window ends (>= 1) */
+    long long ip_count, key_count, fail_count; /* counts after this request */
+} store_limit_res;
+
+/* Count this request against every enabled limit in one round trip.
+ * Returns 0 with *out filled (out->limited says whether to refuse), or -1
+ * on Redis trouble (the caller fails open). */
+int store_limit_check(store *s, const store_limit_req *q, store_limit_res *out);
 
 #endif

@@ -6,12 +6,14 @@
 #include "api.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "codec.h"
+#include "crypto.h"
 #include "log.h"
 
 typedef enum { ROLE_PUBLIC = 0, ROLE_CLIENT = 1, ROLE_MODERATOR = 2 } need_t;
@@ -146,6 +148,76 @@ static double secs_since(const struct timespec *t0) {
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* ============================================================ rate limits */
+
+/* rate_limit_key, rate_limit_ip and auth_fail_limit are "per minute". */
+#define API_LIMIT_WINDOW_S 60
+/* Hex digits of SHA-256(key) naming a key's counter: 64 bits cannot
+ * collide among a handful of keys and reveal nothing of the key. */
+#define API_KEY_ID_HEX 16
+
+/* Process-wide counters shown in /metrics (next to metrics.c's: they
+ * belong to the rate-limit gate, which lives here). */
+static atomic_ulong rl_refused[4]; /* by STORE_LIMIT_* */
+static atomic_ulong rl_fail_open;
+
+/* Probes, monitoring and the static review page are never limited: an
+ * overloaded instance must still be observable. */
+static int limit_exempt(const char *rname) {
+    return strcmp(rname, "healthz") == 0 || strcmp(rname, "readyz") == 0 ||
+           strcmp(rname, "metrics") == 0 || strcmp(rname, "review_page") == 0;
+}
+
+/* Count the request against the per-IP, per-key and failed-auth limits (one
+ * Redis round trip). Returns 1 when it was refused (429 in res), 0 to go
+ * on. Redis trouble fails open: the request goes on and is counted in
+ * modq_rate_limit_fail_open_total. */
+static int rate_limited(app *a, const http_request *req, const char *rname,
+                        int authed_route, auth_role role, http_response *res) {
+    const modq_config *cfg = a->cfg;
+    if (limit_exempt(rname)) return 0;
+    store_limit_req q;
+    memset(&q, 0, sizeof q);
+    q.ip = req->remote_ip;
+    q.window_s = API_LIMIT_WINDOW_S;
+    q.ip_limit = cfg->rate_limit_ip;
+    char kid[2 * CRYPTO_SHA256_LEN + 1];
+    if (authed_route) {
+        q.fail_limit = cfg->auth_fail_limit;
+        q.auth_failed = role == AUTH_NONE;
+        if (role != AUTH_NONE && cfg->rate_limit_key > 0) {
+            const char *k = req->authorization + 7; /* auth_check saw "Bearer " */
+            while (*k == ' ') k++;
+            unsigned char h[CRYPTO_SHA256_LEN];
+            crypto_sha256(k, strlen(k), h);
+            crypto_hex(h, sizeof h, kid);
+            kid[API_KEY_ID_HEX] = 0;
+            q.key_id = kid;
+            q.key_limit = cfg->rate_limit_key;
+        }
+    }
+    if (!q.ip_limit && !q.key_limit && !q.fail_limit) return 0;
+    store *s = store_acquire(a->pool);
+    store_limit_res r;
+    int rc = store_limit_check(s, &q, &r);
+    store_release(a->pool, s);
+    if (rc < 0) {
+        atomic_fetch_add(&rl_fail_open, 1);
+        return 0;
+    }
+    if (r.limited == STORE_LIMIT_NONE) return 0;
+    atomic_fetch_add(&rl_refused[r.limited & 3], 1);
+    static const char *const why[4] = {
+        "", "too many requests from this IP address, retry after Retry-After seconds",
+        "too many requests with this API key, retry after Retry-After seconds",
+        "too many failed authentications from this IP address"};
+    api_error(res, 429, "rate_limited", why[r.limited & 3], NULL);
+    char ra[24];
+    snprintf(ra, sizeof ra, "%ld", r.retry_after);
+    http_add_header(res, "Retry-After", ra);
+    return 1;
+}
+
 /* ============================================================ dispatch */
 
 void api_handle(void *ap, const http_request *req, http_response *res) {
@@ -167,7 +239,9 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
         int site_ok = 0;
         if (e->need != ROLE_PUBLIC)
             c.role = auth_check(a->auth, req->authorization, site, &site_ok);
-        if (e->need != ROLE_PUBLIC && c.role == AUTH_NONE) {
+        if (rate_limited(a, req, rname, e->need != ROLE_PUBLIC, c.role, res)) {
+            if (e->need != ROLE_PUBLIC && c.role == AUTH_NONE) metrics_auth_failure(a->metrics);
+        } else if (e->need != ROLE_PUBLIC && c.role == AUTH_NONE) {
             metrics_auth_failure(a->metrics);
             api_error(res, 401, "unauthorized",
                       "missing or unknown API key (Authorization: Bearer <key>)", NULL);
@@ -221,6 +295,27 @@ void api_metrics(const api_call *c, http_response *res) {
     g.spool_pending = spool_pending(c->a->spool);
     size_t len = 0;
     char *b = metrics_render(c->a->metrics, &g, &len);
+    /* the rate-limit gate's counters (see rate_limited) */
+    char extra[640];
+    int n = snprintf(extra, sizeof extra,
+                     "# HELP modq_rate_limited_total Requests refused with 429 by limit.\n"
+                     "# TYPE modq_rate_limited_total counter\n"
+                     "modq_rate_limited_total{limit=\"ip\"} %lu\n"
+                     "modq_rate_limited_total{limit=\"key\"} %lu\n"
+                     "modq_rate_limited_total{limit=\"auth_failures\"} %lu\n"
+                     "# HELP modq_rate_limit_fail_open_total Requests let through unchecked "
+                     "because Redis was unavailable.\n"
+                     "# TYPE modq_rate_limit_fail_open_total counter\n"
+                     "modq_rate_limit_fail_open_total %lu\n",
+                     atomic_load(&rl_refused[STORE_LIMIT_IP]),
+                     atomic_load(&rl_refused[STORE_LIMIT_KEY]),
+                     atomic_load(&rl_refused[STORE_LIMIT_AUTH]), atomic_load(&rl_fail_open));
+    char *nb = b && n > 0 && (size_t)n < sizeof extra ? realloc(b, len + (size_t)n + 1) : NULL;
+    if (nb) {
+        memcpy(nb + len, extra, (size_t)n + 1);
+        b = nb;
+        len += (size_t)n;
+    }
     api_reply(res, 200, b, len);
     res->content_type = "text/plain; version=0.0.4";
 }

@@ -13,6 +13,8 @@
 #include "api.h"
 #include "codec.h"
 #include "log.h"
+#include "review.h"
+#include "webhook.h"
 
 /* Build the store_write for a record (shared by live writes and replay). */
 static void fill_write(app *a, const model_comment *cm, const char *json, size_t len,
@@ -37,6 +39,8 @@ static void fill_write(app *a, const model_comment *cm, const char *json, size_t
     w->flood_window_s = cfg->flood_window;
     w->thread_text = (cm->status == ENGINE_APPROVED && cfg->thread_context > 0) ? cm->text : NULL;
     w->thread_max = (unsigned)cfg->thread_context;
+    w->flags = cm->flags;
+    w->nflags = cm->nflags;
 }
 
 int api_comment_process(app *a, model_comment *cm, int *created, http_response *res) {
@@ -59,11 +63,14 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
     memcpy(cm->minhash, f->minhash, sizeof cm->minhash);
     memcpy(cm->band, f->band, sizeof cm->band);
     cm->received_ms = model_now_ms();
+    api_learn_req lr; /* classifier tokens and reputation ids (api_learn.c) */
+    api_learn_begin(a, cm, f, &lr);
 
     store *s = store_acquire(a->pool);
     store_lookup_req q = {cm->site, cm->id, cm->article_id, f->exact_hash, f->has_minhash,
                           f->band, f->terms, f->nterms, cm->author_key, cm->author.ip,
-                          (unsigned)a->cfg->thread_context};
+                          (unsigned)a->cfg->thread_context, lr.tokens, lr.ntokens, lr.rep,
+                          lr.nrep};
     store_lookup lk;
     int have = store_comment_lookup(s, &q, &lk) == 0;
     if (have && lk.existing) {
@@ -74,6 +81,7 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
             *cm = old;
             store_lookup_free(&lk);
             store_release(a->pool, s);
+            api_learn_end(&lr);
             engine_features_free(f);
             return 0;
         }
@@ -110,9 +118,12 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
             if (ctx.ndups - 1 != i) dm[ctx.ndups - 1] = dm[i];
         }
         ctx.dups = dm;
+        api_learn_context(a, &lr, &lk, &ctx);
     }
     engine_verdict v;
     engine_score(sess, f, &ec, &ctx, &v);
+    api_learn_annotate(&lr, &v);
+    api_learn_end(&lr);
     engine_features_free(f);
     cm->status = cm->auto_status = v.status;
     cm->score = v.score;
@@ -134,6 +145,16 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
     char *existing = NULL;
     size_t elen = 0;
     int wr = have ? store_comment_write(s, &w, &existing, &elen) : -1;
+    if (wr == 1) {
+        /* webhook "verdict" event (one round trip, only when Redis took the
+         * comment: a spooled comment's verdict event is skipped). Best
+         * effort: the comment is stored whatever happens here. */
+        size_t vlen = 0;
+        char *api_json = codec_encode_comment(cm, 0, &vlen);
+        if (!api_json || webhook_notify(s, cm->site, "verdict", api_json, vlen) < 0)
+            log_msg(LOG_WARN, "webhook: verdict event for comment %s not queued", cm->id);
+        free(api_json);
+    }
     store_release(a->pool, s);
     if (wr == 1) {
         *created = 1;

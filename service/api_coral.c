@@ -1,10 +1,306 @@
-/* api_coral.c - Coral Talk external moderation endpoint (not yet implemented: answers 501).
+/* api_coral.c - Coral Talk "external moderation phase" endpoint.
  *
- * Placeholder so the route table links; replaced by the real handlers.
+ * Owns the translation between Coral's ExternalModerationRequest/Response
+ * JSON and modq: request -> model_comment -> api_comment_process (the same
+ * analyse/store/queue path as native comments) -> 204 (no action) or 200
+ * {"status": "SYSTEM_WITHHELD"|"REJECTED", "actions": [FLAG...]}. It never
+ * scores text itself and writes Redis only through api_comment_process.
+ *
+ * Authentication: when coral_secret is set, the X-Coral-Signature header
+ * must carry "sha256=<hex HMAC-SHA256(secret, raw body)>" (comma-separated
+ * when Coral is rotating secrets; any one match is enough) -> else 401.
+ * Coral cannot send other credentials, so without coral_secret the caller
+ * must present a client (or moderator) key as "Authorization: Bearer" (for
+ * a proxy or a test) -> else 401; a site-scoped key must cover the site.
+ *
+ * Mapping:
+ *   site     ?site=<slug> on the callback URL, else site.id, else the tenant
+ *            id (tenant.id or tenantID, older payloads); must be a valid slug.
+ *   article  the article registered with story.url (store_article_by_url),
+ *            else story.id (so one story keeps one thread context).
+ *   id       "coral-" + 32 hex of SHA-256(site, story.id, author.id,
+ *            parentID, body): Coral sends no comment id before it creates the
+ *            comment; an identical resend is idempotent, an EDIT with a new
+ *            body is a new analysis.
+ *   author   author.id as the author name (Coral sends no name or e-mail).
+ *   staff    author.role STAFF/MODERATOR/ADMIN -> 204 without analysis.
+ *   verdict  approved -> 204; pending -> SYSTEM_WITHHELD (and queued for
+ *            review in modq); rejected -> REJECTED; flags become FLAG
+ *            actions (reasons below), metadata.modq carries id and score.
  */
-#include "api.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "api.h"
+#include "codec.h"
+#include "crypto.h"
+#include "log.h"
+
+/* Limits, each with its reason. */
+#define CORAL_MAX_SIGNATURES 8  /* one per active secret; rotation keeps ~2 */
+#define CORAL_ID_HEX 32         /* 128 bits of SHA-256: no accidental collisions */
+#define CORAL_DETAILS_LEN 240   /* additionalDetails: the flag codes, for humans */
+
+/* ============================================================ helpers */
+
+/* 1 when header holds a sha256=<hex> entry equal to HMAC(secret, body). */
+static int signature_ok(const char *secret, const char *header, const char *body, size_t len) {
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    crypto_hmac_sha256(secret, strlen(secret), body, len, mac);
+    int ok = 0, n = 0;
+    const char *p = header;
+    while (p && *p && n < CORAL_MAX_SIGNATURES) {
+        while (*p == ' ' || *p == ',') p++;
+        size_t elen = strcspn(p, ",");
+        size_t t = elen;
+        while (t && p[t - 1] == ' ') t--;
+        if (t == 7 + 2 * CRYPTO_SHA256_LEN && strncmp(p, "sha256=", 7) == 0) {
+            char hex[2 * CRYPTO_SHA256_LEN + 1];
+            memcpy(hex, p + 7, 2 * CRYPTO_SHA256_LEN);
+            hex[2 * CRYPTO_SHA256_LEN] = 0;
+            unsigned char got[CRYPTO_SHA256_LEN];
+            if (crypto_unhex(hex, got, sizeof got) == 0) ok |= crypto_equal(got, mac, sizeof mac);
+        }
+        if (t) n++;
+        p += elen;
+    }
+    return ok;
+}
+
+/* "coral-" + hex digest of parts joined by \x1f into out (>= 7 + hexlen).
+ * 0, or -1 when out of memory. */
+static int derive_id(const char *prefix, const char *const *parts, size_t nparts, char *out,
+                     size_t hexlen) {
+    size_t total = 0;
+    for (size_t i = 0; i < nparts; i++) total += (parts[i] ? strlen(parts[i]) : 0) + 1;
+    char *buf = malloc(total + 1);
+    if (!buf) return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < nparts; i++) {
+        size_t n = parts[i] ? strlen(parts[i]) : 0;
+        if (n) memcpy(buf + o, parts[i], n);
+        o += n;
+        buf[o++] = '\x1f';
+    }
+    unsigned char h[CRYPTO_SHA256_LEN];
+    crypto_sha256(buf, o, h);
+    free(buf);
+    char full[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(h, sizeof h, full);
+    snprintf(out, strlen(prefix) + hexlen + 1, "%s%s", prefix, full);
+    return 0;
+}
+
+/* Coral's COMMENT_FLAG_DETECTED_REASON for a modq flag code. */
+static const char *coral_reason(const char *code) {
+    static const struct {
+        const char *code, *reason;
+    } map[] = {
+        {"link_spam", "COMMENT_DETECTED_LINKS"},
+        {"banned_word", "COMMENT_DETECTED_BANNED_WORD"},
+        {"suspect_word", "COMMENT_DETECTED_SUSPECT_WORD"},
+        {"duplicate", "COMMENT_DETECTED_REPEAT_POST"},
+        {"flood", "COMMENT_DETECTED_RECENT_HISTORY"},
+        {"reputation", "COMMENT_DETECTED_RECENT_HISTORY"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].code, code) == 0) return map[i].reason;
+    return "COMMENT_DETECTED_SPAM";
+}
+
+/* The response body for a withheld or rejected comment. Returns new JSON
+ * (free()) or NULL on OOM. */
+static char *coral_response(const model_comment *cm, size_t *len) {
+    const char *reasons[ENGINE_MAX_FLAGS + 1];
+    char details[ENGINE_MAX_FLAGS + 1][CORAL_DETAILS_LEN];
+    size_t nr = 0;
+    for (size_t i = 0; i <= cm->nflags; i++) {
+        /* every flag, then a generic spam reason when none mapped */
+        if (i == cm->nflags && nr) break;
+        const char *code = i < cm->nflags ? cm->flags[i].code : "score";
+        const char *r = i < cm->nflags ? coral_reason(code) : "COMMENT_DETECTED_SPAM";
+        size_t k = 0;
+        while (k < nr && strcmp(reasons[k], r) != 0) k++;
+        if (k == nr) {
+            reasons[nr] = r;
+            snprintf(details[nr], CORAL_DETAILS_LEN, "modq: %s", code);
+            nr++;
+        } else {
+            size_t used = strlen(details[k]);
+            snprintf(details[k] + used, CORAL_DETAILS_LEN - used, ", %s", code);
+        }
+    }
+    codec_obj *o = codec_obj_new();
+    codec_set_str(o, "status", cm->status == ENGINE_REJECTED ? "REJECTED" : "SYSTEM_WITHHELD");
+    codec_obj *acts = codec_arr_new();
+    for (size_t k = 0; k < nr; k++) {
+        codec_obj *a = codec_obj_new();
+        codec_set_str(a, "actionType", "FLAG");
+        codec_set_str(a, "reason", reasons[k]);
+        codec_set_str(a, "additionalDetails", details[k]);
+        codec_append_new(acts, a);
+    }
+    codec_set_obj_new(o, "actions", acts);
+    codec_obj *meta = codec_obj_new(), *mq = codec_obj_new();
+    codec_set_str(mq, "id", cm->id);
+    codec_set_str(mq, "site", cm->site);
+    codec_set_str(mq, "status", engine_status_name(cm->status));
+    codec_set_real(mq, "score", cm->score);
+    codec_set_obj_new(meta, "modq", mq);
+    codec_set_obj_new(o, "metadata", meta);
+    return codec_dump_free(o, len);
+}
+
+/* Non-empty string member of an object (or NULL). Borrowed. */
+static const char *str_at(const codec_obj *o, const char *key) {
+    const char *v = o ? codec_get_str(o, key) : NULL;
+    return v && *v ? v : NULL;
+}
+
+/* New copy of s cut to at most max bytes at a UTF-8 boundary (NULL on OOM). */
+static char *dup_clamped(const char *s, size_t max) {
+    size_t n = strlen(s);
+    if (n > max) {
+        n = max;
+        while (n && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    }
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+/* ============================================================ handler */
+
+/* POST /v1/integrations/coral */
 void api_coral(const api_call *c, http_response *res) {
-    (void)c;
-    api_error(res, 501, "not_implemented", "not implemented yet", NULL);
+    app *a = c->a;
+    const http_request *req = c->req;
+    const char *secret = a->cfg->coral_secret;
+    int signed_mode = secret && *secret;
+    if (signed_mode) {
+        const char *sig = http_header_get(req, "X-Coral-Signature");
+        if (!sig || !signature_ok(secret, sig, req->body, req->body_len)) {
+            metrics_auth_failure(a->metrics);
+            api_error(res, 401, "unauthorized",
+                      sig ? "X-Coral-Signature does not match the request body"
+                          : "missing X-Coral-Signature (coral_secret is configured)",
+                      NULL);
+            return;
+        }
+    } else {
+        int ok = 0;
+        if (auth_check(a->auth, req->authorization, NULL, &ok) == AUTH_NONE) {
+            metrics_auth_failure(a->metrics);
+            api_error(res, 401, "unauthorized",
+                      "coral_secret is not configured: send Authorization: Bearer <client key>",
+                      NULL);
+            http_add_header(res, "WWW-Authenticate", "Bearer realm=\"modq\"");
+            return;
+        }
+    }
+    if (api_require_json(c, res) < 0) return;
+    codec_error ce;
+    codec_obj *root = codec_parse(req->body, req->body_len, &ce);
+    if (!root) {
+        api_error(res, ce.status, ce.code, ce.text, ce.field[0] ? ce.field : NULL);
+        return;
+    }
+    const codec_obj *comment = codec_get(root, "comment"), *author = codec_get(root, "author"),
+                    *story = codec_get(root, "story"), *site_o = codec_get(root, "site"),
+                    *tenant = codec_get(root, "tenant");
+    const char *action = str_at(root, "action");
+    const char *body = comment ? codec_get_str(comment, "body") : NULL;
+    const char *parent = str_at(comment, "parentID");
+    const char *author_id = str_at(author, "id"), *role = str_at(author, "role");
+    const char *story_id = str_at(story, "id"), *story_url = str_at(story, "url");
+    const char *site = http_query(req, "site");
+    if (!site || !*site) site = str_at(site_o, "id");
+    if (!site) site = str_at(tenant, "id");
+    if (!site) site = str_at(root, "tenantID");
+    model_comment cm;
+    memset(&cm, 0, sizeof cm);
+
+    if (!action || (strcmp(action, "NEW") != 0 && strcmp(action, "EDIT") != 0)) {
+        api_error(res, 422, "invalid_field", "action must be \"NEW\" or \"EDIT\"", "action");
+        goto done;
+    }
+    if (!comment || !codec_is_object(comment) || !body) {
+        api_error(res, 422, "missing_field", "comment.body is required", "comment.body");
+        goto done;
+    }
+    if (!author_id || !story_id) {
+        api_error(res, 422, "missing_field", "author.id and story.id are required",
+                  author_id ? "story.id" : "author.id");
+        goto done;
+    }
+    if (!site || !model_valid_ident(site, MODEL_MAX_SITE)) {
+        api_error(res, 422, "invalid_field",
+                  "site (?site=, site.id or tenant id) must be 1-64 characters of "
+                  "A-Z a-z 0-9 . _ : -",
+                  "site.id");
+        goto done;
+    }
+    if (!signed_mode) {
+        int site_ok = 0;
+        auth_check(a->auth, req->authorization, site, &site_ok);
+        if (!site_ok) {
+            api_error(res, 403, "forbidden", "this key is not allowed for this site", NULL);
+            goto done;
+        }
+    }
+    if (!*body || (role && (strcmp(role, "STAFF") == 0 || strcmp(role, "MODERATOR") == 0 ||
+                            strcmp(role, "ADMIN") == 0))) {
+        api_reply(res, 204, NULL, 0); /* nothing to analyse, or staff */
+        goto done;
+    }
+
+    char id[8 + CORAL_ID_HEX];
+    const char *parts[] = {"coral", site, story_id, author_id, parent, body};
+    if (derive_id("coral-", parts, sizeof parts / sizeof parts[0], id, CORAL_ID_HEX) < 0) {
+        api_error(res, 500, "internal", "out of memory", NULL);
+        goto done;
+    }
+    char *article = NULL;
+    if (story_url && strlen(story_url) <= MODEL_MAX_URL) {
+        store *s = store_acquire(a->pool);
+        if (store_article_by_url(s, site, story_url, &article) == 1 &&
+            !model_valid_ident(article, MODEL_MAX_ID)) {
+            free(article);
+            article = NULL;
+        }
+        store_release(a->pool, s);
+    }
+    if (!article && model_valid_ident(story_id, MODEL_MAX_ID)) article = strdup(story_id);
+    if (!article) {
+        char aid[13 + 24 + 1];
+        const char *sp[] = {story_id};
+        article = derive_id("coral-story-", sp, 1, aid, 24) == 0 ? strdup(aid) : NULL;
+    }
+    cm.relevance = -1;
+    cm.id = strdup(id);
+    cm.site = strdup(site);
+    cm.article_id = article;
+    cm.text = strdup(body);
+    cm.author.name = dup_clamped(author_id, MODEL_MAX_NAME);
+    if (parent) cm.parent_id = dup_clamped(parent, MODEL_MAX_ID);
+    if (!cm.id || !cm.site || !cm.article_id || !cm.text || !cm.author.name) {
+        api_error(res, 500, "internal", "out of memory", NULL);
+        goto done;
+    }
+    int created = 0;
+    if (api_comment_process(a, &cm, &created, res) < 0) goto done; /* res answered */
+    if (cm.status == ENGINE_APPROVED) {
+        api_reply(res, 204, NULL, 0);
+    } else {
+        size_t len = 0;
+        char *out = coral_response(&cm, &len);
+        api_reply(res, 200, out, len);
+    }
+done:
+    model_comment_free(&cm);
+    codec_obj_free(root);
 }

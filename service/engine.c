@@ -26,6 +26,22 @@
 
 /* Tags per article taken into account: tags beyond are noise. */
 #define ENGINE_MAX_TAGS 32
+/* Thread texts cached per session (direct-mapped): a few busy threads of
+ * RELEVANCE_MAX_THREAD texts each. A power of two. */
+#define ENGINE_THREAD_CACHE 256
+/* Bytes of a thread text hashed for its cache key, from each end: keys
+ * stay cheap for long texts; the length is part of the key too. */
+#define ENGINE_THREAD_KEY_BYTES 128
+/* Slots probed for a thread text; slots used earlier in the same call are
+ * pinned (their vectors are in use), so probing goes on past them. */
+#define ENGINE_THREAD_PROBE 8
+/* Shortest copied run (words) that makes copied_from_article: a name or a
+ * title line ("Artist - Song (Official Video)") is shorter. */
+#define ENGINE_COPY_MIN_RUN 8
+/* Distinct content stems (a link counts 3) at which an exact duplicate by
+ * another author is full evidence; below, "love this song" repeated by
+ * strangers is normal and the signal shrinks in proportion. */
+#define ENGINE_DUP_FULL_INFO 10.0
 
 struct engine {
     engine_config cfg;
@@ -41,14 +57,30 @@ typedef struct article_cache {
     shingle_set shingles;
 } article_cache;
 
+/* An analysed thread text, cached per session: the same approved comments
+ * come back with every new comment of a busy thread, and analysing 50 of
+ * them per call would cost 50 times the comment itself. */
+typedef struct thread_slot {
+    int valid;
+    uint64_t key; /* thread_key() of the text */
+    size_t len;
+    uint64_t used; /* engine_score call (session->calls) that last used it */
+    tokenize_list toks;
+    relevance_vec vec; /* borrows stems from toks */
+} thread_slot;
+
 struct engine_session {
     const engine *e;
     tokenizer *tk;
     article_cache art;
+    thread_slot thread[ENGINE_THREAD_CACHE];
+    uint64_t calls;          /* engine_score calls: pins thread slots */
+    relevance_idf_cache idf; /* background IDF per stem hash */
 };
 
 /* engine_features.priv */
 typedef struct prepared {
+    long distinct3; /* distinct word 3-shingles (from minhash_compute) */
     tokenize_list tokens;
     normalize_stats stats;
     relevance_vec vec;
@@ -176,6 +208,10 @@ void engine_session_free(engine_session *s) {
     if (!s)
         return;
     article_reset(&s->art);
+    for (size_t i = 0; i < ENGINE_THREAD_CACHE; i++) {
+        relevance_vec_free(&s->thread[i].vec);
+        tokenize_list_free(&s->thread[i].toks);
+    }
     tokenize_free(s->tk);
     free(s);
 }
@@ -246,13 +282,14 @@ int engine_prepare(engine_session *s, const engine_comment *c,
     }
     if (tokenize_run(s->tk, f->normalized, f->normalized_len, &p->tokens) < 0 ||
         relevance_vec_add(&p->vec, &p->tokens, 1.0) < 0 ||
-        relevance_vec_finish(&p->vec) < 0)
+        relevance_vec_finish_cached(&p->vec, &s->idf) < 0)
         goto nomem_f;
     f->exact_hash = minhash_exact(f->normalized, f->normalized_len);
     long sh = minhash_compute(&p->tokens, f->minhash, f->band);
     if (sh < 0)
         goto nomem_f;
     f->has_minhash = sh >= MINHASH_MIN_SHINGLES;
+    p->distinct3 = sh;
     size_t nt = p->vec.n < ENGINE_MAX_TERMS ? p->vec.n : ENGINE_MAX_TERMS;
     f->terms = calloc(nt + 1, sizeof *f->terms);
     if (!f->terms)
@@ -353,16 +390,61 @@ static article_cache *article_get(engine_session *s, const engine_article *a) {
     if (relevance_vec_add(&c->vec, &c->title, RELEVANCE_TITLE_WEIGHT) < 0 ||
         relevance_vec_add(&c->vec, &c->body, 1.0) < 0 ||
         relevance_vec_add(&c->vec, &c->tags, RELEVANCE_TAG_WEIGHT) < 0 ||
-        shingle_set_init(&c->shingles, c->title.nwords + c->body.nwords) < 0 ||
-        shingle_add_all(&c->shingles, &c->title, SHINGLE_COPY_K) < 0 ||
+        shingle_set_init(&c->shingles, c->body.nwords) < 0 ||
         shingle_add_all(&c->shingles, &c->body, SHINGLE_COPY_K) < 0 ||
-        relevance_vec_finish(&c->vec) < 0) {
+        relevance_vec_finish_cached(&c->vec, &s->idf) < 0) {
         article_reset(c);
         return NULL;
     }
     c->key = key;
     c->valid = 1;
     return c;
+}
+
+static uint64_t thread_key(const char *text, size_t len) {
+    if (len <= 2 * ENGINE_THREAD_KEY_BYTES)
+        return tokenize_hash(text, len) ^ (uint64_t)len;
+    return tokenize_hash(text, ENGINE_THREAD_KEY_BYTES) * 31 ^
+           tokenize_hash(text + len - ENGINE_THREAD_KEY_BYTES,
+                         ENGINE_THREAD_KEY_BYTES) ^
+           (uint64_t)len;
+}
+
+/* Returns the cached analysis of a thread text (borrowed: valid until the
+ * next engine_score call), analysing it when needed; NULL for a NULL text,
+ * when every probed slot is pinned by this call, or when out of memory. */
+static const relevance_vec *thread_get(engine_session *s, const char *text) {
+    if (!text)
+        return NULL;
+    size_t len = strlen(text);
+    uint64_t key = thread_key(text, len);
+    thread_slot *t = NULL;
+    for (size_t i = 0; i < ENGINE_THREAD_PROBE; i++) {
+        thread_slot *c = &s->thread[(key + i) & (ENGINE_THREAD_CACHE - 1)];
+        if (c->valid && c->key == key && c->len == len) {
+            c->used = s->calls;
+            return &c->vec;
+        }
+        if (!t && c->used != s->calls)
+            t = c; /* first slot not pinned: the one to (re)fill */
+    }
+    if (!t)
+        return NULL;
+    t->valid = 0;
+    t->used = s->calls;
+    relevance_vec_free(&t->vec);
+    tokenize_list_clear(&t->toks);
+    if (analyse(s, text, &t->toks, NULL) < 0)
+        tokenize_list_clear(&t->toks); /* invalid UTF-8 reads as empty */
+    if (relevance_vec_add(&t->vec, &t->toks, 1.0) < 0 ||
+        relevance_vec_finish_cached(&t->vec, &s->idf) < 0) {
+        relevance_vec_free(&t->vec);
+        return NULL;
+    }
+    t->key = key;
+    t->len = len;
+    t->valid = 1;
+    return &t->vec;
 }
 
 static void copied_signal(const prepared *p, const char *norm,
@@ -373,8 +455,10 @@ static void copied_signal(const prepared *p, const char *norm,
         return;
     double frac = (double)cp.covered / (double)cp.words;
     /* Quoting one sentence inside an opinion stays below 0.35 of the words;
-     * a comment that is all article text reaches 0.75 (pending). */
-    if (frac < 0.35)
+     * a comment that is all article text reaches 0.75 (pending). Only the
+     * body counts (sharing a page repeats its title), and only a run long
+     * enough to be a copied clause rather than a shared name. */
+    if (frac < 0.35 || cp.run_words < ENGINE_COPY_MIN_RUN)
         return;
     double len = cp.words >= 10 ? 1.0 : (double)cp.words / 10.0;
     out->signal = (0.2 + 0.55 * (frac - 0.35) / 0.65) * len;
@@ -387,24 +471,35 @@ static void copied_signal(const prepared *p, const char *norm,
     snprintf(out->evidence, sizeof out->evidence, "%.*s", q, norm + cp.run_off);
 }
 
+/* Information in a comment for the duplicate signal, in [0,1]. */
+static double dup_information(const prepared *p) {
+    double info = (double)p->vec.n;
+    for (size_t i = 0; i < p->tokens.n; i++)
+        info += p->tokens.v[i].type == TOKENIZE_URL ? 3.0 : 0.0;
+    return info >= ENGINE_DUP_FULL_INFO ? 1.0 : info / ENGINE_DUP_FULL_INFO;
+}
+
 static void duplicate_signal(const engine_features *f, const engine_context *x,
                              score_signal *out) {
     score_signal_clear(out);
+    double info = dup_information(f->priv);
     for (size_t i = 0; i < x->ndups; i++) {
         const engine_dup_match *d = &x->dups[i];
         int same = x->author_key && d->author_key &&
                    strcmp(x->author_key, d->author_key) == 0;
         double s, j = 1.0;
         if (d->exact) {
-            /* short texts ("thanks!", "first") repeat innocently */
-            s = f->has_minhash ? (same ? 0.7 : 0.8) : (same ? 0.35 : 0.1);
+            /* short texts ("thanks!", "first") repeat innocently; the same
+             * author repeating himself is suspicious at any length */
+            s = f->has_minhash ? (same ? 0.7 * (0.5 + 0.5 * info) : 0.8 * info)
+                               : (same ? 0.35 : 0.1);
         } else {
             if (!f->has_minhash)
                 continue;
             j = minhash_similarity(f->minhash, d->minhash);
             if (j < 0.5)
                 continue;
-            s = 0.35 + 0.4 * (j - 0.5) / 0.5;
+            s = (0.35 + 0.4 * (j - 0.5) / 0.5) * (same ? 1.0 : info);
         }
         if (s <= out->signal)
             continue;
@@ -421,6 +516,43 @@ static void duplicate_signal(const engine_features *f, const engine_context *x,
     }
 }
 
+/* Counts the answer-shape cues of relevance.h in tokens l of text norm. */
+static void answer_cues(const tokenize_list *l, const char *norm, size_t n,
+                        relevance_cues *q) {
+    static const char *const faces[] = {":)", ":-)", ";)", ";-)", ":p",
+                                        ":-p", ":d", ":-d", "=)", ":o)"};
+    memset(q, 0, sizeof *q);
+    for (size_t i = 0; i < l->n; i++) {
+        const tokenize_token *t = &l->v[i];
+        if (t->type == TOKENIZE_NUMBER || t->type == TOKENIZE_PHONE) {
+            q->numbers++;
+        } else if (t->type == TOKENIZE_WORD) {
+            const char *w = tokenize_text(l, t);
+            if (!strchr("lrxh", w[0]))
+                continue; /* cheap filter: most words start otherwise */
+            if (strcmp(w, "lol") == 0 || strcmp(w, "lmao") == 0 ||
+                strcmp(w, "rofl") == 0 || strcmp(w, "xd") == 0 ||
+                strncmp(w, "haha", 4) == 0 || strncmp(w, "hehe", 4) == 0)
+                q->chat++;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (norm[i] == '?') {
+            q->questions++;
+            continue;
+        }
+        if (norm[i] != ':' && norm[i] != ';' && norm[i] != '=')
+            continue;
+        for (size_t k = 0; k < sizeof faces / sizeof *faces; k++) {
+            size_t fl = strlen(faces[k]);
+            if (fl <= n - i && memcmp(norm + i, faces[k], fl) == 0) {
+                q->chat++;
+                break;
+            }
+        }
+    }
+}
+
 void engine_score(engine_session *s, const engine_features *f,
                   const engine_comment *c, const engine_context *ctx,
                   engine_verdict *out) {
@@ -434,25 +566,27 @@ void engine_score(engine_session *s, const engine_features *f,
 
     /* relevance, off_topic, copied_from_article */
     relevance_result rr;
+    relevance_cues cues;
+    answer_cues(&p->tokens, f->normalized, f->normalized_len, &cues);
     relevance_input ri = {.comment = &p->vec,
                           .site_df = x->site_df,
                           .nsite_df = f->nterms,
-                          .site_ndocs = x->site_ndocs};
+                          .site_ndocs = x->site_ndocs,
+                          .cues = &cues};
     article_cache *art = x->article ? article_get(s, x->article) : NULL;
     size_t nthread = x->nthread < RELEVANCE_MAX_THREAD ? x->nthread
                                                        : RELEVANCE_MAX_THREAD;
-    tokenize_list *tl = art && nthread ? calloc(nthread, sizeof *tl) : NULL;
-    relevance_vec *tv = tl ? calloc(nthread, sizeof *tv) : NULL;
+    s->calls++; /* unpins the thread slots of the previous call */
+    relevance_vec *tv = art && nthread ? malloc(nthread * sizeof *tv) : NULL;
     if (tv) {
+        size_t n = 0;
         for (size_t i = 0; i < nthread; i++) {
-            if (analyse(s, x->thread_texts[i], &tl[i], NULL) < 0)
-                tokenize_list_clear(&tl[i]);
-            if (relevance_vec_add(&tv[i], &tl[i], 1.0) < 0 ||
-                relevance_vec_finish(&tv[i]) < 0)
-                relevance_vec_free(&tv[i]); /* an empty thread text */
+            const relevance_vec *v = thread_get(s, x->thread_texts[i]);
+            if (v)
+                tv[n++] = *v; /* shallow: buffers stay in the cache */
         }
         ri.thread = tv;
-        ri.nthread = nthread;
+        ri.nthread = n;
     }
     ri.article = art ? &art->vec : NULL;
     relevance_measure(&ri, &rr);
@@ -465,17 +599,13 @@ void engine_score(engine_session *s, const engine_features *f,
     }
     relevance_low_content(&rr, p->tokens.nwords, &sig);
     score_add(out, "low_content", w[ENGINE_D_LOW_CONTENT], &sig);
-    for (size_t i = 0; tv && i < nthread; i++) {
-        relevance_vec_free(&tv[i]);
-        tokenize_list_free(&tl[i]);
-    }
     free(tv);
-    free(tl);
 
     duplicate_signal(f, x, &sig);
     score_add(out, "duplicate", w[ENGINE_D_DUPLICATE], &sig);
 
-    if (repetition_check(f->normalized, f->normalized_len, &p->tokens, &sig) == 0)
+    if (repetition_check(f->normalized, f->normalized_len, &p->tokens,
+                         p->distinct3, &sig) == 0)
         score_add(out, "repetitive", w[ENGINE_D_REPETITIVE], &sig);
 
     spamlang_result sl;
@@ -491,7 +621,10 @@ void engine_score(engine_session *s, const engine_features *f,
                       .stats = &p->stats,
                       .comment = c,
                       .cfg = cfg,
-                      .generic_praise = sl.generic_praise};
+                      .generic_praise = sl.generic_praise,
+                      .article_url = x->article ? x->article->url : NULL,
+                      .relevance = art ? rr.similarity : -1,
+                      .asks = sl.asks};
     links_spam(&li, &sig);
     score_add(out, "link_spam", w[ENGINE_D_LINK_SPAM], &sig);
     links_contact(&li, &sig);

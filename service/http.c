@@ -5,53 +5,124 @@
  * of libmicrohttpd 0.9.75 stalls with exactly 128/256 ready keep-alive
  * connections, poll mode does not (tests/integration/test_http_conns.py).
  * Never interprets routes or JSON: that is the handler's job.
+ *
+ * Also owns the slow-client reaper: MHD's connection timeout only closes
+ * *idle* connections, so a client trickling one byte a second (slowloris)
+ * would keep its slot forever. Every connection carries a deadline by
+ * which its headers, then its body, must have arrived; a small thread
+ * shuts down the sockets that miss it (MHD then closes them as usual).
+ * With TLS configured it reads the PEM files and runs MHD over GnuTLS.
  */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
-/* Header block budget per connection: MHD answers 431/413-ish errors itself
- * when a request's headers exceed it. 32 KiB is generous for a JSON API. */
-#define HTTP_CONN_MEMORY (32 * 1024)
+/* Request line + headers allowed when max_header is not given: generous for
+ * a JSON API. MHD answers 431 (414 for the URL) itself beyond it. */
+#define HTTP_DEFAULT_MAX_HEADER (32 * 1024)
+/* MHD keeps headers, the body read buffer and the response's header lines
+ * in one per-connection pool (MHD_OPTION_CONNECTION_MEMORY_LIMIT); the
+ * header budget gets this much on top for the rest. */
+#define HTTP_POOL_SLACK (8 * 1024)
+/* How often the reaper looks for clients past their deadline. */
+#define HTTP_REAP_PERIOD_MS 250
+/* Largest PEM file read for TLS: a certificate chain of a few certs. */
+#define HTTP_MAX_PEM (256 * 1024)
 /* Extra connections MHD accepts beyond max_connections so that we can
  * answer 503 instead of resetting the socket. */
 #define HTTP_CONN_SLACK 64
 #define HTTP_INITIAL_BODY 1024
+/* Bytes of an oversized body without Content-Length (chunked) that are read
+ * and dropped so that the client still gets its 413; past this the
+ * connection is simply closed. Nothing of it is kept in memory. */
+#define HTTP_DISCARD_MAX (1024 * 1024)
+
+/* Per-connection deadline record (MHD's socket context). state is the
+ * handshake between the connection's worker and the reaper: a worker only
+ * runs the handler after moving WAITING -> BUSY, the reaper only cuts after
+ * moving WAITING -> CUT, so a request being handled is never cut. */
+enum { CONN_WAITING = 0, CONN_BUSY = 1, CONN_CUT = 2 };
+typedef struct conn {
+    struct conn *prev, *next;   /* the server's list, under mu */
+    MHD_socket fd;
+    atomic_llong deadline_ms;   /* monotonic; the current phase must end by then */
+    atomic_int state;
+} conn;
 
 struct http_server {
     struct MHD_Daemon *d;
     http_handler_fn fn;
     void *app;
     size_t max_body;
+    size_t max_header;
     unsigned max_conns;
     atomic_uint conns;
-    atomic_uint inflight;
+    atomic_uint inflight;       /* requests from headers received to response sent */
+    atomic_int draining;        /* quiesced: answer, then close the connection */
+    MHD_socket listen_fd;       /* returned by MHD_quiesce_daemon: ours to close */
     int port;
+    long long phase_ms;         /* connection_timeout in ms */
+    pthread_mutex_t mu;         /* guards the conn list and stop */
+    pthread_cond_t cv;
+    conn *head;
+    int stop;
+    int reaper_running;
+    pthread_t reaper;
+    atomic_ulong reaped;
+    char *tls_cert, *tls_key;   /* PEM text while the daemon runs */
+    char last_log[256];         /* last MHD message before start returned */
+    atomic_int started;         /* MHD_start_daemon returned */
 };
 
 typedef struct reqctx {
     char *body;
     size_t len, cap;
-    int too_big;
-    int over_conn_limit;
+    int answered;        /* an early error response is queued (413/431/503) */
+    int discarding;      /* a body without Content-Length outgrew max_body */
+    size_t discarded;
     struct timespec start;
 } reqctx;
 
 static const char *ERR_TOO_BIG =
     "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body exceeds "
     "the configured limit (max_body)\"}}";
+static const char *ERR_HEADER =
+    "{\"error\":{\"code\":\"header_too_large\",\"message\":\"request line and "
+    "headers exceed the configured limit (max_header)\"}}";
 static const char *ERR_BUSY =
     "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"server is at "
     "its connection limit, retry shortly\"}}";
+
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Deadline record of a connection (NULL if the notify callback failed to
+ * allocate one: that connection is then only bounded by MHD's timeout). */
+static conn *conn_of(struct MHD_Connection *c) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void conn_next_phase(http_server *s, conn *k) {
+    if (k) atomic_store(&k->deadline_ms, now_ms() + s->phase_ms);
+}
 
 static double ms_since(const struct timespec *t0) {
     struct timespec t;
@@ -123,9 +194,15 @@ static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c,
         .conn_ = c,
     };
     http_response res = {.status = 500, .content_type = "application/json"};
-    atomic_fetch_add(&s->inflight, 1);
+    conn *k = conn_of(c);
+    int expect = CONN_WAITING;
+    if (k && !atomic_compare_exchange_strong(&k->state, &expect, CONN_BUSY))
+        return MHD_NO; /* the reaper cut it a moment ago */
     s->fn(s->app, &req, &res);
-    atomic_fetch_sub(&s->inflight, 1);
+    if (k) {
+        conn_next_phase(s, k); /* the response must be taken by then */
+        atomic_store(&k->state, CONN_WAITING);
+    }
 
     struct MHD_Response *r;
     if (res.body)
@@ -141,6 +218,9 @@ static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c,
     MHD_add_response_header(r, "Cache-Control", "no-store");
     for (int i = 0; i < res.nheaders; i++)
         MHD_add_response_header(r, res.headers[i].name, res.headers[i].value);
+    /* shutting down: this request is answered, the client reconnects
+     * elsewhere for the next one */
+    if (atomic_load(&s->draining)) MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)res.status, r);
     MHD_destroy_response(r);
     log_access(method, url, res.status, ms_since(&rc->start), ip, res.err_code);
@@ -159,10 +239,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (!rc) return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &rc->start);
         *con_cls = rc;
+        atomic_fetch_add(&s->inflight, 1); /* until on_completed */
+        conn_next_phase(s, conn_of(c)); /* headers are in; now the body */
         if (atomic_load(&s->conns) > s->max_conns) {
-            rc->over_conn_limit = 1;
+            rc->answered = 1;
             log_access(method, url, 503, 0, "", "too_many_connections");
             return send_static(c, 503, ERR_BUSY, 1);
+        }
+        /* exact limit; MHD's pool (max_header + slack) is the hard stop */
+        const union MHD_ConnectionInfo *hi =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+        if (hi && hi->header_size > s->max_header) {
+            rc->answered = 1;
+            log_access(method, url, 431, 0, "", "header_too_large");
+            return send_static(c, 431, ERR_HEADER, 1);
         }
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -170,24 +260,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
             if (*end == 0 && n > s->max_body) {
-                rc->too_big = 1;
+                rc->answered = 1;
                 log_access(method, url, 413, 0, "", "body_too_large");
                 return send_static(c, 413, ERR_TOO_BIG, 1);
             }
         }
         return MHD_YES;
     }
-    if (rc->too_big || rc->over_conn_limit) {
+    if (rc->answered) {
         *upload_size = 0; /* response already queued; MHD closes after it */
         return MHD_YES;
+    }
+    if (rc->discarding) {
+        /* MHD 0.9.75 cannot queue a response in the middle of an upload:
+         * drop the rest of the body (never stored) and answer 413 at its
+         * end, or close the connection once HTTP_DISCARD_MAX is passed */
+        size_t n = *upload_size;
+        *upload_size = 0;
+        rc->discarded += n;
+        if (rc->discarded > HTTP_DISCARD_MAX) return MHD_NO;
+        if (n) return MHD_YES;
+        rc->answered = 1;
+        log_access(method, url, 413, ms_since(&rc->start), "", "body_too_large");
+        return send_static(c, 413, ERR_TOO_BIG, 1);
     }
     if (*upload_size) {
         size_t n = *upload_size;
         if (rc->len + n > s->max_body) {
-            rc->too_big = 1;
+            /* a chunked upload past the limit */
+            rc->discarding = 1;
+            rc->discarded = n;
             *upload_size = 0;
-            log_access(method, url, 413, 0, "", "body_too_large");
-            return send_static(c, 413, ERR_TOO_BIG, 1);
+            free(rc->body);
+            rc->body = NULL;
+            rc->len = rc->cap = 0;
+            return MHD_YES;
         }
         if (rc->len + n + 1 > rc->cap) {
             size_t cap = rc->cap ? rc->cap : HTTP_INITIAL_BODY;
@@ -208,11 +315,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-    (void)cls;
-    (void)c;
     (void)toe;
+    /* keep-alive: the next request's headers are due within a phase */
+    http_server *s = cls;
+    conn_next_phase(s, conn_of(c));
     reqctx *rc = *con_cls;
     if (!rc) return;
+    atomic_fetch_sub(&s->inflight, 1);
     free(rc->body);
     free(rc);
     *con_cls = NULL;
@@ -220,21 +329,105 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
                           enum MHD_ConnectionNotificationCode code) {
-    (void)c;
-    (void)socket_ctx;
     http_server *s = cls;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         atomic_fetch_add(&s->conns, 1);
-    else
-        atomic_fetch_sub(&s->conns, 1);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn *k = ci ? calloc(1, sizeof *k) : NULL;
+        if (!k) return;
+        k->fd = ci->connect_fd;
+        atomic_store(&k->deadline_ms, now_ms() + s->phase_ms);
+        pthread_mutex_lock(&s->mu);
+        k->next = s->head;
+        if (s->head) s->head->prev = k;
+        s->head = k;
+        pthread_mutex_unlock(&s->mu);
+        *socket_ctx = k;
+        return;
+    }
+    atomic_fetch_sub(&s->conns, 1);
+    conn *k = *socket_ctx;
+    if (!k) return;
+    /* MHD closes the fd after this returns: unlinking under mu guarantees
+     * the reaper never shuts down a recycled descriptor */
+    pthread_mutex_lock(&s->mu);
+    if (k->prev) k->prev->next = k->next;
+    else s->head = k->next;
+    if (k->next) k->next->prev = k->prev;
+    pthread_mutex_unlock(&s->mu);
+    free(k);
+    *socket_ctx = NULL;
+}
+
+/* The slow-client reaper thread (see the file comment). */
+static void *reaper_main(void *arg) {
+    http_server *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        long long now = now_ms();
+        for (conn *k = s->head; k; k = k->next) {
+            int expect = CONN_WAITING;
+            if (atomic_load(&k->deadline_ms) < now &&
+                atomic_compare_exchange_strong(&k->state, &expect, CONN_CUT)) {
+                shutdown(k->fd, SHUT_RDWR); /* MHD sees EOF and closes it */
+                atomic_fetch_add(&s->reaped, 1);
+            }
+        }
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += HTTP_REAP_PERIOD_MS * 1000000L;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->cv, &s->mu, &t);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* Read a PEM file for config key `key`. Returns new NUL-terminated text or
+ * NULL with errbuf naming the key. */
+static char *read_pem(const char *key, const char *path, const char *what,
+                      char *errbuf, size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(errbuf, errlen, "%s: cannot read %s: %s", key, path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(HTTP_MAX_PEM + 1);
+    size_t n = buf ? fread(buf, 1, HTTP_MAX_PEM + 1, f) : 0;
+    fclose(f);
+    if (!buf || n == 0 || n > HTTP_MAX_PEM) {
+        snprintf(errbuf, errlen, "%s: %s is empty, unreadable or larger than %d bytes", key,
+                 path, HTTP_MAX_PEM);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    if (!strstr(buf, "-----BEGIN ") || !strstr(buf, what)) {
+        snprintf(errbuf, errlen, "%s: %s holds no PEM %s", key, path, what);
+        explicit_bzero(buf, n);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static void free_secret(char *p) {
+    if (!p) return;
+    explicit_bzero(p, strlen(p));
+    free(p);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
-    (void)cls;
+    http_server *s = cls;
     char buf[512];
     vsnprintf(buf, sizeof buf, fmt, ap);
     size_t n = strlen(buf);
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
+    if (!atomic_load(&s->started)) snprintf(s->last_log, sizeof s->last_log, "%s", buf);
     log_msg(LOG_DEBUG, "libmicrohttpd: %s", buf);
 }
 
@@ -247,8 +440,30 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
     }
     s->fn = fn;
     s->app = app;
+    s->listen_fd = MHD_INVALID_SOCKET;
     s->max_body = opt->max_body;
     s->max_conns = opt->max_connections;
+    s->phase_ms = (long long)(opt->connection_timeout ? opt->connection_timeout : 15) * 1000;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    int tls = (opt->tls_cert && *opt->tls_cert) || (opt->tls_key && *opt->tls_key);
+    if (tls) {
+        if (!opt->tls_cert || !*opt->tls_cert || !opt->tls_key || !*opt->tls_key) {
+            snprintf(errbuf, errlen, "%s: must be set together with %s",
+                     opt->tls_cert && *opt->tls_cert ? "tls_key" : "tls_cert",
+                     opt->tls_cert && *opt->tls_cert ? "tls_cert" : "tls_key");
+            goto fail;
+        }
+        if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+            snprintf(errbuf, errlen, "tls_cert: this libmicrohttpd has no TLS support");
+            goto fail;
+        }
+        if (!(s->tls_cert = read_pem("tls_cert", opt->tls_cert, "CERTIFICATE", errbuf, errlen)) ||
+            !(s->tls_key = read_pem("tls_key", opt->tls_key, "PRIVATE KEY", errbuf, errlen)))
+            goto fail;
+    }
+    size_t max_header = opt->max_header ? opt->max_header : HTTP_DEFAULT_MAX_HEADER;
+    s->max_header = max_header;
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof sin);
     sin.sin_family = AF_INET;
@@ -257,33 +472,57 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
     if (strcmp(host, "localhost") == 0) host = "127.0.0.1";
     if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
         snprintf(errbuf, errlen, "listen: \"%s\" is not an IPv4 address", opt->host);
-        free(s);
-        return NULL;
+        goto fail;
     }
     unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC;
+                     MHD_USE_ITC | (tls ? MHD_USE_TLS : 0);
+    /* MHD_OPTION_HTTPS_* are only accepted by a TLS daemon: pass them
+     * first or end the list right there */
     s->d = MHD_start_daemon(
         flags, (uint16_t)opt->port, NULL, NULL, on_request, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
         MHD_OPTION_CONNECTION_LIMIT, opt->max_connections + HTTP_CONN_SLACK,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->connection_timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, max_header + HTTP_POOL_SLACK,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
+        MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
+        /* TLS 1.2 and 1.3 only */
+        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1",
         MHD_OPTION_END);
     if (!s->d) {
-        snprintf(errbuf, errlen, "cannot listen on %s:%d (address in use?)",
-                 opt->host, opt->port);
-        free(s);
-        return NULL;
+        if (tls)
+            snprintf(errbuf, errlen,
+                     "tls_cert/tls_key: cannot start HTTPS on %s:%d with %s and %s (%s)",
+                     opt->host, opt->port, opt->tls_cert, opt->tls_key,
+                     s->last_log[0] ? s->last_log : "address in use?");
+        else
+            snprintf(errbuf, errlen, "cannot listen on %s:%d (address in use?)",
+                     opt->host, opt->port);
+        goto fail;
     }
+    atomic_store(&s->started, 1);
+    if (pthread_create(&s->reaper, NULL, reaper_main, s) != 0) {
+        snprintf(errbuf, errlen, "cannot start the connection reaper thread");
+        MHD_stop_daemon(s->d);
+        goto fail;
+    }
+    s->reaper_running = 1;
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : opt->port;
     return s;
+fail:
+    free_secret(s->tls_cert);
+    free_secret(s->tls_key);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+    return NULL;
 }
 
 int http_port(const http_server *s) { return s->port; }
@@ -293,13 +532,30 @@ unsigned http_inflight(const http_server *s) {
 }
 
 void http_quiesce(http_server *s) {
-    if (!s || !s->d) return;
-    MHD_socket fd = MHD_quiesce_daemon(s->d);
-    (void)fd; /* MHD keeps owning the socket until MHD_stop_daemon */
+    if (!s || !s->d || atomic_load(&s->draining)) return;
+    atomic_store(&s->draining, 1);
+    /* the listening socket is ours now, but worker threads may still look
+     * at it: close it only after MHD_stop_daemon (http_stop) */
+    s->listen_fd = MHD_quiesce_daemon(s->d);
 }
 
 void http_stop(http_server *s) {
     if (!s) return;
-    if (s->d) MHD_stop_daemon(s->d);
+    if (s->reaper_running) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = 1;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->reaper, NULL);
+    }
+    if (s->d) MHD_stop_daemon(s->d); /* notifies CLOSED: frees every conn */
+    if (atomic_load(&s->reaped))
+        log_msg(LOG_INFO, "http: %lu slow connections were cut (connection_timeout)",
+                atomic_load(&s->reaped));
+    if (s->listen_fd != MHD_INVALID_SOCKET) close(s->listen_fd);
+    free_secret(s->tls_cert);
+    free_secret(s->tls_key);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
     free(s);
 }

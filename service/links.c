@@ -23,9 +23,30 @@ static const char *const shorteners[] = {
     "tr.im",    "cli.gs",  "qr.net",      "1url.com", "short.io",
 };
 
+/* Where a short comment sends readers to follow, like, fund, install or
+ * register: social profiles, crowdfunding, app stores, paid-to-click and
+ * referral networks. General knowledge of the web, not data from one site;
+ * a site that wants one of them trusted lists it in domain_allow. */
+static const char *const promo_hosts[] = {
+    "facebook.com", "fb.com", "twitter.com", "instagram.com", "twitch.tv",
+    "soundcloud.com", "tumblr.com", "pinterest.com", "plus.google.com",
+    "play.google.com", "itunes.apple.com", "apps.apple.com",
+    "gofundme.com", "indiegogo.com", "kickstarter.com", "patreon.com",
+    "paypal.me", "tsu.co", "paidverts.com", "swagbucks.com",
+    "linkbucks.com", "adf.ly", "freemyapps.com", "networkedblogs.com",
+    "reverbnation.com", "bandcamp.com", "vk.com", "ask.fm", "snapchat.com",
+    "tiktok.com", "onlyfans.com", "linktr.ee", "amazon.com", NULL,
+};
+
+/* URL parts that mark a referral or affiliate link: the poster is paid. */
+static const char *const referral_marks[] = {
+    "ref=", "/ref/", "refer", "affiliate", "aff=", "aff_id", "invite",
+    "?r=", "&r=", "utm_",
+};
+
+/* Messenger names that are not also everyday words ("signal", "line"). */
 static const char *const messengers[] = {
-    "whatsapp", "telegram", "viber", "wechat", "signal", "kik", "snapchat",
-    "skype", "line",
+    "whatsapp", "telegram", "viber", "wechat", "snapchat", "skype",
 };
 
 int links_domain_in(const char *host, const char *const *list) {
@@ -48,6 +69,59 @@ int links_is_shortener(const char *host) {
     return 0;
 }
 
+/* Relevance below which the text around a link says nothing about the
+ * article (relevance.c: off_topic starts at 0.12). */
+#define LINKS_UNRELATED 0.1
+
+/* Shortest identifying run of an article URL worth matching: shorter runs
+ * ("2024", "news") recur in unrelated links. */
+#define LINKS_ARTICLE_ID_MIN 6
+
+static int id_char(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* 1 when needle (n bytes) occurs in hay, ASCII case-insensitively. */
+static int contains_ci(const char *hay, const char *needle, size_t n) {
+    for (; *hay; hay++) {
+        size_t k = 0;
+        while (k < n && hay[k] && lower((unsigned char)hay[k]) ==
+                                      lower((unsigned char)needle[k]))
+            k++;
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+int links_is_article(const char *url, const char *article_url) {
+    if (!url || !article_url || !*article_url)
+        return 0;
+    /* the identity of an article URL: its longest run of id characters
+     * after the host (a video id, a slug, a numeric id) */
+    const char *p = strstr(article_url, "://");
+    p = p ? p + 3 : article_url;
+    p += strcspn(p, "/?#");
+    const char *best = NULL;
+    size_t bn = 0;
+    while (*p) {
+        while (*p && !id_char((unsigned char)*p))
+            p++;
+        const char *q = p;
+        while (*q && id_char((unsigned char)*q))
+            q++;
+        if ((size_t)(q - p) > bn) {
+            best = p;
+            bn = (size_t)(q - p);
+        }
+        p = q;
+    }
+    return best && bn >= LINKS_ARTICLE_ID_MIN && contains_ci(url, best, bn);
+}
+
 static void note(char *d, size_t n, const char *s) {
     size_t have = strlen(d);
     snprintf(d + have, n - have, "%s%s", have ? "; " : "", s);
@@ -58,18 +132,28 @@ void links_spam(const links_input *in, score_signal *out) {
     score_signal_clear(out);
     double keep = 1.0;
     size_t n = 0, url_bytes = 0, shortened = 0, blocked = 0;
-    const char *first = NULL, *bad = NULL;
+    size_t promo = 0, referral = 0;
+    const char *first = NULL, *bad = NULL, *promo_host = NULL;
     for (size_t i = 0; i < l->n; i++) {
         const tokenize_token *t = &l->v[i];
         if (t->type != TOKENIZE_URL)
             continue;
         const char *host = tokenize_stem(l, t);
+        const char *url = tokenize_text(l, t);
         if (links_domain_in(host, in->cfg->domain_allow))
+            continue;
+        if (links_is_article(url, in->article_url))
+            continue; /* the article itself: sharing it promotes nothing */
+        /* an anchor whose text is its own target counts once */
+        int again = 0;
+        for (size_t k = 0; k < i && !again; k++)
+            again = l->v[k].type == TOKENIZE_URL && l->v[k].hash == t->hash;
+        if (again)
             continue;
         n++;
         url_bytes += t->len;
         if (!first)
-            first = tokenize_text(l, t);
+            first = url;
         if (links_domain_in(host, in->cfg->domain_block)) {
             blocked++;
             bad = host;
@@ -78,6 +162,16 @@ void links_spam(const links_input *in, score_signal *out) {
             if (!bad)
                 bad = host;
         }
+        if (links_domain_in(host, promo_hosts)) {
+            promo++;
+            promo_host = host;
+        }
+        for (size_t k = 0; k < sizeof referral_marks / sizeof *referral_marks;
+             k++)
+            if (strstr(url, referral_marks[k])) {
+                referral++;
+                break;
+            }
     }
     char d[ENGINE_FLAG_DETAIL_LEN] = "", tmp[160];
     if (blocked) {
@@ -94,7 +188,7 @@ void links_spam(const links_input *in, score_signal *out) {
     if (n) {
         double s;
         if (n == 1)
-            s = l->nwords < 8 ? 0.35 : l->nwords < 25 ? 0.2 : 0.1;
+            s = l->nwords < 8 ? 0.4 : l->nwords < LINKS_SHORT_WORDS ? 0.3 : 0.1;
         else
             s = n == 2 ? 0.45 : 0.45 + 0.15 * (double)(n - 2);
         keep *= 1.0 - (s > 0.9 ? 0.9 : s);
@@ -108,7 +202,34 @@ void links_spam(const links_input *in, score_signal *out) {
             note(d, sizeof d, tmp);
         }
     }
-    if (in->stats->markup_links) {
+    int unrelated = in->relevance >= 0 && in->relevance < LINKS_UNRELATED;
+    if (n && (unrelated || in->asks) && l->nwords < 2 * LINKS_SHORT_WORDS) {
+        /* sends readers elsewhere while saying nothing about the article
+         * (the definition of link spam; a cited source shares words), or
+         * asks them to act on the link: vote, donate, share, join */
+        keep *= 1.0 - (unrelated && in->asks ? 0.35 : 0.15);
+        note(d, sizeof d, unrelated && in->asks
+                              ? "the text around the link is unrelated to "
+                                "the article and asks readers to act"
+                          : unrelated ? "the text around the link is "
+                                        "unrelated to the article"
+                                      : "asks readers to act on the link");
+    }
+    if (promo) {
+        /* a short comment pointing at a profile, a fundraiser or an app is
+         * the classic drive-by; a long answer may cite one in passing */
+        keep *= 1.0 - (l->nwords < LINKS_SHORT_WORDS ? 0.45 : 0.2);
+        snprintf(tmp, sizeof tmp, "links to a profile, fundraiser or app "
+                 "(%s)", promo_host);
+        note(d, sizeof d, tmp);
+    }
+    if (referral) {
+        keep *= 1.0 - 0.4;
+        note(d, sizeof d, "referral / affiliate link");
+    }
+    if (in->stats->markup_links && n) {
+        /* (anchors that only point at the article, e.g. timestamps, do
+         * not count: n excludes them) */
         keep *= 1.0 - 0.35;
         snprintf(tmp, sizeof tmp, "%zu HTML/BBCode link tag%s",
                  in->stats->markup_links,
@@ -176,7 +297,10 @@ void links_contact(const links_input *in, score_signal *out) {
     double keep = 1.0;
     char d[ENGINE_FLAG_DETAIL_LEN] = "", tmp[96];
     if (phones) {
-        keep *= 1.0 - (phones > 1 ? 0.7 : 0.55);
+        /* a number in a short comment is an invitation to call; in a long
+         * answer it is more often the business the answer recommends */
+        int lng = l->nwords >= LINKS_SHORT_WORDS;
+        keep *= 1.0 - (phones > 1 ? (lng ? 0.45 : 0.7) : (lng ? 0.3 : 0.55));
         snprintf(tmp, sizeof tmp, "%zu phone number%s", phones,
                  phones > 1 ? "s" : "");
         note(d, sizeof d, tmp);

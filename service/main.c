@@ -22,6 +22,12 @@ static void usage(void) {
                     "Every config key can be set as MODQ_<KEY> in the environment.\n");
 }
 
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, NULL);
@@ -109,12 +115,18 @@ int main(int argc, char **argv) {
         goto out;
     }
     if (!(a.metrics = metrics_new())) goto out;
-    webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts};
+    webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts,
+                          cfg.retention_days * 86400L};
     if (!(wh = webhook_start(a.pool, &wo))) goto out;
-    rp = replayer_start(a.spool, api_replay_record, &a, a.metrics);
+    /* without the replayer spooled comments would never reach Redis */
+    if (!(rp = replayer_start(a.spool, api_replay_record, &a, a.metrics))) {
+        fprintf(stderr, "modq: cannot start the spool replayer thread\n");
+        goto out;
+    }
     http_options ho = {cfg.listen_host, cfg.listen_port, (unsigned)cfg.threads,
                        (size_t)cfg.max_body, (unsigned)cfg.max_connections,
-                       (unsigned)cfg.connection_timeout};
+                       (unsigned)cfg.connection_timeout, (size_t)cfg.max_header,
+                       cfg.tls_cert, cfg.tls_key};
     if (!(srv = http_start(&ho, api_handle, &a, err, sizeof err))) {
         fprintf(stderr, "modq: %s\n", err);
         goto out;
@@ -125,9 +137,14 @@ int main(int argc, char **argv) {
     int sig = 0;
     sigwait(&sigs, &sig);
     log_msg(LOG_INFO, "signal %d: draining (up to %lds)", sig, cfg.drain_seconds);
+    /* stop accepting; requests in flight (uploads, handlers, responses
+     * being written) finish; then the last spool replay (replayer_stop) */
     http_quiesce(srv);
-    for (long waited = 0; http_inflight(srv) > 0 && waited < cfg.drain_seconds * 1000; waited += 20)
-        sleep_ms(20);
+    long long deadline = now_ms() + cfg.drain_seconds * 1000LL;
+    while (http_inflight(srv) > 0 && now_ms() < deadline) sleep_ms(20);
+    if (http_inflight(srv) > 0)
+        log_msg(LOG_WARN, "drain_seconds passed with %u requests in flight: closing them",
+                http_inflight(srv));
     http_stop(srv);
     srv = NULL;
     rc = 0;

@@ -1,8 +1,9 @@
 /* minhash.c - text fingerprints for duplicate detection.
  *
  * Owns the exact hash (FNV-1a 64 of the normalised text), MinHash over the
- * set of word 3-shingles with 32 hash functions derived from fixed seeds
- * (splitmix64 of the function index), and LSH banding (8 bands x 4 rows,
+ * set of word 3-shingles with 32 hash functions h_i(x) = mix(x ^ seed_i)
+ * (seed_i = splitmix64(i + 1), fixed forever: stored signatures must stay
+ * comparable), and LSH banding (8 bands x 4 rows,
  * each band key an FNV-1a of its rows and its band number). Two texts with
  * Jaccard 0.5 share at least one band with probability 1-(1-0.5^4)^8 = 0.40;
  * at 0.8 it is 0.98. Never looks anything up; the caller does.
@@ -50,8 +51,12 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
         if (!added)
             continue;
         distinct++;
+        /* two multiply-xorshift rounds per function: independent enough
+         * for unbiased estimates, cheaper than a full finaliser */
         for (int i = 0; i < ENGINE_MINHASH_N; i++) {
-            uint32_t v = (uint32_t)(splitmix64(h ^ seed[i]) >> 32);
+            uint64_t x = (h ^ seed[i]) * 0xd6e8feb86659fd93ULL;
+            x = (x ^ (x >> 32)) * 0xd6e8feb86659fd93ULL;
+            uint32_t v = (uint32_t)(x >> 32);
             if (v < mh[i])
                 mh[i] = v;
         }

@@ -210,6 +210,15 @@ static const char *tag_attr(const char *tag, size_t n, const char *attr,
     return NULL;
 }
 
+/* 1 when the anchor content at s (n bytes) starts with an <img> tag. */
+static int wraps_image(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' ||
+                     s[i] == '\t'))
+        i++;
+    return n - i >= 4 && s[i] == '<' && strncasecmp(s + i + 1, "img", 3) == 0;
+}
+
 /* Pass 1: strip tags and BBCode, keep link targets, decode entities. */
 static void strip_markup(const char *in, size_t len, nbuf *b,
                          normalize_stats *st) {
@@ -240,7 +249,12 @@ static void strip_markup(const char *in, size_t len, nbuf *b,
             if (!closing && nl == 1 && lower_ascii((unsigned char)in[j]) == 'a') {
                 size_t vl = 0;
                 const char *v = tag_attr(in + i, tn, "href", &vl);
-                if (v) {
+                if (v && wraps_image(end + 1, (size_t)(in + len - end - 1))) {
+                    /* a picture (forum signature, photo host): shows
+                     * something, promotes nothing; its target is dropped */
+                    st->image_links++;
+                    nb_putc(b, ' ');
+                } else if (v) {
                     nb_putc(b, ' ');
                     put_decoded(b, v, vl);
                     nb_putc(b, ' ');

@@ -10,11 +10,23 @@
  *   coverage   = sum idf of comment stems found in the target
  *                / sum idf of all comment stems
  *   similarity = 0.6 * coverage + 0.4 * min(1, 3 * cos)
- *   relevance  = max(similarity to article, best similarity to a thread
- *                comment)
+ *                -> off_topic, on max(article, best thread comment)
+ *   evidence   = sum over shared stems t of idf(t) * tf(t)*(k1+1)/(tf(t)+k1)
+ *                (BM25 saturation, k1 = 1.2, tf in the target)
+ *   E          = evidence(article) + min(0.2, 0.2 * evidence(best thread
+ *                comment)) + 0.1 * min(3, numbers) - 0.3 * min(2, chat
+ *                markers) - 0.2 * min(2, question marks)
+ *   relevance  = 1 / (1 + exp(-(E - 1.2) / 0.5))
  *
- * Coverage matters because a short comment against a long article has a
- * small cosine even when every word is on topic. The article vector's norm
+ * Coverage matters for off_topic because a short comment against a long
+ * article has a small cosine even when every word is on topic. Relevance
+ * is an amount of evidence rather than a proportion: one shared word in a
+ * two-word reply ("visas...") no longer counts as full relevance, a reply
+ * that only echoes another comment gains at most 0.2, and a short answer
+ * sharing nothing sits near the floor (0.08) instead of exactly 0 with
+ * ties. The cues read the shape of an answer: figures (prices, times,
+ * counts) go with answers; laughter, emoticons and questions asked back go
+ * with banter. The article vector's norm
  * is computed once with background IDF and corrected only for the shared
  * stems, so scoring is linear in the comment. No I/O, no state.
  */
@@ -108,6 +120,10 @@ int relevance_vec_add(relevance_vec *v, const tokenize_list *l, double w) {
 }
 
 int relevance_vec_finish(relevance_vec *v) {
+    return relevance_vec_finish_cached(v, NULL);
+}
+
+int relevance_vec_finish_cached(relevance_vec *v, relevance_idf_cache *cache) {
     double s = 0;
     free(v->bg);
     v->bg = malloc((v->n + 1) * sizeof *v->bg);
@@ -118,7 +134,17 @@ int relevance_vec_finish(relevance_vec *v) {
         return -1;
     }
     for (size_t e = 0; e < v->n; e++) {
-        v->bg[e] = bgidf_idf(v->stem[e]);
+        uint64_t h = v->hash[e] ? v->hash[e] : 1;
+        size_t k = (size_t)h & (RELEVANCE_IDF_CACHE - 1);
+        if (cache && cache->key[k] == h) {
+            v->bg[e] = cache->idf[k];
+        } else {
+            v->bg[e] = bgidf_idf(v->stem[e]);
+            if (cache) {
+                cache->key[k] = h;
+                cache->idf[k] = v->bg[e];
+            }
+        }
         double x = v->tf[e] * v->bg[e];
         s += x * x;
     }
@@ -195,6 +221,40 @@ static double similarity(const relevance_vec *c, const double *idf,
     return s < 0 ? 0 : s > 1 ? 1 : s;
 }
 
+/* BM25 term saturation: the third mention of a word in the target adds
+ * little over the first. */
+#define RELEVANCE_BM25_K1 1.2
+/* Thread matches are weaker evidence: replying to a reply is not the same
+ * as addressing the article. Weight and cap of the best thread evidence. */
+#define RELEVANCE_THREAD_WEIGHT 0.2
+#define RELEVANCE_THREAD_CAP 0.2
+/* Evidence at which relevance is 0.5, and the logistic scale. */
+#define RELEVANCE_MID 1.2
+#define RELEVANCE_SCALE 0.5
+
+/* Amount of weighted shared vocabulary between comment c and target t. */
+static double evidence(const relevance_vec *c, const double *idf,
+                       const relevance_vec *t) {
+    double e = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        long k = relevance_vec_find(t, c->hash[i]);
+        if (k < 0)
+            continue;
+        double tf = t->tf[k];
+        e += idf[i] * tf * (RELEVANCE_BM25_K1 + 1) / (tf + RELEVANCE_BM25_K1);
+    }
+    return e;
+}
+
+double relevance_cue_score(const relevance_cues *q) {
+    if (!q)
+        return 0;
+    size_t num = q->numbers < 3 ? q->numbers : 3;
+    size_t chat = q->chat < 2 ? q->chat : 2;
+    size_t ask = q->questions < 2 ? q->questions : 2;
+    return 0.1 * (double)num - 0.3 * (double)chat - 0.2 * (double)ask;
+}
+
 void relevance_measure(const relevance_input *in, relevance_result *out) {
     const relevance_vec *c = in->comment;
     memset(out, 0, sizeof *out);
@@ -222,9 +282,11 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
     if (in->article) {
         out->article = similarity(c, idf, in->article, out->matched,
                                   sizeof out->matched);
+        out->evidence = evidence(c, idf, in->article);
         char tm[sizeof out->matched];
         size_t nt = in->nthread < RELEVANCE_MAX_THREAD ? in->nthread
                                                        : RELEVANCE_MAX_THREAD;
+        double et = 0;
         for (size_t i = 0; i < nt; i++) {
             double s = similarity(c, idf, &in->thread[i], tm, sizeof tm);
             if (s > out->thread) {
@@ -232,8 +294,18 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
                 if (s > out->article)
                     memcpy(out->matched, tm, sizeof tm);
             }
+            double e = evidence(c, idf, &in->thread[i]);
+            if (e > et)
+                et = e;
         }
-        out->relevance = out->article > out->thread ? out->article : out->thread;
+        out->similarity = out->article > out->thread ? out->article
+                                                     : out->thread;
+        double th = RELEVANCE_THREAD_WEIGHT * et;
+        double x = out->evidence + (th < RELEVANCE_THREAD_CAP
+                                        ? th : RELEVANCE_THREAD_CAP) +
+                   relevance_cue_score(in->cues);
+        out->relevance = 1.0 / (1.0 + exp(-(x - RELEVANCE_MID) /
+                                          RELEVANCE_SCALE));
     }
     free(idf);
 }
@@ -244,6 +316,10 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
 
 /* Below this similarity a comment shares (almost) no weighted words. */
 #define RELEVANCE_OFF_TOPIC_BELOW 0.12
+/* A comment whose shared vocabulary is large in absolute terms (a long
+ * comment on a neighbouring subject) is not called off topic even when
+ * the shared part is a small proportion of it. */
+#define RELEVANCE_OFF_TOPIC_MAX_EVIDENCE 0.5
 /* Under half the stems known to an English table: likely another language,
  * where stem overlap says nothing about topic. */
 #define RELEVANCE_MIN_KNOWN 0.5
@@ -253,14 +329,15 @@ void relevance_off_topic(const relevance_result *r, size_t article_terms,
     score_signal_clear(out);
     if (r->relevance < 0 || r->content < RELEVANCE_MIN_CONTENT ||
         r->known < RELEVANCE_MIN_KNOWN ||
-        r->relevance >= RELEVANCE_OFF_TOPIC_BELOW)
+        r->similarity >= RELEVANCE_OFF_TOPIC_BELOW ||
+        r->relevance >= RELEVANCE_OFF_TOPIC_MAX_EVIDENCE)
         return;
     /* One detector alone stays below pending: a topic miss is a reason to
      * look, not proof of spam. Short comments and short articles
      * (video titles) make the judgement weaker. */
     double base = r->content >= 8 ? 0.45 : 0.3;
     double art = article_terms >= 20 ? 1.0 : (double)article_terms / 20.0;
-    double gap = (RELEVANCE_OFF_TOPIC_BELOW - r->relevance) /
+    double gap = (RELEVANCE_OFF_TOPIC_BELOW - r->similarity) /
                  RELEVANCE_OFF_TOPIC_BELOW;
     out->signal = base * art * (0.5 + 0.5 * gap);
     if (r->matched[0])

@@ -18,10 +18,6 @@
 
 #include "shingle.h"
 
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static void consider(score_signal *out, double s, const char *detail,
                      const char *ev, size_t evn) {
@@ -36,7 +32,7 @@ static void consider(score_signal *out, double s, const char *detail,
 }
 
 int repetition_check(const char *norm, size_t n, const tokenize_list *l,
-                     score_signal *out) {
+                     long distinct3, score_signal *out) {
     char detail[ENGINE_FLAG_DETAIL_LEN];
     score_signal_clear(out);
 
@@ -62,10 +58,15 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
     }
 
     uint32_t *idx = malloc((l->n + 1) * sizeof *idx);
-    uint64_t *h = malloc((l->n + 1) * sizeof *h);
+    /* word counts: open addressing, key = word hash, 2x the words */
+    size_t cap = 16;
+    while (cap < 2 * (l->n + 1))
+        cap *= 2;
+    uint64_t *h = calloc(cap, sizeof *h);
+    uint32_t *cnt = calloc(cap, sizeof *cnt);
     shingle_set set = {0};
     int rc = -1;
-    if (!idx || !h)
+    if (!idx || !h || !cnt)
         goto done;
     size_t nw = shingle_words(l, idx);
     if (nw < REPETITION_MIN_WORDS) {
@@ -74,22 +75,21 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
     }
 
     /* 2. the most frequent non-stop word */
-    size_t nh = 0;
-    for (size_t i = 0; i < nw; i++)
-        if (!l->v[idx[i]].stop)
-            h[nh++] = l->v[idx[i]].hash;
-    qsort(h, nh, sizeof *h, cmp_u64);
     size_t top = 0;
     uint64_t top_h = 0;
-    for (size_t i = 0; i < nh;) {
-        size_t j = i;
-        while (j < nh && h[j] == h[i])
-            j++;
-        if (j - i > top) {
-            top = j - i;
-            top_h = h[i];
+    for (size_t i = 0; i < nw; i++) {
+        const tokenize_token *t = &l->v[idx[i]];
+        if (t->stop)
+            continue;
+        uint64_t key = t->hash ? t->hash : 1;
+        size_t k = (size_t)key & (cap - 1);
+        while (h[k] && h[k] != key)
+            k = (k + 1) & (cap - 1);
+        h[k] = key;
+        if (++cnt[k] > top) {
+            top = cnt[k];
+            top_h = t->hash;
         }
-        i = j;
     }
     double share = (double)top / (double)nw;
     if (top >= 4 && share >= 0.35) {
@@ -108,17 +108,21 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
     /* 3. distinct word 3-shingles */
     size_t total = nw >= 3 ? nw - 2 : 0;
     if (total >= REPETITION_MIN_WORDS) {
-        if (shingle_set_init(&set, total) < 0)
-            goto done;
-        for (size_t i = 0; i < total; i++)
-            if (shingle_set_add(&set, shingle_hash(l, idx, i, 3)) < 0)
+        size_t distinct = distinct3 >= 0 ? (size_t)distinct3 : 0;
+        if (distinct3 < 0) {
+            if (shingle_set_init(&set, total) < 0)
                 goto done;
-        double ratio = (double)set.n / (double)total;
+            for (size_t i = 0; i < total; i++)
+                if (shingle_set_add(&set, shingle_hash(l, idx, i, 3)) < 0)
+                    goto done;
+            distinct = set.n;
+        }
+        double ratio = (double)distinct / (double)total;
         if (ratio < 0.6) {
             snprintf(detail, sizeof detail,
                      "only %zu of %zu three-word phrases are distinct "
                      "(%.0f%%): the text repeats itself",
-                     set.n, total, ratio * 100);
+                     distinct, total, ratio * 100);
             const tokenize_token *a = &l->v[idx[0]];
             const tokenize_token *b = &l->v[idx[nw < 6 ? nw - 1 : 5]];
             consider(out, (0.6 - ratio) / 0.6 * 0.8, detail, norm + a->off,
@@ -128,6 +132,7 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
     rc = 0;
 done:
     shingle_set_free(&set);
+    free(cnt);
     free(h);
     free(idx);
     return rc;

@@ -3,7 +3,11 @@
  * Owns the one place where evidence becomes a decision:
  *
  *   flag_i  = clamp(signal_i * weight_i, 0, 1)     (kept if >= 0.05)
- *   s       = 1 - prod_i (1 - flag_i)              (noisy-OR)
+ *   P       = 1 - prod (1 - flag_i), i primary     (noisy-OR)
+ *   S       = 1 - prod (1 - flag_j), j supporting  (shouting, repetitive,
+ *                                                  low_content)
+ *   s       = P + (1 - P) * S * min(1, P / 0.25)   (support only adds to
+ *                                                  evidence P started)
  *   if reputation r < 0 (trusted author):  s *= 1 + r/2   (r >= -1: at most
  *                                                          halves the score)
  *   s       = max(s, banned_word flag)             (banned words survive
@@ -15,7 +19,11 @@
  * signals (0.3, 0.3) make 0.51, i.e. "worth a human look", while any single
  * strong one decides alone. Detectors calibrate their signals so that one
  * detector alone reaches pending only when it is confident (see each
- * module). No detector logic here; no I/O.
+ * module). Supporting signals describe style, not intent: enthusiastic
+ * capitals, stretched letters and very short texts are common in honest
+ * comments, so they never move a score on their own (P = 0 gives s = 0)
+ * and reach full strength only next to primary evidence of 0.25 or more.
+ * No detector logic here; no I/O.
  */
 #include "score.h"
 
@@ -52,6 +60,16 @@ double score_noisy_or(const double *s, size_t n) {
     return 1.0 - keep;
 }
 
+static const char *const supporting[] = {"shouting", "repetitive",
+                                         "low_content"};
+
+int score_is_supporting(const char *code) {
+    for (size_t i = 0; i < sizeof supporting / sizeof *supporting; i++)
+        if (strcmp(code, supporting[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int by_score_desc(const void *a, const void *b) {
     const engine_flag *x = a, *y = b;
     if (x->score != y->score)
@@ -61,13 +79,20 @@ static int by_score_desc(const void *a, const void *b) {
 
 void score_finish(engine_verdict *v, const engine_config *cfg,
                   double reputation) {
-    double s[ENGINE_MAX_FLAGS], banned = 0;
+    double prim[ENGINE_MAX_FLAGS], supp[ENGINE_MAX_FLAGS], banned = 0;
+    size_t np = 0, ns = 0;
     for (size_t i = 0; i < v->nflags; i++) {
-        s[i] = v->flags[i].score;
-        if (strcmp(v->flags[i].code, "banned_word") == 0 && s[i] > banned)
-            banned = s[i];
+        double x = v->flags[i].score;
+        if (score_is_supporting(v->flags[i].code))
+            supp[ns++] = x;
+        else
+            prim[np++] = x;
+        if (strcmp(v->flags[i].code, "banned_word") == 0 && x > banned)
+            banned = x;
     }
-    double score = score_noisy_or(s, v->nflags);
+    double p = score_noisy_or(prim, np), sup = score_noisy_or(supp, ns);
+    double lift = p / SCORE_SUPPORT_NEEDS;
+    double score = p + (1.0 - p) * sup * (lift > 1 ? 1 : lift);
     if (reputation < 0)
         score *= 1.0 + (reputation < -1 ? -1 : reputation) / 2.0;
     if (score < banned)

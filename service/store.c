@@ -21,19 +21,26 @@
 #include "store_private.h"
 
 /* KEYS: 1 comment 2 pending 3 exact 4 flood-author 5 flood-ip 6 thread
- *       7.. band keys
+ *       7..6+nb band keys, then nf per-flag pending keys, then rejected
  * ARGV: 1 record 2 retention_s 3 status 4 received_ms 5 id 6 window_s
  *       7 exact value 8 band value 9 flood_window 10 thread text ("" = none)
- *       11 thread max 12 has ip (0/1) */
+ *       11 thread max 12 has ip (0/1) 13 nb 14 nf
+ * (per-flag queues and the rejected folder: review.h, store_review.c) */
 static const char *WRITE_LUA =
     "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then\n"
     "  return {0, redis.call('GET', KEYS[1])}\n"
     "end\n"
+    "local nb, nf = tonumber(ARGV[13]), tonumber(ARGV[14])\n"
     "if ARGV[3] == 'pending' then\n"
     "  redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[5])\n"
+    "  for i = 7 + nb, 6 + nb + nf do redis.call('ZADD', KEYS[i], 'NX', ARGV[4], ARGV[5]) end\n"
+    "elseif ARGV[3] == 'rejected' then\n"
+    "  local kr = KEYS[7 + nb + nf]\n"
+    "  redis.call('ZADD', kr, 'NX', ARGV[4], ARGV[5])\n"
+    "  redis.call('ZREMRANGEBYSCORE', kr, '-inf', tonumber(ARGV[4]) - 1000 * tonumber(ARGV[2]))\n"
     "end\n"
     "redis.call('SET', KEYS[3], ARGV[7], 'NX', 'EX', ARGV[6])\n"
-    "for i = 7, #KEYS do\n"
+    "for i = 7, 6 + nb do\n"
     "  redis.call('SET', KEYS[i], ARGV[8], 'NX', 'EX', ARGV[6])\n"
     "end\n"
     "if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], ARGV[9]) end\n"
@@ -122,6 +129,11 @@ store_pool *store_pool_new(const store_options *o, char *err, size_t errlen) {
     for (unsigned i = 0; i < p->n; i++) p->conns[i].pool = p;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    if (o->sentinels && o->sentinels[0] &&
+        !(p->sentinel = store_sentinel_new(o->sentinels, o->master, o->timeout_ms, err, errlen))) {
+        store_pool_free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -131,6 +143,7 @@ void store_pool_free(store_pool *p) {
         if (p->conns[i].c) redisFree(p->conns[i].c);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    store_sentinel_free(p->sentinel);
     free(p->conns);
     free(p);
 }
@@ -151,10 +164,18 @@ static int connect_one(store *s) {
     store_pool *p = s->pool;
     if (store_now_ms() < atomic_load(&p->down_until_ms)) return -1;
     struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
-    redisContext *c = redisConnectWithTimeout(p->host, p->port, tv);
+    char host[sizeof p->host];
+    int port = p->port;
+    unsigned gen = 0;
+    snprintf(host, sizeof host, "%s", p->host);
+    if (p->sentinel && store_sentinel_primary(p->sentinel, host, sizeof host, &port, &gen) < 0) {
+        mark_down(p);
+        return -1;
+    }
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
     if (!c || c->err) {
         if (c) {
-            log_msg(LOG_DEBUG, "redis connect %s:%d: %s", p->host, p->port, c->errstr);
+            log_msg(LOG_DEBUG, "redis connect %s:%d: %s", host, port, c->errstr);
             redisFree(c);
         }
         mark_down(p);
@@ -176,6 +197,7 @@ static int connect_one(store *s) {
         if (!r || r->type == REDIS_REPLY_ERROR) goto fail;
         freeReplyObject(r);
     }
+    if (p->sentinel && store_sentinel_check_role(c, host, port) < 0) goto fail;
     r = redisCommand(c, "SCRIPT LOAD %s", WRITE_LUA);
     if (!r || r->type != REDIS_REPLY_STRING) goto fail;
     pthread_mutex_lock(&p->mu);
@@ -183,10 +205,11 @@ static int connect_one(store *s) {
     pthread_mutex_unlock(&p->mu);
     freeReplyObject(r);
     s->c = c;
+    s->gen = gen;
     atomic_store(&p->up, 1);
     return 0;
 fail:
-    log_msg(LOG_WARN, "redis %s:%d: %s", p->host, p->port,
+    log_msg(LOG_WARN, "redis %s:%d: %s", host, port,
             r && r->type == REDIS_REPLY_ERROR ? r->str : (c->err ? c->errstr : "setup failed"));
     if (r) freeReplyObject(r);
     redisFree(c);
@@ -222,6 +245,10 @@ int store_pool_up(store_pool *p) { return atomic_load(&p->up); }
 unsigned long store_pool_errors(store_pool *p) { return atomic_load(&p->errors); }
 
 int store_ready_(store *s) {
+    if (s->c && s->pool->sentinel && s->gen != store_sentinel_generation(s->pool->sentinel)) {
+        redisFree(s->c); /* the sentinels have named another primary since */
+        s->c = NULL;
+    }
     if (s->c) return 0;
     return connect_one(s);
 }
@@ -253,6 +280,13 @@ int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
             return -1;
         }
         replies[i] = r;
+        if (replies[i]->type == REDIS_REPLY_ERROR && strncmp(replies[i]->str, "READONLY", 8) == 0) {
+            /* a demoted primary: drop it, the next connect finds the new one */
+            log_msg(LOG_WARN, "redis: %s", replies[i]->str);
+            store_free_replies(replies, i + 1);
+            store_drop(s);
+            return -1;
+        }
         if (replies[i]->type == REDIS_REPLY_ERROR) {
             log_msg(LOG_WARN, "redis error reply: %s", replies[i]->str);
             atomic_fetch_add(&s->pool->errors, 1);
@@ -478,7 +512,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
         store_args(&c[n], kfi);
         i_fi = n++;
     }
-    redisReply *rep[10] = {0};
+    redisReply *rep[10 + STORE_LEARN_LOOKUP_CMDS] = {0};
     if (store_ready_(s) < 0) return -1;
     /* append all; the df command goes through its own argv arrays */
     store_key(kdf, sizeof kdf, q->site, "df", NULL);
@@ -509,6 +543,13 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             return -1;
         }
     }
+    /* the learning counts ride the same round trip (store_learn.c) */
+    int n0 = n, nl = store_learn_lookup_append(s, q);
+    if (nl < 0) {
+        store_drop(s);
+        return -1;
+    }
+    n += nl;
     for (int i = 0; i < n; i++) {
         void *r = NULL;
         if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
@@ -584,6 +625,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     unsigned fi = (i_fi >= 0 && rep[i_fi]->type == REDIS_REPLY_STRING)
                       ? (unsigned)strtoul(rep[i_fi]->str, NULL, 10) : 0;
     out->flood_count = fa > fi ? fa : fi;
+    store_learn_lookup_read(q, rep + n0, nl, out);
     store_free_replies(rep, n);
     return 0;
 }
@@ -595,6 +637,10 @@ void store_lookup_free(store_lookup *l) {
     for (size_t i = 0; i < l->nthread; i++) free(l->thread[i]);
     free(l->thread);
     free(l->df);
+    free(l->learn_spam);
+    free(l->learn_ham);
+    free(l->rep_spam);
+    free(l->rep_ham);
     for (size_t i = 0; i < l->ndups; i++) {
         free(l->dups[i].id);
         free(l->dups[i].author_key);
@@ -632,8 +678,17 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     memcpy(sha, s->pool->write_sha, sizeof sha);
     pthread_mutex_unlock(&s->pool->mu);
     int nb = w->has_minhash ? ENGINE_LSH_BANDS : 0;
-    char nk[8];
-    snprintf(nk, sizeof nk, "%d", 6 + nb);
+    int nf = strcmp(w->status, "pending") == 0 && w->flags ? (int)w->nflags : 0;
+    if (nf > ENGINE_MAX_FLAGS) nf = ENGINE_MAX_FLAGS;
+    char kfl[ENGINE_MAX_FLAGS][192], kr[STORE_KEY_MAX], nbs[16], nfs[16];
+    for (int i = 0; i < nf; i++)
+        if (store_key(kfl[i], sizeof kfl[i], w->site, "pending:flag:", w->flags[i].code) < 0)
+            return -1;
+    store_key(kr, sizeof kr, w->site, "rejected", NULL);
+    snprintf(nbs, sizeof nbs, "%d", nb);
+    snprintf(nfs, sizeof nfs, "%d", nf);
+    char nk[16];
+    snprintf(nk, sizeof nk, "%d", 6 + nb + nf + 1);
     cmd c[2];
     memset(c, 0, sizeof c);
     store_args(&c[0], "EVALSHA");
@@ -652,6 +707,8 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         store_key(kb[b], sizeof kb[b], w->site, part, h);
         store_args(&c[0], kb[b]);
     }
+    for (int i = 0; i < nf; i++) store_args(&c[0], kfl[i]);
+    store_args(&c[0], kr);
     store_arg(&c[0], w->record, w->record_len);
     store_args(&c[0], ret);
     store_args(&c[0], w->status);
@@ -664,8 +721,10 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     store_args(&c[0], w->thread_text ? w->thread_text : "");
     store_args(&c[0], tmax);
     store_args(&c[0], w->ip && *w->ip ? "1" : "0");
+    store_args(&c[0], nbs);
+    store_args(&c[0], nfs);
     int ncmd = 1;
-    if (strcmp(w->status, "pending") == 0) {
+    if (strcmp(w->status, "approved") != 0) { /* pending queue or rejected folder */
         store_args(&c[1], "SADD");
         store_args(&c[1], "modq:sites");
         store_args(&c[1], w->site);

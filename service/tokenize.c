@@ -188,11 +188,6 @@ static long arena_put(tokenize_list *l, const char *s, size_t n) {
     return off;
 }
 
-static int set_strings(tokenize_list *l, tokenize_token *t, const char *s,
-                       size_t n, const char *stem, size_t sn) {
-    return set_strings_h(l, t, s, n, tokenize_hash(s, n), stem, sn);
-}
-
 static int is_stop_hash(const tokenizer *tk, uint64_t h) {
     size_t k = (size_t)h & (TOKENIZE_STOP_SLOTS - 1);
     while (tk->stop[k]) {
@@ -240,6 +235,11 @@ static int set_strings_h(tokenize_list *l, tokenize_token *t, const char *s,
     t->stem = (uint32_t)b;
     t->stem_hash = tokenize_hash(stem, sn);
     return 0;
+}
+
+static int set_strings(tokenize_list *l, tokenize_token *t, const char *s,
+                       size_t n, const char *stem, size_t sn) {
+    return set_strings_h(l, t, s, n, tokenize_hash(s, n), stem, sn);
 }
 
 /* A word token: stop flag, content flag and stem. */
@@ -533,6 +533,27 @@ static int phone_sep(int c) {
            c == '/';
 }
 
+/* Words that make a preceding long number a count ("2.126.521.750 views"),
+ * not a phone number. */
+static const char *const count_nouns[] = {
+    "views", "view", "likes", "dislikes", "subscribers", "subs", "comments",
+    "times", "people", "visits", "hits", "viewers", "plays", "followers",
+    "fans", "votes", "years", "dollars", "downloads", "wiews", "veiws",
+};
+
+static int count_noun_at(const char *text, size_t len, size_t i) {
+    while (i < len && (text[i] == ' ' || text[i] == '+'))
+        i++;
+    size_t j = i;
+    while (j < len && text[j] >= 'a' && text[j] <= 'z')
+        j++;
+    for (size_t k = 0; k < sizeof count_nouns / sizeof *count_nouns; k++)
+        if (strlen(count_nouns[k]) == j - i &&
+            memcmp(text + i, count_nouns[k], j - i) == 0)
+            return 1;
+    return 0;
+}
+
 static int add_phones(tokenize_list *l, const char *text, size_t len) {
     for (size_t i = 0; i < len;) {
         int c = (unsigned char)text[i];
@@ -544,6 +565,9 @@ static int add_phones(tokenize_list *l, const char *text, size_t len) {
         }
         char digits[TOKENIZE_PHONE_MAX + 1];
         size_t nd = 0, j = i, last_digit = i, run_sep = 0;
+        /* digit groups: counts are grouped in threes by dots or commas */
+        size_t group = 0, groups = 0, groups_of3 = 0, dots = 0, other = 0;
+        int comma = 0;
         int plus = c == '+';
         if (plus)
             j++;
@@ -556,19 +580,39 @@ static int add_phones(tokenize_list *l, const char *text, size_t len) {
                 else
                     too_many = 1;
                 nd++;
+                group++;
                 last_digit = j;
                 run_sep = 0;
-            } else if (phone_sep(d) && run_sep < 2) {
+            } else if ((phone_sep(d) ||
+                        (d == ',' && j + 1 < len && text[j + 1] >= '0' &&
+                         text[j + 1] <= '9')) &&
+                       run_sep < 2) {
+                if (group) {
+                    groups++;
+                    groups_of3 += group == 3 && groups > 1;
+                }
+                group = 0;
+                comma |= d == ',';
+                dots += d == '.';
+                other += d != '.' && d != ',';
                 run_sep++;
             } else {
                 break;
             }
             j++;
         }
+        if (group) {
+            groups++;
+            groups_of3 += group == 3 && groups > 1;
+        }
         int next_ok = last_digit + 1 >= len ||
                       !((text[last_digit + 1] >= 'a' &&
                          text[last_digit + 1] <= 'z'));
-        if (!too_many && next_ok &&
+        /* "1,234,567" / "2.126.521.750": thousands separators, a count */
+        int thousands = (comma || (dots && !other)) && groups > 2 &&
+                        groups_of3 == groups - 1;
+        if (!too_many && next_ok && !comma && !thousands &&
+            !count_noun_at(text, len, last_digit + 1) &&
             (nd >= TOKENIZE_PHONE_MIN || (plus && nd >= TOKENIZE_PHONE_MIN - 1))) {
             tokenize_token *t = push(l, TOKENIZE_PHONE, i, last_digit + 1 - i);
             if (!t || set_strings(l, t, digits, nd, NULL, 0) < 0)

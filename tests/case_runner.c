@@ -139,6 +139,7 @@ static int run_case(const char *dir, int verbose, char *why, size_t wn) {
     str_list tags;
     read_list(json_object_get(aj, "tags"), &tags);
     engine_article art = {.title = jstr(aj, "title"), .body = jstr(aj, "body"),
+                          .url = jstr(aj, "url"),
                           .tags = tags.v, .ntags = tags.n};
     if (aj)
         ctx.article = &art;

@@ -37,5 +37,17 @@ python3 tests/integration/run.py --modq build/san/modq > "$LOG/integration.out" 
 grep -E '^(FAIL|ok|  )' "$LOG/integration.out" | grep -v '^ok' | head -60
 tail -1 "$LOG/integration.out"
 tally "$LOG/integration.out" $rc integration
+# libFuzzer: a short pass of every fuzz/fuzz_*.c target over its committed
+# corpus (FUZZ_TEST_SECONDS each; `make fuzz` runs the long one).
+if make --no-print-directory fuzz-build > "$LOG/fuzz-build.out" 2>&1; then
+    sh fuzz/run.sh "${FUZZ_TEST_SECONDS:-10}" > "$LOG/fuzz.out" 2>&1; rc=$?
+    grep -E '^(FAIL|  )' "$LOG/fuzz.out" | head -20
+    tail -1 "$LOG/fuzz.out"
+    tally "$LOG/fuzz.out" $rc fuzz
+else
+    tail -5 "$LOG/fuzz-build.out"
+    echo "fuzz: 0 passed, 1 failed (fuzzers do not build, see $LOG/fuzz-build.out)"
+    F=$((F + 1))
+fi
 echo "$P passed, $F failed"
 [ "$F" = "0" ]

@@ -5,7 +5,11 @@
 set -e
 PKGS="gcc make libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev \
 libutf8proc-dev libstemmer-dev libssl-dev libcurl4-openssl-dev redis-server redis-tools \
-python3 curl ${MODQ_EXTRA_PKGS:-}"
+redis-sentinel python3 curl chromium nodejs openssl clang libclang-rt-14-dev ${MODQ_EXTRA_PKGS:-}"
+# npm for the browser test (tests/browser) and the Akismet clients
+# (tests/npm). Only when no npm is on PATH: the
+# NodeSource nodejs package bundles npm and conflicts with Debian's.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

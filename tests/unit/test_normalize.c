@@ -64,6 +64,13 @@ static void test_entities_and_tags(void) {
     CHECK(got && strstr(got, "href") == NULL);
     CHECK(st.markup_links == 1);
     free(got);
+    /* an anchor around a picture shows something, promotes nothing */
+    const char *img = "me <a href=\"http://pics.example.com\"> <img "
+                      "src=\"http://pics.example.com/1.jpg\"></a> ok";
+    got = norm(img, strlen(img), &st, NULL);
+    CHECK(got && strstr(got, "pics.example.com") == NULL);
+    CHECK(st.markup_links == 0 && st.image_links == 1);
+    free(got);
     const char *bb = "[url=http://x.biz]cheap[/url]";
     got = norm(bb, strlen(bb), &st, NULL);
     CHECK(got && strstr(got, "http://x.biz") != NULL && strstr(got, "[url") == NULL);

@@ -94,11 +94,34 @@ static void test_thread_rescues_reply(void) {
     relevance_result alone = measure(&f, NULL, 0);
     relevance_result with = measure(&f, &tv, 1);
     CHECK(alone.relevance < 0.12);
-    CHECK(with.thread > 0.3 && with.relevance == with.thread);
+    CHECK(with.thread > 0.3 && with.similarity == with.thread);
+    /* echoing another comment is weaker than addressing the article */
+    CHECK(with.relevance > alone.relevance && with.relevance < 0.5);
     relevance_vec_free(&tv);
     tokenize_list_free(&tl);
     free(nt);
     teardown(&f);
+}
+
+/* Relevance is an amount of evidence: one shared word in a two-word reply
+ * is not full relevance, and answer cues move it. */
+static void test_evidence_and_cues(void) {
+    fixture f;
+    setup(&f, "reservoirs...");
+    relevance_result one = measure(&f, NULL, 0);
+    CHECK(one.similarity > 0.9);      /* all of it is on topic... */
+    CHECK(one.relevance < 0.6);       /* ...but it says little */
+    teardown(&f);
+    setup(&f, "The reservoirs fell because the council delayed rationing "
+              "while farmers kept watering their crops.");
+    relevance_result many = measure(&f, NULL, 0);
+    CHECK(many.relevance > one.relevance && many.relevance > 0.8);
+    teardown(&f);
+    relevance_cues q = {.numbers = 5, .chat = 0, .questions = 0};
+    CHECK(relevance_cue_score(&q) > 0.29 && relevance_cue_score(&q) < 0.31);
+    q = (relevance_cues){.numbers = 0, .chat = 1, .questions = 3};
+    CHECK(relevance_cue_score(&q) < -0.69 && relevance_cue_score(&q) > -0.71);
+    CHECK(relevance_cue_score(NULL) == 0);
 }
 
 static void test_short_and_low_content(void) {
@@ -117,6 +140,7 @@ int main(void) {
     UNIT_RUN(test_vec);
     UNIT_RUN(test_on_and_off_topic);
     UNIT_RUN(test_thread_rescues_reply);
+    UNIT_RUN(test_evidence_and_cues);
     UNIT_RUN(test_short_and_low_content);
     return unit_report("unit");
 }

@@ -7,7 +7,7 @@ static double rep(tokenizer *tk, const char *s) {
     tokenize_list l = {0};
     char *n = unit_text(tk, s, &l, NULL);
     score_signal sig;
-    CHECK(n && repetition_check(n, strlen(n), &l, &sig) == 0);
+    CHECK(n && repetition_check(n, strlen(n), &l, -1, &sig) == 0);
     free(n);
     tokenize_list_free(&l);
     return sig.signal;

@@ -51,8 +51,33 @@ static void test_finish(void) {
     CHECK_NEAR(v.flags[0].score, 0.4, 1e-9);
 }
 
+/* Style signals only add to evidence that something else started. */
+static void test_supporting(void) {
+    engine_config cfg;
+    engine_config_defaults(&cfg);
+    engine_verdict v;
+    score_begin(&v);
+    add(&v, "shouting", 0.3);
+    add(&v, "repetitive", 0.5);
+    add(&v, "low_content", 0.1);
+    score_finish(&v, &cfg, 0);
+    CHECK(v.score == 0 && v.status == ENGINE_APPROVED && v.nflags == 3);
+    score_begin(&v);
+    add(&v, "spam_language", 0.45);
+    add(&v, "shouting", 0.2);
+    score_finish(&v, &cfg, 0);
+    CHECK_NEAR(v.score, 0.45 + 0.55 * 0.2, 1e-9);
+    score_begin(&v);
+    add(&v, "off_topic", 0.1); /* weak primary: support counts 0.1/0.25 */
+    add(&v, "shouting", 0.25);
+    score_finish(&v, &cfg, 0);
+    CHECK_NEAR(v.score, 0.1 + 0.9 * 0.25 * 0.4, 1e-9);
+    CHECK(score_is_supporting("repetitive") && !score_is_supporting("duplicate"));
+}
+
 int main(void) {
     UNIT_RUN(test_noisy_or);
+    UNIT_RUN(test_supporting);
     UNIT_RUN(test_finish);
     return unit_report("unit");
 }

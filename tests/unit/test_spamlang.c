@@ -32,6 +32,37 @@ static void test_phrases(void) {
     spamlang_free(sl);
 }
 
+/* The self-promotion grammar: word classes and positions, not phrases. */
+static void test_promotion_grammar(void) {
+    engine_config cfg;
+    engine_config_defaults(&cfg);
+    spamlang *sl = spamlang_new(&cfg);
+    CHECK(sl != NULL);
+    /* verb + my/our + adjectives + media noun: pending on its own */
+    CHECK(check(sl, "come and hear our newest acoustic track").language.signal >= 0.5);
+    CHECK(check(sl, "pls take a look at my guitar covers").language.signal >= 0.5);
+    /* my/our + media noun alone, and "started a new channel" */
+    CHECK(check(sl, "our vlog has bloopers").language.signal >= 0.5);
+    CHECK(check(sl, "we just started a gaming channel").language.signal >= 0.5);
+    /* subscribe asked for; subscriber counts of someone else are not */
+    CHECK(check(sl, "please subscribe guys").language.signal >= 0.55);
+    CHECK(check(sl, "I have 300 subscribers now").language.signal >= 0.5);
+    CHECK(check(sl, "she passed 9,000,000 subscribers").language.signal == 0);
+    CHECK(check(sl, "l4l").language.signal >= 0.6);
+    CHECK(check(sl, "like 4 like").language.signal >= 0.6);
+    CHECK(check(sl, "check me out on there").language.signal >= 0.5);
+    /* fans, not promoters */
+    CHECK(check(sl, "this is my favourite song ever").language.signal == 0);
+    CHECK(check(sl, "I like this song so much").language.signal == 0);
+    CHECK(check(sl, "watch this with the sound off").language.signal == 0);
+    CHECK(check(sl, "my subscription to the paper ran out").language.signal == 0);
+    /* stems: a plural in the text matches the singular phrase */
+    CHECK(check(sl, "win free gift cards today").language.signal >= 0.7);
+    /* pleas to act are counted for links.c */
+    CHECK(check(sl, "please vote and share").asks == 3);
+    spamlang_free(sl);
+}
+
 static void test_config_words(void) {
     const char *const banned[] = {"idiot", "scam artist", NULL};
     const char *const suspect[] = {"refund", NULL};
@@ -63,7 +94,7 @@ static void test_shouting(void) {
     CHECK(s.signal == 0);
     st.max_punct_run = 12;
     spamlang_shouting(&st, &s);
-    CHECK(s.signal >= 0.3);
+    CHECK(s.signal >= 0.15 && s.signal <= 0.3); /* style, kept weak */
     normalize_stats shortcaps = {.letters = 3, .upper = 3, .chars = 3};
     spamlang_shouting(&shortcaps, &s); /* "OMG" */
     CHECK(s.signal == 0);
@@ -71,6 +102,7 @@ static void test_shouting(void) {
 
 int main(void) {
     UNIT_RUN(test_phrases);
+    UNIT_RUN(test_promotion_grammar);
     UNIT_RUN(test_config_words);
     UNIT_RUN(test_shouting);
     return unit_report("unit");

@@ -94,6 +94,17 @@ static void test_email_handle_phone(void) {
         CHECK_STR(tokenize_text(&l, &l.v[p]), "14155550134");
     run("from 1998 to 2004 it cost 12.50", &l);
     CHECK(find(&l, TOKENIZE_PHONE, 0) < 0);
+    /* counts: thousands separators, or a count noun after the digits */
+    run("3.456.789.012 views already", &l);
+    CHECK(find(&l, TOKENIZE_PHONE, 0) < 0);
+    run("over 4,567,890,123 of them", &l);
+    CHECK(find(&l, TOKENIZE_PHONE, 0) < 0);
+    run("5000000000 likes", &l);
+    CHECK(find(&l, TOKENIZE_PHONE, 0) < 0);
+    run("office 4412 3456 77, ask for Sam", &l);
+    CHECK(find(&l, TOKENIZE_PHONE, 0) >= 0);
+    run("ring 555.123.4567 tonight", &l);
+    CHECK(find(&l, TOKENIZE_PHONE, 0) >= 0);
     tokenize_list_free(&l);
 }
 

@@ -1,0 +1,229 @@
+/* engine_bench.c - single-thread throughput of the analysis engine.
+ *
+ * Links the engine objects of build/obj (everything but main.o) and times
+ * engine_prepare + engine_score per comment, with an article context, for
+ * comments of 1 KB, 8 KB and 64 KB of generated English prose about the
+ * article, and once more for 1 KB with the thread context modq passes by
+ * default (the 50 most recent approved comments of the article). Prints a
+ * human table and one machine line per case:
+ *   ENGINE case=<name> bytes=N iters=N per_s=X ns_per_byte=X us=X prepare_pct=X
+ * and the cost ratio ns/byte 64 KB : 1 KB (1.0 = perfectly linear).
+ * Times are the thread's CPU time, so comments/s means per busy core.
+ *
+ * Usage: engine_bench [SECONDS_PER_CASE [CASE]]   (default 1.0, all cases;
+ * CASE = 1KB, 8KB, 64KB or 1KB+thread50 runs only that one, for profiling)
+ * No I/O besides stdout; the engine itself never does any.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+
+#define EB_VARIANTS 16        /* distinct texts per size: no single hot text */
+#define EB_THREAD_TEXTS 50    /* config thread_context default */
+#define EB_THREAD_TEXT_LEN 500 /* a typical approved comment */
+#define EB_MIN_ITERS 20       /* even 64 KB cases get a stable mean */
+#define EB_DEFAULT_SECONDS 1.0 /* CPU seconds per case */
+#define EB_MAX_SECONDS 60.0
+
+static const char ART_TITLE[] = "City council approves protected bicycle lanes on Main Street";
+static const char ART_BODY[] =
+    "The city council voted on Tuesday to build protected bicycle lanes along Main Street. "
+    "Construction starts in spring and about forty parking spaces will be removed. Cyclists "
+    "welcomed the decision, saying the street is dangerous for children and commuters who "
+    "cycle to work. Some shop owners worry about deliveries and customers who arrive by car; "
+    "the council promised loading zones near the junction by the station. The lanes cost 2.4 "
+    "million, paid from the transport budget.";
+static const char *const ART_TAGS[] = {"cycling", "city council", "transport"};
+
+/* Words of the generated prose: article vocabulary plus everyday English. */
+static const char *const WORDS[] = {
+    "the", "council", "bicycle", "lanes", "street", "main", "parking", "shops", "deliveries",
+    "children", "school", "cycle", "work", "traffic", "safe", "dangerous", "spring",
+    "construction", "budget", "station", "junction", "owners", "customers", "car", "city",
+    "decision", "vote", "neighbours", "morning", "evening", "plan", "money", "years", "people",
+    "family", "really", "think", "believe", "should", "would", "could", "because", "although",
+    "every", "never", "always", "better", "worse", "faster", "slower", "long", "overdue",
+    "finally", "important", "local", "business", "bakery", "route", "commute", "weather",
+    "rain", "winter", "summer", "bus", "train", "walk", "pavement", "crossing", "lights",
+    "speed", "limit", "police", "report", "meeting", "residents", "complain", "support",
+    "agree", "disagree", "question", "answer", "cost", "million", "tax", "years", "future",
+    "and", "but", "with", "for", "from", "about", "near", "along", "after", "before", "when",
+    "is", "are", "was", "were", "will", "has", "have", "had", "this", "that", "these", "my",
+    "our", "their", "we", "they", "it", "a", "an", "of", "to", "in", "on", "at", "by",
+};
+#define NWORDS (sizeof WORDS / sizeof WORDS[0])
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void) { /* splitmix64 */
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Returns new prose of exactly len bytes (sentences of 6-20 words). */
+static char *prose(size_t len) {
+    char *s = malloc(len + 1);
+    if (!s) return NULL;
+    size_t w = 0;
+    while (w < len) {
+        size_t n = 6 + rng() % 15;
+        for (size_t i = 0; i < n && w < len; i++) {
+            const char *word = WORDS[rng() % NWORDS];
+            size_t wl = strlen(word);
+            if (w + wl + 2 > len) {
+                memset(s + w, ' ', len - w); /* pad to the exact size */
+                s[len - 1] = '.';
+                w = len;
+                break;
+            }
+            memcpy(s + w, word, wl);
+            if (i == 0 && s[w] >= 'a' && s[w] <= 'z') s[w] = (char)(s[w] - 'a' + 'A');
+            w += wl;
+            s[w++] = (i + 1 == n) ? '.' : ' ';
+            if (i + 1 == n && w < len) s[w++] = ' ';
+        }
+    }
+    s[len] = 0;
+    return s;
+}
+
+/* CPU time of this thread: the figure is per core, and other processes on a
+ * shared machine do not inflate it (they still share the caches). */
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+typedef struct result {
+    double per_s, ns_per_byte, us, prepare_pct;
+    long iters;
+} result;
+
+/* Times one case. Returns 0, or -1 when the engine refuses a text. */
+static int run_case(engine_session *sess, char *const *texts, size_t len,
+                    const engine_context *ctx, double seconds, result *r) {
+    double t_prep = 0, t0 = now_s(), t_end = t0 + seconds;
+    long it = 0;
+    engine_verdict v;
+    for (;;) {
+        const char *text = texts[it % EB_VARIANTS];
+        engine_comment c = {text, len, "Ann Reader", "ann@mail.example", NULL,
+                            "10.1.2.3", NULL};
+        engine_features *f = NULL;
+        engine_error err;
+        memset(&err, 0, sizeof err);
+        double a = now_s();
+        if (engine_prepare(sess, &c, &f, &err) < 0) {
+            fprintf(stderr, "engine_bench: engine_prepare(%zu bytes): %s\n", len, err.text);
+            return -1;
+        }
+        double b = now_s();
+        engine_score(sess, f, &c, ctx, &v);
+        engine_features_free(f);
+        t_prep += b - a;
+        it++;
+        double t = now_s();
+        if (it >= EB_MIN_ITERS && t >= t_end) {
+            double total = t - t0;
+            r->iters = it;
+            r->per_s = (double)it / total;
+            r->us = total / (double)it * 1e6;
+            r->ns_per_byte = total / (double)it / (double)len * 1e9;
+            r->prepare_pct = 100.0 * t_prep / total;
+            return 0;
+        }
+    }
+}
+
+/* 1 when case name should run under the CASE argument only (NULL = all). */
+static int wanted(const char *only, const char *name) {
+    return !only || strcmp(only, name) == 0;
+}
+
+static void print_result(const char *name, size_t len, const result *r) {
+    printf("  %-22s %8zu B %10.0f comments/s %9.1f us %8.1f ns/byte  prepare %4.1f%%\n",
+           name, len, r->per_s, r->us, r->ns_per_byte, r->prepare_pct);
+    printf("ENGINE case=%s bytes=%zu iters=%ld per_s=%.1f ns_per_byte=%.2f us=%.2f "
+           "prepare_pct=%.1f\n",
+           name, len, r->iters, r->per_s, r->ns_per_byte, r->us, r->prepare_pct);
+}
+
+int main(int argc, char **argv) {
+    double seconds = argc > 1 ? strtod(argv[1], NULL) : EB_DEFAULT_SECONDS;
+    if (!(seconds > 0 && seconds <= EB_MAX_SECONDS)) {
+        fprintf(stderr, "usage: engine_bench [SECONDS_PER_CASE (0-%g] [CASE]]\n",
+                EB_MAX_SECONDS);
+        return 2;
+    }
+    const char *only = argc > 2 ? argv[2] : NULL;
+    static const size_t sizes[] = {1024, 8192, 65536};
+    static const char *const names[] = {"1KB", "8KB", "64KB"};
+    enum { NSIZES = sizeof sizes / sizeof sizes[0] };
+    int rc = 1;
+    engine *e = NULL;
+    engine_session *sess = NULL;
+    char *texts[NSIZES][EB_VARIANTS];
+    char *thread[EB_THREAD_TEXTS];
+    memset(texts, 0, sizeof texts);
+    memset(thread, 0, sizeof thread);
+
+    engine_config cfg;
+    engine_config_defaults(&cfg);
+    engine_error err;
+    if (!(e = engine_new(&cfg, &err))) {
+        fprintf(stderr, "engine_bench: engine_new: %s\n", err.text);
+        goto out;
+    }
+    if (!(sess = engine_session_new(e))) goto fail_nomem;
+    for (size_t s = 0; s < NSIZES; s++)
+        for (size_t i = 0; i < EB_VARIANTS; i++)
+            if (!(texts[s][i] = prose(sizes[s]))) goto fail_nomem;
+    for (size_t i = 0; i < EB_THREAD_TEXTS; i++)
+        if (!(thread[i] = prose(EB_THREAD_TEXT_LEN))) goto fail_nomem;
+
+    engine_article art = {ART_TITLE, ART_BODY, ART_TAGS,
+                          sizeof ART_TAGS / sizeof ART_TAGS[0], "https://news.example/bike"};
+    engine_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.article = &art;
+    ctx.author_key = "ann@mail.example";
+    ctx.learned_spam_prob = -1;
+
+    printf("engine: one thread, engine_prepare + engine_score with an article context\n");
+    result r[NSIZES], rt;
+    for (size_t s = 0; s < NSIZES; s++) {
+        if (!wanted(only, names[s])) continue;
+        if (run_case(sess, texts[s], sizes[s], &ctx, seconds, &r[s]) < 0) goto out;
+        print_result(names[s], sizes[s], &r[s]);
+    }
+    engine_context tctx = ctx;
+    tctx.thread_texts = (const char *const *)thread;
+    tctx.nthread = EB_THREAD_TEXTS;
+    if (wanted(only, "1KB+thread50")) {
+        if (run_case(sess, texts[0], sizes[0], &tctx, seconds, &rt) < 0) goto out;
+        print_result("1KB+thread50", sizes[0], &rt);
+    }
+    if (!only) {
+        double ratio = r[NSIZES - 1].ns_per_byte / r[0].ns_per_byte;
+        printf("  ns/byte 64KB : 1KB = %.2f (1.00 = linear)\n", ratio);
+        printf("ENGINE linearity=%.3f\n", ratio);
+    }
+    rc = 0;
+    goto out;
+fail_nomem:
+    fprintf(stderr, "engine_bench: out of memory\n");
+out:
+    for (size_t s = 0; s < NSIZES; s++)
+        for (size_t i = 0; i < EB_VARIANTS; i++) free(texts[s][i]);
+    for (size_t i = 0; i < EB_THREAD_TEXTS; i++) free(thread[i]);
+    engine_session_free(sess);
+    engine_free(e);
+    return rc;
+}

@@ -1,0 +1,347 @@
+#!/bin/sh
+# run.sh - `make bench`: modq against the bare HTTP stack, plus scale checks.
+#
+# Builds the optimised build/modq and the bench tools into build/bench/,
+# then, everything on 127.0.0.1 in a temp dir and stopped at exit:
+#   1. engine_bench: engine-only comments/s and ns/byte for 1, 8, 64 KB;
+#   2. a throwaway redis-server (no persistence: we measure modq, not the
+#      disk) and modq (log level warn) at 2 and at 4 worker threads, probed
+#      alternately at 64 connections; the faster count is used from then on
+#      (BENCH_THREADS=N skips the probe);
+#   3. wrk (2 threads, keep-alive, bench/comments.lua) against the baseline
+#      server (bench/baseline.c: libmicrohttpd + jansson only) and modq,
+#      interleaved, at 16, 64 (3 times, median quoted), 256 and 1,024
+#      connections; then bench/stall_check.py (1,024 keep-alive connections
+#      all sending at once, twice: every one must be answered); peak RSS
+#      (VmHWM) of both; Redis memory per comment;
+#   4. a second redis-server loaded with the duplicate-detection keys of
+#      1,000,000 comments (bench/preload.c | redis-cli --pipe) and its own
+#      modq; 64-connection runs alternate between the empty and the loaded
+#      pair (3 each, medians compared).
+# Prints a table and writes it to build/bench/results.md (bench/report.py);
+# the raw figures go to build/bench/raw.txt, modq's log to build/bench/.
+#
+# Knobs (environment): BENCH_DURATION (s per wrk run, default 6),
+# BENCH_THREADS, BENCH_PRELOAD (comments, default 1000000; 0 skips; 1M
+# needs about 4.5 GB of RAM for Redis), BENCH_ENGINE_SECONDS (per engine
+# case, default 1), BENCH_PROFILE=1 (perf record of modq at 64 connections
+# and of the engine bench -> build/bench/profile-*.txt).
+set -eu
+cd "$(dirname "$0")/.."
+
+DURATION=${BENCH_DURATION:-6}
+LONG_DURATION=$((DURATION + 2))   # the 1,024-connection run
+WRK_TIMEOUT=5s                    # an answer later than this is an error
+WRK_THREADS=2
+PRELOAD=${BENCH_PRELOAD:-1000000}
+ENGINE_SECONDS=${BENCH_ENGINE_SECONDS:-1}
+DUP_WINDOW_S=2592000              # config dup_window_days default (30), in s
+SITE=bench
+KEY="bench-client-key-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+OUT=build/bench
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+# The value of a Makefile expression, so the bench tools build with the
+# Makefile's flags and link the objects it lists (generated ones included).
+mkvar() {
+    make -s --no-print-directory --eval "bench-print-var: ; @echo $1" bench-print-var
+}
+
+# ================================================================ build
+MODQ_EXTRA_PKGS=wrk sh tools/bootstrap.sh
+make --no-print-directory build/modq
+mkdir -p "$OUT"
+# shellcheck disable=SC2016 # Make expressions, expanded by make
+CFLAGS="-std=c11 -D_GNU_SOURCE -Iinclude -pthread $(mkvar '$(OPT) $(WARN)')"
+# shellcheck disable=SC2016
+LDLIBS=$(mkvar '$(LDLIBS)')
+# shellcheck disable=SC2016
+ENGINE_OBJS=$(mkvar '$(filter-out build/obj/main.o,$(OBJ))')
+# shellcheck disable=SC2086
+cc $CFLAGS -o "$OUT/baseline" bench/baseline.c -lmicrohttpd -ljansson -lpthread
+# shellcheck disable=SC2086
+cc $CFLAGS -o "$OUT/preload" bench/preload.c
+# shellcheck disable=SC2086
+cc $CFLAGS -o "$OUT/engine_bench" bench/engine_bench.c $ENGINE_OBJS $LDLIBS
+command -v wrk >/dev/null || die "wrk is not installed"
+
+# ================================================================ processes
+TMP=$(mktemp -d /tmp/modq-bench.XXXXXX)
+RAW="$TMP/raw.txt"
+: > "$RAW"
+PIDS=""   # every process we started, oldest first
+
+stop_pid() { # SIGTERM one of our processes, reap it, forget its pid
+    case " $PIDS " in *" $1 "*) ;; *) return 0 ;; esac
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    keep=""
+    for p in $PIDS; do [ "$p" = "$1" ] || keep="$keep $p"; done
+    PIDS=$keep
+}
+cleanup() {
+    rev=""
+    for p in $PIDS; do rev="$p $rev"; done
+    for p in $rev; do stop_pid "$p"; done   # newest first: modq before Redis
+    [ -f "$TMP/modq.log" ] && cp "$TMP/modq.log" "$OUT/modq.log"
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_http() { # $1 = port: any HTTP answer within 10 s
+    i=0
+    until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/healthz"; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && return 1
+        sleep 0.1
+    done
+}
+rcli() { p=$1; shift; redis-cli -p "$p" "$@"; }
+used_memory() { rcli "$1" info memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
+vmhwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+fact() { echo "FACT $*" >> "$RAW"; }
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { # user+system clock ticks of a process (its name has no spaces)
+    awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+# wait_idle PID...: until each process uses under ~10% of a core (at most
+# 15 s), so the requests wrk left in flight do not spill into the next run
+wait_idle() {
+    for p in "$@"; do
+        i=0
+        while [ $i -lt 75 ]; do
+            a=$(cpu_ticks "$p")
+            sleep 0.2
+            [ $(($(cpu_ticks "$p") - a)) -le 2 ] && break
+            i=$((i + 1))
+        done
+    done
+}
+
+# start_redis NAME: sets <NAME>_PORT and <NAME>_PID
+start_redis() {
+    port=$(free_port)
+    mkdir -p "$TMP/$1"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$TMP/$1" \
+        --save "" --appendonly no --daemonize no --logfile "$TMP/$1/log" &
+    eval "$1_PID=$! $1_PORT=$port"
+    PIDS="$PIDS $!"
+    i=0
+    until rcli "$port" ping >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && die "redis-server did not start"
+        sleep 0.1
+    done
+}
+
+# start_modq NAME THREADS REDIS_PORT: sets <NAME>_PORT and <NAME>_PID
+start_modq() {
+    port=$(free_port)
+    MODQ_LISTEN="127.0.0.1:$port" MODQ_REDIS_URL="redis://127.0.0.1:$3/0" \
+    MODQ_CLIENT_KEYS="$KEY" MODQ_THREADS="$2" MODQ_LOG_LEVEL=warn \
+    MODQ_SPOOL_DIR="$TMP/spool-$1" build/modq >> "$TMP/modq.log" 2>&1 &
+    eval "$1_PID=$! $1_PORT=$port"
+    PIDS="$PIDS $!"
+    wait_http "$port" || die "modq did not start: $(tail -5 "$TMP/modq.log")"
+}
+
+# start_baseline THREADS: sets BASE_PORT and BASE_PID
+start_baseline() {
+    BASE_PORT=$(free_port)
+    "$OUT/baseline" "$BASE_PORT" "$1" > "$TMP/baseline.log" 2>&1 &
+    BASE_PID=$!
+    PIDS="$PIDS $!"
+    wait_http "$BASE_PORT" || die "baseline did not start: $(cat "$TMP/baseline.log")"
+}
+
+register_articles() { # $1 = modq port
+    python3 - "$1" "$SITE" "$KEY" <<'EOF'
+import http.client, json, sys
+port, site, key = sys.argv[1:4]
+for a in json.load(open("bench/articles.json")):
+    aid = a.pop("id")
+    c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
+    c.request("PUT", "/v1/sites/%s/articles/%s" % (site, aid), json.dumps(a),
+              {"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    r = c.getresponse()
+    r.read()
+    if r.status not in (200, 201):
+        sys.exit("article %s: HTTP %d" % (aid, r.status))
+EOF
+}
+
+RUN_N=0
+LAST_RPS=0
+# run_wrk SERVER PORT CONNS SECONDS LABEL [SERVER_PID [REDIS_PID]]: one wrk
+# run, a RUN line in $RAW with the CPU time the server and its Redis used
+# during it; then waits for them to go idle before the next run
+run_wrk() {
+    RUN_N=$((RUN_N + 1))
+    s0=$(cpu_ticks "${6:-self}") r0=$(cpu_ticks "${7:-self}")
+    out=$(wrk -t"$WRK_THREADS" -c"$3" -d"$4"s --timeout "$WRK_TIMEOUT" \
+        -s bench/comments.lua "http://127.0.0.1:$2" -- "$SITE" "$KEY" "r$RUN_N$1" 2>&1) || true
+    s1=$(cpu_ticks "${6:-self}") r1=$(cpu_ticks "${7:-self}")
+    line=$(printf '%s\n' "$out" | grep '^BENCH ' | tail -1 || true)
+    if [ -z "$line" ]; then
+        log "wrk gave no figures: $(printf '%s' "$out" | tail -3)"
+        line="BENCH requests=0 duration_us=1 rps=0 p50_us=0 p99_us=0 max_us=0 non2xx=0 connect=0 read=0 write=0 timeout=0"
+    fi
+    cpu="srv_cpu_ms=$(((s1 - s0) * 1000 / CLK_TCK))"
+    [ -n "${7:-}" ] && cpu="$cpu redis_cpu_ms=$(((r1 - r0) * 1000 / CLK_TCK))"
+    echo "RUN server=$1 conns=$3 label=$5 ${line#BENCH } $cpu" >> "$RAW"
+    LAST_RPS=$(printf '%s\n' "$line" | sed -n 's/.* rps=\([0-9.]*\).*/\1/p')
+    printf '  %-8s %5s conns %-7s %s %s\n' "$1" "$3" "$5" "${line#BENCH }" "$cpu" >&2
+    shift 5
+    wait_idle "$@"
+}
+
+# ================================================================ 1. engine
+log "engine: ${ENGINE_SECONDS}s per case"
+"$OUT/engine_bench" "$ENGINE_SECONDS" > "$TMP/engine.txt"
+grep -v '^ENGINE' "$TMP/engine.txt" >&2
+grep '^ENGINE' "$TMP/engine.txt" | sed 's/^ENGINE /EBENCH /' >> "$RAW"
+
+# ================================================================ 2. threads
+start_redis R1
+if [ -n "${BENCH_THREADS:-}" ]; then
+    THREADS=$BENCH_THREADS
+    start_modq MAIN "$THREADS" "$R1_PORT"
+    register_articles "$MAIN_PORT"
+    MEM0=$(used_memory "$R1_PORT")
+else
+    log "thread probe: modq at 64 connections, 2 and 4 worker threads alternately"
+    start_modq T2 2 "$R1_PORT"
+    start_modq T4 4 "$R1_PORT"
+    register_articles "$T2_PORT"
+    MEM0=$(used_memory "$R1_PORT")
+    sum2=0 sum4=0
+    for _ in 1 2; do
+        run_wrk modq "$T2_PORT" 64 "$DURATION" probe2 "$T2_PID" "$R1_PID"
+        sum2=$(python3 -c "print($sum2 + $LAST_RPS)")
+        run_wrk modq "$T4_PORT" 64 "$DURATION" probe4 "$T4_PID" "$R1_PID"
+        sum4=$(python3 -c "print($sum4 + $LAST_RPS)")
+    done
+    fact "probe_threads_2=$(python3 -c "print($sum2 / 2)")"
+    fact "probe_threads_4=$(python3 -c "print($sum4 / 2)")"
+    if python3 -c "import sys; sys.exit(0 if $sum2 > $sum4 else 1)"; then
+        THREADS=2 MAIN_PID=$T2_PID MAIN_PORT=$T2_PORT
+        stop_pid "$T4_PID"
+    else
+        THREADS=4 MAIN_PID=$T4_PID MAIN_PORT=$T4_PORT
+        stop_pid "$T2_PID"
+    fi
+fi
+fact "threads=$THREADS"
+log "using $THREADS worker threads for modq and the baseline"
+
+# ================================================================ 3. main runs
+start_baseline "$THREADS"
+rcli "$R1_PORT" config resetstat >/dev/null   # commandstats of the main runs only
+log "main runs: ${DURATION}s each (${LONG_DURATION}s at 1024), baseline and modq interleaved"
+for c in 16 64 64 64 256; do
+    run_wrk baseline "$BASE_PORT" "$c" "$DURATION" main "$BASE_PID"
+    run_wrk modq "$MAIN_PORT" "$c" "$DURATION" main "$MAIN_PID" "$R1_PID"
+done
+fact "rss_kb_modq_256=$(vmhwm_kb "$MAIN_PID")"
+fact "rss_kb_baseline_256=$(vmhwm_kb "$BASE_PID")"
+run_wrk baseline "$BASE_PORT" 1024 "$LONG_DURATION" main "$BASE_PID"
+run_wrk modq "$MAIN_PORT" 1024 "$LONG_DURATION" main "$MAIN_PID" "$R1_PID"
+# No-stall check: 1,024 keep-alive connections, all ready at once, twice;
+# every request must get a 2xx answer (bench/stall_check.py).
+for s in "modq $MAIN_PORT $MAIN_PID $R1_PID" "baseline $BASE_PORT $BASE_PID"; do
+    # shellcheck disable=SC2086
+    set -- $s
+    line=$(python3 bench/stall_check.py "$2" "$SITE" "$KEY" --conns 1024 --rounds 2 \
+        --tag "stall-$1" 2>&1 | tail -1) || true
+    printf '  %-8s  1024 conns stall   %s\n' "$1" "${line#STALL }" >&2
+    fact "stall_$1=${line#STALL }"
+    shift 2
+    wait_idle "$@"
+done
+fact "rss_kb_modq_1024=$(vmhwm_kb "$MAIN_PID")"
+fact "rss_kb_baseline_1024=$(vmhwm_kb "$BASE_PID")"
+stop_pid "$BASE_PID"
+curl -s "http://127.0.0.1:$MAIN_PORT/metrics" |
+    sed -n 's/^modq_comments_total{status="\([a-z]*\)"} \([0-9]*\)$/FACT verdict_\1=\2/p' >> "$RAW"
+
+# What modq asks of Redis: calls and microseconds per command
+rcli "$R1_PORT" info commandstats | tr -d '\r' |
+    sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),usec=\([0-9]*\),.*/FACT redis_cmd_\1=\2,\3/p' >> "$RAW"
+
+# Redis memory per stored comment: everything modq keeps for one (record,
+# duplicate keys, queue entry, counters, share of the bounded thread lists).
+fact "redis_mem_before=$MEM0"
+fact "redis_mem_after=$(used_memory "$R1_PORT")"
+fact "redis_comments=$(rcli "$R1_PORT" --scan --pattern "modq:{$SITE}:comment:*" | wc -l)"
+k=$(rcli "$R1_PORT" --scan --pattern "modq:{$SITE}:comment:*" | head -1)
+[ -n "$k" ] && fact "redis_record_sample_bytes=$(rcli "$R1_PORT" memory usage "$k")"
+k=$(rcli "$R1_PORT" --scan --pattern "modq:{$SITE}:dup:b0:*" | head -1)
+[ -n "$k" ] && fact "redis_band_key_sample_bytes=$(rcli "$R1_PORT" memory usage "$k")"
+
+# ================================================================ 4. 1M stored
+if [ "$PRELOAD" -gt 0 ]; then
+    log "scale: a second Redis with $PRELOAD comments' duplicate keys (redis-cli --pipe)"
+    start_redis R2
+    pm0=$(used_memory "$R2_PORT")
+    t0=$(date +%s)
+    "$OUT/preload" "$SITE" "$PRELOAD" "$DUP_WINDOW_S" | rcli "$R2_PORT" --pipe > "$TMP/pipe.txt" 2>&1 ||
+        die "redis-cli --pipe failed: $(tail -3 "$TMP/pipe.txt")"
+    grep -q 'errors: 0,' "$TMP/pipe.txt" || die "preload had errors: $(tail -3 "$TMP/pipe.txt")"
+    fact "preload_comments=$PRELOAD"
+    fact "preload_seconds=$(($(date +%s) - t0))"
+    fact "preload_mem_per_comment=$((($(used_memory "$R2_PORT") - pm0) / PRELOAD))"
+    fact "preload_keys=$(rcli "$R2_PORT" dbsize)"
+    start_modq LOADED "$THREADS" "$R2_PORT"
+    register_articles "$LOADED_PORT"
+    rcli "$R1_PORT" flushall >/dev/null
+    register_articles "$MAIN_PORT"
+    log "scale: 64 connections, empty and loaded alternately"
+    for _ in 1 2 3; do
+        run_wrk modq "$MAIN_PORT" 64 "$DURATION" empty "$MAIN_PID" "$R1_PID"
+        run_wrk modq "$LOADED_PORT" 64 "$DURATION" loaded "$LOADED_PID" "$R2_PID"
+    done
+    stop_pid "$LOADED_PID"
+    stop_pid "$R2_PID"
+fi
+
+# ================================================================ profile
+perf_top() { # $1 = perf.data: top functions by own time, then inclusive time
+    echo "# self (own) time"
+    perf report -i "$1" --no-children --sort dso,symbol --percent-limit 0.8 --stdio -g none \
+        2>/dev/null | grep -E '^ +[0-9]' || true
+    echo "# inclusive time (children included)"
+    perf report -i "$1" --children --sort symbol --percent-limit 2 --stdio -g none \
+        2>/dev/null | grep -E '^ +[0-9]' | grep -v '\[k\]' || true
+}
+if [ "${BENCH_PROFILE:-0}" = "1" ]; then
+    if perf stat -e instructions true >/dev/null 2>&1; then
+        log "profile: perf record of modq at 64 connections, then of the engine bench"
+        perf record -q -F 499 --call-graph dwarf,16384 -o "$TMP/modq.perf" -p "$MAIN_PID" \
+            -- sleep "$DURATION" >/dev/null 2>&1 &
+        perf_pid=$!
+        run_wrk modq "$MAIN_PORT" 64 "$DURATION" profile "$MAIN_PID" "$R1_PID"
+        wait "$perf_pid" || true
+        perf_top "$TMP/modq.perf" > "$OUT/profile-modq.txt"
+        perf record -q -F 999 --call-graph dwarf,16384 -o "$TMP/engine.perf" \
+            "$OUT/engine_bench" "$ENGINE_SECONDS" 1KB >/dev/null 2>&1 || true
+        perf_top "$TMP/engine.perf" > "$OUT/profile-engine.txt"
+        log "profiles: $OUT/profile-modq.txt, $OUT/profile-engine.txt"
+    else
+        log "profile: perf cannot count instructions here (package linux-perf?), skipped"
+    fi
+fi
+
+stop_pid "$MAIN_PID"
+fact "modq_log_warnings=$(grep -c '"level":"\(warn\|error\)"' "$TMP/modq.log" || true)"
+fact "machine_nproc=$(nproc)"
+fact "machine_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+fact "machine_mem_mb=$(($(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) / 1024))"
+fact "machine_load=$(cut -d' ' -f1-3 /proc/loadavg)"
+fact "git=$(git describe --always --dirty 2>/dev/null || echo unknown)"
+cp "$RAW" "$OUT/raw.txt"
+python3 bench/report.py "$RAW" "$OUT/results.md"

@@ -1,0 +1,184 @@
+/* store_learn.c - Redis side of learning: classifier and reputation counts.
+ *
+ * Owns modq:{S}:bayes:spam / :ham / :n, modq:{S}:rep:spam / :ham and the
+ * per-comment markers modq:{S}:learned:<id> (layout in store.h). Training is
+ * one Lua script per decision, so a comment's counts move all at once and a
+ * repeated or reversed decision is recognised atomically; reading is part of
+ * the comment look-up pipeline (store_comment_lookup). Never interprets the
+ * counts: the math is learn.c's.
+ */
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "review.h"
+#include "store_private.h"
+
+/* Tokens and identities travel as one argument each, joined by this byte
+ * (stems, hosts, e-mails and IPs never contain it), so a comment with 256
+ * stems is still a short argv. */
+#define LEARN_SEP '\x1f'
+
+/* KEYS: 1 marker 2 bayes:spam 3 bayes:ham 4 bayes:n 5 rep:spam 6 rep:ham
+ * ARGV: 1 label (spam|ham) 2 marker ttl s 3 tokens 4 rep ids (joined by
+ *       \x1f) 5 use marker (1/0)
+ * Returns 0 unchanged (same label as before), 1 trained, 2 re-labelled. */
+static const char *TRAIN_LUA =
+    "local old = false\n"
+    "if ARGV[5] == '1' then\n"
+    "  old = redis.call('GET', KEYS[1])\n"
+    "  if old == ARGV[1] then return 0 end\n"
+    "  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+    "end\n"
+    "local function bump(key, list, d)\n"
+    "  for t in string.gmatch(list, '[^\\31]+') do\n"
+    "    if redis.call('HINCRBY', key, t, d) <= 0 then redis.call('HDEL', key, t) end\n"
+    "  end\n"
+    "end\n"
+    "local function apply(label, d)\n"
+    "  if label == 'spam' then\n"
+    "    bump(KEYS[2], ARGV[3], d) bump(KEYS[5], ARGV[4], d)\n"
+    "  else\n"
+    "    bump(KEYS[3], ARGV[3], d) bump(KEYS[6], ARGV[4], d)\n"
+    "  end\n"
+    "  if redis.call('HINCRBY', KEYS[4], label, d) < 0 then\n"
+    "    redis.call('HSET', KEYS[4], label, 0)\n"
+    "  end\n"
+    "end\n"
+    "if old then apply(old, -1) end\n"
+    "apply(ARGV[1], 1)\n"
+    "if old then return 2 end\n"
+    "return 1\n";
+
+/* Joined copy of list (new, free()); *len its length. NULL on OOM. */
+static char *join(char *const *list, size_t n, size_t *len) {
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++) total += strlen(list[i]) + 1;
+    char *b = malloc(total), *p = b;
+    if (!b) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(list[i]);
+        if (!l || memchr(list[i], LEARN_SEP, l)) continue; /* cannot be split back */
+        if (p != b) *p++ = LEARN_SEP;
+        memcpy(p, list[i], l);
+        p += l;
+    }
+    *p = 0;
+    *len = (size_t)(p - b);
+    return b;
+}
+
+int store_learn_train(store *s, const char *site, const char *id, int spam,
+                      char *const *tokens, size_t ntokens, char *const *rep,
+                      size_t nrep, long marker_ttl_s) {
+    char k[6][STORE_KEY_MAX], ttl[24];
+    static const char *const parts[6] = {"learned:", "bayes:spam", "bayes:ham",
+                                         "bayes:n", "rep:spam", "rep:ham"};
+    for (int i = 0; i < 6; i++)
+        if (store_key(k[i], sizeof k[i], site, parts[i], i == 0 && id ? id : NULL) < 0)
+            return -1;
+    snprintf(ttl, sizeof ttl, "%ld", marker_ttl_s > 0 ? marker_ttl_s : 1);
+    size_t tl = 0, rl = 0;
+    char *tj = join(tokens, ntokens, &tl);
+    char *rj = join(rep, nrep, &rl);
+    int rc = -1;
+    if (!tj || !rj) goto out;
+    cmd c = {0};
+    store_args(&c, "EVAL");
+    store_args(&c, TRAIN_LUA);
+    store_args(&c, "6");
+    for (int i = 0; i < 6; i++) store_args(&c, k[i]);
+    store_args(&c, spam ? "spam" : "ham");
+    store_args(&c, ttl);
+    store_arg(&c, tj, tl);
+    store_arg(&c, rj, rl);
+    store_args(&c, id ? "1" : "0");
+    redisReply *r;
+    if (store_run(s, &c, 1, &r) < 0) goto out;
+    if (r->type == REDIS_REPLY_INTEGER) rc = (int)r->integer;
+    freeReplyObject(r);
+out:
+    free(tj);
+    free(rj);
+    return rc;
+}
+
+/* ============================================================ look-ups */
+
+/* Append HMGET key fields... (fields may be many: own argv arrays). */
+static int append_hmget(store *s, const char *key, const char *const *fields, size_t n) {
+    size_t argc = n + 2;
+    const char **av = malloc(argc * sizeof *av);
+    size_t *al = malloc(argc * sizeof *al);
+    int ok = 0;
+    if (av && al) {
+        av[0] = "HMGET";
+        av[1] = key;
+        for (size_t i = 0; i < n; i++) av[i + 2] = fields[i];
+        for (size_t i = 0; i < argc; i++) al[i] = strlen(av[i]);
+        ok = redisAppendCommandArgv(s->c, (int)argc, av, al) == REDIS_OK;
+    }
+    free(av);
+    free(al);
+    return ok ? 0 : -1;
+}
+
+int store_learn_lookup_append(store *s, const store_lookup_req *q) {
+    char k[STORE_KEY_MAX];
+    int n = 0;
+    if (q->nlearn) {
+        static const char *const totals[2] = {"spam", "ham"};
+        if (store_key(k, sizeof k, q->site, "bayes:spam", NULL) < 0 ||
+            append_hmget(s, k, (const char *const *)q->learn_tokens, q->nlearn) < 0)
+            return -1;
+        store_key(k, sizeof k, q->site, "bayes:ham", NULL);
+        if (append_hmget(s, k, (const char *const *)q->learn_tokens, q->nlearn) < 0) return -1;
+        store_key(k, sizeof k, q->site, "bayes:n", NULL);
+        if (append_hmget(s, k, totals, 2) < 0) return -1;
+        n += 3;
+    }
+    if (q->nrep) {
+        if (store_key(k, sizeof k, q->site, "rep:spam", NULL) < 0 ||
+            append_hmget(s, k, (const char *const *)q->rep_fields, q->nrep) < 0)
+            return -1;
+        store_key(k, sizeof k, q->site, "rep:ham", NULL);
+        if (append_hmget(s, k, (const char *const *)q->rep_fields, q->nrep) < 0) return -1;
+        n += 2;
+    }
+    return n;
+}
+
+static uint32_t as_count(const redisReply *e) {
+    if (!e || e->type != REDIS_REPLY_STRING) return 0;
+    long long v = strtoll(e->str, NULL, 10);
+    return v <= 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* Counts of an HMGET reply into a new array of n (NULL on OOM). */
+static uint32_t *counts(const redisReply *r, size_t n) {
+    uint32_t *v = calloc(n ? n : 1, sizeof *v);
+    if (v && r->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < n && i < r->elements; i++) v[i] = as_count(r->element[i]);
+    return v;
+}
+
+void store_learn_lookup_read(const store_lookup_req *q, redisReply **rep, int n,
+                             store_lookup *out) {
+    int i = 0;
+    if (q->nlearn && i + 3 <= n) {
+        out->learn_spam = counts(rep[i], q->nlearn);
+        out->learn_ham = counts(rep[i + 1], q->nlearn);
+        const redisReply *t = rep[i + 2];
+        if (t->type == REDIS_REPLY_ARRAY && t->elements == 2) {
+            out->learn_nspam = as_count(t->element[0]);
+            out->learn_nham = as_count(t->element[1]);
+        }
+        i += 3;
+    }
+    if (q->nrep && i + 2 <= n) {
+        out->rep_spam = counts(rep[i], q->nrep);
+        out->rep_ham = counts(rep[i + 1], q->nrep);
+    }
+}

@@ -1,0 +1,688 @@
+/* store_review.c - Redis side of the review workflow: queues, leases,
+ * decisions, statistics and the audit stream.
+ *
+ * Owns the keys modq:{S}:pending:flag:<code>, :rejected, :leases,
+ * :lease_owner, :audit and :decided:<minute> (layout in store.h; the
+ * comment write script in store.c fills the queues). Every transition that
+ * touches more than one key is one Lua script (claim, release, decide,
+ * purge), so it is atomic; lease times use the Redis clock (TIME) so several
+ * modq instances agree. Scripts are sent with EVAL: Redis caches compiled
+ * scripts by SHA1, the bodies are ~1 KB, and no NOSCRIPT recovery is needed
+ * after a restart or failover. Never interprets comment JSON: records are
+ * compared and written as opaque bytes.
+ */
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "review.h"
+#include "store_private.h"
+
+/* Keys built from a site (<= 64), a fixed part and an id or flag code
+ * (<= 128) fit in this. */
+#define RKEY 256
+/* Queue entries read per ZRANGE while paging / claiming. */
+#define RANGE_BATCH 200
+/* Listed entries whose state is read per pipeline (bounds the argv memory). */
+#define STATE_CHUNK 50
+/* Expired leases the claim script clears per call (housekeeping only:
+ * an expired lease is free whether or not its entry was cleared). */
+#define EXPIRED_SWEEP 1000
+
+/* ================================================================ scripts */
+
+#define LUA_NOW                                                              \
+    "local t = redis.call('TIME')\n"                                         \
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+
+/* KEYS: 1 source queue 2 leases 3 lease_owner
+ * ARGV: 1 moderator 2 lease ms 3 limit 4 dry (1/0) 5 scan max 6 batch
+ *       7 sweep max
+ * Returns {now, {id, ms, id, ms, ...}} oldest first. */
+static const char *CLAIM_LUA =
+    LUA_NOW
+    "local dry = ARGV[4] == '1'\n"
+    "if not dry then\n"
+    "  local exp = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now,\n"
+    "                         'LIMIT', 0, tonumber(ARGV[7]))\n"
+    "  for _, id in ipairs(exp) do\n"
+    "    redis.call('ZREM', KEYS[2], id)\n"
+    "    redis.call('HDEL', KEYS[3], id)\n"
+    "  end\n"
+    "end\n"
+    "local limit, scanmax, batch = tonumber(ARGV[3]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+    "local until_ms = now + tonumber(ARGV[2])\n"
+    "local out, got, start = {}, 0, 0\n"
+    "while got < limit and start < scanmax do\n"
+    "  local ids = redis.call('ZRANGE', KEYS[1], start, start + batch - 1, 'WITHSCORES')\n"
+    "  if #ids == 0 then break end\n"
+    "  for i = 1, #ids, 2 do\n"
+    "    local e = redis.call('ZSCORE', KEYS[2], ids[i])\n"
+    "    if not e or tonumber(e) <= now then\n"
+    "      if not dry then\n"
+    "        redis.call('ZADD', KEYS[2], until_ms, ids[i])\n"
+    "        redis.call('HSET', KEYS[3], ids[i], ARGV[1])\n"
+    "      end\n"
+    "      out[#out + 1] = ids[i]\n"
+    "      out[#out + 1] = ids[i + 1]\n"
+    "      got = got + 1\n"
+    "      if got >= limit then break end\n"
+    "    end\n"
+    "  end\n"
+    "  start = start + batch\n"
+    "end\n"
+    "return {now, out}\n";
+
+/* KEYS: 1 leases 2 lease_owner   ARGV: 1 moderator 2 ids joined by \x1f
+ * Returns one 1 (released) / 0 (not held by moderator) per id. */
+static const char *RELEASE_LUA =
+    LUA_NOW
+    "local out = {}\n"
+    "for id in string.gmatch(ARGV[2], '[^\\31]+') do\n"
+    "  local e = redis.call('ZSCORE', KEYS[1], id)\n"
+    "  if e and tonumber(e) > now and redis.call('HGET', KEYS[2], id) == ARGV[1] then\n"
+    "    redis.call('ZREM', KEYS[1], id)\n"
+    "    redis.call('HDEL', KEYS[2], id)\n"
+    "    out[#out + 1] = 1\n"
+    "  else\n"
+    "    out[#out + 1] = 0\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+/* KEYS: 1 comment 2 lease_owner 3.. pending, leases, rejected, flag queues
+ * ARGV: 1 id. Returns 1 purged, 0 the record exists (left alone). */
+static const char *PURGE_LUA =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
+    "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+    "for i = 3, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end\n"
+    "return 1\n";
+
+/* KEYS: 1 comment 2 pending 3 leases 4 lease_owner 5 rejected 6 audit
+ *       7 minute counter 8 thread 9.. per-flag pending queues
+ * ARGV: 1 old record 2 new record 3 id 4 moderator 5 new status
+ *       6 received ms 7 thread op (push|remove|-) 8 thread text
+ *       9 thread max 10 counter ttl 11.. audit field/value pairs
+ * Returns {0, stream id} done, {1} changed, {2} gone, {3, owner, expiry}. */
+static const char *DECIDE_LUA =
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if not cur then return {2} end\n"
+    "if cur ~= ARGV[1] then return {1} end\n"
+    LUA_NOW
+    "local e = redis.call('ZSCORE', KEYS[3], ARGV[3])\n"
+    "if e and tonumber(e) > now then\n"
+    "  local owner = redis.call('HGET', KEYS[4], ARGV[3])\n"
+    "  if owner and owner ~= ARGV[4] then return {3, owner, e} end\n"
+    "end\n"
+    "redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')\n"
+    "redis.call('ZREM', KEYS[2], ARGV[3])\n"
+    "for i = 9, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end\n"
+    "redis.call('ZREM', KEYS[3], ARGV[3])\n"
+    "redis.call('HDEL', KEYS[4], ARGV[3])\n"
+    "if ARGV[5] == 'rejected' then\n"
+    "  redis.call('ZADD', KEYS[5], ARGV[6], ARGV[3])\n"
+    "else\n"
+    "  redis.call('ZREM', KEYS[5], ARGV[3])\n"
+    "end\n"
+    "if ARGV[7] == 'push' then\n"
+    "  redis.call('LPUSH', KEYS[8], ARGV[8])\n"
+    "  redis.call('LTRIM', KEYS[8], 0, tonumber(ARGV[9]) - 1)\n"
+    "elseif ARGV[7] == 'remove' then\n"
+    "  redis.call('LREM', KEYS[8], 1, ARGV[8])\n"
+    "end\n"
+    "local sid = redis.call('XADD', KEYS[6], '*', unpack(ARGV, 11))\n"
+    "if redis.call('INCR', KEYS[7]) == 1 then redis.call('EXPIRE', KEYS[7], ARGV[10]) end\n"
+    "return {0, sid}\n";
+
+/* ================================================================ helpers */
+
+const char *store_review_flag_code(int i) {
+    if (i >= 0 && i < ENGINE_D_COUNT) return engine_detector_name((engine_detector)i);
+    if (i == ENGINE_D_COUNT) return REVIEW_TRUSTED_FLAG;
+    return NULL;
+}
+
+/* "EVAL script nkeys" into c; buf (a caller's array) holds the count
+ * until the command is sent. */
+#define EVAL_HEAD(c, script, nkeys, buf)                                     \
+    do {                                                                     \
+        snprintf(buf, sizeof buf, "%d", (int)(nkeys));                       \
+        store_args(c, "EVAL");                                               \
+        store_args(c, script);                                               \
+        store_args(c, buf);                                                  \
+    } while (0)
+
+/* store_run for one command with an argv-overflow guard (store_arg drops
+ * arguments beyond STORE_MAX_ARGS silently). */
+static int run1(store *s, cmd *c, redisReply **r) {
+    if (c->argc >= STORE_MAX_ARGS) {
+        log_msg(LOG_ERROR, "review: command has too many arguments");
+        return -1;
+    }
+    return store_run(s, c, 1, r);
+}
+
+static long long as_ll(const redisReply *r) {
+    if (!r) return 0;
+    if (r->type == REDIS_REPLY_INTEGER) return r->integer;
+    if (r->type == REDIS_REPLY_STRING) return strtoll(r->str, NULL, 10);
+    return 0;
+}
+
+static void copy_str(char *dst, size_t n, const redisReply *r) {
+    if (r && r->type == REDIS_REPLY_STRING) {
+        size_t l = r->len < n - 1 ? r->len : n - 1;
+        memcpy(dst, r->str, l);
+        dst[l] = 0;
+    } else {
+        dst[0] = 0;
+    }
+}
+
+static int queue_key(char *k, size_t n, const char *site, const char *flag, int rejected) {
+    if (rejected) return store_key(k, n, site, "rejected", NULL);
+    if (flag) return store_key(k, n, site, "pending:flag:", flag);
+    return store_key(k, n, site, "pending", NULL);
+}
+
+/* ============================================================ queue pages */
+
+int store_review_range(store *s, const char *site, const char *flag, int rejected,
+                       const review_pos *pos, size_t want, review_entry *out,
+                       size_t *n) {
+    *n = 0;
+    char k[RKEY], min[40], off[24], cnt[24];
+    if (queue_key(k, sizeof k, site, flag, rejected) < 0) return -1;
+    if (pos->any)
+        snprintf(min, sizeof min, "-inf");
+    else
+        snprintf(min, sizeof min, "%s%lld", pos->excl ? "(" : "", pos->ms);
+    size_t offset = 0;
+    while (*n < want) {
+        snprintf(off, sizeof off, "%zu", offset);
+        snprintf(cnt, sizeof cnt, "%d", RANGE_BATCH);
+        cmd c = {0};
+        store_args(&c, "ZRANGE");
+        store_args(&c, k);
+        store_args(&c, min);
+        store_args(&c, "+inf");
+        store_args(&c, "BYSCORE");
+        store_args(&c, "LIMIT");
+        store_args(&c, off);
+        store_args(&c, cnt);
+        store_args(&c, "WITHSCORES");
+        redisReply *r;
+        if (store_run(s, &c, 1, &r) < 0) return -1;
+        if (r->type != REDIS_REPLY_ARRAY) {
+            freeReplyObject(r);
+            return -1;
+        }
+        size_t got = r->elements / 2;
+        for (size_t i = 0; i < got && *n < want; i++) {
+            const redisReply *id = r->element[2 * i];
+            if (id->type != REDIS_REPLY_STRING || id->len > MODEL_MAX_ID) continue;
+            review_entry *e = &out[*n];
+            copy_str(e->id, sizeof e->id, id);
+            e->ms = as_ll(r->element[2 * i + 1]);
+            /* at the cursor's ms, ids up to the cursor's were on earlier pages
+             * (Redis orders equal scores by member bytes, as strcmp does) */
+            if (!pos->any && pos->tie_id && e->ms == pos->ms && strcmp(e->id, pos->tie_id) <= 0)
+                continue;
+            snprintf(e->site, sizeof e->site, "%s", site);
+            (*n)++;
+        }
+        freeReplyObject(r);
+        if (got < RANGE_BATCH) break;
+        offset += got;
+    }
+    return 0;
+}
+
+void store_review_states_free(review_state *st, size_t n) {
+    for (size_t i = 0; st && i < n; i++) {
+        free(st[i].record);
+        st[i].record = NULL;
+    }
+}
+
+int store_review_states(store *s, const review_entry *e, size_t n,
+                        review_state *out, long long *now_ms) {
+    memset(out, 0, n * sizeof *out);
+    cmd t = {0};
+    store_args(&t, "TIME");
+    redisReply *tr;
+    if (store_run(s, &t, 1, &tr) < 0) return -1;
+    if (tr->type != REDIS_REPLY_ARRAY || tr->elements != 2) {
+        freeReplyObject(tr);
+        return -1;
+    }
+    *now_ms = as_ll(tr->element[0]) * 1000 + as_ll(tr->element[1]) / 1000;
+    freeReplyObject(tr);
+    cmd *c = calloc(3 * STATE_CHUNK, sizeof *c);
+    redisReply **rep = calloc(3 * STATE_CHUNK, sizeof *rep);
+    char (*keys)[RKEY] = calloc(3 * STATE_CHUNK, RKEY);
+    int rc = -1;
+    if (!c || !rep || !keys) goto out;
+    for (size_t base = 0; base < n; base += STATE_CHUNK) {
+        size_t m = n - base < STATE_CHUNK ? n - base : STATE_CHUNK;
+        memset(c, 0, 3 * STATE_CHUNK * sizeof *c);
+        for (size_t i = 0; i < m; i++) {
+            const review_entry *x = &e[base + i];
+            char *kc = keys[3 * i], *kl = keys[3 * i + 1], *ko = keys[3 * i + 2];
+            if (store_key(kc, RKEY, x->site, "comment:", x->id) < 0 ||
+                store_key(kl, RKEY, x->site, "leases", NULL) < 0 ||
+                store_key(ko, RKEY, x->site, "lease_owner", NULL) < 0)
+                goto out;
+            store_args(&c[3 * i], "GET");
+            store_args(&c[3 * i], kc);
+            store_args(&c[3 * i + 1], "ZSCORE");
+            store_args(&c[3 * i + 1], kl);
+            store_args(&c[3 * i + 1], x->id);
+            store_args(&c[3 * i + 2], "HGET");
+            store_args(&c[3 * i + 2], ko);
+            store_args(&c[3 * i + 2], x->id);
+        }
+        if (store_run(s, c, (int)(3 * m), rep) < 0) goto out;
+        for (size_t i = 0; i < m; i++) {
+            review_state *st = &out[base + i];
+            st->record = store_dup_str(rep[3 * i], &st->record_len);
+            long long exp = rep[3 * i + 1]->type == REDIS_REPLY_STRING ? as_ll(rep[3 * i + 1]) : 0;
+            if (exp > *now_ms && rep[3 * i + 2]->type == REDIS_REPLY_STRING) {
+                st->lease_expires_ms = exp;
+                copy_str(st->claimed_by, sizeof st->claimed_by, rep[3 * i + 2]);
+            }
+        }
+        store_free_replies(rep, (int)(3 * m));
+    }
+    rc = 0;
+out:
+    if (rc < 0) store_review_states_free(out, n);
+    free(c);
+    free(rep);
+    free(keys);
+    return rc;
+}
+
+/* ================================================================ claims */
+
+int store_review_claim(store *s, const char *site, const char *flag,
+                       const char *moderator, long lease_s, size_t limit,
+                       int dry, review_entry *out, size_t *n, long long *now_ms) {
+    *n = 0;
+    char kq[RKEY], kl[RKEY], ko[RKEY], lease[24], lim[24], scan[24], batch[24], sweep[24],
+        nk[16];
+    if (queue_key(kq, sizeof kq, site, flag, 0) < 0 ||
+        store_key(kl, sizeof kl, site, "leases", NULL) < 0 ||
+        store_key(ko, sizeof ko, site, "lease_owner", NULL) < 0)
+        return -1;
+    snprintf(lease, sizeof lease, "%lld", (long long)lease_s * 1000);
+    snprintf(lim, sizeof lim, "%zu", limit);
+    snprintf(scan, sizeof scan, "%d", REVIEW_CLAIM_SCAN_MAX);
+    snprintf(batch, sizeof batch, "%d", RANGE_BATCH);
+    snprintf(sweep, sizeof sweep, "%d", EXPIRED_SWEEP);
+    cmd c = {0};
+    EVAL_HEAD(&c, CLAIM_LUA, 3, nk);
+    store_args(&c, kq);
+    store_args(&c, kl);
+    store_args(&c, ko);
+    store_args(&c, moderator);
+    store_args(&c, lease);
+    store_args(&c, lim);
+    store_args(&c, dry ? "1" : "0");
+    store_args(&c, scan);
+    store_args(&c, batch);
+    store_args(&c, sweep);
+    redisReply *r;
+    if (run1(s, &c, &r) < 0) return -1;
+    int rc = -1;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[1]->type == REDIS_REPLY_ARRAY) {
+        *now_ms = as_ll(r->element[0]);
+        const redisReply *l = r->element[1];
+        for (size_t i = 0; i + 1 < l->elements && *n < limit; i += 2) {
+            if (l->element[i]->type != REDIS_REPLY_STRING || l->element[i]->len > MODEL_MAX_ID)
+                continue;
+            review_entry *e = &out[(*n)++];
+            snprintf(e->site, sizeof e->site, "%s", site);
+            copy_str(e->id, sizeof e->id, l->element[i]);
+            e->ms = as_ll(l->element[i + 1]);
+        }
+        rc = 0;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_review_release(store *s, const char *site, const char *moderator,
+                         char *const *ids, size_t n, int *released) {
+    char kl[RKEY], ko[RKEY], nk[16];
+    if (store_key(kl, sizeof kl, site, "leases", NULL) < 0 ||
+        store_key(ko, sizeof ko, site, "lease_owner", NULL) < 0)
+        return -1;
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++) total += strlen(ids[i]) + 1;
+    char *joined = malloc(total), *p = joined;
+    if (!joined) return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(ids[i]);
+        if (i) *p++ = '\x1f';
+        memcpy(p, ids[i], l);
+        p += l;
+    }
+    *p = 0;
+    cmd c = {0};
+    EVAL_HEAD(&c, RELEASE_LUA, 2, nk);
+    store_args(&c, kl);
+    store_args(&c, ko);
+    store_args(&c, moderator);
+    store_arg(&c, joined, (size_t)(p - joined));
+    redisReply *r;
+    int rc = run1(s, &c, &r);
+    free(joined);
+    if (rc < 0) return -1;
+    rc = -1;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == n) {
+        for (size_t i = 0; i < n; i++) released[i] = as_ll(r->element[i]) == 1;
+        rc = 0;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_review_purge(store *s, const char *site, const char *id) {
+    char k[5 + REVIEW_NFLAG_CODES][RKEY], nk[16];
+    int nkeys = 0;
+    if (store_key(k[nkeys++], RKEY, site, "comment:", id) < 0 ||
+        store_key(k[nkeys++], RKEY, site, "lease_owner", NULL) < 0 ||
+        store_key(k[nkeys++], RKEY, site, "pending", NULL) < 0 ||
+        store_key(k[nkeys++], RKEY, site, "leases", NULL) < 0 ||
+        store_key(k[nkeys++], RKEY, site, "rejected", NULL) < 0)
+        return -1;
+    for (int i = 0; i < REVIEW_NFLAG_CODES; i++)
+        if (store_key(k[nkeys++], RKEY, site, "pending:flag:", store_review_flag_code(i)) < 0)
+            return -1;
+    cmd c = {0};
+    EVAL_HEAD(&c, PURGE_LUA, nkeys, nk);
+    for (int i = 0; i < nkeys; i++) store_args(&c, k[i]);
+    store_args(&c, id);
+    redisReply *r;
+    if (run1(s, &c, &r) < 0) return -1;
+    int rc = r->type == REDIS_REPLY_INTEGER ? 0 : -1;
+    freeReplyObject(r);
+    return rc;
+}
+
+/* ============================================================= decisions */
+
+int store_review_decide(store *s, const review_decide *d, char *owner,
+                        size_t owner_len, long long *expires_ms) {
+    if (owner_len) owner[0] = 0;
+    *expires_ms = 0;
+    char k[8][RKEY], kf[ENGINE_MAX_FLAGS][RKEY], minute[24], recv[24], tmax[24], ttl[24],
+        at[24], nk[16];
+    snprintf(minute, sizeof minute, "%lld", d->at_ms / 60000);
+    if (store_key(k[0], RKEY, d->site, "comment:", d->id) < 0 ||
+        store_key(k[1], RKEY, d->site, "pending", NULL) < 0 ||
+        store_key(k[2], RKEY, d->site, "leases", NULL) < 0 ||
+        store_key(k[3], RKEY, d->site, "lease_owner", NULL) < 0 ||
+        store_key(k[4], RKEY, d->site, "rejected", NULL) < 0 ||
+        store_key(k[5], RKEY, d->site, "audit", NULL) < 0 ||
+        store_key(k[6], RKEY, d->site, "decided:", minute) < 0 ||
+        store_key(k[7], RKEY, d->site, "thread:", d->article_id ? d->article_id : "-") < 0)
+        return -1;
+    /* a comment carries each flag code once; cap at the array */
+    size_t nf = d->nflags < ENGINE_MAX_FLAGS ? d->nflags : ENGINE_MAX_FLAGS;
+    for (size_t i = 0; i < nf; i++)
+        if (store_key(kf[i], RKEY, d->site, "pending:flag:", d->flags[i].code) < 0) return -1;
+    snprintf(recv, sizeof recv, "%lld", d->received_ms);
+    snprintf(tmax, sizeof tmax, "%u", d->thread_max ? d->thread_max : 1);
+    snprintf(ttl, sizeof ttl, "%d", REVIEW_COUNTER_TTL);
+    snprintf(at, sizeof at, "%lld", d->at_ms);
+    const char *op = d->thread_push ? "push" : d->thread_remove ? "remove" : "-";
+    const char *ttext = d->thread_push ? d->thread_push : d->thread_remove ? d->thread_remove : "";
+
+    cmd c[2];
+    memset(c, 0, sizeof c);
+    EVAL_HEAD(&c[0], DECIDE_LUA, 8 + nf, nk);
+    for (int i = 0; i < 8; i++) store_args(&c[0], k[i]);
+    for (size_t i = 0; i < nf; i++) store_args(&c[0], kf[i]);
+    store_arg(&c[0], d->old_record, d->old_len);
+    store_arg(&c[0], d->new_record, d->new_len);
+    store_args(&c[0], d->id);
+    store_args(&c[0], d->moderator);
+    store_args(&c[0], d->new_status);
+    store_args(&c[0], recv);
+    store_args(&c[0], op);
+    store_args(&c[0], ttext);
+    store_args(&c[0], tmax);
+    store_args(&c[0], ttl);
+    /* the audit entry */
+    store_args(&c[0], "comment_id");
+    store_args(&c[0], d->id);
+    store_args(&c[0], "article_id");
+    store_args(&c[0], d->article_id ? d->article_id : "");
+    store_args(&c[0], "moderator");
+    store_args(&c[0], d->moderator);
+    store_args(&c[0], "decision");
+    store_args(&c[0], d->decision);
+    store_args(&c[0], "status");
+    store_args(&c[0], d->new_status);
+    store_args(&c[0], "previous_status");
+    store_args(&c[0], d->prev_status);
+    store_args(&c[0], "auto_status");
+    store_args(&c[0], d->auto_status);
+    store_args(&c[0], "override");
+    store_args(&c[0], d->override ? "1" : "0");
+    store_args(&c[0], "at_ms");
+    store_args(&c[0], at);
+    if (d->prev_by) {
+        store_args(&c[0], "previous_by");
+        store_args(&c[0], d->prev_by);
+    }
+    if (d->reason) {
+        store_args(&c[0], "reason");
+        store_args(&c[0], d->reason);
+    }
+    if (d->note) {
+        store_args(&c[0], "note");
+        store_args(&c[0], d->note);
+    }
+    if (c[0].argc >= STORE_MAX_ARGS) {
+        log_msg(LOG_ERROR, "review: decision command has too many arguments");
+        return -1;
+    }
+    /* the site joins the index the cross-site views walk */
+    store_args(&c[1], "SADD");
+    store_args(&c[1], "modq:sites");
+    store_args(&c[1], d->site);
+    redisReply *rep[2];
+    if (store_run(s, c, 2, rep) < 0) return -1;
+    int rc = -1;
+    redisReply *r = rep[0];
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1) {
+        long long code = as_ll(r->element[0]);
+        if (code == REVIEW_DONE || code == REVIEW_CHANGED || code == REVIEW_GONE) {
+            rc = (int)code;
+        } else if (code == REVIEW_LEASED && r->elements == 3) {
+            rc = REVIEW_LEASED;
+            if (owner_len) copy_str(owner, owner_len, r->element[1]);
+            *expires_ms = as_ll(r->element[2]);
+        }
+    }
+    store_free_replies(rep, 2);
+    return rc;
+}
+
+/* ============================================================ statistics */
+
+int store_review_stats(store *s, const char *site, review_stats *out) {
+    memset(out, 0, sizeof *out);
+    cmd t = {0};
+    store_args(&t, "TIME");
+    redisReply *tr;
+    if (store_run(s, &t, 1, &tr) < 0) return -1;
+    if (tr->type != REDIS_REPLY_ARRAY || tr->elements != 2) {
+        freeReplyObject(tr);
+        return -1;
+    }
+    out->now_ms = as_ll(tr->element[0]) * 1000 + as_ll(tr->element[1]) / 1000;
+    freeReplyObject(tr);
+
+    enum { NFIX = 5 };
+    int ncmd = NFIX + REVIEW_NFLAG_CODES;
+    cmd c[NFIX + REVIEW_NFLAG_CODES];
+    memset(c, 0, sizeof c);
+    char kp[RKEY], kl[RKEY], kr[RKEY], kf[REVIEW_NFLAG_CODES][RKEY],
+        km[REVIEW_HOUR_MINUTES][RKEY], now[24];
+    if (store_key(kp, sizeof kp, site, "pending", NULL) < 0 ||
+        store_key(kl, sizeof kl, site, "leases", NULL) < 0 ||
+        store_key(kr, sizeof kr, site, "rejected", NULL) < 0)
+        return -1;
+    snprintf(now, sizeof now, "(%lld", out->now_ms);
+    store_args(&c[0], "ZCARD");
+    store_args(&c[0], kp);
+    store_args(&c[1], "ZRANGE");
+    store_args(&c[1], kp);
+    store_args(&c[1], "0");
+    store_args(&c[1], "0");
+    store_args(&c[1], "WITHSCORES");
+    store_args(&c[2], "ZCOUNT");
+    store_args(&c[2], kl);
+    store_args(&c[2], now);
+    store_args(&c[2], "+inf");
+    store_args(&c[3], "ZCARD");
+    store_args(&c[3], kr);
+    store_args(&c[4], "MGET");
+    long long m0 = model_now_ms() / 60000; /* decision counters use the writer's clock */
+    for (int i = 0; i < REVIEW_HOUR_MINUTES; i++) {
+        char m[24];
+        snprintf(m, sizeof m, "%lld", m0 - i);
+        if (store_key(km[i], RKEY, site, "decided:", m) < 0) return -1;
+        store_args(&c[4], km[i]);
+    }
+    for (int i = 0; i < REVIEW_NFLAG_CODES; i++) {
+        if (store_key(kf[i], RKEY, site, "pending:flag:", store_review_flag_code(i)) < 0) return -1;
+        store_args(&c[NFIX + i], "ZCARD");
+        store_args(&c[NFIX + i], kf[i]);
+    }
+    redisReply *rep[NFIX + REVIEW_NFLAG_CODES];
+    if (store_run(s, c, ncmd, rep) < 0) return -1;
+    int rc = 0;
+    for (int i = 0; i < ncmd; i++)
+        if (rep[i]->type == REDIS_REPLY_ERROR) rc = -1;
+    if (rc == 0) {
+        out->pending = as_ll(rep[0]);
+        if (rep[1]->type == REDIS_REPLY_ARRAY && rep[1]->elements == 2)
+            out->oldest_ms = as_ll(rep[1]->element[1]);
+        out->claimed = as_ll(rep[2]);
+        out->rejected = as_ll(rep[3]);
+        if (rep[4]->type == REDIS_REPLY_ARRAY)
+            for (size_t i = 0; i < rep[4]->elements; i++)
+                out->decisions_hour += as_ll(rep[4]->element[i]);
+        for (int i = 0; i < REVIEW_NFLAG_CODES; i++) out->by_flag[i] = as_ll(rep[NFIX + i]);
+    }
+    store_free_replies(rep, ncmd);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void store_review_sites_free(char **sites) {
+    for (size_t i = 0; sites && sites[i]; i++) free(sites[i]);
+    free(sites);
+}
+
+int store_review_sites(store *s, char ***sites) {
+    *sites = NULL;
+    cmd c = {0};
+    store_args(&c, "SMEMBERS");
+    store_args(&c, "modq:sites");
+    redisReply *r;
+    if (store_run(s, &c, 1, &r) < 0) return -1;
+    int rc = -1;
+    if (r->type == REDIS_REPLY_ARRAY) {
+        char **l = calloc(r->elements + 1, sizeof *l);
+        size_t n = 0;
+        if (l) {
+            for (size_t i = 0; i < r->elements; i++) {
+                char *v = store_dup_str(r->element[i], NULL);
+                if (v && model_valid_ident(v, MODEL_MAX_SITE))
+                    l[n++] = v;
+                else
+                    free(v);
+            }
+            qsort(l, n, sizeof *l, cmp_str);
+            *sites = l;
+            rc = 0;
+        }
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+/* ================================================================= audit */
+
+void store_review_audit_free(review_audit *a, size_t n) {
+    for (size_t i = 0; a && i < n; i++) {
+        for (size_t j = 0; j < a[i].nfields; j++) free(a[i].fields[j]);
+        free(a[i].fields);
+    }
+    free(a);
+}
+
+int store_review_audit(store *s, const char *site, const char *start,
+                       size_t count, review_audit **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    char k[RKEY], cnt[24];
+    if (store_key(k, sizeof k, site, "audit", NULL) < 0) return -1;
+    snprintf(cnt, sizeof cnt, "%zu", count);
+    cmd c = {0};
+    store_args(&c, "XRANGE");
+    store_args(&c, k);
+    store_args(&c, start);
+    store_args(&c, "+");
+    store_args(&c, "COUNT");
+    store_args(&c, cnt);
+    redisReply *r;
+    if (store_run(s, &c, 1, &r) < 0) return -1;
+    if (r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        return -1;
+    }
+    review_audit *a = calloc(r->elements ? r->elements : 1, sizeof *a);
+    if (!a) {
+        freeReplyObject(r);
+        return -1;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+            e->element[0]->type != REDIS_REPLY_STRING ||
+            e->element[1]->type != REDIS_REPLY_ARRAY)
+            continue;
+        review_audit *x = &a[m];
+        snprintf(x->site, sizeof x->site, "%s", site);
+        copy_str(x->sid, sizeof x->sid, e->element[0]);
+        if (sscanf(x->sid, "%lld-%lld", &x->ms, &x->seq) != 2) continue;
+        const redisReply *f = e->element[1];
+        x->fields = calloc(f->elements ? f->elements : 1, sizeof *x->fields);
+        if (!x->fields) continue;
+        for (size_t j = 0; j < f->elements; j++) {
+            char *v = store_dup_str(f->element[j], NULL);
+            if (!v) break;
+            x->fields[x->nfields++] = v;
+        }
+        if (x->nfields % 2) free(x->fields[--x->nfields]); /* names and values pair up */
+        m++;
+    }
+    freeReplyObject(r);
+    *out = a;
+    *n = m;
+    return 0;
+}

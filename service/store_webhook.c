@@ -1,0 +1,491 @@
+/* store_webhook.c - Redis side of webhooks: registration, outbox, leases.
+ *
+ * Owns the webhook keys (layout in store.h and docs/webhooks.md) and the
+ * Lua scripts that move a delivery between outbox, in-flight set and
+ * dead-letter list atomically. Every script touches only keys of one site
+ * (one {site} hash slot) and reads the clock with Redis TIME, so several
+ * modq processes with skewed clocks agree on due times and leases. Never
+ * interprets JSON (comment bodies and dead-letter records are opaque bytes)
+ * and never logs a secret.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "model.h"
+#include "store_private.h"
+#include "webhook.h"
+
+#define WH_INDEX "modq:webhook:sites" /* global: sites with a webhook */
+#define WH_LEASE_BACK_MAX "100" /* expired leases returned per claim call */
+
+/* ============================================================== scripts */
+
+/* KEYS: 1 config 2 outbox 3 data 4 meta
+ * ARGV: 1 event bit 2 event name 3 comment JSON 4 delivery id */
+static const char NOTIFY_LUA[] =
+    "local ev = tonumber(redis.call('HGET', KEYS[1], 'events') or '0') or 0\n"
+    "if math.floor(ev / tonumber(ARGV[1])) % 2 == 0 then return 0 end\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "redis.call('HSET', KEYS[3], ARGV[4], ARGV[3])\n"
+    "redis.call('HSET', KEYS[4], ARGV[4], ARGV[2] .. ' ' .. string.format('%d', now) .. ' 0')\n"
+    "redis.call('ZADD', KEYS[2], now, ARGV[4])\n"
+    "return 1\n";
+
+/* KEYS: 1 config 2 outbox 3 inflight 4 data 5 meta
+ * ARGV: 1 max deliveries 2 lease ms
+ * Returns {} (no registration) or {url, secret, lease, id, meta, body, ...}. */
+static const char CLAIM_LUA[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local back = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, " WH_LEASE_BACK_MAX ")\n"
+    "for _, id in ipairs(back) do\n"
+    "  redis.call('ZREM', KEYS[3], id)\n"
+    "  redis.call('ZADD', KEYS[2], now, id)\n"
+    "end\n"
+    "local cfg = redis.call('HMGET', KEYS[1], 'url', 'secret')\n"
+    "if not cfg[1] or not cfg[2] then return {} end\n"
+    "local lease = string.format('%d', now + tonumber(ARGV[2]))\n"
+    "local out = {cfg[1], cfg[2], lease}\n"
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))\n"
+    "for _, id in ipairs(ids) do\n"
+    "  redis.call('ZREM', KEYS[2], id)\n"
+    "  local body = redis.call('HGET', KEYS[4], id)\n"
+    "  local meta = redis.call('HGET', KEYS[5], id)\n"
+    "  if body and meta then\n"
+    "    redis.call('ZADD', KEYS[3], lease, id)\n"
+    "    out[#out + 1] = id\n"
+    "    out[#out + 1] = meta\n"
+    "    out[#out + 1] = body\n"
+    "  else\n"
+    "    redis.call('HDEL', KEYS[4], id)\n"
+    "    redis.call('HDEL', KEYS[5], id)\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+/* The lease check every completion starts with: the delivery is still in
+ * flight under the lease we were given (else another sender reclaimed it). */
+#define LEASE_CHECK                                                        \
+    "local sc = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"                  \
+    "if not sc or tonumber(sc) ~= tonumber(ARGV[2]) then return 0 end\n"   \
+    "redis.call('ZREM', KEYS[1], ARGV[1])\n"
+
+/* KEYS: 1 inflight 2 data 3 meta   ARGV: 1 id 2 lease */
+static const char DONE_LUA[] =
+    LEASE_CHECK
+    "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+    "redis.call('HDEL', KEYS[3], ARGV[1])\n"
+    "return 1\n";
+
+/* KEYS: 1 inflight 2 outbox 3 meta 4 config
+ * ARGV: 1 id 2 lease 3 new meta 4 delay ms 5 last error ("" = none) */
+static const char RETRY_LUA[] =
+    LEASE_CHECK
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])\n"
+    "redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[1])\n"
+    "if ARGV[5] ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then\n"
+    "  redis.call('HSET', KEYS[4], 'last_error', ARGV[5], 'last_error_ms', string.format('%d', now))\n"
+    "end\n"
+    "return 1\n";
+
+/* KEYS: 1 inflight 2 data 3 meta 4 dead
+ * ARGV: 1 id 2 lease 3 record 4 dead max 5 ttl s */
+static const char DEAD_LUA[] =
+    LEASE_CHECK
+    "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+    "redis.call('HDEL', KEYS[3], ARGV[1])\n"
+    "redis.call('LPUSH', KEYS[4], ARGV[3])\n"
+    "redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)\n"
+    "redis.call('EXPIRE', KEYS[4], ARGV[5])\n"
+    "return 1\n";
+
+typedef struct script {
+    const char *text;
+    char sha[41]; /* SCRIPT LOAD answer; a digest of text, so valid on any
+                     server: cached process-wide, refilled after NOSCRIPT */
+} script;
+
+static pthread_mutex_t sha_mu = PTHREAD_MUTEX_INITIALIZER;
+static script S_NOTIFY = {NOTIFY_LUA, ""}, S_CLAIM = {CLAIM_LUA, ""},
+              S_DONE = {DONE_LUA, ""}, S_RETRY = {RETRY_LUA, ""}, S_DEAD = {DEAD_LUA, ""};
+
+/* Run script with keys/args already in c after two placeholder slots
+ * (argv[0..1] = EVALSHA sha). Returns 0 with *r new (may be an error reply),
+ * -1 on transport failure. */
+static int eval(store *s, script *sc, cmd *c, redisReply **r) {
+    char sha[41];
+    pthread_mutex_lock(&sha_mu);
+    memcpy(sha, sc->sha, sizeof sha);
+    pthread_mutex_unlock(&sha_mu);
+    if (!sha[0]) {
+        cmd l = {0};
+        store_args(&l, "SCRIPT");
+        store_args(&l, "LOAD");
+        store_args(&l, sc->text);
+        redisReply *lr;
+        if (store_run(s, &l, 1, &lr) < 0) return -1;
+        if (lr->type == REDIS_REPLY_STRING && lr->len == 40) {
+            memcpy(sha, lr->str, 40);
+            sha[40] = 0;
+            pthread_mutex_lock(&sha_mu);
+            memcpy(sc->sha, sha, sizeof sha);
+            pthread_mutex_unlock(&sha_mu);
+        }
+        freeReplyObject(lr);
+    }
+    c->argv[0] = "EVALSHA";
+    c->len[0] = 7;
+    c->argv[1] = sha;
+    c->len[1] = strlen(sha);
+    if (sha[0]) {
+        if (store_run(s, c, 1, r) < 0) return -1;
+        if (!((*r)->type == REDIS_REPLY_ERROR && strncmp((*r)->str, "NOSCRIPT", 8) == 0))
+            return 0;
+        freeReplyObject(*r); /* script cache flushed: EVAL loads it again */
+    }
+    c->argv[0] = "EVAL";
+    c->len[0] = 4;
+    c->argv[1] = sc->text;
+    c->len[1] = strlen(sc->text);
+    return store_run(s, c, 1, r);
+}
+
+/* Start a script call: two placeholders, then the key count. */
+static void eval_begin(cmd *c, const char *nkeys) {
+    memset(c, 0, sizeof *c);
+    store_args(c, "EVALSHA");
+    store_args(c, "");
+    store_args(c, nkeys);
+}
+
+/* Integer script reply: its value, or -1 for anything else. */
+static int int_reply(redisReply *r) {
+    int rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : -1;
+    freeReplyObject(r);
+    return rc;
+}
+
+/* The site's keys, built once per call. */
+typedef struct wh_keys {
+    char cfg[STORE_KEY_MAX], outbox[STORE_KEY_MAX], inflight[STORE_KEY_MAX],
+        data[STORE_KEY_MAX], meta[STORE_KEY_MAX], dead[STORE_KEY_MAX];
+} wh_keys;
+
+static int keys_for(wh_keys *k, const char *site) {
+    if (store_key(k->cfg, sizeof k->cfg, site, "webhook", NULL) < 0 ||
+        store_key(k->outbox, sizeof k->outbox, site, "wh:outbox", NULL) < 0 ||
+        store_key(k->inflight, sizeof k->inflight, site, "wh:inflight", NULL) < 0 ||
+        store_key(k->data, sizeof k->data, site, "wh:data", NULL) < 0 ||
+        store_key(k->meta, sizeof k->meta, site, "wh:meta", NULL) < 0 ||
+        store_key(k->dead, sizeof k->dead, site, "wh:dead", NULL) < 0)
+        return -1;
+    return 0;
+}
+
+/* ========================================================= registration */
+
+int store_webhook_put(store *s, const char *site, const char *url,
+                      const char *secret, unsigned events, int *created) {
+    *created = 0;
+    wh_keys k;
+    if (keys_for(&k, site) < 0) return -1;
+    char now[24], ev[12];
+    snprintf(now, sizeof now, "%lld", model_now_ms());
+    snprintf(ev, sizeof ev, "%u", events);
+    cmd c[5];
+    memset(c, 0, sizeof c);
+    store_args(&c[0], "MULTI");
+    store_args(&c[1], "HSETNX");
+    store_args(&c[1], k.cfg);
+    store_args(&c[1], "created_ms");
+    store_args(&c[1], now);
+    store_args(&c[2], "HSET");
+    store_args(&c[2], k.cfg);
+    store_args(&c[2], "url");
+    store_args(&c[2], url);
+    store_args(&c[2], "secret");
+    store_args(&c[2], secret);
+    store_args(&c[2], "events");
+    store_args(&c[2], ev);
+    store_args(&c[2], "updated_ms");
+    store_args(&c[2], now);
+    store_args(&c[3], "EXEC");
+    /* the index is global (no hash tag), so it stays outside the MULTI */
+    store_args(&c[4], "SADD");
+    store_args(&c[4], WH_INDEX);
+    store_args(&c[4], site);
+    redisReply *r[5];
+    if (store_run(s, c, 5, r) < 0) return -1;
+    int rc = -1;
+    redisReply *x = r[3];
+    if (x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
+        x->element[0]->type == REDIS_REPLY_INTEGER && r[4]->type == REDIS_REPLY_INTEGER) {
+        *created = x->element[0]->integer == 1;
+        rc = 0;
+    }
+    store_free_replies(r, 5);
+    return rc;
+}
+
+static long long ll_of(redisReply *r) {
+    if (r->type == REDIS_REPLY_INTEGER) return r->integer;
+    if (r->type == REDIS_REPLY_STRING) return strtoll(r->str, NULL, 10);
+    return 0;
+}
+
+int store_webhook_get(store *s, const char *site, webhook_info *out) {
+    memset(out, 0, sizeof *out);
+    wh_keys k;
+    if (keys_for(&k, site) < 0) return -1;
+    cmd c[4];
+    memset(c, 0, sizeof c);
+    store_args(&c[0], "HMGET");
+    store_args(&c[0], k.cfg);
+    store_args(&c[0], "url");
+    store_args(&c[0], "events");
+    store_args(&c[0], "created_ms");
+    store_args(&c[0], "updated_ms");
+    store_args(&c[0], "last_error");
+    store_args(&c[0], "last_error_ms");
+    store_args(&c[1], "ZCARD");
+    store_args(&c[1], k.outbox);
+    store_args(&c[2], "ZCARD");
+    store_args(&c[2], k.inflight);
+    store_args(&c[3], "LLEN");
+    store_args(&c[3], k.dead);
+    redisReply *r[4];
+    if (store_run(s, c, 4, r) < 0) return -1;
+    int rc = -1;
+    redisReply *h = r[0];
+    for (int i = 0; i < 4; i++)
+        if (r[i]->type == REDIS_REPLY_ERROR) goto out;
+    if (h->type != REDIS_REPLY_ARRAY || h->elements != 6) goto out;
+    rc = 0;
+    if (h->element[0]->type != REDIS_REPLY_STRING) goto out; /* none */
+    snprintf(out->url, sizeof out->url, "%.*s", (int)h->element[0]->len, h->element[0]->str);
+    out->events = (unsigned)ll_of(h->element[1]);
+    out->created_ms = ll_of(h->element[2]);
+    out->updated_ms = ll_of(h->element[3]);
+    if (h->element[4]->type == REDIS_REPLY_STRING)
+        snprintf(out->last_error, sizeof out->last_error, "%.*s", (int)h->element[4]->len,
+                 h->element[4]->str);
+    out->last_error_ms = ll_of(h->element[5]);
+    out->pending = ll_of(r[1]);
+    out->in_flight = ll_of(r[2]);
+    out->dead = ll_of(r[3]);
+    rc = 1;
+out:
+    store_free_replies(r, 4);
+    return rc;
+}
+
+int store_webhook_sites(store *s, char ***sites) {
+    *sites = NULL;
+    cmd c = {0};
+    store_args(&c, "SMEMBERS");
+    store_args(&c, WH_INDEX);
+    redisReply *r;
+    if (store_run(s, &c, 1, &r) < 0) return -1;
+    int rc = -1;
+    if (r->type == REDIS_REPLY_ARRAY) {
+        char **v = calloc(r->elements + 1, sizeof *v);
+        size_t n = 0;
+        for (size_t i = 0; v && i < r->elements; i++) {
+            char *one = store_dup_str(r->element[i], NULL);
+            /* a hand-edited index must not make us build odd keys */
+            if (one && model_valid_ident(one, MODEL_MAX_SITE))
+                v[n++] = one;
+            else
+                free(one);
+        }
+        if (v) {
+            *sites = v;
+            rc = 0;
+        }
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+void store_webhook_sites_free(char **sites) {
+    if (!sites) return;
+    for (size_t i = 0; sites[i]; i++) free(sites[i]);
+    free(sites);
+}
+
+/* ============================================================== outbox */
+
+int webhook_notify(store *s, const char *site, const char *event,
+                   const char *json, size_t len) {
+    unsigned bit = webhook_event_bit(event);
+    wh_keys k;
+    if (!bit || keys_for(&k, site) < 0) return -1;
+    char id[40], b[12];
+    model_new_id(id);
+    snprintf(b, sizeof b, "%u", bit);
+    cmd c;
+    eval_begin(&c, "4");
+    store_args(&c, k.cfg);
+    store_args(&c, k.outbox);
+    store_args(&c, k.data);
+    store_args(&c, k.meta);
+    store_args(&c, b);
+    store_args(&c, event);
+    store_arg(&c, json, len);
+    store_args(&c, id);
+    redisReply *r;
+    if (eval(s, &S_NOTIFY, &c, &r) < 0) return -1;
+    int q = int_reply(r);
+    if (q == 1) log_msg(LOG_DEBUG, "webhook: queued %s event %s for site %s", event, id, site);
+    return q < 0 ? -1 : 0;
+}
+
+/* meta = "<event> <created_ms> <attempts>" */
+static int parse_meta(const redisReply *m, webhook_delivery *d) {
+    char buf[96];
+    if (m->type != REDIS_REPLY_STRING || m->len >= sizeof buf) return -1;
+    memcpy(buf, m->str, m->len);
+    buf[m->len] = 0;
+    long long created = 0;
+    long attempts = 0;
+    if (sscanf(buf, "%15s %lld %ld", d->event, &created, &attempts) != 3) return -1;
+    d->created_ms = created;
+    d->attempts = attempts;
+    return 0;
+}
+
+void store_webhook_batch_free(webhook_batch *b) {
+    if (!b) return;
+    free(b->url);
+    free(b->secret);
+    for (size_t i = 0; i < b->n; i++) free(b->items[i].comment);
+    free(b->items);
+    memset(b, 0, sizeof *b);
+}
+
+int store_webhook_claim(store *s, const char *site, unsigned max, long lease_ms,
+                        webhook_batch *out) {
+    memset(out, 0, sizeof *out);
+    wh_keys k;
+    if (keys_for(&k, site) < 0) return -1;
+    char smax[16], slease[24];
+    snprintf(smax, sizeof smax, "%u", max);
+    snprintf(slease, sizeof slease, "%ld", lease_ms);
+    cmd c;
+    eval_begin(&c, "5");
+    store_args(&c, k.cfg);
+    store_args(&c, k.outbox);
+    store_args(&c, k.inflight);
+    store_args(&c, k.data);
+    store_args(&c, k.meta);
+    store_args(&c, smax);
+    store_args(&c, slease);
+    redisReply *r;
+    if (eval(s, &S_CLAIM, &c, &r) < 0) return -1;
+    if (r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        return -1;
+    }
+    if (r->elements < 3) { /* no registration: nothing claimed */
+        freeReplyObject(r);
+        return 0;
+    }
+    size_t n = (r->elements - 3) / 3;
+    out->url = store_dup_str(r->element[0], NULL);
+    out->secret = store_dup_str(r->element[1], NULL);
+    out->items = calloc(n ? n : 1, sizeof *out->items);
+    redisReply *lease = r->element[2];
+    if (!out->url || !out->secret || !out->items || lease->type != REDIS_REPLY_STRING ||
+        lease->len >= sizeof out->items[0].lease) {
+        /* claimed but unusable here: the leases expire and others retry */
+        store_webhook_batch_free(out);
+        freeReplyObject(r);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        redisReply *id = r->element[3 + 3 * i], *meta = r->element[4 + 3 * i],
+                   *body = r->element[5 + 3 * i];
+        webhook_delivery *d = &out->items[out->n];
+        memset(d, 0, sizeof *d);
+        if (id->type != REDIS_REPLY_STRING || id->len != WEBHOOK_ID_LEN ||
+            parse_meta(meta, d) < 0 || !(d->comment = store_dup_str(body, &d->comment_len))) {
+            log_msg(LOG_WARN, "webhook: site %s: unreadable delivery left to its lease", site);
+            continue;
+        }
+        memcpy(d->id, id->str, WEBHOOK_ID_LEN);
+        d->id[WEBHOOK_ID_LEN] = 0;
+        memcpy(d->lease, lease->str, lease->len);
+        d->lease[lease->len] = 0;
+        out->n++;
+    }
+    freeReplyObject(r);
+    return 0;
+}
+
+int store_webhook_done(store *s, const char *site, const webhook_delivery *d) {
+    wh_keys k;
+    if (keys_for(&k, site) < 0) return -1;
+    cmd c;
+    eval_begin(&c, "3");
+    store_args(&c, k.inflight);
+    store_args(&c, k.data);
+    store_args(&c, k.meta);
+    store_args(&c, d->id);
+    store_args(&c, d->lease);
+    redisReply *r;
+    if (eval(s, &S_DONE, &c, &r) < 0) return -1;
+    return int_reply(r);
+}
+
+int store_webhook_retry(store *s, const char *site, const webhook_delivery *d,
+                        int counted, long delay_ms, const char *last_error) {
+    wh_keys k;
+    if (keys_for(&k, site) < 0) return -1;
+    char meta[96], delay[24];
+    snprintf(meta, sizeof meta, "%s %lld %ld", d->event, d->created_ms,
+             d->attempts + (counted ? 1 : 0));
+    snprintf(delay, sizeof delay, "%ld", delay_ms);
+    cmd c;
+    eval_begin(&c, "4");
+    store_args(&c, k.inflight);
+    store_args(&c, k.outbox);
+    store_args(&c, k.meta);
+    store_args(&c, k.cfg);
+    store_args(&c, d->id);
+    store_args(&c, d->lease);
+    store_args(&c, meta);
+    store_args(&c, delay);
+    store_args(&c, last_error ? last_error : "");
+    redisReply *r;
+    if (eval(s, &S_RETRY, &c, &r) < 0) return -1;
+    return int_reply(r);
+}
+
+int store_webhook_dead(store *s, const char *site, const webhook_delivery *d,
+                       const char *record, size_t len, long ttl_s) {
+    wh_keys k;
+    if (keys_for(&k, site) < 0) return -1;
+    char max[16], ttl[24];
+    snprintf(max, sizeof max, "%d", WEBHOOK_DEAD_MAX);
+    snprintf(ttl, sizeof ttl, "%ld", ttl_s > 0 ? ttl_s : 1);
+    cmd c;
+    eval_begin(&c, "4");
+    store_args(&c, k.inflight);
+    store_args(&c, k.data);
+    store_args(&c, k.meta);
+    store_args(&c, k.dead);
+    store_args(&c, d->id);
+    store_args(&c, d->lease);
+    store_arg(&c, record, len);
+    store_args(&c, max);
+    store_args(&c, ttl);
+    redisReply *r;
+    if (eval(s, &S_DEAD, &c, &r) < 0) return -1;
+    return int_reply(r);
+}

@@ -1,0 +1,342 @@
+/* webhook.c - the webhook sender thread: claim, sign, POST, settle.
+ *
+ * Owns one pthread, one libcurl easy handle (the only libcurl user in modq)
+ * and libcurl's global state (curl_global_init in webhook_start, cleanup in
+ * webhook_stop). Each round it lists the sites with a webhook, claims their
+ * due deliveries under a lease (store_webhook_claim), POSTs each one signed
+ * with HMAC-SHA256 and settles it in Redis: done on 2xx, rescheduled with
+ * exponential backoff otherwise, dead-lettered after max_attempts. It holds
+ * a Redis connection only while it talks to Redis, never during HTTP.
+ * Never logs a URL or secret (either may carry credentials) and never
+ * follows redirects.
+ */
+#include "webhook.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec.h"
+#include "crypto.h"
+#include "log.h"
+
+#define WEBHOOK_POLL_MS 200          /* idle period: events reach receivers fast */
+#define WEBHOOK_LEASE_MARGIN_MS 5000 /* lease slack over the batch's worst case */
+#define WEBHOOK_USER_AGENT "modq-webhook/1"
+
+struct webhook_sender {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    atomic_int stop;
+    store_pool *pool;
+    webhook_options o;
+    CURL *curl; /* reused between deliveries: keeps connections alive */
+};
+
+/* ============================================================== helpers */
+
+unsigned webhook_event_bit(const char *name) {
+    if (!name) return 0;
+    if (strcmp(name, "decision") == 0) return WEBHOOK_EV_DECISION;
+    if (strcmp(name, "verdict") == 0) return WEBHOOK_EV_VERDICT;
+    return 0;
+}
+
+void webhook_sign(const char *secret, long long ts, const char *body, size_t len,
+                  char out[WEBHOOK_SIG_LEN]) {
+    char pre[24];
+    int pl = snprintf(pre, sizeof pre, "%lld.", ts);
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    char *msg = malloc((size_t)pl + len + 1);
+    if (!msg) { /* an unverifiable signature: the receiver rejects, we retry */
+        memset(mac, 0, sizeof mac);
+    } else {
+        memcpy(msg, pre, (size_t)pl);
+        memcpy(msg + pl, body, len);
+        crypto_hmac_sha256(secret, strlen(secret), msg, (size_t)pl + len, mac);
+        free(msg);
+    }
+    memcpy(out, "sha256=", 7);
+    crypto_hex(mac, sizeof mac, out + 7);
+}
+
+/* ISO-8601 UTC with milliseconds into out[32]. */
+static void iso_ms(long long ms, char out[32]) {
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Delay before the next attempt after `failed` failed attempts (1-based):
+ * base, 2 base, 4 base ... capped. */
+static long backoff_ms(long failed) {
+    long d = WEBHOOK_BACKOFF_BASE_MS;
+    for (long i = 1; i < failed && d < WEBHOOK_BACKOFF_MAX_MS; i++) d *= 2;
+    return d < WEBHOOK_BACKOFF_MAX_MS ? d : WEBHOOK_BACKOFF_MAX_MS;
+}
+
+/* The POST body. Returns new JSON or NULL on OOM. */
+static char *payload(const char *site, const webhook_delivery *d, long long now,
+                     size_t *len) {
+    char occurred[32], delivered[32];
+    iso_ms(d->created_ms, occurred);
+    iso_ms(now, delivered);
+    codec_obj *o = codec_obj_new();
+    if (!o) return NULL;
+    codec_set_str(o, "id", d->id);
+    codec_set_str(o, "event", d->event);
+    codec_set_str(o, "site", site);
+    codec_set_str(o, "occurred_at", occurred);
+    codec_set_str(o, "delivered_at", delivered);
+    codec_set_int(o, "attempt", d->attempts + 1);
+    codec_set_json(o, "comment", d->comment, d->comment_len);
+    return codec_dump_free(o, len);
+}
+
+/* The dead-letter record. Returns new JSON or NULL on OOM. */
+static char *dead_record(const char *site, const webhook_delivery *d,
+                         const char *last_error, size_t *len) {
+    char occurred[32], dead[32];
+    iso_ms(d->created_ms, occurred);
+    iso_ms(now_ms(), dead);
+    codec_obj *o = codec_obj_new();
+    if (!o) return NULL;
+    codec_set_str(o, "id", d->id);
+    codec_set_str(o, "event", d->event);
+    codec_set_str(o, "site", site);
+    codec_set_str(o, "occurred_at", occurred);
+    codec_set_str(o, "dead_at", dead);
+    codec_set_int(o, "attempts", d->attempts + 1);
+    codec_set_str(o, "last_error", last_error);
+    codec_set_json(o, "comment", d->comment, d->comment_len);
+    return codec_dump_free(o, len);
+}
+
+/* ================================================================= HTTP */
+
+static size_t discard(char *p, size_t size, size_t n, void *u) {
+    (void)p;
+    (void)u;
+    return size * n;
+}
+
+static int abort_on_stop(void *u, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
+    (void)a;
+    (void)b;
+    (void)c;
+    (void)d;
+    webhook_sender *w = u;
+    return atomic_load(&w->stop) ? 1 : 0;
+}
+
+typedef enum { POST_OK, POST_FAILED, POST_ABORTED } post_result;
+
+/* POST body to url. err gets a short reason on failure (no URL in it). */
+static post_result post(webhook_sender *w, const char *url, const char *secret,
+                        const webhook_delivery *d, const char *body, size_t len,
+                        char *err, size_t errn) {
+    long long ts = (long long)time(NULL);
+    char sig[WEBHOOK_SIG_LEN];
+    webhook_sign(secret, ts, body, len, sig);
+    char h_sig[WEBHOOK_SIG_LEN + 32], h_ts[64], h_ev[64], h_id[64];
+    snprintf(h_sig, sizeof h_sig, "X-Modq-Signature: %s", sig);
+    snprintf(h_ts, sizeof h_ts, "X-Modq-Timestamp: %lld", ts);
+    snprintf(h_ev, sizeof h_ev, "X-Modq-Event: %s", d->event);
+    snprintf(h_id, sizeof h_id, "X-Modq-Delivery: %s", d->id);
+    const char *hs[] = {"Content-Type: application/json", "Expect:", h_sig, h_ts, h_ev, h_id};
+    struct curl_slist *hl = NULL;
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
+        struct curl_slist *n = curl_slist_append(hl, hs[i]);
+        if (!n) {
+            curl_slist_free_all(hl);
+            snprintf(err, errn, "out of memory");
+            return POST_FAILED;
+        }
+        hl = n;
+    }
+    char cerr[CURL_ERROR_SIZE] = "";
+    CURL *c = w->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, w->o.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, w->o.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, WEBHOOK_USER_AGENT);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL); /* cerr dies with us */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hl);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) return POST_ABORTED;
+    if (rc != CURLE_OK) {
+        snprintf(err, errn, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
+        return POST_FAILED;
+    }
+    if (status >= 200 && status < 300) return POST_OK;
+    snprintf(err, errn, "HTTP %ld", status);
+    return POST_FAILED;
+}
+
+/* ============================================================== sending */
+
+/* Deliver one claimed item and settle it in Redis. */
+static void deliver(webhook_sender *w, const char *site, const webhook_batch *b,
+                    const webhook_delivery *d) {
+    size_t len = 0;
+    char *body = payload(site, d, now_ms(), &len);
+    char err[200] = "";
+    post_result pr = POST_FAILED;
+    if (body)
+        pr = post(w, b->url, b->secret, d, body, len, err, sizeof err);
+    else
+        snprintf(err, sizeof err, "out of memory");
+    free(body);
+    store *s = store_acquire(w->pool);
+    int rc;
+    if (pr == POST_OK) {
+        rc = store_webhook_done(s, site, d);
+        log_msg(LOG_DEBUG, "webhook: site %s delivery %s delivered (attempt %ld)", site, d->id,
+                d->attempts + 1);
+    } else if (pr == POST_ABORTED) {
+        rc = store_webhook_retry(s, site, d, 0, 0, NULL);
+    } else if (d->attempts + 1 >= w->o.max_attempts) {
+        size_t rl = 0;
+        char *rec = dead_record(site, d, err, &rl);
+        rc = rec ? store_webhook_dead(s, site, d, rec, rl, w->o.dead_ttl_s) : -1;
+        free(rec);
+        log_msg(LOG_WARN, "webhook: site %s delivery %s dead after %ld attempts: %s", site,
+                d->id, d->attempts + 1, err);
+    } else {
+        long delay = backoff_ms(d->attempts + 1);
+        rc = store_webhook_retry(s, site, d, 1, delay, err);
+        log_msg(LOG_INFO, "webhook: site %s delivery %s attempt %ld failed (%s), retry in %ld ms",
+                site, d->id, d->attempts + 1, err, delay);
+    }
+    store_release(w->pool, s);
+    if (rc < 0)
+        log_msg(LOG_WARN, "webhook: site %s delivery %s: Redis unavailable, its lease will "
+                          "expire and it will be retried", site, d->id);
+    else if (rc == 0)
+        log_msg(LOG_WARN, "webhook: site %s delivery %s: lease lost to another sender", site,
+                d->id);
+}
+
+/* One pass over every site. Returns deliveries attempted. */
+static size_t round_once(webhook_sender *w) {
+    char **sites = NULL;
+    store *s = store_acquire(w->pool);
+    int rc = store_webhook_sites(s, &sites);
+    store_release(w->pool, s);
+    if (rc < 0) return 0;
+    size_t done = 0;
+    long lease = WEBHOOK_BATCH * w->o.timeout_ms + WEBHOOK_LEASE_MARGIN_MS;
+    for (size_t i = 0; sites[i] && !atomic_load(&w->stop); i++) {
+        webhook_batch b;
+        s = store_acquire(w->pool);
+        rc = store_webhook_claim(s, sites[i], WEBHOOK_BATCH, lease, &b);
+        store_release(w->pool, s);
+        if (rc < 0) continue;
+        for (size_t j = 0; j < b.n; j++) {
+            if (atomic_load(&w->stop)) { /* hand it back uncounted */
+                s = store_acquire(w->pool);
+                store_webhook_retry(s, sites[i], &b.items[j], 0, 0, NULL);
+                store_release(w->pool, s);
+                continue;
+            }
+            deliver(w, sites[i], &b, &b.items[j]);
+            done++;
+        }
+        store_webhook_batch_free(&b);
+    }
+    store_webhook_sites_free(sites);
+    return done;
+}
+
+static void *run(void *arg) {
+    webhook_sender *w = arg;
+    while (!atomic_load(&w->stop)) {
+        if (round_once(w) > 0) continue; /* more may be due at once */
+        pthread_mutex_lock(&w->mu);
+        if (!atomic_load(&w->stop)) {
+            struct timespec t;
+            clock_gettime(CLOCK_REALTIME, &t);
+            t.tv_nsec += WEBHOOK_POLL_MS * 1000000L;
+            if (t.tv_nsec >= 1000000000L) {
+                t.tv_sec++;
+                t.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&w->cv, &w->mu, &t);
+        }
+        pthread_mutex_unlock(&w->mu);
+    }
+    return NULL;
+}
+
+/* ============================================================ lifecycle */
+
+webhook_sender *webhook_start(store_pool *pool, const webhook_options *o) {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        log_msg(LOG_ERROR, "webhook: libcurl initialisation failed");
+        return NULL;
+    }
+    webhook_sender *w = calloc(1, sizeof *w);
+    if (!w) goto fail;
+    w->pool = pool;
+    w->o = *o;
+    if (w->o.max_attempts < 1) w->o.max_attempts = 1;
+    atomic_init(&w->stop, 0);
+    if (!(w->curl = curl_easy_init())) goto fail;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->th, NULL, run, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        goto fail;
+    }
+    return w;
+fail:
+    log_msg(LOG_ERROR, "webhook: cannot start the sender");
+    if (w) curl_easy_cleanup(w->curl);
+    free(w);
+    curl_global_cleanup();
+    return NULL;
+}
+
+void webhook_stop(webhook_sender *w) {
+    if (!w) return;
+    pthread_mutex_lock(&w->mu);
+    atomic_store(&w->stop, 1);
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    curl_easy_cleanup(w->curl);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+    curl_global_cleanup();
+}

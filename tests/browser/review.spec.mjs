@@ -1,0 +1,261 @@
+// review.spec.mjs - the review page in a real browser (Chromium via
+// playwright-core), against a running modq seeded by
+// tests/integration/test_browser.py, which passes:
+//   MODQ_BASE      http://127.0.0.1:<port>
+//   MODQ_MOD_KEY   a moderator key
+//   MODQ_SEED      JSON: {moderator, copy:{id, run}, links:{id, urls}, dup:{id, original},
+//                         held:{id, by}}
+//   OUT_DIR        where screenshots and spec.json go
+// Prints "ok <step>" per step; on the first failure prints "FAIL <step>:
+// <why>" and exits 1. Every request the page makes must go to MODQ_BASE
+// (anything else is aborted and fails the run). Bounded by SPEC_TIMEOUT_MS.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const BASE = process.env.MODQ_BASE;
+const KEY = process.env.MODQ_MOD_KEY;
+const SEED = JSON.parse(process.env.MODQ_SEED || '{}');
+const OUT = process.env.OUT_DIR || 'build/test-logs/browser';
+const SPEC_TIMEOUT_MS = 150000;
+const UNDO_MS = 5000; // = review.js UNDO_MS
+if (!BASE || !KEY || !SEED.copy) {
+  console.error('usage: MODQ_BASE=... MODQ_MOD_KEY=... MODQ_SEED=... node review.spec.mjs');
+  process.exit(2);
+}
+fs.mkdirSync(OUT, { recursive: true });
+fs.rmSync(path.join(OUT, 'failure.png'), { force: true });
+
+let step = 'start';
+const problems = [];      // console errors, CSP reports, foreign requests
+const decisions = [];     // POSTs the page sent: {url, body}
+let ctx = null;
+let userDir = null;
+
+function check(cond, why) {
+  if (!cond) throw new Error(why);
+}
+
+async function cleanup() {
+  if (ctx) await ctx.close().catch(() => {});
+  if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+}
+
+const watchdog = setTimeout(async () => {
+  console.log(`FAIL ${step}: spec timed out after ${SPEC_TIMEOUT_MS} ms`);
+  await cleanup();
+  process.exit(1);
+}, SPEC_TIMEOUT_MS);
+
+const card = (page, id) => page.locator(`#queue li[data-key="news/${id}"]`);
+
+async function run() {
+  userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modq-chromium-'));
+  step = 'launch';
+  ctx = await chromium.launchPersistentContext(userDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+  // Offline: only modq itself is reachable.
+  await ctx.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith(BASE + '/') || u.startsWith('data:')) return route.continue();
+    problems.push('request outside modq: ' + u);
+    return route.abort();
+  });
+  const page = ctx.pages()[0] || await ctx.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('request', (r) => {
+    if (r.url().includes(KEY)) problems.push('key in a URL: ' + r.url());
+    if (r.method() === 'POST' && /decision/.test(r.url()))
+      decisions.push({ url: r.url(), body: r.postDataJSON() });
+  });
+  console.log('ok launch ' + ctx.browser()?.version?.());
+
+  step = 'redirect and headers';
+  const resp = await page.goto(BASE + '/review');
+  check(resp.ok(), 'GET /review ended in ' + resp.status());
+  check(page.url() === BASE + '/review/', 'not redirected to /review/: ' + page.url());
+  const csp = resp.headers()['content-security-policy'] || '';
+  check(csp.includes("default-src 'self'") && !csp.includes('unsafe-inline'), 'CSP: ' + csp);
+  console.log('ok ' + step);
+
+  step = 'sign in';
+  check(await page.locator('#key').evaluate((e) => e === document.activeElement),
+        'the key field is not focused on load');
+  await page.fill('#key', KEY);
+  await page.fill('#moderator', SEED.moderator);
+  await page.press('#key', 'Enter');
+  await page.waitForSelector('#queue li.item', { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelectorAll('#queue li.item').length === 4);
+  const storage = await page.evaluate(() => ({
+    session: sessionStorage.getItem('modq.review.key'),
+    local: JSON.stringify(localStorage), url: location.href }));
+  check(storage.session === KEY, 'key not in sessionStorage');
+  check(!storage.local.includes(KEY), 'key leaked into localStorage');
+  check(!storage.url.includes(KEY), 'key in the page URL');
+  check(await page.locator('#key').inputValue() === '', 'key left in the form field');
+  const order = await page.$$eval('#queue li.item', (l) => l.map((e) => e.dataset.key));
+  check(JSON.stringify(order) === JSON.stringify(
+    ['copy', 'links', 'dup', 'held'].map((k) => 'news/' + SEED[k].id)), 'queue order ' + order);
+  await page.waitForFunction(() => document.getElementById('st-pending').textContent === '4');
+  console.log('ok ' + step);
+
+  step = 'evidence highlighted';
+  // the copied run: one <mark> spanning it (compare case-insensitively: the
+  // engine reports its normalised text)
+  const copyMarks = await card(page, SEED.copy.id)
+    .locator('blockquote.text mark.ev-copied_from_article').allTextContents();
+  check(copyMarks.some((t) => t.toLowerCase().replace(/\s+/g, ' ') === SEED.copy.run.toLowerCase()),
+        'copied run not marked: ' + JSON.stringify(copyMarks));
+  const linkMarks = await card(page, SEED.links.id).locator('blockquote.text mark').allTextContents();
+  for (const u of SEED.links.urls)
+    check(linkMarks.includes(u), `link ${u} not marked: ` + JSON.stringify(linkMarks));
+  // the duplicate's original is shown, with the shared text marked
+  const dup = card(page, SEED.dup.id);
+  await dup.locator('.original mark.ev-duplicate').first().waitFor({ timeout: 10000 });
+  const origText = await dup.locator('.original blockquote').textContent();
+  check(origText === SEED.dup.original, 'original text: ' + origText);
+  const dupMark = await dup.locator('blockquote.text mark.ev-duplicate').first().textContent();
+  check(dupMark.length > 40, 'duplicate run not marked: ' + dupMark);
+  // each flag's detail is listed
+  check((await card(page, SEED.links.id).locator('.flags').textContent()).includes('link_spam'),
+        'flag list misses link_spam');
+  // the article title links to the article's url
+  const href = await card(page, SEED.copy.id).locator('h3 a').getAttribute('href');
+  check(href === SEED.article_url, 'article link ' + href);
+  // user text is text: the <img onerror> in the links comment is not markup
+  check(await page.locator('#queue img').count() === 0, 'an <img> from comment text was rendered');
+  check(await page.evaluate(() => window.__xss === undefined), 'comment text ran script');
+  check((await card(page, SEED.links.id).locator('blockquote.text').textContent()).includes('<img src=x'),
+        'HTML in comment text not shown literally');
+  console.log('ok ' + step);
+
+  step = 'claim a batch';
+  await page.click('#claim');
+  await page.waitForFunction(() => /Claimed 3 comments/.test(document.getElementById('status').textContent));
+  for (const k of ['copy', 'links', 'dup'])
+    check(/Claimed by you/.test(await card(page, SEED[k].id).locator('.meta').textContent()),
+          k + ' not shown as claimed by me');
+  check((await card(page, SEED.held.id).locator('.meta').textContent()).includes('Claimed by ' + SEED.held.by),
+        'held item does not name its holder');
+  await card(page, SEED.copy.id).focus();
+  console.log('ok ' + step);
+
+  step = 'screenshot';
+  await page.screenshot({ path: path.join(OUT, 'review-queue.png'), fullPage: true });
+  console.log('ok ' + step);
+
+  step = 'accessibility (axe-core)';
+  await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const axeRun = () => page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.length} node(s), e.g. ` +
+                                   (v.nodes[0] && v.nodes[0].target.join(' ')));
+  });
+  let v = await axeRun();
+  check(v.length === 0, 'axe at desktop width: ' + v.join('; '));
+  await page.setViewportSize({ width: 390, height: 844 });
+  v = await axeRun();
+  check(v.length === 0, 'axe at phone width: ' + v.join('; '));
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `page is ${overflow}px wider than a phone screen`);
+  await page.screenshot({ path: path.join(OUT, 'review-phone.png'), fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  console.log('ok ' + step);
+
+  step = 'undo';
+  const selected = () => page.$eval('#queue li.selected', (e) => e.dataset.key);
+  await card(page, SEED.copy.id).focus();
+  check(await selected() === 'news/' + SEED.copy.id, 'copy not selected');
+  await page.keyboard.press('r');
+  await card(page, SEED.copy.id).waitFor({ state: 'detached' });
+  check(await page.isVisible('#undo'), 'no undo bar');
+  await page.click('#undo-btn');
+  await card(page, SEED.copy.id).waitFor();
+  check(await selected() === 'news/' + SEED.copy.id, 'undone item not selected again');
+  console.log('ok ' + step);
+
+  step = 'approve with the keyboard';
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  check(await selected() === 'news/' + SEED.dup.id, 'j j did not reach the duplicate');
+  const focusedKey = await page.evaluate(() => document.activeElement.dataset.key);
+  check(focusedKey === 'news/' + SEED.dup.id, 'selection is not focused');
+  await page.keyboard.press('a');
+  await card(page, SEED.dup.id).waitFor({ state: 'detached' });
+  console.log('ok ' + step);
+
+  step = 'reject by click, with a note';
+  await card(page, SEED.links.id).locator('input[id^="note-"]').fill(SEED.links.note);
+  await card(page, SEED.links.id).getByRole('button', { name: 'Reject' }).click();
+  await card(page, SEED.links.id).waitFor({ state: 'detached' });
+  console.log('ok ' + step);
+
+  step = 'lease held by another: 409 shown';
+  await card(page, SEED.held.id).focus();
+  await page.keyboard.press('a');
+  await card(page, SEED.held.id).waitFor({ state: 'detached' });
+  console.log('ok ' + step + ' (sent after the undo delay)');
+
+  step = 'bulk reject';
+  await card(page, SEED.copy.id).locator('input.pick').check();
+  check(await page.textContent('#selected-count') === '1 selected', 'selection count');
+  await page.click('#bulk-reject');
+  await card(page, SEED.copy.id).waitFor({ state: 'detached' });
+  console.log('ok ' + step);
+
+  step = 'decisions sent, errors shown';
+  await page.waitForFunction(() => /409/.test(document.getElementById('errors').textContent),
+                             null, { timeout: UNDO_MS + 10000 });
+  const err = await page.textContent('#errors');
+  check(err.includes(SEED.held.by), 'the 409 message does not name the holder: ' + err);
+  await card(page, SEED.held.id).waitFor();
+  check((await card(page, SEED.held.id).locator('.item-error').textContent()).includes('409'),
+        'the held item does not carry its error');
+  await page.waitForFunction(() => document.getElementById('undo').hidden, null,
+                             { timeout: UNDO_MS + 10000 });
+  await page.waitForFunction(() => /saved/.test(document.getElementById('status').textContent));
+  await page.waitForFunction(() => document.querySelectorAll('#queue li.item').length === 1);
+  await page.screenshot({ path: path.join(OUT, 'review-after.png'), fullPage: true });
+  const sent = decisions.map((d) => d.url.replace(BASE, '') + ' ' + JSON.stringify(d.body));
+  check(decisions.length === 4, 'expected 4 decision requests, got ' + sent.join(' | '));
+  check(!sent.some((s) => s.includes(`/comments/${SEED.copy.id}/decision`)),
+        'the undone decision was sent: ' + sent.join(' | '));
+  const bulk = decisions.find((d) => d.url.endsWith('/v1/review/decisions'));
+  check(bulk && bulk.body.decisions.length === 1 && bulk.body.decisions[0].id === SEED.copy.id &&
+        bulk.body.decisions[0].decision === 'reject', 'bulk request: ' + sent.join(' | '));
+  console.log('ok ' + step);
+
+  step = 'no console errors, nothing outside modq';
+  // the 409 itself is logged by Chromium as a failed resource load: expected
+  const unexpected = problems.filter((p) => !/status of 409/.test(p));
+  check(unexpected.length === 0, unexpected.join(' | '));
+  console.log('ok ' + step);
+  fs.writeFileSync(path.join(OUT, 'spec.json'), JSON.stringify({ decisions: sent }, null, 1));
+}
+
+try {
+  await run();
+  console.log('browser: all steps passed');
+  await cleanup();
+  clearTimeout(watchdog);
+  process.exit(0);
+} catch (e) {
+  console.log(`FAIL ${step}: ${e && e.message ? e.message : e}`);
+  if (problems.length) console.log('  page problems: ' + problems.join(' | '));
+  try {
+    const p = ctx && ctx.pages()[0];
+    if (p) await p.screenshot({ path: path.join(OUT, 'failure.png'), fullPage: true });
+  } catch (_) { /* best effort */ }
+  await cleanup();
+  clearTimeout(watchdog);
+  process.exit(1);
+}

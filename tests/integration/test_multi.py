@@ -1,0 +1,133 @@
+"""test_multi.py - two modq processes on one Redis behave as one service.
+
+Whatever one instance learned (a comment, an article, a (site, id)) is seen
+by the other through Redis alone: duplicates across instances, articles
+registered through the other one, the same comment posted to both at once
+(stored and queued once). Ends with the Cluster check: every key a run
+leaves in Redis carries its site's {hash tag}, except the global ones.
+"""
+import json
+import os
+import re
+import subprocess
+import threading
+
+from harness import Env
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED = json.load(open(os.path.join(HERE, "..", "fixtures", "seed_thread.json")))
+
+SITE = "multi"
+SPAM = ("CHECK OUT MY CHANNEL!!! subscribe subscribe subscribe http://bit.ly/xx1 "
+        "http://cheap-pills.example/buy http://win-money.example earn $500 a day")
+DUP_TEXT = ("The council should publish the leak repair schedule for every district so "
+            "residents can see where the water is actually going this summer.")
+# Keys that are global by design (each hashes to a slot of its own in a
+# Cluster; include/store.h): the indexes of sites with a review queue and of
+# sites with a webhook, and the per-IP / per-API-key rate-limit counters,
+# which belong to no site. Never used in one command with a site's keys.
+GLOBAL_KEYS = {"modq:sites", "modq:webhook:sites"}
+GLOBAL_PREFIXES = ("modq:rl:",)
+SITE_KEY = re.compile(r"^modq:\{[^}]+\}:")
+
+
+def is_global(k):
+    return k in GLOBAL_KEYS or k.startswith(GLOBAL_PREFIXES)
+
+
+def post(m, cid, text, name="Ann", aid="a1", site=SITE):
+    return m.request("POST", "/v1/sites/%s/comments" % site,
+                     {"id": cid, "article_id": aid, "text": text, "author": {"name": name}})
+
+
+def flag(verdict, code):
+    found = [f for f in verdict["flags"] if f["code"] == code]
+    return found[0] if found else None
+
+
+def all_keys(port):
+    out = subprocess.run(["redis-cli", "-p", str(port), "--scan"],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode == 0, out.stderr
+    return [k for k in out.stdout.splitlines() if k]
+
+
+def test_two_instances_share_state(binary):
+    with Env(binary, {"MODQ_THRESHOLD_REJECT": "1.0"}, instances=2) as env:
+        a, b = env.modqs
+        assert a.port != b.port
+
+        # 1. a duplicate posted to B of a comment first posted to A
+        r = post(a, "dupA", DUP_TEXT, name="Ann", aid="x1")
+        assert r.status == 201 and flag(r.json, "duplicate") is None, r
+        r = post(b, "dupB", DUP_TEXT, name="Bob", aid="x1")
+        assert r.status == 201, r
+        d = flag(r.json, "duplicate")
+        assert d is not None, r.json
+        assert d.get("evidence") == "dupA" and "dupA" in d["detail"], d
+
+        # 2. an article registered through A is used by B
+        art = SEED["article"]
+        own = SEED["on_topic"]
+        copy = [c for c in SEED["comments"] if c["id"] == "3"][0]
+        r = post(b, "before", own["text"], aid=art["id"])
+        assert r.status == 201 and "relevance" not in r.json, r.json  # B knows no article yet
+        r = a.request("PUT", "/v1/sites/%s/articles/%s" % (SITE, art["id"]),
+                      {"title": art["title"], "body": art["body"], "tags": art["tags"]})
+        assert r.status == 201, r
+        r = post(b, "own1", own["text"], aid=art["id"], name=own["author"]["name"])
+        assert r.status == 201 and 0 <= r.json.get("relevance", -1) <= 1, r.json
+        assert r.json["relevance"] > 0, r.json
+        r = post(b, "copy1", copy["text"], aid=art["id"], name="Copycat")
+        assert r.status == 201, r
+        assert flag(r.json, "copied_from_article") is not None, r.json
+        # and B's stored comment is readable through A
+        r = a.request("GET", "/v1/sites/%s/comments/copy1" % SITE)
+        assert r.status == 200 and r.json["id"] == "copy1", r
+
+        # 3. the same (site, id) posted to both at once: stored once, queued once
+        n = 20
+        results = {}
+
+        def send(m, tag, i):
+            try:
+                results[(tag, i)] = post(m, "same%d" % i, SPAM + " batch %d" % i, name="promo")
+            except OSError as e:  # reported below, with the instance's log
+                results[(tag, i)] = e
+
+        for i in range(n):
+            ts = [threading.Thread(target=send, args=(m, tag, i))
+                  for tag, m in (("A", a), ("B", b))]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+        created = 0
+        for i in range(n):
+            ra, rb = results[("A", i)], results[("B", i)]
+            assert not isinstance(ra, OSError), (ra, a.log()[-3000:])
+            assert not isinstance(rb, OSError), (rb, b.log()[-3000:])
+            assert {ra.status, rb.status} <= {200, 201}, (ra, rb)
+            assert sorted((ra.status, rb.status)) == [200, 201], (i, ra, rb)
+            created += 1
+            assert ra.json["status"] == rb.json["status"] == "pending", (ra.json, rb.json)
+            assert ra.json["score"] == rb.json["score"], (ra.json, rb.json)
+        pending = env.redis.cli("ZRANGE", "modq:{%s}:pending" % SITE, 0, -1).split()
+        same = [p for p in pending if p.startswith("same")]
+        assert sorted(same) == sorted("same%d" % i for i in range(n)), same
+        assert len(same) == len(set(same)) == n
+        stored = [k for k in all_keys(env.redis.port)
+                  if k.startswith("modq:{%s}:comment:same" % SITE)]
+        assert len(stored) == n, stored
+        print("    multi: %d ids posted to both instances at once: %d created once, "
+              "%d queued once" % (n, created, len(same)))
+
+        # 4. Cluster readiness: every key of a site carries the {site} tag
+        keys = all_keys(env.redis.port)
+        assert len(keys) > 10, keys
+        bad = [k for k in keys if not is_global(k) and not SITE_KEY.match(k)]
+        assert not bad, bad
+        tags = {SITE_KEY.match(k).group(0) for k in keys if not is_global(k)}
+        assert tags == {"modq:{%s}:" % SITE}, tags
+        print("    multi: %d keys scanned, all but %s carry the {site} tag"
+              % (len(keys), sorted(k for k in keys if is_global(k))))

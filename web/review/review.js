@@ -1,0 +1,877 @@
+/* review.js - modq's review page: the queue, evidence highlighting, claims
+ * and decisions, over modq's review API (docs/review.md).
+ *
+ * Rules this file keeps:
+ *  - The moderator key lives in sessionStorage (this tab only), is sent as
+ *    an Authorization header to this origin only, never put in a URL.
+ *  - User text (comments, titles, names, flag details) reaches the DOM only
+ *    through textContent / createTextNode, never innerHTML: a comment is
+ *    data, not markup. Article links are used only when http(s).
+ *  - A decision is held for UNDO_MS before it is sent, so "undo" leaves no
+ *    trace (no second decision, no webhook, no learning); leaving the page
+ *    sends what is held at once (fetch keepalive).
+ */
+(function () {
+  'use strict';
+
+  var UNDO_MS = 5000;           /* how long a decision can be taken back */
+  var PAGE_SIZE = 50;           /* items per GET /v1/review page */
+  var STATS_EVERY_MS = 30000;   /* stats refresh while the page is open */
+  var MAX_MARKS = 200;          /* highlighted ranges per comment */
+  var LCS_MAX_WORDS = 600;      /* words compared per side for duplicates */
+  var KEY_STORE = 'modq.review.key';
+  var NAME_STORE = 'modq.review.moderator';
+
+  /* Flags whose evidence is not a span of the comment's text. */
+  var NOT_A_SPAN = { duplicate: 1, flood: 1, learned_spam: 1, reputation: 1,
+                     trusted_author: 1, off_topic: 1, low_content: 1 };
+  /* Flags for which every link in the text is evidence. */
+  var LINK_FLAGS = { link_spam: 1 };
+
+  var $ = function (id) { return document.getElementById(id); };
+
+  var state = {
+    key: '', moderator: '',
+    items: [],          /* shown items, in queue order */
+    seq: 0,             /* order of arrival, to put undone items back */
+    selected: -1,       /* index into items */
+    cursor: null,
+    held: [],           /* decisions waiting UNDO_MS: {items, decision, timer, label} */
+    originals: {},      /* "site/id" -> comment (duplicate originals) */
+    articles: {},       /* "site/article_id" -> promise of the article */
+    statsTimer: 0
+  };
+
+  /* ============================================================ helpers */
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function say(msg) {
+    /* re-set so the same message is announced again */
+    var s = $('status');
+    s.textContent = '';
+    window.setTimeout(function () { s.textContent = msg; }, 30);
+  }
+
+  function fail(msg) {
+    var s = $('errors');
+    s.textContent = '';
+    $('errors-box').hidden = false;
+    window.setTimeout(function () { s.textContent = msg; }, 30);
+  }
+
+  function clearErrors() {
+    $('errors').textContent = '';
+    $('errors-box').hidden = true;
+  }
+
+  function age(ms) {
+    if (ms === null || ms === undefined || !isFinite(ms)) return '–';
+    var s = Math.max(0, Math.round(ms / 1000));
+    if (s < 60) return s + ' s';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' min';
+    var h = Math.floor(m / 60);
+    if (h < 48) return h + ' h ' + (m % 60) + ' min';
+    return Math.floor(h / 24) + ' days';
+  }
+
+  function clock(ms) {
+    var d = new Date(ms);
+    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function safeUrl(u) {
+    if (typeof u !== 'string' || !u) return '';
+    try {
+      var p = new URL(u);
+      return p.protocol === 'http:' || p.protocol === 'https:' ? p.href : '';
+    } catch (e) { return ''; }
+  }
+
+  function num(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
+
+  /* ============================================================ API */
+
+  function ApiError(status, code, message) {
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
+
+  /* fetch JSON from the review API; rejects with ApiError. */
+  function api(method, path, body, keepalive) {
+    var opt = { method: method, headers: { Authorization: 'Bearer ' + state.key },
+                credentials: 'omit', cache: 'no-store', keepalive: !!keepalive };
+    if (body !== undefined) {
+      opt.headers['Content-Type'] = 'application/json';
+      opt.body = JSON.stringify(body);
+    }
+    return fetch(path, opt).then(function (r) {
+      return r.text().then(function (t) {
+        var j = null;
+        try { j = t ? JSON.parse(t) : null; } catch (e) { j = null; }
+        if (r.ok) return j;
+        var er = j && j.error ? j.error : {};
+        throw new ApiError(r.status, er.code || 'http_' + r.status,
+                           er.message || ('HTTP ' + r.status));
+      });
+    }, function () {
+      throw new ApiError(0, 'network', 'modq could not be reached');
+    });
+  }
+
+  function explain(e) {
+    if (!(e instanceof ApiError)) return String(e && e.message || e);
+    if (e.status === 401) return 'The key was not accepted (401). Sign in again.';
+    if (e.status === 403) return 'This key may not do that (403): ' + e.message;
+    if (e.status === 409) return 'Conflict (409): ' + e.message;
+    if (e.status === 429) return 'Too many requests (429): ' + e.message;
+    return e.message + (e.status ? ' (' + e.status + ')' : '');
+  }
+
+  function query(params) {
+    var q = [];
+    Object.keys(params).forEach(function (k) {
+      if (params[k] !== '' && params[k] !== null && params[k] !== undefined)
+        q.push(encodeURIComponent(k) + '=' + encodeURIComponent(params[k]));
+    });
+    return q.length ? '?' + q.join('&') : '';
+  }
+
+  /* One item of GET /v1/review or POST /v1/review/claim (docs/review.md):
+   * {site, id, article_id, article_title, age_s, claim: {by, expires_in_s}
+   * or null, comment: the comment's API form}. */
+  function normItem(r) {
+    var c = r.comment && typeof r.comment === 'object' ? r.comment : {};
+    var claim = r.claim && typeof r.claim === 'object' ? r.claim : {};
+    return {
+      site: String(r.site || ''),
+      id: String(r.id || ''),
+      articleId: String(r.article_id || ''),
+      title: typeof r.article_title === 'string' ? r.article_title : '',
+      url: '', /* from the article: loadArticle() */
+      author: c.author && typeof c.author.name === 'string' ? c.author.name : '',
+      text: typeof c.text === 'string' ? c.text : '',
+      score: num(c.score),
+      flags: Array.isArray(c.flags) ? c.flags : [],
+      ageMs: num(r.age_s) !== null ? r.age_s * 1000 : null,
+      claimedBy: typeof claim.by === 'string' ? claim.by : '',
+      leaseMs: num(claim.expires_in_s) !== null ? claim.expires_in_s * 1000 : null,
+      seq: state.seq++,
+      note: '',
+      error: ''
+    };
+  }
+
+  /* ============================================================ evidence */
+
+  function escapeRe(s) { return s.replace(/[.*+?^${}()|[\]\\\/]/g, '\\$&'); }
+
+  /* All case-insensitive occurrences of re in text as [start, end). */
+  function allMatches(text, re) {
+    var out = [], m;
+    re.lastIndex = 0;
+    while ((m = re.exec(text)) !== null && out.length < MAX_MARKS) {
+      if (m[0].length === 0) { re.lastIndex++; continue; }
+      out.push([m.index, m.index + m[0].length]);
+    }
+    return out;
+  }
+
+  var WORD = /[\p{L}\p{N}]+/gu;
+
+  /* Where does evidence occur in text? The engine reports spans of its
+   * normalised text (case folded, tags stripped, spaces collapsed, cut at
+   * 200 bytes), so: the exact string, then the same words with anything
+   * but letters/digits between them (the last one may be cut short), then
+   * each comma-separated part (word lists). */
+  function locate(text, evidence, depth) {
+    var ev = String(evidence || '').trim();
+    if (ev.length < 2) return [];
+    var found = allMatches(text, new RegExp(escapeRe(ev), 'giu'));
+    if (found.length) return found;
+    var words = ev.match(WORD) || [];
+    if (words.length > 1 || (words.length === 1 && words[0].length >= 2)) {
+      words = words.slice(0, 80);
+      var pat = '(?<![\\p{L}\\p{N}])' + words.map(escapeRe).join('[^\\p{L}\\p{N}]+');
+      found = allMatches(text, new RegExp(pat, 'giu'));
+      if (found.length) return found;
+    }
+    if (!depth && /[,;]/.test(ev)) {
+      ev.split(/[,;]/).forEach(function (part) {
+        found = found.concat(locate(text, part, 1));
+      });
+    }
+    return found;
+  }
+
+  var URL_RE = /(?:\bhttps?:\/\/|\bwww\.)[^\s<>"'`]+/giu;
+
+  function links(text) {
+    return allMatches(text, URL_RE).map(function (r) {
+      var end = r[1];
+      while (end > r[0] && /[.,;:!?)\]}]/.test(text.charAt(end - 1))) end--;
+      return [r[0], end];
+    });
+  }
+
+  /* Highlight ranges [{s, e, code}] for an item's own text. */
+  function evidenceRanges(item) {
+    var out = [];
+    item.flags.forEach(function (f) {
+      if (!f || typeof f.code !== 'string') return;
+      if (LINK_FLAGS[f.code]) links(item.text).forEach(function (r) {
+        out.push({ s: r[0], e: r[1], code: f.code });
+      });
+      if (NOT_A_SPAN[f.code]) return;
+      locate(item.text, f.evidence, 0).forEach(function (r) {
+        out.push({ s: r[0], e: r[1], code: f.code });
+      });
+    });
+    return out.slice(0, MAX_MARKS);
+  }
+
+  /* Append text to parent with the ranges as <mark> elements: a range
+   * inside another nests in it (a spam word inside a link), one crossing
+   * another's end is cut there and goes on after it; ranges with the same
+   * extent share one mark (data-flags lists every flag). */
+  function renderMarked(parent, text, ranges) {
+    var byExtent = {};
+    var list = [];
+    ranges.forEach(function (r) {
+      if (!(r.e > r.s)) return;
+      var k = r.s + ':' + r.e;
+      if (byExtent[k]) {
+        if (byExtent[k].codes.indexOf(r.code) < 0) byExtent[k].codes.push(r.code);
+        return;
+      }
+      byExtent[k] = { s: r.s, e: r.e, codes: [r.code] };
+      list.push(byExtent[k]);
+    });
+    fill(parent, text, 0, text.length, list);
+  }
+
+  function byStart(a, b) { return a.s - b.s || b.e - a.e; }
+
+  function fill(parent, text, from, to, list) {
+    list = list.slice().sort(byStart);
+    var pos = from;
+    while (list.length) {
+      var r = list.shift();
+      var s = Math.max(r.s, pos), e = Math.min(r.e, to);
+      if (e <= s) continue;
+      if (s > pos) parent.appendChild(document.createTextNode(text.slice(pos, s)));
+      var inner = [], rest = [];
+      list.forEach(function (x) {
+        if (x.s >= e) { rest.push(x); return; }
+        inner.push({ s: x.s, e: Math.min(x.e, e), codes: x.codes });
+        if (x.e > e) rest.push({ s: e, e: x.e, codes: x.codes });
+      });
+      var m = el('mark', 'ev-' + r.codes[0]);
+      m.setAttribute('data-flags', r.codes.join(' '));
+      m.title = r.codes.join(', ');
+      fill(m, text, s, e, inner);
+      parent.appendChild(m);
+      pos = e;
+      list = rest.sort(byStart);
+    }
+    if (pos < to) parent.appendChild(document.createTextNode(text.slice(pos, to)));
+  }
+
+  /* Longest run of words (case-insensitive) shared by a and b:
+   * {a: [s, e], b: [s, e], words} in character offsets, or null. */
+  function commonRun(a, b) {
+    function words(t) {
+      var out = [], m, re = new RegExp(WORD.source, 'gu');
+      while ((m = re.exec(t)) !== null && out.length < LCS_MAX_WORDS)
+        out.push({ w: m[0].toLowerCase(), s: m.index, e: m.index + m[0].length });
+      return out;
+    }
+    var wa = words(a), wb = words(b);
+    if (!wa.length || !wb.length) return null;
+    var prev = new Array(wb.length + 1).fill(0), best = 0, endA = 0, endB = 0;
+    for (var i = 1; i <= wa.length; i++) {
+      var cur = new Array(wb.length + 1).fill(0);
+      for (var j = 1; j <= wb.length; j++) {
+        if (wa[i - 1].w === wb[j - 1].w) {
+          cur[j] = prev[j - 1] + 1;
+          if (cur[j] > best) { best = cur[j]; endA = i; endB = j; }
+        }
+      }
+      prev = cur;
+    }
+    if (best < 2 && !(best === 1 && wa.length === 1)) return null;
+    return { a: [wa[endA - best].s, wa[endA - 1].e], b: [wb[endB - best].s, wb[endB - 1].e],
+             words: best };
+  }
+
+  /* ============================================================ rendering */
+
+  function itemKey(it) { return it.site + '/' + it.id; }
+
+  function renderItem(it, index) {
+    var li = el('li', 'item');
+    li.tabIndex = -1;
+    li.setAttribute('data-key', itemKey(it));
+    li.setAttribute('aria-labelledby', 'h-' + it.seq);
+    if (it.claimedBy && it.claimedBy !== state.moderator) li.classList.add('claimed-other');
+
+    var head = el('div', 'item-head');
+    var cb = el('input');
+    cb.type = 'checkbox';
+    cb.className = 'pick';
+    cb.id = 'pick-' + it.seq;
+    cb.checked = !!it.picked;
+    cb.addEventListener('change', function () { it.picked = cb.checked; updateBulk(); });
+    var cbl = el('label', 'visually-hidden', 'Select comment by ' + (it.author || 'anonymous'));
+    cbl.htmlFor = cb.id;
+    head.appendChild(cb);
+    head.appendChild(cbl);
+
+    var hb = el('div', 'head-body');
+    var h = el('h3');
+    h.id = 'h-' + it.seq;
+    renderTitle(h, it);
+    hb.appendChild(h);
+    var meta = el('p', 'meta');
+    meta.appendChild(el('span', 'site', 'Site: ' + it.site));
+    meta.appendChild(el('span', 'author', 'By: ' + (it.author || 'anonymous')));
+    meta.appendChild(el('span', 'age', 'Waiting: ' + age(it.ageMs)));
+    meta.appendChild(el('span', 'score',
+      'Score: ' + (it.score === null ? '–' : it.score.toFixed(2))));
+    if (it.claimedBy) {
+      var mine = it.claimedBy === state.moderator;
+      var txt = (mine ? 'Claimed by you' : 'Claimed by ' + it.claimedBy) +
+        (it.leaseMs !== null ? ', lease ends ' + clock(Date.now() + it.leaseMs) : '');
+      meta.appendChild(el('span', 'badge ' + (mine ? 'mine' : 'other'), txt));
+    }
+    hb.appendChild(meta);
+    head.appendChild(hb);
+    li.appendChild(head);
+
+    var text = el('blockquote', 'text');
+    text.setAttribute('aria-label', 'Comment text, evidence highlighted');
+    renderMarked(text, it.text, evidenceRanges(it).concat(it.dupRanges || []));
+    li.appendChild(text);
+
+    if (it.original) li.appendChild(renderOriginal(it));
+
+    var fl = el('ul', 'flags');
+    fl.setAttribute('aria-label', 'Flags');
+    it.flags.forEach(function (f) {
+      if (!f || typeof f.code !== 'string') return;
+      var row = el('li');
+      row.appendChild(el('span', 'flag-code', f.code));
+      if (num(f.score) !== null) row.appendChild(document.createTextNode(' ' + f.score.toFixed(2)));
+      if (f.detail) row.appendChild(document.createTextNode(' — ' + f.detail));
+      if (f.evidence && f.code !== 'duplicate') {
+        row.appendChild(document.createTextNode(' · evidence: '));
+        row.appendChild(el('q', 'flag-ev', f.evidence));
+      }
+      fl.appendChild(row);
+    });
+    li.appendChild(fl);
+
+    var act = el('div', 'actions');
+    var nf = el('div', 'field');
+    var nl = el('label', null, 'Note (optional)');
+    var ni = el('input');
+    ni.type = 'text';
+    ni.id = 'note-' + it.seq;
+    ni.maxLength = 2048;
+    ni.value = it.note;
+    ni.addEventListener('input', function () { it.note = ni.value; });
+    nl.htmlFor = ni.id;
+    nf.appendChild(nl);
+    nf.appendChild(ni);
+    act.appendChild(nf);
+    var ab = el('button', 'approve', 'Approve');
+    ab.type = 'button';
+    ab.setAttribute('aria-describedby', h.id);
+    ab.addEventListener('click', function () { decide([it], 'approve'); });
+    var rb = el('button', 'reject', 'Reject');
+    rb.type = 'button';
+    rb.setAttribute('aria-describedby', h.id);
+    rb.addEventListener('click', function () { decide([it], 'reject'); });
+    act.appendChild(ab);
+    act.appendChild(rb);
+    li.appendChild(act);
+
+    if (it.error) li.appendChild(el('p', 'item-error', it.error));
+
+    li.addEventListener('focusin', function () {
+      var i = state.items.indexOf(it);
+      if (i >= 0 && i !== state.selected) select(i, false);
+    });
+    it.node = li;
+    return li;
+  }
+
+  function renderTitle(h, it) {
+    while (h.firstChild) h.removeChild(h.firstChild);
+    var title = it.title || ('Article ' + it.articleId);
+    if (it.url) {
+      var a = el('a', null, title);
+      a.href = it.url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      h.appendChild(a);
+    } else {
+      h.appendChild(document.createTextNode(title));
+    }
+  }
+
+  /* The queue names an article by title; its permalink comes from the
+   * article itself (one GET per article, cached). */
+  function loadArticle(it) {
+    if (it.url || !it.articleId) return;
+    var k = it.site + '/' + it.articleId;
+    if (!state.articles[k])
+      state.articles[k] = api('GET', '/v1/sites/' + encodeURIComponent(it.site) + '/articles/' +
+                              encodeURIComponent(it.articleId)).catch(function () { return null; });
+    state.articles[k].then(function (a) {
+      var u = a && safeUrl(a.url);
+      if (!u) return;
+      it.url = u;
+      if (!it.title && a.title) it.title = a.title;
+      var h = it.node && it.node.querySelector('h3');
+      if (h) renderTitle(h, it);
+    });
+  }
+
+  function renderOriginal(it) {
+    var o = it.original;
+    var box = el('div', 'original');
+    var p = el('p', null, 'Duplicate of comment ' + o.id +
+      (o.author && o.author.name ? ' by ' + o.author.name : '') +
+      (o.status ? ' (' + o.status + ')' : '') + ':');
+    box.appendChild(p);
+    var q = el('blockquote', 'text');
+    q.setAttribute('aria-label', 'Original comment, shared text highlighted');
+    renderMarked(q, typeof o.text === 'string' ? o.text : '', it.origRanges || []);
+    box.appendChild(q);
+    return box;
+  }
+
+  /* Fetch the original of a duplicate flag and mark the shared words. */
+  function loadOriginal(it) {
+    var f = it.flags.filter(function (x) { return x && x.code === 'duplicate' && x.evidence; })[0];
+    if (!f) return;
+    var k = it.site + '/' + f.evidence;
+    var got = state.originals[k];
+    var p = got ? Promise.resolve(got)
+      : api('GET', '/v1/sites/' + encodeURIComponent(it.site) + '/comments/' +
+            encodeURIComponent(f.evidence));
+    p.then(function (o) {
+      if (!o) return;
+      state.originals[k] = o;
+      var run = commonRun(it.text, typeof o.text === 'string' ? o.text : '');
+      it.original = o;
+      it.dupRanges = run ? [{ s: run.a[0], e: run.a[1], code: 'duplicate' }] : [];
+      it.origRanges = run ? [{ s: run.b[0], e: run.b[1], code: 'duplicate' }] : [];
+      rerender(it);
+    }, function () { /* the original may have expired: the flag still says which */ });
+  }
+
+  function rerender(it) {
+    if (!it.node || !it.node.parentNode) return;
+    var old = it.node;
+    var focused = old.contains(document.activeElement) ? document.activeElement.id : '';
+    var fresh = renderItem(it); /* sets it.node */
+    old.parentNode.replaceChild(fresh, old);
+    if (document.activeElement === document.body && !focused && state.items[state.selected] === it)
+      fresh.focus();
+    if (state.items[state.selected] === it) fresh.classList.add('selected');
+    if (focused && $(focused)) $(focused).focus();
+  }
+
+  function renderQueue() {
+    var q = $('queue');
+    while (q.firstChild) q.removeChild(q.firstChild);
+    state.items.forEach(function (it, i) { q.appendChild(renderItem(it, i)); });
+    if (state.selected >= state.items.length) state.selected = state.items.length - 1;
+    if (state.selected >= 0) state.items[state.selected].node.classList.add('selected');
+    $('empty').hidden = state.items.length > 0;
+    $('more').hidden = !state.cursor;
+    $('queue-count').textContent = '(' + state.items.length + ' shown)';
+    updateBulk();
+  }
+
+  function select(i, focus) {
+    if (!state.items.length) { state.selected = -1; return; }
+    i = Math.max(0, Math.min(state.items.length - 1, i));
+    var old = state.items[state.selected];
+    if (old && old.node) old.node.classList.remove('selected');
+    state.selected = i;
+    var it = state.items[i];
+    it.node.classList.add('selected');
+    if (focus) {
+      it.node.focus();
+      it.node.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  function updateBulk() {
+    var n = state.items.filter(function (it) { return it.picked; }).length;
+    $('selected-count').textContent = n + ' selected';
+    $('bulk-approve').disabled = n === 0;
+    $('bulk-reject').disabled = n === 0;
+    $('select-all').checked = n > 0 && n === state.items.length;
+  }
+
+  /* ============================================================ loading */
+
+  function filters() {
+    return { site: $('f-site').value, flag: $('f-flag').value };
+  }
+
+  function loadQueue(more) {
+    var f = filters();
+    var q = query({ site: f.site, flag: f.flag, status: 'pending', limit: PAGE_SIZE,
+                    cursor: more ? state.cursor : '' });
+    return api('GET', '/v1/review' + q).then(function (j) {
+      var raw = (j && j.items) || [];
+      var fresh = raw.map(normItem).filter(function (it) {
+        /* items held for sending stay off the screen */
+        return !isHeld(it) && !(more && state.items.some(function (x) {
+          return itemKey(x) === itemKey(it);
+        }));
+      });
+      state.items = more ? state.items.concat(fresh) : fresh;
+      state.cursor = (j && j.next_cursor) || null;
+      if (!more) state.selected = state.items.length ? 0 : -1;
+      renderQueue();
+      fresh.forEach(function (it) { loadOriginal(it); loadArticle(it); });
+    }, function (e) { fail('Could not load the queue: ' + explain(e)); checkAuth(e); });
+  }
+
+  function isHeld(it) {
+    return state.held.some(function (h) {
+      return h.items.some(function (x) { return itemKey(x) === itemKey(it); });
+    });
+  }
+
+  /* Always over every site: the site list comes from it; the figures shown
+   * are the chosen site's, or the total. */
+  function loadStats() {
+    return api('GET', '/v1/review/stats').then(showStats, function (e) { checkAuth(e); });
+  }
+
+  function showStats(s) {
+    if (!s) return;
+    var sites = s.sites && typeof s.sites === 'object' ? s.sites : {};
+    var site = $('f-site').value;
+    var t = (site && sites[site]) || s.total || {};
+    var pending = num(t.pending);
+    $('st-pending').textContent = pending === null ? '–' : String(pending);
+    $('st-claimed').textContent = num(t.claimed) === null ? '–' : String(t.claimed);
+    var oldest = num(t.oldest_pending_age_s);
+    $('st-oldest').textContent = oldest === null || !pending ? '–' : age(oldest * 1000);
+    var hour = num(t.decisions_last_hour);
+    $('st-hour').textContent = hour === null ? '–' : String(hour);
+    var perSite = {};
+    Object.keys(sites).forEach(function (k) { perSite[k] = num(sites[k] && sites[k].pending); });
+    fillSelect($('f-site'), 'All sites', perSite);
+    var bf = t.by_flag && typeof t.by_flag === 'object' ? t.by_flag : {};
+    var perFlag = {};
+    Object.keys(bf).forEach(function (k) { perFlag[k] = num(bf[k]); });
+    fillSelect($('f-flag'), 'All flags', perFlag);
+  }
+
+  function fillSelect(sel, allLabel, counts) {
+    var cur = sel.value;
+    var names = Object.keys(counts).sort();
+    if (cur && names.indexOf(cur) < 0) names.push(cur);
+    while (sel.firstChild) sel.removeChild(sel.firstChild);
+    var all = el('option', null, allLabel);
+    all.value = '';
+    sel.appendChild(all);
+    names.forEach(function (n) {
+      var o = el('option', null, n + (counts[n] !== null && counts[n] !== undefined
+        ? ' (' + counts[n] + ')' : ''));
+      o.value = n;
+      sel.appendChild(o);
+    });
+    sel.value = cur;
+  }
+
+  function checkAuth(e) {
+    if (e instanceof ApiError && e.status === 401) signOut('The key was not accepted. Sign in again.');
+  }
+
+  /* ============================================================ claims */
+
+  function claim() {
+    var f = filters();
+    var n = parseInt($('claim-n').value, 10);
+    var body = { moderator: state.moderator, limit: isFinite(n) && n > 0 ? n : 10 };
+    if (f.site) body.site = f.site;
+    if (f.flag) body.flag = f.flag;
+    clearErrors();
+    api('POST', '/v1/review/claim', body).then(function (j) {
+      var got = (j && j.items) || [];
+      var msg = got.length ? 'Claimed ' + got.length + ' comment' + (got.length > 1 ? 's' : '') +
+        (num(j.lease_seconds) !== null ? ' for ' + age(j.lease_seconds * 1000) : '') + '.'
+        : 'Nothing left to claim.';
+      return loadQueue(false).then(loadStats).then(function () { say(msg); });
+    }, function (e) { fail('Claim failed: ' + explain(e)); checkAuth(e); });
+  }
+
+  /* ============================================================ decisions */
+
+  function decisionBody(it, decision) {
+    var b = { decision: decision, moderator: state.moderator };
+    if (it.note && it.note.trim()) b.note = it.note.trim();
+    return b;
+  }
+
+  /* Take items off the screen and hold the decision for UNDO_MS; viaBulk
+   * sends it with POST /v1/review/decisions (even for one item). */
+  function decide(items, decision, viaBulk) {
+    items = items.filter(function (it) { return state.items.indexOf(it) >= 0; });
+    if (!items.length) return;
+    clearErrors();
+    var firstIdx = state.items.indexOf(items[0]);
+    items.forEach(function (it) {
+      it.error = '';
+      it.picked = false;
+      var i = state.items.indexOf(it);
+      state.items.splice(i, 1);
+      if (it.node && it.node.parentNode) it.node.parentNode.removeChild(it.node);
+    });
+    var verb = decision === 'approve' ? 'Approved' : 'Rejected';
+    var label = verb + ' ' + (items.length === 1
+      ? 'the comment by ' + (items[0].author || 'anonymous')
+      : items.length + ' comments');
+    var h = { items: items, decision: decision, label: label, timer: 0, bulk: !!viaBulk };
+    h.timer = window.setTimeout(function () { send(h, false); }, UNDO_MS);
+    state.held.push(h);
+    afterRemoval(firstIdx);
+    showUndo();
+    say(label + '. Sending in ' + UNDO_MS / 1000 + ' seconds; press u or Undo to take it back.');
+  }
+
+  function afterRemoval(idx) {
+    $('empty').hidden = state.items.length > 0;
+    $('queue-count').textContent = '(' + state.items.length + ' shown)';
+    updateBulk();
+    if (!state.items.length) { state.selected = -1; $('queue').focus(); return; }
+    state.selected = -1;
+    select(Math.min(idx, state.items.length - 1), true);
+  }
+
+  function showUndo() {
+    var last = state.held[state.held.length - 1];
+    $('undo').hidden = !last;
+    if (last) $('undo-text').textContent = last.label + '.';
+  }
+
+  function undo() {
+    var h = state.held.pop();
+    if (!h) { say('Nothing to undo.'); return; }
+    window.clearTimeout(h.timer);
+    putBack(h.items);
+    showUndo();
+    say('Undone: ' + h.label.charAt(0).toLowerCase() + h.label.slice(1) + ' was not sent.');
+    var i = state.items.indexOf(h.items[0]);
+    if (i >= 0) select(i, true);
+  }
+
+  /* Return items to the queue at their original place. */
+  function putBack(items) {
+    items.forEach(function (it) {
+      if (state.items.indexOf(it) >= 0) return;
+      var at = 0;
+      while (at < state.items.length && state.items[at].seq < it.seq) at++;
+      state.items.splice(at, 0, it);
+    });
+    var sel = state.items[state.selected];
+    renderQueue();
+    if (sel) select(state.items.indexOf(sel), false);
+  }
+
+  function send(h, leaving) {
+    var i = state.held.indexOf(h);
+    if (i < 0) return;
+    state.held.splice(i, 1);
+    window.clearTimeout(h.timer);
+    showUndo();
+    var p;
+    if (!h.bulk) {
+      var it = h.items[0];
+      p = api('POST', '/v1/sites/' + encodeURIComponent(it.site) + '/comments/' +
+              encodeURIComponent(it.id) + '/decision', decisionBody(it, h.decision), leaving)
+        .then(function () { return [{ it: it, ok: true }]; },
+              function (e) { return [{ it: it, ok: false, why: explain(e), e: e }]; });
+    } else {
+      var body = { moderator: state.moderator, decisions: h.items.map(function (it) {
+        var d = decisionBody(it, h.decision);
+        d.site = it.site;
+        d.id = it.id;
+        return d;
+      }) };
+      p = api('POST', '/v1/review/decisions', body, leaving).then(function (j) {
+        /* results[i] answers decisions[i]: {status: 200, comment} or
+         * {status, error: {code, message}} */
+        var res = (j && Array.isArray(j.results)) ? j.results : [];
+        return h.items.map(function (it, k) {
+          var r = res[k] || {};
+          var ok = r.status === 200 && r.id === it.id;
+          var why = r.error ? (r.status === 409 ? 'Conflict (409): ' : '') +
+            (r.error.message || r.error.code) + (r.status !== 409 ? ' (' + r.status + ')' : '')
+            : 'no answer for this comment';
+          return { it: it, ok: ok, why: why };
+        });
+      }, function (e) {
+        return h.items.map(function (it) { return { it: it, ok: false, why: explain(e), e: e }; });
+      });
+    }
+    if (leaving) return;
+    p.then(function (outs) {
+      var bad = outs.filter(function (o) { return !o.ok; });
+      var good = outs.length - bad.length;
+      if (good) say(h.label.replace(/^(Approved|Rejected) .*/, '$1') + ' ' + good +
+        ' comment' + (good > 1 ? 's' : '') + ': saved.');
+      if (bad.length) {
+        bad.forEach(function (o) { o.it.error = 'Not saved: ' + o.why; });
+        putBack(bad.map(function (o) { return o.it; }));
+        fail(bad.length === 1 ? 'The decision on the comment by ' +
+          (bad[0].it.author || 'anonymous') + ' was not saved: ' + bad[0].why
+          : bad.length + ' decisions were not saved: ' + bad[0].why);
+        if (bad[0].e) checkAuth(bad[0].e);
+      }
+      loadStats();
+    });
+  }
+
+  /* Leaving the page: send every held decision now. */
+  function flushHeld() {
+    state.held.slice().forEach(function (h) { send(h, true); });
+  }
+
+  /* ============================================================ session */
+
+  function signIn(key, name) {
+    state.key = key;
+    state.moderator = name;
+    return api('GET', '/v1/review/stats').then(function (s) {
+      try {
+        sessionStorage.setItem(KEY_STORE, key);
+        sessionStorage.setItem(NAME_STORE, name);
+      } catch (e) { /* storage off: the key lives until the tab reloads */ }
+      $('login').hidden = true;
+      $('session').hidden = false;
+      $('who').textContent = name;
+      $('main').hidden = false;
+      $('key').value = '';
+      showStats(s);
+      window.clearInterval(state.statsTimer);
+      state.statsTimer = window.setInterval(loadStats, STATS_EVERY_MS);
+      return loadQueue(false).then(function () {
+        say('Signed in as ' + name + '.');
+        if (state.items.length) select(0, true);
+      });
+    }, function (e) {
+      state.key = '';
+      fail(e instanceof ApiError && e.status === 401 ? 'That key was not accepted.'
+        : e instanceof ApiError && e.status === 403 ? 'That is not a moderator key.'
+        : 'Sign-in failed: ' + explain(e));
+    });
+  }
+
+  function signOut(why) {
+    flushHeld();
+    try {
+      sessionStorage.removeItem(KEY_STORE);
+    } catch (e) { /* nothing stored */ }
+    state.key = '';
+    state.items = [];
+    window.clearInterval(state.statsTimer);
+    renderQueue();
+    $('main').hidden = true;
+    $('session').hidden = true;
+    $('login').hidden = false;
+    $('key').focus();
+    if (why) fail(why); else say('Signed out.');
+  }
+
+  /* ============================================================ keyboard */
+
+  function typing(t) {
+    if (!t || !t.tagName) return false;
+    var tag = t.tagName.toLowerCase();
+    if (tag === 'textarea' || tag === 'select' || t.isContentEditable) return true;
+    return tag === 'input' && ['checkbox', 'radio', 'button', 'submit'].indexOf(t.type) < 0;
+  }
+
+  function onKey(ev) {
+    if (!state.key || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
+    var cur = state.items[state.selected];
+    switch (ev.key) {
+    case 'j': select(state.selected + 1, true); break;
+    case 'k': select(state.selected - 1, true); break;
+    case 'a': if (cur) decide([cur], 'approve'); break;
+    case 'r': if (cur) decide([cur], 'reject'); break;
+    case 'x':
+      if (cur) { cur.picked = !cur.picked; cur.node.querySelector('.pick').checked = cur.picked; updateBulk(); }
+      break;
+    case 'u': undo(); break;
+    default: return;
+    }
+    ev.preventDefault();
+  }
+
+  /* ============================================================ wiring */
+
+  function bulk(decision) {
+    decide(state.items.filter(function (it) { return it.picked; }), decision, true);
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    $('login').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      clearErrors();
+      var k = $('key').value.trim(), n = $('moderator').value.trim();
+      if (!k || !n) { fail('Enter the moderator key and your name.'); return; }
+      try { localStorage.setItem(NAME_STORE, n); } catch (e) { /* optional */ }
+      signIn(k, n);
+    });
+    $('signout').addEventListener('click', function () { signOut(''); });
+    $('filters').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      clearErrors();
+      loadQueue(false).then(loadStats);
+    });
+    $('claim').addEventListener('click', claim);
+    $('more').addEventListener('click', function () { loadQueue(true); });
+    $('undo-btn').addEventListener('click', undo);
+    $('errors-close').addEventListener('click', clearErrors);
+    $('bulk-approve').addEventListener('click', function () { bulk('approve'); });
+    $('bulk-reject').addEventListener('click', function () { bulk('reject'); });
+    $('select-all').addEventListener('change', function () {
+      var on = $('select-all').checked;
+      state.items.forEach(function (it) {
+        it.picked = on;
+        if (it.node) it.node.querySelector('.pick').checked = on;
+      });
+      updateBulk();
+    });
+    document.addEventListener('keydown', onKey);
+    window.addEventListener('pagehide', flushHeld);
+
+    var name = '';
+    try { name = sessionStorage.getItem(NAME_STORE) || localStorage.getItem(NAME_STORE) || ''; }
+    catch (e) { name = ''; }
+    $('moderator').value = name;
+    var key = '';
+    try { key = sessionStorage.getItem(KEY_STORE) || ''; } catch (e) { key = ''; }
+    if (key && name) signIn(key, name);
+    else $('key').focus();
+  });
+})();
