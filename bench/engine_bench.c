@@ -3,15 +3,22 @@
  * Links the engine objects of build/obj (everything but main.o) and times
  * engine_prepare + engine_score per comment, with an article context, for
  * comments of 1 KB, 8 KB and 64 KB of generated English prose about the
- * article, and once more for 1 KB with the thread context modq passes by
- * default (the 50 most recent approved comments of the article). Prints a
- * human table and one machine line per case:
+ * article, and three more times for 1 KB with the thread context modq passes
+ * by default (the 50 most recent approved comments of the article):
+ *   thread50-same   the same 50 texts every time (a quiet thread: the
+ *                   session's cache of analysed thread texts always hits);
+ *   thread50-1new   one new text per comment (a busy thread: each approved
+ *                   comment enters the thread of the next);
+ *   4x50-1new       comments rotate over 4 articles' threads, still one new
+ *                   text per comment (what bench/run.sh's mix does to modq).
+ * Prints a human table and one machine line per case:
  *   ENGINE case=<name> bytes=N iters=N per_s=X ns_per_byte=X us=X prepare_pct=X
  * and the cost ratio ns/byte 64 KB : 1 KB (1.0 = perfectly linear).
  * Times are the thread's CPU time, so comments/s means per busy core.
  *
  * Usage: engine_bench [SECONDS_PER_CASE [CASE]]   (default 1.0, all cases;
- * CASE = 1KB, 8KB, 64KB or 1KB+thread50 runs only that one, for profiling)
+ * CASE = one case name, e.g. 1KB or 1KB+4x50-1new: runs only that one, for
+ * profiling)
  * No I/O besides stdout; the engine itself never does any.
  */
 #include <stdint.h>
@@ -25,6 +32,9 @@
 #define EB_VARIANTS 16        /* distinct texts per size: no single hot text */
 #define EB_THREAD_TEXTS 50    /* config thread_context default */
 #define EB_THREAD_TEXT_LEN 500 /* a typical approved comment */
+#define EB_THREAD_POOL 2048   /* texts the busy threads slide over: far more
+                                 than any per-session cache holds */
+#define EB_ARTICLES 4         /* threads of the 4x50 case, as bench/articles.json */
 #define EB_MIN_ITERS 20       /* even 64 KB cases get a stable mean */
 #define EB_DEFAULT_SECONDS 1.0 /* CPU seconds per case */
 #define EB_MAX_SECONDS 60.0
@@ -106,13 +116,29 @@ typedef struct result {
     long iters;
 } result;
 
+/* Thread context of a case: NULL for the static one in the base context,
+ * else nthreads windows of EB_THREAD_TEXTS texts over equal parts of pool,
+ * used in turn; a thread's window moves by one text each time it is used. */
+typedef struct thread_mix {
+    char *const *pool;
+    size_t npool, nthreads;
+} thread_mix;
+
 /* Times one case. Returns 0, or -1 when the engine refuses a text. */
 static int run_case(engine_session *sess, char *const *texts, size_t len,
-                    const engine_context *ctx, double seconds, result *r) {
+                    const engine_context *base, const thread_mix *tm, double seconds,
+                    result *r) {
     double t_prep = 0, t0 = now_s(), t_end = t0 + seconds;
     long it = 0;
     engine_verdict v;
+    engine_context ctx = *base;
     for (;;) {
+        if (tm) {
+            size_t k = (size_t)it % tm->nthreads, part = tm->npool / tm->nthreads;
+            size_t shift = ((size_t)it / tm->nthreads) % (part - EB_THREAD_TEXTS);
+            ctx.thread_texts = (const char *const *)tm->pool + k * part + shift;
+            ctx.nthread = EB_THREAD_TEXTS;
+        }
         const char *text = texts[it % EB_VARIANTS];
         engine_comment c = {text, len, "Ann Reader", "ann@mail.example", NULL,
                             "10.1.2.3", NULL};
@@ -125,7 +151,7 @@ static int run_case(engine_session *sess, char *const *texts, size_t len,
             return -1;
         }
         double b = now_s();
-        engine_score(sess, f, &c, ctx, &v);
+        engine_score(sess, f, &c, &ctx, &v);
         engine_features_free(f);
         t_prep += b - a;
         it++;
@@ -148,7 +174,7 @@ static int wanted(const char *only, const char *name) {
 }
 
 static void print_result(const char *name, size_t len, const result *r) {
-    printf("  %-22s %8zu B %10.0f comments/s %9.1f us %8.1f ns/byte  prepare %4.1f%%\n",
+    printf("  %-18s %6zu B %10.0f comments/s %9.1f us %8.1f ns/byte  prepare %4.1f%%\n",
            name, len, r->per_s, r->us, r->ns_per_byte, r->prepare_pct);
     printf("ENGINE case=%s bytes=%zu iters=%ld per_s=%.1f ns_per_byte=%.2f us=%.2f "
            "prepare_pct=%.1f\n",
@@ -170,9 +196,8 @@ int main(int argc, char **argv) {
     engine *e = NULL;
     engine_session *sess = NULL;
     char *texts[NSIZES][EB_VARIANTS];
-    char *thread[EB_THREAD_TEXTS];
+    static char *pool[EB_THREAD_POOL];
     memset(texts, 0, sizeof texts);
-    memset(thread, 0, sizeof thread);
 
     engine_config cfg;
     engine_config_defaults(&cfg);
@@ -185,8 +210,8 @@ int main(int argc, char **argv) {
     for (size_t s = 0; s < NSIZES; s++)
         for (size_t i = 0; i < EB_VARIANTS; i++)
             if (!(texts[s][i] = prose(sizes[s]))) goto fail_nomem;
-    for (size_t i = 0; i < EB_THREAD_TEXTS; i++)
-        if (!(thread[i] = prose(EB_THREAD_TEXT_LEN))) goto fail_nomem;
+    for (size_t i = 0; i < EB_THREAD_POOL; i++)
+        if (!(pool[i] = prose(EB_THREAD_TEXT_LEN))) goto fail_nomem;
 
     engine_article art = {ART_TITLE, ART_BODY, ART_TAGS,
                           sizeof ART_TAGS / sizeof ART_TAGS[0], "https://news.example/bike"};
@@ -200,15 +225,21 @@ int main(int argc, char **argv) {
     result r[NSIZES], rt;
     for (size_t s = 0; s < NSIZES; s++) {
         if (!wanted(only, names[s])) continue;
-        if (run_case(sess, texts[s], sizes[s], &ctx, seconds, &r[s]) < 0) goto out;
+        if (run_case(sess, texts[s], sizes[s], &ctx, NULL, seconds, &r[s]) < 0) goto out;
         print_result(names[s], sizes[s], &r[s]);
     }
     engine_context tctx = ctx;
-    tctx.thread_texts = (const char *const *)thread;
+    tctx.thread_texts = (const char *const *)pool;
     tctx.nthread = EB_THREAD_TEXTS;
-    if (wanted(only, "1KB+thread50")) {
-        if (run_case(sess, texts[0], sizes[0], &tctx, seconds, &rt) < 0) goto out;
-        print_result("1KB+thread50", sizes[0], &rt);
+    const thread_mix one = {pool, EB_THREAD_POOL, 1}, four = {pool, EB_THREAD_POOL, EB_ARTICLES};
+    static const char *const tnames[] = {"1KB+thread50-same", "1KB+thread50-1new",
+                                         "1KB+4x50-1new"};
+    const engine_context *tbase[] = {&tctx, &ctx, &ctx};
+    const thread_mix *tmix[] = {NULL, &one, &four};
+    for (size_t i = 0; i < sizeof tnames / sizeof tnames[0]; i++) {
+        if (!wanted(only, tnames[i])) continue;
+        if (run_case(sess, texts[0], sizes[0], tbase[i], tmix[i], seconds, &rt) < 0) goto out;
+        print_result(tnames[i], sizes[0], &rt);
     }
     if (!only) {
         double ratio = r[NSIZES - 1].ns_per_byte / r[0].ns_per_byte;
@@ -222,7 +253,7 @@ fail_nomem:
 out:
     for (size_t s = 0; s < NSIZES; s++)
         for (size_t i = 0; i < EB_VARIANTS; i++) free(texts[s][i]);
-    for (size_t i = 0; i < EB_THREAD_TEXTS; i++) free(thread[i]);
+    for (size_t i = 0; i < EB_THREAD_POOL; i++) free(pool[i]);
     engine_session_free(sess);
     engine_free(e);
     return rc;

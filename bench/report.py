@@ -5,6 +5,8 @@ markdown report and writes the same text to the output path. The 64-
 connection figures are the median of the repeated runs (by req/s, with that
 run's latencies); every ratio compares figures from the same bench run.
 Standard library only. Usage: report.py RAW OUT.md
+(run.sh also calls "report.py --median-rps RAW SERVER": the median req/s of
+that server's 64-connection main runs.)
 """
 import sys
 
@@ -16,6 +18,17 @@ TARGET_RSS_MB_256 = 64
 TARGET_SCALE_RATIO = 0.9
 TARGET_ENGINE_1KB = 20000
 TARGET_LINEARITY = 1.5  # ns/byte 64 KB over 1 KB; 1.0 = linear
+
+
+ENGINE_LABELS = {
+    "1KB": "1 KB comment, article context",
+    "8KB": "8 KB comment, article context",
+    "64KB": "64 KB comment, article context",
+    "1KB+thread50-same": "1 KB + a thread of 50 texts, always the same (cache hits)",
+    "1KB+thread50-1new": "1 KB + a thread of 50, one new text per comment",
+    "1KB+4x50-1new": "1 KB + 4 articles' threads of 50 in turn, one new text per comment "
+                     "(bench/run.sh's mix)",
+}
 
 
 def kv(fields):
@@ -85,6 +98,12 @@ def ok(flag):
 
 
 def main():
+    if sys.argv[1] == "--median-rps":
+        runs, _, _ = parse(sys.argv[2])
+        r = median_run([r for r in runs if r["server"] == sys.argv[3] and r["conns"] == 64
+                        and r.get("label") == "main"])
+        print(r["rps"] if r else 0)
+        return
     raw, out_path = sys.argv[1], sys.argv[2]
     runs, engine, facts = parse(raw)
     L = []
@@ -148,6 +167,30 @@ def main():
              "timeouts mean 'too slow', the no-stall check below tells slow from stuck.")
     L.append("")
 
+    # ---- below saturation
+    half = {r["server"]: r for r in runs if r.get("label") == "half"}
+    if half:
+        L.append("## Latency below saturation (64 conns, each pausing between requests)")
+        L.append("")
+        L.append("| server | pause per connection ms | req/s | p50 ms | p99 ms | max ms | "
+                 "non-2xx | socket errors | CPU us/req server (+ Redis) |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for server in ("baseline", "modq"):
+            r = half.get(server)
+            if not r:
+                continue
+            cpu = cpu_us(r, "srv_cpu_ms")
+            if r.get("redis_cpu_ms") is not None:
+                cpu += " (+%s)" % cpu_us(r, "redis_cpu_ms")
+            L.append("| %s | %s | %.0f | %s | %s | %s | %d | %d | %s |"
+                     % (server, r.get("pause_ms", "?"), r["rps"], ms(r["p50_us"]),
+                        ms(r["p99_us"]), ms(r["max_us"]), r["non2xx"], r["sock"], cpu))
+        L.append("")
+        L.append("The pause offers about half the throughput the server reached at 64 "
+                 "connections above. At saturation every wrk connection queues behind the "
+                 "others, so latency there is 64 / throughput; here it is the service time.")
+        L.append("")
+
     # ---- scale
     L.append("## Scale")
     L.append("")
@@ -172,18 +215,32 @@ def main():
         if empty and empty["rps"] > 0:
             scale_ratio = loaded["rps"] / empty["rps"]
             L.append("| ratio stored / empty | %.3f |" % scale_ratio)
+        per_call = {}
+        for k, v in facts.items():
+            for which in ("empty", "loaded"):
+                pre = "redis_%s_cmd_" % which
+                if k.startswith(pre):
+                    calls, _, usec = v.partition(",")
+                    if num(calls) > 0:
+                        per_call.setdefault(k[len(pre):], {})[which] = (
+                            num(usec) / num(calls), num(usec))
+        both = [(d["loaded"][1], name, d) for name, d in per_call.items()
+                if "empty" in d and "loaded" in d]
+        if both:
+            both.sort(reverse=True)
+            L.append("| Redis us per call, empty -> stored (the 6 costliest commands) | %s |"
+                     % "; ".join("%s %.1f -> %.1f" % (name.upper(), d["empty"][0], d["loaded"][0])
+                                 for _, name, d in both[:6]))
         L.append("| preload (generate + redis-cli --pipe) | %s s; %s B of Redis memory per "
                  "comment for its duplicate keys alone |"
                  % (facts.get("preload_seconds", "?"), facts.get("preload_mem_per_comment", "?")))
-    for case in ("1KB", "8KB", "64KB", "1KB+thread50"):
-        e = engine.get(case)
-        if e:
-            label = "engine %s%s" % (case.replace("+thread50", ""),
-                                      " + 50 thread texts (modq's default context)"
-                                      if "thread" in case else "")
-            L.append("| %s, one thread | %.0f comments/s, %.1f us each, %.1f ns/byte "
-                     "(prepare %s%%) |" % (label, num(e["per_s"]), num(e["us"]),
-                                          num(e["ns_per_byte"]), e["prepare_pct"]))
+    for case, e in engine.items():
+        if case == "linearity":
+            continue
+        label = ENGINE_LABELS.get(case, case)
+        L.append("| engine, one core: %s | %.0f comments/s, %.1f us each, %.1f ns/byte "
+                 "(prepare %s%%) |" % (label, num(e["per_s"]), num(e["us"]),
+                                      num(e["ns_per_byte"]), e["prepare_pct"]))
     if "linearity" in engine:
         L.append("| engine ns/byte 64 KB : 1 KB | %.2f (1.00 = linear) |" % engine["linearity"])
     rss256 = num(facts.get("rss_kb_modq_256")) / 1024
@@ -224,10 +281,14 @@ def main():
     nreq = sum(r["requests"] for r in main_runs if r["server"] == "modq")
     if cmds and nreq:
         cmds.sort(reverse=True)
-        L.append("| Redis commands per modq request, main runs (calls, us of Redis time) | %s |"
+        L.append("| Redis commands per modq request, main runs (calls, us of Redis time; "
+                 "EVALSHA includes the commands its scripts run) | %s |"
                  % "; ".join("%s %.2f x, %.0f us" % (name.upper(), calls / nreq, usec / nreq)
                              for usec, calls, name in cmds[:8]))
-    L.append("| warn/error lines in modq's log | %s |" % facts.get("modq_log_warnings", "?"))
+    L.append("| warn/error lines in modq's log | %s%s |"
+             % (facts.get("modq_log_warnings", "?"),
+                " (first: %s)" % facts["modq_log_first_warning"].replace("|", "/")
+                if facts.get("modq_log_first_warning") else ""))
     L.append("")
 
     # ---- targets
@@ -241,7 +302,12 @@ def main():
         L.append("| modq >= %.1f x baseline req/s at 64 conns | %.3f | %s |"
                  % (TARGET_RATIO_64, r, ok(r >= TARGET_RATIO_64)))
         p99 = m64["p99_us"] / 1000.0
-        L.append("| modq p99 <= %.0f ms at 64 conns | %.1f ms | %s |"
+        L.append("| modq p99 <= %.0f ms at 64 conns, saturated (closed loop) | %.1f ms | %s |"
+                 % (TARGET_P99_MS_64, p99, ok(p99 <= TARGET_P99_MS_64)))
+    mh = half.get("modq")
+    if mh:
+        p99 = mh["p99_us"] / 1000.0
+        L.append("| modq p99 <= %.0f ms at 64 conns, half load (paced) | %.1f ms | %s |"
                  % (TARGET_P99_MS_64, p99, ok(p99 <= TARGET_P99_MS_64)))
     if scale_ratio is not None:
         L.append("| %s stored comments >= %.1f x empty | %.3f | %s |"

@@ -3,7 +3,8 @@
 #
 # Builds the optimised build/modq and the bench tools into build/bench/,
 # then, everything on 127.0.0.1 in a temp dir and stopped at exit:
-#   1. engine_bench: engine-only comments/s and ns/byte for 1, 8, 64 KB;
+#   1. engine_bench: engine-only comments/s and ns/byte (one core) for 1, 8
+#      and 64 KB, and for 1 KB with modq's default thread context;
 #   2. a throwaway redis-server (no persistence: we measure modq, not the
 #      disk) and modq (log level warn) at 2 and at 4 worker threads, probed
 #      alternately at 64 connections; the faster count is used from then on
@@ -11,21 +12,23 @@
 #   3. wrk (2 threads, keep-alive, bench/comments.lua) against the baseline
 #      server (bench/baseline.c: libmicrohttpd + jansson only) and modq,
 #      interleaved, at 16, 64 (3 times, median quoted), 256 and 1,024
-#      connections; then bench/stall_check.py (1,024 keep-alive connections
-#      all sending at once, twice: every one must be answered); peak RSS
-#      (VmHWM) of both; Redis memory per comment;
+#      connections, with the CPU time each server and Redis spent per
+#      request; then bench/stall_check.py (1,024 keep-alive connections all
+#      sending at once, twice: every one must be answered); peak RSS (VmHWM)
+#      of both; Redis memory per comment and Redis commands per comment;
 #   4. a second redis-server loaded with the duplicate-detection keys of
 #      1,000,000 comments (bench/preload.c | redis-cli --pipe) and its own
 #      modq; 64-connection runs alternate between the empty and the loaded
-#      pair (3 each, medians compared).
+#      pair (3 each, medians compared, Redis per-command cost of both).
 # Prints a table and writes it to build/bench/results.md (bench/report.py);
-# the raw figures go to build/bench/raw.txt, modq's log to build/bench/.
+# the raw figures go to build/bench/raw.txt, modq's logs to
+# build/bench/modq-*.log. About 5 minutes; the 1M preload needs ~4.5 GB RAM.
 #
 # Knobs (environment): BENCH_DURATION (s per wrk run, default 6),
-# BENCH_THREADS, BENCH_PRELOAD (comments, default 1000000; 0 skips; 1M
-# needs about 4.5 GB of RAM for Redis), BENCH_ENGINE_SECONDS (per engine
-# case, default 1), BENCH_PROFILE=1 (perf record of modq at 64 connections
-# and of the engine bench -> build/bench/profile-*.txt).
+# BENCH_THREADS, BENCH_PRELOAD (comments, default 1000000; 0 skips; lowered
+# to what half the available memory holds), BENCH_ENGINE_SECONDS (CPU s per
+# engine case, default 1), BENCH_PROFILE=1 (perf record of modq at 64
+# connections and of the 1-KB engine case -> build/bench/profile-*.txt).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -36,11 +39,12 @@ WRK_THREADS=2
 PRELOAD=${BENCH_PRELOAD:-1000000}
 ENGINE_SECONDS=${BENCH_ENGINE_SECONDS:-1}
 DUP_WINDOW_S=2592000              # config dup_window_days default (30), in s
+PRELOAD_KB_PER_COMMENT=5          # Redis memory per preloaded comment (4.4 KB)
 SITE=bench
 KEY="bench-client-key-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 OUT=build/bench
 
-log() { printf 'bench: %s\n' "$*" >&2; }
+log() { printf 'bench %s: %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "$*"; exit 1; }
 # The value of a Makefile expression, so the bench tools build with the
 # Makefile's flags and link the objects it lists (generated ones included).
@@ -69,6 +73,10 @@ command -v wrk >/dev/null || die "wrk is not installed"
 # ================================================================ processes
 TMP=$(mktemp -d /tmp/modq-bench.XXXXXX)
 RAW="$TMP/raw.txt"
+# A private copy: every run uses the same binary even if build/modq is
+# rebuilt meanwhile, and perf can still resolve its symbols.
+MODQ_BIN="$TMP/modq"
+cp build/modq "$MODQ_BIN"
 : > "$RAW"
 PIDS=""   # every process we started, oldest first
 
@@ -84,7 +92,7 @@ cleanup() {
     rev=""
     for p in $PIDS; do rev="$p $rev"; done
     for p in $rev; do stop_pid "$p"; done   # newest first: modq before Redis
-    [ -f "$TMP/modq.log" ] && cp "$TMP/modq.log" "$OUT/modq.log"
+    for f in "$TMP"/modq-*.log; do [ -f "$f" ] && cp "$f" "$OUT/"; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -144,10 +152,10 @@ start_modq() {
     port=$(free_port)
     MODQ_LISTEN="127.0.0.1:$port" MODQ_REDIS_URL="redis://127.0.0.1:$3/0" \
     MODQ_CLIENT_KEYS="$KEY" MODQ_THREADS="$2" MODQ_LOG_LEVEL=warn \
-    MODQ_SPOOL_DIR="$TMP/spool-$1" build/modq >> "$TMP/modq.log" 2>&1 &
+    MODQ_SPOOL_DIR="$TMP/spool-$1" "$MODQ_BIN" > "$TMP/modq-$1.log" 2>&1 &
     eval "$1_PID=$! $1_PORT=$port"
     PIDS="$PIDS $!"
-    wait_http "$port" || die "modq did not start: $(tail -5 "$TMP/modq.log")"
+    wait_http "$port" || die "modq did not start: $(tail -5 "$TMP/modq-$1.log")"
 }
 
 # start_baseline THREADS: sets BASE_PORT and BASE_PID
@@ -179,12 +187,16 @@ RUN_N=0
 LAST_RPS=0
 # run_wrk SERVER PORT CONNS SECONDS LABEL [SERVER_PID [REDIS_PID]]: one wrk
 # run, a RUN line in $RAW with the CPU time the server and its Redis used
-# during it; then waits for them to go idle before the next run
+# during it; then waits for them to go idle before the next run. With
+# PAUSE_MS set, each connection pauses that long between requests.
+PAUSE_MS=""
 run_wrk() {
     RUN_N=$((RUN_N + 1))
     s0=$(cpu_ticks "${6:-self}") r0=$(cpu_ticks "${7:-self}")
-    out=$(wrk -t"$WRK_THREADS" -c"$3" -d"$4"s --timeout "$WRK_TIMEOUT" \
-        -s bench/comments.lua "http://127.0.0.1:$2" -- "$SITE" "$KEY" "r$RUN_N$1" 2>&1) || true
+    script=bench/comments.lua
+    [ -n "$PAUSE_MS" ] && script=bench/comments_paced.lua
+    out=$(wrk -t"$WRK_THREADS" -c"$3" -d"$4"s --timeout "$WRK_TIMEOUT" -s "$script" \
+        "http://127.0.0.1:$2" -- "$SITE" "$KEY" "r$RUN_N$1" ${PAUSE_MS:+"$PAUSE_MS"} 2>&1) || true
     s1=$(cpu_ticks "${6:-self}") r1=$(cpu_ticks "${7:-self}")
     line=$(printf '%s\n' "$out" | grep '^BENCH ' | tail -1 || true)
     if [ -z "$line" ]; then
@@ -193,9 +205,10 @@ run_wrk() {
     fi
     cpu="srv_cpu_ms=$(((s1 - s0) * 1000 / CLK_TCK))"
     [ -n "${7:-}" ] && cpu="$cpu redis_cpu_ms=$(((r1 - r0) * 1000 / CLK_TCK))"
-    echo "RUN server=$1 conns=$3 label=$5 ${line#BENCH } $cpu" >> "$RAW"
+    echo "RUN server=$1 conns=$3 label=$5 ${line#BENCH } $cpu${PAUSE_MS:+ pause_ms=$PAUSE_MS}" >> "$RAW"
     LAST_RPS=$(printf '%s\n' "$line" | sed -n 's/.* rps=\([0-9.]*\).*/\1/p')
-    printf '  %-8s %5s conns %-7s %s %s\n' "$1" "$3" "$5" "${line#BENCH }" "$cpu" >&2
+    printf '  %s %-8s %5s conns %-7s %s %s\n' "$(date +%T)" "$1" "$3" "$5" "${line#BENCH }" \
+        "$cpu" >&2
     shift 5
     wait_idle "$@"
 }
@@ -258,10 +271,21 @@ for s in "modq $MAIN_PORT $MAIN_PID $R1_PID" "baseline $BASE_PORT $BASE_PID"; do
     set -- $s
     line=$(python3 bench/stall_check.py "$2" "$SITE" "$KEY" --conns 1024 --rounds 2 \
         --tag "stall-$1" 2>&1 | tail -1) || true
-    printf '  %-8s  1024 conns stall   %s\n' "$1" "${line#STALL }" >&2
+    printf '  %s %-8s  1024 conns stall   %s\n' "$(date +%T)" "$1" "${line#STALL }" >&2
     fact "stall_$1=${line#STALL }"
     shift 2
     wait_idle "$@"
+done
+# Latency below saturation: 64 connections paced to half the 64-connection
+# throughput measured above (median), for each server.
+for s in "baseline $BASE_PORT $BASE_PID" "modq $MAIN_PORT $MAIN_PID $R1_PID"; do
+    # shellcheck disable=SC2086
+    set -- $s
+    rps=$(python3 bench/report.py --median-rps "$RAW" "$1")
+    # offered load = rps / 2: each of 64 connections sends 1 per 128000 / rps ms
+    PAUSE_MS=$(python3 -c "print(max(1, int(128000 / max(float('$rps'), 1.0))))")
+    run_wrk "$1" "$2" 64 "$DURATION" half "$3" ${4:+"$4"}
+    PAUSE_MS=""
 done
 fact "rss_kb_modq_1024=$(vmhwm_kb "$MAIN_PID")"
 fact "rss_kb_baseline_1024=$(vmhwm_kb "$BASE_PID")"
@@ -284,6 +308,11 @@ k=$(rcli "$R1_PORT" --scan --pattern "modq:{$SITE}:dup:b0:*" | head -1)
 [ -n "$k" ] && fact "redis_band_key_sample_bytes=$(rcli "$R1_PORT" memory usage "$k")"
 
 # ================================================================ 4. 1M stored
+avail_kb=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+if [ "$PRELOAD" -gt $((avail_kb / 2 / PRELOAD_KB_PER_COMMENT)) ]; then
+    PRELOAD=$((avail_kb / 2 / PRELOAD_KB_PER_COMMENT))
+    log "scale: only $((avail_kb / 1024)) MB available: preloading $PRELOAD comments"
+fi
 if [ "$PRELOAD" -gt 0 ]; then
     log "scale: a second Redis with $PRELOAD comments' duplicate keys (redis-cli --pipe)"
     start_redis R2
@@ -298,12 +327,20 @@ if [ "$PRELOAD" -gt 0 ]; then
     fact "preload_keys=$(rcli "$R2_PORT" dbsize)"
     start_modq LOADED "$THREADS" "$R2_PORT"
     register_articles "$LOADED_PORT"
-    rcli "$R1_PORT" flushall >/dev/null
+    rcli "$R1_PORT" flushall async >/dev/null   # sync would block modq's pollers
     register_articles "$MAIN_PORT"
     log "scale: 64 connections, empty and loaded alternately"
+    rcli "$R1_PORT" config resetstat >/dev/null
+    rcli "$R2_PORT" config resetstat >/dev/null
     for _ in 1 2 3; do
         run_wrk modq "$MAIN_PORT" 64 "$DURATION" empty "$MAIN_PID" "$R1_PID"
         run_wrk modq "$LOADED_PORT" 64 "$DURATION" loaded "$LOADED_PID" "$R2_PID"
+    done
+    for r in "empty $R1_PORT" "loaded $R2_PORT"; do
+        # shellcheck disable=SC2086
+        set -- $r
+        rcli "$2" info commandstats | tr -d '\r' |
+            sed -n "s/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),usec=\([0-9]*\),.*/FACT redis_$1_cmd_\1=\2,\3/p" >> "$RAW"
     done
     stop_pid "$LOADED_PID"
     stop_pid "$R2_PID"
@@ -337,7 +374,9 @@ if [ "${BENCH_PROFILE:-0}" = "1" ]; then
 fi
 
 stop_pid "$MAIN_PID"
-fact "modq_log_warnings=$(grep -c '"level":"\(warn\|error\)"' "$TMP/modq.log" || true)"
+WARN_RE='"level":"\(warn\|error\)"'
+fact "modq_log_warnings=$(cat "$TMP"/modq-*.log | grep -c "$WARN_RE" || true)"
+fact "modq_log_first_warning=$(grep -m1 "$WARN_RE" "$TMP"/modq-*.log | head -1 | sed 's|^.*/||' | cut -c1-200 || true)"
 fact "machine_nproc=$(nproc)"
 fact "machine_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 fact "machine_mem_mb=$(($(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) / 1024))"

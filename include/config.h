@@ -57,6 +57,8 @@ typedef struct modq_config {
     /* Redis Sentinel */
     char *redis_sentinels;   /* host:port,...; empty = use redis_url */
     char *redis_master;      /* master name known to the sentinels */
+    long redis_wait_replicas;  /* replicas that must acknowledge a comment */
+    long redis_wait_timeout_ms;
 } modq_config;
 
 typedef struct config_error {

@@ -75,6 +75,8 @@ typedef struct store_options {
     unsigned size;        /* connections in the pool */
     const char *sentinels; /* "host:port,..." or NULL/"": connect to url's host */
     const char *master;    /* master name known to the sentinels */
+    int wait_replicas;     /* 0: a write counts when the primary took it */
+    int wait_timeout_ms;   /* bound of each WAIT (default 100) */
 } store_options;
 
 /* Returns new pool (free with store_pool_free) or NULL with err filled (only
@@ -149,6 +151,7 @@ typedef struct store_lookup {
     store_dup dups[1 + ENGINE_LSH_BANDS];
     size_t ndups;
     unsigned flood_count;     /* max of author and IP counters */
+    unsigned webhook_events;  /* webhook_event_bit() mask the site subscribed */
     /* learning: counts per learn token / rep field (new arrays, NULL when
      * not looked up), decisions the classifier has seen */
     uint32_t *learn_spam, *learn_ham;

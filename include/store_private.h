@@ -36,6 +36,8 @@ struct store_pool {
     char user[128];
     char pass[256];
     int timeout_ms;
+    int wait_replicas;        /* WAIT for this many replicas per comment write */
+    int wait_timeout_ms;
     atomic_llong down_until_ms;
     atomic_int up;
     atomic_ulong errors;

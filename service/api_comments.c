@@ -73,6 +73,7 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
                           lr.nrep};
     store_lookup lk;
     int have = store_comment_lookup(s, &q, &lk) == 0;
+    unsigned wh_events = have ? lk.webhook_events : 0;
     if (have && lk.existing) {
         model_comment old;
         codec_error ce;
@@ -145,7 +146,7 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
     char *existing = NULL;
     size_t elen = 0;
     int wr = have ? store_comment_write(s, &w, &existing, &elen) : -1;
-    if (wr == 1) {
+    if (wr == 1 && (wh_events & webhook_event_bit("verdict"))) {
         /* webhook "verdict" event (one round trip, only when Redis took the
          * comment: a spooled comment's verdict event is skipped). Best
          * effort: the comment is stored whatever happens here. */

@@ -68,6 +68,8 @@ static const ckey keys[] = {
     {"coral_secret", T_STR, 0, 0, "", OFF(coral_secret), 1},
     {"redis_sentinels", T_STR, 0, 0, "", OFF(redis_sentinels), 0},
     {"redis_master", T_STR, 0, 0, "mymaster", OFF(redis_master), 0},
+    {"redis_wait_replicas", T_INT, 0, 16, "0", OFF(redis_wait_replicas), 0},
+    {"redis_wait_timeout_ms", T_INT, 1, 10000, "100", OFF(redis_wait_timeout_ms), 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

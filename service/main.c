@@ -105,7 +105,8 @@ int main(int argc, char **argv) {
     if (auth_count(a.auth) == 0)
         log_msg(LOG_WARN, "no client_keys or moderator_keys configured: every API call will get 401");
     store_options so = {cfg.redis_url, (int)cfg.redis_timeout_ms, (unsigned)cfg.threads + 2,
-                        cfg.redis_sentinels, cfg.redis_master};
+                        cfg.redis_sentinels, cfg.redis_master, (int)cfg.redis_wait_replicas,
+                        (int)cfg.redis_wait_timeout_ms};
     if (!(a.pool = store_pool_new(&so, err, sizeof err))) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;

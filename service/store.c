@@ -121,6 +121,8 @@ store_pool *store_pool_new(const store_options *o, char *err, size_t errlen) {
     }
     p->n = o->size ? o->size : 1;
     p->timeout_ms = o->timeout_ms;
+    p->wait_replicas = o->wait_replicas;
+    p->wait_timeout_ms = o->wait_timeout_ms > 0 ? o->wait_timeout_ms : 100;
     p->conns = calloc(p->n, sizeof *p->conns);
     if (!p->conns) {
         free(p);
@@ -458,10 +460,11 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     char hx[24], tn[24];
     snprintf(hx, sizeof hx, "%016llx", (unsigned long long)q->exact_hash);
     snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
-    cmd c[10];
+    cmd c[11];
     memset(c, 0, sizeof c);
     int n = 0;
-    int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_df = -1, i_nd, i_fa, i_fi = -1;
+    int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_df = -1, i_nd, i_fa, i_fi = -1,
+        i_wh;
     if (q->comment_id) {
         if (store_key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0) return -1;
         store_args(&c[n], "GET");
@@ -512,7 +515,15 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
         store_args(&c[n], kfi);
         i_fi = n++;
     }
-    redisReply *rep[10 + STORE_LEARN_LOOKUP_CMDS] = {0};
+    /* which webhook events the site wants, so that a site without a
+     * "verdict" webhook costs no extra round trip (store_webhook.c) */
+    char kwh[STORE_KEY_MAX];
+    store_key(kwh, sizeof kwh, q->site, "webhook", NULL);
+    store_args(&c[n], "HGET");
+    store_args(&c[n], kwh);
+    store_args(&c[n], "events");
+    i_wh = n++;
+    redisReply *rep[11 + STORE_LEARN_LOOKUP_CMDS] = {0};
     if (store_ready_(s) < 0) return -1;
     /* append all; the df command goes through its own argv arrays */
     store_key(kdf, sizeof kdf, q->site, "df", NULL);
@@ -622,6 +633,8 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
         out->ndocs = v > 0 ? (uint32_t)v : 0;
     }
     unsigned fa = rep[i_fa]->type == REDIS_REPLY_STRING ? (unsigned)strtoul(rep[i_fa]->str, NULL, 10) : 0;
+    out->webhook_events = rep[i_wh]->type == REDIS_REPLY_STRING
+                              ? (unsigned)strtoul(rep[i_wh]->str, NULL, 10) : 0;
     unsigned fi = (i_fi >= 0 && rep[i_fi]->type == REDIS_REPLY_STRING)
                       ? (unsigned)strtoul(rep[i_fi]->str, NULL, 10) : 0;
     out->flood_count = fa > fi ? fa : fi;
@@ -689,7 +702,7 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     snprintf(nfs, sizeof nfs, "%d", nf);
     char nk[16];
     snprintf(nk, sizeof nk, "%d", 6 + nb + nf + 1);
-    cmd c[2];
+    cmd c[3];
     memset(c, 0, sizeof c);
     store_args(&c[0], "EVALSHA");
     store_args(&c[0], sha);
@@ -730,7 +743,21 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         store_args(&c[1], w->site);
         ncmd = 2;
     }
-    redisReply *rep[2] = {0};
+    /* With wait_replicas set, the write only counts once that many replicas
+     * acknowledged it (WAIT rides the same round trip). A write a demoted
+     * primary took during a failover then fails here and goes to the spool,
+     * whose replay (SET NX) lands it on the new primary. */
+    char wn[16], wt[16];
+    int i_wait = -1;
+    if (s->pool->wait_replicas > 0) {
+        snprintf(wn, sizeof wn, "%d", s->pool->wait_replicas);
+        snprintf(wt, sizeof wt, "%d", s->pool->wait_timeout_ms);
+        store_args(&c[ncmd], "WAIT");
+        store_args(&c[ncmd], wn);
+        store_args(&c[ncmd], wt);
+        i_wait = ncmd++;
+    }
+    redisReply *rep[3] = {0};
     if (store_ready_(s) < 0) return -1;
     if (!sha[0]) {
         pthread_mutex_lock(&s->pool->mu);
@@ -759,6 +786,16 @@ int store_comment_write(store *s, const store_write *w, char **existing,
             rc = 0;
             if (r->elements >= 2) *existing = store_dup_str(r->element[1], existing_len);
         }
+    }
+    if (rc >= 0 && i_wait >= 0 &&
+        !(rep[i_wait]->type == REDIS_REPLY_INTEGER &&
+          rep[i_wait]->integer >= s->pool->wait_replicas)) {
+        log_msg(LOG_WARN, "redis: write of comment %s not acknowledged by %d replica(s): spooling",
+                w->id, s->pool->wait_replicas);
+        free(*existing);
+        *existing = NULL;
+        atomic_fetch_add(&s->pool->errors, 1);
+        rc = -1;
     }
     store_free_replies(rep, ncmd);
     return rc;

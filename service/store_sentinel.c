@@ -4,9 +4,10 @@
  * watcher thread. On every (re)connect store.c asks here for the primary's
  * address: the sentinels are tried in order, starting with the one that
  * answered last, with SENTINEL get-master-addr-by-name; store.c then only
- * uses the node once ROLE says it is a master. The watcher asks a sentinel
- * every SENTINEL_WATCH_MS; when the answer changes (a failover or a manual
- * switchover ended) it bumps a generation number, and store.c drops every
+ * uses the node once ROLE says it is a master. The watcher asks every
+ * sentinel each SENTINEL_WATCH_MS and follows the highest config-epoch;
+ * when that answer changes (a failover or a manual switchover ended) it
+ * bumps a generation number, and store.c drops every
  * connection made under an older one before its next use. Without that a
  * pool would keep writing to a demoted primary that is still alive, until
  * Sentinel reconfigures it -- and those writes are thrown away when it
@@ -40,6 +41,8 @@
  * keeps writing to a primary the sentinels have already replaced. One
  * round trip on one kept-open sentinel connection per period. */
 #define SENTINEL_WATCH_MS 250
+/* Periods an unreachable sentinel is left alone by the watcher (2 s). */
+#define SENTINEL_REDIAL_PERIODS 8
 
 typedef struct sentinel_addr {
     char host[SENTINEL_HOST_MAX];
@@ -234,35 +237,80 @@ static int pause_locked(store_sentinel *st) {
     return st->stop;
 }
 
+/* SENTINEL MASTER <name> on an open context: the address the sentinel
+ * holds and its config-epoch (bumped by every failover, so the highest
+ * epoch is the newest configuration). 0, or -1 (the caller drops c). */
+static int query_epoch(const store_sentinel *st, redisContext *c, sentinel_addr *out,
+                       long long *epoch) {
+    const char *argv[] = {"SENTINEL", "MASTER", st->master};
+    size_t lens[] = {8, 6, strlen(st->master)};
+    redisReply *r = redisCommandArgv(c, 3, argv, lens);
+    int rc = -1;
+    const char *ip = NULL, *port = NULL, *ep = NULL;
+    if (!r || r->type != REDIS_REPLY_ARRAY) goto out;
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+        redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) continue;
+        if (strcmp(k->str, "ip") == 0) ip = v->str;
+        else if (strcmp(k->str, "port") == 0) port = v->str;
+        else if (strcmp(k->str, "config-epoch") == 0) ep = v->str;
+    }
+    if (!ip || !port || !ep || strlen(ip) >= SENTINEL_HOST_MAX) goto out;
+    char hp[SENTINEL_HOST_MAX + 16];
+    snprintf(hp, sizeof hp, "%s:%s", ip, port);
+    if (parse_addr(hp, strlen(hp), out) < 0) goto out;
+    *epoch = strtoll(ep, NULL, 10);
+    rc = 0;
+out:
+    if (r) freeReplyObject(r);
+    return rc;
+}
+
+/* Ask every sentinel each period and follow the one with the highest
+ * config-epoch: after a failover the leader knows first and the others
+ * learn it from its hello messages up to two seconds later, so asking only
+ * one could lag. A sentinel that cannot be reached is skipped for a few
+ * periods, so one dead host does not slow every round by a timeout. */
 static void *watch(void *arg) {
     store_sentinel *st = arg;
-    redisContext *c = NULL; /* kept open to sentinel idx between rounds */
-    unsigned idx = 0;
+    redisContext *c[SENTINEL_MAX] = {0}; /* kept open between rounds */
+    unsigned skip[SENTINEL_MAX] = {0};   /* periods left before a redial */
     pthread_mutex_lock(&st->mu);
     while (!pause_locked(st)) {
-        if (!c) idx = st->first;
         pthread_mutex_unlock(&st->mu);
-        sentinel_addr got;
-        char why[128] = "";
-        int rc = -1;
-        for (unsigned k = 0; k < st->n && rc < 0; k++) {
-            if (!c && !(c = dial(&st->addr[idx], st->timeout_ms, why, sizeof why))) {
-                idx = (idx + 1) % st->n;
+        long long best = -1;
+        unsigned best_i = 0;
+        sentinel_addr best_addr;
+        for (unsigned i = 0; i < st->n; i++) {
+            char why[128];
+            if (skip[i]) {
+                skip[i]--;
                 continue;
             }
-            rc = query(st, c, &got, why, sizeof why);
-            if (rc < 0) {
-                redisFree(c);
-                c = NULL;
-                idx = (idx + 1) % st->n;
+            if (!c[i] && !(c[i] = dial(&st->addr[i], st->timeout_ms, why, sizeof why))) {
+                skip[i] = SENTINEL_REDIAL_PERIODS;
+                continue;
+            }
+            sentinel_addr got;
+            long long epoch;
+            if (query_epoch(st, c[i], &got, &epoch) < 0) {
+                redisFree(c[i]);
+                c[i] = NULL;
+                continue;
+            }
+            if (epoch > best) {
+                best = epoch;
+                best_i = i;
+                best_addr = got;
             }
         }
-        if (rc == 0) note(st, idx, &got);
+        if (best >= 0) note(st, best_i, &best_addr);
         /* failures are left to connect time: the pool reports them */
         pthread_mutex_lock(&st->mu);
     }
     pthread_mutex_unlock(&st->mu);
-    if (c) redisFree(c);
+    for (unsigned i = 0; i < st->n; i++)
+        if (c[i]) redisFree(c[i]);
     return NULL;
 }
 

@@ -10,8 +10,9 @@ the promoted replica through the sentinels, replay its spool there, and not
 lose a pending comment: every id answered "pending" is in the new primary's
 review queue exactly once. Then the old primary comes back as a replica and
 a manual SENTINEL FAILOVER hands the role back while load continues: modq
-must notice the switch and move to the new primary (with
-min-replicas-to-write 1 on the nodes, nothing is lost in the switch either).
+must notice the switch and move to the new primary at once; with
+redis_wait_replicas=1 nothing may be lost even inside Sentinel's own switch
+window (counted and printed).
 test_readonly_node_is_dropped covers a connection to a node that turned
 into a replica under modq's feet. Everything started here is killed.
 """
@@ -251,56 +252,62 @@ def test_sentinel_failover_under_load(binary):
         assert len(during) > 0 and spooled > 0, "no request during the outage"
         assert not lost, lost[:20]
 
+        rc = m.stop()
+        assert rc == 0, "modq exit code %r on SIGTERM\n%s" % (rc, m.log()[-3000:])
+        found = m.sanitizer_findings()
+        assert not found, "sanitizer: %s\n%s" % (found, m.log()[-6000:])
+
         # ---- phase 2: the old primary returns as a replica; a manual
         # SENTINEL FAILOVER hands the role back to it under load. The
-        # demoted node stays alive and writable until the sentinels
-        # reconfigure it (~10 s later), and its resync then discards what it
-        # took meanwhile: modq must move to the new primary as soon as the
-        # sentinels announce it. Default Redis settings (no
-        # min-replicas-to-write), so any write to the demoted node is lost.
+        # demoted node stays writable until the sentinels reconfigure it, and
+        # its resync then discards what it took meanwhile (Sentinel's own
+        # window). A modq with redis_wait_replicas=1 trusts a comment write
+        # only once a replica acknowledged it (WAIT in the same round trip):
+        # writes the demoted node took are not acknowledged, go to the spool
+        # and are replayed onto the new primary -- so nothing may be lost.
         cl.start_redis("p", replicaof=cl.ports["r"])
         assert until(lambda: "master_link_status:up" in cli(cl.ports["p"], "INFO", "replication"),
                      FAILOVER_BOUND_S, 0.2), "old primary did not sync as a replica"
+        m = Modq(binary, cl.tmp, 1, {
+            "MODQ_REDIS_SENTINELS": sentinels, "MODQ_REDIS_MASTER": MASTER,
+            "MODQ_THRESHOLD_REJECT": "1.0", "MODQ_REDIS_TIMEOUT_MS": "300",
+            "MODQ_REDIS_WAIT_REPLICAS": "1", "MODQ_REDIS_WAIT_TIMEOUT_MS": "100",
+            "MODQ_LOG_LEVEL": "info"}, name="modq-wait").start()
+        assert until(lambda: m.request("GET", "/readyz", key=None).status == 200, 10)
         load2 = Load(m, "f").start()
         assert until(lambda: load2.count() >= 60, 20)
-        # the sentinels must have seen the returned node as a good replica
         t_failover = time.time()
         def failover():
             nonlocal t_failover
             t_failover = time.time()
-            return cli(cl.sports[0], "SENTINEL", "FAILOVER", MASTER) == "OK"
+            # the last sentinel leads: the others learn from it later
+            return cli(cl.sports[-1], "SENTINEL", "FAILOVER", MASTER) == "OK"
         assert until(failover, FAILOVER_BOUND_S, 0.5), "SENTINEL FAILOVER was refused"
         assert until(lambda: cl.primary() == cl.ports["p"] and
                      cli(cl.ports["p"], "ROLE").split()[0] == "master", FAILOVER_BOUND_S, 0.2)
         t_announced = time.time()
         n_at_switch = load2.count()
-        assert until(lambda: load2.count() >= n_at_switch + 100, 20), "load stalled after switch"
+        # the demoted node must come back as a replica of the new primary
+        # (sentinels reconfigure it) for acknowledged writes to resume
+        assert until(lambda: "master_link_status:up" in
+                     cli(cl.ports["r"], "INFO", "replication"), 30, 0.2), \
+            "demoted primary did not rejoin as a replica"
+        assert until(lambda: load2.count() >= n_at_switch + 100 and
+                     time.time() > t_announced + 3.0, 30), "load stalled after switch"
         load2.finish()
         assert until(lambda: drained(m), 30), "spool did not drain after switchover"
         log = m.log()
         assert "moved from" in log, "modq did not notice the switchover"
-        answers = load.answers + load2.answers
-        npend2, found2, lost2 = check_queue(cl.ports["p"], answers)
-        # Writes the old primary acknowledged between the replica's promotion
-        # and the sentinels announcing it are lost: Sentinel's window, not
-        # modq's (min-replicas-to-write shrinks it, docs/deploy.md). It lies
-        # inside [FAILOVER sent, switch announced by all three sentinels];
-        # one more second covers modq's watcher period and a request in
-        # flight. Everything answered outside it must be on the new primary:
-        # before it replication had long caught up; after it modq must write
-        # to the new primary, never to the demoted one (without the watcher
-        # it did so for ~10 s, until the sentinels reconfigured that node).
-        when = {a[0]: a[3] for a in answers}
-        window = (t_failover, t_announced + 1.0)
-        in_window = [a for a in load2.answers if window[0] <= a[3] <= window[1]]
-        outside = [i for i in lost2 if not window[0] <= when[i] <= window[1]]
-        print("    sentinel switchover: %d answered (%d errors); pending answered (both "
-              "phases) %d, on new primary %d, lost %d -- all %d inside the %.1fs switch "
-              "window (%d answers in it), 0 outside"
-              % (len(load2.answers), len(load2.errors), npend2, found2, len(lost2),
-                 len(lost2) - len(outside), window[1] - window[0], len(in_window)))
+        npend2, found2, lost2 = check_queue(cl.ports["p"], load.answers + load2.answers)
+        in_window = [a for a in load2.answers if t_failover <= a[3] <= t_announced + 1.0]
+        print("    sentinel switchover (redis_wait_replicas=1): %d answered (%d errors), "
+              "%d inside the %.1fs switch window; spooled %d, replayed %d; pending "
+              "answered %d, on new primary %d, lost %d"
+              % (len(load2.answers), len(load2.errors), len(in_window),
+                 t_announced + 1.0 - t_failover, metric(m, "modq_spooled_total"),
+                 metric(m, "modq_replayed_total"), npend2, found2, len(lost2)))
         assert not load2.errors, load2.errors[:5]
-        assert not outside, [(i, round(when[i] - t_failover, 3)) for i in outside]
+        assert not lost2, lost2[:20]
         last = load2.answers[-1][0]
         assert cli(cl.ports["p"], "EXISTS", "modq:{%s}:comment:%s" % (SITE, last)) == "1"
         rc = m.stop()
@@ -330,7 +337,10 @@ def test_readonly_node_is_dropped(binary):
         body = {"article_id": "a1", "text": SPAM, "author": {"name": "promo"}}
         r = m.request("POST", "/v1/sites/%s/comments" % SITE, dict(body, id="ro-0"))
         assert r.status == 201 and r.json["status"] == "pending", r
-        # swap roles behind modq's back: p becomes a replica of r
+        # swap roles behind modq's back: p becomes a replica of r (once r
+        # has ro-0, or p's resync from r would drop it)
+        assert until(lambda: cli(cl.ports["r"], "ZSCORE", "modq:{%s}:pending" % SITE, "ro-0"),
+                     10), "ro-0 did not reach the replica"
         assert cli(cl.ports["r"], "REPLICAOF", "NO", "ONE") == "OK"
         assert cli(cl.ports["p"], "REPLICAOF", "127.0.0.1", cl.ports["r"]) == "OK"
         assert until(lambda: "master_link_status:up" in cli(cl.ports["p"], "INFO", "replication"),
