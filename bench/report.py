@@ -172,7 +172,7 @@ def main():
     if half:
         L.append("## Latency below saturation (64 conns, each pausing between requests)")
         L.append("")
-        L.append("| server | pause per connection ms | req/s | p50 ms | p99 ms | max ms | "
+        L.append("| server | mean pause per connection, ms | req/s | p50 ms | p99 ms | max ms | "
                  "non-2xx | socket errors | CPU us/req server (+ Redis) |")
         L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for server in ("baseline", "modq"):
@@ -282,7 +282,8 @@ def main():
     if cmds and nreq:
         cmds.sort(reverse=True)
         L.append("| Redis commands per modq request, main runs (calls, us of Redis time; "
-                 "EVALSHA includes the commands its scripts run) | %s |"
+                 "EVALSHA includes the commands its scripts run; requests still in flight when wrk "
+                 "stops add a few %%) | %s |"
                  % "; ".join("%s %.2f x, %.0f us" % (name.upper(), calls / nreq, usec / nreq)
                              for usec, calls, name in cmds[:8]))
     L.append("| warn/error lines in modq's log | %s%s |"

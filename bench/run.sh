@@ -56,6 +56,7 @@ mkvar() {
 MODQ_EXTRA_PKGS=wrk sh tools/bootstrap.sh
 make --no-print-directory build/modq
 mkdir -p "$OUT"
+rm -f "$OUT"/modq*.log "$OUT"/profile-*.txt "$OUT/raw.txt" "$OUT/results.md"
 # shellcheck disable=SC2016 # Make expressions, expanded by make
 CFLAGS="-std=c11 -D_GNU_SOURCE -Iinclude -pthread $(mkvar '$(OPT) $(WARN)')"
 # shellcheck disable=SC2016
@@ -264,6 +265,9 @@ fact "rss_kb_modq_256=$(vmhwm_kb "$MAIN_PID")"
 fact "rss_kb_baseline_256=$(vmhwm_kb "$BASE_PID")"
 run_wrk baseline "$BASE_PORT" 1024 "$LONG_DURATION" main "$BASE_PID"
 run_wrk modq "$MAIN_PORT" 1024 "$LONG_DURATION" main "$MAIN_PID" "$R1_PID"
+# What modq asked of Redis in the main runs: calls and microseconds per command
+rcli "$R1_PORT" info commandstats | tr -d '\r' |
+    sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),usec=\([0-9]*\),.*/FACT redis_cmd_\1=\2,\3/p' >> "$RAW"
 # No-stall check: 1,024 keep-alive connections, all ready at once, twice;
 # every request must get a 2xx answer (bench/stall_check.py).
 for s in "modq $MAIN_PORT $MAIN_PID $R1_PID" "baseline $BASE_PORT $BASE_PID"; do
@@ -293,9 +297,6 @@ stop_pid "$BASE_PID"
 curl -s "http://127.0.0.1:$MAIN_PORT/metrics" |
     sed -n 's/^modq_comments_total{status="\([a-z]*\)"} \([0-9]*\)$/FACT verdict_\1=\2/p' >> "$RAW"
 
-# What modq asks of Redis: calls and microseconds per command
-rcli "$R1_PORT" info commandstats | tr -d '\r' |
-    sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),usec=\([0-9]*\),.*/FACT redis_cmd_\1=\2,\3/p' >> "$RAW"
 
 # Redis memory per stored comment: everything modq keeps for one (record,
 # duplicate keys, queue entry, counters, share of the bounded thread lists).

@@ -161,6 +161,44 @@ static double secs_since(const struct timespec *t0) {
 static atomic_ulong rl_refused[4]; /* by STORE_LIMIT_* */
 static atomic_ulong rl_fail_open;
 
+/* IPs over the failed-auth limit, remembered by this process so that their
+ * later (even authenticated) requests are refused without a Redis trip.
+ * A small ring: an attacker rotating many IPs only evicts old entries. */
+#define API_BLOCKED_IPS 256
+static struct {
+    char ip[64];
+    long long until_ms;
+} blocked[API_BLOCKED_IPS];
+static unsigned blocked_next;
+static pthread_mutex_t blocked_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void block_ip(const char *ip, long retry_after_s) {
+    if (!ip || !*ip) return;
+    if (retry_after_s <= 0) retry_after_s = API_LIMIT_WINDOW_S;
+    long long until = model_now_ms() + retry_after_s * 1000LL;
+    pthread_mutex_lock(&blocked_mu);
+    unsigned slot = blocked_next;
+    for (unsigned i = 0; i < API_BLOCKED_IPS; i++)
+        if (strcmp(blocked[i].ip, ip) == 0) slot = i;
+    if (slot == blocked_next) blocked_next = (blocked_next + 1) % API_BLOCKED_IPS;
+    snprintf(blocked[slot].ip, sizeof blocked[slot].ip, "%s", ip);
+    blocked[slot].until_ms = until;
+    pthread_mutex_unlock(&blocked_mu);
+}
+
+/* Seconds until ip may try again, 0 when it is not blocked. */
+static long blocked_ip_retry(const char *ip) {
+    if (!ip || !*ip) return 0;
+    long long now = model_now_ms();
+    long ra = 0;
+    pthread_mutex_lock(&blocked_mu);
+    for (unsigned i = 0; i < API_BLOCKED_IPS; i++)
+        if (blocked[i].until_ms > now && strcmp(blocked[i].ip, ip) == 0)
+            ra = (long)((blocked[i].until_ms - now + 999) / 1000);
+    pthread_mutex_unlock(&blocked_mu);
+    return ra;
+}
+
 /* Probes, monitoring and the static review page are never limited: an
  * overloaded instance must still be observable. */
 static int limit_exempt(const char *rname) {
@@ -197,6 +235,20 @@ static int rate_limited(app *a, const http_request *req, const char *rname,
         }
     }
     if (!q.ip_limit && !q.key_limit && !q.fail_limit) return 0;
+    /* A request that authenticated needs no Redis trip for the failure
+     * limit alone: an IP over it is remembered locally (below) when its
+     * failures are counted, so the common path costs nothing. */
+    if (!q.ip_limit && !q.key_limit && !q.auth_failed) {
+        long ra = blocked_ip_retry(req->remote_ip);
+        if (ra <= 0) return 0;
+        atomic_fetch_add(&rl_refused[STORE_LIMIT_AUTH & 3], 1);
+        api_error(res, 429, "rate_limited", "too many failed authentications from this IP address",
+                  NULL);
+        char hdr[24];
+        snprintf(hdr, sizeof hdr, "%ld", ra);
+        http_add_header(res, "Retry-After", hdr);
+        return 1;
+    }
     store *s = store_acquire(a->pool);
     store_limit_res r;
     int rc = store_limit_check(s, &q, &r);
@@ -205,6 +257,7 @@ static int rate_limited(app *a, const http_request *req, const char *rname,
         atomic_fetch_add(&rl_fail_open, 1);
         return 0;
     }
+    if (q.fail_limit && r.fail_count >= q.fail_limit) block_ip(req->remote_ip, r.retry_after);
     if (r.limited == STORE_LIMIT_NONE) return 0;
     atomic_fetch_add(&rl_refused[r.limited & 3], 1);
     static const char *const why[4] = {

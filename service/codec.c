@@ -145,7 +145,7 @@ static void set_opt(json_t *o, const char *key, const char *v) {
 }
 
 static char *dump(json_t *root, size_t *len) {
-    char *s = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    char *s = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(root);
     if (s && len) *len = strlen(s);
     return s;

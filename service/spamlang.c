@@ -361,17 +361,55 @@ void spamlang_free(spamlang *s) {
 /* Matching                                                                  */
 /* ------------------------------------------------------------------------ */
 
+#define SPAMLANG_EVIDENCE_ITEM 160 /* one quoted match; longer ones are cut */
+
+/* Evidence list "a; b; c" in dst: keeps the longest matches only. A span
+ * already contained in an item is skipped; items contained in the new span
+ * are dropped before it is added ("check out" + "check out my channel" ->
+ * "check out my channel"). Longer lists are cut at n. */
 static void append(char *dst, size_t n, const char *s, size_t sl) {
-    size_t have = strlen(dst);
-    if (have && have + 2 < n) {
-        dst[have++] = ';';
-        dst[have++] = ' ';
-        dst[have] = '\0';
+    char item[SPAMLANG_EVIDENCE_ITEM];
+    if (sl == 0)
+        return;
+    if (sl >= sizeof item)
+        sl = sizeof item - 1;
+    memcpy(item, s, sl);
+    item[sl] = '\0';
+    char out[512];
+    size_t w = 0;
+    const char *p = dst;
+    while (*p) {
+        const char *e = strstr(p, "; ");
+        size_t il = e ? (size_t)(e - p) : strlen(p);
+        char cur[SPAMLANG_EVIDENCE_ITEM];
+        size_t cl = il < sizeof cur ? il : sizeof cur - 1;
+        memcpy(cur, p, cl);
+        cur[cl] = '\0';
+        if (strstr(cur, item))
+            return; /* already covered */
+        if (!strstr(item, cur) && w + cl + 3 < sizeof out) {
+            if (w) {
+                out[w++] = ';';
+                out[w++] = ' ';
+            }
+            memcpy(out + w, cur, cl);
+            w += cl;
+        }
+        p = e ? e + 2 : p + il;
     }
-    if (have + sl >= n)
-        sl = n - have - 1;
-    memcpy(dst + have, s, sl);
-    dst[have + sl] = '\0';
+    if (w + sl + 3 < sizeof out) {
+        if (w) {
+            out[w++] = ';';
+            out[w++] = ' ';
+        }
+        memcpy(out + w, item, sl);
+        w += sl;
+    }
+    out[w] = '\0';
+    if (w >= n)
+        w = n - 1;
+    memcpy(dst, out, w);
+    dst[w] = '\0';
 }
 
 /* ------------------------------------------------------------------------ */
