@@ -32,6 +32,11 @@ char *codec_encode_article(const model_article *a, int storage, size_t *len);
 /* Decode the storage form. Returns 0 or -1. */
 int codec_decode_article(const char *buf, size_t len, model_article *out,
                          codec_error *err);
+/* The same without the "terms" list (out->terms stays NULL): what the
+ * comment path needs. The list is skipped before parsing (it is most of a
+ * stored article), so it costs a scan, not a parse. Returns 0 or -1. */
+int codec_decode_article_content(const char *buf, size_t len, model_article *out,
+                                 codec_error *err);
 
 /* ---- comments ---- */
 

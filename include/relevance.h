@@ -57,6 +57,15 @@ int relevance_vec_finish_cached(relevance_vec *v, relevance_idf_cache *cache);
 long relevance_vec_find(const relevance_vec *v, uint64_t h);
 void relevance_vec_free(relevance_vec *v); /* frees buffers, not v */
 
+/* A read-only copy of a finished vector in one allocation, without stems
+ * (relevance_measure reads the stems of the comment only, never those of the
+ * article or thread vectors, so a packed vector needs no token list). Finds
+ * give the same entry indexes as in v. Returns new (release with
+ * relevance_vec_packed_free, never relevance_vec_free), or NULL when out of
+ * memory; *bytes (may be NULL) gets the allocation's size. */
+relevance_vec *relevance_vec_pack_new(const relevance_vec *v, size_t *bytes);
+void relevance_vec_packed_free(relevance_vec *p); /* NULL is a no-op */
+
 /* The shape of an answer, counted by the caller on the comment's tokens
  * and normalised text (see relevance_measure for the weights). */
 typedef struct relevance_cues {

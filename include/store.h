@@ -27,7 +27,7 @@
  *   modq:{S}:decided:<minute>    string  decisions in that minute, EX 62 min
  *   modq:{S}:bayes:spam / :ham   hash    token -> spam / ham decisions
  *   modq:{S}:bayes:n             hash    spam / ham -> decisions learned
- *   modq:{S}:rep:spam / :ham     hash    a:<author> i:<ip> d:<domain> ->
+ *   modq:{S}:rep:spam / :ham     hash    a:<sha256 author> i:<sha256 ip> d:<domain> ->
  *                                        rejected-as-spam / approved count
  *   modq:{S}:learned:<id>        string  label a comment was trained with,
  *                                        EX retention (idempotent learning)

@@ -98,7 +98,8 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
     engine_dup_match dm[1 + ENGINE_LSH_BANDS];
     if (have) {
         codec_error ce;
-        if (lk.article && codec_decode_article(lk.article, lk.article_len, &art, &ce) == 0) {
+        if (lk.article &&
+            codec_decode_article_content(lk.article, lk.article_len, &art, &ce) == 0) {
             ea = (engine_article){art.title, art.body, (const char *const *)art.tags, art.ntags,
                                   art.url};
             ctx.article = &ea;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "crypto.h"
 #include "learn.h"
 #include "log.h"
 #include "review.h"
@@ -49,8 +50,22 @@ void api_learn_end(api_learn_req *r) {
     memset(r, 0, sizeof *r);
 }
 
+/* Hex digits kept of SHA-256(identity) for author and IP reputation
+ * fields: 128 bits never collide in practice, and Redis then holds no
+ * e-mail address or IP in clear (domains stay readable: they are shown to
+ * moderators as evidence and are not personal data). */
+#define API_LEARN_ID_HEX 32
+
 static int add_rep(api_learn_req *r, int kind, const char *prefix, const char *v) {
     if (r->nrep >= API_LEARN_MAX_REP || !v || !*v) return 0;
+    char hex[2 * CRYPTO_SHA256_LEN + 1];
+    if (kind != LEARN_REP_DOMAIN) {
+        unsigned char h[CRYPTO_SHA256_LEN];
+        crypto_sha256(v, strlen(v), h);
+        crypto_hex(h, sizeof h, hex);
+        hex[API_LEARN_ID_HEX] = 0;
+        v = hex;
+    }
     char *p = prefixed(prefix, v);
     if (!p) return -1;
     for (size_t i = 0; i < r->nrep; i++)

@@ -220,11 +220,10 @@ char *codec_encode_article(const model_article *a, int storage, size_t *len) {
     return dump(o, len);
 }
 
-int codec_decode_article(const char *buf, size_t len, model_article *out,
-                         codec_error *err) {
-    memset(out, 0, sizeof *out);
-    json_t *root = parse_object(buf, len, err);
-    if (!root) return -1;
+/* Decodes an article from root (taken: released here). terms=0 leaves
+ * out->terms empty. */
+static int decode_article_root(json_t *root, int terms, model_article *out,
+                               codec_error *err) {
     out->site = dupstr(root, "site");
     out->id = dupstr(root, "id");
     out->title = dupstr(root, "title");
@@ -233,7 +232,8 @@ int codec_decode_article(const char *buf, size_t len, model_article *out,
     out->created_ms = get_ll(root, "created_ms");
     out->updated_ms = get_ll(root, "updated_ms");
     if (str_list(root, "tags", "tags", 100000, 1 << 20, &out->tags, &out->ntags, err) < 0 ||
-        str_list(root, "terms", "terms", 100000, 1 << 20, &out->terms, &out->nterms, err) < 0) {
+        (terms &&
+         str_list(root, "terms", "terms", 100000, 1 << 20, &out->terms, &out->nterms, err) < 0)) {
         json_decref(root);
         model_article_free(out);
         return -1;
@@ -242,6 +242,122 @@ int codec_decode_article(const char *buf, size_t len, model_article *out,
     if (!out->title) out->title = strdup("");
     if (!out->body) out->body = strdup("");
     return 0;
+}
+
+int codec_decode_article(const char *buf, size_t len, model_article *out,
+                         codec_error *err) {
+    memset(out, 0, sizeof *out);
+    json_t *root = parse_object(buf, len, err);
+    if (!root) return -1;
+    return decode_article_root(root, 1, out, err);
+}
+
+/* Index just past the JSON string starting at buf[i] == '"', or len when
+ * it is not closed. */
+static size_t skip_string(const char *buf, size_t len, size_t i) {
+    for (i++; i < len; i++) {
+        if (buf[i] == '\\')
+            i++;
+        else if (buf[i] == '"')
+            return i + 1;
+    }
+    return len;
+}
+
+static size_t skip_space(const char *buf, size_t len, size_t i) {
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Finds the member "terms" of the top-level object in buf: *from..*to is
+ * the span to cut (the member and one adjacent comma), so that the rest is
+ * the same object without it. 1 when found, 0 otherwise (including JSON
+ * too malformed to tell: the caller then parses buf as it is and lets
+ * jansson report). Strings are skipped whole, so a "terms" inside a value
+ * or a nested object never matches. */
+static int find_terms(const char *buf, size_t len, size_t *from, size_t *to) {
+    static const char key[] = "\"terms\"";
+    size_t i = skip_space(buf, len, 0), prev_comma = 0;
+    int depth = 0, have_comma = 0;
+    if (i >= len || buf[i] != '{') return 0;
+    for (; i < len; i++) {
+        char ch = buf[i];
+        if (ch == '"') {
+            size_t end = skip_string(buf, len, i);
+            size_t colon = skip_space(buf, len, end);
+            if (depth == 1 && end - i == sizeof key - 1 && memcmp(buf + i, key, end - i) == 0 &&
+                colon < len && buf[colon] == ':') {
+                /* skip the value: a string, or an array/object (balanced) */
+                size_t v = skip_space(buf, len, colon + 1), d = 0;
+                for (; v < len; v++) {
+                    if (buf[v] == '"') {
+                        v = skip_string(buf, len, v) - 1;
+                        if (!d) break;
+                    } else if (buf[v] == '[' || buf[v] == '{') {
+                        d++;
+                    } else if (buf[v] == ']' || buf[v] == '}') {
+                        if (!d) return 0;
+                        if (!--d) break;
+                    } else if (!d && (buf[v] == ',')) {
+                        v--; /* a scalar ends before the comma */
+                        break;
+                    }
+                }
+                if (v >= len) return 0;
+                size_t after = skip_space(buf, len, v + 1);
+                if (have_comma) { /* ..., "terms": [...] -> cut from the comma */
+                    *from = prev_comma;
+                    *to = v + 1;
+                } else if (after < len && buf[after] == ',') { /* { "terms": [...], */
+                    *from = i;
+                    *to = after + 1;
+                } else {
+                    *from = i;
+                    *to = v + 1;
+                }
+                return 1;
+            }
+            i = end - 1;
+            have_comma = 0;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+            have_comma = 0;
+        } else if (ch == '}' || ch == ']') {
+            depth--;
+            have_comma = 0;
+        } else if (ch == ',') {
+            if (depth == 1) {
+                prev_comma = i;
+                have_comma = 1;
+            }
+        } else if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
+            have_comma = 0;
+        }
+    }
+    return 0;
+}
+
+int codec_decode_article_content(const char *buf, size_t len, model_article *out,
+                                 codec_error *err) {
+    memset(out, 0, sizeof *out);
+    size_t from, to;
+    json_t *root;
+    if (find_terms(buf, len, &from, &to)) {
+        char *cut = malloc(len - (to - from) + 1);
+        if (!cut) {
+            seterr(err, 500, "out_of_memory", "", "out of memory");
+            return -1;
+        }
+        memcpy(cut, buf, from);
+        memcpy(cut + from, buf + to, len - to);
+        root = parse_object(cut, len - (to - from), err);
+        free(cut);
+    } else {
+        root = parse_object(buf, len, err);
+    }
+    if (!root) return -1;
+    return decode_article_root(root, 0, out, err);
 }
 
 /* ============================================================== comments */

@@ -46,7 +46,7 @@ static const ckey keys[] = {
     {"language", T_STR, 0, 0, "english", OFF(language), 0},
     {"flood_window", T_INT, 1, 86400, "600", OFF(flood_window), 0},
     {"flood_max", T_INT, 0, 1000000, "20", OFF(flood_max), 0},
-    {"thread_context", T_INT, 0, 1000, "50", OFF(thread_context), 0},
+    {"thread_context", T_INT, 0, 1000, "20", OFF(thread_context), 0},
     {"banned_words", T_STR, 0, 0, "", OFF(banned_words), 0},
     {"suspect_words", T_STR, 0, 0, "", OFF(suspect_words), 0},
     {"domain_allow", T_STR, 0, 0, "", OFF(domain_allow), 0},

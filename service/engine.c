@@ -4,9 +4,11 @@
  * normalize -> tokenize -> fingerprints (minhash) and stems (relevance) in
  * engine_prepare(); every detector (relevance, shingle, repetition, links,
  * spamlang, duplicates, flood, learned, reputation) and the combination
- * (score) in engine_score(). A session caches the analysed article between
- * calls (comments arrive in bursts per article), keyed by a hash of its
- * text. Never does I/O; keeps no globals.
+ * (score) in engine_score(). A session caches the analysed articles and
+ * thread texts between calls (comments arrive in bursts per article, and
+ * every comment of a thread comes with the same approved texts), keyed by a
+ * 64-bit hash of their content, within a fixed memory budget. Never does
+ * I/O; keeps no globals.
  */
 #include "engine.h"
 
@@ -26,15 +28,23 @@
 
 /* Tags per article taken into account: tags beyond are noise. */
 #define ENGINE_MAX_TAGS 32
-/* Thread texts cached per session (direct-mapped): a few busy threads of
- * RELEVANCE_MAX_THREAD texts each. A power of two. */
-#define ENGINE_THREAD_CACHE 256
-/* Bytes of a thread text hashed for its cache key, from each end: keys
- * stay cheap for long texts; the length is part of the key too. */
-#define ENGINE_THREAD_KEY_BYTES 128
-/* Slots probed for a thread text; slots used earlier in the same call are
- * pinned (their vectors are in use), so probing goes on past them. */
-#define ENGINE_THREAD_PROBE 8
+/* Memory for analysed thread texts per session (one session per HTTP
+ * worker): a packed vector costs ~1.2 KB for a 200-byte comment, ~2.6 KB for
+ * 500 bytes, so 4 MB hold 1,500-3,500 texts, the threads of 30-70 busy
+ * articles at thread_context 50 (75-175 at 20). 4 workers x 4 MB keeps
+ * modq's RSS under its 64 MB target at 256 connections. Beyond it the
+ * least recently hit texts are dropped. */
+#define ENGINE_THREAD_CACHE_BYTES (4u << 20)
+/* Slots of the thread-text cache (power of two): one per ~500 bytes of the
+ * budget, so small texts do not run out of slots first. 40 B each. */
+#define ENGINE_THREAD_SLOTS 8192
+/* Ways per set: a text may sit in any of the 8 slots of its set; a full set
+ * evicts its least recently used slot not pinned by the current call. */
+#define ENGINE_THREAD_WAYS 8
+/* Analysed articles cached per session (least recently used is replaced):
+ * consecutive comments belong to different articles; each entry is a packed
+ * stem vector and the body's shingle set, ~50-100 KB for a 10-KB article. */
+#define ENGINE_ARTICLE_CACHE 16
 /* Shortest copied run (words) that makes copied_from_article: a name or a
  * title line ("Artist - Song (Official Video)") is shorter. */
 #define ENGINE_COPY_MIN_RUN 8
@@ -48,32 +58,34 @@ struct engine {
     spamlang *sl;
 };
 
-/* The analysed article, cached per session. */
+/* An analysed article, cached per session. */
 typedef struct article_cache {
-    int valid;
-    uint64_t key;
-    tokenize_list title, body, tags;
-    relevance_vec vec;
-    shingle_set shingles;
+    uint64_t key;        /* article_key(); valid when vec != NULL */
+    uint64_t used;       /* engine_score call that last used it (LRU) */
+    relevance_vec *vec;  /* packed (title x3, body, tags x2) */
+    shingle_set shingles; /* body word shingles, for copied_from_article */
 } article_cache;
 
 /* An analysed thread text, cached per session: the same approved comments
  * come back with every new comment of a busy thread, and analysing 50 of
  * them per call would cost 50 times the comment itself. */
 typedef struct thread_slot {
-    int valid;
-    uint64_t key; /* thread_key() of the text */
+    uint64_t key;       /* text_hash() of the whole text; valid when vec */
     size_t len;
-    uint64_t used; /* engine_score call (session->calls) that last used it */
-    tokenize_list toks;
-    relevance_vec vec; /* borrows stems from toks */
+    uint64_t used;      /* engine_score call (session->calls) that last used
+                           it: pinned while used == calls */
+    relevance_vec *vec; /* packed */
+    size_t bytes;       /* vec's allocation */
 } thread_slot;
 
 struct engine_session {
     const engine *e;
     tokenizer *tk;
-    article_cache art;
-    thread_slot thread[ENGINE_THREAD_CACHE];
+    article_cache art[ENGINE_ARTICLE_CACHE];
+    thread_slot *thread;   /* ENGINE_THREAD_SLOTS */
+    size_t thread_bytes;   /* sum of the slots' bytes */
+    size_t thread_hand;    /* next slot the budget sweep looks at */
+    relevance_vec tv[RELEVANCE_MAX_THREAD]; /* this call's thread vectors */
     uint64_t calls;          /* engine_score calls: pins thread slots */
     relevance_idf_cache idf; /* background IDF per stem hash */
 };
@@ -183,12 +195,16 @@ void engine_free(engine *e) {
 }
 
 static void article_reset(article_cache *a) {
-    tokenize_list_free(&a->title);
-    tokenize_list_free(&a->body);
-    tokenize_list_free(&a->tags);
-    relevance_vec_free(&a->vec);
+    relevance_vec_packed_free(a->vec);
     shingle_set_free(&a->shingles);
-    a->valid = 0;
+    a->vec = NULL;
+}
+
+static void thread_slot_reset(engine_session *s, thread_slot *t) {
+    relevance_vec_packed_free(t->vec);
+    s->thread_bytes -= t->bytes;
+    t->vec = NULL;
+    t->bytes = 0;
 }
 
 engine_session *engine_session_new(const engine *e) {
@@ -197,7 +213,10 @@ engine_session *engine_session_new(const engine *e) {
         return NULL;
     s->e = e;
     s->tk = tokenize_new(e->cfg.language);
-    if (!s->tk) {
+    s->thread = calloc(ENGINE_THREAD_SLOTS, sizeof *s->thread);
+    if (!s->tk || !s->thread) {
+        tokenize_free(s->tk);
+        free(s->thread);
         free(s);
         return NULL;
     }
@@ -207,11 +226,11 @@ engine_session *engine_session_new(const engine *e) {
 void engine_session_free(engine_session *s) {
     if (!s)
         return;
-    article_reset(&s->art);
-    for (size_t i = 0; i < ENGINE_THREAD_CACHE; i++) {
-        relevance_vec_free(&s->thread[i].vec);
-        tokenize_list_free(&s->thread[i].toks);
-    }
+    for (size_t i = 0; i < ENGINE_ARTICLE_CACHE; i++)
+        article_reset(&s->art[i]);
+    for (size_t i = 0; i < ENGINE_THREAD_SLOTS; i++)
+        thread_slot_reset(s, &s->thread[i]);
+    free(s->thread);
     tokenize_free(s->tk);
     free(s);
 }
@@ -358,93 +377,172 @@ void engine_author_key(const engine_comment *c, char *out, size_t n) {
 /* Phase 2                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static uint64_t article_key(const engine_article *a) {
-    uint64_t h = 0;
-    const char *parts[2] = {a->title, a->body};
-    for (int i = 0; i < 2; i++) {
-        const char *p = parts[i] ? parts[i] : "";
-        h = tokenize_hash(p, strlen(p)) ^ (h * 0x100000001b3ULL) ^ (uint64_t)i;
+static inline uint64_t rotl64(uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
+
+/* 64-bit hash of n bytes, 8 at a time (MurmurHash3-style mixing): a cache
+ * key for whole texts, ~10x faster than tokenize_hash's byte loop. Only
+ * ever compared within this process, never stored. */
+static uint64_t text_hash(const char *p, size_t n, uint64_t seed) {
+    const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
+    uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t k;
+        memcpy(&k, p + i, 8);
+        k *= c1;
+        k = rotl64(k, 31);
+        k *= c2;
+        h ^= k;
+        h = rotl64(h, 27) * 5 + 0x52dce729;
     }
-    for (size_t i = 0; i < a->ntags && i < ENGINE_MAX_TAGS; i++)
-        if (a->tags[i])
-            h = (h * 31) ^ tokenize_hash(a->tags[i], strlen(a->tags[i]));
+    uint64_t k = 0;
+    for (size_t j = 0; i + j < n; j++)
+        k |= (uint64_t)(unsigned char)p[i + j] << (8 * j);
+    k *= c1;
+    k = rotl64(k, 31);
+    k *= c2;
+    h ^= k;
+    /* fmix64 */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     return h;
+}
+
+/* Hash of everything article_get() analyses (title, body, tags) and the
+ * url, each part with its length and position. */
+static uint64_t article_key(const engine_article *a) {
+    const char *parts[3] = {a->title, a->body, a->url};
+    uint64_t h = 0x6d6f6471ULL; /* "modq" */
+    for (int i = 0; i < 3; i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        h = text_hash(p, strlen(p), h + (uint64_t)i + (parts[i] ? 0 : 7));
+    }
+    size_t nt = a->ntags < ENGINE_MAX_TAGS ? a->ntags : ENGINE_MAX_TAGS;
+    h = text_hash("", 0, h ^ nt);
+    for (size_t i = 0; i < nt; i++)
+        if (a->tags[i])
+            h = text_hash(a->tags[i], strlen(a->tags[i]), h + i);
+    return h;
+}
+
+/* Analyses a into c (empty): the packed vector and the body's shingles.
+ * 0, or -1 when out of memory (c is then reset). */
+static int article_build(engine_session *s, const engine_article *a,
+                         article_cache *c) {
+    tokenize_list title = {0}, body = {0}, tags = {0};
+    relevance_vec vec = {0};
+    int rc = -1;
+    /* invalid UTF-8 in an article reads as an empty part */
+    if (analyse(s, a->title, &title, NULL) < 0)
+        tokenize_list_clear(&title);
+    if (analyse(s, a->body, &body, NULL) < 0)
+        tokenize_list_clear(&body);
+    for (size_t i = 0; i < a->ntags && i < ENGINE_MAX_TAGS; i++)
+        if (analyse(s, a->tags[i], &tags, NULL) < 0)
+            tokenize_list_clear(&tags);
+    if (relevance_vec_add(&vec, &title, RELEVANCE_TITLE_WEIGHT) < 0 ||
+        relevance_vec_add(&vec, &body, 1.0) < 0 ||
+        relevance_vec_add(&vec, &tags, RELEVANCE_TAG_WEIGHT) < 0 ||
+        shingle_set_init(&c->shingles, body.nwords) < 0 ||
+        shingle_add_all(&c->shingles, &body, SHINGLE_COPY_K) < 0 ||
+        relevance_vec_finish_cached(&vec, &s->idf) < 0 ||
+        !(c->vec = relevance_vec_pack_new(&vec, NULL)))
+        goto done;
+    rc = 0;
+done:
+    if (rc < 0)
+        article_reset(c);
+    relevance_vec_free(&vec);
+    tokenize_list_free(&tags);
+    tokenize_list_free(&body);
+    tokenize_list_free(&title);
+    return rc;
 }
 
 /* Returns the cached analysis of a, building it when needed; NULL when out
  * of memory (relevance and copy checks are then skipped). */
 static article_cache *article_get(engine_session *s, const engine_article *a) {
-    article_cache *c = &s->art;
     uint64_t key = article_key(a);
-    if (c->valid && c->key == key)
-        return c;
-    article_reset(c);
-    /* invalid UTF-8 in an article reads as an empty part */
-    if (analyse(s, a->title, &c->title, NULL) < 0)
-        tokenize_list_clear(&c->title);
-    if (analyse(s, a->body, &c->body, NULL) < 0)
-        tokenize_list_clear(&c->body);
-    for (size_t i = 0; i < a->ntags && i < ENGINE_MAX_TAGS; i++)
-        if (analyse(s, a->tags[i], &c->tags, NULL) < 0)
-            tokenize_list_clear(&c->tags);
-    if (relevance_vec_add(&c->vec, &c->title, RELEVANCE_TITLE_WEIGHT) < 0 ||
-        relevance_vec_add(&c->vec, &c->body, 1.0) < 0 ||
-        relevance_vec_add(&c->vec, &c->tags, RELEVANCE_TAG_WEIGHT) < 0 ||
-        shingle_set_init(&c->shingles, c->body.nwords) < 0 ||
-        shingle_add_all(&c->shingles, &c->body, SHINGLE_COPY_K) < 0 ||
-        relevance_vec_finish_cached(&c->vec, &s->idf) < 0) {
-        article_reset(c);
-        return NULL;
+    article_cache *victim = NULL; /* an empty slot, else the LRU one */
+    for (size_t i = 0; i < ENGINE_ARTICLE_CACHE; i++) {
+        article_cache *c = &s->art[i];
+        if (c->vec && c->key == key) {
+            c->used = s->calls;
+            return c;
+        }
+        if (!victim || (victim->vec && (!c->vec || c->used < victim->used)))
+            victim = c;
     }
-    c->key = key;
-    c->valid = 1;
-    return c;
+    article_reset(victim);
+    if (article_build(s, a, victim) < 0)
+        return NULL;
+    victim->key = key;
+    victim->used = s->calls;
+    return victim;
 }
 
-static uint64_t thread_key(const char *text, size_t len) {
-    if (len <= 2 * ENGINE_THREAD_KEY_BYTES)
-        return tokenize_hash(text, len) ^ (uint64_t)len;
-    return tokenize_hash(text, ENGINE_THREAD_KEY_BYTES) * 31 ^
-           tokenize_hash(text + len - ENGINE_THREAD_KEY_BYTES,
-                         ENGINE_THREAD_KEY_BYTES) ^
-           (uint64_t)len;
+/* Drops unpinned thread texts, sweeping round the slots, until the cache is
+ * within ENGINE_THREAD_CACHE_BYTES (or every slot has been looked at once:
+ * the texts of the current call are never dropped). */
+static void thread_trim(engine_session *s) {
+    for (size_t n = 0; s->thread_bytes > ENGINE_THREAD_CACHE_BYTES &&
+                       n < ENGINE_THREAD_SLOTS;
+         n++) {
+        thread_slot *t = &s->thread[s->thread_hand];
+        s->thread_hand = (s->thread_hand + 1) & (ENGINE_THREAD_SLOTS - 1);
+        if (t->vec && t->used != s->calls)
+            thread_slot_reset(s, t);
+    }
 }
 
 /* Returns the cached analysis of a thread text (borrowed: valid until the
  * next engine_score call), analysing it when needed; NULL for a NULL text,
- * when every probed slot is pinned by this call, or when out of memory. */
+ * when every slot of its set is pinned by this call, or when out of
+ * memory. */
 static const relevance_vec *thread_get(engine_session *s, const char *text) {
     if (!text)
         return NULL;
     size_t len = strlen(text);
-    uint64_t key = thread_key(text, len);
+    uint64_t key = text_hash(text, len, 0);
+    size_t set = (size_t)(key >> 32) & (ENGINE_THREAD_SLOTS - 1) &
+                 ~(size_t)(ENGINE_THREAD_WAYS - 1);
     thread_slot *t = NULL;
-    for (size_t i = 0; i < ENGINE_THREAD_PROBE; i++) {
-        thread_slot *c = &s->thread[(key + i) & (ENGINE_THREAD_CACHE - 1)];
-        if (c->valid && c->key == key && c->len == len) {
+    for (size_t i = 0; i < ENGINE_THREAD_WAYS; i++) {
+        thread_slot *c = &s->thread[set + i];
+        if (c->vec && c->key == key && c->len == len) {
             c->used = s->calls;
-            return &c->vec;
+            return c->vec;
         }
-        if (!t && c->used != s->calls)
-            t = c; /* first slot not pinned: the one to (re)fill */
+        if (c->used == s->calls && c->vec)
+            continue; /* pinned: in use by this call */
+        if (!t || (t->vec && (!c->vec || c->used < t->used)))
+            t = c; /* an empty slot, else the least recently used */
     }
     if (!t)
         return NULL;
-    t->valid = 0;
-    t->used = s->calls;
-    relevance_vec_free(&t->vec);
-    tokenize_list_clear(&t->toks);
-    if (analyse(s, text, &t->toks, NULL) < 0)
-        tokenize_list_clear(&t->toks); /* invalid UTF-8 reads as empty */
-    if (relevance_vec_add(&t->vec, &t->toks, 1.0) < 0 ||
-        relevance_vec_finish_cached(&t->vec, &s->idf) < 0) {
-        relevance_vec_free(&t->vec);
+    thread_slot_reset(s, t);
+    tokenize_list toks = {0};
+    relevance_vec vec = {0};
+    if (analyse(s, text, &toks, NULL) < 0)
+        tokenize_list_clear(&toks); /* invalid UTF-8 reads as empty */
+    if (relevance_vec_add(&vec, &toks, 1.0) == 0 &&
+        relevance_vec_finish_cached(&vec, &s->idf) == 0)
+        t->vec = relevance_vec_pack_new(&vec, &t->bytes);
+    relevance_vec_free(&vec);
+    tokenize_list_free(&toks);
+    if (!t->vec)
         return NULL;
-    }
     t->key = key;
     t->len = len;
-    t->valid = 1;
-    return &t->vec;
+    t->used = s->calls;
+    s->thread_bytes += t->bytes;
+    thread_trim(s);
+    return t->vec;
 }
 
 static void copied_signal(const prepared *p, const char *norm,
@@ -573,33 +671,31 @@ void engine_score(engine_session *s, const engine_features *f,
                           .nsite_df = f->nterms,
                           .site_ndocs = x->site_ndocs,
                           .cues = &cues};
+    s->calls++; /* unpins the thread slots of the previous call */
     article_cache *art = x->article ? article_get(s, x->article) : NULL;
     size_t nthread = x->nthread < RELEVANCE_MAX_THREAD ? x->nthread
                                                        : RELEVANCE_MAX_THREAD;
-    s->calls++; /* unpins the thread slots of the previous call */
-    relevance_vec *tv = art && nthread ? malloc(nthread * sizeof *tv) : NULL;
-    if (tv) {
+    if (art && nthread && x->thread_texts) {
         size_t n = 0;
         for (size_t i = 0; i < nthread; i++) {
             const relevance_vec *v = thread_get(s, x->thread_texts[i]);
             if (v)
-                tv[n++] = *v; /* shallow: buffers stay in the cache */
+                s->tv[n++] = *v; /* shallow: buffers stay in the cache */
         }
-        ri.thread = tv;
+        ri.thread = s->tv;
         ri.nthread = n;
     }
-    ri.article = art ? &art->vec : NULL;
+    ri.article = art ? art->vec : NULL;
     relevance_measure(&ri, &rr);
     if (art) {
         out->relevance = rr.relevance;
-        relevance_off_topic(&rr, art->vec.n, &sig);
+        relevance_off_topic(&rr, art->vec->n, &sig);
         score_add(out, "off_topic", w[ENGINE_D_OFF_TOPIC], &sig);
         copied_signal(p, f->normalized, art, &sig);
         score_add(out, "copied_from_article", w[ENGINE_D_COPIED], &sig);
     }
     relevance_low_content(&rr, p->tokens.nwords, &sig);
     score_add(out, "low_content", w[ENGINE_D_LOW_CONTENT], &sig);
-    free(tv);
 
     duplicate_signal(f, x, &sig);
     score_add(out, "duplicate", w[ENGINE_D_DUPLICATE], &sig);

@@ -162,6 +162,46 @@ void relevance_vec_free(relevance_vec *v) {
     memset(v, 0, sizeof *v);
 }
 
+relevance_vec *relevance_vec_pack_new(const relevance_vec *v, size_t *bytes) {
+    /* layout: header | key[cap] | tf[n] | hash[n] | bg[n] | slot_of[cap];
+     * the 8-byte arrays first, so every array is aligned */
+    size_t cap = v->cap, n = v->n;
+    size_t size = sizeof(relevance_vec) + cap * sizeof(uint64_t) +
+                  n * (sizeof(double) * 2 + sizeof(uint64_t)) +
+                  cap * sizeof(uint32_t);
+    relevance_vec *p = malloc(size);
+    if (!p)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    char *at = (char *)(p + 1);
+    p->key = (uint64_t *)(void *)at;
+    at += cap * sizeof(uint64_t);
+    p->tf = (double *)(void *)at;
+    at += n * sizeof(double);
+    p->hash = (uint64_t *)(void *)at;
+    at += n * sizeof(uint64_t);
+    p->bg = (double *)(void *)at;
+    at += n * sizeof(double);
+    p->slot_of = (uint32_t *)(void *)at;
+    if (cap) {
+        memcpy(p->key, v->key, cap * sizeof(uint64_t));
+        memcpy(p->slot_of, v->slot_of, cap * sizeof(uint32_t));
+    }
+    if (n) {
+        memcpy(p->tf, v->tf, n * sizeof(double));
+        memcpy(p->hash, v->hash, n * sizeof(uint64_t));
+        memcpy(p->bg, v->bg, n * sizeof(double));
+    }
+    p->cap = cap;
+    p->n = p->ncap = n;
+    p->norm_bg = v->norm_bg;
+    if (bytes)
+        *bytes = size;
+    return p;
+}
+
+void relevance_vec_packed_free(relevance_vec *p) { free(p); }
+
 /* ------------------------------------------------------------------------ */
 /* Similarity                                                                */
 /* ------------------------------------------------------------------------ */
@@ -170,56 +210,6 @@ typedef struct shared {
     size_t entry;
     double contrib;
 } shared;
-
-/* Similarity of comment c (with idf[] per entry) to target t. Fills the
- * best shared stems into matched when non-NULL. */
-static double similarity(const relevance_vec *c, const double *idf,
-                         const relevance_vec *t, char *matched, size_t mn) {
-    double dot = 0, cn = 0, cov = 0, tot = 0;
-    double tn2 = t->norm_bg * t->norm_bg;
-    shared top[5] = {{0, 0}};
-    size_t ntop = 0;
-    for (size_t e = 0; e < c->n; e++) {
-        double wc = c->tf[e] * idf[e];
-        cn += wc * wc;
-        tot += idf[e];
-        long k = relevance_vec_find(t, c->hash[e]);
-        if (k < 0)
-            continue;
-        double bg = t->tf[k] * t->bg[k];
-        double wt = t->tf[k] * idf[e];
-        tn2 += wt * wt - bg * bg;
-        dot += wc * wt;
-        cov += idf[e];
-        /* keep the 5 strongest shared stems (insertion into a tiny array) */
-        double contrib = wc * wt;
-        size_t pos = ntop < 5 ? ntop++ : 5;
-        while (pos > 0 && top[pos - 1].contrib < contrib) {
-            if (pos < 5)
-                top[pos] = top[pos - 1];
-            pos--;
-        }
-        if (pos < 5)
-            top[pos] = (shared){e, contrib};
-    }
-    if (matched) {
-        size_t off = 0;
-        matched[0] = '\0';
-        for (size_t i = 0; i < ntop && off < mn; i++) {
-            int w = snprintf(matched + off, mn - off, "%s%s", i ? ", " : "",
-                             c->stem[top[i].entry]);
-            if (w < 0)
-                break;
-            off += (size_t)w;
-        }
-    }
-    if (tot <= 0 || cn <= 0 || tn2 <= 0)
-        return 0;
-    double cosv = dot / (sqrt(cn) * sqrt(tn2));
-    double coverage = cov / tot;
-    double s = 0.6 * coverage + 0.4 * fmin(1.0, 3.0 * cosv);
-    return s < 0 ? 0 : s > 1 ? 1 : s;
-}
 
 /* BM25 term saturation: the third mention of a word in the target adds
  * little over the first. */
@@ -231,19 +221,73 @@ static double similarity(const relevance_vec *c, const double *idf,
 /* Evidence at which relevance is 0.5, and the logistic scale. */
 #define RELEVANCE_MID 1.2
 #define RELEVANCE_SCALE 0.5
+/* Shared stems named in relevance_result.matched. */
+#define RELEVANCE_TOP 5
 
-/* Amount of weighted shared vocabulary between comment c and target t. */
-static double evidence(const relevance_vec *c, const double *idf,
-                       const relevance_vec *t) {
-    double e = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        long k = relevance_vec_find(t, c->hash[i]);
+/* Comparison of a comment with one target, in one pass over the comment's
+ * stems (one hash look-up per stem). */
+typedef struct comparison {
+    double similarity;          /* see the file comment */
+    double evidence;            /* weighted shared vocabulary (BM25) */
+    shared top[RELEVANCE_TOP];  /* strongest shared stems, descending */
+    size_t ntop;
+} comparison;
+
+/* Compares comment c (with idf[] per entry) with target t. */
+static void compare(const relevance_vec *c, const double *idf,
+                    const relevance_vec *t, comparison *out) {
+    double dot = 0, cn = 0, cov = 0, tot = 0, ev = 0;
+    double tn2 = t->norm_bg * t->norm_bg;
+    shared *top = out->top;
+    size_t ntop = 0;
+    for (size_t e = 0; e < c->n; e++) {
+        double wc = c->tf[e] * idf[e];
+        cn += wc * wc;
+        tot += idf[e];
+        long k = relevance_vec_find(t, c->hash[e]);
         if (k < 0)
             continue;
         double tf = t->tf[k];
-        e += idf[i] * tf * (RELEVANCE_BM25_K1 + 1) / (tf + RELEVANCE_BM25_K1);
+        ev += idf[e] * tf * (RELEVANCE_BM25_K1 + 1) / (tf + RELEVANCE_BM25_K1);
+        double bg = tf * t->bg[k];
+        double wt = tf * idf[e];
+        tn2 += wt * wt - bg * bg;
+        dot += wc * wt;
+        cov += idf[e];
+        /* keep the strongest shared stems (insertion into a tiny array) */
+        double contrib = wc * wt;
+        size_t pos = ntop < RELEVANCE_TOP ? ntop++ : RELEVANCE_TOP;
+        while (pos > 0 && top[pos - 1].contrib < contrib) {
+            if (pos < RELEVANCE_TOP)
+                top[pos] = top[pos - 1];
+            pos--;
+        }
+        if (pos < RELEVANCE_TOP)
+            top[pos] = (shared){e, contrib};
     }
-    return e;
+    out->ntop = ntop;
+    out->evidence = ev;
+    out->similarity = 0;
+    if (tot <= 0 || cn <= 0 || tn2 <= 0)
+        return;
+    double cosv = dot / (sqrt(cn) * sqrt(tn2));
+    double coverage = cov / tot;
+    double s = 0.6 * coverage + 0.4 * fmin(1.0, 3.0 * cosv);
+    out->similarity = s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+/* Writes the shared stems of cmp (", "-separated) into matched[mn]. */
+static void format_matched(const relevance_vec *c, const comparison *cmp,
+                           char *matched, size_t mn) {
+    size_t off = 0;
+    matched[0] = '\0';
+    for (size_t i = 0; i < cmp->ntop && off < mn; i++) {
+        int w = snprintf(matched + off, mn - off, "%s%s", i ? ", " : "",
+                         c->stem[cmp->top[i].entry]);
+        if (w < 0)
+            break;
+        off += (size_t)w;
+    }
 }
 
 double relevance_cue_score(const relevance_cues *q) {
@@ -280,23 +324,24 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
     }
     out->known = c->n ? (double)known / (double)c->n : 1.0;
     if (in->article) {
-        out->article = similarity(c, idf, in->article, out->matched,
-                                  sizeof out->matched);
-        out->evidence = evidence(c, idf, in->article);
-        char tm[sizeof out->matched];
+        comparison cmp;
+        compare(c, idf, in->article, &cmp);
+        out->article = cmp.similarity;
+        out->evidence = cmp.evidence;
+        format_matched(c, &cmp, out->matched, sizeof out->matched);
         size_t nt = in->nthread < RELEVANCE_MAX_THREAD ? in->nthread
                                                        : RELEVANCE_MAX_THREAD;
         double et = 0;
         for (size_t i = 0; i < nt; i++) {
-            double s = similarity(c, idf, &in->thread[i], tm, sizeof tm);
+            compare(c, idf, &in->thread[i], &cmp);
+            double s = cmp.similarity;
             if (s > out->thread) {
                 out->thread = s;
-                if (s > out->article)
-                    memcpy(out->matched, tm, sizeof tm);
+                if (s > out->article) /* names only the winner's stems */
+                    format_matched(c, &cmp, out->matched, sizeof out->matched);
             }
-            double e = evidence(c, idf, &in->thread[i]);
-            if (e > et)
-                et = e;
+            if (cmp.evidence > et)
+                et = cmp.evidence;
         }
         out->similarity = out->article > out->thread ? out->article
                                                      : out->thread;

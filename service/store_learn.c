@@ -49,6 +49,8 @@ static const char *TRAIN_LUA =
     "end\n"
     "if old then apply(old, -1) end\n"
     "apply(ARGV[1], 1)\n"
+    "redis.call('EXPIRE', KEYS[5], ARGV[2])\n"
+    "redis.call('EXPIRE', KEYS[6], ARGV[2])\n"
     "if old then return 2 end\n"
     "return 1\n";
 
