@@ -267,9 +267,7 @@ void engine_features_free(engine_features *f) {
         tokenize_list_free(&p->tokens);
         free(p);
     }
-    for (size_t i = 0; i < f->nterms; i++)
-        free(f->terms[i]);
-    free(f->terms);
+    free(f->terms); /* one block with its strings (engine_prepare) */
     free(f->normalized);
     free(f);
 }
@@ -310,15 +308,23 @@ int engine_prepare(engine_session *s, const engine_comment *c,
     f->has_minhash = sh >= MINHASH_MIN_SHINGLES;
     p->distinct3 = sh;
     size_t nt = p->vec.n < ENGINE_MAX_TERMS ? p->vec.n : ENGINE_MAX_TERMS;
-    f->terms = calloc(nt + 1, sizeof *f->terms);
+    /* one block: the pointer array, then the strings it points into */
+    size_t tlen[ENGINE_MAX_TERMS], bytes = (nt + 1) * sizeof *f->terms;
+    for (size_t i = 0; i < nt; i++) {
+        tlen[i] = strlen(p->vec.stem[i]) + 1;
+        bytes += tlen[i];
+    }
+    f->terms = malloc(bytes);
     if (!f->terms)
         goto nomem_f;
+    char *dst = (char *)(f->terms + nt + 1);
     for (size_t i = 0; i < nt; i++) {
-        f->terms[i] = strdup(p->vec.stem[i]);
-        if (!f->terms[i])
-            goto nomem_f;
-        f->nterms++;
+        memcpy(dst, p->vec.stem[i], tlen[i]);
+        f->terms[i] = dst;
+        dst += tlen[i];
     }
+    f->terms[nt] = NULL;
+    f->nterms = nt;
     *out = f;
     return 0;
 nomem_f:
@@ -626,7 +632,7 @@ static void answer_cues(const tokenize_list *l, const char *norm, size_t n,
             q->numbers++;
         } else if (t->type == TOKENIZE_WORD) {
             const char *w = tokenize_text(l, t);
-            if (!strchr("lrxh", w[0]))
+            if (w[0] != 'l' && w[0] != 'r' && w[0] != 'x' && w[0] != 'h')
                 continue; /* cheap filter: most words start otherwise */
             if (strcmp(w, "lol") == 0 || strcmp(w, "lmao") == 0 ||
                 strcmp(w, "rofl") == 0 || strcmp(w, "xd") == 0 ||

@@ -1,12 +1,18 @@
 /* minhash.c - text fingerprints for duplicate detection.
  *
  * Owns the exact hash (FNV-1a 64 of the normalised text), MinHash over the
- * set of word 3-shingles with 32 hash functions h_i(x) = mix(x ^ seed_i)
- * (seed_i = splitmix64(i + 1), fixed forever: stored signatures must stay
- * comparable), and LSH banding (8 bands x 4 rows,
+ * set of word 3-shingles, and LSH banding (8 bands x 4 rows,
  * each band key an FNV-1a of its rows and its band number). Two texts with
  * Jaccard 0.5 share at least one band with probability 1-(1-0.5^4)^8 = 0.40;
  * at 0.8 it is 0.98. Never looks anything up; the caller does.
+ *
+ * The 32 hash functions: each shingle already has one well-mixed 64-bit
+ * hash x (shingle_hash ends in a full 64-bit finaliser), so one 64x64->128
+ * bit multiply p_j = (x ^ s_j) * m_j (s_j = splitmix64(2j + 1), m_j =
+ * splitmix64(2j + 2) | 1) gives two values, the high and the low 32 bits of
+ * its upper half: 16 multiplies per shingle instead of 32 finalisers. The
+ * seeds are fixed forever (stored signatures must stay comparable);
+ * test_minhash checks the estimator's bias and spread.
  */
 #include "minhash.h"
 
@@ -24,13 +30,27 @@ static uint64_t splitmix64(uint64_t x) {
 
 uint64_t minhash_exact(const char *s, size_t n) { return tokenize_hash(s, n); }
 
+/* Seeds and odd multipliers of the 16 products, see the file comment. */
+#define MINHASH_PRODUCTS (ENGINE_MINHASH_N / 2)
+typedef struct mh_family {
+    uint64_t seed[MINHASH_PRODUCTS];
+    uint64_t mul[MINHASH_PRODUCTS];
+} mh_family;
+
+static void family_init(mh_family *f) {
+    for (int i = 0; i < MINHASH_PRODUCTS; i++) {
+        f->seed[i] = splitmix64(2 * (uint64_t)i + 1);
+        f->mul[i] = splitmix64(2 * (uint64_t)i + 2) | 1;
+    }
+}
+
 long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
                      uint64_t band[ENGINE_LSH_BANDS]) {
-    uint64_t seed[ENGINE_MINHASH_N];
-    for (int i = 0; i < ENGINE_MINHASH_N; i++) {
-        seed[i] = splitmix64((uint64_t)i + 1);
-        mh[i] = UINT32_MAX;
-    }
+    mh_family fam;
+    family_init(&fam);
+    uint32_t m[ENGINE_MINHASH_N]; /* local: stays in registers / L1 */
+    for (int i = 0; i < ENGINE_MINHASH_N; i++)
+        m[i] = UINT32_MAX;
     uint32_t *idx = malloc((l->n + 1) * sizeof *idx);
     shingle_set seen;
     if (!idx)
@@ -51,16 +71,16 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
         if (!added)
             continue;
         distinct++;
-        /* two multiply-xorshift rounds per function: independent enough
-         * for unbiased estimates, cheaper than a full finaliser */
-        for (int i = 0; i < ENGINE_MINHASH_N; i++) {
-            uint64_t x = (h ^ seed[i]) * 0xd6e8feb86659fd93ULL;
-            x = (x ^ (x >> 32)) * 0xd6e8feb86659fd93ULL;
-            uint32_t v = (uint32_t)(x >> 32);
-            if (v < mh[i])
-                mh[i] = v;
+#pragma GCC unroll 16
+        for (int j = 0; j < MINHASH_PRODUCTS; j++) {
+            __extension__ typedef unsigned __int128 u128;
+            uint64_t hi = (uint64_t)(((u128)(h ^ fam.seed[j]) * fam.mul[j]) >> 64);
+            uint32_t a = (uint32_t)(hi >> 32), b = (uint32_t)hi;
+            m[2 * j] = a < m[2 * j] ? a : m[2 * j];
+            m[2 * j + 1] = b < m[2 * j + 1] ? b : m[2 * j + 1];
         }
     }
+    memcpy(mh, m, sizeof m);
     for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
         uint64_t k = 0xcbf29ce484222325ULL ^ (uint64_t)b;
         for (int r = 0; r < MINHASH_ROWS; r++) {

@@ -79,6 +79,35 @@ static void nb_putcp(nbuf *b, utf8proc_int32_t cp) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Word-at-a-time scanning (ASCII fast paths)                               */
+/* ------------------------------------------------------------------------ */
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static uint64_t load8(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* Nonzero when some byte of v equals c (exact: no false positives). */
+static uint64_t has_byte(uint64_t v, unsigned char c) {
+    uint64_t x = v ^ (ONES * c);
+    return ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS;
+}
+
+/* Index of the first byte >= 0x80 in s[0..n), or n. */
+static size_t ascii_prefix(const char *s, size_t n) {
+    size_t i = 0;
+    while (i + 8 <= n && !(load8(s + i) & HIGHS))
+        i += 8;
+    while (i < n && (unsigned char)s[i] < 0x80)
+        i++;
+    return i;
+}
+
+/* ------------------------------------------------------------------------ */
 /* HTML entities and tags                                                    */
 /* ------------------------------------------------------------------------ */
 
@@ -224,6 +253,15 @@ static void strip_markup(const char *in, size_t len, nbuf *b,
                          normalize_stats *st) {
     size_t i = 0, text = 0; /* text: start of pending plain run */
     while (i < len) {
+        /* skip 8 bytes at a time while none is '<' or '[' */
+        while (i + 8 <= len) {
+            uint64_t v = load8(in + i);
+            if (has_byte(v, '<') | has_byte(v, '['))
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         char c = in[i];
         if (c != '<' && c != '[') {
             i++;
@@ -470,47 +508,45 @@ static void finish(utf8proc_int32_t *cps, size_t n, nbuf *b) {
         nb_put(b, "", 0);
 }
 
-/* The same result as utf8proc_map + finish() for pure ASCII input, an
- * order of magnitude faster: lower-case, controls as utf8proc's STRIPCC
- * (line breaks, tab, form feed -> space; others dropped), collapse spaces. */
-static void finish_ascii(const char *s, size_t n, nbuf *b) {
+/* For pure ASCII text, measure() and utf8proc_map + finish() in one pass,
+ * an order of magnitude faster, in place (the output is never longer than
+ * the input): count letters, capitals and "!?" runs; lower-case; controls
+ * as utf8proc's STRIPCC (line breaks, tab, form feed -> space; others
+ * dropped); collapse spaces. Returns the output length. */
+static size_t finish_ascii(char *s, size_t n, normalize_stats *st) {
+    size_t o = 0, upper = 0, letters = 0, run = 0, max_run = 0;
     int pending_space = 0;
-    nb_put(b, s, 0);
-    if (b->oom)
-        return;
-    /* output is never longer than the input: reserve once, write directly */
-    char *p = malloc(n + 1);
-    if (!p) {
-        b->oom = 1;
-        return;
-    }
-    size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-            c == '\v') {
-            pending_space = o > 0;
+        unsigned c = (unsigned char)s[i];
+        if (c == '!' || c == '?') {
+            if (++run > max_run)
+                max_run = run;
+        } else {
+            run = 0;
+        }
+        if (c - 'a' < 26u) {
+            letters++;
+        } else if (c - 'A' < 26u) {
+            letters++;
+            upper++;
+            c += 32;
+        } else if (c <= ' ' || c == 0x7f) {
+            if (c == ' ' || (c >= '\t' && c <= '\r'))
+                pending_space = o > 0;
             continue;
         }
-        if (c < 0x20 || c == 0x7f)
-            continue;
         if (pending_space)
-            p[o++] = ' ';
+            s[o++] = ' ';
         pending_space = 0;
-        p[o++] = (char)lower_ascii(c);
+        s[o++] = (char)c;
     }
-    p[o] = '\0';
-    free(b->p);
-    b->p = p;
-    b->n = o;
-    b->cap = n + 1;
-}
-
-static int all_ascii(const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return 0;
-    return 1;
+    s[o] = '\0';
+    st->chars += n;
+    st->letters += letters;
+    st->upper += upper;
+    if (max_run > st->max_punct_run)
+        st->max_punct_run = max_run;
+    return o;
 }
 
 int normalize_text(const char *in, size_t len, char **out, size_t *out_len,
@@ -524,7 +560,7 @@ int normalize_text(const char *in, size_t len, char **out, size_t *out_len,
 
     for (size_t i = 0; i < len;) {
         if ((unsigned char)in[i] < 0x80) {
-            i++;
+            i += ascii_prefix(in + i, len - i);
             continue;
         }
         utf8proc_int32_t cp;
@@ -536,20 +572,28 @@ int normalize_text(const char *in, size_t len, char **out, size_t *out_len,
         }
         i += (size_t)k;
     }
+    /* markup only shrinks the text (entities, tags; a link target comes
+     * out of its tag): one allocation in the common case */
+    nb_put(&b1, in, 0);
+    if (!b1.oom && len + 16 > b1.cap) {
+        char *p = realloc(b1.p, len + 16);
+        if (p) {
+            b1.p = p;
+            b1.cap = len + 16;
+        } else {
+            b1.oom = 1;
+        }
+    }
     strip_markup(in, len, &b1, st);
     nb_put(&b1, "", 0);
     if (b1.oom)
         goto nomem;
-    measure(b1.p, b1.n, st);
-    if (all_ascii(b1.p, b1.n)) {
-        finish_ascii(b1.p, b1.n, &b2);
-        if (b2.oom)
-            goto nomem;
-        free(b1.p);
-        *out = b2.p;
-        *out_len = b2.n;
+    if (ascii_prefix(b1.p, b1.n) == b1.n) {
+        *out_len = finish_ascii(b1.p, b1.n, st);
+        *out = b1.p;
         return 0;
     }
+    measure(b1.p, b1.n, st);
 
     utf8proc_ssize_t mn = utf8proc_map(
         (const utf8proc_uint8_t *)b1.p, (utf8proc_ssize_t)b1.n, &mapped,

@@ -38,17 +38,18 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
 
     /* 1. character runs (ASCII letters and digits) */
     size_t best = 0, best_at = 0;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)norm[i];
-        size_t j = i + 1;
-        while (j < n && norm[j] == norm[i])
-            j++;
-        int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (alnum && j - i > best) {
-            best = j - i;
-            best_at = i;
+    size_t run = 1; /* length of the run ending at i - 1 */
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && norm[i] == norm[i - 1]) {
+            run++;
+            continue;
         }
-        i = j;
+        unsigned char c = (unsigned char)norm[i - 1];
+        if (run > best && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            best = run;
+            best_at = i - run;
+        }
+        run = 1;
     }
     if (best >= REPETITION_MIN_RUN) {
         snprintf(detail, sizeof detail,

@@ -443,7 +443,11 @@ static uint16_t word_class(const spamlang *s, uint64_t h) {
 }
 
 static int starts(const char *w, const char *prefix) {
-    return strncmp(w, prefix, strlen(prefix)) == 0;
+    while (*prefix && *w == *prefix) {
+        w++;
+        prefix++;
+    }
+    return *prefix == '\0';
 }
 
 /* 1 verb form of subscribe (also misspelt), 2 subscriber(s), 0 neither. */
@@ -463,8 +467,10 @@ static int subscribe_form(const char *w) {
 
 /* "sub4sub", "f4f", "like4like": two equal halves around a 4. */
 static int swap_word(const char *w) {
-    const char *four = strchr(w, '4');
-    if (!four || four == w)
+    const char *four = w;
+    while (*four && *four != '4')
+        four++;
+    if (!*four || four == w)
         return 0;
     size_t a = (size_t)(four - w);
     return strlen(four + 1) == a && strncmp(w, four + 1, a) == 0;
@@ -501,6 +507,9 @@ static void promo_grammar(const spamlang *s, const tokenize_list *l,
     uint16_t *c = malloc((nw + 1) * sizeof *c);
     if (!c)
         return;
+    /* swap words need a '4': when no token text has one, skip the per-word
+     * scan (the arena holds every token's text) */
+    int any4 = l->an && memchr(l->arena, '4', l->an) != NULL;
     for (size_t i = 0; i < nw; i++) {
         const tokenize_token *t = &l->v[idx[i]];
         c[i] = word_class(s, t->hash);
@@ -602,7 +611,7 @@ static void promo_grammar(const spamlang *s, const tokenize_list *l,
                 FIRE(R_SUBWORD, PROMO_SUB_ASK, i, i + 1);
         }
         /* sub4sub, follow 4 follow, like for like */
-        if (swap_word(w))
+        if (any4 && swap_word(w))
             FIRE(R_SWAP, PROMO_SWAP, i, i);
         else if ((c[i] & (W_VERB | W_SUBWORD)) && i + 2 < nw &&
                  (c[i + 1] & W_FOR) && l->v[idx[i + 2]].hash == t->hash)

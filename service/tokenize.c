@@ -35,6 +35,7 @@
 
 typedef struct stem_slot {
     uint64_t hash; /* of the word; 0 = empty */
+    uint64_t stem_hash;
     uint8_t len;
     char stem[TOKENIZE_STEM_CACHE_LEN];
 } stem_slot;
@@ -170,7 +171,7 @@ const char *tokenize_stem(const tokenize_list *l, const tokenize_token *t) {
 /* ------------------------------------------------------------------------ */
 
 /* Copies s[0..n) + NUL into the arena; returns its offset or -1. */
-static long arena_put(tokenize_list *l, const char *s, size_t n) {
+static inline long arena_put(tokenize_list *l, const char *s, size_t n) {
     if (l->an + n + 1 > l->acap) {
         size_t cap = l->acap ? l->acap : 256;
         while (cap < l->an + n + 1)
@@ -217,14 +218,15 @@ static tokenize_token *push(tokenize_list *l, int type, size_t off,
 }
 
 /* Sets text (with its hash h) and stem of t; stem NULL: same as text. */
-static int set_strings_h(tokenize_list *l, tokenize_token *t, const char *s,
-                         size_t n, uint64_t h, const char *stem, size_t sn) {
+static int set_strings_hh(tokenize_list *l, tokenize_token *t, const char *s,
+                          size_t n, uint64_t h, const char *stem, size_t sn,
+                          uint64_t sh) {
     long a = arena_put(l, s, n);
     if (a < 0)
         return -1;
     t->text = (uint32_t)a;
     t->hash = h;
-    if (!stem) {
+    if (!stem || (sn == n && memcmp(stem, s, n) == 0)) { /* stem == word */
         t->stem = t->text;
         t->stem_hash = t->hash;
         return 0;
@@ -233,8 +235,14 @@ static int set_strings_h(tokenize_list *l, tokenize_token *t, const char *s,
     if (b < 0)
         return -1;
     t->stem = (uint32_t)b;
-    t->stem_hash = tokenize_hash(stem, sn);
+    t->stem_hash = sh;
     return 0;
+}
+
+static int set_strings_h(tokenize_list *l, tokenize_token *t, const char *s,
+                         size_t n, uint64_t h, const char *stem, size_t sn) {
+    return set_strings_hh(l, t, s, n, h, stem, sn,
+                          stem ? tokenize_hash(stem, sn) : 0);
 }
 
 static int set_strings(tokenize_list *l, tokenize_token *t, const char *s,
@@ -259,18 +267,21 @@ static int add_word(tokenizer *tk, tokenize_list *l, const char *text,
     l->ncontent++;
     stem_slot *slot = &tk->cache[h & (TOKENIZE_STEM_CACHE - 1)];
     if (slot->hash == h && h)
-        return set_strings_h(l, t, w, n, h, slot->stem, slot->len);
+        return set_strings_hh(l, t, w, n, h, slot->stem, slot->len,
+                              slot->stem_hash);
     const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w,
                                           (int)n);
     if (!st)
         return -1;
     size_t sl = (size_t)sb_stemmer_length(tk->stemmer);
+    uint64_t sh = tokenize_hash((const char *)st, sl);
     if (sl < TOKENIZE_STEM_CACHE_LEN) {
         slot->hash = h;
+        slot->stem_hash = sh;
         slot->len = (uint8_t)sl;
         memcpy(slot->stem, st, sl);
     }
-    return set_strings_h(l, t, w, n, h, (const char *)st, sl);
+    return set_strings_hh(l, t, w, n, h, (const char *)st, sl, sh);
 }
 
 static int is_word_cp(utf8proc_int32_t cp) {
@@ -377,18 +388,51 @@ static int add_url(tokenize_list *l, const char *text, size_t off, size_t n,
     return t ? set_strings(l, t, text + off, n, host, hn) : -1;
 }
 
+/* Punctuation trimmed off the front and back of a chunk (NUL too, as the
+ * strchr() these replace matched the terminator). */
+static int is_lead(unsigned char c) {
+    switch (c) {
+    case '(': case '[': case '{': case '<': case '"': case '\'': case '*':
+    case '~': case '_': case ',': case ';': case ':': case '|': case '\0':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_trail(unsigned char c) {
+    switch (c) {
+    case '.': case ',': case '!': case '?': case ';': case ':': case ')':
+    case ']': case '}': case '>': case '"': case '\'': case '*': case '~':
+    case '_': case '|': case '\0':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int classify_chunk(tokenizer *tk, tokenize_list *l, const char *text,
                           size_t s, size_t e) {
-    static const char lead[] = "([{<\"'*~_,;:|";
-    static const char trail[] = ".,!?;:)]}>\"'*~_|";
-    while (s < e && strchr(lead, text[s]))
+    while (s < e && is_lead((unsigned char)text[s]))
         s++;
-    while (e > s && strchr(trail, text[e - 1]))
+    while (e > s && is_trail((unsigned char)text[e - 1]))
         e--;
     if (s == e)
         return 0;
     const char *c = text + s;
     size_t n = e - s;
+    /* Fast path, most chunks: only [a-z0-9] is one word (no URL, e-mail,
+     * handle or host can be made of these alone) */
+    size_t letters = 0, k = 0;
+    for (; k < n; k++) {
+        unsigned ch = (unsigned char)c[k];
+        if (ch - 'a' < 26u)
+            letters++;
+        else if (ch - '0' >= 10u)
+            break;
+    }
+    if (k == n)
+        return add_word(tk, l, text, s, c, n, letters);
     size_t skip = 0;
     if (n > 7 && memcmp(c, "http://", 7) == 0)
         skip = 7;
@@ -554,12 +598,41 @@ static int count_noun_at(const char *text, size_t len, size_t i) {
     return 0;
 }
 
+/* Nonzero when one of the 8 bytes of v is a digit, '+' or '(': where a
+ * phone number can start. Bytes >= 0x80 never match (UTF-8 continuation
+ * and lead bytes), as the byte loop below. */
+static uint64_t phone_start8(uint64_t v) {
+    const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+    uint64_t low7 = v & ~high;
+    /* byte in '0'..'9': low7 + (0x80 - '0') sets bit 7, low7 + (0x7f - '9')
+     * does not; only for ASCII bytes */
+    uint64_t digit = (low7 + ones * (0x80 - '0')) & ~(low7 + ones * (0x7f - '9')) &
+                     ~v & high;
+    uint64_t xp = v ^ (ones * '+'), xo = v ^ (ones * '(');
+    uint64_t plus = ~(((xp & ~high) + ~high) | xp) & high;
+    uint64_t open = ~(((xo & ~high) + ~high) | xo) & high;
+    return digit | plus | open;
+}
+
 static int add_phones(tokenize_list *l, const char *text, size_t len) {
     for (size_t i = 0; i < len;) {
+        while (i + 8 <= len) { /* skip 8 bytes with no possible start */
+            uint64_t v;
+            memcpy(&v, text + i, 8);
+            if (phone_start8(v))
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         int c = (unsigned char)text[i];
+        if (!((c >= '0' && c <= '9') || c == '+' || c == '(')) {
+            i++; /* most bytes: no number can start here */
+            continue;
+        }
         int prev_ok = i == 0 || !((text[i - 1] >= 'a' && text[i - 1] <= 'z') ||
                                   (text[i - 1] >= '0' && text[i - 1] <= '9'));
-        if (!prev_ok || !((c >= '0' && c <= '9') || c == '+' || c == '(')) {
+        if (!prev_ok) {
             i++;
             continue;
         }
@@ -628,12 +701,21 @@ int tokenize_run(tokenizer *tk, const char *text, size_t len,
     if (len > TOKENIZE_MAX_BYTES)
         len = TOKENIZE_MAX_BYTES;
     size_t from = out->n;
+    /* each byte makes at most two arena bytes (text, stem) plus NULs: one
+     * allocation instead of a doubling series */
+    size_t want = out->an + 2 * len + 64;
+    if (want > out->acap) {
+        char *p = realloc(out->arena, want);
+        if (!p)
+            return -1;
+        out->arena = p;
+        out->acap = want;
+    }
     for (size_t i = 0; i < len;) {
         while (i < len && text[i] == ' ')
             i++;
-        size_t j = i;
-        while (j < len && text[j] != ' ')
-            j++;
+        const char *sp = i < len ? memchr(text + i, ' ', len - i) : NULL;
+        size_t j = sp ? (size_t)(sp - text) : len;
         if (j > i && classify_chunk(tk, out, text, i, j) < 0)
             return -1;
         i = j;

@@ -1,5 +1,7 @@
 /* test_minhash.c - unit tests for minhash.c. */
 #include "minhash.h"
+
+#include <stdio.h>
 #include "unit.h"
 #include "unit_text.h"
 
@@ -58,7 +60,43 @@ static void test_short_and_exact(void) {
     tokenize_free(tk);
 }
 
+/* The estimator over many text pairs of known Jaccard: unbiased, and the 32
+ * functions independent enough that the spread matches J(1-J)/32. */
+static void test_estimator(void) {
+    tokenizer *tk = tokenize_new("english");
+    enum { TRIALS = 150, WORDS = 60, SHARED = 30 };
+    /* A: words 0..59; B: words 0..29 then 30 others. Shingles (k=3): 58
+     * each, 28 shared, union 88. */
+    const double j = 28.0 / 88.0;
+    double sum = 0, sq = 0;
+    char *ta = malloc(WORDS * 16), *tb = malloc(WORDS * 16);
+    for (int t = 0; t < TRIALS; t++) {
+        size_t na = 0, nb = 0;
+        for (int w = 0; w < WORDS; w++) {
+            na += (size_t)sprintf(ta + na, "t%dw%d ", t, w);
+            nb += (size_t)sprintf(tb + nb, "t%d%c%d ", t,
+                                  w < SHARED ? 'w' : 'x', w);
+        }
+        uint32_t a[ENGINE_MINHASH_N], b[ENGINE_MINHASH_N];
+        uint64_t ba[ENGINE_LSH_BANDS], bb[ENGINE_LSH_BANDS];
+        long sa, sb;
+        sig(tk, ta, a, ba, &sa);
+        sig(tk, tb, b, bb, &sb);
+        CHECK(sa == WORDS - 2 && sb == WORDS - 2);
+        double e = minhash_similarity(a, b);
+        sum += e;
+        sq += (e - j) * (e - j);
+    }
+    double mean = sum / TRIALS, var = sq / TRIALS;
+    CHECK_NEAR(mean, j, 0.03);
+    CHECK(var < 2.0 * j * (1 - j) / ENGINE_MINHASH_N);
+    free(ta);
+    free(tb);
+    tokenize_free(tk);
+}
+
 int main(void) {
+    UNIT_RUN(test_estimator);
     UNIT_RUN(test_similarity);
     UNIT_RUN(test_short_and_exact);
     return unit_report("unit");
