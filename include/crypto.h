@@ -25,6 +25,12 @@ void crypto_hex(const unsigned char *in, size_t n, char *out);
 /* Parse 2n hex digits into out[n]. 0 ok, -1 malformed. */
 int crypto_unhex(const char *hex, unsigned char *out, size_t n);
 
+/* The first hexlen (<= 64) lowercase hex digits of SHA-256 over parts
+ * (NULL = empty) each followed by the byte 0x1f, into out (hexlen + 1
+ * bytes): a stable id derived from several fields. 0, or -1 when out of
+ * memory. */
+int crypto_digest_parts(const char *const *parts, size_t nparts, char *out, size_t hexlen);
+
 /* Fill buf with n cryptographically random bytes. 0 ok, -1 error. */
 int crypto_random(void *buf, size_t n);
 

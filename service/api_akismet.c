@@ -274,25 +274,7 @@ static char *dup_clamped(const char *s, size_t max) {
  * \x1f (a separator no client puts in these fields). 0, or -1 when out of
  * memory. */
 static int hex_digest(const char *const *parts, size_t nparts, char *out, size_t hexlen) {
-    size_t total = 0;
-    for (size_t i = 0; i < nparts; i++) total += (parts[i] ? strlen(parts[i]) : 0) + 1;
-    char *buf = malloc(total + 1);
-    if (!buf) return -1;
-    size_t o = 0;
-    for (size_t i = 0; i < nparts; i++) {
-        size_t n = parts[i] ? strlen(parts[i]) : 0;
-        if (n) memcpy(buf + o, parts[i], n);
-        o += n;
-        buf[o++] = '\x1f';
-    }
-    unsigned char h[CRYPTO_SHA256_LEN];
-    crypto_sha256(buf, o, h);
-    free(buf);
-    char full[2 * CRYPTO_SHA256_LEN + 1];
-    crypto_hex(h, sizeof h, full);
-    memcpy(out, full, hexlen);
-    out[hexlen] = 0;
-    return 0;
+    return crypto_digest_parts(parts, nparts, out, hexlen);
 }
 
 /* 1 when user_role (comma-separated, as WordPress sends it) names

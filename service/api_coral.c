@@ -72,23 +72,11 @@ static int signature_ok(const char *secret, const char *header, const char *body
  * 0, or -1 when out of memory. */
 static int derive_id(const char *prefix, const char *const *parts, size_t nparts, char *out,
                      size_t hexlen) {
-    size_t total = 0;
-    for (size_t i = 0; i < nparts; i++) total += (parts[i] ? strlen(parts[i]) : 0) + 1;
-    char *buf = malloc(total + 1);
-    if (!buf) return -1;
-    size_t o = 0;
-    for (size_t i = 0; i < nparts; i++) {
-        size_t n = parts[i] ? strlen(parts[i]) : 0;
-        if (n) memcpy(buf + o, parts[i], n);
-        o += n;
-        buf[o++] = '\x1f';
-    }
-    unsigned char h[CRYPTO_SHA256_LEN];
-    crypto_sha256(buf, o, h);
-    free(buf);
-    char full[2 * CRYPTO_SHA256_LEN + 1];
-    crypto_hex(h, sizeof h, full);
-    snprintf(out, strlen(prefix) + hexlen + 1, "%s%s", prefix, full);
+    char hex[2 * CRYPTO_SHA256_LEN + 1];
+    if (crypto_digest_parts(parts, nparts, hex, hexlen) < 0) return -1;
+    size_t pl = strlen(prefix);
+    memcpy(out, prefix, pl);
+    memcpy(out + pl, hex, strlen(hex) + 1);
     return 0;
 }
 

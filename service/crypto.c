@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <stdlib.h>
 #include <string.h>
 
 void crypto_sha256(const void *data, size_t len, unsigned char out[CRYPTO_SHA256_LEN]) {
@@ -55,4 +56,27 @@ int crypto_unhex(const char *hex, unsigned char *out, size_t n) {
 
 int crypto_random(void *buf, size_t n) {
     return RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
+}
+
+int crypto_digest_parts(const char *const *parts, size_t nparts, char *out, size_t hexlen) {
+    size_t total = 0;
+    for (size_t i = 0; i < nparts; i++) total += (parts[i] ? strlen(parts[i]) : 0) + 1;
+    char *buf = malloc(total + 1);
+    if (!buf) return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < nparts; i++) {
+        size_t n = parts[i] ? strlen(parts[i]) : 0;
+        if (n) memcpy(buf + o, parts[i], n);
+        o += n;
+        buf[o++] = '\x1f';
+    }
+    unsigned char h[CRYPTO_SHA256_LEN];
+    crypto_sha256(buf, o, h);
+    free(buf);
+    char full[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(h, sizeof h, full);
+    if (hexlen > 2 * CRYPTO_SHA256_LEN) hexlen = 2 * CRYPTO_SHA256_LEN;
+    memcpy(out, full, hexlen);
+    out[hexlen] = 0;
+    return 0;
 }
