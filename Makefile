@@ -64,9 +64,10 @@ build/obj build/san build/san/tests:
 	mkdir -p $@
 
 bootstrap:
-	@sh tools/bootstrap.sh
+	@sh tools/bootstrap.sh test
 
-run: bootstrap
+run:
+	@sh tools/bootstrap.sh run
 	@$(MAKE) --no-print-directory build/modq
 	@sh tools/run.sh
 
@@ -76,7 +77,8 @@ test: bootstrap
 	@$(MAKE) --no-print-directory build/modq build/san/modq $(UNIT_BIN) build/san/case_runner
 	@sh tests/run_all.sh
 
-eval: bootstrap
+eval:
+	@sh tools/bootstrap.sh run
 	@$(MAKE) --no-print-directory build/modq
 	@python3 tools/eval.py --data $(or $(DATA),../shared/data) --modq build/modq
 

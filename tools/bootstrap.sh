@@ -3,13 +3,21 @@
 # As root: apt-get update + apt-get install -y for whatever is missing.
 # Otherwise: print the exact install line and fail.
 set -e
+# `sh tools/bootstrap.sh run` installs what building and running modq need;
+# `test` (the default) adds what the test suites drive: redis-sentinel, the
+# browser test (chromium, node/npm), the Akismet npm clients, libFuzzer
+# (clang), openssl for the TLS test.
+MODE=${1:-test}
 PKGS="gcc make libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev \
 libutf8proc-dev libstemmer-dev libssl-dev libcurl4-openssl-dev redis-server redis-tools \
-redis-sentinel python3 curl chromium nodejs openssl clang libclang-rt-14-dev ${MODQ_EXTRA_PKGS:-}"
-# npm for the browser test (tests/browser) and the Akismet clients
-# (tests/npm). Only when no npm is on PATH: the
-# NodeSource nodejs package bundles npm and conflicts with Debian's.
-command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+python3 curl ${MODQ_EXTRA_PKGS:-}"
+if [ "$MODE" != "run" ]; then
+    PKGS="$PKGS redis-sentinel chromium nodejs openssl clang libclang-rt-14-dev"
+    # npm for the browser test (tests/browser) and the Akismet clients
+    # (tests/npm). Only when no npm is on PATH: the
+    # NodeSource nodejs package bundles npm and conflicts with Debian's.
+    command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+fi
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
