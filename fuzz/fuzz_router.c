@@ -1,7 +1,7 @@
 /* fuzz_router.c - libFuzzer target for router_find() (router.c).
  *
- * Arbitrary paths (and a method chosen by the first byte) against a copy of
- * the service's route table. Checks that captures are NUL-terminated,
+ * Arbitrary paths (and a method chosen by the first byte) against the
+ * service's own route table (api_routes()). Checks that captures are NUL-terminated,
  * shorter than ROUTER_PARAM_LEN, never contain '/', never empty, and that
  * the Allow list of a 405 is a terminated string.
  */
@@ -11,32 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "router.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Mirrors api.c's table (patterns are what matters to the matcher). */
-static const router_route ROUTES[] = {
-    {"GET", "/healthz", "healthz"},
-    {"GET", "/readyz", "readyz"},
-    {"GET", "/metrics", "metrics"},
-    {"PUT", "/v1/sites/{site}/articles/{id}", "article_put"},
-    {"GET", "/v1/sites/{site}/articles/{id}", "article_get"},
-    {"POST", "/v1/sites/{site}/comments", "comment_post"},
-    {"GET", "/v1/sites/{site}/comments/{id}", "comment_get"},
-    {"GET", "/v1/review", "review_list"},
-    {"POST", "/v1/review/claim", "review_claim"},
-    {"POST", "/v1/sites/{site}/comments/{id}/decision", "decision"},
-    {"GET", "/v1/review/stats", "review_stats"},
-    {"PUT", "/v1/sites/{site}/webhook", "webhook"},
-    {"GET", "/v1/sites/{site}/webhook", "webhook"},
-    {"POST", "/1.1/comment-check", "akismet"},
-    {"GET", "/1.2/usage-limit", "akismet"},
-    {"POST", "/1.2/usage-limit", "akismet"},
-    {"GET", "/review", "review_page"},
-    {"GET", "/review/*", "review_page"},
-};
-#define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
 /* Longest path the HTTP layer can hand over is bounded by max_header; the
  * fuzzer's -max_len bounds it here. */
@@ -50,9 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!path) return 0;
     memcpy(path, data + 1, size - 1);
     path[size - 1] = 0; /* MHD hands over a C string: stop at the first NUL */
+    size_t nroutes;
+    const router_route *routes = api_routes(&nroutes);
     router_match m;
-    int idx = router_find(ROUTES, NROUTES, method, path, &m);
-    assert(idx >= ROUTER_BAD_METHOD && idx < (int)NROUTES);
+    int idx = router_find(routes, nroutes, method, path, &m);
+    assert(idx >= ROUTER_BAD_METHOD && idx < (int)nroutes);
     assert(memchr(m.allow, 0, sizeof m.allow) != NULL);
     if (idx >= 0) {
         assert(m.nparams >= 0 && m.nparams <= ROUTER_MAX_PARAMS);

@@ -37,6 +37,9 @@ typedef struct api_call {
 
 typedef void (*api_fn)(const api_call *c, http_response *res);
 
+/* The route table (borrowed, static); *n gets its length. */
+const router_route *api_routes(size_t *n);
+
 /* The http_handler_fn: route, authenticate, dispatch. */
 void api_handle(void *app, const http_request *req, http_response *res);
 

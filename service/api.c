@@ -84,6 +84,11 @@ static const entry HANDLERS[] = {
 };
 _Static_assert(sizeof ROUTES / sizeof ROUTES[0] == sizeof HANDLERS / sizeof HANDLERS[0],
                "every route needs a handler");
+
+const router_route *api_routes(size_t *n) {
+    *n = sizeof ROUTES / sizeof ROUTES[0];
+    return ROUTES;
+}
 #define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
 /* ============================================================ helpers */
