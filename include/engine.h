@@ -9,9 +9,11 @@
  *   ... caller looks up Redis state using the features ...
  *   engine_score()    features + engine_context -> engine_verdict
  *
- * Thread model: an `engine` is immutable after engine_new() and may be shared
- * by all threads. An `engine_session` holds per-thread scratch (the stemmer,
- * buffers) and must be used by one thread at a time.
+ * Thread model: an `engine` may be shared by all threads: its settings are
+ * immutable after engine_new(), and its one mutable part, the cache of
+ * analysed thread texts (textcache.h), locks internally. An
+ * `engine_session` holds per-thread scratch (the stemmer, buffers, the
+ * article cache) and must be used by one thread at a time.
  */
 #ifndef MODQ_ENGINE_H
 #define MODQ_ENGINE_H
@@ -183,6 +185,13 @@ void engine_features_free(engine_features *f);
 void engine_score(engine_session *s, const engine_features *f,
                   const engine_comment *c, const engine_context *ctx,
                   engine_verdict *out);
+
+/* Caches the analysis of text, which f was prepared from (the same bytes),
+ * as a thread text: a comment that joins a thread is then never analysed
+ * again when later comments are scored against the thread. Best effort
+ * (nothing happens when out of memory). */
+void engine_thread_remember(engine_session *s, const engine_features *f,
+                            const char *text);
 
 /* Distinct content stems of an article (title, body, tags), for the caller to
  * count site document frequencies when an article is registered. Returns the

@@ -6,6 +6,7 @@
  * When Redis is unreachable the comment is still analysed (without Redis
  * context) and its record goes to the fsync'd spool before we answer.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,73 @@
 #include "log.h"
 #include "review.h"
 #include "webhook.h"
+
+/* Decoded articles, per worker thread. The stored article comes back from
+ * Redis with every comment, and comments mostly belong to a few busy
+ * articles: keyed by the exact stored bytes, a hit skips the JSON parse
+ * (an article edit changes the bytes, so it is never served stale). */
+#define API_ARTICLE_CACHE 8
+
+typedef struct article_slot {
+    char *raw; /* the stored JSON it was decoded from; NULL = empty */
+    size_t len;
+    unsigned long long used;
+    model_article art;
+} article_slot;
+
+typedef struct article_cache {
+    article_slot slot[API_ARTICLE_CACHE];
+    unsigned long long tick;
+} article_cache;
+
+static pthread_key_t article_key;
+static pthread_once_t article_once = PTHREAD_ONCE_INIT;
+
+static void article_slot_clear(article_slot *t) {
+    free(t->raw);
+    t->raw = NULL;
+    model_article_free(&t->art);
+}
+
+static void article_cache_destroy(void *p) {
+    article_cache *c = p;
+    for (int i = 0; i < API_ARTICLE_CACHE; i++) article_slot_clear(&c->slot[i]);
+    free(c);
+}
+
+static void article_cache_init(void) { pthread_key_create(&article_key, article_cache_destroy); }
+
+/* The decoded content of a stored article (borrowed: valid until this
+ * thread's next call), or NULL when it cannot be decoded (or no memory). */
+static const model_article *article_decoded(const char *raw, size_t len) {
+    pthread_once(&article_once, article_cache_init);
+    article_cache *c = pthread_getspecific(article_key);
+    if (!c) {
+        if (!(c = calloc(1, sizeof *c))) return NULL;
+        pthread_setspecific(article_key, c);
+    }
+    article_slot *victim = NULL;
+    for (int i = 0; i < API_ARTICLE_CACHE; i++) {
+        article_slot *t = &c->slot[i];
+        if (t->raw && t->len == len && memcmp(t->raw, raw, len) == 0) {
+            t->used = ++c->tick;
+            return &t->art;
+        }
+        if (!victim || (victim->raw && (!t->raw || t->used < victim->used))) victim = t;
+    }
+    article_slot_clear(victim);
+    codec_error ce;
+    if (!(victim->raw = malloc(len ? len : 1))) return NULL;
+    memcpy(victim->raw, raw, len);
+    victim->len = len;
+    if (codec_decode_article_content(raw, len, &victim->art, &ce) < 0) {
+        free(victim->raw);
+        victim->raw = NULL;
+        return NULL;
+    }
+    victim->used = ++c->tick;
+    return &victim->art;
+}
 
 /* Build the store_write for a record (shared by live writes and replay). */
 static void fill_write(app *a, const model_comment *cm, const char *json, size_t len,
@@ -88,8 +156,6 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
         }
     }
     /* context for scoring */
-    model_article art;
-    memset(&art, 0, sizeof art);
     engine_article ea;
     engine_context ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -97,11 +163,10 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
     ctx.learned_spam_prob = -1;
     engine_dup_match dm[1 + ENGINE_LSH_BANDS];
     if (have) {
-        codec_error ce;
-        if (lk.article &&
-            codec_decode_article_content(lk.article, lk.article_len, &art, &ce) == 0) {
-            ea = (engine_article){art.title, art.body, (const char *const *)art.tags, art.ntags,
-                                  art.url};
+        const model_article *art = lk.article ? article_decoded(lk.article, lk.article_len) : NULL;
+        if (art) {
+            ea = (engine_article){art->title, art->body, (const char *const *)art->tags,
+                                  art->ntags, art->url};
             ctx.article = &ea;
         }
         ctx.site_df = lk.df;
@@ -126,13 +191,14 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
     engine_score(sess, f, &ec, &ctx, &v);
     api_learn_annotate(&lr, &v);
     api_learn_end(&lr);
+    if (v.status == ENGINE_APPROVED && a->cfg->thread_context > 0)
+        engine_thread_remember(sess, f, cm->text); /* it joins the thread */
     engine_features_free(f);
     cm->status = cm->auto_status = v.status;
     cm->score = v.score;
     cm->relevance = v.relevance;
     cm->nflags = v.nflags;
     memcpy(cm->flags, v.flags, sizeof v.flags);
-    model_article_free(&art);
     if (have) store_lookup_free(&lk);
 
     size_t len = 0;

@@ -1,18 +1,26 @@
 /* crypto.c - SHA-256, HMAC-SHA256, constant-time compare, via OpenSSL.
  *
- * Owns every use of libcrypto. Stateless.
+ * Owns every use of libcrypto. Its only state is the SHA-256
+ * implementation, fetched once: OpenSSL 3 looks it up again on every call
+ * through EVP_sha256(), which cost more than hashing a short string.
  */
 #include "crypto.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+static EVP_MD *sha256_md; /* fetched once, never freed (process lifetime) */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
 void crypto_sha256(const void *data, size_t len, unsigned char out[CRYPTO_SHA256_LEN]) {
     unsigned int n = 0;
-    EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+    pthread_once(&sha256_once, sha256_fetch);
+    EVP_Digest(data, len, out, &n, sha256_md ? sha256_md : EVP_sha256(), NULL);
 }
 
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,

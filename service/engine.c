@@ -24,23 +24,20 @@
 #include "score.h"
 #include "shingle.h"
 #include "spamlang.h"
+#include "textcache.h"
 #include "tokenize.h"
 
 /* Tags per article taken into account: tags beyond are noise. */
 #define ENGINE_MAX_TAGS 32
-/* Memory for analysed thread texts per session (one session per HTTP
- * worker): a packed vector costs ~1.2 KB for a 200-byte comment, ~2.6 KB for
- * 500 bytes, so 4 MB hold 1,500-3,500 texts, the threads of 30-70 busy
- * articles at thread_context 50 (75-175 at 20). 4 workers x 4 MB keeps
- * modq's RSS under its 64 MB target at 256 connections. Beyond it the
- * least recently hit texts are dropped. */
-#define ENGINE_THREAD_CACHE_BYTES (4u << 20)
-/* Slots of the thread-text cache (power of two): one per ~500 bytes of the
- * budget, so small texts do not run out of slots first. 40 B each. */
-#define ENGINE_THREAD_SLOTS 8192
-/* Ways per set: a text may sit in any of the 8 slots of its set; a full set
- * evicts its least recently used slot not pinned by the current call. */
-#define ENGINE_THREAD_WAYS 8
+/* Memory for analysed thread texts, shared by all sessions (textcache.c): a
+ * packed vector costs ~1.2 KB for a 200-byte comment, ~2.6 KB for 500
+ * bytes, so 16 MB hold 6,000-14,000 texts, the threads of 300-700 busy
+ * articles at thread_context 20. Beyond it the least recently hit texts are
+ * dropped. */
+#define ENGINE_THREAD_CACHE_BYTES (16u << 20)
+/* Slots of the thread-text cache: one per ~500 bytes of the budget, so
+ * small texts do not run out of slots first. 16 B each. */
+#define ENGINE_THREAD_SLOTS 32768
 /* Analysed articles cached per session (least recently used is replaced):
  * consecutive comments belong to different articles; each entry is a packed
  * stem vector and the body's shingle set, ~50-100 KB for a 10-KB article. */
@@ -56,6 +53,8 @@
 struct engine {
     engine_config cfg;
     spamlang *sl;
+    textcache *threads; /* analysed thread texts: the one shared, internally
+                           locked part of an engine */
 };
 
 /* An analysed article, cached per session. */
@@ -66,27 +65,16 @@ typedef struct article_cache {
     shingle_set shingles; /* body word shingles, for copied_from_article */
 } article_cache;
 
-/* An analysed thread text, cached per session: the same approved comments
- * come back with every new comment of a busy thread, and analysing 50 of
- * them per call would cost 50 times the comment itself. */
-typedef struct thread_slot {
-    uint64_t key;       /* text_hash() of the whole text; valid when vec */
-    size_t len;
-    uint64_t used;      /* engine_score call (session->calls) that last used
-                           it: pinned while used == calls */
-    relevance_vec *vec; /* packed */
-    size_t bytes;       /* vec's allocation */
-} thread_slot;
-
 struct engine_session {
     const engine *e;
     tokenizer *tk;
     article_cache art[ENGINE_ARTICLE_CACHE];
-    thread_slot *thread;   /* ENGINE_THREAD_SLOTS */
-    size_t thread_bytes;   /* sum of the slots' bytes */
-    size_t thread_hand;    /* next slot the budget sweep looks at */
-    relevance_vec tv[RELEVANCE_MAX_THREAD]; /* this call's thread vectors */
-    uint64_t calls;          /* engine_score calls: pins thread slots */
+    /* this call's thread vectors and the cache references that keep them
+     * valid (released by the next engine_score call or the session's end) */
+    relevance_vec tv[RELEVANCE_MAX_THREAD];
+    textcache_entry *held[RELEVANCE_MAX_THREAD];
+    size_t nheld;
+    uint64_t calls;          /* engine_score calls (article LRU) */
     relevance_idf_cache idf; /* background IDF per stem hash */
 };
 
@@ -178,7 +166,8 @@ engine *engine_new(const engine_config *cfg, engine_error *err) {
     e->cfg = *cfg;
     e->cfg.language[sizeof e->cfg.language - 1] = '\0';
     e->sl = spamlang_new(cfg);
-    if (!e->sl)
+    e->threads = textcache_new(ENGINE_THREAD_SLOTS, ENGINE_THREAD_CACHE_BYTES);
+    if (!e->sl || !e->threads)
         goto nomem;
     return e;
 nomem:
@@ -191,6 +180,7 @@ void engine_free(engine *e) {
     if (!e)
         return;
     spamlang_free(e->sl);
+    textcache_free(e->threads);
     free(e);
 }
 
@@ -200,11 +190,10 @@ static void article_reset(article_cache *a) {
     a->vec = NULL;
 }
 
-static void thread_slot_reset(engine_session *s, thread_slot *t) {
-    relevance_vec_packed_free(t->vec);
-    s->thread_bytes -= t->bytes;
-    t->vec = NULL;
-    t->bytes = 0;
+static void thread_release(engine_session *s) {
+    for (size_t i = 0; i < s->nheld; i++)
+        textcache_release(s->held[i]);
+    s->nheld = 0;
 }
 
 engine_session *engine_session_new(const engine *e) {
@@ -213,10 +202,7 @@ engine_session *engine_session_new(const engine *e) {
         return NULL;
     s->e = e;
     s->tk = tokenize_new(e->cfg.language);
-    s->thread = calloc(ENGINE_THREAD_SLOTS, sizeof *s->thread);
-    if (!s->tk || !s->thread) {
-        tokenize_free(s->tk);
-        free(s->thread);
+    if (!s->tk) {
         free(s);
         return NULL;
     }
@@ -228,9 +214,7 @@ void engine_session_free(engine_session *s) {
         return;
     for (size_t i = 0; i < ENGINE_ARTICLE_CACHE; i++)
         article_reset(&s->art[i]);
-    for (size_t i = 0; i < ENGINE_THREAD_SLOTS; i++)
-        thread_slot_reset(s, &s->thread[i]);
-    free(s->thread);
+    thread_release(s);
     tokenize_free(s->tk);
     free(s);
 }
@@ -492,63 +476,51 @@ static article_cache *article_get(engine_session *s, const engine_article *a) {
     return victim;
 }
 
-/* Drops unpinned thread texts, sweeping round the slots, until the cache is
- * within ENGINE_THREAD_CACHE_BYTES (or every slot has been looked at once:
- * the texts of the current call are never dropped). */
-static void thread_trim(engine_session *s) {
-    for (size_t n = 0; s->thread_bytes > ENGINE_THREAD_CACHE_BYTES &&
-                       n < ENGINE_THREAD_SLOTS;
-         n++) {
-        thread_slot *t = &s->thread[s->thread_hand];
-        s->thread_hand = (s->thread_hand + 1) & (ENGINE_THREAD_SLOTS - 1);
-        if (t->vec && t->used != s->calls)
-            thread_slot_reset(s, t);
-    }
-}
-
-/* Returns the cached analysis of a thread text (borrowed: valid until the
- * next engine_score call), analysing it when needed; NULL for a NULL text,
- * when every slot of its set is pinned by this call, or when out of
- * memory. */
+/* The analysis of a thread text, from the engine's shared cache or made
+ * and cached now; the session holds the reference until its next
+ * engine_score call. NULL for a NULL text, when the call holds
+ * RELEVANCE_MAX_THREAD texts already, or when out of memory. */
 static const relevance_vec *thread_get(engine_session *s, const char *text) {
-    if (!text)
+    if (!text || s->nheld >= RELEVANCE_MAX_THREAD)
         return NULL;
     size_t len = strlen(text);
     uint64_t key = text_hash(text, len, 0);
-    size_t set = (size_t)(key >> 32) & (ENGINE_THREAD_SLOTS - 1) &
-                 ~(size_t)(ENGINE_THREAD_WAYS - 1);
-    thread_slot *t = NULL;
-    for (size_t i = 0; i < ENGINE_THREAD_WAYS; i++) {
-        thread_slot *c = &s->thread[set + i];
-        if (c->vec && c->key == key && c->len == len) {
-            c->used = s->calls;
-            return c->vec;
-        }
-        if (c->used == s->calls && c->vec)
-            continue; /* pinned: in use by this call */
-        if (!t || (t->vec && (!c->vec || c->used < t->used)))
-            t = c; /* an empty slot, else the least recently used */
+    textcache *tc = s->e->threads;
+    textcache_entry *e = textcache_get(tc, key, len);
+    if (!e) {
+        tokenize_list toks = {0};
+        relevance_vec vec = {0};
+        relevance_vec *packed = NULL;
+        size_t bytes = 0;
+        if (analyse(s, text, &toks, NULL) < 0)
+            tokenize_list_clear(&toks); /* invalid UTF-8 reads as empty */
+        if (relevance_vec_add(&vec, &toks, 1.0) == 0 &&
+            relevance_vec_finish_cached(&vec, &s->idf) == 0)
+            packed = relevance_vec_pack_new(&vec, &bytes);
+        relevance_vec_free(&vec);
+        tokenize_list_free(&toks);
+        if (!packed || !(e = textcache_put(tc, key, len, packed, bytes)))
+            return NULL;
     }
-    if (!t)
-        return NULL;
-    thread_slot_reset(s, t);
-    tokenize_list toks = {0};
-    relevance_vec vec = {0};
-    if (analyse(s, text, &toks, NULL) < 0)
-        tokenize_list_clear(&toks); /* invalid UTF-8 reads as empty */
-    if (relevance_vec_add(&vec, &toks, 1.0) == 0 &&
-        relevance_vec_finish_cached(&vec, &s->idf) == 0)
-        t->vec = relevance_vec_pack_new(&vec, &t->bytes);
-    relevance_vec_free(&vec);
-    tokenize_list_free(&toks);
-    if (!t->vec)
-        return NULL;
-    t->key = key;
-    t->len = len;
-    t->used = s->calls;
-    s->thread_bytes += t->bytes;
-    thread_trim(s);
-    return t->vec;
+    s->held[s->nheld++] = e;
+    return textcache_vec(e);
+}
+
+void engine_thread_remember(engine_session *s, const engine_features *f,
+                            const char *text) {
+    const prepared *p = f ? f->priv : NULL;
+    if (!p || !text)
+        return;
+    size_t len = strlen(text);
+    uint64_t key = text_hash(text, len, 0);
+    textcache_entry *e = textcache_get(s->e->threads, key, len);
+    if (!e) {
+        size_t bytes = 0;
+        relevance_vec *packed = relevance_vec_pack_new(&p->vec, &bytes);
+        if (packed)
+            e = textcache_put(s->e->threads, key, len, packed, bytes);
+    }
+    textcache_release(e);
 }
 
 static void copied_signal(const prepared *p, const char *norm,
@@ -677,7 +649,8 @@ void engine_score(engine_session *s, const engine_features *f,
                           .nsite_df = f->nterms,
                           .site_ndocs = x->site_ndocs,
                           .cues = &cues};
-    s->calls++; /* unpins the thread slots of the previous call */
+    s->calls++;
+    thread_release(s); /* the previous call's thread texts */
     article_cache *art = x->article ? article_get(s, x->article) : NULL;
     size_t nthread = x->nthread < RELEVANCE_MAX_THREAD ? x->nthread
                                                        : RELEVANCE_MAX_THREAD;

@@ -105,9 +105,75 @@ static void test_article_terms_and_author(void) {
     engine_free(e);
 }
 
+/* Scores `comment` under an article and a thread of texts with engine e;
+ * when remember is set, the thread texts were cached with
+ * engine_thread_remember (as the service does when it approves them)
+ * instead of being analysed by engine_score itself. */
+static void score_with_thread(int remember, const char *const *thread, size_t n,
+                              const char *comment, engine_verdict *v) {
+    engine_config cfg;
+    engine_config_defaults(&cfg);
+    engine *e = engine_new(&cfg, NULL);
+    engine_session *s = engine_session_new(e);
+    for (size_t i = 0; remember && i < n; i++) {
+        engine_comment tc = {.text = thread[i], .text_len = strlen(thread[i])};
+        engine_features *tf = NULL;
+        CHECK(engine_prepare(s, &tc, &tf, NULL) == 0);
+        engine_thread_remember(s, tf, thread[i]);
+        engine_features_free(tf);
+    }
+    engine_article a = {.title = "Water rationing begins",
+                        .body = "Rationing of water starts as the reservoirs dry "
+                                "up after the third summer without rain."};
+    engine_comment c = {.text = comment, .text_len = strlen(comment)};
+    engine_features *f = NULL;
+    CHECK(engine_prepare(s, &c, &f, NULL) == 0);
+    engine_context ctx = {.article = &a, .thread_texts = thread, .nthread = n,
+                          .learned_spam_prob = -1};
+    engine_score(s, f, &c, &ctx, v);
+    engine_features_free(f);
+    engine_session_free(s);
+    engine_free(e);
+}
+
+static void test_thread_remember_same_verdict(void) {
+    static const char *const thread[] = {
+        "The council should have started rationing a year ago.",
+        "Our well ran dry in August, the reservoirs are a disgrace.",
+        "Bring back the hosepipe ban and fix the leaking pipes first!",
+        "Desalination costs too much; fix the leaks.",
+    };
+    static const char *const comments[] = {
+        "Fixing the leaking pipes would save more water than any ban.",
+        "Great video, subscribe to my channel for more!!!",
+        "The reservoirs were dry in our town too, rationing is overdue.",
+    };
+    for (size_t i = 0; i < sizeof comments / sizeof *comments; i++) {
+        engine_verdict fresh, remembered;
+        score_with_thread(0, thread, 4, comments[i], &fresh);
+        score_with_thread(1, thread, 4, comments[i], &remembered);
+        CHECK(fresh.status == remembered.status);
+        CHECK(fresh.score == remembered.score);
+        CHECK(fresh.relevance == remembered.relevance);
+        CHECK(fresh.nflags == remembered.nflags);
+        for (size_t k = 0; k < fresh.nflags && k < remembered.nflags; k++) {
+            CHECK_STR(fresh.flags[k].code, remembered.flags[k].code);
+            CHECK_STR(fresh.flags[k].detail, remembered.flags[k].detail);
+            CHECK_STR(fresh.flags[k].evidence, remembered.flags[k].evidence);
+            CHECK(fresh.flags[k].score == remembered.flags[k].score);
+        }
+    }
+    /* the thread counts: the same comment without it scores differently */
+    engine_verdict none, with;
+    score_with_thread(1, thread, 0, comments[0], &none);
+    score_with_thread(1, thread, 4, comments[0], &with);
+    CHECK(none.relevance != with.relevance);
+}
+
 int main(void) {
     UNIT_RUN(test_config);
     UNIT_RUN(test_prepare);
     UNIT_RUN(test_article_terms_and_author);
+    UNIT_RUN(test_thread_remember_same_verdict);
     return unit_report("unit");
 }
