@@ -20,6 +20,12 @@ struct store {
     store_pool *pool;
     int in_use;
     unsigned gen; /* sentinel generation c was resolved under */
+    unsigned long serial; /* connections made so far: a new one has no watch */
+    /* a comment record key WATCHed by store_comment_lookup for the write of
+     * the same request (connection `watch_serial`) */
+    int watching;
+    unsigned long watch_serial;
+    char watch_key[STORE_KEY_MAX];
 };
 
 /* Redis Sentinel client (store_sentinel.c); NULL in a pool without one. */
@@ -41,7 +47,6 @@ struct store_pool {
     atomic_llong down_until_ms;
     atomic_int up;
     atomic_ulong errors;
-    char write_sha[41];
     store_sentinel *sentinel; /* set: host/port come from the sentinels */
 };
 
@@ -94,6 +99,9 @@ int store_learn_lookup_append(store *s, const store_lookup_req *q);
  * store_lookup_free). Error-free replies are guaranteed by the caller. */
 void store_learn_lookup_read(const store_lookup_req *q, redisReply **rep, int n,
                              store_lookup *out);
+
+/* Remember that s's connection WATCHes the record key kc. */
+void store_watching(store *s, const char *kc);
 
 /* "modq:{site}:<part><rest>" into buf. Returns length or -1 if too long. */
 int store_key(char *buf, size_t n, const char *site, const char *part, const char *rest);

@@ -198,7 +198,7 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
     cm->score = v.score;
     cm->relevance = v.relevance;
     cm->nflags = v.nflags;
-    memcpy(cm->flags, v.flags, sizeof v.flags);
+    memcpy(cm->flags, v.flags, v.nflags * sizeof *v.flags); /* 13 KB in all */
     if (have) store_lookup_free(&lk);
 
     size_t len = 0;

@@ -20,39 +20,6 @@
 #include "log.h"
 #include "store_private.h"
 
-/* KEYS: 1 comment 2 pending 3 exact 4 flood-author 5 flood-ip 6 thread
- *       7..6+nb band keys, then nf per-flag pending keys, then rejected
- * ARGV: 1 record 2 retention_s 3 status 4 received_ms 5 id 6 window_s
- *       7 exact value 8 band value 9 flood_window 10 thread text ("" = none)
- *       11 thread max 12 has ip (0/1) 13 nb 14 nf
- * (per-flag queues and the rejected folder: review.h, store_review.c) */
-static const char *WRITE_LUA =
-    "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then\n"
-    "  return {0, redis.call('GET', KEYS[1])}\n"
-    "end\n"
-    "local nb, nf = tonumber(ARGV[13]), tonumber(ARGV[14])\n"
-    "if ARGV[3] == 'pending' then\n"
-    "  redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[5])\n"
-    "  for i = 7 + nb, 6 + nb + nf do redis.call('ZADD', KEYS[i], 'NX', ARGV[4], ARGV[5]) end\n"
-    "elseif ARGV[3] == 'rejected' then\n"
-    "  local kr = KEYS[7 + nb + nf]\n"
-    "  redis.call('ZADD', kr, 'NX', ARGV[4], ARGV[5])\n"
-    "  redis.call('ZREMRANGEBYSCORE', kr, '-inf', tonumber(ARGV[4]) - 1000 * tonumber(ARGV[2]))\n"
-    "end\n"
-    "redis.call('SET', KEYS[3], ARGV[7], 'NX', 'EX', ARGV[6])\n"
-    "for i = 7, 6 + nb do\n"
-    "  redis.call('SET', KEYS[i], ARGV[8], 'NX', 'EX', ARGV[6])\n"
-    "end\n"
-    "if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], ARGV[9]) end\n"
-    "if ARGV[12] == '1' then\n"
-    "  if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[9]) end\n"
-    "end\n"
-    "if ARGV[10] ~= '' then\n"
-    "  redis.call('LPUSH', KEYS[6], ARGV[10])\n"
-    "  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[11]) - 1)\n"
-    "end\n"
-    "return {1}\n";
-
 /* ================================================================= pool */
 
 long long store_now_ms(void) {
@@ -200,13 +167,9 @@ static int connect_one(store *s) {
         freeReplyObject(r);
     }
     if (p->sentinel && store_sentinel_check_role(c, host, port) < 0) goto fail;
-    r = redisCommand(c, "SCRIPT LOAD %s", WRITE_LUA);
-    if (!r || r->type != REDIS_REPLY_STRING) goto fail;
-    pthread_mutex_lock(&p->mu);
-    snprintf(p->write_sha, sizeof p->write_sha, "%s", r->str);
-    pthread_mutex_unlock(&p->mu);
-    freeReplyObject(r);
     s->c = c;
+    s->serial++;
+    s->watching = 0;
     s->gen = gen;
     atomic_store(&p->up, 1);
     return 0;
@@ -237,6 +200,14 @@ store *store_acquire(store_pool *p) {
 }
 
 void store_release(store_pool *p, store *s) {
+    if (s->watching && s->c) {
+        /* a comment look-up whose write never came (the id existed): end
+         * its WATCH, or the next MULTI on this connection could abort */
+        redisReply *r = redisCommand(s->c, "UNWATCH");
+        if (!r) store_drop(s);
+        else freeReplyObject(r);
+    }
+    s->watching = 0;
     pthread_mutex_lock(&p->mu);
     s->in_use = 0;
     pthread_cond_signal(&p->cv);
@@ -460,13 +431,19 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     char hx[24], tn[24];
     snprintf(hx, sizeof hx, "%016llx", (unsigned long long)q->exact_hash);
     snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
-    cmd c[11];
+    cmd c[13];
     memset(c, 0, sizeof c);
     int n = 0;
     int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_df = -1, i_nd, i_fa, i_fi = -1,
         i_wh;
     if (q->comment_id) {
         if (store_key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0) return -1;
+        /* WATCH the record key: the write of this request (same connection)
+         * is a transaction that aborts if another request stores the id
+         * between this look-up and that write (store_comment_write) */
+        store_args(&c[n++], "UNWATCH");
+        store_args(&c[n], "WATCH");
+        store_args(&c[n++], kc);
         store_args(&c[n], "GET");
         store_args(&c[n], kc);
         i_existing = n++;
@@ -523,7 +500,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     store_args(&c[n], kwh);
     store_args(&c[n], "events");
     i_wh = n++;
-    redisReply *rep[11 + STORE_LEARN_LOOKUP_CMDS] = {0};
+    redisReply *rep[13 + STORE_LEARN_LOOKUP_CMDS] = {0};
     if (store_ready_(s) < 0) return -1;
     /* append all; the df command goes through its own argv arrays */
     store_key(kdf, sizeof kdf, q->site, "df", NULL);
@@ -579,6 +556,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             return -1;
         }
     if (i_existing >= 0) out->existing = store_dup_str(rep[i_existing], &out->existing_len);
+    if (i_existing >= 0) store_watching(s, kc); /* store_release ends it if no write comes */
     out->article = store_dup_str(rep[i_article], &out->article_len);
     redisReply *t = rep[i_thread];
     if (t->type == REDIS_REPLY_ARRAY && t->elements) {
@@ -661,18 +639,57 @@ void store_lookup_free(store_lookup *l) {
     memset(l, 0, sizeof *l);
 }
 
+/* The record key of w is WATCHed on s's connection (by the look-up of the
+ * same request, or now): 0, 1 when the record exists already (*existing
+ * filled, the watch ended), -1 on Redis trouble. */
+static int watch_record(store *s, const char *kc, char **existing, size_t *existing_len) {
+    if (s->c && s->watching && s->watch_serial == s->serial && strcmp(s->watch_key, kc) == 0)
+        return 0; /* watched by the look-up: its GET found no record */
+    cmd c[3];
+    memset(c, 0, sizeof c);
+    store_args(&c[0], "UNWATCH");
+    store_args(&c[1], "WATCH");
+    store_args(&c[1], kc);
+    store_args(&c[2], "GET");
+    store_args(&c[2], kc);
+    redisReply *rep[3];
+    if (store_run(s, c, 3, rep) < 0) return -1;
+    int rc = 0;
+    if (rep[2]->type == REDIS_REPLY_STRING) {
+        *existing = store_dup_str(rep[2], existing_len);
+        rc = 1;
+    } else if (rep[1]->type != REDIS_REPLY_STATUS || rep[2]->type != REDIS_REPLY_NIL) {
+        rc = -1;
+    }
+    store_free_replies(rep, 3);
+    if (rc == 0) store_watching(s, kc);
+    return rc;
+}
+
+void store_watching(store *s, const char *kc) {
+    s->watching = 1;
+    s->watch_serial = s->serial;
+    snprintf(s->watch_key, sizeof s->watch_key, "%s", kc);
+}
+
+/* One comment's writes, in a MULTI/EXEC transaction under a WATCH of its
+ * record key: if another request stored the same id since the watch, EXEC
+ * aborts and nothing is written (no counter or thread list counts it
+ * twice). Plain commands rather than a script: Redis ran the same writes as
+ * a Lua script at about twice the CPU time (docs/performance.md). */
 int store_comment_write(store *s, const store_write *w, char **existing,
                         size_t *existing_len) {
     *existing = NULL;
     char kc[STORE_KEY_MAX], kp[STORE_KEY_MAX], kx[STORE_KEY_MAX], kfa[STORE_KEY_MAX],
         kfi[STORE_KEY_MAX], kt[STORE_KEY_MAX], kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
-    char hx[24], ret[24], recv[24], win[24], fw[24], tmax[24];
+    char hx[24], ret[24], recv[24], win[24], fw[24], tmax[24], cutoff[24];
     snprintf(hx, sizeof hx, "%016llx", (unsigned long long)w->exact_hash);
     snprintf(ret, sizeof ret, "%ld", w->retention_s);
     snprintf(recv, sizeof recv, "%lld", w->received_ms);
     snprintf(win, sizeof win, "%ld", w->dup_window_s);
     snprintf(fw, sizeof fw, "%ld", w->flood_window_s);
-    snprintf(tmax, sizeof tmax, "%u", w->thread_max ? w->thread_max : 1);
+    snprintf(tmax, sizeof tmax, "%d", (int)(w->thread_max ? w->thread_max : 1) - 1);
+    snprintf(cutoff, sizeof cutoff, "%lld", w->received_ms - 1000LL * w->retention_s);
     if (store_key(kc, sizeof kc, w->site, "comment:", w->id) < 0) return -1;
     store_key(kp, sizeof kp, w->site, "pending", NULL);
     store_key(kx, sizeof kx, w->site, "dup:x:", hx);
@@ -686,62 +703,100 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     if (w->has_minhash)
         for (int i = 0; i < ENGINE_MINHASH_N && bl + 9 < (int)sizeof bval; i++)
             bl += snprintf(bval + bl, sizeof bval - (size_t)bl, "%08x", w->minhash[i]);
-    char sha[41];
-    pthread_mutex_lock(&s->pool->mu);
-    memcpy(sha, s->pool->write_sha, sizeof sha);
-    pthread_mutex_unlock(&s->pool->mu);
     int nb = w->has_minhash ? ENGINE_LSH_BANDS : 0;
-    int nf = strcmp(w->status, "pending") == 0 && w->flags ? (int)w->nflags : 0;
+    int pending = strcmp(w->status, "pending") == 0;
+    int rejected = strcmp(w->status, "rejected") == 0;
+    int nf = pending && w->flags ? (int)w->nflags : 0;
     if (nf > ENGINE_MAX_FLAGS) nf = ENGINE_MAX_FLAGS;
-    char kfl[ENGINE_MAX_FLAGS][192], kr[STORE_KEY_MAX], nbs[16], nfs[16];
+    char kfl[ENGINE_MAX_FLAGS][192], kr[STORE_KEY_MAX];
     for (int i = 0; i < nf; i++)
         if (store_key(kfl[i], sizeof kfl[i], w->site, "pending:flag:", w->flags[i].code) < 0)
             return -1;
     store_key(kr, sizeof kr, w->site, "rejected", NULL);
-    snprintf(nbs, sizeof nbs, "%d", nb);
-    snprintf(nfs, sizeof nfs, "%d", nf);
-    char nk[16];
-    snprintf(nk, sizeof nk, "%d", 6 + nb + nf + 1);
-    cmd c[3];
-    memset(c, 0, sizeof c);
-    store_args(&c[0], "EVALSHA");
-    store_args(&c[0], sha);
-    store_args(&c[0], nk);
-    store_args(&c[0], kc);
-    store_args(&c[0], kp);
-    store_args(&c[0], kx);
-    store_args(&c[0], kfa);
-    store_args(&c[0], kfi);
-    store_args(&c[0], kt);
+    int has_ip = w->ip && *w->ip;
+
+    int wr = watch_record(s, kc, existing, existing_len);
+    if (wr != 0) return wr < 0 ? -1 : 0;
+
+    /* MULTI, the queued writes, EXEC, then SADD and WAIT outside it */
+    enum { MAXC = 2 + 2 + 1 + ENGINE_MAX_FLAGS + 2 + 1 + ENGINE_LSH_BANDS + 4 + 2 + 3 };
+    cmd *c = calloc(MAXC, sizeof *c);
+    if (!c) return -1;
+    int n = 0;
+    store_args(&c[n++], "MULTI");
+    store_args(&c[n], "SET"); /* the record: EXEC's reply 0 */
+    store_args(&c[n], kc);
+    store_arg(&c[n], w->record, w->record_len);
+    store_args(&c[n], "NX");
+    store_args(&c[n], "EX");
+    store_args(&c[n++], ret);
+    if (pending) {
+        store_args(&c[n], "ZADD");
+        store_args(&c[n], kp);
+        store_args(&c[n], "NX");
+        store_args(&c[n], recv);
+        store_args(&c[n++], w->id);
+        for (int i = 0; i < nf; i++) {
+            store_args(&c[n], "ZADD");
+            store_args(&c[n], kfl[i]);
+            store_args(&c[n], "NX");
+            store_args(&c[n], recv);
+            store_args(&c[n++], w->id);
+        }
+    } else if (rejected) {
+        store_args(&c[n], "ZADD");
+        store_args(&c[n], kr);
+        store_args(&c[n], "NX");
+        store_args(&c[n], recv);
+        store_args(&c[n++], w->id);
+        store_args(&c[n], "ZREMRANGEBYSCORE");
+        store_args(&c[n], kr);
+        store_args(&c[n], "-inf");
+        store_args(&c[n++], cutoff);
+    }
+    store_args(&c[n], "SET");
+    store_args(&c[n], kx);
+    store_args(&c[n], xval);
+    store_args(&c[n], "NX");
+    store_args(&c[n], "EX");
+    store_args(&c[n++], win);
     for (int b = 0; b < nb; b++) {
         char part[40], h[24];
         snprintf(part, sizeof part, "dup:b%d:", b);
         snprintf(h, sizeof h, "%016llx", (unsigned long long)w->band[b]);
         store_key(kb[b], sizeof kb[b], w->site, part, h);
-        store_args(&c[0], kb[b]);
+        store_args(&c[n], "SET");
+        store_args(&c[n], kb[b]);
+        store_arg(&c[n], bval, (size_t)bl);
+        store_args(&c[n], "NX");
+        store_args(&c[n], "EX");
+        store_args(&c[n++], win);
     }
-    for (int i = 0; i < nf; i++) store_args(&c[0], kfl[i]);
-    store_args(&c[0], kr);
-    store_arg(&c[0], w->record, w->record_len);
-    store_args(&c[0], ret);
-    store_args(&c[0], w->status);
-    store_args(&c[0], recv);
-    store_args(&c[0], w->id);
-    store_args(&c[0], win);
-    store_args(&c[0], xval);
-    store_args(&c[0], bval);
-    store_args(&c[0], fw);
-    store_args(&c[0], w->thread_text ? w->thread_text : "");
-    store_args(&c[0], tmax);
-    store_args(&c[0], w->ip && *w->ip ? "1" : "0");
-    store_args(&c[0], nbs);
-    store_args(&c[0], nfs);
-    int ncmd = 1;
+    /* flood counters: the window starts with the first comment counted */
+    const char *fk[2] = {kfa, kfi};
+    for (int i = 0; i < 1 + has_ip; i++) {
+        store_args(&c[n], "INCR");
+        store_args(&c[n++], fk[i]);
+        store_args(&c[n], "EXPIRE");
+        store_args(&c[n], fk[i]);
+        store_args(&c[n], fw);
+        store_args(&c[n++], "NX");
+    }
+    if (w->thread_text) {
+        store_args(&c[n], "LPUSH");
+        store_args(&c[n], kt);
+        store_args(&c[n++], w->thread_text);
+        store_args(&c[n], "LTRIM");
+        store_args(&c[n], kt);
+        store_args(&c[n], "0");
+        store_args(&c[n++], tmax);
+    }
+    int i_exec = n;
+    store_args(&c[n++], "EXEC");
     if (strcmp(w->status, "approved") != 0) { /* pending queue or rejected folder */
-        store_args(&c[1], "SADD");
-        store_args(&c[1], "modq:sites");
-        store_args(&c[1], w->site);
-        ncmd = 2;
+        store_args(&c[n], "SADD");
+        store_args(&c[n], "modq:sites");
+        store_args(&c[n++], w->site);
     }
     /* With wait_replicas set, the write only counts once that many replicas
      * acknowledged it (WAIT rides the same round trip). A write a demoted
@@ -752,52 +807,46 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     if (s->pool->wait_replicas > 0) {
         snprintf(wn, sizeof wn, "%d", s->pool->wait_replicas);
         snprintf(wt, sizeof wt, "%d", s->pool->wait_timeout_ms);
-        store_args(&c[ncmd], "WAIT");
-        store_args(&c[ncmd], wn);
-        store_args(&c[ncmd], wt);
-        i_wait = ncmd++;
+        store_args(&c[n], "WAIT");
+        store_args(&c[n], wn);
+        store_args(&c[n], wt);
+        i_wait = n++;
     }
-    redisReply *rep[3] = {0};
-    if (store_ready_(s) < 0) return -1;
-    if (!sha[0]) {
-        pthread_mutex_lock(&s->pool->mu);
-        memcpy(sha, s->pool->write_sha, sizeof sha);
-        pthread_mutex_unlock(&s->pool->mu);
-        c[0].argv[1] = sha;
-        c[0].len[1] = strlen(sha);
-    }
-    if (store_run(s, c, ncmd, rep) < 0) return -1;
+    redisReply *rep[MAXC];
+    s->watching = 0; /* EXEC ends the watch, whatever happens */
+    int rr = store_run(s, c, n, rep);
+    free(c);
+    if (rr < 0) return -1;
     int rc = -1;
-    if (rep[0]->type == REDIS_REPLY_ERROR && strncmp(rep[0]->str, "NOSCRIPT", 8) == 0) {
-        /* script cache flushed (e.g. Redis restarted without us noticing) */
-        store_free_replies(rep, ncmd);
-        c[0].argv[0] = "EVAL";
-        c[0].len[0] = 4;
-        c[0].argv[1] = WRITE_LUA;
-        c[0].len[1] = strlen(WRITE_LUA);
-        if (store_run(s, c, ncmd, rep) < 0) return -1;
-    }
-    redisReply *r = rep[0];
-    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-        r->element[0]->type == REDIS_REPLY_INTEGER) {
-        if (r->element[0]->integer == 1)
-            rc = 1;
-        else {
-            rc = 0;
-            if (r->elements >= 2) *existing = store_dup_str(r->element[1], existing_len);
-        }
+    redisReply *x = rep[i_exec];
+    if (x->type == REDIS_REPLY_ARRAY && x->elements >= 1) {
+        redisReply *set = x->element[0];
+        rc = set->type == REDIS_REPLY_STATUS ? 1 : -1; /* NX cannot fail: watched */
+    } else if (x->type == REDIS_REPLY_NIL) {
+        /* aborted: the record changed since the watch (the same id stored
+         * by another request meanwhile): answer with what is stored */
+        store_free_replies(rep, n);
+        cmd g = {0};
+        store_args(&g, "GET");
+        store_args(&g, kc);
+        redisReply *r;
+        if (store_run(s, &g, 1, &r) < 0) return -1;
+        *existing = store_dup_str(r, existing_len);
+        freeReplyObject(r);
+        return *existing ? 0 : -1;
+    } else {
+        log_msg(LOG_WARN, "redis: comment %s not written: %s", w->id,
+                x->type == REDIS_REPLY_ERROR ? x->str : "unexpected EXEC reply");
     }
     if (rc >= 0 && i_wait >= 0 &&
         !(rep[i_wait]->type == REDIS_REPLY_INTEGER &&
           rep[i_wait]->integer >= s->pool->wait_replicas)) {
         log_msg(LOG_WARN, "redis: write of comment %s not acknowledged by %d replica(s): spooling",
                 w->id, s->pool->wait_replicas);
-        free(*existing);
-        *existing = NULL;
         atomic_fetch_add(&s->pool->errors, 1);
         rc = -1;
     }
-    store_free_replies(rep, ncmd);
+    store_free_replies(rep, n);
     return rc;
 }
 

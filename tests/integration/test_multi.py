@@ -31,6 +31,20 @@ GLOBAL_PREFIXES = ("modq:rl:",)
 SITE_KEY = re.compile(r"^modq:\{[^}]+\}:")
 
 
+# Different readers' comments on the seed article (about a peacekeeping
+# force for Gaza paid for by the Pentagon): on topic, none a copy of another.
+ON_TOPIC = [
+    "Who trains the Palestinian-led security force while the peacekeepers hold the line?",
+    "Paying for peacekeeping without sending US troops still makes the Pentagon responsible.",
+    "A multinational force needs a clear command structure before anyone deploys in Gaza.",
+    "The governance question after the war matters more than the funding for the force.",
+    "Which partners would actually send soldiers if the US only pays the bills?",
+    "Training a local security force takes years; the article is right to stress time.",
+    "Peacekeepers without a mandate agreed by every partner will not last long in Gaza.",
+    "If the Pentagon funds it, Congress will want a say over who commands the force.",
+]
+
+
 def is_global(k):
     return k in GLOBAL_KEYS or k.startswith(GLOBAL_PREFIXES)
 
@@ -119,8 +133,40 @@ def test_two_instances_share_state(binary):
         stored = [k for k in all_keys(env.redis.port)
                   if k.startswith("modq:{%s}:comment:same" % SITE)]
         assert len(stored) == n, stored
+        # counted once too: the loser of each race wrote nothing (its write
+        # transaction aborted on the WATCHed record), so the author's flood
+        # counter holds one per id, not two
+        flood = [k for k in all_keys(env.redis.port)
+                 if k.startswith("modq:{%s}:flood:a:promo" % SITE)]
+        assert len(flood) == 1, flood
+        assert env.redis.cli("GET", flood[0]).strip() == str(n), env.redis.cli("GET", flood[0])
         print("    multi: %d ids posted to both instances at once: %d created once, "
-              "%d queued once" % (n, created, len(same)))
+              "%d queued once, flood counter %d" % (n, created, len(same), n))
+
+        # the same race for approved comments: each text joins the thread once
+        approved = {}
+        for i, text in enumerate(ON_TOPIC):
+            results.clear()
+
+            def send2(m, tag, i=i, text=text):
+                try:
+                    results[tag] = post(m, "ok%d" % i, text, name="reader%d" % i, aid=art["id"])
+                except OSError as e:
+                    results[tag] = e
+            ts = [threading.Thread(target=send2, args=(m, tag)) for tag, m in (("A", a), ("B", b))]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            ra, rb = results["A"], results["B"]
+            assert not isinstance(ra, OSError) and not isinstance(rb, OSError), (ra, rb)
+            assert sorted((ra.status, rb.status)) == [200, 201], (i, ra, rb)
+            assert ra.json["status"] == rb.json["status"], (ra.json, rb.json)
+            approved[text] = ra.json["status"] == "approved"
+        assert sum(approved.values()) >= 6, approved
+        thread = env.redis.cli("LRANGE", "modq:{%s}:thread:%s" % (SITE, art["id"]), 0, -1)
+        for text, ok in approved.items():
+            assert thread.count(text) == (1 if ok else 0), (text, thread)
 
         # 4. Cluster readiness: every key of a site carries the {site} tag
         keys = all_keys(env.redis.port)
