@@ -64,6 +64,8 @@ int store_ready_(store *s);
 void store_drop(store *s);
 void store_arg(cmd *c, const char *s, size_t n);
 void store_args(cmd *c, const char *s);
+/* Append every argument up to a NULL (C strings) to c. */
+void store_cmd(cmd *c, ...) __attribute__((sentinel));
 /* Pipeline ncmd commands, replies[i] new (free_replies). -1 on transport
  * failure (connection dropped, nothing to free). Error replies count as
  * success here: check replies[i]->type -- except READONLY (the node was

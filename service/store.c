@@ -10,6 +10,7 @@
 
 #include <hiredis/hiredis.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,12 @@ void store_arg(cmd *c, const char *s, size_t n) {
     c->len[c->argc++] = n;
 }
 void store_args(cmd *c, const char *s) { store_arg(c, s, strlen(s)); }
+void store_cmd(cmd *c, ...) {
+    va_list ap;
+    va_start(ap, c);
+    for (const char *a; (a = va_arg(ap, const char *));) store_args(c, a);
+    va_end(ap);
+}
 
 int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
     if (store_ready_(s) < 0) return -1;
@@ -731,35 +738,13 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     store_args(&c[n], "EX");
     store_args(&c[n++], ret);
     if (pending) {
-        store_args(&c[n], "ZADD");
-        store_args(&c[n], kp);
-        store_args(&c[n], "NX");
-        store_args(&c[n], recv);
-        store_args(&c[n++], w->id);
-        for (int i = 0; i < nf; i++) {
-            store_args(&c[n], "ZADD");
-            store_args(&c[n], kfl[i]);
-            store_args(&c[n], "NX");
-            store_args(&c[n], recv);
-            store_args(&c[n++], w->id);
-        }
+        store_cmd(&c[n++], "ZADD", kp, "NX", recv, w->id, NULL);
+        for (int i = 0; i < nf; i++) store_cmd(&c[n++], "ZADD", kfl[i], "NX", recv, w->id, NULL);
     } else if (rejected) {
-        store_args(&c[n], "ZADD");
-        store_args(&c[n], kr);
-        store_args(&c[n], "NX");
-        store_args(&c[n], recv);
-        store_args(&c[n++], w->id);
-        store_args(&c[n], "ZREMRANGEBYSCORE");
-        store_args(&c[n], kr);
-        store_args(&c[n], "-inf");
-        store_args(&c[n++], cutoff);
+        store_cmd(&c[n++], "ZADD", kr, "NX", recv, w->id, NULL);
+        store_cmd(&c[n++], "ZREMRANGEBYSCORE", kr, "-inf", cutoff, NULL);
     }
-    store_args(&c[n], "SET");
-    store_args(&c[n], kx);
-    store_args(&c[n], xval);
-    store_args(&c[n], "NX");
-    store_args(&c[n], "EX");
-    store_args(&c[n++], win);
+    store_cmd(&c[n++], "SET", kx, xval, "NX", "EX", win, NULL);
     for (int b = 0; b < nb; b++) {
         char part[40], h[24];
         snprintf(part, sizeof part, "dup:b%d:", b);
@@ -775,28 +760,17 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     /* flood counters: the window starts with the first comment counted */
     const char *fk[2] = {kfa, kfi};
     for (int i = 0; i < 1 + has_ip; i++) {
-        store_args(&c[n], "INCR");
-        store_args(&c[n++], fk[i]);
-        store_args(&c[n], "EXPIRE");
-        store_args(&c[n], fk[i]);
-        store_args(&c[n], fw);
-        store_args(&c[n++], "NX");
+        store_cmd(&c[n++], "INCR", fk[i], NULL);
+        store_cmd(&c[n++], "EXPIRE", fk[i], fw, "NX", NULL);
     }
     if (w->thread_text) {
-        store_args(&c[n], "LPUSH");
-        store_args(&c[n], kt);
-        store_args(&c[n++], w->thread_text);
-        store_args(&c[n], "LTRIM");
-        store_args(&c[n], kt);
-        store_args(&c[n], "0");
-        store_args(&c[n++], tmax);
+        store_cmd(&c[n++], "LPUSH", kt, w->thread_text, NULL);
+        store_cmd(&c[n++], "LTRIM", kt, "0", tmax, NULL);
     }
     int i_exec = n;
     store_args(&c[n++], "EXEC");
     if (strcmp(w->status, "approved") != 0) { /* pending queue or rejected folder */
-        store_args(&c[n], "SADD");
-        store_args(&c[n], "modq:sites");
-        store_args(&c[n++], w->site);
+        store_cmd(&c[n++], "SADD", "modq:sites", w->site, NULL);
     }
     /* With wait_replicas set, the write only counts once that many replicas
      * acknowledged it (WAIT rides the same round trip). A write a demoted
