@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "crypto.h"
 #include "log.h"
 #include "store_private.h"
 
@@ -131,6 +132,11 @@ store_pool *store_pool_new(const store_options *o, char *err, size_t errlen) {
     for (unsigned i = 0; i < p->n; i++) p->conns[i].pool = p;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    if (!(p->cache = store_cache_new())) {
+        snprintf(err, errlen, "redis: out of memory for the look-up cache");
+        store_pool_free(p);
+        return NULL;
+    }
     if (o->sentinels && o->sentinels[0] &&
         !(p->sentinel = store_sentinel_new(o->sentinels, o->master, o->timeout_ms, err, errlen))) {
         store_pool_free(p);
@@ -146,6 +152,7 @@ void store_pool_free(store_pool *p) {
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     store_sentinel_free(p->sentinel);
+    store_cache_free(p->cache);
     free(p->conns);
     free(p);
 }
@@ -303,6 +310,25 @@ void store_free_replies(redisReply **r, int n) {
         if (r[i]) freeReplyObject(r[i]);
 }
 
+int store_append_hmget(store *s, const char *key, const char *const *fields, size_t n,
+                       const unsigned char *skip) {
+    const char **av = malloc((n + 2) * sizeof *av);
+    size_t *al = malloc((n + 2) * sizeof *al);
+    int ok = 0;
+    if (av && al) {
+        size_t argc = 0;
+        av[argc++] = "HMGET";
+        av[argc++] = key;
+        for (size_t i = 0; i < n; i++)
+            if (!skip || !skip[i]) av[argc++] = fields[i];
+        for (size_t i = 0; i < argc; i++) al[i] = strlen(av[i]);
+        ok = redisAppendCommandArgv(s->c, (int)argc, av, al) == REDIS_OK;
+    }
+    free(av);
+    free(al);
+    return ok ? 0 : -1;
+}
+
 int store_key(char *buf, size_t n, const char *site, const char *part,
                const char *rest) {
     int w = snprintf(buf, n, "modq:{%s}:%s%s", site, part, rest ? rest : "");
@@ -369,17 +395,36 @@ int store_article_by_url(store *s, const char *site, const char *url, char **id)
     return get_one(s, k, id, NULL);
 }
 
+/* The amount modq:{S}:dfver grows by at an article put that changes df.
+ * Random rather than 1, so that a version number names one df state even
+ * across histories: after a FLUSHALL (dfver restarts from absent = 0) or a
+ * failover that lost the last puts (the new primary's counter is behind),
+ * the next puts reach numbers a pool has already seen with other df values
+ * only by chance (about 2^-31 a put). 2^31 at most, so the counter (Redis:
+ * signed 64 bits) needs over 2^32 puts to overflow. */
+static uint64_t df_version_step(void) {
+    uint32_t r;
+    if (crypto_random(&r, sizeof r) < 0) {
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        r = (uint32_t)t.tv_nsec ^ (uint32_t)t.tv_sec;
+    }
+    return (uint64_t)(r & 0x7fffffffu) + 1;
+}
+
 int store_article_put(store *s, const char *site, const char *id,
                       const char *json, size_t len, const char *url,
                       const char *old_url, char *const *add_terms, size_t nadd,
                       char *const *del_terms, size_t ndel, int created) {
-    char k[STORE_KEY_MAX], kdf[STORE_KEY_MAX], kn[STORE_KEY_MAX], ku[STORE_KEY_MAX],
-        kou[STORE_KEY_MAX];
+    char k[STORE_KEY_MAX], kdf[STORE_KEY_MAX], kv[STORE_KEY_MAX], kn[STORE_KEY_MAX],
+        ku[STORE_KEY_MAX], kou[STORE_KEY_MAX], step[24];
     if (store_key(k, sizeof k, site, "article:", id) < 0 ||
         store_key(kdf, sizeof kdf, site, "df", NULL) < 0 ||
+        store_key(kv, sizeof kv, site, "dfver", NULL) < 0 ||
         store_key(kn, sizeof kn, site, "ndocs", NULL) < 0)
         return -1;
-    size_t ncmd = 3 + nadd + ndel + 4;
+    snprintf(step, sizeof step, "%llu", (unsigned long long)df_version_step());
+    size_t ncmd = nadd + ndel + 8;
     cmd *cmds = calloc(ncmd, sizeof *cmds);
     redisReply **rep = calloc(ncmd, sizeof *rep);
     int n = 0, rc = -1;
@@ -401,6 +446,12 @@ int store_article_put(store *s, const char *site, const char *id,
         store_args(&cmds[n], kdf);
         store_args(&cmds[n], del_terms[i]);
         store_args(&cmds[n], "-1");
+    }
+    if (nadd || ndel) { /* df changes: a new version (see df_version_step) */
+        store_args(&cmds[n], "INCRBY");
+        store_args(&cmds[n], kv);
+        store_args(&cmds[n], step);
+        n++;
     }
     if (created) {
         store_args(&cmds[n], "INCR");
@@ -430,6 +481,109 @@ out:
     return rc;
 }
 
+/* ============================================================ df look-up */
+
+/* A comment's stems' document frequencies come from the pool's cache when
+ * it holds them at the site's last-seen df version (store_cache.c). The
+ * look-up asks Redis for the current version (GET dfver) and for the
+ * stems the cache lacks only, both inside one MULTI, so the values read
+ * are exactly those of the version read, and are filed under it. When the
+ * version Redis reports is not the one the hits were read at (an article
+ * put meanwhile, a FLUSHALL, a failover), a second round trip reads every
+ * stem again with the version, in a MULTI again: a value served is always
+ * one Redis held at the version it is filed under, and that version is
+ * the current one. */
+
+typedef struct df_lookup {
+    uint32_t *df;        /* nterms values (new; becomes out->df) */
+    unsigned char *hit;  /* nterms: 1 = served from the cache */
+    size_t nhit;
+    uint64_t ver;        /* version the hits were read at (when nhit > 0) */
+    char kdf[STORE_KEY_MAX], kver[STORE_KEY_MAX];
+} df_lookup;
+
+/* Append the df reads of the stems not in skip (NULL: all; nskip of them
+ * set): GET dfver alone when all are skipped, else MULTI, GET dfver, HMGET
+ * df <stems>, EXEC. Returns the number of commands appended, -1 on failure. */
+static int df_append(store *s, const df_lookup *d, const store_lookup_req *q,
+                     const unsigned char *skip, size_t nskip) {
+    const char *get[2] = {"GET", d->kver};
+    size_t getl[2] = {3, strlen(d->kver)};
+    if (skip && nskip == q->nterms)
+        return redisAppendCommandArgv(s->c, 2, get, getl) == REDIS_OK ? 1 : -1;
+    if (redisAppendCommand(s->c, "MULTI") != REDIS_OK ||
+        redisAppendCommandArgv(s->c, 2, get, getl) != REDIS_OK ||
+        store_append_hmget(s, d->kdf, (const char *const *)q->terms, q->nterms, skip) < 0 ||
+        redisAppendCommand(s->c, "EXEC") != REDIS_OK)
+        return -1;
+    return 4;
+}
+
+/* Parse the n replies of df_append(skip): the df of each stem not in skip
+ * into df, the version into *ver. Returns 1, 0 when dfver holds no number
+ * (the values are good, but nothing may be filed under a version), -1 on
+ * an error reply inside EXEC (logged). */
+static int df_read(store *s, redisReply **rep, int n, const store_lookup_req *q,
+                   const unsigned char *skip, uint32_t *df, uint64_t *ver) {
+    redisReply *v = rep[0], *h = NULL;
+    if (n == 4) {
+        redisReply *x = rep[3];
+        if (x->type != REDIS_REPLY_ARRAY || x->elements != 2) {
+            log_msg(LOG_WARN, "redis lookup error: df transaction not executed");
+            atomic_fetch_add(&s->pool->errors, 1);
+            return -1;
+        }
+        v = x->element[0];
+        h = x->element[1];
+        for (int i = 0; i < 2; i++)
+            if (x->element[i]->type == REDIS_REPLY_ERROR) {
+                log_msg(LOG_WARN, "redis lookup error: %s", x->element[i]->str);
+                atomic_fetch_add(&s->pool->errors, 1);
+                return -1;
+            }
+        size_t j = 0;
+        for (size_t i = 0; i < q->nterms; i++) {
+            if (skip && skip[i]) continue;
+            redisReply *e = h->type == REDIS_REPLY_ARRAY && j < h->elements ? h->element[j] : NULL;
+            j++;
+            long val = e && e->type == REDIS_REPLY_STRING ? strtol(e->str, NULL, 10) : 0;
+            df[i] = val > 0 ? (uint32_t)val : 0;
+        }
+    }
+    *ver = 0;
+    if (v->type == REDIS_REPLY_NIL) return 1; /* no article put since a flush */
+    if (v->type != REDIS_REPLY_STRING || v->len == 0 || v->len > 19) return 0;
+    for (size_t i = 0; i < v->len; i++) {
+        if (v->str[i] < '0' || v->str[i] > '9') return 0;
+        *ver = *ver * 10 + (uint64_t)(v->str[i] - '0');
+    }
+    return 1;
+}
+
+/* Collect n replies of commands appended to s. 0 (all error-free), or -1:
+ * the connection dropped (transport) or an error reply logged; nothing
+ * left to free either way. */
+static int lookup_replies(store *s, redisReply **rep, int n) {
+    for (int i = 0; i < n; i++) {
+        void *r = NULL;
+        if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
+            store_free_replies(rep, i);
+            store_drop(s);
+            return -1;
+        }
+        rep[i] = r;
+    }
+    atomic_store(&s->pool->up, 1);
+    for (int i = 0; i < n; i++)
+        if (rep[i]->type == REDIS_REPLY_ERROR) {
+            log_msg(LOG_WARN, "redis lookup error: %s", rep[i]->str);
+            atomic_fetch_add(&s->pool->errors, 1);
+            store_free_replies(rep, n);
+            return -1;
+        }
+    return 0;
+}
+
 /* ============================================================= comments */
 
 static void split_dup(const char *v, size_t len, store_dup *d, int exact) {
@@ -455,16 +609,15 @@ static void split_dup(const char *v, size_t len, store_dup *d, int exact) {
 int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out) {
     memset(out, 0, sizeof *out);
     char kc[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX], kx[STORE_KEY_MAX],
-        kdf[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX];
+        kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX];
     char kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], tn[24];
     snprintf(hx, sizeof hx, "%016llx", (unsigned long long)q->exact_hash);
     snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
-    cmd c[11];
+    cmd c[10];
     memset(c, 0, sizeof c);
     int n = 0;
-    int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_df = -1, i_nd, i_fa, i_fi = -1,
-        i_wh;
+    int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_nd, i_fa, i_fi = -1, i_wh;
     if (q->comment_id) {
         if (store_key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0) return -1;
         store_args(&c[n], "GET");
@@ -497,10 +650,6 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
         }
         i_bands = n++;
     }
-    if (q->nterms) {
-        /* the df look-up is the only variable-size command: build it apart */
-        i_df = n++;
-    }
     store_key(kn, sizeof kn, q->site, "ndocs", NULL);
     store_args(&c[n], "GET");
     store_args(&c[n], kn);
@@ -523,61 +672,35 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     store_args(&c[n], kwh);
     store_args(&c[n], "events");
     i_wh = n++;
-    redisReply *rep[11 + STORE_LEARN_LOOKUP_CMDS] = {0};
-    if (store_ready_(s) < 0) return -1;
-    /* append all; the df command goes through its own argv arrays */
-    store_key(kdf, sizeof kdf, q->site, "df", NULL);
-    for (int i = 0; i < n; i++) {
-        int ok;
-        if (i == i_df) {
-            size_t argc = q->nterms + 2;
-            const char **av = malloc(argc * sizeof *av);
-            size_t *al = malloc(argc * sizeof *al);
-            if (!av || !al) {
-                free(av);
-                free(al);
-                store_drop(s);
-                return -1;
-            }
-            av[0] = "HMGET";
-            av[1] = kdf;
-            for (size_t t = 0; t < q->nterms; t++) av[t + 2] = q->terms[t];
-            for (size_t t = 0; t < argc; t++) al[t] = strlen(av[t]);
-            ok = redisAppendCommandArgv(s->c, (int)argc, av, al) == REDIS_OK;
-            free(av);
-            free(al);
-        } else {
-            ok = redisAppendCommandArgv(s->c, c[i].argc, c[i].argv, c[i].len) == REDIS_OK;
-        }
-        if (!ok) {
-            store_drop(s);
-            return -1;
-        }
+    /* the df look-up, through the cache (above) */
+    df_lookup dl;
+    memset(&dl, 0, sizeof dl);
+    int i_df = -1, n_df = 0, dfok = 1;
+    uint64_t dver = 0;
+    if (q->nterms) {
+        dl.df = calloc(q->nterms, sizeof *dl.df);
+        dl.hit = calloc(q->nterms, 1);
+        if (!dl.df || !dl.hit) goto fail;
+        store_key(dl.kdf, sizeof dl.kdf, q->site, "df", NULL);
+        store_key(dl.kver, sizeof dl.kver, q->site, "dfver", NULL);
+        dl.nhit = store_cache_df_get(s->pool->cache, q->site, q->terms, q->nterms, dl.df, dl.hit,
+                                    &dl.ver);
+    }
+    int tokens = store_learn_lookup_tokens(s->pool, q);
+    redisReply *rep[10 + 4 + STORE_LEARN_LOOKUP_CMDS] = {0};
+    if (store_ready_(s) < 0) goto fail;
+    for (int i = 0; i < n; i++)
+        if (redisAppendCommandArgv(s->c, c[i].argc, c[i].argv, c[i].len) != REDIS_OK) goto drop;
+    if (q->nterms) {
+        i_df = n;
+        if ((n_df = df_append(s, &dl, q, dl.hit, dl.nhit)) < 0) goto drop;
+        n += n_df;
     }
     /* the learning counts ride the same round trip (store_learn.c) */
-    int n0 = n, nl = store_learn_lookup_append(s, q);
-    if (nl < 0) {
-        store_drop(s);
-        return -1;
-    }
+    int n0 = n, nl = store_learn_lookup_append(s, q, tokens, 1);
+    if (nl < 0) goto drop;
     n += nl;
-    for (int i = 0; i < n; i++) {
-        void *r = NULL;
-        if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
-            store_free_replies(rep, i);
-            store_drop(s);
-            return -1;
-        }
-        rep[i] = r;
-    }
-    atomic_store(&s->pool->up, 1);
-    for (int i = 0; i < n; i++)
-        if (rep[i]->type == REDIS_REPLY_ERROR) {
-            log_msg(LOG_WARN, "redis lookup error: %s", rep[i]->str);
-            atomic_fetch_add(&s->pool->errors, 1);
-            store_free_replies(rep, n);
-            return -1;
-        }
+    if (lookup_replies(s, rep, n) < 0) goto fail;
     if (i_existing >= 0) out->existing = store_dup_str(rep[i_existing], &out->existing_len);
     out->article = store_dup_str(rep[i_article], &out->article_len);
     redisReply *t = rep[i_thread];
@@ -618,16 +741,6 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             }
         }
     }
-    if (i_df >= 0) {
-        out->df = calloc(q->nterms ? q->nterms : 1, sizeof *out->df);
-        redisReply *d = rep[i_df];
-        if (out->df && d->type == REDIS_REPLY_ARRAY)
-            for (size_t j = 0; j < d->elements && j < q->nterms; j++)
-                if (d->element[j]->type == REDIS_REPLY_STRING) {
-                    long v = strtol(d->element[j]->str, NULL, 10);
-                    out->df[j] = v > 0 ? (uint32_t)v : 0;
-                }
-    }
     if (rep[i_nd]->type == REDIS_REPLY_STRING) {
         long v = strtol(rep[i_nd]->str, NULL, 10);
         out->ndocs = v > 0 ? (uint32_t)v : 0;
@@ -638,9 +751,47 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     unsigned fi = (i_fi >= 0 && rep[i_fi]->type == REDIS_REPLY_STRING)
                       ? (unsigned)strtoul(rep[i_fi]->str, NULL, 10) : 0;
     out->flood_count = fa > fi ? fa : fi;
-    store_learn_lookup_read(q, rep + n0, nl, out);
+    if (i_df >= 0 && (dfok = df_read(s, rep + i_df, n_df, q, dl.hit, dl.df, &dver)) < 0)
+        goto fail_replies;
+    store_learn_lookup_read(q, tokens, 1, rep + n0, nl, out);
     store_free_replies(rep, n);
+    n = 0;
+
+    /* A second round trip, rarely: the hits were read at another df version
+     * than Redis' current one, or the classifier has just become able to
+     * vote although its token counts were not asked for. */
+    int refetch = dl.nhit && (dfok == 0 || dver != dl.ver);
+    int more = store_learn_lookup_more(q, tokens, out);
+    if (refetch || more) {
+        n_df = refetch ? df_append(s, &dl, q, NULL, 0) : 0;
+        nl = more ? store_learn_lookup_append(s, q, 1, 0) : 0;
+        if (n_df < 0 || nl < 0) goto drop;
+        n = n_df + nl;
+        if (lookup_replies(s, rep, n) < 0) goto fail;
+        if (refetch && (dfok = df_read(s, rep, n_df, q, NULL, dl.df, &dver)) < 0)
+            goto fail_replies;
+        if (more) store_learn_lookup_read(q, 1, 0, rep + n_df, nl, out);
+        store_free_replies(rep, n);
+    }
+
+    /* all read: file what Redis said (never before every reply is in) */
+    if (q->nterms && dfok == 1 && (refetch || dl.nhit < q->nterms))
+        store_cache_df_put(s->pool->cache, q->site, dver, q->terms, dl.df, refetch ? NULL : dl.hit,
+                           q->nterms);
+    store_learn_lookup_remember(s->pool, q, out);
+    out->df = dl.df;
+    free(dl.hit);
     return 0;
+drop:
+    store_drop(s);
+    goto fail;
+fail_replies:
+    store_free_replies(rep, n);
+fail:
+    free(dl.df);
+    free(dl.hit);
+    store_lookup_free(out);
+    return -1;
 }
 
 void store_lookup_free(store_lookup *l) {
