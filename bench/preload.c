@@ -1,9 +1,9 @@
 /* preload.c - RESP stream of N stored comments' duplicate keys, for redis-cli --pipe.
  *
- * Writes to stdout, for each of N synthetic comments, the SET commands that
- * service/store.c WRITE_LUA issues for a comment with a MinHash:
- *   SET modq:{S}:dup:x:<16hex>   "<id>\x1f<author>"                 EX window
- *   SET modq:{S}:dup:b<i>:<16hex> "<id>\x1f<author>\x1f<256 hex>"   EX window
+ * Writes to stdout, for each of N synthetic comments, the duplicate keys
+ * service/store.c (store_comment_write) sets for a comment with a MinHash:
+ *   SET modq:{S}:dup:x:<16hex>   "<id>\x1f<author>"                  EX window
+ *   SET modq:{S}:dup:b<i>:<16hex> "<id>\x1f<author>\x1f<128 bytes>"  EX window
  * (i = 0..7, one per LSH band), and with --records also the comment record
  *   SET modq:{S}:comment:<id>    <storage JSON of ~1 KB>           EX retention
  * Hashes, ids and MinHash values are pseudo-random (fixed seed), so the keys
@@ -23,7 +23,7 @@
 #define PL_MAX_COMMENTS 100000000L /* 1e8: far beyond any sane preload */
 #define PL_BUF (1 << 20)           /* stdout buffer: big writes to the pipe */
 #define PL_KEY_MAX 256             /* "modq:{site}:dup:b7:<16hex>" + a long site */
-#define PL_VAL_MAX 512             /* id + author + 256 hex digits */
+#define PL_VAL_MAX 512             /* id + author + the 128-byte MinHash */
 #define PL_RECORD_MAX 2048         /* the synthetic record below */
 #define PL_SITE_MAX 64             /* MODEL_MAX_SITE */
 #define PL_READERS 500000          /* author pool, as bench/comments.lua */
@@ -117,9 +117,15 @@ int main(int argc, char **argv) {
         int vl = snprintf(val, sizeof val, "%s\x1f%s", id, author);
         set_ex(key, val, (size_t)vl, ex);
         vl = snprintf(val, sizeof val, "%s\x1f%s\x1f", id, author);
-        for (int m = 0; m < ENGINE_MINHASH_N; m++) put_hex(val + vl + 8 * m, rng(), 8);
-        vl += 8 * ENGINE_MINHASH_N;
-        val[vl] = 0;
+        /* the MinHash: binary in the band values, hex in the record */
+        char mhex[8 * ENGINE_MINHASH_N + 1];
+        for (int m = 0; m < ENGINE_MINHASH_N; m++) {
+            uint32_t h = (uint32_t)rng();
+            put_hex(mhex + 8 * m, h, 8);
+            for (int k = 0; k < 4; k++) val[vl + 4 * m + k] = (char)(h >> (24 - 8 * k));
+        }
+        mhex[8 * ENGINE_MINHASH_N] = 0;
+        vl += 4 * ENGINE_MINHASH_N;
         for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
             kl = snprintf(key, sizeof key, "modq:{%s}:dup:b%d:", site, b);
             *put_hex(key + kl, rng(), 16) = 0;
@@ -147,7 +153,7 @@ int main(int argc, char **argv) {
                 "Parking was already hard to find near the bakery, so this will hurt some "
                 "shops, but to be fair the budget for the lanes was explained well here. "
                 "I have lived here for twelve years and never felt safe on a bike.",
-                1700000000000L + i, reader, author, rng(), val + strlen(id) + strlen(author) + 2);
+                1700000000000L + i, reader, author, rng(), mhex);
             set_ex(key, rec, (size_t)rl, rex);
         }
     }

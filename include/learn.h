@@ -51,6 +51,11 @@ double learn_token_prob(uint32_t spam, uint32_t ham, uint32_t nspam,
 /* Chi-square survival function Q(x2 | v) for even v >= 2, in [0,1]. */
 double learn_chi2q(double x2, unsigned v);
 
+/* 1 when a classifier that has seen nspam / nham decisions may vote: at
+ * least min_decisions in all and some of each kind. learn_classify abstains
+ * otherwise, whatever the tokens (so their counts need not be looked up). */
+int learn_can_vote(uint32_t nspam, uint32_t nham, unsigned long min_decisions);
+
 /* Spam probability of a comment whose n tokens were seen spam[i] / ham[i]
  * times (either array may be NULL = all zero), given the site's nspam /
  * nham decisions. Returns prob in [0,1], or -1 when abstaining (see above).

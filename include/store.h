@@ -10,11 +10,19 @@
  *   modq:{S}:article:<id>        string  article JSON (storage form)
  *   modq:{S}:article_url:<url>   string  article id for a permalink
  *   modq:{S}:df                  hash    stem -> articles containing it
+ *   modq:{S}:dfver               string  df version: INCRBY a random step
+ *                                        (1..2^31) in the MULTI of every
+ *                                        article put that changes df; absent
+ *                                        = 0. Each pool caches df values
+ *                                        under the version they were read at
+ *                                        (store_cache.c) and trusts them only
+ *                                        while Redis reports that version.
  *   modq:{S}:ndocs               string  articles registered
  *   modq:{S}:comment:<id>        string  comment JSON, EX retention
  *   modq:{S}:pending             zset    id -> enqueue ms (review queue)
  *   modq:{S}:dup:x:<hash>        string  "id\x1fauthor" first poster, EX window
- *   modq:{S}:dup:b<i>:<key>      string  "id\x1fauthor\x1fminhash", EX window
+ *   modq:{S}:dup:b<i>:<key>      string  "id\x1fauthor\x1f" + the MinHash (32
+ *                                        x 4 bytes, big end first), EX window
  *   modq:{S}:flood:a:<author>    string  counter, EX flood_window
  *   modq:{S}:flood:i:<ip>        string  counter, EX flood_window
  *   modq:{S}:thread:<article>    list    recent approved comment texts
@@ -79,8 +87,9 @@ typedef struct store_options {
     int wait_timeout_ms;   /* bound of each WAIT (default 100) */
 } store_options;
 
-/* Returns new pool (free with store_pool_free) or NULL with err filled (only
- * for a malformed URL: an unreachable Redis is not an error here). */
+/* Returns new pool (free with store_pool_free) or NULL with err filled (for
+ * a malformed URL or no memory for the look-up cache: an unreachable Redis
+ * is not an error here). The pool owns the look-up cache (store_cache.c). */
 store_pool *store_pool_new(const store_options *o, char *err, size_t errlen);
 void store_pool_free(store_pool *p);
 
@@ -130,6 +139,8 @@ typedef struct store_lookup_req {
     size_t nlearn;
     char *const *rep_fields;     /* "a:<author>", "i:<ip>", "d:<host>" */
     size_t nrep;
+    unsigned learn_min_total;    /* learn_min_decisions: below it the token
+                                    counts are not looked up (learn_can_vote) */
 } store_lookup_req;
 
 typedef struct store_dup {
@@ -153,14 +164,17 @@ typedef struct store_lookup {
     unsigned flood_count;     /* max of author and IP counters */
     unsigned webhook_events;  /* webhook_event_bit() mask the site subscribed */
     /* learning: counts per learn token / rep field (new arrays, NULL when
-     * not looked up), decisions the classifier has seen */
+     * not looked up: learn_spam / learn_ham are not when the totals say the
+     * classifier cannot vote), decisions the classifier has seen */
     uint32_t *learn_spam, *learn_ham;
     uint32_t learn_nspam, learn_nham;
     uint32_t *rep_spam, *rep_ham;
 } store_lookup;
 
-/* One round trip. Returns 0 with *out filled (free with
- * store_lookup_free), -1 on Redis trouble (out left empty). */
+/* One round trip (a second one only when the site's df version changed
+ * since its cached df values were read, or its classifier has just become
+ * able to vote). Returns 0 with *out filled (free with store_lookup_free),
+ * -1 on Redis trouble (out left empty, the cache untouched). */
 int store_comment_lookup(store *s, const store_lookup_req *r, store_lookup *out);
 void store_lookup_free(store_lookup *l);
 

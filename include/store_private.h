@@ -30,6 +30,8 @@ struct store {
 
 /* Redis Sentinel client (store_sentinel.c); NULL in a pool without one. */
 typedef struct store_sentinel store_sentinel;
+/* Per-site look-up cache (store_cache.c), one per pool. */
+typedef struct store_cache store_cache;
 
 struct store_pool {
     pthread_mutex_t mu;
@@ -48,6 +50,7 @@ struct store_pool {
     atomic_int up;
     atomic_ulong errors;
     store_sentinel *sentinel; /* set: host/port come from the sentinels */
+    store_cache *cache;       /* owned: look-up cache (store_cache.c) */
 };
 
 /* One command's argv (binary-safe). */
@@ -73,6 +76,10 @@ void store_cmd(cmd *c, ...) __attribute__((sentinel));
  * failure so the next connect finds the new primary. */
 int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies);
 void store_free_replies(redisReply **r, int n);
+/* Append "HMGET key fields..." to s's pipeline, leaving out fields[i] where
+ * skip (may be NULL) has skip[i] set. 0, or -1 (nothing appended). */
+int store_append_hmget(store *s, const char *key, const char *const *fields, size_t n,
+                       const unsigned char *skip);
 /* ---- Sentinel (store_sentinel.c) ---- */
 /* Parse "host:port,..." and the master name, start the watcher thread.
  * Returns new (free with store_sentinel_free, which stops the thread; NULL
@@ -91,16 +98,56 @@ unsigned store_sentinel_generation(store_sentinel *st);
 /* ROLE on a set-up context: 0 when the node is a primary, -1 otherwise. */
 int store_sentinel_check_role(redisContext *c, const char *host, int port);
 
+/* ---- look-up cache (store_cache.c) ----
+ * What a comment look-up need not ask Redis again: a site's document
+ * frequencies, each filed under the site's df version (modq:{S}:dfver) it
+ * was read at, and the learner's decision totals. Bounded (fixed tables,
+ * about 4 MiB; a colliding entry replaces the older one) and thread-safe
+ * (one mutex). A hit is only as good as its version: the caller checks it
+ * against Redis' dfver in the same round trip and refetches on a change. */
+#define STORE_CACHE_TERMS 65536 /* df entries: the stems of a few busy sites */
+#define STORE_CACHE_SITES 1024  /* sites remembered (dfver, learner totals) */
+#define STORE_CACHE_SITE_MAX 64 /* = MODEL_MAX_SITE; longer: not cached */
+#define STORE_CACHE_STEM_MAX 43 /* longer stems are not cached: an entry
+                                   stays 64 bytes */
+/* Returns new (free with store_cache_free; NULL is a no-op), NULL on OOM. */
+store_cache *store_cache_new(void);
+void store_cache_free(store_cache *c);
+/* For each terms[i] cached for site at the site's last-seen df version:
+ * df[i] = the value, hit[i] = 1; other hit[i] = 0, df[i] untouched. Returns
+ * the number of hits and, when > 0, *ver = the version they were read at. */
+size_t store_cache_df_get(store_cache *c, const char *site, char *const *terms, size_t n,
+                          uint32_t *df, unsigned char *hit, uint64_t *ver);
+/* Redis answered df[i] for terms[i] at version ver (all in one MULTI with
+ * the version): file them, except where skip (may be NULL) is set, and make
+ * ver the site's last-seen version. */
+void store_cache_df_put(store_cache *c, const char *site, uint64_t ver, char *const *terms,
+                        const uint32_t *df, const unsigned char *skip, size_t n);
+/* The site's learner totals last seen: 1 with *nspam / *nham, 0 unknown. */
+int store_cache_learn_get(store_cache *c, const char *site, uint32_t *nspam, uint32_t *nham);
+void store_cache_learn_put(store_cache *c, const char *site, uint32_t nspam, uint32_t nham);
+
 /* ---- learning look-ups (store_learn.c) inside store_comment_lookup ---- */
 #define STORE_LEARN_LOOKUP_CMDS 5 /* commands appended at most */
-/* Append the classifier / reputation reads of q to s's pipeline. Returns
- * the number appended (0 when q asks for none), -1 on failure (the caller
- * drops the connection). */
-int store_learn_lookup_append(store *s, const store_lookup_req *q);
-/* Parse the n replies of those commands into out (arrays new, freed by
- * store_lookup_free). Error-free replies are guaranteed by the caller. */
-void store_learn_lookup_read(const store_lookup_req *q, redisReply **rep, int n,
-                             store_lookup *out);
+/* 1 when the look-up of q should ask for the per-token classifier counts:
+ * q has tokens and the site's cached totals let the classifier vote, or
+ * are unknown. 0: ask for the totals only (the classifier would abstain). */
+int store_learn_lookup_tokens(store_pool *p, const store_lookup_req *q);
+/* Append the classifier (token counts only with tokens) and, with rep, the
+ * reputation reads of q to s's pipeline. Returns the number appended (0
+ * when q asks for none), -1 on failure (the caller drops the connection). */
+int store_learn_lookup_append(store *s, const store_lookup_req *q, int tokens, int rep);
+/* Parse the n replies of those commands (same tokens / rep) into out
+ * (arrays new, freed by store_lookup_free). Error-free replies are
+ * guaranteed by the caller. */
+void store_learn_lookup_read(const store_lookup_req *q, int tokens, int rep, redisReply **r,
+                             int n, store_lookup *out);
+/* 1 when the token counts were not asked for but the totals now in out let
+ * the classifier vote: the caller asks again (tokens 1, rep 0). */
+int store_learn_lookup_more(const store_lookup_req *q, int tokens, const store_lookup *out);
+/* File out's totals as the site's last seen (after a look-up succeeded). */
+void store_learn_lookup_remember(store_pool *p, const store_lookup_req *q,
+                                 const store_lookup *out);
 
 /* Remember that s's connection WATCHes the record key kc. */
 void store_watching(store *s, const char *kc);

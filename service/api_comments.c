@@ -138,7 +138,7 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
     store_lookup_req q = {cm->site, cm->id, cm->article_id, f->exact_hash, f->has_minhash,
                           f->band, f->terms, f->nterms, cm->author_key, cm->author.ip,
                           (unsigned)a->cfg->thread_context, lr.tokens, lr.ntokens, lr.rep,
-                          lr.nrep};
+                          lr.nrep, (unsigned)a->cfg->learn_min_decisions};
     store_lookup lk;
     int have = store_comment_lookup(s, &q, &lk) == 0;
     unsigned wh_events = have ? lk.webhook_events : 0;

@@ -38,12 +38,15 @@ double learn_chi2q(double x2, unsigned v) {
     return sum < 1.0 ? sum : 1.0;
 }
 
+int learn_can_vote(uint32_t nspam, uint32_t nham, unsigned long min_decisions) {
+    return (unsigned long long)nspam + nham >= min_decisions && nspam > 0 && nham > 0;
+}
+
 double learn_classify(const uint32_t *spam, const uint32_t *ham, size_t n,
                       uint32_t nspam, uint32_t nham, unsigned long min_decisions,
                       size_t *clues) {
     if (clues) *clues = 0;
-    if ((unsigned long)nspam + nham < min_decisions || nspam == 0 || nham == 0)
-        return -1;
+    if (!learn_can_vote(nspam, nham, min_decisions)) return -1;
     /* the strongest clues, strength descending (insertion into a fixed set) */
     double f[LEARN_MAX_CLUES], st[LEARN_MAX_CLUES];
     size_t k = 0;

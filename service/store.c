@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "crypto.h"
 #include "log.h"
 #include "store_private.h"
 
@@ -99,6 +100,11 @@ store_pool *store_pool_new(const store_options *o, char *err, size_t errlen) {
     for (unsigned i = 0; i < p->n; i++) p->conns[i].pool = p;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    if (!(p->cache = store_cache_new())) {
+        snprintf(err, errlen, "redis: out of memory for the look-up cache");
+        store_pool_free(p);
+        return NULL;
+    }
     if (o->sentinels && o->sentinels[0] &&
         !(p->sentinel = store_sentinel_new(o->sentinels, o->master, o->timeout_ms, err, errlen))) {
         store_pool_free(p);
@@ -114,6 +120,7 @@ void store_pool_free(store_pool *p) {
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     store_sentinel_free(p->sentinel);
+    store_cache_free(p->cache);
     free(p->conns);
     free(p);
 }
@@ -285,6 +292,25 @@ void store_free_replies(redisReply **r, int n) {
         if (r[i]) freeReplyObject(r[i]);
 }
 
+int store_append_hmget(store *s, const char *key, const char *const *fields, size_t n,
+                       const unsigned char *skip) {
+    const char **av = malloc((n + 2) * sizeof *av);
+    size_t *al = malloc((n + 2) * sizeof *al);
+    int ok = 0;
+    if (av && al) {
+        size_t argc = 0;
+        av[argc++] = "HMGET";
+        av[argc++] = key;
+        for (size_t i = 0; i < n; i++)
+            if (!skip || !skip[i]) av[argc++] = fields[i];
+        for (size_t i = 0; i < argc; i++) al[i] = strlen(av[i]);
+        ok = redisAppendCommandArgv(s->c, (int)argc, av, al) == REDIS_OK;
+    }
+    free(av);
+    free(al);
+    return ok ? 0 : -1;
+}
+
 int store_key(char *buf, size_t n, const char *site, const char *part,
                const char *rest) {
     int w = snprintf(buf, n, "modq:{%s}:%s%s", site, part, rest ? rest : "");
@@ -351,17 +377,36 @@ int store_article_by_url(store *s, const char *site, const char *url, char **id)
     return get_one(s, k, id, NULL);
 }
 
+/* The amount modq:{S}:dfver grows by at an article put that changes df.
+ * Random rather than 1, so that a version number names one df state even
+ * across histories: after a FLUSHALL (dfver restarts from absent = 0) or a
+ * failover that lost the last puts (the new primary's counter is behind),
+ * the next puts reach numbers a pool has already seen with other df values
+ * only by chance (about 2^-31 a put). 2^31 at most, so the counter (Redis:
+ * signed 64 bits) needs over 2^32 puts to overflow. */
+static uint64_t df_version_step(void) {
+    uint32_t r;
+    if (crypto_random(&r, sizeof r) < 0) {
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        r = (uint32_t)t.tv_nsec ^ (uint32_t)t.tv_sec;
+    }
+    return (uint64_t)(r & 0x7fffffffu) + 1;
+}
+
 int store_article_put(store *s, const char *site, const char *id,
                       const char *json, size_t len, const char *url,
                       const char *old_url, char *const *add_terms, size_t nadd,
                       char *const *del_terms, size_t ndel, int created) {
-    char k[STORE_KEY_MAX], kdf[STORE_KEY_MAX], kn[STORE_KEY_MAX], ku[STORE_KEY_MAX],
-        kou[STORE_KEY_MAX];
+    char k[STORE_KEY_MAX], kdf[STORE_KEY_MAX], kv[STORE_KEY_MAX], kn[STORE_KEY_MAX],
+        ku[STORE_KEY_MAX], kou[STORE_KEY_MAX], step[24];
     if (store_key(k, sizeof k, site, "article:", id) < 0 ||
         store_key(kdf, sizeof kdf, site, "df", NULL) < 0 ||
+        store_key(kv, sizeof kv, site, "dfver", NULL) < 0 ||
         store_key(kn, sizeof kn, site, "ndocs", NULL) < 0)
         return -1;
-    size_t ncmd = 3 + nadd + ndel + 4;
+    snprintf(step, sizeof step, "%llu", (unsigned long long)df_version_step());
+    size_t ncmd = nadd + ndel + 8;
     cmd *cmds = calloc(ncmd, sizeof *cmds);
     redisReply **rep = calloc(ncmd, sizeof *rep);
     int n = 0, rc = -1;
@@ -383,6 +428,12 @@ int store_article_put(store *s, const char *site, const char *id,
         store_args(&cmds[n], kdf);
         store_args(&cmds[n], del_terms[i]);
         store_args(&cmds[n], "-1");
+    }
+    if (nadd || ndel) { /* df changes: a new version (see df_version_step) */
+        store_args(&cmds[n], "INCRBY");
+        store_args(&cmds[n], kv);
+        store_args(&cmds[n], step);
+        n++;
     }
     if (created) {
         store_args(&cmds[n], "INCR");
@@ -412,32 +463,150 @@ out:
     return rc;
 }
 
-/* ============================================================= comments */
+/* ============================================================ df look-up */
 
-static void split_dup(const char *v, size_t len, store_dup *d, int exact) {
-    /* "id\x1fauthor[\x1fminhash]" */
-    const char *end = v + len;
-    const char *a = memchr(v, 0x1f, len);
-    if (!a) return;
-    const char *b = memchr(a + 1, 0x1f, (size_t)(end - a - 1));
-    d->id = strndup(v, (size_t)(a - v));
-    d->author_key = strndup(a + 1, (size_t)((b ? b : end) - a - 1));
-    d->exact = exact;
-    if (b && (size_t)(end - b - 1) == ENGINE_MINHASH_N * 8) {
-        d->has_minhash = 1;
-        for (int i = 0; i < ENGINE_MINHASH_N; i++) {
-            char part[9];
-            memcpy(part, b + 1 + 8 * i, 8);
-            part[8] = 0;
-            d->minhash[i] = (uint32_t)strtoul(part, NULL, 16);
+/* A comment's stems' document frequencies come from the pool's cache when
+ * it holds them at the site's last-seen df version (store_cache.c). The
+ * look-up asks Redis for the current version (GET dfver) and for the
+ * stems the cache lacks only, both inside one MULTI, so the values read
+ * are exactly those of the version read, and are filed under it. When the
+ * version Redis reports is not the one the hits were read at (an article
+ * put meanwhile, a FLUSHALL, a failover), a second round trip reads every
+ * stem again with the version, in a MULTI again: a value served is always
+ * one Redis held at the version it is filed under, and that version is
+ * the current one. */
+
+typedef struct df_lookup {
+    uint32_t *df;        /* nterms values (new; becomes out->df) */
+    unsigned char *hit;  /* nterms: 1 = served from the cache */
+    size_t nhit;
+    uint64_t ver;        /* version the hits were read at (when nhit > 0) */
+    char kdf[STORE_KEY_MAX], kver[STORE_KEY_MAX];
+} df_lookup;
+
+/* Append the df reads of the stems not in skip (NULL: all; nskip of them
+ * set): GET dfver alone when all are skipped, else MULTI, GET dfver, HMGET
+ * df <stems>, EXEC. Returns the number of commands appended, -1 on failure. */
+static int df_append(store *s, const df_lookup *d, const store_lookup_req *q,
+                     const unsigned char *skip, size_t nskip) {
+    const char *get[2] = {"GET", d->kver};
+    size_t getl[2] = {3, strlen(d->kver)};
+    if (skip && nskip == q->nterms)
+        return redisAppendCommandArgv(s->c, 2, get, getl) == REDIS_OK ? 1 : -1;
+    if (redisAppendCommand(s->c, "MULTI") != REDIS_OK ||
+        redisAppendCommandArgv(s->c, 2, get, getl) != REDIS_OK ||
+        store_append_hmget(s, d->kdf, (const char *const *)q->terms, q->nterms, skip) < 0 ||
+        redisAppendCommand(s->c, "EXEC") != REDIS_OK)
+        return -1;
+    return 4;
+}
+
+/* Parse the n replies of df_append(skip): the df of each stem not in skip
+ * into df, the version into *ver. Returns 1, 0 when dfver holds no number
+ * (the values are good, but nothing may be filed under a version), -1 on
+ * an error reply inside EXEC (logged). */
+static int df_read(store *s, redisReply **rep, int n, const store_lookup_req *q,
+                   const unsigned char *skip, uint32_t *df, uint64_t *ver) {
+    redisReply *v = rep[0], *h = NULL;
+    if (n == 4) {
+        redisReply *x = rep[3];
+        if (x->type != REDIS_REPLY_ARRAY || x->elements != 2) {
+            log_msg(LOG_WARN, "redis lookup error: df transaction not executed");
+            atomic_fetch_add(&s->pool->errors, 1);
+            return -1;
+        }
+        v = x->element[0];
+        h = x->element[1];
+        for (int i = 0; i < 2; i++)
+            if (x->element[i]->type == REDIS_REPLY_ERROR) {
+                log_msg(LOG_WARN, "redis lookup error: %s", x->element[i]->str);
+                atomic_fetch_add(&s->pool->errors, 1);
+                return -1;
+            }
+        size_t j = 0;
+        for (size_t i = 0; i < q->nterms; i++) {
+            if (skip && skip[i]) continue;
+            redisReply *e = h->type == REDIS_REPLY_ARRAY && j < h->elements ? h->element[j] : NULL;
+            j++;
+            long val = e && e->type == REDIS_REPLY_STRING ? strtol(e->str, NULL, 10) : 0;
+            df[i] = val > 0 ? (uint32_t)val : 0;
         }
     }
+    *ver = 0;
+    if (v->type == REDIS_REPLY_NIL) return 1; /* no article put since a flush */
+    if (v->type != REDIS_REPLY_STRING || v->len == 0 || v->len > 19) return 0;
+    for (size_t i = 0; i < v->len; i++) {
+        if (v->str[i] < '0' || v->str[i] > '9') return 0;
+        *ver = *ver * 10 + (uint64_t)(v->str[i] - '0');
+    }
+    return 1;
+}
+
+/* Collect n replies of commands appended to s. 0 (all error-free), or -1:
+ * the connection dropped (transport) or an error reply logged; nothing
+ * left to free either way. */
+static int lookup_replies(store *s, redisReply **rep, int n) {
+    for (int i = 0; i < n; i++) {
+        void *r = NULL;
+        if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
+            store_free_replies(rep, i);
+            store_drop(s);
+            return -1;
+        }
+        rep[i] = r;
+    }
+    atomic_store(&s->pool->up, 1);
+    for (int i = 0; i < n; i++)
+        if (rep[i]->type == REDIS_REPLY_ERROR) {
+            log_msg(LOG_WARN, "redis lookup error: %s", rep[i]->str);
+            atomic_fetch_add(&s->pool->errors, 1);
+            store_free_replies(rep, n);
+            return -1;
+        }
+    return 0;
+}
+
+/* ============================================================= comments */
+
+/* A band value ends with the MinHash in binary: ENGINE_MINHASH_N 32-bit
+ * values, big end first (128 bytes; half of the hex it replaced, and no
+ * parsing). */
+#define STORE_MINHASH_BYTES (ENGINE_MINHASH_N * 4)
+
+/* Writes mh to out (STORE_MINHASH_BYTES). */
+static void minhash_pack(const uint32_t *mh, char *out) {
+    for (int i = 0; i < ENGINE_MINHASH_N; i++) {
+        out[4 * i] = (char)(mh[i] >> 24);
+        out[4 * i + 1] = (char)(mh[i] >> 16);
+        out[4 * i + 2] = (char)(mh[i] >> 8);
+        out[4 * i + 3] = (char)mh[i];
+    }
+}
+
+/* An exact-key value "id\x1fauthor", or (exact = 0) a band value
+ * "id\x1fauthor\x1f<binary MinHash>", into d (d->id NULL when malformed). */
+static void split_dup(const char *v, size_t len, store_dup *d, int exact) {
+    const char *a = memchr(v, 0x1f, len);
+    if (!a) return;
+    size_t alen = len - (size_t)(a + 1 - v); /* author [+ \x1f + MinHash] */
+    if (!exact) {
+        if (alen < STORE_MINHASH_BYTES + 1 || a[alen - STORE_MINHASH_BYTES] != 0x1f) return;
+        const unsigned char *m = (const unsigned char *)v + len - STORE_MINHASH_BYTES;
+        for (int i = 0; i < ENGINE_MINHASH_N; i++)
+            d->minhash[i] = (uint32_t)m[4 * i] << 24 | (uint32_t)m[4 * i + 1] << 16 |
+                            (uint32_t)m[4 * i + 2] << 8 | m[4 * i + 3];
+        d->has_minhash = 1;
+        alen -= STORE_MINHASH_BYTES + 1;
+    }
+    d->id = strndup(v, (size_t)(a - v));
+    d->author_key = strndup(a + 1, alen);
+    d->exact = exact;
 }
 
 int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out) {
     memset(out, 0, sizeof *out);
     char kc[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX], kx[STORE_KEY_MAX],
-        kdf[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX];
+        kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX];
     char kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], tn[24];
     snprintf(hx, sizeof hx, "%016llx", (unsigned long long)q->exact_hash);
@@ -445,14 +614,12 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     cmd c[13];
     memset(c, 0, sizeof c);
     int n = 0;
-    int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_df = -1, i_nd, i_fa, i_fi = -1,
-        i_wh;
+    int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_nd, i_fa, i_fi = -1, i_wh;
     if (q->comment_id) {
         if (store_key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0) return -1;
         /* WATCH the record key: the write of this request (same connection)
          * is a transaction that aborts if another request stores the id
          * between this look-up and that write (store_comment_write) */
-        store_args(&c[n++], "UNWATCH");
         store_args(&c[n], "WATCH");
         store_args(&c[n++], kc);
         store_args(&c[n], "GET");
@@ -485,10 +652,6 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
         }
         i_bands = n++;
     }
-    if (q->nterms) {
-        /* the df look-up is the only variable-size command: build it apart */
-        i_df = n++;
-    }
     store_key(kn, sizeof kn, q->site, "ndocs", NULL);
     store_args(&c[n], "GET");
     store_args(&c[n], kn);
@@ -511,65 +674,46 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     store_args(&c[n], kwh);
     store_args(&c[n], "events");
     i_wh = n++;
-    redisReply *rep[13 + STORE_LEARN_LOOKUP_CMDS] = {0};
-    if (store_ready_(s) < 0) return -1;
-    /* append all; the df command goes through its own argv arrays */
-    store_key(kdf, sizeof kdf, q->site, "df", NULL);
-    for (int i = 0; i < n; i++) {
-        int ok;
-        if (i == i_df) {
-            size_t argc = q->nterms + 2;
-            const char **av = malloc(argc * sizeof *av);
-            size_t *al = malloc(argc * sizeof *al);
-            if (!av || !al) {
-                free(av);
-                free(al);
-                store_drop(s);
-                return -1;
-            }
-            av[0] = "HMGET";
-            av[1] = kdf;
-            for (size_t t = 0; t < q->nterms; t++) av[t + 2] = q->terms[t];
-            for (size_t t = 0; t < argc; t++) al[t] = strlen(av[t]);
-            ok = redisAppendCommandArgv(s->c, (int)argc, av, al) == REDIS_OK;
-            free(av);
-            free(al);
-        } else {
-            ok = redisAppendCommandArgv(s->c, c[i].argc, c[i].argv, c[i].len) == REDIS_OK;
-        }
-        if (!ok) {
-            store_drop(s);
-            return -1;
-        }
+    /* the df look-up, through the cache (above) */
+    df_lookup dl;
+    memset(&dl, 0, sizeof dl);
+    int i_df = -1, n_df = 0, dfok = 1;
+    uint64_t dver = 0;
+    if (q->nterms) {
+        dl.df = calloc(q->nterms, sizeof *dl.df);
+        dl.hit = calloc(q->nterms, 1);
+        if (!dl.df || !dl.hit) goto fail;
+        store_key(dl.kdf, sizeof dl.kdf, q->site, "df", NULL);
+        store_key(dl.kver, sizeof dl.kver, q->site, "dfver", NULL);
+        dl.nhit = store_cache_df_get(s->pool->cache, q->site, q->terms, q->nterms, dl.df, dl.hit,
+                                    &dl.ver);
     }
-    /* the learning counts ride the same round trip (store_learn.c) */
-    int n0 = n, nl = store_learn_lookup_append(s, q);
-    if (nl < 0) {
-        store_drop(s);
-        return -1;
+    int tokens = store_learn_lookup_tokens(s->pool, q);
+    redisReply *rep[1 + 13 + 4 + STORE_LEARN_LOOKUP_CMDS] = {0};
+    if (store_ready_(s) < 0) goto fail;
+    /* UNWATCH (no watch may survive from an earlier request: it could abort
+     * the df transaction), the df transaction before the WATCH (its EXEC
+     * would end the watch), then the commands above */
+    if (redisAppendCommand(s->c, "UNWATCH") != REDIS_OK) goto drop;
+    if (q->nterms) {
+        if ((n_df = df_append(s, &dl, q, dl.hit, dl.nhit)) < 0) goto drop;
+        i_df = 1;
     }
-    n += nl;
-    for (int i = 0; i < n; i++) {
-        void *r = NULL;
-        if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
-            store_free_replies(rep, i);
-            store_drop(s);
-            return -1;
-        }
-        rep[i] = r;
-    }
-    atomic_store(&s->pool->up, 1);
     for (int i = 0; i < n; i++)
-        if (rep[i]->type == REDIS_REPLY_ERROR) {
-            log_msg(LOG_WARN, "redis lookup error: %s", rep[i]->str);
-            atomic_fetch_add(&s->pool->errors, 1);
-            store_free_replies(rep, n);
-            return -1;
-        }
-    if (i_existing >= 0) out->existing = store_dup_str(rep[i_existing], &out->existing_len);
-    if (i_existing >= 0) store_watching(s, kc); /* store_release ends it if no write comes */
-    out->article = store_dup_str(rep[i_article], &out->article_len);
-    redisReply *t = rep[i_thread];
+        if (redisAppendCommandArgv(s->c, c[i].argc, c[i].argv, c[i].len) != REDIS_OK) goto drop;
+    /* from here the connection WATCHes the record: store_comment_write's
+     * transaction uses it, or store_release ends it */
+    if (i_existing >= 0) store_watching(s, kc);
+    n += 1 + n_df;
+    redisReply **rc = rep + 1 + n_df; /* the replies of c[] */
+    /* the learning counts ride the same round trip (store_learn.c) */
+    int n0 = n, nl = store_learn_lookup_append(s, q, tokens, 1);
+    if (nl < 0) goto drop;
+    n += nl;
+    if (lookup_replies(s, rep, n) < 0) goto fail;
+    if (i_existing >= 0) out->existing = store_dup_str(rc[i_existing], &out->existing_len);
+    out->article = store_dup_str(rc[i_article], &out->article_len);
+    redisReply *t = rc[i_thread];
     if (t->type == REDIS_REPLY_ARRAY && t->elements) {
         out->thread = calloc(t->elements, sizeof(char *));
         for (size_t j = 0; out->thread && j < t->elements; j++) {
@@ -577,13 +721,13 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             if (v) out->thread[out->nthread++] = v;
         }
     }
-    redisReply *x = rep[i_exact];
+    redisReply *x = rc[i_exact];
     if (x->type == REDIS_REPLY_STRING) {
         split_dup(x->str, x->len, &out->dups[out->ndups], 1);
         if (out->dups[out->ndups].id) out->ndups++;
     }
-    if (i_bands >= 0 && rep[i_bands]->type == REDIS_REPLY_ARRAY) {
-        redisReply *b = rep[i_bands];
+    if (i_bands >= 0 && rc[i_bands]->type == REDIS_REPLY_ARRAY) {
+        redisReply *b = rc[i_bands];
         for (size_t j = 0; j < b->elements; j++) {
             redisReply *e = b->element[j];
             if (e->type != REDIS_REPLY_STRING) continue;
@@ -607,29 +751,59 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             }
         }
     }
-    if (i_df >= 0) {
-        out->df = calloc(q->nterms ? q->nterms : 1, sizeof *out->df);
-        redisReply *d = rep[i_df];
-        if (out->df && d->type == REDIS_REPLY_ARRAY)
-            for (size_t j = 0; j < d->elements && j < q->nterms; j++)
-                if (d->element[j]->type == REDIS_REPLY_STRING) {
-                    long v = strtol(d->element[j]->str, NULL, 10);
-                    out->df[j] = v > 0 ? (uint32_t)v : 0;
-                }
-    }
-    if (rep[i_nd]->type == REDIS_REPLY_STRING) {
-        long v = strtol(rep[i_nd]->str, NULL, 10);
+    if (rc[i_nd]->type == REDIS_REPLY_STRING) {
+        long v = strtol(rc[i_nd]->str, NULL, 10);
         out->ndocs = v > 0 ? (uint32_t)v : 0;
     }
-    unsigned fa = rep[i_fa]->type == REDIS_REPLY_STRING ? (unsigned)strtoul(rep[i_fa]->str, NULL, 10) : 0;
-    out->webhook_events = rep[i_wh]->type == REDIS_REPLY_STRING
-                              ? (unsigned)strtoul(rep[i_wh]->str, NULL, 10) : 0;
-    unsigned fi = (i_fi >= 0 && rep[i_fi]->type == REDIS_REPLY_STRING)
-                      ? (unsigned)strtoul(rep[i_fi]->str, NULL, 10) : 0;
+    unsigned fa = rc[i_fa]->type == REDIS_REPLY_STRING ? (unsigned)strtoul(rc[i_fa]->str, NULL, 10) : 0;
+    out->webhook_events = rc[i_wh]->type == REDIS_REPLY_STRING
+                              ? (unsigned)strtoul(rc[i_wh]->str, NULL, 10) : 0;
+    unsigned fi = (i_fi >= 0 && rc[i_fi]->type == REDIS_REPLY_STRING)
+                      ? (unsigned)strtoul(rc[i_fi]->str, NULL, 10) : 0;
     out->flood_count = fa > fi ? fa : fi;
-    store_learn_lookup_read(q, rep + n0, nl, out);
+    if (i_df >= 0 && (dfok = df_read(s, rep + i_df, n_df, q, dl.hit, dl.df, &dver)) < 0)
+        goto fail_replies;
+    store_learn_lookup_read(q, tokens, 1, rep + n0, nl, out);
     store_free_replies(rep, n);
+    n = 0;
+
+    /* A second round trip, rarely: the hits were read at another df version
+     * than Redis' current one, or the classifier has just become able to
+     * vote although its token counts were not asked for. */
+    int refetch = dl.nhit && (dfok == 0 || dver != dl.ver);
+    int more = store_learn_lookup_more(q, tokens, out);
+    if (refetch || more) {
+        n_df = refetch ? df_append(s, &dl, q, NULL, 0) : 0;
+        nl = more ? store_learn_lookup_append(s, q, 1, 0) : 0;
+        if (n_df < 0 || nl < 0) goto drop;
+        n = n_df + nl;
+        if (lookup_replies(s, rep, n) < 0) goto fail;
+        if (refetch) s->watching = 0; /* its EXEC ended the WATCH: the write
+                                          watches again (store_comment_write) */
+        if (refetch && (dfok = df_read(s, rep, n_df, q, NULL, dl.df, &dver)) < 0)
+            goto fail_replies;
+        if (more) store_learn_lookup_read(q, 1, 0, rep + n_df, nl, out);
+        store_free_replies(rep, n);
+    }
+
+    /* all read: file what Redis said (never before every reply is in) */
+    if (q->nterms && dfok == 1 && (refetch || dl.nhit < q->nterms))
+        store_cache_df_put(s->pool->cache, q->site, dver, q->terms, dl.df, refetch ? NULL : dl.hit,
+                           q->nterms);
+    store_learn_lookup_remember(s->pool, q, out);
+    out->df = dl.df;
+    free(dl.hit);
     return 0;
+drop:
+    store_drop(s);
+    goto fail;
+fail_replies:
+    store_free_replies(rep, n);
+fail:
+    free(dl.df);
+    free(dl.hit);
+    store_lookup_free(out);
+    return -1;
 }
 
 void store_lookup_free(store_lookup *l) {
@@ -648,6 +822,29 @@ void store_lookup_free(store_lookup *l) {
         free(l->dups[i].author_key);
     }
     memset(l, 0, sizeof *l);
+}
+
+/* With redis_wait_replicas set: 0 once that many replicas acknowledged
+ * everything written so far on s's connection (WAIT), -1 otherwise. A
+ * record found already stored (a replay of a write that a demoted primary
+ * took, say) only counts as stored once acknowledged too. */
+static int replicas_acked(store *s, const char *id) {
+    if (s->pool->wait_replicas <= 0) return 0;
+    char wn[16], wt[16];
+    snprintf(wn, sizeof wn, "%d", s->pool->wait_replicas);
+    snprintf(wt, sizeof wt, "%d", s->pool->wait_timeout_ms);
+    cmd c = {0};
+    store_cmd(&c, "WAIT", wn, wt, NULL);
+    redisReply *r;
+    if (store_run(s, &c, 1, &r) < 0) return -1;
+    int ok = r->type == REDIS_REPLY_INTEGER && r->integer >= s->pool->wait_replicas;
+    freeReplyObject(r);
+    if (!ok) {
+        log_msg(LOG_WARN, "redis: stored comment %s not acknowledged by %d replica(s): spooling",
+                id, s->pool->wait_replicas);
+        atomic_fetch_add(&s->pool->errors, 1);
+    }
+    return ok ? 0 : -1;
 }
 
 /* The record key of w is WATCHed on s's connection (by the look-up of the
@@ -711,9 +908,11 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     char xval[STORE_KEY_MAX], bval[STORE_KEY_MAX];
     snprintf(xval, sizeof xval, "%s\x1f%s", w->id, w->author_key);
     int bl = snprintf(bval, sizeof bval, "%s\x1f%s\x1f", w->id, w->author_key);
-    if (w->has_minhash)
-        for (int i = 0; i < ENGINE_MINHASH_N && bl + 9 < (int)sizeof bval; i++)
-            bl += snprintf(bval + bl, sizeof bval - (size_t)bl, "%08x", w->minhash[i]);
+    if (bl < 0 || bl + STORE_MINHASH_BYTES > (int)sizeof bval) return -1;
+    if (w->has_minhash) {
+        minhash_pack(w->minhash, bval + bl);
+        bl += STORE_MINHASH_BYTES;
+    }
     int nb = w->has_minhash ? ENGINE_LSH_BANDS : 0;
     int pending = strcmp(w->status, "pending") == 0;
     int rejected = strcmp(w->status, "rejected") == 0;
@@ -727,7 +926,14 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     int has_ip = w->ip && *w->ip;
 
     int wr = watch_record(s, kc, existing, existing_len);
-    if (wr != 0) return wr < 0 ? -1 : 0;
+    if (wr == 1 && replicas_acked(s, w->id) < 0) wr = -1;
+    if (wr != 0) {
+        if (wr < 0) {
+            free(*existing);
+            *existing = NULL;
+        }
+        return wr < 0 ? -1 : 0;
+    }
 
     /* MULTI, the queued writes, EXEC, then SADD and WAIT outside it */
     enum { MAXC = 2 + 2 + 1 + ENGINE_MAX_FLAGS + 2 + 1 + ENGINE_LSH_BANDS + 4 + 2 + 3 };
@@ -811,7 +1017,10 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         if (store_run(s, &g, 1, &r) < 0) return -1;
         *existing = store_dup_str(r, existing_len);
         freeReplyObject(r);
-        return *existing ? 0 : -1;
+        if (*existing && replicas_acked(s, w->id) == 0) return 0;
+        free(*existing);
+        *existing = NULL;
+        return -1;
     } else {
         log_msg(LOG_WARN, "redis: comment %s not written: %s", w->id,
                 x->type == REDIS_REPLY_ERROR ? x->str : "unexpected EXEC reply");

@@ -4,14 +4,17 @@
  * per-comment markers modq:{S}:learned:<id> (layout in store.h). Training is
  * one Lua script per decision, so a comment's counts move all at once and a
  * repeated or reversed decision is recognised atomically; reading is part of
- * the comment look-up pipeline (store_comment_lookup). Never interprets the
- * counts: the math is learn.c's.
+ * the comment look-up pipeline (store_comment_lookup), which asks for the
+ * per-token counts only when the classifier can vote (learn_can_vote on the
+ * totals last seen, kept in the pool's cache). Never interprets the counts
+ * otherwise: the math is learn.c's.
  */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn.h"
 #include "log.h"
 #include "review.h"
 #include "store_private.h"
@@ -109,44 +112,48 @@ out:
 
 /* ============================================================ look-ups */
 
-/* Append HMGET key fields... (fields may be many: own argv arrays). */
-static int append_hmget(store *s, const char *key, const char *const *fields, size_t n) {
-    size_t argc = n + 2;
-    const char **av = malloc(argc * sizeof *av);
-    size_t *al = malloc(argc * sizeof *al);
-    int ok = 0;
-    if (av && al) {
-        av[0] = "HMGET";
-        av[1] = key;
-        for (size_t i = 0; i < n; i++) av[i + 2] = fields[i];
-        for (size_t i = 0; i < argc; i++) al[i] = strlen(av[i]);
-        ok = redisAppendCommandArgv(s->c, (int)argc, av, al) == REDIS_OK;
-    }
-    free(av);
-    free(al);
-    return ok ? 0 : -1;
+/* The per-token counts (two HMGETs of ~100 fields) matter only when the
+ * classifier can vote; most sites never reach learn_min_decisions, so the
+ * look-up asks for them only when the totals last seen (the pool's cache)
+ * say it can, or when they are unknown. The totals themselves are always
+ * read, so a site that has just crossed the threshold is noticed at once
+ * and its tokens fetched in a second round trip (store_comment_lookup). */
+
+int store_learn_lookup_tokens(store_pool *p, const store_lookup_req *q) {
+    uint32_t ns, nh;
+    if (!q->nlearn) return 0;
+    if (!store_cache_learn_get(p->cache, q->site, &ns, &nh)) return 1;
+    return learn_can_vote(ns, nh, q->learn_min_total);
 }
 
-int store_learn_lookup_append(store *s, const store_lookup_req *q) {
+int store_learn_lookup_append(store *s, const store_lookup_req *q, int tokens, int rep) {
     char k[STORE_KEY_MAX];
     int n = 0;
     if (q->nlearn) {
         static const char *const totals[2] = {"spam", "ham"};
-        if (store_key(k, sizeof k, q->site, "bayes:spam", NULL) < 0 ||
-            append_hmget(s, k, (const char *const *)q->learn_tokens, q->nlearn) < 0)
+        if (tokens) {
+            if (store_key(k, sizeof k, q->site, "bayes:spam", NULL) < 0 ||
+                store_append_hmget(s, k, (const char *const *)q->learn_tokens, q->nlearn,
+                                   NULL) < 0)
+                return -1;
+            store_key(k, sizeof k, q->site, "bayes:ham", NULL);
+            if (store_append_hmget(s, k, (const char *const *)q->learn_tokens, q->nlearn,
+                                   NULL) < 0)
+                return -1;
+            n += 2;
+        }
+        if (store_key(k, sizeof k, q->site, "bayes:n", NULL) < 0 ||
+            store_append_hmget(s, k, totals, 2, NULL) < 0)
             return -1;
-        store_key(k, sizeof k, q->site, "bayes:ham", NULL);
-        if (append_hmget(s, k, (const char *const *)q->learn_tokens, q->nlearn) < 0) return -1;
-        store_key(k, sizeof k, q->site, "bayes:n", NULL);
-        if (append_hmget(s, k, totals, 2) < 0) return -1;
-        n += 3;
+        n++;
     }
-    if (q->nrep) {
+    if (rep && q->nrep) {
         if (store_key(k, sizeof k, q->site, "rep:spam", NULL) < 0 ||
-            append_hmget(s, k, (const char *const *)q->rep_fields, q->nrep) < 0)
+            store_append_hmget(s, k, (const char *const *)q->rep_fields, q->nrep, NULL) < 0)
             return -1;
         store_key(k, sizeof k, q->site, "rep:ham", NULL);
-        if (append_hmget(s, k, (const char *const *)q->rep_fields, q->nrep) < 0) return -1;
+        if (store_append_hmget(s, k, (const char *const *)q->rep_fields, q->nrep, NULL) < 0)
+            return -1;
         n += 2;
     }
     return n;
@@ -166,21 +173,36 @@ static uint32_t *counts(const redisReply *r, size_t n) {
     return v;
 }
 
-void store_learn_lookup_read(const store_lookup_req *q, redisReply **rep, int n,
-                             store_lookup *out) {
+void store_learn_lookup_read(const store_lookup_req *q, int tokens, int rep, redisReply **r,
+                             int n, store_lookup *out) {
     int i = 0;
-    if (q->nlearn && i + 3 <= n) {
-        out->learn_spam = counts(rep[i], q->nlearn);
-        out->learn_ham = counts(rep[i + 1], q->nlearn);
-        const redisReply *t = rep[i + 2];
+    if (q->nlearn && i + (tokens ? 3 : 1) <= n) {
+        if (tokens) {
+            free(out->learn_spam);
+            free(out->learn_ham);
+            out->learn_spam = counts(r[i], q->nlearn);
+            out->learn_ham = counts(r[i + 1], q->nlearn);
+            i += 2;
+        }
+        const redisReply *t = r[i++];
+        out->learn_nspam = out->learn_nham = 0;
         if (t->type == REDIS_REPLY_ARRAY && t->elements == 2) {
             out->learn_nspam = as_count(t->element[0]);
             out->learn_nham = as_count(t->element[1]);
         }
-        i += 3;
     }
-    if (q->nrep && i + 2 <= n) {
-        out->rep_spam = counts(rep[i], q->nrep);
-        out->rep_ham = counts(rep[i + 1], q->nrep);
+    if (rep && q->nrep && i + 2 <= n) {
+        out->rep_spam = counts(r[i], q->nrep);
+        out->rep_ham = counts(r[i + 1], q->nrep);
     }
+}
+
+int store_learn_lookup_more(const store_lookup_req *q, int tokens, const store_lookup *out) {
+    return q->nlearn && !tokens &&
+           learn_can_vote(out->learn_nspam, out->learn_nham, q->learn_min_total);
+}
+
+void store_learn_lookup_remember(store_pool *p, const store_lookup_req *q,
+                                 const store_lookup *out) {
+    if (q->nlearn) store_cache_learn_put(p->cache, q->site, out->learn_nspam, out->learn_nham);
 }

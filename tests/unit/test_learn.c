@@ -55,6 +55,30 @@ static void classify(void) {
     CHECK(learn_classify(NULL, NULL, 4, 10, 10, 1, &clues) < 0 && clues == 0);
 }
 
+/* learn_can_vote is exactly the token-independent part of abstaining: the
+ * comment look-up skips the token counts when it says no, so with tokens
+ * that would give a verdict, classify must vote iff can_vote says yes. */
+static void can_vote_matches_classify(void) {
+    uint32_t spam[5] = {8, 8, 7, 9, 0}, ham[5] = {0, 0, 1, 0, 0};
+    const uint32_t totals[] = {0, 1, 2, 9, 10, 11, 19, 20, 21, 1000};
+    const unsigned long mins[] = {0, 1, 2, 19, 20, 21, 40};
+    int checked = 0, voted = 0;
+    for (size_t a = 0; a < sizeof totals / sizeof *totals; a++)
+        for (size_t b = 0; b < sizeof totals / sizeof *totals; b++)
+            for (size_t m = 0; m < sizeof mins / sizeof *mins; m++) {
+                uint32_t ns = totals[a] < 9 ? 9 : totals[a], nh = totals[b];
+                int can = learn_can_vote(ns, nh, mins[m]);
+                double p = learn_classify(spam, ham, 5, ns, nh, mins[m], NULL);
+                CHECK(can == (p >= 0));
+                checked++;
+                voted += can;
+            }
+    CHECK(checked == 700 && voted > 0 && voted < checked);
+    CHECK(learn_can_vote(10, 10, 20) && !learn_can_vote(10, 9, 20));
+    CHECK(!learn_can_vote(0, 50, 1) && !learn_can_vote(50, 0, 1));
+    CHECK(learn_can_vote(UINT32_MAX, UINT32_MAX, 1000000)); /* no overflow */
+}
+
 static void classify_caps_clues(void) {
     /* more tokens than LEARN_MAX_CLUES: only the strongest count, and a
      * flood of weak ham clues cannot outvote strong spam ones */
@@ -155,6 +179,7 @@ int main(void) {
     UNIT_RUN(token_prob);
     UNIT_RUN(chi2q);
     UNIT_RUN(classify);
+    UNIT_RUN(can_vote_matches_classify);
     UNIT_RUN(classify_caps_clues);
     UNIT_RUN(link_domains);
     UNIT_RUN(url_host);

@@ -1,0 +1,163 @@
+/* store_cache.c - the store pool's in-process cache of per-site look-up data.
+ *
+ * Owns two fixed tables behind one mutex: a site table (STORE_CACHE_SITES
+ * slots, direct-mapped by site name) holding each site's last-seen df
+ * version (modq:{S}:dfver) and the learner's decision totals, and a term
+ * table (STORE_CACHE_TERMS entries, direct-mapped by site and stem) holding
+ * document frequencies, each tagged with the df version it was read at. A
+ * term entry counts only while its site slot still belongs to the same site
+ * (a reclaimed slot gets a new id) and its version equals the site's
+ * last-seen one; the caller (store.c) still checks that version against
+ * Redis before it trusts a hit. Never talks to Redis, never allocates after
+ * store_cache_new, memory is fixed (about 4 MiB).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+typedef struct cache_site {
+    uint64_t id; /* 0: free slot; else unique for this cache's lifetime */
+    size_t len;
+    char name[STORE_CACHE_SITE_MAX];
+    int has_ver;
+    uint64_t ver;
+    int has_totals;
+    uint32_t nspam, nham;
+} cache_site;
+
+typedef struct cache_term {
+    uint64_t site; /* cache_site.id of the owner, 0: empty */
+    uint64_t ver;  /* df version the value was read at */
+    uint32_t df;
+    uint8_t len;
+    char stem[STORE_CACHE_STEM_MAX]; /* not NUL-terminated */
+} cache_term;
+
+_Static_assert(sizeof(cache_term) == 64, "a term entry is one cache line");
+_Static_assert((STORE_CACHE_TERMS & (STORE_CACHE_TERMS - 1)) == 0, "power of two");
+_Static_assert((STORE_CACHE_SITES & (STORE_CACHE_SITES - 1)) == 0, "power of two");
+
+struct store_cache {
+    pthread_mutex_t mu;
+    uint64_t next_id;
+    cache_site sites[STORE_CACHE_SITES];
+    cache_term terms[STORE_CACHE_TERMS];
+};
+
+store_cache *store_cache_new(void) {
+    store_cache *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    c->next_id = 1;
+    return c;
+}
+
+void store_cache_free(store_cache *c) {
+    if (!c) return;
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+/* FNV-1a, seeded; a final mix so the low bits (the index) depend on all. */
+static uint64_t hash_bytes(uint64_t h, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+/* The slot of site, NULL when absent (or the name is too long to cache).
+ * With create, an absent site takes its slot (evicting the one there) with
+ * a fresh id and nothing known. Called with c->mu held. */
+static cache_site *find_site(store_cache *c, const char *site, int create) {
+    size_t len = strlen(site);
+    if (len > STORE_CACHE_SITE_MAX) return NULL;
+    cache_site *s = &c->sites[hash_bytes(0xcbf29ce484222325ULL, site, len) &
+                              (STORE_CACHE_SITES - 1)];
+    if (s->id && s->len == len && memcmp(s->name, site, len) == 0) return s;
+    if (!create) return NULL;
+    memset(s, 0, sizeof *s);
+    s->id = c->next_id++;
+    s->len = len;
+    memcpy(s->name, site, len);
+    return s;
+}
+
+static cache_term *term_slot(store_cache *c, uint64_t site_id, const char *stem, size_t len) {
+    uint64_t h = hash_bytes(0xcbf29ce484222325ULL ^ (site_id * 0x9e3779b97f4a7c15ULL), stem, len);
+    return &c->terms[h & (STORE_CACHE_TERMS - 1)];
+}
+
+size_t store_cache_df_get(store_cache *c, const char *site, char *const *terms, size_t n,
+                          uint32_t *df, unsigned char *hit, uint64_t *ver) {
+    size_t nhit = 0;
+    memset(hit, 0, n);
+    pthread_mutex_lock(&c->mu);
+    cache_site *s = find_site(c, site, 0);
+    if (s && s->has_ver) {
+        *ver = s->ver;
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(terms[i]);
+            if (len > STORE_CACHE_STEM_MAX) continue;
+            const cache_term *e = term_slot(c, s->id, terms[i], len);
+            if (e->site != s->id || e->ver != s->ver || e->len != len ||
+                memcmp(e->stem, terms[i], len) != 0)
+                continue;
+            df[i] = e->df;
+            hit[i] = 1;
+            nhit++;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    return nhit;
+}
+
+void store_cache_df_put(store_cache *c, const char *site, uint64_t ver, char *const *terms,
+                        const uint32_t *df, const unsigned char *skip, size_t n) {
+    pthread_mutex_lock(&c->mu);
+    cache_site *s = find_site(c, site, 1);
+    if (s) {
+        s->has_ver = 1;
+        s->ver = ver;
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(terms[i]);
+            if ((skip && skip[i]) || len > STORE_CACHE_STEM_MAX) continue;
+            cache_term *e = term_slot(c, s->id, terms[i], len);
+            e->site = s->id;
+            e->ver = ver;
+            e->df = df[i];
+            e->len = (uint8_t)len;
+            memcpy(e->stem, terms[i], len);
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+int store_cache_learn_get(store_cache *c, const char *site, uint32_t *nspam, uint32_t *nham) {
+    int known = 0;
+    pthread_mutex_lock(&c->mu);
+    const cache_site *s = find_site(c, site, 0);
+    if (s && s->has_totals) {
+        *nspam = s->nspam;
+        *nham = s->nham;
+        known = 1;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return known;
+}
+
+void store_cache_learn_put(store_cache *c, const char *site, uint32_t nspam, uint32_t nham) {
+    pthread_mutex_lock(&c->mu);
+    cache_site *s = find_site(c, site, 1);
+    if (s) {
+        s->has_totals = 1;
+        s->nspam = nspam;
+        s->nham = nham;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
