@@ -3,14 +3,25 @@
  * Owns every use of jansson. Parses with an explicit length and
  * JSON_REJECT_DUPLICATES, limits nesting depth, and copies every string it
  * keeps (jansson's borrowed strings die with the root). Never decides
- * policy: it only checks shapes and lengths.
+ * policy: it only checks shapes and lengths. The comment record, encoded
+ * twice per POST, is written with jsonw instead of a jansson tree, in the
+ * very text jansson would print (tests/unit/test_codec.c holds the two
+ * side by side).
  */
 #include "codec.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "jsonw.h"
+
+/* Significant digits of every real written: scores are rounded to 3
+ * decimals, and 6 digits print them without binary noise (0.735, not
+ * 0.73499999999999999). Shared by dump() and the jsonw writer. */
+#define REAL_PRECISION 6
 
 /* ================================================================ helpers */
 
@@ -145,7 +156,7 @@ static void set_opt(json_t *o, const char *key, const char *v) {
 }
 
 static char *dump(json_t *root, size_t *len) {
-    char *s = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    char *s = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(REAL_PRECISION)) : NULL;
     json_decref(root);
     if (s && len) *len = strlen(s);
     return s;
@@ -410,75 +421,87 @@ fail:
     return -1;
 }
 
-static json_t *flags_json(const model_comment *c) {
-    json_t *a = json_array();
-    for (size_t i = 0; i < c->nflags; i++) {
-        const engine_flag *f = &c->flags[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "code", json_string(f->code));
-        json_object_set_new(o, "score", json_real((double)(long long)(f->score * 1000 + 0.5) / 1000));
-        json_object_set_new(o, "detail", json_string(f->detail));
-        if (f->evidence[0]) json_object_set_new(o, "evidence", json_string(f->evidence));
-        json_array_append_new(a, o);
-    }
-    return a;
-}
-
 static double round3(double x) { return (double)(long long)(x * 1000 + 0.5) / 1000; }
 
+/* Lower-case hex of v, zero-padded to digits (<= 16), like "%0*llx". */
+static void hex(char *out, uint64_t v, int digits) {
+    static const char d[] = "0123456789abcdef";
+    for (int i = digits - 1; i >= 0; i--, v >>= 4) out[i] = d[v & 15];
+}
+
+/* Written with jsonw rather than a jansson tree: this runs twice per POST
+ * (storage record, then API answer) and a tree costs a node per field plus
+ * a dump. The text is what dump() of the equivalent tree printed, members
+ * refused by jansson (invalid UTF-8) included: see jsonw.h. */
 char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
-    json_t *o = json_object();
-    set_opt(o, "id", c->id);
-    set_opt(o, "site", c->site);
-    set_opt(o, "article_id", c->article_id);
-    json_object_set_new(o, "status", json_string(engine_status_name(c->status)));
-    json_object_set_new(o, "score", json_real(round3(c->score)));
-    if (c->relevance >= 0) json_object_set_new(o, "relevance", json_real(round3(c->relevance)));
-    json_object_set_new(o, "flags", flags_json(c));
-    json_object_set_new(o, "auto_status", json_string(engine_status_name(c->auto_status)));
-    set_opt(o, "text", c->text);
-    set_opt(o, "parent_id", c->parent_id);
-    set_opt(o, "created_at", c->created_at);
-    json_object_set_new(o, "received_ms", json_integer(c->received_ms));
-    json_t *au = json_object();
-    set_opt(au, "name", c->author.name);
-    if (storage) {
-        set_opt(au, "email", c->author.email);
-        set_opt(au, "url", c->author.url);
-        set_opt(au, "ip", c->author.ip);
-        set_opt(au, "user_agent", c->author.user_agent);
-    } else {
-        set_opt(au, "url", c->author.url);
+    jsonw w;
+    jsonw_init(&w, REAL_PRECISION,
+               512 + (c->text ? strlen(c->text) : 0) + c->nflags * 192 + (storage ? 512 : 0));
+    jsonw_object_begin(&w);
+    jsonw_member_str(&w, "id", c->id);
+    jsonw_member_str(&w, "site", c->site);
+    jsonw_member_str(&w, "article_id", c->article_id);
+    jsonw_member_str(&w, "status", engine_status_name(c->status));
+    jsonw_member_real(&w, "score", round3(c->score));
+    if (c->relevance >= 0) jsonw_member_real(&w, "relevance", round3(c->relevance));
+    jsonw_key(&w, "flags");
+    jsonw_array_begin(&w);
+    for (size_t i = 0; i < c->nflags; i++) {
+        const engine_flag *f = &c->flags[i];
+        jsonw_object_begin(&w);
+        jsonw_member_str(&w, "code", f->code);
+        jsonw_member_real(&w, "score", round3(f->score));
+        jsonw_member_str(&w, "detail", f->detail);
+        if (f->evidence[0]) jsonw_member_str(&w, "evidence", f->evidence);
+        jsonw_object_end(&w);
     }
-    json_object_set_new(o, "author", au);
+    jsonw_array_end(&w);
+    jsonw_member_str(&w, "auto_status", engine_status_name(c->auto_status));
+    jsonw_member_str(&w, "text", c->text);
+    jsonw_member_str(&w, "parent_id", c->parent_id);
+    jsonw_member_str(&w, "created_at", c->created_at);
+    jsonw_member_int(&w, "received_ms", c->received_ms);
+    jsonw_key(&w, "author");
+    jsonw_object_begin(&w);
+    jsonw_member_str(&w, "name", c->author.name);
+    if (storage) jsonw_member_str(&w, "email", c->author.email);
+    jsonw_member_str(&w, "url", c->author.url);
+    if (storage) {
+        jsonw_member_str(&w, "ip", c->author.ip);
+        jsonw_member_str(&w, "user_agent", c->author.user_agent);
+    }
+    jsonw_object_end(&w);
+    jsonw_key(&w, "decision");
     if (c->decided_by) {
-        json_t *d = json_object();
-        json_object_set_new(d, "by", json_string(c->decided_by));
-        json_object_set_new(d, "at_ms", json_integer(c->decided_ms));
-        json_object_set_new(d, "decision",
-                            json_string(c->status == ENGINE_APPROVED ? "approve" : "reject"));
-        set_opt(d, "reason", c->decision_reason);
-        set_opt(d, "note", c->decision_note);
-        json_object_set_new(o, "decision", d);
+        jsonw_object_begin(&w);
+        jsonw_member_str(&w, "by", c->decided_by);
+        jsonw_member_int(&w, "at_ms", c->decided_ms);
+        jsonw_member_str(&w, "decision", c->status == ENGINE_APPROVED ? "approve" : "reject");
+        jsonw_member_str(&w, "reason", c->decision_reason);
+        jsonw_member_str(&w, "note", c->decision_note);
+        jsonw_object_end(&w);
     } else {
-        json_object_set_new(o, "decision", json_null());
+        jsonw_null(&w);
     }
     if (storage) {
-        char h[20];
-        json_object_set_new(o, "author_key", json_string(c->author_key));
-        snprintf(h, sizeof h, "%016llx", (unsigned long long)c->exact_hash);
-        json_object_set_new(o, "xh", json_string(h));
+        char h[17];
+        jsonw_member_str(&w, "author_key", c->author_key);
+        hex(h, c->exact_hash, 16);
+        h[16] = 0;
+        jsonw_member_str(&w, "xh", h);
         if (c->has_minhash) {
             char mh[ENGINE_MINHASH_N * 8 + 1];
-            for (int i = 0; i < ENGINE_MINHASH_N; i++) sprintf(mh + 8 * i, "%08x", c->minhash[i]);
-            json_object_set_new(o, "mh", json_string(mh));
+            for (int i = 0; i < ENGINE_MINHASH_N; i++) hex(mh + 8 * i, c->minhash[i], 8);
+            mh[ENGINE_MINHASH_N * 8] = 0;
+            jsonw_member_str(&w, "mh", mh);
             char bd[ENGINE_LSH_BANDS * 16 + 1];
-            for (int i = 0; i < ENGINE_LSH_BANDS; i++)
-                sprintf(bd + 16 * i, "%016llx", (unsigned long long)c->band[i]);
-            json_object_set_new(o, "bd", json_string(bd));
+            for (int i = 0; i < ENGINE_LSH_BANDS; i++) hex(bd + 16 * i, c->band[i], 16);
+            bd[ENGINE_LSH_BANDS * 16] = 0;
+            jsonw_member_str(&w, "bd", bd);
         }
     }
-    return dump(o, len);
+    jsonw_object_end(&w);
+    return jsonw_finish(&w, len);
 }
 
 int codec_decode_comment(const char *buf, size_t len, model_comment *out,
