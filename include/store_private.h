@@ -75,6 +75,9 @@ void store_cmd(cmd *c, ...) __attribute__((sentinel));
  * demoted to a replica), which drops the connection like a transport
  * failure so the next connect finds the new primary. */
 int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies);
+/* Append ncmd commands to s's output buffer (sent by the next reply read).
+ * 0, or -1 when out of memory (the caller drops the connection). */
+int store_append_cmds(store *s, const cmd *cmds, int ncmd);
 void store_free_replies(redisReply **r, int n);
 /* Append "HMGET key fields..." to s's pipeline, leaving out fields[i] where
  * skip (may be NULL) has skip[i] set. 0, or -1 (nothing appended). */

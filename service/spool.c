@@ -78,6 +78,45 @@ static size_t list_replays(const char *dir, long *seqs, size_t max) {
     return n;
 }
 
+/* Cuts a torn tail (a record without its newline: the process died inside
+ * spool_append, before the fsync, so nobody was answered for it) off the
+ * active file. Otherwise the next record appended would be glued to it and
+ * both would be unreadable at replay. 0, or -1 on an I/O error. */
+static int cut_torn_tail(const char *path) {
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return -1;
+    }
+    off_t end = st.st_size, keep = 0;
+    char buf[4096];
+    while (end > 0) { /* find the last newline, backwards */
+        off_t from = end > (off_t)sizeof buf ? end - (off_t)sizeof buf : 0;
+        ssize_t got = pread(fd, buf, (size_t)(end - from), from);
+        if (got != end - from) {
+            rc = -1;
+            break;
+        }
+        ssize_t i = got - 1;
+        while (i >= 0 && buf[i] != '\n') i--;
+        if (i >= 0) {
+            keep = from + i + 1;
+            break;
+        }
+        end = from;
+    }
+    if (rc == 0 && keep < st.st_size) {
+        log_msg(LOG_WARN, "spool: cutting a torn record (%lld bytes) off %s",
+                (long long)(st.st_size - keep), path);
+        if (ftruncate(fd, keep) < 0 || fsync(fd) < 0) rc = -1;
+    }
+    close(fd);
+    return rc;
+}
+
 spool *spool_open(const char *dir, char *err, size_t n) {
     spool *s = calloc(1, sizeof *s);
     if (!s) return NULL;
@@ -89,6 +128,11 @@ spool *spool_open(const char *dir, char *err, size_t n) {
     }
     char path[SPOOL_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/active.log", dir);
+    if (cut_torn_tail(path) < 0) {
+        snprintf(err, n, "spool_dir %s: cannot repair active.log: %s", dir, strerror(errno));
+        free(s);
+        return NULL;
+    }
     s->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (s->fd < 0) {
         snprintf(err, n, "spool_dir %s: %s", dir, strerror(errno));
