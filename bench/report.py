@@ -282,8 +282,8 @@ def main():
     if cmds and nreq:
         cmds.sort(reverse=True)
         L.append("| Redis commands per modq request, main runs (calls, us of Redis time; "
-                 "EVALSHA includes the commands its scripts run; requests still in flight when wrk "
-                 "stops add a few %%) | %s |"
+                 "EXEC includes the commands of its transaction, which are also counted on their "
+                 "own; requests still in flight when wrk stops add a few %%) | %s |"
                  % "; ".join("%s %.2f x, %.0f us" % (name.upper(), calls / nreq, usec / nreq)
                              for usec, calls, name in cmds[:8]))
     L.append("| warn/error lines in modq's log | %s%s |"

@@ -369,6 +369,18 @@ int store_key(char *buf, size_t n, const char *site, const char *part,
     return (int)w;
 }
 
+/* 16 lowercase hex digits of v and a NUL (keys: no snprintf per digit run) */
+static void hex16(char out[17], uint64_t v) {
+    static const char h[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4) out[i] = h[v & 15];
+    out[16] = 0;
+}
+
+/* "dup:b<i>:" for LSH band i */
+_Static_assert(ENGINE_LSH_BANDS == 8, "band_part names 8 bands");
+static const char *const band_part[ENGINE_LSH_BANDS] = {
+    "dup:b0:", "dup:b1:", "dup:b2:", "dup:b3:", "dup:b4:", "dup:b5:", "dup:b6:", "dup:b7:"};
+
 int store_ping(store *s, char *why, size_t n) {
     if (store_ready_(s) < 0) {
         snprintf(why, n, "redis %s:%d unreachable", s->pool->host, s->pool->port);
@@ -661,7 +673,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
         kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX];
     char kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], tn[24];
-    snprintf(hx, sizeof hx, "%016llx", (unsigned long long)q->exact_hash);
+    hex16(hx, q->exact_hash);
     snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
     cmd c[13];
     memset(c, 0, sizeof c);
@@ -695,11 +707,9 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     if (q->has_minhash) {
         store_args(&c[n], "MGET");
         for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
-            char part[40];
-            snprintf(part, sizeof part, "dup:b%d:", b);
-            char h[24];
-            snprintf(h, sizeof h, "%016llx", (unsigned long long)q->band[b]);
-            store_key(kb[b], sizeof kb[b], q->site, part, h);
+            char h[17];
+            hex16(h, q->band[b]);
+            store_key(kb[b], sizeof kb[b], q->site, band_part[b], h);
             store_args(&c[n], kb[b]);
         }
         i_bands = n++;
@@ -942,7 +952,7 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     char kc[STORE_KEY_MAX], kp[STORE_KEY_MAX], kx[STORE_KEY_MAX], kfa[STORE_KEY_MAX],
         kfi[STORE_KEY_MAX], kt[STORE_KEY_MAX], kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], ret[24], recv[24], win[24], fw[24], tmax[24], cutoff[24];
-    snprintf(hx, sizeof hx, "%016llx", (unsigned long long)w->exact_hash);
+    hex16(hx, w->exact_hash);
     snprintf(ret, sizeof ret, "%ld", w->retention_s);
     snprintf(recv, sizeof recv, "%lld", w->received_ms);
     snprintf(win, sizeof win, "%ld", w->dup_window_s);
@@ -1010,10 +1020,9 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     }
     store_cmd(&c[n++], "SET", kx, xval, "NX", "EX", win, NULL);
     for (int b = 0; b < nb; b++) {
-        char part[40], h[24];
-        snprintf(part, sizeof part, "dup:b%d:", b);
-        snprintf(h, sizeof h, "%016llx", (unsigned long long)w->band[b]);
-        store_key(kb[b], sizeof kb[b], w->site, part, h);
+        char h[17];
+        hex16(h, w->band[b]);
+        store_key(kb[b], sizeof kb[b], w->site, band_part[b], h);
         store_args(&c[n], "SET");
         store_args(&c[n], kb[b]);
         store_arg(&c[n], bval, (size_t)bl);

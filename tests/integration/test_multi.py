@@ -79,6 +79,16 @@ def test_two_instances_share_state(binary):
         d = flag(r.json, "duplicate")
         assert d is not None, r.json
         assert d.get("evidence") == "dupA" and "dupA" in d["detail"], d
+        # a near-duplicate (two words changed: another exact hash) is found
+        # through the LSH band keys, whose values carry the first comment's
+        # MinHash in binary: the estimate must come out high, not garbage
+        near = DUP_TEXT.replace("publish", "post").replace("summer", "season")
+        r = post(b, "nearB", near, name="Cy", aid="x1")
+        assert r.status == 201, r
+        d = flag(r.json, "duplicate")
+        assert d is not None and d.get("evidence") in ("dupA", "dupB"), r.json
+        m = re.search(r"near copy of comment \w+ \(estimated similarity ([0-9.]+)\)", d["detail"])
+        assert m and 0.5 <= float(m.group(1)) < 1.0, d
 
         # 2. an article registered through A is used by B
         art = SEED["article"]
