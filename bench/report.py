@@ -231,9 +231,11 @@ def main():
             L.append("| Redis us per call, empty -> stored (the 6 costliest commands) | %s |"
                      % "; ".join("%s %.1f -> %.1f" % (name.upper(), d["empty"][0], d["loaded"][0])
                                  for _, name, d in both[:6]))
-        L.append("| preload (generate + redis-cli --pipe) | %s s; %s B of Redis memory per "
+        L.append("| preload (generate + redis-cli --pipe) | %s s, then %s s until Redis had "
+                 "finished the rehash the bulk load started; %s B of Redis memory per "
                  "comment for its duplicate keys alone |"
-                 % (facts.get("preload_seconds", "?"), facts.get("preload_mem_per_comment", "?")))
+                 % (facts.get("preload_seconds", "?"), facts.get("preload_rehash_seconds", "?"),
+                    facts.get("preload_mem_per_comment", "?")))
     for case, e in engine.items():
         if case == "linearity":
             continue
