@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #define CRYPTO_SHA256_LEN 32
+#define CRYPTO_SHA1_HEX_LEN 40 /* hex digits of a SHA-1 */
 
 /* SHA-256 of data into out[32]. */
 void crypto_sha256(const void *data, size_t len, unsigned char out[CRYPTO_SHA256_LEN]);
@@ -15,6 +16,11 @@ void crypto_sha256(const void *data, size_t len, unsigned char out[CRYPTO_SHA256
 /* HMAC-SHA256 of data with key into out[32]. */
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *data,
                         size_t len, unsigned char out[CRYPTO_SHA256_LEN]);
+
+/* Lowercase hex SHA-1 of data into out: the name Redis gives a Lua script
+ * (EVALSHA). "" when libcrypto refuses SHA-1 (a FIPS-only build). Not for
+ * anything that needs collision resistance. */
+void crypto_sha1_hex(const void *data, size_t len, char out[CRYPTO_SHA1_HEX_LEN + 1]);
 
 /* Compare n bytes in time independent of content. 1 equal, 0 not. */
 int crypto_equal(const void *a, const void *b, size_t n);

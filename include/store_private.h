@@ -83,6 +83,34 @@ void store_free_replies(redisReply **r, int n);
  * skip (may be NULL) has skip[i] set. 0, or -1 (nothing appended). */
 int store_append_hmget(store *s, const char *key, const char *const *fields, size_t n,
                        const unsigned char *skip);
+
+/* ---- Lua scripts (store.c) ----
+ * The one way the store runs a script. A call is EVALSHA with the SHA-1 of
+ * the source, computed locally once per script (no SCRIPT LOAD round trip;
+ * thread-safe), so the source travels only when the server has no copy:
+ * on a NOSCRIPT reply (empty script cache after a restart, a failover or
+ * SCRIPT FLUSH) the call is sent once more as EVAL with the source, which
+ * also caches it again. Define each script once, with static storage:
+ *     static store_script S_X = STORE_SCRIPT(X_LUA);  (X_LUA a char array) */
+typedef struct store_script {
+    const char *src;  /* borrowed: the Lua source, static storage */
+    atomic_int ready; /* sha is filled (set once: release / acquire) */
+    char sha[41];     /* lowercase hex SHA-1 of src ("" if unavailable:
+                         every call then falls back to EVAL) */
+} store_script;
+#define STORE_SCRIPT(lua) {(lua), 0, ""}
+/* Start c (cleared here) as "EVALSHA <sha of sc> <nkeys>" (0 <= nkeys <
+ * STORE_MAX_ARGS); append the nkeys KEYS, then ARGV, with store_arg*. */
+void store_eval_begin(cmd *c, store_script *sc, int nkeys);
+/* Send c[0] (begun by store_eval_begin for sc) and c[1..ncmd-1] (other
+ * commands riding along, may be none) in one round trip; when c[0] is
+ * answered NOSCRIPT, send it once more alone as EVAL with the source
+ * (c[0] is left as last sent). Returns 0 with r[0..ncmd-1] new (free
+ * with store_free_replies; error replies included), -1 on transport
+ * failure or when a command reached STORE_MAX_ARGS (store_arg drops
+ * arguments beyond it; logged) -- nothing to free then. */
+int store_eval(store *s, store_script *sc, cmd *c, int ncmd, redisReply **r);
+
 /* ---- Sentinel (store_sentinel.c) ---- */
 /* Parse "host:port,..." and the master name, start the watcher thread.
  * Returns new (free with store_sentinel_free, which stops the thread; NULL

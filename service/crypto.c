@@ -1,8 +1,11 @@
-/* crypto.c - SHA-256, HMAC-SHA256, constant-time compare, via OpenSSL.
+/* crypto.c - SHA-256, HMAC-SHA256, SHA-1 names, constant-time compare, via
+ * OpenSSL.
  *
- * Owns every use of libcrypto. Its only state is the SHA-256
- * implementation, fetched once: OpenSSL 3 looks it up again on every call
- * through EVP_sha256(), which cost more than hashing a short string.
+ * Owns every use of libcrypto. SHA-1 only names Lua scripts the way Redis
+ * does (EVALSHA); nothing that needs collision resistance uses it. Its only
+ * state is the SHA-256 implementation, fetched once: OpenSSL 3 looks it up
+ * again on every call through EVP_sha256(), which cost more than hashing a
+ * short string.
  */
 #include "crypto.h"
 
@@ -27,6 +30,16 @@ void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t
                         unsigned char out[CRYPTO_SHA256_LEN]) {
     unsigned int n = 0;
     HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n);
+}
+
+void crypto_sha1_hex(const void *data, size_t len, char out[CRYPTO_SHA1_HEX_LEN + 1]) {
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(data, len, h, &n, EVP_sha1(), NULL) != 1 || n * 2 != CRYPTO_SHA1_HEX_LEN) {
+        out[0] = 0;
+        return;
+    }
+    crypto_hex(h, n, out);
 }
 
 int crypto_equal(const void *a, const void *b, size_t n) {

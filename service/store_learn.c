@@ -2,11 +2,12 @@
  *
  * Owns modq:{S}:bayes:spam / :ham / :n, modq:{S}:rep:spam / :ham and the
  * per-comment markers modq:{S}:learned:<id> (layout in store.h). Training is
- * one Lua script per decision, so a comment's counts move all at once and a
- * repeated or reversed decision is recognised atomically; reading is part of
- * the comment look-up pipeline (store_comment_lookup), which asks for the
- * per-token counts only when the classifier can vote (learn_can_vote on the
- * totals last seen, kept in the pool's cache). Never interprets the counts
+ * one Lua script per decision (run with store_eval, store.c), so a
+ * comment's counts move all at once and a repeated or reversed decision is
+ * recognised atomically; reading is part of the comment look-up pipeline
+ * (store_comment_lookup), which asks for the per-token counts only when the
+ * classifier can vote (learn_can_vote on the totals last seen, kept in the
+ * pool's cache). Never interprets the counts
  * otherwise: the math is learn.c's.
  */
 #include <hiredis/hiredis.h>
@@ -28,7 +29,7 @@
  * ARGV: 1 label (spam|ham) 2 marker ttl s 3 tokens 4 rep ids (joined by
  *       \x1f) 5 use marker (1/0)
  * Returns 0 unchanged (same label as before), 1 trained, 2 re-labelled. */
-static const char *TRAIN_LUA =
+static const char TRAIN_LUA[] =
     "local old = false\n"
     "if ARGV[5] == '1' then\n"
     "  old = redis.call('GET', KEYS[1])\n"
@@ -56,6 +57,7 @@ static const char *TRAIN_LUA =
     "redis.call('EXPIRE', KEYS[6], ARGV[2])\n"
     "if old then return 2 end\n"
     "return 1\n";
+static store_script S_TRAIN = STORE_SCRIPT(TRAIN_LUA);
 
 /* Joined copy of list (new, free()); *len its length. NULL on OOM. */
 static char *join(char *const *list, size_t n, size_t *len) {
@@ -90,10 +92,8 @@ int store_learn_train(store *s, const char *site, const char *id, int spam,
     char *rj = join(rep, nrep, &rl);
     int rc = -1;
     if (!tj || !rj) goto out;
-    cmd c = {0};
-    store_args(&c, "EVAL");
-    store_args(&c, TRAIN_LUA);
-    store_args(&c, "6");
+    cmd c;
+    store_eval_begin(&c, &S_TRAIN, 6);
     for (int i = 0; i < 6; i++) store_args(&c, k[i]);
     store_args(&c, spam ? "spam" : "ham");
     store_args(&c, ttl);
@@ -101,7 +101,7 @@ int store_learn_train(store *s, const char *site, const char *id, int spam,
     store_arg(&c, rj, rl);
     store_args(&c, id ? "1" : "0");
     redisReply *r;
-    if (store_run(s, &c, 1, &r) < 0) goto out;
+    if (store_eval(s, &S_TRAIN, &c, 1, &r) < 0) goto out;
     if (r->type == REDIS_REPLY_INTEGER) rc = (int)r->integer;
     freeReplyObject(r);
 out:

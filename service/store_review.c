@@ -3,20 +3,18 @@
  *
  * Owns the keys modq:{S}:pending:flag:<code>, :rejected, :leases,
  * :lease_owner, :audit and :decided:<minute> (layout in store.h; the
- * comment write script in store.c fills the queues). Every transition that
+ * comment write in store.c fills the queues). Every transition that
  * touches more than one key is one Lua script (claim, release, decide,
- * purge), so it is atomic; lease times use the Redis clock (TIME) so several
- * modq instances agree. Scripts are sent with EVAL: Redis caches compiled
- * scripts by SHA1, the bodies are ~1 KB, and no NOSCRIPT recovery is needed
- * after a restart or failover. Never interprets comment JSON: records are
- * compared and written as opaque bytes.
+ * purge), so it is atomic, run with store_eval (store.c: EVALSHA, EVAL
+ * after NOSCRIPT); lease times use the Redis clock (TIME) so several modq
+ * instances agree. Never interprets comment JSON: records are compared and
+ * written as opaque bytes.
  */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "review.h"
 #include "store_private.h"
 
@@ -41,7 +39,7 @@
  * ARGV: 1 moderator 2 lease ms 3 limit 4 dry (1/0) 5 scan max 6 batch
  *       7 sweep max
  * Returns {now, {id, ms, id, ms, ...}} oldest first. */
-static const char *CLAIM_LUA =
+static const char CLAIM_LUA[] =
     LUA_NOW
     "local dry = ARGV[4] == '1'\n"
     "if not dry then\n"
@@ -77,7 +75,7 @@ static const char *CLAIM_LUA =
 
 /* KEYS: 1 leases 2 lease_owner   ARGV: 1 moderator 2 ids joined by \x1f
  * Returns one 1 (released) / 0 (not held by moderator) per id. */
-static const char *RELEASE_LUA =
+static const char RELEASE_LUA[] =
     LUA_NOW
     "local out = {}\n"
     "for id in string.gmatch(ARGV[2], '[^\\31]+') do\n"
@@ -94,7 +92,7 @@ static const char *RELEASE_LUA =
 
 /* KEYS: 1 comment 2 lease_owner 3.. pending, leases, rejected, flag queues
  * ARGV: 1 id. Returns 1 purged, 0 the record exists (left alone). */
-static const char *PURGE_LUA =
+static const char PURGE_LUA[] =
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
     "redis.call('HDEL', KEYS[2], ARGV[1])\n"
     "for i = 3, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end\n"
@@ -106,7 +104,7 @@ static const char *PURGE_LUA =
  *       6 received ms 7 thread op (push|remove|-) 8 thread text
  *       9 thread max 10 counter ttl 11.. audit field/value pairs
  * Returns {0, stream id} done, {1} changed, {2} gone, {3, owner, expiry}. */
-static const char *DECIDE_LUA =
+static const char DECIDE_LUA[] =
     "local cur = redis.call('GET', KEYS[1])\n"
     "if not cur then return {2} end\n"
     "if cur ~= ARGV[1] then return {1} end\n"
@@ -136,32 +134,15 @@ static const char *DECIDE_LUA =
     "if redis.call('INCR', KEYS[7]) == 1 then redis.call('EXPIRE', KEYS[7], ARGV[10]) end\n"
     "return {0, sid}\n";
 
+static store_script S_CLAIM = STORE_SCRIPT(CLAIM_LUA), S_RELEASE = STORE_SCRIPT(RELEASE_LUA),
+                    S_PURGE = STORE_SCRIPT(PURGE_LUA), S_DECIDE = STORE_SCRIPT(DECIDE_LUA);
+
 /* ================================================================ helpers */
 
 const char *store_review_flag_code(int i) {
     if (i >= 0 && i < ENGINE_D_COUNT) return engine_detector_name((engine_detector)i);
     if (i == ENGINE_D_COUNT) return REVIEW_TRUSTED_FLAG;
     return NULL;
-}
-
-/* "EVAL script nkeys" into c; buf (a caller's array) holds the count
- * until the command is sent. */
-#define EVAL_HEAD(c, script, nkeys, buf)                                     \
-    do {                                                                     \
-        snprintf(buf, sizeof buf, "%d", (int)(nkeys));                       \
-        store_args(c, "EVAL");                                               \
-        store_args(c, script);                                               \
-        store_args(c, buf);                                                  \
-    } while (0)
-
-/* store_run for one command with an argv-overflow guard (store_arg drops
- * arguments beyond STORE_MAX_ARGS silently). */
-static int run1(store *s, cmd *c, redisReply **r) {
-    if (c->argc >= STORE_MAX_ARGS) {
-        log_msg(LOG_ERROR, "review: command has too many arguments");
-        return -1;
-    }
-    return store_run(s, c, 1, r);
 }
 
 static long long as_ll(const redisReply *r) {
@@ -311,8 +292,7 @@ int store_review_claim(store *s, const char *site, const char *flag,
                        const char *moderator, long lease_s, size_t limit,
                        int dry, review_entry *out, size_t *n, long long *now_ms) {
     *n = 0;
-    char kq[RKEY], kl[RKEY], ko[RKEY], lease[24], lim[24], scan[24], batch[24], sweep[24],
-        nk[16];
+    char kq[RKEY], kl[RKEY], ko[RKEY], lease[24], lim[24], scan[24], batch[24], sweep[24];
     if (queue_key(kq, sizeof kq, site, flag, 0) < 0 ||
         store_key(kl, sizeof kl, site, "leases", NULL) < 0 ||
         store_key(ko, sizeof ko, site, "lease_owner", NULL) < 0)
@@ -322,8 +302,8 @@ int store_review_claim(store *s, const char *site, const char *flag,
     snprintf(scan, sizeof scan, "%d", REVIEW_CLAIM_SCAN_MAX);
     snprintf(batch, sizeof batch, "%d", RANGE_BATCH);
     snprintf(sweep, sizeof sweep, "%d", EXPIRED_SWEEP);
-    cmd c = {0};
-    EVAL_HEAD(&c, CLAIM_LUA, 3, nk);
+    cmd c;
+    store_eval_begin(&c, &S_CLAIM, 3);
     store_args(&c, kq);
     store_args(&c, kl);
     store_args(&c, ko);
@@ -335,7 +315,7 @@ int store_review_claim(store *s, const char *site, const char *flag,
     store_args(&c, batch);
     store_args(&c, sweep);
     redisReply *r;
-    if (run1(s, &c, &r) < 0) return -1;
+    if (store_eval(s, &S_CLAIM, &c, 1, &r) < 0) return -1;
     int rc = -1;
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
         r->element[1]->type == REDIS_REPLY_ARRAY) {
@@ -357,7 +337,7 @@ int store_review_claim(store *s, const char *site, const char *flag,
 
 int store_review_release(store *s, const char *site, const char *moderator,
                          char *const *ids, size_t n, int *released) {
-    char kl[RKEY], ko[RKEY], nk[16];
+    char kl[RKEY], ko[RKEY];
     if (store_key(kl, sizeof kl, site, "leases", NULL) < 0 ||
         store_key(ko, sizeof ko, site, "lease_owner", NULL) < 0)
         return -1;
@@ -372,14 +352,14 @@ int store_review_release(store *s, const char *site, const char *moderator,
         p += l;
     }
     *p = 0;
-    cmd c = {0};
-    EVAL_HEAD(&c, RELEASE_LUA, 2, nk);
+    cmd c;
+    store_eval_begin(&c, &S_RELEASE, 2);
     store_args(&c, kl);
     store_args(&c, ko);
     store_args(&c, moderator);
     store_arg(&c, joined, (size_t)(p - joined));
     redisReply *r;
-    int rc = run1(s, &c, &r);
+    int rc = store_eval(s, &S_RELEASE, &c, 1, &r);
     free(joined);
     if (rc < 0) return -1;
     rc = -1;
@@ -392,7 +372,7 @@ int store_review_release(store *s, const char *site, const char *moderator,
 }
 
 int store_review_purge(store *s, const char *site, const char *id) {
-    char k[5 + REVIEW_NFLAG_CODES][RKEY], nk[16];
+    char k[5 + REVIEW_NFLAG_CODES][RKEY];
     int nkeys = 0;
     if (store_key(k[nkeys++], RKEY, site, "comment:", id) < 0 ||
         store_key(k[nkeys++], RKEY, site, "lease_owner", NULL) < 0 ||
@@ -403,12 +383,12 @@ int store_review_purge(store *s, const char *site, const char *id) {
     for (int i = 0; i < REVIEW_NFLAG_CODES; i++)
         if (store_key(k[nkeys++], RKEY, site, "pending:flag:", store_review_flag_code(i)) < 0)
             return -1;
-    cmd c = {0};
-    EVAL_HEAD(&c, PURGE_LUA, nkeys, nk);
+    cmd c;
+    store_eval_begin(&c, &S_PURGE, nkeys);
     for (int i = 0; i < nkeys; i++) store_args(&c, k[i]);
     store_args(&c, id);
     redisReply *r;
-    if (run1(s, &c, &r) < 0) return -1;
+    if (store_eval(s, &S_PURGE, &c, 1, &r) < 0) return -1;
     int rc = r->type == REDIS_REPLY_INTEGER ? 0 : -1;
     freeReplyObject(r);
     return rc;
@@ -421,7 +401,7 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
     if (owner_len) owner[0] = 0;
     *expires_ms = 0;
     char k[8][RKEY], kf[ENGINE_MAX_FLAGS][RKEY], minute[24], recv[24], tmax[24], ttl[24],
-        at[24], nk[16];
+        at[24];
     snprintf(minute, sizeof minute, "%lld", d->at_ms / 60000);
     if (store_key(k[0], RKEY, d->site, "comment:", d->id) < 0 ||
         store_key(k[1], RKEY, d->site, "pending", NULL) < 0 ||
@@ -445,7 +425,7 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
 
     cmd c[2];
     memset(c, 0, sizeof c);
-    EVAL_HEAD(&c[0], DECIDE_LUA, 8 + nf, nk);
+    store_eval_begin(&c[0], &S_DECIDE, (int)(8 + nf));
     for (int i = 0; i < 8; i++) store_args(&c[0], k[i]);
     for (size_t i = 0; i < nf; i++) store_args(&c[0], kf[i]);
     store_arg(&c[0], d->old_record, d->old_len);
@@ -489,16 +469,12 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
         store_args(&c[0], "note");
         store_args(&c[0], d->note);
     }
-    if (c[0].argc >= STORE_MAX_ARGS) {
-        log_msg(LOG_ERROR, "review: decision command has too many arguments");
-        return -1;
-    }
     /* the site joins the index the cross-site views walk */
     store_args(&c[1], "SADD");
     store_args(&c[1], "modq:sites");
     store_args(&c[1], d->site);
     redisReply *rep[2];
-    if (store_run(s, c, 2, rep) < 0) return -1;
+    if (store_eval(s, &S_DECIDE, c, 2, rep) < 0) return -1;
     int rc = -1;
     redisReply *r = rep[0];
     if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1) {

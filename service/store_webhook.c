@@ -2,13 +2,13 @@
  *
  * Owns the webhook keys (layout in store.h and docs/webhooks.md) and the
  * Lua scripts that move a delivery between outbox, in-flight set and
- * dead-letter list atomically. Every script touches only keys of one site
- * (one {site} hash slot) and reads the clock with Redis TIME, so several
- * modq processes with skewed clocks agree on due times and leases. Never
+ * dead-letter list atomically, run with store_eval (store.c: EVALSHA, EVAL
+ * after NOSCRIPT). Every script touches only keys of one site (one {site}
+ * hash slot) and reads the clock with Redis TIME, so several modq
+ * processes with skewed clocks agree on due times and leases. Never
  * interprets JSON (comment bodies and dead-letter records are opaque bytes)
  * and never logs a secret.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,64 +105,9 @@ static const char DEAD_LUA[] =
     "redis.call('EXPIRE', KEYS[4], ARGV[5])\n"
     "return 1\n";
 
-typedef struct script {
-    const char *text;
-    char sha[41]; /* SCRIPT LOAD answer; a digest of text, so valid on any
-                     server: cached process-wide, refilled after NOSCRIPT */
-} script;
-
-static pthread_mutex_t sha_mu = PTHREAD_MUTEX_INITIALIZER;
-static script S_NOTIFY = {NOTIFY_LUA, ""}, S_CLAIM = {CLAIM_LUA, ""},
-              S_DONE = {DONE_LUA, ""}, S_RETRY = {RETRY_LUA, ""}, S_DEAD = {DEAD_LUA, ""};
-
-/* Run script with keys/args already in c after two placeholder slots
- * (argv[0..1] = EVALSHA sha). Returns 0 with *r new (may be an error reply),
- * -1 on transport failure. */
-static int eval(store *s, script *sc, cmd *c, redisReply **r) {
-    char sha[41];
-    pthread_mutex_lock(&sha_mu);
-    memcpy(sha, sc->sha, sizeof sha);
-    pthread_mutex_unlock(&sha_mu);
-    if (!sha[0]) {
-        cmd l = {0};
-        store_args(&l, "SCRIPT");
-        store_args(&l, "LOAD");
-        store_args(&l, sc->text);
-        redisReply *lr;
-        if (store_run(s, &l, 1, &lr) < 0) return -1;
-        if (lr->type == REDIS_REPLY_STRING && lr->len == 40) {
-            memcpy(sha, lr->str, 40);
-            sha[40] = 0;
-            pthread_mutex_lock(&sha_mu);
-            memcpy(sc->sha, sha, sizeof sha);
-            pthread_mutex_unlock(&sha_mu);
-        }
-        freeReplyObject(lr);
-    }
-    c->argv[0] = "EVALSHA";
-    c->len[0] = 7;
-    c->argv[1] = sha;
-    c->len[1] = strlen(sha);
-    if (sha[0]) {
-        if (store_run(s, c, 1, r) < 0) return -1;
-        if (!((*r)->type == REDIS_REPLY_ERROR && strncmp((*r)->str, "NOSCRIPT", 8) == 0))
-            return 0;
-        freeReplyObject(*r); /* script cache flushed: EVAL loads it again */
-    }
-    c->argv[0] = "EVAL";
-    c->len[0] = 4;
-    c->argv[1] = sc->text;
-    c->len[1] = strlen(sc->text);
-    return store_run(s, c, 1, r);
-}
-
-/* Start a script call: two placeholders, then the key count. */
-static void eval_begin(cmd *c, const char *nkeys) {
-    memset(c, 0, sizeof *c);
-    store_args(c, "EVALSHA");
-    store_args(c, "");
-    store_args(c, nkeys);
-}
+static store_script S_NOTIFY = STORE_SCRIPT(NOTIFY_LUA), S_CLAIM = STORE_SCRIPT(CLAIM_LUA),
+                    S_DONE = STORE_SCRIPT(DONE_LUA), S_RETRY = STORE_SCRIPT(RETRY_LUA),
+                    S_DEAD = STORE_SCRIPT(DEAD_LUA);
 
 /* Integer script reply: its value, or -1 for anything else. */
 static int int_reply(redisReply *r) {
@@ -330,7 +275,7 @@ int webhook_notify(store *s, const char *site, const char *event,
     model_new_id(id);
     snprintf(b, sizeof b, "%u", bit);
     cmd c;
-    eval_begin(&c, "4");
+    store_eval_begin(&c, &S_NOTIFY, 4);
     store_args(&c, k.cfg);
     store_args(&c, k.outbox);
     store_args(&c, k.data);
@@ -340,7 +285,7 @@ int webhook_notify(store *s, const char *site, const char *event,
     store_arg(&c, json, len);
     store_args(&c, id);
     redisReply *r;
-    if (eval(s, &S_NOTIFY, &c, &r) < 0) return -1;
+    if (store_eval(s, &S_NOTIFY, &c, 1, &r) < 0) return -1;
     int q = int_reply(r);
     if (q == 1) log_msg(LOG_DEBUG, "webhook: queued %s event %s for site %s", event, id, site);
     return q < 0 ? -1 : 0;
@@ -378,7 +323,7 @@ int store_webhook_claim(store *s, const char *site, unsigned max, long lease_ms,
     snprintf(smax, sizeof smax, "%u", max);
     snprintf(slease, sizeof slease, "%ld", lease_ms);
     cmd c;
-    eval_begin(&c, "5");
+    store_eval_begin(&c, &S_CLAIM, 5);
     store_args(&c, k.cfg);
     store_args(&c, k.outbox);
     store_args(&c, k.inflight);
@@ -387,7 +332,7 @@ int store_webhook_claim(store *s, const char *site, unsigned max, long lease_ms,
     store_args(&c, smax);
     store_args(&c, slease);
     redisReply *r;
-    if (eval(s, &S_CLAIM, &c, &r) < 0) return -1;
+    if (store_eval(s, &S_CLAIM, &c, 1, &r) < 0) return -1;
     if (r->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(r);
         return -1;
@@ -432,14 +377,14 @@ int store_webhook_done(store *s, const char *site, const webhook_delivery *d) {
     wh_keys k;
     if (keys_for(&k, site) < 0) return -1;
     cmd c;
-    eval_begin(&c, "3");
+    store_eval_begin(&c, &S_DONE, 3);
     store_args(&c, k.inflight);
     store_args(&c, k.data);
     store_args(&c, k.meta);
     store_args(&c, d->id);
     store_args(&c, d->lease);
     redisReply *r;
-    if (eval(s, &S_DONE, &c, &r) < 0) return -1;
+    if (store_eval(s, &S_DONE, &c, 1, &r) < 0) return -1;
     return int_reply(r);
 }
 
@@ -452,7 +397,7 @@ int store_webhook_retry(store *s, const char *site, const webhook_delivery *d,
              d->attempts + (counted ? 1 : 0));
     snprintf(delay, sizeof delay, "%ld", delay_ms);
     cmd c;
-    eval_begin(&c, "4");
+    store_eval_begin(&c, &S_RETRY, 4);
     store_args(&c, k.inflight);
     store_args(&c, k.outbox);
     store_args(&c, k.meta);
@@ -463,7 +408,7 @@ int store_webhook_retry(store *s, const char *site, const webhook_delivery *d,
     store_args(&c, delay);
     store_args(&c, last_error ? last_error : "");
     redisReply *r;
-    if (eval(s, &S_RETRY, &c, &r) < 0) return -1;
+    if (store_eval(s, &S_RETRY, &c, 1, &r) < 0) return -1;
     return int_reply(r);
 }
 
@@ -475,7 +420,7 @@ int store_webhook_dead(store *s, const char *site, const webhook_delivery *d,
     snprintf(max, sizeof max, "%d", WEBHOOK_DEAD_MAX);
     snprintf(ttl, sizeof ttl, "%ld", ttl_s > 0 ? ttl_s : 1);
     cmd c;
-    eval_begin(&c, "4");
+    store_eval_begin(&c, &S_DEAD, 4);
     store_args(&c, k.inflight);
     store_args(&c, k.data);
     store_args(&c, k.meta);
@@ -486,6 +431,6 @@ int store_webhook_dead(store *s, const char *site, const webhook_delivery *d,
     store_args(&c, max);
     store_args(&c, ttl);
     redisReply *r;
-    if (eval(s, &S_DEAD, &c, &r) < 0) return -1;
+    if (store_eval(s, &S_DEAD, &c, 1, &r) < 0) return -1;
     return int_reply(r);
 }
