@@ -730,59 +730,57 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     char hx[24], tn[24];
     hex16(hx, q->exact_hash);
     snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
-    cmd c[13];
-    memset(c, 0, sizeof c);
+    cmd c[5];
+    for (int i = 0; i < 5; i++) c[i].argc = 0; /* argv[] is filled as argc grows */
     int n = 0;
-    int i_existing = -1, i_article, i_thread, i_exact, i_bands = -1, i_nd, i_fa, i_fi = -1, i_wh;
+    /* Every plain string key in ONE MGET (all of the site's hash slot):
+     * Redis' cost is per command as much as per key */
+    enum { G_MAX = 6 + ENGINE_LSH_BANDS };
+    int j_existing = -1, j_article, j_exact, j_band = -1, j_nd, j_fa, j_fi = -1, ng = 0;
+    int i_mget, i_thread, i_wh;
     if (q->comment_id) {
         if (store_key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0) return -1;
         /* WATCH the record key: the write of this request (same connection)
          * is a transaction that aborts if another request stores the id
          * between this look-up and that write (store_comment_write) */
-        store_args(&c[n], "WATCH");
-        store_args(&c[n++], kc);
-        store_args(&c[n], "GET");
+        store_cmd(&c[n++], "WATCH", kc, NULL);
+    }
+    store_args(&c[n], "MGET");
+    if (q->comment_id) {
         store_args(&c[n], kc);
-        i_existing = n++;
+        j_existing = ng++;
     }
     store_key(ka, sizeof ka, q->site, "article:", q->article_id);
-    store_args(&c[n], "GET");
     store_args(&c[n], ka);
-    i_article = n++;
-    store_key(kt, sizeof kt, q->site, "thread:", q->article_id);
-    store_args(&c[n], "LRANGE");
-    store_args(&c[n], kt);
-    store_args(&c[n], "0");
-    store_args(&c[n], tn);
-    i_thread = n++;
+    j_article = ng++;
     store_key(kx, sizeof kx, q->site, "dup:x:", hx);
-    store_args(&c[n], "GET");
     store_args(&c[n], kx);
-    i_exact = n++;
+    j_exact = ng++;
+    store_key(kn, sizeof kn, q->site, "ndocs", NULL);
+    store_args(&c[n], kn);
+    j_nd = ng++;
+    store_key(kfa, sizeof kfa, q->site, "flood:a:", q->author_key);
+    store_args(&c[n], kfa);
+    j_fa = ng++;
+    if (q->ip && *q->ip) {
+        store_key(kfi, sizeof kfi, q->site, "flood:i:", q->ip);
+        store_args(&c[n], kfi);
+        j_fi = ng++;
+    }
     if (q->has_minhash) {
-        store_args(&c[n], "MGET");
+        j_band = ng;
         for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
             char h[17];
             hex16(h, q->band[b]);
             store_key(kb[b], sizeof kb[b], q->site, band_part[b], h);
             store_args(&c[n], kb[b]);
+            ng++;
         }
-        i_bands = n++;
     }
-    store_key(kn, sizeof kn, q->site, "ndocs", NULL);
-    store_args(&c[n], "GET");
-    store_args(&c[n], kn);
-    i_nd = n++;
-    store_key(kfa, sizeof kfa, q->site, "flood:a:", q->author_key);
-    store_args(&c[n], "GET");
-    store_args(&c[n], kfa);
-    i_fa = n++;
-    if (q->ip && *q->ip) {
-        store_key(kfi, sizeof kfi, q->site, "flood:i:", q->ip);
-        store_args(&c[n], "GET");
-        store_args(&c[n], kfi);
-        i_fi = n++;
-    }
+    i_mget = n++;
+    store_key(kt, sizeof kt, q->site, "thread:", q->article_id);
+    store_cmd(&c[n], "LRANGE", kt, "0", tn, NULL);
+    i_thread = n++;
     /* which webhook events the site wants, so that a site without a
      * "verdict" webhook costs no extra round trip (store_webhook.c) */
     char kwh[STORE_KEY_MAX];
@@ -806,7 +804,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
                                     &dl.ver);
     }
     int tokens = store_learn_lookup_tokens(s->pool, q);
-    redisReply *rep[1 + 13 + 4 + STORE_LEARN_LOOKUP_CMDS] = {0};
+    redisReply *rep[1 + 5 + 4 + STORE_LEARN_LOOKUP_CMDS] = {0};
     if (store_ready_(s) < 0) goto fail;
     /* UNWATCH (no watch may survive from an earlier request: it could abort
      * the df transaction), the df transaction before the WATCH (its EXEC
@@ -819,7 +817,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     if (store_append_cmds(s, c, n) < 0) goto drop;
     /* from here the connection WATCHes the record: store_comment_write's
      * transaction uses it, or store_release ends it */
-    if (i_existing >= 0) store_watching(s, kc);
+    if (j_existing >= 0) store_watching(s, kc);
     n += 1 + n_df;
     redisReply **rc = rep + 1 + n_df; /* the replies of c[] */
     /* the learning counts ride the same round trip (store_learn.c) */
@@ -827,8 +825,14 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     if (nl < 0) goto drop;
     n += nl;
     if (lookup_replies(s, rep, n) < 0) goto fail;
-    if (i_existing >= 0) out->existing = store_dup_str(rc[i_existing], &out->existing_len);
-    out->article = store_dup_str(rc[i_article], &out->article_len);
+    redisReply *mg = rc[i_mget], *g[G_MAX];
+    if (mg->type != REDIS_REPLY_ARRAY || mg->elements != (size_t)ng || ng > G_MAX) {
+        log_msg(LOG_WARN, "redis lookup error: unexpected MGET reply");
+        goto fail_replies;
+    }
+    for (int j = 0; j < ng; j++) g[j] = mg->element[j];
+    if (j_existing >= 0) out->existing = store_dup_str(g[j_existing], &out->existing_len);
+    out->article = store_dup_str(g[j_article], &out->article_len);
     redisReply *t = rc[i_thread];
     if (t->type == REDIS_REPLY_ARRAY && t->elements) {
         out->thread = calloc(t->elements, sizeof(char *));
@@ -837,15 +841,14 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             if (v) out->thread[out->nthread++] = v;
         }
     }
-    redisReply *x = rc[i_exact];
+    redisReply *x = g[j_exact];
     if (x->type == REDIS_REPLY_STRING) {
         split_dup(x->str, x->len, &out->dups[out->ndups], 1);
         if (out->dups[out->ndups].id) out->ndups++;
     }
-    if (i_bands >= 0 && rc[i_bands]->type == REDIS_REPLY_ARRAY) {
-        redisReply *b = rc[i_bands];
-        for (size_t j = 0; j < b->elements; j++) {
-            redisReply *e = b->element[j];
+    if (j_band >= 0) {
+        for (int j = j_band; j < j_band + ENGINE_LSH_BANDS; j++) {
+            redisReply *e = g[j];
             if (e->type != REDIS_REPLY_STRING) continue;
             store_dup d = {0};
             split_dup(e->str, e->len, &d, 0);
@@ -867,15 +870,15 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             }
         }
     }
-    if (rc[i_nd]->type == REDIS_REPLY_STRING) {
-        long v = strtol(rc[i_nd]->str, NULL, 10);
+    if (g[j_nd]->type == REDIS_REPLY_STRING) {
+        long v = strtol(g[j_nd]->str, NULL, 10);
         out->ndocs = v > 0 ? (uint32_t)v : 0;
     }
-    unsigned fa = rc[i_fa]->type == REDIS_REPLY_STRING ? (unsigned)strtoul(rc[i_fa]->str, NULL, 10) : 0;
+    unsigned fa = g[j_fa]->type == REDIS_REPLY_STRING ? (unsigned)strtoul(g[j_fa]->str, NULL, 10) : 0;
     out->webhook_events = rc[i_wh]->type == REDIS_REPLY_STRING
                               ? (unsigned)strtoul(rc[i_wh]->str, NULL, 10) : 0;
-    unsigned fi = (i_fi >= 0 && rc[i_fi]->type == REDIS_REPLY_STRING)
-                      ? (unsigned)strtoul(rc[i_fi]->str, NULL, 10) : 0;
+    unsigned fi = (j_fi >= 0 && g[j_fi]->type == REDIS_REPLY_STRING)
+                      ? (unsigned)strtoul(g[j_fi]->str, NULL, 10) : 0;
     out->flood_count = fa > fi ? fa : fi;
     if (i_df >= 0 && (dfok = df_read(s, rep + i_df, n_df, q, dl.hit, dl.df, &dver)) < 0)
         goto fail_replies;

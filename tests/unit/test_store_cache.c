@@ -214,6 +214,12 @@ static void test_concurrent_use(void) {
         snprintf(names[i], sizeof names[i], "w%d", i);
         terms[i] = names[i];
     }
+    /* filled before the threads start: readers that happen to run before
+     * any writer still find entries (and the check below cannot depend on
+     * the scheduler) */
+    uint32_t v0[T_TERMS];
+    for (int i = 0; i < T_TERMS; i++) v0[i] = (uint32_t)(1000 + i);
+    store_cache_df_put(c, "s1", 1, terms, v0, NULL, T_TERMS);
     worker w[6];
     pthread_t th[6];
     for (int i = 0; i < 6; i++) {
