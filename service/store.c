@@ -989,7 +989,10 @@ static int watch_record(store *s, const char *kc, char **existing, size_t *exist
         rc = -1;
     }
     store_free_replies(rep, 3);
-    if (rc == 0) store_watching(s, kc);
+    /* watching in every case: when the record exists (or the reply was
+     * odd) no EXEC follows, and store_release must end the watch, or a
+     * later MULTI on this connection (an article put) could abort */
+    store_watching(s, kc);
     return rc;
 }
 
