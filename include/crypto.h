@@ -6,6 +6,7 @@
 #define MODQ_CRYPTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define CRYPTO_SHA256_LEN 32
 #define CRYPTO_SHA1_HEX_LEN 40 /* hex digits of a SHA-1 */
@@ -27,6 +28,10 @@ int crypto_equal(const void *a, const void *b, size_t n);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void crypto_hex(const unsigned char *in, size_t n, char *out);
+
+/* The low `digits` (<= 16) hex digits of v, lowercase, zero-padded, into
+ * out[0..digits-1] (no NUL): "%0*llx" without printf. */
+void crypto_hex_u64(uint64_t v, int digits, char *out);
 
 /* Parse 2n hex digits into out[n]. 0 ok, -1 malformed. */
 int crypto_unhex(const char *hex, unsigned char *out, size_t n);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "jsonw.h"
 
 /* Significant digits of every real written: scores are rounded to 3
@@ -423,11 +424,6 @@ fail:
 
 static double round3(double x) { return (double)(long long)(x * 1000 + 0.5) / 1000; }
 
-/* Lower-case hex of v, zero-padded to digits (<= 16), like "%0*llx". */
-static void hex(char *out, uint64_t v, int digits) {
-    static const char d[] = "0123456789abcdef";
-    for (int i = digits - 1; i >= 0; i--, v >>= 4) out[i] = d[v & 15];
-}
 
 /* Written with jsonw rather than a jansson tree: this runs twice per POST
  * (storage record, then API answer) and a tree costs a node per field plus
@@ -486,16 +482,18 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
     if (storage) {
         char h[17];
         jsonw_member_str(&w, "author_key", c->author_key);
-        hex(h, c->exact_hash, 16);
+        crypto_hex_u64(c->exact_hash, 16, h);
         h[16] = 0;
         jsonw_member_str(&w, "xh", h);
         if (c->has_minhash) {
             char mh[ENGINE_MINHASH_N * 8 + 1];
-            for (int i = 0; i < ENGINE_MINHASH_N; i++) hex(mh + 8 * i, c->minhash[i], 8);
+            for (int i = 0; i < ENGINE_MINHASH_N; i++)
+                crypto_hex_u64(c->minhash[i], 8, mh + 8 * i);
             mh[ENGINE_MINHASH_N * 8] = 0;
             jsonw_member_str(&w, "mh", mh);
             char bd[ENGINE_LSH_BANDS * 16 + 1];
-            for (int i = 0; i < ENGINE_LSH_BANDS; i++) hex(bd + 16 * i, c->band[i], 16);
+            for (int i = 0; i < ENGINE_LSH_BANDS; i++)
+                crypto_hex_u64(c->band[i], 16, bd + 16 * i);
             bd[ENGINE_LSH_BANDS * 16] = 0;
             jsonw_member_str(&w, "bd", bd);
         }

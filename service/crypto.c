@@ -58,6 +58,11 @@ void crypto_hex(const unsigned char *in, size_t n, char *out) {
     out[2 * n] = 0;
 }
 
+void crypto_hex_u64(uint64_t v, int digits, char *out) {
+    static const char h[] = "0123456789abcdef";
+    for (int i = digits - 1; i >= 0; i--, v >>= 4) out[i] = h[v & 15];
+}
+
 static int nib(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;

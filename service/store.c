@@ -376,8 +376,7 @@ int store_key(char *buf, size_t n, const char *site, const char *part,
 
 /* 16 lowercase hex digits of v and a NUL (keys: no snprintf per digit run) */
 static void hex16(char out[17], uint64_t v) {
-    static const char h[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; i--, v >>= 4) out[i] = h[v & 15];
+    crypto_hex_u64(v, 16, out);
     out[16] = 0;
 }
 
@@ -537,21 +536,13 @@ int store_article_put(store *s, const char *site, const char *id,
     store_arg(&cmds[n], json, len);
     n++;
     for (size_t i = 0; i < nadd; i++, n++) {
-        store_args(&cmds[n], "HINCRBY");
-        store_args(&cmds[n], kdf);
-        store_args(&cmds[n], add_terms[i]);
-        store_args(&cmds[n], "1");
+        store_cmd(&cmds[n], "HINCRBY", kdf, add_terms[i], "1", NULL);
     }
     for (size_t i = 0; i < ndel; i++, n++) {
-        store_args(&cmds[n], "HINCRBY");
-        store_args(&cmds[n], kdf);
-        store_args(&cmds[n], del_terms[i]);
-        store_args(&cmds[n], "-1");
+        store_cmd(&cmds[n], "HINCRBY", kdf, del_terms[i], "-1", NULL);
     }
     if (nadd || ndel) { /* df changes: a new version (see df_version_step) */
-        store_args(&cmds[n], "INCRBY");
-        store_args(&cmds[n], kv);
-        store_args(&cmds[n], step);
+        store_cmd(&cmds[n], "INCRBY", kv, step, NULL);
         n++;
     }
     if (created) {
@@ -566,9 +557,7 @@ int store_article_put(store *s, const char *site, const char *id,
         n++;
     }
     if (url && store_key(ku, sizeof ku, site, "article_url:", url) >= 0) {
-        store_args(&cmds[n], "SET");
-        store_args(&cmds[n], ku);
-        store_args(&cmds[n], id);
+        store_cmd(&cmds[n], "SET", ku, id, NULL);
         n++;
     }
     store_args(&cmds[n], "EXEC");
@@ -785,9 +774,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
      * "verdict" webhook costs no extra round trip (store_webhook.c) */
     char kwh[STORE_KEY_MAX];
     store_key(kwh, sizeof kwh, q->site, "webhook", NULL);
-    store_args(&c[n], "HGET");
-    store_args(&c[n], kwh);
-    store_args(&c[n], "events");
+    store_cmd(&c[n], "HGET", kwh, "events", NULL);
     i_wh = n++;
     /* the df look-up, through the cache (above) */
     df_lookup dl;
@@ -947,16 +934,27 @@ void store_lookup_free(store_lookup *l) {
  * everything written so far on s's connection (WAIT), -1 otherwise. A
  * record found already stored (a replay of a write that a demoted primary
  * took, say) only counts as stored once acknowledged too. */
+/* "WAIT <redis_wait_replicas> <timeout>" into c (wn, wt: the caller's
+ * buffers for the numbers, alive until c is sent). */
+static void wait_cmd(const store *s, cmd *c, char wn[16], char wt[16]) {
+    snprintf(wn, 16, "%d", s->pool->wait_replicas);
+    snprintf(wt, 16, "%d", s->pool->wait_timeout_ms);
+    store_cmd(c, "WAIT", wn, wt, NULL);
+}
+
+/* A WAIT reply: enough replicas acknowledged. */
+static int wait_ok(const store *s, const redisReply *r) {
+    return r->type == REDIS_REPLY_INTEGER && r->integer >= s->pool->wait_replicas;
+}
+
 static int replicas_acked(store *s, const char *id) {
     if (s->pool->wait_replicas <= 0) return 0;
     char wn[16], wt[16];
-    snprintf(wn, sizeof wn, "%d", s->pool->wait_replicas);
-    snprintf(wt, sizeof wt, "%d", s->pool->wait_timeout_ms);
     cmd c = {0};
-    store_cmd(&c, "WAIT", wn, wt, NULL);
+    wait_cmd(s, &c, wn, wt);
     redisReply *r;
     if (store_run(s, &c, 1, &r) < 0) return -1;
-    int ok = r->type == REDIS_REPLY_INTEGER && r->integer >= s->pool->wait_replicas;
+    int ok = wait_ok(s, r);
     freeReplyObject(r);
     if (!ok) {
         log_msg(LOG_WARN, "redis: stored comment %s not acknowledged by %d replica(s): spooling",
@@ -1113,11 +1111,7 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     char wn[16], wt[16];
     int i_wait = -1;
     if (s->pool->wait_replicas > 0) {
-        snprintf(wn, sizeof wn, "%d", s->pool->wait_replicas);
-        snprintf(wt, sizeof wt, "%d", s->pool->wait_timeout_ms);
-        store_args(&c[n], "WAIT");
-        store_args(&c[n], wn);
-        store_args(&c[n], wt);
+        wait_cmd(s, &c[n], wn, wt);
         i_wait = n++;
     }
     redisReply *rep[MAXC];
@@ -1149,9 +1143,7 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         log_msg(LOG_WARN, "redis: comment %s not written: %s", w->id,
                 x->type == REDIS_REPLY_ERROR ? x->str : "unexpected EXEC reply");
     }
-    if (rc >= 0 && i_wait >= 0 &&
-        !(rep[i_wait]->type == REDIS_REPLY_INTEGER &&
-          rep[i_wait]->integer >= s->pool->wait_replicas)) {
+    if (rc >= 0 && i_wait >= 0 && !wait_ok(s, rep[i_wait])) {
         log_msg(LOG_WARN, "redis: write of comment %s not acknowledged by %d replica(s): spooling",
                 w->id, s->pool->wait_replicas);
         atomic_fetch_add(&s->pool->errors, 1);

@@ -185,15 +185,7 @@ int store_review_range(store *s, const char *site, const char *flag, int rejecte
         snprintf(off, sizeof off, "%zu", offset);
         snprintf(cnt, sizeof cnt, "%d", RANGE_BATCH);
         cmd c = {0};
-        store_args(&c, "ZRANGE");
-        store_args(&c, k);
-        store_args(&c, min);
-        store_args(&c, "+inf");
-        store_args(&c, "BYSCORE");
-        store_args(&c, "LIMIT");
-        store_args(&c, off);
-        store_args(&c, cnt);
-        store_args(&c, "WITHSCORES");
+        store_cmd(&c, "ZRANGE", k, min, "+inf", "BYSCORE", "LIMIT", off, cnt, "WITHSCORES", NULL);
         redisReply *r;
         if (store_run(s, &c, 1, &r) < 0) return -1;
         if (r->type != REDIS_REPLY_ARRAY) {
@@ -304,16 +296,7 @@ int store_review_claim(store *s, const char *site, const char *flag,
     snprintf(sweep, sizeof sweep, "%d", EXPIRED_SWEEP);
     cmd c;
     store_eval_begin(&c, &S_CLAIM, 3);
-    store_args(&c, kq);
-    store_args(&c, kl);
-    store_args(&c, ko);
-    store_args(&c, moderator);
-    store_args(&c, lease);
-    store_args(&c, lim);
-    store_args(&c, dry ? "1" : "0");
-    store_args(&c, scan);
-    store_args(&c, batch);
-    store_args(&c, sweep);
+    store_cmd(&c, kq, kl, ko, moderator, lease, lim, dry ? "1" : "0", scan, batch, sweep, NULL);
     redisReply *r;
     if (store_eval(s, &S_CLAIM, &c, 1, &r) < 0) return -1;
     int rc = -1;
@@ -354,9 +337,7 @@ int store_review_release(store *s, const char *site, const char *moderator,
     *p = 0;
     cmd c;
     store_eval_begin(&c, &S_RELEASE, 2);
-    store_args(&c, kl);
-    store_args(&c, ko);
-    store_args(&c, moderator);
+    store_cmd(&c, kl, ko, moderator, NULL);
     store_arg(&c, joined, (size_t)(p - joined));
     redisReply *r;
     int rc = store_eval(s, &S_RELEASE, &c, 1, &r);
@@ -430,33 +411,12 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
     for (size_t i = 0; i < nf; i++) store_args(&c[0], kf[i]);
     store_arg(&c[0], d->old_record, d->old_len);
     store_arg(&c[0], d->new_record, d->new_len);
-    store_args(&c[0], d->id);
-    store_args(&c[0], d->moderator);
-    store_args(&c[0], d->new_status);
-    store_args(&c[0], recv);
-    store_args(&c[0], op);
-    store_args(&c[0], ttext);
-    store_args(&c[0], tmax);
-    store_args(&c[0], ttl);
+    store_cmd(&c[0], d->id, d->moderator, d->new_status, recv, op, ttext, tmax, ttl, NULL);
     /* the audit entry */
-    store_args(&c[0], "comment_id");
-    store_args(&c[0], d->id);
-    store_args(&c[0], "article_id");
-    store_args(&c[0], d->article_id ? d->article_id : "");
-    store_args(&c[0], "moderator");
-    store_args(&c[0], d->moderator);
-    store_args(&c[0], "decision");
-    store_args(&c[0], d->decision);
-    store_args(&c[0], "status");
-    store_args(&c[0], d->new_status);
-    store_args(&c[0], "previous_status");
-    store_args(&c[0], d->prev_status);
-    store_args(&c[0], "auto_status");
-    store_args(&c[0], d->auto_status);
-    store_args(&c[0], "override");
-    store_args(&c[0], d->override ? "1" : "0");
-    store_args(&c[0], "at_ms");
-    store_args(&c[0], at);
+    store_cmd(&c[0], "comment_id", d->id, "article_id", d->article_id ? d->article_id : "",
+              "moderator", d->moderator, "decision", d->decision, "status", d->new_status,
+              "previous_status", d->prev_status, "auto_status", d->auto_status, "override",
+              d->override ? "1" : "0", "at_ms", at, NULL);
     if (d->prev_by) {
         store_args(&c[0], "previous_by");
         store_args(&c[0], d->prev_by);
@@ -470,9 +430,7 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
         store_args(&c[0], d->note);
     }
     /* the site joins the index the cross-site views walk */
-    store_args(&c[1], "SADD");
-    store_args(&c[1], "modq:sites");
-    store_args(&c[1], d->site);
+    store_cmd(&c[1], "SADD", "modq:sites", d->site, NULL);
     redisReply *rep[2];
     if (store_eval(s, &S_DECIDE, c, 2, rep) < 0) return -1;
     int rc = -1;
@@ -519,15 +477,8 @@ int store_review_stats(store *s, const char *site, review_stats *out) {
     snprintf(now, sizeof now, "(%lld", out->now_ms);
     store_args(&c[0], "ZCARD");
     store_args(&c[0], kp);
-    store_args(&c[1], "ZRANGE");
-    store_args(&c[1], kp);
-    store_args(&c[1], "0");
-    store_args(&c[1], "0");
-    store_args(&c[1], "WITHSCORES");
-    store_args(&c[2], "ZCOUNT");
-    store_args(&c[2], kl);
-    store_args(&c[2], now);
-    store_args(&c[2], "+inf");
+    store_cmd(&c[1], "ZRANGE", kp, "0", "0", "WITHSCORES", NULL);
+    store_cmd(&c[2], "ZCOUNT", kl, now, "+inf", NULL);
     store_args(&c[3], "ZCARD");
     store_args(&c[3], kr);
     store_args(&c[4], "MGET");
@@ -618,12 +569,7 @@ int store_review_audit(store *s, const char *site, const char *start,
     if (store_key(k, sizeof k, site, "audit", NULL) < 0) return -1;
     snprintf(cnt, sizeof cnt, "%zu", count);
     cmd c = {0};
-    store_args(&c, "XRANGE");
-    store_args(&c, k);
-    store_args(&c, start);
-    store_args(&c, "+");
-    store_args(&c, "COUNT");
-    store_args(&c, cnt);
+    store_cmd(&c, "XRANGE", k, start, "+", "COUNT", cnt, NULL);
     redisReply *r;
     if (store_run(s, &c, 1, &r) < 0) return -1;
     if (r->type != REDIS_REPLY_ARRAY) {

@@ -146,25 +146,12 @@ int store_webhook_put(store *s, const char *site, const char *url,
     cmd c[5];
     memset(c, 0, sizeof c);
     store_args(&c[0], "MULTI");
-    store_args(&c[1], "HSETNX");
-    store_args(&c[1], k.cfg);
-    store_args(&c[1], "created_ms");
-    store_args(&c[1], now);
-    store_args(&c[2], "HSET");
-    store_args(&c[2], k.cfg);
-    store_args(&c[2], "url");
-    store_args(&c[2], url);
-    store_args(&c[2], "secret");
-    store_args(&c[2], secret);
-    store_args(&c[2], "events");
-    store_args(&c[2], ev);
-    store_args(&c[2], "updated_ms");
-    store_args(&c[2], now);
+    store_cmd(&c[1], "HSETNX", k.cfg, "created_ms", now, NULL);
+    store_cmd(&c[2], "HSET", k.cfg, "url", url, "secret", secret, "events", ev, "updated_ms", now,
+              NULL);
     store_args(&c[3], "EXEC");
     /* the index is global (no hash tag), so it stays outside the MULTI */
-    store_args(&c[4], "SADD");
-    store_args(&c[4], WH_INDEX);
-    store_args(&c[4], site);
+    store_cmd(&c[4], "SADD", WH_INDEX, site, NULL);
     redisReply *r[5];
     if (store_run(s, c, 5, r) < 0) return -1;
     int rc = -1;
@@ -190,14 +177,8 @@ int store_webhook_get(store *s, const char *site, webhook_info *out) {
     if (keys_for(&k, site) < 0) return -1;
     cmd c[4];
     memset(c, 0, sizeof c);
-    store_args(&c[0], "HMGET");
-    store_args(&c[0], k.cfg);
-    store_args(&c[0], "url");
-    store_args(&c[0], "events");
-    store_args(&c[0], "created_ms");
-    store_args(&c[0], "updated_ms");
-    store_args(&c[0], "last_error");
-    store_args(&c[0], "last_error_ms");
+    store_cmd(&c[0], "HMGET", k.cfg, "url", "events", "created_ms", "updated_ms", "last_error",
+              "last_error_ms", NULL);
     store_args(&c[1], "ZCARD");
     store_args(&c[1], k.outbox);
     store_args(&c[2], "ZCARD");
@@ -276,12 +257,7 @@ int webhook_notify(store *s, const char *site, const char *event,
     snprintf(b, sizeof b, "%u", bit);
     cmd c;
     store_eval_begin(&c, &S_NOTIFY, 4);
-    store_args(&c, k.cfg);
-    store_args(&c, k.outbox);
-    store_args(&c, k.data);
-    store_args(&c, k.meta);
-    store_args(&c, b);
-    store_args(&c, event);
+    store_cmd(&c, k.cfg, k.outbox, k.data, k.meta, b, event, NULL);
     store_arg(&c, json, len);
     store_args(&c, id);
     redisReply *r;
@@ -324,13 +300,7 @@ int store_webhook_claim(store *s, const char *site, unsigned max, long lease_ms,
     snprintf(slease, sizeof slease, "%ld", lease_ms);
     cmd c;
     store_eval_begin(&c, &S_CLAIM, 5);
-    store_args(&c, k.cfg);
-    store_args(&c, k.outbox);
-    store_args(&c, k.inflight);
-    store_args(&c, k.data);
-    store_args(&c, k.meta);
-    store_args(&c, smax);
-    store_args(&c, slease);
+    store_cmd(&c, k.cfg, k.outbox, k.inflight, k.data, k.meta, smax, slease, NULL);
     redisReply *r;
     if (store_eval(s, &S_CLAIM, &c, 1, &r) < 0) return -1;
     if (r->type != REDIS_REPLY_ARRAY) {
@@ -378,11 +348,7 @@ int store_webhook_done(store *s, const char *site, const webhook_delivery *d) {
     if (keys_for(&k, site) < 0) return -1;
     cmd c;
     store_eval_begin(&c, &S_DONE, 3);
-    store_args(&c, k.inflight);
-    store_args(&c, k.data);
-    store_args(&c, k.meta);
-    store_args(&c, d->id);
-    store_args(&c, d->lease);
+    store_cmd(&c, k.inflight, k.data, k.meta, d->id, d->lease, NULL);
     redisReply *r;
     if (store_eval(s, &S_DONE, &c, 1, &r) < 0) return -1;
     return int_reply(r);
@@ -398,15 +364,8 @@ int store_webhook_retry(store *s, const char *site, const webhook_delivery *d,
     snprintf(delay, sizeof delay, "%ld", delay_ms);
     cmd c;
     store_eval_begin(&c, &S_RETRY, 4);
-    store_args(&c, k.inflight);
-    store_args(&c, k.outbox);
-    store_args(&c, k.meta);
-    store_args(&c, k.cfg);
-    store_args(&c, d->id);
-    store_args(&c, d->lease);
-    store_args(&c, meta);
-    store_args(&c, delay);
-    store_args(&c, last_error ? last_error : "");
+    store_cmd(&c, k.inflight, k.outbox, k.meta, k.cfg, d->id, d->lease, meta, delay,
+              last_error ? last_error : "", NULL);
     redisReply *r;
     if (store_eval(s, &S_RETRY, &c, 1, &r) < 0) return -1;
     return int_reply(r);
@@ -421,12 +380,7 @@ int store_webhook_dead(store *s, const char *site, const webhook_delivery *d,
     snprintf(ttl, sizeof ttl, "%ld", ttl_s > 0 ? ttl_s : 1);
     cmd c;
     store_eval_begin(&c, &S_DEAD, 4);
-    store_args(&c, k.inflight);
-    store_args(&c, k.data);
-    store_args(&c, k.meta);
-    store_args(&c, k.dead);
-    store_args(&c, d->id);
-    store_args(&c, d->lease);
+    store_cmd(&c, k.inflight, k.data, k.meta, k.dead, d->id, d->lease, NULL);
     store_arg(&c, record, len);
     store_args(&c, max);
     store_args(&c, ttl);
