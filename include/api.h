@@ -22,6 +22,7 @@ typedef struct app {
     const modq_config *cfg;
     engine *eng;
     store_pool *pool;
+    store_pipe *pipe;   /* the pipelined comment path; NULL: synchronous */
     spool *spool;
     metrics *metrics;
     auth *auth;

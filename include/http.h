@@ -23,6 +23,7 @@ typedef struct http_request {
     const char *body;           /* borrowed, NUL-terminated, may be "" */
     size_t body_len;
     void *conn_;                /* private to http.c */
+    void *ctx_;                 /* private to http.c */
 } http_request;
 
 typedef struct http_header {
@@ -60,6 +61,22 @@ typedef struct http_options {
 
 typedef struct http_server http_server;
 
+/* Deferred answers. A handler that cannot answer at once (it waits for
+ * Redis along with other requests) calls http_defer and returns without
+ * filling res; the connection is suspended (its worker serves others)
+ * until http_complete hands over the answer, from any thread. Exactly one
+ * http_complete per http_defer, and none after http_stop: the server's
+ * in-flight count includes deferred requests, so draining waits for them.
+ * Suspended connections are never cut by the slow-client reaper. */
+typedef struct http_pending http_pending;
+/* Call from the handler only. NULL if the request cannot be deferred (then
+ * answer at once). */
+http_pending *http_defer(const http_request *req);
+/* 1 when the handler deferred req. */
+int http_deferred(const http_request *req);
+/* Answer a deferred request: res is taken (body freed by the HTTP layer). */
+void http_complete(http_pending *p, http_response *res);
+
 /* Value of a query-string argument, or NULL. Borrowed from the request. */
 const char *http_query(const http_request *req, const char *name);
 
@@ -81,6 +98,11 @@ int http_port(const http_server *s);
 /* Requests in flight: from their headers' arrival until their response
  * was sent (uploads and responses being written count: graceful drain). */
 unsigned http_inflight(const http_server *s);
+
+/* Deferred requests not yet answered (http_defer). After http_quiesce no
+ * request is deferred any more; the daemon must not stop before this is 0
+ * (libmicrohttpd forbids stopping with suspended connections). */
+unsigned http_suspended(const http_server *s);
 
 /* Stop accepting new connections; in-flight requests go on, and requests
  * arriving on open keep-alive connections are answered with

@@ -162,6 +162,7 @@ typedef struct store_lookup {
     store_dup dups[1 + ENGINE_LSH_BANDS];
     size_t ndups;
     unsigned flood_count;     /* max of author and IP counters */
+    int claimed;              /* this look-up took the id's claim (below) */
     unsigned webhook_events;  /* webhook_event_bit() mask the site subscribed */
     /* learning: counts per learn token / rep field (new arrays, NULL when
      * not looked up: learn_spam / learn_ham are not when the totals say the
@@ -177,6 +178,18 @@ typedef struct store_lookup {
  * -1 on Redis trouble (out left empty, the cache untouched). */
 int store_comment_lookup(store *s, const store_lookup_req *r, store_lookup *out);
 void store_lookup_free(store_lookup *l);
+
+/* Claims. A look-up with a comment id also claims the id (SET NX of
+ * modq:{S}:claim:<id>, expiring after STORE_CLAIM_MS): of concurrent
+ * requests for one id, the one whose look-up found no record and took the
+ * claim (out->claimed) writes it, with store_write.claimed set, which drops
+ * the claim in the same transaction. A look-up that finds neither record
+ * nor claim lost a race with a request still being processed: the caller
+ * looks again a little later (or answers "in progress"). */
+#define STORE_CLAIM_MS 30000
+
+/* Many requests' look-ups and writes in shared round trips: store_pipe
+ * below. */
 
 typedef struct store_write {
     const char *site, *id, *article_id;
@@ -197,6 +210,8 @@ typedef struct store_write {
     unsigned thread_max;
     const engine_flag *flags;  /* pending: also queued per flag code */
     size_t nflags;
+    int claimed;               /* the writer's look-up took the id's claim;
+                                  0: WATCH the record instead (spool replay) */
 } store_write;
 
 /* Atomically store a new comment (SET NX), queue it when pending (and in
@@ -206,6 +221,36 @@ typedef struct store_write {
  * may be NULL), -1 on Redis trouble. */
 int store_comment_write(store *s, const store_write *w, char **existing,
                         size_t *existing_len);
+
+
+
+/* ---- the pipelined comment path (store_pipe.c) ----
+ * One thread with one connection of its own sends the look-ups and writes
+ * of every comment in flight together: what reached it while the previous
+ * round trip was out goes in one write(2), and its replies come back in
+ * one read(2), so a round trip's fixed costs (system calls, wake-ups, in
+ * modq and in Redis) are shared by all the requests in it. Redis serves
+ * them in order; each request's callback runs on that thread when its
+ * last reply is in (or at once with rc -1 when Redis is down: the
+ * connection failed, or the oldest request waited longer than
+ * redis_timeout_ms -- all in flight then fail together). */
+typedef struct store_pipe store_pipe;
+/* Start the thread (no connection yet: the first request makes it).
+ * NULL with err filled on failure. */
+store_pipe *store_pipe_start(store_pool *p, char *err, size_t errlen);
+/* Stop once every submitted request has had its callback; NULL is a no-op. */
+void store_pipe_stop(store_pipe *pp);
+/* The callback of a look-up or write: rc is what store_comment_lookup /
+ * store_comment_write would have returned. Runs on the pipe's thread. */
+typedef void (*store_pipe_done)(void *ctx, int rc);
+/* Look up q into *out (both must live until the callback), sent no sooner
+ * than delay_ms from now. 0 submitted, -1 out of memory (no callback). */
+int store_pipe_lookup(store_pipe *pp, const store_lookup_req *q, store_lookup *out,
+                      int delay_ms, store_pipe_done cb, void *ctx);
+/* Write w (w->claimed must be set: its look-up claimed the id; w and
+ * everything it points to must live until the callback). 0 submitted,
+ * -1 out of memory (no callback). */
+int store_pipe_write(store_pipe *pp, const store_write *w, store_pipe_done cb, void *ctx);
 
 /* 1 and *json (new) when found, 0 absent, -1 error. */
 int store_comment_get(store *s, const char *site, const char *id, char **json,

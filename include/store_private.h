@@ -75,6 +75,13 @@ void store_cmd(cmd *c, ...) __attribute__((sentinel));
  * demoted to a replica), which drops the connection like a transport
  * failure so the next connect finds the new primary. */
 int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies);
+/* Collect n replies of commands appended to s (replies new, free with
+ * store_free_replies): 0, or -1 when the connection failed or a READONLY
+ * reply came (dropped; nothing to free). */
+int store_collect(store *s, redisReply **replies, int n);
+/* An error reply: logged and counted; -1 for READONLY (a demoted primary:
+ * the connection must be dropped), else 0. */
+int store_reply_check(store *s, const redisReply *r);
 /* Append ncmd commands to s's output buffer (sent by the next reply read).
  * 0, or -1 when out of memory (the caller drops the connection). */
 int store_append_cmds(store *s, const cmd *cmds, int ncmd);
@@ -179,6 +186,34 @@ int store_learn_lookup_more(const store_lookup_req *q, int tokens, const store_l
 /* File out's totals as the site's last seen (after a look-up succeeded). */
 void store_learn_lookup_remember(store_pool *p, const store_lookup_req *q,
                                  const store_lookup *out);
+
+/* ---- a comment's look-up and write in halves (store.c) ---- */
+/* The same look-up in halves, so that the look-ups of many requests can
+ * share one round trip (store_pipe.c): begin (no I/O; reads the pool's
+ * df cache; NULL when out of memory), append its commands to s's output
+ * buffer (returns how many replies to collect, -1 on failure: drop the
+ * connection), read those replies (0 with *out filled; 1 with *out filled
+ * so far, when a second round trip is needed: store_lookup_more on a
+ * connection of its own; -1 on an error reply, out left empty). q must
+ * outlive op; free op with store_lookup_op_free. */
+typedef struct store_lookup_op store_lookup_op;
+store_lookup_op *store_lookup_begin(store_pool *p, const store_lookup_req *q);
+int store_lookup_append(store *s, store_lookup_op *op);
+int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out);
+int store_lookup_more(store *s, store_lookup_op *op, store_lookup *out);
+void store_lookup_op_free(store_lookup_op *op);
+
+/* The write of a claimed comment (w->claimed) in halves, for pipelining
+ * (see store_lookup_begin): append returns the number of replies to
+ * collect (st filled) or -1 (drop the connection); read returns 1 written,
+ * -1 not written (error reply, or too few replicas acknowledged). */
+#define STORE_WRITE_MAX_CMDS (2 + 3 + 1 + ENGINE_MAX_FLAGS + 2 + 1 + ENGINE_LSH_BANDS + 4 + 2 + 3)
+typedef struct store_write_state {
+    int n, i_exec, i_wait;
+} store_write_state;
+int store_write_append(store *s, const store_write *w, store_write_state *st);
+int store_write_read(store *s, const store_write *w, const store_write_state *st,
+                     redisReply **rep);
 
 /* Remember that s's connection WATCHes the record key kc. */
 void store_watching(store *s, const char *kc);

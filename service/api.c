@@ -315,7 +315,8 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
             e->fn(&c, res);
         }
     }
-    metrics_request(a->metrics, rname, res->status, secs_since(&t0));
+    /* a deferred request is counted when it is answered (api_comments.c) */
+    if (!http_deferred(req)) metrics_request(a->metrics, rname, res->status, secs_since(&t0));
 }
 
 /* ============================================================ health */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "codec.h"
@@ -111,121 +112,213 @@ static void fill_write(app *a, const model_comment *cm, const char *json, size_t
     w->nflags = cm->nflags;
 }
 
-int api_comment_process(app *a, model_comment *cm, int *created, http_response *res) {
-    *created = 0;
+/* How long a request waits for another request with the same comment id
+ * (which holds the id's claim) to store it, before answering 409. */
+#define API_CLAIM_WAIT_MS 3000
+#define API_CLAIM_POLL_MS 5
+
+/* One comment on its way through the write path: decoded, analysed
+ * (engine_prepare), looked up, scored, written. The same stages serve the
+ * synchronous path (job_run_sync: Akismet, Coral) and the pipelined one
+ * (api_comment_post: look-up and write ride shared round trips,
+ * store_pipe). Owns everything it points to except a. */
+typedef struct comment_job {
+    app *a;
+    model_comment cm;
+    engine_comment ec;       /* borrows cm's strings */
+    engine_features *f;
+    api_learn_req lr;
+    store_lookup_req q;      /* borrows f, lr, cm */
+    store_lookup lk;
+    int have;                /* lk holds what Redis said */
+    char *json;              /* the record (storage JSON) */
+    size_t len;
+    store_write w;           /* borrows cm, json */
+    unsigned wh_events;
+    int created;
+    long long claim_until_ms;
+    /* pipelined only */
+    http_pending *hp;
+    struct timespec t0;
+} comment_job;
+
+enum { JOB_WRITE, JOB_EXISTING, JOB_BUSY, JOB_FAILED };
+
+/* Jobs of the pipelined path are ~20 KB (mostly model_comment's flags):
+ * past jemalloc's small size classes, so a fresh one per request cost a
+ * page-returning madvise (and its TLB shootdown) each time. Spent jobs are
+ * kept for reuse instead, up to this many. */
+#define API_SPARE_JOBS 256
+
+static struct {
+    pthread_mutex_t mu;
+    comment_job *job[API_SPARE_JOBS];
+    unsigned n;
+} spare = {PTHREAD_MUTEX_INITIALIZER, {NULL}, 0};
+
+/* A zeroed job (new or reused), or NULL. */
+static comment_job *job_new(void) {
+    comment_job *j = NULL;
+    pthread_mutex_lock(&spare.mu);
+    if (spare.n) j = spare.job[--spare.n];
+    pthread_mutex_unlock(&spare.mu);
+    if (!j) return calloc(1, sizeof *j);
+    memset(j, 0, sizeof *j);
+    return j;
+}
+
+/* Give back a job whose contents are freed. */
+static void job_recycle(comment_job *j) {
+    pthread_mutex_lock(&spare.mu);
+    if (spare.n < API_SPARE_JOBS) {
+        spare.job[spare.n++] = j;
+        j = NULL;
+    }
+    pthread_mutex_unlock(&spare.mu);
+    free(j);
+}
+
+static void job_clear(comment_job *j) {
+    if (j->have) store_lookup_free(&j->lk);
+    j->have = 0;
+    api_learn_end(&j->lr);
+    engine_features_free(j->f);
+    j->f = NULL;
+    free(j->json);
+    j->json = NULL;
+}
+
+/* Stage 1, on the request's worker: analyse the text, derive the keys the
+ * look-up needs. 0, or -1 with res answered (422). */
+static int job_begin(comment_job *j, http_response *res) {
+    app *a = j->a;
+    model_comment *cm = &j->cm;
     engine_session *sess = api_session(a);
-    engine_comment ec = {cm->text, strlen(cm->text), cm->author.name, cm->author.email,
-                         cm->author.url, cm->author.ip, cm->parent_id};
-    engine_features *f = NULL;
+    j->ec = (engine_comment){cm->text, strlen(cm->text), cm->author.name, cm->author.email,
+                             cm->author.url, cm->author.ip, cm->parent_id};
     engine_error ee;
     memset(&ee, 0, sizeof ee);
-    if (!sess || engine_prepare(sess, &ec, &f, &ee) < 0) {
+    if (!sess || engine_prepare(sess, &j->ec, &j->f, &ee) < 0) {
         api_error(res, 422, ee.code == ENGINE_E_INVALID_UTF8 ? "invalid_utf8" : "invalid_field",
                   ee.text[0] ? ee.text : "comment text cannot be analysed",
                   ee.field[0] ? ee.field : "text");
         return -1;
     }
-    engine_author_key(&ec, cm->author_key, sizeof cm->author_key);
+    engine_features *f = j->f;
+    engine_author_key(&j->ec, cm->author_key, sizeof cm->author_key);
     cm->exact_hash = f->exact_hash;
     cm->has_minhash = f->has_minhash;
     memcpy(cm->minhash, f->minhash, sizeof cm->minhash);
     memcpy(cm->band, f->band, sizeof cm->band);
     cm->received_ms = model_now_ms();
-    api_learn_req lr; /* classifier tokens and reputation ids (api_learn.c) */
-    api_learn_begin(a, cm, f, &lr);
+    api_learn_begin(a, cm, f, &j->lr); /* classifier tokens and reputation ids */
+    j->q = (store_lookup_req){cm->site, cm->id, cm->article_id, f->exact_hash, f->has_minhash,
+                              f->band, f->terms, f->nterms, cm->author_key, cm->author.ip,
+                              (unsigned)a->cfg->thread_context, j->lr.tokens, j->lr.ntokens,
+                              j->lr.rep, j->lr.nrep, (unsigned)a->cfg->learn_min_decisions};
+    j->claim_until_ms = model_now_ms() + API_CLAIM_WAIT_MS;
+    return 0;
+}
 
-    store *s = store_acquire(a->pool);
-    store_lookup_req q = {cm->site, cm->id, cm->article_id, f->exact_hash, f->has_minhash,
-                          f->band, f->terms, f->nterms, cm->author_key, cm->author.ip,
-                          (unsigned)a->cfg->thread_context, lr.tokens, lr.ntokens, lr.rep,
-                          lr.nrep, (unsigned)a->cfg->learn_min_decisions};
-    store_lookup lk;
-    int have = store_comment_lookup(s, &q, &lk) == 0;
-    unsigned wh_events = have ? lk.webhook_events : 0;
-    if (have && lk.existing) {
+/* Stage 2, once the look-up is back (j->have, j->lk): JOB_EXISTING (the id
+ * was stored: cm is now the stored comment), JOB_BUSY (another request
+ * holds the id's claim: look again later), JOB_WRITE (scored; j->json and
+ * j->w ready), or JOB_FAILED (res answered). */
+static int job_judge(comment_job *j, http_response *res) {
+    app *a = j->a;
+    model_comment *cm = &j->cm;
+    store_lookup *lk = &j->lk;
+    j->wh_events = j->have ? lk->webhook_events : 0;
+    if (j->have && lk->existing) {
         model_comment old;
         codec_error ce;
-        if (codec_decode_comment(lk.existing, lk.existing_len, &old, &ce) == 0) {
-            model_comment_free(cm);
-            *cm = old;
-            store_lookup_free(&lk);
-            store_release(a->pool, s);
-            api_learn_end(&lr);
-            engine_features_free(f);
-            return 0;
+        if (codec_decode_comment(lk->existing, lk->existing_len, &old, &ce) < 0) {
+            api_error(res, 500, "internal", "stored comment is unreadable", NULL);
+            return JOB_FAILED;
         }
+        model_comment_free(cm);
+        *cm = old;
+        return JOB_EXISTING;
+    }
+    if (j->have && !lk->claimed) {
+        store_lookup_free(lk);
+        j->have = 0;
+        return JOB_BUSY;
     }
     /* context for scoring */
+    engine_session *sess = api_session(a);
     engine_article ea;
     engine_context ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.author_key = cm->author_key;
     ctx.learned_spam_prob = -1;
     engine_dup_match dm[1 + ENGINE_LSH_BANDS];
-    if (have) {
-        const model_article *art = lk.article ? article_decoded(lk.article, lk.article_len) : NULL;
+    if (j->have) {
+        const model_article *art = lk->article ? article_decoded(lk->article, lk->article_len)
+                                               : NULL;
         if (art) {
             ea = (engine_article){art->title, art->body, (const char *const *)art->tags,
                                   art->ntags, art->url};
             ctx.article = &ea;
         }
-        ctx.site_df = lk.df;
-        ctx.site_ndocs = lk.ndocs;
-        ctx.thread_texts = (const char *const *)lk.thread;
-        ctx.nthread = lk.nthread;
-        ctx.flood_count = lk.flood_count;
-        for (size_t i = 0; i < lk.ndups; i++) {
+        ctx.site_df = lk->df;
+        ctx.site_ndocs = lk->ndocs;
+        ctx.thread_texts = (const char *const *)lk->thread;
+        ctx.nthread = lk->nthread;
+        ctx.flood_count = lk->flood_count;
+        for (size_t i = 0; i < lk->ndups; i++) {
             memset(&dm[i], 0, sizeof dm[i]);
-            dm[i].comment_id = lk.dups[i].id;
-            dm[i].author_key = lk.dups[i].author_key;
-            dm[i].exact = lk.dups[i].exact;
-            memcpy(dm[i].minhash, lk.dups[i].minhash, sizeof dm[i].minhash);
-            if (!lk.dups[i].has_minhash && !lk.dups[i].exact) continue;
+            dm[i].comment_id = lk->dups[i].id;
+            dm[i].author_key = lk->dups[i].author_key;
+            dm[i].exact = lk->dups[i].exact;
+            memcpy(dm[i].minhash, lk->dups[i].minhash, sizeof dm[i].minhash);
+            if (!lk->dups[i].has_minhash && !lk->dups[i].exact) continue;
             ctx.ndups++;
             if (ctx.ndups - 1 != i) dm[ctx.ndups - 1] = dm[i];
         }
         ctx.dups = dm;
-        api_learn_context(a, &lr, &lk, &ctx);
+        api_learn_context(a, &j->lr, lk, &ctx);
     }
     engine_verdict v;
-    engine_score(sess, f, &ec, &ctx, &v);
-    api_learn_annotate(&lr, &v);
-    api_learn_end(&lr);
+    engine_score(sess, j->f, &j->ec, &ctx, &v);
+    api_learn_annotate(&j->lr, &v);
     if (v.status == ENGINE_APPROVED && a->cfg->thread_context > 0)
-        engine_thread_remember(sess, f, cm->text); /* it joins the thread */
-    engine_features_free(f);
+        engine_thread_remember(sess, j->f, cm->text); /* it joins the thread */
     cm->status = cm->auto_status = v.status;
     cm->score = v.score;
     cm->relevance = v.relevance;
     cm->nflags = v.nflags;
     memcpy(cm->flags, v.flags, v.nflags * sizeof *v.flags); /* 13 KB in all */
-    if (have) store_lookup_free(&lk);
-
-    size_t len = 0;
-    char *json = codec_encode_comment(cm, 1, &len);
-    if (!json) {
-        store_release(a->pool, s);
+    if (!(j->json = codec_encode_comment(cm, 1, &j->len))) {
         api_error(res, 500, "internal", "out of memory", NULL);
-        return -1;
+        return JOB_FAILED;
     }
-    store_write w;
-    fill_write(a, cm, json, len, &w);
-    char *existing = NULL;
-    size_t elen = 0;
-    int wr = have ? store_comment_write(s, &w, &existing, &elen) : -1;
-    if (wr == 1 && (wh_events & webhook_event_bit("verdict"))) {
+    fill_write(a, cm, j->json, j->len, &j->w);
+    j->w.claimed = j->have; /* the look-up took the claim */
+    return JOB_WRITE;
+}
+
+/* Stage 3, once the write is back: wr as store_comment_write returned
+ * (existing: the stored record when wr is 0, taken). Spools the record
+ * when Redis did not take it. 0, or -1 with res answered (503). */
+static int job_written(comment_job *j, int wr, char *existing, size_t elen,
+                       http_response *res) {
+    app *a = j->a;
+    model_comment *cm = &j->cm;
+    if (wr == 1 && (j->wh_events & webhook_event_bit("verdict"))) {
         /* webhook "verdict" event (one round trip, only when Redis took the
          * comment: a spooled comment's verdict event is skipped). Best
          * effort: the comment is stored whatever happens here. */
         size_t vlen = 0;
         char *api_json = codec_encode_comment(cm, 0, &vlen);
+        store *s = store_acquire(a->pool);
         if (!api_json || webhook_notify(s, cm->site, "verdict", api_json, vlen) < 0)
             log_msg(LOG_WARN, "webhook: verdict event for comment %s not queued", cm->id);
+        store_release(a->pool, s);
         free(api_json);
     }
-    store_release(a->pool, s);
     if (wr == 1) {
-        *created = 1;
+        j->created = 1;
     } else if (wr == 0) {
         model_comment old;
         codec_error ce;
@@ -234,48 +327,168 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
             *cm = old;
         }
     } else {
-        if (spool_append(a->spool, json, len) < 0) {
-            free(json);
+        if (spool_append(a->spool, j->json, j->len) < 0) {
             free(existing);
             api_error(res, 503, "redis_unavailable",
                       "Redis is unavailable and the local spool cannot be written", NULL);
             return -1;
         }
         metrics_spooled(a->metrics);
-        *created = 1;
+        j->created = 1;
     }
     free(existing);
-    free(json);
-    if (*created) {
+    if (j->created) {
         metrics_comment(a->metrics, engine_status_name(cm->status));
         for (size_t i = 0; i < cm->nflags; i++) metrics_flag(a->metrics, cm->flags[i].code);
     }
     return 0;
 }
 
+/* The answer when a request waited API_CLAIM_WAIT_MS for another one with
+ * the same id. */
+static void busy_error(http_response *res) {
+    api_error(res, 409, "comment_in_progress",
+              "a request with this comment id is still being processed: retry shortly", "id");
+    http_add_header(res, "Retry-After", "1");
+}
+
+/* Stages 2 and 3 with synchronous round trips on a pool connection.
+ * 0 (j->cm is the answer), or -1 with res answered. */
+static int job_run_sync(comment_job *j, http_response *res) {
+    app *a = j->a;
+    for (;;) {
+        store *s = store_acquire(a->pool);
+        j->have = store_comment_lookup(s, &j->q, &j->lk) == 0;
+        int r = job_judge(j, res);
+        if (r == JOB_BUSY) {
+            store_release(a->pool, s);
+            if (model_now_ms() >= j->claim_until_ms) {
+                busy_error(res);
+                return -1;
+            }
+            struct timespec ts = {0, API_CLAIM_POLL_MS * 1000000L};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (r != JOB_WRITE) {
+            store_release(a->pool, s);
+            return r == JOB_EXISTING ? 0 : -1;
+        }
+        char *existing = NULL;
+        size_t elen = 0;
+        int wr = j->have ? store_comment_write(s, &j->w, &existing, &elen) : -1;
+        store_release(a->pool, s);
+        return job_written(j, wr, existing, elen, res);
+    }
+}
+
+int api_comment_process(app *a, model_comment *cm, int *created, http_response *res) {
+    comment_job j;
+    memset(&j, 0, sizeof j);
+    j.a = a;
+    j.cm = *cm; /* moved in, moved back below */
+    int rc = job_begin(&j, res);
+    if (rc == 0) rc = job_run_sync(&j, res);
+    *cm = j.cm;
+    *created = j.created;
+    job_clear(&j);
+    return rc;
+}
+
+/* ---- the pipelined path (POST /v1/sites/{site}/comments) ---- */
+
+/* Answer the deferred request and free the job (pipe thread). res is
+ * answered already, or (ok) the answer is j->cm. */
+static void job_finish(comment_job *j, int ok, http_response *res) {
+    if (ok) {
+        size_t len = 0;
+        char *b = codec_encode_comment(&j->cm, 0, &len);
+        if (b) api_reply(res, j->created ? 201 : 200, b, len);
+        else api_error(res, 500, "internal", "out of memory", NULL);
+    }
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double secs = (double)(t.tv_sec - j->t0.tv_sec) + (double)(t.tv_nsec - j->t0.tv_nsec) / 1e9;
+    int status = res->status;
+    http_complete(j->hp, res);
+    metrics_request(j->a->metrics, "comment_post", status, secs);
+    job_clear(j);
+    model_comment_free(&j->cm);
+    job_recycle(j);
+}
+
+static void on_written(void *ctx, int rc) {
+    comment_job *j = ctx;
+    http_response res = {.status = 500, .content_type = "application/json"};
+    job_finish(j, job_written(j, rc, NULL, 0, &res) == 0, &res);
+}
+
+static void on_looked_up(void *ctx, int rc) {
+    comment_job *j = ctx;
+    http_response res = {.status = 500, .content_type = "application/json"};
+    j->have = rc == 0;
+    switch (job_judge(j, &res)) {
+    case JOB_BUSY:
+        if (model_now_ms() < j->claim_until_ms &&
+            store_pipe_lookup(j->a->pipe, &j->q, &j->lk, API_CLAIM_POLL_MS, on_looked_up, j) == 0)
+            return;
+        busy_error(&res);
+        job_finish(j, 0, &res);
+        return;
+    case JOB_EXISTING:
+        job_finish(j, 1, &res);
+        return;
+    case JOB_FAILED:
+        job_finish(j, 0, &res);
+        return;
+    default:
+        if (j->have && store_pipe_write(j->a->pipe, &j->w, on_written, j) == 0) return;
+        on_written(j, -1); /* Redis is down (or no memory): the spool */
+    }
+}
+
 /* POST /v1/sites/{site}/comments */
 void api_comment_post(const api_call *c, http_response *res) {
     if (api_require_json(c, res) < 0) return;
-    model_comment cm;
-    codec_error ce;
-    if (codec_decode_comment_req(c->req->body, c->req->body_len, &cm, (size_t)c->a->cfg->max_body,
-                                 &ce) < 0) {
-        api_error(res, ce.status, ce.code, ce.text, ce.field);
+    comment_job *j = job_new();
+    if (!j) {
+        api_error(res, 500, "internal", "out of memory", NULL);
         return;
     }
-    cm.site = strdup(router_param(c->m, "site"));
-    if (!cm.id) {
+    j->a = c->a;
+    clock_gettime(CLOCK_MONOTONIC, &j->t0);
+    model_comment *cm = &j->cm;
+    codec_error ce;
+    if (codec_decode_comment_req(c->req->body, c->req->body_len, cm, (size_t)c->a->cfg->max_body,
+                                 &ce) < 0) {
+        api_error(res, ce.status, ce.code, ce.text, ce.field);
+        job_recycle(j);
+        return;
+    }
+    cm->site = strdup(router_param(c->m, "site"));
+    if (!cm->id) {
         char id[40];
         model_new_id(id);
-        cm.id = strdup(id);
+        cm->id = strdup(id);
     }
-    int created = 0;
-    if (api_comment_process(c->a, &cm, &created, res) == 0) {
+    int ok = job_begin(j, res) == 0;
+    if (ok && c->a->pipe && (j->hp = http_defer(c->req))) {
+        /* answered by on_looked_up / on_written on the pipe's thread */
+        if (store_pipe_lookup(c->a->pipe, &j->q, &j->lk, 0, on_looked_up, j) == 0) return;
+        http_response r = {.status = 500, .content_type = "application/json"};
+        api_error(&r, 500, "internal", "out of memory", NULL);
+        job_finish(j, 0, &r);
+        return;
+    }
+    if (ok) ok = job_run_sync(j, res) == 0;
+    if (ok) {
         size_t len = 0;
-        char *b = codec_encode_comment(&cm, 0, &len);
-        api_reply(res, created ? 201 : 200, b, len);
+        char *b = codec_encode_comment(cm, 0, &len);
+        api_reply(res, j->created ? 201 : 200, b, len);
     }
-    model_comment_free(&cm);
+    job_clear(j);
+    model_comment_free(cm);
+    job_recycle(j);
 }
 
 /* GET /v1/sites/{site}/comments/{id} */

@@ -72,6 +72,7 @@ struct http_server {
     atomic_uint conns;
     atomic_uint inflight;       /* requests from headers received to response sent */
     atomic_int draining;        /* quiesced: answer, then close the connection */
+    atomic_uint suspended;      /* deferred requests not yet answered */
     MHD_socket listen_fd;       /* returned by MHD_quiesce_daemon: ours to close */
     int port;
     long long phase_ms;         /* connection_timeout in ms */
@@ -88,6 +89,10 @@ struct http_server {
 };
 
 typedef struct reqctx {
+    http_server *s;
+    struct MHD_Connection *c;
+    atomic_int deferred; /* 1: suspended until http_complete, 2: answer ready */
+    http_response res;   /* the deferred answer */
     char *body;
     size_t len, cap;
     int answered;        /* an early error response is queued (413/431/503) */
@@ -175,6 +180,10 @@ static void remote_ip(struct MHD_Connection *c, char *buf, size_t n) {
                   (socklen_t)n);
 }
 
+static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const char *method,
+                               const char *url, reqctx *rc, http_response *res,
+                               const char *ip);
+
 static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c,
                                 const char *url, const char *method,
                                 reqctx *rc) {
@@ -198,33 +207,72 @@ static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c,
     int expect = CONN_WAITING;
     if (k && !atomic_compare_exchange_strong(&k->state, &expect, CONN_BUSY))
         return MHD_NO; /* the reaper cut it a moment ago */
+    rc->s = s;
+    rc->c = c;
+    req.ctx_ = rc;
     s->fn(s->app, &req, &res);
+    if (atomic_load(&rc->deferred)) {
+        free(res.body); /* unused: http_complete brings the answer */
+        return MHD_YES; /* suspended in http_defer; BUSY until answered */
+    }
+    return respond(s, c, method, url, rc, &res, ip);
+}
+
+/* Queue res (taken) on c, end the request's busy phase, log it. */
+static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const char *method,
+                               const char *url, reqctx *rc, http_response *res,
+                               const char *ip) {
+    conn *k = conn_of(c);
     if (k) {
         conn_next_phase(s, k); /* the response must be taken by then */
         atomic_store(&k->state, CONN_WAITING);
     }
-
     struct MHD_Response *r;
-    if (res.body)
-        r = MHD_create_response_from_buffer(res.body_len, res.body,
+    if (res->body)
+        r = MHD_create_response_from_buffer(res->body_len, res->body,
                                             MHD_RESPMEM_MUST_FREE);
     else
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!r) {
-        free(res.body);
+        free(res->body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", res.content_type);
+    MHD_add_response_header(r, "Content-Type", res->content_type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
-    for (int i = 0; i < res.nheaders; i++)
-        MHD_add_response_header(r, res.headers[i].name, res.headers[i].value);
+    for (int i = 0; i < res->nheaders; i++)
+        MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
     /* shutting down: this request is answered, the client reconnects
      * elsewhere for the next one */
     if (atomic_load(&s->draining)) MHD_add_response_header(r, "Connection", "close");
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)res.status, r);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
     MHD_destroy_response(r);
-    log_access(method, url, res.status, ms_since(&rc->start), ip, res.err_code);
+    log_access(method, url, res->status, ms_since(&rc->start), ip, res->err_code);
     return ret;
+}
+
+http_pending *http_defer(const http_request *req) {
+    reqctx *rc = req->ctx_;
+    /* draining: answer at once, so that no connection is suspended when
+     * the daemon stops (http_suspended) */
+    if (!rc || atomic_load(&rc->deferred) || atomic_load(&rc->s->draining)) return NULL;
+    atomic_fetch_add(&rc->s->suspended, 1);
+    atomic_store(&rc->deferred, 1);
+    MHD_suspend_connection(rc->c);
+    return (http_pending *)rc;
+}
+
+int http_deferred(const http_request *req) {
+    reqctx *rc = req->ctx_;
+    return rc && atomic_load(&rc->deferred) != 0;
+}
+
+void http_complete(http_pending *p, http_response *res) {
+    reqctx *rc = (reqctx *)p;
+    rc->res = *res;
+    atomic_store(&rc->deferred, 2);
+    /* MHD calls on_request again on the connection's worker: it queues
+     * rc->res there */
+    MHD_resume_connection(rc->c);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -266,6 +314,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             }
         }
         return MHD_YES;
+    }
+    int dstate = atomic_load(&rc->deferred);
+    if (dstate) {
+        /* resumed (or a spurious call while suspended) */
+        if (dstate != 2) return MHD_YES;
+        atomic_store(&rc->deferred, 3); /* answered: once */
+        atomic_fetch_sub(&s->suspended, 1);
+        char ip[64];
+        remote_ip(c, ip, sizeof ip);
+        return respond(s, c, method, url, rc, &rc->res, ip);
     }
     if (rc->answered) {
         *upload_size = 0; /* response already queued; MHD closes after it */
@@ -474,8 +532,8 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
         snprintf(errbuf, errlen, "listen: \"%s\" is not an IPv4 address", opt->host);
         goto fail;
     }
-    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC | (tls ? MHD_USE_TLS : 0);
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME | (tls ? MHD_USE_TLS : 0);
     /* MHD_OPTION_HTTPS_* are only accepted by a TLS daemon: pass them
      * first or end the list right there */
     s->d = MHD_start_daemon(
@@ -529,6 +587,10 @@ int http_port(const http_server *s) { return s->port; }
 
 unsigned http_inflight(const http_server *s) {
     return atomic_load(&((http_server *)s)->inflight);
+}
+
+unsigned http_suspended(const http_server *s) {
+    return atomic_load(&((http_server *)s)->suspended);
 }
 
 void http_quiesce(http_server *s) {

@@ -111,6 +111,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
     }
+    /* the comment path's shared round trips (store_pipe.c) */
+    if (!(a.pipe = store_pipe_start(a.pool, err, sizeof err))) {
+        fprintf(stderr, "modq: %s\n", err);
+        goto out;
+    }
     if (!(a.spool = spool_open(cfg.spool_dir, err, sizeof err))) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
@@ -146,11 +151,17 @@ int main(int argc, char **argv) {
     if (http_inflight(srv) > 0)
         log_msg(LOG_WARN, "drain_seconds passed with %u requests in flight: closing them",
                 http_inflight(srv));
+    /* deferred requests are answered whatever happens (the pipe fails them
+     * to the spool within redis_timeout_ms): wait for every one */
+    while (http_suspended(srv) > 0) sleep_ms(5);
     http_stop(srv);
     srv = NULL;
+    store_pipe_stop(a.pipe);
+    a.pipe = NULL;
     rc = 0;
 out:
     http_stop(srv);
+    store_pipe_stop(a.pipe);
     replayer_stop(rp);
     webhook_stop(wh);
     spool_close(a.spool);

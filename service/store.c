@@ -300,6 +300,39 @@ int store_append_cmds(store *s, const cmd *cmds, int ncmd) {
     return rc;
 }
 
+int store_collect(store *s, redisReply **replies, int n) {
+    for (int i = 0; i < n; i++) replies[i] = NULL;
+    for (int i = 0; i < n; i++) {
+        void *r = NULL;
+        if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
+            log_msg(LOG_WARN, "redis: %s", s->c->errstr);
+            store_free_replies(replies, i);
+            store_drop(s);
+            return -1;
+        }
+        replies[i] = r;
+        if (store_reply_check(s, replies[i]) < 0) {
+            store_free_replies(replies, i + 1);
+            store_drop(s);
+            return -1;
+        }
+    }
+    atomic_store(&s->pool->up, 1);
+    return 0;
+}
+
+int store_reply_check(store *s, const redisReply *r) {
+    if (r->type != REDIS_REPLY_ERROR) return 0;
+    if (strncmp(r->str, "READONLY", 8) == 0) {
+        /* a demoted primary: drop it, the next connect finds the new one */
+        log_msg(LOG_WARN, "redis: %s", r->str);
+        return -1;
+    }
+    log_msg(LOG_WARN, "redis error reply: %s", r->str);
+    atomic_fetch_add(&s->pool->errors, 1);
+    return 0;
+}
+
 int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
     if (store_ready_(s) < 0) return -1;
     for (int i = 0; i < ncmd; i++) replies[i] = NULL;
@@ -307,29 +340,7 @@ int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
         store_drop(s);
         return -1;
     }
-    for (int i = 0; i < ncmd; i++) {
-        void *r = NULL;
-        if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
-            log_msg(LOG_WARN, "redis: %s", s->c->errstr);
-            for (int j = 0; j < i; j++) freeReplyObject(replies[j]);
-            store_drop(s);
-            return -1;
-        }
-        replies[i] = r;
-        if (replies[i]->type == REDIS_REPLY_ERROR && strncmp(replies[i]->str, "READONLY", 8) == 0) {
-            /* a demoted primary: drop it, the next connect finds the new one */
-            log_msg(LOG_WARN, "redis: %s", replies[i]->str);
-            store_free_replies(replies, i + 1);
-            store_drop(s);
-            return -1;
-        }
-        if (replies[i]->type == REDIS_REPLY_ERROR) {
-            log_msg(LOG_WARN, "redis error reply: %s", replies[i]->str);
-            atomic_fetch_add(&s->pool->errors, 1);
-        }
-    }
-    atomic_store(&s->pool->up, 1);
-    return 0;
+    return store_collect(s, replies, ncmd);
 }
 
 void store_free_replies(redisReply **r, int n) {
@@ -711,116 +722,166 @@ static void split_dup(const char *v, size_t len, store_dup *d, int exact) {
     d->exact = exact;
 }
 
-int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out) {
-    memset(out, 0, sizeof *out);
-    char kc[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX], kx[STORE_KEY_MAX],
-        kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX];
+/* The state of one comment look-up between the commands appended and the
+ * replies read (store.h). */
+struct store_lookup_op {
+    const store_lookup_req *q; /* borrowed */
+    df_lookup dl;
+    int tokens;        /* the learner's token counts are asked for */
+    int n;             /* replies expected */
+    int n_df, i_df;    /* the df commands: how many, first reply index */
+    int base;          /* index of the first reply of c[] below */
+    int n0, nl;        /* the learning commands: first reply, count */
+    int i_claim, i_mget, i_thread, i_wh;
+    int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi;
+    int dfok;          /* df_read's verdict on the first round trip */
+    uint64_t dver;     /* the df version Redis reported */
+};
+
+store_lookup_op *store_lookup_begin(store_pool *p, const store_lookup_req *q) {
+    store_lookup_op *op = calloc(1, sizeof *op);
+    if (!op) return NULL;
+    op->q = q;
+    op->dfok = 1;
+    if (q->nterms) {
+        op->dl.df = calloc(q->nterms, sizeof *op->dl.df);
+        op->dl.hit = calloc(q->nterms, 1);
+        if (!op->dl.df || !op->dl.hit) {
+            store_lookup_op_free(op);
+            return NULL;
+        }
+        store_key(op->dl.kdf, sizeof op->dl.kdf, q->site, "df", NULL);
+        store_key(op->dl.kver, sizeof op->dl.kver, q->site, "dfver", NULL);
+        op->dl.nhit = store_cache_df_get(p->cache, q->site, q->terms, q->nterms, op->dl.df,
+                                         op->dl.hit, &op->dl.ver);
+    }
+    op->tokens = store_learn_lookup_tokens(p, q);
+    return op;
+}
+
+void store_lookup_op_free(store_lookup_op *op) {
+    if (!op) return;
+    free(op->dl.df);
+    free(op->dl.hit);
+    free(op);
+}
+
+int store_lookup_append(store *s, store_lookup_op *op) {
+    const store_lookup_req *q = op->q;
+    char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX],
+        kx[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX],
+        kwh[STORE_KEY_MAX];
     char kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
-    char hx[24], tn[24];
+    char hx[24], tn[24], px[24];
     hex16(hx, q->exact_hash);
     snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
-    cmd c[5];
-    for (int i = 0; i < 5; i++) c[i].argc = 0; /* argv[] is filled as argc grows */
+    snprintf(px, sizeof px, "%d", STORE_CLAIM_MS);
+    cmd c[4];
+    for (int i = 0; i < 4; i++) c[i].argc = 0; /* argv[] is filled as argc grows */
     int n = 0;
+    op->i_claim = op->j_existing = op->j_band = op->j_fi = -1;
+    op->ng = 0;
+    if (q->comment_id) {
+        if (store_key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0 ||
+            store_key(kcl, sizeof kcl, q->site, "claim:", q->comment_id) < 0)
+            return -1;
+        /* claim the id before reading its record: of concurrent requests
+         * for one id only the claim holder writes (store_comment_write) */
+        store_cmd(&c[n], "SET", kcl, "1", "NX", "PX", px, NULL);
+        op->i_claim = n++;
+    }
     /* Every plain string key in ONE MGET (all of the site's hash slot):
      * Redis' cost is per command as much as per key */
-    enum { G_MAX = 6 + ENGINE_LSH_BANDS };
-    int j_existing = -1, j_article, j_exact, j_band = -1, j_nd, j_fa, j_fi = -1, ng = 0;
-    int i_mget, i_thread, i_wh;
-    if (q->comment_id) {
-        if (store_key(kc, sizeof kc, q->site, "comment:", q->comment_id) < 0) return -1;
-        /* WATCH the record key: the write of this request (same connection)
-         * is a transaction that aborts if another request stores the id
-         * between this look-up and that write (store_comment_write) */
-        store_cmd(&c[n++], "WATCH", kc, NULL);
-    }
     store_args(&c[n], "MGET");
     if (q->comment_id) {
         store_args(&c[n], kc);
-        j_existing = ng++;
+        op->j_existing = op->ng++;
     }
     store_key(ka, sizeof ka, q->site, "article:", q->article_id);
     store_args(&c[n], ka);
-    j_article = ng++;
+    op->j_article = op->ng++;
     store_key(kx, sizeof kx, q->site, "dup:x:", hx);
     store_args(&c[n], kx);
-    j_exact = ng++;
+    op->j_exact = op->ng++;
     store_key(kn, sizeof kn, q->site, "ndocs", NULL);
     store_args(&c[n], kn);
-    j_nd = ng++;
+    op->j_nd = op->ng++;
     store_key(kfa, sizeof kfa, q->site, "flood:a:", q->author_key);
     store_args(&c[n], kfa);
-    j_fa = ng++;
+    op->j_fa = op->ng++;
     if (q->ip && *q->ip) {
         store_key(kfi, sizeof kfi, q->site, "flood:i:", q->ip);
         store_args(&c[n], kfi);
-        j_fi = ng++;
+        op->j_fi = op->ng++;
     }
     if (q->has_minhash) {
-        j_band = ng;
+        op->j_band = op->ng;
         for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
             char h[17];
             hex16(h, q->band[b]);
             store_key(kb[b], sizeof kb[b], q->site, band_part[b], h);
             store_args(&c[n], kb[b]);
-            ng++;
+            op->ng++;
         }
     }
-    i_mget = n++;
+    op->i_mget = n++;
     store_key(kt, sizeof kt, q->site, "thread:", q->article_id);
     store_cmd(&c[n], "LRANGE", kt, "0", tn, NULL);
-    i_thread = n++;
+    op->i_thread = n++;
     /* which webhook events the site wants, so that a site without a
      * "verdict" webhook costs no extra round trip (store_webhook.c) */
-    char kwh[STORE_KEY_MAX];
     store_key(kwh, sizeof kwh, q->site, "webhook", NULL);
     store_cmd(&c[n], "HGET", kwh, "events", NULL);
-    i_wh = n++;
-    /* the df look-up, through the cache (above) */
-    df_lookup dl;
-    memset(&dl, 0, sizeof dl);
-    int i_df = -1, n_df = 0, dfok = 1;
-    uint64_t dver = 0;
+    op->i_wh = n++;
+    /* the df look-up through the cache (above), then the commands above,
+     * then the learning counts (store_learn.c): one round trip */
+    op->n_df = 0;
+    op->i_df = -1;
     if (q->nterms) {
-        dl.df = calloc(q->nterms, sizeof *dl.df);
-        dl.hit = calloc(q->nterms, 1);
-        if (!dl.df || !dl.hit) goto fail;
-        store_key(dl.kdf, sizeof dl.kdf, q->site, "df", NULL);
-        store_key(dl.kver, sizeof dl.kver, q->site, "dfver", NULL);
-        dl.nhit = store_cache_df_get(s->pool->cache, q->site, q->terms, q->nterms, dl.df, dl.hit,
-                                    &dl.ver);
+        if ((op->n_df = df_append(s, &op->dl, q, op->dl.hit, op->dl.nhit)) < 0) return -1;
+        op->i_df = 0;
     }
-    int tokens = store_learn_lookup_tokens(s->pool, q);
-    redisReply *rep[1 + 5 + 4 + STORE_LEARN_LOOKUP_CMDS] = {0};
-    if (store_ready_(s) < 0) goto fail;
-    /* UNWATCH (no watch may survive from an earlier request: it could abort
-     * the df transaction), the df transaction before the WATCH (its EXEC
-     * would end the watch), then the commands above */
-    if (redisAppendCommand(s->c, "UNWATCH") != REDIS_OK) goto drop;
-    if (q->nterms) {
-        if ((n_df = df_append(s, &dl, q, dl.hit, dl.nhit)) < 0) goto drop;
-        i_df = 1;
-    }
-    if (store_append_cmds(s, c, n) < 0) goto drop;
-    /* from here the connection WATCHes the record: store_comment_write's
-     * transaction uses it, or store_release ends it */
-    if (j_existing >= 0) store_watching(s, kc);
-    n += 1 + n_df;
-    redisReply **rc = rep + 1 + n_df; /* the replies of c[] */
-    /* the learning counts ride the same round trip (store_learn.c) */
-    int n0 = n, nl = store_learn_lookup_append(s, q, tokens, 1);
-    if (nl < 0) goto drop;
-    n += nl;
-    if (lookup_replies(s, rep, n) < 0) goto fail;
-    redisReply *mg = rc[i_mget], *g[G_MAX];
-    if (mg->type != REDIS_REPLY_ARRAY || mg->elements != (size_t)ng || ng > G_MAX) {
+    if (store_append_cmds(s, c, n) < 0) return -1;
+    op->base = op->n_df;
+    op->n0 = op->base + n;
+    if ((op->nl = store_learn_lookup_append(s, q, op->tokens, 1)) < 0) return -1;
+    op->n = op->n0 + op->nl;
+    return op->n;
+}
+
+/* File what Redis said once every reply is in: the df values in the cache
+ * (never before), the learner's totals; out takes the df array. */
+static void lookup_file(store_pool *p, store_lookup_op *op, int refetch, store_lookup *out) {
+    const store_lookup_req *q = op->q;
+    if (q->nterms && op->dfok == 1 && (refetch || op->dl.nhit < q->nterms))
+        store_cache_df_put(p->cache, q->site, op->dver, q->terms, op->dl.df,
+                           refetch ? NULL : op->dl.hit, q->nterms);
+    store_learn_lookup_remember(p, q, out);
+    out->df = op->dl.df;
+    op->dl.df = NULL;
+}
+
+int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out) {
+    const store_lookup_req *q = op->q;
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < op->n; i++)
+        if (rep[i]->type == REDIS_REPLY_ERROR) {
+            log_msg(LOG_WARN, "redis lookup error: %s", rep[i]->str);
+            atomic_fetch_add(&s->pool->errors, 1);
+            return -1;
+        }
+    redisReply **rc = rep + op->base; /* the replies of c[] */
+    redisReply *mg = rc[op->i_mget], *g[6 + ENGINE_LSH_BANDS];
+    if (mg->type != REDIS_REPLY_ARRAY || mg->elements != (size_t)op->ng ||
+        op->ng > (int)(sizeof g / sizeof g[0])) {
         log_msg(LOG_WARN, "redis lookup error: unexpected MGET reply");
-        goto fail_replies;
+        return -1;
     }
-    for (int j = 0; j < ng; j++) g[j] = mg->element[j];
-    if (j_existing >= 0) out->existing = store_dup_str(g[j_existing], &out->existing_len);
-    out->article = store_dup_str(g[j_article], &out->article_len);
-    redisReply *t = rc[i_thread];
+    for (int j = 0; j < op->ng; j++) g[j] = mg->element[j];
+    if (op->i_claim >= 0) out->claimed = rc[op->i_claim]->type == REDIS_REPLY_STATUS;
+    if (op->j_existing >= 0) out->existing = store_dup_str(g[op->j_existing], &out->existing_len);
+    out->article = store_dup_str(g[op->j_article], &out->article_len);
+    redisReply *t = rc[op->i_thread];
     if (t->type == REDIS_REPLY_ARRAY && t->elements) {
         out->thread = calloc(t->elements, sizeof(char *));
         for (size_t j = 0; out->thread && j < t->elements; j++) {
@@ -828,13 +889,13 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             if (v) out->thread[out->nthread++] = v;
         }
     }
-    redisReply *x = g[j_exact];
+    redisReply *x = g[op->j_exact];
     if (x->type == REDIS_REPLY_STRING) {
         split_dup(x->str, x->len, &out->dups[out->ndups], 1);
         if (out->dups[out->ndups].id) out->ndups++;
     }
-    if (j_band >= 0) {
-        for (int j = j_band; j < j_band + ENGINE_LSH_BANDS; j++) {
+    if (op->j_band >= 0) {
+        for (int j = op->j_band; j < op->j_band + ENGINE_LSH_BANDS; j++) {
             redisReply *e = g[j];
             if (e->type != REDIS_REPLY_STRING) continue;
             store_dup d = {0};
@@ -857,59 +918,80 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
             }
         }
     }
-    if (g[j_nd]->type == REDIS_REPLY_STRING) {
-        long v = strtol(g[j_nd]->str, NULL, 10);
+    if (g[op->j_nd]->type == REDIS_REPLY_STRING) {
+        long v = strtol(g[op->j_nd]->str, NULL, 10);
         out->ndocs = v > 0 ? (uint32_t)v : 0;
     }
-    unsigned fa = g[j_fa]->type == REDIS_REPLY_STRING ? (unsigned)strtoul(g[j_fa]->str, NULL, 10) : 0;
-    out->webhook_events = rc[i_wh]->type == REDIS_REPLY_STRING
-                              ? (unsigned)strtoul(rc[i_wh]->str, NULL, 10) : 0;
-    unsigned fi = (j_fi >= 0 && g[j_fi]->type == REDIS_REPLY_STRING)
-                      ? (unsigned)strtoul(g[j_fi]->str, NULL, 10) : 0;
+    unsigned fa = g[op->j_fa]->type == REDIS_REPLY_STRING
+                      ? (unsigned)strtoul(g[op->j_fa]->str, NULL, 10) : 0;
+    out->webhook_events = rc[op->i_wh]->type == REDIS_REPLY_STRING
+                              ? (unsigned)strtoul(rc[op->i_wh]->str, NULL, 10) : 0;
+    unsigned fi = (op->j_fi >= 0 && g[op->j_fi]->type == REDIS_REPLY_STRING)
+                      ? (unsigned)strtoul(g[op->j_fi]->str, NULL, 10) : 0;
     out->flood_count = fa > fi ? fa : fi;
-    if (i_df >= 0 && (dfok = df_read(s, rep + i_df, n_df, q, dl.hit, dl.df, &dver)) < 0)
-        goto fail_replies;
-    store_learn_lookup_read(q, tokens, 1, rep + n0, nl, out);
-    store_free_replies(rep, n);
-    n = 0;
-
-    /* A second round trip, rarely: the hits were read at another df version
-     * than Redis' current one, or the classifier has just become able to
-     * vote although its token counts were not asked for. */
-    int refetch = dl.nhit && (dfok == 0 || dver != dl.ver);
-    int more = store_learn_lookup_more(q, tokens, out);
-    if (refetch || more) {
-        n_df = refetch ? df_append(s, &dl, q, NULL, 0) : 0;
-        nl = more ? store_learn_lookup_append(s, q, 1, 0) : 0;
-        if (n_df < 0 || nl < 0) goto drop;
-        n = n_df + nl;
-        if (lookup_replies(s, rep, n) < 0) goto fail;
-        if (refetch) s->watching = 0; /* its EXEC ended the WATCH: the write
-                                          watches again (store_comment_write) */
-        if (refetch && (dfok = df_read(s, rep, n_df, q, NULL, dl.df, &dver)) < 0)
-            goto fail_replies;
-        if (more) store_learn_lookup_read(q, 1, 0, rep + n_df, nl, out);
-        store_free_replies(rep, n);
+    if (op->i_df >= 0 && (op->dfok = df_read(s, rep + op->i_df, op->n_df, q, op->dl.hit,
+                                             op->dl.df, &op->dver)) < 0) {
+        store_lookup_free(out);
+        return -1;
     }
-
-    /* all read: file what Redis said (never before every reply is in) */
-    if (q->nterms && dfok == 1 && (refetch || dl.nhit < q->nterms))
-        store_cache_df_put(s->pool->cache, q->site, dver, q->terms, dl.df, refetch ? NULL : dl.hit,
-                           q->nterms);
-    store_learn_lookup_remember(s->pool, q, out);
-    out->df = dl.df;
-    free(dl.hit);
+    store_learn_lookup_read(q, op->tokens, 1, rep + op->n0, op->nl, out);
+    /* A second round trip, rarely (store_lookup_more): the hits were read
+     * at another df version than Redis' current one, or the classifier has
+     * just become able to vote although its token counts were not asked. */
+    if ((op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver)) ||
+        store_learn_lookup_more(q, op->tokens, out))
+        return 1;
+    lookup_file(s->pool, op, 0, out);
     return 0;
-drop:
-    store_drop(s);
-    goto fail;
-fail_replies:
+}
+
+int store_lookup_more(store *s, store_lookup_op *op, store_lookup *out) {
+    const store_lookup_req *q = op->q;
+    int refetch = op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver);
+    int more = store_learn_lookup_more(q, op->tokens, out);
+    redisReply *rep[4 + STORE_LEARN_LOOKUP_CMDS] = {0};
+    if (store_ready_(s) < 0) goto fail;
+    int n_df = refetch ? df_append(s, &op->dl, q, NULL, 0) : 0;
+    int nl = more ? store_learn_lookup_append(s, q, 1, 0) : 0;
+    if (n_df < 0 || nl < 0) {
+        store_drop(s);
+        goto fail;
+    }
+    int n = n_df + nl;
+    if (lookup_replies(s, rep, n) < 0) goto fail;
+    if (refetch && (op->dfok = df_read(s, rep, n_df, q, NULL, op->dl.df, &op->dver)) < 0) {
+        store_free_replies(rep, n);
+        goto fail;
+    }
+    if (more) store_learn_lookup_read(q, 1, 0, rep + n_df, nl, out);
     store_free_replies(rep, n);
+    lookup_file(s->pool, op, refetch, out);
+    return 0;
 fail:
-    free(dl.df);
-    free(dl.hit);
     store_lookup_free(out);
     return -1;
+}
+
+int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out) {
+    memset(out, 0, sizeof *out);
+    store_lookup_op *op = store_lookup_begin(s->pool, q);
+    if (!op) return -1;
+    redisReply **rep = NULL;
+    int rc = -1;
+    if (store_ready_(s) < 0) goto done;
+    int n = store_lookup_append(s, op);
+    if (n < 0 || !(rep = calloc((size_t)n, sizeof *rep))) {
+        store_drop(s);
+        goto done;
+    }
+    if (lookup_replies(s, rep, n) < 0) goto done;
+    rc = store_lookup_read(s, op, rep, out);
+    store_free_replies(rep, n);
+    if (rc == 1) rc = store_lookup_more(s, op, out);
+done:
+    free(rep);
+    store_lookup_op_free(op);
+    return rc;
 }
 
 void store_lookup_free(store_lookup *l) {
@@ -1000,16 +1082,16 @@ void store_watching(store *s, const char *kc) {
     snprintf(s->watch_key, sizeof s->watch_key, "%s", kc);
 }
 
-/* One comment's writes, in a MULTI/EXEC transaction under a WATCH of its
- * record key: if another request stored the same id since the watch, EXEC
- * aborts and nothing is written (no counter or thread list counts it
- * twice). Plain commands rather than a script: Redis ran the same writes as
- * a Lua script at about twice the CPU time (docs/performance.md). */
-int store_comment_write(store *s, const store_write *w, char **existing,
-                        size_t *existing_len) {
-    *existing = NULL;
-    char kc[STORE_KEY_MAX], kp[STORE_KEY_MAX], kx[STORE_KEY_MAX], kfa[STORE_KEY_MAX],
-        kfi[STORE_KEY_MAX], kt[STORE_KEY_MAX], kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
+/* One comment's writes, in a MULTI/EXEC transaction. Only one request may
+ * write a given id: the holder of its claim (taken by the look-up, dropped
+ * by this transaction), or -- for a spool replay, which has no look-up --
+ * the one whose WATCH of the record key survives to EXEC. Plain commands
+ * rather than a script: Redis ran the same writes as a Lua script at about
+ * twice the CPU time (docs/performance.md). */
+int store_write_append(store *s, const store_write *w, store_write_state *st) {
+    char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], kp[STORE_KEY_MAX], kx[STORE_KEY_MAX],
+        kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX], kt[STORE_KEY_MAX],
+        kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], ret[24], recv[24], win[24], fw[24], tmax[24], cutoff[24];
     hex16(hx, w->exact_hash);
     snprintf(ret, sizeof ret, "%ld", w->retention_s);
@@ -1018,7 +1100,9 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     snprintf(fw, sizeof fw, "%ld", w->flood_window_s);
     snprintf(tmax, sizeof tmax, "%d", (int)(w->thread_max ? w->thread_max : 1) - 1);
     snprintf(cutoff, sizeof cutoff, "%lld", w->received_ms - 1000LL * w->retention_s);
-    if (store_key(kc, sizeof kc, w->site, "comment:", w->id) < 0) return -1;
+    if (store_key(kc, sizeof kc, w->site, "comment:", w->id) < 0 ||
+        store_key(kcl, sizeof kcl, w->site, "claim:", w->id) < 0)
+        return -1;
     store_key(kp, sizeof kp, w->site, "pending", NULL);
     store_key(kx, sizeof kx, w->site, "dup:x:", hx);
     store_key(kfa, sizeof kfa, w->site, "flood:a:", w->author_key);
@@ -1045,18 +1129,8 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     store_key(kr, sizeof kr, w->site, "rejected", NULL);
     int has_ip = w->ip && *w->ip;
 
-    int wr = watch_record(s, kc, existing, existing_len);
-    if (wr == 1 && replicas_acked(s, w->id) < 0) wr = -1;
-    if (wr != 0) {
-        if (wr < 0) {
-            free(*existing);
-            *existing = NULL;
-        }
-        return wr < 0 ? -1 : 0;
-    }
-
     /* MULTI, the queued writes, EXEC, then SADD and WAIT outside it */
-    enum { MAXC = 2 + 2 + 1 + ENGINE_MAX_FLAGS + 2 + 1 + ENGINE_LSH_BANDS + 4 + 2 + 3 };
+    enum { MAXC = STORE_WRITE_MAX_CMDS };
     /* ~40 KB: not calloc, whose zeroing made jemalloc hand pages back and
      * fault them in again (madvise + TLB shootdowns) on every comment */
     cmd *c = malloc(MAXC * sizeof *c);
@@ -1070,6 +1144,7 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     store_args(&c[n], "NX");
     store_args(&c[n], "EX");
     store_args(&c[n++], ret);
+    if (w->claimed) store_cmd(&c[n++], "DEL", kcl, NULL);
     if (pending) {
         store_cmd(&c[n++], "ZADD", kp, "NX", recv, w->id, NULL);
         for (int i = 0; i < nf; i++) store_cmd(&c[n++], "ZADD", kfl[i], "NX", recv, w->id, NULL);
@@ -1099,7 +1174,7 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         store_cmd(&c[n++], "LPUSH", kt, w->thread_text, NULL);
         store_cmd(&c[n++], "LTRIM", kt, "0", tmax, NULL);
     }
-    int i_exec = n;
+    st->i_exec = n;
     store_args(&c[n++], "EXEC");
     if (strcmp(w->status, "approved") != 0) { /* pending queue or rejected folder */
         store_cmd(&c[n++], "SADD", "modq:sites", w->site, NULL);
@@ -1109,28 +1184,75 @@ int store_comment_write(store *s, const store_write *w, char **existing,
      * primary took during a failover then fails here and goes to the spool,
      * whose replay (SET NX) lands it on the new primary. */
     char wn[16], wt[16];
-    int i_wait = -1;
+    st->i_wait = -1;
     if (s->pool->wait_replicas > 0) {
         wait_cmd(s, &c[n], wn, wt);
-        i_wait = n++;
+        st->i_wait = n++;
     }
-    redisReply *rep[MAXC];
-    s->watching = 0; /* EXEC ends the watch, whatever happens */
-    int rr = store_run(s, c, n, rep);
+    st->n = n;
+    int rc = store_append_cmds(s, c, n);
     free(c);
-    if (rr < 0) return -1;
-    int rc = -1;
-    redisReply *x = rep[i_exec];
+    return rc < 0 ? -1 : n;
+}
+
+int store_write_read(store *s, const store_write *w, const store_write_state *st,
+                     redisReply **rep) {
+    redisReply *x = rep[st->i_exec];
     if (x->type == REDIS_REPLY_ARRAY && x->elements >= 1) {
-        redisReply *set = x->element[0];
-        rc = set->type == REDIS_REPLY_STATUS ? 1 : -1; /* NX cannot fail: watched */
+        if (x->element[0]->type != REDIS_REPLY_STATUS) {
+            /* SET NX found a record: only possible when a claim outlived
+             * STORE_CLAIM_MS. Both verdicts are filed; ours is answered. */
+            log_msg(LOG_WARN, "redis: comment %s was stored twice (claim expired)", w->id);
+        }
     } else if (x->type == REDIS_REPLY_NIL) {
-        /* aborted: the record changed since the watch (the same id stored
-         * by another request meanwhile): answer with what is stored */
-        store_free_replies(rep, n);
+        return 0; /* aborted: the watched record changed (store_comment_write) */
+    } else {
+        log_msg(LOG_WARN, "redis: comment %s not written: %s", w->id,
+                x->type == REDIS_REPLY_ERROR ? x->str : "unexpected EXEC reply");
+        atomic_fetch_add(&s->pool->errors, 1);
+        return -1;
+    }
+    if (st->i_wait >= 0 && !wait_ok(s, rep[st->i_wait])) {
+        log_msg(LOG_WARN, "redis: write of comment %s not acknowledged by %d replica(s): spooling",
+                w->id, s->pool->wait_replicas);
+        atomic_fetch_add(&s->pool->errors, 1);
+        return -1;
+    }
+    return 1;
+}
+
+int store_comment_write(store *s, const store_write *w, char **existing,
+                        size_t *existing_len) {
+    *existing = NULL;
+    char kc[STORE_KEY_MAX];
+    if (store_key(kc, sizeof kc, w->site, "comment:", w->id) < 0) return -1;
+    if (!w->claimed) {
+        int wr = watch_record(s, kc, existing, existing_len);
+        if (wr == 1 && replicas_acked(s, w->id) < 0) wr = -1;
+        if (wr != 0) {
+            if (wr < 0) {
+                free(*existing);
+                *existing = NULL;
+            }
+            return wr < 0 ? -1 : 0;
+        }
+    }
+    if (store_ready_(s) < 0) return -1;
+    store_write_state st;
+    redisReply *rep[STORE_WRITE_MAX_CMDS];
+    s->watching = 0; /* EXEC ends the watch, whatever happens */
+    if (store_write_append(s, w, &st) < 0) {
+        store_drop(s);
+        return -1;
+    }
+    if (store_collect(s, rep, st.n) < 0) return -1;
+    int rc = store_write_read(s, w, &st, rep);
+    store_free_replies(rep, st.n);
+    if (rc == 0) {
+        /* aborted: the same id stored by another request since the watch:
+         * answer with what is stored */
         cmd g = {0};
-        store_args(&g, "GET");
-        store_args(&g, kc);
+        store_cmd(&g, "GET", kc, NULL);
         redisReply *r;
         if (store_run(s, &g, 1, &r) < 0) return -1;
         *existing = store_dup_str(r, existing_len);
@@ -1139,17 +1261,7 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         free(*existing);
         *existing = NULL;
         return -1;
-    } else {
-        log_msg(LOG_WARN, "redis: comment %s not written: %s", w->id,
-                x->type == REDIS_REPLY_ERROR ? x->str : "unexpected EXEC reply");
     }
-    if (rc >= 0 && i_wait >= 0 && !wait_ok(s, rep[i_wait])) {
-        log_msg(LOG_WARN, "redis: write of comment %s not acknowledged by %d replica(s): spooling",
-                w->id, s->pool->wait_replicas);
-        atomic_fetch_add(&s->pool->errors, 1);
-        rc = -1;
-    }
-    store_free_replies(rep, n);
     return rc;
 }
 
