@@ -17,6 +17,7 @@ typedef struct modq_config {
     char *client_keys;       /* comma-separated; "sha256:<hex>" allowed */
     char *moderator_keys;
     long threads;
+    long pipeline_threads; /* store_pipe lanes; 0 = synchronous comments */
     long max_body;
     long max_connections;
     long connection_timeout; /* seconds of inactivity before close */

@@ -235,9 +235,11 @@ int store_comment_write(store *s, const store_write *w, char **existing,
  * connection failed, or the oldest request waited longer than
  * redis_timeout_ms -- all in flight then fail together). */
 typedef struct store_pipe store_pipe;
-/* Start the thread (no connection yet: the first request makes it).
- * NULL with err filled on failure. */
-store_pipe *store_pipe_start(store_pool *p, char *err, size_t errlen);
+/* Start nthreads lanes, each a thread with a connection of its own (made
+ * by its first request); new requests are spread over them round robin,
+ * a request's write goes on the lane of its look-up. NULL with err filled
+ * on failure. */
+store_pipe *store_pipe_start(store_pool *p, unsigned nthreads, char *err, size_t errlen);
 /* Stop once every submitted request has had its callback; NULL is a no-op. */
 void store_pipe_stop(store_pipe *pp);
 /* The callback of a look-up or write: rc is what store_comment_lookup /

@@ -34,6 +34,7 @@ static const ckey keys[] = {
     {"client_keys", T_STR, 0, 0, "", OFF(client_keys), 1},
     {"moderator_keys", T_STR, 0, 0, "", OFF(moderator_keys), 1},
     {"threads", T_INT, 1, 256, "4", OFF(threads), 0},
+    {"pipeline_threads", T_INT, 0, 64, "2", OFF(pipeline_threads), 0},
     {"max_body", T_INT, 1024, 16777216, "65536", OFF(max_body), 0},
     {"max_connections", T_INT, 4, 100000, "1024", OFF(max_connections), 0},
     {"connection_timeout", T_INT, 1, 3600, "15", OFF(connection_timeout), 0},

@@ -112,7 +112,8 @@ int main(int argc, char **argv) {
         goto out;
     }
     /* the comment path's shared round trips (store_pipe.c) */
-    if (!(a.pipe = store_pipe_start(a.pool, err, sizeof err))) {
+    if (cfg.pipeline_threads > 0 &&
+        !(a.pipe = store_pipe_start(a.pool, (unsigned)cfg.pipeline_threads, err, sizeof err))) {
         fprintf(stderr, "modq: %s\n", err);
         goto out;
     }

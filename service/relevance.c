@@ -234,19 +234,37 @@ typedef struct comparison {
 } comparison;
 
 /* Compares comment c (with idf[] per entry) with target t. */
-static void compare(const relevance_vec *c, const double *idf,
+/* The comment's side of every comparison, computed once per measure. */
+typedef struct comment_side {
+    const double *idf;
+    double *wc;   /* per entry: tf * idf */
+    double cn;    /* sum of wc^2 */
+    double tot;   /* sum of idf */
+    long *k_of;   /* per entry: its index in the vector compared, or -1 */
+} comment_side;
+
+static void compare(const relevance_vec *c, const comment_side *cs,
                     const relevance_vec *t, comparison *out) {
-    double dot = 0, cn = 0, cov = 0, tot = 0, ev = 0;
+    const double *idf = cs->idf;
+    double dot = 0, cov = 0, ev = 0, cn = cs->cn, tot = cs->tot;
     double tn2 = t->norm_bg * t->norm_bg;
     shared *top = out->top;
     size_t ntop = 0;
+    /* the shared stems, found from t's side in c's table: it stays in the
+     * cache over the article and every thread text, where probing each of
+     * theirs missed it; the sums below still run in c's order, so the
+     * figures are the same to the last bit */
+    long *k_of = cs->k_of;
+    for (size_t e = 0; e < c->n; e++) k_of[e] = -1;
+    for (size_t k = 0; k < t->n; k++) {
+        long e = relevance_vec_find(c, t->hash[k]);
+        if (e >= 0) k_of[e] = (long)k;
+    }
     for (size_t e = 0; e < c->n; e++) {
-        double wc = c->tf[e] * idf[e];
-        cn += wc * wc;
-        tot += idf[e];
-        long k = relevance_vec_find(t, c->hash[e]);
+        long k = k_of[e];
         if (k < 0)
             continue;
+        double wc = cs->wc[e];
         double tf = t->tf[k];
         ev += idf[e] * tf * (RELEVANCE_BM25_K1 + 1) / (tf + RELEVANCE_BM25_K1);
         double bg = tf * t->bg[k];
@@ -304,9 +322,11 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
     memset(out, 0, sizeof *out);
     out->relevance = -1;
     out->content = c->n;
-    double *idf = malloc((c->n + 1) * sizeof *idf);
+    /* idf, wc and k_of in one block */
+    double *idf = malloc((c->n + 1) * (2 * sizeof *idf + sizeof(long)));
     if (!idf)
         return; /* treated as "unknown relevance": no off_topic flag */
+    comment_side cs = {idf, idf + c->n + 1, 0, 0, (long *)(idf + 2 * (c->n + 1))};
     double a = in->site_ndocs / 100.0;
     if (a > 0.7)
         a = 0.7;
@@ -323,9 +343,14 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
         idf[e] = v < 0.02 ? 0.02 : v;
     }
     out->known = c->n ? (double)known / (double)c->n : 1.0;
+    for (size_t e = 0; e < c->n; e++) {
+        cs.wc[e] = c->tf[e] * idf[e];
+        cs.cn += cs.wc[e] * cs.wc[e];
+        cs.tot += idf[e];
+    }
     if (in->article) {
         comparison cmp;
-        compare(c, idf, in->article, &cmp);
+        compare(c, &cs, in->article, &cmp);
         out->article = cmp.similarity;
         out->evidence = cmp.evidence;
         format_matched(c, &cmp, out->matched, sizeof out->matched);
@@ -333,7 +358,7 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
                                                        : RELEVANCE_MAX_THREAD;
         double et = 0;
         for (size_t i = 0; i < nt; i++) {
-            compare(c, idf, &in->thread[i], &cmp);
+            compare(c, &cs, &in->thread[i], &cmp);
             double s = cmp.similarity;
             if (s > out->thread) {
                 out->thread = s;

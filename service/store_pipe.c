@@ -58,7 +58,7 @@ typedef struct op_list {
     pipe_op *head, *tail;
 } op_list;
 
-struct store_pipe {
+typedef struct lane {
     store_pool *pool;
     store s;              /* the pipe's own connection (loop thread only) */
     unsigned long nb_serial; /* s.serial when it was made non-blocking */
@@ -70,6 +70,12 @@ struct store_pipe {
     /* loop thread only */
     op_list delayed, ready, flight;
     char *rbuf;
+} lane;
+
+struct store_pipe {
+    lane *lane;
+    unsigned nlanes;
+    atomic_uint next; /* round robin over the lanes */
 };
 
 static void list_push(op_list *l, pipe_op *op) {
@@ -100,13 +106,13 @@ static void op_fail(pipe_op *op) {
 }
 
 /* Drop the connection and fail everything in flight on it. */
-static void pipe_drop(store_pipe *pp) {
+static void pipe_drop(lane *pp) {
     if (pp->s.c) store_drop(&pp->s);
     for (pipe_op *op; (op = list_pop(&pp->flight));) op_fail(op);
 }
 
 /* All of op's replies are in: parse them, run its callback. */
-static void op_complete(store_pipe *pp, pipe_op *op) {
+static void op_complete(lane *pp, pipe_op *op) {
     int rc;
     if (op->kind == OP_LOOKUP) {
         rc = store_lookup_read(&pp->s, op->lop, op->rep, op->out);
@@ -126,7 +132,7 @@ static void op_complete(store_pipe *pp, pipe_op *op) {
 }
 
 /* A live, non-blocking connection: 0, or -1 (Redis down). */
-static int pipe_ready(store_pipe *pp) {
+static int pipe_ready(lane *pp) {
     store *s = &pp->s;
     if (s->c && s->pool->sentinel && s->gen != store_sentinel_generation(s->pool->sentinel))
         pipe_drop(pp); /* another primary was named: what is in flight fails */
@@ -144,7 +150,7 @@ static int pipe_ready(store_pipe *pp) {
 }
 
 /* Append the commands of every ready op and move it in flight. */
-static void pipe_send_ready(store_pipe *pp, long long now) {
+static void pipe_send_ready(lane *pp, long long now) {
     if (!pp->ready.head) return;
     if (pipe_ready(pp) < 0) {
         for (pipe_op *op; (op = list_pop(&pp->ready));) op_fail(op);
@@ -177,7 +183,7 @@ static void pipe_send_ready(store_pipe *pp, long long now) {
 
 /* Write what the connection's buffer holds. 1 when some is left (wait for
  * POLLOUT), 0 when all is written, -1 on failure (dropped). */
-static int pipe_flush(store_pipe *pp) {
+static int pipe_flush(lane *pp) {
     if (!pp->s.c) return 0;
     int done = 0;
     if (redisBufferWrite(pp->s.c, &done) != REDIS_OK) {
@@ -190,7 +196,7 @@ static int pipe_flush(store_pipe *pp) {
 
 /* Hand the replies in the reader's buffer to their ops, completing those
  * with all their replies. 0, or -1 when the connection was dropped. */
-static int pipe_take_replies(store_pipe *pp) {
+static int pipe_take_replies(lane *pp) {
     redisContext *c = pp->s.c;
     for (;;) {
         void *r = NULL;
@@ -221,7 +227,7 @@ static int pipe_take_replies(store_pipe *pp) {
 }
 
 /* Read what arrived and complete the ops it finishes. */
-static void pipe_read(store_pipe *pp) {
+static void pipe_read(lane *pp) {
     for (;;) {
         ssize_t n = read(pp->s.c->fd, pp->rbuf, PIPE_READ_CHUNK);
         if (n > 0) {
@@ -246,8 +252,12 @@ static void pipe_read(store_pipe *pp) {
     }
 }
 
+/* The lane whose thread is running (NULL on other threads). */
+static __thread lane *this_lane;
+
 static void *pipe_main(void *arg) {
-    store_pipe *pp = arg;
+    lane *pp = arg;
+    this_lane = pp;
     for (;;) {
         pthread_mutex_lock(&pp->mu);
         op_list in = pp->inbox;
@@ -323,7 +333,7 @@ static void *pipe_main(void *arg) {
     return NULL;
 }
 
-static int pipe_submit(store_pipe *pp, pipe_op *op) {
+static int pipe_submit(lane *pp, pipe_op *op) {
     pthread_mutex_lock(&pp->mu);
     list_push(&pp->inbox, op);
     int wake = pp->sleeping && !pp->kicked;
@@ -337,6 +347,13 @@ static int pipe_submit(store_pipe *pp, pipe_op *op) {
     return 0;
 }
 
+/* A request's next step stays on the lane of its first (so a lane being
+ * stopped never receives work from another); new requests go round robin. */
+static lane *pick(store_pipe *p) {
+    if (this_lane) return this_lane;
+    return &p->lane[atomic_fetch_add(&p->next, 1) % p->nlanes];
+}
+
 int store_pipe_lookup(store_pipe *pp, const store_lookup_req *q, store_lookup *out,
                       int delay_ms, store_pipe_done cb, void *ctx) {
     pipe_op *op = calloc(1, sizeof *op);
@@ -347,7 +364,7 @@ int store_pipe_lookup(store_pipe *pp, const store_lookup_req *q, store_lookup *o
     op->cb = cb;
     op->ctx = ctx;
     if (delay_ms > 0) op->due_ms = store_now_ms() + delay_ms;
-    return pipe_submit(pp, op);
+    return pipe_submit(pick(pp), op);
 }
 
 int store_pipe_write(store_pipe *pp, const store_write *w, store_pipe_done cb, void *ctx) {
@@ -357,14 +374,13 @@ int store_pipe_write(store_pipe *pp, const store_write *w, store_pipe_done cb, v
     op->w = w;
     op->cb = cb;
     op->ctx = ctx;
-    return pipe_submit(pp, op);
+    return pipe_submit(pick(pp), op);
 }
 
-store_pipe *store_pipe_start(store_pool *p, char *err, size_t errlen) {
-    store_pipe *pp = calloc(1, sizeof *pp);
-    if (!pp || !(pp->rbuf = malloc(PIPE_READ_CHUNK))) {
+static int lane_start(lane *pp, store_pool *p, char *err, size_t errlen) {
+    if (!(pp->rbuf = malloc(PIPE_READ_CHUNK))) {
         snprintf(err, errlen, "out of memory");
-        goto fail;
+        return -1;
     }
     pp->pool = p;
     pp->s.pool = p;
@@ -372,24 +388,21 @@ store_pipe *store_pipe_start(store_pool *p, char *err, size_t errlen) {
     pp->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (pp->efd < 0) {
         snprintf(err, errlen, "eventfd: %s", strerror(errno));
-        goto fail;
+        free(pp->rbuf);
+        return -1;
     }
     pthread_mutex_init(&pp->mu, NULL);
     if (pthread_create(&pp->th, NULL, pipe_main, pp) != 0) {
         snprintf(err, errlen, "cannot start the Redis pipeline thread");
         pthread_mutex_destroy(&pp->mu);
         close(pp->efd);
-        goto fail;
+        free(pp->rbuf);
+        return -1;
     }
-    return pp;
-fail:
-    if (pp) free(pp->rbuf);
-    free(pp);
-    return NULL;
+    return 0;
 }
 
-void store_pipe_stop(store_pipe *pp) {
-    if (!pp) return;
+static void lane_stop(lane *pp) {
     pthread_mutex_lock(&pp->mu);
     pp->stopping = 1;
     pp->kicked = 1;
@@ -402,5 +415,29 @@ void store_pipe_stop(store_pipe *pp) {
     close(pp->efd);
     pthread_mutex_destroy(&pp->mu);
     free(pp->rbuf);
+}
+
+store_pipe *store_pipe_start(store_pool *p, unsigned nthreads, char *err, size_t errlen) {
+    store_pipe *pp = calloc(1, sizeof *pp);
+    if (nthreads < 1) nthreads = 1;
+    if (!pp || !(pp->lane = calloc(nthreads, sizeof *pp->lane))) {
+        snprintf(err, errlen, "out of memory");
+        free(pp);
+        return NULL;
+    }
+    for (; pp->nlanes < nthreads; pp->nlanes++)
+        if (lane_start(&pp->lane[pp->nlanes], p, err, errlen) < 0) {
+            store_pipe_stop(pp);
+            return NULL;
+        }
+    return pp;
+}
+
+void store_pipe_stop(store_pipe *pp) {
+    if (!pp) return;
+    /* a lane's callbacks may submit to another lane (round robin): stop
+     * each only once all are drained of work */
+    for (unsigned i = 0; i < pp->nlanes; i++) lane_stop(&pp->lane[i]);
+    free(pp->lane);
     free(pp);
 }
