@@ -57,7 +57,11 @@ typedef struct model_comment {
 } model_comment;
 
 void model_article_free(model_article *a);
+/* Free c's strings and model_comment_init it. */
 void model_comment_free(model_comment *c);
+/* An empty comment: every field zero except the flags past nflags (0),
+ * which are left as they are (never read). */
+void model_comment_init(model_comment *c);
 
 /* 1 when s is a valid site slug or id: 1..max bytes of [A-Za-z0-9._:-]. */
 int model_valid_ident(const char *s, size_t max);

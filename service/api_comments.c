@@ -7,6 +7,7 @@
  * context) and its record goes to the fsync'd spool before we answer.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +164,10 @@ static comment_job *job_new(void) {
     if (spare.n) j = spare.job[--spare.n];
     pthread_mutex_unlock(&spare.mu);
     if (!j) return calloc(1, sizeof *j);
-    memset(j, 0, sizeof *j);
+    /* all but the comment, which the request's decode initialises */
+    memset(j, 0, offsetof(comment_job, cm));
+    memset((char *)j + offsetof(comment_job, cm) + sizeof j->cm, 0,
+           sizeof *j - offsetof(comment_job, cm) - sizeof j->cm);
     return j;
 }
 

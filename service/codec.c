@@ -376,7 +376,7 @@ int codec_decode_article_content(const char *buf, size_t len, model_article *out
 
 int codec_decode_comment_req(const char *buf, size_t len, model_comment *out,
                              size_t max_text, codec_error *err) {
-    memset(out, 0, sizeof *out);
+    model_comment_init(out);
     out->relevance = -1;
     json_t *root = parse_object(buf, len, err);
     if (!root) return -1;
@@ -504,7 +504,7 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
 
 int codec_decode_comment(const char *buf, size_t len, model_comment *out,
                          codec_error *err) {
-    memset(out, 0, sizeof *out);
+    model_comment_init(out);
     json_t *root = parse_object(buf, len, err);
     if (!root) return -1;
     out->id = dupstr(root, "id");
