@@ -187,6 +187,10 @@ void store_lookup_free(store_lookup *l);
  * nor claim lost a race with a request still being processed: the caller
  * looks again a little later (or answers "in progress"). */
 #define STORE_CLAIM_MS 30000
+/* Drop the claim of a look-up that took it (out->claimed) but found the
+ * record stored: nothing will be written, so nothing else would drop it.
+ * 0, or -1 on Redis trouble (it then expires). */
+int store_claim_drop(store *s, const char *site, const char *id);
 
 /* Many requests' look-ups and writes in shared round trips: store_pipe
  * below. */
@@ -253,6 +257,10 @@ int store_pipe_lookup(store_pipe *pp, const store_lookup_req *q, store_lookup *o
  * everything it points to must live until the callback). 0 submitted,
  * -1 out of memory (no callback). */
 int store_pipe_write(store_pipe *pp, const store_write *w, store_pipe_done cb, void *ctx);
+
+/* store_claim_drop through the pipe (sent with the lane's next turn; no
+ * callback). 0 submitted, -1 out of memory. */
+int store_pipe_claim_drop(store_pipe *pp, const char *site, const char *id);
 
 /* 1 and *json (new) when found, 0 absent, -1 error. */
 int store_comment_get(store *s, const char *site, const char *id, char **json,

@@ -375,6 +375,7 @@ static int job_run_sync(comment_job *j, http_response *res) {
             continue;
         }
         if (r != JOB_WRITE) {
+            if (r == JOB_EXISTING && j->lk.claimed) store_claim_drop(s, j->cm.site, j->cm.id);
             store_release(a->pool, s);
             return r == JOB_EXISTING ? 0 : -1;
         }
@@ -440,6 +441,7 @@ static void on_looked_up(void *ctx, int rc) {
         job_finish(j, 0, &res);
         return;
     case JOB_EXISTING:
+        if (j->lk.claimed) store_pipe_claim_drop(j->a->pipe, j->cm.site, j->cm.id);
         job_finish(j, 1, &res);
         return;
     case JOB_FAILED:

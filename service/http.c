@@ -380,8 +380,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     reqctx *rc = *con_cls;
     if (!rc) return;
     atomic_fetch_sub(&s->inflight, 1);
-    /* resumed, but the client had gone: closed before its answer */
-    if (atomic_load(&rc->deferred) == 2) atomic_fetch_sub(&s->suspended, 1);
+    /* resumed, but the client had gone: closed before its answer, which
+     * is ours to free */
+    if (atomic_load(&rc->deferred) == 2) {
+        atomic_fetch_sub(&s->suspended, 1);
+        free(rc->res.body);
+    }
     free(rc->body);
     free(rc);
     *con_cls = NULL;

@@ -1265,6 +1265,17 @@ int store_comment_write(store *s, const store_write *w, char **existing,
     return rc;
 }
 
+int store_claim_drop(store *s, const char *site, const char *id) {
+    char k[STORE_KEY_MAX];
+    if (store_key(k, sizeof k, site, "claim:", id) < 0) return -1;
+    cmd c = {0};
+    store_cmd(&c, "DEL", k, NULL);
+    redisReply *r;
+    if (store_run(s, &c, 1, &r) < 0) return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
 int store_comment_get(store *s, const char *site, const char *id, char **json,
                       size_t *len) {
     char k[STORE_KEY_MAX];

@@ -36,7 +36,7 @@
  * every small reply (a write's +QUEUED) moved up to 64 KB. */
 #define PIPE_FEED_SLICE 2048
 
-enum { OP_LOOKUP, OP_WRITE };
+enum { OP_LOOKUP, OP_WRITE, OP_DEL };
 
 typedef struct pipe_op {
     struct pipe_op *next;
@@ -46,6 +46,7 @@ typedef struct pipe_op {
     store_lookup_op *lop;
     const store_write *w;      /* OP_WRITE */
     store_write_state st;
+    char key[STORE_KEY_MAX];   /* OP_DEL: no callback */
     store_pipe_done cb;
     void *ctx;
     redisReply **rep;          /* nrep slots, got filled */
@@ -101,7 +102,7 @@ static void op_free(pipe_op *op) {
 /* Complete op with rc -1 (Redis unavailable). */
 static void op_fail(pipe_op *op) {
     if (op->kind == OP_LOOKUP) memset(op->out, 0, sizeof *op->out);
-    op->cb(op->ctx, -1);
+    if (op->cb) op->cb(op->ctx, -1);
     op_free(op);
 }
 
@@ -123,11 +124,13 @@ static void op_complete(lane *pp, pipe_op *op) {
             rc = store_lookup_more(ps, op->lop, op->out);
             store_release(pp->pool, ps);
         }
-    } else {
+    } else if (op->kind == OP_WRITE) {
         rc = store_write_read(&pp->s, op->w, &op->st, op->rep);
         if (rc == 0) rc = -1; /* an abort needs a WATCH, which claimed writes never use */
+    } else {
+        rc = 0; /* OP_DEL: an error reply was logged */
     }
-    op->cb(op->ctx, rc);
+    if (op->cb) op->cb(op->ctx, rc);
     op_free(op);
 }
 
@@ -158,11 +161,16 @@ static void pipe_send_ready(lane *pp, long long now) {
     }
     for (pipe_op *op; (op = list_pop(&pp->ready));) {
         int n;
-        if (op->kind == OP_LOOKUP)
+        if (op->kind == OP_LOOKUP) {
             n = op->lop || (op->lop = store_lookup_begin(pp->pool, op->q))
                     ? store_lookup_append(&pp->s, op->lop) : -1;
-        else
+        } else if (op->kind == OP_WRITE) {
             n = store_write_append(&pp->s, op->w, &op->st);
+        } else {
+            cmd c = {0};
+            store_cmd(&c, "DEL", op->key, NULL);
+            n = store_append_cmds(&pp->s, &c, 1) < 0 ? -1 : 1;
+        }
         if (n < 0 || !(op->rep = calloc((size_t)(n ? n : 1), sizeof *op->rep))) {
             /* out of memory halfway through an append: the buffer may hold
              * part of its commands, so the connection cannot go on */
@@ -374,6 +382,17 @@ int store_pipe_write(store_pipe *pp, const store_write *w, store_pipe_done cb, v
     op->w = w;
     op->cb = cb;
     op->ctx = ctx;
+    return pipe_submit(pick(pp), op);
+}
+
+int store_pipe_claim_drop(store_pipe *pp, const char *site, const char *id) {
+    pipe_op *op = calloc(1, sizeof *op);
+    if (!op) return -1;
+    op->kind = OP_DEL;
+    if (store_key(op->key, sizeof op->key, site, "claim:", id) < 0) {
+        free(op);
+        return -1;
+    }
     return pipe_submit(pick(pp), op);
 }
 
