@@ -7,6 +7,7 @@
  * context) and its record goes to the fsync'd spool before we answer.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,7 +150,14 @@ enum { JOB_WRITE, JOB_EXISTING, JOB_BUSY, JOB_FAILED };
  * past jemalloc's small size classes, so a fresh one per request cost a
  * page-returning madvise (and its TLB shootdown) each time. Spent jobs are
  * kept for reuse instead, up to this many. */
-#define API_SPARE_JOBS 256
+#define API_SPARE_JOBS 64
+/* Comments in the pipeline at once, at most: each holds its job and, while
+ * its look-up is out, that look-up's replies (~40 KB in all), so beyond
+ * this a request is served on its worker instead (synchronously, which
+ * also slows the intake). Memory then stays flat however many connections
+ * send at once. */
+#define API_MAX_PIPELINED 64
+static atomic_int pipelined;
 
 static struct {
     pthread_mutex_t mu;
@@ -416,6 +424,7 @@ static void job_finish(comment_job *j, int ok, http_response *res) {
     double secs = (double)(t.tv_sec - j->t0.tv_sec) + (double)(t.tv_nsec - j->t0.tv_nsec) / 1e9;
     int status = res->status;
     http_complete(j->hp, res);
+    atomic_fetch_sub(&pipelined, 1);
     metrics_request(j->a->metrics, "comment_post", status, secs);
     job_clear(j);
     model_comment_free(&j->cm);
@@ -478,7 +487,13 @@ void api_comment_post(const api_call *c, http_response *res) {
         cm->id = strdup(id);
     }
     int ok = job_begin(j, res) == 0;
-    if (ok && c->a->pipe && (j->hp = http_defer(c->req))) {
+    int slot = ok && c->a->pipe && atomic_fetch_add(&pipelined, 1) < API_MAX_PIPELINED;
+    if (ok && c->a->pipe && !slot) atomic_fetch_sub(&pipelined, 1);
+    if (slot && !(j->hp = http_defer(c->req))) {
+        atomic_fetch_sub(&pipelined, 1);
+        slot = 0;
+    }
+    if (slot) {
         /* answered by on_looked_up / on_written on the pipe's thread */
         if (store_pipe_lookup(c->a->pipe, &j->q, &j->lk, 0, on_looked_up, j) == 0) return;
         http_response r = {.status = 500, .content_type = "application/json"};

@@ -17,6 +17,14 @@
 
 #define MODQ_VERSION "0.1.0"
 
+/* jemalloc's options, read by jemalloc itself at start (build/modq links
+ * it; other builds never read this). Two arenas instead of 4 per core and
+ * unused pages handed back after 2 s instead of 10: the peak RSS under 256
+ * connections went from ~63 to ~60 MB, at no measurable CPU cost
+ * (docs/performance.md). */
+extern const char *malloc_conf;
+const char *malloc_conf = "narenas:2,dirty_decay_ms:2000,muzzy_decay_ms:0";
+
 static void usage(void) {
     fprintf(stderr, "usage: modq [-c FILE] [--print-config] [--version]\n"
                     "Every config key can be set as MODQ_<KEY> in the environment.\n");
