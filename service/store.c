@@ -414,6 +414,17 @@ int store_ping(store *s, char *why, size_t n) {
     return ok ? 0 : -1;
 }
 
+/* The string of a string reply, taken from it (no copy: hiredis allocated
+ * it with malloc and NUL-terminated it; the reply is left without it), or
+ * NULL. */
+static char *take_str(redisReply *r, size_t *len) {
+    if (!r || r->type != REDIS_REPLY_STRING || !r->str) return NULL;
+    char *s = r->str;
+    r->str = NULL;
+    if (len) *len = r->len;
+    return s;
+}
+
 char *store_dup_str(redisReply *r, size_t *len) {
     if (!r || r->type != REDIS_REPLY_STRING) return NULL;
     char *s = malloc(r->len + 1);
@@ -879,13 +890,13 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     }
     for (int j = 0; j < op->ng; j++) g[j] = mg->element[j];
     if (op->i_claim >= 0) out->claimed = rc[op->i_claim]->type == REDIS_REPLY_STATUS;
-    if (op->j_existing >= 0) out->existing = store_dup_str(g[op->j_existing], &out->existing_len);
-    out->article = store_dup_str(g[op->j_article], &out->article_len);
+    if (op->j_existing >= 0) out->existing = take_str(g[op->j_existing], &out->existing_len);
+    out->article = take_str(g[op->j_article], &out->article_len);
     redisReply *t = rc[op->i_thread];
     if (t->type == REDIS_REPLY_ARRAY && t->elements) {
         out->thread = calloc(t->elements, sizeof(char *));
         for (size_t j = 0; out->thread && j < t->elements; j++) {
-            char *v = store_dup_str(t->element[j], NULL);
+            char *v = take_str(t->element[j], NULL);
             if (v) out->thread[out->nthread++] = v;
         }
     }
