@@ -152,10 +152,10 @@ enum { JOB_WRITE, JOB_EXISTING, JOB_BUSY, JOB_FAILED };
  * kept for reuse instead, up to this many. */
 #define API_SPARE_JOBS 64
 /* Comments in the pipeline at once, at most: each holds its job and, while
- * its look-up is out, that look-up's replies (~40 KB in all), so beyond
- * this a request is served on its worker instead (synchronously, which
- * also slows the intake). Memory then stays flat however many connections
- * send at once. */
+ * its look-up is out, that look-up's replies (~40 KB in all). Beyond this
+ * a request waits, suspended and undecoded, for a slot (admit_waiting), so
+ * memory stays flat however many connections send at once, and no worker
+ * ever blocks on Redis for it. */
 #define API_MAX_PIPELINED 64
 static atomic_int pipelined;
 
@@ -410,6 +410,117 @@ int api_comment_process(app *a, model_comment *cm, int *created, http_response *
 
 /* ---- the pipelined path (POST /v1/sites/{site}/comments) ---- */
 
+/* A request that found the pipeline full (API_MAX_PIPELINED): suspended
+ * with its body still undecoded (libmicrohttpd keeps it), until a slot
+ * frees. Its worker goes on serving others. */
+typedef struct waiting_req {
+    struct waiting_req *next;
+    http_pending *hp;
+    const char *body;      /* borrowed from the suspended request */
+    size_t body_len;
+    char *site;
+    struct timespec t0;
+} waiting_req;
+
+static struct {
+    pthread_mutex_t mu;
+    waiting_req *head, *tail;
+} waitq = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL};
+
+static void admit_waiting(app *a);
+static void on_looked_up(void *ctx, int rc);
+static void job_finish(comment_job *j, int ok, http_response *res);
+
+/* Take a pipeline slot: 1, or 0 when all API_MAX_PIPELINED are taken. */
+static int slot_take(void) {
+    if (atomic_fetch_add(&pipelined, 1) < API_MAX_PIPELINED) return 1;
+    atomic_fetch_sub(&pipelined, 1);
+    return 0;
+}
+
+/* Decode and analyse a deferred request holding a slot, and send its
+ * look-up; every failure is answered (and the slot given back) through
+ * job_finish. */
+static void job_start(app *a, http_pending *hp, const char *body, size_t body_len,
+                      const char *site, const struct timespec *t0) {
+    comment_job *j = job_new();
+    http_response r = {.status = 500, .content_type = "application/json"};
+    if (!j) {
+        /* no job to finish: answer here */
+        api_error(&r, 500, "internal", "out of memory", NULL);
+        http_complete(hp, &r);
+        metrics_request(a->metrics, "comment_post", 500, 0);
+        atomic_fetch_sub(&pipelined, 1);
+        admit_waiting(a);
+        return;
+    }
+    j->a = a;
+    j->hp = hp;
+    j->t0 = *t0;
+    model_comment *cm = &j->cm;
+    codec_error ce;
+    if (codec_decode_comment_req(body, body_len, cm, (size_t)a->cfg->max_body, &ce) < 0) {
+        api_error(&r, ce.status, ce.code, ce.text, ce.field);
+        job_finish(j, 0, &r);
+        return;
+    }
+    cm->site = strdup(site);
+    if (!cm->id) {
+        char id[40];
+        model_new_id(id);
+        cm->id = strdup(id);
+    }
+    if (!cm->site || !cm->id) {
+        api_error(&r, 500, "internal", "out of memory", NULL);
+        job_finish(j, 0, &r);
+        return;
+    }
+    if (job_begin(j, &r) < 0) {
+        job_finish(j, 0, &r);
+        return;
+    }
+    if (store_pipe_lookup(a->pipe, &j->q, &j->lk, 0, on_looked_up, j) < 0) {
+        api_error(&r, 500, "internal", "out of memory", NULL);
+        job_finish(j, 0, &r);
+    }
+}
+
+/* Start waiting requests while slots are free (any thread). */
+static void admit_waiting(app *a) {
+    for (;;) {
+        pthread_mutex_lock(&waitq.mu);
+        int go = waitq.head && slot_take();
+        waiting_req *w = go ? waitq.head : NULL;
+        if (w && !(waitq.head = w->next)) waitq.tail = NULL;
+        pthread_mutex_unlock(&waitq.mu);
+        if (!w) return;
+        job_start(a, w->hp, w->body, w->body_len, w->site, &w->t0);
+        free(w->site);
+        free(w);
+    }
+}
+
+/* Queue a deferred request until a slot frees. 0, or -1 (no memory: the
+ * caller answers it). */
+static int wait_for_slot(app *a, http_pending *hp, const api_call *c) {
+    waiting_req *w = calloc(1, sizeof *w);
+    if (!w || !(w->site = strdup(router_param(c->m, "site")))) {
+        free(w);
+        return -1;
+    }
+    w->hp = hp;
+    w->body = c->req->body;
+    w->body_len = c->req->body_len;
+    clock_gettime(CLOCK_MONOTONIC, &w->t0);
+    pthread_mutex_lock(&waitq.mu);
+    if (waitq.tail) waitq.tail->next = w;
+    else waitq.head = w;
+    waitq.tail = w;
+    pthread_mutex_unlock(&waitq.mu);
+    admit_waiting(a); /* a slot may have freed meanwhile */
+    return 0;
+}
+
 /* Answer the deferred request and free the job (pipe thread). res is
  * answered already, or (ok) the answer is j->cm. */
 static void job_finish(comment_job *j, int ok, http_response *res) {
@@ -423,12 +534,14 @@ static void job_finish(comment_job *j, int ok, http_response *res) {
     clock_gettime(CLOCK_MONOTONIC, &t);
     double secs = (double)(t.tv_sec - j->t0.tv_sec) + (double)(t.tv_nsec - j->t0.tv_nsec) / 1e9;
     int status = res->status;
+    app *a = j->a;
     http_complete(j->hp, res);
-    atomic_fetch_sub(&pipelined, 1);
-    metrics_request(j->a->metrics, "comment_post", status, secs);
+    metrics_request(a->metrics, "comment_post", status, secs);
     job_clear(j);
     model_comment_free(&j->cm);
     job_recycle(j);
+    atomic_fetch_sub(&pipelined, 1);
+    admit_waiting(a); /* its slot goes to the oldest waiting request */
 }
 
 static void on_written(void *ctx, int rc) {
@@ -465,43 +578,55 @@ static void on_looked_up(void *ctx, int rc) {
 /* POST /v1/sites/{site}/comments */
 void api_comment_post(const api_call *c, http_response *res) {
     if (api_require_json(c, res) < 0) return;
+    app *a = c->a;
+    if (a->pipe) {
+        /* pipelined: decoded here while a slot is free, else queued as it
+         * came; answered by the pipe's threads either way */
+        int slot = slot_take();
+        http_pending *hp = http_defer(c->req);
+        if (hp) {
+            struct timespec t0;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            if (slot) {
+                job_start(a, hp, c->req->body, c->req->body_len, router_param(c->m, "site"),
+                          &t0);
+                return;
+            }
+            if (wait_for_slot(a, hp, c) == 0) return;
+            /* res belongs to the handler (its body is dropped as it is
+             * deferred): the answer goes in one of its own */
+            http_response r = {.status = 500, .content_type = "application/json"};
+            api_error(&r, 500, "internal", "out of memory", NULL);
+            http_complete(hp, &r);
+            metrics_request(a->metrics, "comment_post", 500, 0);
+            return;
+        }
+        if (slot) { /* draining: synchronous from now on */
+            atomic_fetch_sub(&pipelined, 1);
+            admit_waiting(a);
+        }
+    }
     comment_job *j = job_new();
     if (!j) {
         api_error(res, 500, "internal", "out of memory", NULL);
         return;
     }
-    j->a = c->a;
-    clock_gettime(CLOCK_MONOTONIC, &j->t0);
+    j->a = a;
     model_comment *cm = &j->cm;
     codec_error ce;
-    if (codec_decode_comment_req(c->req->body, c->req->body_len, cm, (size_t)c->a->cfg->max_body,
-                                 &ce) < 0) {
+    int ok = codec_decode_comment_req(c->req->body, c->req->body_len, cm,
+                                      (size_t)a->cfg->max_body, &ce) == 0;
+    if (!ok) {
         api_error(res, ce.status, ce.code, ce.text, ce.field);
-        job_recycle(j);
-        return;
+    } else {
+        cm->site = strdup(router_param(c->m, "site"));
+        if (!cm->id) {
+            char id[40];
+            model_new_id(id);
+            cm->id = strdup(id);
+        }
+        ok = job_begin(j, res) == 0 && job_run_sync(j, res) == 0;
     }
-    cm->site = strdup(router_param(c->m, "site"));
-    if (!cm->id) {
-        char id[40];
-        model_new_id(id);
-        cm->id = strdup(id);
-    }
-    int ok = job_begin(j, res) == 0;
-    int slot = ok && c->a->pipe && atomic_fetch_add(&pipelined, 1) < API_MAX_PIPELINED;
-    if (ok && c->a->pipe && !slot) atomic_fetch_sub(&pipelined, 1);
-    if (slot && !(j->hp = http_defer(c->req))) {
-        atomic_fetch_sub(&pipelined, 1);
-        slot = 0;
-    }
-    if (slot) {
-        /* answered by on_looked_up / on_written on the pipe's thread */
-        if (store_pipe_lookup(c->a->pipe, &j->q, &j->lk, 0, on_looked_up, j) == 0) return;
-        http_response r = {.status = 500, .content_type = "application/json"};
-        api_error(&r, 500, "internal", "out of memory", NULL);
-        job_finish(j, 0, &r);
-        return;
-    }
-    if (ok) ok = job_run_sync(j, res) == 0;
     if (ok) {
         size_t len = 0;
         char *b = codec_encode_comment(cm, 0, &len);

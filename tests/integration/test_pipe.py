@@ -14,6 +14,7 @@ SIGTERM with deferred requests whose clients have gone, and nothing lost
 when Redis dies under the pipelined load.
 """
 import json
+import os
 import re
 import signal
 import socket
@@ -447,3 +448,73 @@ def test_redis_killed_under_pipelined_load(binary):
                 (cid, r.json, first)
         qsize = resp(env.redis.port, [["ZCARD", key(site, "pending")]])[0]
         assert qsize == c["queue_size"], (qsize, c)
+
+
+PIPELINE_SLOTS = 64  # API_MAX_PIPELINED in service/api_comments.c
+
+
+def test_beyond_pipeline_capacity(binary):
+    """More requests at once than the pipeline takes (API_MAX_PIPELINED):
+    the rest wait, suspended and undecoded, for a slot, and are decoded and
+    answered by the pipe's threads. Redis is paused (SIGSTOP, well inside
+    redis_timeout_ms) while 3 x the slots are sent at once on as many
+    connections, so the slots are all taken and the rest must wait; some
+    bodies are not JSON and some lack a field. After SIGCONT: every request
+    answered with its right status, every good one stored once (none
+    spooled), nothing left waiting (SIGTERM then exits 0)."""
+    with Env(binary, {"MODQ_REDIS_TIMEOUT_MS": "10000"}) as env:
+        m = env.modq
+        site = "wide"
+        assert m.request("PUT", "/v1/sites/%s/articles/a1" % site, ARTICLE).status == 201
+        n = 3 * PIPELINE_SLOTS
+        go = threading.Barrier(n + 1)
+        out = [None] * n
+
+        def kind(i):
+            return "bad_json" if i % 17 == 5 else "no_text" if i % 19 == 7 else "ok"
+
+        def one(i):
+            try:
+                go.wait(20)
+                k = kind(i)
+                if k == "bad_json":
+                    out[i] = m.request("POST", "/v1/sites/%s/comments" % site,
+                                       raw=b'{"id": "w%d", "text": ' % i, timeout=60)
+                elif k == "no_text":
+                    out[i] = m.request("POST", "/v1/sites/%s/comments" % site,
+                                       {"id": "w%d" % i, "article_id": "a1",
+                                        "author": {"name": "Ann"}}, timeout=60)
+                else:
+                    out[i] = post(m, site, "w%d" % i, ham(i), name="reader%d" % i, timeout=60)
+            except Exception as e:  # reported below, with the log
+                out[i] = e
+        ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+        for t in ts:
+            t.start()
+        os.kill(env.redis.proc.pid, signal.SIGSTOP)
+        try:
+            go.wait(20)
+            # setup, not an assertion: let every request arrive while the
+            # slots hold look-ups Redis cannot answer yet
+            time.sleep(3)
+            done = [i for i, o in enumerate(out) if o is not None and kind(i) == "ok"]
+            assert not done, ("stored while Redis was stopped", done[:5], out[done[0]])
+        finally:
+            os.kill(env.redis.proc.pid, signal.SIGCONT)
+        for t in ts:
+            t.join(60)
+        errs = [(i, o) for i, o in enumerate(out) if not hasattr(o, "status")]
+        assert not errs, (errs[:3], m.log()[-3000:])
+        want = {"ok": 201, "bad_json": 400, "no_text": 422}
+        wrong = [(i, kind(i), o.status) for i, o in enumerate(out) if o.status != want[kind(i)]]
+        assert not wrong, wrong[:10]
+        good = [i for i in range(n) if kind(i) == "ok"]
+        assert all(out[i].json["id"] == "w%d" % i for i in good)
+        stored = scan(env.redis, key(site, "comment:", "w*"))
+        assert stored == sorted(key(site, "comment:", "w%d" % i) for i in good), \
+            (len(stored), len(good))
+        assert metric(m, 'modq_http_requests_total{route="comment_post",status="201"}') == len(good)
+        assert metric(m, "modq_spooled_total") == 0, "Redis was paused, not gone: nothing spooled"
+        assert not claims_left(env, site, ["w%d" % i for i in good])
+        rc = m.stop(timeout=15)
+        assert rc == 0, ("modq exited %r after SIGTERM" % rc, m.log()[-3000:])
