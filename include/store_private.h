@@ -20,12 +20,10 @@ struct store {
     store_pool *pool;
     int in_use;
     unsigned gen; /* sentinel generation c was resolved under */
-    unsigned long serial; /* connections made so far: a new one has no watch */
-    /* a comment record key WATCHed by store_comment_lookup for the write of
-     * the same request (connection `watch_serial`) */
+    unsigned long serial; /* connections made so far (store_pipe.c) */
+    /* the connection WATCHes a record key (a spool replay's write, until
+     * its EXEC or store_release) */
     int watching;
-    unsigned long watch_serial;
-    char watch_key[STORE_KEY_MAX];
 };
 
 /* Redis Sentinel client (store_sentinel.c); NULL in a pool without one. */
@@ -215,8 +213,6 @@ int store_write_append(store *s, const store_write *w, store_write_state *st);
 int store_write_read(store *s, const store_write *w, const store_write_state *st,
                      redisReply **rep);
 
-/* Remember that s's connection WATCHes the record key kc. */
-void store_watching(store *s, const char *kc);
 
 /* "modq:{site}:<part><rest>" into buf. Returns length or -1 if too long. */
 int store_key(char *buf, size_t n, const char *site, const char *part, const char *rest);

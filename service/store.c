@@ -1057,12 +1057,13 @@ static int replicas_acked(store *s, const char *id) {
     return ok ? 0 : -1;
 }
 
-/* The record key of w is WATCHed on s's connection (by the look-up of the
- * same request, or now): 0, 1 when the record exists already (*existing
- * filled, the watch ended), -1 on Redis trouble. */
+/* WATCH the record key of w on s's connection and read it (a spool
+ * replay's write, which has no look-up and no claim): 0, 1 when the record
+ * exists already (*existing filled), -1 on Redis trouble. The connection
+ * is left watching in every case: when no EXEC follows, store_release ends
+ * the watch, or a later MULTI on this connection (an article put) could
+ * abort. */
 static int watch_record(store *s, const char *kc, char **existing, size_t *existing_len) {
-    if (s->c && s->watching && s->watch_serial == s->serial && strcmp(s->watch_key, kc) == 0)
-        return 0; /* watched by the look-up: its GET found no record */
     cmd c[3];
     memset(c, 0, sizeof c);
     store_args(&c[0], "UNWATCH");
@@ -1080,17 +1081,8 @@ static int watch_record(store *s, const char *kc, char **existing, size_t *exist
         rc = -1;
     }
     store_free_replies(rep, 3);
-    /* watching in every case: when the record exists (or the reply was
-     * odd) no EXEC follows, and store_release must end the watch, or a
-     * later MULTI on this connection (an article put) could abort */
-    store_watching(s, kc);
-    return rc;
-}
-
-void store_watching(store *s, const char *kc) {
     s->watching = 1;
-    s->watch_serial = s->serial;
-    snprintf(s->watch_key, sizeof s->watch_key, "%s", kc);
+    return rc;
 }
 
 /* One comment's writes, in a MULTI/EXEC transaction. Only one request may
