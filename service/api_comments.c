@@ -200,6 +200,29 @@ static void job_clear(comment_job *j) {
     j->json = NULL;
 }
 
+/* Decode the request body into j->cm, for site (an id is generated when
+ * the body has none). 0, or -1 with res answered (4xx, or 500). */
+static int job_decode(comment_job *j, const char *body, size_t len, const char *site,
+                      http_response *res) {
+    model_comment *cm = &j->cm;
+    codec_error ce;
+    if (codec_decode_comment_req(body, len, cm, (size_t)j->a->cfg->max_body, &ce) < 0) {
+        api_error(res, ce.status, ce.code, ce.text, ce.field);
+        return -1;
+    }
+    cm->site = strdup(site);
+    if (!cm->id) {
+        char id[40];
+        model_new_id(id);
+        cm->id = strdup(id);
+    }
+    if (!cm->site || !cm->id) {
+        api_error(res, 500, "internal", "out of memory", NULL);
+        return -1;
+    }
+    return 0;
+}
+
 /* Stage 1, on the request's worker: analyse the text, derive the keys the
  * look-up needs. 0, or -1 with res answered (422). */
 static int job_begin(comment_job *j, http_response *res) {
@@ -457,25 +480,7 @@ static void job_start(app *a, http_pending *hp, const char *body, size_t body_le
     j->a = a;
     j->hp = hp;
     j->t0 = *t0;
-    model_comment *cm = &j->cm;
-    codec_error ce;
-    if (codec_decode_comment_req(body, body_len, cm, (size_t)a->cfg->max_body, &ce) < 0) {
-        api_error(&r, ce.status, ce.code, ce.text, ce.field);
-        job_finish(j, 0, &r);
-        return;
-    }
-    cm->site = strdup(site);
-    if (!cm->id) {
-        char id[40];
-        model_new_id(id);
-        cm->id = strdup(id);
-    }
-    if (!cm->site || !cm->id) {
-        api_error(&r, 500, "internal", "out of memory", NULL);
-        job_finish(j, 0, &r);
-        return;
-    }
-    if (job_begin(j, &r) < 0) {
+    if (job_decode(j, body, body_len, site, &r) < 0 || job_begin(j, &r) < 0) {
         job_finish(j, 0, &r);
         return;
     }
@@ -613,20 +618,8 @@ void api_comment_post(const api_call *c, http_response *res) {
     }
     j->a = a;
     model_comment *cm = &j->cm;
-    codec_error ce;
-    int ok = codec_decode_comment_req(c->req->body, c->req->body_len, cm,
-                                      (size_t)a->cfg->max_body, &ce) == 0;
-    if (!ok) {
-        api_error(res, ce.status, ce.code, ce.text, ce.field);
-    } else {
-        cm->site = strdup(router_param(c->m, "site"));
-        if (!cm->id) {
-            char id[40];
-            model_new_id(id);
-            cm->id = strdup(id);
-        }
-        ok = job_begin(j, res) == 0 && job_run_sync(j, res) == 0;
-    }
+    int ok = job_decode(j, c->req->body, c->req->body_len, router_param(c->m, "site"), res) == 0 &&
+             job_begin(j, res) == 0 && job_run_sync(j, res) == 0;
     if (ok) {
         size_t len = 0;
         char *b = codec_encode_comment(cm, 0, &len);

@@ -218,8 +218,8 @@ store *store_acquire(store_pool *p) {
 
 void store_release(store_pool *p, store *s) {
     if (s->watching && s->c) {
-        /* a comment look-up whose write never came (the id existed): end
-         * its WATCH, or the next MULTI on this connection could abort */
+        /* a replay's write that found its record stored (no EXEC came):
+         * end its WATCH, or the next MULTI on this connection could abort */
         redisReply *r = redisCommand(s->c, "UNWATCH");
         if (!r) store_drop(s);
         else freeReplyObject(r);
@@ -672,30 +672,6 @@ static int df_read(store *s, redisReply **rep, int n, const store_lookup_req *q,
     return 1;
 }
 
-/* Collect n replies of commands appended to s. 0 (all error-free), or -1:
- * the connection dropped (transport) or an error reply logged; nothing
- * left to free either way. */
-static int lookup_replies(store *s, redisReply **rep, int n) {
-    for (int i = 0; i < n; i++) {
-        void *r = NULL;
-        if (redisGetReply(s->c, &r) != REDIS_OK || !r) {
-            store_free_replies(rep, i);
-            store_drop(s);
-            return -1;
-        }
-        rep[i] = r;
-    }
-    atomic_store(&s->pool->up, 1);
-    for (int i = 0; i < n; i++)
-        if (rep[i]->type == REDIS_REPLY_ERROR) {
-            log_msg(LOG_WARN, "redis lookup error: %s", rep[i]->str);
-            atomic_fetch_add(&s->pool->errors, 1);
-            store_free_replies(rep, n);
-            return -1;
-        }
-    return 0;
-}
-
 /* ============================================================= comments */
 
 /* A band value ends with the MinHash in binary: ENGINE_MINHASH_N 32-bit
@@ -875,12 +851,9 @@ static void lookup_file(store_pool *p, store_lookup_op *op, int refetch, store_l
 int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out) {
     const store_lookup_req *q = op->q;
     memset(out, 0, sizeof *out);
+    /* an error reply was logged and counted as it came (store_reply_check) */
     for (int i = 0; i < op->n; i++)
-        if (rep[i]->type == REDIS_REPLY_ERROR) {
-            log_msg(LOG_WARN, "redis lookup error: %s", rep[i]->str);
-            atomic_fetch_add(&s->pool->errors, 1);
-            return -1;
-        }
+        if (rep[i]->type == REDIS_REPLY_ERROR) return -1;
     redisReply **rc = rep + op->base; /* the replies of c[] */
     redisReply *mg = rc[op->i_mget], *g[6 + ENGINE_LSH_BANDS];
     if (mg->type != REDIS_REPLY_ARRAY || mg->elements != (size_t)op->ng ||
@@ -969,7 +942,12 @@ int store_lookup_more(store *s, store_lookup_op *op, store_lookup *out) {
         goto fail;
     }
     int n = n_df + nl;
-    if (lookup_replies(s, rep, n) < 0) goto fail;
+    if (store_collect(s, rep, n) < 0) goto fail;
+    for (int i = 0; i < n; i++)
+        if (rep[i]->type == REDIS_REPLY_ERROR) { /* logged by store_collect */
+            store_free_replies(rep, n);
+            goto fail;
+        }
     if (refetch && (op->dfok = df_read(s, rep, n_df, q, NULL, op->dl.df, &op->dver)) < 0) {
         store_free_replies(rep, n);
         goto fail;
@@ -995,7 +973,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
         store_drop(s);
         goto done;
     }
-    if (lookup_replies(s, rep, n) < 0) goto done;
+    if (store_collect(s, rep, n) < 0) goto done;
     rc = store_lookup_read(s, op, rep, out);
     store_free_replies(rep, n);
     if (rc == 1) rc = store_lookup_more(s, op, out);

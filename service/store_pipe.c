@@ -362,33 +362,36 @@ static lane *pick(store_pipe *p) {
     return &p->lane[atomic_fetch_add(&p->next, 1) % p->nlanes];
 }
 
-int store_pipe_lookup(store_pipe *pp, const store_lookup_req *q, store_lookup *out,
-                      int delay_ms, store_pipe_done cb, void *ctx) {
+/* A new op of kind with its callback (NULL when out of memory). */
+static pipe_op *op_new(int kind, store_pipe_done cb, void *ctx) {
     pipe_op *op = calloc(1, sizeof *op);
-    if (!op) return -1;
-    op->kind = OP_LOOKUP;
-    op->q = q;
-    op->out = out;
+    if (!op) return NULL;
+    op->kind = kind;
     op->cb = cb;
     op->ctx = ctx;
+    return op;
+}
+
+int store_pipe_lookup(store_pipe *pp, const store_lookup_req *q, store_lookup *out,
+                      int delay_ms, store_pipe_done cb, void *ctx) {
+    pipe_op *op = op_new(OP_LOOKUP, cb, ctx);
+    if (!op) return -1;
+    op->q = q;
+    op->out = out;
     if (delay_ms > 0) op->due_ms = store_now_ms() + delay_ms;
     return pipe_submit(pick(pp), op);
 }
 
 int store_pipe_write(store_pipe *pp, const store_write *w, store_pipe_done cb, void *ctx) {
-    pipe_op *op = calloc(1, sizeof *op);
+    pipe_op *op = op_new(OP_WRITE, cb, ctx);
     if (!op) return -1;
-    op->kind = OP_WRITE;
     op->w = w;
-    op->cb = cb;
-    op->ctx = ctx;
     return pipe_submit(pick(pp), op);
 }
 
 int store_pipe_claim_drop(store_pipe *pp, const char *site, const char *id) {
-    pipe_op *op = calloc(1, sizeof *op);
+    pipe_op *op = op_new(OP_DEL, NULL, NULL);
     if (!op) return -1;
-    op->kind = OP_DEL;
     if (store_key(op->key, sizeof op->key, site, "claim:", id) < 0) {
         free(op);
         return -1;
