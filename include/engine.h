@@ -142,6 +142,8 @@ typedef struct engine_context {
     size_t ndups;
     const char *const *thread_texts; /* approved comments of the thread */
     size_t nthread;
+    int thread_held;                /* 1: the thread is what the session's
+                                       engine_thread_hold holds instead */
     const char *author_key;         /* identity of this comment's author */
     unsigned flood_count;           /* comments by author/IP in window */
     double learned_spam_prob;       /* <0 when the classifier abstains */
@@ -192,6 +194,19 @@ void engine_score(engine_session *s, const engine_features *f,
  * (nothing happens when out of memory). */
 void engine_thread_remember(engine_session *s, const engine_features *f,
                             const char *text);
+
+/* Thread texts by reference. A reference names a text's analysis in the
+ * engine's cache ("<hash>:<length>", at most ENGINE_THREAD_REF_LEN - 1
+ * characters): a caller that stores it next to each thread text can look
+ * up the references instead of the texts, and fetch the texts only when
+ * the cache lacks one (a restart, a comment analysed by another process). */
+#define ENGINE_THREAD_REF_LEN 40
+void engine_thread_ref(const char *text, char out[ENGINE_THREAD_REF_LEN]);
+/* Holds the cached analyses of the n referenced texts (at most
+ * RELEVANCE_MAX_THREAD are used) for the session's next engine_score with
+ * context.thread_held set: 1 when every one is cached, else 0 and nothing
+ * is held (an unreadable reference counts as not cached). */
+int engine_thread_hold(engine_session *s, const char *const *refs, size_t n);
 
 /* Distinct content stems of an article (title, body, tags), for the caller to
  * count site document frequencies when an article is registered. Returns the

@@ -131,6 +131,8 @@ typedef struct review_decide {
     size_t nflags;
     const char *thread_push;      /* text to push on the thread list, or NULL */
     const char *thread_remove;    /* text to remove from it, or NULL */
+    char thread_ref[ENGINE_THREAD_REF_LEN]; /* that text's engine_thread_ref,
+                                               pushed or removed with it */
     unsigned thread_max;
 } review_decide;
 

@@ -155,8 +155,15 @@ typedef struct store_lookup {
     size_t existing_len;
     char *article;            /* article JSON or NULL */
     size_t article_len;
-    char **thread;            /* nthread new strings */
+    char **thread;            /* nthread new strings: the thread's texts,
+                                 only after store_thread_texts */
     size_t nthread;
+    char **thread_refs;       /* nrefs new strings: the references
+                                 (engine_thread_ref) of the thread's texts,
+                                 newest first */
+    size_t nrefs;
+    size_t thread_len;        /* texts in the thread (at most thread_n): more
+                                 than nrefs when some have no reference */
     uint32_t *df;             /* nterms values */
     uint32_t ndocs;
     store_dup dups[1 + ENGINE_LSH_BANDS];
@@ -178,6 +185,10 @@ typedef struct store_lookup {
  * -1 on Redis trouble (out left empty, the cache untouched). */
 int store_comment_lookup(store *s, const store_lookup_req *r, store_lookup *out);
 void store_lookup_free(store_lookup *l);
+/* The thread's texts into out->thread / nthread (replacing any), for a
+ * look-up whose references the engine's cache lacks. 0, or -1 on Redis
+ * trouble. */
+int store_thread_texts(store *s, const store_lookup_req *q, store_lookup *out);
 
 /* Claims. A look-up with a comment id also claims the id (SET NX of
  * modq:{S}:claim:<id>, expiring after STORE_CLAIM_MS): of concurrent
@@ -211,6 +222,8 @@ typedef struct store_write {
     long dup_window_s;
     long flood_window_s;
     const char *thread_text;   /* pushed when approved; NULL to skip */
+    char thread_ref[ENGINE_THREAD_REF_LEN]; /* its engine_thread_ref, pushed
+                                                with it */
     unsigned thread_max;
     const engine_flag *flags;  /* pending: also queued per flag code */
     size_t nflags;
@@ -257,6 +270,11 @@ int store_pipe_lookup(store_pipe *pp, const store_lookup_req *q, store_lookup *o
  * everything it points to must live until the callback). 0 submitted,
  * -1 out of memory (no callback). */
 int store_pipe_write(store_pipe *pp, const store_write *w, store_pipe_done cb, void *ctx);
+
+/* store_thread_texts through the pipe (q and out as for the look-up). 0
+ * submitted, -1 out of memory (no callback). */
+int store_pipe_thread_texts(store_pipe *pp, const store_lookup_req *q, store_lookup *out,
+                            store_pipe_done cb, void *ctx);
 
 /* store_claim_drop through the pipe (sent with the lane's next turn; no
  * callback). 0 submitted, -1 out of memory. */

@@ -200,12 +200,16 @@ int store_lookup_append(store *s, store_lookup_op *op);
 int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out);
 int store_lookup_more(store *s, store_lookup_op *op, store_lookup *out);
 void store_lookup_op_free(store_lookup_op *op);
+/* store_thread_texts in halves: append returns the number of replies (1)
+ * or -1 (drop the connection); read 0, or -1 on an error reply. */
+int store_thread_texts_append(store *s, const store_lookup_req *q);
+int store_thread_texts_read(redisReply *r, store_lookup *out);
 
 /* The write of a claimed comment (w->claimed) in halves, for pipelining
  * (see store_lookup_begin): append returns the number of replies to
  * collect (st filled) or -1 (drop the connection); read returns 1 written,
  * -1 not written (error reply, or too few replicas acknowledged). */
-#define STORE_WRITE_MAX_CMDS (2 + 3 + 1 + ENGINE_MAX_FLAGS + 2 + 1 + ENGINE_LSH_BANDS + 4 + 2 + 3)
+#define STORE_WRITE_MAX_CMDS (2 + 3 + 1 + ENGINE_MAX_FLAGS + 2 + 1 + ENGINE_LSH_BANDS + 4 + 4 + 3)
 typedef struct store_write_state {
     int n, i_exec, i_wait;
 } store_write_state;

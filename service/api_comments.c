@@ -109,6 +109,7 @@ static void fill_write(app *a, const model_comment *cm, const char *json, size_t
     w->dup_window_s = cfg->dup_window_days * 86400L;
     w->flood_window_s = cfg->flood_window;
     w->thread_text = (cm->status == ENGINE_APPROVED && cfg->thread_context > 0) ? cm->text : NULL;
+    if (w->thread_text) engine_thread_ref(w->thread_text, w->thread_ref);
     w->thread_max = (unsigned)cfg->thread_context;
     w->flags = cm->flags;
     w->nflags = cm->nflags;
@@ -144,7 +145,7 @@ typedef struct comment_job {
     struct timespec t0;
 } comment_job;
 
-enum { JOB_WRITE, JOB_EXISTING, JOB_BUSY, JOB_FAILED };
+enum { JOB_WRITE, JOB_EXISTING, JOB_BUSY, JOB_TEXTS, JOB_FAILED };
 
 /* Jobs of the pipelined path are ~20 KB (mostly model_comment's flags):
  * past jemalloc's small size classes, so a fresh one per request cost a
@@ -257,7 +258,9 @@ static int job_begin(comment_job *j, http_response *res) {
 
 /* Stage 2, once the look-up is back (j->have, j->lk): JOB_EXISTING (the id
  * was stored: cm is now the stored comment), JOB_BUSY (another request
- * holds the id's claim: look again later), JOB_WRITE (scored; j->json and
+ * holds the id's claim: look again later), JOB_TEXTS (the engine's cache
+ * lacks a thread text: fetch the texts with store_thread_texts, set
+ * lk->thread_len to the number fetched, judge again), JOB_WRITE (scored; j->json and
  * j->w ready), or JOB_FAILED (res answered). */
 static int job_judge(comment_job *j, http_response *res) {
     app *a = j->a;
@@ -298,8 +301,15 @@ static int job_judge(comment_job *j, http_response *res) {
         }
         ctx.site_df = lk->df;
         ctx.site_ndocs = lk->ndocs;
-        ctx.thread_texts = (const char *const *)lk->thread;
-        ctx.nthread = lk->nthread;
+        if (lk->thread) {
+            ctx.thread_texts = (const char *const *)lk->thread;
+            ctx.nthread = lk->nthread;
+        } else if (lk->thread_len) { /* by reference, when all are cached */
+            if (lk->nrefs < lk->thread_len ||
+                !engine_thread_hold(sess, (const char *const *)lk->thread_refs, lk->thread_len))
+                return JOB_TEXTS;
+            ctx.thread_held = 1;
+        }
         ctx.flood_count = lk->flood_count;
         for (size_t i = 0; i < lk->ndups; i++) {
             memset(&dm[i], 0, sizeof dm[i]);
@@ -395,6 +405,10 @@ static int job_run_sync(comment_job *j, http_response *res) {
         store *s = store_acquire(a->pool);
         j->have = store_comment_lookup(s, &j->q, &j->lk) == 0;
         int r = job_judge(j, res);
+        if (r == JOB_TEXTS) {
+            j->lk.thread_len = store_thread_texts(s, &j->q, &j->lk) == 0 ? j->lk.nthread : 0;
+            r = job_judge(j, res);
+        }
         if (r == JOB_BUSY) {
             store_release(a->pool, s);
             if (model_now_ms() >= j->claim_until_ms) {
@@ -555,11 +569,19 @@ static void on_written(void *ctx, int rc) {
     job_finish(j, job_written(j, rc, NULL, 0, &res) == 0, &res);
 }
 
-static void on_looked_up(void *ctx, int rc) {
-    comment_job *j = ctx;
+static void on_looked_up(void *ctx, int rc);
+
+/* The thread texts are in (or not: scored without them) */
+static void on_texts(void *ctx, int rc);
+
+/* Stage 2 on the pipe's thread, and what follows it. */
+static void judge_next(comment_job *j) {
     http_response res = {.status = 500, .content_type = "application/json"};
-    j->have = rc == 0;
     switch (job_judge(j, &res)) {
+    case JOB_TEXTS:
+        if (store_pipe_thread_texts(j->a->pipe, &j->q, &j->lk, on_texts, j) == 0) return;
+        on_texts(j, -1);
+        return;
     case JOB_BUSY:
         if (model_now_ms() < j->claim_until_ms &&
             store_pipe_lookup(j->a->pipe, &j->q, &j->lk, API_CLAIM_POLL_MS, on_looked_up, j) == 0)
@@ -578,6 +600,18 @@ static void on_looked_up(void *ctx, int rc) {
         if (j->have && store_pipe_write(j->a->pipe, &j->w, on_written, j) == 0) return;
         on_written(j, -1); /* Redis is down (or no memory): the spool */
     }
+}
+
+static void on_looked_up(void *ctx, int rc) {
+    comment_job *j = ctx;
+    j->have = rc == 0;
+    judge_next(j);
+}
+
+static void on_texts(void *ctx, int rc) {
+    comment_job *j = ctx;
+    j->lk.thread_len = rc == 0 ? j->lk.nthread : 0;
+    judge_next(j);
 }
 
 /* POST /v1/sites/{site}/comments */

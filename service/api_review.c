@@ -776,6 +776,7 @@ static void decide_one(app *a, store *s, const decide_req *d, decide_res *out) {
             .thread_remove = loses ? cm.text : NULL,
             .thread_max = (unsigned)a->cfg->thread_context,
         };
+        if (gains || loses) engine_thread_ref(cm.text, rd.thread_ref);
         char owner[REVIEW_MODERATOR_MAX + 1];
         long long exp = 0;
         rc = store_review_decide(s, &rd, owner, sizeof owner, &exp);

@@ -372,8 +372,10 @@ static inline uint64_t rotl64(uint64_t x, int r) {
 }
 
 /* 64-bit hash of n bytes, 8 at a time (MurmurHash3-style mixing): a cache
- * key for whole texts, ~10x faster than tokenize_hash's byte loop. Only
- * ever compared within this process, never stored. */
+ * key for whole texts, ~10x faster than tokenize_hash's byte loop. Stored
+ * in thread references (engine_thread_ref), so changing it only costs
+ * cache misses: a reference that matches nothing makes the caller fetch
+ * the texts. */
 static uint64_t text_hash(const char *p, size_t n, uint64_t seed) {
     const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
     uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
@@ -504,6 +506,52 @@ static const relevance_vec *thread_get(engine_session *s, const char *text) {
     }
     s->held[s->nheld++] = e;
     return textcache_vec(e);
+}
+
+void engine_thread_ref(const char *text, char out[ENGINE_THREAD_REF_LEN]) {
+    size_t len = strlen(text);
+    snprintf(out, ENGINE_THREAD_REF_LEN, "%016llx:%zu",
+             (unsigned long long)text_hash(text, len, 0), len);
+}
+
+/* "<16 hex digits>:<decimal length>" into key and len: 0, or -1. */
+static int ref_parse(const char *r, uint64_t *key, size_t *len) {
+    char *end;
+    if (strlen(r) < 18 || r[16] != ':')
+        return -1;
+    unsigned long long k = 0;
+    for (int i = 0; i < 16; i++) {
+        int c = r[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0)
+            return -1;
+        k = k << 4 | (unsigned)d;
+    }
+    if (r[17] < '0' || r[17] > '9')
+        return -1;
+    unsigned long long n = strtoull(r + 17, &end, 10);
+    if (*end || n > SIZE_MAX)
+        return -1;
+    *key = k;
+    *len = (size_t)n;
+    return 0;
+}
+
+int engine_thread_hold(engine_session *s, const char *const *refs, size_t n) {
+    thread_release(s);
+    if (n > RELEVANCE_MAX_THREAD)
+        n = RELEVANCE_MAX_THREAD;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key;
+        size_t len;
+        textcache_entry *e = NULL;
+        if (ref_parse(refs[i], &key, &len) < 0 ||
+            !(e = textcache_get(s->e->threads, key, len))) {
+            thread_release(s);
+            return 0;
+        }
+        s->held[s->nheld++] = e;
+    }
+    return 1;
 }
 
 void engine_thread_remember(engine_session *s, const engine_features *f,
@@ -650,11 +698,17 @@ void engine_score(engine_session *s, const engine_features *f,
                           .site_ndocs = x->site_ndocs,
                           .cues = &cues};
     s->calls++;
-    thread_release(s); /* the previous call's thread texts */
+    if (!x->thread_held)
+        thread_release(s); /* the previous call's thread texts */
     article_cache *art = x->article ? article_get(s, x->article) : NULL;
     size_t nthread = x->nthread < RELEVANCE_MAX_THREAD ? x->nthread
                                                        : RELEVANCE_MAX_THREAD;
-    if (art && nthread && x->thread_texts) {
+    if (art && x->thread_held) {
+        for (size_t i = 0; i < s->nheld; i++)
+            s->tv[i] = *textcache_vec(s->held[i]); /* shallow, as below */
+        ri.thread = s->tv;
+        ri.nthread = s->nheld;
+    } else if (art && nthread && x->thread_texts) {
         size_t n = 0;
         for (size_t i = 0; i < nthread; i++) {
             const relevance_vec *v = thread_get(s, x->thread_texts[i]);

@@ -230,8 +230,46 @@ void jsonw_int(jsonw *w, long long v) {
     put(w, q, (size_t)(tmp + sizeof tmp - q));
 }
 
+/* "%.6g" of v when v is a multiple of 0.001 below 1000 in magnitude (the
+ * scores, rounded to 3 decimals): the digits of v * 1000 with the point put
+ * in and trailing zeros dropped, without snprintf's machinery. 6
+ * significant digits hold every such value exactly, so the text is the
+ * same. Length written into b, or 0 when v is not such a value. */
+static size_t milli_text(double v, char b[16]) {
+    double k = v * 1000;
+    if (!(fabs(v) < 1000)) return 0;
+    long long m = llround(k);
+    if (fabs(k - (double)m) > 1e-9 || (m == 0 && v != 0)) return 0;
+    size_t n = 0;
+    if (m < 0 || (m == 0 && signbit(v))) b[n++] = '-';
+    unsigned long long a = (unsigned long long)(m < 0 ? -m : m);
+    unsigned long long ip = a / 1000, fp = a % 1000;
+    char d[8];
+    size_t nd = 0;
+    do {
+        d[nd++] = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip);
+    while (nd) b[n++] = d[--nd];
+    b[n++] = '.';
+    char f[3] = {(char)('0' + fp / 100), (char)('0' + fp / 10 % 10), (char)('0' + fp % 10)};
+    size_t nf = 3;
+    while (nf > 1 && f[nf - 1] == '0') nf--; /* "1.0" keeps one: a real */
+    memcpy(b + n, f, nf);
+    return n + nf;
+}
+
 int jsonw_real(jsonw *w, double v) {
     if (!isfinite(v)) return -1; /* json_real() refuses NaN and infinities */
+    if (w->precision == 6) {
+        char m[16];
+        size_t ml = milli_text(v, m);
+        if (ml) {
+            before_value(w);
+            put(w, m, ml);
+            return 0;
+        }
+    }
     char b[64];
     int n = snprintf(b, sizeof b - 3, "%.*g", w->precision, v);
     if (n < 0 || (size_t)n >= sizeof b - 3) return -1;

@@ -144,11 +144,12 @@ size_t learn_link_domains(const char *text, size_t len,
         }
         const char *p = text + i;
         size_t rest = len - i, skip = 0;
-        if (rest > 8 && strncasecmp(p, "https://", 8) == 0)
+        int c0 = lower((unsigned char)p[0]); /* most words start otherwise */
+        if (c0 == 'h' && rest > 8 && strncasecmp(p, "https://", 8) == 0)
             skip = 8;
-        else if (rest > 7 && strncasecmp(p, "http://", 7) == 0)
+        else if (c0 == 'h' && rest > 7 && strncasecmp(p, "http://", 7) == 0)
             skip = 7;
-        if (skip || (rest > 4 && strncasecmp(p, "www.", 4) == 0)) {
+        if (skip || (c0 == 'w' && rest > 4 && strncasecmp(p, "www.", 4) == 0)) {
             size_t h = skip;
             while (h < rest && host_char((unsigned char)lower((unsigned char)p[h]))) h++;
             k = add_host(out, k, max, p + skip, h - skip);

@@ -357,17 +357,23 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
         size_t nt = in->nthread < RELEVANCE_MAX_THREAD ? in->nthread
                                                        : RELEVANCE_MAX_THREAD;
         double et = 0;
+        comparison best; /* the thread text that beats the article, if any */
+        int beaten = 0;
         for (size_t i = 0; i < nt; i++) {
             compare(c, &cs, &in->thread[i], &cmp);
             double s = cmp.similarity;
             if (s > out->thread) {
                 out->thread = s;
-                if (s > out->article) /* names only the winner's stems */
-                    format_matched(c, &cmp, out->matched, sizeof out->matched);
+                if (s > out->article) {
+                    best = cmp;
+                    beaten = 1;
+                }
             }
             if (cmp.evidence > et)
                 et = cmp.evidence;
         }
+        if (beaten) /* names only the winner's stems */
+            format_matched(c, &best, out->matched, sizeof out->matched);
         out->similarity = out->article > out->thread ? out->article
                                                      : out->thread;
         double th = RELEVANCE_THREAD_WEIGHT * et;

@@ -258,16 +258,29 @@ void store_cmd(cmd *c, ...) {
     va_end(ap);
 }
 
-/* Writes "<prefix><v>\r\n" at p; returns the end. */
-static char *resp_len(char *p, char prefix, size_t v) {
+/* The decimal digits of v at p; returns the end. */
+static char *put_dec(char *p, unsigned long long v) {
     char tmp[24];
     int n = 0;
-    *p++ = prefix;
     do {
         tmp[n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
     while (n) *p++ = tmp[--n];
+    return p;
+}
+
+/* v in decimal into out (NUL-terminated): the numbers of every comment's
+ * commands, without snprintf's machinery. */
+static void dec(char out[24], long long v) {
+    if (v < 0) *out++ = '-';
+    *put_dec(out, v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v) = 0;
+}
+
+/* Writes "<prefix><v>\r\n" at p; returns the end. */
+static char *resp_len(char *p, char prefix, size_t v) {
+    *p++ = prefix;
+    p = put_dec(p, v);
     *p++ = '\r';
     *p++ = '\n';
     return p;
@@ -423,6 +436,19 @@ static char *take_str(redisReply *r, size_t *len) {
     r->str = NULL;
     if (len) *len = r->len;
     return s;
+}
+
+/* Takes the strings of an array reply (hiredis' own, as take_str) into
+ * *out (a new array, NULL when empty) and *n. */
+static void take_list(redisReply *r, char ***out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    if (r->type != REDIS_REPLY_ARRAY || !r->elements || !(*out = calloc(r->elements, sizeof **out)))
+        return;
+    for (size_t j = 0; j < r->elements; j++) {
+        char *v = take_str(r->element[j], NULL);
+        if (v) (*out)[(*n)++] = v;
+    }
 }
 
 char *store_dup_str(redisReply *r, size_t *len) {
@@ -719,7 +745,7 @@ struct store_lookup_op {
     int n_df, i_df;    /* the df commands: how many, first reply index */
     int base;          /* index of the first reply of c[] below */
     int n0, nl;        /* the learning commands: first reply, count */
-    int i_claim, i_mget, i_thread, i_wh;
+    int i_claim, i_mget, i_thread, i_tlen, i_wh;
     int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi;
     int dfok;          /* df_read's verdict on the first round trip */
     uint64_t dver;     /* the df version Redis reported */
@@ -756,15 +782,15 @@ void store_lookup_op_free(store_lookup_op *op) {
 int store_lookup_append(store *s, store_lookup_op *op) {
     const store_lookup_req *q = op->q;
     char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX],
-        kx[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX],
-        kwh[STORE_KEY_MAX];
+        kth[STORE_KEY_MAX], kx[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX],
+        kfi[STORE_KEY_MAX], kwh[STORE_KEY_MAX];
     char kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], tn[24], px[24];
     hex16(hx, q->exact_hash);
-    snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
-    snprintf(px, sizeof px, "%d", STORE_CLAIM_MS);
-    cmd c[4];
-    for (int i = 0; i < 4; i++) c[i].argc = 0; /* argv[] is filled as argc grows */
+    dec(tn, (long long)q->thread_n - 1);
+    dec(px, STORE_CLAIM_MS);
+    cmd c[5];
+    for (int i = 0; i < 5; i++) c[i].argc = 0; /* argv[] is filled as argc grows */
     int n = 0;
     op->i_claim = op->j_existing = op->j_band = op->j_fi = -1;
     op->ng = 0;
@@ -812,9 +838,15 @@ int store_lookup_append(store *s, store_lookup_op *op) {
         }
     }
     op->i_mget = n++;
-    store_key(kt, sizeof kt, q->site, "thread:", q->article_id);
-    store_cmd(&c[n], "LRANGE", kt, "0", tn, NULL);
+    /* the thread by reference (its texts only when the engine's cache
+     * lacks one: store_thread_texts), and the length of the text list,
+     * which a list written before references existed outgrows */
+    store_key(kth, sizeof kth, q->site, "thread:h:", q->article_id);
+    store_cmd(&c[n], "LRANGE", kth, "0", tn, NULL);
     op->i_thread = n++;
+    store_key(kt, sizeof kt, q->site, "thread:", q->article_id);
+    store_cmd(&c[n], "LLEN", kt, NULL);
+    op->i_tlen = n++;
     /* which webhook events the site wants, so that a site without a
      * "verdict" webhook costs no extra round trip (store_webhook.c) */
     store_key(kwh, sizeof kwh, q->site, "webhook", NULL);
@@ -865,14 +897,10 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     if (op->i_claim >= 0) out->claimed = rc[op->i_claim]->type == REDIS_REPLY_STATUS;
     if (op->j_existing >= 0) out->existing = take_str(g[op->j_existing], &out->existing_len);
     out->article = take_str(g[op->j_article], &out->article_len);
-    redisReply *t = rc[op->i_thread];
-    if (t->type == REDIS_REPLY_ARRAY && t->elements) {
-        out->thread = calloc(t->elements, sizeof(char *));
-        for (size_t j = 0; out->thread && j < t->elements; j++) {
-            char *v = take_str(t->element[j], NULL);
-            if (v) out->thread[out->nthread++] = v;
-        }
-    }
+    take_list(rc[op->i_thread], &out->thread_refs, &out->nrefs);
+    redisReply *tl = rc[op->i_tlen];
+    out->thread_len = tl->type == REDIS_REPLY_INTEGER && tl->integer > 0 ? (size_t)tl->integer : 0;
+    if (out->thread_len > q->thread_n) out->thread_len = q->thread_n;
     redisReply *x = g[op->j_exact];
     if (x->type == REDIS_REPLY_STRING) {
         split_dup(x->str, x->len, &out->dups[out->ndups], 1);
@@ -983,12 +1011,44 @@ done:
     return rc;
 }
 
+int store_thread_texts_append(store *s, const store_lookup_req *q) {
+    char kt[STORE_KEY_MAX], tn[24];
+    if (store_key(kt, sizeof kt, q->site, "thread:", q->article_id) < 0) return -1;
+    snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
+    cmd c = {0};
+    store_cmd(&c, "LRANGE", kt, "0", tn, NULL);
+    return store_append_cmds(s, &c, 1) < 0 ? -1 : 1;
+}
+
+int store_thread_texts_read(redisReply *r, store_lookup *out) {
+    if (r->type == REDIS_REPLY_ERROR) return -1;
+    for (size_t i = 0; i < out->nthread; i++) free(out->thread[i]);
+    free(out->thread);
+    take_list(r, &out->thread, &out->nthread);
+    return 0;
+}
+
+int store_thread_texts(store *s, const store_lookup_req *q, store_lookup *out) {
+    redisReply *r;
+    if (store_ready_(s) < 0) return -1;
+    if (store_thread_texts_append(s, q) < 0) {
+        store_drop(s);
+        return -1;
+    }
+    if (store_collect(s, &r, 1) < 0) return -1;
+    int rc = store_thread_texts_read(r, out);
+    freeReplyObject(r);
+    return rc;
+}
+
 void store_lookup_free(store_lookup *l) {
     if (!l) return;
     free(l->existing);
     free(l->article);
     for (size_t i = 0; i < l->nthread; i++) free(l->thread[i]);
     free(l->thread);
+    for (size_t i = 0; i < l->nrefs; i++) free(l->thread_refs[i]);
+    free(l->thread_refs);
     free(l->df);
     free(l->learn_spam);
     free(l->learn_ham);
@@ -1071,16 +1131,16 @@ static int watch_record(store *s, const char *kc, char **existing, size_t *exist
  * twice the CPU time (docs/performance.md). */
 int store_write_append(store *s, const store_write *w, store_write_state *st) {
     char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], kp[STORE_KEY_MAX], kx[STORE_KEY_MAX],
-        kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX], kt[STORE_KEY_MAX],
+        kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX], kt[STORE_KEY_MAX], kth[STORE_KEY_MAX],
         kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], ret[24], recv[24], win[24], fw[24], tmax[24], cutoff[24];
     hex16(hx, w->exact_hash);
-    snprintf(ret, sizeof ret, "%ld", w->retention_s);
-    snprintf(recv, sizeof recv, "%lld", w->received_ms);
-    snprintf(win, sizeof win, "%ld", w->dup_window_s);
-    snprintf(fw, sizeof fw, "%ld", w->flood_window_s);
-    snprintf(tmax, sizeof tmax, "%d", (int)(w->thread_max ? w->thread_max : 1) - 1);
-    snprintf(cutoff, sizeof cutoff, "%lld", w->received_ms - 1000LL * w->retention_s);
+    dec(ret, w->retention_s);
+    dec(recv, w->received_ms);
+    dec(win, w->dup_window_s);
+    dec(fw, w->flood_window_s);
+    dec(tmax, (long long)(w->thread_max ? w->thread_max : 1) - 1);
+    dec(cutoff, w->received_ms - 1000LL * w->retention_s);
     if (store_key(kc, sizeof kc, w->site, "comment:", w->id) < 0 ||
         store_key(kcl, sizeof kcl, w->site, "claim:", w->id) < 0)
         return -1;
@@ -1089,6 +1149,7 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     store_key(kfa, sizeof kfa, w->site, "flood:a:", w->author_key);
     store_key(kfi, sizeof kfi, w->site, "flood:i:", w->ip && *w->ip ? w->ip : "-");
     store_key(kt, sizeof kt, w->site, "thread:", w->article_id);
+    store_key(kth, sizeof kth, w->site, "thread:h:", w->article_id);
     /* values */
     char xval[STORE_KEY_MAX], bval[STORE_KEY_MAX];
     snprintf(xval, sizeof xval, "%s\x1f%s", w->id, w->author_key);
@@ -1151,9 +1212,11 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "INCR", fk[i], NULL);
         store_cmd(&c[n++], "EXPIRE", fk[i], fw, "NX", NULL);
     }
-    if (w->thread_text) {
+    if (w->thread_text) { /* the text and its reference, side by side */
         store_cmd(&c[n++], "LPUSH", kt, w->thread_text, NULL);
         store_cmd(&c[n++], "LTRIM", kt, "0", tmax, NULL);
+        store_cmd(&c[n++], "LPUSH", kth, w->thread_ref, NULL);
+        store_cmd(&c[n++], "LTRIM", kth, "0", tmax, NULL);
     }
     st->i_exec = n;
     store_args(&c[n++], "EXEC");

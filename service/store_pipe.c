@@ -36,12 +36,12 @@
  * every small reply (a write's +QUEUED) moved up to 64 KB. */
 #define PIPE_FEED_SLICE 2048
 
-enum { OP_LOOKUP, OP_WRITE, OP_DEL };
+enum { OP_LOOKUP, OP_WRITE, OP_DEL, OP_TEXTS };
 
 typedef struct pipe_op {
     struct pipe_op *next;
     int kind;
-    const store_lookup_req *q; /* OP_LOOKUP */
+    const store_lookup_req *q; /* OP_LOOKUP, OP_TEXTS */
     store_lookup *out;
     store_lookup_op *lop;
     const store_write *w;      /* OP_WRITE */
@@ -127,6 +127,8 @@ static void op_complete(lane *pp, pipe_op *op) {
     } else if (op->kind == OP_WRITE) {
         rc = store_write_read(&pp->s, op->w, &op->st, op->rep);
         if (rc == 0) rc = -1; /* an abort needs a WATCH, which claimed writes never use */
+    } else if (op->kind == OP_TEXTS) {
+        rc = store_thread_texts_read(op->rep[0], op->out);
     } else {
         rc = 0; /* OP_DEL: an error reply was logged */
     }
@@ -166,6 +168,8 @@ static void pipe_send_ready(lane *pp, long long now) {
                     ? store_lookup_append(&pp->s, op->lop) : -1;
         } else if (op->kind == OP_WRITE) {
             n = store_write_append(&pp->s, op->w, &op->st);
+        } else if (op->kind == OP_TEXTS) {
+            n = store_thread_texts_append(&pp->s, op->q);
         } else {
             cmd c = {0};
             store_cmd(&c, "DEL", op->key, NULL);
@@ -386,6 +390,15 @@ int store_pipe_write(store_pipe *pp, const store_write *w, store_pipe_done cb, v
     pipe_op *op = op_new(OP_WRITE, cb, ctx);
     if (!op) return -1;
     op->w = w;
+    return pipe_submit(pick(pp), op);
+}
+
+int store_pipe_thread_texts(store_pipe *pp, const store_lookup_req *q, store_lookup *out,
+                            store_pipe_done cb, void *ctx) {
+    pipe_op *op = op_new(OP_TEXTS, cb, ctx);
+    if (!op) return -1;
+    op->q = q;
+    op->out = out;
     return pipe_submit(pick(pp), op);
 }
 

@@ -99,10 +99,12 @@ static const char PURGE_LUA[] =
     "return 1\n";
 
 /* KEYS: 1 comment 2 pending 3 leases 4 lease_owner 5 rejected 6 audit
- *       7 minute counter 8 thread 9.. per-flag pending queues
+ *       7 minute counter 8 thread 9 thread references 10.. per-flag pending
+ *       queues
  * ARGV: 1 old record 2 new record 3 id 4 moderator 5 new status
  *       6 received ms 7 thread op (push|remove|-) 8 thread text
- *       9 thread max 10 counter ttl 11.. audit field/value pairs
+ *       9 thread max 10 counter ttl 11 thread text's reference
+ *       12.. audit field/value pairs
  * Returns {0, stream id} done, {1} changed, {2} gone, {3, owner, expiry}. */
 static const char DECIDE_LUA[] =
     "local cur = redis.call('GET', KEYS[1])\n"
@@ -116,7 +118,7 @@ static const char DECIDE_LUA[] =
     "end\n"
     "redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')\n"
     "redis.call('ZREM', KEYS[2], ARGV[3])\n"
-    "for i = 9, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end\n"
+    "for i = 10, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end\n"
     "redis.call('ZREM', KEYS[3], ARGV[3])\n"
     "redis.call('HDEL', KEYS[4], ARGV[3])\n"
     "if ARGV[5] == 'rejected' then\n"
@@ -127,10 +129,13 @@ static const char DECIDE_LUA[] =
     "if ARGV[7] == 'push' then\n"
     "  redis.call('LPUSH', KEYS[8], ARGV[8])\n"
     "  redis.call('LTRIM', KEYS[8], 0, tonumber(ARGV[9]) - 1)\n"
+    "  redis.call('LPUSH', KEYS[9], ARGV[11])\n"
+    "  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[9]) - 1)\n"
     "elseif ARGV[7] == 'remove' then\n"
     "  redis.call('LREM', KEYS[8], 1, ARGV[8])\n"
+    "  redis.call('LREM', KEYS[9], 1, ARGV[11])\n"
     "end\n"
-    "local sid = redis.call('XADD', KEYS[6], '*', unpack(ARGV, 11))\n"
+    "local sid = redis.call('XADD', KEYS[6], '*', unpack(ARGV, 12))\n"
     "if redis.call('INCR', KEYS[7]) == 1 then redis.call('EXPIRE', KEYS[7], ARGV[10]) end\n"
     "return {0, sid}\n";
 
@@ -381,7 +386,7 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
                         size_t owner_len, long long *expires_ms) {
     if (owner_len) owner[0] = 0;
     *expires_ms = 0;
-    char k[8][RKEY], kf[ENGINE_MAX_FLAGS][RKEY], minute[24], recv[24], tmax[24], ttl[24],
+    char k[9][RKEY], kf[ENGINE_MAX_FLAGS][RKEY], minute[24], recv[24], tmax[24], ttl[24],
         at[24];
     snprintf(minute, sizeof minute, "%lld", d->at_ms / 60000);
     if (store_key(k[0], RKEY, d->site, "comment:", d->id) < 0 ||
@@ -391,7 +396,8 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
         store_key(k[4], RKEY, d->site, "rejected", NULL) < 0 ||
         store_key(k[5], RKEY, d->site, "audit", NULL) < 0 ||
         store_key(k[6], RKEY, d->site, "decided:", minute) < 0 ||
-        store_key(k[7], RKEY, d->site, "thread:", d->article_id ? d->article_id : "-") < 0)
+        store_key(k[7], RKEY, d->site, "thread:", d->article_id ? d->article_id : "-") < 0 ||
+        store_key(k[8], RKEY, d->site, "thread:h:", d->article_id ? d->article_id : "-") < 0)
         return -1;
     /* a comment carries each flag code once; cap at the array */
     size_t nf = d->nflags < ENGINE_MAX_FLAGS ? d->nflags : ENGINE_MAX_FLAGS;
@@ -406,12 +412,13 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
 
     cmd c[2];
     memset(c, 0, sizeof c);
-    store_eval_begin(&c[0], &S_DECIDE, (int)(8 + nf));
-    for (int i = 0; i < 8; i++) store_args(&c[0], k[i]);
+    store_eval_begin(&c[0], &S_DECIDE, (int)(9 + nf));
+    for (int i = 0; i < 9; i++) store_args(&c[0], k[i]);
     for (size_t i = 0; i < nf; i++) store_args(&c[0], kf[i]);
     store_arg(&c[0], d->old_record, d->old_len);
     store_arg(&c[0], d->new_record, d->new_len);
-    store_cmd(&c[0], d->id, d->moderator, d->new_status, recv, op, ttext, tmax, ttl, NULL);
+    store_cmd(&c[0], d->id, d->moderator, d->new_status, recv, op, ttext, tmax, ttl,
+              d->thread_push || d->thread_remove ? d->thread_ref : "", NULL);
     /* the audit entry */
     store_cmd(&c[0], "comment_id", d->id, "article_id", d->article_id ? d->article_id : "",
               "moderator", d->moderator, "decision", d->decision, "status", d->new_status,

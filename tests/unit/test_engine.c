@@ -108,7 +108,9 @@ static void test_article_terms_and_author(void) {
 /* Scores `comment` under an article and a thread of texts with engine e;
  * when remember is set, the thread texts were cached with
  * engine_thread_remember (as the service does when it approves them)
- * instead of being analysed by engine_score itself. */
+ * instead of being analysed by engine_score itself; when it is 2, the
+ * thread is handed over by reference (engine_thread_ref / _hold), as the
+ * service's look-up does. */
 static void score_with_thread(int remember, const char *const *thread, size_t n,
                               const char *comment, engine_verdict *v) {
     engine_config cfg;
@@ -130,6 +132,18 @@ static void score_with_thread(int remember, const char *const *thread, size_t n,
     CHECK(engine_prepare(s, &c, &f, NULL) == 0);
     engine_context ctx = {.article = &a, .thread_texts = thread, .nthread = n,
                           .learned_spam_prob = -1};
+    if (remember == 2) {
+        char refs[8][ENGINE_THREAD_REF_LEN];
+        const char *rp[8];
+        for (size_t i = 0; i < n && i < 8; i++) {
+            engine_thread_ref(thread[i], refs[i]);
+            rp[i] = refs[i];
+        }
+        CHECK(engine_thread_hold(s, rp, n) == 1);
+        ctx.thread_texts = NULL;
+        ctx.nthread = 0;
+        ctx.thread_held = 1;
+    }
     engine_score(s, f, &c, &ctx, v);
     engine_features_free(f);
     engine_session_free(s);
@@ -148,10 +162,10 @@ static void test_thread_remember_same_verdict(void) {
         "Great video, subscribe to my channel for more!!!",
         "The reservoirs were dry in our town too, rationing is overdue.",
     };
-    for (size_t i = 0; i < sizeof comments / sizeof *comments; i++) {
+    for (size_t i = 0; i < 2 * sizeof comments / sizeof *comments; i++) {
         engine_verdict fresh, remembered;
-        score_with_thread(0, thread, 4, comments[i], &fresh);
-        score_with_thread(1, thread, 4, comments[i], &remembered);
+        score_with_thread(0, thread, 4, comments[i / 2], &fresh);
+        score_with_thread(1 + (int)(i % 2), thread, 4, comments[i / 2], &remembered);
         CHECK(fresh.status == remembered.status);
         CHECK(fresh.score == remembered.score);
         CHECK(fresh.relevance == remembered.relevance);
@@ -170,10 +184,46 @@ static void test_thread_remember_same_verdict(void) {
     CHECK(none.relevance != with.relevance);
 }
 
+/* References: what engine_thread_hold takes and refuses. */
+static void test_thread_refs(void) {
+    engine_config cfg;
+    engine_config_defaults(&cfg);
+    engine *e = engine_new(&cfg, NULL);
+    engine_session *s = engine_session_new(e);
+    const char *text = "Fix the leaking pipes before any hosepipe ban.";
+    char ref[ENGINE_THREAD_REF_LEN], other[ENGINE_THREAD_REF_LEN];
+    engine_thread_ref(text, ref);
+    engine_thread_ref("Fix the leaking pipes before any hosepipe ban!", other);
+    CHECK(strlen(ref) == 16 + 1 + 2 && ref[16] == ':' && strcmp(ref + 17, "46") == 0);
+    CHECK(strcmp(ref, other) != 0);
+    const char *one[] = {ref};
+    CHECK(engine_thread_hold(s, one, 1) == 0); /* not analysed yet */
+    engine_comment tc = {.text = text, .text_len = strlen(text)};
+    engine_features *tf = NULL;
+    CHECK(engine_prepare(s, &tc, &tf, NULL) == 0);
+    engine_thread_remember(s, tf, text);
+    engine_features_free(tf);
+    CHECK(engine_thread_hold(s, one, 1) == 1);
+    CHECK(engine_thread_hold(s, NULL, 0) == 1); /* no thread: nothing to miss */
+    const char *two[] = {ref, other}; /* all or nothing */
+    CHECK(engine_thread_hold(s, two, 2) == 0);
+    char len_off[ENGINE_THREAD_REF_LEN];
+    snprintf(len_off, sizeof len_off, "%.17s47", ref); /* same hash, other length */
+    const char *bad[] = {len_off, "", "zz", "0123456789abcdef:", "0123456789abcdeg:5",
+                         "0123456789ABCDEF:5", "0123456789abcdef:5x", "0123456789abcdef-46"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *b[] = {bad[i]};
+        CHECK(engine_thread_hold(s, b, 1) == 0);
+    }
+    engine_session_free(s);
+    engine_free(e);
+}
+
 int main(void) {
     UNIT_RUN(test_config);
     UNIT_RUN(test_prepare);
     UNIT_RUN(test_article_terms_and_author);
     UNIT_RUN(test_thread_remember_same_verdict);
+    UNIT_RUN(test_thread_refs);
     return unit_report("unit");
 }

@@ -80,6 +80,9 @@ static void test_reals(void) {
         memcpy(&v, &bits, sizeof v); /* any double, NaNs included */
         check_real(v, 6);
         check_real((double)(long long)(next() % 2000001) / 1000 - 1000, 6); /* round3 */
+        check_real((double)(long long)(next() % 2000001) / 1000 - 1000 + 1e-9, 6);
+        check_real((double)(long long)(next() % 2000001) / 1000 - 1000 + 1e-13, 6);
+        check_real((double)(long long)(next() % 2001) / 1000 - 1 - 1e-13, 6);
         check_real(ldexp((double)(next() % 1000000), (int)(next() % 120) - 60), 6);
         check_real(v, 17);
     }
