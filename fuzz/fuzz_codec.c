@@ -3,16 +3,21 @@
  * Feeds arbitrary bytes to every decoder a client can reach
  * (codec_decode_comment_req, codec_decode_article_req, codec_parse and the
  * codec_obj readers) and to the storage decoder the spool replayer uses.
- * Checks one invariant on top of "no crash, no leak": a comment request
+ * Checks two invariants on top of "no crash, no leak": a comment request
  * that decodes re-encodes to a storage record that decodes again with the
- * same id, text and author fields.
+ * same id, text and author fields; and the comment request decoder (its
+ * reqscan fast path, its jansson fallback) answers every input exactly as
+ * the jansson-only decoder does: return value, fields, error
+ * (tests/unit/decode_equiv.h).
  */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../tests/unit/decode_equiv.h"
 #include "codec.h"
 #include "model.h"
 
@@ -85,6 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         assert(err.status == 400 || err.status == 422 || err.status == 413 ||
                err.status == 500);
         assert(err.code[0] != 0);
+    }
+    char why[EQUIV_WHY];
+    if (!decode_equiv(buf, size, FUZZ_MAX_TEXT, NULL, why, sizeof why)) {
+        fprintf(stderr, "fast path and jansson differ: %s\n", why);
+        abort();
     }
 
     model_article a;

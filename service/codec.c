@@ -6,7 +6,9 @@
  * policy: it only checks shapes and lengths. The comment record, encoded
  * twice per POST, is written with jsonw instead of a jansson tree, in the
  * very text jansson would print (tests/unit/test_codec.c holds the two
- * side by side).
+ * side by side). The comment request, decoded once per POST, is read by
+ * the reqscan scanner when it has the common shape; the rest goes to
+ * jansson, and both paths end in the same checks (comment_req_check).
  */
 #include "codec.h"
 
@@ -16,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec_private.h"
 #include "crypto.h"
 #include "jsonw.h"
+#include "reqscan.h"
 
 /* Significant digits of every real written: scores are rounded to 3
  * decimals, and 6 digits print them without binary noise (0.735, not
@@ -76,41 +80,63 @@ static json_t *parse_object(const char *buf, size_t len, codec_error *err) {
     return root;
 }
 
+/* A member of obj as the comment request checks see it (reqscan.h):
+ * strings borrowed from obj's tree. */
+static reqscan_value value_of(json_t *obj, const char *key) {
+    json_t *v = json_object_get(obj, key);
+    reqscan_value r = {REQSCAN_ABSENT, NULL, 0};
+    if (!v)
+        return r;
+    else if (json_is_null(v))
+        r.kind = REQSCAN_NULL;
+    else if (json_is_object(v))
+        r.kind = REQSCAN_OBJECT;
+    else if (!json_is_string(v))
+        r.kind = REQSCAN_OTHER;
+    else {
+        r.kind = REQSCAN_STRING;
+        r.s = json_string_value(v);
+        r.len = json_string_length(v);
+    }
+    return r;
+}
+
 /* Copy an optional string field with a length limit. Returns 0 ok (and *out
  * is new or NULL when absent/null), -1 with err. */
-static int opt_str(json_t *obj, const char *key, const char *fname, size_t max,
-                   char **out, codec_error *err) {
-    json_t *v = json_object_get(obj, key);
+static int opt_value(const reqscan_value *v, const char *fname, size_t max, char **out,
+                     codec_error *err) {
     *out = NULL;
-    if (!v || json_is_null(v)) return 0;
-    if (!json_is_string(v)) {
+    if (v->kind == REQSCAN_ABSENT || v->kind == REQSCAN_NULL) return 0;
+    if (v->kind != REQSCAN_STRING) {
         char t[160];
         snprintf(t, sizeof t, "%s must be a string", fname);
         seterr(err, 422, "invalid_field", fname, t);
         return -1;
     }
-    size_t n = json_string_length(v);
-    if (n > max) {
+    if (v->len > max) {
         char t[160];
         snprintf(t, sizeof t, "%s is longer than %zu bytes", fname, max);
         seterr(err, 422, "field_too_long", fname, t);
         return -1;
     }
-    if (memchr(json_string_value(v), 0, n)) {
+    if (memchr(v->s, 0, v->len)) {
         seterr(err, 422, "invalid_field", fname, "string contains NUL");
         return -1;
     }
-    *out = strdup(json_string_value(v));
+    *out = malloc(v->len + 1); /* v->s need not end in a NUL */
     if (!*out) {
         seterr(err, 500, "out_of_memory", fname, "out of memory");
         return -1;
     }
+    memcpy(*out, v->s, v->len);
+    (*out)[v->len] = 0;
     return 0;
 }
 
-static int req_str(json_t *obj, const char *key, const char *fname, size_t max,
-                   char **out, codec_error *err) {
-    if (opt_str(obj, key, fname, max, out, err) < 0) return -1;
+/* The same, and absent, null or empty is a missing_field error. */
+static int req_value(const reqscan_value *v, const char *fname, size_t max, char **out,
+                     codec_error *err) {
+    if (opt_value(v, fname, max, out, err) < 0) return -1;
     if (!*out || !**out) {
         free(*out);
         *out = NULL;
@@ -120,6 +146,18 @@ static int req_str(json_t *obj, const char *key, const char *fname, size_t max,
         return -1;
     }
     return 0;
+}
+
+static int opt_str(json_t *obj, const char *key, const char *fname, size_t max,
+                   char **out, codec_error *err) {
+    reqscan_value v = value_of(obj, key);
+    return opt_value(&v, fname, max, out, err);
+}
+
+static int req_str(json_t *obj, const char *key, const char *fname, size_t max,
+                   char **out, codec_error *err) {
+    reqscan_value v = value_of(obj, key);
+    return req_value(&v, fname, max, out, err);
 }
 
 static int str_list(json_t *obj, const char *key, const char *fname,
@@ -374,52 +412,89 @@ int codec_decode_article_content(const char *buf, size_t len, model_article *out
 
 /* ============================================================== comments */
 
-int codec_decode_comment_req(const char *buf, size_t len, model_comment *out,
-                             size_t max_text, codec_error *err) {
-    model_comment_init(out);
-    out->relevance = -1;
-    json_t *root = parse_object(buf, len, err);
-    if (!root) return -1;
-    json_t *author = json_object_get(root, "author");
-    if (opt_str(root, "id", "id", MODEL_MAX_ID, &out->id, err) < 0) goto fail;
+/* Applies the checks of a comment request to its raw fields r, in the
+ * order that decides which error a bad request gets, and copies the
+ * fields into out (model_comment_init'ed by the caller, relevance -1).
+ * Returns 0, or -1 with err and out freed (relevance -1 again). */
+static int comment_req_check(const reqscan_comment *r, model_comment *out, size_t max_text,
+                             codec_error *err) {
+    if (opt_value(&r->id, "id", MODEL_MAX_ID, &out->id, err) < 0) goto fail;
     if (out->id && !model_valid_ident(out->id, MODEL_MAX_ID)) {
         seterr(err, 422, "invalid_field", "id",
                "id must be 1-128 characters of A-Z a-z 0-9 . _ : -");
         goto fail;
     }
-    if (req_str(root, "article_id", "article_id", MODEL_MAX_ID, &out->article_id, err) < 0)
+    if (req_value(&r->article_id, "article_id", MODEL_MAX_ID, &out->article_id, err) < 0)
         goto fail;
     if (!model_valid_ident(out->article_id, MODEL_MAX_ID)) {
         seterr(err, 422, "invalid_field", "article_id",
                "article_id must be 1-128 characters of A-Z a-z 0-9 . _ : -");
         goto fail;
     }
-    if (req_str(root, "text", "text", max_text, &out->text, err) < 0) goto fail;
-    if (!author || !json_is_object(author)) {
+    if (req_value(&r->text, "text", max_text, &out->text, err) < 0) goto fail;
+    if (r->author.kind != REQSCAN_OBJECT) {
         seterr(err, 422, "missing_field", "author",
                "author is required and must be an object with a name");
         goto fail;
     }
-    if (req_str(author, "name", "author.name", MODEL_MAX_NAME, &out->author.name, err) < 0 ||
-        opt_str(author, "email", "author.email", MODEL_MAX_EMAIL, &out->author.email, err) < 0 ||
-        opt_str(author, "url", "author.url", MODEL_MAX_URL, &out->author.url, err) < 0 ||
-        opt_str(author, "ip", "author.ip", 64, &out->author.ip, err) < 0 ||
-        opt_str(author, "user_agent", "author.user_agent", MODEL_MAX_SHORT,
-                &out->author.user_agent, err) < 0 ||
-        opt_str(root, "parent_id", "parent_id", MODEL_MAX_ID, &out->parent_id, err) < 0 ||
-        opt_str(root, "created_at", "created_at", 64, &out->created_at, err) < 0)
+    if (req_value(&r->name, "author.name", MODEL_MAX_NAME, &out->author.name, err) < 0 ||
+        opt_value(&r->email, "author.email", MODEL_MAX_EMAIL, &out->author.email, err) < 0 ||
+        opt_value(&r->url, "author.url", MODEL_MAX_URL, &out->author.url, err) < 0 ||
+        opt_value(&r->ip, "author.ip", 64, &out->author.ip, err) < 0 ||
+        opt_value(&r->user_agent, "author.user_agent", MODEL_MAX_SHORT,
+                  &out->author.user_agent, err) < 0 ||
+        opt_value(&r->parent_id, "parent_id", MODEL_MAX_ID, &out->parent_id, err) < 0 ||
+        opt_value(&r->created_at, "created_at", 64, &out->created_at, err) < 0)
         goto fail;
     if (out->author.email && !strchr(out->author.email, '@')) {
         seterr(err, 422, "invalid_field", "author.email", "author.email is not an e-mail address");
         goto fail;
     }
-    json_decref(root);
     return 0;
 fail:
-    json_decref(root);
     model_comment_free(out);
     out->relevance = -1;
     return -1;
+}
+
+/* The raw fields of a comment request from its jansson tree: strings
+ * borrowed from root. */
+static void comment_req_fields(json_t *root, reqscan_comment *r) {
+    reqscan_comment_init(r);
+    for (size_t i = 0; i < REQSCAN_NTOP; i++)
+        *reqscan_field(r, &reqscan_top_keys[i]) = value_of(root, reqscan_top_keys[i].name);
+    if (r->author.kind != REQSCAN_OBJECT) return;
+    json_t *author = json_object_get(root, "author");
+    for (size_t i = 0; i < REQSCAN_NAUTHOR; i++)
+        *reqscan_field(r, &reqscan_author_keys[i]) = value_of(author, reqscan_author_keys[i].name);
+}
+
+int codec_decode_comment_req_jansson(const char *buf, size_t len, model_comment *out,
+                                     size_t max_text, codec_error *err) {
+    model_comment_init(out);
+    out->relevance = -1;
+    json_t *root = parse_object(buf, len, err);
+    if (!root) return -1;
+    reqscan_comment r;
+    comment_req_fields(root, &r);
+    int rc = comment_req_check(&r, out, max_text, err);
+    json_decref(root);
+    return rc;
+}
+
+/* The common body shape is read by reqscan (a tree costs a node and a
+ * copy per value); whatever it declines goes through jansson, which
+ * decides the errors. Both paths end in the same checks. */
+int codec_decode_comment_req(const char *buf, size_t len, model_comment *out,
+                             size_t max_text, codec_error *err) {
+    reqscan_comment r;
+    if (reqscan_comment_scan(buf, len, &r) < 0)
+        return codec_decode_comment_req_jansson(buf, len, out, max_text, err);
+    model_comment_init(out);
+    out->relevance = -1;
+    int rc = comment_req_check(&r, out, max_text, err);
+    reqscan_comment_free(&r);
+    return rc;
 }
 
 static double round3(double x) { return (double)(long long)(x * 1000 + 0.5) / 1000; }
