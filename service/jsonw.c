@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonplain.h"
+
 /* ================================================================ buffer */
 
 /* Grows the buffer to hold n more bytes plus a NUL. 0, or -1 (oom set). */
@@ -166,7 +168,7 @@ int jsonw_string(jsonw *w, const char *s) {
     w->buf[w->len++] = '"';
     const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
     for (;;) {
-        while (p < end && CLASS[*p] == PLAIN) p++;
+        p = jsonplain_skip(p, end);
         if (p == end) break;
         if (CLASS[*p] == MULTI) {
             size_t k = utf8_seq(p, (size_t)(end - p));

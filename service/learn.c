@@ -166,7 +166,11 @@ size_t learn_link_domains(const char *text, size_t len,
             i += d;
             continue;
         }
-        i++;
+        /* no word starts inside this run of host characters (the test at
+         * the top would skip them one by one) */
+        size_t r = 1;
+        while (r < rest && host_char((unsigned char)p[r])) r++;
+        i += host_char((unsigned char)p[0]) ? r : 1;
     }
     return k;
 }

@@ -241,7 +241,14 @@ typedef struct comment_side {
     double cn;    /* sum of wc^2 */
     double tot;   /* sum of idf */
     long *k_of;   /* per entry: its index in the vector compared, or -1 */
+    uint64_t seen[8]; /* 512-bit filter of the comment's stem hashes (their
+                         top bits): most of a target's stems are not the
+                         comment's, and one bit tells so without a probe */
 } comment_side;
+
+/* The filter bit of stem hash h: word, bit. */
+#define SEEN_WORD(h) ((h) >> 61)
+#define SEEN_BIT(h) (((h) >> 55) & 63)
 
 static void compare(const relevance_vec *c, const comment_side *cs,
                     const relevance_vec *t, comparison *out) {
@@ -257,7 +264,10 @@ static void compare(const relevance_vec *c, const comment_side *cs,
     long *k_of = cs->k_of;
     for (size_t e = 0; e < c->n; e++) k_of[e] = -1;
     for (size_t k = 0; k < t->n; k++) {
-        long e = relevance_vec_find(c, t->hash[k]);
+        uint64_t h = t->hash[k];
+        if (!(cs->seen[SEEN_WORD(h)] >> SEEN_BIT(h) & 1))
+            continue;
+        long e = relevance_vec_find(c, h);
         if (e >= 0) k_of[e] = (long)k;
     }
     for (size_t e = 0; e < c->n; e++) {
@@ -326,7 +336,9 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
     double *idf = malloc((c->n + 1) * (2 * sizeof *idf + sizeof(long)));
     if (!idf)
         return; /* treated as "unknown relevance": no off_topic flag */
-    comment_side cs = {idf, idf + c->n + 1, 0, 0, (long *)(idf + 2 * (c->n + 1))};
+    comment_side cs = {idf, idf + c->n + 1, 0, 0, (long *)(idf + 2 * (c->n + 1)), {0}};
+    for (size_t e = 0; e < c->n; e++)
+        cs.seen[SEEN_WORD(c->hash[e])] |= 1ull << SEEN_BIT(c->hash[e]);
     double a = in->site_ndocs / 100.0;
     if (a > 0.7)
         a = 0.7;

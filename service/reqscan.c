@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonplain.h"
+
 typedef struct scanner {
     const unsigned char *p, *end;
     size_t len;    /* of the whole body: bounds what the strings decode to */
@@ -46,43 +48,6 @@ static const reqscan_key *find_key(const reqscan_key *tab, size_t n, const unsig
 }
 
 /* ================================================================ strings */
-
-/* Bytes that stand for themselves in a JSON string: printable ASCII but
- * the quote and the backslash (control characters must be escaped, bytes
- * from 0x80 start a UTF-8 sequence). */
-#define PLAIN_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
-static const unsigned char PLAIN[256] = {
-    PLAIN_ROW(0), PLAIN_ROW(0),                                   /* 0x00-0x1f */
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,               /* 0x20-0x2f */
-    PLAIN_ROW(1),                                                 /* 0x30-0x3f */
-    PLAIN_ROW(1),                                                 /* 0x40-0x4f */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,               /* 0x50-0x5f */
-    PLAIN_ROW(1), PLAIN_ROW(1),                                   /* 0x60-0x7f */
-};
-
-/* Nonzero exactly when one of the 8 bytes of w is not PLAIN (a control
- * character, the quote, the backslash or a byte from 0x80): a byte below
- * k gives (byte - k) its high bit, and only such a byte borrows from the
- * next, so the lowest special byte always shows and none shows without
- * one. Which bits are set says nothing: the caller looks byte by byte. */
-static uint64_t special8(uint64_t w) {
-    const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
-    return ((w - ones * 0x20) | ((w ^ ones * '"') - ones) | ((w ^ ones * '\\') - ones) | w) &
-           high;
-}
-
-/* The first byte from p that is not PLAIN, or end: a word at a time,
- * then byte by byte within the word that has it. */
-static const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end) {
-    uint64_t w;
-    while (end - p >= 8) {
-        memcpy(&w, p, 8);
-        if (special8(w)) break;
-        p += 8;
-    }
-    while (p < end && PLAIN[*p]) p++;
-    return p;
-}
 
 /* Length of the UTF-8 sequence starting with the byte p[0] >= 0x80, or 0
  * when it is not valid: a stray continuation byte, an overlong form, a
@@ -179,7 +144,7 @@ static int scan_escaped(scanner *s, const unsigned char *start, const unsigned c
     memcpy(t, start, (size_t)(p - start));
     t += p - start;
     for (;;) {
-        const unsigned char *q = skip_plain(p, end);
+        const unsigned char *q = jsonplain_skip(p, end);
         memcpy(t, p, (size_t)(q - p));
         t += q - p;
         p = q;
@@ -227,7 +192,7 @@ static int scan_escaped(scanner *s, const unsigned char *start, const unsigned c
 static int scan_string(scanner *s, reqscan_value *v) {
     const unsigned char *start = s->p + 1, *p = start, *end = s->end;
     for (;;) {
-        p = skip_plain(p, end);
+        p = jsonplain_skip(p, end);
         if (p >= end) return -1;
         if (*p == '"') break;
         if (*p == '\\') return scan_escaped(s, start, p, v);
