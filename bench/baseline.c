@@ -1,12 +1,13 @@
-/* baseline.c - the ceiling of modq's HTTP stack: libmicrohttpd + jansson only.
+/* baseline.c - the ceiling of modq's HTTP stack: libmicrohttpd + modq's codec.
  *
  * A stand-alone server for `make bench`. It runs libmicrohttpd exactly as
  * service/http.c does (internal thread pool in poll(2) mode, the same
  * connection limit, slack, timeout, per-connection memory and backlog),
  * accumulates the body with the same cap and growth, looks up the same
- * request headers, decodes the comment with jansson the way codec.c does
- * (explicit length, JSON_REJECT_DUPLICATES, strings copied) and answers a
- * verdict-shaped JSON body of the same fields as modq's API form. It does no
+ * request headers, decodes the comment and encodes the answer with modq's
+ * own codec (codec_decode_comment_req, codec_encode_comment: since session 5
+ * the same functions, not a jansson imitation of them) and answers a
+ * verdict-shaped JSON body in modq's API form. It does no
  * analysis, no Redis, no logging and no metrics, so modq/baseline is the
  * share of the stack's capacity that modq keeps.
  *
@@ -16,7 +17,6 @@
  * nothing.
  */
 #include <arpa/inet.h>
-#include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "codec.h"
+#include "model.h"
 
 /* The values below mirror service/http.c and modq's defaults (config.c), so
  * that both servers run the same libmicrohttpd configuration. */
@@ -46,12 +49,6 @@ typedef struct reqctx {
     struct timespec start;
 } reqctx;
 
-/* The fields codec_decode_comment_req keeps (each a new string or NULL). */
-typedef struct comment {
-    char *id, *article_id, *text, *parent_id, *created_at;
-    char *name, *email, *url, *ip, *user_agent;
-} comment;
-
 /* Open connections, counted as http.c does for its 503 limit. */
 static atomic_uint conns;
 
@@ -63,88 +60,29 @@ static const char *ERR_BAD =
 
 /* ============================================================ JSON work */
 
-/* Copy a string member: new string or NULL when absent or not a string. */
-static char *copy_str(json_t *o, const char *key) {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_string(v) || json_string_length(v) > BASE_MAX_FIELD) return NULL;
-    return strdup(json_string_value(v));
-}
-
-static void comment_free(comment *c) {
-    free(c->id);
-    free(c->article_id);
-    free(c->text);
-    free(c->parent_id);
-    free(c->created_at);
-    free(c->name);
-    free(c->email);
-    free(c->url);
-    free(c->ip);
-    free(c->user_agent);
-}
-
-/* Returns 0 with *c filled (free with comment_free), -1 when the body is not
- * a comment object. */
-static int decode(const char *buf, size_t len, comment *c) {
-    memset(c, 0, sizeof *c);
-    json_error_t je;
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return -1;
-    }
-    json_t *au = json_object_get(root, "author");
-    c->id = copy_str(root, "id");
-    c->article_id = copy_str(root, "article_id");
-    c->text = copy_str(root, "text");
-    c->parent_id = copy_str(root, "parent_id");
-    c->created_at = copy_str(root, "created_at");
-    if (json_is_object(au)) {
-        c->name = copy_str(au, "name");
-        c->email = copy_str(au, "email");
-        c->url = copy_str(au, "url");
-        c->ip = copy_str(au, "ip");
-        c->user_agent = copy_str(au, "user_agent");
-    }
-    json_decref(root);
-    if (!c->article_id || !c->text || !c->name) {
-        comment_free(c);
-        return -1;
-    }
-    return 0;
-}
-
-static void set_opt(json_t *o, const char *key, const char *v) {
-    if (v) json_object_set_new(o, key, json_string(v));
-}
-
-/* The API form of a verdict (codec_encode_comment, storage=0) for an
- * approved comment without flags. Returns new string (free()) or NULL. */
-static char *encode(const comment *c, const char *site, size_t *len) {
+/* modq's own codec (service/codec.c, reqscan.c, jsonw.c), so that the JSON
+ * work is the same as modq's to the instruction: the request decoded by
+ * codec_decode_comment_req, the answer written by codec_encode_comment in
+ * the API form, for an approved comment without flags. Returns a new
+ * string (free()) or NULL when the body is not a valid comment. */
+static char *verdict(const char *buf, size_t len, const char *site, size_t *out_len) {
+    static __thread model_comment c; /* 13 KB: not on the worker's stack */
+    codec_error err;
+    if (codec_decode_comment_req(buf, len, &c, BASE_MAX_FIELD, &err) < 0) return NULL;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    json_t *o = json_object();
-    set_opt(o, "id", c->id ? c->id : "generated-id");
-    set_opt(o, "site", site);
-    set_opt(o, "article_id", c->article_id);
-    json_object_set_new(o, "status", json_string("approved"));
-    json_object_set_new(o, "score", json_real(0.125));
-    json_object_set_new(o, "relevance", json_real(0.75));
-    json_object_set_new(o, "flags", json_array());
-    json_object_set_new(o, "auto_status", json_string("approved"));
-    set_opt(o, "text", c->text);
-    set_opt(o, "parent_id", c->parent_id);
-    set_opt(o, "created_at", c->created_at);
-    json_object_set_new(o, "received_ms",
-                        json_integer((json_int_t)now.tv_sec * 1000 + now.tv_nsec / 1000000));
-    json_t *au = json_object();
-    set_opt(au, "name", c->name);
-    set_opt(au, "url", c->url);
-    json_object_set_new(o, "author", au);
-    json_object_set_new(o, "decision", json_null());
-    char *s = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (s) *len = strlen(s);
+    char id[33];
+    if (!c.id) {
+        model_new_id(id);
+        c.id = strdup(id);
+    }
+    c.site = strdup(site);
+    c.status = c.auto_status = ENGINE_APPROVED;
+    c.score = 0.125;
+    c.relevance = 0.75;
+    c.received_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    char *s = c.id && c.site ? codec_encode_comment(&c, 0, out_len) : NULL;
+    model_comment_free(&c);
     return s;
 }
 
@@ -195,13 +133,9 @@ static enum MHD_Result answer(struct MHD_Connection *conn, const char *url, reqc
     (void)host;
     if (!ctype || !auth || strncmp(ctype, "application/json", 16) != 0)
         return send_static(conn, 415, ERR_BAD, 0);
-    comment c;
-    if (decode(rc->body ? rc->body : "", rc->len, &c) < 0)
-        return send_static(conn, 422, ERR_BAD, 0);
     size_t len = 0;
-    char *body = encode(&c, site, &len);
-    comment_free(&c);
-    if (!body) return MHD_NO;
+    char *body = verdict(rc->body ? rc->body : "", rc->len, site, &len);
+    if (!body) return send_static(conn, 422, ERR_BAD, 0);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {

@@ -122,7 +122,7 @@ def main():
     L.append("")
 
     # ---- HTTP table
-    L.append("## modq vs baseline (libmicrohttpd + jansson only)")
+    L.append("## modq vs baseline (libmicrohttpd + modq's JSON codec only)")
     L.append("")
     L.append("| conns | server | req/s | p50 ms | p99 ms | max ms | non-2xx | socket errors "
              "(of which timeouts) | modq/baseline | CPU us/req server (+ Redis) |")

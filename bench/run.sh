@@ -10,7 +10,7 @@
 #      alternately at 64 connections; the faster count is used from then on
 #      (BENCH_THREADS=N skips the probe);
 #   3. wrk (2 threads, keep-alive, bench/comments.lua) against the baseline
-#      server (bench/baseline.c: libmicrohttpd + jansson only) and modq,
+#      server (bench/baseline.c: libmicrohttpd + modq's codec only) and modq,
 #      interleaved, at 16, 64 (3 times, median quoted), 256 and 1,024
 #      connections, with the CPU time each server and Redis spent per
 #      request; then bench/stall_check.py (1,024 keep-alive connections all
@@ -64,7 +64,7 @@ LDLIBS=$(mkvar '$(LDLIBS)')
 # shellcheck disable=SC2016
 ENGINE_OBJS=$(mkvar '$(filter-out build/obj/main.o,$(OBJ))')
 # shellcheck disable=SC2086
-cc $CFLAGS -o "$OUT/baseline" bench/baseline.c -lmicrohttpd -ljansson -lpthread
+cc $CFLAGS -o "$OUT/baseline" bench/baseline.c $ENGINE_OBJS $LDLIBS
 # shellcheck disable=SC2086
 cc $CFLAGS -o "$OUT/preload" bench/preload.c
 # shellcheck disable=SC2086
