@@ -260,8 +260,8 @@ static int job_begin(comment_job *j, http_response *res) {
  * was stored: cm is now the stored comment), JOB_BUSY (another request
  * holds the id's claim: look again later), JOB_TEXTS (the engine's cache
  * lacks a thread text: fetch the texts with store_thread_texts, set
- * lk->thread_len to the number fetched, judge again), JOB_WRITE (scored; j->json and
- * j->w ready), or JOB_FAILED (res answered). */
+ * lk->thread_len to the number fetched, judge again), JOB_WRITE (scored;
+ * j->json and j->w ready), or JOB_FAILED (res answered). */
 static int job_judge(comment_job *j, http_response *res) {
     app *a = j->a;
     model_comment *cm = &j->cm;
@@ -570,8 +570,6 @@ static void on_written(void *ctx, int rc) {
 }
 
 static void on_looked_up(void *ctx, int rc);
-
-/* The thread texts are in (or not: scored without them) */
 static void on_texts(void *ctx, int rc);
 
 /* Stage 2 on the pipe's thread, and what follows it. */
@@ -608,6 +606,8 @@ static void on_looked_up(void *ctx, int rc) {
     judge_next(j);
 }
 
+/* The thread's texts are in; when Redis failed, the comment is scored
+ * without its thread (and its write will most likely be spooled). */
 static void on_texts(void *ctx, int rc) {
     comment_job *j = ctx;
     j->lk.thread_len = rc == 0 ? j->lk.nthread : 0;
