@@ -1014,7 +1014,7 @@ done:
 int store_thread_texts_append(store *s, const store_lookup_req *q) {
     char kt[STORE_KEY_MAX], tn[24];
     if (store_key(kt, sizeof kt, q->site, "thread:", q->article_id) < 0) return -1;
-    snprintf(tn, sizeof tn, "%d", (int)q->thread_n - 1);
+    dec(tn, (long long)q->thread_n - 1);
     cmd c = {0};
     store_cmd(&c, "LRANGE", kt, "0", tn, NULL);
     return store_append_cmds(s, &c, 1) < 0 ? -1 : 1;
