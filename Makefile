@@ -17,11 +17,16 @@ MALLOC_LIBS := -ljemalloc
 # Sanitizer build used by the tests lives in its own tree.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-SRC      := $(wildcard service/*.c)
+# Sources live in one folder per layer (service/<layer>/); include/ holds
+# the interfaces between layers, private headers sit beside their sources.
+# Tests, fuzzers, benchmarks and tools reach the private headers of the
+# layers they exercise through PRIV_INC.
+SRC      := $(wildcard service/*.c service/*/*.c)
 LIB_SRC  := $(filter-out service/main.c,$(SRC))
 OBJ      := $(SRC:service/%.c=build/obj/%.o)
 SAN_OBJ  := $(SRC:service/%.c=build/san/%.o)
 SAN_LIB  := $(LIB_SRC:service/%.c=build/san/%.o)
+PRIV_INC := -Iservice/engine -Iservice/codec -Iservice/store
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 
@@ -39,20 +44,22 @@ all: build/modq
 build/modq: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(MALLOC_LIBS)
 
-build/obj/%.o: service/%.c | build/obj
+build/obj/%.o: service/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-build/san/%.o: service/%.c | build/san
+build/san/%.o: service/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 build/san/modq: $(SAN_OBJ)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 build/san/tests/%: tests/unit/%.c $(SAN_LIB) | build/san/tests
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(SAN_LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PRIV_INC) -Itests/unit -o $@ $< $(SAN_LIB) $(LDLIBS)
 
 build/san/case_runner: tests/case_runner.c $(SAN_LIB) | build/san
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PRIV_INC) -o $@ $< $(SAN_LIB) $(LDLIBS)
 
 $(PAGE_GEN): $(PAGE_FILES) tools/embed.sh
 	@mkdir -p $(@D)
@@ -93,7 +100,7 @@ bench: bootstrap
 # one it replaced, in us per decode (`make decode-bench` builds and runs it;
 # `make test` does neither). Optimised objects and the service's allocator.
 build/bench/decode_bench: bench/decode_bench.c $(filter-out build/obj/main.o,$(OBJ)) | build/bench
-	$(CC) $(CFLAGS) -o $@ $< $(filter-out build/obj/main.o,$(OBJ)) $(LDLIBS) $(MALLOC_LIBS)
+	$(CC) $(CFLAGS) $(PRIV_INC) -o $@ $< $(filter-out build/obj/main.o,$(OBJ)) $(LDLIBS) $(MALLOC_LIBS)
 
 decode-bench: build/bench/decode_bench
 	@build/bench/decode_bench
@@ -110,14 +117,15 @@ FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -Iinclude -O1 -g -pthread -MMD -MP \
 FUZZ_BIN     := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_LIB     := $(LIB_SRC:service/%.c=build/fuzz/obj/%.o) build/fuzz/obj/page_assets.o
 
-build/fuzz/obj/%.o: service/%.c | build/fuzz/obj
+build/fuzz/obj/%.o: service/%.c
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
 
 build/fuzz/obj/page_assets.o: $(PAGE_GEN) | build/fuzz/obj
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
 
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PRIV_INC) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
 build/fuzz/obj:
 	mkdir -p $@
@@ -130,7 +138,7 @@ fuzz: bootstrap
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
 
 format:
-	clang-format -i service/*.c include/*.h tests/unit/*.c
+	clang-format -i service/*.c service/*/*.[ch] include/*.h tests/unit/*.c
 
 clean:
 	rm -rf build

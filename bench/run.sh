@@ -58,7 +58,7 @@ make --no-print-directory build/modq
 mkdir -p "$OUT"
 rm -f "$OUT"/modq*.log "$OUT"/profile-*.txt "$OUT/raw.txt" "$OUT/results.md"
 # shellcheck disable=SC2016 # Make expressions, expanded by make
-CFLAGS="-std=c11 -D_GNU_SOURCE -Iinclude -pthread $(mkvar '$(OPT) $(WARN)')"
+CFLAGS="-std=c11 -D_GNU_SOURCE -Iinclude $(mkvar '$(PRIV_INC)') -pthread $(mkvar '$(OPT) $(WARN)')"
 # shellcheck disable=SC2016
 LDLIBS=$(mkvar '$(LDLIBS)')
 # shellcheck disable=SC2016

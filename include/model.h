@@ -69,7 +69,4 @@ int model_valid_ident(const char *s, size_t max);
 /* Fill out (>= 33 bytes) with a new random 32-hex-digit id. */
 void model_new_id(char *out);
 
-/* Milliseconds since the epoch. */
-long long model_now_ms(void);
-
 #endif

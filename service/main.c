@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "replayer.h"
@@ -28,17 +29,6 @@ const char *malloc_conf = "narenas:2,dirty_decay_ms:2000,muzzy_decay_ms:0";
 static void usage(void) {
     fprintf(stderr, "usage: modq [-c FILE] [--print-config] [--version]\n"
                     "Every config key can be set as MODQ_<KEY> in the environment.\n");
-}
-
-static long long now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&t, NULL);
 }
 
 int main(int argc, char **argv) {
@@ -155,14 +145,14 @@ int main(int argc, char **argv) {
     /* stop accepting; requests in flight (uploads, handlers, responses
      * being written) finish; then the last spool replay (replayer_stop) */
     http_quiesce(srv);
-    long long deadline = now_ms() + cfg.drain_seconds * 1000LL;
-    while (http_inflight(srv) > 0 && now_ms() < deadline) sleep_ms(20);
+    long long deadline = clock_mono_ms() + cfg.drain_seconds * 1000LL;
+    while (http_inflight(srv) > 0 && clock_mono_ms() < deadline) clock_sleep_ms(20);
     if (http_inflight(srv) > 0)
         log_msg(LOG_WARN, "drain_seconds passed with %u requests in flight: closing them",
                 http_inflight(srv));
     /* deferred requests are answered whatever happens (the pipe fails them
      * to the spool within redis_timeout_ms): wait for every one */
-    while (http_suspended(srv) > 0) sleep_ms(5);
+    while (http_suspended(srv) > 0) clock_sleep_ms(5);
     http_stop(srv);
     srv = NULL;
     store_pipe_stop(a.pipe);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# gen_bgidf.sh - regenerate service/bgidf_table.c (background stem document
+# gen_bgidf.sh - regenerate service/engine/bgidf_table.c (background stem document
 # frequencies used by relevance.c for IDF before a site has its own counts).
 #
 # Corpus (Debian packages, install with `apt-get install dict-gcide fortunes
@@ -20,8 +20,8 @@ fort=/usr/share/games/fortunes
     echo "install dict-gcide fortunes fortunes-min first" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -o "$tmp/gen" tools/gen_bgidf.c \
-    service/normalize.c service/tokenize.c -lutf8proc -lstemmer
+cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -Iservice/engine -o "$tmp/gen" tools/gen_bgidf.c \
+    service/engine/normalize.c service/engine/tokenize.c -lutf8proc -lstemmer
 {
     # GCIDE: paragraphs become documents
     zcat "$gcide" | awk 'NF == 0 { if (n) print "%%"; n = 0; next }
@@ -33,5 +33,5 @@ cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -o "$tmp/gen" tools/gen_bgidf.c \
         sed 's/^%$/%%/' "$f"; echo "%%"
     done
 } | "$tmp/gen" "$lang" > "$tmp/table.c"
-mv "$tmp/table.c" service/bgidf_table.c
-echo "wrote service/bgidf_table.c" >&2
+mv "$tmp/table.c" service/engine/bgidf_table.c
+echo "wrote service/engine/bgidf_table.c" >&2

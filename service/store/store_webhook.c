@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "clock.h"
 #include "model.h"
 #include "store_private.h"
 #include "webhook.h"
@@ -141,7 +142,7 @@ int store_webhook_put(store *s, const char *site, const char *url,
     wh_keys k;
     if (keys_for(&k, site) < 0) return -1;
     char now[24], ev[12];
-    snprintf(now, sizeof now, "%lld", model_now_ms());
+    snprintf(now, sizeof now, "%lld", clock_wall_ms());
     snprintf(ev, sizeof ev, "%u", events);
     cmd c[5];
     memset(c, 0, sizeof c);

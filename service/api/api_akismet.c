@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "clock.h"
 #include "codec.h"
 #include "crypto.h"
 #include "form.h"
@@ -505,7 +506,7 @@ static void ak_submit(const api_call *c, http_response *res, int spam) {
                 engine_comment ec = {cm.text, strlen(cm.text), cm.author.name, cm.author.email,
                                      cm.author.url, cm.author.ip, cm.parent_id};
                 engine_author_key(&ec, cm.author_key, sizeof cm.author_key);
-                cm.received_ms = model_now_ms();
+                cm.received_ms = clock_wall_ms();
                 cm.status = cm.auto_status = spam ? ENGINE_REJECTED : ENGINE_APPROVED;
                 api_learn(c->a, s, &cm, spam);
             }

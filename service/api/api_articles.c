@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "clock.h"
 #include "codec.h"
 
 static int has_term(char *const *list, size_t n, const char *t) {
@@ -51,7 +52,7 @@ void api_article_put(const api_call *c, http_response *res) {
     size_t oldlen = 0;
     int found = store_article_get(s, site, id, &oldjson, &oldlen);
     int created = found == 0;
-    long long now = model_now_ms();
+    long long now = clock_wall_ms();
     char **add = NULL, **del = NULL;
     size_t nadd = 0, ndel = 0;
     char *json = NULL;

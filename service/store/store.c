@@ -11,6 +11,7 @@
  * Never interprets JSON: records are opaque bytes here.
  */
 #include "store.h"
+#include "clock.h"
 
 #include <assert.h>
 #include <hiredis/hiredis.h>
@@ -28,12 +29,6 @@
 #include "store_private.h"
 
 /* ================================================================= pool */
-
-long long store_now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static int parse_url(store_pool *p, const char *url, char *err, size_t n) {
     const char *s = url;
@@ -131,7 +126,7 @@ void store_pool_free(store_pool *p) {
 }
 
 static void mark_down(store_pool *p) {
-    atomic_store(&p->down_until_ms, store_now_ms() + STORE_RETRY_MS);
+    atomic_store(&p->down_until_ms, clock_mono_ms() + STORE_RETRY_MS);
     atomic_store(&p->up, 0);
     atomic_fetch_add(&p->errors, 1);
 }
@@ -144,7 +139,7 @@ void store_drop(store *s) {
 
 static int connect_one(store *s) {
     store_pool *p = s->pool;
-    if (store_now_ms() < atomic_load(&p->down_until_ms)) return -1;
+    if (clock_mono_ms() < atomic_load(&p->down_until_ms)) return -1;
     struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
     char host[sizeof p->host];
     int port = p->port;

@@ -14,6 +14,7 @@
  * With TLS configured it reads the PEM files and runs MHD over GnuTLS.
  */
 #include "http.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -111,12 +112,6 @@ static const char *ERR_BUSY =
     "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"server is at "
     "its connection limit, retry shortly\"}}";
 
-static long long now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Deadline record of a connection (NULL if the notify callback failed to
  * allocate one: that connection is then only bounded by MHD's timeout). */
 static conn *conn_of(struct MHD_Connection *c) {
@@ -126,7 +121,7 @@ static conn *conn_of(struct MHD_Connection *c) {
 }
 
 static void conn_next_phase(http_server *s, conn *k) {
-    if (k) atomic_store(&k->deadline_ms, now_ms() + s->phase_ms);
+    if (k) atomic_store(&k->deadline_ms, clock_mono_ms() + s->phase_ms);
 }
 
 static double ms_since(const struct timespec *t0) {
@@ -401,7 +396,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
         conn *k = ci ? calloc(1, sizeof *k) : NULL;
         if (!k) return;
         k->fd = ci->connect_fd;
-        atomic_store(&k->deadline_ms, now_ms() + s->phase_ms);
+        atomic_store(&k->deadline_ms, clock_mono_ms() + s->phase_ms);
         pthread_mutex_lock(&s->mu);
         k->next = s->head;
         if (s->head) s->head->prev = k;
@@ -429,7 +424,7 @@ static void *reaper_main(void *arg) {
     http_server *s = arg;
     pthread_mutex_lock(&s->mu);
     while (!s->stop) {
-        long long now = now_ms();
+        long long now = clock_mono_ms();
         for (conn *k = s->head; k; k = k->next) {
             int expect = CONN_WAITING;
             if (atomic_load(&k->deadline_ms) < now &&
@@ -438,14 +433,7 @@ static void *reaper_main(void *arg) {
                 atomic_fetch_add(&s->reaped, 1);
             }
         }
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
-        t.tv_nsec += HTTP_REAP_PERIOD_MS * 1000000L;
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->cv, &s->mu, &t);
+        clock_cond_wait_ms(&s->cv, &s->mu, HTTP_REAP_PERIOD_MS);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;

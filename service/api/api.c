@@ -4,6 +4,7 @@
  * and the JSON error shape. Handlers for resources live in api_*.c.
  */
 #include "api.h"
+#include "clock.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -180,7 +181,7 @@ static pthread_mutex_t blocked_mu = PTHREAD_MUTEX_INITIALIZER;
 static void block_ip(const char *ip, long retry_after_s) {
     if (!ip || !*ip) return;
     if (retry_after_s <= 0) retry_after_s = API_LIMIT_WINDOW_S;
-    long long until = model_now_ms() + retry_after_s * 1000LL;
+    long long until = clock_wall_ms() + retry_after_s * 1000LL;
     pthread_mutex_lock(&blocked_mu);
     unsigned slot = blocked_next;
     for (unsigned i = 0; i < API_BLOCKED_IPS; i++)
@@ -194,7 +195,7 @@ static void block_ip(const char *ip, long retry_after_s) {
 /* Seconds until ip may try again, 0 when it is not blocked. */
 static long blocked_ip_retry(const char *ip) {
     if (!ip || !*ip) return 0;
-    long long now = model_now_ms();
+    long long now = clock_wall_ms();
     long ra = 0;
     pthread_mutex_lock(&blocked_mu);
     for (unsigned i = 0; i < API_BLOCKED_IPS; i++)

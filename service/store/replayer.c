@@ -4,6 +4,7 @@
  * down) leaves the records where they are for the next period.
  */
 #include "replayer.h"
+#include "clock.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -41,14 +42,7 @@ static void *run(void *arg) {
         drain(r);
         pthread_mutex_lock(&r->mu);
         if (r->stop) break;
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
-        t.tv_nsec += REPLAYER_PERIOD_MS * 1000000L;
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&r->cv, &r->mu, &t);
+        clock_cond_wait_ms(&r->cv, &r->mu, REPLAYER_PERIOD_MS);
     }
     pthread_mutex_unlock(&r->mu);
     return NULL;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "clock.h"
 #include "store_private.h"
 
 /* Bytes read from the socket per read(2): many requests' replies. */
@@ -276,7 +277,7 @@ static void *pipe_main(void *arg) {
         pp->inbox.head = pp->inbox.tail = NULL;
         int stopping = pp->stopping;
         pthread_mutex_unlock(&pp->mu);
-        long long now = store_now_ms();
+        long long now = clock_mono_ms();
         for (pipe_op *op; (op = list_pop(&in));)
             list_push(op->due_ms > now ? &pp->delayed : &pp->ready, op);
         /* the delayed whose time has come (kept in order of arrival) */
@@ -336,7 +337,7 @@ static void *pipe_main(void *arg) {
             }
         }
         if (nfds == 2 && (fds[1].revents & (POLLIN | POLLERR | POLLHUP)) && pp->s.c) pipe_read(pp);
-        if (pp->flight.head && store_now_ms() - pp->flight.head->sent_ms >= pp->pool->timeout_ms) {
+        if (pp->flight.head && clock_mono_ms() - pp->flight.head->sent_ms >= pp->pool->timeout_ms) {
             log_msg(LOG_WARN, "redis: no reply within %d ms: failing %s", pp->pool->timeout_ms,
                     "the requests in flight");
             pipe_drop(pp);
@@ -382,7 +383,7 @@ int store_pipe_lookup(store_pipe *pp, const store_lookup_req *q, store_lookup *o
     if (!op) return -1;
     op->q = q;
     op->out = out;
-    if (delay_ms > 0) op->due_ms = store_now_ms() + delay_ms;
+    if (delay_ms > 0) op->due_ms = clock_mono_ms() + delay_ms;
     return pipe_submit(pick(pp), op);
 }
 

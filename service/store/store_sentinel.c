@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "clock.h"
 #include "store_private.h"
 
 /* More sentinels than this is a configuration mistake, not a deployment:
@@ -225,15 +226,10 @@ int store_sentinel_check_role(redisContext *c, const char *host, int port) {
 
 /* Wait one period; returns 1 when asked to stop. Called with mu held. */
 static int pause_locked(store_sentinel *st) {
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_nsec += SENTINEL_WATCH_MS * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    while (!st->stop && pthread_cond_timedwait(&st->cv, &st->mu, &t) == 0) {
-    }
+    long long until = clock_mono_ms() + SENTINEL_WATCH_MS;
+    for (long long left = SENTINEL_WATCH_MS; !st->stop && left > 0;
+         left = until - clock_mono_ms())
+        clock_cond_wait_ms(&st->cv, &st->mu, (long)left);
     return st->stop;
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "clock.h"
 #include "codec.h"
 #include "log.h"
 #include "review.h"
@@ -396,7 +397,7 @@ void api_review_list(const api_call *c, http_response *res) {
     review_state *st = NULL;
     size_t nitems = 0, nsites = 0, scanned = 0;
     int exhausted = 0, err = 0;
-    long long now_ms = model_now_ms();
+    long long now_ms = clock_wall_ms();
     if (!items) {
         store_release(c->a->pool, s);
         api_error(res, 500, "internal", "out of memory", NULL);
@@ -748,7 +749,7 @@ static void decide_one(app *a, store *s, const decide_req *d, decide_res *out) {
         free(cm.decision_note);
         cm.decision_reason = dup_or_null(d->reason);
         cm.decision_note = dup_or_null(d->note);
-        cm.decided_ms = model_now_ms();
+        cm.decided_ms = clock_wall_ms();
         cm.status = target;
         size_t nlen = 0;
         char *nrec = cm.decided_by ? codec_encode_comment(&cm, 1, &nlen) : NULL;
@@ -960,7 +961,7 @@ void api_review_stats(const api_call *c, http_response *res) {
     codec_obj *per = codec_obj_new();
     review_stats total;
     memset(&total, 0, sizeof total);
-    total.now_ms = model_now_ms();
+    total.now_ms = clock_wall_ms();
     int err = 0;
     for (size_t i = 0; sites[i] && !err; i++) {
         review_stats st;

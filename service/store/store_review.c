@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "review.h"
+#include "clock.h"
 #include "store_private.h"
 
 /* Keys built from a site (<= 64), a fixed part and an id or flag code
@@ -489,7 +490,7 @@ int store_review_stats(store *s, const char *site, review_stats *out) {
     store_args(&c[3], "ZCARD");
     store_args(&c[3], kr);
     store_args(&c[4], "MGET");
-    long long m0 = model_now_ms() / 60000; /* decision counters use the writer's clock */
+    long long m0 = clock_wall_ms() / 60000; /* decision counters use the writer's clock */
     for (int i = 0; i < REVIEW_HOUR_MINUTES; i++) {
         char m[24];
         snprintf(m, sizeof m, "%lld", m0 - i);

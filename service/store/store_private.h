@@ -58,7 +58,6 @@ typedef struct cmd {
     size_t len[STORE_MAX_ARGS];
 } cmd;
 
-long long store_now_ms(void);
 /* Make sure s has a live context. 0 ok, -1 Redis is down. */
 int store_ready_(store *s);
 /* Drop a failed connection and open the short "down" window. */

@@ -11,6 +11,7 @@
  * follows redirects.
  */
 #include "webhook.h"
+#include "clock.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -283,14 +284,7 @@ static void *run(void *arg) {
         if (round_once(w) > 0) continue; /* more may be due at once */
         pthread_mutex_lock(&w->mu);
         if (!atomic_load(&w->stop)) {
-            struct timespec t;
-            clock_gettime(CLOCK_REALTIME, &t);
-            t.tv_nsec += WEBHOOK_POLL_MS * 1000000L;
-            if (t.tv_nsec >= 1000000000L) {
-                t.tv_sec++;
-                t.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&w->cv, &w->mu, &t);
+            clock_cond_wait_ms(&w->cv, &w->mu, WEBHOOK_POLL_MS);
         }
         pthread_mutex_unlock(&w->mu);
     }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "clock.h"
 #include "codec.h"
 #include "log.h"
 #include "review.h"
@@ -246,13 +247,13 @@ static int job_begin(comment_job *j, http_response *res) {
     cm->has_minhash = f->has_minhash;
     memcpy(cm->minhash, f->minhash, sizeof cm->minhash);
     memcpy(cm->band, f->band, sizeof cm->band);
-    cm->received_ms = model_now_ms();
+    cm->received_ms = clock_wall_ms();
     api_learn_begin(a, cm, f, &j->lr); /* classifier tokens and reputation ids */
     j->q = (store_lookup_req){cm->site, cm->id, cm->article_id, f->exact_hash, f->has_minhash,
                               f->band, f->terms, f->nterms, cm->author_key, cm->author.ip,
                               (unsigned)a->cfg->thread_context, j->lr.tokens, j->lr.ntokens,
                               j->lr.rep, j->lr.nrep, (unsigned)a->cfg->learn_min_decisions};
-    j->claim_until_ms = model_now_ms() + API_CLAIM_WAIT_MS;
+    j->claim_until_ms = clock_wall_ms() + API_CLAIM_WAIT_MS;
     return 0;
 }
 
@@ -411,7 +412,7 @@ static int job_run_sync(comment_job *j, http_response *res) {
         }
         if (r == JOB_BUSY) {
             store_release(a->pool, s);
-            if (model_now_ms() >= j->claim_until_ms) {
+            if (clock_wall_ms() >= j->claim_until_ms) {
                 busy_error(res);
                 return -1;
             }
@@ -581,7 +582,7 @@ static void judge_next(comment_job *j) {
         on_texts(j, -1);
         return;
     case JOB_BUSY:
-        if (model_now_ms() < j->claim_until_ms &&
+        if (clock_wall_ms() < j->claim_until_ms &&
             store_pipe_lookup(j->a->pipe, &j->q, &j->lk, API_CLAIM_POLL_MS, on_looked_up, j) == 0)
             return;
         busy_error(&res);
