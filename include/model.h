@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
 
 /* Limits on request fields, each with its reason. */
 #define MODEL_MAX_SITE 64        /* site slugs are short identifiers */
@@ -20,6 +19,28 @@
 #define MODEL_MAX_SHORT 512      /* user agent, created_at, note */
 #define MODEL_MAX_TAGS 64        /* tags per article */
 #define MODEL_MAX_TITLE 1024
+/* The analysis a record keeps. The engine's own limits are the same
+ * numbers (the comment layer asserts it where verdicts become records). */
+#define MODEL_MAX_FLAGS 16       /* more distinct detectors than we have */
+#define MODEL_FLAG_CODE_LEN 32   /* "copied_from_article" fits easily */
+#define MODEL_MINHASH_N 32       /* MinHash values kept for duplicates */
+#define MODEL_LSH_BANDS 8        /* LSH band keys over them */
+
+/* A comment's moderation status (same values as the engine's verdicts). */
+typedef enum {
+    MODEL_APPROVED = 0,
+    MODEL_PENDING = 1,
+    MODEL_REJECTED = 2
+} model_status;
+
+/* One reason of a verdict: detail and evidence are owned strings (NULL
+ * when empty), released by model_comment_free. */
+typedef struct model_flag {
+    char code[MODEL_FLAG_CODE_LEN];
+    double score;
+    char *detail;
+    char *evidence;
+} model_flag;
 
 typedef struct model_author {
     char *name, *email, *url, *ip, *user_agent;
@@ -38,12 +59,12 @@ typedef struct model_article {
 typedef struct model_comment {
     char *id, *site, *article_id, *text, *parent_id, *created_at;
     model_author author;
-    engine_status status;     /* current status */
-    engine_status auto_status; /* the engine's verdict */
+    model_status status;      /* current status */
+    model_status auto_status; /* the engine's verdict */
     double score;
     double relevance;         /* -1 when the article was unknown */
     size_t nflags;
-    engine_flag flags[ENGINE_MAX_FLAGS];
+    model_flag flags[MODEL_MAX_FLAGS]; /* 56 bytes each: details owned */
     long long received_ms;
     /* moderator decision, NULL/0 until decided */
     char *decided_by, *decision_reason, *decision_note;
@@ -52,16 +73,22 @@ typedef struct model_comment {
     char author_key[300];
     uint64_t exact_hash;
     int has_minhash;
-    uint32_t minhash[ENGINE_MINHASH_N];
-    uint64_t band[ENGINE_LSH_BANDS];
+    uint32_t minhash[MODEL_MINHASH_N];
+    uint64_t band[MODEL_LSH_BANDS];
 } model_comment;
 
 void model_article_free(model_article *a);
 /* Free c's strings and model_comment_init it. */
 void model_comment_free(model_comment *c);
-/* An empty comment: every field zero except the flags past nflags (0),
- * which are left as they are (never read). */
+/* An empty comment: every field zero. */
 void model_comment_init(model_comment *c);
+/* Append a flag to c (detail, evidence copied; NULL or "" stored as NULL).
+ * 0, or -1 when c holds MODEL_MAX_FLAGS already or out of memory. */
+int model_comment_add_flag(model_comment *c, const char *code, double score,
+                           const char *detail, const char *evidence);
+
+/* "approved", "pending", "rejected". Static strings. */
+const char *model_status_name(model_status s);
 
 /* 1 when s is a valid site slug or id: 1..max bytes of [A-Za-z0-9._:-]. */
 int model_valid_ident(const char *s, size_t max);

@@ -127,7 +127,7 @@ typedef struct review_decide {
     int override;
     const char *reason, *note;    /* NULL when absent */
     long long at_ms, received_ms;
-    const engine_flag *flags;     /* the record's flags: per-flag queues */
+    const model_flag *flags;      /* the record's flags: per-flag queues */
     size_t nflags;
     const char *thread_push;      /* text to push on the thread list, or NULL */
     const char *thread_remove;    /* text to remove from it, or NULL */

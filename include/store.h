@@ -70,9 +70,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "model.h"
 
 #define STORE_KEY_MAX 2600 /* prefix + site + a 2048-byte URL */
+/* Shapes of what the store keeps for a comment: the record's (model.h). */
+#define STORE_MINHASH_N MODEL_MINHASH_N  /* MinHash values in a band value */
+#define STORE_LSH_BANDS MODEL_LSH_BANDS  /* duplicate band keys */
+#define STORE_MAX_FLAGS MODEL_MAX_FLAGS  /* per-flag queues of one record */
+#define STORE_THREAD_REF_LEN 40 /* a thread text's reference: "<16 hex>:<len>" */
 
 typedef struct store store;
 typedef struct store_pool store_pool;
@@ -128,7 +133,7 @@ typedef struct store_lookup_req {
     const char *article_id;
     uint64_t exact_hash;
     int has_minhash;
-    const uint64_t *band;     /* ENGINE_LSH_BANDS keys when has_minhash */
+    const uint64_t *band;     /* STORE_LSH_BANDS keys when has_minhash */
     char *const *terms;       /* stems for df */
     size_t nterms;
     const char *author_key;
@@ -145,7 +150,7 @@ typedef struct store_lookup_req {
 
 typedef struct store_dup {
     char *id, *author_key;    /* new strings */
-    uint32_t minhash[ENGINE_MINHASH_N];
+    uint32_t minhash[STORE_MINHASH_N];
     int has_minhash;
     int exact;
 } store_dup;
@@ -166,7 +171,7 @@ typedef struct store_lookup {
                                  than nrefs when some have no reference */
     uint32_t *df;             /* nterms values */
     uint32_t ndocs;
-    store_dup dups[1 + ENGINE_LSH_BANDS];
+    store_dup dups[1 + STORE_LSH_BANDS];
     size_t ndups;
     unsigned flood_count;     /* max of author and IP counters */
     int claimed;              /* this look-up took the id's claim (below) */
@@ -222,10 +227,10 @@ typedef struct store_write {
     long dup_window_s;
     long flood_window_s;
     const char *thread_text;   /* pushed when approved; NULL to skip */
-    char thread_ref[ENGINE_THREAD_REF_LEN]; /* its engine_thread_ref, pushed
+    char thread_ref[STORE_THREAD_REF_LEN]; /* its engine_thread_ref, pushed
                                                 with it */
     unsigned thread_max;
-    const engine_flag *flags;  /* pending: also queued per flag code */
+    const model_flag *flags;   /* pending: also queued per flag code */
     size_t nflags;
     int claimed;               /* the writer's look-up took the id's claim;
                                   0: WATCH the record instead (spool replay) */

@@ -464,8 +464,8 @@ void api_akismet_comment_check(const api_call *c, http_response *res) {
             if (api_comment_process(c->a, &cm, &created, res) < 0)
                 ak_from_api_error(res);
             else
-                ak_verdict(res, cm.status != ENGINE_APPROVED, cm.status == ENGINE_REJECTED, cm.id,
-                           engine_status_name(cm.status));
+                ak_verdict(res, cm.status != MODEL_APPROVED, cm.status == MODEL_REJECTED, cm.id,
+                           model_status_name(cm.status));
         }
         model_comment_free(&cm);
     }
@@ -507,7 +507,7 @@ static void ak_submit(const api_call *c, http_response *res, int spam) {
                                      cm.author.url, cm.author.ip, cm.parent_id};
                 engine_author_key(&ec, cm.author_key, sizeof cm.author_key);
                 cm.received_ms = clock_wall_ms();
-                cm.status = cm.auto_status = spam ? ENGINE_REJECTED : ENGINE_APPROVED;
+                cm.status = cm.auto_status = spam ? MODEL_REJECTED : MODEL_APPROVED;
                 api_learn(c->a, s, &cm, spam);
             }
             free(json);

@@ -98,7 +98,7 @@ static void fill_write(app *a, const model_comment *cm, const char *json, size_t
     w->article_id = cm->article_id;
     w->record = json;
     w->record_len = len;
-    w->status = engine_status_name(cm->status);
+    w->status = model_status_name(cm->status);
     w->received_ms = cm->received_ms;
     w->retention_s = cfg->retention_days * 86400L;
     w->exact_hash = cm->exact_hash;
@@ -109,12 +109,20 @@ static void fill_write(app *a, const model_comment *cm, const char *json, size_t
     w->ip = cm->author.ip;
     w->dup_window_s = cfg->dup_window_days * 86400L;
     w->flood_window_s = cfg->flood_window;
-    w->thread_text = (cm->status == ENGINE_APPROVED && cfg->thread_context > 0) ? cm->text : NULL;
+    w->thread_text = (cm->status == MODEL_APPROVED && cfg->thread_context > 0) ? cm->text : NULL;
     if (w->thread_text) engine_thread_ref(w->thread_text, w->thread_ref);
     w->thread_max = (unsigned)cfg->thread_context;
     w->flags = cm->flags;
     w->nflags = cm->nflags;
 }
+
+_Static_assert((int)MODEL_APPROVED == (int)ENGINE_APPROVED && (int)MODEL_PENDING == (int)ENGINE_PENDING &&
+                   (int)MODEL_REJECTED == (int)ENGINE_REJECTED,
+               "a verdict's status is the record's");
+_Static_assert(MODEL_MAX_FLAGS == ENGINE_MAX_FLAGS && MODEL_FLAG_CODE_LEN == ENGINE_FLAG_CODE_LEN &&
+                   MODEL_MINHASH_N == ENGINE_MINHASH_N && MODEL_LSH_BANDS == ENGINE_LSH_BANDS &&
+                   STORE_THREAD_REF_LEN == ENGINE_THREAD_REF_LEN,
+               "records keep what the engine produces");
 
 /* How long a request waits for another request with the same comment id
  * (which holds the id's claim) to store it, before answering 409. */
@@ -330,12 +338,14 @@ static int job_judge(comment_job *j, http_response *res) {
     api_learn_annotate(&j->lr, &v);
     if (v.status == ENGINE_APPROVED && a->cfg->thread_context > 0)
         engine_thread_remember(sess, j->f, cm->text); /* it joins the thread */
-    cm->status = cm->auto_status = v.status;
+    cm->status = cm->auto_status = (model_status)v.status;
     cm->score = v.score;
     cm->relevance = v.relevance;
-    cm->nflags = v.nflags;
-    memcpy(cm->flags, v.flags, v.nflags * sizeof *v.flags); /* 13 KB in all */
-    if (!(j->json = codec_encode_comment(cm, 1, &j->len))) {
+    int nomem = 0;
+    for (size_t i = 0; i < v.nflags; i++)
+        nomem |= model_comment_add_flag(cm, v.flags[i].code, v.flags[i].score, v.flags[i].detail,
+                                        v.flags[i].evidence) < 0;
+    if (nomem || !(j->json = codec_encode_comment(cm, 1, &j->len))) {
         api_error(res, 500, "internal", "out of memory", NULL);
         return JOB_FAILED;
     }
@@ -384,7 +394,7 @@ static int job_written(comment_job *j, int wr, char *existing, size_t elen,
     }
     free(existing);
     if (j->created) {
-        metrics_comment(a->metrics, engine_status_name(cm->status));
+        metrics_comment(a->metrics, model_status_name(cm->status));
         for (size_t i = 0; i < cm->nflags; i++) metrics_flag(a->metrics, cm->flags[i].code);
     }
     return 0;

@@ -120,7 +120,7 @@ static char *coral_response(const model_comment *cm, size_t *len) {
         }
     }
     codec_obj *o = codec_obj_new();
-    codec_set_str(o, "status", cm->status == ENGINE_REJECTED ? "REJECTED" : "SYSTEM_WITHHELD");
+    codec_set_str(o, "status", cm->status == MODEL_REJECTED ? "REJECTED" : "SYSTEM_WITHHELD");
     codec_obj *acts = codec_arr_new();
     for (size_t k = 0; k < nr; k++) {
         codec_obj *a = codec_obj_new();
@@ -133,7 +133,7 @@ static char *coral_response(const model_comment *cm, size_t *len) {
     codec_obj *meta = codec_obj_new(), *mq = codec_obj_new();
     codec_set_str(mq, "id", cm->id);
     codec_set_str(mq, "site", cm->site);
-    codec_set_str(mq, "status", engine_status_name(cm->status));
+    codec_set_str(mq, "status", model_status_name(cm->status));
     codec_set_real(mq, "score", cm->score);
     codec_set_obj_new(meta, "modq", mq);
     codec_set_obj_new(o, "metadata", meta);
@@ -281,7 +281,7 @@ void api_coral(const api_call *c, http_response *res) {
     }
     int created = 0;
     if (api_comment_process(a, &cm, &created, res) < 0) goto done; /* res answered */
-    if (cm.status == ENGINE_APPROVED) {
+    if (cm.status == MODEL_APPROVED) {
         api_reply(res, 204, NULL, 0);
     } else {
         size_t len = 0;

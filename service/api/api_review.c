@@ -703,7 +703,7 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 /* Apply one decision (the rules are in the file comment). */
 static void decide_one(app *a, store *s, const decide_req *d, decide_res *out) {
     memset(out, 0, sizeof *out);
-    engine_status target = strcmp(d->decision, "approve") == 0 ? ENGINE_APPROVED : ENGINE_REJECTED;
+    model_status target = strcmp(d->decision, "approve") == 0 ? MODEL_APPROVED : MODEL_REJECTED;
     for (int attempt = 0; attempt < REVIEW_CAS_RETRIES; attempt++) {
         char *old = NULL;
         size_t olen = 0;
@@ -736,13 +736,13 @@ static void decide_one(app *a, store *s, const decide_req *d, decide_res *out) {
             snprintf(m, sizeof m,
                      "comment was already decided (%s by %.100s); "
                      "send \"override\": true to change it",
-                     engine_status_name(cm.status), cm.decided_by);
+                     model_status_name(cm.status), cm.decided_by);
             fail(&out->e, 409, "already_decided", NULL, m);
             model_comment_free(&cm);
             free(old);
             return;
         }
-        engine_status prev = cm.status;
+        model_status prev = cm.status;
         char *prev_by = cm.decided_by; /* kept for the audit entry */
         cm.decided_by = strdup(d->moderator);
         free(cm.decision_reason);
@@ -761,14 +761,14 @@ static void decide_one(app *a, store *s, const decide_req *d, decide_res *out) {
             return;
         }
         int ctx = a->cfg->thread_context > 0 && cm.text;
-        int gains = ctx && target == ENGINE_APPROVED && prev != ENGINE_APPROVED;
-        int loses = ctx && target != ENGINE_APPROVED && prev == ENGINE_APPROVED;
+        int gains = ctx && target == MODEL_APPROVED && prev != MODEL_APPROVED;
+        int loses = ctx && target != MODEL_APPROVED && prev == MODEL_APPROVED;
         review_decide rd = {
             .site = d->site, .id = d->id, .article_id = cm.article_id,
             .moderator = d->moderator, .decision = d->decision,
             .old_record = old, .old_len = olen, .new_record = nrec, .new_len = nlen,
-            .new_status = engine_status_name(target), .prev_status = engine_status_name(prev),
-            .auto_status = engine_status_name(cm.auto_status), .prev_by = prev_by,
+            .new_status = model_status_name(target), .prev_status = model_status_name(prev),
+            .auto_status = model_status_name(cm.auto_status), .prev_by = prev_by,
             .override = d->override, .reason = d->reason, .note = d->note,
             .at_ms = cm.decided_ms, .received_ms = cm.received_ms,
             .flags = cm.flags, .nflags = cm.nflags,
@@ -792,7 +792,7 @@ static void decide_one(app *a, store *s, const decide_req *d, decide_res *out) {
             out->status = 200;
             out->changed = 1;
             out->json = codec_encode_comment(&cm, 0, &out->len);
-            api_learn(a, s, &cm, target == ENGINE_REJECTED);
+            api_learn(a, s, &cm, target == MODEL_REJECTED);
             if (out->json &&
                 webhook_notify(s, d->site, "decision", out->json, out->len) < 0)
                 log_msg(LOG_WARN, "review: decision webhook for %s/%s not queued", d->site, d->id);

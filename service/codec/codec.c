@@ -216,10 +216,10 @@ static char *dupstr(json_t *o, const char *key) {
     return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
 }
 
-static engine_status status_from(const char *s) {
-    if (s && strcmp(s, "pending") == 0) return ENGINE_PENDING;
-    if (s && strcmp(s, "rejected") == 0) return ENGINE_REJECTED;
-    return ENGINE_APPROVED;
+static model_status status_from(const char *s) {
+    if (s && strcmp(s, "pending") == 0) return MODEL_PENDING;
+    if (s && strcmp(s, "rejected") == 0) return MODEL_REJECTED;
+    return MODEL_APPROVED;
 }
 
 /* ============================================================== articles */
@@ -512,22 +512,22 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
     jsonw_member_str(&w, "id", c->id);
     jsonw_member_str(&w, "site", c->site);
     jsonw_member_str(&w, "article_id", c->article_id);
-    jsonw_member_str(&w, "status", engine_status_name(c->status));
+    jsonw_member_str(&w, "status", model_status_name(c->status));
     jsonw_member_real(&w, "score", round3(c->score));
     if (c->relevance >= 0) jsonw_member_real(&w, "relevance", round3(c->relevance));
     jsonw_key(&w, "flags");
     jsonw_array_begin(&w);
     for (size_t i = 0; i < c->nflags; i++) {
-        const engine_flag *f = &c->flags[i];
+        const model_flag *f = &c->flags[i];
         jsonw_object_begin(&w);
         jsonw_member_str(&w, "code", f->code);
         jsonw_member_real(&w, "score", round3(f->score));
-        jsonw_member_str(&w, "detail", f->detail);
-        if (f->evidence[0]) jsonw_member_str(&w, "evidence", f->evidence);
+        jsonw_member_str(&w, "detail", f->detail ? f->detail : "");
+        if (f->evidence && f->evidence[0]) jsonw_member_str(&w, "evidence", f->evidence);
         jsonw_object_end(&w);
     }
     jsonw_array_end(&w);
-    jsonw_member_str(&w, "auto_status", engine_status_name(c->auto_status));
+    jsonw_member_str(&w, "auto_status", model_status_name(c->auto_status));
     jsonw_member_str(&w, "text", c->text);
     jsonw_member_str(&w, "parent_id", c->parent_id);
     jsonw_member_str(&w, "created_at", c->created_at);
@@ -547,7 +547,7 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
         jsonw_object_begin(&w);
         jsonw_member_str(&w, "by", c->decided_by);
         jsonw_member_int(&w, "at_ms", c->decided_ms);
-        jsonw_member_str(&w, "decision", c->status == ENGINE_APPROVED ? "approve" : "reject");
+        jsonw_member_str(&w, "decision", c->status == MODEL_APPROVED ? "approve" : "reject");
         jsonw_member_str(&w, "reason", c->decision_reason);
         jsonw_member_str(&w, "note", c->decision_note);
         jsonw_object_end(&w);
@@ -561,15 +561,15 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
         h[16] = 0;
         jsonw_member_str(&w, "xh", h);
         if (c->has_minhash) {
-            char mh[ENGINE_MINHASH_N * 8 + 1];
-            for (int i = 0; i < ENGINE_MINHASH_N; i++)
+            char mh[MODEL_MINHASH_N * 8 + 1];
+            for (int i = 0; i < MODEL_MINHASH_N; i++)
                 crypto_hex_u64(c->minhash[i], 8, mh + 8 * i);
-            mh[ENGINE_MINHASH_N * 8] = 0;
+            mh[MODEL_MINHASH_N * 8] = 0;
             jsonw_member_str(&w, "mh", mh);
-            char bd[ENGINE_LSH_BANDS * 16 + 1];
-            for (int i = 0; i < ENGINE_LSH_BANDS; i++)
+            char bd[MODEL_LSH_BANDS * 16 + 1];
+            for (int i = 0; i < MODEL_LSH_BANDS; i++)
                 crypto_hex_u64(c->band[i], 16, bd + 16 * i);
-            bd[ENGINE_LSH_BANDS * 16] = 0;
+            bd[MODEL_LSH_BANDS * 16] = 0;
             jsonw_member_str(&w, "bd", bd);
         }
     }
@@ -605,12 +605,12 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
     size_t i;
     json_t *f;
     json_array_foreach(fl, i, f) {
-        if (out->nflags >= ENGINE_MAX_FLAGS) break;
-        engine_flag *ef = &out->flags[out->nflags++];
-        snprintf(ef->code, sizeof ef->code, "%s", json_string_value(json_object_get(f, "code")) ?: "");
-        ef->score = get_dbl(f, "score", 0);
-        snprintf(ef->detail, sizeof ef->detail, "%s", json_string_value(json_object_get(f, "detail")) ?: "");
-        snprintf(ef->evidence, sizeof ef->evidence, "%s", json_string_value(json_object_get(f, "evidence")) ?: "");
+        if (out->nflags >= MODEL_MAX_FLAGS) break;
+        if (model_comment_add_flag(out, json_string_value(json_object_get(f, "code")),
+                                   get_dbl(f, "score", 0),
+                                   json_string_value(json_object_get(f, "detail")),
+                                   json_string_value(json_object_get(f, "evidence"))) < 0)
+            break; /* out of memory: the flags so far */
     }
     json_t *d = json_object_get(root, "decision");
     if (json_is_object(d)) {
@@ -624,9 +624,9 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
     const char *xh = json_string_value(json_object_get(root, "xh"));
     if (xh) out->exact_hash = strtoull(xh, NULL, 16);
     const char *mh = json_string_value(json_object_get(root, "mh"));
-    if (mh && strlen(mh) == ENGINE_MINHASH_N * 8) {
+    if (mh && strlen(mh) == MODEL_MINHASH_N * 8) {
         out->has_minhash = 1;
-        for (int k = 0; k < ENGINE_MINHASH_N; k++) {
+        for (int k = 0; k < MODEL_MINHASH_N; k++) {
             char part[9];
             memcpy(part, mh + 8 * k, 8);
             part[8] = 0;
@@ -634,8 +634,8 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
         }
     }
     const char *bd = json_string_value(json_object_get(root, "bd"));
-    if (bd && strlen(bd) == ENGINE_LSH_BANDS * 16) {
-        for (int k = 0; k < ENGINE_LSH_BANDS; k++) {
+    if (bd && strlen(bd) == MODEL_LSH_BANDS * 16) {
+        for (int k = 0; k < MODEL_LSH_BANDS; k++) {
             char part[17];
             memcpy(part, bd + 16 * k, 16);
             part[16] = 0;

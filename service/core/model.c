@@ -45,15 +45,41 @@ void model_comment_free(model_comment *c) {
     free(c->decided_by);
     free(c->decision_reason);
     free(c->decision_note);
+    for (size_t i = 0; i < c->nflags; i++) {
+        free(c->flags[i].detail);
+        free(c->flags[i].evidence);
+    }
     model_comment_init(c);
 }
 
-void model_comment_init(model_comment *c) {
-    /* everything but the flags past nflags (0): 13 KB of a 14 KB struct,
-     * cleared several times per request before */
-    memset(c, 0, offsetof(model_comment, flags));
-    memset((char *)c + offsetof(model_comment, received_ms), 0,
-           sizeof *c - offsetof(model_comment, received_ms));
+void model_comment_init(model_comment *c) { memset(c, 0, sizeof *c); }
+
+static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
+
+int model_comment_add_flag(model_comment *c, const char *code, double score,
+                           const char *detail, const char *evidence) {
+    if (c->nflags >= MODEL_MAX_FLAGS) return -1;
+    model_flag *f = &c->flags[c->nflags];
+    snprintf(f->code, sizeof f->code, "%s", code ? code : "");
+    f->score = score;
+    f->detail = dup_or_null(detail);
+    f->evidence = dup_or_null(evidence);
+    if ((detail && *detail && !f->detail) || (evidence && *evidence && !f->evidence)) {
+        free(f->detail);
+        free(f->evidence);
+        return -1;
+    }
+    c->nflags++;
+    return 0;
+}
+
+const char *model_status_name(model_status s) {
+    switch (s) {
+    case MODEL_APPROVED: return "approved";
+    case MODEL_PENDING: return "pending";
+    case MODEL_REJECTED: return "rejected";
+    }
+    return "unknown";
 }
 
 int model_valid_ident(const char *s, size_t max) {

@@ -400,8 +400,8 @@ static void hex16(char out[17], uint64_t v) {
 }
 
 /* "dup:b<i>:" for LSH band i */
-_Static_assert(ENGINE_LSH_BANDS == 8, "band_part names 8 bands");
-static const char *const band_part[ENGINE_LSH_BANDS] = {
+_Static_assert(STORE_LSH_BANDS == 8, "band_part names 8 bands");
+static const char *const band_part[STORE_LSH_BANDS] = {
     "dup:b0:", "dup:b1:", "dup:b2:", "dup:b3:", "dup:b4:", "dup:b5:", "dup:b6:", "dup:b7:"};
 
 int store_ping(store *s, char *why, size_t n) {
@@ -695,14 +695,14 @@ static int df_read(store *s, redisReply **rep, int n, const store_lookup_req *q,
 
 /* ============================================================= comments */
 
-/* A band value ends with the MinHash in binary: ENGINE_MINHASH_N 32-bit
+/* A band value ends with the MinHash in binary: STORE_MINHASH_N 32-bit
  * values, big end first (128 bytes; half of the hex it replaced, and no
  * parsing). */
-#define STORE_MINHASH_BYTES (ENGINE_MINHASH_N * 4)
+#define STORE_MINHASH_BYTES (STORE_MINHASH_N * 4)
 
 /* Writes mh to out (STORE_MINHASH_BYTES). */
 static void minhash_pack(const uint32_t *mh, char *out) {
-    for (int i = 0; i < ENGINE_MINHASH_N; i++) {
+    for (int i = 0; i < STORE_MINHASH_N; i++) {
         out[4 * i] = (char)(mh[i] >> 24);
         out[4 * i + 1] = (char)(mh[i] >> 16);
         out[4 * i + 2] = (char)(mh[i] >> 8);
@@ -719,7 +719,7 @@ static void split_dup(const char *v, size_t len, store_dup *d, int exact) {
     if (!exact) {
         if (alen < STORE_MINHASH_BYTES + 1 || a[alen - STORE_MINHASH_BYTES] != 0x1f) return;
         const unsigned char *m = (const unsigned char *)v + len - STORE_MINHASH_BYTES;
-        for (int i = 0; i < ENGINE_MINHASH_N; i++)
+        for (int i = 0; i < STORE_MINHASH_N; i++)
             d->minhash[i] = (uint32_t)m[4 * i] << 24 | (uint32_t)m[4 * i + 1] << 16 |
                             (uint32_t)m[4 * i + 2] << 8 | m[4 * i + 3];
         d->has_minhash = 1;
@@ -779,7 +779,7 @@ int store_lookup_append(store *s, store_lookup_op *op) {
     char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX],
         kth[STORE_KEY_MAX], kx[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX],
         kfi[STORE_KEY_MAX], kwh[STORE_KEY_MAX];
-    char kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
+    char kb[STORE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], tn[24], px[24];
     hex16(hx, q->exact_hash);
     dec(tn, (long long)q->thread_n - 1);
@@ -824,7 +824,7 @@ int store_lookup_append(store *s, store_lookup_op *op) {
     }
     if (q->has_minhash) {
         op->j_band = op->ng;
-        for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
+        for (int b = 0; b < STORE_LSH_BANDS; b++) {
             char h[17];
             hex16(h, q->band[b]);
             store_key(kb[b], sizeof kb[b], q->site, band_part[b], h);
@@ -882,7 +882,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     for (int i = 0; i < op->n; i++)
         if (rep[i]->type == REDIS_REPLY_ERROR) return -1;
     redisReply **rc = rep + op->base; /* the replies of c[] */
-    redisReply *mg = rc[op->i_mget], *g[6 + ENGINE_LSH_BANDS];
+    redisReply *mg = rc[op->i_mget], *g[6 + STORE_LSH_BANDS];
     if (mg->type != REDIS_REPLY_ARRAY || mg->elements != (size_t)op->ng ||
         op->ng > (int)(sizeof g / sizeof g[0])) {
         log_msg(LOG_WARN, "redis lookup error: unexpected MGET reply");
@@ -902,7 +902,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
         if (out->dups[out->ndups].id) out->ndups++;
     }
     if (op->j_band >= 0) {
-        for (int j = op->j_band; j < op->j_band + ENGINE_LSH_BANDS; j++) {
+        for (int j = op->j_band; j < op->j_band + STORE_LSH_BANDS; j++) {
             redisReply *e = g[j];
             if (e->type != REDIS_REPLY_STRING) continue;
             store_dup d = {0};
@@ -1127,7 +1127,7 @@ static int watch_record(store *s, const char *kc, char **existing, size_t *exist
 int store_write_append(store *s, const store_write *w, store_write_state *st) {
     char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], kp[STORE_KEY_MAX], kx[STORE_KEY_MAX],
         kfa[STORE_KEY_MAX], kfi[STORE_KEY_MAX], kt[STORE_KEY_MAX], kth[STORE_KEY_MAX],
-        kb[ENGINE_LSH_BANDS][STORE_KEY_MAX];
+        kb[STORE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], ret[24], recv[24], win[24], fw[24], tmax[24], cutoff[24];
     hex16(hx, w->exact_hash);
     dec(ret, w->retention_s);
@@ -1154,12 +1154,12 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         minhash_pack(w->minhash, bval + bl);
         bl += STORE_MINHASH_BYTES;
     }
-    int nb = w->has_minhash ? ENGINE_LSH_BANDS : 0;
+    int nb = w->has_minhash ? STORE_LSH_BANDS : 0;
     int pending = strcmp(w->status, "pending") == 0;
     int rejected = strcmp(w->status, "rejected") == 0;
     int nf = pending && w->flags ? (int)w->nflags : 0;
-    if (nf > ENGINE_MAX_FLAGS) nf = ENGINE_MAX_FLAGS;
-    char kfl[ENGINE_MAX_FLAGS][192], kr[STORE_KEY_MAX];
+    if (nf > STORE_MAX_FLAGS) nf = STORE_MAX_FLAGS;
+    char kfl[STORE_MAX_FLAGS][192], kr[STORE_KEY_MAX];
     for (int i = 0; i < nf; i++)
         if (store_key(kfl[i], sizeof kfl[i], w->site, "pending:flag:", w->flags[i].code) < 0)
             return -1;

@@ -208,7 +208,7 @@ int store_thread_texts_read(redisReply *r, store_lookup *out);
  * (see store_lookup_begin): append returns the number of replies to
  * collect (st filled) or -1 (drop the connection); read returns 1 written,
  * -1 not written (error reply, or too few replicas acknowledged). */
-#define STORE_WRITE_MAX_CMDS (2 + 3 + 1 + ENGINE_MAX_FLAGS + 2 + 1 + ENGINE_LSH_BANDS + 4 + 4 + 3)
+#define STORE_WRITE_MAX_CMDS (2 + 3 + 1 + STORE_MAX_FLAGS + 2 + 1 + STORE_LSH_BANDS + 4 + 4 + 3)
 typedef struct store_write_state {
     int n, i_exec, i_wait;
 } store_write_state;

@@ -387,7 +387,7 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
                         size_t owner_len, long long *expires_ms) {
     if (owner_len) owner[0] = 0;
     *expires_ms = 0;
-    char k[9][RKEY], kf[ENGINE_MAX_FLAGS][RKEY], minute[24], recv[24], tmax[24], ttl[24],
+    char k[9][RKEY], kf[STORE_MAX_FLAGS][RKEY], minute[24], recv[24], tmax[24], ttl[24],
         at[24];
     snprintf(minute, sizeof minute, "%lld", d->at_ms / 60000);
     if (store_key(k[0], RKEY, d->site, "comment:", d->id) < 0 ||
@@ -401,7 +401,7 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
         store_key(k[8], RKEY, d->site, "thread:h:", d->article_id ? d->article_id : "-") < 0)
         return -1;
     /* a comment carries each flag code once; cap at the array */
-    size_t nf = d->nflags < ENGINE_MAX_FLAGS ? d->nflags : ENGINE_MAX_FLAGS;
+    size_t nf = d->nflags < STORE_MAX_FLAGS ? d->nflags : STORE_MAX_FLAGS;
     for (size_t i = 0; i < nf; i++)
         if (store_key(kf[i], RKEY, d->site, "pending:flag:", d->flags[i].code) < 0) return -1;
     snprintf(recv, sizeof recv, "%lld", d->received_ms);

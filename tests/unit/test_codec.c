@@ -82,20 +82,16 @@ static void test_storage_round_trip(void) {
     c.author.name = strdup("Ann");
     c.author.email = strdup("ann@example.org");
     c.author.ip = strdup("10.0.0.1");
-    c.status = ENGINE_PENDING;
-    c.auto_status = ENGINE_PENDING;
+    c.status = MODEL_PENDING;
+    c.auto_status = MODEL_PENDING;
     c.score = 0.73456;
     c.relevance = 0.25;
-    c.nflags = 1;
-    strcpy(c.flags[0].code, "link_spam");
-    c.flags[0].score = 0.6;
-    strcpy(c.flags[0].detail, "3 links");
-    strcpy(c.flags[0].evidence, "http://x.example");
+    CHECK(model_comment_add_flag(&c, "link_spam", 0.6, "3 links", "http://x.example") == 0);
     strcpy(c.author_key, "ann@example.org");
     c.exact_hash = 0xdeadbeefcafef00dULL;
     c.has_minhash = 1;
-    for (int i = 0; i < ENGINE_MINHASH_N; i++) c.minhash[i] = (uint32_t)(i * 2654435761u);
-    for (int i = 0; i < ENGINE_LSH_BANDS; i++) c.band[i] = 0x0123456789abcdefULL + (uint64_t)i;
+    for (int i = 0; i < MODEL_MINHASH_N; i++) c.minhash[i] = (uint32_t)(i * 2654435761u);
+    for (int i = 0; i < MODEL_LSH_BANDS; i++) c.band[i] = 0x0123456789abcdefULL + (uint64_t)i;
     size_t len;
     char *json = codec_encode_comment(&c, 1, &len);
     CHECK(json != NULL);
@@ -104,7 +100,7 @@ static void test_storage_round_trip(void) {
     CHECK(codec_decode_comment(json, len, &d, &e) == 0);
     CHECK_STR(d.text, c.text);
     CHECK_STR(d.author.email, "ann@example.org");
-    CHECK(d.status == ENGINE_PENDING);
+    CHECK(d.status == MODEL_PENDING);
     CHECK_NEAR(d.score, 0.735, 1e-9);
     CHECK(d.nflags == 1);
     CHECK_STR(d.flags[0].evidence, "http://x.example");
@@ -143,12 +139,12 @@ static char *ref_dump(json_t *root, size_t *len) {
 static json_t *ref_flags_json(const model_comment *c) {
     json_t *a = json_array();
     for (size_t i = 0; i < c->nflags; i++) {
-        const engine_flag *f = &c->flags[i];
+        const model_flag *f = &c->flags[i];
         json_t *o = json_object();
         json_object_set_new(o, "code", json_string(f->code));
         json_object_set_new(o, "score", json_real((double)(long long)(f->score * 1000 + 0.5) / 1000));
-        json_object_set_new(o, "detail", json_string(f->detail));
-        if (f->evidence[0]) json_object_set_new(o, "evidence", json_string(f->evidence));
+        json_object_set_new(o, "detail", json_string(f->detail ? f->detail : ""));
+        if (f->evidence && f->evidence[0]) json_object_set_new(o, "evidence", json_string(f->evidence));
         json_array_append_new(a, o);
     }
     return a;
@@ -161,11 +157,11 @@ static char *ref_encode_comment(const model_comment *c, int storage, size_t *len
     ref_set_opt(o, "id", c->id);
     ref_set_opt(o, "site", c->site);
     ref_set_opt(o, "article_id", c->article_id);
-    json_object_set_new(o, "status", json_string(engine_status_name(c->status)));
+    json_object_set_new(o, "status", json_string(model_status_name(c->status)));
     json_object_set_new(o, "score", json_real(ref_round3(c->score)));
     if (c->relevance >= 0) json_object_set_new(o, "relevance", json_real(ref_round3(c->relevance)));
     json_object_set_new(o, "flags", ref_flags_json(c));
-    json_object_set_new(o, "auto_status", json_string(engine_status_name(c->auto_status)));
+    json_object_set_new(o, "auto_status", json_string(model_status_name(c->auto_status)));
     ref_set_opt(o, "text", c->text);
     ref_set_opt(o, "parent_id", c->parent_id);
     ref_set_opt(o, "created_at", c->created_at);
@@ -186,7 +182,7 @@ static char *ref_encode_comment(const model_comment *c, int storage, size_t *len
         json_object_set_new(d, "by", json_string(c->decided_by));
         json_object_set_new(d, "at_ms", json_integer(c->decided_ms));
         json_object_set_new(d, "decision",
-                            json_string(c->status == ENGINE_APPROVED ? "approve" : "reject"));
+                            json_string(c->status == MODEL_APPROVED ? "approve" : "reject"));
         ref_set_opt(d, "reason", c->decision_reason);
         ref_set_opt(d, "note", c->decision_note);
         json_object_set_new(o, "decision", d);
@@ -199,11 +195,11 @@ static char *ref_encode_comment(const model_comment *c, int storage, size_t *len
         snprintf(h, sizeof h, "%016llx", (unsigned long long)c->exact_hash);
         json_object_set_new(o, "xh", json_string(h));
         if (c->has_minhash) {
-            char mh[ENGINE_MINHASH_N * 8 + 1];
-            for (int i = 0; i < ENGINE_MINHASH_N; i++) sprintf(mh + 8 * i, "%08x", c->minhash[i]);
+            char mh[MODEL_MINHASH_N * 8 + 1];
+            for (int i = 0; i < MODEL_MINHASH_N; i++) sprintf(mh + 8 * i, "%08x", c->minhash[i]);
             json_object_set_new(o, "mh", json_string(mh));
-            char bd[ENGINE_LSH_BANDS * 16 + 1];
-            for (int i = 0; i < ENGINE_LSH_BANDS; i++)
+            char bd[MODEL_LSH_BANDS * 16 + 1];
+            for (int i = 0; i < MODEL_LSH_BANDS; i++)
                 sprintf(bd + 16 * i, "%016llx", (unsigned long long)c->band[i]);
             json_object_set_new(o, "bd", json_string(bd));
         }
@@ -285,6 +281,17 @@ static void gen_fixed(char *out, size_t size, int *bad) {
     }
 }
 
+/* Lengths of a flag's detail and evidence as the engine bounds them. */
+#define FLAG_DETAIL_LEN 512
+#define FLAG_EVIDENCE_LEN 256
+
+/* gen_fixed into a new string of at most size - 1 bytes. */
+static char *gen_fixed_new(size_t size, int *bad) {
+    char *out = malloc(size);
+    if (out) gen_fixed(out, size, bad);
+    return out;
+}
+
 /* A generated record; *clean = 0 when it holds something that cannot come
  * back from a decode (invalid UTF-8, or no id/site: a corrupt record). */
 static void gen_comment(model_comment *c, int *clean) {
@@ -302,17 +309,17 @@ static void gen_comment(model_comment *c, int *clean) {
     c->author.url = gen_str(&bad);
     c->author.ip = gen_str(&bad);
     c->author.user_agent = gen_str(&bad);
-    c->status = (engine_status)(gen() % 3);
-    c->auto_status = (engine_status)(gen() % 3);
+    c->status = (model_status)(gen() % 3);
+    c->auto_status = (model_status)(gen() % 3);
     c->score = SCORES[gen() % NELEM(SCORES)];
     c->relevance = RELEVANCE[gen() % NELEM(RELEVANCE)];
-    c->nflags = gen() % 5 ? gen() % 4 : ENGINE_MAX_FLAGS;
+    c->nflags = gen() % 5 ? gen() % 4 : MODEL_MAX_FLAGS;
     for (size_t i = 0; i < c->nflags; i++) {
-        engine_flag *f = &c->flags[i];
+        model_flag *f = &c->flags[i];
         snprintf(f->code, sizeof f->code, "%s", CODES[gen() % NELEM(CODES)]);
         f->score = SCORES[gen() % NELEM(SCORES)];
-        gen_fixed(f->detail, sizeof f->detail, &bad);
-        if (gen() % 2) gen_fixed(f->evidence, sizeof f->evidence, &bad);
+        f->detail = gen_fixed_new(FLAG_DETAIL_LEN, &bad);
+        if (gen() % 2) f->evidence = gen_fixed_new(FLAG_EVIDENCE_LEN, &bad);
     }
     c->received_ms = TIMES[gen() % NELEM(TIMES)];
     if (gen() % 2) {
@@ -324,10 +331,13 @@ static void gen_comment(model_comment *c, int *clean) {
     gen_fixed(c->author_key, sizeof c->author_key, &bad);
     c->exact_hash = gen() >> (gen() % 64);
     c->has_minhash = (int)(gen() % 2);
-    for (int i = 0; i < ENGINE_MINHASH_N; i++) c->minhash[i] = (uint32_t)(gen() >> (gen() % 64));
-    for (int i = 0; i < ENGINE_LSH_BANDS; i++) c->band[i] = gen() >> (gen() % 64);
+    for (int i = 0; i < MODEL_MINHASH_N; i++) c->minhash[i] = (uint32_t)(gen() >> (gen() % 64));
+    for (int i = 0; i < MODEL_LSH_BANDS; i++) c->band[i] = gen() >> (gen() % 64);
     *clean = !bad && c->id && c->site;
 }
+
+/* Equal as texts: a missing text reads as "" (a flag's detail, evidence). */
+static int same_text(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
 
 static int same_str(const char *a, const char *b) {
     if (!a || !b) return a == b;
@@ -354,8 +364,8 @@ static int same_comment(const model_comment *c, const model_comment *d, int stor
              same_str(c->decided_by, d->decided_by);
     for (size_t i = 0; ok && i < c->nflags; i++)
         ok = strcmp(c->flags[i].code, d->flags[i].code) == 0 &&
-             strcmp(c->flags[i].detail, d->flags[i].detail) == 0 &&
-             strcmp(c->flags[i].evidence, d->flags[i].evidence) == 0 &&
+             same_text(c->flags[i].detail, d->flags[i].detail) &&
+             same_text(c->flags[i].evidence, d->flags[i].evidence) &&
              near6(d->flags[i].score, ref_round3(c->flags[i].score));
     if (ok && c->decided_by)
         ok = c->decided_ms == d->decided_ms && same_str(c->decision_reason, d->decision_reason) &&
@@ -420,16 +430,14 @@ static void test_encode_matches_jansson(void) {
     c.parent_id = strdup(q);
     c.created_at = strdup(t);
     c.author = (model_author){strdup(t), strdup(q), strdup(k), strdup("::1"), strdup(t)};
-    c.status = ENGINE_REJECTED;
-    c.auto_status = ENGINE_PENDING;
+    c.status = MODEL_REJECTED;
+    c.auto_status = MODEL_PENDING;
     c.score = 0.99999;
     c.relevance = 0;
-    c.nflags = ENGINE_MAX_FLAGS;
-    for (size_t i = 0; i < c.nflags; i++) {
-        snprintf(c.flags[i].code, sizeof c.flags[i].code, "flag_%zu", i);
-        c.flags[i].score = (double)i / 7;
-        snprintf(c.flags[i].detail, sizeof c.flags[i].detail, "%s", k);
-        snprintf(c.flags[i].evidence, sizeof c.flags[i].evidence, "%s", t);
+    for (size_t i = 0; i < MODEL_MAX_FLAGS; i++) {
+        char code[MODEL_FLAG_CODE_LEN];
+        snprintf(code, sizeof code, "flag_%zu", i);
+        CHECK(model_comment_add_flag(&c, code, (double)i / 7, k, t) == 0);
     }
     c.received_ms = 1700000000123LL;
     c.decided_by = strdup(t);
@@ -439,11 +447,11 @@ static void test_encode_matches_jansson(void) {
     snprintf(c.author_key, sizeof c.author_key, "%s|%s", t, "::1");
     c.exact_hash = UINT64_MAX;
     c.has_minhash = 1;
-    for (int i = 0; i < ENGINE_MINHASH_N; i++) c.minhash[i] = (uint32_t)i * 0x01010101u;
-    for (int i = 0; i < ENGINE_LSH_BANDS; i++) c.band[i] = (uint64_t)i << 60;
+    for (int i = 0; i < MODEL_MINHASH_N; i++) c.minhash[i] = (uint32_t)i * 0x01010101u;
+    for (int i = 0; i < MODEL_LSH_BANDS; i++) c.band[i] = (uint64_t)i << 60;
     CHECK(diff_one(&c, 1, 0, "full") && diff_one(&c, 1, 1, "full"));
     /* approved by a moderator: "approve"; huge and tiny scores */
-    c.status = ENGINE_APPROVED;
+    c.status = MODEL_APPROVED;
     c.score = 1e15;
     c.relevance = 1e-300;
     CHECK(diff_one(&c, 1, 0, "approved") && diff_one(&c, 1, 1, "approved"));
