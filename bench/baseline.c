@@ -77,7 +77,7 @@ static char *verdict(const char *buf, size_t len, const char *site, size_t *out_
         c.id = strdup(id);
     }
     c.site = strdup(site);
-    c.status = c.auto_status = ENGINE_APPROVED;
+    c.status = c.auto_status = MODEL_APPROVED;
     c.score = 0.125;
     c.relevance = 0.75;
     c.received_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
