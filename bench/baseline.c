@@ -1,15 +1,15 @@
 /* baseline.c - the ceiling of modq's HTTP stack: libmicrohttpd + modq's codec.
  *
  * A stand-alone server for `make bench`. It runs libmicrohttpd exactly as
- * service/http.c does (internal thread pool in poll(2) mode, the same
+ * service/http/http.c does (internal thread pool in poll(2) mode, the same
  * connection limit, slack, timeout, per-connection memory and backlog),
  * accumulates the body with the same cap and growth, looks up the same
  * request headers, decodes the comment and encodes the answer with modq's
- * own codec (codec_decode_comment_req, codec_encode_comment: since session 5
- * the same functions, not a jansson imitation of them) and answers a
- * verdict-shaped JSON body in modq's API form. It does no
- * analysis, no Redis, no logging and no metrics, so modq/baseline is the
- * share of the stack's capacity that modq keeps.
+ * own codec (codec_decode_comment_req, codec_encode_comment: the same
+ * functions, linked from modq's objects) and answers a verdict-shaped JSON
+ * body in modq's API form. It does no analysis, no Redis, no logging and no
+ * metrics, so modq/baseline is the share of the stack's capacity that modq
+ * keeps.
  *
  * Usage: baseline PORT THREADS   (runs until SIGINT/SIGTERM; port 0 = any,
  * the bound port is printed on stdout as "port N").
@@ -30,8 +30,9 @@
 #include "codec.h"
 #include "model.h"
 
-/* The values below mirror service/http.c and modq's defaults (config.c), so
- * that both servers run the same libmicrohttpd configuration. */
+/* The values below mirror service/http/http.c and modq's defaults
+ * (service/core/config.c), so that both servers run the same libmicrohttpd
+ * configuration. */
 #define BASE_CONN_MEMORY (32 * 1024) /* HTTP_CONN_MEMORY */
 #define BASE_CONN_SLACK 64           /* HTTP_CONN_SLACK */
 #define BASE_INITIAL_BODY 1024       /* HTTP_INITIAL_BODY */
@@ -60,11 +61,12 @@ static const char *ERR_BAD =
 
 /* ============================================================ JSON work */
 
-/* modq's own codec (service/codec.c, reqscan.c, jsonw.c), so that the JSON
- * work is the same as modq's to the instruction: the request decoded by
- * codec_decode_comment_req, the answer written by codec_encode_comment in
- * the API form, for an approved comment without flags. Returns a new
- * string (free()) or NULL when the body is not a valid comment. */
+/* modq's own codec (service/codec/: codec.c, reqscan.c, jsonw.c), so that
+ * the JSON work is the same as modq's to the instruction: the request
+ * decoded by codec_decode_comment_req, the answer written by
+ * codec_encode_comment in the API form, for an approved comment without
+ * flags. Returns a new string (free()) or NULL when the body is not a valid
+ * comment. */
 static char *verdict(const char *buf, size_t len, const char *site, size_t *out_len) {
     static __thread model_comment c; /* 13 KB: not on the worker's stack */
     codec_error err;

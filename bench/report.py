@@ -11,7 +11,7 @@ that server's 64-connection main runs.)
 import sys
 
 CONNS = (16, 64, 256, 1024)
-# Targets of issue #7 (docs/performance.md).
+# The targets make bench checks (docs/performance.md, "Targets").
 TARGET_RATIO_64 = 0.5
 TARGET_P99_MS_64 = 5.0
 TARGET_RSS_MB_256 = 64
