@@ -32,7 +32,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 
 # The review page (web/review/) is embedded in the binary: tools/embed.sh
 # writes build/gen/page_assets.c at build time (nothing generated is kept in
-# git, so it cannot drift from the sources); service/api_page.c serves it.
+# git, so it cannot drift from the sources); service/api/api_page.c serves it.
 PAGE_FILES := $(sort $(wildcard $(addprefix web/review/*.,html css js svg png)))
 PAGE_GEN   := build/gen/page_assets.c
 OBJ        += build/obj/page_assets.o

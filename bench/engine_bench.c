@@ -3,10 +3,11 @@
  * Links the engine objects of build/obj (everything but main.o) and times
  * engine_prepare + engine_score per comment, with an article context, for
  * comments of 1 KB, 8 KB and 64 KB of generated English prose about the
- * article, and three more times for 1 KB with the thread context modq passes
- * by default (the 50 most recent approved comments of the article):
+ * article, and three more times for 1 KB with a thread context of 50
+ * approved comments (a site with thread_context 50; the default is 20):
  *   thread50-same   the same 50 texts every time (a quiet thread: the
- *                   session's cache of analysed thread texts always hits);
+ *                   engine's shared cache of analysed thread texts always
+ *                   hits);
  *   thread50-1new   one new text per comment (a busy thread: each approved
  *                   comment enters the thread of the next);
  *   4x50-1new       comments rotate over 4 articles' threads, still one new
@@ -30,7 +31,7 @@
 #include "engine.h"
 
 #define EB_VARIANTS 16        /* distinct texts per size: no single hot text */
-#define EB_THREAD_TEXTS 50    /* config thread_context default */
+#define EB_THREAD_TEXTS 50    /* thread_context 50: a long thread */
 #define EB_THREAD_TEXT_LEN 500 /* a typical approved comment */
 #define EB_THREAD_POOL 2048   /* texts the busy threads slide over: far more
                                  than any per-session cache holds */

@@ -1,7 +1,7 @@
 /* preload.c - RESP stream of N stored comments' duplicate keys, for redis-cli --pipe.
  *
  * Writes to stdout, for each of N synthetic comments, the duplicate keys
- * service/store.c (store_comment_write) sets for a comment with a MinHash:
+ * service/store/ (store_comment_write) sets for a comment with a MinHash:
  *   SET modq:{S}:dup:x:<16hex>   "<id>\x1f<author>"                  EX window
  *   SET modq:{S}:dup:b<i>:<16hex> "<id>\x1f<author>\x1f<128 bytes>"  EX window
  * (i = 0..7, one per LSH band), and with --records also the comment record
