@@ -78,9 +78,13 @@ bad:
 /* ================================================================ pool */
 
 store_pool *store_pool_new(const store_options *o, char *err, size_t errlen) {
-    if (o->nflag_codes > STORE_MAX_FLAG_CODES || (o->nflag_codes && !o->flag_codes)) {
+    if (o->nflag_codes > STORE_MAX_FLAG_CODES) {
         snprintf(err, errlen, "redis: %zu flag codes (at most %d)", o->nflag_codes,
                  STORE_MAX_FLAG_CODES);
+        return NULL;
+    }
+    if (o->nflag_codes && !o->flag_codes) {
+        snprintf(err, errlen, "redis: %zu flag codes without their list", o->nflag_codes);
         return NULL;
     }
     store_pool *p = calloc(1, sizeof *p);

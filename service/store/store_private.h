@@ -3,12 +3,13 @@
  *
  * Declares the pool and connection structs and, file by file, what the
  * files of service/store/ call in one another. Dependencies run one way:
- * store_keys.c and store_cache.c need nothing; store_pool.c the sentinel
- * client and the cache; store_cmd.c the pool; store_script.c the commands;
- * every data file (articles, look-up, comments, learning, review,
- * webhooks, limits, the pipe) the commands, scripts and keys; the look-up
- * also the df reads of store_article.c and the learning reads of
- * store_learn.c -- and no file calls back up that chain. Nothing outside
+ * store_keys.c, store_cache.c and store_sentinel.c need nothing;
+ * store_pool.c the sentinel client and the cache; store_cmd.c the pool;
+ * store_script.c the commands; every data file (articles, look-up,
+ * comments, learning, review, webhooks, limits) the commands, scripts and
+ * keys; the look-up also the df reads of store_article.c and the learning
+ * reads of store_learn.c; the pipe (store_pipe.c) the look-up and write
+ * halves -- and no file calls back up that chain. Nothing outside
  * service/store/ (and the store's unit tests) includes this.
  */
 #ifndef MODQ_STORE_PRIVATE_H

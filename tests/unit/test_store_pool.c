@@ -103,10 +103,14 @@ static void test_too_many_flag_codes_are_refused(void) {
     store_pool_free(p);
     o.nflag_codes = STORE_MAX_FLAG_CODES + 1;
     CHECK(store_pool_new(&o, err, sizeof err) == NULL);
-    CHECK(strstr(err, "flag codes") != NULL);
+    char want[64];
+    snprintf(want, sizeof want, "redis: %d flag codes (at most %d)", STORE_MAX_FLAG_CODES + 1,
+             STORE_MAX_FLAG_CODES);
+    CHECK_STR(err, want);
     o.nflag_codes = 1;
     o.flag_codes = NULL; /* a count without a list */
     CHECK(store_pool_new(&o, err, sizeof err) == NULL);
+    CHECK_STR(err, "redis: 1 flag codes without their list");
 }
 
 /* A loopback port nothing listens on: bound, read back, closed. */
