@@ -6,63 +6,11 @@
  * requests fail fast (every call returns -1 at once) instead of each
  * waiting for a timeout. All user text reaches Redis as binary-safe argv.
  *
- * Key layout (every key of a site carries the {site} hash tag):
- *   modq:{S}:article:<id>        string  article JSON (storage form)
- *   modq:{S}:article_url:<url>   string  article id for a permalink
- *   modq:{S}:df                  hash    stem -> articles containing it
- *   modq:{S}:dfver               string  df version: INCRBY a random step
- *                                        (1..2^31) in the MULTI of every
- *                                        article put that changes df; absent
- *                                        = 0. Each pool caches df values
- *                                        under the version they were read at
- *                                        (store_cache.c) and trusts them only
- *                                        while Redis reports that version.
- *   modq:{S}:ndocs               string  articles registered
- *   modq:{S}:comment:<id>        string  comment JSON, EX retention
- *   modq:{S}:pending             zset    id -> enqueue ms (review queue)
- *   modq:{S}:dup:x:<hash>        string  "id\x1fauthor" first poster, EX window
- *   modq:{S}:dup:b<i>:<key>      string  "id\x1fauthor\x1f" + the MinHash (32
- *                                        x 4 bytes, big end first), EX window
- *   modq:{S}:flood:a:<author>    string  counter, EX flood_window
- *   modq:{S}:flood:i:<ip>        string  counter, EX flood_window
- *   modq:{S}:thread:<article>    list    recent approved comment texts
- *   modq:{S}:pending:flag:<code> zset    id -> enqueue ms, pending items
- *                                        carrying flag <code>
- *   modq:{S}:rejected            zset    id -> received ms (rejected folder)
- *   modq:{S}:leases              zset    id -> lease expiry ms (Redis clock)
- *   modq:{S}:lease_owner         hash    id -> moderator holding the lease
- *   modq:{S}:audit               stream  decision log (XADD, append-only)
- *   modq:{S}:decided:<minute>    string  decisions in that minute, EX 62 min
- *   modq:{S}:bayes:spam / :ham   hash    token -> spam / ham decisions
- *   modq:{S}:bayes:n             hash    spam / ham -> decisions learned
- *   modq:{S}:rep:spam / :ham     hash    a:<sha256 author> i:<sha256 ip> d:<domain> ->
- *                                        rejected-as-spam / approved count
- *   modq:{S}:learned:<id>        string  label a comment was trained with,
- *                                        EX retention (idempotent learning)
- *   modq:sites                   set     sites that ever queued an item
- *                                        (or had a decision)
- *   modq:{S}:webhook             hash    url secret events created_ms
- *                                        updated_ms last_error(_ms)
- *   modq:{S}:wh:outbox           zset    delivery id -> due ms (Redis clock)
- *   modq:{S}:wh:inflight         zset    delivery id -> lease expiry ms
- *   modq:{S}:wh:data / :meta     hash    id -> API-form comment JSON /
- *                                        "event created_ms attempts"
- *   modq:{S}:wh:dead             list    dead-letter JSON records (newest
- *                                        first, capped, EX retention)
- *   modq:webhook:sites           set     sites with a webhook (sender index)
- *   modq:rl:i:<ip>:<slot>        string  requests per IP in minute <slot>
- *   modq:rl:k:<keyhash>:<slot>   string  requests per API key (16 hex of
- *                                        its SHA-256, never the key)
- *   modq:rl:f:<ip>:<slot>        string  failed authentications per IP
- *                                (rate-limit keys: EX window + 5 s)
- *
- * Personal data (IPs, e-mails, names) and how long it lives: comment
- * records EX retention_days; dup:* values hold author keys (e-mail or
- * name|ip), EX dup_window_days; flood:* counters are keyed by author and
- * IP, EX flood_window; rl:* keys EX about a minute; thread:* lists hold
- * approved comment texts only (no author data) and are trimmed; wh:data
- * and wh:dead hold API-form comments (author name and URL, no e-mail or
- * IP) until delivered, or EX retention_days after the last dead letter.
+ * Keys: every key modq keeps in Redis -- name, type, lifetime, and how
+ * long the personal data in it lives -- is declared in one place, the
+ * layout comment and the key parts of service/store/store_keys.h; every
+ * key of a site carries the {site} hash tag. docs/deploy.md says what that
+ * means for Redis Cluster.
  */
 #ifndef MODQ_STORE_H
 #define MODQ_STORE_H
@@ -82,6 +30,13 @@
 typedef struct store store;
 typedef struct store_pool store_pool;
 
+/* Per-flag queue codes a pool may be given (store_options.flag_codes):
+ * today's detectors and trusted_author are 15, so twice that leaves room
+ * for more detectors. The bound keeps a per-flag purge one script call
+ * (its 5 fixed keys + one per code + the id stay within the 64 arguments
+ * a store command holds) and a stats call's commands on the stack. */
+#define STORE_MAX_FLAG_CODES 32
+
 typedef struct store_options {
     const char *url;      /* redis://[user:pass@]host:port[/db] */
     int timeout_ms;       /* connect and per-command timeout */
@@ -90,11 +45,18 @@ typedef struct store_options {
     const char *master;    /* master name known to the sentinels */
     int wait_replicas;     /* 0: a write counts when the primary took it */
     int wait_timeout_ms;   /* bound of each WAIT (default 100) */
+    /* The codes of the per-flag queues modq:{S}:pending:flag:<code> that
+     * review statistics count and a purge clears (store_review.h), in the
+     * order the statistics list them; borrowed, must outlive the pool. At
+     * most STORE_MAX_FLAG_CODES; none: no per-flag counts. */
+    const char *const *flag_codes;
+    size_t nflag_codes;
 } store_options;
 
 /* Returns new pool (free with store_pool_free) or NULL with err filled (for
- * a malformed URL or no memory for the look-up cache: an unreachable Redis
- * is not an error here). The pool owns the look-up cache (store_cache.c). */
+ * a malformed URL, too many flag codes or no memory for the look-up cache:
+ * an unreachable Redis is not an error here). The pool owns the look-up
+ * cache (store_cache.c) and borrows o->flag_codes. */
 store_pool *store_pool_new(const store_options *o, char *err, size_t errlen);
 void store_pool_free(store_pool *p);
 
@@ -164,8 +126,8 @@ typedef struct store_lookup {
                                  only after store_thread_texts */
     size_t nthread;
     char **thread_refs;       /* nrefs new strings: the references
-                                 (engine_thread_ref) of the thread's texts,
-                                 newest first */
+                                 (as store_write.thread_ref) of the
+                                 thread's texts, newest first */
     size_t nrefs;
     size_t thread_len;        /* texts in the thread (at most thread_n): more
                                  than nrefs when some have no reference */
@@ -191,8 +153,8 @@ typedef struct store_lookup {
 int store_comment_lookup(store *s, const store_lookup_req *r, store_lookup *out);
 void store_lookup_free(store_lookup *l);
 /* The thread's texts into out->thread / nthread (replacing any), for a
- * look-up whose references the engine's cache lacks. 0, or -1 on Redis
- * trouble. */
+ * look-up whose references the caller's text cache lacks. 0, or -1 on
+ * Redis trouble. */
 int store_thread_texts(store *s, const store_lookup_req *q, store_lookup *out);
 
 /* Claims. A look-up with a comment id also claims the id (SET NX of
@@ -227,7 +189,8 @@ typedef struct store_write {
     long dup_window_s;
     long flood_window_s;
     const char *thread_text;   /* pushed when approved; NULL to skip */
-    char thread_ref[STORE_THREAD_REF_LEN]; /* its engine_thread_ref, pushed
+    char thread_ref[STORE_THREAD_REF_LEN]; /* its reference (the caller's
+                                                hash of the text), pushed
                                                 with it */
     unsigned thread_max;
     const model_flag *flags;   /* pending: also queued per flag code */

@@ -926,7 +926,7 @@ void api_bulk_decisions(const api_call *c, http_response *res) {
 
 /* ======================================================== stats, audit */
 
-static codec_obj *stats_json(const review_stats *st) {
+static codec_obj *stats_json(const store_pool *p, const review_stats *st) {
     codec_obj *o = codec_obj_new(), *bf = codec_obj_new();
     codec_set_int(o, "pending", st->pending);
     codec_set_int(o, "claimed", st->claimed);
@@ -941,7 +941,7 @@ static codec_obj *stats_json(const review_stats *st) {
     }
     codec_set_int(o, "decisions_last_hour", st->decisions_hour);
     for (int i = 0; i < REVIEW_NFLAG_CODES; i++)
-        if (st->by_flag[i] > 0) codec_set_int(bf, store_review_flag_code(i), st->by_flag[i]);
+        if (st->by_flag[i] > 0) codec_set_int(bf, store_review_flag_code(p, i), st->by_flag[i]);
     codec_set_obj_new(o, "by_flag", bf);
     return o;
 }
@@ -969,7 +969,7 @@ void api_review_stats(const api_call *c, http_response *res) {
             err = 1;
             break;
         }
-        codec_set_obj_new(per, sites[i], stats_json(&st));
+        codec_set_obj_new(per, sites[i], stats_json(c->a->pool, &st));
         total.pending += st.pending;
         total.claimed += st.claimed;
         total.rejected += st.rejected;
@@ -989,7 +989,7 @@ void api_review_stats(const api_call *c, http_response *res) {
     codec_obj *o = codec_obj_new();
     codec_set_int(o, "now_ms", total.now_ms);
     codec_set_obj_new(o, "sites", per);
-    codec_set_obj_new(o, "total", stats_json(&total));
+    codec_set_obj_new(o, "total", stats_json(c->a->pool, &total));
     reply_obj(res, 200, o);
 }
 

@@ -7,8 +7,8 @@
  * document frequencies, each tagged with the df version it was read at. A
  * term entry counts only while its site slot still belongs to the same site
  * (a reclaimed slot gets a new id) and its version equals the site's
- * last-seen one; the caller (store.c) still checks that version against
- * Redis before it trusts a hit. Never talks to Redis, never allocates after
+ * last-seen one; the caller (store_lookup.c) still checks that version
+ * against Redis before it trusts a hit. Never talks to Redis, never allocates after
  * store_cache_new, memory is fixed (about 4 MiB).
  */
 #include <pthread.h>

@@ -1,14 +1,15 @@
 /* store_learn.c - Redis side of learning: classifier and reputation counts.
  *
  * Owns modq:{S}:bayes:spam / :ham / :n, modq:{S}:rep:spam / :ham and the
- * per-comment markers modq:{S}:learned:<id> (layout in store.h). Training is
- * one Lua script per decision (run with store_eval, store.c), so a
- * comment's counts move all at once and a repeated or reversed decision is
- * recognised atomically; reading is part of the comment look-up pipeline
- * (store_comment_lookup), which asks for the per-token counts only when the
- * classifier can vote (learn_can_vote on the totals last seen, kept in the
- * pool's cache). Never interprets the counts
- * otherwise: the math is learn.c's.
+ * per-comment markers modq:{S}:learned:<id> (layout in store_keys.h).
+ * Training is one Lua script per decision (run with store_eval,
+ * store_script.c), so a comment's counts move all at once and a repeated or
+ * reversed decision is recognised atomically; reading is part of the
+ * comment look-up (store_lookup.c calls the look-up parts below; nothing
+ * here calls back into it), which asks for the per-token counts only when
+ * the classifier can vote (learn_can_vote on the totals last seen, kept in
+ * the pool's cache). Never interprets the counts otherwise: the math is
+ * learn.c's.
  */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -17,8 +18,8 @@
 
 #include "learn.h"
 #include "log.h"
-#include "review.h"
 #include "store_private.h"
+#include "store_review.h"
 
 /* Tokens and identities travel as one argument each, joined by this byte
  * (stems, hosts, e-mails and IPs never contain it), so a comment with 256
@@ -81,8 +82,9 @@ int store_learn_train(store *s, const char *site, const char *id, int spam,
                       char *const *tokens, size_t ntokens, char *const *rep,
                       size_t nrep, long marker_ttl_s) {
     char k[6][STORE_KEY_MAX], ttl[24];
-    static const char *const parts[6] = {"learned:", "bayes:spam", "bayes:ham",
-                                         "bayes:n", "rep:spam", "rep:ham"};
+    static const char *const parts[6] = {STORE_K_LEARNED,   STORE_K_BAYES_SPAM,
+                                         STORE_K_BAYES_HAM, STORE_K_BAYES_N,
+                                         STORE_K_REP_SPAM,  STORE_K_REP_HAM};
     for (int i = 0; i < 6; i++)
         if (store_key(k[i], sizeof k[i], site, parts[i], i == 0 && id ? id : NULL) < 0)
             return -1;
@@ -117,7 +119,7 @@ out:
  * look-up asks for them only when the totals last seen (the pool's cache)
  * say it can, or when they are unknown. The totals themselves are always
  * read, so a site that has just crossed the threshold is noticed at once
- * and its tokens fetched in a second round trip (store_comment_lookup). */
+ * and its tokens fetched in a second round trip (store_lookup_more). */
 
 int store_learn_lookup_tokens(store_pool *p, const store_lookup_req *q) {
     uint32_t ns, nh;
@@ -132,26 +134,26 @@ int store_learn_lookup_append(store *s, const store_lookup_req *q, int tokens, i
     if (q->nlearn) {
         static const char *const totals[2] = {"spam", "ham"};
         if (tokens) {
-            if (store_key(k, sizeof k, q->site, "bayes:spam", NULL) < 0 ||
+            if (store_key(k, sizeof k, q->site, STORE_K_BAYES_SPAM, NULL) < 0 ||
                 store_append_hmget(s, k, (const char *const *)q->learn_tokens, q->nlearn,
                                    NULL) < 0)
                 return -1;
-            store_key(k, sizeof k, q->site, "bayes:ham", NULL);
+            store_key(k, sizeof k, q->site, STORE_K_BAYES_HAM, NULL);
             if (store_append_hmget(s, k, (const char *const *)q->learn_tokens, q->nlearn,
                                    NULL) < 0)
                 return -1;
             n += 2;
         }
-        if (store_key(k, sizeof k, q->site, "bayes:n", NULL) < 0 ||
+        if (store_key(k, sizeof k, q->site, STORE_K_BAYES_N, NULL) < 0 ||
             store_append_hmget(s, k, totals, 2, NULL) < 0)
             return -1;
         n++;
     }
     if (rep && q->nrep) {
-        if (store_key(k, sizeof k, q->site, "rep:spam", NULL) < 0 ||
+        if (store_key(k, sizeof k, q->site, STORE_K_REP_SPAM, NULL) < 0 ||
             store_append_hmget(s, k, (const char *const *)q->rep_fields, q->nrep, NULL) < 0)
             return -1;
-        store_key(k, sizeof k, q->site, "rep:ham", NULL);
+        store_key(k, sizeof k, q->site, STORE_K_REP_HAM, NULL);
         if (store_append_hmget(s, k, (const char *const *)q->rep_fields, q->nrep, NULL) < 0)
             return -1;
         n += 2;

@@ -1,6 +1,6 @@
 /* store_limit.c - rate-limit counters in Redis (fixed one-minute windows).
  *
- * Owns the modq:rl:* keys. One pipelined round trip per request counts the
+ * Owns the modq:rl:* keys (store_keys.h). One pipelined round trip per request counts the
  * client IP, the API key and failed authentications (INCR + EXPIRE per
  * counter, GET when the request only needs to read the failure count), so
  * every modq instance sharing the Redis shares the limits. Never decides
@@ -59,20 +59,17 @@ int store_limit_check(store *s, const store_limit_req *q, store_limit_res *out) 
     cmd c[LIMIT_MAX_CMDS];
     int n = 0, i_ip = -1, i_key = -1, i_fail = -1;
     if (want_ip) {
-        if (snprintf(kip, sizeof kip, "modq:rl:i:%s:%lld", q->ip, slot) >= (int)sizeof kip)
-            return -1;
+        if (store_key_rl(kip, sizeof kip, STORE_KRL_IP, q->ip, slot) < 0) return -1;
         i_ip = n;
         counter(c, &n, kip, expire, 1);
     }
     if (want_key) {
-        if (snprintf(kkey, sizeof kkey, "modq:rl:k:%s:%lld", q->key_id, slot) >= (int)sizeof kkey)
-            return -1;
+        if (store_key_rl(kkey, sizeof kkey, STORE_KRL_KEY, q->key_id, slot) < 0) return -1;
         i_key = n;
         counter(c, &n, kkey, expire, 1);
     }
     if (want_fail) {
-        if (snprintf(kfail, sizeof kfail, "modq:rl:f:%s:%lld", q->ip, slot) >= (int)sizeof kfail)
-            return -1;
+        if (store_key_rl(kfail, sizeof kfail, STORE_KRL_FAIL, q->ip, slot) < 0) return -1;
         i_fail = n;
         counter(c, &n, kfail, expire, q->auth_failed);
     }

@@ -1,6 +1,16 @@
 /* store_private.h - internals shared by the store_*.c files (the Redis
- * module is split by concern: store.c core and comments, store_review.c the
- * review queue, ...). Nothing outside service/store*.c includes this.
+ * layer, split by concern).
+ *
+ * Declares the pool and connection structs and, file by file, what the
+ * files of service/store/ call in one another. Dependencies run one way:
+ * store_keys.c, store_cache.c and store_sentinel.c need nothing;
+ * store_pool.c the sentinel client and the cache; store_cmd.c the pool;
+ * store_script.c the commands; every data file (articles, look-up,
+ * comments, learning, review, webhooks, limits) the commands, scripts and
+ * keys; the look-up also the df reads of store_article.c and the learning
+ * reads of store_learn.c; the pipe (store_pipe.c) the look-up and write
+ * halves -- and no file calls back up that chain. Nothing outside
+ * service/store/ (and the store's unit tests) includes this.
  */
 #ifndef MODQ_STORE_PRIVATE_H
 #define MODQ_STORE_PRIVATE_H
@@ -10,6 +20,7 @@
 #include <stdatomic.h>
 
 #include "store.h"
+#include "store_keys.h"
 
 /* After a failed connect, skip Redis for this long before trying again. */
 #define STORE_RETRY_MS 250
@@ -49,6 +60,9 @@ struct store_pool {
     atomic_ulong errors;
     store_sentinel *sentinel; /* set: host/port come from the sentinels */
     store_cache *cache;       /* owned: look-up cache (store_cache.c) */
+    /* borrowed (store_options): the per-flag queue codes */
+    const char *const *flag_codes;
+    size_t nflag_codes;
 };
 
 /* One command's argv (binary-safe). */
@@ -58,10 +72,13 @@ typedef struct cmd {
     size_t len[STORE_MAX_ARGS];
 } cmd;
 
+/* ---- the pool (store_pool.c) ---- */
 /* Make sure s has a live context. 0 ok, -1 Redis is down. */
 int store_ready_(store *s);
 /* Drop a failed connection and open the short "down" window. */
 void store_drop(store *s);
+
+/* ---- commands and replies (store_cmd.c) ---- */
 void store_arg(cmd *c, const char *s, size_t n);
 void store_args(cmd *c, const char *s);
 /* Append every argument up to a NULL (C strings) to c. */
@@ -87,8 +104,23 @@ void store_free_replies(redisReply **r, int n);
  * skip (may be NULL) has skip[i] set. 0, or -1 (nothing appended). */
 int store_append_hmget(store *s, const char *key, const char *const *fields, size_t n,
                        const unsigned char *skip);
+/* v in decimal into out (NUL-terminated): the numbers of every comment's
+ * commands, without snprintf's machinery. */
+void store_dec(char out[24], long long v);
+/* New NUL-terminated copy of a string reply (len optional), NULL otherwise. */
+char *store_dup_str(redisReply *r, size_t *len);
+/* The string of a string reply, taken from it (no copy: hiredis allocated
+ * it with malloc and NUL-terminated it; the reply is left without it; the
+ * caller frees it), or NULL. */
+char *store_take_str(redisReply *r, size_t *len);
+/* Takes the strings of an array reply (as store_take_str) into *out (a new
+ * array, NULL when empty; the caller frees both) and *n. */
+void store_take_list(redisReply *r, char ***out, size_t *n);
+/* GET of one key: 1 and *out (new, free()) when found, 0 absent, -1 on
+ * Redis trouble. */
+int store_get_one(store *s, const char *k, char **out, size_t *len);
 
-/* ---- Lua scripts (store.c) ----
+/* ---- Lua scripts (store_script.c) ----
  * The one way the store runs a script. A call is EVALSHA with the SHA-1 of
  * the source, computed locally once per script (no SCRIPT LOAD round trip;
  * thread-safe), so the source travels only when the server has no copy:
@@ -162,6 +194,21 @@ void store_cache_df_put(store_cache *c, const char *site, uint64_t ver, char *co
 int store_cache_learn_get(store_cache *c, const char *site, uint32_t *nspam, uint32_t *nham);
 void store_cache_learn_put(store_cache *c, const char *site, uint32_t nspam, uint32_t nham);
 
+/* ---- document frequencies in a look-up (store_article.c) ----
+ * The df reads of a comment look-up (store_lookup.c): kdf / kver are the
+ * site's df and dfver keys. Append the reads of the terms not in skip
+ * (NULL: all; nskip of them set): GET dfver alone when all are skipped,
+ * else MULTI, GET dfver, HMGET df <terms>, EXEC. Returns the number of
+ * commands appended, -1 on failure (the caller drops the connection). */
+int store_article_df_append(store *s, const char *kdf, const char *kver, char *const *terms,
+                            size_t nterms, const unsigned char *skip, size_t nskip);
+/* Parse the n replies of store_article_df_append (same skip): the df of
+ * each term not in skip into df, the version into *ver. Returns 1, 0 when
+ * dfver holds no number (the values are good, but nothing may be filed
+ * under a version), -1 on an error reply inside EXEC (logged). */
+int store_article_df_read(store *s, redisReply **rep, int n, size_t nterms,
+                          const unsigned char *skip, uint32_t *df, uint64_t *ver);
+
 /* ---- learning look-ups (store_learn.c) inside store_comment_lookup ---- */
 #define STORE_LEARN_LOOKUP_CMDS 5 /* commands appended at most */
 /* 1 when the look-up of q should ask for the per-token classifier counts:
@@ -184,7 +231,7 @@ int store_learn_lookup_more(const store_lookup_req *q, int tokens, const store_l
 void store_learn_lookup_remember(store_pool *p, const store_lookup_req *q,
                                  const store_lookup *out);
 
-/* ---- a comment's look-up and write in halves (store.c) ---- */
+/* ---- a comment's look-up in halves (store_lookup.c) ---- */
 /* The same look-up in halves, so that the look-ups of many requests can
  * share one round trip (store_pipe.c): begin (no I/O; reads the pool's
  * df cache; NULL when out of memory), append its commands to s's output
@@ -204,10 +251,12 @@ void store_lookup_op_free(store_lookup_op *op);
 int store_thread_texts_append(store *s, const store_lookup_req *q);
 int store_thread_texts_read(redisReply *r, store_lookup *out);
 
+/* ---- a comment's write in halves (store_comment.c) ---- */
 /* The write of a claimed comment (w->claimed) in halves, for pipelining
  * (see store_lookup_begin): append returns the number of replies to
  * collect (st filled) or -1 (drop the connection); read returns 1 written,
- * -1 not written (error reply, or too few replicas acknowledged). */
+ * 0 aborted (the record watched by a replay's write changed), -1 not
+ * written (error reply, or too few replicas acknowledged). */
 #define STORE_WRITE_MAX_CMDS (2 + 3 + 1 + STORE_MAX_FLAGS + 2 + 1 + STORE_LSH_BANDS + 4 + 4 + 3)
 typedef struct store_write_state {
     int n, i_exec, i_wait;
@@ -215,11 +264,5 @@ typedef struct store_write_state {
 int store_write_append(store *s, const store_write *w, store_write_state *st);
 int store_write_read(store *s, const store_write *w, const store_write_state *st,
                      redisReply **rep);
-
-
-/* "modq:{site}:<part><rest>" into buf. Returns length or -1 if too long. */
-int store_key(char *buf, size_t n, const char *site, const char *part, const char *rest);
-/* New NUL-terminated copy of a string reply (len optional), NULL otherwise. */
-char *store_dup_str(redisReply *r, size_t *len);
 
 #endif

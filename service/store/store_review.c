@@ -2,22 +2,24 @@
  * decisions, statistics and the audit stream.
  *
  * Owns the keys modq:{S}:pending:flag:<code>, :rejected, :leases,
- * :lease_owner, :audit and :decided:<minute> (layout in store.h; the
- * comment write in store.c fills the queues). Every transition that
- * touches more than one key is one Lua script (claim, release, decide,
- * purge), so it is atomic, run with store_eval (store.c: EVALSHA, EVAL
- * after NOSCRIPT); lease times use the Redis clock (TIME) so several modq
- * instances agree. Never interprets comment JSON: records are compared and
- * written as opaque bytes.
+ * :lease_owner, :audit and :decided:<minute> (layout in store_keys.h; the
+ * comment write in store_comment.c fills the queues). Every transition
+ * that touches more than one key is one Lua script (claim, release,
+ * decide, purge), so it is atomic, run with store_eval (store_script.c:
+ * EVALSHA, EVAL after NOSCRIPT); lease times use the Redis clock (TIME) so
+ * several modq instances agree. The per-flag queue codes that statistics
+ * count and a purge clears are the pool's (store_options.flag_codes): the
+ * store knows no detector. Never interprets comment JSON: records are
+ * compared and written as opaque bytes.
  */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "review.h"
 #include "clock.h"
 #include "store_private.h"
+#include "store_review.h"
 
 /* Keys built from a site (<= 64), a fixed part and an id or flag code
  * (<= 128) fit in this. */
@@ -145,11 +147,15 @@ static store_script S_CLAIM = STORE_SCRIPT(CLAIM_LUA), S_RELEASE = STORE_SCRIPT(
 
 /* ================================================================ helpers */
 
-const char *store_review_flag_code(int i) {
-    if (i >= 0 && i < ENGINE_D_COUNT) return engine_detector_name((engine_detector)i);
-    if (i == ENGINE_D_COUNT) return REVIEW_TRUSTED_FLAG;
-    return NULL;
+_Static_assert(3 + 5 + STORE_MAX_FLAG_CODES + 1 <= STORE_MAX_ARGS,
+               "a purge of every flag queue is one script call");
+
+const char *store_review_flag_code(const store_pool *p, int i) {
+    return i >= 0 && (size_t)i < p->nflag_codes ? p->flag_codes[i] : NULL;
 }
+
+/* Flag codes of s's pool: at most STORE_MAX_FLAG_CODES (store_pool_new). */
+static int nflag_codes(const store *s) { return (int)s->pool->nflag_codes; }
 
 static long long as_ll(const redisReply *r) {
     if (!r) return 0;
@@ -169,9 +175,9 @@ static void copy_str(char *dst, size_t n, const redisReply *r) {
 }
 
 static int queue_key(char *k, size_t n, const char *site, const char *flag, int rejected) {
-    if (rejected) return store_key(k, n, site, "rejected", NULL);
-    if (flag) return store_key(k, n, site, "pending:flag:", flag);
-    return store_key(k, n, site, "pending", NULL);
+    if (rejected) return store_key(k, n, site, STORE_K_REJECTED, NULL);
+    if (flag) return store_key(k, n, site, STORE_K_PENDING_FLAG, flag);
+    return store_key(k, n, site, STORE_K_PENDING, NULL);
 }
 
 /* ============================================================ queue pages */
@@ -250,9 +256,9 @@ int store_review_states(store *s, const review_entry *e, size_t n,
         for (size_t i = 0; i < m; i++) {
             const review_entry *x = &e[base + i];
             char *kc = keys[3 * i], *kl = keys[3 * i + 1], *ko = keys[3 * i + 2];
-            if (store_key(kc, RKEY, x->site, "comment:", x->id) < 0 ||
-                store_key(kl, RKEY, x->site, "leases", NULL) < 0 ||
-                store_key(ko, RKEY, x->site, "lease_owner", NULL) < 0)
+            if (store_key(kc, RKEY, x->site, STORE_K_COMMENT, x->id) < 0 ||
+                store_key(kl, RKEY, x->site, STORE_K_LEASES, NULL) < 0 ||
+                store_key(ko, RKEY, x->site, STORE_K_LEASE_OWNER, NULL) < 0)
                 goto out;
             store_args(&c[3 * i], "GET");
             store_args(&c[3 * i], kc);
@@ -292,8 +298,8 @@ int store_review_claim(store *s, const char *site, const char *flag,
     *n = 0;
     char kq[RKEY], kl[RKEY], ko[RKEY], lease[24], lim[24], scan[24], batch[24], sweep[24];
     if (queue_key(kq, sizeof kq, site, flag, 0) < 0 ||
-        store_key(kl, sizeof kl, site, "leases", NULL) < 0 ||
-        store_key(ko, sizeof ko, site, "lease_owner", NULL) < 0)
+        store_key(kl, sizeof kl, site, STORE_K_LEASES, NULL) < 0 ||
+        store_key(ko, sizeof ko, site, STORE_K_LEASE_OWNER, NULL) < 0)
         return -1;
     snprintf(lease, sizeof lease, "%lld", (long long)lease_s * 1000);
     snprintf(lim, sizeof lim, "%zu", limit);
@@ -327,8 +333,8 @@ int store_review_claim(store *s, const char *site, const char *flag,
 int store_review_release(store *s, const char *site, const char *moderator,
                          char *const *ids, size_t n, int *released) {
     char kl[RKEY], ko[RKEY];
-    if (store_key(kl, sizeof kl, site, "leases", NULL) < 0 ||
-        store_key(ko, sizeof ko, site, "lease_owner", NULL) < 0)
+    if (store_key(kl, sizeof kl, site, STORE_K_LEASES, NULL) < 0 ||
+        store_key(ko, sizeof ko, site, STORE_K_LEASE_OWNER, NULL) < 0)
         return -1;
     size_t total = 1;
     for (size_t i = 0; i < n; i++) total += strlen(ids[i]) + 1;
@@ -359,16 +365,17 @@ int store_review_release(store *s, const char *site, const char *moderator,
 }
 
 int store_review_purge(store *s, const char *site, const char *id) {
-    char k[5 + REVIEW_NFLAG_CODES][RKEY];
-    int nkeys = 0;
-    if (store_key(k[nkeys++], RKEY, site, "comment:", id) < 0 ||
-        store_key(k[nkeys++], RKEY, site, "lease_owner", NULL) < 0 ||
-        store_key(k[nkeys++], RKEY, site, "pending", NULL) < 0 ||
-        store_key(k[nkeys++], RKEY, site, "leases", NULL) < 0 ||
-        store_key(k[nkeys++], RKEY, site, "rejected", NULL) < 0)
+    char k[5 + STORE_MAX_FLAG_CODES][RKEY];
+    int nkeys = 0, nf = nflag_codes(s);
+    if (store_key(k[nkeys++], RKEY, site, STORE_K_COMMENT, id) < 0 ||
+        store_key(k[nkeys++], RKEY, site, STORE_K_LEASE_OWNER, NULL) < 0 ||
+        store_key(k[nkeys++], RKEY, site, STORE_K_PENDING, NULL) < 0 ||
+        store_key(k[nkeys++], RKEY, site, STORE_K_LEASES, NULL) < 0 ||
+        store_key(k[nkeys++], RKEY, site, STORE_K_REJECTED, NULL) < 0)
         return -1;
-    for (int i = 0; i < REVIEW_NFLAG_CODES; i++)
-        if (store_key(k[nkeys++], RKEY, site, "pending:flag:", store_review_flag_code(i)) < 0)
+    for (int i = 0; i < nf; i++)
+        if (store_key(k[nkeys++], RKEY, site, STORE_K_PENDING_FLAG,
+                      store_review_flag_code(s->pool, i)) < 0)
             return -1;
     cmd c;
     store_eval_begin(&c, &S_PURGE, nkeys);
@@ -390,20 +397,20 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
     char k[9][RKEY], kf[STORE_MAX_FLAGS][RKEY], minute[24], recv[24], tmax[24], ttl[24],
         at[24];
     snprintf(minute, sizeof minute, "%lld", d->at_ms / 60000);
-    if (store_key(k[0], RKEY, d->site, "comment:", d->id) < 0 ||
-        store_key(k[1], RKEY, d->site, "pending", NULL) < 0 ||
-        store_key(k[2], RKEY, d->site, "leases", NULL) < 0 ||
-        store_key(k[3], RKEY, d->site, "lease_owner", NULL) < 0 ||
-        store_key(k[4], RKEY, d->site, "rejected", NULL) < 0 ||
-        store_key(k[5], RKEY, d->site, "audit", NULL) < 0 ||
-        store_key(k[6], RKEY, d->site, "decided:", minute) < 0 ||
-        store_key(k[7], RKEY, d->site, "thread:", d->article_id ? d->article_id : "-") < 0 ||
-        store_key(k[8], RKEY, d->site, "thread:h:", d->article_id ? d->article_id : "-") < 0)
+    if (store_key(k[0], RKEY, d->site, STORE_K_COMMENT, d->id) < 0 ||
+        store_key(k[1], RKEY, d->site, STORE_K_PENDING, NULL) < 0 ||
+        store_key(k[2], RKEY, d->site, STORE_K_LEASES, NULL) < 0 ||
+        store_key(k[3], RKEY, d->site, STORE_K_LEASE_OWNER, NULL) < 0 ||
+        store_key(k[4], RKEY, d->site, STORE_K_REJECTED, NULL) < 0 ||
+        store_key(k[5], RKEY, d->site, STORE_K_AUDIT, NULL) < 0 ||
+        store_key(k[6], RKEY, d->site, STORE_K_DECIDED, minute) < 0 ||
+        store_key(k[7], RKEY, d->site, STORE_K_THREAD, d->article_id ? d->article_id : "-") < 0 ||
+        store_key(k[8], RKEY, d->site, STORE_K_THREAD_REFS, d->article_id ? d->article_id : "-") < 0)
         return -1;
     /* a comment carries each flag code once; cap at the array */
     size_t nf = d->nflags < STORE_MAX_FLAGS ? d->nflags : STORE_MAX_FLAGS;
     for (size_t i = 0; i < nf; i++)
-        if (store_key(kf[i], RKEY, d->site, "pending:flag:", d->flags[i].code) < 0) return -1;
+        if (store_key(kf[i], RKEY, d->site, STORE_K_PENDING_FLAG, d->flags[i].code) < 0) return -1;
     snprintf(recv, sizeof recv, "%lld", d->received_ms);
     snprintf(tmax, sizeof tmax, "%u", d->thread_max ? d->thread_max : 1);
     snprintf(ttl, sizeof ttl, "%d", REVIEW_COUNTER_TTL);
@@ -438,7 +445,7 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
         store_args(&c[0], d->note);
     }
     /* the site joins the index the cross-site views walk */
-    store_cmd(&c[1], "SADD", "modq:sites", d->site, NULL);
+    store_cmd(&c[1], "SADD", STORE_KEY_SITES, d->site, NULL);
     redisReply *rep[2];
     if (store_eval(s, &S_DECIDE, c, 2, rep) < 0) return -1;
     int rc = -1;
@@ -473,14 +480,14 @@ int store_review_stats(store *s, const char *site, review_stats *out) {
     freeReplyObject(tr);
 
     enum { NFIX = 5 };
-    int ncmd = NFIX + REVIEW_NFLAG_CODES;
-    cmd c[NFIX + REVIEW_NFLAG_CODES];
+    int nf = nflag_codes(s), ncmd = NFIX + nf;
+    cmd c[NFIX + STORE_MAX_FLAG_CODES];
     memset(c, 0, sizeof c);
-    char kp[RKEY], kl[RKEY], kr[RKEY], kf[REVIEW_NFLAG_CODES][RKEY],
+    char kp[RKEY], kl[RKEY], kr[RKEY], kf[STORE_MAX_FLAG_CODES][RKEY],
         km[REVIEW_HOUR_MINUTES][RKEY], now[24];
-    if (store_key(kp, sizeof kp, site, "pending", NULL) < 0 ||
-        store_key(kl, sizeof kl, site, "leases", NULL) < 0 ||
-        store_key(kr, sizeof kr, site, "rejected", NULL) < 0)
+    if (store_key(kp, sizeof kp, site, STORE_K_PENDING, NULL) < 0 ||
+        store_key(kl, sizeof kl, site, STORE_K_LEASES, NULL) < 0 ||
+        store_key(kr, sizeof kr, site, STORE_K_REJECTED, NULL) < 0)
         return -1;
     snprintf(now, sizeof now, "(%lld", out->now_ms);
     store_args(&c[0], "ZCARD");
@@ -494,15 +501,17 @@ int store_review_stats(store *s, const char *site, review_stats *out) {
     for (int i = 0; i < REVIEW_HOUR_MINUTES; i++) {
         char m[24];
         snprintf(m, sizeof m, "%lld", m0 - i);
-        if (store_key(km[i], RKEY, site, "decided:", m) < 0) return -1;
+        if (store_key(km[i], RKEY, site, STORE_K_DECIDED, m) < 0) return -1;
         store_args(&c[4], km[i]);
     }
-    for (int i = 0; i < REVIEW_NFLAG_CODES; i++) {
-        if (store_key(kf[i], RKEY, site, "pending:flag:", store_review_flag_code(i)) < 0) return -1;
+    for (int i = 0; i < nf; i++) {
+        if (store_key(kf[i], RKEY, site, STORE_K_PENDING_FLAG, store_review_flag_code(s->pool, i)) <
+            0)
+            return -1;
         store_args(&c[NFIX + i], "ZCARD");
         store_args(&c[NFIX + i], kf[i]);
     }
-    redisReply *rep[NFIX + REVIEW_NFLAG_CODES];
+    redisReply *rep[NFIX + STORE_MAX_FLAG_CODES];
     if (store_run(s, c, ncmd, rep) < 0) return -1;
     int rc = 0;
     for (int i = 0; i < ncmd; i++)
@@ -516,7 +525,7 @@ int store_review_stats(store *s, const char *site, review_stats *out) {
         if (rep[4]->type == REDIS_REPLY_ARRAY)
             for (size_t i = 0; i < rep[4]->elements; i++)
                 out->decisions_hour += as_ll(rep[4]->element[i]);
-        for (int i = 0; i < REVIEW_NFLAG_CODES; i++) out->by_flag[i] = as_ll(rep[NFIX + i]);
+        for (int i = 0; i < nf; i++) out->by_flag[i] = as_ll(rep[NFIX + i]);
     }
     store_free_replies(rep, ncmd);
     return rc;
@@ -535,7 +544,7 @@ int store_review_sites(store *s, char ***sites) {
     *sites = NULL;
     cmd c = {0};
     store_args(&c, "SMEMBERS");
-    store_args(&c, "modq:sites");
+    store_args(&c, STORE_KEY_SITES);
     redisReply *r;
     if (store_run(s, &c, 1, &r) < 0) return -1;
     int rc = -1;
@@ -574,7 +583,7 @@ int store_review_audit(store *s, const char *site, const char *start,
     *out = NULL;
     *n = 0;
     char k[RKEY], cnt[24];
-    if (store_key(k, sizeof k, site, "audit", NULL) < 0) return -1;
+    if (store_key(k, sizeof k, site, STORE_K_AUDIT, NULL) < 0) return -1;
     snprintf(cnt, sizeof cnt, "%zu", count);
     cmd c = {0};
     store_cmd(&c, "XRANGE", k, start, "+", "COUNT", cnt, NULL);

@@ -1,14 +1,14 @@
 /* store_sentinel.c - find the Redis primary through Redis Sentinel.
  *
  * Owns the parsed sentinel list, the name of the monitored master and one
- * watcher thread. On every (re)connect store.c asks here for the primary's
- * address: the sentinels are tried in order, starting with the one that
- * answered last, with SENTINEL get-master-addr-by-name; store.c then only
- * uses the node once ROLE says it is a master. The watcher asks every
- * sentinel each SENTINEL_WATCH_MS and follows the highest config-epoch;
- * when that answer changes (a failover or a manual switchover ended) it
- * bumps a generation number, and store.c drops every
- * connection made under an older one before its next use. Without that a
+ * watcher thread. On every (re)connect store_pool.c asks here for the
+ * primary's address: the sentinels are tried in order, starting with the
+ * one that answered last, with SENTINEL get-master-addr-by-name;
+ * store_pool.c then only uses the node once ROLE says it is a master. The
+ * watcher asks every sentinel each SENTINEL_WATCH_MS and follows the
+ * highest config-epoch; when that answer changes (a failover or a manual
+ * switchover ended) it bumps a generation number, and store_pool.c drops
+ * every connection made under an older one before its next use. Without that a
  * pool would keep writing to a demoted primary that is still alive, until
  * Sentinel reconfigures it -- and those writes are thrown away when it
  * resyncs from the new primary.

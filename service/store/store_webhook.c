@@ -1,9 +1,10 @@
 /* store_webhook.c - Redis side of webhooks: registration, outbox, leases.
  *
- * Owns the webhook keys (layout in store.h and docs/webhooks.md) and the
- * Lua scripts that move a delivery between outbox, in-flight set and
- * dead-letter list atomically, run with store_eval (store.c: EVALSHA, EVAL
- * after NOSCRIPT). Every script touches only keys of one site (one {site}
+ * Owns the webhook keys (layout in store_keys.h and docs/webhooks.md), the
+ * event names (webhook_event_bit) and the Lua scripts that move a delivery
+ * between outbox, in-flight set and dead-letter list atomically, run with
+ * store_eval (store_script.c: EVALSHA, EVAL after NOSCRIPT). The sender
+ * (service/webhook/webhook.c) calls in here; nothing here knows it. Every script touches only keys of one site (one {site}
  * hash slot) and reads the clock with Redis TIME, so several modq
  * processes with skewed clocks agree on due times and leases. Never
  * interprets JSON (comment bodies and dead-letter records are opaque bytes)
@@ -17,9 +18,8 @@
 #include "clock.h"
 #include "model.h"
 #include "store_private.h"
-#include "webhook.h"
+#include "store_webhook.h"
 
-#define WH_INDEX "modq:webhook:sites" /* global: sites with a webhook */
 #define WH_LEASE_BACK_MAX "100" /* expired leases returned per claim call */
 
 /* ============================================================== scripts */
@@ -124,13 +124,22 @@ typedef struct wh_keys {
 } wh_keys;
 
 static int keys_for(wh_keys *k, const char *site) {
-    if (store_key(k->cfg, sizeof k->cfg, site, "webhook", NULL) < 0 ||
-        store_key(k->outbox, sizeof k->outbox, site, "wh:outbox", NULL) < 0 ||
-        store_key(k->inflight, sizeof k->inflight, site, "wh:inflight", NULL) < 0 ||
-        store_key(k->data, sizeof k->data, site, "wh:data", NULL) < 0 ||
-        store_key(k->meta, sizeof k->meta, site, "wh:meta", NULL) < 0 ||
-        store_key(k->dead, sizeof k->dead, site, "wh:dead", NULL) < 0)
+    if (store_key(k->cfg, sizeof k->cfg, site, STORE_K_WEBHOOK, NULL) < 0 ||
+        store_key(k->outbox, sizeof k->outbox, site, STORE_K_WH_OUTBOX, NULL) < 0 ||
+        store_key(k->inflight, sizeof k->inflight, site, STORE_K_WH_INFLIGHT, NULL) < 0 ||
+        store_key(k->data, sizeof k->data, site, STORE_K_WH_DATA, NULL) < 0 ||
+        store_key(k->meta, sizeof k->meta, site, STORE_K_WH_META, NULL) < 0 ||
+        store_key(k->dead, sizeof k->dead, site, STORE_K_WH_DEAD, NULL) < 0)
         return -1;
+    return 0;
+}
+
+/* =============================================================== events */
+
+unsigned webhook_event_bit(const char *name) {
+    if (!name) return 0;
+    if (strcmp(name, "decision") == 0) return WEBHOOK_EV_DECISION;
+    if (strcmp(name, "verdict") == 0) return WEBHOOK_EV_VERDICT;
     return 0;
 }
 
@@ -152,7 +161,7 @@ int store_webhook_put(store *s, const char *site, const char *url,
               NULL);
     store_args(&c[3], "EXEC");
     /* the index is global (no hash tag), so it stays outside the MULTI */
-    store_cmd(&c[4], "SADD", WH_INDEX, site, NULL);
+    store_cmd(&c[4], "SADD", STORE_KEY_WEBHOOK_SITES, site, NULL);
     redisReply *r[5];
     if (store_run(s, c, 5, r) < 0) return -1;
     int rc = -1;
@@ -216,7 +225,7 @@ int store_webhook_sites(store *s, char ***sites) {
     *sites = NULL;
     cmd c = {0};
     store_args(&c, "SMEMBERS");
-    store_args(&c, WH_INDEX);
+    store_args(&c, STORE_KEY_WEBHOOK_SITES);
     redisReply *r;
     if (store_run(s, &c, 1, &r) < 0) return -1;
     int rc = -1;

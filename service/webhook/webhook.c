@@ -7,8 +7,9 @@
  * with HMAC-SHA256 and settles it in Redis: done on 2xx, rescheduled with
  * exponential backoff otherwise, dead-lettered after max_attempts. It holds
  * a Redis connection only while it talks to Redis, never during HTTP.
- * Never logs a URL or secret (either may carry credentials) and never
- * follows redirects.
+ * The outbox and its shapes are the store's (store_webhook.h): this file
+ * depends on them, the store never on this one. Never logs a URL or secret
+ * (either may carry credentials) and never follows redirects.
  */
 #include "webhook.h"
 #include "clock.h"
@@ -40,13 +41,6 @@ struct webhook_sender {
 };
 
 /* ============================================================== helpers */
-
-unsigned webhook_event_bit(const char *name) {
-    if (!name) return 0;
-    if (strcmp(name, "decision") == 0) return WEBHOOK_EV_DECISION;
-    if (strcmp(name, "verdict") == 0) return WEBHOOK_EV_VERDICT;
-    return 0;
-}
 
 void webhook_sign(const char *secret, long long ts, const char *body, size_t len,
                   char out[WEBHOOK_SIG_LEN]) {

@@ -1,0 +1,59 @@
+/* store_keys.c - builds the Redis keys of the layout in store_keys.h.
+ *
+ * Owns the spelling of a key: the prefix, the {site} hash tag, the band
+ * parts and the rate-limit form. Every key the store sends is made here,
+ * from the parts store_keys.h names. Pure string work: never talks to
+ * Redis, never allocates, never truncates (a key that does not fit is an
+ * error, not a shorter key).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "store_keys.h"
+
+/* "dup:b<i>:" for LSH band i */
+_Static_assert(STORE_LSH_BANDS == 8, "band_part names 8 bands");
+static const char *const band_part[STORE_LSH_BANDS] = {
+    "dup:b0:", "dup:b1:", "dup:b2:", "dup:b3:", "dup:b4:", "dup:b5:", "dup:b6:", "dup:b7:"};
+
+int store_key(char *buf, size_t n, const char *site, const char *part, const char *rest) {
+    /* memcpy, not snprintf: ~20 keys per comment */
+    const char *seg[5] = {STORE_KEY_PREFIX "{", site, "}:", part, rest ? rest : ""};
+    size_t w = 0;
+    for (int i = 0; i < 5; i++) {
+        size_t l = strlen(seg[i]);
+        if (l >= n - w) {
+            if (n) buf[0] = 0;
+            return -1;
+        }
+        memcpy(buf + w, seg[i], l);
+        w += l;
+    }
+    buf[w] = 0;
+    return (int)w;
+}
+
+void store_key_hex16(char out[17], uint64_t v) {
+    crypto_hex_u64(v, 16, out);
+    out[16] = 0;
+}
+
+int store_key_band(char *buf, size_t n, const char *site, int band, uint64_t h) {
+    if (band < 0 || band >= STORE_LSH_BANDS) {
+        if (n) buf[0] = 0;
+        return -1;
+    }
+    char hx[17];
+    store_key_hex16(hx, h);
+    return store_key(buf, n, site, band_part[band], hx);
+}
+
+int store_key_rl(char *buf, size_t n, const char *part, const char *who, long long slot) {
+    int w = snprintf(buf, n, STORE_KEY_PREFIX "rl:%s%s:%lld", part, who, slot);
+    if (w < 0 || (size_t)w >= n) {
+        if (n) buf[0] = 0;
+        return -1;
+    }
+    return w;
+}

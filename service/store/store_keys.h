@@ -1,0 +1,158 @@
+/* store_keys.h - the Redis key layout: every key modq keeps, and the parts
+ * they are built from.
+ *
+ * The one place a key is declared (private to service/store/; included by
+ * store_private.h). A site's key is "modq:{S}:<part><rest>", built by
+ * store_key() from a STORE_K_* part below; its {S} hash tag keeps all of a
+ * site's keys in one Redis Cluster slot, so one script or MULTI may touch
+ * several. A global key (no tag) is a STORE_KEY_* constant, and a
+ * rate-limit key is built by store_key_rl(). No other file spells a key or
+ * a part as a literal, and nothing here talks to Redis.
+ *
+ * Key layout (S = site; the file that writes each key in brackets):
+ *   modq:{S}:article:<id>        string  article JSON (storage form)
+ *   modq:{S}:article_url:<url>   string  article id for a permalink
+ *   modq:{S}:df                  hash    stem -> articles containing it
+ *   modq:{S}:dfver               string  df version: INCRBY a random step
+ *                                        (1..2^31) in the MULTI of every
+ *                                        article put that changes df; absent
+ *                                        = 0. Each pool caches df values
+ *                                        under the version they were read at
+ *                                        (store_cache.c) and trusts them only
+ *                                        while Redis reports that version.
+ *   modq:{S}:ndocs               string  articles registered
+ *                                        [store_article.c]
+ *   modq:{S}:comment:<id>        string  comment JSON, EX retention
+ *   modq:{S}:claim:<id>          string  "1": the look-up that will write
+ *                                        <id> (SET NX PX STORE_CLAIM_MS,
+ *                                        deleted by the write)
+ *   modq:{S}:pending             zset    id -> enqueue ms (review queue)
+ *   modq:{S}:dup:x:<hash>        string  "id\x1fauthor" first poster, EX window
+ *   modq:{S}:dup:b<i>:<key>      string  "id\x1fauthor\x1f" + the MinHash (32
+ *                                        x 4 bytes, big end first), EX window
+ *   modq:{S}:flood:a:<author>    string  counter, EX flood_window
+ *   modq:{S}:flood:i:<ip>        string  counter, EX flood_window
+ *   modq:{S}:thread:<article>    list    recent approved comment texts
+ *   modq:{S}:thread:h:<article>  list    their references ("<16 hex>:<len>",
+ *                                        same order, same trim)
+ *                                        [store_comment.c; read by
+ *                                        store_lookup.c]
+ *   modq:{S}:pending:flag:<code> zset    id -> enqueue ms, pending items
+ *                                        carrying flag <code>
+ *   modq:{S}:rejected            zset    id -> received ms (rejected folder)
+ *   modq:{S}:leases              zset    id -> lease expiry ms (Redis clock)
+ *   modq:{S}:lease_owner         hash    id -> moderator holding the lease
+ *   modq:{S}:audit               stream  decision log (XADD, append-only)
+ *   modq:{S}:decided:<minute>    string  decisions in that minute, EX 62 min
+ *                                        [store_review.c; the queues also
+ *                                        by store_comment.c]
+ *   modq:{S}:bayes:spam / :ham   hash    token -> spam / ham decisions
+ *   modq:{S}:bayes:n             hash    spam / ham -> decisions learned
+ *   modq:{S}:rep:spam / :ham     hash    a:<sha256 author> i:<sha256 ip> d:<domain> ->
+ *                                        rejected-as-spam / approved count
+ *   modq:{S}:learned:<id>        string  label a comment was trained with,
+ *                                        EX retention (idempotent learning)
+ *                                        [store_learn.c]
+ *   modq:sites                   set     sites that ever queued an item
+ *                                        (or had a decision)
+ *                                        [store_comment.c, store_review.c]
+ *   modq:{S}:webhook             hash    url secret events created_ms
+ *                                        updated_ms last_error(_ms)
+ *   modq:{S}:wh:outbox           zset    delivery id -> due ms (Redis clock)
+ *   modq:{S}:wh:inflight         zset    delivery id -> lease expiry ms
+ *   modq:{S}:wh:data / :meta     hash    id -> API-form comment JSON /
+ *                                        "event created_ms attempts"
+ *   modq:{S}:wh:dead             list    dead-letter JSON records (newest
+ *                                        first, capped, EX retention)
+ *   modq:webhook:sites           set     sites with a webhook (sender index)
+ *                                        [store_webhook.c]
+ *   modq:rl:i:<ip>:<slot>        string  requests per IP in minute <slot>
+ *   modq:rl:k:<keyhash>:<slot>   string  requests per API key (16 hex of
+ *                                        its SHA-256, never the key)
+ *   modq:rl:f:<ip>:<slot>        string  failed authentications per IP
+ *                                (rate-limit keys: EX window + 5 s)
+ *                                        [store_limit.c]
+ *
+ * Personal data (IPs, e-mails, names) and how long it lives: comment
+ * records EX retention_days; dup:* values hold author keys (e-mail or
+ * name|ip), EX dup_window_days; flood:* counters are keyed by author and
+ * IP, EX flood_window; rl:* keys EX about a minute; thread:* lists hold
+ * approved comment texts only (no author data) and are trimmed; wh:data
+ * and wh:dead hold API-form comments (author name and URL, no e-mail or
+ * IP) until delivered, or EX retention_days after the last dead letter.
+ */
+#ifndef MODQ_STORE_KEYS_H
+#define MODQ_STORE_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define STORE_KEY_PREFIX "modq:" /* every key modq writes starts with it */
+
+/* ---- parts of a site's keys: "modq:{S}:" PART [rest] ---- */
+/* articles and document frequencies (store_article.c) */
+#define STORE_K_ARTICLE "article:"         /* + article id */
+#define STORE_K_ARTICLE_URL "article_url:" /* + permalink */
+#define STORE_K_DF "df"
+#define STORE_K_DFVER "dfver"
+#define STORE_K_NDOCS "ndocs"
+/* comments (store_comment.c, store_lookup.c) */
+#define STORE_K_COMMENT "comment:"       /* + comment id */
+#define STORE_K_CLAIM "claim:"           /* + comment id */
+#define STORE_K_DUP_EXACT "dup:x:"       /* + 16 hex of the exact hash */
+#define STORE_K_FLOOD_AUTHOR "flood:a:"  /* + author key */
+#define STORE_K_FLOOD_IP "flood:i:"      /* + IP ("-" when unknown) */
+#define STORE_K_THREAD "thread:"         /* + article id: texts */
+#define STORE_K_THREAD_REFS "thread:h:"  /* + article id: references */
+/* the duplicate bands "dup:b<i>:" + 16 hex: store_key_band() */
+/* the review queue (store_review.c; store_comment.c files new items) */
+#define STORE_K_PENDING "pending"
+#define STORE_K_PENDING_FLAG "pending:flag:" /* + flag code */
+#define STORE_K_REJECTED "rejected"
+#define STORE_K_LEASES "leases"
+#define STORE_K_LEASE_OWNER "lease_owner"
+#define STORE_K_AUDIT "audit"
+#define STORE_K_DECIDED "decided:" /* + minute (ms / 60000) */
+/* learning (store_learn.c) */
+#define STORE_K_BAYES_SPAM "bayes:spam"
+#define STORE_K_BAYES_HAM "bayes:ham"
+#define STORE_K_BAYES_N "bayes:n"
+#define STORE_K_REP_SPAM "rep:spam"
+#define STORE_K_REP_HAM "rep:ham"
+#define STORE_K_LEARNED "learned:" /* + comment id */
+/* webhooks (store_webhook.c; the look-up reads the events field) */
+#define STORE_K_WEBHOOK "webhook"
+#define STORE_K_WH_OUTBOX "wh:outbox"
+#define STORE_K_WH_INFLIGHT "wh:inflight"
+#define STORE_K_WH_DATA "wh:data"
+#define STORE_K_WH_META "wh:meta"
+#define STORE_K_WH_DEAD "wh:dead"
+
+/* ---- global keys (no hash tag) ---- */
+#define STORE_KEY_SITES STORE_KEY_PREFIX "sites"
+#define STORE_KEY_WEBHOOK_SITES STORE_KEY_PREFIX "webhook:sites"
+/* rate-limit counters: store_key_rl(STORE_KRL_*, who, slot) */
+#define STORE_KRL_IP "i:"   /* + client IP */
+#define STORE_KRL_KEY "k:"  /* + API key hash */
+#define STORE_KRL_FAIL "f:" /* + client IP: failed authentications */
+
+/* ---- values ---- */
+/* A band value ends with the MinHash in binary: STORE_MINHASH_N 32-bit
+ * values, big end first (128 bytes; half of the hex it replaced, and no
+ * parsing). */
+#define STORE_MINHASH_BYTES (STORE_MINHASH_N * 4)
+
+/* "modq:{site}:<part><rest>" (rest may be NULL) into buf. Returns the
+ * length, or -1 when it does not fit in n (buf then holds ""). */
+int store_key(char *buf, size_t n, const char *site, const char *part, const char *rest);
+/* "modq:{site}:dup:b<band>:<16 hex of h>" into buf (0 <= band <
+ * STORE_LSH_BANDS). Returns the length or -1 (as store_key). */
+int store_key_band(char *buf, size_t n, const char *site, int band, uint64_t h);
+/* "modq:rl:<part><who>:<slot>" into buf. Returns the length or -1. */
+int store_key_rl(char *buf, size_t n, const char *part, const char *who, long long slot);
+/* 16 lowercase hex digits of v and a NUL: the hash in a key. */
+void store_key_hex16(char out[17], uint64_t v);
+
+#endif

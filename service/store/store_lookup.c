@@ -1,0 +1,387 @@
+/* store_lookup.c - a comment's look-up: everything the analysis of one
+ * comment needs from Redis, in one round trip (rarely two).
+ *
+ * Reads, for one comment: its stored record and claim (idempotency), the
+ * article, the thread's references and length, the duplicate keys (exact
+ * and MinHash bands), the flood counters, the site's webhook events, the
+ * document frequencies (through the pool's cache and the df reads of
+ * store_article.c) and the learning counts (store_learn.c). The look-up
+ * is split in halves (begin / append / read / more) so that the pipe
+ * (store_pipe.c) can send many requests' look-ups together; the blocking
+ * store_comment_lookup is the same halves on a pooled connection. Owns no
+ * key (it reads the layout of store_keys.h) and never writes a record
+ * (store_comment.c does); the only thing it takes is the id's claim.
+ */
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store_private.h"
+
+/* ========================================================== dup values */
+
+/* An exact-key value "id\x1fauthor", or (exact = 0) a band value
+ * "id\x1fauthor\x1f<binary MinHash>", into d (d->id NULL when malformed). */
+static void split_dup(const char *v, size_t len, store_dup *d, int exact) {
+    const char *a = memchr(v, 0x1f, len);
+    if (!a) return;
+    size_t alen = len - (size_t)(a + 1 - v); /* author [+ \x1f + MinHash] */
+    if (!exact) {
+        if (alen < STORE_MINHASH_BYTES + 1 || a[alen - STORE_MINHASH_BYTES] != 0x1f) return;
+        const unsigned char *m = (const unsigned char *)v + len - STORE_MINHASH_BYTES;
+        for (int i = 0; i < STORE_MINHASH_N; i++)
+            d->minhash[i] = (uint32_t)m[4 * i] << 24 | (uint32_t)m[4 * i + 1] << 16 |
+                            (uint32_t)m[4 * i + 2] << 8 | m[4 * i + 3];
+        d->has_minhash = 1;
+        alen -= STORE_MINHASH_BYTES + 1;
+    }
+    d->id = strndup(v, (size_t)(a - v));
+    d->author_key = strndup(a + 1, alen);
+    d->exact = exact;
+}
+
+/* ============================================================ the look-up */
+
+/* A comment's stems' document frequencies come from the pool's cache when
+ * it holds them at the site's last-seen df version (store_cache.c); the
+ * rest, and the current version, from Redis (store_article_df_*). */
+typedef struct df_lookup {
+    uint32_t *df;        /* nterms values (new; becomes out->df) */
+    unsigned char *hit;  /* nterms: 1 = served from the cache */
+    size_t nhit;
+    uint64_t ver;        /* version the hits were read at (when nhit > 0) */
+    char kdf[STORE_KEY_MAX], kver[STORE_KEY_MAX];
+} df_lookup;
+
+/* The state of one comment look-up between the commands appended and the
+ * replies read (store_private.h). */
+struct store_lookup_op {
+    const store_lookup_req *q; /* borrowed */
+    df_lookup dl;
+    int tokens;        /* the learner's token counts are asked for */
+    int n;             /* replies expected */
+    int n_df, i_df;    /* the df commands: how many, first reply index */
+    int base;          /* index of the first reply of c[] below */
+    int n0, nl;        /* the learning commands: first reply, count */
+    int i_claim, i_mget, i_thread, i_tlen, i_wh;
+    int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi;
+    int dfok;          /* store_article_df_read on the first round trip */
+    uint64_t dver;     /* the df version Redis reported */
+};
+
+store_lookup_op *store_lookup_begin(store_pool *p, const store_lookup_req *q) {
+    store_lookup_op *op = calloc(1, sizeof *op);
+    if (!op) return NULL;
+    op->q = q;
+    op->dfok = 1;
+    if (q->nterms) {
+        op->dl.df = calloc(q->nterms, sizeof *op->dl.df);
+        op->dl.hit = calloc(q->nterms, 1);
+        if (!op->dl.df || !op->dl.hit) {
+            store_lookup_op_free(op);
+            return NULL;
+        }
+        store_key(op->dl.kdf, sizeof op->dl.kdf, q->site, STORE_K_DF, NULL);
+        store_key(op->dl.kver, sizeof op->dl.kver, q->site, STORE_K_DFVER, NULL);
+        op->dl.nhit = store_cache_df_get(p->cache, q->site, q->terms, q->nterms, op->dl.df,
+                                         op->dl.hit, &op->dl.ver);
+    }
+    op->tokens = store_learn_lookup_tokens(p, q);
+    return op;
+}
+
+void store_lookup_op_free(store_lookup_op *op) {
+    if (!op) return;
+    free(op->dl.df);
+    free(op->dl.hit);
+    free(op);
+}
+
+int store_lookup_append(store *s, store_lookup_op *op) {
+    const store_lookup_req *q = op->q;
+    char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX],
+        kth[STORE_KEY_MAX], kx[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX],
+        kfi[STORE_KEY_MAX], kwh[STORE_KEY_MAX];
+    char kb[STORE_LSH_BANDS][STORE_KEY_MAX];
+    char hx[24], tn[24], px[24];
+    store_key_hex16(hx, q->exact_hash);
+    store_dec(tn, (long long)q->thread_n - 1);
+    store_dec(px, STORE_CLAIM_MS);
+    cmd c[5];
+    for (int i = 0; i < 5; i++) c[i].argc = 0; /* argv[] is filled as argc grows */
+    int n = 0;
+    op->i_claim = op->j_existing = op->j_band = op->j_fi = -1;
+    op->ng = 0;
+    if (q->comment_id) {
+        if (store_key(kc, sizeof kc, q->site, STORE_K_COMMENT, q->comment_id) < 0 ||
+            store_key(kcl, sizeof kcl, q->site, STORE_K_CLAIM, q->comment_id) < 0)
+            return -1;
+        /* claim the id before reading its record: of concurrent requests
+         * for one id only the claim holder writes (store_comment_write) */
+        store_cmd(&c[n], "SET", kcl, "1", "NX", "PX", px, NULL);
+        op->i_claim = n++;
+    }
+    /* Every plain string key in ONE MGET (all of the site's hash slot):
+     * Redis' cost is per command as much as per key */
+    store_args(&c[n], "MGET");
+    if (q->comment_id) {
+        store_args(&c[n], kc);
+        op->j_existing = op->ng++;
+    }
+    store_key(ka, sizeof ka, q->site, STORE_K_ARTICLE, q->article_id);
+    store_args(&c[n], ka);
+    op->j_article = op->ng++;
+    store_key(kx, sizeof kx, q->site, STORE_K_DUP_EXACT, hx);
+    store_args(&c[n], kx);
+    op->j_exact = op->ng++;
+    store_key(kn, sizeof kn, q->site, STORE_K_NDOCS, NULL);
+    store_args(&c[n], kn);
+    op->j_nd = op->ng++;
+    store_key(kfa, sizeof kfa, q->site, STORE_K_FLOOD_AUTHOR, q->author_key);
+    store_args(&c[n], kfa);
+    op->j_fa = op->ng++;
+    if (q->ip && *q->ip) {
+        store_key(kfi, sizeof kfi, q->site, STORE_K_FLOOD_IP, q->ip);
+        store_args(&c[n], kfi);
+        op->j_fi = op->ng++;
+    }
+    if (q->has_minhash) {
+        op->j_band = op->ng;
+        for (int b = 0; b < STORE_LSH_BANDS; b++) {
+            store_key_band(kb[b], sizeof kb[b], q->site, b, q->band[b]);
+            store_args(&c[n], kb[b]);
+            op->ng++;
+        }
+    }
+    op->i_mget = n++;
+    /* the thread by reference (its texts only when the caller's text
+     * cache lacks one: store_thread_texts), and the length of the text list,
+     * which a list written before references existed outgrows */
+    store_key(kth, sizeof kth, q->site, STORE_K_THREAD_REFS, q->article_id);
+    store_cmd(&c[n], "LRANGE", kth, "0", tn, NULL);
+    op->i_thread = n++;
+    store_key(kt, sizeof kt, q->site, STORE_K_THREAD, q->article_id);
+    store_cmd(&c[n], "LLEN", kt, NULL);
+    op->i_tlen = n++;
+    /* which webhook events the site wants, so that a site without a
+     * "verdict" webhook costs no extra round trip (store_webhook.c) */
+    store_key(kwh, sizeof kwh, q->site, STORE_K_WEBHOOK, NULL);
+    store_cmd(&c[n], "HGET", kwh, "events", NULL);
+    op->i_wh = n++;
+    /* the df look-up through the cache (above), then the commands above,
+     * then the learning counts (store_learn.c): one round trip */
+    op->n_df = 0;
+    op->i_df = -1;
+    if (q->nterms) {
+        if ((op->n_df = store_article_df_append(s, op->dl.kdf, op->dl.kver, q->terms, q->nterms,
+                                                op->dl.hit, op->dl.nhit)) < 0)
+            return -1;
+        op->i_df = 0;
+    }
+    if (store_append_cmds(s, c, n) < 0) return -1;
+    op->base = op->n_df;
+    op->n0 = op->base + n;
+    if ((op->nl = store_learn_lookup_append(s, q, op->tokens, 1)) < 0) return -1;
+    op->n = op->n0 + op->nl;
+    return op->n;
+}
+
+/* File what Redis said once every reply is in: the df values in the cache
+ * (never before), the learner's totals; out takes the df array. */
+static void lookup_file(store_pool *p, store_lookup_op *op, int refetch, store_lookup *out) {
+    const store_lookup_req *q = op->q;
+    if (q->nterms && op->dfok == 1 && (refetch || op->dl.nhit < q->nterms))
+        store_cache_df_put(p->cache, q->site, op->dver, q->terms, op->dl.df,
+                           refetch ? NULL : op->dl.hit, q->nterms);
+    store_learn_lookup_remember(p, q, out);
+    out->df = op->dl.df;
+    op->dl.df = NULL;
+}
+
+int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out) {
+    const store_lookup_req *q = op->q;
+    memset(out, 0, sizeof *out);
+    /* an error reply was logged and counted as it came (store_reply_check) */
+    for (int i = 0; i < op->n; i++)
+        if (rep[i]->type == REDIS_REPLY_ERROR) return -1;
+    redisReply **rc = rep + op->base; /* the replies of c[] */
+    redisReply *mg = rc[op->i_mget], *g[6 + STORE_LSH_BANDS];
+    if (mg->type != REDIS_REPLY_ARRAY || mg->elements != (size_t)op->ng ||
+        op->ng > (int)(sizeof g / sizeof g[0])) {
+        log_msg(LOG_WARN, "redis lookup error: unexpected MGET reply");
+        return -1;
+    }
+    for (int j = 0; j < op->ng; j++) g[j] = mg->element[j];
+    if (op->i_claim >= 0) out->claimed = rc[op->i_claim]->type == REDIS_REPLY_STATUS;
+    if (op->j_existing >= 0) out->existing = store_take_str(g[op->j_existing], &out->existing_len);
+    out->article = store_take_str(g[op->j_article], &out->article_len);
+    store_take_list(rc[op->i_thread], &out->thread_refs, &out->nrefs);
+    redisReply *tl = rc[op->i_tlen];
+    out->thread_len = tl->type == REDIS_REPLY_INTEGER && tl->integer > 0 ? (size_t)tl->integer : 0;
+    if (out->thread_len > q->thread_n) out->thread_len = q->thread_n;
+    redisReply *x = g[op->j_exact];
+    if (x->type == REDIS_REPLY_STRING) {
+        split_dup(x->str, x->len, &out->dups[out->ndups], 1);
+        if (out->dups[out->ndups].id) out->ndups++;
+    }
+    if (op->j_band >= 0) {
+        for (int j = op->j_band; j < op->j_band + STORE_LSH_BANDS; j++) {
+            redisReply *e = g[j];
+            if (e->type != REDIS_REPLY_STRING) continue;
+            store_dup d = {0};
+            split_dup(e->str, e->len, &d, 0);
+            if (!d.id) continue;
+            int seen = 0;
+            for (size_t k = 0; k < out->ndups; k++)
+                if (strcmp(out->dups[k].id, d.id) == 0) {
+                    seen = 1;
+                    if (d.has_minhash && !out->dups[k].has_minhash) {
+                        memcpy(out->dups[k].minhash, d.minhash, sizeof d.minhash);
+                        out->dups[k].has_minhash = 1;
+                    }
+                }
+            if (seen) {
+                free(d.id);
+                free(d.author_key);
+            } else {
+                out->dups[out->ndups++] = d;
+            }
+        }
+    }
+    if (g[op->j_nd]->type == REDIS_REPLY_STRING) {
+        long v = strtol(g[op->j_nd]->str, NULL, 10);
+        out->ndocs = v > 0 ? (uint32_t)v : 0;
+    }
+    unsigned fa = g[op->j_fa]->type == REDIS_REPLY_STRING
+                      ? (unsigned)strtoul(g[op->j_fa]->str, NULL, 10) : 0;
+    out->webhook_events = rc[op->i_wh]->type == REDIS_REPLY_STRING
+                              ? (unsigned)strtoul(rc[op->i_wh]->str, NULL, 10) : 0;
+    unsigned fi = (op->j_fi >= 0 && g[op->j_fi]->type == REDIS_REPLY_STRING)
+                      ? (unsigned)strtoul(g[op->j_fi]->str, NULL, 10) : 0;
+    out->flood_count = fa > fi ? fa : fi;
+    if (op->i_df >= 0 && (op->dfok = store_article_df_read(s, rep + op->i_df, op->n_df, q->nterms,
+                                                           op->dl.hit, op->dl.df, &op->dver)) < 0) {
+        store_lookup_free(out);
+        return -1;
+    }
+    store_learn_lookup_read(q, op->tokens, 1, rep + op->n0, op->nl, out);
+    /* A second round trip, rarely (store_lookup_more): the hits were read
+     * at another df version than Redis' current one, or the classifier has
+     * just become able to vote although its token counts were not asked. */
+    if ((op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver)) ||
+        store_learn_lookup_more(q, op->tokens, out))
+        return 1;
+    lookup_file(s->pool, op, 0, out);
+    return 0;
+}
+
+int store_lookup_more(store *s, store_lookup_op *op, store_lookup *out) {
+    const store_lookup_req *q = op->q;
+    int refetch = op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver);
+    int more = store_learn_lookup_more(q, op->tokens, out);
+    redisReply *rep[4 + STORE_LEARN_LOOKUP_CMDS] = {0};
+    if (store_ready_(s) < 0) goto fail;
+    int n_df = refetch ? store_article_df_append(s, op->dl.kdf, op->dl.kver, q->terms, q->nterms,
+                                                 NULL, 0)
+                       : 0;
+    int nl = more ? store_learn_lookup_append(s, q, 1, 0) : 0;
+    if (n_df < 0 || nl < 0) {
+        store_drop(s);
+        goto fail;
+    }
+    int n = n_df + nl;
+    if (store_collect(s, rep, n) < 0) goto fail;
+    for (int i = 0; i < n; i++)
+        if (rep[i]->type == REDIS_REPLY_ERROR) { /* logged by store_collect */
+            store_free_replies(rep, n);
+            goto fail;
+        }
+    if (refetch &&
+        (op->dfok = store_article_df_read(s, rep, n_df, q->nterms, NULL, op->dl.df, &op->dver)) < 0) {
+        store_free_replies(rep, n);
+        goto fail;
+    }
+    if (more) store_learn_lookup_read(q, 1, 0, rep + n_df, nl, out);
+    store_free_replies(rep, n);
+    lookup_file(s->pool, op, refetch, out);
+    return 0;
+fail:
+    store_lookup_free(out);
+    return -1;
+}
+
+int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out) {
+    memset(out, 0, sizeof *out);
+    store_lookup_op *op = store_lookup_begin(s->pool, q);
+    if (!op) return -1;
+    redisReply **rep = NULL;
+    int rc = -1;
+    if (store_ready_(s) < 0) goto done;
+    int n = store_lookup_append(s, op);
+    if (n < 0 || !(rep = calloc((size_t)n, sizeof *rep))) {
+        store_drop(s);
+        goto done;
+    }
+    if (store_collect(s, rep, n) < 0) goto done;
+    rc = store_lookup_read(s, op, rep, out);
+    store_free_replies(rep, n);
+    if (rc == 1) rc = store_lookup_more(s, op, out);
+done:
+    free(rep);
+    store_lookup_op_free(op);
+    return rc;
+}
+
+/* ======================================================== thread texts */
+
+int store_thread_texts_append(store *s, const store_lookup_req *q) {
+    char kt[STORE_KEY_MAX], tn[24];
+    if (store_key(kt, sizeof kt, q->site, STORE_K_THREAD, q->article_id) < 0) return -1;
+    store_dec(tn, (long long)q->thread_n - 1);
+    cmd c = {0};
+    store_cmd(&c, "LRANGE", kt, "0", tn, NULL);
+    return store_append_cmds(s, &c, 1) < 0 ? -1 : 1;
+}
+
+int store_thread_texts_read(redisReply *r, store_lookup *out) {
+    if (r->type == REDIS_REPLY_ERROR) return -1;
+    for (size_t i = 0; i < out->nthread; i++) free(out->thread[i]);
+    free(out->thread);
+    store_take_list(r, &out->thread, &out->nthread);
+    return 0;
+}
+
+int store_thread_texts(store *s, const store_lookup_req *q, store_lookup *out) {
+    redisReply *r;
+    if (store_ready_(s) < 0) return -1;
+    if (store_thread_texts_append(s, q) < 0) {
+        store_drop(s);
+        return -1;
+    }
+    if (store_collect(s, &r, 1) < 0) return -1;
+    int rc = store_thread_texts_read(r, out);
+    freeReplyObject(r);
+    return rc;
+}
+
+void store_lookup_free(store_lookup *l) {
+    if (!l) return;
+    free(l->existing);
+    free(l->article);
+    for (size_t i = 0; i < l->nthread; i++) free(l->thread[i]);
+    free(l->thread);
+    for (size_t i = 0; i < l->nrefs; i++) free(l->thread_refs[i]);
+    free(l->thread_refs);
+    free(l->df);
+    free(l->learn_spam);
+    free(l->learn_ham);
+    free(l->rep_spam);
+    free(l->rep_ham);
+    for (size_t i = 0; i < l->ndups; i++) {
+        free(l->dups[i].id);
+        free(l->dups[i].author_key);
+    }
+    memset(l, 0, sizeof *l);
+}

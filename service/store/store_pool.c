@@ -1,0 +1,250 @@
+/* store_pool.c - the hiredis connection pool: URL, connect, borrow and
+ * return, the "down" circuit.
+ *
+ * Owns every redisContext of a pool. A context is used by one thread at a
+ * time (the pool hands it out); a failed context is dropped and reconnected
+ * lazily, through the sentinels when the pool has them (store_sentinel.c).
+ * While Redis is unreachable the pool keeps a short "down until" window in
+ * which every call fails at once, so no request waits out a timeout per
+ * call. Also owns the pool's look-up cache (store_cache.c) and borrows the
+ * per-flag queue codes from its options. Never builds a data command
+ * (store_cmd.c does) and never interprets what Redis stores.
+ */
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store_private.h"
+
+/* ================================================================ URL */
+
+static int parse_url(store_pool *p, const char *url, char *err, size_t n) {
+    const char *s = url;
+    if (strncmp(s, "redis://", 8) != 0) goto bad;
+    s += 8;
+    const char *at = strrchr(s, '@');
+    if (at) {
+        const char *colon = memchr(s, ':', (size_t)(at - s));
+        if (colon) {
+            size_t ul = (size_t)(colon - s), pl = (size_t)(at - colon - 1);
+            if (ul >= sizeof p->user || pl >= sizeof p->pass) goto bad;
+            memcpy(p->user, s, ul);
+            p->user[ul] = 0;
+            memcpy(p->pass, colon + 1, pl);
+            p->pass[pl] = 0;
+        } else {
+            size_t pl = (size_t)(at - s);
+            if (pl >= sizeof p->pass) goto bad;
+            memcpy(p->pass, s, pl);
+            p->pass[pl] = 0;
+        }
+        s = at + 1;
+    }
+    const char *slash = strchr(s, '/');
+    const char *hostend = slash ? slash : s + strlen(s);
+    const char *colon = NULL;
+    for (const char *q = s; q < hostend; q++)
+        if (*q == ':') colon = q;
+    p->port = 6379;
+    size_t hl = (size_t)((colon ? colon : hostend) - s);
+    if (hl == 0 || hl >= sizeof p->host) goto bad;
+    memcpy(p->host, s, hl);
+    p->host[hl] = 0;
+    if (colon) {
+        char *e;
+        long port = strtol(colon + 1, &e, 10);
+        if (e != hostend || port <= 0 || port > 65535) goto bad;
+        p->port = (int)port;
+    }
+    p->db = 0;
+    if (slash && slash[1]) {
+        char *e;
+        long db = strtol(slash + 1, &e, 10);
+        if (*e || db < 0 || db > 1000) goto bad;
+        p->db = (int)db;
+    }
+    return 0;
+bad:
+    snprintf(err, n, "redis_url: cannot parse (expected redis://[:password@]host:port[/db])");
+    return -1;
+}
+
+/* ================================================================ pool */
+
+store_pool *store_pool_new(const store_options *o, char *err, size_t errlen) {
+    if (o->nflag_codes > STORE_MAX_FLAG_CODES) {
+        snprintf(err, errlen, "redis: %zu flag codes (at most %d)", o->nflag_codes,
+                 STORE_MAX_FLAG_CODES);
+        return NULL;
+    }
+    if (o->nflag_codes && !o->flag_codes) {
+        snprintf(err, errlen, "redis: %zu flag codes without their list", o->nflag_codes);
+        return NULL;
+    }
+    store_pool *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    if (parse_url(p, o->url, err, errlen) < 0) {
+        free(p);
+        return NULL;
+    }
+    p->flag_codes = o->flag_codes;
+    p->nflag_codes = o->nflag_codes;
+    p->n = o->size ? o->size : 1;
+    p->timeout_ms = o->timeout_ms;
+    p->wait_replicas = o->wait_replicas;
+    p->wait_timeout_ms = o->wait_timeout_ms > 0 ? o->wait_timeout_ms : 100;
+    p->conns = calloc(p->n, sizeof *p->conns);
+    if (!p->conns) {
+        free(p);
+        return NULL;
+    }
+    for (unsigned i = 0; i < p->n; i++) p->conns[i].pool = p;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (!(p->cache = store_cache_new())) {
+        snprintf(err, errlen, "redis: out of memory for the look-up cache");
+        store_pool_free(p);
+        return NULL;
+    }
+    if (o->sentinels && o->sentinels[0] &&
+        !(p->sentinel = store_sentinel_new(o->sentinels, o->master, o->timeout_ms, err, errlen))) {
+        store_pool_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void store_pool_free(store_pool *p) {
+    if (!p) return;
+    for (unsigned i = 0; i < p->n; i++)
+        if (p->conns[i].c) redisFree(p->conns[i].c);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    store_sentinel_free(p->sentinel);
+    store_cache_free(p->cache);
+    free(p->conns);
+    free(p);
+}
+
+/* ============================================= connect, the down circuit */
+
+static void mark_down(store_pool *p) {
+    atomic_store(&p->down_until_ms, clock_mono_ms() + STORE_RETRY_MS);
+    atomic_store(&p->up, 0);
+    atomic_fetch_add(&p->errors, 1);
+}
+
+void store_drop(store *s) {
+    if (s->c) redisFree(s->c);
+    s->c = NULL;
+    mark_down(s->pool);
+}
+
+static int connect_one(store *s) {
+    store_pool *p = s->pool;
+    if (clock_mono_ms() < atomic_load(&p->down_until_ms)) return -1;
+    struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
+    char host[sizeof p->host];
+    int port = p->port;
+    unsigned gen = 0;
+    snprintf(host, sizeof host, "%s", p->host);
+    if (p->sentinel && store_sentinel_primary(p->sentinel, host, sizeof host, &port, &gen) < 0) {
+        mark_down(p);
+        return -1;
+    }
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    if (!c || c->err) {
+        if (c) {
+            log_msg(LOG_DEBUG, "redis connect %s:%d: %s", host, port, c->errstr);
+            redisFree(c);
+        }
+        mark_down(p);
+        return -1;
+    }
+    redisSetTimeout(c, tv);
+    redisEnableKeepAlive(c);
+    /* keep the reply buffer between replies: a comment look-up's reply is
+     * ~10-50 KB, and hiredis' default frees a buffer beyond 16 KB after
+     * each reply, so every request paid a large malloc + free (+ madvise) */
+    c->reader->maxbuf = 0;
+    redisReply *r = NULL;
+    if (p->pass[0]) {
+        if (p->user[0])
+            r = redisCommand(c, "AUTH %s %s", p->user, p->pass);
+        else
+            r = redisCommand(c, "AUTH %s", p->pass);
+        if (!r || r->type == REDIS_REPLY_ERROR) goto fail;
+        freeReplyObject(r);
+    }
+    if (p->db) {
+        r = redisCommand(c, "SELECT %d", p->db);
+        if (!r || r->type == REDIS_REPLY_ERROR) goto fail;
+        freeReplyObject(r);
+    }
+    if (p->sentinel && store_sentinel_check_role(c, host, port) < 0) goto fail;
+    s->c = c;
+    s->serial++;
+    s->watching = 0;
+    s->gen = gen;
+    atomic_store(&p->up, 1);
+    return 0;
+fail:
+    log_msg(LOG_WARN, "redis %s:%d: %s", host, port,
+            r && r->type == REDIS_REPLY_ERROR ? r->str : (c->err ? c->errstr : "setup failed"));
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    mark_down(p);
+    return -1;
+}
+
+/* ===================================================== borrow and return */
+
+store *store_acquire(store_pool *p) {
+    pthread_mutex_lock(&p->mu);
+    store *s = NULL;
+    for (;;) {
+        for (unsigned i = 0; i < p->n; i++)
+            if (!p->conns[i].in_use) {
+                s = &p->conns[i];
+                break;
+            }
+        if (s) break;
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+    s->in_use = 1;
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+void store_release(store_pool *p, store *s) {
+    if (s->watching && s->c) {
+        /* a replay's write that found its record stored (no EXEC came):
+         * end its WATCH, or the next MULTI on this connection could abort */
+        redisReply *r = redisCommand(s->c, "UNWATCH");
+        if (!r) store_drop(s);
+        else freeReplyObject(r);
+    }
+    s->watching = 0;
+    pthread_mutex_lock(&p->mu);
+    s->in_use = 0;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+int store_pool_up(store_pool *p) { return atomic_load(&p->up); }
+unsigned long store_pool_errors(store_pool *p) { return atomic_load(&p->errors); }
+
+int store_ready_(store *s) {
+    if (s->c && s->pool->sentinel && s->gen != store_sentinel_generation(s->pool->sentinel)) {
+        redisFree(s->c); /* the sentinels have named another primary since */
+        s->c = NULL;
+    }
+    if (s->c) return 0;
+    return connect_one(s);
+}

@@ -1,0 +1,100 @@
+/* test_store_keys.c - the key layout's builders: a site's keys carry the
+ * {site} hash tag and their part, band and rate-limit keys are spelled as
+ * store_keys.h declares, and a key that does not fit is refused, never cut
+ * short. */
+#include <stdint.h>
+#include <string.h>
+
+#include "store_keys.h"
+#include "unit.h"
+
+static void test_site_key_is_prefix_tag_part_rest(void) {
+    char k[STORE_KEY_MAX];
+    CHECK(store_key(k, sizeof k, "news", STORE_K_COMMENT, "c1") ==
+          (int)strlen("modq:{news}:comment:c1"));
+    CHECK_STR(k, "modq:{news}:comment:c1");
+    CHECK(store_key(k, sizeof k, "news", STORE_K_PENDING, NULL) ==
+          (int)strlen("modq:{news}:pending"));
+    CHECK_STR(k, "modq:{news}:pending");
+    CHECK(store_key(k, sizeof k, "s", STORE_K_PENDING_FLAG, "off_topic") > 0);
+    CHECK_STR(k, "modq:{s}:pending:flag:off_topic");
+    CHECK(store_key(k, sizeof k, "s", STORE_K_THREAD_REFS, "a1") > 0);
+    CHECK_STR(k, "modq:{s}:thread:h:a1");
+    CHECK(store_key(k, sizeof k, "s", STORE_K_WH_OUTBOX, NULL) > 0);
+    CHECK_STR(k, "modq:{s}:wh:outbox");
+}
+
+static void test_site_key_that_does_not_fit_is_refused(void) {
+    /* "modq:{ab}:df" is 12 bytes: 13 with its NUL fit, 12 do not */
+    char k[13];
+    CHECK(store_key(k, 13, "ab", STORE_K_DF, NULL) == 12);
+    CHECK_STR(k, "modq:{ab}:df");
+    memset(k, 'x', sizeof k);
+    CHECK(store_key(k, 12, "ab", STORE_K_DF, NULL) == -1);
+    CHECK(k[0] == 0); /* never a truncated key */
+    memset(k, 'x', sizeof k);
+    CHECK(store_key(k, sizeof k, "ab", STORE_K_DFVER, NULL) == -1);
+    CHECK(k[0] == 0);
+}
+
+static void test_band_keys(void) {
+    char k[STORE_KEY_MAX];
+    CHECK(store_key_band(k, sizeof k, "s", 0, 0xabcdefULL) > 0);
+    CHECK_STR(k, "modq:{s}:dup:b0:0000000000abcdef");
+    CHECK(store_key_band(k, sizeof k, "s", STORE_LSH_BANDS - 1, UINT64_MAX) > 0);
+    CHECK_STR(k, "modq:{s}:dup:b7:ffffffffffffffff");
+    CHECK(store_key_band(k, sizeof k, "s", STORE_LSH_BANDS, 1) == -1 && k[0] == 0);
+    CHECK(store_key_band(k, sizeof k, "s", -1, 1) == -1 && k[0] == 0);
+    char h[17];
+    store_key_hex16(h, 0x0123456789abcdefULL);
+    CHECK_STR(h, "0123456789abcdef");
+}
+
+static void test_rate_limit_keys(void) {
+    char k[64];
+    CHECK(store_key_rl(k, sizeof k, STORE_KRL_IP, "192.0.2.7", 29000001LL) > 0);
+    CHECK_STR(k, "modq:rl:i:192.0.2.7:29000001");
+    CHECK(store_key_rl(k, sizeof k, STORE_KRL_KEY, "0123456789abcdef", 5) > 0);
+    CHECK_STR(k, "modq:rl:k:0123456789abcdef:5");
+    CHECK(store_key_rl(k, sizeof k, STORE_KRL_FAIL, "::1", 0) > 0);
+    CHECK_STR(k, "modq:rl:f:::1:0");
+    char small[16];
+    CHECK(store_key_rl(small, sizeof small, STORE_KRL_IP, "192.0.2.7", 1) == -1);
+    CHECK(small[0] == 0);
+}
+
+static void test_global_keys_have_no_tag(void) {
+    CHECK_STR(STORE_KEY_SITES, "modq:sites");
+    CHECK_STR(STORE_KEY_WEBHOOK_SITES, "modq:webhook:sites");
+    CHECK(strchr(STORE_KEY_SITES, '{') == NULL);
+}
+
+/* Every part of a site's key, as the layout declares it: distinct, and
+ * free of the hash-tag braces (a brace in a part would move the key to
+ * another slot than its site's). */
+static void test_parts_are_distinct_and_untagged(void) {
+    static const char *const parts[] = {
+        STORE_K_ARTICLE,     STORE_K_ARTICLE_URL, STORE_K_DF,           STORE_K_DFVER,
+        STORE_K_NDOCS,       STORE_K_COMMENT,     STORE_K_CLAIM,        STORE_K_DUP_EXACT,
+        STORE_K_FLOOD_AUTHOR, STORE_K_FLOOD_IP,   STORE_K_THREAD,       STORE_K_THREAD_REFS,
+        STORE_K_PENDING,     STORE_K_PENDING_FLAG, STORE_K_REJECTED,    STORE_K_LEASES,
+        STORE_K_LEASE_OWNER, STORE_K_AUDIT,       STORE_K_DECIDED,      STORE_K_BAYES_SPAM,
+        STORE_K_BAYES_HAM,   STORE_K_BAYES_N,     STORE_K_REP_SPAM,     STORE_K_REP_HAM,
+        STORE_K_LEARNED,     STORE_K_WEBHOOK,     STORE_K_WH_OUTBOX,    STORE_K_WH_INFLIGHT,
+        STORE_K_WH_DATA,     STORE_K_WH_META,     STORE_K_WH_DEAD};
+    size_t n = sizeof parts / sizeof parts[0];
+    for (size_t i = 0; i < n; i++) {
+        CHECK(parts[i][0] && !strchr(parts[i], '{') && !strchr(parts[i], '}'));
+        for (size_t j = i + 1; j < n; j++) CHECK(strcmp(parts[i], parts[j]) != 0);
+    }
+}
+
+int main(void) {
+    UNIT_RUN(test_site_key_is_prefix_tag_part_rest);
+    UNIT_RUN(test_site_key_that_does_not_fit_is_refused);
+    UNIT_RUN(test_band_keys);
+    UNIT_RUN(test_rate_limit_keys);
+    UNIT_RUN(test_global_keys_have_no_tag);
+    UNIT_RUN(test_parts_are_distinct_and_untagged);
+    return unit_report("store_keys");
+}
