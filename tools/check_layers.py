@@ -33,6 +33,7 @@ ALLOWED = {
 # Interface headers in include/ without a source of the same name.
 HEADERS = {
     "api.h": "api",
+    "store.h": "store",
     "review.h": "api",
     "store_review.h": "store",
     "store_webhook.h": "store",
