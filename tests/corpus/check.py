@@ -187,7 +187,7 @@ def load_comments(d, arts):
 
 def report(arts, comments):
     by_label = collections.Counter(c.get("label") for c in comments)
-    by_kind = collections.Counter((c.get("label"), c.get("kind")) for c in comments)
+    by_kind = collections.Counter((c.get("label"), str(c.get("kind"))) for c in comments)
     per_article = collections.defaultdict(collections.Counter)
     for c in comments:
         per_article[c.get("article_id")][c.get("label")] += 1
