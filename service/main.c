@@ -130,7 +130,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
     }
-    if (!(a.metrics = metrics_new())) goto out;
+    /* metric labels: the route table's names, the flag codes records carry
+     * (the engine's detectors, then the learning's trusted-author flag) */
+    size_t nroute_names;
+    const char *const *route_names = api_route_names(&nroute_names);
+    const char *flag_codes[ENGINE_D_COUNT + 1];
+    for (int i = 0; i < ENGINE_D_COUNT; i++) flag_codes[i] = engine_detector_name((engine_detector)i);
+    flag_codes[ENGINE_D_COUNT] = REVIEW_TRUSTED_FLAG;
+    if (!(a.metrics = metrics_new(route_names, nroute_names, flag_codes, ENGINE_D_COUNT + 1)))
+        goto out;
     webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts,
                           cfg.retention_days * 86400L};
     if (!(wh = webhook_start(a.pool, &wo))) goto out;

@@ -40,7 +40,7 @@ static void test_cases(void) {
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
         const rcase *c = &CASES[i];
         router_match m;
-        int got = router_find(R, sizeof R / sizeof R[0], c->method, c->path, &m);
+        int got = router_find(R, sizeof R / sizeof R[0], sizeof R[0], c->method, c->path, &m);
         if (got != c->want) fprintf(stderr, "  case %zu: %s %s -> %d want %d\n", i, c->method, c->path, got, c->want);
         CHECK(got == c->want);
         if (c->site) CHECK_STR(router_param(&m, "site"), c->site);
@@ -55,7 +55,7 @@ static void test_long_segment_is_404(void) {
     for (int i = 0; i < ROUTER_PARAM_LEN + 10 && n < (int)sizeof path - 20; i++) path[n++] = 'x';
     snprintf(path + n, sizeof path - (size_t)n, "/comments");
     router_match m;
-    CHECK(router_find(R, sizeof R / sizeof R[0], "POST", path, &m) == ROUTER_NOT_FOUND);
+    CHECK(router_find(R, sizeof R / sizeof R[0], sizeof R[0], "POST", path, &m) == ROUTER_NOT_FOUND);
 }
 
 int main(void) {
