@@ -4,7 +4,7 @@
  * the cap is exceeded, without buffering the rest), counts connections (503
  * beyond the configured maximum) and calls one handler per complete request
  * with a parsed http_request. Handlers fill an http_response and never see a
- * connection.
+ * connection. Statuses and error codes: the table in http_status.h.
  */
 #ifndef MODQ_HTTP_H
 #define MODQ_HTTP_H
@@ -82,6 +82,10 @@ const char *http_query(const http_request *req, const char *name);
 
 /* Value of a request header, or NULL. Borrowed from the request. */
 const char *http_header_get(const http_request *req, const char *name);
+
+/* Reason phrase of a status listed in http_status.h (e.g. "Not Found"),
+ * NULL for any other. Static string. */
+const char *http_status_reason(int status);
 
 /* Add a header to a response (silently ignored beyond the maximum). */
 void http_add_header(http_response *res, const char *name, const char *value);

@@ -18,6 +18,7 @@
 
 #include "codec.h"
 #include "crypto.h"
+#include "http_status.h"
 #include "log.h"
 
 /* ============================================================ helpers */
@@ -33,21 +34,21 @@ void api_reply(http_response *res, int status, char *body, size_t len) {
     }
 }
 
+/* The well-known error codes (http_status.h). */
+#define API_KNOWN_CODE_(name, status, code) code,
+static const char *const KNOWN_CODES[] = {HTTP_ERRORS(API_KNOWN_CODE_)};
+#undef API_KNOWN_CODE_
+
 void api_error(http_response *res, int status, const char *code,
                const char *message, const char *field) {
     size_t len = 0;
     char *b = codec_error_body(code, message, field, &len);
     api_reply(res, status, b, len);
-    res->err_code = NULL;
-    /* keep a static copy of well-known codes for the access log */
-    static const char *known[] = {"unauthorized", "forbidden", "not_found",
-                                  "method_not_allowed", "malformed_json",
-                                  "unsupported_media_type", "redis_unavailable",
-                                  "invalid_field", "missing_field", "invalid_utf8",
-                                  "conflict", "rate_limited", "internal"};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(known[i], code) == 0) res->err_code = known[i];
-    if (!res->err_code) res->err_code = "error";
+    /* the access log outlives code (it may be a caller's buffer): give it
+     * the static copy of a well-known code, "error" for any other */
+    res->err_code = "error";
+    for (size_t i = 0; i < sizeof KNOWN_CODES / sizeof KNOWN_CODES[0]; i++)
+        if (strcmp(KNOWN_CODES[i], code) == 0) res->err_code = KNOWN_CODES[i];
 }
 
 int api_require_json(const api_call *c, http_response *res) {
