@@ -83,10 +83,6 @@ const char *http_query(const http_request *req, const char *name);
 /* Value of a request header, or NULL. Borrowed from the request. */
 const char *http_header_get(const http_request *req, const char *name);
 
-/* Reason phrase of a status listed in http_status.h (e.g. "Not Found"),
- * NULL for any other. Static string. */
-const char *http_status_reason(int status);
-
 /* Add a header to a response (silently ignored beyond the maximum). */
 void http_add_header(http_response *res, const char *name, const char *value);
 

@@ -5,15 +5,17 @@
  * well-known codes of the JSON error shape
  * {"error":{"code":"...","message":"...","field":"..."?}} with the status
  * each goes with. Both are X-macro lists in the manner of lwan's
- * lwan-http-status.h: data only, no includes, so that every reader takes
- * them from here rather than repeating strings: the HTTP layer answers its
- * early errors from HTTP_ERRORS (http.c), the API gives the access log a
- * static copy of a well-known code (api_error), the metrics count requests
- * under these statuses (metrics.c). Adding a status or a code is adding a
- * row; a code that is not here is logged as "error".
+ * lwan-http-status.h, read through the functions below (http_status.c) so
+ * that no one repeats their strings: the HTTP layer answers its early
+ * errors from HTTP_ERRORS (http.c), the API gives the access log the
+ * static copy of a well-known code (api_error), main.c hands the statuses
+ * to the metrics as their status labels. Adding a status or a code is
+ * adding a row; a code that is not here is logged as "error".
  */
 #ifndef MODQ_HTTP_STATUS_H
 #define MODQ_HTTP_STATUS_H
+
+#include <stddef.h>
 
 /* X(status, NAME, "Reason Phrase") */
 #define HTTP_STATUSES(X)                                        \
@@ -64,5 +66,20 @@ enum { HTTP_STATUSES(HTTP_STATUS_ENUM_) };
 #define HTTP_ERROR_ENUM_(name, status, code) HTTP_E_##name,
 enum { HTTP_ERRORS(HTTP_ERROR_ENUM_) HTTP_E_COUNT };
 #undef HTTP_ERROR_ENUM_
+
+/* Reason phrase of a listed status (e.g. "Not Found"), NULL for any other.
+ * Static string. */
+const char *http_status_reason(int status);
+
+/* The listed statuses, ascending (borrowed, static); *n gets their number. */
+const int *http_status_list(size_t *n);
+
+/* Code and status of HTTP_ERRORS row e (HTTP_E_*, asserted in range).
+ * The code is a static string. */
+const char *http_status_error_code(int e);
+int http_status_error_status(int e);
+
+/* The static copy of code when HTTP_ERRORS lists it, else NULL. */
+const char *http_status_error_find(const char *code);
 
 #endif

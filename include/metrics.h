@@ -1,9 +1,9 @@
 /* metrics.h - in-process counters rendered as Prometheus text.
  *
  * Lock-free atomic counters over label sets fixed when the metrics are
- * made (routes and flag codes from the caller's tables, statuses from
- * http_status.h), so recording costs a few atomic adds on the request path
- * and label values never come from user input.
+ * made (the caller's route names, flag codes and statuses), so recording
+ * costs a few atomic adds on the request path and label values never come
+ * from user input.
  */
 #ifndef MODQ_METRICS_H
 #define MODQ_METRICS_H
@@ -12,18 +12,26 @@
 
 typedef struct metrics metrics;
 
-/* Returns new metrics (free with metrics_free), NULL on OOM.
- * routes: nroutes route names (the route table's), flags: nflags flag
- * codes (the engine's); the strings are borrowed and must outlive the
- * metrics (static tables), the arrays are copied. Repeated names count
- * once; every other value is counted under "other". Names must be
- * identifiers ([A-Za-z0-9_.:-]): asserted. */
-metrics *metrics_new(const char *const *routes, size_t nroutes, const char *const *flags,
-                     size_t nflags);
+/* The label sets (all borrowed for the call; see metrics_new). */
+typedef struct metrics_labels {
+    const char *const *routes; /* route names: the route table's */
+    size_t nroutes;
+    const char *const *flags;  /* flag codes records carry */
+    size_t nflags;
+    const int *statuses;       /* HTTP statuses counted under their own label */
+    size_t nstatuses;
+} metrics_labels;
+
+/* Returns new metrics (free with metrics_free), NULL on OOM. The arrays of
+ * l are copied; the name strings are borrowed and must outlive the metrics
+ * (static tables). Repeated values count once; every value outside a set
+ * is counted under "other". Names must be identifiers ([A-Za-z0-9_.:-])
+ * and statuses 100..999: asserted. */
+metrics *metrics_new(const metrics_labels *l);
 void metrics_free(metrics *m); /* NULL is a no-op */
 
 /* route: a route name given to metrics_new (unknown names -> "other");
- * status: counted under its own label when http_status.h lists it. */
+ * status: under its own label when it is one of the labels' statuses. */
 void metrics_request(metrics *m, const char *route, int status, double seconds);
 void metrics_comment(metrics *m, const char *status);
 void metrics_flag(metrics *m, const char *code); /* unknown codes -> "other" */

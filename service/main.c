@@ -12,6 +12,7 @@
 #include "api.h"
 #include "clock.h"
 #include "config.h"
+#include "http_status.h"
 #include "log.h"
 #include "replayer.h"
 #include "review.h"
@@ -130,15 +131,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
     }
-    /* metric labels: the route table's names, the flag codes records carry
-     * (the engine's detectors, then the learning's trusted-author flag) */
-    size_t nroute_names;
-    const char *const *route_names = api_route_names(&nroute_names);
-    const char *flag_codes[ENGINE_D_COUNT + 1];
-    for (int i = 0; i < ENGINE_D_COUNT; i++) flag_codes[i] = engine_detector_name((engine_detector)i);
-    flag_codes[ENGINE_D_COUNT] = REVIEW_TRUSTED_FLAG;
-    if (!(a.metrics = metrics_new(route_names, nroute_names, flag_codes, ENGINE_D_COUNT + 1)))
-        goto out;
+    /* metric labels: the route table's names, the flag codes above, the
+     * status table's statuses */
+    metrics_labels ml = {.flags = flag_codes, .nflags = nflag_codes};
+    ml.routes = api_route_names(&ml.nroutes);
+    ml.statuses = http_status_list(&ml.nstatuses);
+    if (!(a.metrics = metrics_new(&ml))) goto out;
     webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts,
                           cfg.retention_days * 86400L};
     if (!(wh = webhook_start(a.pool, &wo))) goto out;

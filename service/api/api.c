@@ -34,21 +34,16 @@ void api_reply(http_response *res, int status, char *body, size_t len) {
     }
 }
 
-/* The well-known error codes (http_status.h). */
-#define API_KNOWN_CODE_(name, status, code) code,
-static const char *const KNOWN_CODES[] = {HTTP_ERRORS(API_KNOWN_CODE_)};
-#undef API_KNOWN_CODE_
-
 void api_error(http_response *res, int status, const char *code,
                const char *message, const char *field) {
     size_t len = 0;
     char *b = codec_error_body(code, message, field, &len);
     api_reply(res, status, b, len);
     /* the access log outlives code (it may be a caller's buffer): give it
-     * the static copy of a well-known code, "error" for any other */
-    res->err_code = "error";
-    for (size_t i = 0; i < sizeof KNOWN_CODES / sizeof KNOWN_CODES[0]; i++)
-        if (strcmp(KNOWN_CODES[i], code) == 0) res->err_code = KNOWN_CODES[i];
+     * the static copy of a well-known code (http_status.h), "error" for
+     * any other */
+    res->err_code = http_status_error_find(code);
+    if (!res->err_code) res->err_code = "error";
 }
 
 int api_require_json(const api_call *c, http_response *res) {

@@ -1,12 +1,11 @@
 /* metrics.c - Prometheus counters and a latency histogram.
  *
  * Owns arrays of atomics indexed by route, status and flag code. The label
- * sets are the caller's: metrics_new() takes the route names (the route
- * table's) and the flag codes (the engine's), and the statuses come from
- * the status table (http_status.h, data only). Label values come only from
- * these tables, never from user input: anything else is counted under
- * "other", so the exposition cannot be polluted and its size is bounded.
- * Never names a route or a flag itself.
+ * sets are the caller's (metrics_new): the route names of the route table,
+ * the flag codes records carry, the statuses of the status table. Label
+ * values come only from these sets, never from user input: anything else
+ * is counted under "other", so the exposition cannot be polluted and its
+ * size is bounded. Never names a route, a status or a flag itself.
  */
 #include "metrics.h"
 
@@ -17,15 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_status.h"
-
-/* The bucket of every label value the tables do not name. */
+/* The bucket of every label value the sets do not name. */
 #define METRICS_OTHER "other"
 
-#define METRICS_STATUS_(status, name, reason) status,
-static const int STATUSES[] = {HTTP_STATUSES(METRICS_STATUS_) 0}; /* 0: "other" */
-#undef METRICS_STATUS_
-#define NSTATUS (sizeof STATUSES / sizeof STATUSES[0])
 static const double BUCKETS[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                  0.01, 0.025, 0.05, 0.1, 0.25, 1};
 #define NBUCKETS (sizeof BUCKETS / sizeof BUCKETS[0])
@@ -39,8 +32,10 @@ typedef struct labels {
 
 struct metrics {
     labels routes, flags;
-    atomic_ulong (*req)[NSTATUS]; /* routes.n rows */
-    atomic_ulong *flag;           /* flags.n counters */
+    int *status;         /* nstatus distinct statuses, then 0 for "other" */
+    size_t nstatus;
+    atomic_ulong *req;   /* routes.n x nstatus, row-major */
+    atomic_ulong *flag;  /* flags.n counters */
     atomic_ulong hist[NBUCKETS + 1];
     atomic_ullong sum_us;
     atomic_ulong count;
@@ -84,13 +79,29 @@ static size_t labels_idx(const labels *l, const char *v) {
     return l->n - 1;
 }
 
-metrics *metrics_new(const char *const *routes, size_t nroutes, const char *const *flags,
-                     size_t nflags) {
+/* Copy statuses (repeats and 0 dropped) and append 0 for "other".
+ * 0, or -1 on OOM. */
+static int statuses_init(metrics *m, const int *st, size_t n) {
+    m->status = calloc(n + 1, sizeof *m->status);
+    if (!m->status) return -1;
+    m->nstatus = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert(st[i] >= 100 && st[i] <= 999);
+        size_t j = 0;
+        while (j < m->nstatus && m->status[j] != st[i]) j++;
+        if (j == m->nstatus) m->status[m->nstatus++] = st[i];
+    }
+    m->status[m->nstatus++] = 0;
+    return 0;
+}
+
+metrics *metrics_new(const metrics_labels *l) {
     metrics *m = calloc(1, sizeof *m);
     if (!m) return NULL;
-    if (labels_init(&m->routes, routes, nroutes) < 0 ||
-        labels_init(&m->flags, flags, nflags) < 0 ||
-        !(m->req = calloc(m->routes.n, sizeof *m->req)) ||
+    if (labels_init(&m->routes, l->routes, l->nroutes) < 0 ||
+        labels_init(&m->flags, l->flags, l->nflags) < 0 ||
+        statuses_init(m, l->statuses, l->nstatuses) < 0 ||
+        !(m->req = calloc(m->routes.n * m->nstatus, sizeof *m->req)) ||
         !(m->flag = calloc(m->flags.n, sizeof *m->flag)))
         goto fail;
     return m;
@@ -103,16 +114,17 @@ void metrics_free(metrics *m) {
     if (!m) return;
     free(m->flag);
     free(m->req);
+    free(m->status);
     free(m->flags.name);
     free(m->routes.name);
     free(m);
 }
 
 void metrics_request(metrics *m, const char *route, int status, double seconds) {
-    size_t s = NSTATUS - 1;
-    for (size_t i = 0; i < NSTATUS - 1; i++)
-        if (STATUSES[i] == status) s = i;
-    atomic_fetch_add(&m->req[labels_idx(&m->routes, route)][s], 1);
+    size_t s = m->nstatus - 1;
+    for (size_t i = 0; i < m->nstatus - 1; i++)
+        if (m->status[i] == status) s = i;
+    atomic_fetch_add(&m->req[labels_idx(&m->routes, route) * m->nstatus + s], 1);
     size_t b = NBUCKETS;
     for (size_t i = 0; i < NBUCKETS; i++)
         if (seconds <= BUCKETS[i]) {
@@ -170,12 +182,12 @@ char *metrics_render(metrics *m, const metrics_gauges *g, size_t *len) {
     bp(&b, "# HELP modq_http_requests_total HTTP requests by route and status.\n"
            "# TYPE modq_http_requests_total counter\n");
     for (size_t r = 0; r < m->routes.n; r++)
-        for (size_t s = 0; s < NSTATUS; s++) {
-            unsigned long v = atomic_load(&m->req[r][s]);
+        for (size_t s = 0; s < m->nstatus; s++) {
+            unsigned long v = atomic_load(&m->req[r * m->nstatus + s]);
             if (!v) continue;
-            if (STATUSES[s])
+            if (m->status[s])
                 bp(&b, "modq_http_requests_total{route=\"%s\",status=\"%d\"} %lu\n",
-                   m->routes.name[r], STATUSES[s], v);
+                   m->routes.name[r], m->status[s], v);
             else
                 bp(&b, "modq_http_requests_total{route=\"%s\",status=\"" METRICS_OTHER "\"} %lu\n",
                    m->routes.name[r], v);

@@ -120,28 +120,6 @@ static const early_error ERR_HEADER = {
 static const early_error ERR_BUSY = {HTTP_E_TOO_MANY_CONNECTIONS,
                                      "server is at its connection limit, retry shortly"};
 
-/* Status and code of every HTTP_ERRORS row. */
-static const struct {
-    int status;
-    const char *code;
-} ERRORS[] = {
-#define HTTP_ERROR_ROW_(name, status, code) {status, code},
-    HTTP_ERRORS(HTTP_ERROR_ROW_)
-#undef HTTP_ERROR_ROW_
-};
-
-const char *http_status_reason(int status) {
-    switch (status) {
-#define HTTP_STATUS_CASE_(st, name, reason) \
-    case st:                                \
-        return reason;
-        HTTP_STATUSES(HTTP_STATUS_CASE_)
-#undef HTTP_STATUS_CASE_
-    default:
-        return NULL;
-    }
-}
-
 /* Deadline record of a connection (NULL if the notify callback failed to
  * allocate one: that connection is then only bounded by MHD's timeout). */
 static conn *conn_of(struct MHD_Connection *c) {
@@ -158,11 +136,12 @@ static void conn_next_phase(http_server *s, conn *k) {
  * and close the connection after it. */
 static enum MHD_Result send_error(struct MHD_Connection *c, const early_error *e,
                                   const char *method, const char *url, double ms) {
-    int status = ERRORS[e->err].status;
+    int status = http_status_error_status(e->err);
+    const char *code = http_status_error_code(e->err);
     char body[HTTP_EARLY_BODY_MAX];
     int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-                     ERRORS[e->err].code, e->message);
-    log_access(method, url, status, ms, "", ERRORS[e->err].code);
+                     code, e->message);
+    log_access(method, url, status, ms, "", code);
     if (n < 0 || (size_t)n >= sizeof body) return MHD_NO;
     struct MHD_Response *r =
         MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
