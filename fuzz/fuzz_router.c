@@ -29,9 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(path, data + 1, size - 1);
     path[size - 1] = 0; /* MHD hands over a C string: stop at the first NUL */
     size_t nroutes;
-    const router_route *routes = api_routes(&nroutes);
+    const api_route *routes = api_routes(&nroutes);
     router_match m;
-    int idx = router_find(routes, nroutes, method, path, &m);
+    int idx = router_find(routes, nroutes, sizeof routes[0], method, path, &m);
     assert(idx >= ROUTER_BAD_METHOD && idx < (int)nroutes);
     assert(memchr(m.allow, 0, sizeof m.allow) != NULL);
     if (idx >= 0) {

@@ -38,8 +38,38 @@ typedef struct api_call {
 
 typedef void (*api_fn)(const api_call *c, http_response *res);
 
-/* The route table (borrowed, static); *n gets its length. */
-const router_route *api_routes(size_t *n);
+/* Who may call a route. api_handle() enforces it (and the rate limits)
+ * before the handler runs. */
+typedef enum api_role {
+    API_ROLE_OPEN = 0,  /* anyone, never rate-limited: an overloaded instance
+                           must still be observable (probes, /metrics) and
+                           its review page must still load */
+    API_ROLE_PUBLIC,    /* anyone, rate-limited per IP: the handler
+                           authenticates the way its protocol does (Akismet,
+                           Coral) */
+    API_ROLE_CLIENT,    /* a client or moderator key allowed for {site} */
+    API_ROLE_MODERATOR  /* a moderator key (allowed for {site} if the path
+                           has one) */
+} api_role;
+
+/* One route: one row of the route table (service/api/api_routes.c), read
+ * by the router (route: method and pattern), the metrics (route.name is the
+ * label) and whatever documents the API (api_routes()). */
+typedef struct api_route {
+    router_route route; /* first: router_find() reads the rows through it */
+    api_fn handler;
+    api_role role;
+} api_route;
+
+/* The route table, in matching order (borrowed, static); *n gets its
+ * number of rows. Several rows may share a name (one handler for a few
+ * methods or paths). */
+const api_route *api_routes(size_t *n);
+
+/* The route name of every row, in table order (borrowed, static; repeats
+ * kept): the label values of the metrics' route counter. *n gets the
+ * number of rows. Thread-safe. */
+const char *const *api_route_names(size_t *n);
 
 /* The http_handler_fn: route, authenticate, dispatch. */
 void api_handle(void *app, const http_request *req, http_response *res);
@@ -54,7 +84,7 @@ int api_require_json(const api_call *c, http_response *res);
 /* Per-thread engine session (created on first use, freed at thread exit). */
 engine_session *api_session(app *a);
 
-/* ---- handlers (route table in api.c) ---- */
+/* ---- handlers (route table in api_routes.c) ---- */
 void api_healthz(const api_call *c, http_response *res);
 void api_readyz(const api_call *c, http_response *res);
 void api_metrics(const api_call *c, http_response *res);

@@ -4,7 +4,7 @@
  * the cap is exceeded, without buffering the rest), counts connections (503
  * beyond the configured maximum) and calls one handler per complete request
  * with a parsed http_request. Handlers fill an http_response and never see a
- * connection.
+ * connection. Statuses and error codes: the table in http_status.h.
  */
 #ifndef MODQ_HTTP_H
 #define MODQ_HTTP_H

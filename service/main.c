@@ -12,6 +12,7 @@
 #include "api.h"
 #include "clock.h"
 #include "config.h"
+#include "http_status.h"
 #include "log.h"
 #include "replayer.h"
 #include "review.h"
@@ -130,7 +131,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
     }
-    if (!(a.metrics = metrics_new())) goto out;
+    /* metric labels: the route table's names, the flag codes above, the
+     * status table's statuses */
+    metrics_labels ml = {.flags = flag_codes, .nflags = nflag_codes};
+    ml.routes = api_route_names(&ml.nroutes);
+    ml.statuses = http_status_list(&ml.nstatuses);
+    if (!(a.metrics = metrics_new(&ml))) goto out;
     webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts,
                           cfg.retention_days * 86400L};
     if (!(wh = webhook_start(a.pool, &wo))) goto out;

@@ -1,7 +1,10 @@
-/* api.c - route table, authentication gate, health and metrics endpoints.
+/* api.c - dispatch, authentication gate, rate limits, health and metrics.
  *
- * Owns the one table mapping (method, path) to handler and required role,
- * and the JSON error shape. Handlers for resources live in api_*.c.
+ * Owns api_handle(): match the request against the route table
+ * (api_routes.c), enforce the row's role and the rate limits, call the
+ * row's handler, count the request in the metrics. Also owns the reply
+ * helpers and the JSON error shape. Handlers for resources live in
+ * api_*.c; this file never names a route.
  */
 #include "api.h"
 #include "clock.h"
@@ -15,82 +18,8 @@
 
 #include "codec.h"
 #include "crypto.h"
+#include "http_status.h"
 #include "log.h"
-
-typedef enum { ROLE_PUBLIC = 0, ROLE_CLIENT = 1, ROLE_MODERATOR = 2 } need_t;
-
-typedef struct entry {
-    api_fn fn;
-    need_t need;
-} entry;
-
-/* The route table: router patterns and, in the same order, handlers. */
-static const router_route ROUTES[] = {
-    {"GET", "/healthz", "healthz"},
-    {"GET", "/readyz", "readyz"},
-    {"GET", "/metrics", "metrics"},
-    {"PUT", "/v1/sites/{site}/articles/{id}", "article_put"},
-    {"GET", "/v1/sites/{site}/articles/{id}", "article_get"},
-    {"POST", "/v1/sites/{site}/comments", "comment_post"},
-    {"GET", "/v1/sites/{site}/comments/{id}", "comment_get"},
-    /* review workflow (api_review.c) */
-    {"GET", "/v1/review", "review_list"},
-    {"POST", "/v1/review/claim", "review_claim"},
-    {"POST", "/v1/review/release", "review_release"},
-    {"POST", "/v1/sites/{site}/comments/{id}/decision", "decision"},
-    {"POST", "/v1/review/decisions", "bulk_decisions"},
-    {"GET", "/v1/review/stats", "review_stats"},
-    {"GET", "/v1/audit", "audit"},
-    {"PUT", "/v1/sites/{site}/webhook", "webhook"},
-    {"GET", "/v1/sites/{site}/webhook", "webhook"},
-    /* drop-in protocols (api_akismet.c, api_coral.c): they authenticate
-     * the way those protocols do, inside the handler */
-    {"POST", "/1.1/verify-key", "akismet"},
-    {"POST", "/1.1/comment-check", "akismet"},
-    {"POST", "/1.1/submit-spam", "akismet"},
-    {"POST", "/1.1/submit-ham", "akismet"},
-    {"GET", "/1.2/usage-limit", "akismet"},
-    {"POST", "/1.2/usage-limit", "akismet"},
-    {"POST", "/v1/integrations/coral", "coral"},
-    /* review page (api_page.c): static files, the key is typed in */
-    {"GET", "/review", "review_page"},
-    {"GET", "/review/*", "review_page"},
-};
-static const entry HANDLERS[] = {
-    {api_healthz, ROLE_PUBLIC},
-    {api_readyz, ROLE_PUBLIC},
-    {api_metrics, ROLE_PUBLIC},
-    {api_article_put, ROLE_CLIENT},
-    {api_article_get, ROLE_CLIENT},
-    {api_comment_post, ROLE_CLIENT},
-    {api_comment_get, ROLE_CLIENT},
-    {api_review_list, ROLE_MODERATOR},
-    {api_review_claim, ROLE_MODERATOR},
-    {api_review_release, ROLE_MODERATOR},
-    {api_decision, ROLE_MODERATOR},
-    {api_bulk_decisions, ROLE_MODERATOR},
-    {api_review_stats, ROLE_MODERATOR},
-    {api_audit, ROLE_MODERATOR},
-    {api_webhook_put, ROLE_CLIENT},
-    {api_webhook_get, ROLE_CLIENT},
-    {api_akismet_verify_key, ROLE_PUBLIC},
-    {api_akismet_comment_check, ROLE_PUBLIC},
-    {api_akismet_submit_spam, ROLE_PUBLIC},
-    {api_akismet_submit_ham, ROLE_PUBLIC},
-    {api_akismet_usage_limit, ROLE_PUBLIC},
-    {api_akismet_usage_limit, ROLE_PUBLIC},
-    {api_coral, ROLE_PUBLIC},
-    {api_review_page, ROLE_PUBLIC},
-    {api_review_page, ROLE_PUBLIC},
-};
-_Static_assert(sizeof ROUTES / sizeof ROUTES[0] == sizeof HANDLERS / sizeof HANDLERS[0],
-               "every route needs a handler");
-
-const router_route *api_routes(size_t *n) {
-    *n = sizeof ROUTES / sizeof ROUTES[0];
-    return ROUTES;
-}
-#define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
 /* ============================================================ helpers */
 
@@ -110,15 +39,10 @@ void api_error(http_response *res, int status, const char *code,
     size_t len = 0;
     char *b = codec_error_body(code, message, field, &len);
     api_reply(res, status, b, len);
-    res->err_code = NULL;
-    /* keep a static copy of well-known codes for the access log */
-    static const char *known[] = {"unauthorized", "forbidden", "not_found",
-                                  "method_not_allowed", "malformed_json",
-                                  "unsupported_media_type", "redis_unavailable",
-                                  "invalid_field", "missing_field", "invalid_utf8",
-                                  "conflict", "rate_limited", "internal"};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(known[i], code) == 0) res->err_code = known[i];
+    /* the access log outlives code (it may be a caller's buffer): give it
+     * the static copy of a well-known code (http_status.h), "error" for
+     * any other */
+    res->err_code = http_status_error_find(code);
     if (!res->err_code) res->err_code = "error";
 }
 
@@ -146,12 +70,6 @@ engine_session *api_session(app *a) {
         pthread_setspecific(session_key, s);
     }
     return s;
-}
-
-static double secs_since(const struct timespec *t0) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 /* ============================================================ rate limits */
@@ -205,21 +123,15 @@ static long blocked_ip_retry(const char *ip) {
     return ra;
 }
 
-/* Probes, monitoring and the static review page are never limited: an
- * overloaded instance must still be observable. */
-static int limit_exempt(const char *rname) {
-    return strcmp(rname, "healthz") == 0 || strcmp(rname, "readyz") == 0 ||
-           strcmp(rname, "metrics") == 0 || strcmp(rname, "review_page") == 0;
-}
-
 /* Count the request against the per-IP, per-key and failed-auth limits (one
  * Redis round trip). Returns 1 when it was refused (429 in res), 0 to go
- * on. Redis trouble fails open: the request goes on and is counted in
+ * on. Routes of API_ROLE_OPEN are never limited.
+ * Redis trouble fails open: the request goes on and is counted in
  * modq_rate_limit_fail_open_total. */
-static int rate_limited(app *a, const http_request *req, const char *rname,
+static int rate_limited(app *a, const http_request *req, int open_route,
                         int authed_route, auth_role role, http_response *res) {
     const modq_config *cfg = a->cfg;
-    if (limit_exempt(rname)) return 0;
+    if (open_route) return 0;
     store_limit_req q;
     memset(&q, 0, sizeof q);
     q.ip = req->remote_ip;
@@ -282,10 +194,13 @@ static int rate_limited(app *a, const http_request *req, const char *rname,
 void api_handle(void *ap, const http_request *req, http_response *res) {
     app *a = ap;
     struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_mono_now(&t0);
+    size_t nroutes;
+    const api_route *routes = api_routes(&nroutes);
     router_match m;
-    int idx = router_find(ROUTES, NROUTES, req->method, req->path, &m);
-    const char *rname = idx >= 0 ? ROUTES[idx].name : "other";
+    int idx = router_find(routes, nroutes, sizeof routes[0], req->method, req->path, &m);
+    const api_route *r = idx >= 0 ? &routes[idx] : NULL;
+    const char *rname = r ? r->route.name : "other";
     if (idx == ROUTER_NOT_FOUND) {
         api_error(res, 404, "not_found", "no such endpoint", NULL);
     } else if (idx == ROUTER_BAD_METHOD) {
@@ -293,31 +208,31 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
         http_add_header(res, "Allow", m.allow);
     } else {
         api_call c = {a, req, &m, AUTH_NONE};
-        const entry *e = &HANDLERS[idx];
+        int authed = r->role == API_ROLE_CLIENT || r->role == API_ROLE_MODERATOR;
         const char *site = router_param(&m, "site");
         int site_ok = 0;
-        if (e->need != ROLE_PUBLIC)
-            c.role = auth_check(a->auth, req->authorization, site, &site_ok);
-        if (rate_limited(a, req, rname, e->need != ROLE_PUBLIC, c.role, res)) {
-            if (e->need != ROLE_PUBLIC && c.role == AUTH_NONE) metrics_auth_failure(a->metrics);
-        } else if (e->need != ROLE_PUBLIC && c.role == AUTH_NONE) {
+        if (authed) c.role = auth_check(a->auth, req->authorization, site, &site_ok);
+        if (rate_limited(a, req, r->role == API_ROLE_OPEN, authed, c.role, res)) {
+            if (authed && c.role == AUTH_NONE) metrics_auth_failure(a->metrics);
+        } else if (authed && c.role == AUTH_NONE) {
             metrics_auth_failure(a->metrics);
             api_error(res, 401, "unauthorized",
                       "missing or unknown API key (Authorization: Bearer <key>)", NULL);
             http_add_header(res, "WWW-Authenticate", "Bearer realm=\"modq\"");
-        } else if (e->need == ROLE_MODERATOR && c.role != AUTH_MODERATOR) {
+        } else if (r->role == API_ROLE_MODERATOR && c.role != AUTH_MODERATOR) {
             api_error(res, 403, "forbidden", "this endpoint needs a moderator key", NULL);
-        } else if (e->need != ROLE_PUBLIC && !site_ok) {
+        } else if (authed && !site_ok) {
             api_error(res, 403, "forbidden", "this key is not allowed for this site", NULL);
         } else if (site && !model_valid_ident(site, MODEL_MAX_SITE)) {
             api_error(res, 422, "invalid_field",
                       "site must be 1-64 characters of A-Z a-z 0-9 . _ : -", "site");
         } else {
-            e->fn(&c, res);
+            r->handler(&c, res);
         }
     }
     /* a deferred request is counted when it is answered (api_comments.c) */
-    if (!http_deferred(req)) metrics_request(a->metrics, rname, res->status, secs_since(&t0));
+    if (!http_deferred(req))
+        metrics_request(a->metrics, rname, res->status, clock_mono_since_s(&t0));
 }
 
 /* ============================================================ health */

@@ -1,63 +1,130 @@
 /* metrics.c - Prometheus counters and a latency histogram.
  *
- * Owns fixed arrays of atomics indexed by route, status and flag code.
- * Label values come only from these tables, never from user input, so the
- * exposition cannot be polluted and its size is bounded.
+ * Owns arrays of atomics indexed by route, status and flag code. The label
+ * sets are the caller's (metrics_new): the route names of the route table,
+ * the flag codes records carry, the statuses of the status table. Label
+ * values come only from these sets, never from user input: anything else
+ * is counted under "other", so the exposition cannot be polluted and its
+ * size is bounded. Never names a route, a status or a flag itself.
  */
 #include "metrics.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *ROUTES[] = {
-    "healthz", "readyz", "metrics", "article_put", "article_get", "comment_post",
-    "comment_get", "review_list", "review_claim", "review_release", "decision",
-    "bulk_decisions", "review_stats", "audit", "webhook", "akismet", "coral",
-    "review_page", "other"};
-#define NROUTES (sizeof ROUTES / sizeof ROUTES[0])
-static const int STATUSES[] = {200, 201, 204, 400, 401, 403, 404, 405, 409,
-                               413, 415, 422, 429, 500, 503, 0};
-#define NSTATUS (sizeof STATUSES / sizeof STATUSES[0])
+/* The bucket of every label value the sets do not name. */
+#define METRICS_OTHER "other"
+
 static const double BUCKETS[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                  0.01, 0.025, 0.05, 0.1, 0.25, 1};
 #define NBUCKETS (sizeof BUCKETS / sizeof BUCKETS[0])
-static const char *FLAGS[] = {"off_topic", "copied_from_article", "duplicate",
-                              "repetitive", "link_spam", "contact_info",
-                              "spam_language", "banned_word", "suspect_word",
-                              "shouting", "low_content", "flood", "learned_spam",
-                              "reputation", "trusted_author", "other"};
-#define NFLAGS (sizeof FLAGS / sizeof FLAGS[0])
 static const char *CSTATUS[] = {"approved", "pending", "rejected"};
 
+/* A label set: distinct borrowed names, then METRICS_OTHER last. */
+typedef struct labels {
+    const char **name; /* n entries (the strings borrowed) */
+    size_t n;
+} labels;
+
 struct metrics {
-    atomic_ulong req[NROUTES][NSTATUS];
+    labels routes, flags;
+    int *status;         /* nstatus distinct statuses, then 0 for "other" */
+    size_t nstatus;
+    atomic_ulong *req;   /* routes.n x nstatus, row-major */
+    atomic_ulong *flag;  /* flags.n counters */
     atomic_ulong hist[NBUCKETS + 1];
     atomic_ullong sum_us;
     atomic_ulong count;
     atomic_ulong comments[3];
-    atomic_ulong flags[NFLAGS];
     atomic_ulong auth_fail;
     atomic_ulong spooled;
     atomic_ulong replayed;
 };
 
-metrics *metrics_new(void) { return calloc(1, sizeof(metrics)); }
-void metrics_free(metrics *m) { free(m); }
+/* Label values are written into the exposition unescaped: the tables'
+ * names are identifiers, which a broken table would not be. */
+static int label_ok(const char *v) {
+    if (!v || !*v) return 0;
+    for (const char *p = v; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '.' || *p == ':'))
+            return 0;
+    return 1;
+}
 
-static size_t route_idx(const char *r) {
-    for (size_t i = 0; r && i < NROUTES - 1; i++)
-        if (strcmp(ROUTES[i], r) == 0) return i;
-    return NROUTES - 1;
+/* Copy names (repeats and METRICS_OTHER dropped) and append METRICS_OTHER.
+ * 0, or -1 on OOM. */
+static int labels_init(labels *l, const char *const *names, size_t n) {
+    l->name = calloc(n + 1, sizeof *l->name);
+    if (!l->name) return -1;
+    l->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert(label_ok(names[i]));
+        size_t j = 0;
+        while (j < l->n && strcmp(l->name[j], names[i]) != 0) j++;
+        if (j == l->n && strcmp(names[i], METRICS_OTHER) != 0) l->name[l->n++] = names[i];
+    }
+    l->name[l->n++] = METRICS_OTHER;
+    return 0;
+}
+
+/* Index of v in l, or of METRICS_OTHER. */
+static size_t labels_idx(const labels *l, const char *v) {
+    for (size_t i = 0; v && i < l->n - 1; i++)
+        if (strcmp(l->name[i], v) == 0) return i;
+    return l->n - 1;
+}
+
+/* Copy statuses (repeats and 0 dropped) and append 0 for "other".
+ * 0, or -1 on OOM. */
+static int statuses_init(metrics *m, const int *st, size_t n) {
+    m->status = calloc(n + 1, sizeof *m->status);
+    if (!m->status) return -1;
+    m->nstatus = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert(st[i] >= 100 && st[i] <= 999);
+        size_t j = 0;
+        while (j < m->nstatus && m->status[j] != st[i]) j++;
+        if (j == m->nstatus) m->status[m->nstatus++] = st[i];
+    }
+    m->status[m->nstatus++] = 0;
+    return 0;
+}
+
+metrics *metrics_new(const metrics_labels *l) {
+    metrics *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    if (labels_init(&m->routes, l->routes, l->nroutes) < 0 ||
+        labels_init(&m->flags, l->flags, l->nflags) < 0 ||
+        statuses_init(m, l->statuses, l->nstatuses) < 0 ||
+        !(m->req = calloc(m->routes.n * m->nstatus, sizeof *m->req)) ||
+        !(m->flag = calloc(m->flags.n, sizeof *m->flag)))
+        goto fail;
+    return m;
+fail:
+    metrics_free(m);
+    return NULL;
+}
+
+void metrics_free(metrics *m) {
+    if (!m) return;
+    free(m->flag);
+    free(m->req);
+    free(m->status);
+    free(m->flags.name);
+    free(m->routes.name);
+    free(m);
 }
 
 void metrics_request(metrics *m, const char *route, int status, double seconds) {
-    size_t s = NSTATUS - 1;
-    for (size_t i = 0; i < NSTATUS - 1; i++)
-        if (STATUSES[i] == status) s = i;
-    atomic_fetch_add(&m->req[route_idx(route)][s], 1);
+    size_t s = m->nstatus - 1;
+    for (size_t i = 0; i < m->nstatus - 1; i++)
+        if (m->status[i] == status) s = i;
+    atomic_fetch_add(&m->req[labels_idx(&m->routes, route) * m->nstatus + s], 1);
     size_t b = NBUCKETS;
     for (size_t i = 0; i < NBUCKETS; i++)
         if (seconds <= BUCKETS[i]) {
@@ -75,10 +142,7 @@ void metrics_comment(metrics *m, const char *status) {
 }
 
 void metrics_flag(metrics *m, const char *code) {
-    size_t k = NFLAGS - 1;
-    for (size_t i = 0; i < NFLAGS - 1; i++)
-        if (strcmp(FLAGS[i], code) == 0) k = i;
-    atomic_fetch_add(&m->flags[k], 1);
+    atomic_fetch_add(&m->flag[labels_idx(&m->flags, code)], 1);
 }
 
 void metrics_auth_failure(metrics *m) { atomic_fetch_add(&m->auth_fail, 1); }
@@ -117,14 +181,16 @@ char *metrics_render(metrics *m, const metrics_gauges *g, size_t *len) {
     b.p[0] = 0;
     bp(&b, "# HELP modq_http_requests_total HTTP requests by route and status.\n"
            "# TYPE modq_http_requests_total counter\n");
-    for (size_t r = 0; r < NROUTES; r++)
-        for (size_t s = 0; s < NSTATUS; s++) {
-            unsigned long v = atomic_load(&m->req[r][s]);
+    for (size_t r = 0; r < m->routes.n; r++)
+        for (size_t s = 0; s < m->nstatus; s++) {
+            unsigned long v = atomic_load(&m->req[r * m->nstatus + s]);
             if (!v) continue;
-            if (STATUSES[s])
-                bp(&b, "modq_http_requests_total{route=\"%s\",status=\"%d\"} %lu\n", ROUTES[r], STATUSES[s], v);
+            if (m->status[s])
+                bp(&b, "modq_http_requests_total{route=\"%s\",status=\"%d\"} %lu\n",
+                   m->routes.name[r], m->status[s], v);
             else
-                bp(&b, "modq_http_requests_total{route=\"%s\",status=\"other\"} %lu\n", ROUTES[r], v);
+                bp(&b, "modq_http_requests_total{route=\"%s\",status=\"" METRICS_OTHER "\"} %lu\n",
+                   m->routes.name[r], v);
         }
     bp(&b, "# HELP modq_http_request_duration_seconds Request handling time.\n"
            "# TYPE modq_http_request_duration_seconds histogram\n");
@@ -142,8 +208,8 @@ char *metrics_render(metrics *m, const metrics_gauges *g, size_t *len) {
     for (int i = 0; i < 3; i++)
         bp(&b, "modq_comments_total{status=\"%s\"} %lu\n", CSTATUS[i], atomic_load(&m->comments[i]));
     bp(&b, "# HELP modq_flags_total Flags raised by code.\n# TYPE modq_flags_total counter\n");
-    for (size_t i = 0; i < NFLAGS; i++)
-        bp(&b, "modq_flags_total{code=\"%s\"} %lu\n", FLAGS[i], atomic_load(&m->flags[i]));
+    for (size_t i = 0; i < m->flags.n; i++)
+        bp(&b, "modq_flags_total{code=\"%s\"} %lu\n", m->flags.name[i], atomic_load(&m->flag[i]));
     bp(&b, "# HELP modq_auth_failures_total Requests with a missing or unknown key.\n"
            "# TYPE modq_auth_failures_total counter\nmodq_auth_failures_total %lu\n",
        atomic_load(&m->auth_fail));

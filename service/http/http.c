@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_status.h"
 #include "log.h"
 
 /* Request line + headers allowed when max_header is not given: generous for
@@ -50,6 +51,9 @@
  * and dropped so that the client still gets its 413; past this the
  * connection is simply closed. Nothing of it is kept in memory. */
 #define HTTP_DISCARD_MAX (1024 * 1024)
+/* Bytes of the HTTP layer's own JSON error bodies: the shape, a code and a
+ * one-line message. */
+#define HTTP_EARLY_BODY_MAX 256
 
 /* Per-connection deadline record (MHD's socket context). state is the
  * handshake between the connection's worker and the reaper: a worker only
@@ -102,15 +106,19 @@ typedef struct reqctx {
     struct timespec start;
 } reqctx;
 
-static const char *ERR_TOO_BIG =
-    "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body exceeds "
-    "the configured limit (max_body)\"}}";
-static const char *ERR_HEADER =
-    "{\"error\":{\"code\":\"header_too_large\",\"message\":\"request line and "
-    "headers exceed the configured limit (max_header)\"}}";
-static const char *ERR_BUSY =
-    "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"server is at "
-    "its connection limit, retry shortly\"}}";
+/* The HTTP layer's own answers, sent before a handler could run: a row of
+ * HTTP_ERRORS (its code and status) and the message. */
+typedef struct early_error {
+    int err;             /* HTTP_E_* */
+    const char *message; /* plain text: no character needs JSON escaping */
+} early_error;
+static const early_error ERR_TOO_BIG = {
+    HTTP_E_BODY_TOO_LARGE, "request body exceeds the configured limit (max_body)"};
+static const early_error ERR_HEADER = {
+    HTTP_E_HEADER_TOO_LARGE,
+    "request line and headers exceed the configured limit (max_header)"};
+static const early_error ERR_BUSY = {HTTP_E_TOO_MANY_CONNECTIONS,
+                                     "server is at its connection limit, retry shortly"};
 
 /* Deadline record of a connection (NULL if the notify callback failed to
  * allocate one: that connection is then only bounded by MHD's timeout). */
@@ -124,22 +132,24 @@ static void conn_next_phase(http_server *s, conn *k) {
     if (k) atomic_store(&k->deadline_ms, clock_mono_ms() + s->phase_ms);
 }
 
-static double ms_since(const struct timespec *t0) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
-           (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-static enum MHD_Result send_static(struct MHD_Connection *c, unsigned status,
-                                   const char *body, int close_conn) {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+/* Answer e in the JSON error shape, log it (ms since the request began)
+ * and close the connection after it. */
+static enum MHD_Result send_error(struct MHD_Connection *c, const early_error *e,
+                                  const char *method, const char *url, double ms) {
+    int status = http_status_error_status(e->err);
+    const char *code = http_status_error_code(e->err);
+    char body[HTTP_EARLY_BODY_MAX];
+    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+                     code, e->message);
+    log_access(method, url, status, ms, "", code);
+    if (n < 0 || (size_t)n >= sizeof body) return MHD_NO;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO;
     MHD_add_response_header(r, "Content-Type", "application/json");
-    if (close_conn) MHD_add_response_header(r, "Connection", "close");
-    if (status == 503) MHD_add_response_header(r, "Retry-After", "1");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_add_response_header(r, "Connection", "close");
+    if (status == HTTP_STATUS_SERVICE_UNAVAILABLE) MHD_add_response_header(r, "Retry-After", "1");
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -241,7 +251,7 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const c
     if (atomic_load(&s->draining)) MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
     MHD_destroy_response(r);
-    log_access(method, url, res->status, ms_since(&rc->start), ip, res->err_code);
+    log_access(method, url, res->status, clock_mono_since_s(&rc->start) * 1e3, ip, res->err_code);
     return ret;
 }
 
@@ -280,22 +290,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (!rc) {
         rc = calloc(1, sizeof *rc);
         if (!rc) return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &rc->start);
+        clock_mono_now(&rc->start);
         *con_cls = rc;
         atomic_fetch_add(&s->inflight, 1); /* until on_completed */
         conn_next_phase(s, conn_of(c)); /* headers are in; now the body */
         if (atomic_load(&s->conns) > s->max_conns) {
             rc->answered = 1;
-            log_access(method, url, 503, 0, "", "too_many_connections");
-            return send_static(c, 503, ERR_BUSY, 1);
+            return send_error(c, &ERR_BUSY, method, url, 0);
         }
         /* exact limit; MHD's pool (max_header + slack) is the hard stop */
         const union MHD_ConnectionInfo *hi =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
         if (hi && hi->header_size > s->max_header) {
             rc->answered = 1;
-            log_access(method, url, 431, 0, "", "header_too_large");
-            return send_static(c, 431, ERR_HEADER, 1);
+            return send_error(c, &ERR_HEADER, method, url, 0);
         }
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -304,8 +312,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             unsigned long long n = strtoull(cl, &end, 10);
             if (*end == 0 && n > s->max_body) {
                 rc->answered = 1;
-                log_access(method, url, 413, 0, "", "body_too_large");
-                return send_static(c, 413, ERR_TOO_BIG, 1);
+                return send_error(c, &ERR_TOO_BIG, method, url, 0);
             }
         }
         return MHD_YES;
@@ -334,8 +341,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (rc->discarded > HTTP_DISCARD_MAX) return MHD_NO;
         if (n) return MHD_YES;
         rc->answered = 1;
-        log_access(method, url, 413, ms_since(&rc->start), "", "body_too_large");
-        return send_static(c, 413, ERR_TOO_BIG, 1);
+        return send_error(c, &ERR_TOO_BIG, method, url, clock_mono_since_s(&rc->start) * 1e3);
     }
     if (*upload_size) {
         size_t n = *upload_size;

@@ -1,7 +1,9 @@
 /* router.c - segment-wise path matching with {captures}.
  *
- * Pure: no allocation, no I/O. Empty segments ("//") never match a
- * capture, so "/v1/sites//comments" is a 404 rather than an empty site.
+ * Pure: no allocation, no I/O. Reads the caller's table in place (rows
+ * of any type beginning with a router_route) and never keeps a pointer
+ * into it. Empty segments ("//") never match a capture, so
+ * "/v1/sites//comments" is a 404 rather than an empty site.
  */
 #include "router.h"
 
@@ -39,15 +41,17 @@ static int match(const char *pat, const char *path, router_match *m) {
     return 0;
 }
 
-int router_find(const router_route *routes, size_t n, const char *method,
+int router_find(const void *rows, size_t n, size_t stride, const char *method,
                 const char *path, router_match *m) {
     memset(m, 0, sizeof *m);
     int path_seen = 0;
     const char *meth = strcmp(method, "HEAD") == 0 ? "GET" : method;
     router_match tmp;
     for (size_t i = 0; i < n; i++) {
-        if (!match(routes[i].pattern, path, &tmp)) continue;
-        if (strcmp(routes[i].method, meth) == 0) {
+        /* a row begins with its router_route (router.h) */
+        const router_route *r = (const router_route *)((const char *)rows + i * stride);
+        if (!match(r->pattern, path, &tmp)) continue;
+        if (strcmp(r->method, meth) == 0) {
             char allow[64];
             memcpy(allow, m->allow, sizeof allow);
             *m = tmp;
@@ -55,8 +59,8 @@ int router_find(const router_route *routes, size_t n, const char *method,
             return (int)i;
         }
         size_t al = strlen(m->allow);
-        if (!strstr(m->allow, routes[i].method) && al + strlen(routes[i].method) + 3 < sizeof m->allow)
-            snprintf(m->allow + al, sizeof m->allow - al, "%s%s", al ? ", " : "", routes[i].method);
+        if (!strstr(m->allow, r->method) && al + strlen(r->method) + 3 < sizeof m->allow)
+            snprintf(m->allow + al, sizeof m->allow - al, "%s%s", al ? ", " : "", r->method);
         path_seen = 1;
     }
     return path_seen ? ROUTER_BAD_METHOD : ROUTER_NOT_FOUND;

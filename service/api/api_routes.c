@@ -1,0 +1,71 @@
+/* api_routes.c - the route table: one row per route.
+ *
+ * Owns the one table of the API: {method, path pattern, name, handler,
+ * role} per row. The router matches its patterns in place (api.c calls
+ * router_find on it), the metrics take their route labels from its names
+ * (main.c passes api_route_names()), and anything that documents the API
+ * enumerates api_routes(). Adding a route is adding a row here. Must never
+ * hold logic: authentication, limits and dispatch are api.c's.
+ */
+#include <pthread.h>
+#include <stddef.h>
+
+#include "api.h"
+
+static const api_route ROUTES[] = {
+    /* probes and monitoring (api.c) */
+    {{"GET", "/healthz", "healthz"}, api_healthz, API_ROLE_OPEN},
+    {{"GET", "/readyz", "readyz"}, api_readyz, API_ROLE_OPEN},
+    {{"GET", "/metrics", "metrics"}, api_metrics, API_ROLE_OPEN},
+    /* articles and comments (api_articles.c, api_comments.c) */
+    {{"PUT", "/v1/sites/{site}/articles/{id}", "article_put"}, api_article_put, API_ROLE_CLIENT},
+    {{"GET", "/v1/sites/{site}/articles/{id}", "article_get"}, api_article_get, API_ROLE_CLIENT},
+    {{"POST", "/v1/sites/{site}/comments", "comment_post"}, api_comment_post, API_ROLE_CLIENT},
+    {{"GET", "/v1/sites/{site}/comments/{id}", "comment_get"}, api_comment_get, API_ROLE_CLIENT},
+    /* review workflow (api_review.c) */
+    {{"GET", "/v1/review", "review_list"}, api_review_list, API_ROLE_MODERATOR},
+    {{"POST", "/v1/review/claim", "review_claim"}, api_review_claim, API_ROLE_MODERATOR},
+    {{"POST", "/v1/review/release", "review_release"}, api_review_release, API_ROLE_MODERATOR},
+    {{"POST", "/v1/sites/{site}/comments/{id}/decision", "decision"}, api_decision,
+     API_ROLE_MODERATOR},
+    {{"POST", "/v1/review/decisions", "bulk_decisions"}, api_bulk_decisions, API_ROLE_MODERATOR},
+    {{"GET", "/v1/review/stats", "review_stats"}, api_review_stats, API_ROLE_MODERATOR},
+    {{"GET", "/v1/audit", "audit"}, api_audit, API_ROLE_MODERATOR},
+    /* decision webhooks (api_webhook.c) */
+    {{"PUT", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_put, API_ROLE_CLIENT},
+    {{"GET", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_get, API_ROLE_CLIENT},
+    /* drop-in protocols (api_akismet.c, api_coral.c): they authenticate
+     * the way those protocols do, inside the handler */
+    {{"POST", "/1.1/verify-key", "akismet"}, api_akismet_verify_key, API_ROLE_PUBLIC},
+    {{"POST", "/1.1/comment-check", "akismet"}, api_akismet_comment_check, API_ROLE_PUBLIC},
+    {{"POST", "/1.1/submit-spam", "akismet"}, api_akismet_submit_spam, API_ROLE_PUBLIC},
+    {{"POST", "/1.1/submit-ham", "akismet"}, api_akismet_submit_ham, API_ROLE_PUBLIC},
+    {{"GET", "/1.2/usage-limit", "akismet"}, api_akismet_usage_limit, API_ROLE_PUBLIC},
+    {{"POST", "/1.2/usage-limit", "akismet"}, api_akismet_usage_limit, API_ROLE_PUBLIC},
+    {{"POST", "/v1/integrations/coral", "coral"}, api_coral, API_ROLE_PUBLIC},
+    /* review page (api_page.c): static files, the key is typed in */
+    {{"GET", "/review", "review_page"}, api_review_page, API_ROLE_OPEN},
+    {{"GET", "/review/*", "review_page"}, api_review_page, API_ROLE_OPEN},
+};
+#define API_NROUTES (sizeof ROUTES / sizeof ROUTES[0])
+
+_Static_assert(offsetof(api_route, route) == 0, "router_find reads a row through its route");
+
+const api_route *api_routes(size_t *n) {
+    *n = API_NROUTES;
+    return ROUTES;
+}
+
+/* The names column, filled once (api_route_names). */
+static const char *route_names[API_NROUTES];
+static pthread_once_t route_names_once = PTHREAD_ONCE_INIT;
+
+static void route_names_fill(void) {
+    for (size_t i = 0; i < API_NROUTES; i++) route_names[i] = ROUTES[i].route.name;
+}
+
+const char *const *api_route_names(size_t *n) {
+    pthread_once(&route_names_once, route_names_fill);
+    *n = API_NROUTES;
+    return route_names;
+}
