@@ -92,9 +92,19 @@ int main(int argc, char **argv) {
     ecfg.domain_allow = (const char *const *)a.allow;
     ecfg.domain_block = (const char *const *)a.block;
     ecfg.flood_max = (unsigned)cfg.flood_max;
+    /* detector settings: read by engine_new only, which checks the codes */
+    engine_weight weights[CONFIG_MAX_WEIGHTS];
+    for (size_t i = 0; i < cfg.nweights; i++)
+        weights[i] = (engine_weight){cfg.weights[i].code, cfg.weights[i].weight};
+    ecfg.weights = weights;
+    ecfg.nweights = cfg.nweights;
+    char **disabled = config_list(cfg.detectors_disabled);
+    ecfg.disabled = (const char *const *)disabled;
     engine_error eerr;
-    if (!(a.eng = engine_new(&ecfg, &eerr))) {
-        fprintf(stderr, "modq: config: language: %s\n", eerr.text);
+    a.eng = engine_new(&ecfg, &eerr);
+    config_list_free(disabled);
+    if (!a.eng) {
+        fprintf(stderr, "modq: config: %s: %s\n", eerr.field, eerr.text);
         goto out;
     }
     if (!(a.auth = auth_new(cfg.client_keys, cfg.moderator_keys, err, sizeof err))) {
