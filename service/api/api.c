@@ -41,6 +41,7 @@ static const router_route ROUTES[] = {
     {"POST", "/v1/review/decisions", "bulk_decisions"},
     {"GET", "/v1/review/stats", "review_stats"},
     {"GET", "/v1/audit", "audit"},
+    {"GET", "/v1/detectors", "detectors"},
     {"PUT", "/v1/sites/{site}/webhook", "webhook"},
     {"GET", "/v1/sites/{site}/webhook", "webhook"},
     /* drop-in protocols (api_akismet.c, api_coral.c): they authenticate
@@ -71,6 +72,7 @@ static const entry HANDLERS[] = {
     {api_bulk_decisions, ROLE_MODERATOR},
     {api_review_stats, ROLE_MODERATOR},
     {api_audit, ROLE_MODERATOR},
+    {api_detectors, ROLE_CLIENT},
     {api_webhook_put, ROLE_CLIENT},
     {api_webhook_get, ROLE_CLIENT},
     {api_akismet_verify_key, ROLE_PUBLIC},
