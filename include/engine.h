@@ -77,7 +77,8 @@ typedef enum {
     X(contact_info)                                                           \
     X(flood)                                                                  \
     X(learned_spam)                                                           \
-    X(reputation)
+    X(reputation)                                                             \
+    X(content_free)
 
 #define ENGINE_D_PLUS_ONE_(code) +1
 /* Number of detectors (rows of ENGINE_DETECTORS): sizes per-detector arrays
