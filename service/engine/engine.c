@@ -6,11 +6,10 @@
  * thread from the caches), the measure stage (measure.c), the detector
  * registry's run (detector.c, one det_<code>.c per detector) and the
  * combination (score.c). No detector logic lives here. A session caches
- * the analysed articles and
- * thread texts between calls (comments arrive in bursts per article, and
- * every comment of a thread comes with the same approved texts), keyed by a
- * 64-bit hash of their content, within a fixed memory budget. Never does
- * I/O; keeps no globals.
+ * the analysed articles and thread texts between calls (comments arrive in
+ * bursts per article, and every comment of a thread comes with the same
+ * approved texts), keyed by a 64-bit hash of their content, within a fixed
+ * memory budget. Never does I/O; keeps no globals.
  */
 #include "engine.h"
 
@@ -44,6 +43,7 @@
  * consecutive comments belong to different articles; each entry is a packed
  * stem vector and the body's shingle set, ~50-100 KB for a 10-KB article. */
 #define ENGINE_ARTICLE_CACHE 16
+
 struct engine {
     engine_config cfg;   /* weights and disabled codes resolved into det */
     detector_settings det;
