@@ -113,16 +113,17 @@ int main(int argc, char **argv) {
     }
     if (auth_count(a.auth) == 0)
         log_msg(LOG_WARN, "no client_keys or moderator_keys configured: every API call will get 401");
-    /* the per-flag review queues: every detector's code, then the trusted
-     * author's flag (api_learn.c). Enumerated with today's engine API
-     * (engine_detector_name(i), i < ENGINE_D_COUNT); the store borrows the
-     * list for the pool's lifetime (this frame outlives it). */
+    /* the per-flag review queues: every flag code a verdict may carry (the
+     * detector registry's codes, then the trusted author's flag added by
+     * api_learn.c); the store borrows the list for the pool's lifetime
+     * (this frame outlives it). */
     const char *flag_codes[STORE_MAX_FLAG_CODES];
     size_t nflag_codes = 0;
     _Static_assert(ENGINE_D_COUNT + 1 <= STORE_MAX_FLAG_CODES, "room for every flag code");
-    for (int i = 0; i < ENGINE_D_COUNT; i++)
-        flag_codes[nflag_codes++] = engine_detector_name((engine_detector)i);
-    flag_codes[nflag_codes++] = REVIEW_TRUSTED_FLAG;
+    while (nflag_codes < engine_flag_code_count()) {
+        flag_codes[nflag_codes] = engine_flag_code(nflag_codes);
+        nflag_codes++;
+    }
     store_options so = {cfg.redis_url, (int)cfg.redis_timeout_ms, (unsigned)cfg.threads + 2,
                         cfg.redis_sentinels, cfg.redis_master, (int)cfg.redis_wait_replicas,
                         (int)cfg.redis_wait_timeout_ms, flag_codes, nflag_codes};
