@@ -21,12 +21,12 @@
 
 /* Letters (runs of one letter counted once) below which mash is too short
  * to judge: "asdf", "hjkl", "zzz" are honest keyboard noise. */
-#define CONTENT_FREE_MIN_LETTERS 12
+#define CONTENT_FREE_MIN_LETTERS 8
 /* Letters of mash from which the signal reaches pending on its own. */
 #define CONTENT_FREE_FULL_LETTERS 20
 /* Signal at CONTENT_FREE_MIN_LETTERS, growing linearly to just below
  * pending, and the signal from CONTENT_FREE_FULL_LETTERS on. */
-#define CONTENT_FREE_LOW 0.30
+#define CONTENT_FREE_LOW 0.25
 #define CONTENT_FREE_HIGH 0.45
 #define CONTENT_FREE_FULL 0.55
 /* A word shorter than this (collapsed) is not judged: "lol", "xd", "hmm". */
