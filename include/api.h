@@ -100,6 +100,7 @@ void api_decision(const api_call *c, http_response *res);
 void api_bulk_decisions(const api_call *c, http_response *res);
 void api_review_stats(const api_call *c, http_response *res);
 void api_audit(const api_call *c, http_response *res);
+void api_detectors(const api_call *c, http_response *res); /* api_detectors.c */
 /* api_webhook.c */
 void api_webhook_put(const api_call *c, http_response *res);
 void api_webhook_get(const api_call *c, http_response *res);

@@ -2,12 +2,29 @@
  *
  * Every key is one row of a table in config.c ({name, type, min, max,
  * default}); config/modq.conf documents them all. A bad value is reported
- * with the key's name and makes config_load() fail.
+ * with the key's name and makes config_load() fail. One family of keys has
+ * a name per detector, weight_<code> (MODQ_WEIGHT_<CODE>): the config layer
+ * knows no detector, so it checks the shape (a code of [a-z0-9_], a weight
+ * in [0,1]) and the engine checks the code against its registry.
  */
 #ifndef MODQ_CONFIG_H
 #define MODQ_CONFIG_H
 
 #include <stddef.h>
+
+/* weight_<code> keys held: more than there are detectors, so that a file
+ * setting every one still loads (the engine rejects unknown codes). */
+#define CONFIG_MAX_WEIGHTS 64
+/* Bytes of a detector code, NUL included ("copied_from_article" is 19). */
+#define CONFIG_CODE_LEN 32
+/* Name prefix of the per-detector weight keys. */
+#define CONFIG_WEIGHT_PREFIX "weight_"
+
+/* One weight_<code> key: its code (lower case) and value in [0,1]. */
+typedef struct config_weight {
+    char code[CONFIG_CODE_LEN];
+    double weight;
+} config_weight;
 
 typedef struct modq_config {
     char *listen;            /* "host:port" */
@@ -35,6 +52,10 @@ typedef struct modq_config {
     char *suspect_words;
     char *domain_allow;
     char *domain_block;
+    char *detectors_disabled; /* comma-separated detector codes not run */
+    config_weight weights[CONFIG_MAX_WEIGHTS]; /* weight_<code>, in order of
+                                                  first setting */
+    size_t nweights;
     long drain_seconds;
     long retention_days;     /* comment records and personal data expire */
     char *review_dir;        /* optional directory serving /review/ */

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 /* Limits, each with its reason. */
-#define ENGINE_MAX_FLAGS 16        /* more distinct detectors than we have */
+#define ENGINE_MAX_FLAGS 16        /* one per detector plus trusted_author */
 #define ENGINE_FLAG_CODE_LEN 32    /* "copied_from_article" fits easily */
 #define ENGINE_FLAG_DETAIL_LEN 512 /* a quoted run plus context, for humans */
 #define ENGINE_EVIDENCE_LEN 256    /* one matched span / the other id */
@@ -52,14 +52,127 @@ typedef enum {
     ENGINE_REJECTED = 2
 } engine_status;
 
+/* ------------------------------------------------------------------------ */
+/* Detector registry                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* The registration table: every detector, in the order engine_score runs
+ * them, one X(code) row each. The code is the flag a detector raises; its
+ * row (kind, needed context, run function, default weight; see
+ * engine_detector_row) lives in the detector's own file,
+ * service/engine/det_<code>.c. Everything else derives from this table:
+ * ENGINE_D_COUNT, the flag codes, the weight_<code> config keys, the
+ * metrics labels, GET /v1/detectors and the review page. */
+#define ENGINE_DETECTORS(X)                                                   \
+    X(off_topic)                                                              \
+    X(copied_from_article)                                                    \
+    X(low_content)                                                            \
+    X(duplicate)                                                              \
+    X(repetitive)                                                             \
+    X(spam_language)                                                          \
+    X(banned_word)                                                            \
+    X(suspect_word)                                                           \
+    X(shouting)                                                               \
+    X(link_spam)                                                              \
+    X(contact_info)                                                           \
+    X(flood)                                                                  \
+    X(learned_spam)                                                           \
+    X(reputation)                                                             \
+    X(content_free)
+
+#define ENGINE_D_PLUS_ONE_(code) +1
+/* Number of detectors (rows of ENGINE_DETECTORS): sizes per-detector arrays
+ * at compile time. */
+enum { ENGINE_D_COUNT = 0 ENGINE_DETECTORS(ENGINE_D_PLUS_ONE_) };
+
+/* A detector's position in the table, 0 .. ENGINE_D_COUNT - 1. */
+typedef int engine_detector;
+
+/* A code a verdict may carry that no detector raises: the trusted-author
+ * note the service adds next to the engine's flags (a discount, score 0).
+ * engine_flag_code() lists it after the detectors. */
+#define ENGINE_TRUSTED_CODE "trusted_author"
+
+/* What a detector's flag says, and how score.c combines it. */
+typedef enum {
+    ENGINE_KIND_SPAM = 0,   /* evidence of spam (primary) */
+    ENGINE_KIND_REVIEW = 1, /* a reason for a human look, not proof (primary) */
+    ENGINE_KIND_STYLE = 2   /* style support: only adds to primary evidence */
+} engine_kind;
+
+/* Context a detector reads, beyond the comment itself (bit mask). */
+enum {
+    ENGINE_NEED_ARTICLE = 1u << 0,    /* the article is known */
+    ENGINE_NEED_THREAD = 1u << 1,     /* approved comments of the thread */
+    ENGINE_NEED_SITE_DF = 1u << 2,    /* per-site document frequencies */
+    ENGINE_NEED_DUPLICATES = 1u << 3, /* duplicate candidates */
+    ENGINE_NEED_FLOOD = 1u << 4,      /* flood control on (flood_max) */
+    ENGINE_NEED_LEARNED = 1u << 5,    /* the site classifier voted */
+    ENGINE_NEED_HISTORY = 1u << 6     /* the author has a reputation */
+};
+#define ENGINE_NEED_BITS 7
+
+/* What a flag's evidence string holds (for highlighting). */
+typedef enum {
+    ENGINE_EVIDENCE_NONE = 0, /* nothing */
+    ENGINE_EVIDENCE_SPAN,     /* a quote of the comment's normalised text */
+    ENGINE_EVIDENCE_LINKS,    /* one of its links: every link is evidence */
+    ENGINE_EVIDENCE_WORDS,    /* some of its words, not one quote */
+    ENGINE_EVIDENCE_COMMENT,  /* the id of another comment */
+    ENGINE_EVIDENCE_VALUE     /* a figure or label, not text of the comment */
+} engine_evidence;
+
+/* One row of the registry, as the rest of the service sees it (the run
+ * function is the engine's own). */
+typedef struct engine_detector_row {
+    const char *code;      /* flag code, e.g. "off_topic" */
+    engine_kind kind;
+    unsigned needs;        /* ENGINE_NEED_*: not run without all of them */
+    unsigned uses;         /* ENGINE_NEED_*: read when present */
+    engine_evidence evidence;
+    double weight;         /* default weight in [0,1] */
+    int overrides_trust;   /* 1: its flag score is a floor of the combined
+                              score, the trusted-author discount included */
+    const char *summary;   /* one line for people: what it flags */
+} engine_detector_row;
+
+/* Rows of the registry: ENGINE_D_COUNT. */
+size_t engine_detector_count(void);
+/* Row i (static, borrowed), or NULL when i is out of range. */
+const engine_detector_row *engine_detector_info(size_t i);
+/* Index of the detector raising flag code, or -1 when none does. */
+int engine_detector_find(const char *code);
+/* Every flag code a verdict may carry: the detectors in table order, then
+ * ENGINE_TRUSTED_CODE. engine_flag_code(i) is NULL past the last. */
+size_t engine_flag_code_count(void);
+const char *engine_flag_code(size_t i);
+/* Names for the enums: "spam", "review", "style"; "none", "span", "links",
+ * "words", "comment", "value"; ENGINE_NEED_* bit i: "article", "thread",
+ * "site_df", "duplicates", "flood", "learned", "history". Static strings,
+ * NULL when out of range. */
+const char *engine_kind_name(engine_kind k);
+const char *engine_evidence_name(engine_evidence e);
+const char *engine_need_name(unsigned bit);
+
+/* A weight set by configuration (key weight_<code>) for one detector. */
+typedef struct engine_weight {
+    const char *code; /* borrowed: a code of the registry */
+    double weight;    /* in [0,1]: multiplies its signal; 0 drops its flag */
+} engine_weight;
+
 /* Weights and thresholds; engine_config_defaults() fills sensible values. */
 typedef struct engine_config {
     double threshold_pending; /* score >= this -> pending  (default 0.5) */
     double threshold_reject;  /* score >= this -> rejected (default 0.9) */
     char language[16];        /* libstemmer algorithm, default "english" */
-    /* Per-detector weights in [0,1] multiply each signal before combining.
-     * Indexed by engine_detector. */
-    double weight[16];
+    /* Weights replacing the registry's defaults (nweights entries; a later
+     * entry for the same code wins) and the codes of detectors not run
+     * (NULL-terminated or NULL). Borrowed and read by engine_new only: an
+     * unknown code fails it with ENGINE_E_CONFIG, field "weight_<code>" or
+     * "detectors_disabled". */
+    const engine_weight *weights;
+    size_t nweights;
+    const char *const *disabled;
     /* Lowercase, normalised words: banned -> reject, suspect -> review.
      * Borrowed: must outlive the engine. NULL-terminated arrays or NULL. */
     const char *const *banned_words;
@@ -68,24 +181,6 @@ typedef struct engine_config {
     const char *const *domain_block; /* always link spam */
     unsigned flood_max;              /* comments per flood window; 0 = off */
 } engine_config;
-
-typedef enum {
-    ENGINE_D_OFF_TOPIC = 0,
-    ENGINE_D_COPIED,
-    ENGINE_D_DUPLICATE,
-    ENGINE_D_REPETITIVE,
-    ENGINE_D_LINK_SPAM,
-    ENGINE_D_CONTACT,
-    ENGINE_D_SPAM_LANGUAGE,
-    ENGINE_D_BANNED_WORD,
-    ENGINE_D_SHOUTING,
-    ENGINE_D_LOW_CONTENT,
-    ENGINE_D_FLOOD,
-    ENGINE_D_LEARNED,    /* reserved for the review issue's classifier */
-    ENGINE_D_REPUTATION, /* reserved for the review issue's reputation */
-    ENGINE_D_SUSPECT_WORD, /* config suspect_words: send to review */
-    ENGINE_D_COUNT
-} engine_detector;
 
 typedef struct engine engine;
 typedef struct engine_session engine_session;
@@ -173,6 +268,12 @@ void engine_config_defaults(engine_config *cfg);
 engine *engine_new(const engine_config *cfg, engine_error *err);
 void engine_free(engine *e); /* NULL is a no-op */
 
+/* The effective weight of detector i in e (configured, else the row's
+ * default), and whether it runs: 1, or 0 when disabled by configuration.
+ * Both 0 when i is out of range. */
+double engine_detector_weight(const engine *e, size_t i);
+int engine_detector_enabled(const engine *e, size_t i);
+
 /* Returns new per-thread session (free with engine_session_free) or NULL. */
 engine_session *engine_session_new(const engine *e);
 void engine_session_free(engine_session *s);
@@ -222,8 +323,8 @@ void engine_author_key(const engine_comment *c, char *out, size_t n);
 /* Names for status values: "approved", "pending", "rejected". */
 const char *engine_status_name(engine_status s);
 
-/* Flag code of a detector ("off_topic", ...), also usable as its config key
- * for weights; NULL when d is out of range. Static strings. */
+/* Flag code of detector d ("off_topic", ...), also the <code> of its
+ * weight_<code> config key; NULL when d is out of range. Static string. */
 const char *engine_detector_name(engine_detector d);
 
 #endif

@@ -93,9 +93,19 @@ int main(int argc, char **argv) {
     ecfg.domain_allow = (const char *const *)a.allow;
     ecfg.domain_block = (const char *const *)a.block;
     ecfg.flood_max = (unsigned)cfg.flood_max;
+    /* detector settings: read by engine_new only, which checks the codes */
+    engine_weight weights[CONFIG_MAX_WEIGHTS];
+    for (size_t i = 0; i < cfg.nweights; i++)
+        weights[i] = (engine_weight){cfg.weights[i].code, cfg.weights[i].weight};
+    ecfg.weights = weights;
+    ecfg.nweights = cfg.nweights;
+    char **disabled = config_list(cfg.detectors_disabled);
+    ecfg.disabled = (const char *const *)disabled;
     engine_error eerr;
-    if (!(a.eng = engine_new(&ecfg, &eerr))) {
-        fprintf(stderr, "modq: config: language: %s\n", eerr.text);
+    a.eng = engine_new(&ecfg, &eerr);
+    config_list_free(disabled);
+    if (!a.eng) {
+        fprintf(stderr, "modq: config: %s: %s\n", eerr.field, eerr.text);
         goto out;
     }
     if (!(a.auth = auth_new(cfg.client_keys, cfg.moderator_keys, err, sizeof err))) {
@@ -104,16 +114,17 @@ int main(int argc, char **argv) {
     }
     if (auth_count(a.auth) == 0)
         log_msg(LOG_WARN, "no client_keys or moderator_keys configured: every API call will get 401");
-    /* the per-flag review queues: every detector's code, then the trusted
-     * author's flag (api_learn.c). Enumerated with today's engine API
-     * (engine_detector_name(i), i < ENGINE_D_COUNT); the store borrows the
-     * list for the pool's lifetime (this frame outlives it). */
+    /* the per-flag review queues: every flag code a verdict may carry (the
+     * detector registry's codes, then the trusted author's flag added by
+     * api_learn.c); the store borrows the list for the pool's lifetime
+     * (this frame outlives it). */
     const char *flag_codes[STORE_MAX_FLAG_CODES];
     size_t nflag_codes = 0;
     _Static_assert(ENGINE_D_COUNT + 1 <= STORE_MAX_FLAG_CODES, "room for every flag code");
-    for (int i = 0; i < ENGINE_D_COUNT; i++)
-        flag_codes[nflag_codes++] = engine_detector_name((engine_detector)i);
-    flag_codes[nflag_codes++] = REVIEW_TRUSTED_FLAG;
+    while (nflag_codes < engine_flag_code_count()) {
+        flag_codes[nflag_codes] = engine_flag_code(nflag_codes);
+        nflag_codes++;
+    }
     store_options so = {cfg.redis_url, (int)cfg.redis_timeout_ms, (unsigned)cfg.threads + 2,
                         cfg.redis_sentinels, cfg.redis_master, (int)cfg.redis_wait_replicas,
                         (int)cfg.redis_wait_timeout_ms, flag_codes, nflag_codes};

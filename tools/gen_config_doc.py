@@ -1,9 +1,18 @@
-"""gen_config_doc.py - regenerate docs/config.md from config/modq.conf.
+"""gen_config_doc.py - regenerate docs/config.md from config/modq.conf and
+the detector registry.
 
 config/modq.conf is the one place where keys are described; run
-`python3 tools/gen_config_doc.py` after changing it.
+`python3 tools/gen_config_doc.py` after changing it, or after adding or
+changing a detector. A key line "key default" becomes a row described by the
+comment block above it; a comment line "#@ key ENV default" documents a
+family of keys that the file cannot hold as one line (weight_<code>).
+
+The Detectors section is generated from the registration table
+(ENGINE_DETECTORS in include/engine.h, in scoring order) and each
+detector's row in service/engine/det_<code>.c.
 """
 import os
+import re
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 HEAD = """# Configuration reference
@@ -12,18 +21,50 @@ modq reads defaults, then the file given with `-c FILE`, then environment
 variables `MODQ_<KEY>` (upper case). A bad value makes it exit non-zero with a
 message naming the key. `build/modq --print-config` prints the effective
 values (secrets hidden). `config/modq.conf` is the same list as a
-ready-to-edit file; this page is generated from it by
-`tools/gen_config_doc.py`.
+ready-to-edit file; this page is generated from it and from the detector
+registry by `tools/gen_config_doc.py`.
 
 | Key | Environment | Default | Meaning |
 | --- | --- | --- | --- |
 """
+DETECTORS_HEAD = """
+## Detectors
+
+Every detector the engine runs, in the order it runs them (the registration
+table `ENGINE_DETECTORS` in `include/engine.h`; each row is declared in
+`service/engine/det_<code>.c`). The code is the flag a detector raises and
+the `<code>` of its keys: `weight_<code>` (`MODQ_WEIGHT_<CODE>`) sets its
+weight, `detectors_disabled` switches it off. `GET /v1/detectors` returns
+the same table with a running instance's weights and on/off state.
+
+Kinds: **spam** is evidence of spam, **review** a reason for a human look
+without proof of spam (both are primary evidence, combined by noisy-OR);
+**style** only adds to primary evidence and never moves a score alone.
+*Needs*: context without which the detector does not run; *uses*: context
+it reads when present (article, thread, site_df = the site's document
+frequencies, duplicates = duplicate candidates, flood = flood control on,
+learned = the site classifier's vote, history = the author's reputation).
+Evidence: what the flag's evidence string holds (span = a quote of the
+comment, links = one of its links, words = some of its words, comment =
+another comment's id, value = a figure or label, none).
+
+| Code | Kind | Needs | Uses | Evidence | Default weight | What it flags |
+| --- | --- | --- | --- | --- | --- | --- |
+"""
+NEED = {"ARTICLE": "article", "THREAD": "thread", "SITE_DF": "site_df",
+        "DUPLICATES": "duplicates", "FLOOD": "flood", "LEARNED": "learned",
+        "HISTORY": "history"}
 
 
-def main():
+def key_rows():
     rows, comment, last = [], [], ""
     for line in open(os.path.join(ROOT, "config", "modq.conf")).read().splitlines()[5:]:
-        if line.startswith("#"):
+        if line.startswith("#@"):
+            key, env, default = line[2:].strip().split(" ", 2)
+            rows.append("| `%s` | `%s` | %s | %s |" % (
+                key, env, default, " ".join(comment).replace("|", "\\|")))
+            comment = []
+        elif line.startswith("#"):
             text = line.lstrip("#").strip()
             if text.startswith("---"):
                 comment = []
@@ -39,8 +80,48 @@ def main():
             comment = []
         else:
             comment = []
+    return rows
+
+
+def c_field(src, name):
+    """The initializer of .name in a detector row, or None."""
+    m = re.search(r"\.%s\s*=\s*((?:\"(?:[^\"\\]|\\.)*\"\s*)+|[^,}]+)" % name, src)
+    return m.group(1).strip() if m else None
+
+
+def c_string(expr):
+    parts = re.findall(r"\"((?:[^\"\\]|\\.)*)\"", expr)
+    return "".join(parts).encode().decode("unicode_escape")
+
+
+def needs(expr):
+    if not expr:
+        return "-"
+    bits = re.findall(r"ENGINE_NEED_([A-Z_]+)", expr)
+    return ", ".join(NEED[b] for b in bits) or "-"
+
+
+def detector_rows():
+    header = open(os.path.join(ROOT, "include", "engine.h")).read()
+    table = re.search(r"#define ENGINE_DETECTORS\(X\)(.*?)\n\n", header, re.S).group(1)
+    rows = []
+    for code in re.findall(r"X\((\w+)\)", table):
+        src = open(os.path.join(ROOT, "service", "engine", "det_%s.c" % code)).read()
+        kind = c_field(src, "kind").replace("ENGINE_KIND_", "").lower()
+        evidence = c_field(src, "evidence").replace("ENGINE_EVIDENCE_", "").lower()
+        summary = c_string(c_field(src, "summary"))
+        if c_field(src, "overrides_trust") == "1":
+            summary += "; its score is a floor of the combined score (no trusted-author discount)"
+        rows.append("| `%s` | %s | %s | %s | %s | %s | %s |" % (
+            code, kind, needs(c_field(src, "needs")), needs(c_field(src, "uses")), evidence,
+            c_field(src, "weight"), summary.replace("|", "\\|")))
+    return rows
+
+
+def main():
     with open(os.path.join(ROOT, "docs", "config.md"), "w") as f:
-        f.write(HEAD + "\n".join(rows) + "\n")
+        f.write(HEAD + "\n".join(key_rows()) + "\n" +
+                DETECTORS_HEAD + "\n".join(detector_rows()) + "\n")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ static const api_route ROUTES[] = {
     {{"POST", "/v1/review/decisions", "bulk_decisions"}, api_bulk_decisions, API_ROLE_MODERATOR},
     {{"GET", "/v1/review/stats", "review_stats"}, api_review_stats, API_ROLE_MODERATOR},
     {{"GET", "/v1/audit", "audit"}, api_audit, API_ROLE_MODERATOR},
+    /* the detector table (api_detectors.c) */
+    {{"GET", "/v1/detectors", "detectors"}, api_detectors, API_ROLE_CLIENT},
     /* decision webhooks (api_webhook.c) */
     {{"PUT", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_put, API_ROLE_CLIENT},
     {{"GET", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_get, API_ROLE_CLIENT},

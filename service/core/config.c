@@ -4,7 +4,9 @@
  * the config file (lines "key value", '#' comments), then MODQ_<KEY>
  * environment variables. Every value is checked against the key's type and
  * range; the first bad one fails the load with a message naming it. Never
- * prints secrets.
+ * prints secrets. Besides the table, keys named weight_<code> (any code of
+ * [a-z0-9_]) each set one detector's weight; which codes exist is the
+ * engine's to say, not this file's.
  */
 #include "config.h"
 
@@ -14,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+extern char **environ;
 
 typedef enum { T_STR, T_INT, T_DBL } ctype_t;
 
@@ -52,6 +57,7 @@ static const ckey keys[] = {
     {"suspect_words", T_STR, 0, 0, "", OFF(suspect_words), 0},
     {"domain_allow", T_STR, 0, 0, "", OFF(domain_allow), 0},
     {"domain_block", T_STR, 0, 0, "", OFF(domain_block), 0},
+    {"detectors_disabled", T_STR, 0, 0, "", OFF(detectors_disabled), 0},
     {"drain_seconds", T_INT, 0, 600, "10", OFF(drain_seconds), 0},
     {"retention_days", T_INT, 1, 36500, "90", OFF(retention_days), 0},
     {"review_dir", T_STR, 0, 0, "", OFF(review_dir), 0},
@@ -80,20 +86,10 @@ static const ckey *find_key(const char *name) {
     return NULL;
 }
 
-static int set_value(modq_config *cfg, const ckey *k, const char *v,
-                     const char *origin, config_error *err) {
-    char *base = (char *)cfg;
-    if (k->type == T_STR) {
-        char **slot = (char **)(base + k->off);
-        char *dup = strdup(v);
-        if (!dup) {
-            snprintf(err->text, sizeof err->text, "%s: out of memory", k->name);
-            return -1;
-        }
-        free(*slot);
-        *slot = dup;
-        return 0;
-    }
+/* Parses v as key k's number (T_INT or T_DBL) within its range into *out.
+ * 0, or -1 with err naming the key and origin. */
+static int parse_num(const ckey *k, const char *v, const char *origin,
+                     double *out, config_error *err) {
     char *end = NULL;
     errno = 0;
     double d = strtod(v, &end);
@@ -114,10 +110,74 @@ static int set_value(modq_config *cfg, const ckey *k, const char *v,
                  origin, v, k->min, k->max);
         return -1;
     }
+    *out = d;
+    return 0;
+}
+
+static int set_value(modq_config *cfg, const ckey *k, const char *v,
+                     const char *origin, config_error *err) {
+    char *base = (char *)cfg;
+    if (k->type == T_STR) {
+        char **slot = (char **)(base + k->off);
+        char *dup = strdup(v);
+        if (!dup) {
+            snprintf(err->text, sizeof err->text, "%s: out of memory", k->name);
+            return -1;
+        }
+        free(*slot);
+        *slot = dup;
+        return 0;
+    }
+    double d;
+    if (parse_num(k, v, origin, &d, err) < 0) return -1;
     if (k->type == T_INT)
         *(long *)(base + k->off) = (long)d;
     else
         *(double *)(base + k->off) = d;
+    return 0;
+}
+
+/* Sets weight_<code> from its key name (after the prefix, any case: the
+ * environment's is upper) and value v. 0, or -1 with err naming the key. */
+static int set_weight(modq_config *cfg, const char *code, const char *v,
+                      const char *origin, config_error *err) {
+    char c[CONFIG_CODE_LEN];
+    size_t n = strlen(code);
+    int ok = n > 0 && n < sizeof c;
+    for (size_t i = 0; ok && i < n; i++) {
+        c[i] = (char)tolower((unsigned char)code[i]);
+        ok = (c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9') ||
+             c[i] == '_';
+    }
+    if (!ok) {
+        char lc[61];
+        size_t i = 0;
+        for (; code[i] && i < sizeof lc - 1; i++)
+            lc[i] = (char)tolower((unsigned char)code[i]);
+        lc[i] = 0;
+        snprintf(err->text, sizeof err->text,
+                 CONFIG_WEIGHT_PREFIX "%s (from %s): not a detector code "
+                 "(letters, digits and '_', under %d characters)",
+                 lc, origin, CONFIG_CODE_LEN);
+        return -1;
+    }
+    c[n] = 0;
+    char name[sizeof CONFIG_WEIGHT_PREFIX + CONFIG_CODE_LEN];
+    snprintf(name, sizeof name, CONFIG_WEIGHT_PREFIX "%s", c);
+    const ckey k = {name, T_DBL, 0, 1, "", 0, 0};
+    double w;
+    if (parse_num(&k, v, origin, &w, err) < 0) return -1;
+    size_t i = 0;
+    while (i < cfg->nweights && strcmp(cfg->weights[i].code, c) != 0) i++;
+    if (i == CONFIG_MAX_WEIGHTS) {
+        snprintf(err->text, sizeof err->text,
+                 "%s (from %s): more than %d weight_<code> keys", name, origin,
+                 CONFIG_MAX_WEIGHTS);
+        return -1;
+    }
+    if (i == cfg->nweights) cfg->nweights++;
+    memcpy(cfg->weights[i].code, c, n + 1);
+    cfg->weights[i].weight = w;
     return 0;
 }
 
@@ -155,6 +215,16 @@ static int load_file(modq_config *cfg, const char *path, config_error *err) {
             val[vl - 1] = 0;
             val++;
         }
+        char origin[300];
+        snprintf(origin, sizeof origin, "%s:%d", path, lineno);
+        const size_t wp = sizeof CONFIG_WEIGHT_PREFIX - 1;
+        if (strncmp(s, CONFIG_WEIGHT_PREFIX, wp) == 0) {
+            if (set_weight(cfg, s + wp, val, origin, err) < 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
         const ckey *k = find_key(s);
         if (!k) {
             snprintf(err->text, sizeof err->text, "%s:%d: unknown key \"%.60s\"",
@@ -162,8 +232,6 @@ static int load_file(modq_config *cfg, const char *path, config_error *err) {
             rc = -1;
             break;
         }
-        char origin[300];
-        snprintf(origin, sizeof origin, "%s:%d", path, lineno);
         if (set_value(cfg, k, val, origin, err) < 0) {
             rc = -1;
             break;
@@ -207,6 +275,23 @@ int config_load(modq_config *cfg, const char *path, config_error *err) {
         env[j] = 0;
         const char *v = getenv(env);
         if (v && set_value(cfg, &keys[i], v, env, err) < 0) goto fail;
+    }
+    /* MODQ_WEIGHT_<CODE>=<value> */
+    const char envw[] = "MODQ_WEIGHT_";
+    for (char **ep = environ; ep && *ep; ep++) {
+        if (strncmp(*ep, envw, sizeof envw - 1) != 0) continue;
+        const char *eq = strchr(*ep, '=');
+        size_t nl = eq ? (size_t)(eq - *ep) : 0;
+        char name[64], code[64];
+        if (!eq || nl >= sizeof name) {
+            snprintf(err->text, sizeof err->text,
+                     "%.60s: not a MODQ_WEIGHT_<CODE>=<value> variable", *ep);
+            goto fail;
+        }
+        memcpy(name, *ep, nl);
+        name[nl] = 0;
+        snprintf(code, sizeof code, "%s", name + sizeof envw - 1);
+        if (set_weight(cfg, code, eq + 1, name, err) < 0) goto fail;
     }
     if (parse_listen(cfg, err) < 0) goto fail;
     if (strncmp(cfg->redis_url, "redis://", 8) != 0) {
@@ -258,6 +343,12 @@ size_t config_dump(const modq_config *cfg, char *buf, size_t n) {
         else
             r = snprintf(buf + (w < n ? w : n), w < n ? n - w : 0, "%s %g\n",
                          k->name, *(const double *)(base + k->off));
+        if (r > 0) w += (size_t)r;
+    }
+    for (size_t i = 0; i < cfg->nweights; i++) {
+        int r = snprintf(buf + (w < n ? w : n), w < n ? n - w : 0,
+                         CONFIG_WEIGHT_PREFIX "%s %g\n", cfg->weights[i].code,
+                         cfg->weights[i].weight);
         if (r > 0) w += (size_t)r;
     }
     return w;

@@ -2,13 +2,14 @@
  *
  * Owns the public API of engine.h and the wiring between the modules:
  * normalize -> tokenize -> fingerprints (minhash) and stems (relevance) in
- * engine_prepare(); every detector (relevance, shingle, repetition, links,
- * spamlang, duplicates, flood, learned, reputation) and the combination
- * (score) in engine_score(). A session caches the analysed articles and
- * thread texts between calls (comments arrive in bursts per article, and
- * every comment of a thread comes with the same approved texts), keyed by a
- * 64-bit hash of their content, within a fixed memory budget. Never does
- * I/O; keeps no globals.
+ * engine_prepare(); in engine_score() the comment's analysis (article and
+ * thread from the caches), the measure stage (measure.c), the detector
+ * registry's run (detector.c, one det_<code>.c per detector) and the
+ * combination (score.c). No detector logic lives here. A session caches
+ * the analysed articles and thread texts between calls (comments arrive in
+ * bursts per article, and every comment of a thread comes with the same
+ * approved texts), keyed by a 64-bit hash of their content, within a fixed
+ * memory budget. Never does I/O; keeps no globals.
  */
 #include "engine.h"
 
@@ -16,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "links.h"
+#include "detector.h"
+#include "measure.h"
 #include "minhash.h"
 #include "normalize.h"
 #include "relevance.h"
-#include "repetition.h"
 #include "score.h"
 #include "shingle.h"
 #include "spamlang.h"
@@ -42,16 +43,10 @@
  * consecutive comments belong to different articles; each entry is a packed
  * stem vector and the body's shingle set, ~50-100 KB for a 10-KB article. */
 #define ENGINE_ARTICLE_CACHE 16
-/* Shortest copied run (words) that makes copied_from_article: a name or a
- * title line ("Artist - Song (Official Video)") is shorter. */
-#define ENGINE_COPY_MIN_RUN 8
-/* Distinct content stems (a link counts 3) at which an exact duplicate by
- * another author is full evidence; below, "love this song" repeated by
- * strangers is normal and the signal shrinks in proportion. */
-#define ENGINE_DUP_FULL_INFO 10.0
 
 struct engine {
-    engine_config cfg;
+    engine_config cfg;   /* weights and disabled codes resolved into det */
+    detector_settings det;
     spamlang *sl;
     textcache *threads; /* analysed thread texts: the one shared, internally
                            locked part of an engine */
@@ -86,27 +81,6 @@ typedef struct prepared {
     relevance_vec vec;
 } prepared;
 
-static const char *const detector_names[ENGINE_D_COUNT] = {
-    [ENGINE_D_OFF_TOPIC] = "off_topic",
-    [ENGINE_D_COPIED] = "copied_from_article",
-    [ENGINE_D_DUPLICATE] = "duplicate",
-    [ENGINE_D_REPETITIVE] = "repetitive",
-    [ENGINE_D_LINK_SPAM] = "link_spam",
-    [ENGINE_D_CONTACT] = "contact_info",
-    [ENGINE_D_SPAM_LANGUAGE] = "spam_language",
-    [ENGINE_D_BANNED_WORD] = "banned_word",
-    [ENGINE_D_SHOUTING] = "shouting",
-    [ENGINE_D_LOW_CONTENT] = "low_content",
-    [ENGINE_D_FLOOD] = "flood",
-    [ENGINE_D_LEARNED] = "learned_spam",
-    [ENGINE_D_REPUTATION] = "reputation",
-    [ENGINE_D_SUSPECT_WORD] = "suspect_word",
-};
-
-const char *engine_detector_name(engine_detector d) {
-    return (int)d >= 0 && d < ENGINE_D_COUNT ? detector_names[d] : NULL;
-}
-
 const char *engine_status_name(engine_status s) {
     switch (s) {
     case ENGINE_APPROVED: return "approved";
@@ -134,8 +108,6 @@ void engine_config_defaults(engine_config *cfg) {
     cfg->threshold_pending = 0.5;
     cfg->threshold_reject = 0.9;
     snprintf(cfg->language, sizeof cfg->language, "english");
-    for (size_t i = 0; i < sizeof cfg->weight / sizeof cfg->weight[0]; i++)
-        cfg->weight[i] = 1.0;
     cfg->flood_max = 5;
 }
 
@@ -147,12 +119,9 @@ engine *engine_new(const engine_config *cfg, engine_error *err) {
                 "thresholds must satisfy 0 < pending <= reject <= 1");
         return NULL;
     }
-    for (int i = 0; i < ENGINE_D_COUNT; i++)
-        if (!(cfg->weight[i] >= 0 && cfg->weight[i] <= 1)) {
-            set_err(err, ENGINE_E_CONFIG, detector_names[i],
-                    "detector weight must be in [0,1]");
-            return NULL;
-        }
+    detector_settings det;
+    if (detector_settings_resolve(cfg, &det, err) < 0)
+        return NULL;
     tokenizer *probe = tokenize_new(cfg->language);
     if (!probe) {
         set_err(err, ENGINE_E_CONFIG, "language",
@@ -165,6 +134,10 @@ engine *engine_new(const engine_config *cfg, engine_error *err) {
         goto nomem;
     e->cfg = *cfg;
     e->cfg.language[sizeof e->cfg.language - 1] = '\0';
+    e->cfg.weights = NULL; /* borrowed for engine_new only: now in det */
+    e->cfg.nweights = 0;
+    e->cfg.disabled = NULL;
+    e->det = det;
     e->sl = spamlang_new(cfg);
     e->threads = textcache_new(ENGINE_THREAD_SLOTS, ENGINE_THREAD_CACHE_BYTES);
     if (!e->sl || !e->threads)
@@ -174,6 +147,14 @@ nomem:
     engine_free(e);
     set_err(err, ENGINE_E_NOMEM, "", "out of memory");
     return NULL;
+}
+
+double engine_detector_weight(const engine *e, size_t i) {
+    return i < ENGINE_D_COUNT ? e->det.weight[i] : 0;
+}
+
+int engine_detector_enabled(const engine *e, size_t i) {
+    return i < ENGINE_D_COUNT ? e->det.enabled[i] : 0;
 }
 
 void engine_free(engine *e) {
@@ -571,110 +552,19 @@ void engine_thread_remember(engine_session *s, const engine_features *f,
     textcache_release(e);
 }
 
-static void copied_signal(const prepared *p, const char *norm,
-                          const article_cache *art, score_signal *out) {
-    shingle_copy cp;
-    score_signal_clear(out);
-    if (shingle_copied(&p->tokens, &art->shingles, &cp) < 0 || !cp.covered)
-        return;
-    double frac = (double)cp.covered / (double)cp.words;
-    /* Quoting one sentence inside an opinion stays below 0.35 of the words;
-     * a comment that is all article text reaches 0.75 (pending). Only the
-     * body counts (sharing a page repeats its title), and only a run long
-     * enough to be a copied clause rather than a shared name. */
-    if (frac < 0.35 || cp.run_words < ENGINE_COPY_MIN_RUN)
-        return;
-    double len = cp.words >= 10 ? 1.0 : (double)cp.words / 10.0;
-    out->signal = (0.2 + 0.55 * (frac - 0.35) / 0.65) * len;
-    int q = cp.run_len > 200 ? 200 : (int)cp.run_len;
-    snprintf(out->detail, sizeof out->detail,
-             "%zu of %zu words (%.0f%%) are copied from the article; "
-             "longest copied run (%zu words): \"%.*s%s\"",
-             cp.covered, cp.words, frac * 100, cp.run_words, q,
-             norm + cp.run_off, (size_t)q < cp.run_len ? "..." : "");
-    snprintf(out->evidence, sizeof out->evidence, "%.*s", q, norm + cp.run_off);
-}
-
-/* Information in a comment for the duplicate signal, in [0,1]. */
-static double dup_information(const prepared *p) {
-    double info = (double)p->vec.n;
-    for (size_t i = 0; i < p->tokens.n; i++)
-        info += p->tokens.v[i].type == TOKENIZE_URL ? 3.0 : 0.0;
-    return info >= ENGINE_DUP_FULL_INFO ? 1.0 : info / ENGINE_DUP_FULL_INFO;
-}
-
-static void duplicate_signal(const engine_features *f, const engine_context *x,
-                             score_signal *out) {
-    score_signal_clear(out);
-    double info = dup_information(f->priv);
-    for (size_t i = 0; i < x->ndups; i++) {
-        const engine_dup_match *d = &x->dups[i];
-        int same = x->author_key && d->author_key &&
-                   strcmp(x->author_key, d->author_key) == 0;
-        double s, j = 1.0;
-        if (d->exact) {
-            /* short texts ("thanks!", "first") repeat innocently; the same
-             * author repeating himself is suspicious at any length */
-            s = f->has_minhash ? (same ? 0.7 * (0.5 + 0.5 * info) : 0.8 * info)
-                               : (same ? 0.35 : 0.1);
-        } else {
-            if (!f->has_minhash)
-                continue;
-            j = minhash_similarity(f->minhash, d->minhash);
-            if (j < 0.5)
-                continue;
-            s = (0.35 + 0.4 * (j - 0.5) / 0.5) * (same ? 1.0 : info);
-        }
-        if (s <= out->signal)
-            continue;
-        out->signal = s;
-        snprintf(out->detail, sizeof out->detail,
-                 "%s of comment %s (estimated similarity %.2f): %s",
-                 d->exact ? "exact copy" : "near copy",
-                 d->comment_id ? d->comment_id : "?", j,
-                 same ? "same author repeated the comment"
-                 : d->exact ? "another author posted the same text"
-                            : "another author posted a very similar text");
-        snprintf(out->evidence, sizeof out->evidence, "%s",
-                 d->comment_id ? d->comment_id : "");
-    }
-}
-
-/* Counts the answer-shape cues of relevance.h in tokens l of text norm. */
-static void answer_cues(const tokenize_list *l, const char *norm, size_t n,
-                        relevance_cues *q) {
-    static const char *const faces[] = {":)", ":-)", ";)", ";-)", ":p",
-                                        ":-p", ":d", ":-d", "=)", ":o)"};
-    memset(q, 0, sizeof *q);
-    for (size_t i = 0; i < l->n; i++) {
-        const tokenize_token *t = &l->v[i];
-        if (t->type == TOKENIZE_NUMBER || t->type == TOKENIZE_PHONE) {
-            q->numbers++;
-        } else if (t->type == TOKENIZE_WORD) {
-            const char *w = tokenize_text(l, t);
-            if (w[0] != 'l' && w[0] != 'r' && w[0] != 'x' && w[0] != 'h')
-                continue; /* cheap filter: most words start otherwise */
-            if (strcmp(w, "lol") == 0 || strcmp(w, "lmao") == 0 ||
-                strcmp(w, "rofl") == 0 || strcmp(w, "xd") == 0 ||
-                strncmp(w, "haha", 4) == 0 || strncmp(w, "hehe", 4) == 0)
-                q->chat++;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (norm[i] == '?') {
-            q->questions++;
-            continue;
-        }
-        if (norm[i] != ':' && norm[i] != ';' && norm[i] != '=')
-            continue;
-        for (size_t k = 0; k < sizeof faces / sizeof *faces; k++) {
-            size_t fl = strlen(faces[k]);
-            if (fl <= n - i && memcmp(norm + i, faces[k], fl) == 0) {
-                q->chat++;
-                break;
-            }
-        }
-    }
+/* Which context of x the detectors can read (ENGINE_NEED_*). */
+static unsigned context_present(const detector_analysis *a,
+                                const relevance_input *ri) {
+    const engine_context *x = a->ctx;
+    unsigned have = 0;
+    have |= a->article ? ENGINE_NEED_ARTICLE : 0;
+    have |= ri->nthread ? ENGINE_NEED_THREAD : 0;
+    have |= x->site_df ? ENGINE_NEED_SITE_DF : 0;
+    have |= x->ndups ? ENGINE_NEED_DUPLICATES : 0;
+    have |= a->cfg->flood_max ? ENGINE_NEED_FLOOD : 0;
+    have |= x->learned_spam_prob >= 0 ? ENGINE_NEED_LEARNED : 0;
+    have |= x->reputation != 0 ? ENGINE_NEED_HISTORY : 0;
+    return have;
 }
 
 void engine_score(engine_session *s, const engine_features *f,
@@ -682,21 +572,22 @@ void engine_score(engine_session *s, const engine_features *f,
                   engine_verdict *out) {
     static const engine_context empty = {.learned_spam_prob = -1};
     const engine_context *x = ctx ? ctx : &empty;
-    const engine_config *cfg = &s->e->cfg;
-    const double *w = cfg->weight;
     const prepared *p = f->priv;
-    score_signal sig;
     score_begin(out);
 
-    /* relevance, off_topic, copied_from_article */
-    relevance_result rr;
-    relevance_cues cues;
-    answer_cues(&p->tokens, f->normalized, f->normalized_len, &cues);
+    /* the comment's analysis: the article and thread from the caches */
+    detector_analysis a = {.comment = c,
+                           .features = f,
+                           .tokens = &p->tokens,
+                           .stats = &p->stats,
+                           .vec = &p->vec,
+                           .distinct3 = p->distinct3,
+                           .ctx = x,
+                           .cfg = &s->e->cfg};
     relevance_input ri = {.comment = &p->vec,
                           .site_df = x->site_df,
                           .nsite_df = f->nterms,
-                          .site_ndocs = x->site_ndocs,
-                          .cues = &cues};
+                          .site_ndocs = x->site_ndocs};
     s->calls++;
     if (!x->thread_held)
         thread_release(s); /* the previous call's thread texts */
@@ -719,77 +610,13 @@ void engine_score(engine_session *s, const engine_features *f,
         ri.nthread = n;
     }
     ri.article = art ? art->vec : NULL;
-    relevance_measure(&ri, &rr);
-    if (art) {
-        out->relevance = rr.relevance;
-        relevance_off_topic(&rr, art->vec->n, &sig);
-        score_add(out, "off_topic", w[ENGINE_D_OFF_TOPIC], &sig);
-        copied_signal(p, f->normalized, art, &sig);
-        score_add(out, "copied_from_article", w[ENGINE_D_COPIED], &sig);
-    }
-    relevance_low_content(&rr, p->tokens.nwords, &sig);
-    score_add(out, "low_content", w[ENGINE_D_LOW_CONTENT], &sig);
+    a.article = ri.article;
+    a.article_shingles = art ? &art->shingles : NULL;
+    a.have = context_present(&a, &ri);
 
-    duplicate_signal(f, x, &sig);
-    score_add(out, "duplicate", w[ENGINE_D_DUPLICATE], &sig);
-
-    if (repetition_check(f->normalized, f->normalized_len, &p->tokens,
-                         p->distinct3, &sig) == 0)
-        score_add(out, "repetitive", w[ENGINE_D_REPETITIVE], &sig);
-
-    spamlang_result sl;
-    spamlang_check(s->e->sl, &p->tokens, f->normalized, &sl);
-    score_add(out, "spam_language", w[ENGINE_D_SPAM_LANGUAGE], &sl.language);
-    score_add(out, "banned_word", w[ENGINE_D_BANNED_WORD], &sl.banned);
-    score_add(out, "suspect_word", w[ENGINE_D_SUSPECT_WORD], &sl.suspect);
-    spamlang_shouting(&p->stats, &sig);
-    score_add(out, "shouting", w[ENGINE_D_SHOUTING], &sig);
-
-    links_input li = {.tokens = &p->tokens,
-                      .norm_len = f->normalized_len,
-                      .stats = &p->stats,
-                      .comment = c,
-                      .cfg = cfg,
-                      .generic_praise = sl.generic_praise,
-                      .article_url = x->article ? x->article->url : NULL,
-                      .relevance = art ? rr.similarity : -1,
-                      .asks = sl.asks};
-    links_spam(&li, &sig);
-    score_add(out, "link_spam", w[ENGINE_D_LINK_SPAM], &sig);
-    links_contact(&li, &sig);
-    score_add(out, "contact_info", w[ENGINE_D_CONTACT], &sig);
-
-    if (cfg->flood_max && x->flood_count > cfg->flood_max) {
-        score_signal_clear(&sig);
-        double over = (double)(x->flood_count - cfg->flood_max);
-        sig.signal = 0.5 + 0.1 * (over - 1);
-        if (sig.signal > 0.95)
-            sig.signal = 0.95;
-        snprintf(sig.detail, sizeof sig.detail,
-                 "%u comments from this author/IP in the flood window "
-                 "(limit %u)",
-                 x->flood_count, cfg->flood_max);
-        snprintf(sig.evidence, sizeof sig.evidence, "%u", x->flood_count);
-        score_add(out, "flood", w[ENGINE_D_FLOOD], &sig);
-    }
-    if (x->learned_spam_prob >= 0) {
-        score_signal_clear(&sig);
-        double pr = x->learned_spam_prob > 1 ? 1 : x->learned_spam_prob;
-        sig.signal = pr * pr; /* confident predictions only */
-        snprintf(sig.detail, sizeof sig.detail,
-                 "learned classifier: spam probability %.2f", pr);
-        snprintf(sig.evidence, sizeof sig.evidence, "%.3f", pr);
-        score_add(out, "learned_spam", w[ENGINE_D_LEARNED], &sig);
-    }
-    if (x->reputation > 0) {
-        score_signal_clear(&sig);
-        sig.signal = x->reputation > 1 ? 1 : x->reputation;
-        snprintf(sig.detail, sizeof sig.detail,
-                 "author reputation %.2f (previous comments moderated)",
-                 x->reputation);
-        snprintf(sig.evidence, sizeof sig.evidence, "%s",
-                 x->reputation_detail ? x->reputation_detail : "");
-        score_add(out, "reputation", w[ENGINE_D_REPUTATION], &sig);
-    }
-    score_finish(out, cfg, x->reputation);
+    measure_comment(&a, &ri, s->e->sl);
+    if (art)
+        out->relevance = a.rr.relevance;
+    detector_run_all(&a, &s->e->det, out);
+    score_finish(out, &s->e->cfg, x->reputation);
 }

@@ -4,13 +4,13 @@
  *
  *   flag_i  = clamp(signal_i * weight_i, 0, 1)     (kept if >= 0.05)
  *   P       = 1 - prod (1 - flag_i), i primary     (noisy-OR)
- *   S       = 1 - prod (1 - flag_j), j supporting  (shouting, repetitive,
- *                                                  low_content)
+ *   S       = 1 - prod (1 - flag_j), j supporting  (kind ENGINE_KIND_STYLE
+ *                                                  in the registry)
  *   s       = P + (1 - P) * S * min(1, P / 0.25)   (support only adds to
  *                                                  evidence P started)
  *   if reputation r < 0 (trusted author):  s *= 1 + r/2   (r >= -1: at most
  *                                                          halves the score)
- *   s       = max(s, banned_word flag)             (banned words survive
+ *   s       = max(s, flag_k), k overrides_trust    (banned words survive
  *                                                  the discount)
  *   status  = rejected if s >= threshold_reject, pending if s >=
  *             threshold_pending, approved otherwise.
@@ -23,7 +23,8 @@
  * capitals, stretched letters and very short texts are common in honest
  * comments, so they never move a score on their own (P = 0 gives s = 0)
  * and reach full strength only next to primary evidence of 0.25 or more.
- * No detector logic here; no I/O.
+ * A flag's role comes from its detector's row (detector.c): a code no
+ * detector raises counts as primary. No detector logic here; no I/O.
  */
 #include "score.h"
 
@@ -64,14 +65,15 @@ double score_noisy_or(const double *s, size_t n) {
     return 1.0 - keep;
 }
 
-static const char *const supporting[] = {"shouting", "repetitive",
-                                         "low_content"};
+/* The registry row of the detector raising code, or NULL. */
+static const engine_detector_row *row_of(const char *code) {
+    int i = engine_detector_find(code);
+    return i < 0 ? NULL : engine_detector_info((size_t)i);
+}
 
 int score_is_supporting(const char *code) {
-    for (size_t i = 0; i < sizeof supporting / sizeof *supporting; i++)
-        if (strcmp(code, supporting[i]) == 0)
-            return 1;
-    return 0;
+    const engine_detector_row *d = row_of(code);
+    return d && d->kind == ENGINE_KIND_STYLE;
 }
 
 static int by_score_desc(const void *a, const void *b) {
@@ -83,24 +85,25 @@ static int by_score_desc(const void *a, const void *b) {
 
 void score_finish(engine_verdict *v, const engine_config *cfg,
                   double reputation) {
-    double prim[ENGINE_MAX_FLAGS], supp[ENGINE_MAX_FLAGS], banned = 0;
+    double prim[ENGINE_MAX_FLAGS], supp[ENGINE_MAX_FLAGS], least = 0;
     size_t np = 0, ns = 0;
     for (size_t i = 0; i < v->nflags; i++) {
+        const engine_detector_row *d = row_of(v->flags[i].code);
         double x = v->flags[i].score;
-        if (score_is_supporting(v->flags[i].code))
+        if (d && d->kind == ENGINE_KIND_STYLE)
             supp[ns++] = x;
         else
             prim[np++] = x;
-        if (strcmp(v->flags[i].code, "banned_word") == 0 && x > banned)
-            banned = x;
+        if (d && d->overrides_trust && x > least)
+            least = x; /* the score never goes below it */
     }
     double p = score_noisy_or(prim, np), sup = score_noisy_or(supp, ns);
     double lift = p / SCORE_SUPPORT_NEEDS;
     double score = p + (1.0 - p) * sup * (lift > 1 ? 1 : lift);
     if (reputation < 0)
         score *= 1.0 + (reputation < -1 ? -1 : reputation) / 2.0;
-    if (score < banned)
-        score = banned;
+    if (score < least)
+        score = least;
     v->score = clamp01(score);
     qsort(v->flags, v->nflags, sizeof v->flags[0], by_score_desc);
     if (v->score >= cfg->threshold_reject)

@@ -12,8 +12,8 @@
 
 /* Flags weaker than this are noise: omitted and not combined. */
 #define SCORE_FLAG_FLOOR 0.05
-/* Primary evidence at which supporting signals (shouting, repetitive,
- * low_content) count fully; below it they count in proportion, and alone
+/* Primary evidence at which supporting signals (kind ENGINE_KIND_STYLE)
+ * count fully; below it they count in proportion, and alone
  * (no primary evidence) not at all. */
 #define SCORE_SUPPORT_NEEDS 0.25
 
@@ -36,13 +36,15 @@ void score_add(engine_verdict *v, const char *code, double weight,
                const score_signal *sig);
 
 /* Combines the flags into v->score, applies the trusted discount for
- * reputation < 0 (never below the strongest banned_word flag), sorts flags
+ * reputation < 0 (never below the strongest flag of a detector that
+ * overrides trust: banned_word), sorts flags
  * by score descending and sets v->status from the thresholds. */
 void score_finish(engine_verdict *v, const engine_config *cfg,
                   double reputation);
 
-/* 1 when flag code names a supporting signal (style, not intent): it only
- * adds to a score that primary evidence started. */
+/* 1 when flag code is raised by a detector of kind ENGINE_KIND_STYLE
+ * (style, not intent): it only adds to a score that primary evidence
+ * started. */
 int score_is_supporting(const char *code);
 
 /* Noisy-OR of n values in [0,1]: 1 - prod(1 - s_i). */

@@ -88,6 +88,59 @@ static void test_unknown_file_key(void) {
     unlink(path);
 }
 
+/* weight_<code> keys: any well-formed code loads (the engine checks it),
+ * the environment beats the file, and dump shows them. */
+static void test_weight_keys(void) {
+    clear_env();
+    char path[] = "/tmp/modq-test-conf-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "weight_off_topic 0.25\nweight_shouting 0\n"
+                       "detectors_disabled repetitive, flood\nweight_off_topic 0.5\n";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    setenv("MODQ_WEIGHT_SHOUTING", "0.75", 1);
+    modq_config c;
+    config_error e;
+    CHECK(config_load(&c, path, &e) == 0);
+    CHECK(c.nweights == 2);
+    CHECK_STR(c.weights[0].code, "off_topic");
+    CHECK_NEAR(c.weights[0].weight, 0.5, 1e-12); /* the later line wins */
+    CHECK_STR(c.weights[1].code, "shouting");
+    CHECK_NEAR(c.weights[1].weight, 0.75, 1e-12); /* env beats file */
+    CHECK_STR(c.detectors_disabled, "repetitive, flood");
+    char buf[8192];
+    config_dump(&c, buf, sizeof buf);
+    CHECK(strstr(buf, "\nweight_off_topic 0.5\n") != NULL);
+    CHECK(strstr(buf, "\nweight_shouting 0.75\n") != NULL);
+    CHECK(strstr(buf, "\ndetectors_disabled repetitive, flood\n") != NULL);
+    config_free(&c);
+    unsetenv("MODQ_WEIGHT_SHOUTING");
+    unlink(path);
+}
+
+static const badcase BAD_WEIGHT[] = {
+    {"MODQ_WEIGHT_OFF_TOPIC", "1.5", "weight_off_topic"},
+    {"MODQ_WEIGHT_OFF_TOPIC", "-0.1", "weight_off_topic"},
+    {"MODQ_WEIGHT_OFF_TOPIC", "high", "weight_off_topic"},
+    {"MODQ_WEIGHT_OFF-TOPIC", "0.5", "weight_off-topic"},
+    {"MODQ_WEIGHT_", "0.5", "weight_"},
+    {"MODQ_WEIGHT_THIS_CODE_IS_FAR_TOO_LONG_TO_BE_ONE", "0.5", "not a detector code"},
+};
+
+static void test_bad_weights_name_the_key(void) {
+    for (size_t i = 0; i < sizeof BAD_WEIGHT / sizeof BAD_WEIGHT[0]; i++) {
+        clear_env();
+        setenv(BAD_WEIGHT[i].env, BAD_WEIGHT[i].value, 1);
+        modq_config c;
+        config_error e;
+        int rc = config_load(&c, NULL, &e);
+        CHECK(rc == -1);
+        if (rc == -1) CHECK(strstr(e.text, BAD_WEIGHT[i].must_name) != NULL);
+        else config_free(&c);
+        unsetenv(BAD_WEIGHT[i].env);
+    }
+}
+
 static void test_list_split(void) {
     char **l = config_list(" a, b ,,c ");
     CHECK(l && l[0] && l[1] && l[2] && !l[3]);
@@ -119,6 +172,8 @@ int main(void) {
     UNIT_RUN(test_file_then_env);
     UNIT_RUN(test_bad_values_name_the_key);
     UNIT_RUN(test_unknown_file_key);
+    UNIT_RUN(test_weight_keys);
+    UNIT_RUN(test_bad_weights_name_the_key);
     UNIT_RUN(test_list_split);
     UNIT_RUN(test_dump_hides_secrets);
     return unit_report("test_config");

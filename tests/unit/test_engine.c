@@ -15,8 +15,10 @@ static void test_config(void) {
     engine_config_defaults(&cfg);
     snprintf(cfg.language, sizeof cfg.language, "klingon");
     CHECK(engine_new(&cfg, &err) == NULL && strcmp(err.field, "language") == 0);
-    CHECK_STR(engine_detector_name(ENGINE_D_COPIED), "copied_from_article");
+    CHECK_STR(engine_detector_name(engine_detector_find("copied_from_article")),
+              "copied_from_article");
     CHECK(engine_detector_name(ENGINE_D_COUNT) == NULL);
+    CHECK(engine_detector_name(-1) == NULL);
     CHECK_STR(engine_status_name(ENGINE_REJECTED), "rejected");
     engine_free(NULL);
     engine_session_free(NULL);

@@ -22,11 +22,9 @@
   var KEY_STORE = 'modq.review.key';
   var NAME_STORE = 'modq.review.moderator';
 
-  /* Flags whose evidence is not a span of the comment's text. */
-  var NOT_A_SPAN = { duplicate: 1, flood: 1, learned_spam: 1, reputation: 1,
-                     trusted_author: 1, off_topic: 1, low_content: 1 };
-  /* Flags for which every link in the text is evidence. */
-  var LINK_FLAGS = { link_spam: 1 };
+  /* Evidence shapes (GET /v1/detectors, "evidence") that quote the
+   * comment's text; "links": every link in the text is evidence too. */
+  var SPAN_EVIDENCE = { span: 1, links: 1 };
 
   var $ = function (id) { return document.getElementById(id); };
 
@@ -39,6 +37,7 @@
     held: [],           /* decisions waiting UNDO_MS: {items, decision, timer, label} */
     originals: {},      /* "site/id" -> comment (duplicate originals) */
     articles: {},       /* "site/article_id" -> promise of the article */
+    detectors: {},      /* flag code -> row of GET /v1/detectors */
     statsTimer: 0
   };
 
@@ -221,15 +220,24 @@
     });
   }
 
+  /* What flag code's evidence holds ("span", "links", "comment", ...), or
+   * '' when no detector of the table raises it (trusted_author) or the
+   * table could not be had: such evidence is listed, never highlighted. */
+  function evidenceShape(code) {
+    var d = state.detectors[code];
+    return d && typeof d.evidence === 'string' ? d.evidence : '';
+  }
+
   /* Highlight ranges [{s, e, code}] for an item's own text. */
   function evidenceRanges(item) {
     var out = [];
     item.flags.forEach(function (f) {
       if (!f || typeof f.code !== 'string') return;
-      if (LINK_FLAGS[f.code]) links(item.text).forEach(function (r) {
+      var shape = evidenceShape(f.code);
+      if (shape === 'links') links(item.text).forEach(function (r) {
         out.push({ s: r[0], e: r[1], code: f.code });
       });
-      if (NOT_A_SPAN[f.code]) return;
+      if (!SPAN_EVIDENCE[shape]) return;
       locate(item.text, f.evidence, 0).forEach(function (r) {
         out.push({ s: r[0], e: r[1], code: f.code });
       });
@@ -367,10 +375,13 @@
     it.flags.forEach(function (f) {
       if (!f || typeof f.code !== 'string') return;
       var row = el('li');
-      row.appendChild(el('span', 'flag-code', f.code));
+      var code = el('span', 'flag-code', f.code);
+      var d = state.detectors[f.code];
+      if (d && typeof d.summary === 'string') code.title = d.summary;
+      row.appendChild(code);
       if (num(f.score) !== null) row.appendChild(document.createTextNode(' ' + f.score.toFixed(2)));
       if (f.detail) row.appendChild(document.createTextNode(' — ' + f.detail));
-      if (f.evidence && f.code !== 'duplicate') {
+      if (f.evidence && evidenceShape(f.code) !== 'comment') { /* the original is shown */
         row.appendChild(document.createTextNode(' · evidence: '));
         row.appendChild(el('q', 'flag-ev', f.evidence));
       }
@@ -757,6 +768,18 @@
 
   /* ============================================================ session */
 
+  /* The engine's detector table, once per sign-in: which flags quote the
+   * text (highlighting) and what each one flags (tooltips). Never fails:
+   * without it the page works and highlights nothing. */
+  function loadDetectors() {
+    return api('GET', '/v1/detectors').then(function (j) {
+      var rows = j && Array.isArray(j.detectors) ? j.detectors : [];
+      var map = {};
+      rows.forEach(function (d) { if (d && typeof d.code === 'string') map[d.code] = d; });
+      state.detectors = map;
+    }, function () { state.detectors = {}; });
+  }
+
   function signIn(key, name) {
     state.key = key;
     state.moderator = name;
@@ -773,7 +796,7 @@
       showStats(s);
       window.clearInterval(state.statsTimer);
       state.statsTimer = window.setInterval(loadStats, STATS_EVERY_MS);
-      return loadQueue(false).then(function () {
+      return loadDetectors().then(function () { return loadQueue(false); }).then(function () {
         say('Signed in as ' + name + '.');
         if (state.items.length) select(0, true);
       });

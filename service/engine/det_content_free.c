@@ -1,0 +1,175 @@
+/* det_content_free.c - content_free: a text that says nothing at all.
+ *
+ * Owns the content_free row and its calibration. Two shapes carry no
+ * content: keyboard mash ("asdkjh qwpoeiru zxmcnv": no word the engine
+ * knows, most letters in clusters no language pronounces) and a text of
+ * only punctuation and symbols ("...... ------"). Emoji are not content-
+ * free: "😂😂" or a row of hearts is a reaction, and shouting weighs floods. Known means an English stop word or a
+ * stem of the background table (bgidf); mash is judged on the letters'
+ * shape, not on lists of examples. The detector abstains on anything that
+ * looks like language it cannot read: letters beyond ASCII (other scripts,
+ * accented Latin), numbers, links, addresses and handles. A reason to look,
+ * not proof of spam: alone it reaches pending only for 20 letters of mash.
+ */
+#include "detector.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "bgidf.h"
+
+/* Letters (runs of one letter counted once) below which mash is too short
+ * to judge: "asdf", "hjkl", "zzz" are honest keyboard noise. */
+#define CONTENT_FREE_MIN_LETTERS 8
+/* Letters of mash from which the signal reaches pending on its own. */
+#define CONTENT_FREE_FULL_LETTERS 20
+/* Signal at CONTENT_FREE_MIN_LETTERS, growing linearly to just below
+ * pending, and the signal from CONTENT_FREE_FULL_LETTERS on. */
+#define CONTENT_FREE_LOW 0.25
+#define CONTENT_FREE_HIGH 0.45
+#define CONTENT_FREE_FULL 0.55
+/* A word shorter than this (collapsed) is not judged: "lol", "xd", "hmm". */
+#define CONTENT_FREE_WORD_MIN 5
+/* Consonants in a row that no word of a Latin-script language strings
+ * together in practice ("sdkjh"; German "schw" is 4). */
+#define CONTENT_FREE_CLUSTER 5
+/* Vowel share under which a word is unpronounceable ("zxmcnv"). */
+#define CONTENT_FREE_MIN_VOWELS 0.2
+/* Non-space characters of a text of only punctuation and symbols (no
+ * emoji: those are a reaction) from which it is flagged, and its signal:
+ * weak, a hint next to other evidence. */
+#define CONTENT_FREE_MIN_SYMBOLS 8
+#define CONTENT_FREE_SYMBOLS 0.10
+/* Bytes of a word kept for measuring and quoting. */
+#define CONTENT_FREE_WORD_BYTES 64
+
+/* What the words of one comment look like. */
+typedef struct shape {
+    int foreign;        /* a letter beyond ASCII, a digit, a non-word token */
+    int known;          /* a word the engine knows */
+    size_t words;       /* words judged */
+    size_t letters;     /* their letters, runs collapsed */
+    size_t mash;        /* letters in mash-shaped words */
+    char worst[CONTENT_FREE_WORD_BYTES]; /* the longest mash-shaped word */
+} shape;
+
+static int is_vowel(char c) {
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+/* 1 when the n letters of c (runs collapsed) are mash-shaped: a cluster of
+ * CONTENT_FREE_CLUSTER consonants or too few vowels. */
+static int mash_shaped(const char *c, size_t n) {
+    size_t vowels = 0, run = 0, longest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (is_vowel(c[i])) {
+            vowels++;
+            run = 0;
+        } else if (++run > longest) {
+            longest = run;
+        }
+    }
+    return longest >= CONTENT_FREE_CLUSTER ||
+           (double)vowels < CONTENT_FREE_MIN_VOWELS * (double)n;
+}
+
+/* Adds word token t of l to s. */
+static void judge_word(const tokenize_list *l, const tokenize_token *t,
+                       shape *s) {
+    const char *w = tokenize_text(l, t);
+    if (t->stop || bgidf_df(w) > 0 || bgidf_df(tokenize_stem(l, t)) > 0) {
+        s->known = 1;
+        return;
+    }
+    char c[CONTENT_FREE_WORD_BYTES];
+    size_t n = 0;
+    for (const char *p = w; *p; p++) {
+        if (*p < 'a' || *p > 'z') {
+            s->foreign = 1; /* another script, an accent, a digit */
+            return;
+        }
+        if (n + 1 < sizeof c && (n == 0 || c[n - 1] != *p))
+            c[n++] = *p; /* "hmmmm" is "hm": stretched letters are emphasis */
+    }
+    c[n] = 0;
+    if (n < CONTENT_FREE_WORD_MIN)
+        return;
+    s->words++;
+    s->letters += n;
+    if (!mash_shaped(c, n))
+        return;
+    s->mash += n;
+    if (strlen(w) > strlen(s->worst))
+        snprintf(s->worst, sizeof s->worst, "%s", w);
+}
+
+/* 1 when norm (n bytes) holds CONTENT_FREE_MIN_SYMBOLS or more non-space
+ * characters and no letter or digit of any script. */
+static int symbols_only(const char *norm, size_t n, size_t *count) {
+    utf8proc_int32_t cp;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        utf8proc_ssize_t r =
+            utf8proc_iterate((const utf8proc_uint8_t *)norm + i,
+                             (utf8proc_ssize_t)(n - i), &cp);
+        if (r <= 0)
+            return 0;
+        i += (size_t)r;
+        utf8proc_category_t c = utf8proc_category(cp);
+        if ((c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+            (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO))
+            return 0;
+        k += c != UTF8PROC_CATEGORY_ZS && cp != ' ' && cp != '\n' && cp != '\t';
+    }
+    *count = k;
+    return k >= CONTENT_FREE_MIN_SYMBOLS;
+}
+
+static void content_free_run(const detector_analysis *a, score_signal *out) {
+    const tokenize_list *l = a->tokens;
+    const engine_features *f = a->features;
+    size_t count = 0;
+    if (l->n == 0) {
+        /* emoji are a reaction ("😂😂", "❤️❤️❤️"): a message, if a short one */
+        if (a->stats->emoji ||
+            !symbols_only(f->normalized, f->normalized_len, &count))
+            return;
+        out->signal = CONTENT_FREE_SYMBOLS;
+        snprintf(out->detail, sizeof out->detail,
+                 "no words: %zu characters of punctuation and symbols only",
+                 count);
+        return;
+    }
+    shape s = {0};
+    for (size_t i = 0; i < l->n && !s.known && !s.foreign; i++) {
+        if (l->v[i].type == TOKENIZE_WORD)
+            judge_word(l, &l->v[i], &s);
+        else
+            s.foreign = 1; /* a number, link, address or handle says something */
+    }
+    if (s.known || s.foreign || s.letters < CONTENT_FREE_MIN_LETTERS ||
+        2 * s.mash < s.letters)
+        return;
+    double span = CONTENT_FREE_FULL_LETTERS - CONTENT_FREE_MIN_LETTERS;
+    out->signal = s.letters >= CONTENT_FREE_FULL_LETTERS
+                      ? CONTENT_FREE_FULL
+                      : CONTENT_FREE_LOW + (CONTENT_FREE_HIGH - CONTENT_FREE_LOW) *
+                                               (double)(s.letters - CONTENT_FREE_MIN_LETTERS) / span;
+    snprintf(out->detail, sizeof out->detail,
+             "no word of a known language: %zu word%s, none in the "
+             "dictionary, %zu of %zu letters in unpronounceable clusters "
+             "(\"%s\")",
+             s.words, s.words == 1 ? "" : "s", s.mash, s.letters, s.worst);
+    snprintf(out->evidence, sizeof out->evidence, "%s", s.worst);
+}
+
+const detector det_content_free = {
+    .row = {.code = "content_free",
+            .kind = ENGINE_KIND_REVIEW,
+            .evidence = ENGINE_EVIDENCE_SPAN,
+            .weight = 1.0,
+            .summary = "says nothing: keyboard mash with no known word, or "
+                       "only punctuation and symbols"},
+    .run = content_free_run,
+};

@@ -1,0 +1,77 @@
+/* det_duplicate.c - duplicate: the same or nearly the same text again.
+ *
+ * Owns the duplicate row and its calibration over the candidates the
+ * caller found (exact hash or LSH band matches): exact and near copies,
+ * by the same author or another, scaled by how much information the text
+ * carries. Runs only when there are candidates.
+ */
+#include "detector.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "minhash.h"
+
+/* Distinct content stems (a link counts DUP_LINK_INFO) at which an exact
+ * duplicate by another author is full evidence; below, "love this song"
+ * repeated by strangers is normal and the signal shrinks in proportion. */
+#define DUP_FULL_INFO 10.0
+#define DUP_LINK_INFO 3.0
+/* Estimated similarity below which a near candidate is a different text. */
+#define DUP_NEAR_MIN 0.5
+
+/* Information in a comment for the duplicate signal, in [0,1]. */
+static double dup_information(const detector_analysis *a) {
+    double info = (double)a->vec->n;
+    for (size_t i = 0; i < a->tokens->n; i++)
+        info += a->tokens->v[i].type == TOKENIZE_URL ? DUP_LINK_INFO : 0.0;
+    return info >= DUP_FULL_INFO ? 1.0 : info / DUP_FULL_INFO;
+}
+
+static void duplicate_run(const detector_analysis *a, score_signal *out) {
+    const engine_context *x = a->ctx;
+    const engine_features *f = a->features;
+    double info = dup_information(a);
+    for (size_t i = 0; i < x->ndups; i++) {
+        const engine_dup_match *d = &x->dups[i];
+        int same = x->author_key && d->author_key &&
+                   strcmp(x->author_key, d->author_key) == 0;
+        double s, j = 1.0;
+        if (d->exact) {
+            /* short texts ("thanks!", "first") repeat innocently; the same
+             * author repeating himself is suspicious at any length */
+            s = f->has_minhash ? (same ? 0.7 * (0.5 + 0.5 * info) : 0.8 * info)
+                               : (same ? 0.35 : 0.1);
+        } else {
+            if (!f->has_minhash)
+                continue;
+            j = minhash_similarity(f->minhash, d->minhash);
+            if (j < DUP_NEAR_MIN)
+                continue;
+            s = (0.35 + 0.4 * (j - 0.5) / 0.5) * (same ? 1.0 : info);
+        }
+        if (s <= out->signal)
+            continue;
+        out->signal = s;
+        snprintf(out->detail, sizeof out->detail,
+                 "%s of comment %s (estimated similarity %.2f): %s",
+                 d->exact ? "exact copy" : "near copy",
+                 d->comment_id ? d->comment_id : "?", j,
+                 same ? "same author repeated the comment"
+                 : d->exact ? "another author posted the same text"
+                            : "another author posted a very similar text");
+        snprintf(out->evidence, sizeof out->evidence, "%s",
+                 d->comment_id ? d->comment_id : "");
+    }
+}
+
+const detector det_duplicate = {
+    .row = {.code = "duplicate",
+            .kind = ENGINE_KIND_SPAM,
+            .needs = ENGINE_NEED_DUPLICATES,
+            .evidence = ENGINE_EVIDENCE_COMMENT,
+            .weight = 1.0,
+            .summary = "an exact or near copy of an earlier comment, by the "
+                       "same author or another"},
+    .run = duplicate_run,
+};

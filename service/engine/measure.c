@@ -1,0 +1,67 @@
+/* measure.c - the measure stage: per-comment measurements detectors share.
+ *
+ * Owns the answer-shape cues (numbers, laughter and emoticons, questions)
+ * and the order of the shared measurements: cues, then relevance (which
+ * reads the cues), then spam wording, then the link detectors' input
+ * (which reads both). Pure: reads the analysis, writes its
+ * measurement fields, allocates nothing.
+ */
+#include "measure.h"
+
+#include <string.h>
+
+/* Counts the answer-shape cues of relevance.h in tokens l of text norm. */
+static void answer_cues(const tokenize_list *l, const char *norm, size_t n,
+                        relevance_cues *q) {
+    static const char *const faces[] = {":)", ":-)", ";)", ";-)", ":p",
+                                        ":-p", ":d", ":-d", "=)", ":o)"};
+    memset(q, 0, sizeof *q);
+    for (size_t i = 0; i < l->n; i++) {
+        const tokenize_token *t = &l->v[i];
+        if (t->type == TOKENIZE_NUMBER || t->type == TOKENIZE_PHONE) {
+            q->numbers++;
+        } else if (t->type == TOKENIZE_WORD) {
+            const char *w = tokenize_text(l, t);
+            if (w[0] != 'l' && w[0] != 'r' && w[0] != 'x' && w[0] != 'h')
+                continue; /* cheap filter: most words start otherwise */
+            if (strcmp(w, "lol") == 0 || strcmp(w, "lmao") == 0 ||
+                strcmp(w, "rofl") == 0 || strcmp(w, "xd") == 0 ||
+                strncmp(w, "haha", 4) == 0 || strncmp(w, "hehe", 4) == 0)
+                q->chat++;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (norm[i] == '?') {
+            q->questions++;
+            continue;
+        }
+        if (norm[i] != ':' && norm[i] != ';' && norm[i] != '=')
+            continue;
+        for (size_t k = 0; k < sizeof faces / sizeof *faces; k++) {
+            size_t fl = strlen(faces[k]);
+            if (fl <= n - i && memcmp(norm + i, faces[k], fl) == 0) {
+                q->chat++;
+                break;
+            }
+        }
+    }
+}
+
+void measure_comment(detector_analysis *a, relevance_input *ri,
+                     const spamlang *sl) {
+    const engine_features *f = a->features;
+    answer_cues(a->tokens, f->normalized, f->normalized_len, &a->cues);
+    ri->cues = &a->cues;
+    relevance_measure(ri, &a->rr);
+    spamlang_check(sl, a->tokens, f->normalized, &a->sl);
+    const engine_article *art = a->ctx->article;
+    a->links = (links_input){.tokens = a->tokens,
+                             .norm_len = f->normalized_len,
+                             .stats = a->stats,
+                             .comment = a->comment,
+                             .cfg = a->cfg,
+                             .generic_praise = a->sl.generic_praise,
+                             .article_url = art ? art->url : NULL,
+                             .relevance = a->article ? a->rr.similarity : -1,
+                             .asks = a->sl.asks};
+}
