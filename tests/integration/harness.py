@@ -147,6 +147,63 @@ class Modq:
         return Resp(r.status, parsed, payload, dict(r.getheaders()))
 
 
+    def queue(self, site, status="pending", query="", limit=200):
+        """The ids in a site's review queue as moderators see it (GET
+        /v1/review, every page followed), oldest first."""
+        ids, cursor = [], None
+        for _ in range(1000):
+            path = "/v1/review?site=%s&status=%s&limit=%d%s" % (site, status, limit, query)
+            if cursor:
+                path += "&cursor=" + cursor
+            r = self.request("GET", path, key=MOD_KEY)
+            assert r.status == 200, r
+            ids += [i["id"] for i in r.json["items"]]
+            cursor = r.json["next_cursor"]
+            if not cursor:
+                return ids
+        raise AssertionError("review queue of %s: too many pages" % site)
+
+    def client(self, timeout=10):
+        """A keep-alive connection for many requests in a row (Client)."""
+        return Client(self.port, timeout)
+
+
+class Client:
+    """One keep-alive HTTP connection to modq: request() as Modq.request,
+    without a new connection per request (for reading back hundreds of
+    comments). Reconnects once when modq closed the connection."""
+
+    def __init__(self, port, timeout=10):
+        self.port, self.timeout = port, timeout
+        self.conn = None
+
+    def request(self, method, path, key=CLIENT_KEY):
+        h = {"Authorization": "Bearer " + key} if key else {}
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                       timeout=self.timeout)
+            try:
+                self.conn.request(method, path, headers=h)
+                r = self.conn.getresponse()
+                payload = r.read()
+                break
+            except (OSError, http.client.HTTPException):
+                self.close()
+                if attempt:
+                    raise
+        if r.getheader("Connection", "").lower() == "close":
+            self.close()
+        ctype = r.getheader("Content-Type", "")
+        parsed = json.loads(payload) if "json" in ctype and payload else None
+        return Resp(r.status, parsed, payload, dict(r.getheaders()))
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
 class Resp:
     def __init__(self, status, js, raw, headers):
         self.status = status
