@@ -6,7 +6,8 @@ API. Each test drives the real binary over HTTP, then reads modq's keys
 import json
 import time
 
-from harness import MOD_KEY, Env
+import test_akismet as akismet
+from harness import CLIENT_KEY, MOD_KEY, Env
 from test_api import ARTICLE
 from test_review import LOW, claim, decide, seed_claimable
 
@@ -54,3 +55,62 @@ def test_decided_items_leave_no_lease_behind(binary):
         assert decide(m, "s1", "c1", "reject", moderator="dave").status == 200
         assert env.redis.cli("ZCARD", key("s1", "leases")) == "0"
         assert env.redis.cli("HLEN", key("s1", "lease_owner")) == "0"
+
+
+# ----------------------------------------------------------------- Akismet
+
+def records(env, site):
+    """Every stored comment record of a site, decoded."""
+    return [json.loads(env.redis.cli("GET", k)) for k in scan(env.redis, key(site, "comment:", "*"))]
+
+
+def authors(recs):
+    return sorted(c["author"]["name"] for c in recs)
+
+
+def test_akismet_checks_leave_records_of_analysed_comments_only(binary):
+    """Bad checks, Akismet's test values, is_test checks and submissions
+    write no record; each analysed comment is stored once, retries too."""
+    with Env(binary, akismet.ENV) as env:
+        m = akismet.with_article(env)
+        akismet.bad_checks(m)
+        assert records(env, akismet.SITE) == []
+        ck = akismet.checker(m)
+        ham_id = ck().headers["X-modq-id"]
+        ck()
+        rv = ck(comment_author="Refund Seeker", comment_content=akismet.REFUND)
+        ck(comment_author="Refund Seeker", comment_content=akismet.REFUND)
+        ck(comment_author="Pills", comment_content="buyviagranow cheapest pills online")
+        for kw, _ in akismet.TEST_VALUES:
+            ck(**kw)
+        ck(honeypot_field_name="hp", hp="", comment_author="Human",
+           comment_content="Will the rationing rules also apply to farms in the valley?")
+        for kw, _, _ in akismet.IS_TEST:
+            ck(**kw)
+        akismet.form_post(m, "/1.1/submit-spam", dict(akismet.base(), api_key=CLIENT_KEY))
+        akismet.form_post(m, "/1.1/submit-ham",
+                          dict(akismet.base(comment_author="Never Checked"), api_key=CLIENT_KEY))
+        recs = records(env, akismet.SITE)
+        assert authors(recs) == ["Dana Reader", "Human", "Pills", "Refund Seeker"], recs
+        assert ham_id in [c["id"] for c in recs]
+        assert env.redis.cli("ZRANGE", key(akismet.SITE, "pending"), 0, -1).split() == \
+            [rv.headers["X-modq-id"]]
+
+
+def test_akismet_npm_clients_store_each_analysed_comment_once(binary):
+    with Env(binary, akismet.ENV) as env:
+        akismet.run_npm_clients(env)
+        # each analysed comment once, under the blog's site, on the
+        # permalink's article; test values and is_test absent
+        recs = records(env, akismet.SITE)
+        by = {}
+        for c in recs:
+            by.setdefault(c["author"]["name"], []).append(c)
+        assert sorted(by) == akismet.NPM_STORED, sorted(by)
+        assert len(by["Refund Seeker"]) == 1  # the retried check stored once
+        assert len(by["Dana Reader"]) == 2   # one per client (different text)
+        assert all(c["article_id"] == "drought" and c["site"] == akismet.SITE for c in recs), recs
+        assert by["Cheap Pills"][0]["status"] == "rejected"
+        assert all(c["status"] == "approved" for c in by["Dana Reader"])
+        q = set(env.redis.cli("ZRANGE", key(akismet.SITE, "pending"), 0, -1).split())
+        assert q == {by["Refund Seeker"][0]["id"], by["Second Seeker"][0]["id"]}, q
