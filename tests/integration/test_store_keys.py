@@ -9,6 +9,7 @@ import time
 import test_akismet as akismet
 from harness import CLIENT_KEY, MOD_KEY, Env
 from test_api import ARTICLE
+from test_limits import KEY_ONE, RL_KEYS, _avoid_minute_edge
 from test_review import LOW, claim, decide, seed_claimable
 
 
@@ -114,3 +115,22 @@ def test_akismet_npm_clients_store_each_analysed_comment_once(binary):
         assert all(c["status"] == "approved" for c in by["Dana Reader"])
         q = set(env.redis.cli("ZRANGE", key(akismet.SITE, "pending"), 0, -1).split())
         assert q == {by["Refund Seeker"][0]["id"], by["Second Seeker"][0]["id"]}, q
+
+
+# ----------------------------------------------------------------- rate limits
+
+def test_rate_limit_counters_expire_and_never_hold_the_key(binary):
+    """The per-IP and per-key counters (modq:rl:i:*, modq:rl:k:*, global:
+    no site) expire within the minute they count; a key's counter is named
+    by a digest, never by the key itself."""
+    with Env(binary, {"MODQ_RATE_LIMIT_IP": "8", "MODQ_RATE_LIMIT_KEY": "5",
+                      "MODQ_CLIENT_KEYS": RL_KEYS}) as env:
+        m = env.modq
+        _avoid_minute_edge()
+        assert m.request("GET", "/v1/sites/s1/comments/none", key=KEY_ONE).status == 404
+        ip_keys = env.redis.cli("KEYS", "modq:rl:i:*").split()
+        assert ip_keys, env.redis.cli("KEYS", "*")
+        ttl = int(env.redis.cli("TTL", ip_keys[0]))
+        assert 0 < ttl <= 65, ttl
+        everything = env.redis.cli("KEYS", "*")
+        assert KEY_ONE not in everything and "modq:rl:k:" in everything, everything
