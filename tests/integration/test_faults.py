@@ -202,7 +202,7 @@ def metrics_text(modq):
 # ----------------------------------------------------------------- tests
 
 
-def test_nothing_lost_when_redis_dies_under_load(binary):
+def test_redis_outage_under_load(binary):
     """Kill redis-server under load, restart it: every request answered,
     spooled while down, replayed in order after."""
     with Env(binary, FAULT_ENV) as env:
@@ -234,7 +234,7 @@ def test_nothing_lost_when_redis_dies_under_load(binary):
         assert spooled > 0
 
 
-def test_latency_stays_bounded_while_redis_hangs(binary):
+def test_redis_hang_bounded_latency(binary):
     """SIGSTOP the redis-server under load: answers keep coming within a
     bound set by redis_timeout_ms; after SIGCONT everything is replayed and
     all worker threads answer again."""
@@ -285,7 +285,7 @@ def test_latency_stays_bounded_while_redis_hangs(binary):
         verify(m, load, "hang", "redis hang")
 
 
-def test_nothing_lost_when_modq_is_killed_and_restarted(binary):
+def test_crash_kill9_and_restart(binary):
     """kill -9 modq under load (with Redis down, so answers live only in the
     spool), restart it on the same spool: every answered comment ends up in
     Redis, nothing twice; re-POSTed ids get 200 and the stored verdict."""
@@ -327,7 +327,7 @@ def test_nothing_lost_when_modq_is_killed_and_restarted(binary):
         assert len(m.queue("crash")) == c["queue_size"]
 
 
-def test_sigterm_drains_in_flight_requests_and_the_spool(binary):
+def test_graceful_shutdown_drains(binary):
     """SIGTERM with slow requests in flight (bodies still being uploaded,
     handlers waiting on a hung Redis): new connections are refused, the
     in-flight ones are answered, the spool is flushed into Redis by the last

@@ -4,7 +4,7 @@ processes, against the real binary, a real redis-server and a small signature-
 checking receiver (http.server in a thread on a free loopback port).
 
 Decision events go through the review endpoint (the decision handler calls
-webhook_notify); test_webhook_decision_event covers one. What the outbox
+webhook_notify); test_decision_event_is_delivered covers one. What the outbox
 keeps in Redis is checked in test_store_webhook.py."""
 import hashlib
 import hmac
