@@ -384,6 +384,139 @@ static json_t *load(const char *dir, const char *file, char *why, size_t wn) {
     return j;
 }
 
+/* input["config"]: the word and domain lists (borrowed by cfg from lists,
+ * which must outlive the engine). Returns 0, or -1 with why. */
+static int config_read(json_t *in, engine_config *cfg, str_list lists[4], char *why,
+                       size_t wn) {
+    json_t *cj = json_object_get(in, "config");
+    const char *w = "input.json config";
+    engine_config_defaults(cfg);
+    if ((cj && check_keys(cj, w, config_keys, why, wn) < 0) ||
+        get_list(cj, "banned_words", w, &lists[0], why, wn) < 0 ||
+        get_list(cj, "suspect_words", w, &lists[1], why, wn) < 0 ||
+        get_list(cj, "domain_allow", w, &lists[2], why, wn) < 0 ||
+        get_list(cj, "domain_block", w, &lists[3], why, wn) < 0)
+        return -1;
+    cfg->banned_words = lists[0].v;
+    cfg->suspect_words = lists[1].v;
+    cfg->domain_allow = lists[2].v;
+    cfg->domain_block = lists[3].v;
+    return 0;
+}
+
+/* input["comment"] into c (strings borrowed from in, or raw for text_hex).
+ * Returns 0, or -1 with why. */
+static int comment_read(json_t *in, engine_comment *c, char raw[CASE_MAX_RAW],
+                        char *why, size_t wn) {
+    json_t *cj = json_object_get(in, "comment");
+    const char *w = "input.json comment", *wa = "input.json comment.author", *hex;
+    memset(c, 0, sizeof *c);
+    if (!cj)
+        return fail(why, wn, "input.json: \"comment\" missing");
+    json_t *au = json_object_get(cj, "author");
+    if (check_keys(cj, w, comment_keys, why, wn) < 0 ||
+        get_str(cj, "text", w, &c->text, why, wn) < 0 ||
+        get_str(cj, "text_hex", w, &hex, why, wn) < 0 ||
+        (au && check_keys(au, wa, author_keys, why, wn) < 0) ||
+        get_str(au, "name", wa, &c->author_name, why, wn) < 0 ||
+        get_str(au, "email", wa, &c->author_email, why, wn) < 0 ||
+        get_str(au, "url", wa, &c->author_url, why, wn) < 0 ||
+        get_str(au, "ip", wa, &c->author_ip, why, wn) < 0)
+        return -1;
+    if (!c->text == !hex)
+        return fail(why, wn, "%s: needs one of \"text\", \"text_hex\"", w);
+    if (!hex) {
+        c->text_len = strlen(c->text);
+        return 0;
+    }
+    int n = hex_decode(hex, raw, why, wn);
+    if (n < 0)
+        return -1;
+    c->text = raw;
+    c->text_len = (size_t)n;
+    return 0;
+}
+
+/* An article object (written out or a fixture) into art (strings borrowed
+ * from aj, tags through tags). Returns 0, or -1 with why. */
+static int article_read(json_t *aj, engine_article *art, str_list *tags, char *why,
+                        size_t wn) {
+    const char *w = "article";
+    memset(art, 0, sizeof *art);
+    if (get_str(aj, "title", w, &art->title, why, wn) < 0 ||
+        get_str(aj, "body", w, &art->body, why, wn) < 0 ||
+        get_str(aj, "url", w, &art->url, why, wn) < 0 ||
+        get_list(aj, "tags", w, tags, why, wn) < 0)
+        return -1;
+    art->tags = tags->v;
+    art->ntags = tags->n;
+    return 0;
+}
+
+/* input["dups"]: each candidate is prepared (its features appended to df,
+ * *ndf of them, which the caller frees) and offered in dups only when the
+ * store would have returned it for f (engine_dup_candidate). Returns the
+ * number offered, or -1 with why. */
+static int dups_read(json_t *in, engine_session *s, const engine_features *f,
+                     engine_dup_match dups[CASE_MAX_LIST],
+                     engine_features *df[CASE_MAX_LIST], size_t *ndf, char *why,
+                     size_t wn) {
+    json_t *dj, *dl = json_object_get(in, "dups");
+    size_t i;
+    int nd = 0;
+    if (dl && (!json_is_array(dl) || json_array_size(dl) > CASE_MAX_LIST))
+        return fail(why, wn, "input.json: \"dups\" must be an array of at most %d "
+                    "objects", CASE_MAX_LIST);
+    json_array_foreach(dl, i, dj) {
+        char w[64];
+        snprintf(w, sizeof w, "input.json dups[%zu]", i);
+        engine_comment o = {0};
+        engine_error err = {0};
+        const char *id, *author_key;
+        if (check_keys(dj, w, dup_keys, why, wn) < 0 ||
+            get_str(dj, "text", w, &o.text, why, wn) < 0 ||
+            get_str(dj, "id", w, &id, why, wn) < 0 ||
+            get_str(dj, "author_key", w, &author_key, why, wn) < 0)
+            return -1;
+        if (!o.text)
+            return fail(why, wn, "%s: \"text\" missing", w);
+        o.text_len = strlen(o.text);
+        if (engine_prepare(s, &o, &df[*ndf], &err) < 0)
+            return fail(why, wn, "%s: engine_prepare failed: %s", w, err.text);
+        const engine_features *g = df[(*ndf)++];
+        if (!engine_dup_candidate(f, g->exact_hash, g->has_minhash, g->band))
+            continue; /* the store would not have returned it */
+        engine_dup_match *m = &dups[nd++];
+        memset(m, 0, sizeof *m);
+        m->comment_id = id;
+        m->author_key = author_key;
+        memcpy(m->minhash, g->minhash, sizeof m->minhash);
+        m->exact = g->exact_hash == f->exact_hash;
+    }
+    return nd;
+}
+
+/* What the store and the classifier would have looked up: flood count,
+ * learned spam probability, reputation. Returns 0, or -1 with why. */
+static int lookups_read(json_t *in, engine_context *ctx, char *why, size_t wn) {
+    json_t *fc = json_object_get(in, "flood_count");
+    if (fc && (!json_is_integer(fc) || json_integer_value(fc) < 0))
+        return fail(why, wn, "input.json: \"flood_count\" must be a non-negative integer");
+    ctx->flood_count = fc ? (unsigned)json_integer_value(fc) : 0;
+    double lp, rep;
+    int has_lp, has_rep;
+    if (get_num(in, "learned_spam_prob", "input.json", &lp, &has_lp, why, wn) < 0 ||
+        get_num(in, "reputation", "input.json", &rep, &has_rep, why, wn) < 0 ||
+        get_str(in, "reputation_detail", "input.json", &ctx->reputation_detail, why,
+                wn) < 0)
+        return -1;
+    if (has_lp)
+        ctx->learned_spam_prob = lp;
+    if (has_rep)
+        ctx->reputation = rep;
+    return 0;
+}
+
 /* Runs one case. Returns 1 passed, 0 failed (reason in why). */
 static int run_case(const char *dir, const char *fixtures, int verbose, char *why,
                     size_t wn) {
@@ -395,69 +528,21 @@ static int run_case(const char *dir, const char *fixtures, int verbose, char *wh
     engine_features *df[CASE_MAX_LIST] = {0};
     size_t ndf = 0;
     case_expect x;
+    engine_config cfg;
+    str_list lists[4], tags, thread;
+    engine_comment c;
+    char raw[CASE_MAX_RAW];
+    engine_error err = {0};
     if (!(in = load(dir, "input.json", why, wn)) ||
         !(ex = load(dir, "expected.json", why, wn)) ||
         check_keys(in, "input.json", input_keys, why, wn) < 0 ||
-        expect_read(ex, &x, why, wn) < 0)
+        expect_read(ex, &x, why, wn) < 0 ||
+        config_read(in, &cfg, lists, why, wn) < 0 ||
+        comment_read(in, &c, raw, why, wn) < 0)
         goto done;
-
-    /* config */
-    json_t *cfgj = json_object_get(in, "config");
-    const char *wc = "input.json config";
-    str_list banned, suspect, allow, block;
-    if ((cfgj && check_keys(cfgj, wc, config_keys, why, wn) < 0) ||
-        get_list(cfgj, "banned_words", wc, &banned, why, wn) < 0 ||
-        get_list(cfgj, "suspect_words", wc, &suspect, why, wn) < 0 ||
-        get_list(cfgj, "domain_allow", wc, &allow, why, wn) < 0 ||
-        get_list(cfgj, "domain_block", wc, &block, why, wn) < 0)
-        goto done;
-    engine_config cfg;
-    engine_config_defaults(&cfg);
-    cfg.banned_words = banned.v;
-    cfg.suspect_words = suspect.v;
-    cfg.domain_allow = allow.v;
-    cfg.domain_block = block.v;
-    engine_error err = {0};
-    e = engine_new(&cfg, &err);
-    s = e ? engine_session_new(e) : NULL;
-    if (!s) {
+    if (!(e = engine_new(&cfg, &err)) || !(s = engine_session_new(e))) {
         fail(why, wn, "engine_new: %s", err.text);
         goto done;
-    }
-
-    /* the comment */
-    json_t *cj = json_object_get(in, "comment"), *au;
-    const char *hex = NULL;
-    engine_comment c = {0};
-    if (!cj) {
-        fail(why, wn, "input.json: \"comment\" missing");
-        goto done;
-    }
-    if (check_keys(cj, "input.json comment", comment_keys, why, wn) < 0 ||
-        get_str(cj, "text", "input.json comment", &c.text, why, wn) < 0 ||
-        get_str(cj, "text_hex", "input.json comment", &hex, why, wn) < 0)
-        goto done;
-    au = json_object_get(cj, "author");
-    const char *wa = "input.json comment.author";
-    if ((au && check_keys(au, wa, author_keys, why, wn) < 0) ||
-        get_str(au, "name", wa, &c.author_name, why, wn) < 0 ||
-        get_str(au, "email", wa, &c.author_email, why, wn) < 0 ||
-        get_str(au, "url", wa, &c.author_url, why, wn) < 0 ||
-        get_str(au, "ip", wa, &c.author_ip, why, wn) < 0)
-        goto done;
-    if (!c.text == !hex) {
-        fail(why, wn, "input.json comment: needs one of \"text\", \"text_hex\"");
-        goto done;
-    }
-    char raw[CASE_MAX_RAW];
-    if (hex) {
-        int rawn = hex_decode(hex, raw, why, wn);
-        if (rawn < 0)
-            goto done;
-        c.text = raw;
-        c.text_len = (size_t)rawn;
-    } else {
-        c.text_len = strlen(c.text);
     }
     if (engine_prepare(s, &c, &f, &err) < 0) {
         if (x.error && err.code == x.error_code)
@@ -470,92 +555,25 @@ static int run_case(const char *dir, const char *fixtures, int verbose, char *wh
         fail(why, wn, "expected error %s, prepare succeeded", x.error);
         goto done;
     }
+
     char akey[256];
     engine_author_key(&c, akey, sizeof akey);
     engine_context ctx = {.author_key = akey, .learned_spam_prob = -1};
-
-    /* the article and the thread */
+    engine_article art;
+    engine_dup_match dups[CASE_MAX_LIST];
     aj = article_load(in, fixtures, why, wn);
-    if (!aj && why[0])
+    if ((!aj && why[0]) || (aj && article_read(aj, &art, &tags, why, wn) < 0) ||
+        get_list(in, "thread", "input.json", &thread, why, wn) < 0 ||
+        lookups_read(in, &ctx, why, wn) < 0)
         goto done;
-    const char *wr = "article";
-    str_list tags;
-    engine_article art = {0};
-    if (aj && (get_str(aj, "title", wr, &art.title, why, wn) < 0 ||
-               get_str(aj, "body", wr, &art.body, why, wn) < 0 ||
-               get_str(aj, "url", wr, &art.url, why, wn) < 0 ||
-               get_list(aj, "tags", wr, &tags, why, wn) < 0))
+    int nd = dups_read(in, s, f, dups, df, &ndf, why, wn);
+    if (nd < 0)
         goto done;
-    if (aj) {
-        art.tags = tags.v;
-        art.ntags = tags.n;
-        ctx.article = &art;
-    }
-    str_list thread;
-    if (get_list(in, "thread", "input.json", &thread, why, wn) < 0)
-        goto done;
+    ctx.article = aj ? &art : NULL;
     ctx.thread_texts = thread.v;
     ctx.nthread = thread.n;
-
-    /* duplicate candidates: offered only as the store would offer them */
-    engine_dup_match dups[CASE_MAX_LIST];
-    size_t nd = 0, i;
-    json_t *dj, *dl = json_object_get(in, "dups");
-    if (dl && (!json_is_array(dl) || json_array_size(dl) > CASE_MAX_LIST)) {
-        fail(why, wn, "input.json: \"dups\" must be an array of at most %d objects",
-             CASE_MAX_LIST);
-        goto done;
-    }
-    json_array_foreach(dl, i, dj) {
-        char wd[64];
-        snprintf(wd, sizeof wd, "input.json dups[%zu]", i);
-        engine_comment o = {0};
-        const char *id, *author_key;
-        if (check_keys(dj, wd, dup_keys, why, wn) < 0 ||
-            get_str(dj, "text", wd, &o.text, why, wn) < 0 ||
-            get_str(dj, "id", wd, &id, why, wn) < 0 ||
-            get_str(dj, "author_key", wd, &author_key, why, wn) < 0)
-            goto done;
-        if (!o.text) {
-            fail(why, wn, "%s: \"text\" missing", wd);
-            goto done;
-        }
-        o.text_len = strlen(o.text);
-        if (engine_prepare(s, &o, &df[ndf], &err) < 0) {
-            fail(why, wn, "%s: engine_prepare failed: %s", wd, err.text);
-            goto done;
-        }
-        const engine_features *g = df[ndf++];
-        if (!engine_dup_candidate(f, g->exact_hash, g->has_minhash, g->band))
-            continue; /* the store would not have returned it */
-        engine_dup_match *m = &dups[nd++];
-        memset(m, 0, sizeof *m);
-        m->comment_id = id;
-        m->author_key = author_key;
-        memcpy(m->minhash, g->minhash, sizeof m->minhash);
-        m->exact = g->exact_hash == f->exact_hash;
-    }
     ctx.dups = dups;
-    ctx.ndups = nd;
-
-    /* what the store and the classifier would have said */
-    json_t *fc = json_object_get(in, "flood_count");
-    if (fc && (!json_is_integer(fc) || json_integer_value(fc) < 0)) {
-        fail(why, wn, "input.json: \"flood_count\" must be a non-negative integer");
-        goto done;
-    }
-    ctx.flood_count = fc ? (unsigned)json_integer_value(fc) : 0;
-    double lp, rep;
-    int has_lp, has_rep;
-    if (get_num(in, "learned_spam_prob", "input.json", &lp, &has_lp, why, wn) < 0 ||
-        get_num(in, "reputation", "input.json", &rep, &has_rep, why, wn) < 0 ||
-        get_str(in, "reputation_detail", "input.json", &ctx.reputation_detail, why,
-                wn) < 0)
-        goto done;
-    if (has_lp)
-        ctx.learned_spam_prob = lp;
-    if (has_rep)
-        ctx.reputation = rep;
+    ctx.ndups = (size_t)nd;
 
     engine_verdict v;
     engine_score(s, f, &c, &ctx, &v);

@@ -205,6 +205,12 @@ def test_bad_review_field_is_422_naming_it(binary):
 
 # ----------------------------------------------------- pages and decisions
 
+# Between two posts whose queue order a test asserts: the queue sorts by
+# enqueue time in ms, then by id, so two posts within one ms would be
+# listed by id instead of in posting order.
+QUEUE_TICK_S = 0.002
+
+
 def seed_queue(m):
     """Seven link-spam comments p0..p6 (a1 and the unregistered a2 in turn),
     one contact_info comment, one approved and one rejected (banned word).
@@ -216,6 +222,7 @@ def seed_queue(m):
         c = post(m, "s1", aid, spammy(i), cid="p%d" % i, name="u%d" % i)
         assert c["status"] == "pending" and "link_spam" in [f["code"] for f in c["flags"]], c
         ids.append(c["id"])
+        time.sleep(QUEUE_TICK_S)
     # a pending comment without link_spam
     lc = post(m, "s1", "a1", CONTACT, cid="contact1", name="v")
     codes = [f["code"] for f in lc["flags"]]
@@ -423,7 +430,10 @@ def test_audit_log_pages_by_cursor_and_since(binary):
 def seed_claimable(m):
     """Six link-spam comments c0..c5 and contact1, all pending. Returns the
     ids, oldest first."""
-    ids = [post(m, "s1", "a1", spammy(i), cid="c%d" % i, name="u%d" % i)["id"] for i in range(6)]
+    ids = []
+    for i in range(6):
+        ids.append(post(m, "s1", "a1", spammy(i), cid="c%d" % i, name="u%d" % i)["id"])
+        time.sleep(QUEUE_TICK_S)
     post(m, "s1", "a1", CONTACT, cid="contact1", name="v")
     return ids + ["contact1"]
 
