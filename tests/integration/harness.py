@@ -1,6 +1,7 @@
 """harness.py - throwaway redis-server + real modq binary on free loopback ports.
 
-Each Env owns a temp dir, a redis-server (AOF on) and one or more modq
+Each Env owns a temp dir, a redis-server (AOF on, fsync'd on every write) and
+one or more modq
 processes; stop() terminates them and reports sanitizer findings in modq's
 stderr as a failure. Only the standard library is used.
 """
@@ -46,9 +47,13 @@ class Redis:
         self.proc = None
 
     def start(self):
+        # appendfsync always: the fault tests SIGKILL redis-server and then
+        # expect every write it acknowledged; with everysec a busy fsync
+        # lets Redis postpone its AOF write by up to 2 s while it keeps
+        # answering, so a kill loses acknowledged comments now and then
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", self.dir, "--appendonly", "yes", "--save", "",
+             "--dir", self.dir, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
              "--daemonize", "no", "--logfile", os.path.join(self.dir, "log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_port(self.port):
