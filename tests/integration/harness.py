@@ -1,9 +1,8 @@
 """harness.py - throwaway redis-server + real modq binary on free loopback ports.
 
 Each Env owns a temp dir, a redis-server (AOF on, fsync'd on every write) and
-one or more modq
-processes; stop() terminates them and reports sanitizer findings in modq's
-stderr as a failure. Only the standard library is used.
+one or more modq processes; stop() terminates them and reports sanitizer
+findings in modq's stderr as a failure. Only the standard library is used.
 """
 import json
 import os
