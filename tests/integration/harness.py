@@ -27,6 +27,11 @@ def free_port():
     return p
 
 
+# Between two connection attempts while a process starts: redis-server and
+# modq listen within tens of ms, and every test starts at least one of each.
+WAIT_PORT_STEP_S = 0.005
+
+
 def wait_port(port, timeout=10.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -34,7 +39,7 @@ def wait_port(port, timeout=10.0):
             socket.create_connection(("127.0.0.1", port), 0.2).close()
             return True
         except OSError:
-            time.sleep(0.05)
+            time.sleep(WAIT_PORT_STEP_S)
     return False
 
 
