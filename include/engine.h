@@ -327,4 +327,12 @@ const char *engine_status_name(engine_status s);
  * weight_<code> config key; NULL when d is out of range. Static string. */
 const char *engine_detector_name(engine_detector d);
 
+/* Duplicate candidate selection: 1 when a stored comment whose keys are
+ * exact_hash, has_minhash and band[ENGINE_LSH_BANDS] (band may be NULL when
+ * has_minhash is 0) is a duplicate candidate for f -- the exact hashes are
+ * equal, or both have a MinHash and any LSH band key is equal -- else 0.
+ * The rule the store's dup:x: and dup:b<i>: keys implement. Pure. */
+int engine_dup_candidate(const engine_features *f, uint64_t exact_hash,
+                         int has_minhash, const uint64_t *band);
+
 #endif

@@ -1,5 +1,6 @@
 #!/bin/sh
-# run_all.sh - every test: unit binaries, analysis cases, integration suites.
+# run_all.sh - every test: unit binaries, analysis cases (and the cases the
+# runner must reject), integration suites, a short fuzz pass.
 # Each part prints "<suite>: N passed, N failed"; the last line here is the
 # total "N passed, N failed".
 cd "$(dirname "$0")/.."
@@ -32,6 +33,12 @@ if [ -x build/san/case_runner ]; then
     grep -E '^FAIL' "$LOG/cases.out" | head -30
     tail -1 "$LOG/cases.out"
     tally "$LOG/cases.out" $rc cases
+    # the runner's own checks: each of these cases must fail, and say why
+    build/san/case_runner tests/fixtures/rejected_cases --reject \
+        --fixtures tests/fixtures > "$LOG/rejects.out" 2>&1; rc=$?
+    grep -E '^FAIL' "$LOG/rejects.out" | head -30
+    tail -1 "$LOG/rejects.out"
+    tally "$LOG/rejects.out" $rc rejects
 fi
 python3 tests/integration/run.py --modq build/san/modq > "$LOG/integration.out" 2>&1; rc=$?
 grep -E '^(FAIL|ok|  )' "$LOG/integration.out" | grep -v '^ok' | head -60

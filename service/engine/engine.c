@@ -620,3 +620,19 @@ void engine_score(engine_session *s, const engine_features *f,
     detector_run_all(&a, &s->e->det, out);
     score_finish(out, &s->e->cfg, x->reputation);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Duplicate candidates                                                      */
+/* ------------------------------------------------------------------------ */
+
+int engine_dup_candidate(const engine_features *f, uint64_t exact_hash,
+                         int has_minhash, const uint64_t *band) {
+    if (f->exact_hash == exact_hash)
+        return 1;
+    if (!f->has_minhash || !has_minhash || !band)
+        return 0;
+    for (int b = 0; b < ENGINE_LSH_BANDS; b++)
+        if (f->band[b] == band[b])
+            return 1;
+    return 0;
+}

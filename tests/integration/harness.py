@@ -1,8 +1,8 @@
 """harness.py - throwaway redis-server + real modq binary on free loopback ports.
 
-Each Env owns a temp dir, a redis-server (AOF on) and one or more modq
-processes; stop() terminates them and reports sanitizer findings in modq's
-stderr as a failure. Only the standard library is used.
+Each Env owns a temp dir, a redis-server (AOF on, fsync'd on every write) and
+one or more modq processes; stop() terminates them and reports sanitizer
+findings in modq's stderr as a failure. Only the standard library is used.
 """
 import json
 import os
@@ -27,6 +27,11 @@ def free_port():
     return p
 
 
+# Between two connection attempts while a process starts: redis-server and
+# modq listen within tens of ms, and every test starts at least one of each.
+WAIT_PORT_STEP_S = 0.005
+
+
 def wait_port(port, timeout=10.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -34,7 +39,7 @@ def wait_port(port, timeout=10.0):
             socket.create_connection(("127.0.0.1", port), 0.2).close()
             return True
         except OSError:
-            time.sleep(0.05)
+            time.sleep(WAIT_PORT_STEP_S)
     return False
 
 
@@ -46,9 +51,13 @@ class Redis:
         self.proc = None
 
     def start(self):
+        # appendfsync always: the fault tests SIGKILL redis-server and then
+        # expect every write it acknowledged; with everysec a busy fsync
+        # lets Redis postpone its AOF write by up to 2 s while it keeps
+        # answering, so a kill loses acknowledged comments now and then
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", self.dir, "--appendonly", "yes", "--save", "",
+             "--dir", self.dir, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
              "--daemonize", "no", "--logfile", os.path.join(self.dir, "log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_port(self.port):
@@ -145,6 +154,63 @@ class Modq:
         if "json" in ctype and payload:
             parsed = json.loads(payload)
         return Resp(r.status, parsed, payload, dict(r.getheaders()))
+
+
+    def queue(self, site, status="pending", query="", limit=200):
+        """The ids in a site's review queue as moderators see it (GET
+        /v1/review, every page followed), oldest first."""
+        ids, cursor = [], None
+        for _ in range(1000):
+            path = "/v1/review?site=%s&status=%s&limit=%d%s" % (site, status, limit, query)
+            if cursor:
+                path += "&cursor=" + cursor
+            r = self.request("GET", path, key=MOD_KEY)
+            assert r.status == 200, r
+            ids += [i["id"] for i in r.json["items"]]
+            cursor = r.json["next_cursor"]
+            if not cursor:
+                return ids
+        raise AssertionError("review queue of %s: too many pages" % site)
+
+    def client(self, timeout=10):
+        """A keep-alive connection for many requests in a row (Client)."""
+        return Client(self.port, timeout)
+
+
+class Client:
+    """One keep-alive HTTP connection to modq: request() as Modq.request,
+    without a new connection per request (for reading back hundreds of
+    comments). Reconnects once when modq closed the connection."""
+
+    def __init__(self, port, timeout=10):
+        self.port, self.timeout = port, timeout
+        self.conn = None
+
+    def request(self, method, path, key=CLIENT_KEY):
+        h = {"Authorization": "Bearer " + key} if key else {}
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                       timeout=self.timeout)
+            try:
+                self.conn.request(method, path, headers=h)
+                r = self.conn.getresponse()
+                payload = r.read()
+                break
+            except (OSError, http.client.HTTPException):
+                self.close()
+                if attempt:
+                    raise
+        if r.getheader("Connection", "").lower() == "close":
+            self.close()
+        ctype = r.getheader("Content-Type", "")
+        parsed = json.loads(payload) if "json" in ctype and payload else None
+        return Resp(r.status, parsed, payload, dict(r.getheaders()))
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 class Resp:

@@ -65,9 +65,9 @@ def test_auth(binary):
         assert int(line.split()[1]) == 3, line
 
 
-def test_articles(binary):
-    with Env(binary) as env:
-        m = env.modq
+def test_article_put_creates_then_replaces(binary):
+    with Env(binary, instances=2) as env:
+        m, other = env.modqs
         r = m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE)
         assert r.status == 201, r
         assert r.json["title"] == ARTICLE["title"] and r.json["tags"] == ARTICLE["tags"]
@@ -76,11 +76,20 @@ def test_articles(binary):
         assert r.status == 200, r
         r = m.request("GET", "/v1/sites/s1/articles/a1")
         assert r.status == 200 and r.json["title"] == "Council approves bicycle lanes", r
-        r = m.request("GET", "/v1/sites/s1/articles/nope")
+        # stored in Redis: visible to any instance
+        r = other.request("GET", "/v1/sites/s1/articles/a1")
+        assert r.status == 200 and r.json["title"] == "Council approves bicycle lanes", r
+
+
+def test_unknown_article_is_404(binary):
+    with Env(binary) as env:
+        r = env.modq.request("GET", "/v1/sites/s1/articles/nope")
         assert r.status == 404 and r.json["error"]["code"] == "not_found", r
-        # stored in redis, visible to any instance
-        assert env.redis.cli("EXISTS", "modq:{s1}:article:a1") == "1"
-        assert env.redis.cli("GET", "modq:{s1}:ndocs") == "1"
+
+
+def test_article_fields_are_checked(binary):
+    with Env(binary) as env:
+        m = env.modq
         r = m.request("PUT", "/v1/sites/s1/articles/a2", {"body": "no title"})
         assert r.status == 422 and r.json["error"]["field"] == "title", r
         r = m.request("PUT", "/v1/sites/s1/articles/a2", {"title": "t", "body": "b", "tags": "x"})
@@ -89,71 +98,125 @@ def test_articles(binary):
         assert r.status in (404, 422), r
 
 
-def test_comment_verdicts_and_idempotency(binary):
+def posted(m):
+    """The article, an on-topic comment c1 and a spammy one c2 (by promo);
+    returns their answers."""
+    assert m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE).status == 201
+    r1 = m.request("POST", "/v1/sites/s1/comments", comment("a1", ON_TOPIC, "c1"))
+    assert r1.status == 201, r1
+    r2 = m.request("POST", "/v1/sites/s1/comments", comment("a1", SPAM, "c2", name="promo"))
+    assert r2.status == 201, r2
+    return r1, r2
+
+
+def test_on_topic_comment_is_approved(binary):
     with Env(binary) as env:
-        m = env.modq
-        assert m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE).status == 201
-        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", ON_TOPIC, "c1"))
-        assert r.status == 201, r
-        j = r.json
+        j = posted(env.modq)[0].json
         assert j["id"] == "c1" and j["site"] == "s1" and j["article_id"] == "a1"
         assert j["status"] == "approved", j
         assert 0 <= j["score"] <= 1 and isinstance(j["flags"], list)
         assert "relevance" in j and 0 <= j["relevance"] <= 1
+
+
+def test_spam_is_held_or_rejected_with_link_spam(binary):
+    with Env(binary) as env:
+        j = posted(env.modq)[1].json
         # spam goes to review (pending) or is rejected outright
-        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", SPAM, "c2", name="promo"))
-        assert r.status == 201, r
-        assert r.json["status"] in ("pending", "rejected"), r.json
-        codes = {f["code"] for f in r.json["flags"]}
+        assert j["status"] in ("pending", "rejected"), j
+        codes = {f["code"] for f in j["flags"]}
         assert "link_spam" in codes, codes
-        for f in r.json["flags"]:
+        for f in j["flags"]:
             assert f["detail"] and 0 <= f["score"] <= 1
-        first = r.json
-        depth = int(env.redis.cli("ZCARD", "modq:{s1}:pending"))
+
+
+def test_same_id_again_answers_the_stored_verdict(binary):
+    with Env(binary) as env:
+        m = env.modq
+        first = posted(m)[1].json
+        queue = m.queue("s1")
         # the same (site, id) again: 200, same verdict, nothing queued twice
         r = m.request("POST", "/v1/sites/s1/comments", comment("a1", SPAM, "c2", name="promo"))
         assert r.status == 200, r
         assert r.json["status"] == first["status"] and r.json["score"] == first["score"]
-        assert int(env.redis.cli("ZCARD", "modq:{s1}:pending")) == depth
-        # generated ids are unique
+        assert m.queue("s1") == queue
+
+
+def test_generated_ids_are_unique(binary):
+    with Env(binary) as env:
+        m = env.modq
+        assert m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE).status == 201
         r1 = m.request("POST", "/v1/sites/s1/comments", comment("a1", "Nice lanes, finally safe cycling on Main Street for my kids."))
         r2 = m.request("POST", "/v1/sites/s1/comments", comment("a1", "The shop owners will adapt to the new bicycle lanes on Main Street."))
         assert r1.status == 201 and r2.status == 201
         assert r1.json["id"] != r2.json["id"] and len(r1.json["id"]) >= 16
-        # GET shows the stored state
+
+
+def test_get_comment_shows_the_stored_state(binary):
+    with Env(binary) as env:
+        m = env.modq
+        first = posted(m)[1].json
         r = m.request("GET", "/v1/sites/s1/comments/c2")
         assert r.status == 200 and r.json["status"] == first["status"], r
         assert r.json["decision"] is None
         assert "email" not in r.json["author"]
-        r = m.request("GET", "/v1/sites/s1/comments/nope")
+
+
+def test_unknown_comment_is_404(binary):
+    with Env(binary) as env:
+        r = env.modq.request("GET", "/v1/sites/s1/comments/nope")
         assert r.status == 404, r
 
 
-def test_pending_is_queued(binary):
+def test_pending_comment_waits_in_queue(binary):
     with Env(binary, {"MODQ_THRESHOLD_REJECT": "1.0"}) as env:
         m = env.modq
         m.request("PUT", "/v1/sites/q/articles/a1", ARTICLE)
         r = m.request("POST", "/v1/sites/q/comments", comment("a1", SPAM, "p1"))
         assert r.status == 201 and r.json["status"] == "pending", r
-        assert env.redis.cli("ZSCORE", "modq:{q}:pending", "p1") != ""
-        assert env.redis.cli("SISMEMBER", "modq:sites", "q") == "1"
+        assert m.queue("q") == ["p1"]
+        # the site joined the index of sites with a queue: the review across
+        # every site lists it
+        every = m.request("GET", "/v1/review", key=MOD_KEY).json
+        assert [(i["site"], i["id"]) for i in every["items"]] == [("q", "p1")], every
         metrics = m.request("GET", "/metrics", key=None).raw.decode()
         assert "modq_review_queue_depth 1" in metrics, metrics
         assert 'modq_comments_total{status="pending"} 1' in metrics
 
 
-def test_errors(binary):
-    with Env(binary, {"MODQ_MAX_BODY": "4096"}) as env:
+def healthy(m):
+    assert m.request("GET", "/healthz", key=None).status == 200
+
+
+def test_malformed_json_is_400(binary):
+    with Env(binary) as env:
         m = env.modq
         base = "/v1/sites/s1/comments"
         r = m.request("POST", base, raw=b'{"article_id": "a1", "text": ')
         assert r.status == 400 and r.json["error"]["code"] == "malformed_json", r
         r = m.request("POST", base, raw=b'{"a": 1, "a": 2}')
         assert r.status == 400, r
-        r = m.request("POST", base, raw=b"[1,2]")
+        healthy(m)
+
+
+def test_body_that_is_no_object_is_422(binary):
+    with Env(binary) as env:
+        r = env.modq.request("POST", "/v1/sites/s1/comments", raw=b"[1,2]")
         assert r.status == 422, r
-        r = m.request("POST", base, comment("a1", "hello"), content_type="text/plain")
+        healthy(env.modq)
+
+
+def test_body_without_json_content_type_is_415(binary):
+    with Env(binary) as env:
+        r = env.modq.request("POST", "/v1/sites/s1/comments", comment("a1", "hello"),
+                             content_type="text/plain")
         assert r.status == 415 and r.json["error"]["code"] == "unsupported_media_type", r
+        healthy(env.modq)
+
+
+def test_missing_or_bad_comment_field_is_422_naming_it(binary):
+    with Env(binary) as env:
+        m = env.modq
+        base = "/v1/sites/s1/comments"
         r = m.request("POST", base, {"article_id": "a1", "author": {"name": "x"}})
         assert r.status == 422 and r.json["error"]["field"] == "text", r
         r = m.request("POST", base, {"text": "hi", "author": {"name": "x"}})
@@ -166,16 +229,25 @@ def test_errors(binary):
         assert r.status == 422 and r.json["error"]["field"] == "author.email", r
         r = m.request("POST", base, raw=b'{"article_id":"a1","text":"bad \xff\xfe utf8","author":{"name":"x"}}')
         assert r.status == 422 and r.json["error"]["code"] == "invalid_utf8", r
-        r = m.request("POST", base, comment("a1", "x" * 8000))
+        healthy(m)
+
+
+def test_body_over_max_body_is_413(binary):
+    with Env(binary, {"MODQ_MAX_BODY": "4096"}) as env:
+        r = env.modq.request("POST", "/v1/sites/s1/comments", comment("a1", "x" * 8000))
         assert r.status == 413 and r.json["error"]["code"] == "body_too_large", r
+        healthy(env.modq)
+
+
+def test_unknown_path_is_404_and_wrong_method_405(binary):
+    with Env(binary) as env:
+        m = env.modq
         r = m.request("GET", "/v1/nothing")
         assert r.status == 404 and r.json["error"]["code"] == "not_found", r
-        r = m.request("DELETE", base)
+        r = m.request("DELETE", "/v1/sites/s1/comments")
         assert r.status == 405 and "POST" in r.headers.get("Allow", ""), r
-        for resp in (r,):
-            assert set(resp.json["error"]) >= {"code", "message"}
-        # still healthy after all that
-        assert m.request("GET", "/healthz", key=None).status == 200
+        assert set(r.json["error"]) >= {"code", "message"}
+        healthy(m)
 
 
 def test_body_limit_without_reading(binary):
@@ -217,7 +289,8 @@ def test_seed_thread(binary):
         assert r.status == 201 and r.json["status"] == "approved", r.json
 
 
-def test_restart_survival(binary):
+
+def test_pending_comment_survives_a_restart(binary):
     with Env(binary, {"MODQ_THRESHOLD_REJECT": "1.0"}) as env:
         m = env.modq
         m.request("PUT", "/v1/sites/r/articles/a1", ARTICLE)
@@ -227,25 +300,36 @@ def test_restart_survival(binary):
         m.start()
         r = m.request("GET", "/v1/sites/r/comments/keep1")
         assert r.status == 200 and r.json["status"] == "pending", r
-        assert env.redis.cli("ZCARD", "modq:{r}:pending") == "1"
+        assert m.queue("r") == ["keep1"]
         r = m.request("POST", "/v1/sites/r/comments", comment("a1", SPAM, "keep1"))
         assert r.status == 200
-        assert env.redis.cli("ZCARD", "modq:{r}:pending") == "1"
+        assert m.queue("r") == ["keep1"]
 
 
-def test_redis_down_spool_and_replay(binary):
-    with Env(binary, {"MODQ_THRESHOLD_REJECT": "1.0", "MODQ_REDIS_TIMEOUT_MS": "200"}) as env:
+REDIS_DOWN_ENV = {"MODQ_THRESHOLD_REJECT": "1.0", "MODQ_REDIS_TIMEOUT_MS": "200"}
+
+
+def post_while_redis_down(env):
+    """Stops Redis, posts 20 comments (every other one spam), each answered
+    201. Returns the ids answered pending."""
+    m = env.modq
+    m.request("PUT", "/v1/sites/d/articles/a1", ARTICLE)
+    env.redis.stop()
+    answered_pending = []
+    for i in range(20):
+        text = SPAM + " variant %d" % i if i % 2 == 0 else ON_TOPIC + " (%d)" % i
+        r = m.request("POST", "/v1/sites/d/comments", comment("a1", text, "down%d" % i))
+        assert r.status == 201, r
+        if r.json["status"] == "pending":
+            answered_pending.append("down%d" % i)
+    assert len(answered_pending) >= 5, answered_pending
+    return answered_pending
+
+
+def test_comments_are_answered_while_redis_is_down(binary):
+    with Env(binary, REDIS_DOWN_ENV) as env:
         m = env.modq
-        m.request("PUT", "/v1/sites/d/articles/a1", ARTICLE)
-        env.redis.stop()
-        answered_pending = []
-        for i in range(20):
-            text = SPAM + " variant %d" % i if i % 2 == 0 else ON_TOPIC + " (%d)" % i
-            r = m.request("POST", "/v1/sites/d/comments", comment("a1", text, "down%d" % i))
-            assert r.status == 201, r
-            if r.json["status"] == "pending":
-                answered_pending.append("down%d" % i)
-        assert len(answered_pending) >= 5, answered_pending
+        post_while_redis_down(env)
         r = m.request("GET", "/readyz", key=None)
         assert r.status == 503 and r.json["status"] == "not_ready" and r.json["reason"], r
         assert r.json["spool_pending"] == 20, r.json
@@ -253,15 +337,20 @@ def test_redis_down_spool_and_replay(binary):
         assert "modq_degraded 1" in metrics
         r = m.request("PUT", "/v1/sites/d/articles/a2", ARTICLE)
         assert r.status == 503 and r.json["error"]["code"] == "redis_unavailable", r
+
+
+def test_spooled_comments_reach_the_queue_when_redis_returns(binary):
+    with Env(binary, REDIS_DOWN_ENV) as env:
+        m = env.modq
+        answered_pending = post_while_redis_down(env)
         env.redis.start()
         deadline = time.time() + 15
         while time.time() < deadline:
             if m.request("GET", "/readyz", key=None).json.get("spool_pending") == 0:
                 break
             time.sleep(0.2)
-        assert env.redis.cli("ZCARD", "modq:{d}:pending") == str(len(answered_pending))
-        for cid in answered_pending:
-            assert env.redis.cli("ZSCORE", "modq:{d}:pending", cid) != ""
+        queue = m.queue("d")
+        assert sorted(queue) == sorted(answered_pending), queue
         r = m.request("GET", "/v1/sites/d/comments/down1")
         assert r.status == 200
 

@@ -70,13 +70,17 @@ def check_page_headers(r, ctype):
     assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, csp
 
 
-def test_review_page_files(binary):
-    """The embedded copy is byte-identical to web/review/; headers; 308;
-    only known file names are served; review_dir replaces the copy safely."""
+def test_review_redirects_to_review_slash(binary):
+    with Env(binary) as env:
+        r = env.modq.request("GET", "/review", key=None)
+        assert r.status == 308 and lower_headers(r).get("location") == "/review/", r
+
+
+def test_embedded_page_is_web_review_byte_for_byte(binary):
+    """The embedded copy is byte-identical to web/review/, with the page
+    headers (CSP among them)."""
     with Env(binary) as env:
         m = env.modq
-        r = m.request("GET", "/review", key=None)
-        assert r.status == 308 and lower_headers(r).get("location") == "/review/", r
         r = m.request("GET", "/review/", key=None)
         check_page_headers(r, "text/html; charset=utf-8")
         assert r.raw == src("index.html")
@@ -89,6 +93,11 @@ def test_review_page_files(binary):
         # no inline script or style in the page: the CSP would block them
         html = src("index.html").decode()
         assert "<script>" not in html and "style=" not in html and " on" + "click=" not in html
+
+
+def test_only_known_page_files_are_served(binary):
+    with Env(binary) as env:
+        m = env.modq
         for bad in ("/review/missing.js", "/review/.hidden.js", "/review/notes.txt",
                     "/review/sub/review.js", "/review/../review/review.js",
                     "/review/%2e%2e/review/review.js", "/review/..%2fconfig%2fmodq.conf"):
@@ -96,6 +105,10 @@ def test_review_page_files(binary):
             assert r.status == 404, (bad, r)
         assert m.request("POST", "/review/", key=None, body={}).status == 405
 
+
+def test_review_dir_replaces_the_embedded_copy_safely(binary):
+    """review_dir: its files instead of the copy, no fallback to it, and
+    no file that is not a small regular one with a known name."""
     tmp = tempfile.mkdtemp(prefix="modq-review-dir-")
     try:
         with open(os.path.join(tmp, "index.html"), "w") as f:

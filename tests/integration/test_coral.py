@@ -45,8 +45,16 @@ def request_with(**changes):
     return json.dumps(r, indent=2).encode()
 
 
-def queued(env, site=SITE):
-    return env.redis.cli("ZRANGE", "modq:{%s}:pending" % site, 0, -1).split()
+def coral_env(binary):
+    """An Env for the signed mode, with the story's article registered."""
+    env = Env(binary, ENV)
+    try:
+        r = env.modq.request("PUT", "/v1/sites/%s/articles/drought" % SITE, ARTICLE)
+        assert r.status == 201, r
+    except BaseException:
+        env.close()
+        raise
+    return env
 
 
 def test_coral_fixture_is_consistent(binary):
@@ -59,19 +67,23 @@ def test_coral_fixture_is_consistent(binary):
     assert FX["signature_rotating"].split(",")[1] == FX["signature"]
 
 
-def test_coral_signed(binary):
+def test_bad_signature_is_401_and_queues_nothing(binary):
     body = FX["body"].encode()
-    with Env(binary, ENV) as env:
+    with coral_env(binary) as env:
         m = env.modq
-        r = m.request("PUT", "/v1/sites/%s/articles/drought" % SITE, ARTICLE)
-        assert r.status == 201, r
         # signature problems: 401 before anything is parsed or stored
         for sig in (None, FX["signature_invalid"], "sha256=zz", "md5=abc", ""):
             r = send(m, body, sig)
             assert r.status == 401 and r.json["error"]["code"] == "unauthorized", (sig, r)
         r = send(m, body.replace(b"refund", b"rebate"), FX["signature"])  # tampered body
         assert r.status == 401, r
-        assert queued(env) == [], "401s must not queue anything"
+        assert m.queue(SITE) == [], "401s must not queue anything"
+
+
+def test_suspect_comment_is_withheld_flagged_and_queued(binary):
+    body = FX["body"].encode()
+    with coral_env(binary) as env:
+        m = env.modq
         r = send(m, body, FX["signature"], key=CLIENT_KEY.replace("test", "nope"))
         assert r.status == 200, r  # a stray Authorization header changes nothing
         # the fixture: a question about a refund -> withheld, flagged, queued
@@ -84,23 +96,38 @@ def test_coral_signed(binary):
         assert mq["status"] == "pending" and mq["site"] == SITE, mq
         cid = mq["id"]
         assert cid.startswith("coral-") and len(cid) == 38, cid
-        assert queued(env) == [cid]
+        assert m.queue(SITE) == [cid]
         got = m.request("GET", "/v1/sites/%s/comments/%s" % (SITE, cid))
         assert got.status == 200, got
         assert got.json["article_id"] == "drought", got.json  # story.url -> article
         assert got.json["author"]["name"] == FX["request"]["author"]["id"]
         assert got.json["status"] == "pending"
-        # Coral re-sending the same request (rotating secrets: two signatures)
+
+
+def test_resent_request_is_the_same_comment(binary):
+    """Coral re-sending the same request (rotating secrets: two signatures)."""
+    body = FX["body"].encode()
+    with coral_env(binary) as env:
+        m = env.modq
+        cid = send(m, body, FX["signature"]).json["metadata"]["modq"]["id"]
         r = send(m, body, FX["signature_rotating"])
         assert r.status == 200 and r.json["metadata"]["modq"]["id"] == cid, r
-        assert queued(env) == [cid]
-        # an on-topic comment: 204, no body (Coral continues its pipeline)
+        assert m.queue(SITE) == [cid]
+
+
+def test_on_topic_comment_is_204_without_body(binary):
+    """Coral continues its pipeline."""
+    with coral_env(binary) as env:
         ham = {"body": "Rationing is overdue, but the council must also repair the leaking "
                        "pipes that lose so much treated water.", "parentID": None}
         b = request_with(comment=ham)
-        r = send(m, b, sign(b))
+        r = send(env.modq, b, sign(b))
         assert r.status == 204 and r.raw == b"", r
-        # a reply (EDIT) with a banned word: rejected, not queued
+
+
+def test_banned_word_in_an_edited_reply_is_rejected_not_queued(binary):
+    with coral_env(binary) as env:
+        m = env.modq
         spam = {"body": "buyviagranow cheapest pills", "parentID": "d79b787f-f406-49a0"}
         b = request_with(comment=spam, action="EDIT")
         r = send(m, b, sign(b))
@@ -110,14 +137,22 @@ def test_coral_signed(binary):
         assert len(reasons) == len(set(reasons))
         rej = m.request("GET", "/v1/sites/%s/comments/%s" % (SITE, r.json["metadata"]["modq"]["id"]))
         assert rej.json["status"] == "rejected" and rej.json["parent_id"] == spam["parentID"], rej
-        assert queued(env) == [cid]
-        # staff are not analysed
+        assert m.queue(SITE) == []
+
+
+def test_staff_comments_are_not_analysed(binary):
+    with coral_env(binary) as env:
         b = request_with(author={"id": "staff-1", "role": "MODERATOR"},
                          comment={"body": "buyviagranow", "parentID": None})
-        r = send(m, b, sign(b))
+        r = send(env.modq, b, sign(b))
         assert r.status == 204, r
-        # the documented older shape (tenantID/tenantDomain, no site) and a
-        # ?site= override on the callback URL
+
+
+def test_older_request_shape_and_site_override(binary):
+    """The documented older shape (tenantID/tenantDomain, no site) and a
+    ?site= override on the callback URL."""
+    with coral_env(binary) as env:
+        m = env.modq
         old = request_with(tenant=None, site=None,
                            comment={"body": "Can I ask for a refund of the fine?", "parentID": None})
         old = json.loads(old)
@@ -127,8 +162,12 @@ def test_coral_signed(binary):
         assert r.status == 200 and r.json["metadata"]["modq"]["site"] == "tenant-7", r
         r = send(m, b, sign(b), query="?site=news")
         assert r.status == 200 and r.json["metadata"]["modq"]["site"] == "news", r
-        assert len(queued(env, "news")) == 1 and len(queued(env, "tenant-7")) == 1
-        # malformed or incomplete requests (validly signed) -> 4xx JSON
+        assert len(m.queue("news")) == 1 and len(m.queue("tenant-7")) == 1
+
+
+def test_malformed_signed_request_is_4xx(binary):
+    with coral_env(binary) as env:
+        m = env.modq
         for b, code in ((b"{not json", 400), (b"[]", 422),
                         (request_with(action="DELETE"), 422),
                         (request_with(comment={"parentID": None}), 422),
@@ -136,7 +175,7 @@ def test_coral_signed(binary):
                         (request_with(site={"id": "bad site/id"}), 422)):
             r = send(m, b, sign(b))
             assert r.status == code and r.json["error"], (b[:40], r)
-        r = send(m, body, FX["signature"], ctype="text/plain")
+        r = send(m, FX["body"].encode(), FX["signature"], ctype="text/plain")
         assert r.status == 415, r
 
 
@@ -157,4 +196,4 @@ def test_coral_bearer_without_secret(binary):
         assert r.status == 200 and r.json["status"] == "SYSTEM_WITHHELD", r
         r = send(m, body, key=CLIENT_KEY)
         assert r.status == 200 and r.json["metadata"]["modq"]["site"] == SITE, r
-        assert len(queued(env)) == 1 and len(queued(env, "news")) == 1
+        assert len(m.queue(SITE)) == 1 and len(m.queue("news")) == 1

@@ -1,6 +1,7 @@
 """test_learning.py - learning from decisions: the per-site classifier
 improves verdicts, reputation trusts good authors and marks spammers (and
-their IPs and domains), all trained through the decision endpoint."""
+their IPs and domains), all trained through the decision endpoint. The
+classifier's counts themselves are checked in test_store_learning.py."""
 from harness import MOD_KEY, Env
 
 ARTICLE = {"title": "City council approves protected bicycle lanes on Main Street",
@@ -62,33 +63,46 @@ def noisy_or(scores):
     return 1.0 - keep
 
 
-def test_classifier_learns_from_decisions(binary):
-    with Env(binary, extra_env={"MODQ_LEARN_MIN_DECISIONS": "10"}) as env:
-        m = env.modq
-        assert m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE).status == 201
-        before = post(m, PROBE_BEFORE, "probe0", "Pat", ip="10.9.0.1")
-        assert before["status"] == "approved" and not flag(before, "learned_spam"), before
-        for i, t in enumerate(PROMO):
-            c = post(m, t, "spam%d" % i, "Promo%d" % i, ip="10.8.0.%d" % i)
-            # the heuristics alone let it through: the point of learning
-            assert c["status"] == "approved" and not flag(c, "learned_spam"), c
-        for i, t in enumerate(HAM):
-            c = post(m, t, "ham%d" % i, "Reader%d" % i, ip="10.7.0.%d" % i)
-            assert c["status"] == "approved", c
+CLASSIFIER_ENV = {"MODQ_LEARN_MIN_DECISIONS": "10"}
 
-        # 8 decisions: below learn_min_decisions, the classifier abstains
-        for i in range(4):
-            assert decide(m, "spam%d" % i, "reject")["status"] == "rejected"
-            assert decide(m, "ham%d" % i, "approve")["status"] == "approved"
+
+def seed(m):
+    """The article, PROMO as spam0.., HAM as ham0..: the heuristics let
+    every one through (the point of learning). Returns the verdict of a
+    probe posted before any of them."""
+    assert m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE).status == 201
+    before = post(m, PROBE_BEFORE, "probe0", "Pat", ip="10.9.0.1")
+    assert before["status"] == "approved" and not flag(before, "learned_spam"), before
+    for i, t in enumerate(PROMO):
+        c = post(m, t, "spam%d" % i, "Promo%d" % i, ip="10.8.0.%d" % i)
+        assert c["status"] == "approved" and not flag(c, "learned_spam"), c
+    for i, t in enumerate(HAM):
+        c = post(m, t, "ham%d" % i, "Reader%d" % i, ip="10.7.0.%d" % i)
+        assert c["status"] == "approved", c
+    return before
+
+
+def train(m, start, end):
+    """Moderators reject spam<i> and approve ham<i> for i in [start, end)."""
+    for i in range(start, end):
+        assert decide(m, "spam%d" % i, "reject")["status"] == "rejected"
+        assert decide(m, "ham%d" % i, "approve")["status"] == "approved"
+
+
+def test_classifier_abstains_below_learn_min_decisions(binary):
+    with Env(binary, extra_env=CLASSIFIER_ENV) as env:
+        m = env.modq
+        seed(m)
+        train(m, 0, 4)  # 8 decisions < 10
         early = post(m, PROBE_EARLY, "probe1", "Quinn", ip="10.9.0.2")
         assert not flag(early, "learned_spam") and early["status"] == "approved", early
 
-        for i in range(4, len(PROMO)):
-            decide(m, "spam%d" % i, "reject")
-            decide(m, "ham%d" % i, "approve")
-        n = env.redis.cli("HMGET", "modq:{s1}:bayes:n", "spam", "ham").split()
-        assert n == [str(len(PROMO)), str(len(HAM))], n
 
+def test_classifier_catches_new_promotion_after_decisions(binary):
+    with Env(binary, extra_env=CLASSIFIER_ENV) as env:
+        m = env.modq
+        before = seed(m)
+        train(m, 0, len(PROMO))
         # a new promo of the same kind is now caught, by the learned signal
         after = post(m, PROBE_AFTER, "probe2", "Rita", ip="10.9.0.3")
         f = flag(after, "learned_spam")
@@ -97,25 +111,22 @@ def test_classifier_learns_from_decisions(binary):
         assert float(f["evidence"]) > 0.9 and "spam probability" in f["detail"], f
         assert after["status"] in ("pending", "rejected") and after["score"] > before["score"], after
         assert after["score"] >= f["score"]
-        # an ordinary on-topic comment is not touched
+
+
+def test_classifier_leaves_ordinary_comments_alone(binary):
+    with Env(binary, extra_env=CLASSIFIER_ENV) as env:
+        m = env.modq
+        seed(m)
+        train(m, 0, len(PROMO))
         ham = post(m, HAM_PROBE, "probe3", "Sara", ip="10.9.0.4")
         assert not flag(ham, "learned_spam") and ham["status"] == "approved", ham
 
-        # learning follows the decision, not the request: a repeat changes
-        # nothing, an override moves the comment from spam to ham
-        decide(m, "spam0", "reject")
-        assert env.redis.cli("HMGET", "modq:{s1}:bayes:n", "spam", "ham").split() == n
-        zorbex_spam = int(env.redis.cli("HGET", "modq:{s1}:bayes:spam", "zorbex"))
-        assert zorbex_spam == len(PROMO)
-        decide(m, "spam0", "approve", override=True)
-        assert env.redis.cli("HMGET", "modq:{s1}:bayes:n", "spam", "ham").split() == [
-            str(len(PROMO) - 1), str(len(HAM) + 1)]
-        assert int(env.redis.cli("HGET", "modq:{s1}:bayes:spam", "zorbex")) == zorbex_spam - 1
-        assert int(env.redis.cli("HGET", "modq:{s1}:bayes:ham", "zorbex")) == 1
-        decide(m, "spam0", "reject", override=True)
-        assert env.redis.cli("HMGET", "modq:{s1}:bayes:n", "spam", "ham").split() == n
-        assert env.redis.cli("HGET", "modq:{s1}:bayes:ham", "zorbex") == ""  # back to none
-        # another site has learned nothing
+
+def test_classifier_learns_per_site(binary):
+    with Env(binary, extra_env=CLASSIFIER_ENV) as env:
+        m = env.modq
+        seed(m)
+        train(m, 0, len(PROMO))
         other = post(m, PROBE_AFTER, "probe9", "Rita", site="s2", ip="10.9.0.3")
         assert not flag(other, "learned_spam"), other
 

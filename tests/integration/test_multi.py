@@ -3,8 +3,8 @@
 Whatever one instance learned (a comment, an article, a (site, id)) is seen
 by the other through Redis alone: duplicates across instances, articles
 registered through the other one, the same comment posted to both at once
-(stored and queued once). Ends with the Cluster check: every key a run
-leaves in Redis carries its site's {hash tag}, except the global ones.
+(stored and queued once). And the Cluster check: every key a run leaves in
+Redis carries its site's {hash tag}, except the global ones.
 """
 import json
 import os
@@ -66,76 +66,133 @@ def all_keys(port):
     return [k for k in out.stdout.splitlines() if k]
 
 
-def test_two_instances_share_state(binary):
-    with Env(binary, {"MODQ_THRESHOLD_REJECT": "1.0"}, instances=2) as env:
+ENV = {"MODQ_THRESHOLD_REJECT": "1.0"}
+ART = SEED["article"]
+
+
+def post_duplicates(a, b):
+    """DUP_TEXT through A (dupA), then through B (dupB); returns B's answer."""
+    r = post(a, "dupA", DUP_TEXT, name="Ann", aid="x1")
+    assert r.status == 201 and flag(r.json, "duplicate") is None, r
+    r = post(b, "dupB", DUP_TEXT, name="Bob", aid="x1")
+    assert r.status == 201, r
+    return r
+
+
+def post_near_duplicate(b):
+    """DUP_TEXT with two words changed (another exact hash) through B."""
+    near = DUP_TEXT.replace("publish", "post").replace("summer", "season")
+    r = post(b, "nearB", near, name="Cy", aid="x1")
+    assert r.status == 201, r
+    return r
+
+
+def register_article(a):
+    r = a.request("PUT", "/v1/sites/%s/articles/%s" % (SITE, ART["id"]),
+                  {"title": ART["title"], "body": ART["body"], "tags": ART["tags"]})
+    assert r.status == 201, r
+
+
+def race_same_ids(a, b, n):
+    """Posts same0..same<n-1> (spam) to both instances at once, one id at a
+    time; asserts one 201 and one 200 with the same pending verdict per id."""
+    results = {}
+
+    def send(m, tag, i):
+        try:
+            results[(tag, i)] = post(m, "same%d" % i, SPAM + " batch %d" % i, name="promo")
+        except OSError as e:  # reported below, with the instance's log
+            results[(tag, i)] = e
+
+    for i in range(n):
+        ts = [threading.Thread(target=send, args=(m, tag, i))
+              for tag, m in (("A", a), ("B", b))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    for i in range(n):
+        ra, rb = results[("A", i)], results[("B", i)]
+        assert not isinstance(ra, OSError), (ra, a.log()[-3000:])
+        assert not isinstance(rb, OSError), (rb, b.log()[-3000:])
+        assert {ra.status, rb.status} <= {200, 201}, (ra, rb)
+        assert sorted((ra.status, rb.status)) == [200, 201], (i, ra, rb)
+        assert ra.json["status"] == rb.json["status"] == "pending", (ra.json, rb.json)
+        assert ra.json["score"] == rb.json["score"], (ra.json, rb.json)
+
+
+def race_approved(a, b, texts):
+    """Posts ok<i> (on-topic texts under the seed article) to both instances
+    at once; returns {text: answered approved}."""
+    approved = {}
+    for i, text in enumerate(texts):
+        results = {}
+
+        def send(m, tag, i=i, text=text):
+            try:
+                results[tag] = post(m, "ok%d" % i, text, name="reader%d" % i, aid=ART["id"])
+            except OSError as e:
+                results[tag] = e
+        ts = [threading.Thread(target=send, args=(m, tag)) for tag, m in (("A", a), ("B", b))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        ra, rb = results["A"], results["B"]
+        assert not isinstance(ra, OSError) and not isinstance(rb, OSError), (ra, rb)
+        assert sorted((ra.status, rb.status)) == [200, 201], (i, ra, rb)
+        assert ra.json["status"] == rb.json["status"], (ra.json, rb.json)
+        approved[text] = ra.json["status"] == "approved"
+    return approved
+
+
+def test_duplicate_posted_to_the_other_instance_is_flagged(binary):
+    with Env(binary, ENV, instances=2) as env:
         a, b = env.modqs
         assert a.port != b.port
-
-        # 1. a duplicate posted to B of a comment first posted to A
-        r = post(a, "dupA", DUP_TEXT, name="Ann", aid="x1")
-        assert r.status == 201 and flag(r.json, "duplicate") is None, r
-        r = post(b, "dupB", DUP_TEXT, name="Bob", aid="x1")
-        assert r.status == 201, r
-        d = flag(r.json, "duplicate")
-        assert d is not None, r.json
+        d = flag(post_duplicates(a, b).json, "duplicate")
+        assert d is not None, d
         assert d.get("evidence") == "dupA" and "dupA" in d["detail"], d
-        # a near-duplicate (two words changed: another exact hash) is found
-        # through the LSH band keys, whose values carry the first comment's
-        # MinHash in binary: the estimate must come out high, not garbage
-        near = DUP_TEXT.replace("publish", "post").replace("summer", "season")
-        r = post(b, "nearB", near, name="Cy", aid="x1")
-        assert r.status == 201, r
+
+
+def test_near_duplicate_is_found_through_the_band_keys(binary):
+    """Another exact hash: found through the LSH band keys, whose values
+    carry the first comment's MinHash in binary -- the estimate must come
+    out high, not garbage."""
+    with Env(binary, ENV, instances=2) as env:
+        a, b = env.modqs
+        post_duplicates(a, b)
+        r = post_near_duplicate(b)
         d = flag(r.json, "duplicate")
         assert d is not None and d.get("evidence") in ("dupA", "dupB"), r.json
         m = re.search(r"near copy of comment \w+ \(estimated similarity ([0-9.]+)\)", d["detail"])
         assert m and 0.5 <= float(m.group(1)) < 1.0, d
 
-        # 2. an article registered through A is used by B
-        art = SEED["article"]
+
+def test_article_registered_through_one_instance_serves_the_other(binary):
+    with Env(binary, ENV, instances=2) as env:
+        a, b = env.modqs
         own = SEED["on_topic"]
         copy = [c for c in SEED["comments"] if c["id"] == "3"][0]
-        r = post(b, "before", own["text"], aid=art["id"])
+        r = post(b, "before", own["text"], aid=ART["id"])
         assert r.status == 201 and "relevance" not in r.json, r.json  # B knows no article yet
-        r = a.request("PUT", "/v1/sites/%s/articles/%s" % (SITE, art["id"]),
-                      {"title": art["title"], "body": art["body"], "tags": art["tags"]})
-        assert r.status == 201, r
-        r = post(b, "own1", own["text"], aid=art["id"], name=own["author"]["name"])
+        register_article(a)
+        r = post(b, "own1", own["text"], aid=ART["id"], name=own["author"]["name"])
         assert r.status == 201 and 0 <= r.json.get("relevance", -1) <= 1, r.json
         assert r.json["relevance"] > 0, r.json
-        r = post(b, "copy1", copy["text"], aid=art["id"], name="Copycat")
+        r = post(b, "copy1", copy["text"], aid=ART["id"], name="Copycat")
         assert r.status == 201, r
         assert flag(r.json, "copied_from_article") is not None, r.json
         # and B's stored comment is readable through A
         r = a.request("GET", "/v1/sites/%s/comments/copy1" % SITE)
         assert r.status == 200 and r.json["id"] == "copy1", r
 
-        # 3. the same (site, id) posted to both at once: stored once, queued once
-        n = 20
-        results = {}
 
-        def send(m, tag, i):
-            try:
-                results[(tag, i)] = post(m, "same%d" % i, SPAM + " batch %d" % i, name="promo")
-            except OSError as e:  # reported below, with the instance's log
-                results[(tag, i)] = e
-
-        for i in range(n):
-            ts = [threading.Thread(target=send, args=(m, tag, i))
-                  for tag, m in (("A", a), ("B", b))]
-            for t in ts:
-                t.start()
-            for t in ts:
-                t.join()
-        created = 0
-        for i in range(n):
-            ra, rb = results[("A", i)], results[("B", i)]
-            assert not isinstance(ra, OSError), (ra, a.log()[-3000:])
-            assert not isinstance(rb, OSError), (rb, b.log()[-3000:])
-            assert {ra.status, rb.status} <= {200, 201}, (ra, rb)
-            assert sorted((ra.status, rb.status)) == [200, 201], (i, ra, rb)
-            created += 1
-            assert ra.json["status"] == rb.json["status"] == "pending", (ra.json, rb.json)
-            assert ra.json["score"] == rb.json["score"], (ra.json, rb.json)
+def test_same_id_posted_to_both_instances_is_stored_and_counted_once(binary):
+    n = 20
+    with Env(binary, ENV, instances=2) as env:
+        a, b = env.modqs
+        race_same_ids(a, b, n)
         pending = env.redis.cli("ZRANGE", "modq:{%s}:pending" % SITE, 0, -1).split()
         same = [p for p in pending if p.startswith("same")]
         assert sorted(same) == sorted("same%d" % i for i in range(n)), same
@@ -151,34 +208,29 @@ def test_two_instances_share_state(binary):
         assert len(flood) == 1, flood
         assert env.redis.cli("GET", flood[0]).strip() == str(n), env.redis.cli("GET", flood[0])
         print("    multi: %d ids posted to both instances at once: %d created once, "
-              "%d queued once, flood counter %d" % (n, created, len(same), n))
+              "%d queued once, flood counter %d" % (n, n, len(same), n))
 
-        # the same race for approved comments: each text joins the thread once
-        approved = {}
-        for i, text in enumerate(ON_TOPIC):
-            results.clear()
 
-            def send2(m, tag, i=i, text=text):
-                try:
-                    results[tag] = post(m, "ok%d" % i, text, name="reader%d" % i, aid=art["id"])
-                except OSError as e:
-                    results[tag] = e
-            ts = [threading.Thread(target=send2, args=(m, tag)) for tag, m in (("A", a), ("B", b))]
-            for t in ts:
-                t.start()
-            for t in ts:
-                t.join()
-            ra, rb = results["A"], results["B"]
-            assert not isinstance(ra, OSError) and not isinstance(rb, OSError), (ra, rb)
-            assert sorted((ra.status, rb.status)) == [200, 201], (i, ra, rb)
-            assert ra.json["status"] == rb.json["status"], (ra.json, rb.json)
-            approved[text] = ra.json["status"] == "approved"
+def test_same_approved_id_raced_joins_the_thread_once(binary):
+    with Env(binary, ENV, instances=2) as env:
+        a, b = env.modqs
+        register_article(a)
+        approved = race_approved(a, b, ON_TOPIC)
         assert sum(approved.values()) >= 6, approved
-        thread = env.redis.cli("LRANGE", "modq:{%s}:thread:%s" % (SITE, art["id"]), 0, -1)
+        thread = env.redis.cli("LRANGE", "modq:{%s}:thread:%s" % (SITE, ART["id"]), 0, -1)
         for text, ok in approved.items():
             assert thread.count(text) == (1 if ok else 0), (text, thread)
 
-        # 4. Cluster readiness: every key of a site carries the {site} tag
+
+def test_every_site_key_carries_the_site_hash_tag(binary):
+    """Cluster readiness, over the keys all of the above leave behind."""
+    with Env(binary, ENV, instances=2) as env:
+        a, b = env.modqs
+        post_duplicates(a, b)
+        post_near_duplicate(b)
+        register_article(a)
+        race_same_ids(a, b, 20)
+        race_approved(a, b, ON_TOPIC)
         keys = all_keys(env.redis.port)
         assert len(keys) > 10, keys
         bad = [k for k in keys if not is_global(k) and not SITE_KEY.match(k)]

@@ -1,7 +1,7 @@
 """test_scripts.py - Lua scripts survive an empty script cache (what a Redis
-restart, a failover or SCRIPT FLUSH leaves): store_eval (service/store.c)
-sends EVALSHA with the SHA-1 modq computes itself and, on NOSCRIPT, the same
-call as EVAL with the source. Review operations (claim, decide -- which
+restart, a failover or SCRIPT FLUSH leaves): store_eval sends EVALSHA with
+the SHA-1 modq computes itself and, on NOSCRIPT, the same call as EVAL with
+the source. Review operations (claim, decide -- which
 also trains the classifier --, release) and the webhook outbox (notify,
 retry, then the sender's claim and done) each run across a SCRIPT FLUSH,
 against the real binary and a real redis-server."""

@@ -1,4 +1,4 @@
-"""test_store_cache.py - the per-instance look-up cache (store_cache.c) is
+"""test_store_cache.py - the per-instance look-up cache (store_cache) is
 never seen: a warm instance answers a comment exactly as a fresh one (empty
 cache) does on the same Redis, after article puts that change document
 frequencies (each bumps modq:{S}:dfver), after a FLUSHALL and a re-seed that
@@ -84,7 +84,7 @@ def stats(env):
 
 def df_multi(st):
     """MULTIs of the df look-up among those of one posted comment: its
-    write is one MULTI/EXEC transaction of its own (store_comment_write)."""
+    write is one MULTI/EXEC transaction of its own."""
     assert st.get("exec", 0) == st.get("multi", 0), st
     return st.get("multi", 0) - 1
 
@@ -111,54 +111,95 @@ def fresh(env, extra_env=None):
     return m
 
 
-def test_df_cache_never_stale(binary):
-    with Env(binary) as env:
-        w = env.modq
-        seed(w, ARTICLE_A)
-        v0 = dfver(env)
-        assert v0 > 0
+def warm_up(env):
+    """Seeds the site and posts the probe twice through the first instance
+    (w0, w1). Returns (version, first verdict, second verdict, second's
+    commandstats)."""
+    w = env.modq
+    seed(w, ARTICLE_A)
+    v0 = dfver(env)
+    c0, _ = post(env, w, "w0", PROBE)
+    c1, st = post(env, w, "w1", PROBE)
+    return v0, c0, c1, st
 
-        c0, _ = post(env, w, "w0", PROBE)
+
+def put_b(env):
+    """Article B (new stems for the probe's df, one more document), the
+    probe through the warm instance and through a fresh one (f1). Returns
+    (version, warm verdict, its commandstats, f1, f1's verdict)."""
+    w = env.modq
+    put(w, "b", ARTICLE_B)
+    v1 = dfver(env)
+    c2, st = post(env, w, "w2", PROBE)
+    f1 = fresh(env)
+    c2f, _ = post(env, f1, "f2", PROBE)
+    return v1, c2, st, f1, c2f
+
+
+def put_a2(env, f1):
+    """A now shares the probe's stems (only df changes: not ndocs, not C),
+    put twice; the probe through the warm instance, a fresh one and f1.
+    Returns (version after the first put, after the second, warm verdict,
+    its commandstats, fresh verdict, f1's verdict)."""
+    w = env.modq
+    put(w, "a", ARTICLE_A2)
+    v2 = dfver(env)
+    put(w, "a", ARTICLE_A2)  # the same again: df unchanged
+    v2b = dfver(env)
+    c3, st = post(env, w, "w3", PROBE)
+    f2 = fresh(env)
+    c3f, _ = post(env, f2, "f3", PROBE)
+    c3g, _ = post(env, f1, "g3", PROBE)
+    return v2, v2b, c3, st, c3f, c3g
+
+
+def test_known_stems_come_from_the_cache(binary):
+    with Env(binary) as env:
+        v0, c0, c1, st = warm_up(env)
+        assert v0 > 0
         # the same text again: every stem is cached at the current version,
         # so no df HMGET (and no MULTI); the classifier cannot vote (no
         # decisions), so only bayes:n and the two reputation HMGETs
-        c1, st = post(env, w, "w1", PROBE)
         assert verdict(c1) == verdict(c0)
         assert st.get("hmget") == 3 and df_multi(st) == 0, st
         assert st.get("get", 0) >= 1
 
-        # article B: new stems for the probe's df, one more document
-        put(w, "b", ARTICLE_B)
-        v1 = dfver(env)
+
+def test_article_put_makes_the_cached_df_stale(binary):
+    with Env(binary) as env:
+        v0 = warm_up(env)[0]
+        v1, c2, st, _, c2f = put_b(env)
         assert v1 > v0
-        c2, st = post(env, w, "w2", PROBE)
         # the cached df were read at v0: a second round trip (one MULTI)
         # reads them all again
         assert df_multi(st) == 1 and st.get("hmget") == 4, st
-        f1 = fresh(env)
-        c2f, _ = post(env, f1, "f2", PROBE)
         assert verdict(c2) == verdict(c2f), (c2, c2f)
 
-        # A now shares the probe's stems: only df changes (not ndocs, not C)
-        put(w, "a", ARTICLE_A2)
-        v2 = dfver(env)
+
+def test_changed_df_shows_alike_on_warm_and_fresh_instances(binary):
+    with Env(binary) as env:
+        warm_up(env)
+        v1, _, _, f1, c2f = put_b(env)
+        v2, v2b, c3, st, c3f, c3g = put_a2(env, f1)
         assert v2 > v1
-        put(w, "a", ARTICLE_A2)  # the same again: df unchanged, no new version
-        assert dfver(env) == v2
-        c3, st = post(env, w, "w3", PROBE)
+        assert v2b == v2  # the same article again: no new version
         assert df_multi(st) == 1, st
-        f2 = fresh(env)
-        c3f, _ = post(env, f2, "f3", PROBE)
         assert verdict(c3) == verdict(c3f), (c3, c3f)
         # the df change is visible in the verdict: a stale df would show
         assert c3f["relevance"] != c2f["relevance"], (c2f, c3f)
         # the earlier fresh instance, warm since, agrees too
-        c3g, _ = post(env, f1, "g3", PROBE)
         assert verdict(c3g) == verdict(c3f)
 
-        # FLUSHALL and a re-seed with as many df-changing puts as before,
-        # other contents: dfver must not come back to a number the warm
-        # instances know, or they would serve the old df
+
+def test_flushall_never_brings_back_a_known_df_version(binary):
+    """FLUSHALL and a re-seed with as many df-changing puts as before,
+    other contents: dfver must not come back to a number the warm instances
+    know, or they would serve the old df."""
+    with Env(binary) as env:
+        w = env.modq
+        warm_up(env)
+        _, _, _, f1, _ = put_b(env)
+        c3f = put_a2(env, f1)[4]
         known = dfver(env)
         env.redis.cli("FLUSHALL")
         assert dfver(env) == 0
@@ -172,7 +213,6 @@ def test_df_cache_never_stale(binary):
         c4f, _ = post(env, f3, "f4", PROBE)
         assert verdict(c4) == verdict(c4f) == verdict(c4g), (c4, c4g, c4f)
         assert c4f["relevance"] != c3f["relevance"], (c3f, c4f)
-
 
 
 def test_failed_lookup_caches_nothing(binary):

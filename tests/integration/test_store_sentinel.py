@@ -1,4 +1,5 @@
-"""test_sentinel.py - modq behind Redis Sentinel: the primary dies under load.
+"""test_store_sentinel.py - the store behind Redis Sentinel: the primary dies
+under load, or hands its role over.
 
 On loopback: one primary, one replica, three sentinels (quorum 2,
 down-after 1 s). modq is given the sentinel list (the first entry is a dead
@@ -8,11 +9,10 @@ pending, MODQ_THRESHOLD_REJECT=1.0) while the primary is killed with -9.
 modq must answer every request (spooling while there is no primary), find
 the promoted replica through the sentinels, replay its spool there, and not
 lose a pending comment: every id answered "pending" is in the new primary's
-review queue exactly once. Then the old primary comes back as a replica and
-a manual SENTINEL FAILOVER hands the role back while load continues: modq
-must notice the switch and move to the new primary at once; with
-redis_wait_replicas=1 nothing may be lost even inside Sentinel's own switch
-window (counted and printed).
+review queue exactly once (read on that node). A manual SENTINEL FAILOVER
+under load: modq must notice the switch and move to the new primary at
+once; with redis_wait_replicas=1 nothing may be lost even inside Sentinel's
+own switch window (counted and printed).
 test_readonly_node_is_dropped covers a connection to a node that turned
 into a replica under modq's feet. Everything started here is killed.
 """
@@ -199,10 +199,11 @@ def check_queue(port, answers):
     return len(pending_ids), len(pending_ids) - len(lost), lost
 
 
-def test_sentinel_failover_under_load(binary):
+def watched_cluster():
+    """A primary p, its synced replica r and three sentinels that know
+    each other. Returns (cluster, sentinel list for modq: a dead port
+    first, so that resolution must move on to the next sentinel)."""
     cl = Cluster()
-    m = None
-    ok = False
     try:
         cl.start_redis("p")
         cl.start_redis("r", replicaof=cl.ports["p"])
@@ -214,19 +215,40 @@ def test_sentinel_failover_under_load(binary):
             cli(s, "SENTINEL", "replicas", MASTER).count("name") >= 1 and
             cli(s, "SENTINEL", "sentinels", MASTER).count("name") >= 2 for s in cl.sports),
             15, 0.2), "sentinels did not discover each other"
+    except BaseException:
+        cl.close(keep=True)
+        raise
+    sentinels = ",".join("127.0.0.1:%d" % p for p in [free_port()] + cl.sports)
+    return cl, sentinels
 
-        dead = free_port()
-        sentinels = ",".join("127.0.0.1:%d" % p for p in [dead] + cl.sports)
-        m = Modq(binary, cl.tmp, 1, {   # redis_url's port 1 is never used
-            "MODQ_REDIS_SENTINELS": sentinels, "MODQ_REDIS_MASTER": MASTER,
-            "MODQ_THRESHOLD_REJECT": "1.0", "MODQ_REDIS_TIMEOUT_MS": "300",
-            "MODQ_LOG_LEVEL": "info"}).start()
-        assert until(lambda: m.request("GET", "/readyz", key=None).status == 200, 10)
+
+def sentinel_modq(binary, cl, sentinels, extra=None, name="modq"):
+    env = {"MODQ_REDIS_SENTINELS": sentinels, "MODQ_REDIS_MASTER": MASTER,
+           "MODQ_THRESHOLD_REJECT": "1.0", "MODQ_REDIS_TIMEOUT_MS": "300",
+           "MODQ_LOG_LEVEL": "info"}
+    env.update(extra or {})
+    m = Modq(binary, cl.tmp, 1, env, name=name).start()  # redis_url's port 1 is never used
+    assert until(lambda: m.request("GET", "/readyz", key=None).status == 200, 10)
+    return m
+
+
+def stop_clean(m):
+    rc = m.stop()
+    assert rc == 0, "modq exit code %r on SIGTERM\n%s" % (rc, m.log()[-3000:])
+    found = m.sanitizer_findings()
+    assert not found, "sanitizer: %s\n%s" % (found, m.log()[-6000:])
+
+
+def test_killed_primary_fails_over_without_losing_a_comment(binary):
+    cl, sentinels = watched_cluster()
+    m = None
+    ok = False
+    try:
+        m = sentinel_modq(binary, cl, sentinels)
         r = m.request("PUT", "/v1/sites/%s/articles/a1" % SITE, ARTICLE)
         assert r.status == 201, r
         assert cli(cl.ports["p"], "EXISTS", "modq:{%s}:article:a1" % SITE) == "1"
 
-        # ---- phase 1: kill -9 the primary under load
         load = Load(m, "k").start()
         assert until(lambda: load.count() >= 120, 20), "load did not start"
         t_kill = time.time()
@@ -251,46 +273,48 @@ def test_sentinel_failover_under_load(binary):
         assert not load.errors, load.errors[:5]
         assert len(during) > 0 and spooled > 0, "no request during the outage"
         assert not lost, lost[:20]
+        stop_clean(m)
+        ok = True
+    finally:
+        if m is not None and m.proc is not None:
+            m.stop(signal.SIGKILL, timeout=5)
+        cl.close(keep=not ok)   # a failure leaves the logs in the temp dir
 
-        rc = m.stop()
-        assert rc == 0, "modq exit code %r on SIGTERM\n%s" % (rc, m.log()[-3000:])
-        found = m.sanitizer_findings()
-        assert not found, "sanitizer: %s\n%s" % (found, m.log()[-6000:])
 
-        # ---- phase 2: the old primary returns as a replica; a manual
-        # SENTINEL FAILOVER hands the role back to it under load. The
-        # demoted node stays writable until the sentinels reconfigure it, and
-        # its resync then discards what it took meanwhile (Sentinel's own
-        # window). A modq with redis_wait_replicas=1 trusts a comment write
-        # only once a replica acknowledged it (WAIT in the same round trip):
-        # writes the demoted node took are not acknowledged, go to the spool
-        # and are replayed onto the new primary -- so nothing may be lost.
-        cl.start_redis("p", replicaof=cl.ports["r"])
-        assert until(lambda: "master_link_status:up" in cli(cl.ports["p"], "INFO", "replication"),
-                     FAILOVER_BOUND_S, 0.2), "old primary did not sync as a replica"
-        m = Modq(binary, cl.tmp, 1, {
-            "MODQ_REDIS_SENTINELS": sentinels, "MODQ_REDIS_MASTER": MASTER,
-            "MODQ_THRESHOLD_REJECT": "1.0", "MODQ_REDIS_TIMEOUT_MS": "300",
-            "MODQ_REDIS_WAIT_REPLICAS": "1", "MODQ_REDIS_WAIT_TIMEOUT_MS": "100",
-            "MODQ_LOG_LEVEL": "info"}, name="modq-wait").start()
-        assert until(lambda: m.request("GET", "/readyz", key=None).status == 200, 10)
+def test_switchover_with_wait_replicas_loses_nothing(binary):
+    """A manual SENTINEL FAILOVER hands the primary's role to the replica
+    under load. The demoted node stays writable until the sentinels
+    reconfigure it, and its resync then discards what it took meanwhile
+    (Sentinel's own window). A modq with redis_wait_replicas=1 trusts a
+    comment write only once a replica acknowledged it (WAIT in the same
+    round trip): writes the demoted node took are not acknowledged, go to
+    the spool and are replayed onto the new primary -- so nothing may be
+    lost, neither before the switch nor inside its window."""
+    cl, sentinels = watched_cluster()
+    m = None
+    ok = False
+    try:
+        m = sentinel_modq(binary, cl, sentinels, {"MODQ_REDIS_WAIT_REPLICAS": "1",
+                                                   "MODQ_REDIS_WAIT_TIMEOUT_MS": "100"},
+                          name="modq-wait")
         load2 = Load(m, "f").start()
         assert until(lambda: load2.count() >= 60, 20)
         t_failover = time.time()
+
         def failover():
             nonlocal t_failover
             t_failover = time.time()
             # the last sentinel leads: the others learn from it later
             return cli(cl.sports[-1], "SENTINEL", "FAILOVER", MASTER) == "OK"
         assert until(failover, FAILOVER_BOUND_S, 0.5), "SENTINEL FAILOVER was refused"
-        assert until(lambda: cl.primary() == cl.ports["p"] and
-                     cli(cl.ports["p"], "ROLE").split()[0] == "master", FAILOVER_BOUND_S, 0.2)
+        assert until(lambda: cl.primary() == cl.ports["r"] and
+                     cli(cl.ports["r"], "ROLE").split()[0] == "master", FAILOVER_BOUND_S, 0.2)
         t_announced = time.time()
         n_at_switch = load2.count()
         # the demoted node must come back as a replica of the new primary
         # (sentinels reconfigure it) for acknowledged writes to resume
         assert until(lambda: "master_link_status:up" in
-                     cli(cl.ports["r"], "INFO", "replication"), 30, 0.2), \
+                     cli(cl.ports["p"], "INFO", "replication"), 30, 0.2), \
             "demoted primary did not rejoin as a replica"
         assert until(lambda: load2.count() >= n_at_switch + 100 and
                      time.time() > t_announced + 3.0, 30), "load stalled after switch"
@@ -298,7 +322,7 @@ def test_sentinel_failover_under_load(binary):
         assert until(lambda: drained(m), 30), "spool did not drain after switchover"
         log = m.log()
         assert "moved from" in log, "modq did not notice the switchover"
-        npend2, found2, lost2 = check_queue(cl.ports["p"], load.answers + load2.answers)
+        npend2, found2, lost2 = check_queue(cl.ports["r"], load2.answers)
         in_window = [a for a in load2.answers if t_failover <= a[3] <= t_announced + 1.0]
         print("    sentinel switchover (redis_wait_replicas=1): %d answered (%d errors), "
               "%d inside the %.1fs switch window; spooled %d, replayed %d; pending "
@@ -309,16 +333,13 @@ def test_sentinel_failover_under_load(binary):
         assert not load2.errors, load2.errors[:5]
         assert not lost2, lost2[:20]
         last = load2.answers[-1][0]
-        assert cli(cl.ports["p"], "EXISTS", "modq:{%s}:comment:%s" % (SITE, last)) == "1"
-        rc = m.stop()
-        assert rc == 0, "modq exit code %r on SIGTERM\n%s" % (rc, m.log()[-3000:])
-        found = m.sanitizer_findings()
-        assert not found, "sanitizer: %s\n%s" % (found, m.log()[-6000:])
+        assert cli(cl.ports["r"], "EXISTS", "modq:{%s}:comment:%s" % (SITE, last)) == "1"
+        stop_clean(m)
         ok = True
     finally:
         if m is not None and m.proc is not None:
             m.stop(signal.SIGKILL, timeout=5)
-        cl.close(keep=not ok)   # a failure leaves the logs in the temp dir
+        cl.close(keep=not ok)
 
 
 def test_readonly_node_is_dropped(binary):

@@ -1,4 +1,5 @@
-"""test_thread.py - the thread context by reference.
+"""test_store_thread.py - the thread context by reference, and the thread
+lists moderators' decisions change.
 
 A comment is scored against its article and against the article's thread:
 the latest approved comments under it (thread_context of them). Their
@@ -14,6 +15,8 @@ import copy
 import re
 
 from harness import MOD_KEY, Env
+from test_review import DECISIONS, LOW as REVIEW_ENV, ON_TOPIC as REVIEW_ON_TOPIC
+from test_review import decide, seed_queue, spammy
 
 SITE = "thr"
 ARTICLE = {"title": "City council approves new bicycle lanes on Main Street",
@@ -134,3 +137,25 @@ def test_review_moves_text_and_reference(binary):
         decide("reject", override=True)
         texts2, refs2 = thread_lists(env, "bike")
         assert held not in texts2 and refs2 == refs[1:], (texts2, refs2, refs)
+
+
+def test_decisions_move_texts_in_and_out_of_the_thread(binary):
+    """The review sequence of test_review.py: an approval pushes the text on
+    the thread list, reversing it takes it back out, and rejecting an
+    auto-approved comment takes its text out too."""
+    with Env(binary, extra_env=REVIEW_ENV) as env:
+        m = env.modq
+        seed_queue(m)
+        review_site_thread = "modq:{s1}:thread:a1"
+
+        def thread():
+            return env.redis.cli("LRANGE", review_site_thread, 0, -1)
+        assert REVIEW_ON_TOPIC in thread()   # good1, approved when posted
+        for n, (cid, d, who, extra) in enumerate(DECISIONS):
+            decide(m, "s1", cid, d, moderator=who, **extra)
+            if n == 0:     # p0 approved
+                assert spammy(0) in thread()
+            elif n == 3:   # p0 rejected by override
+                assert spammy(0) not in thread()
+            elif n == 5:   # good1 rejected
+                assert REVIEW_ON_TOPIC not in thread()
