@@ -48,320 +48,25 @@ not exit cleanly; 2 when the service could not be started or the data could
 not be read. Python 3 standard library only.
 """
 import argparse
-import ast
-import csv
 import datetime
 import glob
-import http.client
 import json
 import os
-import re
-import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
+
+from eval_baseline import BASELINE_RE
+from eval_common import (FLAGGED, ID_BAD, auc, best_threshold, codes, confusion, f3,
+                         flag_str, flag_table, fmt_counts, mark, parse_tags, print_conf_row,
+                         print_errors, read_csv, sanitise_id, short, site_slug, status_counts)
+from eval_service import Client, Service, ServiceDied, StartError
 
 TARGET_YT_F1 = 0.95
 TARGET_YT_P = 0.95
 TARGET_SEMEVAL_AUC = 0.72
-BASELINE_RE = re.compile(r"subscribe|http|channel|\.com|check out", re.IGNORECASE)
-ID_BAD = re.compile(r"[^A-Za-z0-9._:-]")
-ID_MAX = 128          # MODEL_MAX_ID in include/model.h
-MAX_TAGS = 64         # MODEL_MAX_TAGS in include/model.h
-FLAGGED = ("pending", "rejected")
 SEED_COPY_ID = "3"    # the seed comment that repeats the article word for word
-
-
-class StartError(Exception):
-    pass
-
-
-class ServiceDied(Exception):
-    pass
-
-
-# ---------------------------------------------------------------------------
-# The service: throwaway redis-server + modq on free loopback ports
-# ---------------------------------------------------------------------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, proc, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-class Service:
-    """redis-server + modq in a temp dir; stop() always cleans up."""
-
-    def __init__(self, binary, flood):
-        self.binary = os.path.abspath(binary)
-        self.flood = flood
-        self.tmp = None
-        self.key = "eval-" + secrets.token_hex(16)
-        self.redis = self.modq = None
-        self.exit_problem = None
-
-    def start(self):
-        if not os.access(self.binary, os.X_OK):
-            raise StartError("modq binary not found or not executable: %s (run make build/modq)"
-                             % self.binary)
-        if not shutil.which("redis-server"):
-            raise StartError("redis-server not found in PATH")
-        self.tmp = tempfile.mkdtemp(prefix="modq-eval-")
-        self.modq_log = os.path.join(self.tmp, "modq.log")
-        rport = free_port()
-        rdir = os.path.join(self.tmp, "redis")
-        os.makedirs(rdir)
-        self.redis = subprocess.Popen(
-            ["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--dir", rdir,
-             "--appendonly", "no", "--save", "", "--daemonize", "no",
-             "--logfile", os.path.join(rdir, "log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_port(rport, self.redis, 10):
-            raise StartError("redis-server did not start on 127.0.0.1:%d" % rport)
-        self.port = free_port()
-        # The environment alone configures modq: inherited MODQ_* variables
-        # would make runs incomparable.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
-        env.update({
-            "MODQ_LISTEN": "127.0.0.1:%d" % self.port,
-            "MODQ_REDIS_URL": "redis://127.0.0.1:%d/0" % rport,
-            "MODQ_CLIENT_KEYS": self.key,
-            "MODQ_MODERATOR_KEYS": "",
-            "MODQ_SPOOL_DIR": os.path.join(self.tmp, "spool"),
-            "MODQ_THREADS": "2",
-            "MODQ_LOG_LEVEL": "warn",
-            "MODQ_RATE_LIMIT_KEY": "0",
-            "MODQ_RATE_LIMIT_IP": "0",
-        })
-        if not self.flood:
-            env["MODQ_FLOOD_MAX"] = "0"
-        self.logf = open(self.modq_log, "ab")
-        self.modq = subprocess.Popen([self.binary], env=env, stdout=self.logf,
-                                     stderr=self.logf, cwd=self.tmp)
-        if not wait_port(self.port, self.modq, 20):
-            raise StartError("modq did not start:\n" + self.log()[-2000:])
-        return self
-
-    def log(self):
-        try:
-            with open(self.modq_log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.modq is not None:
-            if self.modq.poll() is None:
-                self.modq.send_signal(signal.SIGTERM)
-                try:
-                    self.modq.wait(30)
-                except subprocess.TimeoutExpired:
-                    self.modq.kill()
-                    self.modq.wait()
-                    self.exit_problem = "modq did not stop within 30 s of SIGTERM (killed)"
-            rc = self.modq.returncode
-            if rc not in (0, None) and self.exit_problem is None:
-                self.exit_problem = "modq exited with status %d\n%s" % (rc, self.log()[-1500:])
-            self.modq = None
-            self.logf.close()
-        if self.redis is not None:
-            if self.redis.poll() is None:
-                self.redis.kill()
-                self.redis.wait()
-            self.redis = None
-        if self.tmp:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
-
-
-class Client:
-    """One keep-alive HTTP/1.1 connection; non-2xx answers are recorded."""
-
-    def __init__(self, port, key, alive=lambda: True):
-        self.port = port
-        self.alive = alive
-        self.headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
-        self.conn = None
-        self.requests = 0
-        self.existing = 0      # comment POSTs answered 200: id already stored
-        self.failures = []     # (method, path, status, body excerpt)
-
-    def _connect(self):
-        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-
-    def call(self, method, path, body):
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        for attempt in (0, 1):
-            if self.conn is None:
-                self._connect()
-            try:
-                self.conn.request(method, path, body=data, headers=self.headers)
-                r = self.conn.getresponse()
-                raw = r.read()
-                break
-            except (http.client.HTTPException, ConnectionError, socket.timeout):
-                # The server may close an idle keep-alive connection; a retry
-                # is safe because comments carry ids (the service is idempotent).
-                self.conn.close()
-                self.conn = None
-                if not self.alive():
-                    raise ServiceDied("modq died during %s %s" % (method, path))
-                if attempt:
-                    self.failures.append((method, path, 0, "connection failed"))
-                    return 0, None
-        self.requests += 1
-        try:
-            js = json.loads(raw) if raw else None
-        except ValueError:
-            js = None
-        if r.status == 200 and method == "POST":
-            self.existing += 1
-        if not 200 <= r.status < 300:
-            self.failures.append((method, path, r.status, raw[:200].decode("utf-8", "replace")))
-        if r.getheader("Connection", "").lower() == "close":
-            self.conn.close()
-            self.conn = None
-        return r.status, js
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-
-
-# ---------------------------------------------------------------------------
-# Metrics
-# ---------------------------------------------------------------------------
-
-def prf(tp, fp, fn):
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
-
-
-def confusion(pairs):
-    """pairs: (label positive?, predicted positive?) -> dict with P/R/F1."""
-    tp = sum(1 for y, p in pairs if y and p)
-    fp = sum(1 for y, p in pairs if not y and p)
-    fn = sum(1 for y, p in pairs if y and not p)
-    tn = sum(1 for y, p in pairs if not y and not p)
-    p, r, f = prf(tp, fp, fn)
-    return {"n": len(pairs), "pos": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-            "precision": p, "recall": r, "f1": f}
-
-
-def auc(pos, neg):
-    """ROC AUC = P(score of a positive > score of a negative), ties count
-    half (Mann-Whitney U with average ranks). None if a class is empty."""
-    if not pos or not neg:
-        return None
-    vals = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
-    rank_sum, i = 0.0, 0
-    while i < len(vals):
-        j = i
-        while j < len(vals) and vals[j][0] == vals[i][0]:
-            j += 1
-        avg = (i + 1 + j) / 2.0          # ranks i+1..j share their mean
-        rank_sum += avg * sum(1 for k in range(i, j) if vals[k][1])
-        i = j
-    u = rank_sum - len(pos) * (len(pos) + 1) / 2.0
-    return u / (len(pos) * len(neg))
-
-
-def best_threshold(pairs):
-    """pairs: (label positive?, score). The score threshold t (flag when
-    score >= t) with the best F1: shows whether misses come from the ranking
-    or from where the service's thresholds sit."""
-    best = None
-    for t in sorted({sc for _, sc in pairs}):
-        c = confusion([(y, sc >= t) for y, sc in pairs])
-        if best is None or c["f1"] > best["f1"]:
-            best = dict(c, threshold=t)
-    return best
-
-
-def flag_table(rows, classes):
-    """rows: list of (class, [codes]) -> {code: {class: count}}."""
-    out = {}
-    for cls, codes in rows:
-        for code in set(codes):
-            out.setdefault(code, {c: 0 for c in classes})[cls] += 1
-    return out
-
-
-def codes(js):
-    return [f.get("code", "?") for f in (js or {}).get("flags", [])]
-
-
-def status_counts(items):
-    out = {}
-    for it in items:
-        out[it["status"]] = out.get(it["status"], 0) + 1
-    return out
-
-
-# ---------------------------------------------------------------------------
-# Data loading
-# ---------------------------------------------------------------------------
-
-def read_csv(path):
-    # utf-8-sig drops a BOM at the start of the file only; U+FEFF inside
-    # fields is handled per dataset.
-    # Header names are matched case-insensitively (rows use lower-case keys).
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        rd = csv.reader(f)
-        head = [h.strip().lower() for h in next(rd, [])]
-        return [dict(zip(head, row)) for row in rd if row]
-
-
-def sanitise_id(raw, seen):
-    s = ID_BAD.sub("_", raw)[:ID_MAX] or "x"
-    base, n = s, 2
-    while s in seen:                   # sanitising must not merge two comments
-        suffix = ":%d" % n
-        s = base[:ID_MAX - len(suffix)] + suffix
-        n += 1
-    seen.add(s)
-    return s
-
-
-def parse_tags(raw):
-    raw = (raw or "").strip()
-    if not raw:
-        return []
-    try:
-        v = ast.literal_eval(raw)      # the file stores a Python list literal
-        if isinstance(v, (list, tuple)):
-            return [str(t) for t in v if str(t).strip()][:MAX_TAGS]
-    except (ValueError, SyntaxError):
-        pass
-    parts = raw.strip("[]").split(",")
-    return [p.strip().strip("'\"") for p in parts if p.strip().strip("'\"")][:MAX_TAGS]
-
-
-def site_slug(filename):
-    s = os.path.splitext(os.path.basename(filename))[0].lower()
-    return ID_BAD.sub("-", s)[:64]
 
 
 # ---------------------------------------------------------------------------
@@ -507,29 +212,6 @@ def run_seed(cl, data):
 # Printing
 # ---------------------------------------------------------------------------
 
-def f3(x):
-    return "  -  " if x is None else "%.3f" % x
-
-
-def mark(met):
-    return "MET" if met else "MISSED"
-
-
-def short(text, n=160):
-    t = " ".join(text.replace("\ufeff", "").split())
-    return t if len(t) <= n else t[:n - 1] + "…"
-
-
-def flag_str(flags):
-    return ", ".join("%s %.2f" % (f.get("code"), f.get("score", 0)) for f in flags) or "-"
-
-
-def print_conf_row(label, c):
-    print("  %-20s %5d %5d %5d %5d %5d %5d   %s  %s  %s" % (
-        label, c["n"], c["pos"], c["tp"], c["fp"], c["fn"], c["tn"],
-        f3(c["precision"]), f3(c["recall"]), f3(c["f1"])))
-
-
 def print_youtube(r, nerr):
     print("\n== YouTube spam  (positive = CLASS 1 spam; flagged = pending|rejected)")
     print("  %-20s %5s %5s %5s %5s %5s %5s   %-5s  %-5s  %-5s" % (
@@ -557,20 +239,6 @@ def print_youtube(r, nerr):
                      key=lambda i: i["score"])
         print_errors("false positives (ham flagged, highest score first)", fps, nerr)
         print_errors("false negatives (spam not flagged, lowest score first)", fns, nerr)
-
-
-def fmt_counts(d):
-    return " ".join("%s %d" % (k, d[k]) for k in ("approved", "pending", "rejected", "error")
-                    if d.get(k))
-
-
-def print_errors(title, its, n, rel=False):
-    print("  -- %s: %d, showing %d" % (title, len(its), min(n, len(its))))
-    for i in its[:n]:
-        r = (" rel %s" % f3(i.get("relevance"))) if rel else ""
-        print("   [%s %s %.3f%s] %s" % (i.get("site", i.get("cls", "")), i["status"], i["score"],
-                                       r, flag_str(i["flags"])))
-        print("      %s" % short(i["text"]))
 
 
 def print_semeval(r, nerr):
