@@ -3,14 +3,27 @@
 
 Usage
 -----
-    make eval DATA=../shared/data            # build/modq, then all datasets
-    python3 tools/eval.py --data DIR [--modq build/modq] [--only youtube|semeval|seed]
+    make eval DATA=../shared/data            # build/modq, then every section
+    python3 tools/eval.py [--data DIR] [--modq build/modq] [--only SECTIONS]
                           [--json OUT.json] [--errors N] [--flood]
+    python3 tools/eval.py                    # no --data: the corpus section only
 
-DIR holds the labelled sets (never copied into the repository):
-    youtube-dev/Youtube*.csv + videos.csv   spam vs ham (UCI YouTube Spam Collection)
-    semeval2015-dev/*.csv                   Good/Bad forum answers (SemEval-2015 Task 3)
-    seed/thread.json                        the seed article and its three comments
+Sections (--only takes a comma-separated list; by default every section
+whose data exist runs, and one without prints "skipped: no data"):
+    youtube   DIR/youtube-dev/Youtube*.csv + videos.csv  spam vs ham (UCI YouTube
+              Spam Collection), each video's title/description/tags as its article
+    semeval   DIR/semeval2015-dev/*.csv    Good/Bad forum answers (SemEval-2015 Task 3)
+    seed      DIR/seed/thread.json         the seed article and its three comments
+    corpus    tests/corpus (in this repository: runs without --data) the project's
+              own labelled articles and comments (tests/corpus/README.md)
+    scamspot  DIR/scamspot-instagram-dev/*.csv        Instagram comments, scam 1/0
+    sms       DIR/sms-spam-collection/SMSSpamCollection  label<TAB>text, spam/ham
+              (research use only: measured, never trained on for shipping)
+    toxicity  DIR/toxicity-dev/davidson-tweets/labeled_data.csv (class 0 hate,
+              1 offensive, 2 neither) and toxic-spans/tsd_{train,trial}.csv
+              (all toxic, with annotated character spans); 1 row in
+              ceil(n / 2000) of each, from the first, to keep the run short
+DIR holds the third-party sets, never copied into the repository.
 
 What it does
 ------------
@@ -19,8 +32,12 @@ ports (random keys, temp dir), registers every article with
 PUT /v1/sites/{site}/articles/{id}, posts every comment in file order with
 POST /v1/sites/{site}/comments over one keep-alive connection, and scores the
 answers against the labels. Both processes are stopped at the end, whatever
-happens. One fresh Redis serves the whole run; nothing is learned from the
-labels (no decisions are sent).
+happens. One fresh Redis serves the whole run, each set in its own site(s),
+the sections in the order above; nothing is learned from the labels (no
+decisions are sent). The sets without articles (scamspot, sms, toxicity)
+post under one article id that is never registered (modq then judges no
+relevance) and give each comment its own author name (eval_sets.py says
+why).
 
   flagged      = status "pending" or "rejected" (the service's own thresholds)
   YouTube      precision / recall / F1 of flagged for CLASS 1 (spam), per
@@ -30,22 +47,47 @@ labels (no decisions are sent).
                ties counted half; off_topic precision/recall on Bad; flagged
                rate per class; comments without a relevance value are counted
   seed         status, score and flags of each comment
+  corpus       flagged rate per label (recall of each bad label; false flags
+               on genuine, target at most 2 %), P/R/F1 of flagged vs bad,
+               score ROC AUC, recall per bad kind, genuine flagged per kind,
+               flags on genuine vs bad
+  scamspot/sms P/R/F1 of flagged, statuses, score ROC AUC, per-flag counts
+  toxicity     Davidson: flagged rate per class, score ROC AUC hate+offensive
+               vs neither (and hate vs neither); Toxic Spans: flagged rate,
+               and the SemEval-2021 Task 5 character F1 of the spans the
+               flags return ("spans": [[begin, end], ...], half-open, code
+               points of the text as posted), or "no spans returned"
+
+Baselines, trained and tested in the same run (eval_baseline.py): the
+one-line regex, and TF-IDF (word 1-2 grams) + L2 logistic regression
+written in plain Python, each prediction made by a model that never saw
+its group: leave one video out on YouTube (printed per held-out video and
+pooled, after the seed section), leave one article out on the corpus,
+5 folds by row (row index mod 5) on scamspot, sms and the Davidson sample.
+They are printed beside modq's figures in each section.
 
 --errors N     also print the N worst false positives and false negatives per
                dataset (highest-scored ham that was flagged, lowest-scored spam
                that was not; for SemEval, flagged Good answers and the worst
-               relevance mistakes) with their flags - for engine tuning
+               relevance mistakes; for the corpus, the genuine comments
+               flagged) with their flags - for engine tuning
 --json OUT     write every figure (and the run's metadata) as JSON
 --flood        keep the service's flood control (flood_max 20 per 600 s).
                Off by default: replay squeezes months of comments into
                seconds, so one prolific forum user (251 answers) would look
                like a flood that never happened.
---only X       run one dataset (comma-separated list allowed)
+--only X       run these sections only; naming one whose data are missing
+               (or, without --data, any but corpus) is an error
+
+The youtube, semeval and seed sections run first, each in its own sites, so
+their lines do not depend on which other sections run and can be compared
+between runs line by line; `--only youtube,semeval,seed` adds only the
+YouTube baselines section after them.
 
 Exit status: 0 when the run completed, even if targets are missed (this is a
 measuring tool); 1 when the service answered non-2xx (they are listed) or did
-not exit cleanly; 2 when the service could not be started or the data could
-not be read. Python 3 standard library only.
+not exit cleanly; 2 when the service could not be started, --data is not a
+directory, or the data could not be read. Python 3 standard library only.
 """
 import argparse
 import datetime
@@ -57,7 +99,9 @@ import subprocess
 import sys
 import time
 
-from eval_baseline import BASELINE_RE
+import eval_corpus
+import eval_sets
+from eval_baseline import BASELINE_RE, LR_THRESHOLD, cross_predict, lr_flags
 from eval_common import (FLAGGED, ID_BAD, auc, best_threshold, codes, confusion, f3,
                          flag_str, flag_table, fmt_counts, mark, parse_tags, print_conf_row,
                          print_errors, read_csv, sanitise_id, short, site_slug, status_counts)
@@ -284,9 +328,50 @@ def print_seed(r):
         SEED_COPY_ID, mark(r["target_met"])))
 
 
+def youtube_lr(r):
+    """Leave one video out: the TF-IDF + LR baseline trained on the other
+    videos, and the regex, per held-out video and pooled (added to r)."""
+    items = r["items"]
+    probs = cross_predict([it["text"] for it in items], [it["spam"] for it in items],
+                          [it["site"] for it in items])
+    flags = lr_flags(probs)
+    out = {"sets": {}, "regex_sets": {}}
+    for site in sorted({it["site"] for it in items}) + ["all"]:
+        sub = [k for k, it in enumerate(items) if site == "all" or it["site"] == site]
+        out["sets"][site] = confusion([(items[k]["spam"], flags[k]) for k in sub])
+        out["regex_sets"][site] = confusion([(items[k]["spam"], items[k]["baseline"])
+                                             for k in sub])
+    out["auc"] = auc([p for p, it in zip(probs, items) if it["spam"]],
+                     [p for p, it in zip(probs, items) if not it["spam"]])
+    r["tfidf_lr"] = out
+
+
+def print_youtube_lr(r):
+    lr = r["tfidf_lr"]
+    print("\n== YouTube baselines  (leave one video out: tfidf-lr trained on the other videos)")
+    print("  %-20s %5s %5s %5s %5s %5s %5s   %-5s  %-5s  %-5s" % (
+        "held-out set", "n", "spam", "TP", "FP", "FN", "TN", "prec", "rec", "F1"))
+    for site in lr["sets"]:
+        name = site.split("-", 1)[-1]
+        print_conf_row("%s modq" % name, r["sets"][site])
+        print_conf_row("%s regex" % name, lr["regex_sets"][site])
+        print_conf_row("%s tfidf-lr" % name, lr["sets"][site])
+    print("  score ROC AUC spam vs ham, pooled: modq %s  tfidf-lr %s" % (
+        f3(r["score_auc"]), f3(lr["auc"])))
+    print("  tfidf-lr = TF-IDF word 1-2 grams (sublinear tf, L2 rows) + L2 logistic"
+          " regression (C 1), flag at p >= %.1f" % LR_THRESHOLD)
+
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
+
+SECTIONS = ("youtube", "semeval", "seed", "corpus", "scamspot", "sms", "toxicity")
+SECTION_PATH = {"youtube": "youtube-dev", "semeval": "semeval2015-dev",
+                "seed": os.path.join("seed", "thread.json"),
+                "scamspot": eval_sets.SCAMSPOT_DIR, "sms": eval_sets.SMS_FILE,
+                "toxicity": "toxicity-dev"}
+
 
 def git_state(repo):
     try:
@@ -300,36 +385,130 @@ def git_state(repo):
 
 
 def strip_items(res):
-    """JSON output: the figures, not the per-comment answers."""
-    return {k: v for k, v in res.items() if k != "items"}
+    """JSON output: the figures, not the per-comment answers (at any depth)."""
+    if isinstance(res, dict):
+        return {k: strip_items(v) for k, v in res.items() if k != "items"}
+    return res
+
+
+def present(name, data, corpus_root):
+    """Whether a section's data exist (corpus: in the repository)."""
+    if name == "corpus":
+        return eval_corpus.present(corpus_root)
+    if data is None:
+        return False
+    if name in ("scamspot", "sms", "toxicity"):
+        return eval_sets.present(name, data)
+    return os.path.exists(os.path.join(data, SECTION_PATH[name]))
+
+
+def skipped_line(name, data):
+    where = os.path.join(data, SECTION_PATH[name]) if data else "no --data"
+    print("\n== %s: skipped: no data (%s)" % (name, where))
+
+
+def runner(name, cl, data, corpus_root):
+    if name == "youtube":
+        return run_youtube(cl, data)
+    if name == "semeval":
+        return run_semeval(cl, data)
+    if name == "seed":
+        return run_seed(cl, data)
+    if name == "corpus":
+        return eval_corpus.run(cl, corpus_root)
+    if name == "scamspot":
+        return eval_sets.run_binary(cl, "scamspot", eval_sets.load_scamspot(data))
+    if name == "sms":
+        return eval_sets.run_binary(cl, "sms", eval_sets.load_sms(data))
+    return eval_sets.run_toxicity(cl, data)
+
+
+def figures(results):
+    """The figures that need no service: baselines trained and tested by
+    held-out groups, and the new sections' scores. Returns seconds spent."""
+    t0 = time.time()
+    if "youtube" in results:
+        youtube_lr(results["youtube"])
+    if "corpus" in results:
+        eval_corpus.figures(results["corpus"])
+    for name in ("scamspot", "sms"):
+        if name in results:
+            eval_sets.figures_binary(results[name])
+    if "toxicity" in results:
+        eval_sets.figures_toxicity(results["toxicity"])
+    return time.time() - t0
+
+
+def print_results(results, order, skipped, data, nerr):
+    """order: the sections asked for, in SECTIONS order; skipped: those
+    without data (one line each, where the section would be)."""
+    for name in SECTIONS[:3]:
+        if name in order and name in skipped:
+            skipped_line(name, data)
+    if "youtube" in results:
+        print_youtube(results["youtube"], nerr)
+    if "semeval" in results:
+        print_semeval(results["semeval"], nerr)
+    if "seed" in results:
+        print_seed(results["seed"])
+    if "youtube" in results:
+        print_youtube_lr(results["youtube"])
+    for name in order:
+        if name in SECTIONS[:3]:
+            continue
+        if name in skipped:
+            skipped_line(name, data)
+        elif name == "corpus":
+            eval_corpus.print_section(results[name], nerr)
+        elif name == "scamspot":
+            eval_sets.print_binary("ScamSpot Instagram comments  (positive = scam 1; flagged ="
+                                   " pending|rejected; no article)", results[name],
+                                   "scam", "genuine", nerr)
+        elif name == "sms":
+            eval_sets.print_binary("SMS Spam Collection  (positive = spam; flagged ="
+                                   " pending|rejected; no article; research use only)",
+                                   results[name], "spam", "ham", nerr)
+        elif name == "toxicity":
+            eval_sets.print_toxicity(results[name], nerr)
 
 
 def main():
     ap = argparse.ArgumentParser(description="Measure modq on labelled data through the "
                                              "real service (see the notes at the top).")
-    ap.add_argument("--data", required=True, help="data directory (e.g. ../shared/data)")
+    ap.add_argument("--data", help="data directory (e.g. ../shared/data); without it only"
+                                   " the corpus in tests/corpus is measured")
     ap.add_argument("--modq", default="build/modq", help="modq binary (default build/modq)")
     ap.add_argument("--json", metavar="OUT", help="write all figures as JSON to OUT")
     ap.add_argument("--errors", type=int, default=0, metavar="N",
                     help="print the N worst false positives/negatives per dataset")
-    ap.add_argument("--only", default="youtube,semeval,seed",
-                    help="youtube|semeval|seed (comma-separated list allowed)")
+    ap.add_argument("--only", help="|".join(SECTIONS) + " (comma-separated list allowed);"
+                                   " default: every one whose data exist")
     ap.add_argument("--flood", action="store_true",
                     help="keep the service's flood control (off by default, see notes)")
     args = ap.parse_args()
-    only = [s.strip() for s in args.only.split(",") if s.strip()]
-    for s in only:
-        if s not in ("youtube", "semeval", "seed"):
-            ap.error("--only: unknown dataset %r" % s)
-    if not os.path.isdir(args.data):
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    corpus_root = os.path.join(repo, "tests", "corpus")
+    if args.only is not None:
+        only = [s.strip() for s in args.only.split(",") if s.strip()]
+        for s in only:
+            if s not in SECTIONS:
+                ap.error("--only: unknown dataset %r" % s)
+            if s != "corpus" and args.data is None:
+                ap.error("--only %s needs --data" % s)
+        skipped = set()
+    else:
+        only = list(SECTIONS)
+        skipped = {s for s in only if not present(s, args.data, corpus_root)}
+    if args.data is not None and not os.path.isdir(args.data):
         print("eval: no such data directory: %s" % args.data, file=sys.stderr)
         return 2
 
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     started = time.time()
     meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "modq": os.path.abspath(args.modq), "git": git_state(repo),
-            "flood_control": args.flood, "data": os.path.abspath(args.data)}
+            "flood_control": args.flood,
+            "data": os.path.abspath(args.data) if args.data else None,
+            "corpus": corpus_root, "skipped": sorted(skipped)}
     print("modq eval  %s  binary %s  git %s  flood control %s" % (
         meta["date"], args.modq, meta["git"], "on" if args.flood else "off"))
 
@@ -349,13 +528,12 @@ def main():
             print("eval: cannot start the service: %s" % e, file=sys.stderr)
             return 2
         cl = Client(svc.port, svc.key, lambda: svc.modq is not None and svc.modq.poll() is None)
-        runners = {"youtube": run_youtube, "semeval": run_semeval, "seed": run_seed}
-        for name in ("youtube", "semeval", "seed"):
-            if name not in only:
+        for name in SECTIONS:
+            if name not in only or name in skipped:
                 continue
             t0 = time.time()
             try:
-                results[name] = runners[name](cl, args.data)
+                results[name] = runner(name, cl, args.data, corpus_root)
             except (OSError, KeyError, ValueError) as e:
                 print("eval: cannot read the %s data: %s" % (name, e), file=sys.stderr)
                 return 2
@@ -372,17 +550,19 @@ def main():
             cl.close()
         svc.stop()
 
-    if "youtube" in results:
-        print_youtube(results["youtube"], args.errors)
-    if "semeval" in results:
-        print_semeval(results["semeval"], args.errors)
-    if "seed" in results:
-        print_seed(results["seed"])
+    try:
+        fig_seconds = figures(results)
+    except KeyboardInterrupt:
+        print("eval: interrupted", file=sys.stderr)
+        return 130
+    print_results(results, [s for s in SECTIONS if s in only], skipped, args.data,
+                  args.errors)
 
     elapsed = time.time() - started
     print("\n== Service  %d requests in %.1f s (%s), non-2xx answers: %d" % (
         cl.requests, elapsed,
-        ", ".join("%s %.1fs" % (k, v["seconds"]) for k, v in results.items()),
+        ", ".join(["%s %.1fs" % (k, v["seconds"]) for k, v in results.items()] +
+                  ["baselines %.1fs" % fig_seconds]),
         len(cl.failures)))
     if cl.existing:
         print("  WARNING: %d comments answered 200 (id already stored): their verdict is"
@@ -391,7 +571,7 @@ def main():
         print("  %s %s -> %s %s" % (m, p, st, short(body, 120)))
     if svc.exit_problem:
         print("  " + svc.exit_problem)
-    targets = {k: v["target_met"] for k, v in results.items()}
+    targets = {k: v["target_met"] for k, v in results.items() if "target_met" in v}
     print("  targets: " + ", ".join("%s %s" % (k, mark(v)) for k, v in targets.items()))
 
     if args.json:
@@ -400,7 +580,8 @@ def main():
                             failures=[list(f) for f in cl.failures[:100]]),
                "targets": {"youtube_f1": TARGET_YT_F1, "youtube_precision": TARGET_YT_P,
                            "semeval_auc": TARGET_SEMEVAL_AUC,
-                           "seed": "comment %s flagged copied_from_article" % SEED_COPY_ID},
+                           "seed": "comment %s flagged copied_from_article" % SEED_COPY_ID,
+                           "corpus_genuine_flagged_max": eval_corpus.TARGET_GENUINE_FLAGGED},
                "results": {k: strip_items(v) for k, v in results.items()}}
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=1, ensure_ascii=False, sort_keys=True)

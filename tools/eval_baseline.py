@@ -8,25 +8,25 @@ one). This is "what a user would build in an afternoon", written in plain
 Python so the figure needs nothing installed: word unigrams and bigrams
 (the default scikit-learn token pattern, lower-cased, HTML entities
 decoded), sublinear tf, smoothed idf from the training fold only, L2
-normalised rows; L2-regularised logistic regression (C = 1) fitted by a
-fixed number of SGD epochs in a seeded order, so two runs give the same
-figures. Never talks to the service and never sees a test fold while
+normalised rows; L2-regularised logistic regression (C = 1) fitted by
+cyclic coordinate descent to convergence. The objective is strictly convex,
+so the figures are its optimum's, not an optimiser's, and two runs give
+the same ones. Never talks to the service and never sees a test fold while
 training. Python 3 standard library only.
 """
 import html
 import math
-import random
 import re
 
 BASELINE_RE = re.compile(r"subscribe|http|channel|\.com|check out", re.IGNORECASE)
 
 TOKEN_RE = re.compile(r"\b\w\w+\b")   # scikit-learn's default token pattern
 LR_C = 1.0            # inverse regularisation strength, scikit-learn's default
-LR_EPOCHS = 10        # passes over the training fold; the figures move < 0.005 past 8
-LR_ETA0 = 1.0         # first SGD step; rows have unit norm, so 1 is a safe start
-LR_SEED = 1           # order of the SGD passes (deterministic)
+LR_TOL = 1e-3         # converged when no weight moves more than this in a pass
+LR_MAX_PASSES = 30    # coordinate descent passes at most (dev sets converge in < 15)
+LR_MAX_HALVINGS = 20  # line search: halvings of the Newton step before giving up
+ARMIJO = 0.01         # sufficient decrease: a share of the step's first-order gain
 LR_THRESHOLD = 0.5    # flag when P(bad) >= 0.5, the classifier's own decision
-SCALE_FLOOR = 1e-6    # fold the lazy L2 scale back into the weights below this
 LOGIT_CLIP = 30.0     # exp() range guard
 
 
@@ -80,34 +80,57 @@ def _sigmoid(z):
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def _softplus(z):
+    """log(1 + e^z) without overflow."""
+    return z + math.log1p(math.exp(-z)) if z > 0 else math.log1p(math.exp(z))
+
+
 def _train(rows, ys, nfeat):
-    """L2-regularised logistic regression by SGD: minimises
-    C * sum(log loss) + |w|^2 / 2 (bias not regularised). The L2 shrink is
-    applied lazily through one scale factor (w = scale * v). Returns
-    (weights, bias)."""
+    """L2-regularised logistic regression: minimises
+    C * sum(log loss) + |w|^2 / 2 (bias not regularised) by cyclic
+    coordinate descent: per weight (features in index order, then the
+    bias) one Newton step, halved until the objective drops enough
+    (Armijo), with every row's logit kept up to date. Stops when no weight
+    moved more than LR_TOL in a pass, or after LR_MAX_PASSES.
+    Returns (new weight list, bias)."""
     n = len(rows)
-    lam = 1.0 / (LR_C * n)
-    v = [0.0] * nfeat
-    bias, scale, t = 0.0, 1.0, 0
-    order = list(range(n))
-    rng = random.Random(LR_SEED)
-    for _ in range(LR_EPOCHS):
-        rng.shuffle(order)
-        for i in order:
-            eta = LR_ETA0 / (1.0 + LR_ETA0 * lam * t)
-            t += 1
-            x = rows[i]
-            z = scale * sum(v[f] * val for f, val in x) + bias
-            g = _sigmoid(z) - ys[i]
-            scale *= 1.0 - eta * lam
-            if scale < SCALE_FLOOR:
-                v = [w * scale for w in v]
-                scale = 1.0
-            step = eta * g / scale
-            for f, val in x:
-                v[f] -= step * val
-            bias -= eta * g
-    return [w * scale for w in v], bias
+    cols = [[] for _ in range(nfeat + 1)]           # the last column: the bias
+    for i, r in enumerate(rows):
+        for f, v in r:
+            cols[f].append((i, v))
+        cols[nfeat].append((i, 1.0))
+    w = [0.0] * (nfeat + 1)
+    z = [0.0] * n
+    sign = [1.0 if y else -1.0 for y in ys]
+    exp = math.exp
+    for _ in range(LR_MAX_PASSES):
+        moved = 0.0
+        for j, col in enumerate(cols):
+            reg = 1.0 if j < nfeat else 0.0
+            wj = w[j]
+            g, h = reg * wj, reg + 1e-12
+            for i, x in col:
+                p = 1.0 / (1.0 + exp(-max(-LOGIT_CLIP, min(LOGIT_CLIP, z[i]))))
+                g += LR_C * (p - (sign[i] > 0)) * x
+                h += LR_C * p * (1.0 - p) * x * x
+            d = -g / h
+            if d == 0.0:
+                continue
+            old = sum(_softplus(-sign[i] * z[i]) for i, _ in col)
+            for _ in range(LR_MAX_HALVINGS):
+                new = sum(_softplus(-sign[i] * (z[i] + d * x)) for i, x in col)
+                if LR_C * (new - old) + reg * ((wj + d) ** 2 - wj * wj) / 2 <= ARMIJO * d * g:
+                    break
+                d /= 2
+            else:
+                continue                               # no decrease found: keep w[j]
+            for i, x in col:
+                z[i] += d * x
+            w[j] = wj + d
+            moved = max(moved, abs(d))
+        if moved < LR_TOL:
+            break
+    return w[:nfeat], w[nfeat]
 
 
 def cross_predict(texts, labels, groups):
