@@ -26,7 +26,8 @@ import os
 
 from eval_baseline import cross_predict, lr_flags, regex_flag
 from eval_common import (FLAGGED, auc, codes, confusion, f3, flag_table, fmt_counts,
-                         print_conf_row, print_errors, read_csv, status_counts)
+                         print_conf_row, print_errors, read_csv, sanitise_id,
+                         status_counts)
 
 SAMPLE_MAX = 2000      # rows per toxicity set: keeps the run short
 FOLDS = 5              # TF-IDF + LR cross-validation on sets without groups
@@ -61,8 +62,9 @@ def sample(rows):
 
 def post_all(cl, site, rows):
     """rows: (id, text, class) in posting order. Returns the items (new)."""
-    items = []
-    for cid, text, cls in rows:
+    items, seen = [], set()
+    for raw_id, text, cls in rows:
+        cid = sanitise_id(raw_id, seen)
         v = cl.verdict(site, {"id": cid, "article_id": UNREGISTERED, "text": text,
                               "author": {"name": "reader " + cid}})
         v.update({"id": cid, "text": text, "cls": cls, "flagged": v["status"] in FLAGGED})
