@@ -3,14 +3,27 @@
 
 Usage
 -----
-    make eval DATA=../shared/data            # build/modq, then all datasets
-    python3 tools/eval.py --data DIR [--modq build/modq] [--only youtube|semeval|seed]
+    make eval DATA=../shared/data            # build/modq, then every section
+    python3 tools/eval.py [--data DIR] [--modq build/modq] [--only SECTIONS]
                           [--json OUT.json] [--errors N] [--flood]
+    python3 tools/eval.py                    # no --data: the corpus section only
 
-DIR holds the labelled sets (never copied into the repository):
-    youtube-dev/Youtube*.csv + videos.csv   spam vs ham (UCI YouTube Spam Collection)
-    semeval2015-dev/*.csv                   Good/Bad forum answers (SemEval-2015 Task 3)
-    seed/thread.json                        the seed article and its three comments
+Sections (--only takes a comma-separated list; by default every section
+whose data exist runs, and one without prints "skipped: no data"):
+    youtube   DIR/youtube-dev/Youtube*.csv + videos.csv  spam vs ham (UCI YouTube
+              Spam Collection), each video's title/description/tags as its article
+    semeval   DIR/semeval2015-dev/*.csv    Good/Bad forum answers (SemEval-2015 Task 3)
+    seed      DIR/seed/thread.json         the seed article and its three comments
+    corpus    tests/corpus (in this repository: runs without --data) the project's
+              own labelled articles and comments (tests/corpus/README.md)
+    scamspot  DIR/scamspot-instagram-dev/*.csv        Instagram comments, scam 1/0
+    sms       DIR/sms-spam-collection/SMSSpamCollection  label<TAB>text, spam/ham
+              (research use only: measured, never trained on for shipping)
+    toxicity  DIR/toxicity-dev/davidson-tweets/labeled_data.csv (class 0 hate,
+              1 offensive, 2 neither) and toxic-spans/tsd_{train,trial}.csv
+              (all toxic, with annotated character spans); 1 row in
+              ceil(n / 2000) of each, from the first, to keep the run short
+DIR holds the third-party sets, never copied into the repository.
 
 What it does
 ------------
@@ -19,8 +32,12 @@ ports (random keys, temp dir), registers every article with
 PUT /v1/sites/{site}/articles/{id}, posts every comment in file order with
 POST /v1/sites/{site}/comments over one keep-alive connection, and scores the
 answers against the labels. Both processes are stopped at the end, whatever
-happens. One fresh Redis serves the whole run; nothing is learned from the
-labels (no decisions are sent).
+happens. One fresh Redis serves the whole run, each set in its own site(s),
+the sections in the order above; nothing is learned from the labels (no
+decisions are sent). The sets without articles (scamspot, sms, toxicity)
+post under one article id that is never registered (modq then judges no
+relevance) and give each comment its own author name (eval_sets.py says
+why).
 
   flagged      = status "pending" or "rejected" (the service's own thresholds)
   YouTube      precision / recall / F1 of flagged for CLASS 1 (spam), per
@@ -30,338 +47,70 @@ labels (no decisions are sent).
                ties counted half; off_topic precision/recall on Bad; flagged
                rate per class; comments without a relevance value are counted
   seed         status, score and flags of each comment
+  corpus       flagged rate per label (recall of each bad label; false flags
+               on genuine, target at most 2 %), P/R/F1 of flagged vs bad,
+               score ROC AUC, recall per bad kind, genuine flagged per kind,
+               flags on genuine vs bad
+  scamspot/sms P/R/F1 of flagged, statuses, score ROC AUC, per-flag counts
+  toxicity     Davidson: flagged rate per class, score ROC AUC hate+offensive
+               vs neither (and hate vs neither); Toxic Spans: flagged rate,
+               and the SemEval-2021 Task 5 character F1 of the spans the
+               flags return ("spans": [[begin, end], ...], half-open, code
+               points of the text as posted), or "no spans returned"
+
+Baselines, trained and tested in the same run (eval_baseline.py): the
+one-line regex, and TF-IDF (word 1-2 grams) + L2 logistic regression
+written in plain Python, each prediction made by a model that never saw
+its group: leave one video out on YouTube (printed per held-out video and
+pooled, after the seed section), leave one article out on the corpus,
+5 folds by row (row index mod 5) on scamspot, sms and the Davidson sample.
+They are printed beside modq's figures in each section.
 
 --errors N     also print the N worst false positives and false negatives per
                dataset (highest-scored ham that was flagged, lowest-scored spam
                that was not; for SemEval, flagged Good answers and the worst
-               relevance mistakes) with their flags - for engine tuning
+               relevance mistakes; for the corpus, the genuine comments
+               flagged) with their flags - for engine tuning
 --json OUT     write every figure (and the run's metadata) as JSON
 --flood        keep the service's flood control (flood_max 20 per 600 s).
                Off by default: replay squeezes months of comments into
                seconds, so one prolific forum user (251 answers) would look
                like a flood that never happened.
---only X       run one dataset (comma-separated list allowed)
+--only X       run these sections only; naming one whose data are missing
+               (or, without --data, any but corpus) is an error
+
+The youtube, semeval and seed sections run first, each in its own sites, so
+their lines do not depend on which other sections run and can be compared
+between runs line by line; `--only youtube,semeval,seed` adds only the
+YouTube baselines section after them.
 
 Exit status: 0 when the run completed, even if targets are missed (this is a
 measuring tool); 1 when the service answered non-2xx (they are listed) or did
-not exit cleanly; 2 when the service could not be started or the data could
-not be read. Python 3 standard library only.
+not exit cleanly; 2 when the service could not be started, --data is not a
+directory, or the data could not be read. Python 3 standard library only.
 """
 import argparse
-import ast
-import csv
 import datetime
 import glob
-import http.client
 import json
 import os
-import re
-import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
+
+import eval_corpus
+import eval_sets
+from eval_baseline import BASELINE_RE, LR_THRESHOLD, cross_predict, lr_flags
+from eval_common import (FLAGGED, ID_BAD, auc, best_threshold, codes, confusion, f3,
+                         flag_str, flag_table, fmt_counts, mark, parse_tags, print_conf_row,
+                         print_errors, read_csv, sanitise_id, short, site_slug, status_counts)
+from eval_service import Client, Service, ServiceDied, StartError
 
 TARGET_YT_F1 = 0.95
 TARGET_YT_P = 0.95
 TARGET_SEMEVAL_AUC = 0.72
-BASELINE_RE = re.compile(r"subscribe|http|channel|\.com|check out", re.IGNORECASE)
-ID_BAD = re.compile(r"[^A-Za-z0-9._:-]")
-ID_MAX = 128          # MODEL_MAX_ID in include/model.h
-MAX_TAGS = 64         # MODEL_MAX_TAGS in include/model.h
-FLAGGED = ("pending", "rejected")
 SEED_COPY_ID = "3"    # the seed comment that repeats the article word for word
-
-
-class StartError(Exception):
-    pass
-
-
-class ServiceDied(Exception):
-    pass
-
-
-# ---------------------------------------------------------------------------
-# The service: throwaway redis-server + modq on free loopback ports
-# ---------------------------------------------------------------------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, proc, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-class Service:
-    """redis-server + modq in a temp dir; stop() always cleans up."""
-
-    def __init__(self, binary, flood):
-        self.binary = os.path.abspath(binary)
-        self.flood = flood
-        self.tmp = None
-        self.key = "eval-" + secrets.token_hex(16)
-        self.redis = self.modq = None
-        self.exit_problem = None
-
-    def start(self):
-        if not os.access(self.binary, os.X_OK):
-            raise StartError("modq binary not found or not executable: %s (run make build/modq)"
-                             % self.binary)
-        if not shutil.which("redis-server"):
-            raise StartError("redis-server not found in PATH")
-        self.tmp = tempfile.mkdtemp(prefix="modq-eval-")
-        self.modq_log = os.path.join(self.tmp, "modq.log")
-        rport = free_port()
-        rdir = os.path.join(self.tmp, "redis")
-        os.makedirs(rdir)
-        self.redis = subprocess.Popen(
-            ["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--dir", rdir,
-             "--appendonly", "no", "--save", "", "--daemonize", "no",
-             "--logfile", os.path.join(rdir, "log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_port(rport, self.redis, 10):
-            raise StartError("redis-server did not start on 127.0.0.1:%d" % rport)
-        self.port = free_port()
-        # The environment alone configures modq: inherited MODQ_* variables
-        # would make runs incomparable.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
-        env.update({
-            "MODQ_LISTEN": "127.0.0.1:%d" % self.port,
-            "MODQ_REDIS_URL": "redis://127.0.0.1:%d/0" % rport,
-            "MODQ_CLIENT_KEYS": self.key,
-            "MODQ_MODERATOR_KEYS": "",
-            "MODQ_SPOOL_DIR": os.path.join(self.tmp, "spool"),
-            "MODQ_THREADS": "2",
-            "MODQ_LOG_LEVEL": "warn",
-            "MODQ_RATE_LIMIT_KEY": "0",
-            "MODQ_RATE_LIMIT_IP": "0",
-        })
-        if not self.flood:
-            env["MODQ_FLOOD_MAX"] = "0"
-        self.logf = open(self.modq_log, "ab")
-        self.modq = subprocess.Popen([self.binary], env=env, stdout=self.logf,
-                                     stderr=self.logf, cwd=self.tmp)
-        if not wait_port(self.port, self.modq, 20):
-            raise StartError("modq did not start:\n" + self.log()[-2000:])
-        return self
-
-    def log(self):
-        try:
-            with open(self.modq_log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.modq is not None:
-            if self.modq.poll() is None:
-                self.modq.send_signal(signal.SIGTERM)
-                try:
-                    self.modq.wait(30)
-                except subprocess.TimeoutExpired:
-                    self.modq.kill()
-                    self.modq.wait()
-                    self.exit_problem = "modq did not stop within 30 s of SIGTERM (killed)"
-            rc = self.modq.returncode
-            if rc not in (0, None) and self.exit_problem is None:
-                self.exit_problem = "modq exited with status %d\n%s" % (rc, self.log()[-1500:])
-            self.modq = None
-            self.logf.close()
-        if self.redis is not None:
-            if self.redis.poll() is None:
-                self.redis.kill()
-                self.redis.wait()
-            self.redis = None
-        if self.tmp:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
-
-
-class Client:
-    """One keep-alive HTTP/1.1 connection; non-2xx answers are recorded."""
-
-    def __init__(self, port, key, alive=lambda: True):
-        self.port = port
-        self.alive = alive
-        self.headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
-        self.conn = None
-        self.requests = 0
-        self.existing = 0      # comment POSTs answered 200: id already stored
-        self.failures = []     # (method, path, status, body excerpt)
-
-    def _connect(self):
-        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-
-    def call(self, method, path, body):
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        for attempt in (0, 1):
-            if self.conn is None:
-                self._connect()
-            try:
-                self.conn.request(method, path, body=data, headers=self.headers)
-                r = self.conn.getresponse()
-                raw = r.read()
-                break
-            except (http.client.HTTPException, ConnectionError, socket.timeout):
-                # The server may close an idle keep-alive connection; a retry
-                # is safe because comments carry ids (the service is idempotent).
-                self.conn.close()
-                self.conn = None
-                if not self.alive():
-                    raise ServiceDied("modq died during %s %s" % (method, path))
-                if attempt:
-                    self.failures.append((method, path, 0, "connection failed"))
-                    return 0, None
-        self.requests += 1
-        try:
-            js = json.loads(raw) if raw else None
-        except ValueError:
-            js = None
-        if r.status == 200 and method == "POST":
-            self.existing += 1
-        if not 200 <= r.status < 300:
-            self.failures.append((method, path, r.status, raw[:200].decode("utf-8", "replace")))
-        if r.getheader("Connection", "").lower() == "close":
-            self.conn.close()
-            self.conn = None
-        return r.status, js
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-
-
-# ---------------------------------------------------------------------------
-# Metrics
-# ---------------------------------------------------------------------------
-
-def prf(tp, fp, fn):
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
-
-
-def confusion(pairs):
-    """pairs: (label positive?, predicted positive?) -> dict with P/R/F1."""
-    tp = sum(1 for y, p in pairs if y and p)
-    fp = sum(1 for y, p in pairs if not y and p)
-    fn = sum(1 for y, p in pairs if y and not p)
-    tn = sum(1 for y, p in pairs if not y and not p)
-    p, r, f = prf(tp, fp, fn)
-    return {"n": len(pairs), "pos": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-            "precision": p, "recall": r, "f1": f}
-
-
-def auc(pos, neg):
-    """ROC AUC = P(score of a positive > score of a negative), ties count
-    half (Mann-Whitney U with average ranks). None if a class is empty."""
-    if not pos or not neg:
-        return None
-    vals = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
-    rank_sum, i = 0.0, 0
-    while i < len(vals):
-        j = i
-        while j < len(vals) and vals[j][0] == vals[i][0]:
-            j += 1
-        avg = (i + 1 + j) / 2.0          # ranks i+1..j share their mean
-        rank_sum += avg * sum(1 for k in range(i, j) if vals[k][1])
-        i = j
-    u = rank_sum - len(pos) * (len(pos) + 1) / 2.0
-    return u / (len(pos) * len(neg))
-
-
-def best_threshold(pairs):
-    """pairs: (label positive?, score). The score threshold t (flag when
-    score >= t) with the best F1: shows whether misses come from the ranking
-    or from where the service's thresholds sit."""
-    best = None
-    for t in sorted({sc for _, sc in pairs}):
-        c = confusion([(y, sc >= t) for y, sc in pairs])
-        if best is None or c["f1"] > best["f1"]:
-            best = dict(c, threshold=t)
-    return best
-
-
-def flag_table(rows, classes):
-    """rows: list of (class, [codes]) -> {code: {class: count}}."""
-    out = {}
-    for cls, codes in rows:
-        for code in set(codes):
-            out.setdefault(code, {c: 0 for c in classes})[cls] += 1
-    return out
-
-
-def codes(js):
-    return [f.get("code", "?") for f in (js or {}).get("flags", [])]
-
-
-def status_counts(items):
-    out = {}
-    for it in items:
-        out[it["status"]] = out.get(it["status"], 0) + 1
-    return out
-
-
-# ---------------------------------------------------------------------------
-# Data loading
-# ---------------------------------------------------------------------------
-
-def read_csv(path):
-    # utf-8-sig drops a BOM at the start of the file only; U+FEFF inside
-    # fields is handled per dataset.
-    # Header names are matched case-insensitively (rows use lower-case keys).
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        rd = csv.reader(f)
-        head = [h.strip().lower() for h in next(rd, [])]
-        return [dict(zip(head, row)) for row in rd if row]
-
-
-def sanitise_id(raw, seen):
-    s = ID_BAD.sub("_", raw)[:ID_MAX] or "x"
-    base, n = s, 2
-    while s in seen:                   # sanitising must not merge two comments
-        suffix = ":%d" % n
-        s = base[:ID_MAX - len(suffix)] + suffix
-        n += 1
-    seen.add(s)
-    return s
-
-
-def parse_tags(raw):
-    raw = (raw or "").strip()
-    if not raw:
-        return []
-    try:
-        v = ast.literal_eval(raw)      # the file stores a Python list literal
-        if isinstance(v, (list, tuple)):
-            return [str(t) for t in v if str(t).strip()][:MAX_TAGS]
-    except (ValueError, SyntaxError):
-        pass
-    parts = raw.strip("[]").split(",")
-    return [p.strip().strip("'\"") for p in parts if p.strip().strip("'\"")][:MAX_TAGS]
-
-
-def site_slug(filename):
-    s = os.path.splitext(os.path.basename(filename))[0].lower()
-    return ID_BAD.sub("-", s)[:64]
 
 
 # ---------------------------------------------------------------------------
@@ -507,29 +256,6 @@ def run_seed(cl, data):
 # Printing
 # ---------------------------------------------------------------------------
 
-def f3(x):
-    return "  -  " if x is None else "%.3f" % x
-
-
-def mark(met):
-    return "MET" if met else "MISSED"
-
-
-def short(text, n=160):
-    t = " ".join(text.replace("\ufeff", "").split())
-    return t if len(t) <= n else t[:n - 1] + "…"
-
-
-def flag_str(flags):
-    return ", ".join("%s %.2f" % (f.get("code"), f.get("score", 0)) for f in flags) or "-"
-
-
-def print_conf_row(label, c):
-    print("  %-20s %5d %5d %5d %5d %5d %5d   %s  %s  %s" % (
-        label, c["n"], c["pos"], c["tp"], c["fp"], c["fn"], c["tn"],
-        f3(c["precision"]), f3(c["recall"]), f3(c["f1"])))
-
-
 def print_youtube(r, nerr):
     print("\n== YouTube spam  (positive = CLASS 1 spam; flagged = pending|rejected)")
     print("  %-20s %5s %5s %5s %5s %5s %5s   %-5s  %-5s  %-5s" % (
@@ -557,20 +283,6 @@ def print_youtube(r, nerr):
                      key=lambda i: i["score"])
         print_errors("false positives (ham flagged, highest score first)", fps, nerr)
         print_errors("false negatives (spam not flagged, lowest score first)", fns, nerr)
-
-
-def fmt_counts(d):
-    return " ".join("%s %d" % (k, d[k]) for k in ("approved", "pending", "rejected", "error")
-                    if d.get(k))
-
-
-def print_errors(title, its, n, rel=False):
-    print("  -- %s: %d, showing %d" % (title, len(its), min(n, len(its))))
-    for i in its[:n]:
-        r = (" rel %s" % f3(i.get("relevance"))) if rel else ""
-        print("   [%s %s %.3f%s] %s" % (i.get("site", i.get("cls", "")), i["status"], i["score"],
-                                       r, flag_str(i["flags"])))
-        print("      %s" % short(i["text"]))
 
 
 def print_semeval(r, nerr):
@@ -616,9 +328,50 @@ def print_seed(r):
         SEED_COPY_ID, mark(r["target_met"])))
 
 
+def youtube_lr(r):
+    """Leave one video out: the TF-IDF + LR baseline trained on the other
+    videos, and the regex, per held-out video and pooled (added to r)."""
+    items = r["items"]
+    probs = cross_predict([it["text"] for it in items], [it["spam"] for it in items],
+                          [it["site"] for it in items])
+    flags = lr_flags(probs)
+    out = {"sets": {}, "regex_sets": {}}
+    for site in sorted({it["site"] for it in items}) + ["all"]:
+        sub = [k for k, it in enumerate(items) if site == "all" or it["site"] == site]
+        out["sets"][site] = confusion([(items[k]["spam"], flags[k]) for k in sub])
+        out["regex_sets"][site] = confusion([(items[k]["spam"], items[k]["baseline"])
+                                             for k in sub])
+    out["auc"] = auc([p for p, it in zip(probs, items) if it["spam"]],
+                     [p for p, it in zip(probs, items) if not it["spam"]])
+    r["tfidf_lr"] = out
+
+
+def print_youtube_lr(r):
+    lr = r["tfidf_lr"]
+    print("\n== YouTube baselines  (leave one video out: tfidf-lr trained on the other videos)")
+    print("  %-20s %5s %5s %5s %5s %5s %5s   %-5s  %-5s  %-5s" % (
+        "held-out set", "n", "spam", "TP", "FP", "FN", "TN", "prec", "rec", "F1"))
+    for site in lr["sets"]:
+        name = site.split("-", 1)[-1]
+        print_conf_row("%s modq" % name, r["sets"][site])
+        print_conf_row("%s regex" % name, lr["regex_sets"][site])
+        print_conf_row("%s tfidf-lr" % name, lr["sets"][site])
+    print("  score ROC AUC spam vs ham, pooled: modq %s  tfidf-lr %s" % (
+        f3(r["score_auc"]), f3(lr["auc"])))
+    print("  tfidf-lr = TF-IDF word 1-2 grams (sublinear tf, L2 rows) + L2 logistic"
+          " regression (C 1), flag at p >= %.1f" % LR_THRESHOLD)
+
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
+
+SECTIONS = ("youtube", "semeval", "seed", "corpus", "scamspot", "sms", "toxicity")
+SECTION_PATH = {"youtube": "youtube-dev", "semeval": "semeval2015-dev",
+                "seed": os.path.join("seed", "thread.json"),
+                "scamspot": eval_sets.SCAMSPOT_DIR, "sms": eval_sets.SMS_FILE,
+                "toxicity": "toxicity-dev"}
+
 
 def git_state(repo):
     try:
@@ -632,36 +385,130 @@ def git_state(repo):
 
 
 def strip_items(res):
-    """JSON output: the figures, not the per-comment answers."""
-    return {k: v for k, v in res.items() if k != "items"}
+    """JSON output: the figures, not the per-comment answers (at any depth)."""
+    if isinstance(res, dict):
+        return {k: strip_items(v) for k, v in res.items() if k != "items"}
+    return res
+
+
+def present(name, data, corpus_root):
+    """Whether a section's data exist (corpus: in the repository)."""
+    if name == "corpus":
+        return eval_corpus.present(corpus_root)
+    if data is None:
+        return False
+    if name in ("scamspot", "sms", "toxicity"):
+        return eval_sets.present(name, data)
+    return os.path.exists(os.path.join(data, SECTION_PATH[name]))
+
+
+def skipped_line(name, data):
+    where = os.path.join(data, SECTION_PATH[name]) if data else "no --data"
+    print("\n== %s: skipped: no data (%s)" % (name, where))
+
+
+def runner(name, cl, data, corpus_root):
+    if name == "youtube":
+        return run_youtube(cl, data)
+    if name == "semeval":
+        return run_semeval(cl, data)
+    if name == "seed":
+        return run_seed(cl, data)
+    if name == "corpus":
+        return eval_corpus.run(cl, corpus_root)
+    if name == "scamspot":
+        return eval_sets.run_binary(cl, "scamspot", eval_sets.load_scamspot(data))
+    if name == "sms":
+        return eval_sets.run_binary(cl, "sms", eval_sets.load_sms(data))
+    return eval_sets.run_toxicity(cl, data)
+
+
+def figures(results):
+    """The figures that need no service: baselines trained and tested by
+    held-out groups, and the new sections' scores. Returns seconds spent."""
+    t0 = time.time()
+    if "youtube" in results:
+        youtube_lr(results["youtube"])
+    if "corpus" in results:
+        eval_corpus.figures(results["corpus"])
+    for name in ("scamspot", "sms"):
+        if name in results:
+            eval_sets.figures_binary(results[name])
+    if "toxicity" in results:
+        eval_sets.figures_toxicity(results["toxicity"])
+    return time.time() - t0
+
+
+def print_results(results, order, skipped, data, nerr):
+    """order: the sections asked for, in SECTIONS order; skipped: those
+    without data (one line each, where the section would be)."""
+    for name in SECTIONS[:3]:
+        if name in order and name in skipped:
+            skipped_line(name, data)
+    if "youtube" in results:
+        print_youtube(results["youtube"], nerr)
+    if "semeval" in results:
+        print_semeval(results["semeval"], nerr)
+    if "seed" in results:
+        print_seed(results["seed"])
+    if "youtube" in results:
+        print_youtube_lr(results["youtube"])
+    for name in order:
+        if name in SECTIONS[:3]:
+            continue
+        if name in skipped:
+            skipped_line(name, data)
+        elif name == "corpus":
+            eval_corpus.print_section(results[name], nerr)
+        elif name == "scamspot":
+            eval_sets.print_binary("ScamSpot Instagram comments  (positive = scam 1; flagged ="
+                                   " pending|rejected; no article)", results[name],
+                                   "scam", "genuine", nerr)
+        elif name == "sms":
+            eval_sets.print_binary("SMS Spam Collection  (positive = spam; flagged ="
+                                   " pending|rejected; no article; research use only)",
+                                   results[name], "spam", "ham", nerr)
+        elif name == "toxicity":
+            eval_sets.print_toxicity(results[name], nerr)
 
 
 def main():
     ap = argparse.ArgumentParser(description="Measure modq on labelled data through the "
                                              "real service (see the notes at the top).")
-    ap.add_argument("--data", required=True, help="data directory (e.g. ../shared/data)")
+    ap.add_argument("--data", help="data directory (e.g. ../shared/data); without it only"
+                                   " the corpus in tests/corpus is measured")
     ap.add_argument("--modq", default="build/modq", help="modq binary (default build/modq)")
     ap.add_argument("--json", metavar="OUT", help="write all figures as JSON to OUT")
     ap.add_argument("--errors", type=int, default=0, metavar="N",
                     help="print the N worst false positives/negatives per dataset")
-    ap.add_argument("--only", default="youtube,semeval,seed",
-                    help="youtube|semeval|seed (comma-separated list allowed)")
+    ap.add_argument("--only", help="|".join(SECTIONS) + " (comma-separated list allowed);"
+                                   " default: every one whose data exist")
     ap.add_argument("--flood", action="store_true",
                     help="keep the service's flood control (off by default, see notes)")
     args = ap.parse_args()
-    only = [s.strip() for s in args.only.split(",") if s.strip()]
-    for s in only:
-        if s not in ("youtube", "semeval", "seed"):
-            ap.error("--only: unknown dataset %r" % s)
-    if not os.path.isdir(args.data):
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    corpus_root = os.path.join(repo, "tests", "corpus")
+    if args.only is not None:
+        only = [s.strip() for s in args.only.split(",") if s.strip()]
+        for s in only:
+            if s not in SECTIONS:
+                ap.error("--only: unknown dataset %r" % s)
+            if s != "corpus" and args.data is None:
+                ap.error("--only %s needs --data" % s)
+        skipped = set()
+    else:
+        only = list(SECTIONS)
+        skipped = {s for s in only if not present(s, args.data, corpus_root)}
+    if args.data is not None and not os.path.isdir(args.data):
         print("eval: no such data directory: %s" % args.data, file=sys.stderr)
         return 2
 
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     started = time.time()
     meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "modq": os.path.abspath(args.modq), "git": git_state(repo),
-            "flood_control": args.flood, "data": os.path.abspath(args.data)}
+            "flood_control": args.flood,
+            "data": os.path.abspath(args.data) if args.data else None,
+            "corpus": corpus_root, "skipped": sorted(skipped)}
     print("modq eval  %s  binary %s  git %s  flood control %s" % (
         meta["date"], args.modq, meta["git"], "on" if args.flood else "off"))
 
@@ -681,13 +528,12 @@ def main():
             print("eval: cannot start the service: %s" % e, file=sys.stderr)
             return 2
         cl = Client(svc.port, svc.key, lambda: svc.modq is not None and svc.modq.poll() is None)
-        runners = {"youtube": run_youtube, "semeval": run_semeval, "seed": run_seed}
-        for name in ("youtube", "semeval", "seed"):
-            if name not in only:
+        for name in SECTIONS:
+            if name not in only or name in skipped:
                 continue
             t0 = time.time()
             try:
-                results[name] = runners[name](cl, args.data)
+                results[name] = runner(name, cl, args.data, corpus_root)
             except (OSError, KeyError, ValueError) as e:
                 print("eval: cannot read the %s data: %s" % (name, e), file=sys.stderr)
                 return 2
@@ -704,17 +550,19 @@ def main():
             cl.close()
         svc.stop()
 
-    if "youtube" in results:
-        print_youtube(results["youtube"], args.errors)
-    if "semeval" in results:
-        print_semeval(results["semeval"], args.errors)
-    if "seed" in results:
-        print_seed(results["seed"])
+    try:
+        fig_seconds = figures(results)
+    except KeyboardInterrupt:
+        print("eval: interrupted", file=sys.stderr)
+        return 130
+    print_results(results, [s for s in SECTIONS if s in only], skipped, args.data,
+                  args.errors)
 
     elapsed = time.time() - started
     print("\n== Service  %d requests in %.1f s (%s), non-2xx answers: %d" % (
         cl.requests, elapsed,
-        ", ".join("%s %.1fs" % (k, v["seconds"]) for k, v in results.items()),
+        ", ".join(["%s %.1fs" % (k, v["seconds"]) for k, v in results.items()] +
+                  ["baselines %.1fs" % fig_seconds]),
         len(cl.failures)))
     if cl.existing:
         print("  WARNING: %d comments answered 200 (id already stored): their verdict is"
@@ -723,7 +571,7 @@ def main():
         print("  %s %s -> %s %s" % (m, p, st, short(body, 120)))
     if svc.exit_problem:
         print("  " + svc.exit_problem)
-    targets = {k: v["target_met"] for k, v in results.items()}
+    targets = {k: v["target_met"] for k, v in results.items() if "target_met" in v}
     print("  targets: " + ", ".join("%s %s" % (k, mark(v)) for k, v in targets.items()))
 
     if args.json:
@@ -732,7 +580,8 @@ def main():
                             failures=[list(f) for f in cl.failures[:100]]),
                "targets": {"youtube_f1": TARGET_YT_F1, "youtube_precision": TARGET_YT_P,
                            "semeval_auc": TARGET_SEMEVAL_AUC,
-                           "seed": "comment %s flagged copied_from_article" % SEED_COPY_ID},
+                           "seed": "comment %s flagged copied_from_article" % SEED_COPY_ID,
+                           "corpus_genuine_flagged_max": eval_corpus.TARGET_GENUINE_FLAGGED},
                "results": {k: strip_items(v) for k, v in results.items()}}
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=1, ensure_ascii=False, sort_keys=True)
