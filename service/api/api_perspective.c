@@ -20,10 +20,8 @@
  * a calibrated probability only where the detector says it is one.
  *
  * Spans (spanAnnotations): a contributing flag whose evidence quotes the
- * text (span or words) is located in comment.text the way the review page
- * locates it (the exact quote ignoring ASCII case, else its words with
- * anything but letters and digits between them, else each comma- or
- * semicolon-separated part); offsets are code points of comment.text, end
+ * text (span or words) is located in comment.text by api_span_locate (the
+ * review page's rule); offsets are code points of comment.text, end
  * exclusive. An attribute with no located span gets one span over the
  * whole text carrying its summary score, as Perspective never answers an
  * empty spanScores.
@@ -34,16 +32,14 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_span.h"
 #include "codec.h"
 
 /* Limits, each with its reason. */
 #define PV_MAX_CODES 8       /* detectors one attribute reads; TOXICITY: 6 */
 #define PV_MAX_REQUESTED 16  /* more members than attributes exist: one is unknown */
-#define PV_MAX_SPANS 32      /* per attribute: plenty for one comment's evidence */
-#define PV_MAX_WORDS 80      /* words of one evidence matched in a row (review.js) */
 #define PV_MAX_LANGUAGES 16  /* a request names a handful at most */
 #define PV_MESSAGE_LEN 240   /* one error message, names included */
-#define PV_MIN_EVIDENCE 2    /* shorter quotes would mark every other word */
 
 /* A site no key scope lists: a site-scoped key must name one of its sites
  * with ?site= (auth_check_key matches "" only for unscoped keys). */
@@ -122,125 +118,6 @@ static void pv_invalid(http_response *res, const char *message) {
     pv_error(res, 400, "INVALID_ARGUMENT", message);
 }
 
-/* ============================================================ spans */
-
-typedef struct pv_span {
-    size_t begin, end; /* bytes of the text, end exclusive */
-    double score;
-} pv_span;
-
-typedef struct pv_spans {
-    pv_span s[PV_MAX_SPANS];
-    size_t n;
-} pv_spans;
-
-static int word_byte(unsigned char ch) {
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-           ch >= 0x80; /* any non-ASCII byte: part of a letter as far as we can tell */
-}
-
-static unsigned char fold(unsigned char ch) {
-    return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch - 'A' + 'a') : ch;
-}
-
-/* 1 when text[at..] starts with the n bytes of w, ASCII case ignored. */
-static int starts_with(const char *text, size_t len, size_t at, const char *w, size_t n) {
-    if (at + n > len) return 0;
-    for (size_t i = 0; i < n; i++)
-        if (fold((unsigned char)text[at + i]) != fold((unsigned char)w[i])) return 0;
-    return 1;
-}
-
-/* Keep [b, e) with score (the larger score where the range is known). */
-static void span_add(pv_spans *sp, size_t b, size_t e, double score) {
-    for (size_t i = 0; i < sp->n; i++)
-        if (sp->s[i].begin == b && sp->s[i].end == e) {
-            if (score > sp->s[i].score) sp->s[i].score = score;
-            return;
-        }
-    if (sp->n < PV_MAX_SPANS) sp->s[sp->n++] = (pv_span){b, e, score};
-}
-
-/* Occurrences of the n bytes of ev in text, ASCII case ignored. */
-static size_t locate_exact(const char *text, size_t len, const char *ev, size_t n, pv_spans *sp,
-                           double score) {
-    size_t found = 0;
-    for (size_t i = 0; n && i + n <= len; i++)
-        if (starts_with(text, len, i, ev, n)) {
-            span_add(sp, i, i + n, score);
-            found++;
-            i += n - 1;
-        }
-    return found;
-}
-
-/* Occurrences of ev's words in a row with anything but letters and digits
- * between them, starting on a word boundary (the last word may be cut). */
-static size_t locate_words(const char *text, size_t len, const char *ev, size_t n, pv_spans *sp,
-                           double score) {
-    size_t wb[PV_MAX_WORDS], wl[PV_MAX_WORDS], nw = 0;
-    for (size_t i = 0; i < n && nw < PV_MAX_WORDS;) {
-        while (i < n && !word_byte((unsigned char)ev[i])) i++;
-        size_t b = i;
-        while (i < n && word_byte((unsigned char)ev[i])) i++;
-        if (i > b) wb[nw] = b, wl[nw++] = i - b;
-    }
-    if (nw == 0 || (nw == 1 && wl[0] < PV_MIN_EVIDENCE)) return 0;
-    size_t found = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (i > 0 && word_byte((unsigned char)text[i - 1])) continue;
-        size_t at = i, k = 0;
-        for (; k < nw; k++) {
-            if (k > 0) {
-                size_t gap = at;
-                while (gap < len && !word_byte((unsigned char)text[gap])) gap++;
-                if (gap == at) break;
-                at = gap;
-            }
-            if (!starts_with(text, len, at, ev + wb[k], wl[k])) break;
-            at += wl[k];
-            if (k + 1 < nw && at < len && word_byte((unsigned char)text[at])) break;
-        }
-        if (k == nw) {
-            span_add(sp, i, at, score);
-            found++;
-            i = at - 1;
-        }
-    }
-    return found;
-}
-
-/* Where the evidence ev occurs in text (see the file header). */
-static void locate(const char *text, size_t len, const char *ev, size_t n, pv_spans *sp,
-                   double score, int depth) {
-    while (n && (*ev == ' ' || *ev == '\t')) ev++, n--;
-    while (n && (ev[n - 1] == ' ' || ev[n - 1] == '\t')) n--;
-    if (n < PV_MIN_EVIDENCE) return;
-    if (locate_exact(text, len, ev, n, sp, score)) return;
-    if (locate_words(text, len, ev, n, sp, score)) return;
-    if (depth) return;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && ev[j] != ',' && ev[j] != ';') j++;
-        if (j == n && i == 0) return; /* no separator: nothing more to try */
-        locate(text, len, ev + i, j - i, sp, score, 1);
-        i = j + 1;
-    }
-}
-
-/* Code points of text before byte offset at. */
-static size_t code_points(const char *text, size_t at) {
-    size_t n = 0;
-    for (size_t i = 0; i < at; i++) n += ((unsigned char)text[i] & 0xC0) != 0x80;
-    return n;
-}
-
-static int span_cmp(const void *a, const void *b) {
-    const pv_span *x = a, *y = b;
-    if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
-    return x->end < y->end ? -1 : x->end > y->end;
-}
-
 /* ============================================================ request */
 
 typedef struct pv_request {
@@ -256,7 +133,7 @@ typedef struct pv_request {
 
 /* 1 when a language tag names English ("en", "en-US", "en_GB"). */
 static int is_english(const char *tag) {
-    return tag && fold((unsigned char)tag[0]) == 'e' && fold((unsigned char)tag[1]) == 'n' &&
+    return tag && (tag[0] | 0x20) == 'e' && (tag[1] | 0x20) == 'n' &&
            (tag[2] == 0 || tag[2] == '-' || tag[2] == '_');
 }
 
@@ -445,7 +322,7 @@ static const engine_flag *flag_of(const engine_verdict *v, const char *code) {
 
 /* The attribute a's summary score, and its spans when sp is not NULL. */
 static double pv_score(const engine *eng, size_t a, const engine_verdict *v, const pv_request *r,
-                       pv_spans *sp) {
+                       api_spans *sp) {
     double scores[PV_MAX_CODES];
     size_t n = 0;
     for (size_t k = 0; k < PV_MAX_CODES && PV_ATTRIBUTES[a].codes[k]; k++) {
@@ -456,7 +333,8 @@ static double pv_score(const engine *eng, size_t a, const engine_verdict *v, con
         const engine_detector_row *row = engine_detector_info((size_t)d);
         if (sp && fl && fl->score > 0 && row &&
             (row->evidence == ENGINE_EVIDENCE_SPAN || row->evidence == ENGINE_EVIDENCE_WORDS))
-            locate(r->text, r->text_len, fl->evidence, strlen(fl->evidence), sp, fl->score, 0);
+            api_span_locate(r->text, r->text_len, fl->evidence, strlen(fl->evidence), fl->score,
+                            sp);
     }
     double s = PV_ATTRIBUTES[a].combine(scores, n);
     return s < 0 ? 0 : s > 1 ? 1 : s;
@@ -476,21 +354,21 @@ static char *pv_response(const engine *eng, const pv_request *r, const engine_ve
     codec_obj *scores = codec_obj_new();
     for (size_t i = 0; i < r->nattr; i++) {
         size_t a = (size_t)r->attr[i];
-        pv_spans sp;
+        api_spans sp;
         sp.n = 0;
         double s = pv_score(eng, a, v, r, r->spans ? &sp : NULL);
         if (s < r->threshold[i]) continue; /* Perspective omits scores below it */
         codec_obj *as = codec_obj_new();
         codec_set_obj_new(as, "summaryScore", pv_score_obj(s));
         if (r->spans) {
-            if (sp.n == 0) span_add(&sp, 0, r->text_len, s);
-            qsort(sp.s, sp.n, sizeof sp.s[0], span_cmp);
+            if (sp.n == 0) api_span_add(&sp, 0, r->text_len, s);
+            api_span_sort(&sp);
             codec_obj *arr = codec_arr_new();
             for (size_t k = 0; k < sp.n; k++) {
                 if (sp.s[k].score < r->threshold[i]) continue;
                 codec_obj *e = codec_obj_new();
-                codec_set_int(e, "begin", (long long)code_points(r->text, sp.s[k].begin));
-                codec_set_int(e, "end", (long long)code_points(r->text, sp.s[k].end));
+                codec_set_int(e, "begin", (long long)api_span_code_points(r->text, sp.s[k].begin));
+                codec_set_int(e, "end", (long long)api_span_code_points(r->text, sp.s[k].end));
                 codec_set_obj_new(e, "score", pv_score_obj(sp.s[k].score));
                 codec_append_new(arr, e);
             }
