@@ -1,8 +1,10 @@
 /* api.c - dispatch, authentication gate, rate limits, health and metrics.
  *
  * Owns api_handle(): match the request against the route table
- * (api_routes.c), enforce the row's role and the rate limits, call the
- * row's handler, count the request in the metrics. Also owns the reply
+ * (api_routes.c), enforce the row's role and the rate limits (the gate,
+ * api_gate_check, which handlers of API_ROLE_CLIENT_OWN_KEY routes run
+ * themselves with the key their protocol sends), call the row's handler,
+ * count the request in the metrics. Also owns the reply
  * helpers and the JSON error shape. Handlers for resources live in
  * api_*.c; this file never names a route.
  */

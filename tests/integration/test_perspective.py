@@ -267,6 +267,17 @@ def test_bad_or_missing_key_is_unauthenticated(binary):
         assert_google_error(status, js, 401, "UNAUTHENTICATED")
 
 
+def test_query_key_is_never_logged(binary):
+    with Env(binary, dict(ENV, MODQ_LOG_LEVEL="debug")) as env:
+        status, js, _ = post(env.modq, coral_body(CIVIL))
+        assert status == 200, (status, js)
+        status, js, _ = post(env.modq, coral_body(CIVIL), query="?key=" + BAD_KEY)
+        assert status == 401, (status, js)
+        log = env.modq.log()
+        assert "comments:analyze" in log  # the access line is there
+        assert CLIENT_KEY not in log and BAD_KEY not in log
+
+
 def test_bearer_key_is_accepted(binary):
     with Env(binary, ENV) as env:
         for key in (CLIENT_KEY, MOD_KEY):
