@@ -143,10 +143,10 @@ void api_akismet_comment_check(const api_call *c, http_response *res);
 void api_akismet_submit_spam(const api_call *c, http_response *res);
 void api_akismet_submit_ham(const api_call *c, http_response *res);
 void api_akismet_usage_limit(const api_call *c, http_response *res);
-/* api_coral.c */
-void api_coral(const api_call *c, http_response *res);
 /* api_perspective.c */
 void api_perspective_analyze(const api_call *c, http_response *res);
+/* api_coral.c */
+void api_coral(const api_call *c, http_response *res);
 /* api_page.c */
 void api_review_page(const api_call *c, http_response *res);
 
