@@ -1,0 +1,215 @@
+/* det_insult.c - insult: a person called names, to their face.
+ *
+ * Owns the insult row, its role sequences and their calibration. An insult
+ * is directed: a second person and an insult noun or adjective in one
+ * clause ("you are a complete idiot", "you stupid moron", "what a moron
+ * you are", "are you stupid?"), a profane imperative aimed at the reader
+ * ("fuck you", "screw you", "go to hell"), or a person named in the third
+ * person with an insult noun for predicate ("he is a useless clown"),
+ * which reaches pending too but a little weaker, as the insulted is not
+ * the one addressed. Negation ("you are not an idiot", "you're no fool")
+ * drops the hit; reported or quoted speech ("he called me an idiot") is
+ * discounted below pending (abuse.c). Name-calling without a target
+ * ("what an idiot") stays below pending. Lexicons and clause helpers live
+ * in abuse.c.
+ */
+#include "abuse.h"
+
+#include <string.h>
+
+/* Words that may stand between a second person and the insult head:
+ * articles, intensifiers, adjectives, profanity ("you fucking idiot"). */
+#define INSULT_FILLERS (ABUSE_FILL | ABUSE_INS_A | ABUSE_PROF | ABUSE_PROF_M)
+#define INSULT_MAX_FILL 5
+/* Signals: a clear direct insult reaches pending alone; a noun that is
+ * also strong profanity ("you cunt") weighs a little more. */
+#define INSULT_NOUN 0.6
+#define INSULT_STRONG 0.68
+#define INSULT_ADJ 0.55
+#define INSULT_QUESTION 0.5
+#define INSULT_THIRD 0.5
+#define INSULT_THIRD_ADJ 0.25
+#define INSULT_IMPERATIVE 0.55
+#define INSULT_HELL 0.4
+#define INSULT_UNDIRECTED 0.35
+#define INSULT_CAP 0.8
+
+/* A noun head followed by an object reads as a verb ("you fool them",
+ * "did you pig out"): not a name. */
+static int verb_reading(const abuse_view *v, size_t j) {
+    size_t k = j + 1;
+    if (k >= v->n || v->w[k].brk || v->w[k].comma)
+        return 0;
+    return (abuse_at(v, k) & (ABUSE_THIRD | ABUSE_DEM | ABUSE_YOU)) ||
+           abuse_is(v, k, "me") || abuse_is(v, k, "us") ||
+           abuse_is(v, k, "out") || abuse_is(v, k, "around") ||
+           abuse_is(v, k, "everyone") || abuse_is(v, k, "people");
+}
+
+static double noun_signal(const abuse_view *v, size_t j) {
+    return (abuse_at(v, j) & ABUSE_PROF) ? INSULT_STRONG : INSULT_NOUN;
+}
+
+/* Last insult adjective among words from..to-1, or to when none. */
+static size_t last_adj(const abuse_view *v, size_t from, size_t to) {
+    size_t r = to;
+    for (size_t k = from; k < to; k++)
+        if (abuse_at(v, k) & ABUSE_INS_A)
+            r = k;
+    return r;
+}
+
+/* you (are) [fillers] NOUN | you are [fillers] ADJ */
+static void second_person(const abuse_view *v, size_t i, abuse_found *f) {
+    size_t k = i + 1;
+    int be = (abuse_at(v, i) & ABUSE_BE) != 0; /* you're */
+    if (!be && k < v->n && !v->w[k].brk &&
+        (abuse_is(v, k, "guys") || abuse_is(v, k, "people") ||
+         abuse_is(v, k, "lot") || abuse_is(v, k, "all")))
+        k++;
+    if (!be && k < v->n && !v->w[k].brk && (abuse_at(v, k) & ABUSE_BE)) {
+        be = 1;
+        k++;
+    }
+    size_t kk = k;
+    while (kk < v->n && !v->w[kk].brk && kk - k < 2 &&
+           (abuse_is(v, kk, "always") || abuse_is(v, kk, "really") ||
+            abuse_is(v, kk, "truly") || abuse_is(v, kk, "clearly") ||
+            abuse_is(v, kk, "obviously") || abuse_is(v, kk, "still")))
+        kk++;
+    if (be)
+        k = kk;
+    size_t j = abuse_skip(v, k, INSULT_FILLERS, INSULT_MAX_FILL);
+    if (abuse_negated(v, i, j < v->n ? j : v->n - 1))
+        return;
+    if (j < v->n && abuse_same_sentence(v, i, j) &&
+        (abuse_at(v, j) & ABUSE_INS_N) && !verb_reading(v, j)) {
+        abuse_hit(v, i, j, noun_signal(v, j), "second person + insult noun", f);
+        return;
+    }
+    if (be) {
+        size_t a = last_adj(v, k, j);
+        if (a < j)
+            abuse_hit(v, i, a, INSULT_ADJ, "second person + insult adjective", f);
+    }
+}
+
+/* are you [fillers] NOUN|ADJ ("are you stupid?") */
+static void question(const abuse_view *v, size_t i, abuse_found *f) {
+    if (!(abuse_is(v, i, "are") || abuse_is(v, i, "r")) ||
+        !(abuse_at(v, i + 1) & ABUSE_YOU) || !abuse_same_sentence(v, i, i + 1))
+        return;
+    size_t j = abuse_skip(v, i + 2, ABUSE_FILL | ABUSE_PROF, INSULT_MAX_FILL);
+    if (j < v->n && abuse_same_sentence(v, i, j) &&
+        (abuse_at(v, j) & (ABUSE_INS_N | ABUSE_INS_A)) &&
+        !abuse_negated(v, i, j))
+        abuse_hit(v, i, j, INSULT_QUESTION, "second person + insult, asked", f);
+}
+
+/* what a [fillers] NOUN (you are) */
+static void exclamation(const abuse_view *v, size_t i, abuse_found *f) {
+    if (!abuse_is(v, i, "what") ||
+        !(abuse_is(v, i + 1, "a") || abuse_is(v, i + 1, "an")))
+        return;
+    size_t j = abuse_skip(v, i + 2, INSULT_FILLERS, INSULT_MAX_FILL);
+    if (j >= v->n || !abuse_same_sentence(v, i, j) ||
+        !(abuse_at(v, j) & ABUSE_INS_N))
+        return;
+    size_t y = j + 1;
+    if (y < v->n && abuse_same_sentence(v, i, y) &&
+        (abuse_at(v, y) & ABUSE_YOU))
+        abuse_hit(v, i, y + ((abuse_at(v, y) & ABUSE_BE) ? 0 : 1),
+                  noun_signal(v, j), "exclamation + insult noun + you", f);
+    else
+        abuse_hit(v, i, j, INSULT_UNDIRECTED, "exclamation + insult noun", f);
+}
+
+/* fuck you / screw you / fuck off / go to hell / stfu */
+static void imperative(const abuse_view *v, size_t i, abuse_found *f) {
+    const char *t = v->w[i].text;
+    int fk = (abuse_at(v, i) & ABUSE_SEX_ACT) && (abuse_at(v, i) & ABUSE_PROF);
+    int fuck = fk || strcmp(t, "fck") == 0 || strcmp(t, "fuk") == 0 ||
+               strcmp(t, "fuq") == 0 || strcmp(t, "phuck") == 0 ||
+               (v->w[i].masked && (abuse_at(v, i) & ABUSE_PROF) &&
+                t[0] == 'f');
+    size_t k = i + 1;
+    int same = k < v->n && abuse_same_sentence(v, i, k);
+    if ((fuck || strcmp(t, "screw") == 0) && same &&
+        ((abuse_at(v, k) & (ABUSE_YOU | ABUSE_YOURSELF)) ||
+         (fuck && abuse_is(v, k, "off"))) &&
+        !(abuse_at(v, k) & ABUSE_BE) && !abuse_negated(v, i, i)) {
+        /* "I want to fuck you" has a speaker: the sexual row's, not an
+         * imperative */
+        for (size_t b = i, d = 0; b > 0 && d < 3; d++) {
+            if (v->w[b].brk)
+                break;
+            b--;
+            if ((abuse_at(v, b) & (ABUSE_SUBJ1 | ABUSE_WILL | ABUSE_THIRD)) ||
+                abuse_is(v, b, "to"))
+                return;
+        }
+        abuse_hit(v, i, k, INSULT_IMPERATIVE, "profane imperative at you", f);
+        return;
+    }
+    if (strcmp(t, "stfu") == 0) {
+        abuse_hit(v, i, i, INSULT_IMPERATIVE, "profane imperative at you", f);
+        return;
+    }
+    if (strcmp(t, "go") == 0 && abuse_is(v, i + 1, "to") &&
+        abuse_is(v, i + 2, "hell") && abuse_same_sentence(v, i, i + 2) &&
+        !abuse_negated(v, i, i + 2))
+        abuse_hit(v, i, i + 2, INSULT_HELL, "go to hell", f);
+}
+
+/* he/she/they/<name> is a [fillers] NOUN */
+static void third_person(const abuse_view *v, size_t i, abuse_found *f) {
+    abuse_cls c = abuse_at(v, i);
+    size_t k;
+    if ((c & ABUSE_THIRD) && (c & ABUSE_BE)) {
+        k = i + 1; /* he's */
+    } else {
+        if (c & (ABUSE_DEM | ABUSE_YOU | ABUSE_SUBJ1 | ABUSE_FILL | ABUSE_NEG |
+                 ABUSE_BE | ABUSE_WILL | ABUSE_MODAL | ABUSE_REPORT))
+            return;
+        if (!(abuse_at(v, i + 1) & ABUSE_BE) || (abuse_at(v, i + 1) & ABUSE_YOU) ||
+            !abuse_same_sentence(v, i, i + 1))
+            return;
+        k = i + 2;
+    }
+    size_t j = abuse_skip(v, k, INSULT_FILLERS, INSULT_MAX_FILL);
+    if (j >= v->n || !abuse_same_sentence(v, i, j) || abuse_negated(v, i, j))
+        return;
+    if ((abuse_at(v, j) & ABUSE_INS_N) && !verb_reading(v, j) && j > k) {
+        abuse_hit(v, i, j, INSULT_THIRD, "third person + insult noun", f);
+        return;
+    }
+    size_t a = last_adj(v, k, j);
+    if (a < j && (c & ABUSE_THIRD))
+        abuse_hit(v, i, a, INSULT_THIRD_ADJ, "third person + insult adjective", f);
+}
+
+static void insult_rule(const abuse_view *v, size_t i, abuse_found *f) {
+    abuse_cls c = abuse_at(v, i);
+    if (c & ABUSE_YOU)
+        second_person(v, i, f);
+    question(v, i, f);
+    exclamation(v, i, f);
+    imperative(v, i, f);
+    third_person(v, i, f);
+}
+
+static void insult_run(const detector_analysis *a, score_signal *out) {
+    abuse_found f;
+    abuse_scan(a, insult_rule, &f);
+    abuse_emit(a, &f, INSULT_CAP, "insult", out);
+}
+
+const detector det_insult = {
+    .row = {.code = "insult",
+            .kind = ENGINE_KIND_REVIEW,
+            .evidence = ENGINE_EVIDENCE_SPAN,
+            .weight = 1.0,
+            .summary = "a person called names: second person + insult noun "
+                       "or adjective (\"you are an idiot\"), or named with one"},
+    .run = insult_run,
+};
