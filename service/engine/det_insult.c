@@ -28,10 +28,11 @@
 #define INSULT_ADJ 0.55
 #define INSULT_QUESTION 0.5
 #define INSULT_THIRD 0.5
-#define INSULT_THIRD_ADJ 0.25
+#define INSULT_THIRD_ADJ 0.3
 #define INSULT_IMPERATIVE 0.55
 #define INSULT_HELL 0.4
-#define INSULT_UNDIRECTED 0.35
+#define INSULT_NAMED 0.5
+#define INSULT_LIKE_YOU 0.6
 #define INSULT_CAP 0.8
 
 /* A noun head followed by an object reads as a verb ("you fool them",
@@ -120,8 +121,24 @@ static void exclamation(const abuse_view *v, size_t i, abuse_found *f) {
         (abuse_at(v, y) & ABUSE_YOU))
         abuse_hit(v, i, y + ((abuse_at(v, y) & ABUSE_BE) ? 0 : 1),
                   noun_signal(v, j), "exclamation + insult noun + you", f);
-    else
-        abuse_hit(v, i, j, INSULT_UNDIRECTED, "exclamation + insult noun", f);
+    else if (!(y < v->n && abuse_same_sentence(v, i, y) &&
+               (abuse_at(v, y) & ABUSE_SUBJ1)))
+        abuse_hit(v, i, j, INSULT_NAMED, "exclamation + insult noun", f);
+}
+
+/* An imperative opens its clause: a sentence start, a comma, or a
+ * conjunction or interjection before it ("and fuck you", "well screw you");
+ * "the tiny screw you dropped" is a noun. */
+static int clause_initial(const abuse_view *v, size_t i) {
+    static const char *const openers[] = {"and", "so", "just", "go", "well",
+                                          "oh", "then", "now", "seriously",
+                                          "honestly", "but", "also", NULL};
+    if (v->w[i].brk || v->w[i].comma || i == 0)
+        return 1;
+    for (size_t k = 0; openers[k]; k++)
+        if (abuse_is(v, i - 1, openers[k]))
+            return 1;
+    return (abuse_at(v, i - 1) & ABUSE_PROF) != 0;
 }
 
 /* fuck you / screw you / fuck off / go to hell / stfu */
@@ -133,7 +150,7 @@ static void imperative(const abuse_view *v, size_t i, abuse_found *f) {
                (v->w[i].masked && (abuse_at(v, i) & ABUSE_PROF) &&
                 t[0] == 'f');
     size_t k = i + 1;
-    int same = k < v->n && abuse_same_sentence(v, i, k);
+    int same = k < v->n && abuse_same_sentence(v, i, k) && clause_initial(v, i);
     if ((fuck || strcmp(t, "screw") == 0) && same &&
         ((abuse_at(v, k) & (ABUSE_YOU | ABUSE_YOURSELF)) ||
          (fuck && abuse_is(v, k, "off"))) &&
@@ -179,13 +196,72 @@ static void third_person(const abuse_view *v, size_t i, abuse_found *f) {
     size_t j = abuse_skip(v, k, INSULT_FILLERS, INSULT_MAX_FILL);
     if (j >= v->n || !abuse_same_sentence(v, i, j) || abuse_negated(v, i, j))
         return;
-    if ((abuse_at(v, j) & ABUSE_INS_N) && !verb_reading(v, j) && j > k) {
+    size_t tl = strlen(v->w[j].text);
+    int plural = tl > 1 && v->w[j].text[tl - 1] == 's';
+    if ((abuse_at(v, j) & ABUSE_INS_N) && !verb_reading(v, j) &&
+        (j > k || plural)) {
         abuse_hit(v, i, j, INSULT_THIRD, "third person + insult noun", f);
         return;
     }
     size_t a = last_adj(v, k, j);
     if (a < j && (c & ABUSE_THIRD))
         abuse_hit(v, i, a, INSULT_THIRD_ADJ, "third person + insult adjective", f);
+}
+
+/* Insult nouns with a common literal sense ("the pig was sold", "the git
+ * repository", "a freak storm"): name-calling only when said to or of a
+ * person, never as a bare referring phrase. */
+static int literal_sense(const char *w) {
+    static const char *const lit[] = {
+        "pig", "pigs", "rat", "rats", "snake", "snakes", "maggot", "maggots",
+        "clown", "clowns", "freak", "freaks", "creep", "creeps", "prick",
+        "pricks", "git", "gits", "jerk", "jerks", "muppet", "muppets",
+        "dick", "dicks", "fool", "fools", NULL};
+    for (size_t k = 0; lit[k]; k++)
+        if (strcmp(w, lit[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* First person in the clause before word i ("I'm such an idiot"). */
+static int self_directed(const abuse_view *v, size_t i) {
+    for (size_t k = i, d = 0; k > 0 && d < 4; d++) {
+        if (v->w[k].brk)
+            break;
+        k--;
+        if ((abuse_at(v, k) & ABUSE_SUBJ1) || abuse_is(v, k, "me") ||
+            abuse_is(v, k, "myself"))
+            return 1;
+    }
+    return 0;
+}
+
+/* the / these / such / bunch of [fillers] NOUN: a person referred to by
+ * an insult ("these idiots", "the moron who wrote this"); NOUN like you */
+static void referring(const abuse_view *v, size_t i, abuse_found *f) {
+    static const char *const dets[] = {"the", "this", "that", "these",
+                                       "those", "such", "bunch", "pack",
+                                       "lot", "load", NULL};
+    if ((abuse_at(v, i) & ABUSE_INS_N) && abuse_is(v, i + 1, "like") &&
+        (abuse_at(v, i + 2) & ABUSE_YOU) && abuse_same_sentence(v, i, i + 2) &&
+        !abuse_negated(v, i, i + 2)) {
+        abuse_hit(v, i, i + 2, INSULT_LIKE_YOU, "insult noun + like you", f);
+        return;
+    }
+    int det = 0;
+    for (size_t k = 0; dets[k] && !det; k++)
+        det = abuse_is(v, i, dets[k]);
+    if (!det)
+        return;
+    size_t k = i + 1;
+    if (abuse_is(v, k, "of") && !abuse_is(v, i, "the"))
+        k++;
+    size_t j = abuse_skip(v, k, ABUSE_INS_A | ABUSE_PROF, 3);
+    if (j >= v->n || !abuse_same_sentence(v, i, j) ||
+        !(abuse_at(v, j) & ABUSE_INS_N) || literal_sense(v->w[j].text) ||
+        verb_reading(v, j) || self_directed(v, i) || abuse_negated(v, i, j))
+        return;
+    abuse_hit(v, i, j, INSULT_NAMED, "referred to by an insult noun", f);
 }
 
 static void insult_rule(const abuse_view *v, size_t i, abuse_found *f) {
@@ -196,6 +272,7 @@ static void insult_rule(const abuse_view *v, size_t i, abuse_found *f) {
     exclamation(v, i, f);
     imperative(v, i, f);
     third_person(v, i, f);
+    referring(v, i, f);
 }
 
 static void insult_run(const detector_analysis *a, score_signal *out) {

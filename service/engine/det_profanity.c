@@ -5,7 +5,8 @@
  * "a$$hole"), is a reason for a moderator to know, not to hold a comment:
  * swearing at nothing ("this damn tap", "holy shit that goal") stays below
  * pending however often it occurs. Swearing aimed at someone is the insult
- * row's ("fuck you", "you fucking idiot"), and it adds to that evidence.
+ * row's ("fuck you", "you fucking idiot"), and it adds to that evidence:
+ * the row is of kind STYLE, so alone it never moves the combined score.
  * Mild words (damn, crap, hell) weigh little; quoted swearing less.
  */
 #include "abuse.h"
@@ -32,7 +33,7 @@ static void profanity_run(const detector_analysis *a, score_signal *out) {
 
 const detector det_profanity = {
     .row = {.code = "profanity",
-            .kind = ENGINE_KIND_REVIEW,
+            .kind = ENGINE_KIND_STYLE,
             .evidence = ENGINE_EVIDENCE_SPAN,
             .weight = 1.0,
             .summary = "strong profanity, obfuscated or not (f*ck, sh1t); "
