@@ -47,6 +47,28 @@ static int verb_reading(const abuse_view *v, size_t j) {
            abuse_is(v, k, "everyone") || abuse_is(v, k, "people");
 }
 
+/* 1 when word j heads an insult noun phrase: an insult noun, or the
+ * idioms "piece of shit|crap|garbage", "waste of space|oxygen|skin"; *end
+ * is its last word. */
+static int insult_head(const abuse_view *v, size_t j, size_t *end) {
+    *end = j;
+    if (j >= v->n)
+        return 0;
+    if (abuse_at(v, j) & ABUSE_INS_N)
+        return 1;
+    if (!abuse_is(v, j + 1, "of") || !abuse_same_sentence(v, j, j + 2))
+        return 0;
+    if ((abuse_is(v, j, "piece") &&
+         (abuse_at(v, j + 2) & (ABUSE_PROF | ABUSE_PROF_M | ABUSE_DEHUM))) ||
+        (abuse_is(v, j, "waste") &&
+         (abuse_is(v, j + 2, "space") || abuse_is(v, j + 2, "oxygen") ||
+          abuse_is(v, j + 2, "skin") || abuse_is(v, j + 2, "air")))) {
+        *end = j + 2;
+        return 1;
+    }
+    return 0;
+}
+
 static double noun_signal(const abuse_view *v, size_t j) {
     return (abuse_at(v, j) & ABUSE_PROF) ? INSULT_STRONG : INSULT_NOUN;
 }
@@ -83,9 +105,10 @@ static void second_person(const abuse_view *v, size_t i, abuse_found *f) {
     size_t j = abuse_skip(v, k, INSULT_FILLERS, INSULT_MAX_FILL);
     if (abuse_negated(v, i, j < v->n ? j : v->n - 1))
         return;
-    if (j < v->n && abuse_same_sentence(v, i, j) &&
-        (abuse_at(v, j) & ABUSE_INS_N) && !verb_reading(v, j)) {
-        abuse_hit(v, i, j, noun_signal(v, j), "second person + insult noun", f);
+    size_t e;
+    if (j < v->n && abuse_same_sentence(v, i, j) && insult_head(v, j, &e) &&
+        !verb_reading(v, j)) {
+        abuse_hit(v, i, e, noun_signal(v, j), "second person + insult noun", f);
         return;
     }
     if (be) {
@@ -198,9 +221,15 @@ static void third_person(const abuse_view *v, size_t i, abuse_found *f) {
         return;
     size_t tl = strlen(v->w[j].text);
     int plural = tl > 1 && v->w[j].text[tl - 1] == 's';
-    if ((abuse_at(v, j) & ABUSE_INS_N) && !verb_reading(v, j) &&
-        (j > k || plural)) {
-        abuse_hit(v, i, j, INSULT_THIRD, "third person + insult noun", f);
+    size_t e = j;
+    /* the idioms ("a piece of garbage") name things as often as people:
+     * only of a person pronoun */
+    int head = (abuse_at(v, j) & ABUSE_INS_N) ||
+               ((c & (ABUSE_THIRD | ABUSE_SLUR | ABUSE_SLUR_W)) &&
+                insult_head(v, j, &e));
+    e = (abuse_at(v, j) & ABUSE_INS_N) ? j : e;
+    if (head && !verb_reading(v, j) && (j > k || plural)) {
+        abuse_hit(v, i, e, INSULT_THIRD, "third person + insult noun", f);
         return;
     }
     size_t a = last_adj(v, k, j);
@@ -258,8 +287,9 @@ static void referring(const abuse_view *v, size_t i, abuse_found *f) {
         k++;
     size_t j = abuse_skip(v, k, ABUSE_INS_A | ABUSE_PROF, 3);
     if (j >= v->n || !abuse_same_sentence(v, i, j) ||
-        !(abuse_at(v, j) & ABUSE_INS_N) || literal_sense(v->w[j].text) ||
-        verb_reading(v, j) || self_directed(v, i) || abuse_negated(v, i, j))
+        !(abuse_at(v, j) & ABUSE_INS_N) ||
+        literal_sense(v->w[j].text) || verb_reading(v, j) ||
+        self_directed(v, i) || abuse_negated(v, i, j))
         return;
     abuse_hit(v, i, j, INSULT_NAMED, "referred to by an insult noun", f);
 }

@@ -11,10 +11,13 @@
  */
 #include "abuse.h"
 
-#define PROFANITY_STRONG 0.3
-#define PROFANITY_MILD 0.1
-/* Below pending whatever the count: swearing alone never holds a comment. */
-#define PROFANITY_CAP 0.42
+/* Swearing is style: next to other evidence it adds at most
+ * PROFANITY_CAP x (1 - that evidence), so "4 fucking years" under a video
+ * it does not match is not held for the swearing; abuse aimed at someone
+ * is the other rows' evidence. */
+#define PROFANITY_STRONG 0.15
+#define PROFANITY_MILD 0.05
+#define PROFANITY_CAP 0.25
 
 static void profanity_rule(const abuse_view *v, size_t i, abuse_found *f) {
     abuse_cls c = abuse_at(v, i);
