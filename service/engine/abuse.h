@@ -22,6 +22,8 @@
 
 #include "detector.h"
 
+struct abuse_view;
+
 /* Word classes (a word may hold several). */
 #define ABUSE_YOU (1ull << 0)       /* you, u, ya, y'all; you're */
 #define ABUSE_YOUR (1ull << 1)      /* your, ur, yer */
@@ -56,7 +58,10 @@
 #define ABUSE_SEX_ACT (1ull << 30)  /* sexual verbs: fuck, suck, bang */
 #define ABUSE_REPORT (1ull << 31)   /* said, called, told: reported speech */
 #define ABUSE_KIN (1ull << 32)      /* family, kids, wife: a person's own */
-#define ABUSE_CLASS_BITS 33
+#define ABUSE_DET (1ull << 33)      /* the, these, such, bunch: a referent */
+#define ABUSE_CUE (1ull << 34)      /* a word some rule opens on: what, are,
+                                       go, send, death, hate, screw ... */
+#define ABUSE_CLASS_BITS 35
 
 typedef uint64_t abuse_cls;
 
@@ -81,12 +86,14 @@ typedef struct abuse_word {
     uint8_t masked;     /* read through obfuscation (f*ck, sh1t, f.u.c.k) */
 } abuse_word;
 
-typedef struct abuse_view {
+typedef struct abuse_view { /* struct abuse_view in detector.h */
     const char *norm;   /* borrowed: the normalised text */
     size_t norm_len;
     abuse_word w[ABUSE_VIEW_WORDS];
     size_t n;
     size_t anchors;     /* rules anchor at words 0 .. anchors - 1 */
+    size_t next;        /* token the next view starts at (n: none) */
+    uint32_t tok[ABUSE_VIEW_WORDS]; /* token of each word */
     char skel[ABUSE_SKELETON_BYTES];
     size_t nskel;
 } abuse_view;
@@ -114,16 +121,33 @@ abuse_cls abuse_lookup(const char *w, size_t n);
 size_t abuse_lexicon_size(void);
 const char *abuse_lexicon_word(size_t i);
 
-/* Runs rule at every word of the analysis' tokens, view by view. */
+/* Fills v with the first view of a's words, for the abuse detectors to
+ * share (detector_analysis.abuse): the engine builds it once per comment
+ * after the measure stage. */
+void abuse_prepare(abuse_view *v, const detector_analysis *a);
+
+/* Runs rule at every word of the analysis' tokens, view by view: the
+ * shared first view when a->abuse is set, further views (comments longer
+ * than ABUSE_VIEW_WORDS words) built here. */
 void abuse_scan(const detector_analysis *a, abuse_rule_fn rule,
                 abuse_found *f);
 
 /* Class of word i of v (0 past the end). */
-abuse_cls abuse_at(const abuse_view *v, size_t i);
+static inline abuse_cls abuse_at(const abuse_view *v, size_t i) {
+    return i < v->n ? v->w[i].cls : 0;
+}
 /* 1 when word i of v is exactly w. */
 int abuse_is(const abuse_view *v, size_t i, const char *w);
 /* 1 when no sentence break lies between words i and j (i <= j). */
-int abuse_same_sentence(const abuse_view *v, size_t i, size_t j);
+static inline int abuse_same_sentence(const abuse_view *v, size_t i,
+                                      size_t j) {
+    if (j >= v->n)
+        return 0;
+    for (size_t k = i + 1; k <= j; k++)
+        if (v->w[k].brk)
+            return 0;
+    return 1;
+}
 /* From word i, skips at most max words of class mask, never past a
  * sentence break; returns the index of the first other word (may be
  * v->n, or a word that starts a new sentence). */

@@ -116,6 +116,8 @@ static void predicate(const abuse_view *v, size_t s, size_t g, abuse_found *f) {
 /* kill all <group>; deport the <group>; death to <group>; I hate <group> */
 static void call(const abuse_view *v, size_t i, abuse_found *f) {
     abuse_cls c = abuse_at(v, i);
+    if (!(c & (ABUSE_EXTERM | ABUSE_CUE)))
+        return;
     int hate = abuse_is(v, i, "hate") || abuse_is(v, i, "despise") ||
                abuse_is(v, i, "loathe");
     int death = abuse_is(v, i, "death") && abuse_is(v, i + 1, "to");

@@ -120,7 +120,8 @@ static void second_person(const abuse_view *v, size_t i, abuse_found *f) {
 
 /* are you [fillers] NOUN|ADJ ("are you stupid?") */
 static void question(const abuse_view *v, size_t i, abuse_found *f) {
-    if (!(abuse_is(v, i, "are") || abuse_is(v, i, "r")) ||
+    if (!(abuse_at(v, i) & ABUSE_CUE) ||
+        !(abuse_is(v, i, "are") || abuse_is(v, i, "r")) ||
         !(abuse_at(v, i + 1) & ABUSE_YOU) || !abuse_same_sentence(v, i, i + 1))
         return;
     size_t j = abuse_skip(v, i + 2, ABUSE_FILL | ABUSE_PROF, INSULT_MAX_FILL);
@@ -132,7 +133,7 @@ static void question(const abuse_view *v, size_t i, abuse_found *f) {
 
 /* what a [fillers] NOUN (you are) */
 static void exclamation(const abuse_view *v, size_t i, abuse_found *f) {
-    if (!abuse_is(v, i, "what") ||
+    if (!(abuse_at(v, i) & ABUSE_CUE) || !abuse_is(v, i, "what") ||
         !(abuse_is(v, i + 1, "a") || abuse_is(v, i + 1, "an")))
         return;
     size_t j = abuse_skip(v, i + 2, INSULT_FILLERS, INSULT_MAX_FILL);
@@ -166,6 +167,8 @@ static int clause_initial(const abuse_view *v, size_t i) {
 
 /* fuck you / screw you / fuck off / go to hell / stfu */
 static void imperative(const abuse_view *v, size_t i, abuse_found *f) {
+    if (!(abuse_at(v, i) & (ABUSE_PROF | ABUSE_CUE)))
+        return;
     const char *t = v->w[i].text;
     int fk = (abuse_at(v, i) & ABUSE_SEX_ACT) && (abuse_at(v, i) & ABUSE_PROF);
     int fuck = fk || strcmp(t, "fck") == 0 || strcmp(t, "fuk") == 0 ||
@@ -278,6 +281,8 @@ static void referring(const abuse_view *v, size_t i, abuse_found *f) {
         return;
     }
     int det = 0;
+    if (!(abuse_at(v, i) & ABUSE_DET))
+        return;
     for (size_t k = 0; dets[k] && !det; k++)
         det = abuse_is(v, i, dets[k]);
     if (!det)

@@ -25,6 +25,8 @@
 
 /* send/show/give me [your] nudes|body */
 static void demand(const abuse_view *v, size_t i, abuse_found *f) {
+    if (!(abuse_at(v, i) & ABUSE_CUE))
+        return;
     if (!(abuse_is(v, i, "send") || abuse_is(v, i, "show") ||
           abuse_is(v, i, "give") || abuse_is(v, i, "flash")))
         return;
@@ -43,7 +45,8 @@ static void demand(const abuse_view *v, size_t i, abuse_found *f) {
 
 /* suck|lick|ride my BODY; sit on my face */
 static void act_mine(const abuse_view *v, size_t i, abuse_found *f) {
-    if (!(abuse_at(v, i) & ABUSE_SEX_ACT) && !abuse_is(v, i, "sit"))
+    if (!(abuse_at(v, i) & ABUSE_SEX_ACT) &&
+        !((abuse_at(v, i) & ABUSE_CUE) && abuse_is(v, i, "sit")))
         return;
     size_t k = i + 1;
     if (abuse_is(v, k, "on"))

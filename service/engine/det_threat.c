@@ -110,6 +110,8 @@ static void promise(const abuse_view *v, size_t i, abuse_found *f) {
 
 /* kill yourself / kys / go die / drop dead */
 static void self_harm(const abuse_view *v, size_t i, abuse_found *f) {
+    if (!(abuse_at(v, i) & (ABUSE_HARM | ABUSE_CUE)))
+        return;
     if (abuse_is(v, i, "kys")) {
         abuse_hit(v, i, i, THREAT_SELF_HARM, "self-harm imperative", f);
         return;
@@ -159,6 +161,8 @@ static void deserve(const abuse_view *v, size_t i, abuse_found *f) {
 
 /* death to ...; I know where you live; you're dead (meat) */
 static void intimidation(const abuse_view *v, size_t i, abuse_found *f) {
+    if (!(abuse_at(v, i) & (ABUSE_CUE | ABUSE_YOU)))
+        return;
     if (abuse_is(v, i, "death") && abuse_is(v, i + 1, "to") &&
         abuse_same_sentence(v, i, i + 2) &&
         !(abuse_at(v, i + 2) & (ABUSE_DEM | ABUSE_SUBJ1)) &&
