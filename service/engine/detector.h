@@ -44,6 +44,8 @@ typedef struct detector_analysis {
     relevance_result rr;             /* relevance to article and thread */
     spamlang_result sl;              /* spam wording, word lists */
     links_input links;               /* what the link detectors read */
+    const struct abuse_view *abuse;  /* words of the abuse rows (abuse.h),
+                                        or NULL: they build their own */
 } detector_analysis;
 
 /* Writes the detector's signal for a into out (cleared by the caller:

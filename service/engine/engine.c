@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abuse.h"
 #include "detector.h"
 #include "measure.h"
 #include "minhash.h"
@@ -615,6 +616,9 @@ void engine_score(engine_session *s, const engine_features *f,
     a.have = context_present(&a, &ri);
 
     measure_comment(&a, &ri, s->e->sl);
+    abuse_view av; /* the abuse rows' words, read once for all five */
+    abuse_prepare(&av, &a);
+    a.abuse = &av;
     if (art)
         out->relevance = a.rr.relevance;
     detector_run_all(&a, &s->e->det, out);
