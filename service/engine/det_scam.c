@@ -1,0 +1,257 @@
+/* det_scam.c - scam: a grammar of roles, not a list of phrases.
+ *
+ * Owns the scam row, its role lexicons and its calibration. A scam has no
+ * fixed wording but a fixed cast: a way to be reached off the site (a phone
+ * number, an e-mail address, a handle, a messenger), a call to act on it
+ * ("contact", "message", "call", "DM" as an imperative), and a role that
+ * makes the reader trust it: a service desk ("customer care", "support",
+ * "account manager"), a third party vouched for ("Mr. X", "my broker"), a
+ * first-person money story ("I invested $500 and earned ..."), or an offer
+ * frame (recovering lost funds, a loan, a job, a visa, a prize). Each role
+ * alone is everyday language; the detector fires only on a frame of two or
+ * three of them, anywhere in a comment of any length. The lexicons are
+ * general knowledge of how such messages are built, not words read from
+ * a data set. Reads tokens and the normalised text; never allocates.
+ */
+#include "detector.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Words a money story's verb may sit from its "I" and its amount. */
+#define SCAM_STORY_WINDOW 6
+/* Frame signals. Three roles decide alone (pending); two are a reason for
+ * a look next to other evidence. */
+#define SCAM_DESK_ACT_REACH 0.75  /* "call customer care on +1 ..." */
+#define SCAM_DESK_REACH 0.4       /* a support line with no ask */
+#define SCAM_STORY_THIRD_REACH 0.8 /* "I earned $5k thanks to Mr. X, +1..." */
+#define SCAM_STORY_THIRD 0.45     /* the testimonial without a channel */
+#define SCAM_STORY_REACH 0.45     /* "I made $900, WhatsApp me" */
+#define SCAM_THIRD_ACT_REACH 0.6  /* "contact Mr. X on WhatsApp" */
+#define SCAM_OFFER_ACT_REACH 0.7  /* "loans approved in 24h, text +1 ..." */
+#define SCAM_OFFER_REACH 0.4
+#define SCAM_OFFER_ACT_THIRD 0.45 /* "contact Mrs. Y for your recovery" */
+
+enum {
+    R_ACT = 1 << 0,     /* contact verb: contact, message, call, text, dm */
+    R_DESK = 1 << 1,    /* service-desk noun */
+    R_DESK2 = 1 << 2,   /* first word of a two-word desk: customer, help */
+    R_HONOR = 1 << 3,   /* mr, mrs, ms, dr: a named person follows */
+    R_AGENT = 1 << 4,   /* broker, manager, mentor...: "my broker" */
+    R_FIRST = 1 << 5,   /* i, i've, we */
+    R_GAIN = 1 << 6,    /* earned, made, invested, withdrew, profit */
+    R_CURRENCY = 1 << 7,/* dollars, usd, btc: an amount's unit */
+    R_OFFER = 1 << 8,   /* recovery, loan, job, visa, prize frame words */
+    R_MESSENGER = 1 << 9, /* whatsapp, telegram: a way to be reached */
+    R_SOFT = 1 << 10,   /* please, kindly, just, you can: before an ask */
+    R_OBJ = 1 << 11,    /* me, us, him, her, them: after an ask */
+    R_POSS = 1 << 12,   /* my / our */
+};
+
+static const struct {
+    const char *w;
+    unsigned cls;
+} lex[] = {
+    {"contact", R_ACT}, {"message", R_ACT}, {"call", R_ACT},
+    {"text", R_ACT}, {"dm", R_ACT}, {"inbox", R_ACT}, {"email", R_ACT},
+    {"write", R_ACT}, {"reach", R_ACT}, {"whatsapp", R_ACT | R_MESSENGER},
+    {"telegram", R_MESSENGER}, {"viber", R_MESSENGER},
+    {"wechat", R_MESSENGER}, {"signal", 0}, {"ig", R_MESSENGER},
+    {"support", R_DESK}, {"helpline", R_DESK}, {"hotline", R_DESK},
+    {"helpdesk", R_DESK}, {"care", R_DESK}, {"service", R_DESK},
+    {"technician", R_DESK}, {"desk", R_DESK}, {"customer", R_DESK2},
+    {"help", R_DESK2}, {"tech", R_DESK2}, {"account", R_DESK2},
+    {"manager", R_AGENT}, {"broker", R_AGENT}, {"mentor", R_AGENT},
+    {"trader", R_AGENT}, {"coach", R_AGENT}, {"advisor", R_AGENT},
+    {"adviser", R_AGENT}, {"expert", R_AGENT}, {"hacker", R_AGENT},
+    {"agent", R_AGENT | R_DESK}, {"consultant", R_AGENT},
+    {"mr", R_HONOR}, {"mrs", R_HONOR}, {"ms", R_HONOR}, {"dr", R_HONOR},
+    {"madam", R_HONOR}, {"miss", R_HONOR},
+    {"i", R_FIRST}, {"i've", R_FIRST}, {"ive", R_FIRST}, {"we", R_FIRST},
+    {"earned", R_GAIN}, {"earn", R_GAIN}, {"made", R_GAIN},
+    {"invested", R_GAIN}, {"withdrew", R_GAIN}, {"withdrawn", R_GAIN},
+    {"profit", R_GAIN}, {"profits", R_GAIN}, {"returns", R_GAIN},
+    {"received", R_GAIN}, {"gained", R_GAIN}, {"recovered", R_GAIN},
+    {"dollars", R_CURRENCY}, {"usd", R_CURRENCY}, {"btc", R_CURRENCY},
+    {"bitcoin", R_CURRENCY}, {"euros", R_CURRENCY}, {"pounds", R_CURRENCY},
+    {"recover", R_OFFER}, {"recovery", R_OFFER}, {"scammed", R_OFFER},
+    {"hacked", R_OFFER}, {"loan", R_OFFER}, {"loans", R_OFFER},
+    {"lender", R_OFFER}, {"hiring", R_OFFER}, {"vacancy", R_OFFER},
+    {"visa", R_OFFER}, {"prize", R_OFFER}, {"winner", R_OFFER},
+    {"giveaway", R_OFFER}, {"claim", R_OFFER}, {"investment", R_OFFER},
+    {"invest", R_OFFER}, {"forex", R_OFFER}, {"crypto", R_OFFER},
+    {"please", R_SOFT}, {"pls", R_SOFT}, {"plz", R_SOFT},
+    {"kindly", R_SOFT}, {"just", R_SOFT}, {"can", R_SOFT}, {"should", R_SOFT},
+    {"me", R_OBJ}, {"us", R_OBJ}, {"him", R_OBJ}, {"her", R_OBJ},
+    {"them", R_OBJ}, {"my", R_POSS}, {"our", R_POSS},
+};
+
+static unsigned lex_class(const char *w) {
+    for (size_t i = 0; i < sizeof lex / sizeof *lex; i++)
+        if (strcmp(lex[i].w, w) == 0)
+            return lex[i].cls;
+    return 0;
+}
+
+/* 1 when the token at norm offset off starts a clause: text start or after
+ * . ! ? : ; , or a line break. */
+static int clause_start(const char *norm, size_t off) {
+    while (off > 0 && norm[off - 1] == ' ')
+        off--;
+    return off == 0 || strchr(".!?:;,\n-(", norm[off - 1]) != NULL;
+}
+
+typedef struct roles {
+    int reach, act, desk, third, story, offer;
+    size_t ev_off, ev_end; /* the way to be reached, for the evidence */
+} roles;
+
+static void find_roles(const detector_analysis *a, roles *r) {
+    const tokenize_list *l = a->tokens;
+    const char *norm = a->features->normalized;
+    memset(r, 0, sizeof *r);
+    unsigned prev = 0;
+    size_t last_first = (size_t)-1, last_gain = (size_t)-1;
+    size_t last_amount = (size_t)-1, word = 0;
+    for (size_t i = 0; i < l->n; i++, word++) {
+        const tokenize_token *t = &l->v[i];
+        const char *s = tokenize_text(l, t);
+        int reach = t->type == TOKENIZE_PHONE || t->type == TOKENIZE_EMAIL ||
+                    t->type == TOKENIZE_HANDLE;
+        if (t->type == TOKENIZE_URL) {
+            const char *h = tokenize_stem(l, t);
+            reach = strcmp(h, "wa.me") == 0 || strcmp(h, "t.me") == 0;
+        }
+        if (reach && r->ev_end == r->ev_off) {
+            r->ev_off = t->off;
+            r->ev_end = t->off + t->len;
+        }
+        r->reach |= reach;
+        if (t->type == TOKENIZE_NUMBER) {
+            last_amount = word;
+            prev = 0;
+            continue;
+        }
+        if (t->type != TOKENIZE_WORD) {
+            prev = 0;
+            continue;
+        }
+        unsigned c = lex_class(s);
+        if (c & R_MESSENGER)
+            r->reach = 1;
+        if (c & R_CURRENCY)
+            last_amount = word;
+        /* an ask: a contact verb opening a clause, softened ("please
+         * call"), or aimed at someone ("message him", "dm me") */
+        if (c & R_ACT) {
+            const tokenize_token *nx = i + 1 < l->n ? &l->v[i + 1] : NULL;
+            unsigned nc = nx && nx->type == TOKENIZE_WORD
+                              ? lex_class(tokenize_text(l, nx)) : 0;
+            if (clause_start(norm, t->off) || (prev & R_SOFT) ||
+                (nc & (R_OBJ | R_HONOR)) ||
+                (nx && (nx->type == TOKENIZE_PHONE ||
+                        nx->type == TOKENIZE_EMAIL ||
+                        nx->type == TOKENIZE_HANDLE)))
+                r->act = 1;
+            if (nc & (R_HONOR))
+                r->third = 1;
+            if (nc & R_OBJ) {
+                const char *o = tokenize_text(l, nx);
+                if (strcmp(o, "him") == 0 || strcmp(o, "her") == 0 ||
+                    strcmp(o, "them") == 0)
+                    r->third = 1;
+            }
+        }
+        if ((c & R_DESK) && ((prev & R_DESK2) || strcmp(s, "helpline") == 0 ||
+                             strcmp(s, "hotline") == 0 ||
+                             strcmp(s, "helpdesk") == 0))
+            r->desk = 1;
+        if ((c & R_AGENT) && (prev & (R_DESK2 | R_POSS))) {
+            /* "my broker", "account manager": someone to trust */
+            r->third = 1;
+            if (strcmp(s, "manager") == 0 && (prev & R_DESK2))
+                r->desk = 1;
+        }
+        if ((c & R_HONOR) && i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD)
+            r->third = 1;
+        if (c & R_FIRST)
+            last_first = word;
+        if ((c & R_GAIN) && last_first != (size_t)-1 &&
+            word - last_first <= SCAM_STORY_WINDOW)
+            last_gain = word;
+        if (c & R_OFFER)
+            r->offer = 1;
+        /* "work(ing) from home": the job-offer frame's own phrase */
+        if ((strcmp(s, "work") == 0 || strcmp(s, "working") == 0) &&
+            i + 2 < l->n && strcmp(tokenize_text(l, &l->v[i + 1]), "from") == 0 &&
+            strcmp(tokenize_text(l, &l->v[i + 2]), "home") == 0)
+            r->offer = 1;
+        prev = c;
+        /* the story: I ... earned ... amount, the amount near the verb */
+        if (last_gain != (size_t)-1 && last_amount != (size_t)-1 &&
+            (last_amount > last_gain ? last_amount - last_gain
+                                     : last_gain - last_amount) <=
+                SCAM_STORY_WINDOW)
+            r->story = 1;
+    }
+    if (last_gain != (size_t)-1 && last_amount != (size_t)-1 &&
+        (last_amount > last_gain ? last_amount - last_gain
+                                 : last_gain - last_amount) <= SCAM_STORY_WINDOW)
+        r->story = 1;
+}
+
+static void scam_run(const detector_analysis *a, score_signal *out) {
+    roles r;
+    find_roles(a, &r);
+    double best = 0;
+    const char *why = NULL;
+#define FRAME(cond, sig, text)                                                 \
+    do {                                                                       \
+        if ((cond) && (sig) > best) {                                          \
+            best = (sig);                                                      \
+            why = (text);                                                      \
+        }                                                                      \
+    } while (0)
+    FRAME(r.desk && r.act && r.reach, SCAM_DESK_ACT_REACH,
+          "a service desk asks to be contacted off the site");
+    FRAME(r.desk && r.reach, SCAM_DESK_REACH,
+          "a service desk with a way to be reached off the site");
+    FRAME(r.story && r.third && r.reach, SCAM_STORY_THIRD_REACH,
+          "a first-person money story vouching for someone to contact");
+    FRAME(r.story && r.third, SCAM_STORY_THIRD,
+          "a first-person money story vouching for someone");
+    FRAME(r.story && r.reach && r.act, SCAM_STORY_REACH,
+          "a first-person money story with a way to be reached");
+    FRAME(r.third && r.act && r.reach, SCAM_THIRD_ACT_REACH,
+          "asks readers to contact a third party off the site");
+    FRAME(r.offer && r.act && r.reach, SCAM_OFFER_ACT_REACH,
+          "an offer (recovery, loan, job, visa, prize, investment) with "
+          "a way to be reached");
+    FRAME(r.offer && r.reach, SCAM_OFFER_REACH,
+          "an offer with a way to be reached");
+    FRAME(r.offer && r.act && r.third, SCAM_OFFER_ACT_THIRD,
+          "an offer through a third party to contact");
+#undef FRAME
+    if (best <= 0)
+        return;
+    out->signal = best;
+    snprintf(out->detail, sizeof out->detail, "%s", why);
+    if (r.ev_end > r.ev_off) {
+        size_t n = r.ev_end - r.ev_off;
+        if (n >= sizeof out->evidence)
+            n = sizeof out->evidence - 1;
+        memcpy(out->evidence, a->features->normalized + r.ev_off, n);
+        out->evidence[n] = '\0';
+    }
+}
+
+const detector det_scam = {
+    .row = {.code = "scam",
+            .kind = ENGINE_KIND_SPAM,
+            .evidence = ENGINE_EVIDENCE_SPAN,
+            .weight = 1.0,
+            .summary = "a scam's cast of roles: a way to be reached, a call "
+                       "to act and a service desk, a vouched-for third party, "
+                       "a money story or an offer"},
+    .run = scam_run,
+};
