@@ -28,6 +28,11 @@
 #define SCAM_STORY_THIRD 0.45     /* the testimonial without a channel */
 #define SCAM_STORY_REACH 0.45     /* "I made $900, WhatsApp me" */
 #define SCAM_THIRD_ACT_REACH 0.6  /* "contact Mr. X on WhatsApp" */
+#define SCAM_STORY_OFFER_REACH 0.75 /* "I made $3000 working from home,
+                                       visit x.online" */
+#define SCAM_STORY_OFFER_ACT 0.7  /* "I earn $500 a day from home, ask me" */
+#define SCAM_TESTIMONIAL 0.7      /* "thanks to @x my trading profits..." */
+#define SCAM_OFFER_LINK 0.4       /* "get a loan today, visit x.com" */
 #define SCAM_OFFER_ACT_REACH 0.7  /* "loans approved in 24h, text +1 ..." */
 #define SCAM_OFFER_REACH 0.4
 #define SCAM_OFFER_ACT_THIRD 0.45 /* "contact Mrs. Y for your recovery" */
@@ -46,6 +51,7 @@ enum {
     R_SOFT = 1 << 10,   /* please, kindly, just, you can: before an ask */
     R_OBJ = 1 << 11,    /* me, us, him, her, them: after an ask */
     R_POSS = 1 << 12,   /* my / our */
+    R_THANK = 1 << 13,  /* thanks, recommend, helped: a testimonial */
 };
 
 static const struct {
@@ -55,6 +61,7 @@ static const struct {
     {"contact", R_ACT}, {"message", R_ACT}, {"call", R_ACT},
     {"text", R_ACT}, {"dm", R_ACT}, {"inbox", R_ACT}, {"email", R_ACT},
     {"write", R_ACT}, {"reach", R_ACT}, {"whatsapp", R_ACT | R_MESSENGER},
+    {"ask", R_ACT}, {"visit", R_ACT}, {"click", R_ACT},
     {"telegram", R_MESSENGER}, {"viber", R_MESSENGER},
     {"wechat", R_MESSENGER}, {"signal", 0}, {"ig", R_MESSENGER},
     {"support", R_DESK}, {"helpline", R_DESK}, {"hotline", R_DESK},
@@ -70,16 +77,34 @@ static const struct {
     {"i", R_FIRST}, {"i've", R_FIRST}, {"ive", R_FIRST}, {"we", R_FIRST},
     {"earned", R_GAIN}, {"earn", R_GAIN}, {"made", R_GAIN},
     {"invested", R_GAIN}, {"withdrew", R_GAIN}, {"withdrawn", R_GAIN},
-    {"profit", R_GAIN}, {"profits", R_GAIN}, {"returns", R_GAIN},
+    {"returns", R_GAIN},
     {"received", R_GAIN}, {"gained", R_GAIN}, {"recovered", R_GAIN},
-    {"dollars", R_CURRENCY}, {"usd", R_CURRENCY}, {"btc", R_CURRENCY},
-    {"bitcoin", R_CURRENCY}, {"euros", R_CURRENCY}, {"pounds", R_CURRENCY},
+    {"dollars", R_CURRENCY}, {"usd", R_CURRENCY}, {"euros", R_CURRENCY}, {"pounds", R_CURRENCY},
     {"recover", R_OFFER}, {"recovery", R_OFFER}, {"scammed", R_OFFER},
     {"hacked", R_OFFER}, {"loan", R_OFFER}, {"loans", R_OFFER},
     {"lender", R_OFFER}, {"hiring", R_OFFER}, {"vacancy", R_OFFER},
     {"visa", R_OFFER}, {"prize", R_OFFER}, {"winner", R_OFFER},
     {"giveaway", R_OFFER}, {"claim", R_OFFER}, {"investment", R_OFFER},
     {"invest", R_OFFER}, {"forex", R_OFFER}, {"crypto", R_OFFER},
+    {"investing", R_OFFER}, {"trading", R_OFFER}, {"income", R_OFFER},
+    {"earnings", R_OFFER}, {"funds", R_OFFER}, {"withdrawal", R_OFFER},
+    {"mining", R_OFFER}, {"usdt", R_OFFER | R_CURRENCY},
+    {"bitcoin", R_OFFER | R_CURRENCY}, {"btc", R_OFFER | R_CURRENCY},
+    {"profit", R_OFFER | R_GAIN}, {"profits", R_OFFER | R_GAIN},
+    {"thanks", R_THANK}, {"thank", R_THANK}, {"grateful", R_THANK},
+    {"recommend", R_THANK}, {"recommended", R_THANK}, {"helped", R_THANK},
+    {"legit", R_THANK}, {"trusted", R_THANK}, {"reliable", R_THANK},
+    {"trust", R_THANK}, {"testimony", R_THANK}, {"shoutout", R_THANK},
+    {"honest", R_THANK}, {"genuine", R_THANK}, {"blessed", R_THANK},
+    {"trade", R_OFFER}, {"trades", R_OFFER}, {"payout", R_OFFER},
+    {"bonus", R_OFFER}, {"signals", R_OFFER}, {"portfolio", R_OFFER},
+    {"capital", R_OFFER}, {"stocks", R_OFFER}, {"binary", R_OFFER},
+    {"wallet", R_OFFER}, {"deposit", R_OFFER}, {"withdraw", R_OFFER},
+    {"platform", R_OFFER}, {"strategy", R_OFFER}, {"lottery", R_OFFER},
+    {"grant", R_OFFER}, {"debt", R_OFFER}, {"credit", R_OFFER},
+    {"financial", R_OFFER}, {"financially", R_OFFER}, {"money", R_OFFER},
+    {"cash", R_OFFER}, {"earning", R_GAIN}, {"making", R_GAIN},
+    {"paid", R_GAIN | R_OFFER}, {"immigration", R_OFFER}, {"passport", R_OFFER}, {"jobs", R_OFFER},
     {"please", R_SOFT}, {"pls", R_SOFT}, {"plz", R_SOFT},
     {"kindly", R_SOFT}, {"just", R_SOFT}, {"can", R_SOFT}, {"should", R_SOFT},
     {"me", R_OBJ}, {"us", R_OBJ}, {"him", R_OBJ}, {"her", R_OBJ},
@@ -103,6 +128,9 @@ static int clause_start(const char *norm, size_t off) {
 
 typedef struct roles {
     int reach, act, desk, third, story, offer;
+    int link;   /* a link other than a messenger's: a channel for offers */
+    int thank;  /* testimonial wording */
+    int gain;   /* "I earned", "we made": a first-person gain, no amount */
     size_t ev_off, ev_end; /* the way to be reached, for the evidence */
 } roles;
 
@@ -121,7 +149,11 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (t->type == TOKENIZE_URL) {
             const char *h = tokenize_stem(l, t);
             reach = strcmp(h, "wa.me") == 0 || strcmp(h, "t.me") == 0;
+            r->link |= !reach;
         }
+        /* an @handle is a named party as well as a way to reach it */
+        if (t->type == TOKENIZE_HANDLE)
+            r->third = 1;
         if (reach && r->ev_end == r->ev_off) {
             r->ev_off = t->off;
             r->ev_end = t->off + t->len;
@@ -137,6 +169,10 @@ static void find_roles(const detector_analysis *a, roles *r) {
             continue;
         }
         unsigned c = lex_class(s);
+        /* "5k", "10k", "2m": an amount written short */
+        size_t sl = strlen(s), dg = strspn(s, "0123456789");
+        if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
+            c |= R_CURRENCY;
         if (c & R_MESSENGER)
             r->reach = 1;
         if (c & R_CURRENCY)
@@ -177,10 +213,14 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (c & R_FIRST)
             last_first = word;
         if ((c & R_GAIN) && last_first != (size_t)-1 &&
-            word - last_first <= SCAM_STORY_WINDOW)
+            word - last_first <= SCAM_STORY_WINDOW) {
             last_gain = word;
+            r->gain = 1;
+        }
         if (c & R_OFFER)
             r->offer = 1;
+        if (c & R_THANK)
+            r->thank = 1;
         /* "work(ing) from home": the job-offer frame's own phrase */
         if ((strcmp(s, "work") == 0 || strcmp(s, "working") == 0) &&
             i + 2 < l->n && strcmp(tokenize_text(l, &l->v[i + 1]), "from") == 0 &&
@@ -216,6 +256,17 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
           "a service desk asks to be contacted off the site");
     FRAME(r.desk && r.reach, SCAM_DESK_REACH,
           "a service desk with a way to be reached off the site");
+    FRAME(r.story && r.offer && (r.reach || r.link), SCAM_STORY_OFFER_REACH,
+          "a first-person money story with an offer and a way to reach it");
+    FRAME(r.story && r.offer && r.act, SCAM_STORY_OFFER_ACT,
+          "a first-person money story with an offer and a call to act");
+    FRAME(r.story && r.link && r.act, SCAM_STORY_REACH,
+          "a first-person money story with a link to follow");
+    FRAME(r.third && r.reach && r.offer && (r.thank || r.gain),
+          SCAM_TESTIMONIAL,
+          "a testimonial for someone to contact about money");
+    FRAME(r.offer && r.act && r.link, SCAM_OFFER_LINK,
+          "an offer with a link to follow");
     FRAME(r.story && r.third && r.reach, SCAM_STORY_THIRD_REACH,
           "a first-person money story vouching for someone to contact");
     FRAME(r.story && r.third, SCAM_STORY_THIRD,
