@@ -6,9 +6,13 @@
  * thread-safe, so each tokenizer owns one). The text is split into
  * whitespace-delimited chunks; each chunk is classified once, then three
  * linear post-passes join "example dot com", spaced letters ("f r e e") and
- * phone numbers. Never reads anything but the text it is given.
+ * phone numbers. Links in disguise are found first, by hostshape.c, and
+ * become one URL token each (text as written, stem the host, a
+ * tokenize_disguise mark). Never reads anything but the text it is given.
  */
 #include "tokenize.h"
+
+#include "hostshape.h"
 
 #include <libstemmer.h>
 #include <stdio.h>
@@ -109,32 +113,6 @@ int tokenize_is_stop(const char *w, size_t n) {
 
 int tokenize_is_tld(const char *w, size_t n) {
     return in_sorted(tlds, sizeof tlds / sizeof *tlds, w, n);
-}
-
-/* Generic TLDs spam is registered under that the table above lacks;
- * everyday English words ("one", "work", "today") are left out because
- * "no.one" is a typo, not a host. Sorted by bytes. */
-static const char *const long_gtlds[] = {
-    "academy", "agency", "bargains", "bet", "bio", "cam", "cash", "casino",
-    "center", "cloud", "deals", "design", "digital", "email", "expert",
-    "finance", "fit", "guru", "host", "kim", "loan", "loans", "ltd", "media",
-    "mobi", "network", "ninja", "pics", "porn", "press", "pub", "racing",
-    "review", "rocks", "sbs", "science", "sex", "social", "stream", "studio",
-    "systems", "tech", "trade", "webcam", "wtf", "xxx", "zone",
-};
-
-int tokenize_is_host_tld(const char *w, size_t n, int path) {
-    if (tokenize_is_tld(w, n) ||
-        in_sorted(long_gtlds, sizeof long_gtlds / sizeof *long_gtlds, w, n))
-        return 1;
-    if (n < 2 || n > 3)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (w[i] < 'a' || w[i] > 'z')
-            return 0;
-    /* a path behind it makes any short label a TLD ("x.abc/offer"); alone,
-     * only the 2-letter country-code shape, and not "so" / "it" / "me" */
-    return path || (n == 2 && !tokenize_is_stop(w, n));
 }
 
 uint64_t tokenize_hash(const char *s, size_t n) {
@@ -373,42 +351,6 @@ static int split_words(tokenizer *tk, tokenize_list *l, const char *text,
     return 0;
 }
 
-static int host_char(int c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.';
-}
-
-/* Length of a "label.label.tld" host at s (ASCII), or 0. */
-static size_t domain_len(const char *s, size_t n) {
-    size_t i = 0, dots = 0, last = 0;
-    int letter = 0;
-    while (i < n && host_char((unsigned char)s[i])) {
-        if (s[i] == '.') {
-            if (i == 0 || s[i - 1] == '.')
-                return 0;
-            dots++;
-            last = i + 1;
-        } else if (s[i] >= 'a' && s[i] <= 'z') {
-            letter = 1;
-        }
-        i++;
-    }
-    if (!dots || !letter || last >= i)
-        return 0;
-    if (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#' && s[i] != ':' &&
-        s[i] != '\\')
-        return 0;
-    /* t.me and wa.me are messenger links; otherwise the TLD must be one
-     * by shape */
-    if ((i == 4 && memcmp(s, "t.me", 4) == 0) ||
-        (i == 5 && memcmp(s, "wa.me", 5) == 0))
-        return i;
-    int path = i < n && (s[i] == '/' || s[i] == '?' || s[i] == '#' ||
-                         s[i] == '\\');
-    int www = i > 4 && memcmp(s, "www.", 4) == 0;
-    return tokenize_is_host_tld(s + last, i - last, path || www) ? i : 0;
-}
-
 static int add_url(tokenize_list *l, const char *text, size_t off, size_t n,
                    const char *host, size_t hn, int disguise) {
     if (hn > 4 && memcmp(host, "www.", 4) == 0) {
@@ -484,7 +426,7 @@ static int classify_chunk(tokenizer *tk, tokenize_list *l, const char *text,
     const char *at = memchr(c, '@', n);
     if (at == c && n > 1) {
         size_t i = 1;
-        while (i < n && (host_char((unsigned char)c[i]) || c[i] == '_'))
+        while (i < n && (hostshape_host_char((unsigned char)c[i]) || c[i] == '_'))
             i++;
         if (i == n) {
             tokenize_token *t = push(l, TOKENIZE_HANDLE, s, n);
@@ -492,16 +434,16 @@ static int classify_chunk(tokenizer *tk, tokenize_list *l, const char *text,
         }
     } else if (at) {
         size_t p = (size_t)(at - c), i = 0;
-        while (i < p && (host_char((unsigned char)c[i]) || c[i] == '_' ||
+        while (i < p && (hostshape_host_char((unsigned char)c[i]) || c[i] == '_' ||
                          c[i] == '+'))
             i++;
-        size_t dl = domain_len(at + 1, n - p - 1);
+        size_t dl = hostshape_domain_len(at + 1, n - p - 1);
         if (i == p && dl && dl == n - p - 1) {
             tokenize_token *t = push(l, TOKENIZE_EMAIL, s, n);
             return t ? set_strings(l, t, c, n, at + 1, dl) : -1;
         }
     }
-    size_t dl = domain_len(c, n);
+    size_t dl = hostshape_domain_len(c, n);
     if (dl)
         return add_url(l, text, s, n, c, dl,
                        dl < n && c[dl] == '\\' ? TOKENIZE_DISGUISE_BACKSLASH
@@ -509,239 +451,8 @@ static int classify_chunk(tokenizer *tk, tokenize_list *l, const char *text,
     return split_words(tk, l, text, s, e);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Disguised links                                                           */
-/* ------------------------------------------------------------------------ */
-
-/* A host written so that it does not look like one: labels joined by a
- * spelled-out or bracketed dot ("site dot com", "site(.)com", "site [dot]
- * com", an ideographic full stop), letters spaced apart ("w w w . s i t e
- * . c o m") or a markdown link target ("[text](site.com/x)"). Found by one
- * scan of the text before it is split into chunks; each is one URL token
- * whose text is the span as written and whose stem is the host. */
-
-/* Bytes a host spelled in a disguise may have; longer ones are not hosts. */
-#define TOKENIZE_HOST_MAX 128
-/* Letter-spaced hosts: at least this many spaced characters
- * ("x . c o m" is 7), at most this many spaces between two. */
-#define TOKENIZE_SPACED_HOST_MIN 7
-#define TOKENIZE_SPACED_GAP 2
-/* A markdown link's text: at most this many bytes between '[' and ']'. */
-#define TOKENIZE_MD_TEXT_MAX 200
-/* Disguised links a text may hold; further ones are read as plain words. */
-#define TOKENIZE_MAX_DISGUISED 32
-
-typedef struct disguised {
-    size_t off, end;           /* span as written */
-    char host[TOKENIZE_HOST_MAX];
-    size_t hn;
-    int kind;                  /* tokenize_disguise */
-} disguised;
-
-static int label_char(int c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-/* Length of a dot written as something else at s (spaces around it
- * included), or 0: " dot ", "(dot)", "[dot]", "{dot}", "(.)", "[.]",
- * "{.}", "<dot>", an ideographic full stop, or " . " (one dot with a space
- * on at least one side). */
-static size_t fake_dot(const char *s, size_t n) {
-    static const char *const forms[] = {"(dot)", "[dot]", "{dot}", "<dot>",
-                                        "(.)",   "[.]",   "{.}",
-                                        "\xe3\x80\x82", "dot"};
-    size_t i = 0;
-    while (i < n && i < TOKENIZE_SPACED_GAP && s[i] == ' ')
-        i++;
-    size_t lead = i, len = 0;
-    for (size_t k = 0; k < sizeof forms / sizeof *forms && !len; k++) {
-        size_t fl = strlen(forms[k]);
-        if (i + fl <= n && memcmp(s + i, forms[k], fl) == 0)
-            len = fl;
-    }
-    /* the bare word "dot" needs spaces on both sides ("dotcom" is a word) */
-    int word = len == 3 && s[i] == 'd';
-    if (!len && i < n && s[i] == '.' && lead)
-        len = 1;
-    if (!len)
-        return 0;
-    size_t j = i + len, trail = 0;
-    while (j < n && trail < TOKENIZE_SPACED_GAP && s[j] == ' ') {
-        j++;
-        trail++;
-    }
-    if (word && (!lead || !trail))
-        return 0;
-    if (len == 1 && s[i] == '.' && !lead)
-        return 0;
-    return j;
-}
-
-/* Path after a host: '/' or '\' and what follows up to a space. */
-static size_t path_len(const char *s, size_t n) {
-    if (!n || (s[0] != '/' && s[0] != '\\'))
-        return 0;
-    size_t i = 0;
-    while (i < n && s[i] != ' ')
-        i++;
-    while (i > 1 && strchr(".,!?;:)]}>\"'", s[i - 1]))
-        i--;
-    return i;
-}
-
-/* A host with at least one disguised dot starting at text[i]; 0 or the
- * end of the span. */
-static size_t dot_host_at(const char *text, size_t len, size_t i,
-                          disguised *d) {
-    size_t p = i, fakes = 0, last = 0;
-    d->hn = 0;
-    for (;;) {
-        size_t q = p;
-        while (q < len && label_char((unsigned char)text[q]))
-            q++;
-        if (q == p || d->hn + (q - p) + 1 >= sizeof d->host)
-            return 0;
-        last = d->hn;
-        memcpy(d->host + d->hn, text + p, q - p);
-        d->hn += q - p;
-        p = q;
-        size_t f;
-        if (p + 1 < len && text[p] == '.' &&
-            label_char((unsigned char)text[p + 1])) {
-            f = 1; /* a plain dot */
-        } else if ((f = fake_dot(text + p, len - p)) &&
-                   p + f < len && label_char((unsigned char)text[p + f])) {
-            fakes++;
-        } else {
-            break;
-        }
-        d->host[d->hn++] = '.';
-        p += f;
-    }
-    if (!fakes || d->hn == last)
-        return 0;
-    const char *tld = d->host + last;
-    size_t tn = d->hn - last;
-    /* the closed table or a known long gTLD: a spelled dot before "in" or
-     * "it" is prose ("dot in the middle") */
-    if (tokenize_is_stop(tld, tn) || !tokenize_is_host_tld(tld, tn, 0) ||
-        (tn == 2 && !tokenize_is_tld(tld, tn)))
-        return 0;
-    if (p < len && label_char((unsigned char)text[p]))
-        return 0;
-    d->host[d->hn] = '\0';
-    d->kind = TOKENIZE_DISGUISE_DOT;
-    return p + path_len(text + p, len - p);
-}
-
-/* Letters spaced apart spelling a host: "w w w . s i t e . c o m". */
-static size_t spaced_host_at(const char *text, size_t len, size_t i,
-                             disguised *d) {
-    size_t p = i, items = 0, end = i;
-    d->hn = 0;
-    while (p < len && d->hn + 1 < sizeof d->host) {
-        int c = (unsigned char)text[p];
-        if (!label_char(c) && c != '.')
-            break;
-        if (p + 1 < len && text[p + 1] != ' ')
-            break; /* an item is one character */
-        d->host[d->hn++] = (char)c;
-        items++;
-        end = p + 1;
-        size_t g = p + 1;
-        while (g < len && g - p - 1 < TOKENIZE_SPACED_GAP && text[g] == ' ')
-            g++;
-        if (g == p + 1 || g >= len || text[g] == ' ')
-            break;
-        p = g;
-    }
-    while (d->hn && d->host[d->hn - 1] == '.') {
-        d->hn--;
-        items--;
-    }
-    if (items < TOKENIZE_SPACED_HOST_MIN)
-        return 0;
-    d->host[d->hn] = '\0';
-    size_t dl = domain_len(d->host, d->hn);
-    if (dl != d->hn)
-        return 0;
-    const char *dot = strrchr(d->host, '.');
-    if (!dot || !tokenize_is_tld(dot + 1, strlen(dot + 1)))
-        return 0;
-    d->kind = TOKENIZE_DISGUISE_SPACED;
-    /* the span ends at the last character of the host */
-    size_t k = i, seen = 0;
-    for (; k < end && seen < d->hn; k++)
-        if (text[k] != ' ')
-            seen++;
-    return k;
-}
-
-/* "[text](target)" at text[i] == '(' after ']': the target, when it is a
- * URL or a host. */
-static size_t markdown_at(const char *text, size_t len, size_t i,
-                          disguised *d) {
-    size_t open = i > TOKENIZE_MD_TEXT_MAX ? i - TOKENIZE_MD_TEXT_MAX : 0, k;
-    for (k = i - 1; k > open && text[k - 1] != '['; k--)
-        ;
-    if (k == open && (k == 0 || text[k - 1] != '['))
-        return 0;
-    size_t s = i + 1, e = s;
-    while (e < len && text[e] != ')' && text[e] != ' ')
-        e++;
-    if (e >= len || text[e] != ')' || e == s)
-        return 0;
-    const char *c = text + s;
-    size_t n = e - s, h = 0;
-    if (n > 8 && memcmp(c, "https://", 8) == 0)
-        h = 8;
-    else if (n > 7 && memcmp(c, "http://", 7) == 0)
-        h = 7;
-    size_t hl = h ? strcspn(c + h, "/?#:") : domain_len(c, n);
-    if (h && hl > n - h)
-        hl = n - h;
-    if (!hl || hl >= sizeof d->host)
-        return 0;
-    memcpy(d->host, c + h, hl);
-    d->hn = hl;
-    d->host[hl] = '\0';
-    d->kind = TOKENIZE_DISGUISE_MARKDOWN;
-    d->off = s;
-    return e;
-}
-
-/* Finds the disguised links of text, in order, none overlapping. */
-static size_t find_disguised(const char *text, size_t len, disguised *out,
-                             size_t max) {
-    size_t n = 0;
-    for (size_t i = 0; i < len && n < max;) {
-        int c = (unsigned char)text[i];
-        size_t end = 0;
-        out[n].off = i;
-        if (c == '(' && i > 0 && text[i - 1] == ']') {
-            end = markdown_at(text, len, i, &out[n]);
-        } else if (label_char(c) &&
-                   (i == 0 || !label_char((unsigned char)text[i - 1])) &&
-                   (i == 0 || text[i - 1] != '.')) {
-            end = spaced_host_at(text, len, i, &out[n]);
-            if (!end) {
-                out[n].off = i;
-                end = dot_host_at(text, len, i, &out[n]);
-            }
-        }
-        if (end) {
-            out[n].end = end;
-            i = end;
-            n++;
-        } else {
-            i++;
-        }
-    }
-    return n;
-}
-
 static int add_disguised(tokenize_list *l, const char *text,
-                         const disguised *d) {
+                         const hostshape_span *d) {
     return add_url(l, text, d->off, d->end - d->off, d->host, d->hn, d->kind);
 }
 
@@ -990,8 +701,8 @@ int tokenize_run(tokenizer *tk, const char *text, size_t len,
         out->arena = p;
         out->acap = want;
     }
-    disguised dz[TOKENIZE_MAX_DISGUISED];
-    size_t nd = find_disguised(text, len, dz, TOKENIZE_MAX_DISGUISED), di = 0;
+    hostshape_span dz[HOSTSHAPE_MAX_SPANS];
+    size_t nd = hostshape_find(text, len, dz, HOSTSHAPE_MAX_SPANS), di = 0;
     for (size_t i = 0; i < len;) {
         while (i < len && text[i] == ' ')
             i++;
