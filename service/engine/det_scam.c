@@ -16,6 +16,7 @@
 #include "detector.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Words a money story's verb may sit from its "I" and its amount. */
@@ -54,68 +55,79 @@ enum {
     R_THANK = 1 << 13,  /* thanks, recommend, helped: a testimonial */
 };
 
-static const struct {
+/* Role lexicon, sorted by bytes (strcmp order) for bsearch. General
+ * knowledge of how scam messages are built; each word alone is ordinary. */
+struct lex_entry {
     const char *w;
     unsigned cls;
-} lex[] = {
-    {"contact", R_ACT}, {"message", R_ACT}, {"call", R_ACT},
-    {"text", R_ACT}, {"dm", R_ACT}, {"inbox", R_ACT}, {"email", R_ACT},
-    {"write", R_ACT}, {"reach", R_ACT}, {"whatsapp", R_ACT | R_MESSENGER},
-    {"ask", R_ACT}, {"visit", R_ACT}, {"click", R_ACT},
-    {"telegram", R_MESSENGER}, {"viber", R_MESSENGER},
-    {"wechat", R_MESSENGER}, {"signal", 0}, {"ig", R_MESSENGER},
-    {"support", R_DESK}, {"helpline", R_DESK}, {"hotline", R_DESK},
-    {"helpdesk", R_DESK}, {"care", R_DESK}, {"service", R_DESK},
-    {"technician", R_DESK}, {"desk", R_DESK}, {"customer", R_DESK2},
-    {"help", R_DESK2}, {"tech", R_DESK2}, {"account", R_DESK2},
-    {"manager", R_AGENT}, {"broker", R_AGENT}, {"mentor", R_AGENT},
-    {"trader", R_AGENT}, {"coach", R_AGENT}, {"advisor", R_AGENT},
-    {"adviser", R_AGENT}, {"expert", R_AGENT}, {"hacker", R_AGENT},
-    {"agent", R_AGENT | R_DESK}, {"consultant", R_AGENT},
-    {"mr", R_HONOR}, {"mrs", R_HONOR}, {"ms", R_HONOR}, {"dr", R_HONOR},
-    {"madam", R_HONOR}, {"miss", R_HONOR},
-    {"i", R_FIRST}, {"i've", R_FIRST}, {"ive", R_FIRST}, {"we", R_FIRST},
-    {"earned", R_GAIN}, {"earn", R_GAIN}, {"made", R_GAIN},
-    {"invested", R_GAIN}, {"withdrew", R_GAIN}, {"withdrawn", R_GAIN},
-    {"returns", R_GAIN},
-    {"received", R_GAIN}, {"gained", R_GAIN}, {"recovered", R_GAIN},
-    {"dollars", R_CURRENCY}, {"usd", R_CURRENCY}, {"euros", R_CURRENCY}, {"pounds", R_CURRENCY},
-    {"recover", R_OFFER}, {"recovery", R_OFFER}, {"scammed", R_OFFER},
-    {"hacked", R_OFFER}, {"loan", R_OFFER}, {"loans", R_OFFER},
-    {"lender", R_OFFER}, {"hiring", R_OFFER}, {"vacancy", R_OFFER},
-    {"visa", R_OFFER}, {"prize", R_OFFER}, {"winner", R_OFFER},
-    {"giveaway", R_OFFER}, {"claim", R_OFFER}, {"investment", R_OFFER},
-    {"invest", R_OFFER}, {"forex", R_OFFER}, {"crypto", R_OFFER},
-    {"investing", R_OFFER}, {"trading", R_OFFER}, {"income", R_OFFER},
-    {"earnings", R_OFFER}, {"funds", R_OFFER}, {"withdrawal", R_OFFER},
-    {"mining", R_OFFER}, {"usdt", R_OFFER | R_CURRENCY},
-    {"bitcoin", R_OFFER | R_CURRENCY}, {"btc", R_OFFER | R_CURRENCY},
-    {"profit", R_OFFER | R_GAIN}, {"profits", R_OFFER | R_GAIN},
-    {"thanks", R_THANK}, {"thank", R_THANK}, {"grateful", R_THANK},
-    {"recommend", R_THANK}, {"recommended", R_THANK}, {"helped", R_THANK},
-    {"legit", R_THANK}, {"trusted", R_THANK}, {"reliable", R_THANK},
-    {"trust", R_THANK}, {"testimony", R_THANK}, {"shoutout", R_THANK},
-    {"honest", R_THANK}, {"genuine", R_THANK}, {"blessed", R_THANK},
-    {"trade", R_OFFER}, {"trades", R_OFFER}, {"payout", R_OFFER},
-    {"bonus", R_OFFER}, {"signals", R_OFFER}, {"portfolio", R_OFFER},
-    {"capital", R_OFFER}, {"stocks", R_OFFER}, {"binary", R_OFFER},
-    {"wallet", R_OFFER}, {"deposit", R_OFFER}, {"withdraw", R_OFFER},
-    {"platform", R_OFFER}, {"strategy", R_OFFER}, {"lottery", R_OFFER},
-    {"grant", R_OFFER}, {"debt", R_OFFER}, {"credit", R_OFFER},
-    {"financial", R_OFFER}, {"financially", R_OFFER}, {"money", R_OFFER},
-    {"cash", R_OFFER}, {"earning", R_GAIN}, {"making", R_GAIN},
-    {"paid", R_GAIN | R_OFFER}, {"immigration", R_OFFER}, {"passport", R_OFFER}, {"jobs", R_OFFER},
-    {"please", R_SOFT}, {"pls", R_SOFT}, {"plz", R_SOFT},
-    {"kindly", R_SOFT}, {"just", R_SOFT}, {"can", R_SOFT}, {"should", R_SOFT},
-    {"me", R_OBJ}, {"us", R_OBJ}, {"him", R_OBJ}, {"her", R_OBJ},
-    {"them", R_OBJ}, {"my", R_POSS}, {"our", R_POSS},
+};
+static const struct lex_entry lex[] = {
+    {"account", R_DESK2}, {"adviser", R_AGENT}, {"advisor", R_AGENT},
+    {"agent", R_AGENT | R_DESK}, {"allowance", R_OFFER},
+    {"ambassador", R_OFFER}, {"ask", R_ACT}, {"binary", R_OFFER},
+    {"bitcoin", R_OFFER | R_CURRENCY}, {"blessed", R_THANK},
+    {"bonus", R_OFFER}, {"broker", R_AGENT}, {"btc", R_OFFER | R_CURRENCY},
+    {"call", R_ACT}, {"can", R_SOFT}, {"capital", R_OFFER}, {"care", R_DESK},
+    {"cash", R_OFFER}, {"caster", R_OFFER | R_AGENT}, {"claim", R_OFFER},
+    {"click", R_ACT}, {"coach", R_AGENT}, {"collab", R_OFFER},
+    {"collaboration", R_OFFER}, {"consultant", R_AGENT}, {"contact", R_ACT},
+    {"credit", R_OFFER}, {"crypto", R_OFFER}, {"customer", R_DESK2},
+    {"debt", R_OFFER}, {"deposit", R_OFFER}, {"desk", R_DESK},
+    {"dm", R_ACT | R_MESSENGER}, {"dollars", R_CURRENCY}, {"dr", R_HONOR},
+    {"earn", R_GAIN}, {"earned", R_GAIN}, {"earning", R_GAIN},
+    {"earnings", R_OFFER}, {"email", R_ACT}, {"euros", R_CURRENCY},
+    {"expert", R_AGENT}, {"financial", R_OFFER}, {"financially", R_OFFER},
+    {"forex", R_OFFER}, {"funds", R_OFFER}, {"gained", R_GAIN},
+    {"genuine", R_THANK}, {"giveaway", R_OFFER}, {"grant", R_OFFER},
+    {"grateful", R_THANK}, {"hacked", R_OFFER}, {"hacker", R_AGENT},
+    {"help", R_DESK2}, {"helpdesk", R_DESK}, {"helped", R_THANK},
+    {"helpline", R_DESK}, {"her", R_OBJ}, {"herbal", R_OFFER}, {"him", R_OBJ},
+    {"hiring", R_OFFER}, {"honest", R_THANK}, {"hotline", R_DESK},
+    {"i", R_FIRST}, {"i've", R_FIRST}, {"ig", R_MESSENGER},
+    {"immigration", R_OFFER}, {"inbox", R_ACT | R_MESSENGER},
+    {"income", R_OFFER}, {"invest", R_OFFER}, {"invested", R_GAIN},
+    {"investing", R_OFFER}, {"investment", R_OFFER}, {"ive", R_FIRST},
+    {"jobs", R_OFFER}, {"just", R_SOFT}, {"kindly", R_SOFT},
+    {"legit", R_THANK}, {"lender", R_OFFER}, {"loan", R_OFFER},
+    {"loans", R_OFFER}, {"lottery", R_OFFER}, {"madam", R_HONOR},
+    {"made", R_GAIN}, {"making", R_GAIN}, {"manager", R_AGENT}, {"me", R_OBJ},
+    {"mentor", R_AGENT}, {"message", R_ACT}, {"mining", R_OFFER},
+    {"miss", R_HONOR}, {"money", R_OFFER}, {"mr", R_HONOR}, {"mrs", R_HONOR},
+    {"ms", R_HONOR}, {"my", R_POSS}, {"our", R_POSS},
+    {"paid", R_GAIN | R_OFFER}, {"passport", R_OFFER}, {"payout", R_OFFER},
+    {"platform", R_OFFER}, {"please", R_SOFT}, {"pls", R_SOFT},
+    {"plz", R_SOFT}, {"portfolio", R_OFFER}, {"pounds", R_CURRENCY},
+    {"prize", R_OFFER}, {"profit", R_OFFER | R_GAIN},
+    {"profits", R_OFFER | R_GAIN}, {"promote", R_OFFER}, {"reach", R_ACT},
+    {"received", R_GAIN}, {"recommend", R_THANK}, {"recommended", R_THANK},
+    {"recover", R_OFFER}, {"recovered", R_GAIN}, {"recovery", R_OFFER},
+    {"reliable", R_THANK}, {"returns", R_GAIN}, {"scammed", R_OFFER},
+    {"service", R_DESK}, {"should", R_SOFT}, {"shoutout", R_THANK},
+    {"signals", R_OFFER}, {"spell", R_OFFER},
+    {"sponsorship", R_OFFER}, {"stocks", R_OFFER}, {"strategy", R_OFFER},
+    {"support", R_DESK}, {"tech", R_DESK2}, {"technician", R_DESK},
+    {"telegram", R_MESSENGER}, {"testimony", R_THANK}, {"text", R_ACT},
+    {"thank", R_THANK}, {"thanks", R_THANK}, {"them", R_OBJ},
+    {"trade", R_OFFER}, {"trader", R_AGENT}, {"trades", R_OFFER},
+    {"trading", R_OFFER}, {"trust", R_THANK}, {"trusted", R_THANK},
+    {"us", R_OBJ}, {"usd", R_CURRENCY}, {"usdt", R_OFFER | R_CURRENCY},
+    {"vacancy", R_OFFER}, {"viber", R_MESSENGER}, {"visa", R_OFFER},
+    {"visit", R_ACT}, {"wallet", R_OFFER}, {"we", R_FIRST},
+    {"wechat", R_MESSENGER}, {"whatsapp", R_ACT | R_MESSENGER},
+    {"winner", R_OFFER}, {"withdraw", R_OFFER}, {"withdrawal", R_OFFER},
+    {"withdrawn", R_GAIN}, {"withdrew", R_GAIN}, {"write", R_ACT},
 };
 
+static int lex_cmp(const void *key, const void *e) {
+    return strcmp((const char *)key, *(const char *const *)e);
+}
+
+/* The role classes of word w (0 for most words): a binary search of lex,
+ * which must stay sorted by bytes (a word out of order is never found). */
 static unsigned lex_class(const char *w) {
-    for (size_t i = 0; i < sizeof lex / sizeof *lex; i++)
-        if (strcmp(lex[i].w, w) == 0)
-            return lex[i].cls;
-    return 0;
+    const void *hit = bsearch(w, lex, sizeof lex / sizeof *lex, sizeof *lex,
+                              lex_cmp);
+    return hit ? ((const struct lex_entry *)hit)->cls : 0;
 }
 
 /* 1 when the token at norm offset off starts a clause: text start or after
