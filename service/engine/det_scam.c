@@ -35,7 +35,9 @@
 #define SCAM_TESTIMONIAL 0.7      /* "thanks to @x my trading profits..." */
 #define SCAM_OFFER_LINK 0.4       /* "get a loan today, visit x.com" */
 #define SCAM_OFFER_ACT_REACH 0.7  /* "loans approved in 24h, text +1 ..." */
-#define SCAM_OFFER_REACH 0.4
+#define SCAM_OFFER_REACH 0.4      /* a money word and a phone / e-mail */
+#define SCAM_OFFER_HANDLE 0.5     /* a money word and a named @handle or
+                                     "Mr. X" with a way to reach them */
 #define SCAM_OFFER_ACT_THIRD 0.45 /* "contact Mrs. Y for your recovery" */
 
 enum {
@@ -138,6 +140,22 @@ static int clause_start(const char *norm, size_t off) {
     return off == 0 || strchr(".!?:;,\n-(", norm[off - 1]) != NULL;
 }
 
+/* Address lengths: Ethereum-style "0x" + 40 hex digits; bech32 Bitcoin
+ * addresses "bc1" + 39 to 59 characters. */
+#define SCAM_HEX_ADDRESS 40
+#define SCAM_BECH32_MIN 39
+#define SCAM_BECH32_MAX 59
+
+static int wallet_address(const char *w) {
+    size_t n = strlen(w);
+    if (n == 2 + SCAM_HEX_ADDRESS && w[0] == '0' && w[1] == 'x')
+        return strspn(w + 2, "0123456789abcdef") == SCAM_HEX_ADDRESS;
+    if (n >= 3 + SCAM_BECH32_MIN && n <= 3 + SCAM_BECH32_MAX &&
+        memcmp(w, "bc1", 3) == 0)
+        return strspn(w + 3, "023456789acdefghjklmnpqrstuvwxyz") == n - 3;
+    return 0;
+}
+
 typedef struct roles {
     int reach, act, desk, third, story, offer;
     int link;   /* a link other than a messenger's: a channel for offers */
@@ -181,6 +199,15 @@ static void find_roles(const detector_analysis *a, roles *r) {
             continue;
         }
         unsigned c = lex_class(s);
+        /* a crypto wallet or contract address ("0x" + 40 hex digits, a
+         * "bc1" address): somewhere to send money, and the offer itself */
+        if (wallet_address(s)) {
+            r->reach = r->offer = 1;
+            if (r->ev_end == r->ev_off) {
+                r->ev_off = t->off;
+                r->ev_end = t->off + t->len;
+            }
+        }
         /* "5k", "10k", "2m": an amount written short */
         size_t sl = strlen(s), dg = strspn(s, "0123456789");
         if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
@@ -290,6 +317,8 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
     FRAME(r.offer && r.act && r.reach, SCAM_OFFER_ACT_REACH,
           "an offer (recovery, loan, job, visa, prize, investment) with "
           "a way to be reached");
+    FRAME(r.offer && r.reach && r.third, SCAM_OFFER_HANDLE,
+          "a money offer naming someone to reach");
     FRAME(r.offer && r.reach, SCAM_OFFER_REACH,
           "an offer with a way to be reached");
     FRAME(r.offer && r.act && r.third, SCAM_OFFER_ACT_THIRD,
