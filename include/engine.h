@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 /* Limits, each with its reason. */
-#define ENGINE_MAX_FLAGS 24        /* one per detector plus trusted_author,
+#define ENGINE_MAX_FLAGS 32        /* one per detector plus trusted_author,
                                       with room for a few more detectors */
 #define ENGINE_FLAG_CODE_LEN 32    /* "copied_from_article" fits easily */
 #define ENGINE_FLAG_DETAIL_LEN 512 /* a quoted run plus context, for humans */
@@ -84,7 +84,8 @@ typedef enum {
     X(threat)                                                                 \
     X(identity_attack)                                                        \
     X(profanity)                                                              \
-    X(sexual)
+    X(sexual)                                                                 \
+    X(scam)
 
 #define ENGINE_D_PLUS_ONE_(code) +1
 /* Number of detectors (rows of ENGINE_DETECTORS): sizes per-detector arrays
