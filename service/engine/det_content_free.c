@@ -9,7 +9,8 @@
  * shape, not on lists of examples. The detector abstains on anything that
  * looks like language it cannot read: letters beyond ASCII (other scripts,
  * accented Latin), numbers, links, addresses and handles. A reason to look,
- * not proof of spam: alone it reaches pending only for 20 letters of mash.
+ * not proof of spam (kind REVIEW: never rejected alone): from 10 letters of
+ * mash it reaches pending on its own, shorter mash stays a hint.
  */
 #include "detector.h"
 
@@ -22,8 +23,11 @@
 /* Letters (runs of one letter counted once) below which mash is too short
  * to judge: "asdf", "hjkl", "zzz" are honest keyboard noise. */
 #define CONTENT_FREE_MIN_LETTERS 8
-/* Letters of mash from which the signal reaches pending on its own. */
-#define CONTENT_FREE_FULL_LETTERS 20
+/* Letters of mash (runs collapsed) from which the signal reaches pending
+ * on its own: interjections and acronyms collapse to a handful of letters
+ * ("pfffft" is "pft", "brrr" "br"); ten letters in clusters no language
+ * pronounces, with no known word beside them, say nothing. */
+#define CONTENT_FREE_FULL_LETTERS 10
 /* Signal at CONTENT_FREE_MIN_LETTERS, growing linearly to just below
  * pending, and the signal from CONTENT_FREE_FULL_LETTERS on. */
 #define CONTENT_FREE_LOW 0.25

@@ -34,7 +34,9 @@ static void duplicate_run(const detector_analysis *a, score_signal *out) {
     double info = dup_information(a);
     for (size_t i = 0; i < x->ndups; i++) {
         const engine_dup_match *d = &x->dups[i];
-        int same = x->author_key && d->author_key &&
+        /* an unknown author ("" from engine_author_key: a placeholder name
+         * without an address) is nobody in particular, never "the same" */
+        int same = x->author_key && *x->author_key && d->author_key &&
                    strcmp(x->author_key, d->author_key) == 0;
         double s, j = 1.0;
         if (d->exact) {
