@@ -10,7 +10,8 @@
  * looks like language it cannot read: letters beyond ASCII (other scripts,
  * accented Latin), numbers, links, addresses and handles. A reason to look,
  * not proof of spam (kind REVIEW: never rejected alone): from 10 letters of
- * mash it reaches pending on its own, shorter mash stays a hint.
+ * mash, or 8 marks of punctuation, it reaches pending on its own; shorter
+ * mash stays a hint.
  */
 #include "detector.h"
 
@@ -42,9 +43,10 @@
 #define CONTENT_FREE_MIN_VOWELS 0.2
 /* Non-space characters of a text of only punctuation and symbols (no
  * emoji: those are a reaction) from which it is flagged, and its signal:
- * weak, a hint next to other evidence. */
+ * pending alone. "...", "?!" and "+1" are short answers; eight or more
+ * marks with no letter, digit or emoji carry nothing to publish. */
 #define CONTENT_FREE_MIN_SYMBOLS 8
-#define CONTENT_FREE_SYMBOLS 0.10
+#define CONTENT_FREE_SYMBOLS 0.55
 /* Bytes of a word kept for measuring and quoting. */
 #define CONTENT_FREE_WORD_BYTES 64
 

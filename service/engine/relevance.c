@@ -228,7 +228,7 @@ typedef struct shared {
 /* Stems a thread comment must share with the comment, beyond the
  * article's vocabulary, for the two to be talking about one thing: a
  * single common word ("anyone", "week") is chance. */
-#define RELEVANCE_FRESH_MIN 2
+#define RELEVANCE_FRESH_MIN 1
 /* Shared stems named in relevance_result.matched. */
 #define RELEVANCE_TOP 5
 
