@@ -10,8 +10,8 @@
  *   coverage   = sum idf of comment stems found in the target
  *                / sum idf of all comment stems
  *   similarity = 0.6 * coverage + 0.4 * min(1, 3 * cos)
- *                -> off_topic, on the article; a reply's best thread
- *                comment may stand in for it
+ *                -> off_topic, on the article; half a reply's best
+ *                thread match may stand in for it
  *   fresh      = best coverage of the comment by stems shared with one
  *                thread comment and absent from the article (at least
  *                two): a conversation among readers -> off_topic
@@ -444,6 +444,13 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
  * cannot miss. A title, a one-line question or a video blurb is smaller:
  * a miss is then a hint (below pending), shrinking in proportion. */
 #define RELEVANCE_OFF_TOPIC_FULL_ARTICLE 100
+/* What a reply's best thread match counts for against the article: the
+ * engine does not know which thread text is the parent, and the best of
+ * up to RELEVANCE_MAX_THREAD comments is high by selection alone; a reply
+ * that takes one word from its parent and changes the subject ("talking
+ * of trains, ...") matches it that way. A reply that answers its parent
+ * shares most of its words with it and keeps its credit. */
+#define RELEVANCE_REPLY_THREAD_WEIGHT 0.5
 /* Distinct stems of an article from which a hint has its full size. */
 #define RELEVANCE_OFF_TOPIC_HINT_ARTICLE 20
 /* Signal of a clear miss (enough content on both sides) at the threshold
@@ -466,8 +473,8 @@ void relevance_off_topic(const relevance_result *r, size_t article_terms,
      * comment's own weighted vocabulary, so a long comment sharing one
      * ordinary word with the article still counts as a miss. */
     double sim = r->article;
-    if (reply && r->thread > sim)
-        sim = r->thread;
+    if (reply && RELEVANCE_REPLY_THREAD_WEIGHT * r->thread > sim)
+        sim = RELEVANCE_REPLY_THREAD_WEIGHT * r->thread;
     if (r->fresh > sim)
         sim = r->fresh;
     if (r->relevance < 0 || r->content < RELEVANCE_MIN_CONTENT ||
@@ -487,7 +494,8 @@ void relevance_off_topic(const relevance_result *r, size_t article_terms,
                            ? RELEVANCE_OFF_TOPIC_CLEAR_LOW - 0.1
                            : RELEVANCE_OFF_TOPIC_SHORT) *
                       art * (0.5 + 0.5 * gap);
-    const char *by = reply && r->thread > r->article ? "thread" : "article";
+    const char *by = reply && RELEVANCE_REPLY_THREAD_WEIGHT * r->thread > r->article
+                         ? "thread" : "article";
     if (r->matched[0])
         snprintf(out->detail, sizeof out->detail,
                  "similarity %.2f to the article (best thread match %.2f%s); "

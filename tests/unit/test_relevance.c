@@ -116,6 +116,10 @@ static void test_off_topic_policy(void) {
     CHECK(strstr(s.detail, "not a reply") != NULL);
     relevance_off_topic(&r, 150, 1, &s); /* a reply: the thread counts */
     CHECK(s.signal == 0);
+    r.thread = 0.2; /* a reply that took one word from its parent */
+    relevance_off_topic(&r, 150, 1, &s);
+    CHECK(s.signal >= 0.5);
+    r.thread = 0.4;
     r.fresh = 0.3; /* picks up another comment's own words */
     relevance_off_topic(&r, 150, 0, &s);
     CHECK(s.signal == 0);
