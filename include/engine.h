@@ -140,6 +140,10 @@ typedef struct engine_detector_row {
     double weight;         /* default weight in [0,1] */
     int overrides_trust;   /* 1: its flag score is a floor of the combined
                               score, the trusted-author discount included */
+    double review_from;    /* ENGINE_KIND_STYLE only: a flag scoring at
+                              least this is confident evidence a moderator
+                              must see and counts as ENGINE_KIND_REVIEW;
+                              0: always style support */
     const char *summary;   /* one line for people: what it flags */
 } engine_detector_row;
 
@@ -324,7 +328,10 @@ int engine_article_terms(engine_session *s, const engine_article *a,
                          char **terms_out, size_t max);
 
 /* Author identity used for duplicate/flood/reputation keys: lowercased e-mail
- * when present, else name+"|"+ip. Writes at most n bytes incl. NUL. */
+ * when present, else name+"|"+ip; a generic display name (empty, a
+ * placeholder such as "Anonymous", "Guest", "user123") is no identity: then
+ * "|"+ip, or "" without an IP, meaning "unknown author": same-author logic,
+ * flood and reputation by author abstain. Writes at most n bytes incl. NUL. */
 void engine_author_key(const engine_comment *c, char *out, size_t n);
 
 /* Names for status values: "approved", "pending", "rejected". */

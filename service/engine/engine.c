@@ -328,6 +328,51 @@ done:
     return rc;
 }
 
+/* Placeholder display names: what comment forms fill in, or readers type,
+ * when nobody gives a name ("Anonymous" on Blogger-style forms). Shared by
+ * strangers, so no identity on their own. Compared case-insensitively,
+ * also with trailing digits ("user123", "Guest42"). */
+static const char *const author_placeholders[] = {
+    "anonymous", "anon", "guest", "user", "visitor", "unknown",
+    "nobody", "noname", "none", "null", "name", NULL};
+/* Bytes of a display name judged for the placeholder shape: every
+ * placeholder above is shorter. */
+#define AUTHOR_NAME_JUDGED 32
+
+/* 1 when name carries no identity: empty or blank, only digits and
+ * punctuation, or one placeholder word optionally followed by digits. */
+static int author_name_generic(const char *name) {
+    char w[AUTHOR_NAME_JUDGED];
+    size_t n = 0, letters = 0;
+    if (!name)
+        return 1;
+    while (*name == ' ' || *name == '\t')
+        name++;
+    size_t len = strlen(name);
+    while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+        len--;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        if (ch >= 0x80 || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'))
+            letters++;
+    }
+    if (letters == 0)
+        return 1; /* "", "   ", "123", "..." */
+    while (len && name[len - 1] >= '0' && name[len - 1] <= '9')
+        len--; /* "user123" is "user" */
+    if (len == 0 || len >= sizeof w)
+        return 0;
+    for (; n < len; n++) {
+        char ch = name[n];
+        w[n] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    w[n] = '\0';
+    for (size_t i = 0; author_placeholders[i]; i++)
+        if (strcmp(w, author_placeholders[i]) == 0)
+            return 1;
+    return 0;
+}
+
 void engine_author_key(const engine_comment *c, char *out, size_t n) {
     if (!n)
         return;
@@ -341,8 +386,17 @@ void engine_author_key(const engine_comment *c, char *out, size_t n) {
         out[i] = '\0';
         return;
     }
-    snprintf(out, n, "%s|%s", c->author_name ? c->author_name : "",
-             c->author_ip ? c->author_ip : "");
+    const char *ip = c->author_ip && *c->author_ip ? c->author_ip : "";
+    if (author_name_generic(c->author_name)) {
+        /* "Anonymous" is every anonymous reader: only the address, if
+         * any, says who posted */
+        if (*ip)
+            snprintf(out, n, "|%s", ip);
+        else
+            out[0] = '\0';
+        return;
+    }
+    snprintf(out, n, "%s|%s", c->author_name, ip);
 }
 
 /* ------------------------------------------------------------------------ */
