@@ -9,6 +9,7 @@
 #define MODQ_API_H
 
 #include "auth.h"
+#include "comment.h"
 #include "config.h"
 #include "engine.h"
 #include "http.h"
@@ -22,7 +23,7 @@ typedef struct app {
     const modq_config *cfg;
     engine *eng;
     store_pool *pool;
-    store_pipe *pipe;   /* the pipelined comment path; NULL: synchronous */
+    comment_pipeline *comments; /* the comment pipeline (comment.h) */
     spool *spool;
     metrics *metrics;
     auth *auth;
@@ -150,19 +151,15 @@ void api_coral(const api_call *c, http_response *res);
 /* api_page.c */
 void api_review_page(const api_call *c, http_response *res);
 
-/* Teach the site's classifier and reputation from a verdict a human (or an
- * Akismet submit-spam/ham) gave: spam = 1 reject, 0 approve. Implemented in
- * api_learn.c; best effort (Redis trouble is logged, not returned). */
-void api_learn(app *a, store *s, const model_comment *c, int spam);
-
-/* Spool replay callback (spool_replay_fn): ctx is the app. */
-int api_replay_record(void *ctx, const char *rec, size_t len);
-
-/* Shared by api_comments.c and the integrations: analyse one decoded comment
- * under site and store/queue it. *created = 1 for a new comment, 0 when the
- * id existed (out then holds the stored record). Returns 0, or -1 with
- * res already answered (422 invalid text, 503 nothing could persist). */
+/* Shared by the integrations (Akismet, Coral): comment_process, with an
+ * error answered into res. *created = 1 for a new comment, 0 when the id
+ * existed (cm then holds the stored record). Returns 0, or -1 with res
+ * answered (422 invalid text, 409 in progress, 503 nothing could persist). */
 int api_comment_process(app *a, model_comment *cm, int *created,
                         http_response *res);
+
+/* comment_options.session for the pipeline main.c wires: api_session of
+ * the app a. */
+engine_session *api_comment_session(void *a);
 
 #endif

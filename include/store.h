@@ -214,9 +214,11 @@ int store_comment_write(store *s, const store_write *w, char **existing,
  * of every comment in flight together: what reached it while the previous
  * round trip was out goes in one write(2), and its replies come back in
  * one read(2), so a round trip's fixed costs (system calls, wake-ups, in
- * modq and in Redis) are shared by all the requests in it. Redis serves
- * them in order; each request's callback runs on that thread when its
- * last reply is in (or at once with rc -1 when Redis is down: the
+ * modq and in Redis) are shared by all the requests in it. A lane waits
+ * on nothing but its own connection: a request needing a second round
+ * trip (a look-up's, a script the server lacked) is sent again on it.
+ * Redis serves them in order; each request's callback runs on that thread
+ * when its last reply is in (or at once with rc -1 when Redis is down: the
  * connection failed, or the oldest request waited longer than
  * redis_timeout_ms -- all in flight then fail together). */
 typedef struct store_pipe store_pipe;
@@ -244,9 +246,17 @@ int store_pipe_write(store_pipe *pp, const store_write *w, store_pipe_done cb, v
 int store_pipe_thread_texts(store_pipe *pp, const store_lookup_req *q, store_lookup *out,
                             store_pipe_done cb, void *ctx);
 
-/* store_claim_drop through the pipe (sent with the lane's next turn; no
- * callback). 0 submitted, -1 out of memory. */
-int store_pipe_claim_drop(store_pipe *pp, const char *site, const char *id);
+/* store_claim_drop through the pipe (sent with the lane's next turn; cb
+ * may be NULL: nobody waits for it). 0 submitted, -1 out of memory (no
+ * callback). */
+int store_pipe_claim_drop(store_pipe *pp, const char *site, const char *id, store_pipe_done cb,
+                          void *ctx);
+
+/* webhook_notify (store_webhook.h) through the pipe: rc as webhook_notify
+ * returns. site, event and json must live until the callback. 0
+ * submitted, -1 an unknown event or out of memory (no callback). */
+int store_pipe_webhook_notify(store_pipe *pp, const char *site, const char *event,
+                              const char *json, size_t len, store_pipe_done cb, void *ctx);
 
 /* 1 and *json (new) when found, 0 absent, -1 error. */
 int store_comment_get(store *s, const char *site, const char *id, char **json,

@@ -76,6 +76,7 @@ int main(int argc, char **argv) {
     memset(&a, 0, sizeof a);
     a.cfg = &cfg;
     http_server *srv = NULL;
+    store_pipe *pipe = NULL;
     replayer *rp = NULL;
     webhook_sender *wh = NULL;
 
@@ -116,7 +117,7 @@ int main(int argc, char **argv) {
         log_msg(LOG_WARN, "no client_keys or moderator_keys configured: every API call will get 401");
     /* the per-flag review queues: every flag code a verdict may carry (the
      * detector registry's codes, then the trusted author's flag added by
-     * api_learn.c); the store borrows the list for the pool's lifetime
+     * comment_learn.c); the store borrows the list for the pool's lifetime
      * (this frame outlives it). */
     const char *flag_codes[STORE_MAX_FLAG_CODES];
     size_t nflag_codes = 0;
@@ -134,7 +135,7 @@ int main(int argc, char **argv) {
     }
     /* the comment path's shared round trips (store_pipe.c) */
     if (cfg.pipeline_threads > 0 &&
-        !(a.pipe = store_pipe_start(a.pool, (unsigned)cfg.pipeline_threads, err, sizeof err))) {
+        !(pipe = store_pipe_start(a.pool, (unsigned)cfg.pipeline_threads, err, sizeof err))) {
         fprintf(stderr, "modq: %s\n", err);
         goto out;
     }
@@ -148,11 +149,13 @@ int main(int argc, char **argv) {
     ml.routes = api_route_names(&ml.nroutes);
     ml.statuses = http_status_list(&ml.nstatuses);
     if (!(a.metrics = metrics_new(&ml))) goto out;
+    comment_options co = {&cfg, api_comment_session, &a, a.pool, pipe, a.spool, a.metrics};
+    if (!(a.comments = comment_pipeline_new(&co))) goto out;
     webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts,
                           cfg.retention_days * 86400L};
     if (!(wh = webhook_start(a.pool, &wo))) goto out;
     /* without the replayer spooled comments would never reach Redis */
-    if (!(rp = replayer_start(a.spool, api_replay_record, &a, a.metrics))) {
+    if (!(rp = replayer_start(a.spool, comment_replay, a.comments, a.metrics))) {
         fprintf(stderr, "modq: cannot start the spool replayer thread\n");
         goto out;
     }
@@ -183,13 +186,14 @@ int main(int argc, char **argv) {
     while (http_suspended(srv) > 0) clock_sleep_ms(5);
     http_stop(srv);
     srv = NULL;
-    store_pipe_stop(a.pipe);
-    a.pipe = NULL;
+    store_pipe_stop(pipe);
+    pipe = NULL;
     rc = 0;
 out:
     http_stop(srv);
-    store_pipe_stop(a.pipe);
+    store_pipe_stop(pipe);
     replayer_stop(rp);
+    comment_pipeline_free(a.comments);
     webhook_stop(wh);
     spool_close(a.spool);
     store_pool_free(a.pool);

@@ -2,11 +2,11 @@
  *
  * Owns the translation between Akismet's wire protocol and modq: form
  * fields -> model_comment, the shared analyse/store/queue path
- * (api_comment_process) -> "true"/"false", submit-spam/ham -> api_learn().
+ * (api_comment_process) -> "true"/"false", submit-spam/ham -> comment_learn().
  * Problems are answered the way Akismet answers them: HTTP 200, body
  * "invalid" and an X-akismet-debug-help header. It never analyses text
  * itself (the engine does) and never writes Redis except through
- * api_comment_process and api_learn.
+ * api_comment_process and comment_learn.
  *
  * Mapping (docs/integrations.md has the operator's view):
  *   key    api_key field (verify-key: key), else the first label of the Host
@@ -500,7 +500,7 @@ static void ak_submit(const api_call *c, http_response *res, int spam) {
                                          stored.parent_id};
                     engine_author_key(&ec, stored.author_key, sizeof stored.author_key);
                 }
-                api_learn(c->a, s, &stored, spam);
+                comment_learn(c->a->comments, s, &stored, spam);
                 model_comment_free(&stored);
             } else {
                 engine_comment ec = {cm.text, strlen(cm.text), cm.author.name, cm.author.email,
@@ -508,7 +508,7 @@ static void ak_submit(const api_call *c, http_response *res, int spam) {
                 engine_author_key(&ec, cm.author_key, sizeof cm.author_key);
                 cm.received_ms = clock_wall_ms();
                 cm.status = cm.auto_status = spam ? MODEL_REJECTED : MODEL_APPROVED;
-                api_learn(c->a, s, &cm, spam);
+                comment_learn(c->a->comments, s, &cm, spam);
             }
             free(json);
             store_release(c->a->pool, s);

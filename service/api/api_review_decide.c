@@ -10,7 +10,7 @@
  * changed meanwhile, the decision is judged again on the new state, up to
  * REVIEW_CAS_RETRIES times (then 409 conflict). The audit fields (previous
  * status and decider, override, reason, note) go with the script. After a
- * decision it trains the classifier (api_learn) and queues the "decision"
+ * decision it trains the classifier (comment_learn) and queues the "decision"
  * webhook. Never validates the request (api_review_req.c).
  */
 #include <stdio.h>
@@ -118,7 +118,7 @@ void api_review_decide(app *a, store *s, const api_review_decision *d,
             out->status = 200;
             out->changed = 1;
             out->json = codec_encode_comment(&cm, 0, &out->len);
-            api_learn(a, s, &cm, target == MODEL_REJECTED);
+            comment_learn(a->comments, s, &cm, target == MODEL_REJECTED);
             if (out->json &&
                 webhook_notify(s, d->site, "decision", out->json, out->len) < 0)
                 log_msg(LOG_WARN, "review: decision webhook for %s/%s not queued", d->site, d->id);

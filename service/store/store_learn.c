@@ -119,7 +119,7 @@ out:
  * look-up asks for them only when the totals last seen (the pool's cache)
  * say it can, or when they are unknown. The totals themselves are always
  * read, so a site that has just crossed the threshold is noticed at once
- * and its tokens fetched in a second round trip (store_lookup_more). */
+ * and its tokens fetched in a second round trip (store_lookup_more_append). */
 
 int store_learn_lookup_tokens(store_pool *p, const store_lookup_req *q) {
     uint32_t ns, nh;

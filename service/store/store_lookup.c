@@ -69,6 +69,9 @@ struct store_lookup_op {
     int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi;
     int dfok;          /* store_article_df_read on the first round trip */
     uint64_t dver;     /* the df version Redis reported */
+    /* the second round trip (store_lookup_more_append): df read again,
+     * token counts asked, and the number of commands of each */
+    int m_refetch, m_more, m_df, m_nl;
 };
 
 store_lookup_op *store_lookup_begin(store_pool *p, const store_lookup_req *q) {
@@ -269,7 +272,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
         return -1;
     }
     store_learn_lookup_read(q, op->tokens, 1, rep + op->n0, op->nl, out);
-    /* A second round trip, rarely (store_lookup_more): the hits were read
+    /* A second round trip, rarely (store_lookup_more_append): the hits were read
      * at another df version than Redis' current one, or the classifier has
      * just become able to vote although its token counts were not asked. */
     if ((op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver)) ||
@@ -279,36 +282,49 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     return 0;
 }
 
-int store_lookup_more(store *s, store_lookup_op *op, store_lookup *out) {
+int store_lookup_more_append(store *s, store_lookup_op *op, const store_lookup *out) {
     const store_lookup_req *q = op->q;
-    int refetch = op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver);
-    int more = store_learn_lookup_more(q, op->tokens, out);
-    redisReply *rep[4 + STORE_LEARN_LOOKUP_CMDS] = {0};
+    op->m_refetch = op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver);
+    op->m_more = store_learn_lookup_more(q, op->tokens, out);
+    op->m_df = op->m_refetch ? store_article_df_append(s, op->dl.kdf, op->dl.kver, q->terms,
+                                                       q->nterms, NULL, 0)
+                             : 0;
+    if (op->m_df < 0) return -1;
+    op->m_nl = op->m_more ? store_learn_lookup_append(s, q, 1, 0) : 0;
+    if (op->m_nl < 0) return -1;
+    return op->m_df + op->m_nl;
+}
+
+int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out) {
+    const store_lookup_req *q = op->q;
+    int n = op->m_df + op->m_nl;
+    for (int i = 0; i < n; i++)
+        if (rep[i]->type == REDIS_REPLY_ERROR) goto fail; /* logged as it came */
+    if (op->m_refetch && (op->dfok = store_article_df_read(s, rep, op->m_df, q->nterms, NULL,
+                                                           op->dl.df, &op->dver)) < 0)
+        goto fail;
+    if (op->m_more) store_learn_lookup_read(q, 1, 0, rep + op->m_df, op->m_nl, out);
+    lookup_file(s->pool, op, op->m_refetch, out);
+    return 0;
+fail:
+    store_lookup_free(out);
+    return -1;
+}
+
+/* The second round trip on s, waiting for it: the halves above. 0, or -1
+ * on Redis trouble (out freed). */
+static int lookup_more(store *s, store_lookup_op *op, store_lookup *out) {
+    redisReply *rep[4 + STORE_LEARN_LOOKUP_CMDS];
+    int n;
     if (store_ready_(s) < 0) goto fail;
-    int n_df = refetch ? store_article_df_append(s, op->dl.kdf, op->dl.kver, q->terms, q->nterms,
-                                                 NULL, 0)
-                       : 0;
-    int nl = more ? store_learn_lookup_append(s, q, 1, 0) : 0;
-    if (n_df < 0 || nl < 0) {
+    if ((n = store_lookup_more_append(s, op, out)) < 0) {
         store_drop(s);
         goto fail;
     }
-    int n = n_df + nl;
     if (store_collect(s, rep, n) < 0) goto fail;
-    for (int i = 0; i < n; i++)
-        if (rep[i]->type == REDIS_REPLY_ERROR) { /* logged by store_collect */
-            store_free_replies(rep, n);
-            goto fail;
-        }
-    if (refetch &&
-        (op->dfok = store_article_df_read(s, rep, n_df, q->nterms, NULL, op->dl.df, &op->dver)) < 0) {
-        store_free_replies(rep, n);
-        goto fail;
-    }
-    if (more) store_learn_lookup_read(q, 1, 0, rep + n_df, nl, out);
+    int rc = store_lookup_more_read(s, op, rep, out);
     store_free_replies(rep, n);
-    lookup_file(s->pool, op, refetch, out);
-    return 0;
+    return rc;
 fail:
     store_lookup_free(out);
     return -1;
@@ -329,7 +345,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     if (store_collect(s, rep, n) < 0) goto done;
     rc = store_lookup_read(s, op, rep, out);
     store_free_replies(rep, n);
-    if (rc == 1) rc = store_lookup_more(s, op, out);
+    if (rc == 1) rc = lookup_more(s, op, out);
 done:
     free(rep);
     store_lookup_op_free(op);

@@ -8,7 +8,12 @@
  * commands of everything that arrived, writes them in one go, and hands
  * each reply to the oldest request still short of replies -- Redis answers
  * a connection's commands in order. A request whose last reply is in is
- * completed there and then (its callback runs on this thread). Anything
+ * completed there and then (its callback runs on this thread), unless its
+ * replies ask for another round trip -- a look-up's second one (a df
+ * version change, the classifier just able to vote), a script call the
+ * server had no copy of (NOSCRIPT): the op then goes back to be sent again
+ * on the same connection, so a lane never waits on anything but its own
+ * socket. Anything
  * wrong with the connection (a transport error, a protocol error, READONLY,
  * no reply within redis_timeout_ms) drops it and fails every request in
  * flight: their callbacks see -1 and the caller spools, as it would after
@@ -25,9 +30,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "clock.h"
+#include "log.h"
 #include "store_private.h"
+#include "store_webhook.h"
 
 /* Bytes read from the socket per read(2): many requests' replies. */
 #define PIPE_READ_CHUNK (64 * 1024)
@@ -37,7 +43,7 @@
  * every small reply (a write's +QUEUED) moved up to 64 KB. */
 #define PIPE_FEED_SLICE 2048
 
-enum { OP_LOOKUP, OP_WRITE, OP_DEL, OP_TEXTS };
+enum { OP_LOOKUP, OP_WRITE, OP_DEL, OP_TEXTS, OP_NOTIFY };
 
 typedef struct pipe_op {
     struct pipe_op *next;
@@ -47,7 +53,13 @@ typedef struct pipe_op {
     store_lookup_op *lop;
     const store_write *w;      /* OP_WRITE */
     store_write_state st;
-    char key[STORE_KEY_MAX];   /* OP_DEL: no callback */
+    char key[STORE_KEY_MAX];   /* OP_DEL */
+    const char *site, *event;  /* OP_NOTIFY (borrowed, as json) */
+    const char *json;
+    size_t json_len;
+    char id[WEBHOOK_ID_LEN + 8]; /* OP_NOTIFY: the delivery id */
+    int again;                 /* sent again: OP_LOOKUP its second round
+                                  trip, OP_NOTIFY as EVAL with the source */
     store_pipe_done cb;
     void *ctx;
     redisReply **rep;          /* nrep slots, got filled */
@@ -102,7 +114,10 @@ static void op_free(pipe_op *op) {
 
 /* Complete op with rc -1 (Redis unavailable). */
 static void op_fail(pipe_op *op) {
-    if (op->kind == OP_LOOKUP) memset(op->out, 0, sizeof *op->out);
+    if (op->kind == OP_LOOKUP && op->again)
+        store_lookup_free(op->out); /* filled in part by its first round trip */
+    else if (op->kind == OP_LOOKUP)
+        memset(op->out, 0, sizeof *op->out);
     if (op->cb) op->cb(op->ctx, -1);
     op_free(op);
 }
@@ -113,23 +128,41 @@ static void pipe_drop(lane *pp) {
     for (pipe_op *op; (op = list_pop(&pp->flight));) op_fail(op);
 }
 
-/* All of op's replies are in: parse them, run its callback. */
+/* op's replies asked for another round trip: back to the ready list, its
+ * replies dropped, sent with the lane's next turn. */
+static void op_again(lane *pp, pipe_op *op) {
+    store_free_replies(op->rep, op->got);
+    free(op->rep);
+    op->rep = NULL;
+    op->nrep = op->got = 0;
+    op->again = 1;
+    list_push(&pp->ready, op);
+}
+
+/* All of op's replies are in: parse them, run its callback (or send it
+ * again, op_again). */
 static void op_complete(lane *pp, pipe_op *op) {
     int rc;
-    if (op->kind == OP_LOOKUP) {
+    if (op->kind == OP_LOOKUP && !op->again) {
         rc = store_lookup_read(&pp->s, op->lop, op->rep, op->out);
-        if (rc == 1) {
-            /* the rare second round trip (a df version change, the
-             * classifier just able to vote): on a pool connection */
-            store *ps = store_acquire(pp->pool);
-            rc = store_lookup_more(ps, op->lop, op->out);
-            store_release(pp->pool, ps);
+        if (rc == 1) { /* the rare second round trip */
+            op_again(pp, op);
+            return;
         }
+    } else if (op->kind == OP_LOOKUP) {
+        rc = store_lookup_more_read(&pp->s, op->lop, op->rep, op->out);
     } else if (op->kind == OP_WRITE) {
         rc = store_write_read(&pp->s, op->w, &op->st, op->rep);
         if (rc == 0) rc = -1; /* an abort needs a WATCH, which claimed writes never use */
     } else if (op->kind == OP_TEXTS) {
         rc = store_thread_texts_read(op->rep[0], op->out);
+    } else if (op->kind == OP_NOTIFY) {
+        rc = store_webhook_notify_read(op->rep[0], op->site, op->event, op->id);
+        if (rc == STORE_EVAL_AGAIN && !op->again) { /* the script cache was empty */
+            op_again(pp, op);
+            return;
+        }
+        rc = rc < 0 || rc == STORE_EVAL_AGAIN ? -1 : 0;
     } else {
         rc = 0; /* OP_DEL: an error reply was logged */
     }
@@ -164,13 +197,18 @@ static void pipe_send_ready(lane *pp, long long now) {
     }
     for (pipe_op *op; (op = list_pop(&pp->ready));) {
         int n;
-        if (op->kind == OP_LOOKUP) {
+        if (op->kind == OP_LOOKUP && op->again) {
+            n = store_lookup_more_append(&pp->s, op->lop, op->out);
+        } else if (op->kind == OP_LOOKUP) {
             n = op->lop || (op->lop = store_lookup_begin(pp->pool, op->q))
                     ? store_lookup_append(&pp->s, op->lop) : -1;
         } else if (op->kind == OP_WRITE) {
             n = store_write_append(&pp->s, op->w, &op->st);
         } else if (op->kind == OP_TEXTS) {
             n = store_thread_texts_append(&pp->s, op->q);
+        } else if (op->kind == OP_NOTIFY) {
+            n = store_webhook_notify_append(&pp->s, op->site, op->event, op->json, op->json_len,
+                                            op->id, op->again);
         } else {
             cmd c = {0};
             store_cmd(&c, "DEL", op->key, NULL);
@@ -403,13 +441,27 @@ int store_pipe_thread_texts(store_pipe *pp, const store_lookup_req *q, store_loo
     return pipe_submit(pick(pp), op);
 }
 
-int store_pipe_claim_drop(store_pipe *pp, const char *site, const char *id) {
-    pipe_op *op = op_new(OP_DEL, NULL, NULL);
+int store_pipe_claim_drop(store_pipe *pp, const char *site, const char *id, store_pipe_done cb,
+                          void *ctx) {
+    pipe_op *op = op_new(OP_DEL, cb, ctx);
     if (!op) return -1;
     if (store_key(op->key, sizeof op->key, site, "claim:", id) < 0) {
         free(op);
         return -1;
     }
+    return pipe_submit(pick(pp), op);
+}
+
+int store_pipe_webhook_notify(store_pipe *pp, const char *site, const char *event,
+                              const char *json, size_t len, store_pipe_done cb, void *ctx) {
+    if (!webhook_event_bit(event)) return -1; /* nothing the lane could send */
+    pipe_op *op = op_new(OP_NOTIFY, cb, ctx);
+    if (!op) return -1;
+    op->site = site;
+    op->event = event;
+    op->json = json;
+    op->json_len = len;
+    model_new_id(op->id);
     return pipe_submit(pick(pp), op);
 }
 

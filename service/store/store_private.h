@@ -146,6 +146,12 @@ void store_eval_begin(cmd *c, store_script *sc, int nkeys);
  * failure or when a command reached STORE_MAX_ARGS (store_arg drops
  * arguments beyond it; logged) -- nothing to free then. */
 int store_eval(store *s, store_script *sc, cmd *c, int ncmd, redisReply **r);
+/* Turn c, begun by store_eval_begin for sc, into "EVAL <source> ...": the
+ * form to send again after a NOSCRIPT reply. */
+void store_eval_full(cmd *c, const store_script *sc);
+/* 1 when r is a NOSCRIPT error (the server lacks the script: send the call
+ * again with store_eval_full), else 0. */
+int store_noscript(const redisReply *r);
 
 /* ---- Sentinel (store_sentinel.c) ---- */
 /* Parse "host:port,..." and the master name, start the watcher thread.
@@ -237,14 +243,19 @@ void store_learn_lookup_remember(store_pool *p, const store_lookup_req *q,
  * df cache; NULL when out of memory), append its commands to s's output
  * buffer (returns how many replies to collect, -1 on failure: drop the
  * connection), read those replies (0 with *out filled; 1 with *out filled
- * so far, when a second round trip is needed: store_lookup_more on a
- * connection of its own; -1 on an error reply, out left empty). q must
+ * so far, when a second round trip is needed; -1 on an error reply, out
+ * left empty). The second round trip has halves too: more_append (after
+ * read returned 1; the number of replies, -1: drop the connection) and
+ * more_read (0 with *out complete; -1 on an error reply, out freed). A
+ * caller that gives up between the two frees out with store_lookup_free.
+ * store_comment_lookup is these halves with a wait for each reply. q must
  * outlive op; free op with store_lookup_op_free. */
 typedef struct store_lookup_op store_lookup_op;
 store_lookup_op *store_lookup_begin(store_pool *p, const store_lookup_req *q);
 int store_lookup_append(store *s, store_lookup_op *op);
 int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out);
-int store_lookup_more(store *s, store_lookup_op *op, store_lookup *out);
+int store_lookup_more_append(store *s, store_lookup_op *op, const store_lookup *out);
+int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out);
 void store_lookup_op_free(store_lookup_op *op);
 /* store_thread_texts in halves: append returns the number of replies (1)
  * or -1 (drop the connection); read 0, or -1 on an error reply. */
@@ -264,5 +275,21 @@ typedef struct store_write_state {
 int store_write_append(store *s, const store_write *w, store_write_state *st);
 int store_write_read(store *s, const store_write *w, const store_write_state *st,
                      redisReply **rep);
+
+
+/* ---- the verdict and decision events (store_webhook.c) ----
+ * webhook_notify in halves, for pipelining: append the notify script call
+ * (EVALSHA; EVAL with the source when full) queueing json for event under
+ * the delivery id (WEBHOOK_ID_LEN hex digits); 1 reply to collect, or -1:
+ * an unknown event or out of memory (nothing usable appended: drop the
+ * connection). read takes that reply: 1 queued, 0 the site does not
+ * subscribe, -1 an error reply, STORE_EVAL_AGAIN when the server lacks
+ * the script (append again with full set). webhook_notify is these halves
+ * with a wait for each reply. */
+#define STORE_EVAL_AGAIN 2
+int store_webhook_notify_append(store *s, const char *site, const char *event,
+                                const char *json, size_t len, const char *id, int full);
+int store_webhook_notify_read(const redisReply *r, const char *site, const char *event,
+                              const char *id);
 
 #endif

@@ -47,6 +47,17 @@ void store_eval_begin(cmd *c, store_script *sc, int nkeys) {
     store_args(c, NKEYS[nkeys]);
 }
 
+void store_eval_full(cmd *c, const store_script *sc) {
+    c->argv[0] = "EVAL";
+    c->len[0] = 4;
+    c->argv[1] = sc->src;
+    c->len[1] = strlen(sc->src);
+}
+
+int store_noscript(const redisReply *r) {
+    return r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0;
+}
+
 int store_eval(store *s, store_script *sc, cmd *c, int ncmd, redisReply **r) {
     for (int i = 0; i < ncmd; i++)
         if (c[i].argc >= STORE_MAX_ARGS) {
@@ -54,12 +65,9 @@ int store_eval(store *s, store_script *sc, cmd *c, int ncmd, redisReply **r) {
             return -1;
         }
     if (store_run(s, c, ncmd, r) < 0) return -1;
-    if (r[0]->type != REDIS_REPLY_ERROR || strncmp(r[0]->str, "NOSCRIPT", 8) != 0) return 0;
+    if (!store_noscript(r[0])) return 0;
     freeReplyObject(r[0]); /* the server's script cache is empty: EVAL refills it */
-    c[0].argv[0] = "EVAL";
-    c[0].len[0] = 4;
-    c[0].argv[1] = sc->src;
-    c[0].len[1] = strlen(sc->src);
+    store_eval_full(c, sc);
     if (store_run(s, c, 1, r) == 0) return 0;
     store_free_replies(r + 1, ncmd - 1);
     return -1;

@@ -257,24 +257,49 @@ void store_webhook_sites_free(char **sites) {
 
 /* ============================================================== outbox */
 
-int webhook_notify(store *s, const char *site, const char *event,
-                   const char *json, size_t len) {
+int store_webhook_notify_append(store *s, const char *site, const char *event,
+                                const char *json, size_t len, const char *id, int full) {
     unsigned bit = webhook_event_bit(event);
     wh_keys k;
     if (!bit || keys_for(&k, site) < 0) return -1;
-    char id[40], b[12];
-    model_new_id(id);
+    char b[12];
     snprintf(b, sizeof b, "%u", bit);
     cmd c;
     store_eval_begin(&c, &S_NOTIFY, 4);
+    if (full) store_eval_full(&c, &S_NOTIFY);
     store_cmd(&c, k.cfg, k.outbox, k.data, k.meta, b, event, NULL);
     store_arg(&c, json, len);
     store_args(&c, id);
-    redisReply *r;
-    if (store_eval(s, &S_NOTIFY, &c, 1, &r) < 0) return -1;
-    int q = int_reply(r);
-    if (q == 1) log_msg(LOG_DEBUG, "webhook: queued %s event %s for site %s", event, id, site);
-    return q < 0 ? -1 : 0;
+    return store_append_cmds(s, &c, 1) < 0 ? -1 : 1;
+}
+
+int store_webhook_notify_read(const redisReply *r, const char *site, const char *event,
+                              const char *id) {
+    if (store_noscript(r)) return STORE_EVAL_AGAIN;
+    if (r->type != REDIS_REPLY_INTEGER) return -1;
+    if (r->integer == 1)
+        log_msg(LOG_DEBUG, "webhook: queued %s event %s for site %s", event, id, site);
+    return r->integer == 1 ? 1 : 0;
+}
+
+int webhook_notify(store *s, const char *site, const char *event,
+                   const char *json, size_t len) {
+    if (!webhook_event_bit(event)) return -1;
+    char id[40];
+    model_new_id(id);
+    int q = STORE_EVAL_AGAIN;
+    for (int full = 0; q == STORE_EVAL_AGAIN && full < 2; full++) {
+        if (store_ready_(s) < 0) return -1;
+        if (store_webhook_notify_append(s, site, event, json, len, id, full) < 0) {
+            store_drop(s);
+            return -1;
+        }
+        redisReply *r;
+        if (store_collect(s, &r, 1) < 0) return -1;
+        q = store_webhook_notify_read(r, site, event, id);
+        freeReplyObject(r);
+    }
+    return q < 0 || q == STORE_EVAL_AGAIN ? -1 : 0;
 }
 
 /* meta = "<event> <created_ms> <attempts>" */

@@ -1,11 +1,12 @@
-/* api_learn.c - learning from decisions: training and the scoring hooks.
+/* comment_learn.c - learning from decisions: training and the scoring hooks.
  *
- * Owns the glue between the comment path, the pure math (learn.c) and the
- * Redis counts (store_learn.c): which tokens and identities a comment has
- * (content stems, "d:<host>" for linked hosts, "u:<host>" for the author's
- * URL; identities "a:<author key>", "i:<ip>", "d:<host>"), training on a
- * decision (api_learn), and turning looked-up counts into the engine's
- * learned_spam_prob / reputation inputs plus the trusted_author flag.
+ * Owns the glue between the comment pipeline, the pure math (learn.c) and
+ * the Redis counts (store_learn.c): which tokens and identities a comment
+ * has (content stems, "d:<host>" for linked hosts, "u:<host>" for the
+ * author's URL; identities "a:<author key>", "i:<ip>", "d:<host>"),
+ * training on a decision (comment_learn), and turning looked-up counts
+ * into the engine's learned_spam_prob / reputation inputs plus the
+ * trusted_author flag.
  * Learning is best effort: Redis trouble is logged, never returned, and a
  * comment is always analysed even when its learning inputs are missing.
  * Never writes comments or queues.
@@ -15,22 +16,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "comment_private.h"
 #include "crypto.h"
-#include "learn.h"
 #include "log.h"
-#include "review.h"
+#include "store_review.h"
 
 /* Below this the classifier leans to ham: it is evidence for spam only, so
  * a ham-leaning comment gets probability 0 (no flag) rather than a weak one
  * (the engine squares the probability into its signal). */
-#define API_LEARN_SPAM_SIDE 0.5
+#define COMMENT_LEARN_SPAM_SIDE 0.5
 /* The classifier alone may send a comment to review but never reject it:
  * trained on a few dozen decisions it can be overconfident, and a wrong
  * rejection is the costly mistake. Its probability is capped so that its
  * signal (prob^2, engine.c) stays just under threshold_reject; another
  * detector has to agree for a rejection. */
-#define API_LEARN_ALONE_MARGIN 0.99
+#define COMMENT_LEARN_ALONE_MARGIN 0.99
 
 static char *prefixed(const char *prefix, const char *s) {
     size_t pl = strlen(prefix), sl = strlen(s);
@@ -41,7 +41,7 @@ static char *prefixed(const char *prefix, const char *s) {
     return p;
 }
 
-void api_learn_end(api_learn_req *r) {
+void comment_learn_end(comment_learn_req *r) {
     if (!r) return;
     for (size_t i = r->nowned_from; i < r->ntokens; i++) free(r->tokens[i]);
     free(r->tokens);
@@ -54,16 +54,16 @@ void api_learn_end(api_learn_req *r) {
  * fields: 128 bits never collide in practice, and Redis then holds no
  * e-mail address or IP in clear (domains stay readable: they are shown to
  * moderators as evidence and are not personal data). */
-#define API_LEARN_ID_HEX 32
+#define COMMENT_LEARN_ID_HEX 32
 
-static int add_rep(api_learn_req *r, int kind, const char *prefix, const char *v) {
-    if (r->nrep >= API_LEARN_MAX_REP || !v || !*v) return 0;
+static int add_rep(comment_learn_req *r, int kind, const char *prefix, const char *v) {
+    if (r->nrep >= COMMENT_LEARN_MAX_REP || !v || !*v) return 0;
     char hex[2 * CRYPTO_SHA256_LEN + 1];
     if (kind != LEARN_REP_DOMAIN) {
         unsigned char h[CRYPTO_SHA256_LEN];
         crypto_sha256(v, strlen(v), h);
         crypto_hex(h, sizeof h, hex);
-        hex[API_LEARN_ID_HEX] = 0;
+        hex[COMMENT_LEARN_ID_HEX] = 0;
         v = hex;
     }
     char *p = prefixed(prefix, v);
@@ -78,16 +78,15 @@ static int add_rep(api_learn_req *r, int kind, const char *prefix, const char *v
     return 0;
 }
 
-void api_learn_begin(struct app *a, const model_comment *c,
-                     const engine_features *f, api_learn_req *r) {
-    (void)a;
+void comment_learn_begin(const model_comment *c, const engine_features *f,
+                         comment_learn_req *r) {
     memset(r, 0, sizeof *r);
     char hosts[LEARN_MAX_DOMAINS][LEARN_DOMAIN_LEN];
     size_t nh = learn_link_domains(f->normalized, f->normalized_len, hosts, LEARN_MAX_DOMAINS);
     char uhost[LEARN_DOMAIN_LEN];
     int has_u = learn_url_host(c->author.url, uhost, sizeof uhost) == 0;
     r->tokens = calloc(f->nterms + nh + 2, sizeof *r->tokens);
-    r->rep = calloc(API_LEARN_MAX_REP, sizeof *r->rep);
+    r->rep = calloc(COMMENT_LEARN_MAX_REP, sizeof *r->rep);
     if (!r->tokens || !r->rep) goto oom;
     for (size_t i = 0; i < f->nterms; i++) r->tokens[r->ntokens++] = f->terms[i];
     r->nowned_from = r->ntokens;
@@ -108,22 +107,22 @@ void api_learn_begin(struct app *a, const model_comment *c,
     return;
 oom:
     log_msg(LOG_WARN, "learn: out of memory preparing tokens; learning skipped");
-    api_learn_end(r);
+    comment_learn_end(r);
 }
 
-void api_learn_context(struct app *a, api_learn_req *r, const store_lookup *lk,
-                       engine_context *ctx) {
+void comment_learn_context(const modq_config *cfg, comment_learn_req *r,
+                           const store_lookup *lk, engine_context *ctx) {
     if (lk->learn_spam && lk->learn_ham) {
         size_t clues = 0;
         double p = learn_classify(lk->learn_spam, lk->learn_ham, r->ntokens, lk->learn_nspam,
-                                  lk->learn_nham, (unsigned long)a->cfg->learn_min_decisions,
+                                  lk->learn_nham, (unsigned long)cfg->learn_min_decisions,
                                   &clues);
-        double cap = sqrt(a->cfg->threshold_reject) * API_LEARN_ALONE_MARGIN;
+        double cap = sqrt(cfg->threshold_reject) * COMMENT_LEARN_ALONE_MARGIN;
         if (p > cap) p = cap;
-        if (p >= 0) ctx->learned_spam_prob = p >= API_LEARN_SPAM_SIDE ? p : 0;
+        if (p >= 0) ctx->learned_spam_prob = p >= COMMENT_LEARN_SPAM_SIDE ? p : 0;
     }
     if (lk->rep_spam && lk->rep_ham && r->nrep) {
-        learn_rep_entry e[API_LEARN_MAX_REP];
+        learn_rep_entry e[COMMENT_LEARN_MAX_REP];
         for (size_t i = 0; i < r->nrep; i++) {
             e[i].kind = (learn_rep_kind)r->rep_kind[i];
             e[i].label = r->rep[i] + 2; /* past "d:" (shown for domains only) */
@@ -131,7 +130,7 @@ void api_learn_context(struct app *a, api_learn_req *r, const store_lookup *lk,
             e[i].ham = lk->rep_ham[i];
         }
         learn_rep_result res;
-        learn_reputation(e, r->nrep, (unsigned long)a->cfg->trust_after, &res);
+        learn_reputation(e, r->nrep, (unsigned long)cfg->trust_after, &res);
         r->reputation = res.reputation;
         r->author_ham = res.author_ham;
         snprintf(r->evidence, sizeof r->evidence, "%s", res.evidence);
@@ -140,11 +139,11 @@ void api_learn_context(struct app *a, api_learn_req *r, const store_lookup *lk,
     }
 }
 
-void api_learn_annotate(const api_learn_req *r, engine_verdict *v) {
+void comment_learn_annotate(const comment_learn_req *r, engine_verdict *v) {
     if (r->reputation >= 0 || v->nflags >= ENGINE_MAX_FLAGS) return;
     engine_flag *fl = &v->flags[v->nflags++];
     memset(fl, 0, sizeof *fl);
-    snprintf(fl->code, sizeof fl->code, "%s", REVIEW_TRUSTED_FLAG);
+    snprintf(fl->code, sizeof fl->code, "%s", ENGINE_TRUSTED_CODE);
     fl->score = 0; /* a discount, not a signal */
     snprintf(fl->detail, sizeof fl->detail,
              "trusted author (%u approved comments, none rejected as spam): score "
@@ -153,9 +152,9 @@ void api_learn_annotate(const api_learn_req *r, engine_verdict *v) {
     snprintf(fl->evidence, sizeof fl->evidence, "%s", r->evidence);
 }
 
-void api_learn(app *a, store *s, const model_comment *c, int spam) {
+void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam) {
     if (!c || !c->site || !c->text) return;
-    engine_session *sess = api_session(a);
+    engine_session *sess = comment_session(p);
     engine_comment ec = {c->text, strlen(c->text), c->author.name, c->author.email,
                          c->author.url, c->author.ip, c->parent_id};
     engine_features *f = NULL;
@@ -168,15 +167,15 @@ void api_learn(app *a, store *s, const model_comment *c, int spam) {
     }
     model_comment k = *c; /* shallow: only author_key may differ */
     if (!k.author_key[0]) engine_author_key(&ec, k.author_key, sizeof k.author_key);
-    api_learn_req r;
-    api_learn_begin(a, &k, f, &r);
+    comment_learn_req r;
+    comment_learn_begin(&k, f, &r);
     if (r.tokens) {
         int rc = store_learn_train(s, c->site, c->id, spam, r.tokens, r.ntokens, r.rep, r.nrep,
-                                   a->cfg->retention_days * 86400L);
+                                   p->o.cfg->retention_days * 86400L);
         if (rc < 0)
             log_msg(LOG_WARN, "learn: Redis trouble training %s/%s; not learned", c->site,
                     c->id ? c->id : "-");
     }
-    api_learn_end(&r);
+    comment_learn_end(&r);
     engine_features_free(f);
 }

@@ -1,0 +1,216 @@
+/* comment.c - the comment pipeline: its entries and the pipe's slots.
+ *
+ * Owns the pipeline object (comment.h): the entries that make a job and
+ * hand it to the driver (comment_post, comment_process, comment_replay's
+ * write), and the COMMENT_MAX_PIPELINED slots of the pipe with the queue
+ * of comments waiting, undecoded, for one. A job through the pipe is
+ * decoded and analysed on the thread that starts it (the caller's, or the
+ * thread that freed a slot) and judged on the lane that brought its
+ * look-up back; a synchronous job runs on the caller's thread from start
+ * to answer. Never touches HTTP; never blocks on Redis but through the
+ * synchronous transport.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "comment_private.h"
+#include "log.h"
+
+/* A comment that found every slot taken: its body (borrowed until done)
+ * waits undecoded, so a suspended request costs this much and no more. */
+typedef struct comment_waiting {
+    struct comment_waiting *next;
+    const char *body;
+    size_t len;
+    char *site; /* a copy */
+    comment_done_fn done;
+    void *ctx;
+} comment_waiting;
+
+comment_pipeline *comment_pipeline_new(const comment_options *o) {
+    comment_pipeline *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->o = *o;
+    if (o->pipe) comment_transport_pipe(&p->pipe, o->pipe);
+    atomic_init(&p->pipelined, 0);
+    pthread_mutex_init(&p->mu, NULL);
+    return p;
+}
+
+void comment_pipeline_free(comment_pipeline *p) {
+    if (!p) return;
+    for (comment_waiting *w = p->head, *next; w; w = next) { /* none once drained */
+        next = w->next;
+        free(w->site);
+        free(w);
+    }
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+int comment_pipelined(const comment_pipeline *p) { return p->o.pipe != NULL; }
+
+engine_session *comment_session(const comment_pipeline *p) {
+    return p->o.session ? p->o.session(p->o.session_arg) : NULL;
+}
+
+/* ================================================================ slots */
+
+/* Take a slot: 1, or 0 when all COMMENT_MAX_PIPELINED are taken. */
+static int slot_take(comment_pipeline *p) {
+    if (atomic_fetch_add(&p->pipelined, 1) < COMMENT_MAX_PIPELINED) return 1;
+    atomic_fetch_sub(&p->pipelined, 1);
+    return 0;
+}
+
+/* Answer done with a 500 (no job could be made). */
+static void answer_nomem(comment_done_fn done, void *ctx) {
+    comment_reply r;
+    comment_reply_error(&r, 500, "internal", "out of memory", NULL);
+    done(ctx, &r);
+}
+
+/* A job for body on transport t, decoded, analysed and driven; every
+ * failure is answered through done (and the slot, when held, given back). */
+static void start(comment_pipeline *p, const comment_transport *t, const char *body, size_t len,
+                  const char *site, int slot, comment_done_fn done, void *ctx) {
+    comment_job *j = comment_job_new(p, t);
+    if (!j) {
+        answer_nomem(done, ctx);
+        if (slot) comment_slot_release(p);
+        return;
+    }
+    j->done = done;
+    j->done_ctx = ctx;
+    j->want_body = 1;
+    j->slot = slot;
+    if (comment_job_decode(j, body, len, site) < 0 || comment_job_analyse(j) < 0) {
+        comment_drive_finish(j, 0);
+        return;
+    }
+    comment_drive(j);
+}
+
+/* Set while this thread runs admit's loop: a job that fails at once gives
+ * its slot back from inside that loop, which then takes it, instead of a
+ * recursion as deep as the queue. */
+static __thread int admitting;
+
+/* Start waiting comments while slots are free (any thread). */
+static void admit(comment_pipeline *p) {
+    if (admitting) return;
+    admitting = 1;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        comment_waiting *w = p->head && slot_take(p) ? p->head : NULL;
+        if (w && !(p->head = w->next)) p->tail = NULL;
+        pthread_mutex_unlock(&p->mu);
+        if (!w) break;
+        start(p, &p->pipe, w->body, w->len, w->site, 1, w->done, w->ctx);
+        free(w->site);
+        free(w);
+    }
+    admitting = 0;
+}
+
+void comment_slot_release(comment_pipeline *p) {
+    atomic_fetch_sub(&p->pipelined, 1);
+    admit(p); /* the slot goes to the oldest waiting comment */
+}
+
+/* ============================================================== entries */
+
+void comment_post(comment_pipeline *p, const char *body, size_t len, const char *site, int wait,
+                  comment_done_fn done, void *ctx) {
+    if (wait || !p->o.pipe) {
+        comment_sync st;
+        comment_transport t;
+        comment_transport_sync(&t, &st, p->o.pool);
+        start(p, &t, body, len, site, 0, done, ctx);
+        comment_sync_run(&st);
+        return;
+    }
+    if (slot_take(p)) {
+        start(p, &p->pipe, body, len, site, 1, done, ctx);
+        return;
+    }
+    comment_waiting *w = calloc(1, sizeof *w);
+    if (!w || !(w->site = strdup(site))) {
+        free(w);
+        answer_nomem(done, ctx);
+        return;
+    }
+    w->body = body;
+    w->len = len;
+    w->done = done;
+    w->ctx = ctx;
+    pthread_mutex_lock(&p->mu);
+    if (p->tail) p->tail->next = w;
+    else p->head = w;
+    p->tail = w;
+    pthread_mutex_unlock(&p->mu);
+    admit(p); /* a slot may have freed meanwhile */
+}
+
+/* comment_process's answer: *err when it is an error. */
+typedef struct process_result {
+    comment_reply *err;
+    int ok;
+} process_result;
+
+static void process_done(void *ctx, comment_reply *r) {
+    process_result *pr = ctx;
+    pr->ok = r->status < 300;
+    if (!pr->ok) *pr->err = *r;
+    free(r->body); /* none: the caller has the comment itself */
+}
+
+int comment_process(comment_pipeline *p, model_comment *cm, int *created, comment_reply *err) {
+    comment_sync st;
+    comment_transport t;
+    comment_transport_sync(&t, &st, p->o.pool);
+    *created = 0;
+    comment_job *j = comment_job_new(p, &t);
+    if (!j) {
+        comment_reply_error(err, 500, "internal", "out of memory", NULL);
+        return -1;
+    }
+    process_result pr = {err, 0};
+    j->cm = *cm; /* moved in, moved back by comment_drive_finish */
+    model_comment_init(cm);
+    j->cm_out = cm;
+    j->created_out = created;
+    j->done = process_done;
+    j->done_ctx = &pr;
+    if (comment_job_analyse(j) < 0) comment_drive_finish(j, 0);
+    else comment_drive(j);
+    comment_sync_run(&st);
+    return pr.ok ? 0 : -1;
+}
+
+static void replay_written(void *ctx, int rc) { *(int *)ctx = rc; }
+
+int comment_replay(void *ctx, const char *rec, size_t len) {
+    comment_pipeline *p = ctx;
+    model_comment cm;
+    codec_error ce;
+    if (codec_decode_comment(rec, len, &cm, &ce) < 0) {
+        log_msg(LOG_ERROR, "spool: skipping unreadable record (%s)", ce.text);
+        return 0; /* a corrupt line must not block the rest */
+    }
+    /* the record carries its hashes, minhash and LSH band keys; no look-up
+     * claimed the id, so the write WATCHes the record instead */
+    store_write w;
+    comment_job_fill_write(p->o.cfg, &cm, rec, len, &w);
+    comment_sync st;
+    comment_transport t;
+    comment_transport_sync(&t, &st, p->o.pool);
+    char *existing = NULL;
+    size_t elen = 0;
+    int rc = -1;
+    if (t.write(t.arg, &w, &existing, &elen, replay_written, &rc) == 0) comment_sync_run(&st);
+    free(existing);
+    model_comment_free(&cm);
+    return rc < 0 ? -1 : 0;
+}
