@@ -437,7 +437,7 @@ static void test_article_cache_keyed_by_bytes(void) {
 
 static store_pool *dead_pool(void) {
     /* port 1: nothing listens there, connect fails at once */
-    store_options so = {"redis://127.0.0.1:1", 200, 2, NULL, NULL, 0, 100};
+    store_options so = {"redis://127.0.0.1:1", 200, 2, NULL, NULL, 0, 100, NULL, 0};
     char err[200];
     store_pool *pool = store_pool_new(&so, err, sizeof err);
     CHECK(pool != NULL);
