@@ -35,8 +35,8 @@
  * often it looks again meanwhile. */
 #define COMMENT_CLAIM_WAIT_MS 3000
 #define COMMENT_CLAIM_POLL_MS 5
-/* Comments in the pipe at once, at most: each holds its job and, while its
- * look-up is out, that look-up's replies (~40 KB in all). Beyond this a
+/* Comments in the pipe at once, at most: each holds its job (~4 KB) and,
+ * while its look-up is out, that look-up's replies. Beyond this a
  * comment_post waits, undecoded, for a slot, so memory stays flat however
  * many connections send at once, and no caller ever blocks on Redis. */
 #define COMMENT_MAX_PIPELINED 64
@@ -86,9 +86,10 @@ typedef void (*comment_done_fn)(void *ctx, comment_reply *r);
 /* The comment request body (JSON, len bytes) for site, analysed and
  * stored; done runs exactly once with the answer. wait = 0 and a pipe:
  * through the pipe (done runs later, on one of its threads, or at once on
- * failure), body and site borrowed until done; beyond COMMENT_MAX_PIPELINED
- * comments it waits for a slot, undecoded. Otherwise on this thread, on a
- * pool connection: done has run when this returns. */
+ * failure), body borrowed until done (site is copied); beyond
+ * COMMENT_MAX_PIPELINED comments it waits for a slot, undecoded.
+ * Otherwise on this thread, on a pool connection: done has run when this
+ * returns. */
 void comment_post(comment_pipeline *p, const char *body, size_t len, const char *site, int wait,
                   comment_done_fn done, void *ctx);
 

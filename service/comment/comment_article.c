@@ -9,15 +9,16 @@
  *
  * Why the engine keeps a cache of its own (engine.c, analysed articles per
  * session, keyed by a hash of title, body, tags and url): the two hold
- * different work. This one saves the codec's decode of ~10 KB of JSON and
- * must be keyed by what Redis sent, before anything is decoded; the
- * engine's saves the analysis (stems, relevance vector, shingles), ten
- * times the cost of the decode, and must be keyed by what it analyses,
- * since the engine knows nothing of JSON or Redis. Keying the engine's by
- * these bytes would have the engine trust a key it cannot check; keeping
- * analyses here would have this layer hold engine internals. A hit here
- * costs a memcmp of the bytes, one there a hash of the decoded text: both
- * well under a microsecond per KB, beside a look-up round trip.
+ * different work. This one saves the codec's decode of the stored JSON
+ * and must be keyed by what Redis sent, before anything is decoded; the
+ * engine's saves the analysis (normalising, stemming, the relevance
+ * vector, the shingles: the larger cost, tens of ns per byte in
+ * bench/engine_bench.c) and must be keyed by what it analyses, since the
+ * engine knows nothing of JSON or Redis. Keying the engine's by these
+ * bytes would have the engine trust a key it cannot check; keeping
+ * analyses here would have this layer hold engine internals. A hit costs a
+ * memcmp of the bytes here and a hash of the decoded text there: a
+ * fraction of a microsecond per KB each, beside a round trip.
  */
 #include <pthread.h>
 #include <stdlib.h>

@@ -2,25 +2,26 @@
  * round trips (see store.h).
  *
  * One thread owns one connection (a `store` outside the pool, made like
- * any other and then switched to non-blocking) and three lists: the inbox
+ * any other and then switched to non-blocking) and four lists: the inbox
  * (filled by any thread under mu), the delayed requests (not to be sent
- * before their time) and the in-flight FIFO. A turn of its loop appends the
- * commands of everything that arrived, writes them in one go, and hands
- * each reply to the oldest request still short of replies -- Redis answers
- * a connection's commands in order. A request whose last reply is in is
- * completed there and then (its callback runs on this thread), unless its
- * replies ask for another round trip -- a look-up's second one (a df
- * version change, the classifier just able to vote), a script call the
- * server had no copy of (NOSCRIPT): the op then goes back to be sent again
- * on the same connection, so a lane never waits on anything but its own
- * socket. Anything
- * wrong with the connection (a transport error, a protocol error, READONLY,
- * no reply within redis_timeout_ms) drops it and fails every request in
- * flight: their callbacks see -1 and the caller spools, as it would after
- * a failed synchronous round trip.
+ * before their time), the ready ones and the in-flight FIFO. A turn of its
+ * loop appends the commands of everything ready, writes them in one go,
+ * and hands each reply to the oldest request still short of replies --
+ * Redis answers a connection's commands in order. A request whose last
+ * reply is in is completed there and then (its callback runs on this
+ * thread), unless its replies ask for another round trip -- a look-up's
+ * second one (a df version change, the classifier just able to vote), a
+ * script call the server had no copy of (NOSCRIPT): the op then goes back
+ * to the ready list and is sent again with the next turn, so a lane never
+ * waits on anything but its own socket (it never borrows a pool
+ * connection). Anything wrong with the connection (a transport error, a
+ * protocol error, READONLY, no reply within redis_timeout_ms) drops it and
+ * fails every request in flight: their callbacks see -1 and the caller
+ * spools, as it would after a failed synchronous round trip.
  *
  * Ownership: the pipe owns its ops and their replies; the callers own q,
- * out and w, which must outlive the callback.
+ * out, w and a webhook event's site, event and JSON, which must outlive
+ * the callback.
  */
 #include <errno.h>
 #include <fcntl.h>
