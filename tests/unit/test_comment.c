@@ -218,6 +218,23 @@ static char *body_of(const char *id, const char *text) {
     return b;
 }
 
+/* The value of a /metrics sample line ("name{labels} value"), -1 when
+ * absent. */
+static long metric(const char *sample) {
+    metrics_gauges g = {0};
+    size_t len = 0;
+    char *text = metrics_render(mx, &g, &len);
+    long v = -1;
+    size_t n = strlen(sample);
+    for (const char *p = text; p && (p = strstr(p, sample)); p += n)
+        if ((p == text || p[-1] == '\n') && p[n] == ' ') {
+            v = strtol(p + n + 1, NULL, 10);
+            break;
+        }
+    free(text);
+    return v;
+}
+
 /* ================================================================ tests */
 
 static void test_new_comment_written_and_answered_201(void) {
@@ -264,13 +281,16 @@ static void test_only_decisions_subscribed_no_verdict_event(void) {
 
 static void test_failed_write_spooled_no_webhook(void) {
     comment_pipeline *p = pipeline(NULL, NULL);
-    long before = spool_pending(sp);
+    long before = spool_pending(sp), spooled = metric("modq_spooled_total");
+    long approved = metric("modq_comments_total{status=\"approved\"}");
     fake f = {.nlook = 1, .look = {{.claimed = 1, .events = WEBHOOK_EV_ALL}}, .write_rc = -1};
     answer an;
     drive(p, &f, body_of("c3", HAM), -1, &an);
     CHECK_STR(f.trace, "LWA"); /* a spooled comment's verdict event is skipped */
     CHECK(an.r.status == 201);
     CHECK(spool_pending(sp) == before + 1);
+    CHECK(metric("modq_spooled_total") == spooled + 1);
+    CHECK(metric("modq_comments_total{status=\"approved\"}") == approved + 1);
     answer_free(&an);
     comment_pipeline_free(p);
 }
@@ -524,7 +544,14 @@ int main(void) {
     engine_error ee;
     eng = engine_new(&ec, &ee);
     pthread_key_create(&sess_key, sess_free);
-    mx = metrics_new();
+    const char *codes[ENGINE_MAX_FLAGS + 1];
+    size_t ncodes = 0;
+    while (ncodes < engine_flag_code_count() && ncodes < ENGINE_MAX_FLAGS + 1) {
+        codes[ncodes] = engine_flag_code(ncodes);
+        ncodes++;
+    }
+    metrics_labels ml = {.flags = codes, .nflags = ncodes};
+    mx = metrics_new(&ml);
     strcpy(spool_dir, "/tmp/modq-comment-XXXXXX");
     char err[200];
     if (!eng || !mx || !mkdtemp(spool_dir) || !(sp = spool_open(spool_dir, err, sizeof err))) {
