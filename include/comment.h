@@ -35,7 +35,7 @@
  * often it looks again meanwhile. */
 #define COMMENT_CLAIM_WAIT_MS 3000
 #define COMMENT_CLAIM_POLL_MS 5
-/* Comments in the pipe at once, at most: each holds its job (~4 KB) and,
+/* Comments in the pipe at once, at most: each holds its job (~5 KB) and,
  * while its look-up is out, that look-up's replies. Beyond this a
  * comment_post waits, undecoded, for a slot, so memory stays flat however
  * many connections send at once, and no caller ever blocks on Redis. */
