@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 /* Limits, each with its reason. */
-#define ENGINE_MAX_FLAGS 16        /* one per detector plus trusted_author */
+#define ENGINE_MAX_FLAGS 20        /* one per detector plus trusted_author */
 #define ENGINE_FLAG_CODE_LEN 32    /* "copied_from_article" fits easily */
 #define ENGINE_FLAG_DETAIL_LEN 512 /* a quoted run plus context, for humans */
 #define ENGINE_EVIDENCE_LEN 256    /* one matched span / the other id */
@@ -78,7 +78,9 @@ typedef enum {
     X(flood)                                                                  \
     X(learned_spam)                                                           \
     X(reputation)                                                             \
-    X(content_free)
+    X(content_free)                                                           \
+    X(ngram_spam)                                                             \
+    X(toxicity)
 
 #define ENGINE_D_PLUS_ONE_(code) +1
 /* Number of detectors (rows of ENGINE_DETECTORS): sizes per-detector arrays
