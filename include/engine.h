@@ -79,7 +79,6 @@ typedef enum {
     X(learned_spam)                                                           \
     X(reputation)                                                             \
     X(content_free)                                                           \
-    X(ngram_spam)                                                             \
     X(toxicity)
 
 #define ENGINE_D_PLUS_ONE_(code) +1

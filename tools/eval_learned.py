@@ -52,7 +52,7 @@ def main():
               " calibrate, test on the one held out)" % name)
         sys.stdout.flush()
         data = rows(a.data, "--model", name)
-        out = subprocess.run([a.train, "--loso"], input=data, check=True,
+        out = subprocess.run([a.train, "--name", name, "--loso"], input=data, check=True,
                              capture_output=True).stdout.decode()
         print(out.rstrip())
         model = os.path.join(REPO, "service", "engine", "models", name + ".txt")

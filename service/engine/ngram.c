@@ -137,8 +137,6 @@ static int emit_word(scan *s, const char *c, size_t n, size_t begin,
                              (wi - 1) | NGRAM_PAIR) < 0)
         return -1;
     s->prev = h ? h : 1;
-    if (n == 4 && memcmp(c, "\001url", 4) == 0)
-        return 0; /* a link is one feature */
     char pad[NGRAM_WORD_MAX + 2];
     size_t m = n < NGRAM_WORD_MAX ? n : NGRAM_WORD_MAX;
     pad[0] = ' ';
@@ -350,8 +348,7 @@ int ngram_extract(const char *text, size_t n, ngram_doc *doc) {
                    (text[b + 1] | 32) == 't' && j < n && text[j] == '@') {
             continue; /* "rt @user": a retweet's header */
         } else if (is_link(text, b, i)) {
-            if ((rc = flush_run(&s, text)) == 0)
-                rc = emit_word(&s, "\001url", 4, b, i);
+            continue; /* so is a link ("t.co/..." ends many tweets) */
         } else {
             rc = add_chunk(&s, text, b, i);
         }
@@ -373,6 +370,8 @@ fail:
 struct ngram_model {
     double bias;
     double platt_a, platt_b;
+    double power;    /* length power of x (ngram_margin) */
+    double prior;    /* occurrences added to a text's (ngram_margin) */
     size_t nweights;
     uint32_t mask;   /* table slots - 1 */
     uint32_t *key;   /* bucket + 1; 0 = empty */
@@ -436,6 +435,7 @@ ngram_model *ngram_model_parse(const char *data, size_t len, char *err,
     char line[NGRAM_LINE_MAX];
     size_t pos = 0, lineno = 0, expect = 0;
     int have_bias = 0, have_platt = 0, have_buckets = 0, have_weights = 0;
+    int have_length = 0;
     if (!m) {
         set_err(err, errlen, 0, "out of memory");
         return NULL;
@@ -493,6 +493,16 @@ ngram_model *ngram_model_parse(const char *data, size_t len, char *err,
                 goto bad;
             m->bias = x;
             have_bias = 1;
+        } else if (strcmp(word, "length") == 0) {
+            char *mid;
+            x = strtod(rest, &mid);
+            y = strtod(mid, &end);
+            if (mid == rest || end == mid || *end || !(x >= 0 && x <= 1) ||
+                !(y >= 0 && y <= NGRAM_MAX_PRIOR))
+                goto bad;
+            m->power = x;
+            m->prior = y;
+            have_length = 1;
         } else if (strcmp(word, "platt") == 0) {
             char *mid;
             x = strtod(rest, &mid);
@@ -507,9 +517,9 @@ ngram_model *ngram_model_parse(const char *data, size_t len, char *err,
             unsigned long n = strtoul(rest, &end, 10);
             if (*end || n == 0 || n > NGRAM_MAX_WEIGHTS)
                 goto bad;
-            if (!have_bias || !have_platt || !have_buckets) {
-                set_err(err, errlen, lineno, "weights before bias, platt "
-                                             "and buckets");
+            if (!have_bias || !have_platt || !have_buckets || !have_length) {
+                set_err(err, errlen, lineno, "weights before bias, platt, "
+                                             "length and buckets");
                 goto fail;
             }
             expect = n;
@@ -555,13 +565,14 @@ double ngram_margin(const ngram_model *m, const ngram_doc *doc) {
     double sum = 0;
     for (size_t i = 0; i < doc->n; i++)
         sum += weight_of(m, doc->f[i].bucket);
-    return m->bias + (doc->n ? sum / sqrt((double)doc->n) : 0);
+    return m->bias + (doc->n ? sum / pow((double)doc->n + m->prior, m->power) : 0);
 }
 
 void ngram_predict(const ngram_model *m, const ngram_doc *doc,
                    ngram_result *r) {
     memset(r, 0, sizeof *r);
-    double sum = 0, norm = doc->n ? 1.0 / sqrt((double)doc->n) : 0;
+    double sum = 0,
+           norm = doc->n ? 1.0 / pow((double)doc->n + m->prior, m->power) : 0;
     /* the NGRAM_TOP words with most weight: a word's features are
      * contiguous (its unigram, the bigram it ends, its character n-grams),
      * so its total is summed in one run; the bigram counts for the word
@@ -623,13 +634,18 @@ void ngram_predict(const ngram_model *m, const ngram_doc *doc,
 void ngram_words(const char *text, const ngram_result *r, char *out,
                  size_t n) {
     size_t used = 0;
+    double most = 0;
     if (!n)
         return;
     out[0] = '\0';
+    for (size_t i = 0; i < r->ntop; i++)
+        most = r->contribution[i] > most ? r->contribution[i] : most;
     for (size_t i = 0; i < r->ntop; i++) {
         size_t len = r->top[i].end - r->top[i].begin;
         size_t sep = used ? 2 : 0;
-        if (r->contribution[i] <= 0 || used + sep + len + 1 > n)
+        if (r->contribution[i] <= 0 ||
+            r->contribution[i] < NGRAM_EVIDENCE_SHARE * most ||
+            used + sep + len + 1 > n)
             continue;
         if (sep)
             memcpy(out + used, ", ", 2);

@@ -31,6 +31,10 @@
 /* Bytes of a text read: abuse and spam show in the first 8 KB, and the
  * cap bounds the cost of a 64-KB comment to that of an 8-KB one. */
 #define NGRAM_MAX_BYTES 8192
+/* Largest length prior a model may state: far more n-grams than a long
+ * comment has would flatten every margin to the bias. */
+#define NGRAM_MAX_PRIOR 10000
+
 /* Words a prediction names as its evidence. */
 #define NGRAM_TOP 5
 /* Non-zero weights a model file may hold: far more than an L1 model of
@@ -82,7 +86,8 @@ typedef struct ngram_doc {
 /* Extracts the features of text (n bytes of the engine's normalised text:
  * valid UTF-8) into doc (empty or reused: it is cleared first). Skips the
  * shapes that say where a text was posted rather than what it says:
- * "@handles", "#hashtags", a leading "rt"; a link is one feature, "url".
+ * "@handles", "#hashtags", "rt @user" and links (the link detectors read
+ * those).
  * Returns 0, or -1 when out of memory (doc is then empty). */
 int ngram_extract(const char *text, size_t n, ngram_doc *doc);
 /* Releases doc's buffers (doc itself is the caller's); NULL is a no-op. */
@@ -109,18 +114,28 @@ typedef struct ngram_result {
 } ngram_result;
 
 /* The margin of doc under m: bias + sum over occurrences of the weight of
- * their bucket, divided by sqrt(occurrences) (length normalisation; the
- * training tool builds the same vector). Pure. */
+ * their bucket, divided by (occurrences + prior)^power, the model's
+ * length settings (its file's "length <power> <prior>" line; the training
+ * tool builds the same vector). Power 1 makes the margin about the mean
+ * weight of the text's n-grams, so a long text does not add many small
+ * weights up into a large margin, and the prior pulls a text of a few
+ * words towards the bias, so one word never decides alone; power 0.5 lets
+ * length count. Pure. */
 double ngram_margin(const ngram_model *m, const ngram_doc *doc);
 /* Predicts doc under m into r: margin, calibrated probability (the model's
  * Platt parameters A, B: 1 / (1 + exp(A * margin + B))) and up to
  * NGRAM_TOP words whose features added most to the margin. */
 void ngram_predict(const ngram_model *m, const ngram_doc *doc, ngram_result *r);
 
+/* Share of the strongest word's part of the margin below which a word is
+ * not named as evidence: "you" next to "1d10t" pushed, but is no reason. */
+#define NGRAM_EVIDENCE_SHARE 0.25
+
 /* Writes the words of r (spans of text, the text doc was made from) as
  * written there, joined by ", ", into out (at most n bytes incl. NUL; a
  * word that does not fit is left out). Words with no positive part of the
- * margin are not named. */
+ * margin, or under NGRAM_EVIDENCE_SHARE of the strongest one's, are not
+ * named. */
 void ngram_words(const char *text, const ngram_result *r, char *out, size_t n);
 
 /* Calibration of margin under Platt parameters a, b. */

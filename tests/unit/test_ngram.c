@@ -81,14 +81,13 @@ static void test_tweet_shapes_skipped(void) {
     CHECK(a.n == b.n && a.nw == b.nw);
     for (size_t i = 0; i < a.n && i < b.n; i++)
         CHECK(a.f[i].bucket == b.f[i].bucket);
-    /* a link is one word with one feature */
+    /* a link says where, not what: no features */
     const char *l = "see https://example.com/a?b=c now";
+    const char *k = "see now";
     CHECK(ngram_extract(l, strlen(l), &a) == 0);
-    CHECK(a.nw == 3);
-    size_t of_link = 0;
-    for (size_t i = 0; i < a.n; i++)
-        of_link += a.f[i].word == 1;
-    CHECK(of_link == 1);
+    CHECK(ngram_extract(k, strlen(k), &b) == 0);
+    CHECK(a.nw == 2 && a.n == b.n);
+    CHECK(a.w[1].begin == strlen(l) - 3);
     ngram_doc_free(&a);
     ngram_doc_free(&b);
 }
@@ -123,7 +122,7 @@ static char *model_for(const char *text, double bias, double w, size_t *len) {
             b[k++] = b[i]; /* distinct */
     char *m = malloc(64 * 32 + 256);
     int o = sprintf(m, "# test model\nngram 1\nname t\nbuckets %d\nbias %g\n"
-                       "platt -1 0\nweights %zu\n", NGRAM_BUCKET_BITS, bias, k);
+                       "length 0.5 0\nplatt -1 0\nweights %zu\n", NGRAM_BUCKET_BITS, bias, k);
     for (size_t i = 0; i < k; i++)
         o += sprintf(m + o, "%u %g\n", b[i], w);
     *len = (size_t)o;
@@ -171,15 +170,18 @@ static void test_predict(void) {
 static void test_parse_errors(void) {
     char err[128];
     static const char *const bad[] = {
-        "ngram 2\nbuckets 20\nbias 0\nplatt -1 0\nweights 1\n5 0.5\n",
-        "ngram 1\nbuckets 19\nbias 0\nplatt -1 0\nweights 1\n5 0.5\n",
-        "ngram 1\nbuckets 20\nplatt -1 0\nweights 1\n5 0.5\n",
-        "ngram 1\nbuckets 20\nbias 0\nplatt -1 0\nweights 2\n5 0.5\n",
-        "ngram 1\nbuckets 20\nbias 0\nplatt -1 0\nweights 2\n5 0.5\n5 0.25\n",
-        "ngram 1\nbuckets 20\nbias 0\nplatt -1 0\nweights 1\n1048576 0.5\n",
-        "ngram 1\nbuckets 20\nbias 0\nplatt -1 0\nweights 1\n5 x\n",
-        "ngram 1\nbuckets 20\nbias 0\nplatt -1\nweights 1\n5 0.5\n",
-        "ngram 1\nbuckets 20\nbias 0\nplatt -1 0\nsize 3\nweights 1\n5 0.5\n",
+        "ngram 2\nbuckets 20\nlength 0.5 0\nbias 0\nplatt -1 0\nweights 1\n5 0.5\n",
+        "ngram 1\nbuckets 19\nlength 0.5 0\nbias 0\nplatt -1 0\nweights 1\n5 0.5\n",
+        "ngram 1\nbuckets 20\nlength 0.5 0\nplatt -1 0\nweights 1\n5 0.5\n",
+        "ngram 1\nbuckets 20\nbias 0\nplatt -1 0\nweights 1\n5 0.5\n",
+        "ngram 1\nbuckets 20\nlength 1\nbias 0\nplatt -1 0\nweights 1\n5 0.5\n",
+        "ngram 1\nbuckets 20\nlength 2 0\nbias 0\nplatt -1 0\nweights 1\n5 0.5\n",
+        "ngram 1\nbuckets 20\nlength 0.5 0\nbias 0\nplatt -1 0\nweights 2\n5 0.5\n",
+        "ngram 1\nbuckets 20\nlength 0.5 0\nbias 0\nplatt -1 0\nweights 2\n5 0.5\n5 0.25\n",
+        "ngram 1\nbuckets 20\nlength 0.5 0\nbias 0\nplatt -1 0\nweights 1\n1048576 0.5\n",
+        "ngram 1\nbuckets 20\nlength 0.5 0\nbias 0\nplatt -1 0\nweights 1\n5 x\n",
+        "ngram 1\nbuckets 20\nlength 0.5 0\nbias 0\nplatt -1\nweights 1\n5 0.5\n",
+        "ngram 1\nbuckets 20\nlength 0.5 0\nbias 0\nplatt -1 0\nsize 3\nweights 1\n5 0.5\n",
         ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = 0;
@@ -188,7 +190,7 @@ static void test_parse_errors(void) {
         CHECK(strncmp(err, "line ", 5) == 0);
         ngram_model_free(m);
     }
-    const char *ok = "# c\nngram 1\nbuckets 20\nbias 0\nplatt -1 0\nweights 1\n5 0.5\n";
+    const char *ok = "# c\nngram 1\nbuckets 20\nlength 0.5 0\nbias 0\nplatt -1 0\nweights 1\n5 0.5\n";
     ngram_model *m = ngram_model_parse(ok, strlen(ok), err, sizeof err);
     CHECK(m && ngram_model_weights(m) == 1);
     ngram_model_free(m);
