@@ -7,7 +7,7 @@
  * more likely than not; below that the detector stays silent, so a word
  * that is merely rude in some contexts never adds to other evidence. A
  * reason for a human look, not proof: a calibrated 0.5 reaches pending
- * alone. The evidence is the words whose n-grams weighed most, as written.
+ * alone, and the signal stays under the reject threshold. The evidence is the words whose n-grams weighed most, as written.
  */
 #include "detector.h"
 
@@ -16,6 +16,9 @@
 /* Calibrated probability from which the flag is raised: abuse more likely
  * than not on held-out data. */
 #define TOXICITY_MIN_PROB 0.5
+/* Highest signal: under the default reject threshold (0.9), so abuse
+ * alone goes to a moderator; with other evidence it may still reject. */
+#define TOXICITY_MAX_SIGNAL 0.85
 
 static void toxicity_run(const detector_analysis *a, score_signal *out) {
     const ngram_model *m = a->models ? a->models[NGRAM_MODEL_TOXICITY] : NULL;
@@ -25,7 +28,7 @@ static void toxicity_run(const detector_analysis *a, score_signal *out) {
     ngram_predict(m, a->ngram, &r);
     if (r.prob < TOXICITY_MIN_PROB)
         return;
-    out->signal = r.prob;
+    out->signal = r.prob < TOXICITY_MAX_SIGNAL ? r.prob : TOXICITY_MAX_SIGNAL;
     ngram_words(a->features->normalized, &r, out->evidence,
                 sizeof out->evidence);
     snprintf(out->detail, sizeof out->detail,

@@ -82,19 +82,26 @@ void ngram_doc_free(ngram_doc *doc) {
     memset(doc, 0, sizeof *doc);
 }
 
-static int push_feat(ngram_doc *d, uint32_t bucket, uint32_t word) {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 256;
-        ngram_feat *f = realloc(d->f, cap * sizeof *f);
-        if (!f)
-            return -1;
-        d->f = f;
-        d->cap = cap;
-    }
+/* Makes room for `more` features: 0, or -1 when out of memory. */
+static int reserve_feat(ngram_doc *d, size_t more) {
+    if (d->n + more <= d->cap)
+        return 0;
+    size_t cap = d->cap ? 2 * d->cap : 256;
+    while (cap < d->n + more)
+        cap *= 2;
+    ngram_feat *f = realloc(d->f, cap * sizeof *f);
+    if (!f)
+        return -1;
+    d->f = f;
+    d->cap = cap;
+    return 0;
+}
+
+/* Appends a feature; room was reserved. */
+static inline void put_feat(ngram_doc *d, uint32_t bucket, uint32_t word) {
     d->f[d->n].bucket = bucket;
     d->f[d->n].word = word;
     d->n++;
-    return 0;
 }
 
 static int push_word(ngram_doc *d, size_t begin, size_t end) {
@@ -128,28 +135,29 @@ static int emit_word(scan *s, const char *c, size_t n, size_t begin,
                      size_t end) {
     ngram_doc *d = s->d;
     uint32_t wi = (uint32_t)d->nw;
-    if (push_word(d, begin, end) < 0)
+    size_t m = n < NGRAM_WORD_MAX ? n : NGRAM_WORD_MAX;
+    /* unigram, bigram, and at most 3 character n-grams per position */
+    if (push_word(d, begin, end) < 0 ||
+        reserve_feat(d, 2 + (NGRAM_CHAR_MAX - NGRAM_CHAR_MIN + 1) * (m + 2)) < 0)
         return -1;
     uint32_t h = fnv(NGRAM_SEED_WORD, c, n);
-    if (push_feat(d, bucket_of(h), wi) < 0)
-        return -1;
-    if (s->prev && push_feat(d, bucket_of(s->prev * NGRAM_SEED_PAIR ^ h),
-                             (wi - 1) | NGRAM_PAIR) < 0)
-        return -1;
+    put_feat(d, bucket_of(h), wi);
+    if (s->prev)
+        put_feat(d, bucket_of(s->prev * NGRAM_SEED_PAIR ^ h),
+                 (wi - 1) | NGRAM_PAIR);
     s->prev = h ? h : 1;
-    char pad[NGRAM_WORD_MAX + 2];
-    size_t m = n < NGRAM_WORD_MAX ? n : NGRAM_WORD_MAX;
+    unsigned char pad[NGRAM_WORD_MAX + 2];
     pad[0] = ' ';
     memcpy(pad + 1, c, m);
     pad[m + 1] = ' ';
     m += 2;
     for (size_t i = 0; i + NGRAM_CHAR_MIN <= m; i++) {
         uint32_t g = NGRAM_SEED_CHAR;
-        for (size_t k = 0; k < NGRAM_CHAR_MAX && i + k < m; k++) {
-            g = (g ^ (unsigned char)pad[i + k]) * NGRAM_FNV_PRIME;
-            if (k + 1 >= NGRAM_CHAR_MIN &&
-                push_feat(d, bucket_of(g ^ (uint32_t)(k + 1)), wi) < 0)
-                return -1;
+        g = (g ^ pad[i]) * NGRAM_FNV_PRIME;
+        g = (g ^ pad[i + 1]) * NGRAM_FNV_PRIME;
+        for (size_t k = 2; k < NGRAM_CHAR_MAX && i + k < m; k++) {
+            g = (g ^ pad[i + k]) * NGRAM_FNV_PRIME;
+            put_feat(d, bucket_of(g ^ (uint32_t)(k + 1)), wi);
         }
     }
     return 0;
@@ -207,7 +215,7 @@ static int glue(unsigned char b) {
 }
 
 /* Class of the code point at text[i] (length *len). */
-static int classify(const char *text, size_t n, size_t i, size_t *len) {
+static inline int classify(const char *text, size_t n, size_t i, size_t *len) {
     unsigned char b = (unsigned char)text[i];
     *len = 1;
     if (b < 0x80) {
