@@ -126,7 +126,7 @@ typedef struct scan {
     uint32_t prev;   /* unigram hash of the previous word; 0: none */
     char run[NGRAM_CANON_MAX];
     size_t nrun;     /* single letters waiting in run */
-    size_t run_begin, run_end;
+    ngram_span at[NGRAM_CANON_MAX]; /* where each was written */
 } scan;
 
 /* Adds one word (canonical bytes c[0..n), written at [begin, end) of the
@@ -165,24 +165,14 @@ static int emit_word(scan *s, const char *c, size_t n, size_t begin,
 
 /* Emits the pending single letters: one word when NGRAM_SPACED_MIN or
  * more, else each on its own. */
-static int flush_run(scan *s, const char *text) {
-    (void)text;
-    if (s->nrun == 0)
-        return 0;
+static int flush_run(scan *s) {
     int rc = 0;
     if (s->nrun >= NGRAM_SPACED_MIN) {
-        rc = emit_word(s, s->run, s->nrun, s->run_begin, s->run_end);
+        rc = emit_word(s, s->run, s->nrun, s->at[0].begin,
+                       s->at[s->nrun - 1].end);
     } else {
-        /* the letters' positions were not kept: each is one byte of the
-         * run's span, found again by scanning for letters */
-        size_t p = s->run_begin;
-        for (size_t i = 0; i < s->nrun && rc == 0; i++) {
-            while (p < s->run_end && text[p] != s->run[i] &&
-                   !(text[p] >= '0' && text[p] <= '9'))
-                p++;
-            rc = emit_word(s, s->run + i, 1, p, p + 1);
-            p++;
-        }
+        for (size_t i = 0; i < s->nrun && rc == 0; i++)
+            rc = emit_word(s, s->run + i, 1, s->at[i].begin, s->at[i].end);
     }
     s->nrun = 0;
     return rc;
@@ -190,18 +180,17 @@ static int flush_run(scan *s, const char *text) {
 
 /* Adds a word whose canonical form is c (n bytes), held back when it is a
  * single ASCII letter (a spaced-out word may be starting). */
-static int add_word(scan *s, const char *text, const char *c, size_t n,
-                    size_t begin, size_t end) {
+static int add_word(scan *s, const char *c, size_t n, size_t begin,
+                    size_t end) {
     if (n == 1 && c[0] >= 'a' && c[0] <= 'z') {
-        if (s->nrun == sizeof s->run && flush_run(s, text) < 0)
+        if (s->nrun == sizeof s->run && flush_run(s) < 0)
             return -1;
-        if (s->nrun == 0)
-            s->run_begin = begin;
+        s->at[s->nrun].begin = begin;
+        s->at[s->nrun].end = end;
         s->run[s->nrun++] = c[0];
-        s->run_end = end;
         return 0;
     }
-    if (flush_run(s, text) < 0)
+    if (flush_run(s) < 0)
         return -1;
     return emit_word(s, c, n, begin, end);
 }
@@ -308,7 +297,7 @@ static int add_chunk(scan *s, const char *text, size_t b, size_t e) {
             }
             p += len;
         }
-        if (n && add_word(s, text, canon, n, start, end) < 0)
+        if (n && add_word(s, canon, n, start, end) < 0)
             return -1;
     }
     return 0;
@@ -363,7 +352,7 @@ int ngram_extract(const char *text, size_t n, ngram_doc *doc) {
         if (rc < 0)
             goto fail;
     }
-    if (flush_run(&s, text) < 0)
+    if (flush_run(&s) < 0)
         goto fail;
     return 0;
 fail:
