@@ -48,9 +48,42 @@ typedef enum api_role {
                            authenticates the way its protocol does (Akismet,
                            Coral) */
     API_ROLE_CLIENT,    /* a client or moderator key allowed for {site} */
-    API_ROLE_MODERATOR  /* a moderator key (allowed for {site} if the path
+    API_ROLE_MODERATOR, /* a moderator key (allowed for {site} if the path
                            has one) */
+    API_ROLE_CLIENT_OWN_KEY /* as API_ROLE_CLIENT, but the handler finds the
+                           key where its protocol sends it and runs the gate
+                           itself (api_gate_check), to answer in that protocol's
+                           error shape (Perspective's ?key=) */
 } api_role;
+
+/* ---- the gate: authentication and rate limits (api.c) ---- */
+
+/* What the gate decided; api_handle answers each in modq's error shape, a
+ * protocol handler (API_ROLE_CLIENT_OWN_KEY) in its own. */
+typedef enum api_gate_result {
+    API_GATE_OK = 0,
+    API_GATE_LIMITED,      /* 429: message, retry_after */
+    API_GATE_UNAUTHORIZED, /* 401: no key, or not a configured one */
+    API_GATE_FORBIDDEN     /* 403: the key's role or site scope forbids it */
+} api_gate_result;
+
+typedef struct api_gate {
+    auth_role role;      /* what the key authenticated as */
+    const char *message; /* static text for the answer; NULL when OK */
+    long retry_after;    /* seconds, for API_GATE_LIMITED */
+} api_gate;
+
+/* Authenticate key (NULL: none presented) for a route of route_role acting
+ * on site (NULL: none), and count the request against the rate limits the
+ * way every client route is counted (per IP, per key, failed
+ * authentications; Redis trouble fails open). Fills *g; returns the
+ * decision. */
+api_gate_result api_gate_check(app *a, const http_request *req, api_role route_role,
+                         const char *key, const char *site, api_gate *g);
+/* The key of an "Authorization: Bearer K" header, or NULL. Borrowed. */
+const char *api_bearer_key(const http_request *req);
+/* Add the Retry-After header of an API_GATE_LIMITED decision. */
+void api_gate_retry_after(http_response *res, const api_gate *g);
 
 /* One route: one row of the route table (service/api/api_routes.c), read
  * by the router (route: method and pattern), the metrics (route.name is the
@@ -110,6 +143,8 @@ void api_akismet_comment_check(const api_call *c, http_response *res);
 void api_akismet_submit_spam(const api_call *c, http_response *res);
 void api_akismet_submit_ham(const api_call *c, http_response *res);
 void api_akismet_usage_limit(const api_call *c, http_response *res);
+/* api_perspective.c */
+void api_perspective_analyze(const api_call *c, http_response *res);
 /* api_coral.c */
 void api_coral(const api_call *c, http_response *res);
 /* api_page.c */

@@ -89,6 +89,16 @@ int codec_is_str(const codec_obj *o, const char *key);
  * -1 when present with another type. */
 int codec_get_int(const codec_obj *o, const char *key, long long *out);
 int codec_get_bool(const codec_obj *o, const char *key, int def);
+/* Number field (integer or real): 1 and *out when present, 0 when absent
+ * or null, -1 when present with another type. */
+int codec_get_real(const codec_obj *o, const char *key, double *out);
+/* Boolean field: 1 and *out when present, 0 when absent or null, -1 when
+ * present with another type. */
+int codec_get_bool_strict(const codec_obj *o, const char *key, int *out);
+/* Up to max member names of object o into keys (borrowed from o), in the
+ * document's order; returns the number of members (may exceed max), 0 when
+ * o is not an object. */
+size_t codec_keys(const codec_obj *o, const char **keys, size_t max);
 /* Borrowed child object/array, or NULL. */
 const codec_obj *codec_get(const codec_obj *o, const char *key);
 const codec_obj *codec_at(const codec_obj *arr, size_t i);

@@ -22,7 +22,8 @@
 #include <stdint.h>
 
 /* Limits, each with its reason. */
-#define ENGINE_MAX_FLAGS 20        /* one per detector plus trusted_author */
+#define ENGINE_MAX_FLAGS 32        /* one per detector plus trusted_author,
+                                      with room for a few more detectors */
 #define ENGINE_FLAG_CODE_LEN 32    /* "copied_from_article" fits easily */
 #define ENGINE_FLAG_DETAIL_LEN 512 /* a quoted run plus context, for humans */
 #define ENGINE_EVIDENCE_LEN 256    /* one matched span / the other id */
@@ -79,6 +80,12 @@ typedef enum {
     X(learned_spam)                                                           \
     X(reputation)                                                             \
     X(content_free)                                                           \
+    X(insult)                                                                 \
+    X(threat)                                                                 \
+    X(identity_attack)                                                        \
+    X(profanity)                                                              \
+    X(sexual)                                                                 \
+    X(scam)                                                                   \
     X(toxicity)
 
 #define ENGINE_D_PLUS_ONE_(code) +1
@@ -134,6 +141,10 @@ typedef struct engine_detector_row {
     double weight;         /* default weight in [0,1] */
     int overrides_trust;   /* 1: its flag score is a floor of the combined
                               score, the trusted-author discount included */
+    double review_from;    /* ENGINE_KIND_STYLE only: a flag scoring at
+                              least this is confident evidence a moderator
+                              must see and counts as ENGINE_KIND_REVIEW;
+                              0: always style support */
     const char *summary;   /* one line for people: what it flags */
 } engine_detector_row;
 
@@ -258,6 +269,9 @@ typedef struct engine_verdict {
     engine_status status;
     double score;       /* combined, in [0,1] */
     double relevance;   /* in [0,1], or -1 when the article is unknown */
+    double toxicity;    /* the toxicity model's calibrated probability of
+                           abuse, ungated (the toxicity flag is gated), or
+                           -1 when no model is loaded */
     size_t nflags;
     engine_flag flags[ENGINE_MAX_FLAGS]; /* sorted by score, descending */
 } engine_verdict;
@@ -318,7 +332,10 @@ int engine_article_terms(engine_session *s, const engine_article *a,
                          char **terms_out, size_t max);
 
 /* Author identity used for duplicate/flood/reputation keys: lowercased e-mail
- * when present, else name+"|"+ip. Writes at most n bytes incl. NUL. */
+ * when present, else name+"|"+ip; a generic display name (empty, a
+ * placeholder such as "Anonymous", "Guest", "user123") is no identity: then
+ * "|"+ip, or "" without an IP, meaning "unknown author": same-author logic,
+ * flood and reputation by author abstain. Writes at most n bytes incl. NUL. */
 void engine_author_key(const engine_comment *c, char *out, size_t n);
 
 /* Names for status values: "approved", "pending", "rejected". */

@@ -21,7 +21,7 @@
 #define MODEL_MAX_TITLE 1024
 /* The analysis a record keeps. The engine's own limits are the same
  * numbers (the comment layer asserts it where verdicts become records). */
-#define MODEL_MAX_FLAGS 20       /* more distinct detectors than we have */
+#define MODEL_MAX_FLAGS 32       /* = ENGINE_MAX_FLAGS: every detector */
 #define MODEL_FLAG_CODE_LEN 32   /* "copied_from_article" fits easily */
 #define MODEL_MINHASH_N 32       /* MinHash values kept for duplicates */
 #define MODEL_LSH_BANDS 8        /* LSH band keys over them */

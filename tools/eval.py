@@ -23,6 +23,9 @@ whose data exist runs, and one without prints "skipped: no data"):
               1 offensive, 2 neither) and toxic-spans/tsd_{train,trial}.csv
               (all toxic, with annotated character spans); 1 row in
               ceil(n / 2000) of each, from the first, to keep the run short
+    bias      tests/fixtures/bias_templates.json (in this repository: runs without
+              --data) neutral comments naming identity groups, and abuse paired
+              with a report of it
 DIR holds the third-party sets, never copied into the repository.
 
 What it does
@@ -57,6 +60,8 @@ why).
                and the SemEval-2021 Task 5 character F1 of the spans the
                flags return ("spans": [[begin, end], ...], half-open, code
                points of the text as posted), or "no spans returned"
+  bias         false flags per identity group and kind of group on neutral
+               templates, and the scores of abuse vs its report (eval_bias.py)
 
 Baselines, trained and tested in the same run (eval_baseline.py): the
 one-line regex, and TF-IDF (word 1-2 grams) + L2 logistic regression
@@ -99,6 +104,7 @@ import subprocess
 import sys
 import time
 
+import eval_bias
 import eval_corpus
 import eval_sets
 from eval_baseline import BASELINE_RE, LR_THRESHOLD, cross_predict, lr_flags
@@ -366,7 +372,7 @@ def print_youtube_lr(r):
 # Main
 # ---------------------------------------------------------------------------
 
-SECTIONS = ("youtube", "semeval", "seed", "corpus", "scamspot", "sms", "toxicity")
+SECTIONS = ("youtube", "semeval", "seed", "corpus", "scamspot", "sms", "toxicity", "bias")
 SECTION_PATH = {"youtube": "youtube-dev", "semeval": "semeval2015-dev",
                 "seed": os.path.join("seed", "thread.json"),
                 "scamspot": eval_sets.SCAMSPOT_DIR, "sms": eval_sets.SMS_FILE,
@@ -395,6 +401,8 @@ def present(name, data, corpus_root):
     """Whether a section's data exist (corpus: in the repository)."""
     if name == "corpus":
         return eval_corpus.present(corpus_root)
+    if name == "bias":
+        return eval_bias.present(os.path.dirname(os.path.dirname(corpus_root)))
     if data is None:
         return False
     if name in ("scamspot", "sms", "toxicity"):
@@ -420,6 +428,8 @@ def runner(name, cl, data, corpus_root):
         return eval_sets.run_binary(cl, "scamspot", eval_sets.load_scamspot(data))
     if name == "sms":
         return eval_sets.run_binary(cl, "sms", eval_sets.load_sms(data))
+    if name == "bias":
+        return eval_bias.run(cl, os.path.dirname(os.path.dirname(corpus_root)))
     return eval_sets.run_toxicity(cl, data)
 
 
@@ -436,6 +446,8 @@ def figures(results):
             eval_sets.figures_binary(results[name])
     if "toxicity" in results:
         eval_sets.figures_toxicity(results["toxicity"])
+    if "bias" in results:
+        eval_bias.figures(results["bias"])
     return time.time() - t0
 
 
@@ -470,6 +482,8 @@ def print_results(results, order, skipped, data, nerr):
                                    results[name], "spam", "ham", nerr)
         elif name == "toxicity":
             eval_sets.print_toxicity(results[name], nerr)
+        elif name == "bias":
+            eval_bias.print_section(results[name], nerr)
 
 
 def main():
@@ -493,7 +507,7 @@ def main():
         for s in only:
             if s not in SECTIONS:
                 ap.error("--only: unknown dataset %r" % s)
-            if s != "corpus" and args.data is None:
+            if s not in ("corpus", "bias") and args.data is None:
                 ap.error("--only %s needs --data" % s)
         skipped = set()
     else:

@@ -1,8 +1,10 @@
 /* api.c - dispatch, authentication gate, rate limits, health and metrics.
  *
  * Owns api_handle(): match the request against the route table
- * (api_routes.c), enforce the row's role and the rate limits, call the
- * row's handler, count the request in the metrics. Also owns the reply
+ * (api_routes.c), enforce the row's role and the rate limits (the gate,
+ * api_gate_check, which handlers of API_ROLE_CLIENT_OWN_KEY routes run
+ * themselves with the key their protocol sends), call the row's handler,
+ * count the request in the metrics. Also owns the reply
  * helpers and the JSON error shape. Handlers for resources live in
  * api_*.c; this file never names a route.
  */
@@ -124,12 +126,14 @@ static long blocked_ip_retry(const char *ip) {
 }
 
 /* Count the request against the per-IP, per-key and failed-auth limits (one
- * Redis round trip). Returns 1 when it was refused (429 in res), 0 to go
- * on. Routes of API_ROLE_OPEN are never limited.
+ * Redis round trip). key is the presented key (NULL when none) and role
+ * what it authenticated as. Returns 1 when it was refused (*why and
+ * *retry_after set), 0 to go on. Routes of API_ROLE_OPEN are never limited.
  * Redis trouble fails open: the request goes on and is counted in
  * modq_rate_limit_fail_open_total. */
 static int rate_limited(app *a, const http_request *req, int open_route,
-                        int authed_route, auth_role role, http_response *res) {
+                        int authed_route, const char *key, auth_role role,
+                        const char **why, long *retry_after) {
     const modq_config *cfg = a->cfg;
     if (open_route) return 0;
     store_limit_req q;
@@ -141,11 +145,9 @@ static int rate_limited(app *a, const http_request *req, int open_route,
     if (authed_route) {
         q.fail_limit = cfg->auth_fail_limit;
         q.auth_failed = role == AUTH_NONE;
-        if (role != AUTH_NONE && cfg->rate_limit_key > 0) {
-            const char *k = req->authorization + 7; /* auth_check saw "Bearer " */
-            while (*k == ' ') k++;
+        if (role != AUTH_NONE && key && cfg->rate_limit_key > 0) {
             unsigned char h[CRYPTO_SHA256_LEN];
-            crypto_sha256(k, strlen(k), h);
+            crypto_sha256(key, strlen(key), h);
             crypto_hex(h, sizeof h, kid);
             kid[API_KEY_ID_HEX] = 0;
             q.key_id = kid;
@@ -160,11 +162,8 @@ static int rate_limited(app *a, const http_request *req, int open_route,
         long ra = blocked_ip_retry(req->remote_ip);
         if (ra <= 0) return 0;
         atomic_fetch_add(&rl_refused[STORE_LIMIT_AUTH & 3], 1);
-        api_error(res, 429, "rate_limited", "too many failed authentications from this IP address",
-                  NULL);
-        char hdr[24];
-        snprintf(hdr, sizeof hdr, "%ld", ra);
-        http_add_header(res, "Retry-After", hdr);
+        *why = "too many failed authentications from this IP address";
+        *retry_after = ra;
         return 1;
     }
     store *s = store_acquire(a->pool);
@@ -178,15 +177,56 @@ static int rate_limited(app *a, const http_request *req, int open_route,
     if (q.fail_limit && r.fail_count >= q.fail_limit) block_ip(req->remote_ip, r.retry_after);
     if (r.limited == STORE_LIMIT_NONE) return 0;
     atomic_fetch_add(&rl_refused[r.limited & 3], 1);
-    static const char *const why[4] = {
+    static const char *const whys[4] = {
         "", "too many requests from this IP address, retry after Retry-After seconds",
         "too many requests with this API key, retry after Retry-After seconds",
         "too many failed authentications from this IP address"};
-    api_error(res, 429, "rate_limited", why[r.limited & 3], NULL);
-    char ra[24];
-    snprintf(ra, sizeof ra, "%ld", r.retry_after);
-    http_add_header(res, "Retry-After", ra);
+    *why = whys[r.limited & 3];
+    *retry_after = r.retry_after;
     return 1;
+}
+
+/* ============================================================ the gate */
+
+const char *api_bearer_key(const http_request *req) {
+    const char *h = req->authorization;
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return NULL;
+    h += 7;
+    while (*h == ' ') h++;
+    return h;
+}
+
+api_gate_result api_gate_check(app *a, const http_request *req, api_role route_role,
+                         const char *key, const char *site, api_gate *g) {
+    memset(g, 0, sizeof g[0]);
+    int authed = route_role == API_ROLE_CLIENT || route_role == API_ROLE_MODERATOR;
+    int site_ok = 0;
+    if (authed) g->role = auth_check_key(a->auth, key, site, &site_ok);
+    if (rate_limited(a, req, route_role == API_ROLE_OPEN, authed, key, g->role, &g->message,
+                     &g->retry_after)) {
+        if (authed && g->role == AUTH_NONE) metrics_auth_failure(a->metrics);
+        return API_GATE_LIMITED;
+    }
+    if (authed && g->role == AUTH_NONE) {
+        metrics_auth_failure(a->metrics);
+        g->message = key && *key ? "unknown API key" : "missing API key";
+        return API_GATE_UNAUTHORIZED;
+    }
+    if (route_role == API_ROLE_MODERATOR && g->role != AUTH_MODERATOR) {
+        g->message = "this endpoint needs a moderator key";
+        return API_GATE_FORBIDDEN;
+    }
+    if (authed && !site_ok) {
+        g->message = "this key is not allowed for this site";
+        return API_GATE_FORBIDDEN;
+    }
+    return API_GATE_OK;
+}
+
+void api_gate_retry_after(http_response *res, const api_gate *g) {
+    char ra[24];
+    snprintf(ra, sizeof ra, "%ld", g->retry_after);
+    http_add_header(res, "Retry-After", ra);
 }
 
 /* ============================================================ dispatch */
@@ -208,21 +248,20 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
         http_add_header(res, "Allow", m.allow);
     } else {
         api_call c = {a, req, &m, AUTH_NONE};
-        int authed = r->role == API_ROLE_CLIENT || r->role == API_ROLE_MODERATOR;
         const char *site = router_param(&m, "site");
-        int site_ok = 0;
-        if (authed) c.role = auth_check(a->auth, req->authorization, site, &site_ok);
-        if (rate_limited(a, req, r->role == API_ROLE_OPEN, authed, c.role, res)) {
-            if (authed && c.role == AUTH_NONE) metrics_auth_failure(a->metrics);
-        } else if (authed && c.role == AUTH_NONE) {
-            metrics_auth_failure(a->metrics);
+        api_role gate_role = r->role == API_ROLE_CLIENT_OWN_KEY ? API_ROLE_OPEN : r->role;
+        api_gate g;
+        api_gate_result gr = api_gate_check(a, req, gate_role, api_bearer_key(req), site, &g);
+        c.role = g.role;
+        if (gr == API_GATE_LIMITED) {
+            api_error(res, 429, "rate_limited", g.message, NULL);
+            api_gate_retry_after(res, &g);
+        } else if (gr == API_GATE_UNAUTHORIZED) {
             api_error(res, 401, "unauthorized",
                       "missing or unknown API key (Authorization: Bearer <key>)", NULL);
             http_add_header(res, "WWW-Authenticate", "Bearer realm=\"modq\"");
-        } else if (r->role == API_ROLE_MODERATOR && c.role != AUTH_MODERATOR) {
-            api_error(res, 403, "forbidden", "this endpoint needs a moderator key", NULL);
-        } else if (authed && !site_ok) {
-            api_error(res, 403, "forbidden", "this key is not allowed for this site", NULL);
+        } else if (gr == API_GATE_FORBIDDEN) {
+            api_error(res, 403, "forbidden", g.message, NULL);
         } else if (site && !model_valid_ident(site, MODEL_MAX_SITE)) {
             api_error(res, 422, "invalid_field",
                       "site must be 1-64 characters of A-Z a-z 0-9 . _ : -", "site");

@@ -45,6 +45,11 @@ static const api_route ROUTES[] = {
     {{"GET", "/1.2/usage-limit", "akismet"}, api_akismet_usage_limit, API_ROLE_PUBLIC},
     {{"POST", "/1.2/usage-limit", "akismet"}, api_akismet_usage_limit, API_ROLE_PUBLIC},
     {{"POST", "/v1/integrations/coral", "coral"}, api_coral, API_ROLE_PUBLIC},
+    /* Perspective's comments:analyze (api_perspective.c): a client key, in
+     * ?key= or as a bearer, checked by the handler to answer in
+     * Perspective's error shape */
+    {{"POST", "/v1alpha1/comments:analyze", "perspective"}, api_perspective_analyze,
+     API_ROLE_CLIENT_OWN_KEY},
     /* review page (api_page.c): static files, the key is typed in */
     {{"GET", "/review", "review_page"}, api_review_page, API_ROLE_OPEN},
     {{"GET", "/review/*", "review_page"}, api_review_page, API_ROLE_OPEN},

@@ -727,6 +727,29 @@ int codec_get_bool(const codec_obj *o, const char *key, int def) {
     json_t *v = json_object_get(J(o), key);
     return json_is_boolean(v) ? json_is_true(v) : def;
 }
+int codec_get_real(const codec_obj *o, const char *key, double *out) {
+    json_t *v = json_object_get(J(o), key);
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_number(v)) return -1;
+    *out = json_number_value(v);
+    return 1;
+}
+int codec_get_bool_strict(const codec_obj *o, const char *key, int *out) {
+    json_t *v = json_object_get(J(o), key);
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_boolean(v)) return -1;
+    *out = json_is_true(v);
+    return 1;
+}
+size_t codec_keys(const codec_obj *o, const char **keys, size_t max) {
+    if (!json_is_object(J(o))) return 0;
+    size_t n = 0;
+    for (void *it = json_object_iter(J(o)); it; it = json_object_iter_next(J(o), it)) {
+        if (n < max) keys[n] = json_object_iter_key(it);
+        n++;
+    }
+    return n;
+}
 const codec_obj *codec_get(const codec_obj *o, const char *key) {
     return (const codec_obj *)json_object_get(J(o), key);
 }

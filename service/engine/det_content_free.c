@@ -9,7 +9,9 @@
  * shape, not on lists of examples. The detector abstains on anything that
  * looks like language it cannot read: letters beyond ASCII (other scripts,
  * accented Latin), numbers, links, addresses and handles. A reason to look,
- * not proof of spam: alone it reaches pending only for 20 letters of mash.
+ * not proof of spam (kind REVIEW: never rejected alone): from 10 letters of
+ * mash, or 8 marks of punctuation, it reaches pending on its own; shorter
+ * mash stays a hint.
  */
 #include "detector.h"
 
@@ -22,8 +24,11 @@
 /* Letters (runs of one letter counted once) below which mash is too short
  * to judge: "asdf", "hjkl", "zzz" are honest keyboard noise. */
 #define CONTENT_FREE_MIN_LETTERS 8
-/* Letters of mash from which the signal reaches pending on its own. */
-#define CONTENT_FREE_FULL_LETTERS 20
+/* Letters of mash (runs collapsed) from which the signal reaches pending
+ * on its own: interjections and acronyms collapse to a handful of letters
+ * ("pfffft" is "pft", "brrr" "br"); ten letters in clusters no language
+ * pronounces, with no known word beside them, say nothing. */
+#define CONTENT_FREE_FULL_LETTERS 10
 /* Signal at CONTENT_FREE_MIN_LETTERS, growing linearly to just below
  * pending, and the signal from CONTENT_FREE_FULL_LETTERS on. */
 #define CONTENT_FREE_LOW 0.25
@@ -38,9 +43,10 @@
 #define CONTENT_FREE_MIN_VOWELS 0.2
 /* Non-space characters of a text of only punctuation and symbols (no
  * emoji: those are a reaction) from which it is flagged, and its signal:
- * weak, a hint next to other evidence. */
+ * pending alone. "...", "?!" and "+1" are short answers; eight or more
+ * marks with no letter, digit or emoji carry nothing to publish. */
 #define CONTENT_FREE_MIN_SYMBOLS 8
-#define CONTENT_FREE_SYMBOLS 0.10
+#define CONTENT_FREE_SYMBOLS 0.55
 /* Bytes of a word kept for measuring and quoting. */
 #define CONTENT_FREE_WORD_BYTES 64
 

@@ -49,6 +49,8 @@ typedef struct detector_analysis {
      * the engine parsed at start (NULL: none, the detector abstains) */
     const ngram_doc *ngram;
     const ngram_model *const *models; /* NGRAM_MODEL_COUNT entries */
+    const struct abuse_view *abuse;  /* words of the abuse rows (abuse.h),
+                                        or NULL: they build their own */
 } detector_analysis;
 
 /* Writes the detector's signal for a into out (cleared by the caller:

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abuse.h"
 #include "detector.h"
 #include "measure.h"
 #include "minhash.h"
@@ -360,6 +361,51 @@ done:
     return rc;
 }
 
+/* Placeholder display names: what comment forms fill in, or readers type,
+ * when nobody gives a name ("Anonymous" on Blogger-style forms). Shared by
+ * strangers, so no identity on their own. Compared case-insensitively,
+ * also with trailing digits ("user123", "Guest42"). */
+static const char *const author_placeholders[] = {
+    "anonymous", "anon", "guest", "user", "visitor", "unknown",
+    "nobody", "noname", "none", "null", "name", NULL};
+/* Bytes of a display name judged for the placeholder shape: every
+ * placeholder above is shorter. */
+#define AUTHOR_NAME_JUDGED 32
+
+/* 1 when name carries no identity: empty or blank, only digits and
+ * punctuation, or one placeholder word optionally followed by digits. */
+static int author_name_generic(const char *name) {
+    char w[AUTHOR_NAME_JUDGED];
+    size_t n = 0, letters = 0;
+    if (!name)
+        return 1;
+    while (*name == ' ' || *name == '\t')
+        name++;
+    size_t len = strlen(name);
+    while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+        len--;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        if (ch >= 0x80 || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'))
+            letters++;
+    }
+    if (letters == 0)
+        return 1; /* "", "   ", "123", "..." */
+    while (len && name[len - 1] >= '0' && name[len - 1] <= '9')
+        len--; /* "user123" is "user" */
+    if (len == 0 || len >= sizeof w)
+        return 0;
+    for (; n < len; n++) {
+        char ch = name[n];
+        w[n] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    w[n] = '\0';
+    for (size_t i = 0; author_placeholders[i]; i++)
+        if (strcmp(w, author_placeholders[i]) == 0)
+            return 1;
+    return 0;
+}
+
 void engine_author_key(const engine_comment *c, char *out, size_t n) {
     if (!n)
         return;
@@ -373,8 +419,17 @@ void engine_author_key(const engine_comment *c, char *out, size_t n) {
         out[i] = '\0';
         return;
     }
-    snprintf(out, n, "%s|%s", c->author_name ? c->author_name : "",
-             c->author_ip ? c->author_ip : "");
+    const char *ip = c->author_ip && *c->author_ip ? c->author_ip : "";
+    if (author_name_generic(c->author_name)) {
+        /* "Anonymous" is every anonymous reader: only the address, if
+         * any, says who posted */
+        if (*ip)
+            snprintf(out, n, "|%s", ip);
+        else
+            out[0] = '\0';
+        return;
+    }
+    snprintf(out, n, "%s|%s", c->author_name, ip);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -648,6 +703,9 @@ void engine_score(engine_session *s, const engine_features *f,
     a.have = context_present(&a, &ri);
 
     measure_comment(&a, &ri, s->e->sl);
+    abuse_view av; /* the abuse rows' words, read once for all five */
+    abuse_prepare(&av, &a);
+    a.abuse = &av;
     if (art)
         out->relevance = a.rr.relevance;
     /* the learned layer's n-grams, once for every model (none: abstain) */
@@ -655,6 +713,13 @@ void engine_score(engine_session *s, const engine_features *f,
     if (ngram_extract(f->normalized, f->normalized_len, &s->ngram) == 0)
         a.ngram = &s->ngram;
     detector_run_all(&a, &s->e->det, out);
+    out->toxicity = -1;
+    const ngram_model *tm = a.models ? a.models[NGRAM_MODEL_TOXICITY] : NULL;
+    if (tm && a.ngram) {
+        ngram_result tr;
+        ngram_predict(tm, a.ngram, &tr);
+        out->toxicity = tr.prob;
+    }
     score_finish(out, &s->e->cfg, x->reputation);
 }
 

@@ -62,12 +62,36 @@ int links_domain_in(const char *host, const char *const *list) {
     return 0;
 }
 
+/* Shortener brands: the service's name before its TLD, whatever the TLD
+ * ("bit.ly", "bit.do"; "goo.gl", "goo.su"). Names of three or more letters
+ * only: "is.gd" and "t.co" stay exact in the table above. */
+static const char *const shortener_brands[] = {
+    "bit", "bitly", "goo", "tinyurl", "cutt", "shorturl", "rebrand",
+    "lnkd", "adf", "shorte", "tiny",
+};
+
 int links_is_shortener(const char *host) {
     for (size_t i = 0; i < sizeof shorteners / sizeof *shorteners; i++)
         if (strcmp(host, shorteners[i]) == 0)
             return 1;
+    const char *dot = strchr(host, '.');
+    if (!dot || strchr(dot + 1, '.'))
+        return 0; /* a brand is the whole name: "bit.example.com" is not */
+    size_t n = (size_t)(dot - host);
+    for (size_t i = 0; i < sizeof shortener_brands / sizeof *shortener_brands;
+         i++)
+        if (strlen(shortener_brands[i]) == n &&
+            memcmp(host, shortener_brands[i], n) == 0)
+            return 1;
     return 0;
 }
+
+/* A link written so as not to look like one (tokenize_disguise): the
+ * writer knew links are filtered and hid it, which honest writers citing a
+ * source do not do. Markdown is the mildest: some people write it out of
+ * habit where it is not rendered. */
+#define LINKS_DISGUISED 0.45
+#define LINKS_MARKDOWN 0.25
 
 /* Relevance below which the text around a link says nothing about the
  * article (relevance.c: off_topic starts at 0.12). */
@@ -132,8 +156,9 @@ void links_spam(const links_input *in, score_signal *out) {
     score_signal_clear(out);
     double keep = 1.0;
     size_t n = 0, url_bytes = 0, shortened = 0, blocked = 0;
-    size_t promo = 0, referral = 0;
+    size_t promo = 0, referral = 0, disguised = 0, markdown = 0;
     const char *first = NULL, *bad = NULL, *promo_host = NULL;
+    const char *hidden = NULL;
     for (size_t i = 0; i < l->n; i++) {
         const tokenize_token *t = &l->v[i];
         if (t->type != TOKENIZE_URL)
@@ -154,6 +179,13 @@ void links_spam(const links_input *in, score_signal *out) {
         url_bytes += t->len;
         if (!first)
             first = url;
+        if (t->disguise == TOKENIZE_DISGUISE_MARKDOWN) {
+            markdown++;
+        } else if (t->disguise) {
+            disguised++;
+            if (!hidden)
+                hidden = url; /* as written: what the moderator sees */
+        }
         if (links_domain_in(host, in->cfg->domain_block)) {
             blocked++;
             bad = host;
@@ -222,6 +254,16 @@ void links_spam(const links_input *in, score_signal *out) {
         snprintf(tmp, sizeof tmp, "links to a profile, fundraiser or app "
                  "(%s)", promo_host);
         note(d, sizeof d, tmp);
+    }
+    if (disguised) {
+        keep *= 1.0 - LINKS_DISGUISED;
+        snprintf(tmp, sizeof tmp, "link written in disguise (%.100s)", hidden);
+        note(d, sizeof d, tmp);
+        first = hidden;
+    }
+    if (markdown && !in->stats->markup_links) {
+        keep *= 1.0 - LINKS_MARKDOWN;
+        note(d, sizeof d, "markdown link");
     }
     if (referral) {
         keep *= 1.0 - 0.4;

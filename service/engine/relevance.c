@@ -10,7 +10,11 @@
  *   coverage   = sum idf of comment stems found in the target
  *                / sum idf of all comment stems
  *   similarity = 0.6 * coverage + 0.4 * min(1, 3 * cos)
- *                -> off_topic, on max(article, best thread comment)
+ *                -> off_topic, on the article; half a reply's best
+ *                thread match may stand in for it
+ *   fresh      = best coverage of the comment by stems shared with one
+ *                thread comment and absent from the article (at least
+ *                two): a conversation among readers -> off_topic
  *   evidence   = sum over shared stems t of idf(t) * tf(t)*(k1+1)/(tf(t)+k1)
  *                (BM25 saturation, k1 = 1.2, tf in the target)
  *   E          = evidence(article) + min(0.2, 0.2 * evidence(best thread
@@ -221,6 +225,10 @@ typedef struct shared {
 /* Evidence at which relevance is 0.5, and the logistic scale. */
 #define RELEVANCE_MID 1.2
 #define RELEVANCE_SCALE 0.5
+/* Stems a thread comment must share with the comment, beyond the
+ * article's vocabulary, for the two to be talking about one thing: a
+ * single common word ("anyone", "week") is chance. */
+#define RELEVANCE_FRESH_MIN 1
 /* Shared stems named in relevance_result.matched. */
 #define RELEVANCE_TOP 5
 
@@ -229,6 +237,9 @@ typedef struct shared {
 typedef struct comparison {
     double similarity;          /* see the file comment */
     double evidence;            /* weighted shared vocabulary (BM25) */
+    double fresh;               /* coverage by shared stems the article
+                                   lacks (comment_side.in_article) */
+    size_t nfresh;              /* how many such stems */
     shared top[RELEVANCE_TOP];  /* strongest shared stems, descending */
     size_t ntop;
 } comparison;
@@ -241,6 +252,8 @@ typedef struct comment_side {
     double cn;    /* sum of wc^2 */
     double tot;   /* sum of idf */
     long *k_of;   /* per entry: its index in the vector compared, or -1 */
+    unsigned char *in_article; /* per entry: 1 when the article has it, or
+                                  NULL before the article is compared */
     uint64_t seen[8]; /* 512-bit filter of the comment's stem hashes (their
                          top bits): most of a target's stems are not the
                          comment's, and one bit tells so without a probe */
@@ -253,7 +266,8 @@ typedef struct comment_side {
 static void compare(const relevance_vec *c, const comment_side *cs,
                     const relevance_vec *t, comparison *out) {
     const double *idf = cs->idf;
-    double dot = 0, cov = 0, ev = 0, cn = cs->cn, tot = cs->tot;
+    double dot = 0, cov = 0, ev = 0, cn = cs->cn, tot = cs->tot, fresh = 0;
+    size_t nfresh = 0;
     double tn2 = t->norm_bg * t->norm_bg;
     shared *top = out->top;
     size_t ntop = 0;
@@ -276,6 +290,10 @@ static void compare(const relevance_vec *c, const comment_side *cs,
             continue;
         double wc = cs->wc[e];
         double tf = t->tf[k];
+        if (cs->in_article && !cs->in_article[e]) {
+            fresh += idf[e];
+            nfresh++;
+        }
         ev += idf[e] * tf * (RELEVANCE_BM25_K1 + 1) / (tf + RELEVANCE_BM25_K1);
         double bg = tf * t->bg[k];
         double wt = tf * idf[e];
@@ -295,6 +313,8 @@ static void compare(const relevance_vec *c, const comment_side *cs,
     }
     out->ntop = ntop;
     out->evidence = ev;
+    out->nfresh = nfresh;
+    out->fresh = tot > 0 ? fresh / tot : 0;
     out->similarity = 0;
     if (tot <= 0 || cn <= 0 || tn2 <= 0)
         return;
@@ -332,11 +352,13 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
     memset(out, 0, sizeof *out);
     out->relevance = -1;
     out->content = c->n;
-    /* idf, wc and k_of in one block */
-    double *idf = malloc((c->n + 1) * (2 * sizeof *idf + sizeof(long)));
+    /* idf, wc, k_of and in_article in one block */
+    double *idf = malloc((c->n + 1) * (2 * sizeof *idf + sizeof(long) + 1));
     if (!idf)
         return; /* treated as "unknown relevance": no off_topic flag */
-    comment_side cs = {idf, idf + c->n + 1, 0, 0, (long *)(idf + 2 * (c->n + 1)), {0}};
+    long *k_of = (long *)(idf + 2 * (c->n + 1));
+    unsigned char *in_art = (unsigned char *)(k_of + c->n + 1);
+    comment_side cs = {idf, idf + c->n + 1, 0, 0, k_of, NULL, {0}};
     for (size_t e = 0; e < c->n; e++)
         cs.seen[SEEN_WORD(c->hash[e])] |= 1ull << SEEN_BIT(c->hash[e]);
     double a = in->site_ndocs / 100.0;
@@ -363,6 +385,9 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
     if (in->article) {
         comparison cmp;
         compare(c, &cs, in->article, &cmp);
+        for (size_t e = 0; e < c->n; e++)
+            in_art[e] = cs.k_of[e] >= 0;
+        cs.in_article = in_art;
         out->article = cmp.similarity;
         out->evidence = cmp.evidence;
         format_matched(c, &cmp, out->matched, sizeof out->matched);
@@ -383,6 +408,8 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
             }
             if (cmp.evidence > et)
                 et = cmp.evidence;
+            if (cmp.nfresh >= RELEVANCE_FRESH_MIN && cmp.fresh > out->fresh)
+                out->fresh = cmp.fresh;
         }
         if (beaten) /* names only the winner's stems */
             format_matched(c, &best, out->matched, sizeof out->matched);
@@ -402,43 +429,85 @@ void relevance_measure(const relevance_input *in, relevance_result *out) {
 /* Signals                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Below this similarity a comment shares (almost) no weighted words. */
+/* Below this similarity a comment shares (almost) no weighted words with
+ * its target: under an eighth of its weighted vocabulary, no closeness of
+ * the word profiles to speak of. */
 #define RELEVANCE_OFF_TOPIC_BELOW 0.12
-/* A comment whose shared vocabulary is large in absolute terms (a long
- * comment on a neighbouring subject) is not called off topic even when
- * the shared part is a small proportion of it. */
-#define RELEVANCE_OFF_TOPIC_MAX_EVIDENCE 0.5
 /* Under half the stems known to an English table: likely another language,
  * where stem overlap says nothing about topic. */
 #define RELEVANCE_MIN_KNOWN 0.5
+/* Content stems of a comment from which a topic miss is clear: a comment
+ * this long about the article's subject cannot avoid its words. */
+#define RELEVANCE_OFF_TOPIC_CLEAR_CONTENT 8
+/* Distinct stems of an article from which it is an article: a body of a
+ * few hundred words of prose, whose vocabulary a comment on its subject
+ * cannot miss. A title, a one-line question or a video blurb is smaller:
+ * a miss is then a hint (below pending), shrinking in proportion. */
+#define RELEVANCE_OFF_TOPIC_FULL_ARTICLE 100
+/* What a reply's best thread match counts for against the article: the
+ * engine does not know which thread text is the parent, and the best of
+ * up to RELEVANCE_MAX_THREAD comments is high by selection alone; a reply
+ * that takes one word from its parent and changes the subject ("talking
+ * of trains, ...") matches it that way. A reply that answers its parent
+ * shares most of its words with it and keeps its credit. */
+#define RELEVANCE_REPLY_THREAD_WEIGHT 0.5
+/* Distinct stems of an article from which a hint has its full size. */
+#define RELEVANCE_OFF_TOPIC_HINT_ARTICLE 20
+/* Signal of a clear miss (enough content on both sides) at the threshold
+ * and at similarity 0: from pending up. A review signal: never rejected
+ * alone (score.c). */
+#define RELEVANCE_OFF_TOPIC_CLEAR_LOW 0.55
+#define RELEVANCE_OFF_TOPIC_CLEAR_HIGH 0.70
+/* Signal of a miss by a shorter comment: a hint, below pending alone. */
+#define RELEVANCE_OFF_TOPIC_SHORT 0.30
 
 void relevance_off_topic(const relevance_result *r, size_t article_terms,
-                         score_signal *out) {
+                         int reply, score_signal *out) {
     score_signal_clear(out);
+    /* Measured against the article. The thread vouches for a real reply
+     * (parent, mention, quote), and for a comment that picks up what
+     * another commenter said: words of that comment the article does not
+     * have (r->fresh, two stems or more). An earlier comment sharing a
+     * word or two of everyday vocabulary with a stranger's post is no
+     * reason to call that post on topic. All three are proportions of the
+     * comment's own weighted vocabulary, so a long comment sharing one
+     * ordinary word with the article still counts as a miss. */
+    double sim = r->article;
+    if (reply && RELEVANCE_REPLY_THREAD_WEIGHT * r->thread > sim)
+        sim = RELEVANCE_REPLY_THREAD_WEIGHT * r->thread;
+    if (r->fresh > sim)
+        sim = r->fresh;
     if (r->relevance < 0 || r->content < RELEVANCE_MIN_CONTENT ||
-        r->known < RELEVANCE_MIN_KNOWN ||
-        r->similarity >= RELEVANCE_OFF_TOPIC_BELOW ||
-        r->relevance >= RELEVANCE_OFF_TOPIC_MAX_EVIDENCE)
+        r->known < RELEVANCE_MIN_KNOWN || sim >= RELEVANCE_OFF_TOPIC_BELOW)
         return;
-    /* One detector alone stays below pending: a topic miss is a reason to
-     * look, not proof of spam. Short comments and short articles
-     * (video titles) make the judgement weaker. */
-    double base = r->content >= 8 ? 0.45 : 0.3;
-    double art = article_terms >= 20 ? 1.0 : (double)article_terms / 20.0;
-    double gap = (RELEVANCE_OFF_TOPIC_BELOW - r->similarity) /
-                 RELEVANCE_OFF_TOPIC_BELOW;
-    out->signal = base * art * (0.5 + 0.5 * gap);
+    double gap = (RELEVANCE_OFF_TOPIC_BELOW - sim) / RELEVANCE_OFF_TOPIC_BELOW;
+    double art = article_terms >= RELEVANCE_OFF_TOPIC_HINT_ARTICLE
+                     ? 1.0
+                     : (double)article_terms / RELEVANCE_OFF_TOPIC_HINT_ARTICLE;
+    if (r->content >= RELEVANCE_OFF_TOPIC_CLEAR_CONTENT &&
+        article_terms >= RELEVANCE_OFF_TOPIC_FULL_ARTICLE)
+        out->signal = RELEVANCE_OFF_TOPIC_CLEAR_LOW +
+                      (RELEVANCE_OFF_TOPIC_CLEAR_HIGH -
+                       RELEVANCE_OFF_TOPIC_CLEAR_LOW) * gap;
+    else /* short comment or short article: a hint, below pending */
+        out->signal = (r->content >= RELEVANCE_OFF_TOPIC_CLEAR_CONTENT
+                           ? RELEVANCE_OFF_TOPIC_CLEAR_LOW - 0.1
+                           : RELEVANCE_OFF_TOPIC_SHORT) *
+                      art * (0.5 + 0.5 * gap);
+    const char *by = reply && RELEVANCE_REPLY_THREAD_WEIGHT * r->thread > r->article
+                         ? "thread" : "article";
     if (r->matched[0])
         snprintf(out->detail, sizeof out->detail,
-                 "similarity %.2f to the article (best thread match %.2f); "
-                 "only weak shared words: %s",
-                 r->article, r->thread, r->matched);
+                 "similarity %.2f to the article (best thread match %.2f%s); "
+                 "only weak shared words with the %s: %s",
+                 r->article, r->thread, reply ? "" : ", not a reply", by,
+                 r->matched);
     else
         snprintf(out->detail, sizeof out->detail,
-                 "similarity %.2f to the article (best thread match %.2f); "
-                 "none of its %zu content words appear in the article or "
-                 "thread",
-                 r->article, r->thread, r->content);
+                 "similarity %.2f to the article (best thread match %.2f%s); "
+                 "none of its %zu content words appear in the %s",
+                 r->article, r->thread, reply ? "" : ", not a reply",
+                 r->content, by);
     snprintf(out->evidence, sizeof out->evidence, "%s", r->matched);
 }
 

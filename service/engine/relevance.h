@@ -91,9 +91,11 @@ typedef struct relevance_input {
 
 typedef struct relevance_result {
     double relevance;     /* evidence estimate in (0,1); -1 no article */
-    double similarity;    /* max(article, thread): what off_topic reads */
+    double similarity;    /* max(article, thread) */
     double article;       /* similarity to the article */
     double thread;        /* best similarity to a thread comment */
+    double fresh;         /* best coverage by >= 2 stems shared with one
+                             thread comment and absent from the article */
     double evidence;      /* BM25 evidence shared with the article */
     size_t content;       /* distinct content stems of the comment */
     double known;         /* share of them known to the background table */
@@ -104,11 +106,15 @@ typedef struct relevance_result {
 void relevance_measure(const relevance_input *in, relevance_result *out);
 
 /* off_topic signal: fires only with an article, enough content stems, text
- * that looks like the article's language and low similarity (r->similarity,
- * the proportion measure, not the evidence estimate). article_terms
- * is the article's number of distinct stems (short articles = less sure). */
+ * that looks like the article's language and low similarity to the article
+ * (r->article, a proportion of the comment's weighted vocabulary, not the
+ * evidence estimate); reply (1: the comment answers another one: a parent,
+ * a mention, a quote) lets the best thread match (r->thread) stand in for
+ * the article, and words picked up from a thread comment that the article
+ * lacks (r->fresh) do for any comment. Reaches pending alone for a clear miss: >= 8 content stems
+ * under an article of >= 40 stems (article_terms: its distinct stems). */
 void relevance_off_topic(const relevance_result *r, size_t article_terms,
-                         score_signal *out);
+                         int reply, score_signal *out);
 
 /* low_content signal: weak by design (never pending alone). */
 void relevance_low_content(const relevance_result *r, size_t nwords,

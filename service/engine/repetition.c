@@ -1,12 +1,21 @@
 /* repetition.c - repetitive text: character runs, repeated words/phrases.
  *
  * Owns three linear measurements and their mapping to one signal (the
- * strongest wins; its explanation becomes the detail):
- *   - longest run of one letter/digit: >= 10 -> 0.3, >= 20 -> 0.5;
- *   - share of the most frequent non-stop word among >= 8 words:
- *     >= 0.35 with >= 4 repeats -> 0.3 .. 0.7;
- *   - distinct / total word 3-shingles among >= 8 shingles: below 0.6
- *     -> up to 0.8 (copy-pasted blocks, "buy now buy now buy now").
+ * strongest wins; its explanation becomes the detail). Each has a mild
+ * band (below REPETITION_CONFIDENT: style support, emphasis in an honest
+ * comment) and a confident band (from REPETITION_CONFIDENT: the text is
+ * mostly repetition, a moderator must see it):
+ *   - letters held: longest run of one letter/digit >= 10 -> 0.30, >= 20
+ *     -> 0.45 (stretched words: "sooooooooooooooooo good"); confident
+ *     when one run of >= 60 is at least 80 % of all letters (one letter
+ *     x100): 0.55 .. 0.80 by that share;
+ *   - share of the most frequent non-stop word among >= 8 words: >= 0.35
+ *     with >= 4 repeats -> 0.30 .. 0.45; confident with >= 8 repeats and
+ *     half the words or more: 0.55 .. 0.80;
+ *   - distinct / total word 3-shingles among >= 8 shingles: below 0.6 ->
+ *     up to 0.45; confident when each distinct phrase comes back 4 times
+ *     on average (ratio <= 0.25: "buy now buy now buy now ..."): 0.55 ..
+ *     0.80.
  * Normal prose scores 0 on all three. No I/O, no state.
  */
 #include "repetition.h"
@@ -17,6 +26,32 @@
 #include <string.h>
 
 #include "shingle.h"
+
+/* The mild band's ceiling and the confident band's floor and ceiling. */
+#define REPETITION_MILD_MAX 0.45
+#define REPETITION_SURE_LOW 0.55
+#define REPETITION_SURE_HIGH 0.80
+/* One letter held this long, and making most of the text, is the text
+ * rather than its emphasis ("aaaa..." x100). Stretched words of honest
+ * enthusiasm ("wowwwwwwwwwwwwwwwwwwwwww", "sooooo...o much") hold a
+ * letter 20 to 50 times: style, not a reason to look. */
+#define REPETITION_HELD_MIN 60
+/* Times one word must come back to be "one word repeated many times". */
+#define REPETITION_MANY 8
+/* Distinct / total 3-shingles at or under which every phrase comes back
+ * four times on average. */
+#define REPETITION_PHRASE_RATIO 0.25
+
+/* The confident band's signal for a share x in [lo, 1]. */
+static double sure(double x, double lo) {
+    double t = (x - lo) / (1.0 - lo);
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return REPETITION_SURE_LOW + (REPETITION_SURE_HIGH - REPETITION_SURE_LOW) * t;
+}
+
+static int is_alnum_ascii(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 
 static void consider(score_signal *out, double s, const char *detail,
@@ -37,7 +72,7 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
     score_signal_clear(out);
 
     /* 1. character runs (ASCII letters and digits) */
-    size_t best = 0, best_at = 0;
+    size_t best = 0, best_at = 0, letters = 0;
     size_t run = 1; /* length of the run ending at i - 1 */
     for (size_t i = 1; i <= n; i++) {
         if (i < n && norm[i] == norm[i - 1]) {
@@ -45,17 +80,30 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
             continue;
         }
         unsigned char c = (unsigned char)norm[i - 1];
-        if (run > best && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-            best = run;
-            best_at = i - run;
+        if (is_alnum_ascii(c)) {
+            letters += run;
+            if (run > best) {
+                best = run;
+                best_at = i - run;
+            }
         }
         run = 1;
     }
     if (best >= REPETITION_MIN_RUN) {
-        snprintf(detail, sizeof detail,
-                 "one character repeated %zu times in a row", best);
-        consider(out, best >= 2 * REPETITION_MIN_RUN ? 0.5 : 0.3, detail,
-                 norm + best_at, best < 40 ? best : 40);
+        double share = letters ? (double)best / (double)letters : 0;
+        double s;
+        if (best >= REPETITION_HELD_MIN && share >= 0.8) {
+            snprintf(detail, sizeof detail,
+                     "one character repeated %zu times in a row: %.0f%% of "
+                     "the text's %zu letters",
+                     best, share * 100, letters);
+            s = sure(share, 0.8);
+        } else {
+            snprintf(detail, sizeof detail,
+                     "one character repeated %zu times in a row", best);
+            s = best >= 2 * REPETITION_MIN_RUN ? REPETITION_MILD_MAX : 0.3;
+        }
+        consider(out, s, detail, norm + best_at, best < 40 ? best : 40);
     }
 
     uint32_t *idx = malloc((l->n + 1) * sizeof *idx);
@@ -102,7 +150,11 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
                  "the word \"%s\" makes up %.0f%% of %zu words (%zu times)",
                  tokenize_text(l, w), share * 100, nw, top);
         double s = 0.3 + (share - 0.35) * 1.2;
-        consider(out, s > 0.7 ? 0.7 : s, detail, tokenize_text(l, w),
+        if (top >= REPETITION_MANY && share >= 0.5)
+            s = sure(share, 0.5);
+        else if (s > REPETITION_MILD_MAX)
+            s = REPETITION_MILD_MAX;
+        consider(out, s, detail, tokenize_text(l, w),
                  strlen(tokenize_text(l, w)));
     }
 
@@ -126,7 +178,10 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
                      distinct, total, ratio * 100);
             const tokenize_token *a = &l->v[idx[0]];
             const tokenize_token *b = &l->v[idx[nw < 6 ? nw - 1 : 5]];
-            consider(out, (0.6 - ratio) / 0.6 * 0.8, detail, norm + a->off,
+            double s = (0.6 - ratio) / 0.6 * REPETITION_MILD_MAX;
+            if (ratio <= REPETITION_PHRASE_RATIO)
+                s = sure(1.0 - ratio, 1.0 - REPETITION_PHRASE_RATIO);
+            consider(out, s, detail, norm + a->off,
                      b->off + b->len - a->off);
         }
     }

@@ -16,6 +16,11 @@
 #define REPETITION_MIN_RUN 10
 /* Word and shingle statistics need at least this many words. */
 #define REPETITION_MIN_WORDS 8
+/* Signals from this on are confident: the text is mostly repetition (one
+ * word or phrase many times, one letter held for most of the text), a
+ * moderator must see it (the repetitive row's review_from). Below it the
+ * signal is style support: emphasis in an honest comment. */
+#define REPETITION_CONFIDENT 0.5
 
 /* Fills out from the normalised text and its tokens. distinct3 is the
  * number of distinct word 3-shingles when the caller already knows it

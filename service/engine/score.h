@@ -16,6 +16,10 @@
  * count fully; below it they count in proportion, and alone
  * (no primary evidence) not at all. */
 #define SCORE_SUPPORT_NEEDS 0.25
+/* How far below threshold_reject a score without spam evidence stays:
+ * review evidence sends a comment to a moderator, never to the rejected
+ * folder. */
+#define SCORE_REVIEW_MARGIN 0.01
 
 /* What one detector found: a signal in [0,1] plus its explanation. */
 typedef struct score_signal {
@@ -42,9 +46,14 @@ void score_add(engine_verdict *v, const char *code, double weight,
 void score_finish(engine_verdict *v, const engine_config *cfg,
                   double reputation);
 
+/* The role a flag of code with this score plays in the combination: its
+ * detector's kind, except ENGINE_KIND_REVIEW for a STYLE flag at or above
+ * the row's review_from; ENGINE_KIND_SPAM for a code no detector raises. */
+engine_kind score_role(const char *code, double score);
+
 /* 1 when flag code is raised by a detector of kind ENGINE_KIND_STYLE
- * (style, not intent): it only adds to a score that primary evidence
- * started. */
+ * without a review_from (style, not intent, at any strength): it only adds
+ * to a score that primary evidence started. */
 int score_is_supporting(const char *code);
 
 /* Noisy-OR of n values in [0,1]: 1 - prod(1 - s_i). */

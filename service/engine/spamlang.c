@@ -42,8 +42,6 @@ static const struct {
     {"check out our", 0.4, CAT_PROMO},
     {"check this out", 0.3, CAT_PROMO},
     {"check out", 0.2, CAT_PROMO},
-    {"my website", 0.35, CAT_PROMO},
-    {"my blog", 0.3, CAT_PROMO},
     {"visit my", 0.5, CAT_PROMO},
     {"follow me", 0.45, CAT_PROMO},
     {"follow me on", 0.55, CAT_PROMO},
@@ -77,9 +75,10 @@ static const struct {
     {"i'm a new youtuber", 0.5, CAT_PROMO},
     {"small youtuber", 0.45, CAT_PROMO},
     {"new youtuber", 0.4, CAT_PROMO},
-    /* money and scams */
-    {"work from home", 0.55, CAT_MONEY},
-    {"working from home", 0.3, CAT_MONEY},
+    /* money and scams ("work from home" alone is a way of working: the
+     * scam detector reads it as a job offer only with a way to be
+     * reached; "my blog" alone is a statement: the grammar below needs an
+     * ask) */
     {"earn # a day", 0.7, CAT_MONEY},
     {"earn # per day", 0.7, CAT_MONEY},
     {"earn # a week", 0.7, CAT_MONEY},
@@ -418,11 +417,14 @@ static void append(char *dst, size_t n, const char *s, size_t sl) {
 
 /* Signals of the grammar rules (each rule counts once per comment). */
 #define PROMO_VERB_MY_MEDIA 0.7 /* "go check out my new channel" */
-#define PROMO_MY_MEDIA 0.5      /* "my new song", "our videos" */
+#define PROMO_MY_MEDIA 0.3      /* "my new song", "our videos": a
+                                   statement about one's own work, a
+                                   promotion only with other evidence */
+#define PROMO_MY_MEDIA_ASK 0.5  /* "my videos ... check them out" */
 #define PROMO_MY_CHANNEL 0.55   /* "my channel": the YouTube self-plug */
 #define PROMO_VERB_SELF 0.55    /* "check me out", "sub me", "add me" */
 #define PROMO_VERB_THIS_MEDIA 0.45 /* "check out this playlist" */
-#define PROMO_SUBSCRIBE 0.45    /* any form of "subscribe" */
+#define PROMO_SUBSCRIBE 0.25    /* "subscribe" neither asked nor told */
 #define PROMO_SUBSCRIBE_ASK 0.6 /* "subscribe to me", "please subscribe" */
 #define PROMO_SUBSCRIBERS_GOAL 0.55 /* "help me get 100 subscribers" */
 #define PROMO_SUBSCRIBER 0.3    /* "my first subscriber" */
@@ -462,6 +464,76 @@ static int subscribe_form(const char *w) {
                 return 0; /* a subscription is something one pays for */
             return strstr(w, "ber") ? 2 : 1;
         }
+    return 0;
+}
+
+/* 1 for a past or progressive form ("subscribed", "subscribing"): a
+ * report of what someone did, not an ask. */
+static int told_form(const char *w) {
+    size_t n = strlen(w);
+    return (n > 2 && strcmp(w + n - 2, "ed") == 0) ||
+           (n > 3 && strcmp(w + n - 3, "ing") == 0);
+}
+
+/* Words between a first-person subject and its verb: "i will", "i just
+ * finally". */
+#define SPAMLANG_SUBJECT_REACH 3
+
+/* Auxiliaries and adverbs that may stand between a subject and its verb
+ * ("i will", "i just finally", "we already"). */
+static const char *const between_subject_verb[] = {
+    "will", "would", "just", "finally", "also", "already", "have", "did",
+    "do", "really", "definitely", "totally", "now", "gonna", "might",
+    "never", "always", "even",
+};
+
+static int subject_filler(const char *w) {
+    for (size_t i = 0;
+         i < sizeof between_subject_verb / sizeof *between_subject_verb; i++)
+        if (strcmp(w, between_subject_verb[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when the verb at word i has a first-person subject ("i", "i'll",
+ * "we"), with at most SPAMLANG_SUBJECT_REACH auxiliaries or adverbs
+ * between: a statement ("i will definitely subscribe"), not an ask. */
+static int first_person(const tokenize_list *l, const uint32_t *idx,
+                        const uint16_t *c, size_t i) {
+    for (size_t k = i, d = 0; k > 0 && d <= SPAMLANG_SUBJECT_REACH; d++) {
+        k--;
+        const char *w = tokenize_text(l, &l->v[idx[k]]);
+        if (((c[k] & W_I) && strcmp(w, "i'm") != 0 && strcmp(w, "im") != 0) ||
+            strcmp(w, "i'll") == 0 || strcmp(w, "we") == 0 ||
+            strcmp(w, "we'll") == 0 || strcmp(w, "ill") == 0)
+            return 1;
+        if (!subject_filler(w))
+            return 0;
+    }
+    return 0;
+}
+
+/* 1 when the comment asks the reader to do something: a promotion verb
+ * opening a clause, softened ("please look up"), or with its object ("check
+ * them out", "give it a like"). */
+static int has_ask(const tokenize_list *l, const uint32_t *idx,
+                   const uint16_t *c, size_t nw, const char *norm) {
+    for (size_t i = 0; i < nw; i++) {
+        if (!(c[i] & W_VERB))
+            continue;
+        const tokenize_token *t = &l->v[idx[i]];
+        size_t off = t->off;
+        while (off > 0 && norm[off - 1] == ' ')
+            off--;
+        int opens = off == 0 || strchr(".!?:;,\n", norm[off - 1]) != NULL;
+        int soft = i > 0 && (c[i - 1] & W_SOFT) && !(c[i - 1] & W_FOR);
+        int object = i + 1 < nw &&
+                     ((c[i + 1] & (W_SELF | W_DEM)) ||
+                      strcmp(tokenize_text(l, &l->v[idx[i + 1]]), "it") == 0 ||
+                      strcmp(tokenize_text(l, &l->v[idx[i + 1]]), "them") == 0);
+        if ((opens || soft || object) && !first_person(l, idx, c, i))
+            return 1;
+    }
     return 0;
 }
 
@@ -573,8 +645,15 @@ static void promo_grammar(const spamlang *s, const tokenize_list *l,
         }
         /* subscribe, subscribers */
         int sf = subscribe_form(w);
-        if (sf == 1) {
-            int ask = i == 0 || (c[i - 1] & W_SOFT) ||
+        int back = i + 1 < nw && is_word(l, &l->v[idx[i + 1]], "back");
+        if (sf == 1 && back) {
+            /* "I'll subscribe back": a swap offer, whoever speaks */
+            FIRE(R_SWAP, PROMO_SWAP, i, i + 1);
+        } else if (sf == 1 && (first_person(l, idx, c, i) || told_form(w))) {
+            /* "I subscribed", "I'll subscribe", "thanks for subscribing":
+             * the writer tells, nobody is asked */
+        } else if (sf == 1) {
+            int ask = i == 0 || (c[i - 1] & (W_SOFT | W_VERB)) ||
                       is_word(l, &l->v[idx[i - 1]], "come") ||
                       is_word(l, &l->v[idx[i - 1]], "go") ||
                       is_word(l, &l->v[idx[i - 1]], "you") ||
@@ -618,9 +697,13 @@ static void promo_grammar(const spamlang *s, const tokenize_list *l,
             FIRE(R_SWAP, PROMO_SWAP, i, i + 2);
     }
 #undef FIRE
-    /* the verb rule already says what "my channel" says */
+    /* the verb rule already says what "my channel" says; "my videos"
+     * with an ask elsewhere ("check them out") is the asking shape */
     if (best[R_VMM] > 0)
         best[R_MM] = 0;
+    else if (best[R_MM] > 0 && best[R_MM] < PROMO_MY_MEDIA_ASK &&
+             has_ask(l, idx, c, nw, norm))
+        best[R_MM] = PROMO_MY_MEDIA_ASK;
     for (int r = 0; r < R_COUNT; r++) {
         if (best[r] <= 0)
             continue;

@@ -6,9 +6,13 @@
  * thread-safe, so each tokenizer owns one). The text is split into
  * whitespace-delimited chunks; each chunk is classified once, then three
  * linear post-passes join "example dot com", spaced letters ("f r e e") and
- * phone numbers. Never reads anything but the text it is given.
+ * phone numbers. Links in disguise are found first, by hostshape.c, and
+ * become one URL token each (text as written, stem the host, a
+ * tokenize_disguise mark). Never reads anything but the text it is given.
  */
 #include "tokenize.h"
+
+#include "hostshape.h"
 
 #include <libstemmer.h>
 #include <stdio.h>
@@ -347,45 +351,17 @@ static int split_words(tokenizer *tk, tokenize_list *l, const char *text,
     return 0;
 }
 
-static int host_char(int c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.';
-}
-
-/* Length of a "label.label.tld" host at s (ASCII), or 0. */
-static size_t domain_len(const char *s, size_t n) {
-    size_t i = 0, dots = 0, last = 0;
-    int letter = 0;
-    while (i < n && host_char((unsigned char)s[i])) {
-        if (s[i] == '.') {
-            if (i == 0 || s[i - 1] == '.')
-                return 0;
-            dots++;
-            last = i + 1;
-        } else if (s[i] >= 'a' && s[i] <= 'z') {
-            letter = 1;
-        }
-        i++;
-    }
-    if (!dots || !letter || last >= i)
-        return 0;
-    if (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#' && s[i] != ':')
-        return 0;
-    /* t.me and wa.me are messenger links; otherwise the TLD must be known */
-    if ((i == 4 && memcmp(s, "t.me", 4) == 0) ||
-        (i == 5 && memcmp(s, "wa.me", 5) == 0))
-        return i;
-    return tokenize_is_tld(s + last, i - last) ? i : 0;
-}
-
 static int add_url(tokenize_list *l, const char *text, size_t off, size_t n,
-                   const char *host, size_t hn) {
+                   const char *host, size_t hn, int disguise) {
     if (hn > 4 && memcmp(host, "www.", 4) == 0) {
         host += 4;
         hn -= 4;
     }
     tokenize_token *t = push(l, TOKENIZE_URL, off, n);
-    return t ? set_strings(l, t, text + off, n, host, hn) : -1;
+    if (!t)
+        return -1;
+    t->disguise = (uint8_t)disguise;
+    return set_strings(l, t, text + off, n, host, hn);
 }
 
 /* Punctuation trimmed off the front and back of a chunk (NUL too, as the
@@ -441,14 +417,16 @@ static int classify_chunk(tokenizer *tk, tokenize_list *l, const char *text,
     if (skip || (n > 4 && memcmp(c, "www.", 4) == 0)) {
         size_t h = skip;
         while (h < n && c[h] != '/' && c[h] != '?' && c[h] != '#' &&
-               c[h] != ':')
+               c[h] != ':' && c[h] != '\\')
             h++;
-        return add_url(l, text, s, n, c + skip, h - skip);
+        return add_url(l, text, s, n, c + skip, h - skip,
+                       h < n && c[h] == '\\' ? TOKENIZE_DISGUISE_BACKSLASH
+                                            : TOKENIZE_DISGUISE_NONE);
     }
     const char *at = memchr(c, '@', n);
     if (at == c && n > 1) {
         size_t i = 1;
-        while (i < n && (host_char((unsigned char)c[i]) || c[i] == '_'))
+        while (i < n && (hostshape_host_char((unsigned char)c[i]) || c[i] == '_'))
             i++;
         if (i == n) {
             tokenize_token *t = push(l, TOKENIZE_HANDLE, s, n);
@@ -456,19 +434,26 @@ static int classify_chunk(tokenizer *tk, tokenize_list *l, const char *text,
         }
     } else if (at) {
         size_t p = (size_t)(at - c), i = 0;
-        while (i < p && (host_char((unsigned char)c[i]) || c[i] == '_' ||
+        while (i < p && (hostshape_host_char((unsigned char)c[i]) || c[i] == '_' ||
                          c[i] == '+'))
             i++;
-        size_t dl = domain_len(at + 1, n - p - 1);
+        size_t dl = hostshape_domain_len(at + 1, n - p - 1);
         if (i == p && dl && dl == n - p - 1) {
             tokenize_token *t = push(l, TOKENIZE_EMAIL, s, n);
             return t ? set_strings(l, t, c, n, at + 1, dl) : -1;
         }
     }
-    size_t dl = domain_len(c, n);
+    size_t dl = hostshape_domain_len(c, n);
     if (dl)
-        return add_url(l, text, s, n, c, dl);
+        return add_url(l, text, s, n, c, dl,
+                       dl < n && c[dl] == '\\' ? TOKENIZE_DISGUISE_BACKSLASH
+                                              : TOKENIZE_DISGUISE_NONE);
     return split_words(tk, l, text, s, e);
+}
+
+static int add_disguised(tokenize_list *l, const char *text,
+                         const hostshape_span *d) {
+    return add_url(l, text, d->off, d->end - d->off, d->host, d->hn, d->kind);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -522,10 +507,15 @@ static int join_dot_domains(const tokenizer *tk, tokenize_list *l,
                 u.len = t->off + t->len - a->off;
                 u.stop = u.content = 0;
                 long o = arena_put(l, host, (size_t)hn);
-                if (o < 0)
+                long w0 = arena_put(l, text + u.off, u.len);
+                if (o < 0 || w0 < 0)
                     return -1;
-                u.text = u.stem = (uint32_t)o;
-                u.hash = u.stem_hash = tokenize_hash(host, (size_t)hn);
+                /* text: as written (the evidence); stem: the host */
+                u.stem = (uint32_t)o;
+                u.text = (uint32_t)w0;
+                u.stem_hash = tokenize_hash(host, (size_t)hn);
+                u.hash = tokenize_hash(text + u.off, u.len);
+                u.disguise = TOKENIZE_DISGUISE_DOT;
                 l->v[w++] = u;
                 i = tld;
                 continue;
@@ -711,11 +701,25 @@ int tokenize_run(tokenizer *tk, const char *text, size_t len,
         out->arena = p;
         out->acap = want;
     }
+    hostshape_span dz[HOSTSHAPE_MAX_SPANS];
+    size_t nd = hostshape_find(text, len, dz, HOSTSHAPE_MAX_SPANS), di = 0;
     for (size_t i = 0; i < len;) {
         while (i < len && text[i] == ' ')
             i++;
         const char *sp = i < len ? memchr(text + i, ' ', len - i) : NULL;
         size_t j = sp ? (size_t)(sp - text) : len;
+        while (di < nd && dz[di].off < i)
+            di++; /* inside a chunk already read (cannot happen: kept safe) */
+        if (di < nd && dz[di].off < j) {
+            /* the chunk up to the disguised link, the link, then on */
+            if (dz[di].off > i &&
+                classify_chunk(tk, out, text, i, dz[di].off) < 0)
+                return -1;
+            if (add_disguised(out, text, &dz[di]) < 0)
+                return -1;
+            i = dz[di++].end;
+            continue;
+        }
         if (j > i && classify_chunk(tk, out, text, i, j) < 0)
             return -1;
         i = j;

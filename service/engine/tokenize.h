@@ -30,7 +30,20 @@ typedef struct tokenize_token {
     uint8_t type;        /* tokenize_type */
     uint8_t stop;        /* word is a stop word */
     uint8_t content;     /* non-stop word with >= 2 letters */
+    uint8_t disguise;    /* URL written so as not to look like one:
+                            tokenize_disguise */
 } tokenize_token;
+
+/* How a URL token was written when it was not written plainly. The text of
+ * such a token is the span as written; its stem is the host it spells. */
+typedef enum {
+    TOKENIZE_DISGUISE_NONE = 0,
+    TOKENIZE_DISGUISE_DOT,       /* "site dot com", "site(.)com", "site . com" */
+    TOKENIZE_DISGUISE_SPACED,    /* "w w w . s i t e . c o m" */
+    TOKENIZE_DISGUISE_BACKSLASH, /* "goo.gl\xyz": a path behind a backslash */
+    TOKENIZE_DISGUISE_MARKDOWN   /* "[text](url)": markup a comment box
+                                    does not render */
+} tokenize_disguise;
 
 /* Tokens of one text, in text order (phones last). Zero-initialise; reuse
  * with tokenize_list_clear(); release with tokenize_list_free(). */
@@ -65,8 +78,14 @@ const char *tokenize_stem(const tokenize_list *l, const tokenize_token *t);
 
 /* 1 when w (n bytes, lower case) is an English stop word. */
 int tokenize_is_stop(const char *w, size_t n);
-/* 1 when w (n bytes, lower case, no dot) is a recognised top-level domain. */
+/* 1 when w (n bytes, lower case, no dot) is a recognised top-level domain
+ * of the closed table (the one spelled-out "dot" joins trust). */
 int tokenize_is_tld(const char *w, size_t n);
+/* 1 when w (n bytes) is a top-level domain by shape in host position: any
+ * label of the table, a known long generic TLD, a 2-letter ASCII label
+ * (the country codes) that is not a stop word, or any 2-3 letter ASCII
+ * label when path is 1 (a '/', '\\', '?' or '#' follows the host). */
+int tokenize_is_host_tld(const char *w, size_t n, int path);
 /* 64-bit FNV-1a of s[0..n). */
 uint64_t tokenize_hash(const char *s, size_t n);
 

@@ -179,7 +179,8 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     }
     /* flood counters: the window starts with the first comment counted */
     const char *fk[2] = {kfa, kfi};
-    for (int i = 0; i < 1 + has_ip; i++) {
+    int has_author = w->author_key && *w->author_key; /* "": unknown */
+    for (int i = has_author ? 0 : 1; i < 1 + has_ip; i++) {
         store_cmd(&c[n++], "INCR", fk[i], NULL);
         store_cmd(&c[n++], "EXPIRE", fk[i], fw, "NX", NULL);
     }

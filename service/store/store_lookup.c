@@ -112,7 +112,7 @@ int store_lookup_append(store *s, store_lookup_op *op) {
     cmd c[5];
     for (int i = 0; i < 5; i++) c[i].argc = 0; /* argv[] is filled as argc grows */
     int n = 0;
-    op->i_claim = op->j_existing = op->j_band = op->j_fi = -1;
+    op->i_claim = op->j_existing = op->j_band = op->j_fi = op->j_fa = -1;
     op->ng = 0;
     if (q->comment_id) {
         if (store_key(kc, sizeof kc, q->site, STORE_K_COMMENT, q->comment_id) < 0 ||
@@ -139,9 +139,11 @@ int store_lookup_append(store *s, store_lookup_op *op) {
     store_key(kn, sizeof kn, q->site, STORE_K_NDOCS, NULL);
     store_args(&c[n], kn);
     op->j_nd = op->ng++;
-    store_key(kfa, sizeof kfa, q->site, STORE_K_FLOOD_AUTHOR, q->author_key);
-    store_args(&c[n], kfa);
-    op->j_fa = op->ng++;
+    if (q->author_key && *q->author_key) { /* "": unknown author */
+        store_key(kfa, sizeof kfa, q->site, STORE_K_FLOOD_AUTHOR, q->author_key);
+        store_args(&c[n], kfa);
+        op->j_fa = op->ng++;
+    }
     if (q->ip && *q->ip) {
         store_key(kfi, sizeof kfi, q->site, STORE_K_FLOOD_IP, q->ip);
         store_args(&c[n], kfi);
@@ -254,7 +256,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
         long v = strtol(g[op->j_nd]->str, NULL, 10);
         out->ndocs = v > 0 ? (uint32_t)v : 0;
     }
-    unsigned fa = g[op->j_fa]->type == REDIS_REPLY_STRING
+    unsigned fa = op->j_fa >= 0 && g[op->j_fa]->type == REDIS_REPLY_STRING
                       ? (unsigned)strtoul(g[op->j_fa]->str, NULL, 10) : 0;
     out->webhook_events = rc[op->i_wh]->type == REDIS_REPLY_STRING
                               ? (unsigned)strtoul(rc[op->i_wh]->str, NULL, 10) : 0;

@@ -413,6 +413,32 @@ static int diff_one(const model_comment *c, int clean, int storage, const char *
 }
 
 /* Named edge cases, then generated ones. */
+/* Readers of the generic object: numbers, strict booleans, member names. */
+static void test_object_readers(void) {
+    static const char body[] =
+        "{\"b\": {\"z\": 1, \"a\": {}, \"m\": null}, \"i\": 3, \"r\": 0.25, "
+        "\"t\": true, \"s\": \"x\", \"n\": null}";
+    codec_error ce;
+    codec_obj *o = codec_parse(body, sizeof body - 1, &ce);
+    CHECK(o != NULL);
+    if (!o) return;
+    double d = -1;
+    CHECK(codec_get_real(o, "i", &d) == 1 && d == 3);
+    CHECK(codec_get_real(o, "r", &d) == 1 && d == 0.25);
+    CHECK(codec_get_real(o, "s", &d) == -1);
+    CHECK(codec_get_real(o, "n", &d) == 0 && codec_get_real(o, "none", &d) == 0);
+    int v = -1;
+    CHECK(codec_get_bool_strict(o, "t", &v) == 1 && v == 1);
+    CHECK(codec_get_bool_strict(o, "i", &v) == -1);
+    CHECK(codec_get_bool_strict(o, "n", &v) == 0 && codec_get_bool_strict(o, "none", &v) == 0);
+    const char *keys[2];
+    const codec_obj *b = codec_get(o, "b");
+    CHECK(codec_keys(b, keys, 2) == 3); /* more members than room: counted */
+    CHECK(strcmp(keys[0], "z") == 0 && strcmp(keys[1], "a") == 0); /* document order */
+    CHECK(codec_keys(codec_get(o, "s"), keys, 2) == 0);
+    codec_obj_free(o);
+}
+
 static void test_encode_matches_jansson(void) {
     int shown = 0;
     model_comment c;
@@ -484,5 +510,6 @@ int main(void) {
     UNIT_RUN(test_invalid_utf8_is_422);
     UNIT_RUN(test_storage_round_trip);
     UNIT_RUN(test_encode_matches_jansson);
+    UNIT_RUN(test_object_readers);
     return unit_report("test_codec");
 }

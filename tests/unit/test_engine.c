@@ -103,6 +103,28 @@ static void test_article_terms_and_author(void) {
     c.author_ip = "192.0.2.1";
     engine_author_key(&c, key, sizeof key);
     CHECK_STR(key, "jo|192.0.2.1");
+    /* a placeholder name is no identity: the IP alone, or nobody */
+    const char *generic[] = {"Anonymous", " guest ", "", "User123", "123",
+                             "UNKNOWN", NULL};
+    for (int i = 0; generic[i]; i++) {
+        c.author_name = generic[i];
+        c.author_ip = "192.0.2.1";
+        engine_author_key(&c, key, sizeof key);
+        CHECK_STR(key, "|192.0.2.1");
+        c.author_ip = NULL;
+        engine_author_key(&c, key, sizeof key);
+        CHECK_STR(key, "");
+    }
+    c.author_name = NULL;
+    engine_author_key(&c, key, sizeof key);
+    CHECK_STR(key, "");
+    c.author_name = "Guesthouse Annie"; /* a name, not a placeholder */
+    engine_author_key(&c, key, sizeof key);
+    CHECK_STR(key, "Guesthouse Annie|");
+    c.author_name = "Anonymous";
+    c.author_email = "anon@example.org"; /* the address identifies */
+    engine_author_key(&c, key, sizeof key);
+    CHECK_STR(key, "anon@example.org");
     engine_session_free(s);
     engine_free(e);
 }

@@ -30,6 +30,9 @@ static void test_domain_lists(void) {
     CHECK(!links_domain_in("badexample.com", list));
     CHECK(!links_domain_in("example.com", NULL));
     CHECK(links_is_shortener("bit.ly") && !links_is_shortener("bbc.co.uk"));
+    /* shortener brands whatever the TLD, not as a subdomain */
+    CHECK(links_is_shortener("bit.do") && links_is_shortener("goo.su"));
+    CHECK(!links_is_shortener("bit.example.com") && !links_is_shortener("bits.com"));
 }
 
 static void test_article_links(void) {

@@ -68,7 +68,7 @@ static void test_on_and_off_topic(void) {
     CHECK(on.relevance > 0.3);
     CHECK(strstr(on.matched, "reservoir") != NULL);
     score_signal s;
-    relevance_off_topic(&on, f.art.n, &s);
+    relevance_off_topic(&on, f.art.n, 0, &s);
     CHECK(s.signal == 0);
     teardown(&f);
 
@@ -76,7 +76,7 @@ static void test_on_and_off_topic(void) {
               "goalkeeper after the derby.");
     relevance_result off = measure(&f, NULL, 0);
     CHECK(off.relevance < 0.12);
-    relevance_off_topic(&off, f.art.n, &s);
+    relevance_off_topic(&off, f.art.n, 0, &s);
     CHECK(s.signal > 0.05 && s.signal < 0.5);
     CHECK(strstr(s.detail, "similarity") != NULL);
     teardown(&f);
@@ -101,6 +101,41 @@ static void test_thread_rescues_reply(void) {
     tokenize_list_free(&tl);
     free(nt);
     teardown(&f);
+}
+
+/* The off_topic policy on measured results: a clear miss (enough content
+ * on both sides) reaches pending alone; the thread vouches only for a
+ * reply or for words picked up from a thread comment that the article
+ * lacks; a short article or comment makes a hint. */
+static void test_off_topic_policy(void) {
+    relevance_result r = {.relevance = 0.3, .article = 0.02, .thread = 0.4,
+                          .content = 12, .known = 1.0};
+    score_signal s;
+    relevance_off_topic(&r, 150, 0, &s); /* thread match, but no reply */
+    CHECK(s.signal >= 0.5 && s.signal < 0.9);
+    CHECK(strstr(s.detail, "not a reply") != NULL);
+    relevance_off_topic(&r, 150, 1, &s); /* a reply: the thread counts */
+    CHECK(s.signal == 0);
+    r.thread = 0.2; /* a reply that took one word from its parent */
+    relevance_off_topic(&r, 150, 1, &s);
+    CHECK(s.signal >= 0.5);
+    r.thread = 0.4;
+    r.fresh = 0.3; /* picks up another comment's own words */
+    relevance_off_topic(&r, 150, 0, &s);
+    CHECK(s.signal == 0);
+    r.fresh = 0;
+    r.relevance = 0.9; /* absolute evidence does not veto a proportion */
+    relevance_off_topic(&r, 150, 0, &s);
+    CHECK(s.signal >= 0.5);
+    relevance_off_topic(&r, 30, 0, &s); /* a short article: a hint */
+    CHECK(s.signal > 0.05 && s.signal < 0.5);
+    r.content = 5; /* a short comment: a hint */
+    relevance_off_topic(&r, 150, 0, &s);
+    CHECK(s.signal > 0.05 && s.signal < 0.5);
+    r.content = 12;
+    r.article = 0.2; /* shares enough with the article */
+    relevance_off_topic(&r, 150, 0, &s);
+    CHECK(s.signal == 0);
 }
 
 /* Relevance is an amount of evidence: one shared word in a two-word reply
@@ -129,7 +164,7 @@ static void test_short_and_low_content(void) {
     setup(&f, "thanks a lot!");
     relevance_result r = measure(&f, NULL, 0);
     score_signal s;
-    relevance_off_topic(&r, f.art.n, &s);
+    relevance_off_topic(&r, f.art.n, 0, &s);
     CHECK(s.signal == 0); /* too short to judge */
     relevance_low_content(&r, 3, &s);
     CHECK(s.signal > 0 && s.signal < 0.5);
@@ -138,6 +173,7 @@ static void test_short_and_low_content(void) {
 
 int main(void) {
     UNIT_RUN(test_vec);
+    UNIT_RUN(test_off_topic_policy);
     UNIT_RUN(test_on_and_off_topic);
     UNIT_RUN(test_thread_rescues_reply);
     UNIT_RUN(test_evidence_and_cues);

@@ -1,5 +1,8 @@
 /* test_repetition.c - unit tests for repetition.c. */
 #include "repetition.h"
+
+#include <string.h>
+
 #include "unit.h"
 #include "unit_text.h"
 
@@ -15,8 +18,23 @@ static double rep(tokenizer *tk, const char *s) {
 
 static void test_repetition(void) {
     tokenizer *tk = tokenize_new("english");
-    CHECK(rep(tk, "zzzzzzzzzzzzzzzzzzzzzzzzz") >= 0.5);
+    /* stretched letters are style (below REPETITION_CONFIDENT); one letter
+     * held for the whole text is confident */
+    double z25 = rep(tk, "zzzzzzzzzzzzzzzzzzzzzzzzz");
+    CHECK(z25 > 0 && z25 < REPETITION_CONFIDENT);
+    char z100[101];
+    memset(z100, 'z', 100);
+    z100[100] = 0;
+    CHECK(rep(tk, z100) >= REPETITION_CONFIDENT);
+    double so = rep(tk, "I love this sooooooooooooooooooooooooooooooo much");
+    CHECK(so > 0 && so < REPETITION_CONFIDENT);
     CHECK(rep(tk, "I love this soooooo much") == 0);
+    /* one word x40 is confident; a word four times in eight is mild */
+    char w40[40 * 6 + 1] = "";
+    for (int i = 0; i < 40; i++) strcat(w40, "spam ");
+    CHECK(rep(tk, w40) >= REPETITION_CONFIDENT);
+    double mild = rep(tk, "tea tea tea tea with milk and two sugars");
+    CHECK(mild > 0 && mild < REPETITION_CONFIDENT);
     CHECK(rep(tk, "free free free free free free free free stuff") >= 0.5);
     CHECK(rep(tk, "click now click now click now click now click now click "
                   "now click now") >= 0.5);

@@ -134,7 +134,8 @@ static void test_api_route_names_are_the_tables(void) {
 }
 
 /* Probes, /metrics and the review page are open (never rate-limited);
- * every /v1/ route but the Coral integration needs a key. */
+ * every /v1/ route but the Coral integration needs a key; Perspective's
+ * needs a client key its handler finds itself. */
 static void test_api_table_roles(void) {
     size_t n;
     const api_route *rt = api_routes(&n);
@@ -147,6 +148,7 @@ static void test_api_table_roles(void) {
             CHECK(rt[i].role == API_ROLE_CLIENT || rt[i].role == API_ROLE_MODERATOR);
         if (strncmp(pat, "/v1/review", 10) == 0 || strcmp(pat, "/v1/audit") == 0)
             CHECK(rt[i].role == API_ROLE_MODERATOR);
+        if (strcmp(name, "perspective") == 0) CHECK(rt[i].role == API_ROLE_CLIENT_OWN_KEY);
     }
 }
 

@@ -41,11 +41,25 @@ static void test_promotion_grammar(void) {
     /* verb + my/our + adjectives + media noun: pending on its own */
     CHECK(check(sl, "come and hear our newest acoustic track").language.signal >= 0.5);
     CHECK(check(sl, "pls take a look at my guitar covers").language.signal >= 0.5);
-    /* my/our + media noun alone, and "started a new channel" */
-    CHECK(check(sl, "our vlog has bloopers").language.signal >= 0.5);
+    /* my/our + media noun alone is a statement about one's own work
+     * (weak); with an ask anywhere it is the asking shape */
+    CHECK(check(sl, "our vlog has bloopers").language.signal > 0);
+    CHECK(check(sl, "our vlog has bloopers").language.signal < 0.5);
+    CHECK(check(sl, "I wrote about it on my blog").language.signal < 0.5);
+    CHECK(check(sl, "our vlog has bloopers, check it out").language.signal >= 0.5);
+    /* "started a new channel" */
     CHECK(check(sl, "we just started a gaming channel").language.signal >= 0.5);
     /* subscribe asked for; subscriber counts of someone else are not */
     CHECK(check(sl, "please subscribe guys").language.signal >= 0.55);
+    CHECK(check(sl, "like and subscribe").language.signal >= 0.55);
+    /* subscribe told, not asked: first person, past or progressive */
+    CHECK(check(sl, "I finally caved and subscribed").language.signal == 0);
+    CHECK(check(sl, "i will definitely subscribe").language.signal == 0);
+    CHECK(check(sl, "thanks for subscribing").language.signal == 0);
+    /* ... unless it offers a swap */
+    CHECK(check(sl, "I'll subscribe back").language.signal >= 0.6);
+    /* "work from home" alone is a way of working */
+    CHECK(check(sl, "I work from home on Fridays").language.signal == 0);
     CHECK(check(sl, "I have 300 subscribers now").language.signal >= 0.5);
     CHECK(check(sl, "she passed 9,000,000 subscribers").language.signal == 0);
     CHECK(check(sl, "l4l").language.signal >= 0.6);

@@ -128,6 +128,65 @@ static void test_apostrophes_and_unicode(void) {
     tokenize_list_free(&l);
 }
 
+/* Host of the only URL token of s ("" when there is none) and its
+ * disguise. */
+static const char *only_host(const char *s, tokenize_list *l, int *disguise) {
+    run(s, l);
+    long u = find(l, TOKENIZE_URL, 0);
+    *disguise = u >= 0 ? l->v[u].disguise : -1;
+    return u >= 0 && find(l, TOKENIZE_URL, 1) < 0 ? tokenize_stem(l, &l->v[u])
+                                                   : "";
+}
+
+static void test_disguised_links(void) {
+    tokenize_list l = {0};
+    int d;
+    CHECK_STR(only_host("go to site dot com now", &l, &d), "site.com");
+    CHECK(d == TOKENIZE_DISGUISE_DOT);
+    /* the text is the span as written: what a moderator is shown */
+    CHECK_STR(tokenize_text(&l, &l.v[find(&l, TOKENIZE_URL, 0)]),
+              "site dot com");
+    CHECK_STR(only_host("cheapmeds(dot)net", &l, &d), "cheapmeds.net");
+    CHECK(d == TOKENIZE_DISGUISE_DOT);
+    CHECK_STR(only_host("at cheapmeds[.]com today", &l, &d), "cheapmeds.com");
+    CHECK_STR(only_host("see x [dot] biz/offer", &l, &d), "x.biz");
+    CHECK_STR(only_host("visit w w w . c h e a p . c o m now", &l, &d),
+              "cheap.com");
+    CHECK(d == TOKENIZE_DISGUISE_SPACED);
+    CHECK_STR(only_host("goo.gl\\xy12z", &l, &d), "goo.gl");
+    CHECK(d == TOKENIZE_DISGUISE_BACKSLASH);
+    CHECK_STR(only_host("[click here](http://example.biz/offer)", &l, &d),
+              "example.biz");
+    CHECK(d == TOKENIZE_DISGUISE_MARKDOWN);
+    CHECK(find(&l, TOKENIZE_WORD, 0) >= 0); /* the link text stays words */
+    CHECK_STR(only_host("plain.com is plain", &l, &d), "plain.com");
+    CHECK(d == TOKENIZE_DISGUISE_NONE);
+    /* prose stays prose */
+    CHECK_STR(only_host("connect the dot to the line", &l, &d), "");
+    CHECK_STR(only_host("a dot in the middle", &l, &d), "");
+    CHECK_STR(only_host("f r e e m o n e y", &l, &d), "");
+    tokenize_list_free(&l);
+}
+
+static void test_tld_shape(void) {
+    tokenize_list l = {0};
+    int d;
+    /* any 2-letter label (country code shape) and long gTLDs */
+    CHECK_STR(only_host("get it at mysite.ga", &l, &d), "mysite.ga");
+    CHECK_STR(only_host("cheap at pills.casino", &l, &d), "pills.casino");
+    /* any 2-3 letter label with a path behind it */
+    CHECK_STR(only_host("offer at x.abc/deal", &l, &d), "x.abc");
+    CHECK_STR(only_host("bit.do/abc", &l, &d), "bit.do");
+    /* abbreviations, versions, sentence ends and stop words are not hosts */
+    CHECK_STR(only_host("see e.g. this and i.e. that", &l, &d), "");
+    CHECK_STR(only_host("version 3.5 works.great", &l, &d), "");
+    CHECK_STR(only_host("i did it.so what", &l, &d), "");
+    CHECK_STR(only_host("done.now we wait", &l, &d), "");
+    CHECK(tokenize_is_host_tld("ga", 2, 0) && !tokenize_is_host_tld("it", 2, 0));
+    CHECK(tokenize_is_host_tld("abc", 3, 1) && !tokenize_is_host_tld("abc", 3, 0));
+    tokenize_list_free(&l);
+}
+
 int main(void) {
     tk = tokenize_new("english");
     UNIT_RUN(test_stop_list_sorted);
@@ -137,6 +196,8 @@ int main(void) {
     UNIT_RUN(test_email_handle_phone);
     UNIT_RUN(test_spaced_letters);
     UNIT_RUN(test_apostrophes_and_unicode);
+    UNIT_RUN(test_disguised_links);
+    UNIT_RUN(test_tld_shape);
     tokenize_free(tk);
     return unit_report("unit");
 }

@@ -1,0 +1,349 @@
+/* det_scam.c - scam: a grammar of roles, not a list of phrases.
+ *
+ * Owns the scam row, its role lexicons and its calibration. A scam has no
+ * fixed wording but a fixed cast: a way to be reached off the site (a phone
+ * number, an e-mail address, a handle, a messenger), a call to act on it
+ * ("contact", "message", "call", "DM" as an imperative), and a role that
+ * makes the reader trust it: a service desk ("customer care", "support",
+ * "account manager"), a third party vouched for ("Mr. X", "my broker"), a
+ * first-person money story ("I invested $500 and earned ..."), or an offer
+ * frame (recovering lost funds, a loan, a job, a visa, a prize). Each role
+ * alone is everyday language; the detector fires only on a frame of two or
+ * three of them, anywhere in a comment of any length. The lexicons are
+ * general knowledge of how such messages are built, not words read from
+ * a data set. Reads tokens and the normalised text; never allocates.
+ */
+#include "detector.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Words a money story's verb may sit from its "I" and its amount. */
+#define SCAM_STORY_WINDOW 6
+/* Frame signals. Three roles decide alone (pending); two are a reason for
+ * a look next to other evidence. */
+#define SCAM_DESK_ACT_REACH 0.75  /* "call customer care on +1 ..." */
+#define SCAM_DESK_REACH 0.4       /* a support line with no ask */
+#define SCAM_STORY_THIRD_REACH 0.8 /* "I earned $5k thanks to Mr. X, +1..." */
+#define SCAM_STORY_THIRD 0.45     /* the testimonial without a channel */
+#define SCAM_STORY_REACH 0.45     /* "I made $900, WhatsApp me" */
+#define SCAM_THIRD_ACT_REACH 0.6  /* "contact Mr. X on WhatsApp" */
+#define SCAM_STORY_OFFER_REACH 0.75 /* "I made $3000 working from home,
+                                       visit x.online" */
+#define SCAM_STORY_OFFER_ACT 0.7  /* "I earn $500 a day from home, ask me" */
+#define SCAM_TESTIMONIAL 0.7      /* "thanks to @x my trading profits..." */
+#define SCAM_OFFER_LINK 0.4       /* "get a loan today, visit x.com" */
+#define SCAM_OFFER_ACT_REACH 0.7  /* "loans approved in 24h, text +1 ..." */
+#define SCAM_OFFER_REACH 0.4      /* a money word and a phone / e-mail */
+#define SCAM_OFFER_HANDLE 0.5     /* a money word and a named @handle or
+                                     "Mr. X" with a way to reach them */
+#define SCAM_OFFER_ACT_THIRD 0.45 /* "contact Mrs. Y for your recovery" */
+
+enum {
+    R_ACT = 1 << 0,     /* contact verb: contact, message, call, text, dm */
+    R_DESK = 1 << 1,    /* service-desk noun */
+    R_DESK2 = 1 << 2,   /* first word of a two-word desk: customer, help */
+    R_HONOR = 1 << 3,   /* mr, mrs, ms, dr: a named person follows */
+    R_AGENT = 1 << 4,   /* broker, manager, mentor...: "my broker" */
+    R_FIRST = 1 << 5,   /* i, i've, we */
+    R_GAIN = 1 << 6,    /* earned, made, invested, withdrew, profit */
+    R_CURRENCY = 1 << 7,/* dollars, usd, btc: an amount's unit */
+    R_OFFER = 1 << 8,   /* recovery, loan, job, visa, prize frame words */
+    R_MESSENGER = 1 << 9, /* whatsapp, telegram: a way to be reached */
+    R_SOFT = 1 << 10,   /* please, kindly, just, you can: before an ask */
+    R_OBJ = 1 << 11,    /* me, us, him, her, them: after an ask */
+    R_POSS = 1 << 12,   /* my / our */
+    R_THANK = 1 << 13,  /* thanks, recommend, helped: a testimonial */
+};
+
+/* Role lexicon, sorted by bytes (strcmp order) for bsearch. General
+ * knowledge of how scam messages are built; each word alone is ordinary. */
+struct lex_entry {
+    const char *w;
+    unsigned cls;
+};
+static const struct lex_entry lex[] = {
+    {"account", R_DESK2}, {"adviser", R_AGENT}, {"advisor", R_AGENT},
+    {"agent", R_AGENT | R_DESK}, {"allowance", R_OFFER},
+    {"ambassador", R_OFFER}, {"ask", R_ACT}, {"binary", R_OFFER},
+    {"bitcoin", R_OFFER | R_CURRENCY}, {"blessed", R_THANK},
+    {"bonus", R_OFFER}, {"broker", R_AGENT}, {"btc", R_OFFER | R_CURRENCY},
+    {"call", R_ACT}, {"can", R_SOFT}, {"capital", R_OFFER}, {"care", R_DESK},
+    {"cash", R_OFFER}, {"caster", R_OFFER | R_AGENT}, {"claim", R_OFFER},
+    {"click", R_ACT}, {"coach", R_AGENT}, {"collab", R_OFFER},
+    {"collaboration", R_OFFER}, {"consultant", R_AGENT}, {"contact", R_ACT},
+    {"credit", R_OFFER}, {"crypto", R_OFFER}, {"customer", R_DESK2},
+    {"debt", R_OFFER}, {"deposit", R_OFFER}, {"desk", R_DESK},
+    {"dm", R_ACT | R_MESSENGER}, {"dollars", R_CURRENCY}, {"dr", R_HONOR},
+    {"earn", R_GAIN}, {"earned", R_GAIN}, {"earning", R_GAIN},
+    {"earnings", R_OFFER}, {"email", R_ACT}, {"euros", R_CURRENCY},
+    {"expert", R_AGENT}, {"financial", R_OFFER}, {"financially", R_OFFER},
+    {"forex", R_OFFER}, {"funds", R_OFFER}, {"gained", R_GAIN},
+    {"genuine", R_THANK}, {"giveaway", R_OFFER}, {"grant", R_OFFER},
+    {"grateful", R_THANK}, {"hacked", R_OFFER}, {"hacker", R_AGENT},
+    {"help", R_DESK2}, {"helpdesk", R_DESK}, {"helped", R_THANK},
+    {"helpline", R_DESK}, {"her", R_OBJ}, {"herbal", R_OFFER}, {"him", R_OBJ},
+    {"hiring", R_OFFER}, {"honest", R_THANK}, {"hotline", R_DESK},
+    {"i", R_FIRST}, {"i've", R_FIRST}, {"ig", R_MESSENGER},
+    {"immigration", R_OFFER}, {"inbox", R_ACT | R_MESSENGER},
+    {"income", R_OFFER}, {"invest", R_OFFER}, {"invested", R_GAIN},
+    {"investing", R_OFFER}, {"investment", R_OFFER}, {"ive", R_FIRST},
+    {"jobs", R_OFFER}, {"just", R_SOFT}, {"kindly", R_SOFT},
+    {"legit", R_THANK}, {"lender", R_OFFER}, {"loan", R_OFFER},
+    {"loans", R_OFFER}, {"lottery", R_OFFER}, {"madam", R_HONOR},
+    {"made", R_GAIN}, {"making", R_GAIN}, {"manager", R_AGENT}, {"me", R_OBJ},
+    {"mentor", R_AGENT}, {"message", R_ACT}, {"mining", R_OFFER},
+    {"miss", R_HONOR}, {"money", R_OFFER}, {"mr", R_HONOR}, {"mrs", R_HONOR},
+    {"ms", R_HONOR}, {"my", R_POSS}, {"our", R_POSS},
+    {"paid", R_GAIN | R_OFFER}, {"passport", R_OFFER}, {"payout", R_OFFER},
+    {"platform", R_OFFER}, {"please", R_SOFT}, {"pls", R_SOFT},
+    {"plz", R_SOFT}, {"portfolio", R_OFFER}, {"pounds", R_CURRENCY},
+    {"prize", R_OFFER}, {"profit", R_OFFER | R_GAIN},
+    {"profits", R_OFFER | R_GAIN}, {"promote", R_OFFER}, {"reach", R_ACT},
+    {"received", R_GAIN}, {"recommend", R_THANK}, {"recommended", R_THANK},
+    {"recover", R_OFFER}, {"recovered", R_GAIN}, {"recovery", R_OFFER},
+    {"reliable", R_THANK}, {"returns", R_GAIN}, {"scammed", R_OFFER},
+    {"service", R_DESK}, {"should", R_SOFT}, {"shoutout", R_THANK},
+    {"signals", R_OFFER}, {"spell", R_OFFER},
+    {"sponsorship", R_OFFER}, {"stocks", R_OFFER}, {"strategy", R_OFFER},
+    {"support", R_DESK}, {"tech", R_DESK2}, {"technician", R_DESK},
+    {"telegram", R_MESSENGER}, {"testimony", R_THANK}, {"text", R_ACT},
+    {"thank", R_THANK}, {"thanks", R_THANK}, {"them", R_OBJ},
+    {"trade", R_OFFER}, {"trader", R_AGENT}, {"trades", R_OFFER},
+    {"trading", R_OFFER}, {"trust", R_THANK}, {"trusted", R_THANK},
+    {"us", R_OBJ}, {"usd", R_CURRENCY}, {"usdt", R_OFFER | R_CURRENCY},
+    {"vacancy", R_OFFER}, {"viber", R_MESSENGER}, {"visa", R_OFFER},
+    {"visit", R_ACT}, {"wallet", R_OFFER}, {"we", R_FIRST},
+    {"wechat", R_MESSENGER}, {"whatsapp", R_ACT | R_MESSENGER},
+    {"winner", R_OFFER}, {"withdraw", R_OFFER}, {"withdrawal", R_OFFER},
+    {"withdrawn", R_GAIN}, {"withdrew", R_GAIN}, {"write", R_ACT},
+};
+
+static int lex_cmp(const void *key, const void *e) {
+    return strcmp((const char *)key, *(const char *const *)e);
+}
+
+/* The role classes of word w (0 for most words): a binary search of lex,
+ * which must stay sorted by bytes (a word out of order is never found). */
+static unsigned lex_class(const char *w) {
+    const void *hit = bsearch(w, lex, sizeof lex / sizeof *lex, sizeof *lex,
+                              lex_cmp);
+    return hit ? ((const struct lex_entry *)hit)->cls : 0;
+}
+
+/* 1 when the token at norm offset off starts a clause: text start or after
+ * . ! ? : ; , or a line break. */
+static int clause_start(const char *norm, size_t off) {
+    while (off > 0 && norm[off - 1] == ' ')
+        off--;
+    return off == 0 || strchr(".!?:;,\n-(", norm[off - 1]) != NULL;
+}
+
+/* Address lengths: Ethereum-style "0x" + 40 hex digits; bech32 Bitcoin
+ * addresses "bc1" + 39 to 59 characters. */
+#define SCAM_HEX_ADDRESS 40
+#define SCAM_BECH32_MIN 39
+#define SCAM_BECH32_MAX 59
+
+static int wallet_address(const char *w) {
+    size_t n = strlen(w);
+    if (n == 2 + SCAM_HEX_ADDRESS && w[0] == '0' && w[1] == 'x')
+        return strspn(w + 2, "0123456789abcdef") == SCAM_HEX_ADDRESS;
+    if (n >= 3 + SCAM_BECH32_MIN && n <= 3 + SCAM_BECH32_MAX &&
+        memcmp(w, "bc1", 3) == 0)
+        return strspn(w + 3, "023456789acdefghjklmnpqrstuvwxyz") == n - 3;
+    return 0;
+}
+
+typedef struct roles {
+    int reach, act, desk, third, story, offer;
+    int link;   /* a link other than a messenger's: a channel for offers */
+    int thank;  /* testimonial wording */
+    int gain;   /* "I earned", "we made": a first-person gain, no amount */
+    size_t ev_off, ev_end; /* the way to be reached, for the evidence */
+} roles;
+
+static void find_roles(const detector_analysis *a, roles *r) {
+    const tokenize_list *l = a->tokens;
+    const char *norm = a->features->normalized;
+    memset(r, 0, sizeof *r);
+    unsigned prev = 0;
+    size_t last_first = (size_t)-1, last_gain = (size_t)-1;
+    size_t last_amount = (size_t)-1, word = 0;
+    for (size_t i = 0; i < l->n; i++, word++) {
+        const tokenize_token *t = &l->v[i];
+        const char *s = tokenize_text(l, t);
+        int reach = t->type == TOKENIZE_PHONE || t->type == TOKENIZE_EMAIL ||
+                    t->type == TOKENIZE_HANDLE;
+        if (t->type == TOKENIZE_URL) {
+            const char *h = tokenize_stem(l, t);
+            reach = strcmp(h, "wa.me") == 0 || strcmp(h, "t.me") == 0;
+            r->link |= !reach;
+        }
+        /* an @handle is a named party as well as a way to reach it */
+        if (t->type == TOKENIZE_HANDLE)
+            r->third = 1;
+        if (reach && r->ev_end == r->ev_off) {
+            r->ev_off = t->off;
+            r->ev_end = t->off + t->len;
+        }
+        r->reach |= reach;
+        if (t->type == TOKENIZE_NUMBER) {
+            last_amount = word;
+            prev = 0;
+            continue;
+        }
+        if (t->type != TOKENIZE_WORD) {
+            prev = 0;
+            continue;
+        }
+        unsigned c = lex_class(s);
+        /* a crypto wallet or contract address ("0x" + 40 hex digits, a
+         * "bc1" address): somewhere to send money, and the offer itself */
+        if (wallet_address(s)) {
+            r->reach = r->offer = 1;
+            if (r->ev_end == r->ev_off) {
+                r->ev_off = t->off;
+                r->ev_end = t->off + t->len;
+            }
+        }
+        /* "5k", "10k", "2m": an amount written short */
+        size_t sl = strlen(s), dg = strspn(s, "0123456789");
+        if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
+            c |= R_CURRENCY;
+        if (c & R_MESSENGER)
+            r->reach = 1;
+        if (c & R_CURRENCY)
+            last_amount = word;
+        /* an ask: a contact verb opening a clause, softened ("please
+         * call"), or aimed at someone ("message him", "dm me") */
+        if (c & R_ACT) {
+            const tokenize_token *nx = i + 1 < l->n ? &l->v[i + 1] : NULL;
+            unsigned nc = nx && nx->type == TOKENIZE_WORD
+                              ? lex_class(tokenize_text(l, nx)) : 0;
+            if (clause_start(norm, t->off) || (prev & R_SOFT) ||
+                (nc & (R_OBJ | R_HONOR)) ||
+                (nx && (nx->type == TOKENIZE_PHONE ||
+                        nx->type == TOKENIZE_EMAIL ||
+                        nx->type == TOKENIZE_HANDLE)))
+                r->act = 1;
+            if (nc & (R_HONOR))
+                r->third = 1;
+            if (nc & R_OBJ) {
+                const char *o = tokenize_text(l, nx);
+                if (strcmp(o, "him") == 0 || strcmp(o, "her") == 0 ||
+                    strcmp(o, "them") == 0)
+                    r->third = 1;
+            }
+        }
+        if ((c & R_DESK) && ((prev & R_DESK2) || strcmp(s, "helpline") == 0 ||
+                             strcmp(s, "hotline") == 0 ||
+                             strcmp(s, "helpdesk") == 0))
+            r->desk = 1;
+        if ((c & R_AGENT) && (prev & (R_DESK2 | R_POSS))) {
+            /* "my broker", "account manager": someone to trust */
+            r->third = 1;
+            if (strcmp(s, "manager") == 0 && (prev & R_DESK2))
+                r->desk = 1;
+        }
+        if ((c & R_HONOR) && i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD)
+            r->third = 1;
+        if (c & R_FIRST)
+            last_first = word;
+        if ((c & R_GAIN) && last_first != (size_t)-1 &&
+            word - last_first <= SCAM_STORY_WINDOW) {
+            last_gain = word;
+            r->gain = 1;
+        }
+        if (c & R_OFFER)
+            r->offer = 1;
+        if (c & R_THANK)
+            r->thank = 1;
+        /* "work(ing) from home": the job-offer frame's own phrase */
+        if ((strcmp(s, "work") == 0 || strcmp(s, "working") == 0) &&
+            i + 2 < l->n && strcmp(tokenize_text(l, &l->v[i + 1]), "from") == 0 &&
+            strcmp(tokenize_text(l, &l->v[i + 2]), "home") == 0)
+            r->offer = 1;
+        prev = c;
+        /* the story: I ... earned ... amount, the amount near the verb */
+        if (last_gain != (size_t)-1 && last_amount != (size_t)-1 &&
+            (last_amount > last_gain ? last_amount - last_gain
+                                     : last_gain - last_amount) <=
+                SCAM_STORY_WINDOW)
+            r->story = 1;
+    }
+    if (last_gain != (size_t)-1 && last_amount != (size_t)-1 &&
+        (last_amount > last_gain ? last_amount - last_gain
+                                 : last_gain - last_amount) <= SCAM_STORY_WINDOW)
+        r->story = 1;
+}
+
+static void scam_run(const detector_analysis *a, score_signal *out) {
+    roles r;
+    find_roles(a, &r);
+    double best = 0;
+    const char *why = NULL;
+#define FRAME(cond, sig, text)                                                 \
+    do {                                                                       \
+        if ((cond) && (sig) > best) {                                          \
+            best = (sig);                                                      \
+            why = (text);                                                      \
+        }                                                                      \
+    } while (0)
+    FRAME(r.desk && r.act && r.reach, SCAM_DESK_ACT_REACH,
+          "a service desk asks to be contacted off the site");
+    FRAME(r.desk && r.reach, SCAM_DESK_REACH,
+          "a service desk with a way to be reached off the site");
+    FRAME(r.story && r.offer && (r.reach || r.link), SCAM_STORY_OFFER_REACH,
+          "a first-person money story with an offer and a way to reach it");
+    FRAME(r.story && r.offer && r.act, SCAM_STORY_OFFER_ACT,
+          "a first-person money story with an offer and a call to act");
+    FRAME(r.story && r.link && r.act, SCAM_STORY_REACH,
+          "a first-person money story with a link to follow");
+    FRAME(r.third && r.reach && r.offer && (r.thank || r.gain),
+          SCAM_TESTIMONIAL,
+          "a testimonial for someone to contact about money");
+    FRAME(r.offer && r.act && r.link, SCAM_OFFER_LINK,
+          "an offer with a link to follow");
+    FRAME(r.story && r.third && r.reach, SCAM_STORY_THIRD_REACH,
+          "a first-person money story vouching for someone to contact");
+    FRAME(r.story && r.third, SCAM_STORY_THIRD,
+          "a first-person money story vouching for someone");
+    FRAME(r.story && r.reach && r.act, SCAM_STORY_REACH,
+          "a first-person money story with a way to be reached");
+    FRAME(r.third && r.act && r.reach, SCAM_THIRD_ACT_REACH,
+          "asks readers to contact a third party off the site");
+    FRAME(r.offer && r.act && r.reach, SCAM_OFFER_ACT_REACH,
+          "an offer (recovery, loan, job, visa, prize, investment) with "
+          "a way to be reached");
+    FRAME(r.offer && r.reach && r.third, SCAM_OFFER_HANDLE,
+          "a money offer naming someone to reach");
+    FRAME(r.offer && r.reach, SCAM_OFFER_REACH,
+          "an offer with a way to be reached");
+    FRAME(r.offer && r.act && r.third, SCAM_OFFER_ACT_THIRD,
+          "an offer through a third party to contact");
+#undef FRAME
+    if (best <= 0)
+        return;
+    out->signal = best;
+    snprintf(out->detail, sizeof out->detail, "%s", why);
+    if (r.ev_end > r.ev_off) {
+        size_t n = r.ev_end - r.ev_off;
+        if (n >= sizeof out->evidence)
+            n = sizeof out->evidence - 1;
+        memcpy(out->evidence, a->features->normalized + r.ev_off, n);
+        out->evidence[n] = '\0';
+    }
+}
+
+const detector det_scam = {
+    .row = {.code = "scam",
+            .kind = ENGINE_KIND_SPAM,
+            .evidence = ENGINE_EVIDENCE_SPAN,
+            .weight = 1.0,
+            .summary = "a scam's cast of roles: a way to be reached, a call "
+                       "to act and a service desk, a vouched-for third party, "
+                       "a money story or an offer"},
+    .run = scam_run,
+};
