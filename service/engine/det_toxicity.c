@@ -81,6 +81,7 @@ const detector det_toxicity = {
             .evidence = ENGINE_EVIDENCE_WORDS,
             .weight = 1.0,
             .summary = "the learned toxicity model (word and character "
-                       "n-grams) finds the comment abusive"},
+                       "n-grams) finds the comment abusive and it is "
+                       "aimed at someone"},
     .run = toxicity_run,
 };
