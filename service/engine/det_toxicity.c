@@ -33,6 +33,33 @@
     (ABUSE_YOU | ABUSE_YOUR | ABUSE_YOURSELF | ABUSE_KIN | ABUSE_GROUP |    \
      ABUSE_GROUP_A | ABUSE_SLUR)
 
+/* Word classes that name an identity (abuse.h): never themselves the
+ * evidence of abuse. A model trained on abusive text learns the groups
+ * abuse names ("Nigerians", by its letters); when such a word pushed the
+ * margin most, the model read the mention, not abuse of it. */
+#define TOXICITY_IDENTITY (ABUSE_GROUP | ABUSE_GROUP_A)
+
+/* 1 when the word of r that pushed the margin most names an identity. */
+static int toxicity_identity_led(const detector_analysis *a,
+                                 const ngram_result *r) {
+    size_t best = r->ntop;
+    for (size_t k = 0; k < r->ntop; k++)
+        if (best == r->ntop || r->contribution[k] > r->contribution[best])
+            best = k;
+    if (best == r->ntop)
+        return 0;
+    const char *text = a->features->normalized;
+    size_t b = r->top[best].begin, e = r->top[best].end;
+    char w[ABUSE_WORD_MAX + 1];
+    if (e <= b || e - b > ABUSE_WORD_MAX || e > a->features->normalized_len)
+        return 0;
+    for (size_t i = b; i < e; i++) {
+        char ch = text[i];
+        w[i - b] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    return (abuse_lookup(w, e - b) & TOXICITY_IDENTITY) != 0;
+}
+
 /* 1 when a word of the comment's shared abuse view aims it at someone in
  * a sentence neither negated nor reported; 0 when none does, or when the
  * view is missing. */
@@ -64,7 +91,8 @@ static void toxicity_run(const detector_analysis *a, score_signal *out) {
     if (!m || !a->ngram)
         return;
     ngram_predict(m, a->ngram, &r);
-    if (r.prob < TOXICITY_MIN_PROB || !toxicity_aimed(a))
+    if (r.prob < TOXICITY_MIN_PROB || !toxicity_aimed(a) ||
+        toxicity_identity_led(a, &r))
         return;
     out->signal = r.prob < TOXICITY_MAX_SIGNAL ? r.prob : TOXICITY_MAX_SIGNAL;
     ngram_words(a->features->normalized, &r, out->evidence,
