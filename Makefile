@@ -1,7 +1,7 @@
 # modq - Makefile. `make` builds build/modq; `make run` and `make test` first
 # install what is missing (tools/bootstrap.sh).
 .DELETE_ON_ERROR:
-.PHONY: all run test unit cases integration bootstrap clean eval bench decode-bench fuzz fuzz-build format
+.PHONY: all run test unit cases integration bootstrap clean eval bench decode-bench fuzz fuzz-build format model
 
 CC      ?= cc
 OPT     ?= -O2 -g
@@ -39,6 +39,15 @@ OBJ        += build/obj/page_assets.o
 SAN_OBJ    += build/san/page_assets.o
 SAN_LIB    += build/san/page_assets.o
 
+# The learned models (service/engine/models/*.txt, written by `make model`)
+# are embedded the same way: tools/embed_models.sh writes
+# build/gen/ngram_models.c, which the engine parses at start (ngram.h).
+MODEL_FILES := $(sort $(wildcard service/engine/models/*.txt))
+MODEL_GEN   := build/gen/ngram_models.c
+OBJ         += build/obj/ngram_models.o
+SAN_OBJ     += build/san/ngram_models.o
+SAN_LIB     += build/san/ngram_models.o
+
 all: build/modq
 
 build/modq: $(OBJ)
@@ -71,6 +80,32 @@ build/obj/page_assets.o: $(PAGE_GEN) | build/obj
 build/san/page_assets.o: $(PAGE_GEN) | build/san
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
+$(MODEL_GEN): $(MODEL_FILES) tools/embed_models.sh
+	@mkdir -p $(@D)
+	sh tools/embed_models.sh $@ $(MODEL_FILES)
+
+build/obj/ngram_models.o: $(MODEL_GEN) | build/obj
+	$(CC) $(CFLAGS) -Iservice/engine -c -o $@ $<
+
+build/san/ngram_models.o: $(MODEL_GEN) | build/san
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Iservice/engine -c -o $@ $<
+
+# tools/train_model.c: trains the learned models with liblinear (Debian's
+# liblinear-dev) on the data sets tools/model_data.py reads from DATA, and
+# writes service/engine/models/<name>.txt. Deterministic: the same data give
+# the same files, byte for byte (MODEL_DATE is the date written in them).
+MODEL_DATE ?= 2026-12-02
+TRAIN_SRC := tools/train_model.c service/engine/ngram.c service/engine/normalize.c
+build/train_model: $(TRAIN_SRC) service/engine/ngram.h | build/obj
+	$(CC) $(CFLAGS) -Iservice/engine -o $@ $(TRAIN_SRC) -llinear -lutf8proc -lm
+
+model: build/train_model
+	@sh tools/bootstrap.sh run
+	@python3 tools/model_data.py --data $(or $(DATA),../shared/data) --model ngram_spam > build/ngram_spam.tsv
+	@python3 tools/model_data.py --data $(or $(DATA),../shared/data) --model toxicity > build/toxicity.tsv
+	build/train_model --name ngram_spam --date $(MODEL_DATE) --out service/engine/models/ngram_spam.txt < build/ngram_spam.tsv
+	build/train_model --name toxicity --date $(MODEL_DATE) --out service/engine/models/toxicity.txt < build/toxicity.tsv
+
 build/obj build/san build/san/tests build/bench:
 	mkdir -p $@
 
@@ -92,6 +127,8 @@ eval:
 	@sh tools/bootstrap.sh run
 	@$(MAKE) --no-print-directory build/modq
 	@python3 tools/eval.py --data $(or $(DATA),../shared/data) --modq build/modq
+	@$(MAKE) --no-print-directory build/train_model
+	@python3 tools/eval_learned.py --data $(or $(DATA),../shared/data)
 
 bench: bootstrap
 	@sh bench/run.sh
@@ -115,7 +152,8 @@ FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -Iinclude -O1 -g -pthread -MMD -MP \
                 -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_BIN     := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
-FUZZ_LIB     := $(LIB_SRC:service/%.c=build/fuzz/obj/%.o) build/fuzz/obj/page_assets.o
+FUZZ_LIB     := $(LIB_SRC:service/%.c=build/fuzz/obj/%.o) build/fuzz/obj/page_assets.o \
+                build/fuzz/obj/ngram_models.o
 
 build/fuzz/obj/%.o: service/%.c
 	@mkdir -p $(@D)
@@ -123,6 +161,9 @@ build/fuzz/obj/%.o: service/%.c
 
 build/fuzz/obj/page_assets.o: $(PAGE_GEN) | build/fuzz/obj
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/obj/ngram_models.o: $(MODEL_GEN) | build/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iservice/engine -c -o $@ $<
 
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PRIV_INC) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
@@ -143,4 +184,4 @@ format:
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB:.o=.d) $(FUZZ_BIN:=.d) build/bench/decode_bench.d
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB:.o=.d) $(FUZZ_BIN:=.d) build/bench/decode_bench.d build/train_model.d

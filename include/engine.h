@@ -85,7 +85,8 @@ typedef enum {
     X(identity_attack)                                                        \
     X(profanity)                                                              \
     X(sexual)                                                                 \
-    X(scam)
+    X(scam)                                                                   \
+    X(toxicity)
 
 #define ENGINE_D_PLUS_ONE_(code) +1
 /* Number of detectors (rows of ENGINE_DETECTORS): sizes per-detector arrays
@@ -268,6 +269,9 @@ typedef struct engine_verdict {
     engine_status status;
     double score;       /* combined, in [0,1] */
     double relevance;   /* in [0,1], or -1 when the article is unknown */
+    double toxicity;    /* the toxicity model's calibrated probability of
+                           abuse, ungated (the toxicity flag is gated), or
+                           -1 when no model is loaded */
     size_t nflags;
     engine_flag flags[ENGINE_MAX_FLAGS]; /* sorted by score, descending */
 } engine_verdict;

@@ -9,7 +9,7 @@ set -e
 # (clang), openssl for the TLS test.
 MODE=${1:-test}
 PKGS="gcc make libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev \
-libutf8proc-dev libstemmer-dev libjemalloc-dev libssl-dev libcurl4-openssl-dev redis-server redis-tools \
+libutf8proc-dev libstemmer-dev liblinear-dev libjemalloc-dev libssl-dev libcurl4-openssl-dev redis-server redis-tools \
 python3 curl ${MODQ_EXTRA_PKGS:-}"
 if [ "$MODE" != "run" ]; then
     PKGS="$PKGS redis-sentinel chromium nodejs openssl clang libclang-rt-14-dev"

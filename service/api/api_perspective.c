@@ -330,6 +330,10 @@ static double pv_score(const engine *eng, size_t a, const engine_verdict *v, con
         if (d < 0 || !engine_detector_enabled(eng, (size_t)d)) continue;
         const engine_flag *fl = flag_of(v, PV_ATTRIBUTES[a].codes[k]);
         scores[n++] = fl ? fl->score : 0;
+        /* the model's calibrated probability, not its gated flag: what a
+         * caller asking for a probability of toxicity expects */
+        if (strcmp(PV_ATTRIBUTES[a].codes[k], "toxicity") == 0 && v->toxicity > scores[n - 1])
+            scores[n - 1] = v->toxicity;
         const engine_detector_row *row = engine_detector_info((size_t)d);
         if (sp && fl && fl->score > 0 && row &&
             (row->evidence == ENGINE_EVIDENCE_SPAN || row->evidence == ENGINE_EVIDENCE_WORDS))

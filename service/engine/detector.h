@@ -15,6 +15,7 @@
 
 #include "engine.h"
 #include "links.h"
+#include "ngram.h"
 #include "normalize.h"
 #include "relevance.h"
 #include "score.h"
@@ -44,6 +45,10 @@ typedef struct detector_analysis {
     relevance_result rr;             /* relevance to article and thread */
     spamlang_result sl;              /* spam wording, word lists */
     links_input links;               /* what the link detectors read */
+    /* the learned layer (ngram.h): the comment's n-grams and the models
+     * the engine parsed at start (NULL: none, the detector abstains) */
+    const ngram_doc *ngram;
+    const ngram_model *const *models; /* NGRAM_MODEL_COUNT entries */
     const struct abuse_view *abuse;  /* words of the abuse rows (abuse.h),
                                         or NULL: they build their own */
 } detector_analysis;

@@ -21,6 +21,7 @@
 #include "detector.h"
 #include "measure.h"
 #include "minhash.h"
+#include "ngram.h"
 #include "normalize.h"
 #include "relevance.h"
 #include "score.h"
@@ -51,6 +52,7 @@ struct engine {
     spamlang *sl;
     textcache *threads; /* analysed thread texts: the one shared, internally
                            locked part of an engine */
+    ngram_model *models[NGRAM_MODEL_COUNT]; /* the embedded learned models */
 };
 
 /* An analysed article, cached per session. */
@@ -72,6 +74,7 @@ struct engine_session {
     size_t nheld;
     uint64_t calls;          /* engine_score calls (article LRU) */
     relevance_idf_cache idf; /* background IDF per stem hash */
+    ngram_doc ngram;         /* this call's n-grams (buffers reused) */
 };
 
 /* engine_features.priv */
@@ -112,6 +115,29 @@ void engine_config_defaults(engine_config *cfg) {
     cfg->flood_max = 5;
 }
 
+/* Parses the learned models embedded at build time (ngram_blobs) into e.
+ * A model the build did not embed stays NULL: its detector abstains.
+ * 0, or -1 with err filled when an embedded model does not parse. */
+static int models_load(engine *e, engine_error *err) {
+    char why[96];
+    for (size_t i = 0; i < ngram_blobs_count; i++) {
+        const ngram_blob *b = &ngram_blobs[i];
+        for (int id = 0; id < NGRAM_MODEL_COUNT; id++) {
+            if (strcmp(b->name, ngram_model_name(id)) != 0)
+                continue;
+            e->models[id] = ngram_model_parse((const char *)b->data, b->len,
+                                              why, sizeof why);
+            if (!e->models[id]) {
+                char text[128];
+                snprintf(text, sizeof text, "model %s: %s", b->name, why);
+                set_err(err, ENGINE_E_CONFIG, "model", text);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 engine *engine_new(const engine_config *cfg, engine_error *err) {
     if (!(cfg->threshold_pending > 0 && cfg->threshold_pending <= 1 &&
           cfg->threshold_reject > 0 && cfg->threshold_reject <= 1 &&
@@ -143,6 +169,10 @@ engine *engine_new(const engine_config *cfg, engine_error *err) {
     e->threads = textcache_new(ENGINE_THREAD_SLOTS, ENGINE_THREAD_CACHE_BYTES);
     if (!e->sl || !e->threads)
         goto nomem;
+    if (models_load(e, err) < 0) {
+        engine_free(e);
+        return NULL;
+    }
     return e;
 nomem:
     engine_free(e);
@@ -163,6 +193,8 @@ void engine_free(engine *e) {
         return;
     spamlang_free(e->sl);
     textcache_free(e->threads);
+    for (int i = 0; i < NGRAM_MODEL_COUNT; i++)
+        ngram_model_free(e->models[i]);
     free(e);
 }
 
@@ -198,6 +230,7 @@ void engine_session_free(engine_session *s) {
         article_reset(&s->art[i]);
     thread_release(s);
     tokenize_free(s->tk);
+    ngram_doc_free(&s->ngram);
     free(s);
 }
 
@@ -675,7 +708,18 @@ void engine_score(engine_session *s, const engine_features *f,
     a.abuse = &av;
     if (art)
         out->relevance = a.rr.relevance;
+    /* the learned layer's n-grams, once for every model (none: abstain) */
+    a.models = (const ngram_model *const *)s->e->models;
+    if (ngram_extract(f->normalized, f->normalized_len, &s->ngram) == 0)
+        a.ngram = &s->ngram;
     detector_run_all(&a, &s->e->det, out);
+    out->toxicity = -1;
+    const ngram_model *tm = a.models ? a.models[NGRAM_MODEL_TOXICITY] : NULL;
+    if (tm && a.ngram) {
+        ngram_result tr;
+        ngram_predict(tm, a.ngram, &tr);
+        out->toxicity = tr.prob;
+    }
     score_finish(out, &s->e->cfg, x->reputation);
 }
 

@@ -48,6 +48,7 @@ void score_begin(engine_verdict *v) {
      * past nflags are never read */
     memset(v, 0, offsetof(engine_verdict, flags));
     v->relevance = -1;
+    v->toxicity = -1;
     v->status = ENGINE_APPROVED;
 }
 

@@ -139,12 +139,34 @@ def test_every_attribute_scores_from_the_detectors_present(binary):
                 value = got[attr]["summaryScore"]["value"]
                 assert got[attr]["summaryScore"]["type"] == "PROBABILITY"
                 want = expected_score(attr, flags, present)
-                assert abs(value - want) <= NATIVE_ROUNDING, (attr, value, want, flags)
+                if attr == "TOXICITY" and "toxicity" in present:
+                    # the toxicity model's own calibrated probability, not
+                    # its gated flag: never below the flags it reads
+                    assert want - NATIVE_ROUNDING <= value <= 1, (attr, value, want, flags)
+                else:
+                    assert abs(value - want) <= NATIVE_ROUNDING, (attr, value, want, flags)
             # TOXICITY is the largest of the abuse attributes it reads
             for attr in ("INSULT", "THREAT", "IDENTITY_ATTACK", "PROFANITY",
                          "SEXUALLY_EXPLICIT", "SEVERE_TOXICITY"):
                 assert got["TOXICITY"]["summaryScore"]["value"] >= \
                     got[attr]["summaryScore"]["value"], (attr, got)
+
+
+def test_toxicity_is_the_models_probability(binary):
+    """TOXICITY reads the toxicity model's probability, which is given even
+    when the native flag stays silent (the flag needs the abuse aimed at
+    someone): clear abuse scores high, a polite on-topic line low."""
+    cases = [("You are a stupid moron and I hope your family dies", 0.8, 1.0),
+             ("Kill yourself, idiot", 0.8, 1.0),
+             (CIVIL, 0.0, 0.2)]
+    with Env(binary, ENV) as env:
+        assert "toxicity" in detector_codes(env.modq)  # the embedded model
+        for text, low, high in cases:
+            status, js, _ = post(env.modq, {"comment": {"text": text},
+                                            "requestedAttributes": {"TOXICITY": {}}})
+            assert status == 200, (status, js)
+            value = js["attributeScores"]["TOXICITY"]["summaryScore"]["value"]
+            assert low <= value <= high, (text, value)
 
 
 def test_span_annotations_mark_evidence_in_code_points(binary):

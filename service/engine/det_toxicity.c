@@ -1,0 +1,115 @@
+/* det_toxicity.c - toxicity: the learned model finds the comment abusive.
+ *
+ * Owns the toxicity row: the calibrated probability of the toxicity model
+ * (ngram.h; trained by tools/train_model.c on Davidson et al.'s tweets and
+ * the Toxic Spans comments against genuine comments, see
+ * service/engine/models/toxicity.txt) is the signal when abuse is more
+ * likely than not AND the comment is aimed at someone: profanity alone is
+ * not abuse ("this shit is fire"), abuse is directed at a person or a
+ * group. Aimed means a word of the shared abuse view (abuse.h) names the
+ * reader, someone's kin or a group, in a sentence that is neither negated
+ * nor reported speech. Otherwise the detector stays silent, so a word
+ * that is merely rude in some contexts never adds to other evidence. A
+ * reason for a human look, not proof: the signal stays under the reject
+ * threshold. The evidence is the words whose n-grams weighed most, as
+ * written. The probability itself, ungated, is the verdict's toxicity
+ * (engine.c): what callers asking for a probability read.
+ */
+#include "abuse.h"
+#include "detector.h"
+
+#include <stdio.h>
+
+/* Calibrated probability from which an aimed comment is flagged: abuse
+ * more likely than not on held-out data. No probability is flagged
+ * unaimed: the model is most sure of short profane lines ("f.u.c.k this
+ * sh1t weather") that abuse nobody. */
+#define TOXICITY_MIN_PROB 0.5
+/* Word classes that aim a comment at someone (abuse.h): the reader (you,
+ * your, yourself), a person's kin, a group of people or a slur for one.
+ * Insult nouns are the abuse, not its target; third-person pronouns are
+ * left out: they as often name the singer praised ("he's f*cking great"). */
+#define TOXICITY_TARGET                                                     \
+    (ABUSE_YOU | ABUSE_YOUR | ABUSE_YOURSELF | ABUSE_KIN | ABUSE_GROUP |    \
+     ABUSE_GROUP_A | ABUSE_SLUR)
+
+/* Word classes that name an identity (abuse.h): never themselves the
+ * evidence of abuse. A model trained on abusive text learns the groups
+ * abuse names ("Nigerians", by its letters); when such a word pushed the
+ * margin most, the model read the mention, not abuse of it. */
+#define TOXICITY_IDENTITY (ABUSE_GROUP | ABUSE_GROUP_A)
+
+/* 1 when the word of r that pushed the margin most names an identity. */
+static int toxicity_identity_led(const detector_analysis *a,
+                                 const ngram_result *r) {
+    size_t best = r->ntop;
+    for (size_t k = 0; k < r->ntop; k++)
+        if (best == r->ntop || r->contribution[k] > r->contribution[best])
+            best = k;
+    if (best == r->ntop)
+        return 0;
+    const char *text = a->features->normalized;
+    size_t b = r->top[best].begin, e = r->top[best].end;
+    char w[ABUSE_WORD_MAX + 1];
+    if (e <= b || e - b > ABUSE_WORD_MAX || e > a->features->normalized_len)
+        return 0;
+    for (size_t i = b; i < e; i++) {
+        char ch = text[i];
+        w[i - b] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    return (abuse_lookup(w, e - b) & TOXICITY_IDENTITY) != 0;
+}
+
+/* 1 when a word of the comment's shared abuse view aims it at someone in
+ * a sentence neither negated nor reported; 0 when none does, or when the
+ * view is missing. */
+static int toxicity_aimed(const detector_analysis *a) {
+    const abuse_view *v = a->abuse;
+    if (!v)
+        return 0;
+    size_t start = 0; /* first word of the current sentence */
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->w[i].brk)
+            start = i;
+        if (!(v->w[i].cls & TOXICITY_TARGET) || abuse_reported(v, i))
+            continue;
+        size_t end = i;
+        while (end + 1 < v->n && !v->w[end + 1].brk)
+            end++;
+        if (!abuse_negated(v, start, end))
+            return 1;
+    }
+    return 0;
+}
+/* Highest signal: under the default reject threshold (0.9), so abuse
+ * alone goes to a moderator; with other evidence it may still reject. */
+#define TOXICITY_MAX_SIGNAL 0.85
+
+static void toxicity_run(const detector_analysis *a, score_signal *out) {
+    const ngram_model *m = a->models ? a->models[NGRAM_MODEL_TOXICITY] : NULL;
+    ngram_result r;
+    if (!m || !a->ngram)
+        return;
+    ngram_predict(m, a->ngram, &r);
+    if (r.prob < TOXICITY_MIN_PROB || !toxicity_aimed(a) ||
+        toxicity_identity_led(a, &r))
+        return;
+    out->signal = r.prob < TOXICITY_MAX_SIGNAL ? r.prob : TOXICITY_MAX_SIGNAL;
+    ngram_words(a->features->normalized, &r, out->evidence,
+                sizeof out->evidence);
+    snprintf(out->detail, sizeof out->detail,
+             "learned toxicity model: abusive with probability %.2f "
+             "(calibrated), aimed at someone; weighed most: %s",
+             r.prob, out->evidence[0] ? out->evidence : "-");
+}
+
+const detector det_toxicity = {
+    .row = {.code = "toxicity",
+            .kind = ENGINE_KIND_REVIEW,
+            .evidence = ENGINE_EVIDENCE_WORDS,
+            .weight = 1.0,
+            .summary = "the learned toxicity model (word and character "
+                       "n-grams) finds the comment abusive and it is "
+                       "aimed at someone"},
+    .run = toxicity_run,
+};
