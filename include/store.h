@@ -107,7 +107,11 @@ typedef struct store_lookup_req {
     char *const *rep_fields;     /* "a:<author>", "i:<ip>", "d:<host>" */
     size_t nrep;
     unsigned learn_min_total;    /* learn_min_decisions: below it the token
-                                    counts are not looked up (learn_can_vote) */
+                                    counts are not looked up */
+    /* The classifier's rule (learn_can_vote, the caller's): 1 when it can
+     * vote on totals nspam / nham; the token counts are looked up only
+     * then. NULL: they never are. */
+    int (*learn_can_vote)(uint32_t nspam, uint32_t nham, unsigned long min_total);
 } store_lookup_req;
 
 typedef struct store_dup {

@@ -40,6 +40,11 @@ if [ -x build/san/case_runner ]; then
     tail -1 "$LOG/rejects.out"
     tally "$LOG/rejects.out" $rc rejects
 fi
+# The layering rules of service/ (downward includes, one library per layer).
+python3 tools/check_layers.py . > "$LOG/layers.out" 2>&1; rc=$?
+grep -E '^FAIL' "$LOG/layers.out" | head -20
+tail -1 "$LOG/layers.out"
+tally "$LOG/layers.out" $rc layers
 python3 tests/integration/run.py --modq build/san/modq > "$LOG/integration.out" 2>&1; rc=$?
 grep -E '^(FAIL|ok|  )' "$LOG/integration.out" | grep -v '^ok' | head -60
 tail -1 "$LOG/integration.out"

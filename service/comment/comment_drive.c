@@ -42,7 +42,7 @@ static void judge_next(comment_job *j) {
         if (t->thread_texts(t->arg, &j->q, &j->lk, on_texts, j) < 0) on_texts(j, -1);
         return;
     case COMMENT_BUSY:
-        if (clock_wall_ms() < j->claim_until_ms &&
+        if (clock_mono_ms() < j->claim_until_ms &&
             t->lookup(t->arg, &j->q, &j->lk, COMMENT_CLAIM_POLL_MS, on_looked_up, j) == 0)
             return;
         finish_busy(j);

@@ -133,8 +133,9 @@ int comment_job_analyse(comment_job *j) {
     j->q = (store_lookup_req){cm->site, cm->id, cm->article_id, f->exact_hash, f->has_minhash,
                               f->band, f->terms, f->nterms, cm->author_key, cm->author.ip,
                               (unsigned)cfg->thread_context, j->lr.tokens, j->lr.ntokens,
-                              j->lr.rep, j->lr.nrep, (unsigned)cfg->learn_min_decisions};
-    j->claim_until_ms = clock_wall_ms() + COMMENT_CLAIM_WAIT_MS;
+                              j->lr.rep, j->lr.nrep, (unsigned)cfg->learn_min_decisions,
+                              learn_can_vote};
+    j->claim_until_ms = clock_mono_ms() + COMMENT_CLAIM_WAIT_MS;
     return 0;
 }
 

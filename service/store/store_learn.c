@@ -7,7 +7,7 @@
  * reversed decision is recognised atomically; reading is part of the
  * comment look-up (store_lookup.c calls the look-up parts below; nothing
  * here calls back into it), which asks for the per-token counts only when
- * the classifier can vote (learn_can_vote on the totals last seen, kept in
+ * the classifier can vote (the request's learn_can_vote on the totals last seen, kept in
  * the pool's cache). Never interprets the counts otherwise: the math is
  * learn.c's.
  */
@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "learn.h"
 #include "log.h"
 #include "store_private.h"
 #include "store_review.h"
@@ -125,7 +124,7 @@ int store_learn_lookup_tokens(store_pool *p, const store_lookup_req *q) {
     uint32_t ns, nh;
     if (!q->nlearn) return 0;
     if (!store_cache_learn_get(p->cache, q->site, &ns, &nh)) return 1;
-    return learn_can_vote(ns, nh, q->learn_min_total);
+    return q->learn_can_vote && q->learn_can_vote(ns, nh, q->learn_min_total);
 }
 
 int store_learn_lookup_append(store *s, const store_lookup_req *q, int tokens, int rep) {
@@ -201,7 +200,8 @@ void store_learn_lookup_read(const store_lookup_req *q, int tokens, int rep, red
 
 int store_learn_lookup_more(const store_lookup_req *q, int tokens, const store_lookup *out) {
     return q->nlearn && !tokens &&
-           learn_can_vote(out->learn_nspam, out->learn_nham, q->learn_min_total);
+           q->learn_can_vote &&
+           q->learn_can_vote(out->learn_nspam, out->learn_nham, q->learn_min_total);
 }
 
 void store_learn_lookup_remember(store_pool *p, const store_lookup_req *q,

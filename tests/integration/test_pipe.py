@@ -6,7 +6,7 @@ POST /v1/sites/{site}/comments is deferred (http_defer) and answered from
 one of pipeline_threads threads, which sends the Redis look-ups and writes
 of many requests together. Idempotency by comment id rests on a claim
 taken by the look-up and dropped by the write: a request that finds neither
-record nor claim polls again every 5 ms for API_CLAIM_WAIT_MS (3 s), then
+record nor claim polls again every 5 ms for COMMENT_CLAIM_WAIT_MS (3 s), then
 answers 409 comment_in_progress. The claims themselves (held elsewhere,
 left behind, at shutdown) are checked in test_store_claims.py.
 """
@@ -194,7 +194,7 @@ def test_nothing_lost_when_redis_dies_under_pipelined_load(binary):
         assert qsize == c["queue_size"], (qsize, c)
 
 
-PIPELINE_SLOTS = 64  # API_MAX_PIPELINED
+PIPELINE_SLOTS = 64  # COMMENT_MAX_PIPELINED
 BEYOND_ENV = {"MODQ_REDIS_TIMEOUT_MS": "10000"}
 
 
@@ -257,7 +257,7 @@ def flood_beyond_capacity(env, site):
 
 
 def test_requests_beyond_pipeline_capacity_wait_for_a_slot(binary):
-    """More requests at once than the pipeline takes (API_MAX_PIPELINED):
+    """More requests at once than the pipeline takes (COMMENT_MAX_PIPELINED):
     the rest wait, suspended and undecoded, for a slot, and are decoded and
     answered by the pipe's threads. Every request answered with its right
     status, every good one stored once (none spooled), nothing left waiting

@@ -1,7 +1,7 @@
 """test_store_claims.py - the claims behind idempotency by comment id, in
 Redis: SET modq:{S}:claim:<id> NX PX 30000, taken by the look-up and dropped
 by the write transaction. A request that finds neither record nor claim
-polls again every 5 ms for API_CLAIM_WAIT_MS (3 s), then answers 409
+polls again every 5 ms for COMMENT_CLAIM_WAIT_MS (3 s), then answers 409
 comment_in_progress.
 
 These tests hold claims themselves (as another instance would), and read
@@ -23,7 +23,7 @@ from test_faults import ARTICLE, SPAM, ham
 from test_pipe import (BEYOND_ENV, HAM, LINK_SPAM, RACERS, RACES,
                        SYNC_CASES, check_race, flood_beyond_capacity, metric, post)
 
-CLAIM_WAIT = 3.0     # API_CLAIM_WAIT_MS
+CLAIM_WAIT = 3.0     # COMMENT_CLAIM_WAIT_MS
 
 
 def key(site, part, rest=""):
@@ -314,7 +314,7 @@ def test_sigterm_with_clients_gone_leaves_whole_records(binary):
 
 
 def test_requests_beyond_pipeline_capacity_leave_no_claim(binary):
-    """The flood of test_pipe.py beyond API_MAX_PIPELINED: every good id
+    """The flood of test_pipe.py beyond COMMENT_MAX_PIPELINED: every good id
     stored once, no claim left behind."""
     with Env(binary, BEYOND_ENV) as env:
         site = "wide"
