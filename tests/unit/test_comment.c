@@ -206,7 +206,7 @@ static void drive(comment_pipeline *p, fake *f, const char *body, long claim_ms,
         comment_drive_finish(j, 0);
         return;
     }
-    if (claim_ms >= 0) j->claim_until_ms = clock_wall_ms() + claim_ms;
+    if (claim_ms >= 0) j->claim_until_ms = clock_mono_ms() + claim_ms;
     comment_drive(j);
     fake_run(f);
 }
