@@ -18,21 +18,6 @@
 
 #include "tokenize.h"
 
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int in_table(const char *const *tab, size_t n, const char *w,
-                    size_t len) {
-    char buf[32];
-    if (len == 0 || len >= sizeof buf)
-        return 0;
-    memcpy(buf, w, len);
-    buf[len] = '\0';
-    const char *key = buf;
-    return bsearch(&key, tab, n, sizeof *tab, cmp_str) != NULL;
-}
-
 /* Generic TLDs spam is registered under that tokenize.c's table lacks;
  * everyday English words ("one", "work", "today") are left out because
  * "no.one" is a typo, not a host. Sorted by bytes. */
@@ -47,7 +32,7 @@ static const char *const long_gtlds[] = {
 
 int tokenize_is_host_tld(const char *w, size_t n, int path) {
     if (tokenize_is_tld(w, n) ||
-        in_table(long_gtlds, sizeof long_gtlds / sizeof *long_gtlds, w, n))
+        tokenize_in_sorted(long_gtlds, sizeof long_gtlds / sizeof *long_gtlds, w, n))
         return 1;
     if (n < 2 || n > 3)
         return 0;

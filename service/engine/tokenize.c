@@ -96,8 +96,8 @@ static int cmp_str(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int in_sorted(const char *const *tab, size_t n, const char *w,
-                     size_t len) {
+int tokenize_in_sorted(const char *const *tab, size_t n, const char *w,
+                       size_t len) {
     char buf[32];
     if (len == 0 || len >= sizeof buf)
         return 0;
@@ -108,11 +108,11 @@ static int in_sorted(const char *const *tab, size_t n, const char *w,
 }
 
 int tokenize_is_stop(const char *w, size_t n) {
-    return in_sorted(stop_words, sizeof stop_words / sizeof *stop_words, w, n);
+    return tokenize_in_sorted(stop_words, sizeof stop_words / sizeof *stop_words, w, n);
 }
 
 int tokenize_is_tld(const char *w, size_t n) {
-    return in_sorted(tlds, sizeof tlds / sizeof *tlds, w, n);
+    return tokenize_in_sorted(tlds, sizeof tlds / sizeof *tlds, w, n);
 }
 
 uint64_t tokenize_hash(const char *s, size_t n) {

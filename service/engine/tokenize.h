@@ -89,4 +89,9 @@ int tokenize_is_host_tld(const char *w, size_t n, int path);
 /* 64-bit FNV-1a of s[0..n). */
 uint64_t tokenize_hash(const char *s, size_t n);
 
+/* 1 when the len bytes at w (shorter than 32) are an entry of tab, n
+ * strings sorted by strcmp (bsearch). */
+int tokenize_in_sorted(const char *const *tab, size_t n, const char *w,
+                       size_t len);
+
 #endif
