@@ -33,7 +33,7 @@
  *   modq:{S}:flood:a:<author>    string  counter, EX flood_window
  *   modq:{S}:flood:i:<ip>        string  counter, EX flood_window
  *   modq:{S}:thread:<article>    list    recent approved comment texts
- *   modq:{S}:thread:h:<article>  list    their references ("<16 hex>:<len>",
+ *   modq:{S}:threadref:<article> list    their references ("<16 hex>:<len>",
  *                                        same order, same trim)
  *                                        [store_comment.c; read by
  *                                        store_lookup.c]
@@ -105,7 +105,9 @@
 #define STORE_K_FLOOD_AUTHOR "flood:a:"  /* + author key */
 #define STORE_K_FLOOD_IP "flood:i:"      /* + IP ("-" when unknown) */
 #define STORE_K_THREAD "thread:"         /* + article id: texts */
-#define STORE_K_THREAD_REFS "thread:h:"  /* + article id: references */
+#define STORE_K_THREAD_REFS "threadref:"  /* + article id: references; not
+                                            * "thread:<x>": an article id could
+                                            * spell that */
 /* the duplicate bands "dup:b<i>:" + 16 hex: store_key_band() */
 /* the review queue (store_review.c; store_comment.c files new items) */
 #define STORE_K_PENDING "pending"

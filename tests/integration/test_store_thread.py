@@ -5,7 +5,7 @@ A comment is scored against its article and against the article's thread:
 the latest approved comments under it (thread_context of them). Their
 texts are stored in modq:{S}:thread:<article> and, next to each, its
 reference (engine_thread_ref: hash and length) in
-modq:{S}:thread:h:<article>. The look-up reads only the references; the
+modq:{S}:threadref:<article>. The look-up reads only the references; the
 texts come in a second round trip when the engine's cache lacks one of
 them: a modq that never analysed them (another instance, a restart) or a
 thread written before references existed. Whichever way the texts come,
@@ -69,7 +69,7 @@ def run_thread_case(env):
         assert j["status"] == "approved", ("a thread text must be approved to count", j)
     # both lists, side by side, newest first
     texts = env.redis.cli("LRANGE", key("thread:", "bike"), 0, -1).split("\n")
-    refs = env.redis.cli("LRANGE", key("thread:h:", "bike"), 0, -1).split()
+    refs = env.redis.cli("LRANGE", key("threadref:", "bike"), 0, -1).split()
     assert len(refs) == len(THREAD) and len(texts) == len(THREAD), (refs, texts)
     out = {}
     out["quiet"] = verdict(post(a, "p-quiet", "bike-quiet", PROBE, "asker0"))
@@ -77,7 +77,7 @@ def run_thread_case(env):
     # modq1 analysed none of the thread: its cache lacks every reference
     out["other_instance"] = verdict(post(b, "p-other", "bike", PROBE, "asker2"))
     # a thread stored before references existed: texts only
-    env.redis.cli("DEL", key("thread:h:", "bike"))
+    env.redis.cli("DEL", key("threadref:", "bike"))
     out["no_refs"] = verdict(post(a, "p-norefs", "bike", PROBE, "asker3"))
     return out
 
@@ -107,7 +107,7 @@ def test_thread_by_reference_sync(binary):
 
 def thread_lists(env, aid):
     texts = env.redis.cli("LRANGE", key("thread:", aid), 0, -1)
-    refs = env.redis.cli("LRANGE", key("thread:h:", aid), 0, -1).split()
+    refs = env.redis.cli("LRANGE", key("threadref:", aid), 0, -1).split()
     return texts, refs
 
 

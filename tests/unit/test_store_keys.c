@@ -19,9 +19,34 @@ static void test_site_key_is_prefix_tag_part_rest(void) {
     CHECK(store_key(k, sizeof k, "s", STORE_K_PENDING_FLAG, "off_topic") > 0);
     CHECK_STR(k, "modq:{s}:pending:flag:off_topic");
     CHECK(store_key(k, sizeof k, "s", STORE_K_THREAD_REFS, "a1") > 0);
-    CHECK_STR(k, "modq:{s}:thread:h:a1");
+    CHECK_STR(k, "modq:{s}:threadref:a1");
     CHECK(store_key(k, sizeof k, "s", STORE_K_WH_OUTBOX, NULL) > 0);
     CHECK_STR(k, "modq:{s}:wh:outbox");
+}
+
+/* A part followed by an id must not begin any other part: "thread:" +
+ * article "h:x" would otherwise be another key's "thread:h:" + "x", and
+ * a client could write into it by choosing the id. */
+static void test_no_id_can_spell_another_key(void) {
+    static const char *const with_id[] = {
+        STORE_K_ARTICLE, STORE_K_ARTICLE_URL, STORE_K_COMMENT, STORE_K_CLAIM,
+        STORE_K_DUP_EXACT, STORE_K_FLOOD_AUTHOR, STORE_K_FLOOD_IP, STORE_K_THREAD,
+        STORE_K_THREAD_REFS, STORE_K_PENDING_FLAG, STORE_K_DECIDED, STORE_K_LEARNED};
+    static const char *const all[] = {
+        STORE_K_ARTICLE, STORE_K_ARTICLE_URL, STORE_K_DF, STORE_K_DFVER, STORE_K_NDOCS,
+        STORE_K_COMMENT, STORE_K_CLAIM, STORE_K_DUP_EXACT, STORE_K_FLOOD_AUTHOR,
+        STORE_K_FLOOD_IP, STORE_K_THREAD, STORE_K_THREAD_REFS, STORE_K_PENDING,
+        STORE_K_PENDING_FLAG, STORE_K_REJECTED, STORE_K_LEASES, STORE_K_LEASE_OWNER,
+        STORE_K_AUDIT, STORE_K_DECIDED, STORE_K_BAYES_SPAM, STORE_K_BAYES_HAM,
+        STORE_K_BAYES_N, STORE_K_REP_SPAM, STORE_K_REP_HAM, STORE_K_LEARNED,
+        STORE_K_WEBHOOK, STORE_K_WH_OUTBOX, STORE_K_WH_INFLIGHT, STORE_K_WH_DATA,
+        STORE_K_WH_META, STORE_K_WH_DEAD, "dup:b0:"};
+    for (size_t i = 0; i < sizeof with_id / sizeof *with_id; i++)
+        for (size_t j = 0; j < sizeof all / sizeof *all; j++) {
+            size_t n = strlen(with_id[i]);
+            if (strcmp(with_id[i], all[j]) != 0)
+                CHECK(strncmp(all[j], with_id[i], n) != 0);
+        }
 }
 
 static void test_site_key_that_does_not_fit_is_refused(void) {
@@ -91,6 +116,7 @@ static void test_parts_are_distinct_and_untagged(void) {
 
 int main(void) {
     UNIT_RUN(test_site_key_is_prefix_tag_part_rest);
+    UNIT_RUN(test_no_id_can_spell_another_key);
     UNIT_RUN(test_site_key_that_does_not_fit_is_refused);
     UNIT_RUN(test_band_keys);
     UNIT_RUN(test_rate_limit_keys);
