@@ -261,6 +261,14 @@ int comment_job_written(comment_job *j, int wr) {
         metrics_comment(m, model_status_name(cm->status));
         for (size_t i = 0; i < cm->nflags; i++) metrics_flag(m, cm->flags[i].code);
     }
+    if (wr < 0) {
+        /* Spooled: Redis could not say whether the id is stored already,
+         * so no fresh verdict is promised. The answer is pending and
+         * provisional (auto_status, score and flags are the engine's);
+         * the replay settles it and tells the platform (comment_replay). */
+        cm->status = MODEL_PENDING;
+        cm->provisional = 1;
+    }
     return 0;
 }
 
