@@ -398,3 +398,28 @@ def test_bad_config_exits_naming_key(binary):
         assert p.returncode != 0, (key, p)
         name = key[len("MODQ_"):].lower()
         assert name in p.stderr, (key, p.stderr)
+
+
+def test_reused_id_with_other_content_is_409_id_conflict(binary):
+    with Env(binary) as env:
+        m = env.modq
+        m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE)
+        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", ON_TOPIC, "re1"))
+        assert r.status == 201, r
+        first = r.json
+        # the same content again: the idempotent 200 with the stored verdict
+        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", ON_TOPIC, "re1"))
+        assert r.status == 200 and r.json["status"] == first["status"], r
+        # other text, or another author: the id is taken
+        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", SPAM, "re1"))
+        assert r.status == 409 and r.json["error"]["code"] == "id_conflict", r
+        assert r.json["error"]["field"] == "id", r
+        other = comment("a1", ON_TOPIC, "re1")
+        other["author"] = {"name": "Somebody Else"}
+        r = m.request("POST", "/v1/sites/s1/comments", other)
+        assert r.status == 409 and r.json["error"]["code"] == "id_conflict", r
+        # the stored record is untouched and the id is not left claimed
+        r = m.request("GET", "/v1/sites/s1/comments/re1")
+        assert r.status == 200 and r.json["text"] == ON_TOPIC, r
+        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", ON_TOPIC, "re1"))
+        assert r.status == 200, r
