@@ -75,6 +75,9 @@ typedef struct model_comment {
     int has_minhash;
     uint32_t minhash[MODEL_MINHASH_N];
     uint64_t band[MODEL_LSH_BANDS];
+    /* an answer given while Redis was unreachable: status says pending
+     * until the spool replay settles it (API form only, never stored) */
+    int provisional;
 } model_comment;
 
 void model_article_free(model_article *a);

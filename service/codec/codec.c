@@ -528,6 +528,10 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
     }
     jsonw_array_end(&w);
     jsonw_member_str(&w, "auto_status", model_status_name(c->auto_status));
+    if (c->provisional && !storage) {
+        jsonw_key(&w, "provisional");
+        jsonw_bool(&w, 1);
+    }
     jsonw_member_str(&w, "text", c->text);
     jsonw_member_str(&w, "parent_id", c->parent_id);
     jsonw_member_str(&w, "created_at", c->created_at);

@@ -305,6 +305,12 @@ void jsonw_null(jsonw *w) {
     put(w, "null", 4);
 }
 
+void jsonw_bool(jsonw *w, int v) {
+    before_value(w);
+    if (v) put(w, "true", 4);
+    else put(w, "false", 5);
+}
+
 /* ============================================================== members */
 
 int jsonw_member_str(jsonw *w, const char *key, const char *s) {

@@ -58,6 +58,7 @@ int jsonw_string(jsonw *w, const char *s);
 int jsonw_real(jsonw *w, double v);
 void jsonw_int(jsonw *w, long long v);
 void jsonw_null(jsonw *w);
+void jsonw_bool(jsonw *w, int v);
 
 /* key + value in one call; -1 and neither written when the value is
  * refused. */

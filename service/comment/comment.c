@@ -191,6 +191,22 @@ int comment_process(comment_pipeline *p, model_comment *cm, int *created, commen
 
 static void replay_written(void *ctx, int rc) { *(int *)ctx = rc; }
 
+static void replay_notified(void *ctx, int rc) { *(int *)ctx = rc; }
+
+/* The settled verdict of a replayed comment (cm: the spooled record, or
+ * the stored one that won) as a "verdict" event on t: the answer given
+ * during the outage was provisional. Best effort, like the live event
+ * (the store queues it only when the site subscribed to "verdict"). */
+static void replay_notify(const comment_transport *t, comment_sync *st, const model_comment *cm) {
+    size_t len = 0;
+    char *json = codec_encode_comment(cm, 0, &len);
+    int rc = -1;
+    if (json && t->webhook_notify(t->arg, cm->site, "verdict", json, len, replay_notified, &rc) == 0)
+        comment_sync_run(st);
+    if (rc < 0) log_msg(LOG_WARN, "webhook: settled verdict event for comment %s not queued", cm->id);
+    free(json);
+}
+
 int comment_replay(void *ctx, const char *rec, size_t len) {
     comment_pipeline *p = ctx;
     model_comment cm;
@@ -210,6 +226,18 @@ int comment_replay(void *ctx, const char *rec, size_t len) {
     size_t elen = 0;
     int rc = -1;
     if (t.write(t.arg, &w, &existing, &elen, replay_written, &rc) == 0) comment_sync_run(&st);
+    if (rc >= 0) {
+        /* settled: a record stored under the id first wins, else the
+         * engine's verdict the spool kept */
+        model_comment old;
+        codec_error oe;
+        if (rc == 0 && existing && codec_decode_comment(existing, elen, &old, &oe) == 0) {
+            replay_notify(&t, &st, &old);
+            model_comment_free(&old);
+        } else {
+            replay_notify(&t, &st, &cm);
+        }
+    }
     free(existing);
     model_comment_free(&cm);
     return rc < 0 ? -1 : 0;

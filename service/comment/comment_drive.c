@@ -53,6 +53,8 @@ static void judge_next(comment_job *j) {
         comment_drive_finish(j, 1);
         return;
     case COMMENT_FAILED:
+        /* nothing will be written (an id_conflict, say): the claim goes */
+        if (j->have && j->lk.claimed) t->claim_drop(t->arg, j->cm.site, j->cm.id, NULL, NULL);
         comment_drive_finish(j, 0);
         return;
     default:

@@ -156,6 +156,25 @@ static size_t dup_matches(const store_lookup *lk, engine_dup_match *dm) {
     return n;
 }
 
+static int same_str(const char *a, const char *b) {
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* 1 when a repeated post of an id carries the stored comment's content
+ * (text and author): the idempotent repeat, not a reuse of the id. */
+static int same_content(const model_comment *posted, const model_comment *stored) {
+    return same_str(posted->text, stored->text) &&
+           same_str(posted->author.name, stored->author.name) &&
+           same_str(posted->author.email, stored->author.email) &&
+           same_str(posted->author.url, stored->author.url);
+}
+
+/* The answer to a post reusing a stored id with other content. */
+static void id_conflict(comment_job *j) {
+    comment_job_error(j, 409, "id_conflict",
+                      "a comment with this id is stored with different content", "id");
+}
+
 int comment_job_judge(comment_job *j) {
     const modq_config *cfg = j->cfg;
     model_comment *cm = &j->cm;
@@ -166,6 +185,11 @@ int comment_job_judge(comment_job *j) {
         codec_error ce;
         if (codec_decode_comment(lk->existing, lk->existing_len, &old, &ce) < 0) {
             comment_job_error(j, 500, "internal", "stored comment is unreadable", NULL);
+            return COMMENT_FAILED;
+        }
+        if (!same_content(cm, &old)) {
+            model_comment_free(&old);
+            id_conflict(j);
             return COMMENT_FAILED;
         }
         model_comment_free(cm);
@@ -243,8 +267,17 @@ int comment_job_written(comment_job *j, int wr) {
         model_comment old;
         codec_error ce;
         if (j->existing && codec_decode_comment(j->existing, j->elen, &old, &ce) == 0) {
-            model_comment_free(cm);
-            *cm = old;
+            int same = same_content(cm, &old);
+            if (same) {
+                model_comment_free(cm);
+                *cm = old;
+            } else {
+                model_comment_free(&old);
+                free(j->existing);
+                j->existing = NULL;
+                id_conflict(j);
+                return -1;
+            }
         }
     } else {
         if (spool_append(j->p->o.spool, j->json, j->len) < 0) {
@@ -260,6 +293,14 @@ int comment_job_written(comment_job *j, int wr) {
     if (j->created) {
         metrics_comment(m, model_status_name(cm->status));
         for (size_t i = 0; i < cm->nflags; i++) metrics_flag(m, cm->flags[i].code);
+    }
+    if (wr < 0) {
+        /* Spooled: Redis could not say whether the id is stored already,
+         * so no fresh verdict is promised. The answer is pending and
+         * provisional (auto_status, score and flags are the engine's);
+         * the replay settles it and tells the platform (comment_replay). */
+        cm->status = MODEL_PENDING;
+        cm->provisional = 1;
     }
     return 0;
 }

@@ -159,7 +159,8 @@ int comment_job_analyse(comment_job *j);
 int comment_job_judge(comment_job *j);
 /* Once the write is back (wr as store_comment_write returned, j->existing
  * its record when 0): the record spooled when Redis did not take it,
- * j->created, the metrics. 0, or -1 with j->err filled (503). */
+ * j->created, the metrics. 0, or -1 with j->err filled (503; 409
+ * id_conflict when the stored record has other content). */
 int comment_job_written(comment_job *j, int wr);
 /* The store_write of a record (live writes and replays). */
 void comment_job_fill_write(const modq_config *cfg, const model_comment *cm, const char *json,

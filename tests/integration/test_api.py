@@ -311,7 +311,7 @@ REDIS_DOWN_ENV = {"MODQ_THRESHOLD_REJECT": "1.0", "MODQ_REDIS_TIMEOUT_MS": "200"
 
 def post_while_redis_down(env):
     """Stops Redis, posts 20 comments (every other one spam), each answered
-    201. Returns the ids answered pending."""
+    201 pending and provisional. Returns the ids the engine judged pending."""
     m = env.modq
     m.request("PUT", "/v1/sites/d/articles/a1", ARTICLE)
     env.redis.stop()
@@ -320,7 +320,8 @@ def post_while_redis_down(env):
         text = SPAM + " variant %d" % i if i % 2 == 0 else ON_TOPIC + " (%d)" % i
         r = m.request("POST", "/v1/sites/d/comments", comment("a1", text, "down%d" % i))
         assert r.status == 201, r
-        if r.json["status"] == "pending":
+        assert r.json["status"] == "pending" and r.json["provisional"] is True, r.json
+        if r.json["auto_status"] == "pending":
             answered_pending.append("down%d" % i)
     assert len(answered_pending) >= 5, answered_pending
     return answered_pending
@@ -397,3 +398,28 @@ def test_bad_config_exits_naming_key(binary):
         assert p.returncode != 0, (key, p)
         name = key[len("MODQ_"):].lower()
         assert name in p.stderr, (key, p.stderr)
+
+
+def test_reused_id_with_other_content_is_409_id_conflict(binary):
+    with Env(binary) as env:
+        m = env.modq
+        m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE)
+        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", ON_TOPIC, "re1"))
+        assert r.status == 201, r
+        first = r.json
+        # the same content again: the idempotent 200 with the stored verdict
+        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", ON_TOPIC, "re1"))
+        assert r.status == 200 and r.json["status"] == first["status"], r
+        # other text, or another author: the id is taken
+        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", SPAM, "re1"))
+        assert r.status == 409 and r.json["error"]["code"] == "id_conflict", r
+        assert r.json["error"]["field"] == "id", r
+        other = comment("a1", ON_TOPIC, "re1")
+        other["author"] = {"name": "Somebody Else"}
+        r = m.request("POST", "/v1/sites/s1/comments", other)
+        assert r.status == 409 and r.json["error"]["code"] == "id_conflict", r
+        # the stored record is untouched and the id is not left claimed
+        r = m.request("GET", "/v1/sites/s1/comments/re1")
+        assert r.status == 200 and r.json["text"] == ON_TOPIC, r
+        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", ON_TOPIC, "re1"))
+        assert r.status == 200, r

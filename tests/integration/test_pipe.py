@@ -16,7 +16,7 @@ import threading
 import time
 
 from harness import Env
-from test_faults import (ARTICLE, FAULT_ENV, SPAM, Load, ham, verify,
+from test_faults import (ARTICLE, FAULT_ENV, SPAM, Load, ham, settled, verify,
                          wait_spool_empty)
 
 HAM = ("Protected bicycle lanes on Main Street are overdue. I cycle there every day and "
@@ -188,7 +188,7 @@ def test_nothing_lost_when_redis_dies_under_pipelined_load(binary):
             first = load.answers[cid][1]
             assert r.status == 200, (cid, r)
             assert time.time() - t0 < 1.0, (cid, time.time() - t0)
-            assert (r.json["status"], r.json["score"]) == (first["status"], first["score"]), \
+            assert (r.json["status"], r.json["score"]) == (settled(first), first["score"]), \
                 (cid, r.json, first)
         qsize = len(m.queue(site))
         assert qsize == c["queue_size"], (qsize, c)

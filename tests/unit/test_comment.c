@@ -315,7 +315,8 @@ static void test_existing_id_answers_stored_and_drops_claim(void) {
     old.id = strdup("c5");
     old.site = strdup("s1");
     old.article_id = strdup("a1");
-    old.text = strdup("the stored text");
+    old.text = strdup(HAM);
+    old.author.name = strdup("Ann");
     old.status = old.auto_status = MODEL_REJECTED;
     size_t len = 0;
     char *rec = codec_encode_comment(&old, 1, &len);
@@ -325,8 +326,13 @@ static void test_existing_id_answers_stored_and_drops_claim(void) {
     drive(p, &f, body_of("c5", HAM), -1, &an);
     CHECK_STR(f.trace, "LDA"); /* nothing written; the claim taken is dropped */
     CHECK(an.r.status == 200);
-    CHECK(an.r.body && strstr(an.r.body, "\"status\":\"rejected\"") &&
-          strstr(an.r.body, "the stored text"));
+    CHECK(an.r.body && strstr(an.r.body, "\"status\":\"rejected\""));
+    answer_free(&an);
+    /* the id reused with other text: 409 id_conflict, the claim dropped too */
+    fake h = {.nlook = 1, .look = {{.claimed = 1, .existing = rec}}, .write_rc = 1};
+    drive(p, &h, body_of("c5", "some other text entirely"), -1, &an);
+    CHECK_STR(h.trace, "LDA");
+    CHECK(an.r.status == 409 && strcmp(an.r.code, "id_conflict") == 0);
     answer_free(&an);
     /* found stored by a look-up that did not take the claim: nothing to drop */
     fake g = {.nlook = 1, .look = {{.claimed = 0, .existing = rec}}};
@@ -479,7 +485,9 @@ static void test_process_on_pool_spools_when_redis_down(void) {
     comment_reply err;
     CHECK(comment_process(p, &cm, &created, &err) == 0);
     CHECK(created == 1);
-    CHECK(cm.status == MODEL_APPROVED && cm.id && strcmp(cm.id, "p1") == 0);
+    /* spooled: provisional, the engine's verdict kept in auto_status */
+    CHECK(cm.status == MODEL_PENDING && cm.provisional && cm.auto_status == MODEL_APPROVED &&
+          cm.id && strcmp(cm.id, "p1") == 0);
     CHECK(spool_pending(sp) == before + 1);
     /* the replay's write fails the same way: the record stays spooled */
     size_t len = 0;
