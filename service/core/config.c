@@ -261,6 +261,34 @@ static int parse_listen(modq_config *cfg, config_error *err) {
     return 0;
 }
 
+/* MODQ_ variables that are not keys: read by tools/run.sh (make run),
+ * bench/run.sh, tools/bootstrap.sh and the browser test, and harmless when
+ * they reach modq's environment. */
+static const char *const env_allowed[] = {
+    "MODQ_CONFIG", "MODQ_REDIS_PORT", "MODQ_PID", "MODQ_BIN",
+    "MODQ_EXTRA_PKGS", "MODQ_BASE", "MODQ_MOD_KEY", "MODQ_SEED",
+};
+
+/* 1 if the "NAME=value" entry names a key (MODQ_<KEY>) or an allowed
+ * non-key variable. */
+static int env_known(const char *entry) {
+    const char *eq = strchr(entry, '=');
+    size_t nl = eq ? (size_t)(eq - entry) : strlen(entry);
+    for (size_t i = 0; i < sizeof env_allowed / sizeof *env_allowed; i++)
+        if (strlen(env_allowed[i]) == nl && strncmp(entry, env_allowed[i], nl) == 0)
+            return 1;
+    char name[64];
+    if (nl - 5 >= sizeof name) return 0;
+    for (size_t i = 0; i < nl - 5; i++)
+        name[i] = (char)tolower((unsigned char)entry[5 + i]);
+    name[nl - 5] = 0;
+    /* the key's variable is its upper-case name; a lower-case spelling of it
+     * is not that key's variable */
+    for (size_t i = 5; i < nl; i++)
+        if (islower((unsigned char)entry[i])) return 0;
+    return find_key(name) != NULL;
+}
+
 int config_load(modq_config *cfg, const char *path, config_error *err) {
     memset(cfg, 0, sizeof *cfg);
     err->text[0] = 0;
@@ -276,10 +304,20 @@ int config_load(modq_config *cfg, const char *path, config_error *err) {
         const char *v = getenv(env);
         if (v && set_value(cfg, &keys[i], v, env, err) < 0) goto fail;
     }
-    /* MODQ_WEIGHT_<CODE>=<value> */
+    /* MODQ_WEIGHT_<CODE>=<value>; any other MODQ_ name must be a key or
+     * one of the few variables the scripts around modq use (env_allowed). */
     const char envw[] = "MODQ_WEIGHT_";
     for (char **ep = environ; ep && *ep; ep++) {
-        if (strncmp(*ep, envw, sizeof envw - 1) != 0) continue;
+        if (strncmp(*ep, "MODQ_", 5) != 0) continue;
+        if (strncmp(*ep, envw, sizeof envw - 1) != 0) {
+            if (env_known(*ep)) continue;
+            const char *eq = strchr(*ep, '=');
+            int nl = eq ? (int)(eq - *ep) : (int)strlen(*ep);
+            snprintf(err->text, sizeof err->text,
+                     "%.*s: unknown environment variable (no such key)",
+                     nl > 60 ? 60 : nl, *ep);
+            goto fail;
+        }
         const char *eq = strchr(*ep, '=');
         size_t nl = eq ? (size_t)(eq - *ep) : 0;
         char name[64], code[64];

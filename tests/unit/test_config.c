@@ -167,6 +167,30 @@ static void test_dump_hides_secrets(void) {
     unsetenv("MODQ_CLIENT_KEYS");
 }
 
+static void test_unknown_env_names_the_variable(void) {
+    clear_env();
+    static const char *const bad[] = {"MODQ_THREDS", "MODQ_threads", "MODQ_"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        setenv(bad[i], "4", 1);
+        modq_config c;
+        config_error e;
+        CHECK(config_load(&c, NULL, &e) == -1);
+        CHECK(strstr(e.text, bad[i]) != NULL);
+        CHECK(strstr(e.text, "unknown environment variable") != NULL);
+        unsetenv(bad[i]);
+    }
+    /* the scripts' own variables are not keys and are let through */
+    setenv("MODQ_REDIS_PORT", "6390", 1);
+    setenv("MODQ_THREADS", "3", 1);
+    modq_config c;
+    config_error e;
+    CHECK(config_load(&c, NULL, &e) == 0);
+    CHECK(c.threads == 3);
+    config_free(&c);
+    unsetenv("MODQ_REDIS_PORT");
+    unsetenv("MODQ_THREADS");
+}
+
 int main(void) {
     UNIT_RUN(test_defaults);
     UNIT_RUN(test_file_then_env);
@@ -176,5 +200,6 @@ int main(void) {
     UNIT_RUN(test_bad_weights_name_the_key);
     UNIT_RUN(test_list_split);
     UNIT_RUN(test_dump_hides_secrets);
+    UNIT_RUN(test_unknown_env_names_the_variable);
     return unit_report("test_config");
 }
