@@ -66,6 +66,7 @@ typedef struct modq_config {
     /* webhooks */
     long webhook_timeout_ms;
     long webhook_max_attempts;
+    char *webhook_allowed_networks; /* CIDR list opened to webhook targets */
     /* limits */
     long rate_limit_key;     /* requests per minute per API key; 0 off */
     long rate_limit_ip;      /* requests per minute per client IP; 0 off */

@@ -38,6 +38,9 @@ typedef struct webhook_options {
     long max_attempts;          /* then the delivery is dead-lettered */
     long dead_ttl_s;            /* dead-letter list expires this long after
                                    its last push (comment retention) */
+    const char *allowed_networks; /* CIDR list (comma/space separated) that
+                                     opens otherwise refused targets; the
+                                     string must outlive the sender */
 } webhook_options;
 
 /* Initialise libcurl (once per process) and start the sender thread, which
@@ -56,5 +59,18 @@ void webhook_stop(webhook_sender *w);
 #define WEBHOOK_SIG_LEN (7 + 64 + 1)
 void webhook_sign(const char *secret, long long ts, const char *body, size_t len,
                   char out[WEBHOOK_SIG_LEN]);
+
+/* ====================================================== egress policy */
+
+/* 1 when a connection to sa may be made: not loopback, private, link-local,
+ * multicast or unspecified, unless inside one of allowed's CIDR networks
+ * (comma/space separated, NULL or "" = none). */
+struct sockaddr;
+int webhook_addr_allowed(const struct sockaddr *sa, const char *allowed);
+
+/* Registration check: 0 when url's host is a literal or resolves to
+ * addresses all allowed (or does not resolve now: connect time checks it
+ * again), -1 when any of its addresses is refused. */
+int webhook_url_allowed(const char *url, const char *allowed);
 
 #endif

@@ -108,6 +108,10 @@ void api_webhook_put(const api_call *c, http_response *res) {
         api_error(res, 422, "invalid_field",
                   "url must be an absolute http:// or https:// URL of at most 2048 bytes",
                   "url");
+    } else if (webhook_url_allowed(url, c->a->cfg->webhook_allowed_networks) < 0) {
+        api_error(res, 422, "webhook_url_not_allowed",
+                  "url's host is a loopback, private, link-local, multicast or unspecified "
+                  "address not opened by webhook_allowed_networks", "url");
     } else if (!codec_has(body, "secret")) {
         api_error(res, 422, "missing_field", "secret is required", "secret");
     } else if (!secret || utf8_chars(secret) < WEBHOOK_MIN_SECRET ||

@@ -66,6 +66,7 @@ static const ckey keys[] = {
     {"trust_after", T_INT, 1, 1000, "3", OFF(trust_after), 0},
     {"webhook_timeout_ms", T_INT, 100, 60000, "3000", OFF(webhook_timeout_ms), 0},
     {"webhook_max_attempts", T_INT, 1, 100, "8", OFF(webhook_max_attempts), 0},
+    {"webhook_allowed_networks", T_STR, 0, 0, "", OFF(webhook_allowed_networks), 0},
     {"rate_limit_key", T_INT, 0, 100000000, "0", OFF(rate_limit_key), 0},
     {"rate_limit_ip", T_INT, 0, 100000000, "0", OFF(rate_limit_ip), 0},
     {"auth_fail_limit", T_INT, 0, 1000000, "30", OFF(auth_fail_limit), 0},

@@ -14,7 +14,11 @@
 #include "webhook.h"
 #include "clock.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -38,6 +42,7 @@ struct webhook_sender {
     store_pool *pool;
     webhook_options o;
     CURL *curl; /* reused between deliveries: keeps connections alive */
+    int refused; /* set by open_checked during one exchange */
 };
 
 /* ============================================================== helpers */
@@ -120,6 +125,114 @@ static char *dead_record(const char *site, const webhook_delivery *d,
     return codec_dump_free(o, len);
 }
 
+
+/* ======================================================== egress policy */
+
+/* a (len bytes) inside net/bits. */
+static int in_net(const unsigned char *a, const unsigned char *net, int bits) {
+    int full = bits / 8, rest = bits % 8;
+    if (memcmp(a, net, (size_t)full) != 0) return 0;
+    if (!rest) return 1;
+    unsigned char m = (unsigned char)(0xFF << (8 - rest));
+    return (a[full] & m) == (net[full] & m);
+}
+
+/* 1 when the address (family af, bytes a) is inside one CIDR of list. */
+static int in_list(int af, const unsigned char *a, const char *list) {
+    if (!list) return 0;
+    const char *p = list;
+    while (*p) {
+        while (*p == ',' || *p == ' ' || *p == '\t') p++;
+        size_t n = strcspn(p, ", \t");
+        if (n == 0) break;
+        char item[64];
+        if (n < sizeof item) {
+            memcpy(item, p, n);
+            item[n] = 0;
+            char *slash = strchr(item, '/');
+            if (slash) *slash = 0;
+            unsigned char net[16];
+            int fam = strchr(item, ':') ? AF_INET6 : AF_INET;
+            int maxb = fam == AF_INET6 ? 128 : 32;
+            int bits = slash ? atoi(slash + 1) : maxb;
+            if (fam == af && bits >= 0 && bits <= maxb && inet_pton(fam, item, net) == 1 &&
+                in_net(a, net, bits))
+                return 1;
+        }
+        p += n;
+    }
+    return 0;
+}
+
+/* 1 when the IPv4 address a (4 bytes) is of a refused class. */
+static int v4_refused(const unsigned char *a) {
+    static const struct { unsigned char net[4]; int bits; } r[] = {
+        {{0, 0, 0, 0}, 8},       {{10, 0, 0, 0}, 8},    {{127, 0, 0, 0}, 8},
+        {{169, 254, 0, 0}, 16},  {{172, 16, 0, 0}, 12}, {{192, 168, 0, 0}, 16},
+        {{100, 64, 0, 0}, 10},   {{224, 0, 0, 0}, 4},   {{240, 0, 0, 0}, 4},
+    };
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (in_net(a, r[i].net, r[i].bits)) return 1;
+    return 0;
+}
+
+int webhook_addr_allowed(const struct sockaddr *sa, const char *allowed) {
+    if (sa->sa_family == AF_INET) {
+        const unsigned char *a =
+            (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+        return !v4_refused(a) || in_list(AF_INET, a, allowed);
+    }
+    if (sa->sa_family != AF_INET6) return 0;
+    const unsigned char *a =
+        (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    if (memcmp(a, v4mapped, 12) == 0) /* ::ffff:a.b.c.d is a.b.c.d */
+        return !v4_refused(a + 12) || in_list(AF_INET, a + 12, allowed);
+    static const unsigned char zero[16];
+    int refused = memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1); /* :: and ::1 */
+    refused = refused || (a[0] & 0xFE) == 0xFC;                           /* fc00::/7 */
+    refused = refused || (a[0] == 0xFE && (a[1] & 0xC0) == 0x80);         /* fe80::/10 */
+    refused = refused || a[0] == 0xFF;                                    /* ff00::/8 */
+    return !refused || in_list(AF_INET6, a, allowed);
+}
+
+int webhook_url_allowed(const char *url, const char *allowed) {
+    const char *h = strstr(url, "://");
+    if (!h) return -1;
+    h += 3;
+    size_t auth = strcspn(h, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < auth; i++)
+        if (h[i] == '@') at = h + i;
+    if (at) {
+        auth -= (size_t)(at + 1 - h);
+        h = at + 1;
+    }
+    char host[256];
+    size_t n;
+    if (*h == '[') {
+        const char *e = memchr(h, ']', auth);
+        if (!e) return -1;
+        h++;
+        n = (size_t)(e - h);
+    } else {
+        n = strcspn(h, ":/?#");
+        if (n > auth) n = auth;
+    }
+    if (n == 0 || n >= sizeof host) return -1;
+    memcpy(host, h, n);
+    host[n] = 0;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0) return 0; /* connect time decides */
+    int ok = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        if (!webhook_addr_allowed(ai->ai_addr, allowed)) ok = -1;
+    freeaddrinfo(res);
+    return ok;
+}
+
 /* ================================================================= HTTP */
 
 static size_t discard(char *p, size_t size, size_t n, void *u) {
@@ -137,9 +250,40 @@ static int abort_on_stop(void *u, curl_off_t a, curl_off_t b, curl_off_t c, curl
     return atomic_load(&w->stop) ? 1 : 0;
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION: the egress check on the address curl is
+ * about to connect to (after DNS, so rebinding cannot bypass it). */
+static curl_socket_t open_checked(void *u, curlsocktype purpose, struct curl_sockaddr *a) {
+    webhook_sender *w = u;
+    if (purpose != CURLSOCKTYPE_IPCXN ||
+        !webhook_addr_allowed((const struct sockaddr *)&a->addr, w->o.allowed_networks)) {
+        w->refused = 1;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+/* The coarse class shown to API clients for a failed exchange. */
+static const char *error_class(CURLcode rc, int refused) {
+    if (refused) return "not_allowed";
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT: return "timeout";
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return "dns";
+    case CURLE_COULDNT_CONNECT: return "refused";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE: return "tls";
+    default: return "network";
+    }
+}
+
 typedef enum { POST_OK, POST_FAILED, POST_ABORTED } post_result;
 
-/* POST body to url. err gets a short reason on failure (no URL in it). */
+/* POST body to url. err gets the coarse class on failure (timeout, refused,
+ * tls, dns, not_allowed, network, http_<status>); curl's detail goes to the
+ * operator log only (no URL in either). */
 static post_result post(webhook_sender *w, const char *url, const char *secret,
                         const webhook_delivery *d, const char *body, size_t len,
                         char *err, size_t errn) {
@@ -181,6 +325,9 @@ static post_result post(webhook_sender *w, const char *url, const char *secret,
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, w);
+    w->refused = 0;
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -189,11 +336,14 @@ static post_result post(webhook_sender *w, const char *url, const char *secret,
     curl_slist_free_all(hl);
     if (rc == CURLE_ABORTED_BY_CALLBACK) return POST_ABORTED;
     if (rc != CURLE_OK) {
-        snprintf(err, errn, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
+        snprintf(err, errn, "%s", error_class(rc, w->refused));
+        log_msg(LOG_INFO, "webhook: delivery %s: %s (%s)", d->id, err,
+                w->refused ? "target address not allowed by the egress policy"
+                           : (cerr[0] ? cerr : curl_easy_strerror(rc)));
         return POST_FAILED;
     }
     if (status >= 200 && status < 300) return POST_OK;
-    snprintf(err, errn, "HTTP %ld", status);
+    snprintf(err, errn, "http_%ld", status);
     return POST_FAILED;
 }
 

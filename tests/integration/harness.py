@@ -90,6 +90,7 @@ class Modq:
             "MODQ_SPOOL_DIR": os.path.join(tmp, "spool-%s" % name),
             "MODQ_THREADS": "4",
             "MODQ_LOG_LEVEL": "warn",
+            "MODQ_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # receivers live on loopback
         })
         if extra_env:
             self.env.update(extra_env)

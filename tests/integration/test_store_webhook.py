@@ -28,7 +28,7 @@ def test_dead_letter_keeps_the_event_and_its_last_error(binary):
             ob = wait_outbox(m, "s1", lambda o: o["dead"] == 1, 10)
             assert ob["dead"] == 1, ob
             rec = json.loads(env.redis.cli("LINDEX", "modq:{s1}:wh:dead", 0))
-            assert rec["attempts"] == 2 and rec["last_error"] == "HTTP 503", rec
+            assert rec["attempts"] == 2 and rec["last_error"] == "http_503", rec
             assert rec["comment"]["id"] == "c1" and rec["id"] == rcv.got[0]["json"]["id"], rec
     finally:
         rcv.stop()

@@ -298,7 +298,7 @@ def test_failed_delivery_is_retried_with_backoff(binary):
             assert 0.9 <= gap1 < 4.0 and 1.9 <= gap2 < 6.0, (gap1, gap2)
             ob = wait_outbox(m, "s1", lambda o: o["pending"] == 0 and o["in_flight"] == 0)
             assert ob["pending"] == 0 and ob["in_flight"] == 0 and ob["dead"] == 0, ob
-            assert ob["last_error"] == "HTTP 500", ob
+            assert ob["last_error"] == "http_500", ob
             time.sleep(1.5)
             assert len(rcv.got) == 3, rcv.got  # delivered once successfully, then quiet
     finally:
@@ -387,5 +387,36 @@ def test_decision_event_is_delivered(binary):
             assert c["auto_status"] == "approved" and c["decision"]["by"] == "mia", c
             time.sleep(0.5)
             assert len(rcv.got) == 1
+    finally:
+        rcv.stop()
+
+
+def test_loopback_target_is_refused_unless_its_network_is_allowed(binary):
+    with Env(binary, extra_env={"MODQ_WEBHOOK_ALLOWED_NETWORKS": ""}) as env:
+        m = env.modq
+        for url in ("http://127.0.0.1:9/hook", "http://localhost:9/", "http://[::1]:9/",
+                    "http://0:9/", "http://169.254.169.254/latest", "http://10.1.2.3/",
+                    "http://[fe80::1]/", "http://user@192.168.1.1:80/"):
+            r = register(m, "s1", url)
+            assert r.status == 422, (url, r)
+            assert r.json["error"]["code"] == "webhook_url_not_allowed", (url, r)
+        assert m.request("GET", WEBHOOK_PATH, key=MOD_KEY).status == 404
+    with Env(binary, extra_env={"MODQ_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8"}) as env:
+        m = env.modq
+        assert register(m, "s1", "http://127.0.0.1:9/hook").status == 201
+        assert register(m, "s2", "http://[::1]:9/").status == 422
+
+
+def test_hostname_resolving_to_allowed_loopback_is_delivered(binary):
+    rcv = Receiver().start()
+    try:
+        nets = "127.0.0.0/8,::1/128"
+        with Env(binary, extra_env={"MODQ_WEBHOOK_ALLOWED_NETWORKS": nets}) as env:
+            m = env.modq
+            url = "http://localhost:%d/hook" % rcv.port
+            assert register(m, "s1", url, ["verdict"]).status == 201
+            m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE)
+            post_comment(m, "s1", "c1")
+            assert len(rcv.wait(1, 10)) == 1
     finally:
         rcv.stop()
