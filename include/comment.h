@@ -107,21 +107,9 @@ int comment_process(comment_pipeline *p, model_comment *cm, int *created, commen
  * Redis trouble (the rest stays spooled). */
 int comment_replay(void *ctx, const char *rec, size_t len);
 
-/* Who gave the verdict comment_learn() is taught. A moderator's decision
- * trains content and every identity's reputation. A client's report (an
- * Akismet submit-spam/ham) trains content, and reputation only on the spam
- * side: a report carries no moderator's judgement, so no number of ham
- * reports makes an author or an IP trusted on its own. */
-typedef enum comment_learn_source {
-    COMMENT_LEARN_DECISION = 0,
-    COMMENT_LEARN_REPORT = 1,
-} comment_learn_source;
-
-/* Teach the site's classifier and reputation from a verdict: spam = 1
- * rejected, 0 approved; once per comment id (a repeated verdict changes
- * nothing, a reversed one moves the counts over). s is the caller's
- * connection. Best effort: Redis trouble is logged, not returned. */
-void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam,
-                   comment_learn_source from);
+/* Teach the site's classifier and reputation from a verdict a human (or an
+ * Akismet submit-spam/ham) gave: spam = 1 rejected, 0 approved. s is the
+ * caller's connection. Best effort: Redis trouble is logged, not returned. */
+void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam);
 
 #endif

@@ -500,7 +500,7 @@ static void ak_submit(const api_call *c, http_response *res, int spam) {
                                          stored.parent_id};
                     engine_author_key(&ec, stored.author_key, sizeof stored.author_key);
                 }
-                comment_learn(c->a->comments, s, &stored, spam, COMMENT_LEARN_REPORT);
+                comment_learn(c->a->comments, s, &stored, spam);
                 model_comment_free(&stored);
             } else {
                 engine_comment ec = {cm.text, strlen(cm.text), cm.author.name, cm.author.email,
@@ -508,7 +508,7 @@ static void ak_submit(const api_call *c, http_response *res, int spam) {
                 engine_author_key(&ec, cm.author_key, sizeof cm.author_key);
                 cm.received_ms = clock_wall_ms();
                 cm.status = cm.auto_status = spam ? MODEL_REJECTED : MODEL_APPROVED;
-                comment_learn(c->a->comments, s, &cm, spam, COMMENT_LEARN_REPORT);
+                comment_learn(c->a->comments, s, &cm, spam);
             }
             free(json);
             store_release(c->a->pool, s);

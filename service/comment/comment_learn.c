@@ -152,8 +152,7 @@ void comment_learn_annotate(const comment_learn_req *r, engine_verdict *v) {
     snprintf(fl->evidence, sizeof fl->evidence, "%s", r->evidence);
 }
 
-void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam,
-                   comment_learn_source from) {
+void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam) {
     if (!c || !c->site || !c->text) return;
     engine_session *sess = comment_session(p);
     engine_comment ec = {c->text, strlen(c->text), c->author.name, c->author.email,
@@ -170,20 +169,6 @@ void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int sp
     if (!k.author_key[0]) engine_author_key(&ec, k.author_key, sizeof k.author_key);
     comment_learn_req r;
     comment_learn_begin(&k, f, &r);
-    if (from == COMMENT_LEARN_REPORT && !spam) {
-        /* a ham report vouches for no one: domains only (those are shown
-         * as evidence and carry no trust) */
-        size_t kept = 0;
-        for (size_t i = 0; i < r.nrep; i++) {
-            if (r.rep_kind[i] == LEARN_REP_DOMAIN) {
-                r.rep_kind[kept] = r.rep_kind[i];
-                r.rep[kept++] = r.rep[i];
-            } else {
-                free(r.rep[i]);
-            }
-        }
-        r.nrep = kept;
-    }
     if (r.tokens) {
         int rc = store_learn_train(s, c->site, c->id, spam, r.tokens, r.ntokens, r.rep, r.nrep,
                                    p->o.cfg->retention_days * 86400L);
