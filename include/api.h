@@ -138,6 +138,7 @@ void api_detectors(const api_call *c, http_response *res); /* api_detectors.c */
 /* api_webhook.c */
 void api_webhook_put(const api_call *c, http_response *res);
 void api_webhook_get(const api_call *c, http_response *res);
+void api_webhook_delete(const api_call *c, http_response *res);
 /* api_akismet.c */
 void api_akismet_verify_key(const api_call *c, http_response *res);
 void api_akismet_comment_check(const api_call *c, http_response *res);

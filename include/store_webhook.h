@@ -51,6 +51,10 @@ typedef struct webhook_info {
 int store_webhook_put(store *s, const char *site, const char *url,
                       const char *secret, unsigned events, int *created);
 
+/* Remove the site's registration, its outbox and its dead letters. Returns
+ * 1 when it had a webhook, 0 when not, -1 on Redis trouble. */
+int store_webhook_delete(store *s, const char *site);
+
 /* Returns 1 with *out filled, 0 when the site has no webhook, -1 on Redis
  * trouble. The secret is never read here. */
 int store_webhook_get(store *s, const char *site, webhook_info *out);

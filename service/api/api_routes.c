@@ -36,6 +36,7 @@ static const api_route ROUTES[] = {
     /* decision webhooks (api_webhook.c) */
     {{"PUT", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_put, API_ROLE_CLIENT},
     {{"GET", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_get, API_ROLE_CLIENT},
+    {{"DELETE", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_delete, API_ROLE_CLIENT},
     /* drop-in protocols (api_akismet.c, api_coral.c): they authenticate
      * the way those protocols do, inside the handler */
     {{"POST", "/1.1/verify-key", "akismet"}, api_akismet_verify_key, API_ROLE_PUBLIC},

@@ -140,6 +140,20 @@ void api_webhook_put(const api_call *c, http_response *res) {
     codec_obj_free(body);
 }
 
+/* DELETE /v1/sites/{site}/webhook */
+void api_webhook_delete(const api_call *c, http_response *res) {
+    const char *site = router_param(c->m, "site");
+    store *s = store_acquire(c->a->pool);
+    int rc = store_webhook_delete(s, site);
+    store_release(c->a->pool, s);
+    if (rc < 0)
+        api_error(res, 503, "redis_unavailable", "Redis is unavailable, retry later", NULL);
+    else if (rc == 0)
+        api_error(res, 404, "not_found", "this site has no webhook", NULL);
+    else
+        api_reply(res, 204, NULL, 0);
+}
+
 /* GET /v1/sites/{site}/webhook */
 void api_webhook_get(const api_call *c, http_response *res) {
     const char *site = router_param(c->m, "site");

@@ -175,6 +175,20 @@ int store_webhook_put(store *s, const char *site, const char *url,
     return rc;
 }
 
+int store_webhook_delete(store *s, const char *site) {
+    wh_keys k;
+    if (keys_for(&k, site) < 0) return -1;
+    cmd c[2];
+    memset(c, 0, sizeof c);
+    store_cmd(&c[0], "DEL", k.cfg, k.outbox, k.inflight, k.data, k.meta, k.dead, NULL);
+    store_cmd(&c[1], "SREM", STORE_KEY_WEBHOOK_SITES, site, NULL);
+    redisReply *r[2];
+    if (store_run(s, c, 2, r) < 0) return -1;
+    int rc = r[0]->type == REDIS_REPLY_INTEGER ? r[0]->integer > 0 : -1;
+    store_free_replies(r, 2);
+    return rc;
+}
+
 static long long ll_of(redisReply *r) {
     if (r->type == REDIS_REPLY_INTEGER) return r->integer;
     if (r->type == REDIS_REPLY_STRING) return strtoll(r->str, NULL, 10);

@@ -420,3 +420,21 @@ def test_hostname_resolving_to_allowed_loopback_is_delivered(binary):
             assert len(rcv.wait(1, 10)) == 1
     finally:
         rcv.stop()
+
+
+def test_deleted_webhook_is_gone_and_sends_nothing(binary):
+    rcv = Receiver().start()
+    try:
+        with Env(binary) as env:
+            m = env.modq
+            assert m.request("DELETE", WEBHOOK_PATH).status == 404
+            assert register(m, "s1", rcv.url, ["verdict"]).status == 201
+            r = m.request("DELETE", WEBHOOK_PATH)
+            assert r.status == 204 and r.raw == b"", r
+            assert m.request("GET", WEBHOOK_PATH).status == 404
+            assert m.request("DELETE", WEBHOOK_PATH).status == 404
+            m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE)
+            post_comment(m, "s1", "c1")
+            assert rcv.wait(1, 2) == []
+    finally:
+        rcv.stop()
