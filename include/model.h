@@ -33,13 +33,22 @@ typedef enum {
     MODEL_REJECTED = 2
 } model_status;
 
+/* Where a flag's evidence sits in the text as posted: at most this many
+ * ranges per flag (the first ones in the text). */
+#define MODEL_FLAG_SPANS 8
+
 /* One reason of a verdict: detail and evidence are owned strings (NULL
- * when empty), released by model_comment_free. */
+ * when empty), released by model_comment_free. span holds nspans
+ * half-open ranges [begin, end) of the evidence in the comment's text, in
+ * code points, in text order; none when the evidence is not a quote of
+ * the text (another comment's id, a count) or could not be found. */
 typedef struct model_flag {
     char code[MODEL_FLAG_CODE_LEN];
     double score;
     char *detail;
     char *evidence;
+    uint32_t span[MODEL_FLAG_SPANS][2];
+    size_t nspans;
 } model_flag;
 
 typedef struct model_author {
@@ -87,6 +96,10 @@ void model_comment_free(model_comment *c);
 void model_comment_init(model_comment *c);
 /* Append a flag to c (detail, evidence copied; NULL or "" stored as NULL).
  * 0, or -1 when c holds MODEL_MAX_FLAGS already or out of memory. */
+/* Sets f's spans to where its evidence occurs in text (NUL-terminated, as
+ * posted), by the rule of span.h; none when it occurs nowhere. */
+void model_flag_locate(model_flag *f, const char *text);
+
 int model_comment_add_flag(model_comment *c, const char *code, double score,
                            const char *detail, const char *evidence);
 

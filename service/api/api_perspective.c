@@ -20,7 +20,7 @@
  * a calibrated probability only where the detector says it is one.
  *
  * Spans (spanAnnotations): a contributing flag whose evidence quotes the
- * text (span or words) is located in comment.text by api_span_locate (the
+ * text (span or words) is located in comment.text by span_locate (the
  * review page's rule); offsets are code points of comment.text, end
  * exclusive. An attribute with no located span gets one span over the
  * whole text carrying its summary score, as Perspective never answers an
@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "api.h"
-#include "api_span.h"
+#include "span.h"
 #include "codec.h"
 
 /* Limits, each with its reason. */
@@ -322,7 +322,7 @@ static const engine_flag *flag_of(const engine_verdict *v, const char *code) {
 
 /* The attribute a's summary score, and its spans when sp is not NULL. */
 static double pv_score(const engine *eng, size_t a, const engine_verdict *v, const pv_request *r,
-                       api_spans *sp) {
+                       span_list *sp) {
     double scores[PV_MAX_CODES];
     size_t n = 0;
     for (size_t k = 0; k < PV_MAX_CODES && PV_ATTRIBUTES[a].codes[k]; k++) {
@@ -337,7 +337,7 @@ static double pv_score(const engine *eng, size_t a, const engine_verdict *v, con
         const engine_detector_row *row = engine_detector_info((size_t)d);
         if (sp && fl && fl->score > 0 && row &&
             (row->evidence == ENGINE_EVIDENCE_SPAN || row->evidence == ENGINE_EVIDENCE_WORDS))
-            api_span_locate(r->text, r->text_len, fl->evidence, strlen(fl->evidence), fl->score,
+            span_locate(r->text, r->text_len, fl->evidence, strlen(fl->evidence), fl->score,
                             sp);
     }
     double s = PV_ATTRIBUTES[a].combine(scores, n);
@@ -358,21 +358,21 @@ static char *pv_response(const engine *eng, const pv_request *r, const engine_ve
     codec_obj *scores = codec_obj_new();
     for (size_t i = 0; i < r->nattr; i++) {
         size_t a = (size_t)r->attr[i];
-        api_spans sp;
+        span_list sp;
         sp.n = 0;
         double s = pv_score(eng, a, v, r, r->spans ? &sp : NULL);
         if (s < r->threshold[i]) continue; /* Perspective omits scores below it */
         codec_obj *as = codec_obj_new();
         codec_set_obj_new(as, "summaryScore", pv_score_obj(s));
         if (r->spans) {
-            if (sp.n == 0) api_span_add(&sp, 0, r->text_len, s);
-            api_span_sort(&sp);
+            if (sp.n == 0) span_add(&sp, 0, r->text_len, s);
+            span_sort(&sp);
             codec_obj *arr = codec_arr_new();
             for (size_t k = 0; k < sp.n; k++) {
                 if (sp.s[k].score < r->threshold[i]) continue;
                 codec_obj *e = codec_obj_new();
-                codec_set_int(e, "begin", (long long)api_span_code_points(r->text, sp.s[k].begin));
-                codec_set_int(e, "end", (long long)api_span_code_points(r->text, sp.s[k].end));
+                codec_set_int(e, "begin", (long long)span_code_points(r->text, sp.s[k].begin));
+                codec_set_int(e, "end", (long long)span_code_points(r->text, sp.s[k].end));
                 codec_set_obj_new(e, "score", pv_score_obj(sp.s[k].score));
                 codec_append_new(arr, e);
             }

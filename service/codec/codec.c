@@ -497,6 +497,24 @@ int codec_decode_comment_req(const char *buf, size_t len, model_comment *out,
     return rc;
 }
 
+/* A flag's stored spans: pairs of non-negative code point offsets, begin
+ * <= end; anything else in the array is skipped. */
+static void decode_spans(json_t *a, model_flag *f) {
+    size_t i;
+    json_t *p;
+    f->nspans = 0;
+    json_array_foreach(a, i, p) {
+        if (f->nspans >= MODEL_FLAG_SPANS) break;
+        json_t *b = json_array_get(p, 0), *e = json_array_get(p, 1);
+        if (!json_is_integer(b) || !json_is_integer(e)) continue;
+        json_int_t bv = json_integer_value(b), ev = json_integer_value(e);
+        if (bv < 0 || ev < bv || ev > UINT32_MAX) continue;
+        f->span[f->nspans][0] = (uint32_t)bv;
+        f->span[f->nspans][1] = (uint32_t)ev;
+        f->nspans++;
+    }
+}
+
 static double round3(double x) { return (double)(long long)(x * 1000 + 0.5) / 1000; }
 
 
@@ -524,6 +542,17 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
         jsonw_member_real(&w, "score", round3(f->score));
         jsonw_member_str(&w, "detail", f->detail ? f->detail : "");
         if (f->evidence && f->evidence[0]) jsonw_member_str(&w, "evidence", f->evidence);
+        if (f->nspans) {
+            jsonw_key(&w, "spans");
+            jsonw_array_begin(&w);
+            for (size_t k = 0; k < f->nspans; k++) {
+                jsonw_array_begin(&w);
+                jsonw_int(&w, f->span[k][0]);
+                jsonw_int(&w, f->span[k][1]);
+                jsonw_array_end(&w);
+            }
+            jsonw_array_end(&w);
+        }
         jsonw_object_end(&w);
     }
     jsonw_array_end(&w);
@@ -615,6 +644,7 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
                                    json_string_value(json_object_get(f, "detail")),
                                    json_string_value(json_object_get(f, "evidence"))) < 0)
             break; /* out of memory: the flags so far */
+        decode_spans(json_object_get(f, "spans"), &out->flags[out->nflags - 1]);
     }
     json_t *d = json_object_get(root, "decision");
     if (json_is_object(d)) {

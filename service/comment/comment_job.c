@@ -246,9 +246,19 @@ int comment_job_judge(comment_job *j) {
     cm->score = v.score;
     cm->relevance = v.relevance;
     int nomem = 0;
-    for (size_t i = 0; i < v.nflags; i++)
-        nomem |= model_comment_add_flag(cm, v.flags[i].code, v.flags[i].score, v.flags[i].detail,
-                                        v.flags[i].evidence) < 0;
+    for (size_t i = 0; i < v.nflags; i++) {
+        if (model_comment_add_flag(cm, v.flags[i].code, v.flags[i].score, v.flags[i].detail,
+                                   v.flags[i].evidence) < 0) {
+            nomem = 1;
+            continue;
+        }
+        /* a quote of the text is shown where it stands; other evidence
+         * (another comment's id, links, counts) has no place in it */
+        int d = engine_detector_find(v.flags[i].code);
+        const engine_detector_row *row = d >= 0 ? engine_detector_info((size_t)d) : NULL;
+        if (row && (row->evidence == ENGINE_EVIDENCE_SPAN || row->evidence == ENGINE_EVIDENCE_WORDS))
+            model_flag_locate(&cm->flags[cm->nflags - 1], cm->text);
+    }
     if (nomem || !(j->json = codec_encode_comment(cm, 1, &j->len))) {
         comment_job_error(j, 500, "internal", "out of memory", NULL);
         return COMMENT_FAILED;

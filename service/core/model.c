@@ -5,6 +5,8 @@
  */
 #include "model.h"
 
+#include "span.h"
+
 #include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -71,6 +73,24 @@ int model_comment_add_flag(model_comment *c, const char *code, double score,
     }
     c->nflags++;
     return 0;
+}
+
+void model_flag_locate(model_flag *f, const char *text) {
+    f->nspans = 0;
+    if (!f->evidence || !text) return;
+    span_list sp;
+    sp.n = 0;
+    span_locate(text, strlen(text), f->evidence, strlen(f->evidence), f->score, &sp);
+    span_sort(&sp);
+    size_t at = 0, cp = 0; /* code points counted up to byte at */
+    for (size_t k = 0; k < sp.n && f->nspans < MODEL_FLAG_SPANS; k++) {
+        cp += span_code_points(text + at, sp.s[k].begin - at);
+        at = sp.s[k].begin;
+        size_t end = cp + span_code_points(text + at, sp.s[k].end - at);
+        f->span[f->nspans][0] = (uint32_t)cp;
+        f->span[f->nspans][1] = (uint32_t)end;
+        f->nspans++;
+    }
 }
 
 const char *model_status_name(model_status s) {

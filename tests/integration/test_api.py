@@ -423,3 +423,28 @@ def test_reused_id_with_other_content_is_409_id_conflict(binary):
         assert r.status == 200 and r.json["text"] == ON_TOPIC, r
         r = m.request("POST", "/v1/sites/s1/comments", comment("a1", ON_TOPIC, "re1"))
         assert r.status == 200, r
+
+
+def test_flag_evidence_carries_its_spans_in_code_points(binary):
+    # "Crème brûlée" puts two 2-byte characters before the evidence: the
+    # offsets count code points of the text as posted, not bytes
+    text = "Crème brûlée fans, buy Viagra cheap here, best Viagra deals"
+    with Env(binary, extra_env={"MODQ_BANNED_WORDS": "viagra"}) as env:
+        m = env.modq
+        assert m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE).status == 201
+        r = m.request("POST", "/v1/sites/s1/comments", comment("a1", text, "sp1"))
+        assert r.status == 201, r
+        banned = [f for f in r.json["flags"] if f["code"] == "banned_word"]
+        assert banned, r.json["flags"]
+        want = [[i, i + 6] for i in (23, 47)]
+        assert text[23:29] == "Viagra" and text[47:53] == "Viagra"
+        assert banned[0]["spans"] == want, banned[0]
+        # the stored record carries the same spans
+        g = m.request("GET", "/v1/sites/s1/comments/sp1")
+        assert g.status == 200
+        gb = [f for f in g.json["flags"] if f["code"] == "banned_word"]
+        assert gb[0]["spans"] == want, gb
+        # a flag whose evidence is no quote of the text has no spans
+        for f in r.json["flags"]:
+            if f["code"] in ("duplicate", "flood", "reputation"):
+                assert "spans" not in f, f

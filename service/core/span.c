@@ -1,10 +1,10 @@
-/* api_span.c - locate a flag's quoted evidence in the text as posted.
+/* span.c - locate a flag's quoted evidence in the text as posted.
  *
  * Owns the one rule that maps an engine quote (normalised text) back to
- * byte ranges of the original (api_span.h states it). Pure: no allocation,
+ * byte ranges of the original (span.h states it). Pure: no allocation,
  * no I/O, locale-independent; it never scores or changes the text.
  */
-#include "api_span.h"
+#include "span.h"
 
 #include <stdlib.h>
 
@@ -28,22 +28,22 @@ static int starts_with(const char *text, size_t len, size_t at, const char *w, s
     return 1;
 }
 
-void api_span_add(api_spans *sp, size_t begin, size_t end, double score) {
+void span_add(span_list *sp, size_t begin, size_t end, double score) {
     for (size_t i = 0; i < sp->n; i++)
         if (sp->s[i].begin == begin && sp->s[i].end == end) {
             if (score > sp->s[i].score) sp->s[i].score = score;
             return;
         }
-    if (sp->n < API_SPANS_MAX) sp->s[sp->n++] = (api_span){begin, end, score};
+    if (sp->n < SPANS_MAX) sp->s[sp->n++] = (span_item){begin, end, score};
 }
 
 /* Occurrences of the n bytes of ev, ASCII case ignored; returns how many. */
 static size_t locate_exact(const char *text, size_t len, const char *ev, size_t n,
-                           double score, api_spans *sp) {
+                           double score, span_list *sp) {
     size_t found = 0;
     for (size_t i = 0; i + n <= len; i++)
         if (starts_with(text, len, i, ev, n)) {
-            api_span_add(sp, i, i + n, score);
+            span_add(sp, i, i + n, score);
             found++;
             i += n - 1;
         }
@@ -54,7 +54,7 @@ static size_t locate_exact(const char *text, size_t len, const char *ev, size_t 
  * between them, starting on a word boundary (the last word may be cut);
  * returns how many. */
 static size_t locate_words(const char *text, size_t len, const char *ev, size_t n,
-                           double score, api_spans *sp) {
+                           double score, span_list *sp) {
     size_t wb[SPAN_MAX_WORDS], wl[SPAN_MAX_WORDS], nw = 0;
     for (size_t i = 0; i < n && nw < SPAN_MAX_WORDS;) {
         while (i < n && !word_byte((unsigned char)ev[i])) i++;
@@ -80,7 +80,7 @@ static size_t locate_words(const char *text, size_t len, const char *ev, size_t 
             if (k + 1 < nw && at < len && word_byte((unsigned char)text[at])) break;
         }
         if (k == nw) {
-            api_span_add(sp, i, at, score);
+            span_add(sp, i, at, score);
             found++;
             i = at - 1;
         }
@@ -89,7 +89,7 @@ static size_t locate_words(const char *text, size_t len, const char *ev, size_t 
 }
 
 static void locate(const char *text, size_t len, const char *ev, size_t n, double score,
-                   api_spans *sp, int depth) {
+                   span_list *sp, int depth) {
     while (n && (*ev == ' ' || *ev == '\t')) ev++, n--;
     while (n && (ev[n - 1] == ' ' || ev[n - 1] == '\t')) n--;
     if (n < SPAN_MIN_EVIDENCE) return;
@@ -107,21 +107,21 @@ static void locate(const char *text, size_t len, const char *ev, size_t n, doubl
     }
 }
 
-void api_span_locate(const char *text, size_t len, const char *evidence, size_t n,
-                     double score, api_spans *out) {
+void span_locate(const char *text, size_t len, const char *evidence, size_t n,
+                     double score, span_list *out) {
     if (!text || !evidence) return;
     locate(text, len, evidence, n, score, out, 0);
 }
 
 static int span_cmp(const void *a, const void *b) {
-    const api_span *x = a, *y = b;
+    const span_item *x = a, *y = b;
     if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
-void api_span_sort(api_spans *sp) { qsort(sp->s, sp->n, sizeof sp->s[0], span_cmp); }
+void span_sort(span_list *sp) { qsort(sp->s, sp->n, sizeof sp->s[0], span_cmp); }
 
-size_t api_span_code_points(const char *text, size_t at) {
+size_t span_code_points(const char *text, size_t at) {
     size_t n = 0;
     for (size_t i = 0; i < at; i++) n += ((unsigned char)text[i] & 0xC0) != 0x80;
     return n;

@@ -1,9 +1,9 @@
-/* test_api_span.c - locating an engine quote in the text as posted, as a
+/* test_span.c - locating an engine quote in the text as posted, as a
  * case table: exact quote (ASCII case ignored), words in a row across
  * other separators, comma-separated parts, code point offsets. */
 #include <string.h>
 
-#include "api_span.h"
+#include "span.h"
 #include "unit.h"
 
 typedef struct {
@@ -29,15 +29,15 @@ static const scase CASES[] = {
 static void test_cases(void) {
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
         const scase *c = &CASES[i];
-        api_spans sp;
+        span_list sp;
         sp.n = 0;
-        api_span_locate(c->text, strlen(c->text), c->evidence, strlen(c->evidence), 0.5, &sp);
-        api_span_sort(&sp);
+        span_locate(c->text, strlen(c->text), c->evidence, strlen(c->evidence), 0.5, &sp);
+        span_sort(&sp);
         if (sp.n != c->n) fprintf(stderr, "  case %zu: %zu ranges\n", i, sp.n);
         CHECK(sp.n == c->n);
         for (size_t k = 0; k < sp.n && k < c->n; k++) {
-            CHECK(api_span_code_points(c->text, sp.s[k].begin) == c->want[k][0]);
-            CHECK(api_span_code_points(c->text, sp.s[k].end) == c->want[k][1]);
+            CHECK(span_code_points(c->text, sp.s[k].begin) == c->want[k][0]);
+            CHECK(span_code_points(c->text, sp.s[k].end) == c->want[k][1]);
             CHECK(sp.s[k].score == 0.5);
         }
     }
@@ -45,24 +45,24 @@ static void test_cases(void) {
 
 /* A range is kept once, with its largest score; the set is bounded. */
 static void test_add_keeps_one_range_once(void) {
-    api_spans sp;
+    span_list sp;
     sp.n = 0;
-    api_span_add(&sp, 3, 7, 0.2);
-    api_span_add(&sp, 3, 7, 0.9);
-    api_span_add(&sp, 3, 7, 0.4);
+    span_add(&sp, 3, 7, 0.2);
+    span_add(&sp, 3, 7, 0.9);
+    span_add(&sp, 3, 7, 0.4);
     CHECK(sp.n == 1 && sp.s[0].score == 0.9);
-    for (size_t i = 0; i < 2 * API_SPANS_MAX; i++) api_span_add(&sp, i + 10, i + 11, 0.1);
-    CHECK(sp.n == API_SPANS_MAX);
+    for (size_t i = 0; i < 2 * SPANS_MAX; i++) span_add(&sp, i + 10, i + 11, 0.1);
+    CHECK(sp.n == SPANS_MAX);
 }
 
 /* Ordered by begin, then end. */
 static void test_sort(void) {
-    api_spans sp;
+    span_list sp;
     sp.n = 0;
-    api_span_add(&sp, 9, 12, 0.1);
-    api_span_add(&sp, 2, 8, 0.1);
-    api_span_add(&sp, 2, 4, 0.1);
-    api_span_sort(&sp);
+    span_add(&sp, 9, 12, 0.1);
+    span_add(&sp, 2, 8, 0.1);
+    span_add(&sp, 2, 4, 0.1);
+    span_sort(&sp);
     CHECK(sp.s[0].begin == 2 && sp.s[0].end == 4);
     CHECK(sp.s[1].begin == 2 && sp.s[1].end == 8);
     CHECK(sp.s[2].begin == 9);
@@ -72,5 +72,5 @@ int main(void) {
     UNIT_RUN(test_cases);
     UNIT_RUN(test_add_keeps_one_range_once);
     UNIT_RUN(test_sort);
-    return unit_report("test_api_span");
+    return unit_report("test_span");
 }

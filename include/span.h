@@ -1,4 +1,4 @@
-/* api_span.h - where a flag's quoted evidence occurs in the original text.
+/* span.h - where a flag's quoted evidence occurs in the original text.
  *
  * The engine quotes evidence from its normalised text (case folded, tags
  * stripped, spaces collapsed, cut short); protocols that report offsets
@@ -10,38 +10,38 @@
  * allocation, no I/O. Bytes >= 0x80 count as letters; non-ASCII case is
  * not folded.
  */
-#ifndef MODQ_API_SPAN_H
-#define MODQ_API_SPAN_H
+#ifndef MODQ_SPAN_H
+#define MODQ_SPAN_H
 
 #include <stddef.h>
 
-#define API_SPANS_MAX 32 /* per answer: plenty for one comment's evidence */
+#define SPANS_MAX 32 /* per answer: plenty for one comment's evidence */
 
-typedef struct api_span {
+typedef struct span_item {
     size_t begin, end; /* byte offsets into the text, end exclusive */
     double score;
-} api_span;
+} span_item;
 
 /* A small set of spans; a range is kept once (with its largest score).
- * Beyond API_SPANS_MAX further ranges are dropped. */
-typedef struct api_spans {
-    api_span s[API_SPANS_MAX];
+ * Beyond SPANS_MAX further ranges are dropped. */
+typedef struct span_list {
+    span_item s[SPANS_MAX];
     size_t n;
-} api_spans;
+} span_list;
 
 /* Add every place the n bytes of evidence occur in the len bytes of text
  * to out, each with score. Nothing is added when evidence is shorter than
  * two bytes or is not found. */
-void api_span_locate(const char *text, size_t len, const char *evidence, size_t n,
-                     double score, api_spans *out);
+void span_locate(const char *text, size_t len, const char *evidence, size_t n,
+                     double score, span_list *out);
 
 /* Keep [begin, end) with score (the larger score when the range is in). */
-void api_span_add(api_spans *sp, size_t begin, size_t end, double score);
+void span_add(span_list *sp, size_t begin, size_t end, double score);
 
 /* Order by begin, then end. */
-void api_span_sort(api_spans *sp);
+void span_sort(span_list *sp);
 
 /* Code points of UTF-8 text before byte offset at. */
-size_t api_span_code_points(const char *text, size_t at);
+size_t span_code_points(const char *text, size_t at);
 
 #endif
