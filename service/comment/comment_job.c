@@ -252,11 +252,13 @@ int comment_job_judge(comment_job *j) {
             nomem = 1;
             continue;
         }
-        /* a quote of the text is shown where it stands; other evidence
-         * (another comment's id, links, counts) has no place in it */
+        /* a quote of the text (words, a span, a link as written) is shown
+         * where it stands; other evidence (another comment's id, a
+         * value) has no place in it */
         int d = engine_detector_find(v.flags[i].code);
         const engine_detector_row *row = d >= 0 ? engine_detector_info((size_t)d) : NULL;
-        if (row && (row->evidence == ENGINE_EVIDENCE_SPAN || row->evidence == ENGINE_EVIDENCE_WORDS))
+        if (row && (row->evidence == ENGINE_EVIDENCE_SPAN || row->evidence == ENGINE_EVIDENCE_WORDS ||
+                    row->evidence == ENGINE_EVIDENCE_LINKS))
             model_flag_locate(&cm->flags[cm->nflags - 1], cm->text);
     }
     if (nomem || !(j->json = codec_encode_comment(cm, 1, &j->len))) {

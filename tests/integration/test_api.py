@@ -448,3 +448,12 @@ def test_flag_evidence_carries_its_spans_in_code_points(binary):
         for f in r.json["flags"]:
             if f["code"] in ("duplicate", "flood", "reputation"):
                 assert "spans" not in f, f
+
+
+def test_link_evidence_is_located_as_written(binary):
+    with Env(binary) as env:
+        j = posted(env.modq)[1].json
+        link = [f for f in j["flags"] if f["code"] == "link_spam"][0]
+        assert link.get("spans"), link
+        for b, e in link["spans"]:
+            assert SPAM[b:e].lower() in link["evidence"].lower(), (SPAM[b:e], link)
