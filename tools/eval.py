@@ -430,7 +430,7 @@ def runner(name, cl, data, corpus_root):
         return eval_sets.run_binary(cl, "sms", eval_sets.load_sms(data))
     if name == "bias":
         return eval_bias.run(cl, os.path.dirname(os.path.dirname(corpus_root)))
-    return eval_sets.run_toxicity(cl, data)
+    return eval_sets.run_toxicity(cl, data, corpus_root)
 
 
 def figures(results):

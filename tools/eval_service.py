@@ -153,7 +153,9 @@ class Client:
     def _connect(self):
         self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
 
-    def call(self, method, path, body):
+    def call(self, method, path, body, stores=True):
+        """stores=False: a POST that stores nothing (an analysis), so its 200
+        is no "id already stored"."""
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         for attempt in (0, 1):
             if self.conn is None:
@@ -178,7 +180,7 @@ class Client:
             js = json.loads(raw) if raw else None
         except ValueError:
             js = None
-        if r.status == 200 and method == "POST":
+        if r.status == 200 and method == "POST" and stores:
             self.existing += 1
         if not 200 <= r.status < 300:
             self.failures.append((method, path, r.status, raw[:200].decode("utf-8", "replace")))

@@ -20,6 +20,7 @@ sets carry none, and one shared name would turn every repeated "ok thanks"
 into a same-author duplicate). Never writes into the data directory.
 """
 import csv
+import glob
 import json
 import math
 import os
@@ -183,7 +184,39 @@ def load_spans(data):
     return out
 
 
-def run_toxicity(cl, data):
+PERSPECTIVE_PATH = "/v1alpha1/comments:analyze"
+PERSPECTIVE_THRESHOLD = 0.5   # the endpoint's probability read as Coral reads it
+
+
+def perspective_toxicity(cl, text):
+    """TOXICITY summaryScore of the Perspective-compatible endpoint, or None
+    when the service gave no score."""
+    st, js = cl.call("POST", PERSPECTIVE_PATH,
+                     {"comment": {"text": text}, "languages": ["en"], "doNotStore": True,
+                      "requestedAttributes": {"TOXICITY": {}}}, stores=False)
+    try:
+        return float(js["attributeScores"]["TOXICITY"]["summaryScore"]["value"])
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def genuine_texts(data, corpus_root):
+    """Genuine comments of other kinds, for the endpoint's false-flag rate:
+    the corpus's genuine comments and YouTube ham. {set: [text, ...]}."""
+    out = {}
+    path = os.path.join(corpus_root or "", "comments.jsonl")
+    if corpus_root and os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            out["corpus genuine"] = [c["text"] for c in map(json.loads, filter(str.strip, f))
+                                     if c["label"] == "genuine"]
+    yt = sorted(glob.glob(os.path.join(data, "youtube-dev", "Youtube*.csv")))
+    if yt:
+        out["youtube ham"] = [r["content"].replace("\ufeff", "") for p in yt
+                              for r in read_csv(p) if r["class"].strip() == "0"]
+    return out
+
+
+def run_toxicity(cl, data, corpus_root=None):
     res = {}
     if os.path.isfile(os.path.join(data, DAVIDSON_FILE)):
         rows = load_davidson(data)
@@ -195,6 +228,11 @@ def run_toxicity(cl, data):
         s, k = sample(spans)
         res["toxic_spans"] = {"items": post_all(cl, "toxic-spans", s), "every": k,
                               "total": len(spans)}
+        for it in res["toxic_spans"]["items"]:
+            it["perspective"] = perspective_toxicity(cl, it["text"])
+        res["perspective_genuine"] = {
+            name: [perspective_toxicity(cl, t) for t in texts]
+            for name, texts in genuine_texts(data, corpus_root).items()}
     return res
 
 
@@ -262,6 +300,16 @@ def figures_toxicity(res):
             f1s.append(span_f1(pred or set(), set(it["cls"])))
         t["answers_with_spans"] = with_spans
         t["span_f1"] = sum(f1s) / len(f1s) if with_spans and f1s else None
+        toxic = [i["perspective"] for i in items if i.get("perspective") is not None]
+        gen = {k: [p for p in v if p is not None]
+               for k, v in res.get("perspective_genuine", {}).items()}
+        allgen = [p for v in gen.values() for p in v]
+        t["perspective"] = {
+            "n": len(toxic),
+            "recall": sum(p >= PERSPECTIVE_THRESHOLD for p in toxic) / len(toxic) if toxic else None,
+            "genuine": {k: (sum(p >= PERSPECTIVE_THRESHOLD for p in v), len(v))
+                        for k, v in gen.items()},
+            "auc": auc(toxic, allgen) if toxic and allgen else None}
     return res
 
 
@@ -313,6 +361,14 @@ def print_toxicity(r, nerr):
     else:
         print("  span F1 (characters, mean per comment, SemEval-2021 Task 5): %.3f"
               "  (%d of %d answers carry spans)" % (t["span_f1"], t["answers_with_spans"], t["n"]))
+    pv = t.get("perspective")
+    if pv and pv["n"]:
+        print("  Perspective endpoint, TOXICITY >= %.1f: toxic news comments %s (%d)"
+              % (PERSPECTIVE_THRESHOLD, _pct(round(pv["recall"] * pv["n"]), pv["n"]).strip(),
+                 pv["n"]))
+        for k, (above, n) in sorted(pv["genuine"].items()):
+            print("    genuine above it: %-15s %s (%d of %d)" % (k, _pct(above, n).strip(), above, n))
+        print("    ROC AUC toxic news vs genuine: %s" % f3(pv["auc"]))
     if nerr:
         fns = sorted([dict(i, cls=i["id"]) for i in t["items"] if not i["flagged"]],
                      key=lambda i: i["score"])

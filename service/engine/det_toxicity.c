@@ -6,9 +6,10 @@
  * service/engine/models/toxicity.txt) is the signal when abuse is more
  * likely than not AND the comment is aimed at someone: profanity alone is
  * not abuse ("this shit is fire"), abuse is directed at a person or a
- * group. Aimed means a word of the shared abuse view (abuse.h) names the
- * reader, someone's kin or a group, in a sentence that is neither negated
- * nor reported speech. Otherwise the detector stays silent, so a word
+ * group. Aimed means a word of the shared abuse view (abuse.h), in a
+ * sentence that is neither negated nor reported speech, names the reader,
+ * someone's kin or a group, or calls someone an insult noun, or pairs an
+ * insult adjective with a person or a group. Otherwise the detector stays silent, so a word
  * that is merely rude in some contexts never adds to other evidence. A
  * reason for a human look, not proof: the signal stays under the reject
  * threshold. The evidence is the words whose n-grams weighed most, as
@@ -32,6 +33,16 @@
 #define TOXICITY_TARGET                                                     \
     (ABUSE_YOU | ABUSE_YOUR | ABUSE_YOURSELF | ABUSE_KIN | ABUSE_GROUP |    \
      ABUSE_GROUP_A | ABUSE_SLUR)
+
+/* Word classes that make a comment abuse whoever it names: an insult noun
+ * ("idiot", "moron", "scumbag") calls a person it, the reader or a third
+ * party ("the mayor is a moron"). An insult adjective does so only in a
+ * sentence that names a person or a group (TOXICITY_PERSON: "he is
+ * pathetic", "stupid people"): alone it as often judges a thing ("this
+ * plan is stupid"). */
+#define TOXICITY_INSULT ABUSE_INS_N
+#define TOXICITY_INSULT_ADJ ABUSE_INS_A
+#define TOXICITY_PERSON (ABUSE_THIRD | ABUSE_PEOPLE | ABUSE_GROUP | ABUSE_GROUP_A)
 
 /* Word classes that name an identity (abuse.h): never themselves the
  * evidence of abuse. A model trained on abusive text learns the groups
@@ -60,10 +71,11 @@ static int toxicity_identity_led(const detector_analysis *a,
     return (abuse_lookup(w, e - b) & TOXICITY_IDENTITY) != 0;
 }
 
-/* 1 when a word of the comment's shared abuse view aims it at someone in
- * a sentence neither negated nor reported; 0 when none does, or when the
- * view is missing. */
-static int toxicity_aimed(const detector_analysis *a) {
+/* 1 when a word of class cls in the comment's shared abuse view stands in
+ * a sentence neither negated nor reported and, when with is not 0, that
+ * also holds a word of class with; 0 when none does, or when the view is
+ * missing. */
+static int toxicity_has_with(const detector_analysis *a, abuse_cls cls, abuse_cls with) {
     const abuse_view *v = a->abuse;
     if (!v)
         return 0;
@@ -71,15 +83,24 @@ static int toxicity_aimed(const detector_analysis *a) {
     for (size_t i = 0; i < v->n; i++) {
         if (v->w[i].brk)
             start = i;
-        if (!(v->w[i].cls & TOXICITY_TARGET) || abuse_reported(v, i))
+        if (!(v->w[i].cls & cls) || abuse_reported(v, i))
             continue;
         size_t end = i;
         while (end + 1 < v->n && !v->w[end + 1].brk)
             end++;
-        if (!abuse_negated(v, start, end))
+        int found = with == 0;
+        for (size_t k = start; k <= end && !found; k++)
+            found = k != i && (v->w[k].cls & with);
+        if (found && !abuse_negated(v, start, end))
             return 1;
     }
     return 0;
+}
+
+/* 1 when a word of class cls stands in a sentence neither negated nor
+ * reported. */
+static int toxicity_has(const detector_analysis *a, abuse_cls cls) {
+    return toxicity_has_with(a, cls, 0);
 }
 /* Highest signal: under the default reject threshold (0.9), so abuse
  * alone goes to a moderator; with other evidence it may still reject. */
@@ -91,7 +112,9 @@ static void toxicity_run(const detector_analysis *a, score_signal *out) {
     if (!m || !a->ngram)
         return;
     ngram_predict(m, a->ngram, &r);
-    if (r.prob < TOXICITY_MIN_PROB || !toxicity_aimed(a) ||
+    if (r.prob < TOXICITY_MIN_PROB ||
+        !(toxicity_has(a, TOXICITY_TARGET) || toxicity_has(a, TOXICITY_INSULT) ||
+          toxicity_has_with(a, TOXICITY_INSULT_ADJ, TOXICITY_PERSON)) ||
         toxicity_identity_led(a, &r))
         return;
     out->signal = r.prob < TOXICITY_MAX_SIGNAL ? r.prob : TOXICITY_MAX_SIGNAL;
@@ -110,6 +133,7 @@ const detector det_toxicity = {
             .weight = 1.0,
             .summary = "the learned toxicity model (word and character "
                        "n-grams) finds the comment abusive and it is "
-                       "aimed at someone"},
+                       "aimed at someone: the reader, a group, or a "
+                       "person called an insult"},
     .run = toxicity_run,
 };
