@@ -96,6 +96,29 @@ int links_is_shortener(const char *host) {
 /* Relevance below which the text around a link says nothing about the
  * article (relevance.c: off_topic starts at 0.12). */
 #define LINKS_UNRELATED 0.1
+/* Content words under which a comment that talks of the page as a page
+ * ("great article", "bookmarked your site", "thanks for the info") and
+ * shares nothing with its subject is the classic comment posted for its
+ * author link: praise that fits any page. */
+#define LINKS_PAGE_ONLY_CONTENT 20
+
+/* 1 when a word of l names the page itself as an object (its stem: the
+ * article, post, blog, site, information, tutorial, guide, write-up,
+ * content, page, read). Words about the page, not about what it says. */
+static int names_the_page(const tokenize_list *l) {
+    static const char *const page[] = {"articl", "post", "blog", "site", "websit",
+                                       "inform", "info", "tutori", "guid", "content",
+                                       "page", "writeup", "read", NULL};
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i].type != TOKENIZE_WORD)
+            continue;
+        const char *st = tokenize_stem(l, &l->v[i]);
+        for (const char *const *p = page; *p; p++)
+            if (strcmp(st, *p) == 0)
+                return 1;
+    }
+    return 0;
+}
 
 /* Shortest identifying run of an article URL worth matching: shorter runs
  * ("2024", "news") recur in unrelated links. */
@@ -279,10 +302,16 @@ void links_spam(const links_input *in, score_signal *out) {
         note(d, sizeof d, tmp);
     }
     const char *au = in->comment->author_url;
-    if (au && *au && in->generic_praise && l->ncontent < 10) {
+    int praise = in->generic_praise && l->ncontent < 10;
+    int page_only = !praise && l->ncontent < LINKS_PAGE_ONLY_CONTENT &&
+                    in->article_similarity >= 0 &&
+                    in->article_similarity < LINKS_UNRELATED && names_the_page(l);
+    if (au && *au && (praise || page_only)) {
         keep *= 1.0 - 0.6;
         snprintf(tmp, sizeof tmp,
-                 "generic praise posted with an author website (%.80s)", au);
+                 page_only ? "talks of the page, not of its subject, with an author website (%.80s)"
+                           : "generic praise posted with an author website (%.80s)",
+                 au);
         note(d, sizeof d, tmp);
         if (!first)
             first = au;

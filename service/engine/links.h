@@ -24,6 +24,7 @@ typedef struct links_input {
     int generic_praise;          /* from spamlang_check() */
     const char *article_url;     /* links to it are not promotion; or NULL */
     double relevance;            /* similarity to article/thread, -1 unknown */
+    double article_similarity;   /* to the article alone, -1 unknown */
     size_t asks;                 /* pleas to act, from spamlang_check() */
 } links_input;
 

@@ -63,5 +63,6 @@ void measure_comment(detector_analysis *a, relevance_input *ri,
                              .generic_praise = a->sl.generic_praise,
                              .article_url = art ? art->url : NULL,
                              .relevance = a->article ? a->rr.similarity : -1,
+                             .article_similarity = a->article ? a->rr.article : -1,
                              .asks = a->sl.asks};
 }
