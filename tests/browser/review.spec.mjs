@@ -3,8 +3,9 @@
 // tests/integration/test_browser.py, which passes:
 //   MODQ_BASE      http://127.0.0.1:<port>
 //   MODQ_MOD_KEY   a moderator key
-//   MODQ_SEED      JSON: {moderator, copy:{id, run}, links:{id, urls}, dup:{id, original},
-//                         held:{id, by}}
+//   MODQ_SEED      JSON: {moderator (MODQ_MOD_KEY's name), copy:{id, run}, links:{id, urls},
+//                         dup:{id, original}, held:{id, by},
+//                         anonymous:{key, name} (a key without a name)}
 //   OUT_DIR        where screenshots and spec.json go
 // Prints "ok <step>" per step; on the first failure prints "FAIL <step>:
 // <why>" and exits 1. Every request the page makes must go to MODQ_BASE
@@ -87,13 +88,33 @@ async function run() {
   check(csp.includes("default-src 'self'") && !csp.includes('unsafe-inline'), 'CSP: ' + csp);
   console.log('ok ' + step);
 
-  step = 'sign in';
+  step = 'sign in without a name: the page asks for one';
   check(await page.locator('#key').evaluate((e) => e === document.activeElement),
         'the key field is not focused on load');
+  check(await page.isHidden('#moderator'), 'a name box before any key was tried');
+  await page.fill('#key', SEED.anonymous.key);
+  await page.press('#key', 'Enter');
+  await page.waitForSelector('#moderator', { state: 'visible', timeout: 10000 });
+  check(await page.locator('#moderator').evaluate((e) => e === document.activeElement),
+        'the name box is not focused');
+  await page.fill('#moderator', SEED.anonymous.name);
+  await page.press('#moderator', 'Enter');
+  await page.waitForSelector('#session', { state: 'visible', timeout: 10000 });
+  check(await page.textContent('#who') === SEED.anonymous.name,
+        'anonymous key not signed in under the typed name: ' + await page.textContent('#who'));
+  check(/without a name/.test(await page.textContent('#who-scope')), 'no anonymous mark');
+  await page.click('#signout');
+  await page.waitForSelector('#login', { state: 'visible' });
+  check(await page.isHidden('#moderator'), 'the name box stayed after signing out');
+  console.log('ok ' + step);
+
+  step = 'sign in with the key alone';
   await page.fill('#key', KEY);
-  await page.fill('#moderator', SEED.moderator);
   await page.press('#key', 'Enter');
   await page.waitForSelector('#queue li.item', { timeout: 10000 });
+  check(await page.textContent('#who') === SEED.moderator,
+        'not signed in as the key\'s name: ' + await page.textContent('#who'));
+  check(await page.isHidden('#moderator'), 'a name box for a named key');
   await page.waitForFunction(() => document.querySelectorAll('#queue li.item').length === 4);
   const storage = await page.evaluate(() => ({
     session: sessionStorage.getItem('modq.review.key'),

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 
-from harness import MOD_KEY, Env
+from harness import MOD_KEY, MOD_NAME, Env, mod_key, mod_keys_setting
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -43,8 +43,11 @@ ORIGINAL = ("I have lived on Main Street for twenty years and these bicycle lane
             "make it safe for my grandchildren to ride to school in the morning.")
 HELD = ("The mayor said the lanes would make the street safer for children walking to school "
         "and for older residents.")
-MODERATOR = "Browser Tester"
+MODERATOR = MOD_NAME  # the name of MOD_KEY: the page signs in as it
 OTHER = "other-moderator"
+# A key without a name (moderator_anonymous_keys on): the page asks for a name.
+ANON_KEY = "browser-anonymous-key-0123456789"
+ANON_NAME = "Desk Editor"
 NOTE = "obvious link spam"
 
 PAGE_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
@@ -164,7 +167,8 @@ def test_review_page_in_browser(binary):
     node = tool("node", "runs the spec")
     ensure_node_modules()
     os.makedirs(OUT, exist_ok=True)
-    with Env(binary, {"MODQ_THRESHOLD_REJECT": "1.0"}) as env:
+    with Env(binary, {"MODQ_THRESHOLD_REJECT": "1.0", "MODQ_MODERATOR_ANONYMOUS_KEYS": "true",
+                      "MODQ_MODERATOR_KEYS": mod_keys_setting() + "," + ANON_KEY}) as env:
         m = env.modq
         assert m.request("PUT", "/v1/sites/news/articles/a1", ARTICLE).status == 201
         copy = post_comment(m, "c-copy", "Copycat", COPY)
@@ -179,20 +183,21 @@ def test_review_page_in_browser(binary):
             assert code in {f["code"] for f in c["flags"]}, c
         run = [f for f in copy["flags"] if f["code"] == "copied_from_article"][0]["evidence"]
         # another moderator holds c-held: the page's decision on it must get 409
-        r = m.request("POST", "/v1/review/claim", {"moderator": OTHER, "site": "news",
+        r = m.request("POST", "/v1/review/claim", {"site": "news",
                                                    "flag": "copied_from_article",
                                                    "limit": 2, "lease_seconds": 600},
-                      key=MOD_KEY)
+                      key=mod_key(OTHER))
         assert r.status == 200, r
         r = m.request("POST", "/v1/review/release",
-                      {"moderator": OTHER, "site": "news", "ids": ["c-copy"]}, key=MOD_KEY)
+                      {"site": "news", "ids": ["c-copy"]}, key=mod_key(OTHER))
         assert r.status == 200 and r.json["released"] == ["c-copy"], r
 
         seed = {"moderator": MODERATOR, "article_url": ARTICLE["url"],
                 "copy": {"id": "c-copy", "run": run},
                 "links": {"id": "c-links", "urls": LINK_URLS, "note": NOTE},
                 "dup": {"id": "c-dup", "original": ORIGINAL},
-                "held": {"id": "c-held", "by": OTHER}}
+                "held": {"id": "c-held", "by": OTHER},
+                "anonymous": {"key": ANON_KEY, "name": ANON_NAME}}
         envp = dict(os.environ, MODQ_BASE="http://127.0.0.1:%d" % m.port, MODQ_MOD_KEY=MOD_KEY,
                     MODQ_SEED=json.dumps(seed), OUT_DIR=OUT)
         out = subprocess.run([node, "review.spec.mjs"], cwd=BROWSER, env=envp,

@@ -4,6 +4,8 @@
  * Rules this file keeps:
  *  - The moderator key lives in sessionStorage (this tab only), is sent as
  *    an Authorization header to this origin only, never put in a URL.
+ *  - Who signs in is the key's (GET /v1/review/whoami); a name is typed only
+ *    for a key that has none (moderator_anonymous_keys).
  *  - User text (comments, titles, names, flag details) reaches the DOM only
  *    through textContent / createTextNode, never innerHTML: a comment is
  *    data, not markup. Article links are used only when http(s).
@@ -29,7 +31,9 @@
   var $ = function (id) { return document.getElementById(id); };
 
   var state = {
-    key: '', moderator: '',
+    key: '',
+    moderator: '',      /* the key's name (GET /v1/review/whoami), or the name typed
+                           for a key without one */
     items: [],          /* shown items, in queue order */
     seq: 0,             /* order of arrival, to put undone items back */
     selected: -1,       /* index into items */
@@ -780,27 +784,46 @@
     }, function () { state.detectors = {}; });
   }
 
-  function signIn(key, name) {
+  /* Ask the server whose key this is (GET /v1/review/whoami): a named key
+   * signs in as its name; a key without one (moderator_anonymous_keys) needs
+   * the name typed in the form, which appears only then. */
+  function signIn(key, typedName) {
     state.key = key;
-    state.moderator = name;
-    return api('GET', '/v1/review/stats').then(function (s) {
-      try {
-        sessionStorage.setItem(KEY_STORE, key);
-        sessionStorage.setItem(NAME_STORE, name);
-      } catch (e) { /* storage off: the key lives until the tab reloads */ }
-      $('login').hidden = true;
-      $('session').hidden = false;
-      $('who').textContent = name;
-      $('main').hidden = false;
-      $('key').value = '';
-      showStats(s);
-      window.clearInterval(state.statsTimer);
-      state.statsTimer = window.setInterval(loadStats, STATS_EVERY_MS);
-      return loadDetectors().then(function () { return loadQueue(false); }).then(function () {
-        say('Signed in as ' + name + '.');
-        if (state.items.length) select(0, true);
+    return api('GET', '/v1/review/whoami').then(function (who) {
+      var named = who && typeof who.moderator === 'string' && who.moderator;
+      if (!named && !typedName) {
+        state.key = '';
+        $('key').value = key;
+        $('name-field').hidden = false;
+        $('moderator').required = true;
+        $('moderator').focus();
+        say('This key has no name of its own: type yours and sign in again.');
+        return null;
+      }
+      state.moderator = named ? who.moderator : typedName;
+      return api('GET', '/v1/review/stats').then(function (s) {
+        try {
+          sessionStorage.setItem(KEY_STORE, key);
+          if (named) sessionStorage.removeItem(NAME_STORE);
+          else sessionStorage.setItem(NAME_STORE, typedName);
+        } catch (e) { /* storage off: the key lives until the tab reloads */ }
+        $('login').hidden = true;
+        $('session').hidden = false;
+        $('who').textContent = state.moderator;
+        $('who-scope').textContent = !named ? '(a key without a name)'
+          : typeof who.site === 'string' && who.site ? '(sites: ' + who.site.split('|').join(', ') + ')'
+          : '';
+        $('main').hidden = false;
+        $('key').value = '';
+        showStats(s);
+        window.clearInterval(state.statsTimer);
+        state.statsTimer = window.setInterval(loadStats, STATS_EVERY_MS);
+        return loadDetectors().then(function () { return loadQueue(false); }).then(function () {
+          say('Signed in as ' + state.moderator + '.');
+          if (state.items.length) select(0, true);
+        });
       });
-    }, function (e) {
+    }).catch(function (e) {
       state.key = '';
       fail(e instanceof ApiError && e.status === 401 ? 'That key was not accepted.'
         : e instanceof ApiError && e.status === 403 ? 'That is not a moderator key.'
@@ -812,6 +835,7 @@
     flushHeld();
     try {
       sessionStorage.removeItem(KEY_STORE);
+      sessionStorage.removeItem(NAME_STORE);
     } catch (e) { /* nothing stored */ }
     state.key = '';
     state.items = [];
@@ -820,6 +844,9 @@
     $('main').hidden = true;
     $('session').hidden = true;
     $('login').hidden = false;
+    $('name-field').hidden = true;
+    $('moderator').required = false;
+    $('moderator').value = '';
     $('key').focus();
     if (why) fail(why); else say('Signed out.');
   }
@@ -860,9 +887,10 @@
     $('login').addEventListener('submit', function (ev) {
       ev.preventDefault();
       clearErrors();
-      var k = $('key').value.trim(), n = $('moderator').value.trim();
-      if (!k || !n) { fail('Enter the moderator key and your name.'); return; }
-      try { localStorage.setItem(NAME_STORE, n); } catch (e) { /* optional */ }
+      var k = $('key').value.trim();
+      var n = $('name-field').hidden ? '' : $('moderator').value.trim();
+      if (!k) { fail('Enter the moderator key.'); return; }
+      if (!$('name-field').hidden && !n) { fail('This key has no name: enter yours.'); return; }
       signIn(k, n);
     });
     $('signout').addEventListener('click', function () { signOut(''); });
@@ -888,13 +916,12 @@
     document.addEventListener('keydown', onKey);
     window.addEventListener('pagehide', flushHeld);
 
-    var name = '';
-    try { name = sessionStorage.getItem(NAME_STORE) || localStorage.getItem(NAME_STORE) || ''; }
-    catch (e) { name = ''; }
-    $('moderator').value = name;
-    var key = '';
-    try { key = sessionStorage.getItem(KEY_STORE) || ''; } catch (e) { key = ''; }
-    if (key && name) signIn(key, name);
+    var key = '', name = '';
+    try {
+      key = sessionStorage.getItem(KEY_STORE) || '';
+      name = sessionStorage.getItem(NAME_STORE) || '';
+    } catch (e) { key = ''; }
+    if (key) signIn(key, name);
     else $('key').focus();
   });
 })();
