@@ -42,7 +42,8 @@
     originals: {},      /* "site/id" -> comment (duplicate originals) */
     articles: {},       /* "site/article_id" -> promise of the article */
     detectors: {},      /* flag code -> row of GET /v1/detectors */
-    statsTimer: 0
+    statsTimer: 0,
+    sayTimer: 0
   };
 
   /* ============================================================ helpers */
@@ -58,10 +59,19 @@
     /* re-set so the same message is announced again */
     var s = $('status');
     s.textContent = '';
-    window.setTimeout(function () { s.textContent = msg; }, 30);
+    window.clearTimeout(state.sayTimer);
+    state.sayTimer = window.setTimeout(function () { s.textContent = msg; }, 30);
+  }
+
+  /* On a failure and on navigation (filters, sign-out) the last progress
+   * message ("Sending in 5 seconds") no longer holds. */
+  function clearStatus() {
+    window.clearTimeout(state.sayTimer);
+    $('status').textContent = '';
   }
 
   function fail(msg) {
+    clearStatus();
     var s = $('errors');
     s.textContent = '';
     $('errors-box').hidden = false;
@@ -166,6 +176,7 @@
       ageMs: num(r.age_s) !== null ? r.age_s * 1000 : null,
       claimedBy: typeof claim.by === 'string' ? claim.by : '',
       leaseMs: num(claim.expires_in_s) !== null ? claim.expires_in_s * 1000 : null,
+      leaseEnd: num(claim.expires_in_s) !== null ? Date.now() + claim.expires_in_s * 1000 : null,
       seq: state.seq++,
       note: '',
       error: ''
@@ -188,6 +199,7 @@
   }
 
   var WORD = /[\p{L}\p{N}]+/gu;
+  var PHONE_EV = /^\+?\d{7,16}$/;   /* the engine's form of a phone number */
 
   /* Where does evidence occur in text? The engine reports spans of its
    * normalised text (case folded, tags stripped, spaces collapsed, cut at
@@ -199,6 +211,14 @@
     if (ev.length < 2) return [];
     var found = allMatches(text, new RegExp(escapeRe(ev), 'giu'));
     if (found.length) return found;
+    if (PHONE_EV.test(ev)) {
+      /* a phone number is reported as its digits: find them as written,
+       * with spaces, dots, dashes, slashes or brackets between */
+      var pp = '(?<!\\d)(?:\\+|\\()?' + ev.replace(/\D/g, '').split('').join('[\\s().\\/-]{0,3}') +
+        '(?!\\d)';
+      found = allMatches(text, new RegExp(pp, 'gu'));
+      if (found.length) return found;
+    }
     var words = ev.match(WORD) || [];
     if (words.length > 1 || (words.length === 1 && words[0].length >= 2)) {
       words = words.slice(0, 80);
@@ -327,19 +347,32 @@
 
   function itemKey(it) { return it.site + '/' + it.id; }
 
+  /* A live lease of another moderator: the item cannot be decided here
+   * until it ends (the server would answer 409 lease_held). */
+  function heldByOther(it) {
+    return !!it.claimedBy && it.claimedBy !== state.moderator &&
+      (it.leaseEnd === null || it.leaseEnd > Date.now());
+  }
+
+  function leaseText(it) {
+    return it.leaseEnd !== null ? ', lease ends ' + clock(it.leaseEnd) : '';
+  }
+
   function renderItem(it, index) {
     var li = el('li', 'item');
     li.tabIndex = -1;
     li.setAttribute('data-key', itemKey(it));
     li.setAttribute('aria-labelledby', 'h-' + it.seq);
-    if (it.claimedBy && it.claimedBy !== state.moderator) li.classList.add('claimed-other');
+    var locked = heldByOther(it);
+    if (locked) li.classList.add('claimed-other');
 
     var head = el('div', 'item-head');
     var cb = el('input');
     cb.type = 'checkbox';
     cb.className = 'pick';
     cb.id = 'pick-' + it.seq;
-    cb.checked = !!it.picked;
+    cb.checked = !!it.picked && !locked;
+    cb.disabled = locked;
     cb.addEventListener('change', function () { it.picked = cb.checked; updateBulk(); });
     var cbl = el('label', 'visually-hidden', 'Select comment by ' + (it.author || 'anonymous'));
     cbl.htmlFor = cb.id;
@@ -359,8 +392,7 @@
       'Score: ' + (it.score === null ? '–' : it.score.toFixed(2))));
     if (it.claimedBy) {
       var mine = it.claimedBy === state.moderator;
-      var txt = (mine ? 'Claimed by you' : 'Claimed by ' + it.claimedBy) +
-        (it.leaseMs !== null ? ', lease ends ' + clock(Date.now() + it.leaseMs) : '');
+      var txt = (mine ? 'Claimed by you' : 'Claimed by ' + it.claimedBy) + leaseText(it);
       meta.appendChild(el('span', 'badge ' + (mine ? 'mine' : 'other'), txt));
     }
     hb.appendChild(meta);
@@ -385,7 +417,11 @@
       row.appendChild(code);
       if (num(f.score) !== null) row.appendChild(document.createTextNode(' ' + f.score.toFixed(2)));
       if (f.detail) row.appendChild(document.createTextNode(' — ' + f.detail));
-      if (f.evidence && evidenceShape(f.code) !== 'comment') { /* the original is shown */
+      /* evidence once: not again when the detail quotes it, nor for a
+       * duplicate (its original is shown) */
+      var quoted = f.detail && typeof f.evidence === 'string' &&
+        String(f.detail).toLowerCase().indexOf(f.evidence.toLowerCase()) >= 0;
+      if (f.evidence && !quoted && evidenceShape(f.code) !== 'comment') {
         row.appendChild(document.createTextNode(' · evidence: '));
         row.appendChild(el('q', 'flag-ev', f.evidence));
       }
@@ -414,6 +450,19 @@
     rb.type = 'button';
     rb.setAttribute('aria-describedby', h.id);
     rb.addEventListener('click', function () { decide([it], 'reject'); });
+    if (locked) {
+      ab.disabled = rb.disabled = true;
+      var why = el('p', 'hint locked', 'Claimed by ' + it.claimedBy + leaseText(it) +
+                   ': it can be decided when the lease ends.');
+      why.id = 'locked-' + it.seq;
+      ab.setAttribute('aria-describedby', h.id + ' ' + why.id);
+      rb.setAttribute('aria-describedby', h.id + ' ' + why.id);
+      li.appendChild(why);
+      /* open it again when the lease runs out */
+      window.clearTimeout(it.unlockTimer);
+      it.unlockTimer = window.setTimeout(function () { rerender(it); },
+                                         Math.max(0, it.leaseEnd - Date.now()) + 100);
+    }
     act.appendChild(ab);
     act.appendChild(rb);
     li.appendChild(act);
@@ -537,7 +586,8 @@
     $('selected-count').textContent = n + ' selected';
     $('bulk-approve').disabled = n === 0;
     $('bulk-reject').disabled = n === 0;
-    $('select-all').checked = n > 0 && n === state.items.length;
+    $('select-all').checked = n > 0 &&
+      n === state.items.filter(function (it) { return !heldByOther(it); }).length;
   }
 
   /* ============================================================ loading */
@@ -650,6 +700,12 @@
    * sends it with POST /v1/review/decisions (even for one item). */
   function decide(items, decision, viaBulk) {
     items = items.filter(function (it) { return state.items.indexOf(it) >= 0; });
+    var locked = items.filter(heldByOther);
+    if (locked.length) {
+      say('Claimed by ' + locked[0].claimedBy + leaseText(locked[0]) +
+          ': it cannot be decided until the lease ends.');
+      items = items.filter(function (it) { return !heldByOther(it); });
+    }
     if (!items.length) return;
     clearErrors();
     var firstIdx = state.items.indexOf(items[0]);
@@ -848,6 +904,7 @@
     $('moderator').required = false;
     $('moderator').value = '';
     $('key').focus();
+    clearStatus();
     if (why) fail(why); else say('Signed out.');
   }
 
@@ -869,7 +926,11 @@
     case 'a': if (cur) decide([cur], 'approve'); break;
     case 'r': if (cur) decide([cur], 'reject'); break;
     case 'x':
-      if (cur) { cur.picked = !cur.picked; cur.node.querySelector('.pick').checked = cur.picked; updateBulk(); }
+      if (cur && !heldByOther(cur)) {
+        cur.picked = !cur.picked;
+        cur.node.querySelector('.pick').checked = cur.picked;
+        updateBulk();
+      }
       break;
     case 'u': undo(); break;
     default: return;
@@ -897,10 +958,11 @@
     $('filters').addEventListener('submit', function (ev) {
       ev.preventDefault();
       clearErrors();
+      clearStatus();
       loadQueue(false).then(loadStats);
     });
     $('claim').addEventListener('click', claim);
-    $('more').addEventListener('click', function () { loadQueue(true); });
+    $('more').addEventListener('click', function () { clearStatus(); loadQueue(true); });
     $('undo-btn').addEventListener('click', undo);
     $('errors-close').addEventListener('click', clearErrors);
     $('bulk-approve').addEventListener('click', function () { bulk('approve'); });
@@ -908,8 +970,8 @@
     $('select-all').addEventListener('change', function () {
       var on = $('select-all').checked;
       state.items.forEach(function (it) {
-        it.picked = on;
-        if (it.node) it.node.querySelector('.pick').checked = on;
+        it.picked = on && !heldByOther(it);
+        if (it.node) it.node.querySelector('.pick').checked = it.picked;
       });
       updateBulk();
     });
