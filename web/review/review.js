@@ -64,7 +64,7 @@
   }
 
   /* On a failure and on navigation (filters, sign-out) the last progress
-   * message ("Sending in 5 seconds") no longer holds. */
+   * message ("Sending in 5 seconds") is stale. */
   function clearStatus() {
     window.clearTimeout(state.sayTimer);
     $('status').textContent = '';
