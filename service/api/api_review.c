@@ -1,10 +1,11 @@
 /* api_review.c - the handlers of the moderator review workflow.
  *
  * Queue pages, claims, releases, decisions (single and bulk), statistics,
- * the audit log and whoami (whose key this is). Each handler parses its request (api_review_req.c),
- * runs it (the cross-site merge in api_review_merge.c, the decision rules
- * in api_review_decide.c, the store's review calls) and answers with the
- * reply shapes documented in docs/review.md. Every route is moderator-only
+ * the audit log and whoami (whose key this is). Each handler parses its
+ * request (api_review_req.c), runs it (the cross-site merge in
+ * api_review_merge.c, the decision rules in api_review_decide.c, the
+ * store's review calls) and answers with the reply shapes documented in
+ * docs/review.md. Every route is moderator-only
  * (gate in api.c); keys scoped to sites are checked for the sites in a
  * body or query. Never touches Redis or JSON directly.
  */

@@ -4,10 +4,10 @@
  * the moderator it acts under (a named key's own name, 403
  * moderator_mismatch for any other), moderator names, flag codes, ids and
  * sites, optional members (lease, limits, reason, note, override), the
- * decision fields, page and audit cursors, and which sites a cross-site request covers for this key (403
- * for a site the key may not use). Failures are filled into an
- * api_review_err without allocating. Reads Redis only for the list of
- * sites; never changes anything.
+ * decision fields, page and audit cursors, and which sites a cross-site
+ * request covers for this key (403 for a site the key may not use).
+ * Failures are filled into an api_review_err without allocating. Reads
+ * Redis only for the list of sites; never changes anything.
  */
 #include <stdio.h>
 #include <stdlib.h>
