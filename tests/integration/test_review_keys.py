@@ -80,6 +80,7 @@ def test_naming_another_moderator_is_403_moderator_mismatch(binary):
         seed_claimable(m)
         for path, body in NAMING_NOAH:
             mismatch(m.request("POST", path, body, key=MOD_KEY))
+        nothing_decided_or_held(m)
         # inside a bulk request: that item is refused, the others go through
         r = m.request("POST", "/v1/review/decisions", {"decisions": [
             {"site": "s1", "id": "c0", "decision": "approve", "moderator": "noah"},
