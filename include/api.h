@@ -35,6 +35,7 @@ typedef struct api_call {
     const http_request *req;
     const router_match *m;
     auth_role role;
+    auth_holder who; /* the key's holder (name, scope), borrowed from a->auth */
 } api_call;
 
 typedef void (*api_fn)(const api_call *c, http_response *res);
@@ -70,6 +71,7 @@ typedef enum api_gate_result {
 
 typedef struct api_gate {
     auth_role role;      /* what the key authenticated as */
+    auth_holder who;     /* who holds the key (zeroed for AUTH_NONE) */
     const char *message; /* static text for the answer; NULL when OK */
     long retry_after;    /* seconds, for API_GATE_LIMITED */
 } api_gate;
@@ -133,6 +135,7 @@ void api_review_release(const api_call *c, http_response *res);
 void api_decision(const api_call *c, http_response *res);
 void api_bulk_decisions(const api_call *c, http_response *res);
 void api_review_stats(const api_call *c, http_response *res);
+void api_review_whoami(const api_call *c, http_response *res);
 void api_audit(const api_call *c, http_response *res);
 void api_detectors(const api_call *c, http_response *res); /* api_detectors.c */
 /* api_webhook.c */

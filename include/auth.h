@@ -2,8 +2,11 @@
  *
  * Keys come from config as comma-separated entries "KEY" or
  * "sha256:<64 hex>" (so the file need hold no secret), each optionally
- * scoped to sites with "@site1|site2". Presented keys are hashed and
- * compared in constant time against every configured key.
+ * scoped to sites with "@site1|site2". A moderator key is written
+ * "NAME:KEY" (NAME: 1-64 of A-Z a-z 0-9 . _ -): the name claims, leases
+ * and decisions are recorded under. Moderator keys without a name are a
+ * start error unless the table is built with allow_anonymous. Presented
+ * keys are hashed and compared in constant time against every key.
  */
 #ifndef MODQ_AUTH_H
 #define MODQ_AUTH_H
@@ -16,10 +19,22 @@ typedef enum {
     AUTH_MODERATOR = 2
 } auth_role;
 
+/* Longest moderator name a key may carry. */
+#define AUTH_NAME_MAX 64
+
+/* Who holds a key, as configured (strings borrowed from the table: valid
+ * while it lives). */
+typedef struct auth_holder {
+    const char *name;  /* the moderator's name; NULL for client keys and
+                          moderator keys without a name */
+    const char *scope; /* the sites as configured ("s1|s2"); NULL: any */
+} auth_holder;
+
 /* Returns new table (free with auth_free) or NULL with err naming the bad
- * entry (never echoing a key). */
-auth *auth_new(const char *client_keys, const char *moderator_keys, char *err,
-               unsigned long errlen);
+ * entry by its position (never echoing a key). allow_anonymous: accept
+ * moderator keys without a name. */
+auth *auth_new(const char *client_keys, const char *moderator_keys, int allow_anonymous,
+               char *err, unsigned long errlen);
 void auth_free(auth *a);
 
 /* Role of the bearer in an "Authorization: Bearer K" header value (NULL ok).
@@ -31,7 +46,13 @@ auth_role auth_check(const auth *a, const char *authorization,
 auth_role auth_check_key(const auth *a, const char *key, const char *site,
                          int *site_ok);
 
+/* auth_check_key that also fills *who (zeroed for AUTH_NONE). */
+auth_role auth_check_holder(const auth *a, const char *key, const char *site,
+                            int *site_ok, auth_holder *who);
+
 /* Number of configured keys. */
 unsigned auth_count(const auth *a);
+/* Number of moderator keys without a name. */
+unsigned auth_anonymous_count(const auth *a);
 
 #endif

@@ -32,7 +32,8 @@ typedef struct modq_config {
     int listen_port;
     char *redis_url;         /* redis://[:password@]host:port[/db] */
     char *client_keys;       /* comma-separated; "sha256:<hex>" allowed */
-    char *moderator_keys;
+    char *moderator_keys;    /* "NAME:KEY" entries (auth.h) */
+    long moderator_anonymous_keys; /* 1: moderator keys without a name accepted */
     long threads;
     long pipeline_threads; /* store_pipe lanes; 0 = synchronous comments */
     long max_body;

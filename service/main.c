@@ -109,10 +109,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "modq: config: %s: %s\n", eerr.field, eerr.text);
         goto out;
     }
-    if (!(a.auth = auth_new(cfg.client_keys, cfg.moderator_keys, err, sizeof err))) {
+    if (!(a.auth = auth_new(cfg.client_keys, cfg.moderator_keys,
+                            (int)cfg.moderator_anonymous_keys, err, sizeof err))) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
     }
+    if (cfg.moderator_anonymous_keys)
+        log_msg(LOG_WARN,
+                "moderator_anonymous_keys is on: %u moderator key(s) without a name; their "
+                "claims and decisions are recorded under whatever name each request gives",
+                auth_anonymous_count(a.auth));
     if (auth_count(a.auth) == 0)
         log_msg(LOG_WARN, "no client_keys or moderator_keys configured: every API call will get 401");
     /* the per-flag review queues: every flag code a verdict may carry (the

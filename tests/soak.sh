@@ -30,7 +30,7 @@ redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$TMP" --save "" --appendonl
     --daemonize no --logfile "$TMP/redis.log" &
 RPID=$!
 MODQ_LISTEN=127.0.0.1:$MPORT MODQ_REDIS_URL=redis://127.0.0.1:$RPORT/0 \
-MODQ_CLIENT_KEYS=$KEY MODQ_MODERATOR_KEYS=soak-moderator-key-0123456789 \
+MODQ_CLIENT_KEYS=$KEY MODQ_MODERATOR_KEYS=soak:soak-moderator-key-0123456789 \
 MODQ_SPOOL_DIR=$TMP/spool MODQ_THREADS=2 MODQ_LOG_LEVEL=warn \
 MODQ_AUTH_FAIL_LIMIT=0 MODQ_THRESHOLD_REJECT=1.0 \
     "$BIN" > "$TMP/modq.log" 2>&1 &

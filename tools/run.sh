@@ -11,10 +11,16 @@ if [ ! -f "$VAR/keys.env" ]; then
     ck=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
     mk=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
     umask 077
-    printf 'MODQ_CLIENT_KEYS=%s\nMODQ_MODERATOR_KEYS=%s\n' "$ck" "$mk" > "$VAR/keys.env"
+    printf 'MODQ_CLIENT_KEYS=%s\nMODQ_MODERATOR_KEYS=moderator:%s\n' "$ck" "$mk" > "$VAR/keys.env"
     echo "run: generated local API keys in var/keys.env"
 fi
 . "$VAR/keys.env"
+# a keys.env holding a moderator key without its NAME: prefix runs it as
+# "moderator" (moderator_keys entries are NAME:KEY)
+case $MODQ_MODERATOR_KEYS in
+    *:*) ;;
+    *) MODQ_MODERATOR_KEYS="moderator:$MODQ_MODERATOR_KEYS" ;;
+esac
 export MODQ_CLIENT_KEYS MODQ_MODERATOR_KEYS
 export MODQ_SPOOL_DIR="${MODQ_SPOOL_DIR:-$VAR/spool}"
 export MODQ_LISTEN="${MODQ_LISTEN:-127.0.0.1:8080}"
@@ -38,7 +44,7 @@ cat <<MSG
 
 modq on http://$MODQ_LISTEN
   client key:    $MODQ_CLIENT_KEYS
-  moderator key: $MODQ_MODERATOR_KEYS
+  moderator key: ${MODQ_MODERATOR_KEYS#*:} (moderator "${MODQ_MODERATOR_KEYS%%:*}")
 
 Try:
   curl -s -X PUT http://$MODQ_LISTEN/v1/sites/demo/articles/a1 \\

@@ -201,7 +201,7 @@ api_gate_result api_gate_check(app *a, const http_request *req, api_role route_r
     memset(g, 0, sizeof g[0]);
     int authed = route_role == API_ROLE_CLIENT || route_role == API_ROLE_MODERATOR;
     int site_ok = 0;
-    if (authed) g->role = auth_check_key(a->auth, key, site, &site_ok);
+    if (authed) g->role = auth_check_holder(a->auth, key, site, &site_ok, &g->who);
     if (rate_limited(a, req, route_role == API_ROLE_OPEN, authed, key, g->role, &g->message,
                      &g->retry_after)) {
         if (authed && g->role == AUTH_NONE) metrics_auth_failure(a->metrics);
@@ -247,12 +247,13 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
         api_error(res, 405, "method_not_allowed", "method not allowed on this path", NULL);
         http_add_header(res, "Allow", m.allow);
     } else {
-        api_call c = {a, req, &m, AUTH_NONE};
+        api_call c = {a, req, &m, AUTH_NONE, {NULL, NULL}};
         const char *site = router_param(&m, "site");
         api_role gate_role = r->role == API_ROLE_CLIENT_OWN_KEY ? API_ROLE_OPEN : r->role;
         api_gate g;
         api_gate_result gr = api_gate_check(a, req, gate_role, api_bearer_key(req), site, &g);
         c.role = g.role;
+        c.who = g.who;
         if (gr == API_GATE_LIMITED) {
             api_error(res, 429, "rate_limited", g.message, NULL);
             api_gate_retry_after(res, &g);

@@ -1,10 +1,11 @@
 /* api_review.c - the handlers of the moderator review workflow.
  *
- * Queue pages, claims, releases, decisions (single and bulk), statistics
- * and the audit log. Each handler parses its request (api_review_req.c),
- * runs it (the cross-site merge in api_review_merge.c, the decision rules
- * in api_review_decide.c, the store's review calls) and answers with the
- * reply shapes documented in docs/review.md. Every route is moderator-only
+ * Queue pages, claims, releases, decisions (single and bulk), statistics,
+ * the audit log and whoami (whose key this is). Each handler parses its
+ * request (api_review_req.c), runs it (the cross-site merge in
+ * api_review_merge.c, the decision rules in api_review_decide.c, the
+ * store's review calls) and answers with the reply shapes documented in
+ * docs/review.md. Every route is moderator-only
  * (gate in api.c); keys scoped to sites are checked for the sites in a
  * body or query. Never touches Redis or JSON directly.
  */
@@ -66,13 +67,13 @@ void api_review_list(const api_call *c, http_response *res) {
     reply_obj(res, 200, o);
 }
 
-/* POST /v1/review/claim {"moderator", "site"?, "flag"?, "limit"?, "lease_seconds"?} */
+/* POST /v1/review/claim {"moderator"?, "site"?, "flag"?, "limit"?, "lease_seconds"?} */
 void api_review_claim(const api_call *c, http_response *res) {
     codec_obj *b = api_review_body(c, res);
     if (!b) return;
     api_review_claim_req q;
     api_review_err e;
-    if (api_review_parse_claim(b, c->a->cfg->lease_seconds, &q, &e) < 0) {
+    if (api_review_parse_claim(c, b, c->a->cfg->lease_seconds, &q, &e) < 0) {
         codec_obj_free(b);
         api_review_reply_err(res, &e);
         return;
@@ -107,7 +108,7 @@ void api_review_claim(const api_call *c, http_response *res) {
     codec_obj_free(b);
 }
 
-/* POST /v1/review/release {"moderator", "site", "ids": [...]} */
+/* POST /v1/review/release {"moderator"?, "site", "ids": [...]} */
 void api_review_release(const api_call *c, http_response *res) {
     codec_obj *b = api_review_body(c, res);
     if (!b) return;
@@ -147,7 +148,7 @@ void api_review_release(const api_call *c, http_response *res) {
 /* ============================================================ decisions */
 
 /* POST /v1/sites/{site}/comments/{id}/decision
- * {"decision", "moderator", "reason"?, "note"?, "override"?} */
+ * {"decision", "moderator"?, "reason"?, "note"?, "override"?} */
 void api_decision(const api_call *c, http_response *res) {
     codec_obj *b = api_review_body(c, res);
     if (!b) return;
@@ -169,7 +170,7 @@ void api_decision(const api_call *c, http_response *res) {
         api_review_reply_err(res, &r.e);
 }
 
-/* POST /v1/review/decisions {"moderator", "decisions": [{site, id, decision,
+/* POST /v1/review/decisions {"moderator"?, "decisions": [{site, id, decision,
  * reason?, note?, override?}]} -> 200 {"results": [...]} */
 void api_bulk_decisions(const api_call *c, http_response *res) {
     codec_obj *b = api_review_body(c, res);
@@ -178,7 +179,7 @@ void api_bulk_decisions(const api_call *c, http_response *res) {
     const char *mod;
     const codec_obj *list;
     size_t n;
-    if (api_review_parse_bulk(b, &mod, &list, &n, &e) < 0) {
+    if (api_review_parse_bulk(c, b, &mod, &list, &n, &e) < 0) {
         codec_obj_free(b);
         api_review_reply_err(res, &e);
         return;
@@ -220,6 +221,29 @@ void api_bulk_decisions(const api_call *c, http_response *res) {
     codec_set_int(o, "failed", failed);
     codec_set_obj_new(o, "results", results);
     codec_obj_free(b);
+    reply_obj(res, 200, o);
+}
+
+/* ============================================================ whoami */
+
+/* GET /v1/review/whoami -> {"moderator", "site", "sites", "anonymous"} */
+void api_review_whoami(const api_call *c, http_response *res) {
+    codec_obj *o = codec_obj_new(), *sites = NULL;
+    codec_set_str(o, "moderator", c->who.name);
+    codec_set_str(o, "site", c->who.scope);
+    if (c->who.scope) {
+        char buf[1200]; /* a scope: at most 16 sites of 63 bytes, '|' between */
+        snprintf(buf, sizeof buf, "%s", c->who.scope);
+        sites = codec_arr_new();
+        char *save = NULL;
+        for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save))
+            codec_append_str(sites, t);
+    }
+    if (sites)
+        codec_set_obj_new(o, "sites", sites);
+    else
+        codec_set_str(o, "sites", NULL);
+    codec_set_bool(o, "anonymous", c->who.name == NULL);
     reply_obj(res, 200, o);
 }
 

@@ -69,8 +69,13 @@ typedef struct api_review_claim_req {
     long long limit, lease_s;
 } api_review_claim_req;
 
+/* The moderator a request acts under (every request below): a named key's
+ * own name, where a "moderator" member naming anyone else is 403
+ * moderator_mismatch; for a key without a name (moderator_anonymous_keys)
+ * the required "moderator" member. */
+
 /* The claim body b; lease_s defaults to default_lease. 0, or -1 with e. */
-int api_review_parse_claim(const codec_obj *b, long long default_lease,
+int api_review_parse_claim(const api_call *c, const codec_obj *b, long long default_lease,
                            api_review_claim_req *q, api_review_err *e);
 
 /* POST /v1/review/release (strings borrowed from the body). */
@@ -98,10 +103,10 @@ int api_review_parse_one(const api_call *c, const codec_obj *b, api_review_decis
                          api_review_err *e);
 /* POST /v1/review/decisions: the moderator and the array of 1 to
  * REVIEW_BULK_MAX decisions (borrowed from b). 0, or -1 with e. */
-int api_review_parse_bulk(const codec_obj *b, const char **moderator,
+int api_review_parse_bulk(const api_call *c, const codec_obj *b, const char **moderator,
                           const codec_obj **list, size_t *n, api_review_err *e);
 /* One element of that array into d (d->moderator is the caller's): a site
- * this key may use, an id, the decision fields. d->site and d->id are set
+ * this key may use, an id, the decision fields, no other moderator named. d->site and d->id are set
  * (maybe NULL) even when it fails. 0, or -1 with e. */
 int api_review_parse_bulk_item(const api_call *c, const codec_obj *it, api_review_decision *d,
                                api_review_err *e);

@@ -1,12 +1,13 @@
 /* api_review_req.c - validation of the review workflow's requests.
  *
  * Owns what a review request may say and the exact 4xx it gets otherwise:
- * moderator names, flag codes, ids and sites, optional members (lease,
- * limits, reason, note, override), the decision fields, page and audit
- * cursors, and which sites a cross-site request covers for this key (403
- * for a site the key may not use). Failures are filled into an
- * api_review_err without allocating. Reads Redis only for the list of
- * sites; never changes anything.
+ * the moderator it acts under (a named key's own name, 403
+ * moderator_mismatch for any other), moderator names, flag codes, ids and
+ * sites, optional members (lease, limits, reason, note, override), the
+ * decision fields, page and audit cursors, and which sites a cross-site
+ * request covers for this key (403 for a site the key may not use).
+ * Failures are filled into an api_review_err without allocating. Reads
+ * Redis only for the list of sites; never changes anything.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +122,33 @@ static int opt_int(const codec_obj *o, const char *key, long long lo, long long 
     return 0;
 }
 
-static int get_moderator(const codec_obj *o, const char **out, api_review_err *e) {
+/* A "moderator" member of o, for a key that names its holder: absent or
+ * null, or that name. 0, or -1 with e (422 not a string, 403
+ * moderator_mismatch another name). */
+static int check_named(const char *name, const codec_obj *o, api_review_err *e) {
+    if (!codec_has(o, "moderator")) return 0;
+    if (!codec_is_str(o, "moderator"))
+        return api_review_fail(e, 422, "invalid_field", "moderator",
+                               "moderator must be a string");
+    if (strcmp(codec_get_str(o, "moderator"), name) != 0) {
+        char m[200];
+        snprintf(m, sizeof m,
+                 "this key belongs to moderator %s: leave moderator out or send \"%s\"", name,
+                 name);
+        return api_review_fail(e, 403, "moderator_mismatch", "moderator", m);
+    }
+    return 0;
+}
+
+/* The name a request acts under: a named key's own name (check_named), or
+ * for a key without one (moderator_anonymous_keys) the required
+ * "moderator" member. 0, or -1 with e. */
+static int get_moderator(const api_call *c, const codec_obj *o, const char **out,
+                         api_review_err *e) {
+    if (c->who.name) {
+        *out = c->who.name;
+        return check_named(c->who.name, o, e);
+    }
     *out = codec_get_str(o, "moderator");
     if (!*out || !**out)
         return api_review_fail(
@@ -267,10 +294,10 @@ int api_review_parse_list(const http_request *rq, const char **site, api_review_
     return 0;
 }
 
-int api_review_parse_claim(const codec_obj *b, long long default_lease,
+int api_review_parse_claim(const api_call *c, const codec_obj *b, long long default_lease,
                            api_review_claim_req *q, api_review_err *e) {
     memset(q, 0, sizeof *q);
-    if (get_moderator(b, &q->moderator, e) < 0 ||
+    if (get_moderator(c, b, &q->moderator, e) < 0 ||
         opt_string(b, "site", MODEL_MAX_SITE, &q->site, e) < 0 ||
         opt_string(b, "flag", REVIEW_FLAG_CODE_MAX, &q->flag, e) < 0 ||
         opt_int(b, "limit", 1, REVIEW_CLAIM_MAX, REVIEW_CLAIM_DEFAULT, &q->limit, e) < 0 ||
@@ -287,7 +314,7 @@ int api_review_parse_release(const api_call *c, const codec_obj *b, api_review_r
                              api_review_err *e) {
     memset(q, 0, sizeof *q);
     const codec_obj *ids = codec_get(b, "ids");
-    if (get_moderator(b, &q->moderator, e) < 0 ||
+    if (get_moderator(c, b, &q->moderator, e) < 0 ||
         opt_string(b, "site", MODEL_MAX_SITE, &q->site, e) < 0)
         return -1;
     if (!q->site || !model_valid_ident(q->site, MODEL_MAX_SITE))
@@ -324,14 +351,14 @@ int api_review_parse_one(const api_call *c, const codec_obj *b, api_review_decis
     d->id = router_param(c->m, "id");
     if (!model_valid_ident(d->id, MODEL_MAX_ID))
         return api_review_fail(e, 404, "not_found", NULL, "no such comment");
-    if (get_moderator(b, &d->moderator, e) < 0 || parse_decision(b, d, e) < 0) return -1;
+    if (get_moderator(c, b, &d->moderator, e) < 0 || parse_decision(b, d, e) < 0) return -1;
     return 0;
 }
 
-int api_review_parse_bulk(const codec_obj *b, const char **moderator,
+int api_review_parse_bulk(const api_call *c, const codec_obj *b, const char **moderator,
                           const codec_obj **list, size_t *n, api_review_err *e) {
     *list = codec_get(b, "decisions");
-    if (get_moderator(b, moderator, e) < 0) return -1;
+    if (get_moderator(c, b, moderator, e) < 0) return -1;
     *n = *list && codec_is_array(*list) ? codec_size(*list) : 0;
     if (!*list || !codec_is_array(*list) || *n == 0 || *n > REVIEW_BULK_MAX)
         return api_review_fail(e, 422, *list ? "invalid_field" : "missing_field", "decisions",
@@ -353,6 +380,7 @@ int api_review_parse_bulk_item(const api_call *c, const codec_obj *it, api_revie
         return api_review_fail(e, 422, d->id ? "invalid_field" : "missing_field", "id",
                                "id is required: 1-128 characters of A-Z a-z 0-9 . _ : -");
     if (parse_decision(it, d, e) < 0) return -1;
+    if (c->who.name && check_named(c->who.name, it, e) < 0) return -1;
     if (!site_allowed(c, d->site))
         return api_review_fail(e, 403, "forbidden", "site",
                                "this key is not allowed for this site");

@@ -30,6 +30,7 @@ static const api_route ROUTES[] = {
      API_ROLE_MODERATOR},
     {{"POST", "/v1/review/decisions", "bulk_decisions"}, api_bulk_decisions, API_ROLE_MODERATOR},
     {{"GET", "/v1/review/stats", "review_stats"}, api_review_stats, API_ROLE_MODERATOR},
+    {{"GET", "/v1/review/whoami", "review_whoami"}, api_review_whoami, API_ROLE_MODERATOR},
     {{"GET", "/v1/audit", "audit"}, api_audit, API_ROLE_MODERATOR},
     /* the detector table (api_detectors.c) */
     {{"GET", "/v1/detectors", "detectors"}, api_detectors, API_ROLE_CLIENT},

@@ -1,8 +1,10 @@
-/* auth.c - key table, constant-time matching, site scopes.
+/* auth.c - key table, constant-time matching, site scopes, moderator names.
  *
- * Owns the parsed key list: for each key only its SHA-256, its role and
- * its site scope are kept in memory. A presented key is hashed once and
- * compared with every entry (no early exit) so timing reveals nothing.
+ * Owns the parsed key list: for each key only its SHA-256, its role, its
+ * site scope and (moderator keys) its holder's name are kept in memory. A
+ * presented key is hashed once and compared with every entry (no early
+ * exit) so timing reveals nothing. Error texts name an entry by its
+ * position in its list, never by its key.
  */
 #include "auth.h"
 
@@ -14,13 +16,16 @@
 #include "crypto.h"
 
 #define AUTH_MAX_SITES 16 /* sites per scoped key */
+#define AUTH_MAX_SITE 64  /* bytes of one site name in a scope, with its NUL */
 #define AUTH_MAX_KEY 256  /* longest accepted bearer token */
 
 typedef struct entry {
     unsigned char hash[CRYPTO_SHA256_LEN];
     auth_role role;
     int nsites;
-    char sites[AUTH_MAX_SITES][64];
+    char sites[AUTH_MAX_SITES][AUTH_MAX_SITE];
+    char scope[AUTH_MAX_SITES * AUTH_MAX_SITE]; /* the sites joined by '|' */
+    char name[AUTH_NAME_MAX + 1];               /* "" when the key has none */
 } entry;
 
 struct auth {
@@ -28,12 +33,46 @@ struct auth {
     unsigned n;
 };
 
-static int add_list(auth *a, const char *csv, auth_role role, char *err,
+/* Moderator names: 1..AUTH_NAME_MAX of A-Z a-z 0-9 . _ - (they appear in
+ * logs, the audit stream and the review page). */
+static int valid_name(const char *s, size_t n) {
+    if (n == 0 || n > AUTH_NAME_MAX) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Splits "NAME:" off the front of a moderator key spec into e->name and
+ * returns the rest; a spec without a name ("KEY", "sha256:<hex>") is
+ * returned whole. NULL with err when the name is malformed. */
+static char *take_name(entry *e, char *spec, unsigned pos, char *err, unsigned long errlen) {
+    char *colon = strchr(spec, ':');
+    if (!colon || strncmp(spec, "sha256:", 7) == 0) return spec;
+    if (!valid_name(spec, (size_t)(colon - spec))) {
+        snprintf(err, errlen,
+                 "moderator_keys: entry #%u: the name before ':' must be 1-%d characters of "
+                 "A-Z a-z 0-9 . _ -",
+                 pos, AUTH_NAME_MAX);
+        return NULL;
+    }
+    memcpy(e->name, spec, (size_t)(colon - spec));
+    e->name[colon - spec] = 0;
+    return colon + 1;
+}
+
+static int add_list(auth *a, const char *csv, auth_role role, int allow_anonymous, char *err,
                     unsigned long errlen) {
+    const char *what = role == AUTH_CLIENT ? "client_keys" : "moderator_keys";
     char **list = config_list(csv);
     if (!list) return -1;
     int rc = 0;
+    unsigned pos = 0;
     for (char **p = list; *p; p++) {
+        pos++;
         entry *ne = realloc(a->e, (a->n + 1) * sizeof *ne);
         if (!ne) {
             rc = -1;
@@ -51,25 +90,42 @@ static int add_list(auth *a, const char *csv, auth_role role, char *err,
             for (char *s = strtok_r(at + 1, "|", &save); s; s = strtok_r(NULL, "|", &save)) {
                 if (e->nsites >= AUTH_MAX_SITES || strlen(s) >= sizeof e->sites[0]) {
                     snprintf(err, errlen, "%s: key #%u has too many or too long site scopes",
-                             role == AUTH_CLIENT ? "client_keys" : "moderator_keys", a->n + 1);
+                             what, pos);
                     rc = -1;
                     break;
                 }
-                snprintf(e->sites[e->nsites++], sizeof e->sites[0], "%s", s);
+                snprintf(e->sites[e->nsites], sizeof e->sites[0], "%s", s);
+                size_t used = strlen(e->scope);
+                snprintf(e->scope + used, sizeof e->scope - used, "%s%s", e->nsites ? "|" : "",
+                         s);
+                e->nsites++;
             }
             if (rc < 0) break;
         }
+        if (role == AUTH_MODERATOR) {
+            if (!(spec = take_name(e, spec, pos, err, errlen))) {
+                rc = -1;
+                break;
+            }
+            if (!e->name[0] && !allow_anonymous) {
+                snprintf(err, errlen,
+                         "moderator_keys: key #%u has no name: write it NAME:KEY (or "
+                         "NAME:sha256:<hex>), or set moderator_anonymous_keys true to accept "
+                         "keys without a name",
+                         pos);
+                rc = -1;
+                break;
+            }
+        }
         if (strncmp(spec, "sha256:", 7) == 0) {
             if (crypto_unhex(spec + 7, e->hash, sizeof e->hash) < 0) {
-                snprintf(err, errlen, "%s: key #%u: sha256: needs 64 hex digits",
-                         role == AUTH_CLIENT ? "client_keys" : "moderator_keys", a->n + 1);
+                snprintf(err, errlen, "%s: key #%u: sha256: needs 64 hex digits", what, pos);
                 rc = -1;
                 break;
             }
         } else {
             if (strlen(spec) < 16 || strlen(spec) > AUTH_MAX_KEY) {
-                snprintf(err, errlen, "%s: key #%u must be 16..256 characters",
-                         role == AUTH_CLIENT ? "client_keys" : "moderator_keys", a->n + 1);
+                snprintf(err, errlen, "%s: key #%u must be 16..256 characters", what, pos);
                 rc = -1;
                 break;
             }
@@ -81,12 +137,12 @@ static int add_list(auth *a, const char *csv, auth_role role, char *err,
     return rc;
 }
 
-auth *auth_new(const char *client_keys, const char *moderator_keys, char *err,
-               unsigned long errlen) {
+auth *auth_new(const char *client_keys, const char *moderator_keys, int allow_anonymous,
+               char *err, unsigned long errlen) {
     auth *a = calloc(1, sizeof *a);
     if (!a) return NULL;
-    if (add_list(a, client_keys, AUTH_CLIENT, err, errlen) < 0 ||
-        add_list(a, moderator_keys, AUTH_MODERATOR, err, errlen) < 0) {
+    if (add_list(a, client_keys, AUTH_CLIENT, 0, err, errlen) < 0 ||
+        add_list(a, moderator_keys, AUTH_MODERATOR, allow_anonymous, err, errlen) < 0) {
         auth_free(a);
         return NULL;
     }
@@ -101,9 +157,17 @@ void auth_free(auth *a) {
 
 unsigned auth_count(const auth *a) { return a->n; }
 
-auth_role auth_check_key(const auth *a, const char *key, const char *site,
-                         int *site_ok) {
+unsigned auth_anonymous_count(const auth *a) {
+    unsigned k = 0;
+    for (unsigned i = 0; i < a->n; i++)
+        if (a->e[i].role == AUTH_MODERATOR && !a->e[i].name[0]) k++;
+    return k;
+}
+
+auth_role auth_check_holder(const auth *a, const char *key, const char *site, int *site_ok,
+                            auth_holder *who) {
     *site_ok = 0;
+    if (who) memset(who, 0, sizeof *who);
     if (!key || !*key || strlen(key) > AUTH_MAX_KEY) return AUTH_NONE;
     unsigned char h[CRYPTO_SHA256_LEN];
     crypto_sha256(key, strlen(key), h);
@@ -117,7 +181,15 @@ auth_role auth_check_key(const auth *a, const char *key, const char *site,
         for (int i = 0; i < match->nsites; i++)
             if (strcmp(match->sites[i], site) == 0) *site_ok = 1;
     }
+    if (who) {
+        who->name = match->name[0] ? match->name : NULL;
+        who->scope = match->nsites ? match->scope : NULL;
+    }
     return match->role;
+}
+
+auth_role auth_check_key(const auth *a, const char *key, const char *site, int *site_ok) {
+    return auth_check_holder(a, key, site, site_ok, NULL);
 }
 
 auth_role auth_check(const auth *a, const char *authorization, const char *site,

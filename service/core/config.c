@@ -16,11 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 extern char **environ;
 
-typedef enum { T_STR, T_INT, T_DBL } ctype_t;
+typedef enum { T_STR, T_INT, T_DBL, T_BOOL } ctype_t; /* T_BOOL: a long 0/1 */
 
 typedef struct {
     const char *name;
@@ -38,6 +39,7 @@ static const ckey keys[] = {
     {"redis_url", T_STR, 0, 0, "redis://127.0.0.1:6379/0", OFF(redis_url), 1},
     {"client_keys", T_STR, 0, 0, "", OFF(client_keys), 1},
     {"moderator_keys", T_STR, 0, 0, "", OFF(moderator_keys), 1},
+    {"moderator_anonymous_keys", T_BOOL, 0, 1, "false", OFF(moderator_anonymous_keys), 0},
     {"threads", T_INT, 1, 256, "4", OFF(threads), 0},
     {"pipeline_threads", T_INT, 0, 64, "2", OFF(pipeline_threads), 0},
     {"max_body", T_INT, 1024, 16777216, "65536", OFF(max_body), 0},
@@ -115,6 +117,27 @@ static int parse_num(const ckey *k, const char *v, const char *origin,
     return 0;
 }
 
+/* Parses v as boolean key k into *out (1/0): true|false, on|off, yes|no,
+ * 1|0, any case. 0, or -1 with err naming the key and origin. */
+static int parse_bool(const ckey *k, const char *v, const char *origin, long *out,
+                      config_error *err) {
+    static const char *const yes[] = {"true", "on", "yes", "1"}, *const no[] = {"false", "off",
+                                                                               "no", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    snprintf(err->text, sizeof err->text,
+             "%s (from %s): \"%.40s\" is not true or false", k->name, origin, v);
+    return -1;
+}
+
 static int set_value(modq_config *cfg, const ckey *k, const char *v,
                      const char *origin, config_error *err) {
     char *base = (char *)cfg;
@@ -129,6 +152,7 @@ static int set_value(modq_config *cfg, const ckey *k, const char *v,
         *slot = dup;
         return 0;
     }
+    if (k->type == T_BOOL) return parse_bool(k, v, origin, (long *)(base + k->off), err);
     double d;
     if (parse_num(k, v, origin, &d, err) < 0) return -1;
     if (k->type == T_INT)
@@ -376,6 +400,9 @@ size_t config_dump(const modq_config *cfg, char *buf, size_t n) {
             r = snprintf(buf + (w < n ? w : n), w < n ? n - w : 0, "%s %s\n",
                          k->name,
                          k->secret ? "(hidden)" : *(char *const *)(base + k->off));
+        else if (k->type == T_BOOL)
+            r = snprintf(buf + (w < n ? w : n), w < n ? n - w : 0, "%s %s\n", k->name,
+                         *(const long *)(base + k->off) ? "true" : "false");
         else if (k->type == T_INT)
             r = snprintf(buf + (w < n ? w : n), w < n ? n - w : 0, "%s %ld\n",
                          k->name, *(const long *)(base + k->off));

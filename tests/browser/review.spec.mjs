@@ -3,8 +3,11 @@
 // tests/integration/test_browser.py, which passes:
 //   MODQ_BASE      http://127.0.0.1:<port>
 //   MODQ_MOD_KEY   a moderator key
-//   MODQ_SEED      JSON: {moderator, copy:{id, run}, links:{id, urls}, dup:{id, original},
-//                         held:{id, by}}
+//   MODQ_SEED      JSON: {moderator (MODQ_MOD_KEY's name), copy:{id, run}, links:{id, urls},
+//                         dup:{id, original}, held:{id, by}, late:{id, by, key},
+//                         anonymous:{key, name} (a key without a name)}
+//                  late is free when the page loads; the spec leases it to
+//                  late.by (with late.key) behind the page's back.
 //   OUT_DIR        where screenshots and spec.json go
 // Prints "ok <step>" per step; on the first failure prints "FAIL <step>:
 // <why>" and exits 1. Every request the page makes must go to MODQ_BASE
@@ -87,14 +90,34 @@ async function run() {
   check(csp.includes("default-src 'self'") && !csp.includes('unsafe-inline'), 'CSP: ' + csp);
   console.log('ok ' + step);
 
-  step = 'sign in';
+  step = 'sign in without a name: the page asks for one';
   check(await page.locator('#key').evaluate((e) => e === document.activeElement),
         'the key field is not focused on load');
+  check(await page.isHidden('#moderator'), 'a name box before any key was tried');
+  await page.fill('#key', SEED.anonymous.key);
+  await page.press('#key', 'Enter');
+  await page.waitForSelector('#moderator', { state: 'visible', timeout: 10000 });
+  check(await page.locator('#moderator').evaluate((e) => e === document.activeElement),
+        'the name box is not focused');
+  await page.fill('#moderator', SEED.anonymous.name);
+  await page.press('#moderator', 'Enter');
+  await page.waitForSelector('#session', { state: 'visible', timeout: 10000 });
+  check(await page.textContent('#who') === SEED.anonymous.name,
+        'anonymous key not signed in under the typed name: ' + await page.textContent('#who'));
+  check(/without a name/.test(await page.textContent('#who-scope')), 'no anonymous mark');
+  await page.click('#signout');
+  await page.waitForSelector('#login', { state: 'visible' });
+  check(await page.isHidden('#moderator'), 'the name box stayed after signing out');
+  console.log('ok ' + step);
+
+  step = 'sign in with the key alone';
   await page.fill('#key', KEY);
-  await page.fill('#moderator', SEED.moderator);
   await page.press('#key', 'Enter');
   await page.waitForSelector('#queue li.item', { timeout: 10000 });
-  await page.waitForFunction(() => document.querySelectorAll('#queue li.item').length === 4);
+  check(await page.textContent('#who') === SEED.moderator,
+        'not signed in as the key\'s name: ' + await page.textContent('#who'));
+  check(await page.isHidden('#moderator'), 'a name box for a named key');
+  await page.waitForFunction(() => document.querySelectorAll('#queue li.item').length === 5);
   const storage = await page.evaluate(() => ({
     session: sessionStorage.getItem('modq.review.key'),
     local: JSON.stringify(localStorage), url: location.href }));
@@ -104,8 +127,8 @@ async function run() {
   check(await page.locator('#key').inputValue() === '', 'key left in the form field');
   const order = await page.$$eval('#queue li.item', (l) => l.map((e) => e.dataset.key));
   check(JSON.stringify(order) === JSON.stringify(
-    ['copy', 'links', 'dup', 'held'].map((k) => 'news/' + SEED[k].id)), 'queue order ' + order);
-  await page.waitForFunction(() => document.getElementById('st-pending').textContent === '4');
+    ['copy', 'links', 'dup', 'held', 'late'].map((k) => 'news/' + SEED[k].id)), 'queue order ' + order);
+  await page.waitForFunction(() => document.getElementById('st-pending').textContent === '5');
   console.log('ok ' + step);
 
   step = 'evidence highlighted';
@@ -118,6 +141,13 @@ async function run() {
   const linkMarks = await card(page, SEED.links.id).locator('blockquote.text mark').allTextContents();
   for (const u of SEED.links.urls)
     check(linkMarks.includes(u), `link ${u} not marked: ` + JSON.stringify(linkMarks));
+  // a phone number as written, though the engine's evidence is its digits
+  check(linkMarks.includes(SEED.links.phone), 'phone number not marked: ' + JSON.stringify(linkMarks));
+  // evidence printed once: the detail already quotes the copied run
+  const copyRow = await card(page, SEED.copy.id).locator('.flags li', { hasText: 'copied_from_article' })
+    .textContent();
+  const runs = copyRow.toLowerCase().split(SEED.copy.run.toLowerCase()).length - 1;
+  check(runs === 1, `the copied run is printed ${runs} times: ` + copyRow);
   // the duplicate's original is shown, with the shared text marked
   const dup = card(page, SEED.dup.id);
   await dup.locator('.original mark.ev-duplicate').first().waitFor({ timeout: 10000 });
@@ -139,6 +169,7 @@ async function run() {
   console.log('ok ' + step);
 
   step = 'claim a batch';
+  await page.fill('#claim-n', '3');
   await page.click('#claim');
   await page.waitForFunction(() => /Claimed 3 comments/.test(document.getElementById('status').textContent));
   for (const k of ['copy', 'links', 'dup'])
@@ -146,6 +177,8 @@ async function run() {
           k + ' not shown as claimed by me');
   check((await card(page, SEED.held.id).locator('.meta').textContent()).includes('Claimed by ' + SEED.held.by),
         'held item does not name its holder');
+  check(!/Claimed/.test(await card(page, SEED.late.id).locator('.meta').textContent()),
+        'the late item is claimed already');
   await card(page, SEED.copy.id).focus();
   console.log('ok ' + step);
 
@@ -199,10 +232,31 @@ async function run() {
   await card(page, SEED.links.id).waitFor({ state: 'detached' });
   console.log('ok ' + step);
 
-  step = 'lease held by another: 409 shown';
-  await card(page, SEED.held.id).focus();
+  step = 'lease held by another: cannot be decided';
+  const held = card(page, SEED.held.id);
+  for (const name of ['Approve', 'Reject'])
+    check(await held.getByRole('button', { name }).isDisabled(), name + ' enabled on a held item');
+  check(await held.locator('input.pick').isDisabled(), 'held item can be selected');
+  const lockText = await held.locator('.locked').textContent();
+  check(lockText.includes('Claimed by ' + SEED.held.by) && /lease ends \d/.test(lockText),
+        'held item does not show holder and expiry: ' + lockText);
+  await held.focus();
   await page.keyboard.press('a');
-  await card(page, SEED.held.id).waitFor({ state: 'detached' });
+  await page.waitForFunction(() => /cannot be decided/.test(document.getElementById('status').textContent));
+  check(await held.isVisible(), 'the held item left the queue');
+  console.log('ok ' + step);
+
+  step = 'lease taken meanwhile: 409 shown';
+  const r = await fetch(BASE + '/v1/review/claim', {
+    method: 'POST', headers: { Authorization: 'Bearer ' + SEED.late.key,
+                               'Content-Type': 'application/json' },
+    body: JSON.stringify({ site: 'news', limit: 1, lease_seconds: 600 }) });
+  const got = await r.json();
+  check(r.status === 200 && got.items.length === 1 && got.items[0].id === SEED.late.id,
+        'the late item was not leased behind the page: ' + JSON.stringify(got));
+  await card(page, SEED.late.id).focus();
+  await page.keyboard.press('a');
+  await card(page, SEED.late.id).waitFor({ state: 'detached' });
   console.log('ok ' + step + ' (sent after the undo delay)');
 
   step = 'bulk reject';
@@ -216,14 +270,16 @@ async function run() {
   await page.waitForFunction(() => /409/.test(document.getElementById('errors').textContent),
                              null, { timeout: UNDO_MS + 10000 });
   const err = await page.textContent('#errors');
-  check(err.includes(SEED.held.by), 'the 409 message does not name the holder: ' + err);
-  await card(page, SEED.held.id).waitFor();
-  check((await card(page, SEED.held.id).locator('.item-error').textContent()).includes('409'),
-        'the held item does not carry its error');
+  check(err.includes(SEED.late.by), 'the 409 message does not name the holder: ' + err);
+  check(!/Sending in/.test(await page.textContent('#status')),
+        'the status line still announces a send after the failure');
+  await card(page, SEED.late.id).waitFor();
+  check((await card(page, SEED.late.id).locator('.item-error').textContent()).includes('409'),
+        'the refused item does not carry its error');
   await page.waitForFunction(() => document.getElementById('undo').hidden, null,
                              { timeout: UNDO_MS + 10000 });
   await page.waitForFunction(() => /saved/.test(document.getElementById('status').textContent));
-  await page.waitForFunction(() => document.querySelectorAll('#queue li.item').length === 1);
+  await page.waitForFunction(() => document.querySelectorAll('#queue li.item').length === 2);
   await page.screenshot({ path: path.join(OUT, 'review-after.png'), fullPage: true });
   const sent = decisions.map((d) => d.url.replace(BASE, '') + ' ' + JSON.stringify(d.body));
   check(decisions.length === 4, 'expected 4 decision requests, got ' + sent.join(' | '));
@@ -232,6 +288,12 @@ async function run() {
   const bulk = decisions.find((d) => d.url.endsWith('/v1/review/decisions'));
   check(bulk && bulk.body.decisions.length === 1 && bulk.body.decisions[0].id === SEED.copy.id &&
         bulk.body.decisions[0].decision === 'reject', 'bulk request: ' + sent.join(' | '));
+  console.log('ok ' + step);
+
+  step = 'status line clears on navigation';
+  await page.click('#filters button[type="submit"]');
+  await page.waitForFunction(() => document.querySelectorAll('#queue li.item').length === 2 &&
+                             document.getElementById('status').textContent === '');
   console.log('ok ' + step);
 
   step = 'no console errors, nothing outside modq';

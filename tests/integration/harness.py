@@ -15,7 +15,24 @@ import time
 import http.client
 
 CLIENT_KEY = "test-client-key-0123456789"
+# Moderator keys are named (moderator_keys "NAME:KEY"): the name is who the
+# key acts as. MOD_KEY is mia's; mod_key(name) is the key of any moderator in
+# MODERATORS, all configured by default.
+MOD_NAME = "mia"
 MOD_KEY = "test-moderator-key-0123456789"
+MODERATORS = ("mia", "noah", "alice", "bob", "carol", "dave", "erin", "olga", "mallory",
+              "other-moderator") + tuple("mod%d" % i for i in range(8))
+
+
+def mod_key(name):
+    """The bearer key of moderator `name` in the default configuration."""
+    return MOD_KEY if name == MOD_NAME else "test-moderator-key-%s-0123456789" % name
+
+
+def mod_keys_setting(names=MODERATORS):
+    """moderator_keys naming each of names with its mod_key."""
+    return ",".join("%s:%s" % (n, mod_key(n)) for n in names)
+
 SAN_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
@@ -86,7 +103,7 @@ class Modq:
             "MODQ_LISTEN": "127.0.0.1:%d" % self.port,
             "MODQ_REDIS_URL": "redis://127.0.0.1:%d/0" % redis_port,
             "MODQ_CLIENT_KEYS": CLIENT_KEY,
-            "MODQ_MODERATOR_KEYS": MOD_KEY,
+            "MODQ_MODERATOR_KEYS": mod_keys_setting(),
             "MODQ_SPOOL_DIR": os.path.join(tmp, "spool-%s" % name),
             "MODQ_THREADS": "4",
             "MODQ_LOG_LEVEL": "warn",

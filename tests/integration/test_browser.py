@@ -3,11 +3,12 @@ over HTTP, review_dir path safety, and the page itself in a real Chromium
 (tests/browser/review.spec.mjs, node + playwright-core) against the real
 binary, a real redis-server and the real review API.
 
-The browser test seeds an article and four pending comments (one copying the
-article, one with links, one duplicating an earlier comment, one leased to
-another moderator), runs the spec, then checks through the API that the
-decisions the spec made in the page landed - and that the undone and the
-refused ones did not. Needs chromium, node and npm (tools/bootstrap.sh);
+The browser test seeds an article and five pending comments (one copying the
+article, one with links and a phone number, one duplicating an earlier
+comment, one leased to another moderator, one that moderator leases while
+the page is open), runs the spec, then checks through the API that the
+decisions the spec made in the page landed under the key's name - and that
+the undone, the prevented and the refused ones did not. Needs chromium, node and npm (tools/bootstrap.sh);
 runs `npm ci` in tests/browser when node_modules is missing."""
 import json
 import os
@@ -15,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 
-from harness import MOD_KEY, Env
+from harness import MOD_KEY, MOD_NAME, Env, mod_key, mod_keys_setting
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -37,14 +38,19 @@ COPY = ("The city council voted on Tuesday to build protected bicycle lanes alon
         "Construction starts in spring and parking spaces will be reduced. Cyclists welcomed "
         "the decision.")
 LINK_URLS = ["http://bit.ly/xx1", "https://cheap-pills.example/buy", "www.win-money.example"]
+PHONE = "555-201-3344"  # the engine's evidence is its digits: the page finds it as written
 LINKS = ("Great article!! Visit %s and %s for cheap pills <img src=x onerror=\"window.__xss=1\"> "
-         "earn $500 a day %s" % tuple(LINK_URLS))
+         "earn $500 a day %s or call %s" % (tuple(LINK_URLS) + (PHONE,)))
+LATE = "Best deals of the week at http://promo-late.example/deal, see you there"
 ORIGINAL = ("I have lived on Main Street for twenty years and these bicycle lanes will finally "
             "make it safe for my grandchildren to ride to school in the morning.")
 HELD = ("The mayor said the lanes would make the street safer for children walking to school "
         "and for older residents.")
-MODERATOR = "Browser Tester"
+MODERATOR = MOD_NAME  # the name of MOD_KEY: the page signs in as it
 OTHER = "other-moderator"
+# A key without a name (moderator_anonymous_keys on): the page asks for a name.
+ANON_KEY = "browser-anonymous-key-0123456789"
+ANON_NAME = "Desk Editor"
 NOTE = "obvious link spam"
 
 PAGE_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
@@ -164,7 +170,8 @@ def test_review_page_in_browser(binary):
     node = tool("node", "runs the spec")
     ensure_node_modules()
     os.makedirs(OUT, exist_ok=True)
-    with Env(binary, {"MODQ_THRESHOLD_REJECT": "1.0"}) as env:
+    with Env(binary, {"MODQ_THRESHOLD_REJECT": "1.0", "MODQ_MODERATOR_ANONYMOUS_KEYS": "true",
+                      "MODQ_MODERATOR_KEYS": mod_keys_setting() + "," + ANON_KEY}) as env:
         m = env.modq
         assert m.request("PUT", "/v1/sites/news/articles/a1", ARTICLE).status == 201
         copy = post_comment(m, "c-copy", "Copycat", COPY)
@@ -172,27 +179,31 @@ def test_review_page_in_browser(binary):
         orig = post_comment(m, "c-orig", "Walter", ORIGINAL)
         dup = post_comment(m, "c-dup", "Other Walter", ORIGINAL)
         held = post_comment(m, "c-held", "Quoter", HELD)
+        late = post_comment(m, "c-late", "Dealer", LATE)
         assert orig["status"] == "approved", orig
         for c, code in ((copy, "copied_from_article"), (links, "link_spam"),
-                        (dup, "duplicate"), (held, "copied_from_article")):
+                        (links, "contact_info"), (dup, "duplicate"),
+                        (held, "copied_from_article"), (late, "link_spam")):
             assert c["status"] == "pending", c
             assert code in {f["code"] for f in c["flags"]}, c
         run = [f for f in copy["flags"] if f["code"] == "copied_from_article"][0]["evidence"]
-        # another moderator holds c-held: the page's decision on it must get 409
-        r = m.request("POST", "/v1/review/claim", {"moderator": OTHER, "site": "news",
+        # another moderator holds c-held: the page must not let it be decided
+        r = m.request("POST", "/v1/review/claim", {"site": "news",
                                                    "flag": "copied_from_article",
                                                    "limit": 2, "lease_seconds": 600},
-                      key=MOD_KEY)
+                      key=mod_key(OTHER))
         assert r.status == 200, r
         r = m.request("POST", "/v1/review/release",
-                      {"moderator": OTHER, "site": "news", "ids": ["c-copy"]}, key=MOD_KEY)
+                      {"site": "news", "ids": ["c-copy"]}, key=mod_key(OTHER))
         assert r.status == 200 and r.json["released"] == ["c-copy"], r
 
         seed = {"moderator": MODERATOR, "article_url": ARTICLE["url"],
                 "copy": {"id": "c-copy", "run": run},
-                "links": {"id": "c-links", "urls": LINK_URLS, "note": NOTE},
+                "links": {"id": "c-links", "urls": LINK_URLS, "note": NOTE, "phone": PHONE},
                 "dup": {"id": "c-dup", "original": ORIGINAL},
-                "held": {"id": "c-held", "by": OTHER}}
+                "held": {"id": "c-held", "by": OTHER},
+                "late": {"id": "c-late", "by": OTHER, "key": mod_key(OTHER)},
+                "anonymous": {"key": ANON_KEY, "name": ANON_NAME}}
         envp = dict(os.environ, MODQ_BASE="http://127.0.0.1:%d" % m.port, MODQ_MOD_KEY=MOD_KEY,
                     MODQ_SEED=json.dumps(seed), OUT_DIR=OUT)
         out = subprocess.run([node, "review.spec.mjs"], cwd=BROWSER, env=envp,
@@ -215,8 +226,9 @@ def test_review_page_in_browser(binary):
         assert d["decision"]["note"] == NOTE, d
         d = get("c-copy")  # undone, then rejected with the bulk endpoint
         assert d["status"] == "rejected" and d["decision"]["by"] == MODERATOR, d
-        d = get("c-held")  # refused: another moderator's lease
-        assert d["status"] == "pending" and d["decision"] is None, d
+        for cid in ("c-held", "c-late"):  # prevented; refused (409): another's lease
+            d = get(cid)
+            assert d["status"] == "pending" and d["decision"] is None, d
         # exactly three decisions were made: the undo and the 409 left none
         r = m.request("GET", "/v1/audit?site=news", key=MOD_KEY)
         assert r.status == 200, r
@@ -224,5 +236,5 @@ def test_review_page_in_browser(binary):
         assert got == [("c-copy", "reject", MODERATOR), ("c-dup", "approve", MODERATOR),
                        ("c-links", "reject", MODERATOR)], got
         r = m.request("GET", "/v1/review/stats?site=news", key=MOD_KEY)
-        assert r.status == 200 and r.json["total"]["pending"] == 1, r
+        assert r.status == 200 and r.json["total"]["pending"] == 2, r
         assert r.json["total"]["decisions_last_hour"] == 3, r

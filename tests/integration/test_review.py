@@ -8,9 +8,9 @@ import threading
 import time
 from collections import Counter, defaultdict
 
-from harness import CLIENT_KEY, MOD_KEY, Env
+from harness import CLIENT_KEY, MOD_KEY, MOD_NAME, Env, mod_key, mod_keys_setting
 
-SCOPED_KEY = "scoped-moderator-key-0123456789"
+SCOPED_KEY = "scoped-moderator-key-0123456789"  # sam's, for s2 only
 
 # Pending unless flagged at all; only banned words (score 1.0) reject.
 LOW = {"MODQ_THRESHOLD_PENDING": "0.05", "MODQ_THRESHOLD_REJECT": "1.0",
@@ -40,8 +40,13 @@ def spammy(i):
     return "Offer number %d for you, see http://promo%d.example/deal" % (i, i)
 
 
-def decide(m, site, cid, decision, moderator="mia", key=MOD_KEY, **extra):
-    body = dict(decision=decision, moderator=moderator, **extra)
+def decide(m, site, cid, decision, moderator=MOD_NAME, key=None, **extra):
+    """A decision with the key of `moderator` (unless key is given),
+    naming them in the body (moderator=None: the body names nobody)."""
+    body = dict(decision=decision, **extra)
+    if moderator is not None:
+        body["moderator"] = moderator
+    key = key or mod_key(moderator or MOD_NAME)
     return m.request("POST", "/v1/sites/%s/comments/%s/decision" % (site, cid), body, key=key)
 
 
@@ -76,7 +81,7 @@ def stats(m, query=""):
 
 # ---------------------------------------------------------------- auth, 4xx
 
-SCOPED_ENV = dict(LOW, MODQ_MODERATOR_KEYS="%s,%s@s2" % (MOD_KEY, SCOPED_KEY))
+SCOPED_ENV = dict(LOW, MODQ_MODERATOR_KEYS="%s,sam:%s@s2" % (mod_keys_setting(), SCOPED_KEY))
 
 
 def two_sites(m):
@@ -103,7 +108,8 @@ def test_review_endpoints_refuse_client_keys_and_no_key(binary):
                   ("POST", "/v1/sites/s1/comments/p1/decision",
                    {"decision": "approve", "moderator": "x"}),
                   ("POST", "/v1/review/decisions", {"moderator": "x", "decisions": []}),
-                  ("GET", "/v1/review/stats", None), ("GET", "/v1/audit", None)]
+                  ("GET", "/v1/review/stats", None), ("GET", "/v1/audit", None),
+                  ("GET", "/v1/review/whoami", None)]
         for method, path, body in routes:
             r = m.request(method, path, body, key=CLIENT_KEY)
             assert r.status == 403 and r.json["error"]["code"] == "forbidden", (path, r)
@@ -120,11 +126,12 @@ def test_scoped_moderator_key_sees_and_touches_its_sites_only(binary):
         j = review(m, "", key=SCOPED_KEY)
         assert [i["id"] for i in j["items"]] == ["q1"], j
         assert m.request("GET", "/v1/review?site=s1", key=SCOPED_KEY).status == 403
-        r = m.request("POST", "/v1/review/claim", {"moderator": "x", "site": "s1"}, key=SCOPED_KEY)
-        assert r.status == 403, r
-        assert decide(m, "s1", "p1", "approve", key=SCOPED_KEY).status == 403
+        r = m.request("POST", "/v1/review/claim", {"site": "s1"}, key=SCOPED_KEY)
+        assert r.status == 403 and r.json["error"]["code"] == "forbidden", r
+        r = decide(m, "s1", "p1", "approve", moderator="sam", key=SCOPED_KEY)
+        assert r.status == 403 and r.json["error"]["code"] == "forbidden", r
         r = m.request("POST", "/v1/review/decisions",
-                      {"moderator": "x", "decisions": [{"site": "s1", "id": "p1", "decision": "approve"},
+                      {"moderator": "sam", "decisions": [{"site": "s1", "id": "p1", "decision": "approve"},
                                                        {"site": "s2", "id": "q1", "decision": "approve"}]},
                       key=SCOPED_KEY)
         assert r.status == 200 and [x["status"] for x in r.json["results"]] == [403, 200], r
@@ -143,42 +150,52 @@ def test_decision_on_unknown_comment_is_404(binary):
 def test_review_body_must_be_json(binary):
     with Env(binary, extra_env=LOW) as env:
         m = env.modq
-        r = m.request("POST", "/v1/review/claim", raw=b'{"moderator":"x"}', key=MOD_KEY,
+        r = m.request("POST", "/v1/review/claim", raw=b'{"moderator":"mia"}', key=MOD_KEY,
                       content_type="text/plain")
         assert r.status == 415, r
         r = m.request("POST", "/v1/review/claim", raw=b'{"moderator":', key=MOD_KEY)
         assert r.status == 400 and r.json["error"]["code"] == "malformed_json", r
 
 
-BAD_FIELDS = [
+# The moderator-name rules of keys without a name (moderator_anonymous_keys):
+# the request must name someone, in 1-128 bytes without control characters.
+BAD_ANONYMOUS_NAMES = [
     ("POST", "/v1/review/claim", {}, "moderator"),
     ("POST", "/v1/review/claim", {"moderator": ""}, "moderator"),
     ("POST", "/v1/review/claim", {"moderator": "a\nb"}, "moderator"),
     ("POST", "/v1/review/claim", {"moderator": "x" * 129}, "moderator"),
-    ("POST", "/v1/review/claim", {"moderator": "x", "limit": 0}, "limit"),
-    ("POST", "/v1/review/claim", {"moderator": "x", "limit": 101}, "limit"),
-    ("POST", "/v1/review/claim", {"moderator": "x", "limit": "5"}, "limit"),
-    ("POST", "/v1/review/claim", {"moderator": "x", "lease_seconds": 0}, "lease_seconds"),
-    ("POST", "/v1/review/claim", {"moderator": "x", "flag": "Off-Topic"}, "flag"),
-    ("POST", "/v1/review/claim", {"moderator": "x", "site": "bad site"}, "site"),
-    ("POST", "/v1/sites/s1/comments/p1/decision", {"moderator": "x"}, "decision"),
-    ("POST", "/v1/sites/s1/comments/p1/decision",
-     {"moderator": "x", "decision": "maybe"}, "decision"),
-    ("POST", "/v1/sites/s1/comments/p1/decision",
-     {"moderator": "x", "decision": "reject", "override": "yes"}, "override"),
-    ("POST", "/v1/sites/s1/comments/p1/decision",
-     {"moderator": "x", "decision": "reject", "note": "n" * 2049}, "note"),
-    ("POST", "/v1/sites/s1/comments/p1/decision",
-     {"moderator": "x", "decision": "reject", "reason": 5}, "reason"),
     ("POST", "/v1/sites/s1/comments/p1/decision", {"decision": "reject"}, "moderator"),
-    ("POST", "/v1/review/release", {"moderator": "x", "ids": ["p1"]}, "site"),
-    ("POST", "/v1/review/release", {"moderator": "x", "site": "s1"}, "ids"),
-    ("POST", "/v1/review/release", {"moderator": "x", "site": "s1", "ids": []}, "ids"),
-    ("POST", "/v1/review/release", {"moderator": "x", "site": "s1", "ids": ["a b"]}, "ids"),
-    ("POST", "/v1/review/decisions", {"moderator": "x"}, "decisions"),
-    ("POST", "/v1/review/decisions", {"moderator": "x", "decisions": {}}, "decisions"),
+    ("POST", "/v1/review/release", {"site": "s1", "ids": ["p1"]}, "moderator"),
+    ("POST", "/v1/review/decisions", {"decisions": []}, "moderator")]
+
+# With a named key (mia's): every field but the name.
+BAD_FIELDS = [
+    ("POST", "/v1/review/claim", {"moderator": 7}, "moderator"),
+    ("POST", "/v1/review/claim", {"moderator": "mia", "limit": 0}, "limit"),
+    ("POST", "/v1/review/claim", {"moderator": "mia", "limit": 101}, "limit"),
+    ("POST", "/v1/review/claim", {"moderator": "mia", "limit": "5"}, "limit"),
+    ("POST", "/v1/review/claim", {"moderator": "mia", "lease_seconds": 0}, "lease_seconds"),
+    ("POST", "/v1/review/claim", {"moderator": "mia", "flag": "Off-Topic"}, "flag"),
+    ("POST", "/v1/review/claim", {"moderator": "mia", "site": "bad site"}, "site"),
+    ("POST", "/v1/sites/s1/comments/p1/decision", {"moderator": "mia"}, "decision"),
+    ("POST", "/v1/sites/s1/comments/p1/decision",
+     {"moderator": "mia", "decision": "maybe"}, "decision"),
+    ("POST", "/v1/sites/s1/comments/p1/decision",
+     {"moderator": "mia", "decision": "reject", "override": "yes"}, "override"),
+    ("POST", "/v1/sites/s1/comments/p1/decision",
+     {"moderator": "mia", "decision": "reject", "note": "n" * 2049}, "note"),
+    ("POST", "/v1/sites/s1/comments/p1/decision",
+     {"moderator": "mia", "decision": "reject", "reason": 5}, "reason"),
+    ("POST", "/v1/sites/s1/comments/p1/decision",
+     {"moderator": ["x"], "decision": "reject"}, "moderator"),
+    ("POST", "/v1/review/release", {"moderator": "mia", "ids": ["p1"]}, "site"),
+    ("POST", "/v1/review/release", {"moderator": "mia", "site": "s1"}, "ids"),
+    ("POST", "/v1/review/release", {"moderator": "mia", "site": "s1", "ids": []}, "ids"),
+    ("POST", "/v1/review/release", {"moderator": "mia", "site": "s1", "ids": ["a b"]}, "ids"),
+    ("POST", "/v1/review/decisions", {"moderator": "mia"}, "decisions"),
+    ("POST", "/v1/review/decisions", {"moderator": "mia", "decisions": {}}, "decisions"),
     ("POST", "/v1/review/decisions",
-     {"moderator": "x", "decisions": [{"site": "s1", "id": "p1", "decision": "approve"}] * 501},
+     {"moderator": "mia", "decisions": [{"site": "s1", "id": "p1", "decision": "approve"}] * 501},
      "decisions"),
     ("GET", "/v1/review?status=approved", None, "status"),
     ("GET", "/v1/review?limit=0", None, "limit"),
@@ -439,14 +456,13 @@ def seed_claimable(m):
 
 
 def claim(m, who, **kw):
-    r = m.request("POST", "/v1/review/claim", dict(moderator=who, site="s1", **kw), key=MOD_KEY)
+    r = m.request("POST", "/v1/review/claim", dict(site="s1", **kw), key=mod_key(who))
     assert r.status == 200, r
     return r.json
 
 
 def release(m, who, ids):
-    r = m.request("POST", "/v1/review/release", {"moderator": who, "site": "s1", "ids": ids},
-                  key=MOD_KEY)
+    r = m.request("POST", "/v1/review/release", {"site": "s1", "ids": ids}, key=mod_key(who))
     assert r.status == 200, r
     return r.json
 
@@ -535,7 +551,7 @@ def test_claim_across_sites_takes_the_oldest_of_all(binary):
         claim_all(m, alice_lease=300)
         post(m, "s2", "a9", spammy(100), cid="x1", name="y")
         assert release(m, "bob", ["c3", "c4"])["released"] == ["c3", "c4"]
-        r = m.request("POST", "/v1/review/claim", {"moderator": "erin", "limit": 3}, key=MOD_KEY)
+        r = m.request("POST", "/v1/review/claim", {"limit": 3}, key=mod_key("erin"))
         assert r.status == 200, r
         assert [(i["site"], i["id"]) for i in r.json["items"]] == [
             ("s1", "c3"), ("s1", "c4"), ("s2", "x1")], r.json
@@ -549,8 +565,8 @@ def test_bulk_decisions_answer_each_item_as_the_single_endpoint(binary):
         for i in range(4):
             post(m, "s1", "a1", spammy(i), cid="b%d" % i, name="u%d" % i)
         assert decide(m, "s1", "b3", "approve", moderator="mia").status == 200
-        m.request("POST", "/v1/review/claim", {"moderator": "olga", "site": "s1", "limit": 1},
-                  key=MOD_KEY)  # olga holds b0
+        m.request("POST", "/v1/review/claim", {"site": "s1", "limit": 1},
+                  key=mod_key("olga"))  # olga holds b0
         body = {"moderator": "mia", "decisions": [
             {"site": "s1", "id": "b1", "decision": "approve", "note": "ok"},
             {"site": "s1", "id": "b2", "decision": "reject", "reason": "promo"},
@@ -611,8 +627,8 @@ def test_eight_moderators_on_two_instances_decide_each_item_once(binary):
         # mallory claims the 20 oldest with a 2 s lease and walks away
         oldest = [i["id"] for i in review(ms[0], "?site=s1&limit=%d" % WALK)["items"]]
         r = ms[1].request("POST", "/v1/review/claim",
-                          {"moderator": "mallory", "site": "s1", "limit": WALK, "lease_seconds": 2},
-                          key=MOD_KEY)
+                          {"site": "s1", "limit": WALK, "lease_seconds": 2},
+                          key=mod_key("mallory"))
         walked = [i["id"] for i in r.json["items"]]
         assert len(walked) == WALK and walked == oldest, (walked, oldest)
 
@@ -626,8 +642,8 @@ def test_eight_moderators_on_two_instances_decide_each_item_once(binary):
             m, who = ms[k % 2], "mod%d" % k
             while time.time() < deadline:
                 r = m.request("POST", "/v1/review/claim",
-                              {"moderator": who, "site": "s1", "limit": 10, "lease_seconds": 30},
-                              key=MOD_KEY)
+                              {"site": "s1", "limit": 10, "lease_seconds": 30},
+                              key=mod_key(who))
                 if r.status != 200:
                     errors.append(("claim", r.status))
                     return

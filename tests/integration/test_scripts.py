@@ -7,7 +7,7 @@ retry, then the sender's claim and done) each run across a SCRIPT FLUSH,
 against the real binary and a real redis-server."""
 import time
 
-from harness import MOD_KEY, Env
+from harness import MOD_KEY, Env, mod_key
 from test_webhook import Receiver, register, wait_outbox
 
 # Pending unless flagged at all (as in test_review.py).
@@ -28,8 +28,8 @@ def script_stats(redis):
 
 
 def claim(m, who):
-    r = m.request("POST", "/v1/review/claim", {"moderator": who, "site": "s1", "limit": 1},
-                  key=MOD_KEY)
+    r = m.request("POST", "/v1/review/claim", {"site": "s1", "limit": 1},
+                  key=mod_key(who))
     assert r.status == 200, r
     return [i["id"] for i in r.json["items"]]
 
@@ -52,7 +52,7 @@ def test_review_scripts_after_script_flush(binary):
 
         assert redis.cli("SCRIPT", "FLUSH") == "OK"
         r = m.request("POST", "/v1/sites/s1/comments/c0/decision",
-                      {"decision": "approve", "moderator": "alice"}, key=MOD_KEY)
+                      {"decision": "approve"}, key=mod_key("alice"))
         assert r.status == 200 and r.json["status"] == "approved", r
         assert redis.cli("HGET", "modq:{s1}:bayes:n", "ham") == "1"  # trained too
         flushed = script_stats(redis)
@@ -61,7 +61,7 @@ def test_review_scripts_after_script_flush(binary):
 
         assert redis.cli("SCRIPT", "FLUSH") == "OK"
         r = m.request("POST", "/v1/review/release",
-                      {"moderator": "bob", "site": "s1", "ids": ["c1"]}, key=MOD_KEY)
+                      {"site": "s1", "ids": ["c1"]}, key=mod_key("bob"))
         assert r.status == 200 and r.json["released"] == ["c1"], r
         assert claim(m, "carol") == ["c1"]
         assert "Redis trouble" not in m.log(), m.log()[-2000:]

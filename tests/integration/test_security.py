@@ -45,7 +45,8 @@ def test_moderator_endpoints_refuse_client_keys(binary):
     with Env(binary) as env:
         m = env.modq
         for method, path in (("GET", "/v1/review/stats"), ("GET", "/v1/review"),
-                             ("POST", "/v1/review/claim"), ("GET", "/v1/audit")):
+                             ("POST", "/v1/review/claim"), ("GET", "/v1/audit"),
+                             ("GET", "/v1/review/whoami")):
             r = m.request(method, path, {} if method == "POST" else None, key=CLIENT_KEY)
             assert r.status == 403 and r.json["error"]["code"] == "forbidden", (path, r)
             r = m.request(method, path, {} if method == "POST" else None, key=None)
@@ -62,7 +63,7 @@ def test_sha256_keys_and_no_secret_in_logs(binary):
     mod_secret = "plain-secret-moderator-key-42"
     mod_digest = hashlib.sha256(mod_secret.encode()).hexdigest()
     with Env(binary, {"MODQ_CLIENT_KEYS": "sha256:" + digest,
-                      "MODQ_MODERATOR_KEYS": "sha256:%s@s1" % mod_digest,
+                      "MODQ_MODERATOR_KEYS": "noah:sha256:%s@s1" % mod_digest,
                       "MODQ_LOG_LEVEL": "debug"}) as env:
         m = env.modq
         assert m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE, key=secret).status == 201
@@ -71,6 +72,8 @@ def test_sha256_keys_and_no_secret_in_logs(binary):
                          key="sha256:" + digest).status == 401
         assert m.request("GET", "/v1/sites/s1/articles/a1", key=mod_secret).status == 200
         assert m.request("GET", "/v1/sites/s2/articles/a1", key=mod_secret).status == 403
+        r = m.request("GET", "/v1/review/whoami", key=mod_secret)
+        assert r.status == 200 and r.json["moderator"] == "noah" and r.json["site"] == "s1", r
         m.request("POST", "/v1/sites/s1/comments", COMMENT, key=secret)
         m.request("GET", "/v1/sites/s1/comments/c1?key=" + secret, key=secret)
         out = subprocess.run([binary, "--print-config"], env=m.env, capture_output=True,

@@ -167,6 +167,35 @@ static void test_dump_hides_secrets(void) {
     unsetenv("MODQ_CLIENT_KEYS");
 }
 
+/* Boolean keys: true/false, on/off, yes/no, 1/0 in any case; anything
+ * else names the key; --print-config says true or false. */
+static void test_bool_keys(void) {
+    static const struct { const char *v; long want; } OK[] = {
+        {"true", 1}, {"TRUE", 1}, {"on", 1}, {"yes", 1}, {"1", 1},
+        {"false", 0}, {"Off", 0}, {"no", 0}, {"0", 0}};
+    modq_config c;
+    config_error e;
+    CHECK(config_load(&c, NULL, &e) == 0 && c.moderator_anonymous_keys == 0);
+    config_free(&c);
+    for (size_t i = 0; i < sizeof OK / sizeof OK[0]; i++) {
+        setenv("MODQ_MODERATOR_ANONYMOUS_KEYS", OK[i].v, 1);
+        CHECK(config_load(&c, NULL, &e) == 0);
+        CHECK(c.moderator_anonymous_keys == OK[i].want);
+        char buf[8192];
+        config_dump(&c, buf, sizeof buf);
+        CHECK(strstr(buf, OK[i].want ? "moderator_anonymous_keys true\n"
+                                     : "moderator_anonymous_keys false\n") != NULL);
+        config_free(&c);
+    }
+    static const char *const bad[] = {"2", "maybe", "", "truex"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("MODQ_MODERATOR_ANONYMOUS_KEYS", bad[i], 1);
+        CHECK(config_load(&c, NULL, &e) == -1);
+        CHECK(strstr(e.text, "moderator_anonymous_keys") != NULL);
+    }
+    unsetenv("MODQ_MODERATOR_ANONYMOUS_KEYS");
+}
+
 static void test_unknown_env_names_the_variable(void) {
     clear_env();
     static const char *const bad[] = {"MODQ_THREDS", "MODQ_threads", "MODQ_"};
@@ -193,6 +222,7 @@ static void test_unknown_env_names_the_variable(void) {
 
 int main(void) {
     UNIT_RUN(test_defaults);
+    UNIT_RUN(test_bool_keys);
     UNIT_RUN(test_file_then_env);
     UNIT_RUN(test_bad_values_name_the_key);
     UNIT_RUN(test_unknown_file_key);

@@ -4,6 +4,8 @@
  * Rules this file keeps:
  *  - The moderator key lives in sessionStorage (this tab only), is sent as
  *    an Authorization header to this origin only, never put in a URL.
+ *  - Who signs in is the key's (GET /v1/review/whoami); a name is typed only
+ *    for a key that has none (moderator_anonymous_keys).
  *  - User text (comments, titles, names, flag details) reaches the DOM only
  *    through textContent / createTextNode, never innerHTML: a comment is
  *    data, not markup. Article links are used only when http(s).
@@ -29,7 +31,9 @@
   var $ = function (id) { return document.getElementById(id); };
 
   var state = {
-    key: '', moderator: '',
+    key: '',
+    moderator: '',      /* the key's name (GET /v1/review/whoami), or the name typed
+                           for a key without one */
     items: [],          /* shown items, in queue order */
     seq: 0,             /* order of arrival, to put undone items back */
     selected: -1,       /* index into items */
@@ -38,7 +42,8 @@
     originals: {},      /* "site/id" -> comment (duplicate originals) */
     articles: {},       /* "site/article_id" -> promise of the article */
     detectors: {},      /* flag code -> row of GET /v1/detectors */
-    statsTimer: 0
+    statsTimer: 0,
+    sayTimer: 0
   };
 
   /* ============================================================ helpers */
@@ -54,10 +59,19 @@
     /* re-set so the same message is announced again */
     var s = $('status');
     s.textContent = '';
-    window.setTimeout(function () { s.textContent = msg; }, 30);
+    window.clearTimeout(state.sayTimer);
+    state.sayTimer = window.setTimeout(function () { s.textContent = msg; }, 30);
+  }
+
+  /* On a failure and on navigation (filters, sign-out) the last progress
+   * message ("Sending in 5 seconds") is stale. */
+  function clearStatus() {
+    window.clearTimeout(state.sayTimer);
+    $('status').textContent = '';
   }
 
   function fail(msg) {
+    clearStatus();
     var s = $('errors');
     s.textContent = '';
     $('errors-box').hidden = false;
@@ -162,6 +176,7 @@
       ageMs: num(r.age_s) !== null ? r.age_s * 1000 : null,
       claimedBy: typeof claim.by === 'string' ? claim.by : '',
       leaseMs: num(claim.expires_in_s) !== null ? claim.expires_in_s * 1000 : null,
+      leaseEnd: num(claim.expires_in_s) !== null ? Date.now() + claim.expires_in_s * 1000 : null,
       seq: state.seq++,
       note: '',
       error: ''
@@ -184,6 +199,7 @@
   }
 
   var WORD = /[\p{L}\p{N}]+/gu;
+  var PHONE_EV = /^\+?\d{7,16}$/;   /* the engine's form of a phone number */
 
   /* Where does evidence occur in text? The engine reports spans of its
    * normalised text (case folded, tags stripped, spaces collapsed, cut at
@@ -195,6 +211,14 @@
     if (ev.length < 2) return [];
     var found = allMatches(text, new RegExp(escapeRe(ev), 'giu'));
     if (found.length) return found;
+    if (PHONE_EV.test(ev)) {
+      /* a phone number is reported as its digits: find them as written,
+       * with spaces, dots, dashes, slashes or brackets between */
+      var pp = '(?<!\\d)(?:\\+|\\()?' + ev.replace(/\D/g, '').split('').join('[\\s().\\/-]{0,3}') +
+        '(?!\\d)';
+      found = allMatches(text, new RegExp(pp, 'gu'));
+      if (found.length) return found;
+    }
     var words = ev.match(WORD) || [];
     if (words.length > 1 || (words.length === 1 && words[0].length >= 2)) {
       words = words.slice(0, 80);
@@ -323,19 +347,32 @@
 
   function itemKey(it) { return it.site + '/' + it.id; }
 
+  /* A live lease of another moderator: the item cannot be decided here
+   * until it ends (the server would answer 409 lease_held). */
+  function heldByOther(it) {
+    return !!it.claimedBy && it.claimedBy !== state.moderator &&
+      (it.leaseEnd === null || it.leaseEnd > Date.now());
+  }
+
+  function leaseText(it) {
+    return it.leaseEnd !== null ? ', lease ends ' + clock(it.leaseEnd) : '';
+  }
+
   function renderItem(it, index) {
     var li = el('li', 'item');
     li.tabIndex = -1;
     li.setAttribute('data-key', itemKey(it));
     li.setAttribute('aria-labelledby', 'h-' + it.seq);
-    if (it.claimedBy && it.claimedBy !== state.moderator) li.classList.add('claimed-other');
+    var locked = heldByOther(it);
+    if (locked) li.classList.add('claimed-other');
 
     var head = el('div', 'item-head');
     var cb = el('input');
     cb.type = 'checkbox';
     cb.className = 'pick';
     cb.id = 'pick-' + it.seq;
-    cb.checked = !!it.picked;
+    cb.checked = !!it.picked && !locked;
+    cb.disabled = locked;
     cb.addEventListener('change', function () { it.picked = cb.checked; updateBulk(); });
     var cbl = el('label', 'visually-hidden', 'Select comment by ' + (it.author || 'anonymous'));
     cbl.htmlFor = cb.id;
@@ -355,8 +392,7 @@
       'Score: ' + (it.score === null ? '–' : it.score.toFixed(2))));
     if (it.claimedBy) {
       var mine = it.claimedBy === state.moderator;
-      var txt = (mine ? 'Claimed by you' : 'Claimed by ' + it.claimedBy) +
-        (it.leaseMs !== null ? ', lease ends ' + clock(Date.now() + it.leaseMs) : '');
+      var txt = (mine ? 'Claimed by you' : 'Claimed by ' + it.claimedBy) + leaseText(it);
       meta.appendChild(el('span', 'badge ' + (mine ? 'mine' : 'other'), txt));
     }
     hb.appendChild(meta);
@@ -381,7 +417,11 @@
       row.appendChild(code);
       if (num(f.score) !== null) row.appendChild(document.createTextNode(' ' + f.score.toFixed(2)));
       if (f.detail) row.appendChild(document.createTextNode(' — ' + f.detail));
-      if (f.evidence && evidenceShape(f.code) !== 'comment') { /* the original is shown */
+      /* evidence once: not again when the detail quotes it, nor for a
+       * duplicate (its original is shown) */
+      var quoted = f.detail && typeof f.evidence === 'string' &&
+        String(f.detail).toLowerCase().indexOf(f.evidence.toLowerCase()) >= 0;
+      if (f.evidence && !quoted && evidenceShape(f.code) !== 'comment') {
         row.appendChild(document.createTextNode(' · evidence: '));
         row.appendChild(el('q', 'flag-ev', f.evidence));
       }
@@ -410,6 +450,19 @@
     rb.type = 'button';
     rb.setAttribute('aria-describedby', h.id);
     rb.addEventListener('click', function () { decide([it], 'reject'); });
+    if (locked) {
+      ab.disabled = rb.disabled = true;
+      var why = el('p', 'hint locked', 'Claimed by ' + it.claimedBy + leaseText(it) +
+                   ': it can be decided when the lease ends.');
+      why.id = 'locked-' + it.seq;
+      ab.setAttribute('aria-describedby', h.id + ' ' + why.id);
+      rb.setAttribute('aria-describedby', h.id + ' ' + why.id);
+      li.appendChild(why);
+      /* open it again when the lease runs out */
+      window.clearTimeout(it.unlockTimer);
+      it.unlockTimer = window.setTimeout(function () { rerender(it); },
+                                         Math.max(0, it.leaseEnd - Date.now()) + 100);
+    }
     act.appendChild(ab);
     act.appendChild(rb);
     li.appendChild(act);
@@ -533,7 +586,8 @@
     $('selected-count').textContent = n + ' selected';
     $('bulk-approve').disabled = n === 0;
     $('bulk-reject').disabled = n === 0;
-    $('select-all').checked = n > 0 && n === state.items.length;
+    $('select-all').checked = n > 0 &&
+      n === state.items.filter(function (it) { return !heldByOther(it); }).length;
   }
 
   /* ============================================================ loading */
@@ -646,6 +700,12 @@
    * sends it with POST /v1/review/decisions (even for one item). */
   function decide(items, decision, viaBulk) {
     items = items.filter(function (it) { return state.items.indexOf(it) >= 0; });
+    var locked = items.filter(heldByOther);
+    if (locked.length) {
+      say('Claimed by ' + locked[0].claimedBy + leaseText(locked[0]) +
+          ': it cannot be decided until the lease ends.');
+      items = items.filter(function (it) { return !heldByOther(it); });
+    }
     if (!items.length) return;
     clearErrors();
     var firstIdx = state.items.indexOf(items[0]);
@@ -780,27 +840,46 @@
     }, function () { state.detectors = {}; });
   }
 
-  function signIn(key, name) {
+  /* Ask the server whose key this is (GET /v1/review/whoami): a named key
+   * signs in as its name; a key without one (moderator_anonymous_keys) needs
+   * the name typed in the form, which appears only then. */
+  function signIn(key, typedName) {
     state.key = key;
-    state.moderator = name;
-    return api('GET', '/v1/review/stats').then(function (s) {
-      try {
-        sessionStorage.setItem(KEY_STORE, key);
-        sessionStorage.setItem(NAME_STORE, name);
-      } catch (e) { /* storage off: the key lives until the tab reloads */ }
-      $('login').hidden = true;
-      $('session').hidden = false;
-      $('who').textContent = name;
-      $('main').hidden = false;
-      $('key').value = '';
-      showStats(s);
-      window.clearInterval(state.statsTimer);
-      state.statsTimer = window.setInterval(loadStats, STATS_EVERY_MS);
-      return loadDetectors().then(function () { return loadQueue(false); }).then(function () {
-        say('Signed in as ' + name + '.');
-        if (state.items.length) select(0, true);
+    return api('GET', '/v1/review/whoami').then(function (who) {
+      var named = who && typeof who.moderator === 'string' && who.moderator;
+      if (!named && !typedName) {
+        state.key = '';
+        $('key').value = key;
+        $('name-field').hidden = false;
+        $('moderator').required = true;
+        $('moderator').focus();
+        say('This key has no name of its own: type yours and sign in again.');
+        return null;
+      }
+      state.moderator = named ? who.moderator : typedName;
+      return api('GET', '/v1/review/stats').then(function (s) {
+        try {
+          sessionStorage.setItem(KEY_STORE, key);
+          if (named) sessionStorage.removeItem(NAME_STORE);
+          else sessionStorage.setItem(NAME_STORE, typedName);
+        } catch (e) { /* storage off: the key lives until the tab reloads */ }
+        $('login').hidden = true;
+        $('session').hidden = false;
+        $('who').textContent = state.moderator;
+        $('who-scope').textContent = !named ? '(a key without a name)'
+          : typeof who.site === 'string' && who.site ? '(sites: ' + who.site.split('|').join(', ') + ')'
+          : '';
+        $('main').hidden = false;
+        $('key').value = '';
+        showStats(s);
+        window.clearInterval(state.statsTimer);
+        state.statsTimer = window.setInterval(loadStats, STATS_EVERY_MS);
+        return loadDetectors().then(function () { return loadQueue(false); }).then(function () {
+          say('Signed in as ' + state.moderator + '.');
+          if (state.items.length) select(0, true);
+        });
       });
-    }, function (e) {
+    }).catch(function (e) {
       state.key = '';
       fail(e instanceof ApiError && e.status === 401 ? 'That key was not accepted.'
         : e instanceof ApiError && e.status === 403 ? 'That is not a moderator key.'
@@ -812,6 +891,7 @@
     flushHeld();
     try {
       sessionStorage.removeItem(KEY_STORE);
+      sessionStorage.removeItem(NAME_STORE);
     } catch (e) { /* nothing stored */ }
     state.key = '';
     state.items = [];
@@ -820,7 +900,11 @@
     $('main').hidden = true;
     $('session').hidden = true;
     $('login').hidden = false;
+    $('name-field').hidden = true;
+    $('moderator').required = false;
+    $('moderator').value = '';
     $('key').focus();
+    clearStatus();
     if (why) fail(why); else say('Signed out.');
   }
 
@@ -842,7 +926,11 @@
     case 'a': if (cur) decide([cur], 'approve'); break;
     case 'r': if (cur) decide([cur], 'reject'); break;
     case 'x':
-      if (cur) { cur.picked = !cur.picked; cur.node.querySelector('.pick').checked = cur.picked; updateBulk(); }
+      if (cur && !heldByOther(cur)) {
+        cur.picked = !cur.picked;
+        cur.node.querySelector('.pick').checked = cur.picked;
+        updateBulk();
+      }
       break;
     case 'u': undo(); break;
     default: return;
@@ -860,19 +948,21 @@
     $('login').addEventListener('submit', function (ev) {
       ev.preventDefault();
       clearErrors();
-      var k = $('key').value.trim(), n = $('moderator').value.trim();
-      if (!k || !n) { fail('Enter the moderator key and your name.'); return; }
-      try { localStorage.setItem(NAME_STORE, n); } catch (e) { /* optional */ }
+      var k = $('key').value.trim();
+      var n = $('name-field').hidden ? '' : $('moderator').value.trim();
+      if (!k) { fail('Enter the moderator key.'); return; }
+      if (!$('name-field').hidden && !n) { fail('This key has no name: enter yours.'); return; }
       signIn(k, n);
     });
     $('signout').addEventListener('click', function () { signOut(''); });
     $('filters').addEventListener('submit', function (ev) {
       ev.preventDefault();
       clearErrors();
+      clearStatus();
       loadQueue(false).then(loadStats);
     });
     $('claim').addEventListener('click', claim);
-    $('more').addEventListener('click', function () { loadQueue(true); });
+    $('more').addEventListener('click', function () { clearStatus(); loadQueue(true); });
     $('undo-btn').addEventListener('click', undo);
     $('errors-close').addEventListener('click', clearErrors);
     $('bulk-approve').addEventListener('click', function () { bulk('approve'); });
@@ -880,21 +970,20 @@
     $('select-all').addEventListener('change', function () {
       var on = $('select-all').checked;
       state.items.forEach(function (it) {
-        it.picked = on;
-        if (it.node) it.node.querySelector('.pick').checked = on;
+        it.picked = on && !heldByOther(it);
+        if (it.node) it.node.querySelector('.pick').checked = it.picked;
       });
       updateBulk();
     });
     document.addEventListener('keydown', onKey);
     window.addEventListener('pagehide', flushHeld);
 
-    var name = '';
-    try { name = sessionStorage.getItem(NAME_STORE) || localStorage.getItem(NAME_STORE) || ''; }
-    catch (e) { name = ''; }
-    $('moderator').value = name;
-    var key = '';
-    try { key = sessionStorage.getItem(KEY_STORE) || ''; } catch (e) { key = ''; }
-    if (key && name) signIn(key, name);
+    var key = '', name = '';
+    try {
+      key = sessionStorage.getItem(KEY_STORE) || '';
+      name = sessionStorage.getItem(NAME_STORE) || '';
+    } catch (e) { key = ''; }
+    if (key) signIn(key, name);
     else $('key').focus();
   });
 })();
