@@ -55,6 +55,8 @@ typedef struct comment_options {
     store_pipe *pipe; /* NULL: every comment on a pool connection */
     spool *spool;
     metrics *metrics;
+    const engine *eng; /* the engine the sessions belong to: sites'
+                          profiles overlay it */
 } comment_options;
 
 /* Returns new pipeline (free with comment_pipeline_free) or NULL (out of
