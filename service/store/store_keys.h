@@ -54,8 +54,10 @@
  *                                        EX retention (idempotent learning)
  *                                        [store_learn.c]
  *   modq:sites                   set     sites that ever queued an item
- *                                        (or had a decision)
- *                                        [store_comment.c, store_review.c]
+ *                                        (or had a decision, or changed
+ *                                        settings)
+ *                                        [store_comment.c, store_review.c,
+ *                                        store_settings.c]
  *   modq:{S}:settings            string  the site's settings: the fields it
  *                                        overrides (codec_settings.c's stored
  *                                        form); absent = none

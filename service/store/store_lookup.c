@@ -4,6 +4,8 @@
  * Reads, for one comment: its stored record and claim (idempotency), the
  * article, the thread's references and length, the duplicate keys (exact
  * and MinHash bands), the flood counters, the site's webhook events, the
+ * site's settings version (and the document when the caller's profile is
+ * of another one), the
  * document frequencies (through the pool's cache and the df reads of
  * store_article.c) and the learning counts (store_learn.c). The look-up
  * is split in halves (begin / append / read / more) so that the pipe

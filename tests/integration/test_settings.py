@@ -351,3 +351,25 @@ def test_second_instance_sees_a_change_at_once(binary):
         # and back: the reset made on b is used by a's next comment
         assert put(b, "siteA", {"banned_words": None}).status == 200
         assert "banned_word" not in codes(post(a, "siteA", "c2", text, name="Lee"))
+
+
+# ------------------------------------------------------------ learning
+
+def test_learning_off_the_classifier_abstains_and_learns_nothing(binary):
+    import test_learning as tl
+    with Env(binary, tl.CLASSIFIER_ENV) as env:
+        m = env.modq
+        # s1 learns as configured; off, the classifier no longer votes there
+        tl.seed(m)
+        tl.train(m, 0, len(tl.PROMO))
+        assert tl.flag(tl.post(m, tl.PROBE_AFTER, "probe2", "Rita", ip="10.9.0.3"),
+                       "learned_spam")
+        assert put(m, "s1", {"learning": False}).status == 200
+        off = tl.post(m, tl.PROBE_AFTER + " Really.", "probe3", "Sam", ip="10.9.0.4")
+        assert not tl.flag(off, "learned_spam"), off
+        # s2 with learning off from the start: decisions teach nothing
+        assert put(m, "s2", {"learning": False}).status == 200
+        c = tl.post(m, tl.PROMO[0], "x0", "Promo0", site="s2", ip="10.8.1.1")
+        assert tl.decide(m, c["id"], "reject", site="s2")["status"] == "rejected"
+        assert env.redis.cli("EXISTS", "modq:{s2}:bayes:n") == "0"
+        assert env.redis.cli("EXISTS", "modq:{s1}:bayes:n") == "1"
