@@ -373,3 +373,37 @@ def test_learning_off_the_classifier_abstains_and_learns_nothing(binary):
         assert tl.decide(m, c["id"], "reject", site="s2")["status"] == "rejected"
         assert env.redis.cli("EXISTS", "modq:{s2}:bayes:n") == "0"
         assert env.redis.cli("EXISTS", "modq:{s1}:bayes:n") == "1"
+
+
+def test_document_read_once_per_version_and_instance(binary):
+    """Unchanged settings cost nothing but the version in the look-up's
+    MGET: one MGET per comment. After a change, an instance reads the
+    document once (one more MGET), then builds nothing more."""
+    texts = ["The bridge repairs should finish before the winter storms arrive.",
+             "Our street lights have been out for a week; who do we call about it?",
+             "The new bus timetable finally adds a late service on Sundays, good news.",
+             "Parking on the market square should stay free on Saturday mornings.",
+             "Thanks to the volunteers who cleaned the river bank last weekend.",
+             "Will the swimming pool keep its early opening hours in the autumn?"]
+
+    def mgets(redis):
+        for line in redis.cli("INFO", "commandstats").splitlines():
+            if line.startswith("cmdstat_mget:"):
+                return int(line.split("calls=")[1].split(",")[0])
+        return 0
+
+    with Env(binary, instances=2) as env:
+        a, b = env.modqs
+        assert put(a, "siteA", {"suspect_words": ["lights"]}).status == 200
+        env.redis.cli("CONFIG", "RESETSTAT")
+        v = [post(b, "siteA", "c%d" % i, t, name="N%d" % i) for i, t in enumerate(texts[:3])]
+        assert "suspect_word" in codes(v[1])
+        assert mgets(env.redis) == 3 + 1  # one look-up each, the document once
+        v = [post(b, "siteA", "d%d" % i, t, name="M%d" % i) for i, t in enumerate(texts[3:])]
+        assert mgets(env.redis) == 3 + 1 + 3
+        assert put(a, "siteA", {"suspect_words": ["pool"]}).status == 200  # reads it: 1 MGET
+        env.redis.cli("CONFIG", "RESETSTAT")
+        w = post(b, "siteA", "e0", texts[5], name="Q")
+        assert "suspect_word" in codes(w)
+        post(b, "siteA", "e1", texts[1], name="R")
+        assert mgets(env.redis) == 2 + 1
