@@ -142,6 +142,9 @@ void api_detectors(const api_call *c, http_response *res); /* api_detectors.c */
 void api_webhook_put(const api_call *c, http_response *res);
 void api_webhook_get(const api_call *c, http_response *res);
 void api_webhook_delete(const api_call *c, http_response *res);
+/* api_settings.c */
+void api_settings_get(const api_call *c, http_response *res);
+void api_settings_put(const api_call *c, http_response *res);
 /* api_akismet.c */
 void api_akismet_verify_key(const api_call *c, http_response *res);
 void api_akismet_comment_check(const api_call *c, http_response *res);

@@ -56,6 +56,20 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
 char *codec_error_body(const char *code, const char *message,
                        const char *field, size_t *len);
 
+/* ---- a site's settings (codec_settings.c) ---- */
+
+/* Decode a settings document into out (zeroed first): a PUT body (patch =
+ * 1: null resets a field) or the stored form (patch = 0: null refused).
+ * Checks each field's type and range, not cross-field rules nor which
+ * detector codes exist; lists are lowercased. Returns 0 (free out with
+ * model_settings_free), or -1 with err: 400 malformed, 422 "unknown_field"
+ * / "invalid_field" / "unknown_detector" with the field ("flood.window",
+ * "detectors.<code>.weight"). */
+int codec_decode_settings(const char *buf, size_t len, int patch, model_settings *out,
+                          codec_error *err);
+/* The stored form of s: the fields it sets. Returns new string or NULL. */
+char *codec_encode_settings(const model_settings *s, size_t *len);
+
 /* ---- generic objects ---- */
 
 typedef struct codec_obj codec_obj;

@@ -3,7 +3,8 @@
  *
  * One state machine per comment: decode -> analyse (engine_prepare) ->
  * look up (idempotency claim, article, thread, duplicates, df, flood,
- * learning counts) -> judge (engine_score with that context; the thread's
+ * learning counts, the site's settings version) -> judge (engine_score
+ * with that context and the site's profile, comment_profile.c; the thread's
  * texts are fetched and the comment judged again when the engine's cache
  * lacks one) -> write (record, queues, duplicate keys, counters; the spool
  * when Redis cannot take it) -> the "verdict" webhook event -> answer.
@@ -55,6 +56,8 @@ typedef struct comment_options {
     store_pipe *pipe; /* NULL: every comment on a pool connection */
     spool *spool;
     metrics *metrics;
+    const engine *eng; /* the engine the sessions belong to: sites'
+                          profiles overlay it */
 } comment_options;
 
 /* Returns new pipeline (free with comment_pipeline_free) or NULL (out of

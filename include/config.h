@@ -83,6 +83,8 @@ typedef struct modq_config {
     char *redis_master;      /* master name known to the sentinels */
     long redis_wait_replicas;  /* replicas that must acknowledge a comment */
     long redis_wait_timeout_ms;
+    unsigned long long set_keys; /* bit i: the file or the environment set
+                                    table key i (config_key_set) */
 } modq_config;
 
 typedef struct config_error {
@@ -94,6 +96,10 @@ typedef struct config_error {
  * owns the strings: release with config_free(). */
 int config_load(modq_config *cfg, const char *path, config_error *err);
 void config_free(modq_config *cfg);
+
+/* 1 when the config file or a MODQ_ variable set key name (a weight_<code>
+ * key included), 0 when it has its built-in default (or is no key). */
+int config_key_set(const modq_config *cfg, const char *name);
 
 /* Print every key and its effective value (secrets masked) to a buffer;
  * used by `modq --print-config`. Returns bytes written (snprintf style). */

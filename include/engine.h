@@ -145,6 +145,10 @@ typedef struct engine_detector_row {
                               least this is confident evidence a moderator
                               must see and counts as ENGINE_KIND_REVIEW;
                               0: always style support */
+    double severe_from;    /* a flag scoring at least this is severe,
+                              unambiguous abuse (a threat, a slur), which
+                              rejects where abuse_severe_rejects is on;
+                              0: never severe */
     const char *summary;   /* one line for people: what it flags */
 } engine_detector_row;
 
@@ -192,7 +196,43 @@ typedef struct engine_config {
     const char *const *domain_allow; /* never count as link spam */
     const char *const *domain_block; /* always link spam */
     unsigned flood_max;              /* comments per flood window; 0 = off */
+    int abuse_severe_rejects; /* 1: a flag at its row's severe_from counts
+                                 as spam evidence and reaches
+                                 threshold_reject; 0 (default): abuse at
+                                 most reaches pending */
 } engine_config;
+
+/* A site's changes to an engine's settings (engine_profile_new): each part
+ * replaces the engine's when its set_* is 1 (a detector's enabled when
+ * >= 0); the rest stays the engine's. All borrowed, read by
+ * engine_profile_new only (word lists as in engine_config). */
+typedef struct engine_detector_overlay {
+    const char *code;  /* a code of the registry */
+    int set_weight;
+    double weight;     /* in [0,1] */
+    int enabled;       /* -1 as the engine, 0 not run, 1 run */
+} engine_detector_overlay;
+
+typedef struct engine_overlay {
+    int set_pending, set_reject;
+    double threshold_pending, threshold_reject;
+    int set_banned, set_suspect, set_allow, set_block;
+    const char *const *banned_words;  /* NULL-terminated or NULL: empty */
+    const char *const *suspect_words;
+    const char *const *domain_allow;
+    const char *const *domain_block;
+    int set_flood_max;
+    unsigned flood_max;
+    const engine_detector_overlay *detectors;
+    size_t ndetectors;
+    int abuse_severe_rejects; /* -1 as the engine, else 0 / 1 */
+} engine_overlay;
+
+/* An engine's settings with a site's overlay applied: what engine_score
+ * uses in place of the engine's own when the context names it. Built once
+ * per change of the site's settings and shared read-only by every thread
+ * (no locking: nothing in it changes after engine_profile_new). */
+typedef struct engine_profile engine_profile;
 
 typedef struct engine engine;
 typedef struct engine_session engine_session;
@@ -256,6 +296,8 @@ typedef struct engine_context {
     double learned_spam_prob;       /* <0 when the classifier abstains */
     double reputation;              /* <0 trusted discount .. >0 bad; 0 none */
     const char *reputation_detail;  /* evidence for the reputation flag */
+    const engine_profile *profile;  /* the site's settings; NULL: the
+                                       engine's own */
 } engine_context;
 
 typedef struct engine_flag {
@@ -282,6 +324,21 @@ void engine_config_defaults(engine_config *cfg);
 /* Returns new engine (free with engine_free), or NULL with err filled. */
 engine *engine_new(const engine_config *cfg, engine_error *err);
 void engine_free(engine *e); /* NULL is a no-op */
+
+/* Returns new profile: e's settings with o applied (free with
+ * engine_profile_free; it borrows e, which must outlive it, and copies
+ * everything of o). NULL with err filled: ENGINE_E_CONFIG, field
+ * "threshold_pending" (thresholds outside 0 < pending <= reject <= 1 once
+ * applied), "weight_<code>" (unknown code or weight outside [0,1]),
+ * "detectors_disabled" (unknown code); or ENGINE_E_NOMEM. */
+engine_profile *engine_profile_new(const engine *e, const engine_overlay *o, engine_error *err);
+void engine_profile_free(engine_profile *p); /* NULL is a no-op */
+/* The settings p scores with (borrowed, valid while p lives); the word
+ * and domain lists point into p. */
+const engine_config *engine_profile_config(const engine_profile *p);
+/* As engine_detector_weight / engine_detector_enabled, for p. */
+double engine_profile_weight(const engine_profile *p, size_t i);
+int engine_profile_enabled(const engine_profile *p, size_t i);
 
 /* The effective weight of detector i in e (configured, else the row's
  * default), and whether it runs: 1, or 0 when disabled by configuration.

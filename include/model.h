@@ -89,6 +89,57 @@ typedef struct model_comment {
     int provisional;
 } model_comment;
 
+/* ---- a site's settings (GET/PUT /v1/sites/{site}/settings) ----
+ * What a site overrides of the configuration, field by field. In a stored
+ * document every field is MODEL_UNSET (the file's or built-in value) or
+ * MODEL_SET; a PUT body may also say MODEL_RESET (null: back to the
+ * file's or built-in value). */
+#define MODEL_MAX_SETTING_WORDS 1000   /* entries of one word or domain list:
+                                          bounds the compiled word table */
+#define MODEL_MAX_SETTING_WORD 128     /* bytes of one entry: longer is no
+                                          word or phrase a reader types */
+#define MODEL_MAX_SETTING_DETECTORS 64 /* detector entries: the registry has
+                                          fewer, unknown codes are refused */
+
+typedef enum { MODEL_UNSET = 0, MODEL_SET, MODEL_RESET } model_set;
+
+typedef struct model_setting_list {
+    model_set set;
+    char **items; /* n strings, NULL-terminated (new; MODEL_SET only) */
+    size_t n;
+} model_setting_list;
+
+typedef struct model_setting_detector {
+    char code[MODEL_FLAG_CODE_LEN];
+    model_set weight_set, enabled_set; /* both MODEL_RESET: the entry's null */
+    double weight;
+    int enabled;
+} model_setting_detector;
+
+typedef struct model_settings {
+    model_set pending_set, rejected_set;        /* thresholds.pending/.rejected */
+    double pending, rejected;
+    model_setting_list banned_words, suspect_words, domain_allow, domain_block;
+    model_set flood_max_set, flood_window_set;  /* flood.max / flood.window */
+    long flood_max, flood_window;
+    int detectors_reset;                        /* "detectors": null */
+    model_setting_detector det[MODEL_MAX_SETTING_DETECTORS];
+    size_t ndet;
+    model_set learning_set, severe_set;
+    int learning, abuse_severe_rejects;
+} model_settings;
+
+/* Free s's lists and zero it. NULL is a no-op. */
+void model_settings_free(model_settings *s);
+/* Apply patch to base: a MODEL_SET field replaces base's (lists copied), a
+ * MODEL_RESET one unsets it; MODEL_UNSET leaves it. base keeps MODEL_UNSET
+ * and MODEL_SET only. 0, or -1 out of memory or more than
+ * MODEL_MAX_SETTING_DETECTORS detector entries (base then partly applied:
+ * free it). */
+int model_settings_apply(model_settings *base, const model_settings *patch);
+/* 1 when s sets nothing. */
+int model_settings_empty(const model_settings *s);
+
 void model_article_free(model_article *a);
 /* Free c's strings and model_comment_init it. */
 void model_comment_free(model_comment *c);

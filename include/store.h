@@ -112,6 +112,9 @@ typedef struct store_lookup_req {
      * vote on totals nspam / nham; the token counts are looked up only
      * then. NULL: they never are. */
     int (*learn_can_vote)(uint32_t nspam, uint32_t nham, unsigned long min_total);
+    /* The version of the site's settings the caller holds (0: none, or
+     * never set): the document is read only when Redis has another. */
+    uint64_t settings_ver;
 } store_lookup_req;
 
 typedef struct store_dup {
@@ -148,6 +151,13 @@ typedef struct store_lookup {
     uint32_t *learn_spam, *learn_ham;
     uint32_t learn_nspam, learn_nham;
     uint32_t *rep_spam, *rep_ham;
+    /* the site's settings: the version Redis holds (0: never set) and,
+     * when it is not the request's settings_ver (settings_read = 1), the
+     * stored document (new, NULL when none) read with it */
+    uint64_t settings_ver;
+    int settings_read;
+    char *settings;
+    size_t settings_len;
 } store_lookup;
 
 /* One round trip (a second one only when the site's df version changed
@@ -268,6 +278,23 @@ int store_comment_get(store *s, const char *site, const char *id, char **json,
 
 /* Review queue depth over all sites, or -1 on error. */
 long long store_queue_depth(store *s);
+
+/* ---- a site's settings (store_settings.c) ---- */
+
+/* The stored settings document of site and its version (0: never set):
+ * 1 and *doc (new, free()) when there is one, 0 when none, -1 on Redis
+ * trouble. One round trip. */
+int store_settings_get(store *s, const char *site, char **doc, size_t *len, uint64_t *ver);
+/* Only the version (0: never set): 0, or -1 on Redis trouble. */
+int store_settings_version(store *s, const char *site, uint64_t *ver);
+/* Replace site's document with doc (NULL: remove it) when its version is
+ * still expect, in one script: the version grows by a random step, the
+ * site's audit stream gets an entry of the nfields strings (name, value
+ * pairs) and "version", and the site joins modq:sites. Returns 1 with
+ * *ver_out the new version, 0 when the version moved meanwhile (read
+ * again), -1 on Redis trouble. */
+int store_settings_put(store *s, const char *site, uint64_t expect, const char *doc, size_t len,
+                       const char *const *fields, size_t nfields, uint64_t *ver_out);
 
 /* ---- rate limits (store_limit.c) ---- */
 

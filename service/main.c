@@ -155,7 +155,7 @@ int main(int argc, char **argv) {
     ml.routes = api_route_names(&ml.nroutes);
     ml.statuses = http_status_list(&ml.nstatuses);
     if (!(a.metrics = metrics_new(&ml))) goto out;
-    comment_options co = {&cfg, api_comment_session, &a, a.pool, pipe, a.spool, a.metrics};
+    comment_options co = {&cfg, api_comment_session, &a, a.pool, pipe, a.spool, a.metrics, a.eng};
     if (!(a.comments = comment_pipeline_new(&co))) goto out;
     webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts,
                           cfg.retention_days * 86400L, cfg.webhook_allowed_networks};

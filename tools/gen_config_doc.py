@@ -27,6 +27,33 @@ registry by `tools/gen_config_doc.py`.
 | Key | Environment | Default | Meaning |
 | --- | --- | --- | --- |
 """
+SITE_HEAD = """
+## What a site may override
+
+A site may override some of these keys for its own comments with
+`PUT /v1/sites/{site}/settings` ([api.md](api.md#site-settings)); the rest
+hold for every site. An override is stored in Redis (`modq:{S}:settings`,
+with a version in `modq:{S}:setver`) and used by the next comment of that
+site on every instance; `null` in a PUT brings back the value below.
+
+| Key | Site setting |
+| --- | --- |
+| `threshold_pending`, `threshold_reject` | `thresholds.pending`, `thresholds.rejected` |
+| `banned_words`, `suspect_words` | `banned_words`, `suspect_words` (the site's list replaces this one) |
+| `domain_allow`, `domain_block` | `domain_allow`, `domain_block` (replaces) |
+| `flood_max`, `flood_window` | `flood.max`, `flood.window` |
+| `weight_<code>` | `detectors.<code>.weight` |
+| `detectors_disabled` | `detectors.<code>.enabled` |
+| (none: on) | `learning`: the site's classifier votes and learns from decisions |
+| (none: off) | `abuse_severe_rejects`: severe threats and slurs may be `rejected` |
+
+A site's thresholds must keep `pending <= rejected` with the values of this
+file for what it does not override. Stored settings that no longer fit
+(this file's threshold changed under them) leave the site scored with this
+file's values, and a detector code the registry no longer has is left out;
+the log says which.
+"""
+
 DETECTORS_HEAD = """
 ## Detectors
 
@@ -120,7 +147,7 @@ def detector_rows():
 
 def main():
     with open(os.path.join(ROOT, "docs", "config.md"), "w") as f:
-        f.write(HEAD + "\n".join(key_rows()) + "\n" +
+        f.write(HEAD + "\n".join(key_rows()) + "\n" + SITE_HEAD +
                 DETECTORS_HEAD + "\n".join(detector_rows()) + "\n")
 
 

@@ -38,6 +38,9 @@ static const api_route ROUTES[] = {
     {{"PUT", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_put, API_ROLE_CLIENT},
     {{"GET", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_get, API_ROLE_CLIENT},
     {{"DELETE", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_delete, API_ROLE_CLIENT},
+    /* per-site settings (api_settings.c): the PUT refuses moderator keys */
+    {{"GET", "/v1/sites/{site}/settings", "settings"}, api_settings_get, API_ROLE_CLIENT},
+    {{"PUT", "/v1/sites/{site}/settings", "settings"}, api_settings_put, API_ROLE_CLIENT},
     /* drop-in protocols (api_akismet.c, api_coral.c): they authenticate
      * the way those protocols do, inside the handler */
     {{"POST", "/1.1/verify-key", "akismet"}, api_akismet_verify_key, API_ROLE_PUBLIC},

@@ -32,6 +32,10 @@ comment_pipeline *comment_pipeline_new(const comment_options *o) {
     comment_pipeline *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->o = *o;
+    if (!(p->profiles = comment_profiles_new(o->eng, o->cfg))) {
+        free(p);
+        return NULL;
+    }
     if (o->pipe) comment_transport_pipe(&p->pipe, o->pipe);
     atomic_init(&p->pipelined, 0);
     pthread_mutex_init(&p->mu, NULL);
@@ -45,6 +49,7 @@ void comment_pipeline_free(comment_pipeline *p) {
         free(w->site);
         free(w);
     }
+    comment_profiles_free(p->profiles);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }

@@ -45,6 +45,7 @@ void comment_job_free(comment_job *j) {
     if (!j) return;
     if (j->have) store_lookup_free(&j->lk);
     comment_learn_end(&j->lr);
+    comment_profile_release(j->prof);
     engine_features_free(j->f);
     free(j->json);
     free(j->existing);
@@ -134,7 +135,11 @@ int comment_job_analyse(comment_job *j) {
                               f->band, f->terms, f->nterms, cm->author_key, cm->author.ip,
                               (unsigned)cfg->thread_context, j->lr.tokens, j->lr.ntokens,
                               j->lr.rep, j->lr.nrep, (unsigned)cfg->learn_min_decisions,
-                              learn_can_vote};
+                              learn_can_vote, 0};
+    /* the site's profile as cached: the look-up reads the settings again
+     * only when Redis holds another version */
+    j->prof = comment_profile_cached(j->p->profiles, cm->site);
+    j->q.settings_ver = j->prof ? j->prof->ver : 0;
     j->claim_until_ms = clock_mono_ms() + COMMENT_CLAIM_WAIT_MS;
     return 0;
 }
@@ -232,6 +237,15 @@ int comment_job_judge(comment_job *j) {
         ctx.ndups = dup_matches(lk, dm);
         ctx.dups = dm;
         comment_learn_context(cfg, &j->lr, lk, &ctx);
+        if (lk->settings_read && (!j->prof || j->prof->ver != lk->settings_ver)) {
+            comment_profile_release(j->prof); /* built once per version */
+            j->prof = comment_profile_build(j->p->profiles, cm->site, lk->settings_ver,
+                                            lk->settings, lk->settings_len);
+        }
+    }
+    if (j->prof) {
+        ctx.profile = j->prof->ep;
+        if (!j->prof->learning) ctx.learned_spam_prob = -1; /* the classifier abstains */
     }
     if (!sess) {
         comment_job_error(j, 500, "internal", "out of memory", NULL);
@@ -266,6 +280,7 @@ int comment_job_judge(comment_job *j) {
         return COMMENT_FAILED;
     }
     comment_job_fill_write(cfg, cm, j->json, j->len, &j->w);
+    if (j->prof) j->w.flood_window_s = j->prof->flood_window;
     j->w.claimed = j->have; /* the look-up took the claim */
     return COMMENT_WRITE;
 }

@@ -154,6 +154,10 @@ void comment_learn_annotate(const comment_learn_req *r, engine_verdict *v) {
 
 void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam) {
     if (!c || !c->site || !c->text) return;
+    comment_profile *pr = comment_profile_current(p->profiles, s, c->site);
+    int learning = !pr || pr->learning;
+    comment_profile_release(pr);
+    if (!learning) return; /* the site turned learning off */
     engine_session *sess = comment_session(p);
     engine_comment ec = {c->text, strlen(c->text), c->author.name, c->author.email,
                          c->author.url, c->author.ip, c->parent_id};

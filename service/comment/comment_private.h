@@ -45,6 +45,36 @@ void comment_learn_context(const modq_config *cfg, comment_learn_req *r, const s
 void comment_learn_annotate(const comment_learn_req *r, engine_verdict *v);
 void comment_learn_end(comment_learn_req *r);
 
+/* ================================================ site profiles (comment_profile.c) */
+
+/* A site's settings as the pipeline scores with them, at one version. */
+typedef struct comment_profile {
+    atomic_int refs;
+    uint64_t ver;       /* the settings version it was built at (0: none) */
+    engine_profile *ep; /* the engine overlay; NULL: the engine's own */
+    long flood_window;  /* seconds: the site's, else flood_window */
+    int learning;       /* 0: the site's classifier neither votes nor learns */
+} comment_profile;
+
+/* The cache of site profiles, shared by every thread. */
+typedef struct comment_profiles comment_profiles;
+/* Returns new cache borrowing e and cfg (free with comment_profiles_free,
+ * NULL is a no-op), or NULL when out of memory. */
+comment_profiles *comment_profiles_new(const engine *e, const modq_config *cfg);
+void comment_profiles_free(comment_profiles *c);
+/* A reference to site's cached profile (release with
+ * comment_profile_release), or NULL when none is cached. */
+comment_profile *comment_profile_cached(comment_profiles *c, const char *site);
+/* Site's profile at version ver from its stored document doc (NULL:
+ * none), replacing the cached one: a reference, or NULL when out of
+ * memory (the configuration's settings then). */
+comment_profile *comment_profile_build(comment_profiles *c, const char *site, uint64_t ver,
+                                       const char *doc, size_t len);
+/* Site's profile at the version Redis holds, read on s (one GET, and the
+ * document when the cached profile is older): a reference, or NULL. */
+comment_profile *comment_profile_current(comment_profiles *c, store *s, const char *site);
+void comment_profile_release(comment_profile *p); /* NULL is a no-op */
+
 /* ========================================= decoded articles (comment_article.c) */
 
 /* The decoded content of a stored article (borrowed: valid until this
@@ -110,6 +140,7 @@ typedef struct comment_job {
     engine_comment ec;       /* borrows cm's strings */
     engine_features *f;
     comment_learn_req lr;
+    comment_profile *prof;   /* the site's profile (a reference), or NULL */
     store_lookup_req q;      /* borrows f, lr, cm */
     store_lookup lk;
     int have;                /* lk holds what Redis said */
@@ -185,6 +216,7 @@ struct comment_pipeline {
     comment_options o;
     comment_transport pipe; /* over o.pipe (when set) */
     atomic_int pipelined;   /* slots taken */
+    comment_profiles *profiles; /* per-site settings (comment_profile.c) */
     pthread_mutex_t mu;     /* guards the waiting queue */
     struct comment_waiting *head, *tail;
 };

@@ -138,9 +138,13 @@ static int parse_bool(const ckey *k, const char *v, const char *origin, long *ou
     return -1;
 }
 
+_Static_assert(NKEYS <= 64, "config_key_set keeps one bit per key");
+
 static int set_value(modq_config *cfg, const ckey *k, const char *v,
                      const char *origin, config_error *err) {
     char *base = (char *)cfg;
+    if (strcmp(origin, "default") != 0)
+        cfg->set_keys |= 1ULL << (size_t)(k - keys); /* the file or MODQ_ set it */
     if (k->type == T_STR) {
         char **slot = (char **)(base + k->off);
         char *dup = strdup(v);
@@ -312,6 +316,15 @@ static int env_known(const char *entry) {
     for (size_t i = 5; i < nl; i++)
         if (islower((unsigned char)entry[i])) return 0;
     return find_key(name) != NULL;
+}
+
+int config_key_set(const modq_config *cfg, const char *name) {
+    const ckey *k = find_key(name);
+    if (k) return (cfg->set_keys >> (size_t)(k - keys)) & 1;
+    if (strncmp(name, CONFIG_WEIGHT_PREFIX, strlen(CONFIG_WEIGHT_PREFIX)) == 0)
+        for (size_t i = 0; i < cfg->nweights; i++)
+            if (strcmp(cfg->weights[i].code, name + strlen(CONFIG_WEIGHT_PREFIX)) == 0) return 1;
+    return 0;
 }
 
 int config_load(modq_config *cfg, const char *path, config_error *err) {

@@ -131,3 +131,86 @@ void model_new_id(char *out) {
     }
     for (size_t i = 0; i < sizeof r; i++) sprintf(out + 2 * i, "%02x", r[i]);
 }
+
+/* ============================================================ settings */
+
+static void setting_list_free(model_setting_list *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+void model_settings_free(model_settings *s) {
+    if (!s) return;
+    setting_list_free(&s->banned_words);
+    setting_list_free(&s->suspect_words);
+    setting_list_free(&s->domain_allow);
+    setting_list_free(&s->domain_block);
+    memset(s, 0, sizeof *s);
+}
+
+/* base's list as patch says. 0, or -1 out of memory. */
+static int list_apply(model_setting_list *base, const model_setting_list *patch) {
+    if (patch->set == MODEL_UNSET) return 0;
+    setting_list_free(base);
+    if (patch->set == MODEL_RESET) return 0;
+    base->items = calloc(patch->n + 1, sizeof *base->items);
+    if (!base->items) return -1;
+    base->set = MODEL_SET;
+    for (; base->n < patch->n; base->n++)
+        if (!(base->items[base->n] = strdup(patch->items[base->n]))) return -1;
+    return 0;
+}
+
+/* One value of base as patch says (set is the value's state). */
+#define SETTING_APPLY(bset, bval, pset, pval)                                  \
+    do {                                                                       \
+        if ((pset) == MODEL_SET) {                                             \
+            (bset) = MODEL_SET;                                                \
+            (bval) = (pval);                                                   \
+        } else if ((pset) == MODEL_RESET) {                                    \
+            (bset) = MODEL_UNSET;                                              \
+        }                                                                      \
+    } while (0)
+
+int model_settings_apply(model_settings *base, const model_settings *patch) {
+    SETTING_APPLY(base->pending_set, base->pending, patch->pending_set, patch->pending);
+    SETTING_APPLY(base->rejected_set, base->rejected, patch->rejected_set, patch->rejected);
+    if (list_apply(&base->banned_words, &patch->banned_words) < 0 ||
+        list_apply(&base->suspect_words, &patch->suspect_words) < 0 ||
+        list_apply(&base->domain_allow, &patch->domain_allow) < 0 ||
+        list_apply(&base->domain_block, &patch->domain_block) < 0)
+        return -1;
+    SETTING_APPLY(base->flood_max_set, base->flood_max, patch->flood_max_set, patch->flood_max);
+    SETTING_APPLY(base->flood_window_set, base->flood_window, patch->flood_window_set,
+                  patch->flood_window);
+    if (patch->detectors_reset) base->ndet = 0;
+    for (size_t i = 0; i < patch->ndet; i++) {
+        const model_setting_detector *p = &patch->det[i];
+        size_t k = 0;
+        while (k < base->ndet && strcmp(base->det[k].code, p->code) != 0) k++;
+        if (k == base->ndet) {
+            if (k == MODEL_MAX_SETTING_DETECTORS) return -1;
+            memset(&base->det[k], 0, sizeof base->det[k]);
+            memcpy(base->det[k].code, p->code, sizeof p->code);
+            base->ndet++;
+        }
+        model_setting_detector *d = &base->det[k];
+        SETTING_APPLY(d->weight_set, d->weight, p->weight_set, p->weight);
+        SETTING_APPLY(d->enabled_set, d->enabled, p->enabled_set, p->enabled);
+        if (d->weight_set == MODEL_UNSET && d->enabled_set == MODEL_UNSET) {
+            base->det[k] = base->det[--base->ndet]; /* nothing left of it */
+        }
+    }
+    SETTING_APPLY(base->learning_set, base->learning, patch->learning_set, patch->learning);
+    SETTING_APPLY(base->severe_set, base->abuse_severe_rejects, patch->severe_set,
+                  patch->abuse_severe_rejects);
+    return 0;
+}
+
+int model_settings_empty(const model_settings *s) {
+    return !s->pending_set && !s->rejected_set && !s->banned_words.set &&
+           !s->suspect_words.set && !s->domain_allow.set && !s->domain_block.set &&
+           !s->flood_max_set && !s->flood_window_set && s->ndet == 0 && !s->learning_set &&
+           !s->severe_set;
+}

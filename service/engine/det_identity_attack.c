@@ -12,7 +12,8 @@
  * never flagged; negation ("immigrants are not criminals", "not all ...")
  * drops the hit and reported speech is discounted (abuse.c). Calls for
  * killing a group are the most severe shape (IDENTITY_SEVERE); no hit
- * alone reaches rejected.
+ * alone reaches rejected unless the site lets severe abuse reject
+ * (IDENTITY_SEVERE_FROM).
  */
 #include "abuse.h"
 
@@ -28,6 +29,10 @@
 #define IDENTITY_SLUR 0.55
 #define IDENTITY_SLUR_WEAK 0.3
 #define IDENTITY_CAP 0.8
+/* Severe where a site lets severe abuse reject (abuse_severe_rejects): a
+ * slur, a dehumanising predicate or a call to kill; "I hate <group>", bans
+ * (0.5) and ambiguous slurs (0.3) stay below. */
+#define IDENTITY_SEVERE_FROM 0.55
 /* Fillers between a copula and its predicate ("are all just filthy"). */
 #define IDENTITY_FILLERS (ABUSE_FILL | ABUSE_PROF | ABUSE_PROF_M)
 #define IDENTITY_MAX_FILL 5
@@ -179,6 +184,7 @@ const detector det_identity_attack = {
             .kind = ENGINE_KIND_REVIEW,
             .evidence = ENGINE_EVIDENCE_SPAN,
             .weight = 1.0,
+            .severe_from = IDENTITY_SEVERE_FROM,
             .summary = "a group attacked for who its people are: group + "
                        "dehumanising predicate (\"<group> are vermin\", "
                        "\"should be deported\"), or a slur"},

@@ -12,7 +12,8 @@
  * traffic is killing me" are no threats. Negation drops the hit ("I would
  * never hurt you", "don't kill yourself" is advice); reported speech is
  * discounted (abuse.c). A second-person threat weighs more than a third-
- * person one; no threat alone reaches rejected (the moderator decides).
+ * person one; no threat alone reaches rejected (the moderator decides)
+ * unless the site lets severe abuse reject (THREAT_SEVERE).
  */
 #include "abuse.h"
 
@@ -28,6 +29,10 @@
 #define THREAT_DEATH_TO 0.6
 #define THREAT_INTIMIDATE 0.6
 #define THREAT_CAP 0.8
+/* Severe where a site lets severe abuse reject (abuse_severe_rejects): a
+ * threat to "you", a promise, an imperative of self-harm, "death to", an
+ * intimidation; a third-person wish (0.55) and reported threats stay below. */
+#define THREAT_SEVERE 0.6
 /* Words from a wish to its target, from a target to its harm, from a
  * promise to its harm verb, from a harm verb to its target. */
 #define THREAT_WISH_REACH 4
@@ -206,6 +211,7 @@ const detector det_threat = {
             .kind = ENGINE_KIND_REVIEW,
             .evidence = ENGINE_EVIDENCE_SPAN,
             .weight = 1.0,
+            .severe_from = THREAT_SEVERE,
             .summary = "violence or harm wished on or promised to a person "
                        "(\"I hope you die\", \"I will hurt you\", \"kill "
                        "yourself\")"},

@@ -180,6 +180,128 @@ nomem:
     return NULL;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Site profiles                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Word and domain lists a profile keeps: banned, suspect, allowed, blocked. */
+enum { PROFILE_BANNED, PROFILE_SUSPECT, PROFILE_ALLOW, PROFILE_BLOCK, PROFILE_NLISTS };
+
+struct engine_profile {
+    const engine *e;
+    engine_config cfg;    /* the engine's, with the overlay applied */
+    detector_settings det;
+    spamlang *sl;         /* own when a word list changed, else NULL (e's) */
+    char **lists[PROFILE_NLISTS]; /* copies of the overlay's lists (one
+                                     block each: pointers, then strings) */
+};
+
+/* A NULL-terminated copy of l (NULL: empty) in one block; NULL when out of
+ * memory. */
+static char **list_copy(const char *const *l) {
+    size_t n = 0, bytes = sizeof(char *);
+    for (; l && l[n]; n++)
+        bytes += sizeof(char *) + strlen(l[n]) + 1;
+    char **out = malloc(bytes);
+    if (!out)
+        return NULL;
+    char *dst = (char *)(out + n + 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(l[i]) + 1;
+        memcpy(dst, l[i], len);
+        out[i] = dst;
+        dst += len;
+    }
+    out[n] = NULL;
+    return out;
+}
+
+engine_profile *engine_profile_new(const engine *e, const engine_overlay *o, engine_error *err) {
+    engine_profile *p = calloc(1, sizeof *p);
+    if (!p)
+        goto nomem;
+    p->e = e;
+    p->cfg = e->cfg;
+    p->det = e->det;
+    if (o->set_pending)
+        p->cfg.threshold_pending = o->threshold_pending;
+    if (o->set_reject)
+        p->cfg.threshold_reject = o->threshold_reject;
+    if (!(p->cfg.threshold_pending > 0 && p->cfg.threshold_reject <= 1 &&
+          p->cfg.threshold_pending <= p->cfg.threshold_reject)) {
+        set_err(err, ENGINE_E_CONFIG, "threshold_pending",
+                "thresholds must satisfy 0 < pending <= reject <= 1");
+        goto fail;
+    }
+    const int set[PROFILE_NLISTS] = {o->set_banned, o->set_suspect, o->set_allow, o->set_block};
+    const char *const *src[PROFILE_NLISTS] = {o->banned_words, o->suspect_words,
+                                              o->domain_allow, o->domain_block};
+    const char *const **dst[PROFILE_NLISTS] = {&p->cfg.banned_words, &p->cfg.suspect_words,
+                                               &p->cfg.domain_allow, &p->cfg.domain_block};
+    for (int i = 0; i < PROFILE_NLISTS; i++) {
+        if (!set[i])
+            continue;
+        if (!(p->lists[i] = list_copy(src[i])))
+            goto nomem_p;
+        *dst[i] = (const char *const *)p->lists[i];
+    }
+    if (o->set_flood_max)
+        p->cfg.flood_max = o->flood_max;
+    if (o->abuse_severe_rejects >= 0)
+        p->cfg.abuse_severe_rejects = o->abuse_severe_rejects != 0;
+    for (size_t i = 0; i < o->ndetectors; i++) {
+        const engine_detector_overlay *d = &o->detectors[i];
+        int k = d->code ? engine_detector_find(d->code) : -1;
+        char field[sizeof err->field];
+        snprintf(field, sizeof field, "weight_%.24s", d->code ? d->code : "");
+        if (k < 0) {
+            set_err(err, ENGINE_E_CONFIG, d->enabled >= 0 && !d->set_weight ? "detectors_disabled"
+                                                                             : field,
+                    "unknown detector code (GET /v1/detectors lists them)");
+            goto fail;
+        }
+        if (d->set_weight) {
+            if (!(d->weight >= 0 && d->weight <= 1)) {
+                set_err(err, ENGINE_E_CONFIG, field, "detector weight must be in [0,1]");
+                goto fail;
+            }
+            p->det.weight[k] = d->weight;
+        }
+        if (d->enabled >= 0)
+            p->det.enabled[k] = d->enabled != 0;
+    }
+    if ((o->set_banned || o->set_suspect) && !(p->sl = spamlang_new(&p->cfg)))
+        goto nomem_p;
+    return p;
+nomem_p:
+    engine_profile_free(p);
+nomem:
+    set_err(err, ENGINE_E_NOMEM, "", "out of memory");
+    return NULL;
+fail:
+    engine_profile_free(p);
+    return NULL;
+}
+
+void engine_profile_free(engine_profile *p) {
+    if (!p)
+        return;
+    spamlang_free(p->sl);
+    for (int i = 0; i < PROFILE_NLISTS; i++)
+        free(p->lists[i]);
+    free(p);
+}
+
+const engine_config *engine_profile_config(const engine_profile *p) { return &p->cfg; }
+
+double engine_profile_weight(const engine_profile *p, size_t i) {
+    return i < ENGINE_D_COUNT ? p->det.weight[i] : 0;
+}
+
+int engine_profile_enabled(const engine_profile *p, size_t i) {
+    return i < ENGINE_D_COUNT ? p->det.enabled[i] : 0;
+}
+
 double engine_detector_weight(const engine *e, size_t i) {
     return i < ENGINE_D_COUNT ? e->det.weight[i] : 0;
 }
@@ -661,6 +783,11 @@ void engine_score(engine_session *s, const engine_features *f,
     static const engine_context empty = {.learned_spam_prob = -1};
     const engine_context *x = ctx ? ctx : &empty;
     const prepared *p = f->priv;
+    /* the site's settings, else the engine's */
+    const engine_profile *prof = x->profile && x->profile->e == s->e ? x->profile : NULL;
+    const engine_config *cfg = prof ? &prof->cfg : &s->e->cfg;
+    const detector_settings *det = prof ? &prof->det : &s->e->det;
+    const spamlang *sl = prof && prof->sl ? prof->sl : s->e->sl;
     score_begin(out);
 
     /* the comment's analysis: the article and thread from the caches */
@@ -671,7 +798,7 @@ void engine_score(engine_session *s, const engine_features *f,
                            .vec = &p->vec,
                            .distinct3 = p->distinct3,
                            .ctx = x,
-                           .cfg = &s->e->cfg};
+                           .cfg = cfg};
     relevance_input ri = {.comment = &p->vec,
                           .site_df = x->site_df,
                           .nsite_df = f->nterms,
@@ -702,7 +829,7 @@ void engine_score(engine_session *s, const engine_features *f,
     a.article_shingles = art ? &art->shingles : NULL;
     a.have = context_present(&a, &ri);
 
-    measure_comment(&a, &ri, s->e->sl);
+    measure_comment(&a, &ri, sl);
     abuse_view av; /* the abuse rows' words, read once for all five */
     abuse_prepare(&av, &a);
     a.abuse = &av;
@@ -712,7 +839,7 @@ void engine_score(engine_session *s, const engine_features *f,
     a.models = (const ngram_model *const *)s->e->models;
     if (ngram_extract(f->normalized, f->normalized_len, &s->ngram) == 0)
         a.ngram = &s->ngram;
-    detector_run_all(&a, &s->e->det, out);
+    detector_run_all(&a, det, out);
     out->toxicity = -1;
     const ngram_model *tm = a.models ? a.models[NGRAM_MODEL_TOXICITY] : NULL;
     if (tm && a.ngram) {
@@ -720,7 +847,7 @@ void engine_score(engine_session *s, const engine_features *f,
         ngram_predict(tm, a.ngram, &tr);
         out->toxicity = tr.prob;
     }
-    score_finish(out, &s->e->cfg, x->reputation);
+    score_finish(out, cfg, x->reputation);
 }
 
 /* ------------------------------------------------------------------------ */

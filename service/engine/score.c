@@ -18,6 +18,8 @@
  *                                                          halves the score)
  *   s       = max(s, flag_k), k overrides_trust    (banned words survive
  *                                                  the discount)
+ *   abuse_severe_rejects on and a flag at its row's severe_from (a
+ *   threat, a slur): s = max(s, threshold_reject), and it counts as spam
  *   no spam flag: s = min(s, threshold_reject - SCORE_REVIEW_MARGIN)
  *   status  = rejected if s >= threshold_reject, pending if s >=
  *             threshold_pending, approved otherwise.
@@ -118,6 +120,11 @@ void score_finish(engine_verdict *v, const engine_config *cfg,
         spam |= role == ENGINE_KIND_SPAM;
         if (d && d->overrides_trust && x > least)
             least = x; /* the score never goes below it */
+        if (d && cfg->abuse_severe_rejects && d->severe_from > 0 && x >= d->severe_from) {
+            spam = 1; /* severe abuse: rejected, whatever else is said */
+            if (cfg->threshold_reject > least)
+                least = cfg->threshold_reject;
+        }
     }
     double p = score_noisy_or(prim, np), sup = score_noisy_or(supp, ns);
     double lift = p / SCORE_SUPPORT_NEEDS;

@@ -42,7 +42,7 @@ int store_article_by_url(store *s, const char *site, const char *url, char **id)
  * the next puts reach numbers a pool has already seen with other df values
  * only by chance (about 2^-31 a put). 2^31 at most, so the counter (Redis:
  * signed 64 bits) needs over 2^32 puts to overflow. */
-static uint64_t df_version_step(void) {
+uint64_t store_version_step(void) {
     uint32_t r;
     if (crypto_random(&r, sizeof r) < 0) {
         struct timespec t;
@@ -63,7 +63,7 @@ int store_article_put(store *s, const char *site, const char *id,
         store_key(kv, sizeof kv, site, STORE_K_DFVER, NULL) < 0 ||
         store_key(kn, sizeof kn, site, STORE_K_NDOCS, NULL) < 0)
         return -1;
-    snprintf(step, sizeof step, "%llu", (unsigned long long)df_version_step());
+    snprintf(step, sizeof step, "%llu", (unsigned long long)store_version_step());
     size_t ncmd = nadd + ndel + 8;
     cmd *cmds = calloc(ncmd, sizeof *cmds);
     redisReply **rep = calloc(ncmd, sizeof *rep);

@@ -54,8 +54,22 @@
  *                                        EX retention (idempotent learning)
  *                                        [store_learn.c]
  *   modq:sites                   set     sites that ever queued an item
- *                                        (or had a decision)
- *                                        [store_comment.c, store_review.c]
+ *                                        (or had a decision, or changed
+ *                                        settings)
+ *                                        [store_comment.c, store_review.c,
+ *                                        store_settings.c]
+ *   modq:{S}:settings            string  the site's settings: the fields it
+ *                                        overrides (codec_settings.c's stored
+ *                                        form); absent = none
+ *   modq:{S}:setver              string  settings version: INCRBY a random
+ *                                        step (1..2^31) in the script of
+ *                                        every change; absent = 0. The
+ *                                        comment look-up reads it with its
+ *                                        MGET and the document only when it
+ *                                        differs from the version the
+ *                                        pipeline's profile was built at.
+ *                                        [store_settings.c; audited in
+ *                                        modq:{S}:audit]
  *   modq:{S}:webhook             hash    url secret events created_ms
  *                                        updated_ms last_error(_ms)
  *   modq:{S}:wh:outbox           zset    delivery id -> due ms (Redis clock)
@@ -124,6 +138,9 @@
 #define STORE_K_REP_SPAM "rep:spam"
 #define STORE_K_REP_HAM "rep:ham"
 #define STORE_K_LEARNED "learned:" /* + comment id */
+/* settings (store_settings.c; the look-up reads the version) */
+#define STORE_K_SETTINGS "settings"
+#define STORE_K_SETVER "setver"
 /* webhooks (store_webhook.c; the look-up reads the events field) */
 #define STORE_K_WEBHOOK "webhook"
 #define STORE_K_WH_OUTBOX "wh:outbox"

@@ -4,6 +4,8 @@
  * Reads, for one comment: its stored record and claim (idempotency), the
  * article, the thread's references and length, the duplicate keys (exact
  * and MinHash bands), the flood counters, the site's webhook events, the
+ * site's settings version (and the document when the caller's profile is
+ * of another one), the
  * document frequencies (through the pool's cache and the df reads of
  * store_article.c) and the learning counts (store_learn.c). The look-up
  * is split in halves (begin / append / read / more) so that the pipe
@@ -66,12 +68,14 @@ struct store_lookup_op {
     int base;          /* index of the first reply of c[] below */
     int n0, nl;        /* the learning commands: first reply, count */
     int i_claim, i_mget, i_thread, i_tlen, i_wh;
-    int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi;
+    int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi, j_sv;
     int dfok;          /* store_article_df_read on the first round trip */
     uint64_t dver;     /* the df version Redis reported */
     /* the second round trip (store_lookup_more_append): df read again,
      * token counts asked, and the number of commands of each */
     int m_refetch, m_more, m_df, m_nl;
+    int m_settings;    /* the settings document is read (0 or 1 command) */
+    char ksd[STORE_KEY_MAX], ksv[STORE_KEY_MAX]; /* settings, setver */
 };
 
 store_lookup_op *store_lookup_begin(store_pool *p, const store_lookup_req *q) {
@@ -79,6 +83,11 @@ store_lookup_op *store_lookup_begin(store_pool *p, const store_lookup_req *q) {
     if (!op) return NULL;
     op->q = q;
     op->dfok = 1;
+    if (store_key(op->ksd, sizeof op->ksd, q->site, STORE_K_SETTINGS, NULL) < 0 ||
+        store_key(op->ksv, sizeof op->ksv, q->site, STORE_K_SETVER, NULL) < 0) {
+        store_lookup_op_free(op);
+        return NULL;
+    }
     if (q->nterms) {
         op->dl.df = calloc(q->nterms, sizeof *op->dl.df);
         op->dl.hit = calloc(q->nterms, 1);
@@ -142,6 +151,10 @@ int store_lookup_append(store *s, store_lookup_op *op) {
     store_key(kn, sizeof kn, q->site, STORE_K_NDOCS, NULL);
     store_args(&c[n], kn);
     op->j_nd = op->ng++;
+    /* the settings version: the document itself only when the caller's
+     * profile was built at another one (the second round trip) */
+    store_args(&c[n], op->ksv);
+    op->j_sv = op->ng++;
     if (q->author_key && *q->author_key) { /* "": unknown author */
         store_key(kfa, sizeof kfa, q->site, STORE_K_FLOOD_AUTHOR, q->author_key);
         store_args(&c[n], kfa);
@@ -212,7 +225,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     for (int i = 0; i < op->n; i++)
         if (rep[i]->type == REDIS_REPLY_ERROR) return -1;
     redisReply **rc = rep + op->base; /* the replies of c[] */
-    redisReply *mg = rc[op->i_mget], *g[6 + STORE_LSH_BANDS];
+    redisReply *mg = rc[op->i_mget], *g[7 + STORE_LSH_BANDS];
     if (mg->type != REDIS_REPLY_ARRAY || mg->elements != (size_t)op->ng ||
         op->ng > (int)(sizeof g / sizeof g[0])) {
         log_msg(LOG_WARN, "redis lookup error: unexpected MGET reply");
@@ -266,6 +279,8 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     unsigned fi = (op->j_fi >= 0 && g[op->j_fi]->type == REDIS_REPLY_STRING)
                       ? (unsigned)strtoul(g[op->j_fi]->str, NULL, 10) : 0;
     out->flood_count = fa > fi ? fa : fi;
+    out->settings_ver = g[op->j_sv]->type == REDIS_REPLY_STRING
+                            ? strtoull(g[op->j_sv]->str, NULL, 10) : 0;
     if (op->i_df >= 0 && (op->dfok = store_article_df_read(s, rep + op->i_df, op->n_df, q->nterms,
                                                            op->dl.hit, op->dl.df, &op->dver)) < 0) {
         store_lookup_free(out);
@@ -276,7 +291,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
      * at another df version than Redis' current one, or the classifier has
      * just become able to vote although its token counts were not asked. */
     if ((op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver)) ||
-        store_learn_lookup_more(q, op->tokens, out))
+        store_learn_lookup_more(q, op->tokens, out) || out->settings_ver != q->settings_ver)
         return 1;
     lookup_file(s->pool, op, 0, out);
     return 0;
@@ -292,18 +307,32 @@ int store_lookup_more_append(store *s, store_lookup_op *op, const store_lookup *
     if (op->m_df < 0) return -1;
     op->m_nl = op->m_more ? store_learn_lookup_append(s, q, 1, 0) : 0;
     if (op->m_nl < 0) return -1;
-    return op->m_df + op->m_nl;
+    op->m_settings = out->settings_ver != q->settings_ver;
+    if (op->m_settings) { /* the document and its version, read together */
+        cmd c = {0};
+        store_cmd(&c, "MGET", op->ksd, op->ksv, NULL);
+        if (store_append_cmds(s, &c, 1) < 0) return -1;
+    }
+    return op->m_df + op->m_nl + op->m_settings;
 }
 
 int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out) {
     const store_lookup_req *q = op->q;
-    int n = op->m_df + op->m_nl;
+    int n = op->m_df + op->m_nl + op->m_settings;
     for (int i = 0; i < n; i++)
         if (rep[i]->type == REDIS_REPLY_ERROR) goto fail; /* logged as it came */
     if (op->m_refetch && (op->dfok = store_article_df_read(s, rep, op->m_df, q->nterms, NULL,
                                                            op->dl.df, &op->dver)) < 0)
         goto fail;
     if (op->m_more) store_learn_lookup_read(q, 1, 0, rep + op->m_df, op->m_nl, out);
+    if (op->m_settings) {
+        redisReply *sr = rep[op->m_df + op->m_nl];
+        if (sr->type != REDIS_REPLY_ARRAY || sr->elements != 2) goto fail;
+        out->settings_ver = sr->element[1]->type == REDIS_REPLY_STRING
+                                ? strtoull(sr->element[1]->str, NULL, 10) : 0;
+        out->settings = store_take_str(sr->element[0], &out->settings_len);
+        out->settings_read = 1;
+    }
     lookup_file(s->pool, op, op->m_refetch, out);
     return 0;
 fail:
@@ -314,7 +343,7 @@ fail:
 /* The second round trip on s, waiting for it: the halves above. 0, or -1
  * on Redis trouble (out freed). */
 static int lookup_more(store *s, store_lookup_op *op, store_lookup *out) {
-    redisReply *rep[4 + STORE_LEARN_LOOKUP_CMDS];
+    redisReply *rep[5 + STORE_LEARN_LOOKUP_CMDS];
     int n;
     if (store_ready_(s) < 0) goto fail;
     if ((n = store_lookup_more_append(s, op, out)) < 0) {
@@ -397,6 +426,7 @@ void store_lookup_free(store_lookup *l) {
     free(l->learn_ham);
     free(l->rep_spam);
     free(l->rep_ham);
+    free(l->settings);
     for (size_t i = 0; i < l->ndups; i++) {
         free(l->dups[i].id);
         free(l->dups[i].author_key);

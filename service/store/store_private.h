@@ -78,6 +78,10 @@ int store_ready_(store *s);
 /* Drop a failed connection and open the short "down" window. */
 void store_drop(store *s);
 
+/* The random amount a version counter (dfver, setver) grows by at a
+ * change: 1..2^31 (store_article.c explains why not 1). */
+uint64_t store_version_step(void);
+
 /* ---- commands and replies (store_cmd.c) ---- */
 void store_arg(cmd *c, const char *s, size_t n);
 void store_args(cmd *c, const char *s);

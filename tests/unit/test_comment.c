@@ -31,7 +31,7 @@ static engine_session *test_session(void *arg) {
 }
 
 static comment_pipeline *pipeline(store_pool *pool, store_pipe *pipe) {
-    comment_options o = {&cfg, test_session, NULL, pool, pipe, sp, mx};
+    comment_options o = {&cfg, test_session, NULL, pool, pipe, sp, mx, eng};
     return comment_pipeline_new(&o);
 }
 
