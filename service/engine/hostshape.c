@@ -6,7 +6,8 @@
  * length of a "label.label.tld" host, and the finding of hosts written so
  * that they do not look like one: labels joined by a spelled-out or
  * bracketed dot ("site dot com", "site(.)com", "site [dot] com", an
- * ideographic full stop), letters spaced apart ("w w w . s i t e . c o m")
+ * ideographic full stop), letters spaced apart ("w w w . s i t e . c o m",
+ * or only some labels: "w w w . my-site . c o m")
  * or a markdown link target ("[text](site.com/x)"). Reads normalised text
  * only (lower case, full-width folded by normalize.c); tokenize.c makes the
  * tokens. Never allocates.
@@ -138,11 +139,30 @@ static size_t path_len(const char *s, size_t n) {
     return i;
 }
 
+/* After one character of a label ending at text[q], the rest of the label
+ * when it goes on letter by letter ("w w w", "c o m": single characters
+ * one or two spaces apart), appended to d->host; returns the end of the
+ * label (q when it does not go on). Spacing a label out is a disguise. */
+static size_t spaced_label(const char *text, size_t len, size_t q,
+                           hostshape_span *d) {
+    for (;;) {
+        size_t g = q;
+        while (g < len && g - q < TOKENIZE_SPACED_GAP && text[g] == ' ')
+            g++;
+        if (g == q || g >= len || !label_char((unsigned char)text[g]) ||
+            (g + 1 < len && label_char((unsigned char)text[g + 1])) ||
+            d->hn + 2 >= sizeof d->host)
+            return q;
+        d->host[d->hn++] = text[g];
+        q = g + 1;
+    }
+}
+
 /* A host with at least one hostshape_span dot starting at text[i]; 0 or the
  * end of the span. */
 static size_t dot_host_at(const char *text, size_t len, size_t i,
                           hostshape_span *d) {
-    size_t p = i, fakes = 0, last = 0;
+    size_t p = i, fakes = 0, last = 0, dots = 0;
     d->hn = 0;
     for (;;) {
         size_t q = p;
@@ -153,6 +173,12 @@ static size_t dot_host_at(const char *text, size_t len, size_t i,
         last = d->hn;
         memcpy(d->host + d->hn, text + p, q - p);
         d->hn += q - p;
+        if (q - p == 1) { /* a label spelled letter by letter: "c o m" */
+            size_t r = spaced_label(text, len, q, d);
+            if (r != q)
+                fakes++;
+            q = r;
+        }
         p = q;
         size_t f;
         if (p + 1 < len && text[p] == '.' &&
@@ -165,9 +191,10 @@ static size_t dot_host_at(const char *text, size_t len, size_t i,
             break;
         }
         d->host[d->hn++] = '.';
+        dots++;
         p += f;
     }
-    if (!fakes || d->hn == last)
+    if (!fakes || !dots || d->hn == last)
         return 0;
     const char *tld = d->host + last;
     size_t tn = d->hn - last;

@@ -649,7 +649,11 @@ static int add_phones(tokenize_list *l, const char *text, size_t len) {
             } else if ((phone_sep(d) ||
                         (d == ',' && j + 1 < len && text[j + 1] >= '0' &&
                          text[j + 1] <= '9')) &&
-                       run_sep < 2) {
+                       (run_sep < 2 ||
+                        /* " - " between spaced digits: one mark with a
+                         * space on each side ("1 - 8 0 0 - 5 5 5") */
+                        (run_sep == 2 && d == ' ' && text[j - 1] != ' ' &&
+                         text[j - 2] == ' '))) {
                 if (group) {
                     groups++;
                     groups_of3 += group == 3 && groups > 1;

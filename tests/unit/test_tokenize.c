@@ -105,6 +105,13 @@ static void test_email_handle_phone(void) {
     CHECK(find(&l, TOKENIZE_PHONE, 0) >= 0);
     run("ring 555.123.4567 tonight", &l);
     CHECK(find(&l, TOKENIZE_PHONE, 0) >= 0);
+    /* digits spaced apart, groups joined by " - " */
+    run("call 1 - 8 0 0 - 5 5 5 - 0 1 9 9 now", &l);
+    int k = find(&l, TOKENIZE_PHONE, 0);
+    CHECK(k >= 0 && strcmp(tokenize_text(&l, &l.v[k]), "18005550199") == 0);
+    /* a score line is no phone */
+    run("it finished 3 - 1 after extra time", &l);
+    CHECK(find(&l, TOKENIZE_PHONE, 0) < 0);
     tokenize_list_free(&l);
 }
 
@@ -153,6 +160,10 @@ static void test_disguised_links(void) {
     CHECK_STR(only_host("visit w w w . c h e a p . c o m now", &l, &d),
               "cheap.com");
     CHECK(d == TOKENIZE_DISGUISE_SPACED);
+    /* only some labels spaced out, the others written whole */
+    CHECK_STR(only_host("calc: w w w . pension-calc . c o m / free", &l, &d),
+              "pension-calc.com");
+    CHECK(d == TOKENIZE_DISGUISE_DOT);
     CHECK_STR(only_host("goo.gl\\xy12z", &l, &d), "goo.gl");
     CHECK(d == TOKENIZE_DISGUISE_BACKSLASH);
     CHECK_STR(only_host("[click here](http://example.biz/offer)", &l, &d),
