@@ -3,17 +3,15 @@
  * Owns the content_free row and its calibration. Two shapes carry no
  * content: keyboard mash ("asdkjh qwpoeiru zxmcnv": no word the engine
  * knows, most letters in clusters no language pronounces) and a text of
- * only punctuation and symbols ("...... ------", "😍😍😍", "👍👍"): a row
- * of emoji is a reaction with nothing to publish, and whether it belongs
- * under the article is a moderator's call (one emoji alone, like ":)" or
- * "+1", is a short answer and passes). Known means an English stop word or a
+ * only punctuation and symbols ("...... ------"). Emoji are not content-
+ * free: "😂😂" or a row of hearts is a reaction, and shouting weighs floods. Known means an English stop word or a
  * stem of the background table (bgidf); mash is judged on the letters'
  * shape, not on lists of examples. The detector abstains on anything that
  * looks like language it cannot read: letters beyond ASCII (other scripts,
  * accented Latin), numbers, links, addresses and handles. A reason to look,
  * not proof of spam (kind REVIEW: never rejected alone): from 10 letters of
- * mash, 8 marks of punctuation or 2 marks with an emoji among them, it
- * reaches pending on its own; shorter mash stays a hint.
+ * mash, or 8 marks of punctuation, it reaches pending on its own; shorter
+ * mash stays a hint.
  */
 #include "detector.h"
 
@@ -43,16 +41,12 @@
 #define CONTENT_FREE_CLUSTER 5
 /* Vowel share under which a word is unpronounceable ("zxmcnv"). */
 #define CONTENT_FREE_MIN_VOWELS 0.2
-/* Non-space characters of a text of only punctuation and symbols from
- * which it is flagged, and its signal: pending alone. "...", "?!" and "+1"
- * are short answers; eight or more marks with no letter or digit carry
- * nothing to publish, and neither do two or more with an emoji among them
- * (a row of reactions: "👍👍", "😂😂😂"). */
+/* Non-space characters of a text of only punctuation and symbols (no
+ * emoji: those are a reaction) from which it is flagged, and its signal:
+ * pending alone. "...", "?!" and "+1" are short answers; eight or more
+ * marks with no letter, digit or emoji carry nothing to publish. */
 #define CONTENT_FREE_MIN_SYMBOLS 8
-#define CONTENT_FREE_MIN_EMOJI_MARKS 2
 #define CONTENT_FREE_SYMBOLS 0.55
-/* Bytes of a text without words quoted as evidence. */
-#define CONTENT_FREE_QUOTE 64
 /* Bytes of a word kept for measuring and quoting. */
 #define CONTENT_FREE_WORD_BYTES 64
 
@@ -116,8 +110,8 @@ static void judge_word(const tokenize_list *l, const tokenize_token *t,
         snprintf(s->worst, sizeof s->worst, "%s", w);
 }
 
-/* 1 when norm (n bytes) holds no letter or digit of any script; *count is
- * then its non-space characters. */
+/* 1 when norm (n bytes) holds CONTENT_FREE_MIN_SYMBOLS or more non-space
+ * characters and no letter or digit of any script. */
 static int symbols_only(const char *norm, size_t n, size_t *count) {
     utf8proc_int32_t cp;
     size_t k = 0;
@@ -135,7 +129,7 @@ static int symbols_only(const char *norm, size_t n, size_t *count) {
         k += c != UTF8PROC_CATEGORY_ZS && cp != ' ' && cp != '\n' && cp != '\t';
     }
     *count = k;
-    return 1;
+    return k >= CONTENT_FREE_MIN_SYMBOLS;
 }
 
 static void content_free_run(const detector_analysis *a, score_signal *out) {
@@ -143,30 +137,14 @@ static void content_free_run(const detector_analysis *a, score_signal *out) {
     const engine_features *f = a->features;
     size_t count = 0;
     if (l->n == 0) {
-        size_t emoji = a->stats->emoji;
-        if (!symbols_only(f->normalized, f->normalized_len, &count) ||
-            count < (emoji ? CONTENT_FREE_MIN_EMOJI_MARKS
-                           : CONTENT_FREE_MIN_SYMBOLS))
+        /* emoji are a reaction ("😂😂", "❤️❤️❤️"): a message, if a short one */
+        if (a->stats->emoji ||
+            !symbols_only(f->normalized, f->normalized_len, &count))
             return;
         out->signal = CONTENT_FREE_SYMBOLS;
-        if (emoji)
-            snprintf(out->detail, sizeof out->detail,
-                     "no words: %zu emoji and symbols only, a reaction "
-                     "with nothing to publish",
-                     count);
-        else
-            snprintf(out->detail, sizeof out->detail,
-                     "no words: %zu characters of punctuation and symbols "
-                     "only",
-                     count);
-        size_t q = f->normalized_len < CONTENT_FREE_QUOTE
-                       ? f->normalized_len
-                       : CONTENT_FREE_QUOTE;
-        while (q < f->normalized_len && q > 0 &&
-               ((unsigned char)f->normalized[q] & 0xC0) == 0x80)
-            q--; /* never cut a character in two */
-        snprintf(out->evidence, sizeof out->evidence, "%.*s", (int)q,
-                 f->normalized);
+        snprintf(out->detail, sizeof out->detail,
+                 "no words: %zu characters of punctuation and symbols only",
+                 count);
         return;
     }
     shape s = {0};
@@ -198,6 +176,6 @@ const detector det_content_free = {
             .evidence = ENGINE_EVIDENCE_SPAN,
             .weight = 1.0,
             .summary = "says nothing: keyboard mash with no known word, or "
-                       "only punctuation, symbols and emoji"},
+                       "only punctuation and symbols"},
     .run = content_free_run,
 };
