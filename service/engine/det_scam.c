@@ -39,6 +39,11 @@
 #define SCAM_OFFER_HANDLE 0.5     /* a money word and a named @handle or
                                      "Mr. X" with a way to reach them */
 #define SCAM_OFFER_ACT_THIRD 0.45 /* "contact Mrs. Y for your recovery" */
+#define SCAM_STAKE_RETURN 0.6     /* "I deposited $800 and within 7 days I
+                                     got a return of $7,200": the
+                                     investment testimonial's own plot */
+#define SCAM_FIRST_N_ACT 0.6      /* "paying 5 grand to the first 10 people
+                                     to message me" */
 
 enum {
     R_ACT = 1 << 0,     /* contact verb: contact, message, call, text, dm */
@@ -55,6 +60,9 @@ enum {
     R_OBJ = 1 << 11,    /* me, us, him, her, them: after an ask */
     R_POSS = 1 << 12,   /* my / our */
     R_THANK = 1 << 13,  /* thanks, recommend, helped: a testimonial */
+    R_STAKE = 1 << 14,  /* invested, deposited: money put in */
+    R_RETURN = 1 << 15, /* return(s), profit(s), payout: money out */
+    R_PEOPLE = 1 << 16, /* people, persons: "the first 10 people" */
 };
 
 /* Role lexicon, sorted by bytes (strcmp order) for bsearch. General
@@ -66,58 +74,63 @@ struct lex_entry {
 static const struct lex_entry lex[] = {
     {"account", R_DESK2}, {"adviser", R_AGENT}, {"advisor", R_AGENT},
     {"agent", R_AGENT | R_DESK}, {"allowance", R_OFFER},
-    {"ambassador", R_OFFER}, {"ask", R_ACT}, {"binary", R_OFFER},
-    {"bitcoin", R_OFFER | R_CURRENCY}, {"blessed", R_THANK},
-    {"bonus", R_OFFER}, {"broker", R_AGENT}, {"btc", R_OFFER | R_CURRENCY},
-    {"call", R_ACT}, {"can", R_SOFT}, {"capital", R_OFFER}, {"care", R_DESK},
-    {"cash", R_OFFER}, {"caster", R_OFFER | R_AGENT}, {"claim", R_OFFER},
-    {"click", R_ACT}, {"coach", R_AGENT}, {"collab", R_OFFER},
-    {"collaboration", R_OFFER}, {"consultant", R_AGENT}, {"contact", R_ACT},
-    {"credit", R_OFFER}, {"crypto", R_OFFER}, {"customer", R_DESK2},
-    {"debt", R_OFFER}, {"deposit", R_OFFER}, {"desk", R_DESK},
+    {"ambassador", R_OFFER}, {"ask", R_ACT}, {"bands", R_CURRENCY},
+    {"binary", R_OFFER}, {"bitcoin", R_OFFER | R_CURRENCY},
+    {"blessed", R_THANK}, {"bonus", R_OFFER}, {"broker", R_AGENT},
+    {"btc", R_OFFER | R_CURRENCY}, {"call", R_ACT}, {"can", R_SOFT},
+    {"capital", R_OFFER}, {"care", R_DESK}, {"cash", R_OFFER},
+    {"caster", R_OFFER | R_AGENT}, {"claim", R_OFFER}, {"click", R_ACT},
+    {"coach", R_AGENT}, {"collab", R_OFFER}, {"collaboration", R_OFFER},
+    {"consultant", R_AGENT}, {"contact", R_ACT}, {"credit", R_OFFER},
+    {"crypto", R_OFFER}, {"customer", R_DESK2}, {"debt", R_OFFER},
+    {"deposit", R_OFFER}, {"deposited", R_GAIN | R_STAKE}, {"desk", R_DESK},
     {"dm", R_ACT | R_MESSENGER}, {"dollars", R_CURRENCY}, {"dr", R_HONOR},
     {"earn", R_GAIN}, {"earned", R_GAIN}, {"earning", R_GAIN},
     {"earnings", R_OFFER}, {"email", R_ACT}, {"euros", R_CURRENCY},
     {"expert", R_AGENT}, {"financial", R_OFFER}, {"financially", R_OFFER},
     {"forex", R_OFFER}, {"funds", R_OFFER}, {"gained", R_GAIN},
-    {"genuine", R_THANK}, {"giveaway", R_OFFER}, {"grant", R_OFFER},
-    {"grateful", R_THANK}, {"hacked", R_OFFER}, {"hacker", R_AGENT},
-    {"help", R_DESK2}, {"helpdesk", R_DESK}, {"helped", R_THANK},
-    {"helpline", R_DESK}, {"her", R_OBJ}, {"herbal", R_OFFER}, {"him", R_OBJ},
-    {"hiring", R_OFFER}, {"honest", R_THANK}, {"hotline", R_DESK},
-    {"i", R_FIRST}, {"i've", R_FIRST}, {"ig", R_MESSENGER},
-    {"immigration", R_OFFER}, {"inbox", R_ACT | R_MESSENGER},
-    {"income", R_OFFER}, {"invest", R_OFFER}, {"invested", R_GAIN},
-    {"investing", R_OFFER}, {"investment", R_OFFER}, {"ive", R_FIRST},
-    {"jobs", R_OFFER}, {"just", R_SOFT}, {"kindly", R_SOFT},
-    {"legit", R_THANK}, {"lender", R_OFFER}, {"loan", R_OFFER},
-    {"loans", R_OFFER}, {"lottery", R_OFFER}, {"madam", R_HONOR},
-    {"made", R_GAIN}, {"making", R_GAIN}, {"manager", R_AGENT}, {"me", R_OBJ},
+    {"genuine", R_THANK}, {"giveaway", R_OFFER}, {"grand", R_CURRENCY},
+    {"grands", R_CURRENCY}, {"grant", R_OFFER}, {"grateful", R_THANK},
+    {"hacked", R_OFFER}, {"hacker", R_AGENT}, {"help", R_DESK2},
+    {"helpdesk", R_DESK}, {"helped", R_THANK}, {"helpline", R_DESK},
+    {"her", R_OBJ}, {"herbal", R_OFFER}, {"him", R_OBJ}, {"hiring", R_OFFER},
+    {"honest", R_THANK}, {"hotline", R_DESK}, {"i", R_FIRST},
+    {"i've", R_FIRST}, {"ig", R_MESSENGER}, {"immigration", R_OFFER},
+    {"inbox", R_ACT | R_MESSENGER}, {"income", R_OFFER}, {"invest", R_OFFER},
+    {"invested", R_GAIN | R_STAKE}, {"investing", R_OFFER},
+    {"investment", R_OFFER}, {"ive", R_FIRST}, {"jobs", R_OFFER},
+    {"just", R_SOFT}, {"kindly", R_SOFT}, {"legit", R_THANK},
+    {"lender", R_OFFER}, {"loan", R_OFFER}, {"loans", R_OFFER},
+    {"lottery", R_OFFER}, {"madam", R_HONOR}, {"made", R_GAIN},
+    {"making", R_GAIN}, {"manager", R_AGENT}, {"me", R_OBJ},
     {"mentor", R_AGENT}, {"message", R_ACT}, {"mining", R_OFFER},
     {"miss", R_HONOR}, {"money", R_OFFER}, {"mr", R_HONOR}, {"mrs", R_HONOR},
     {"ms", R_HONOR}, {"my", R_POSS}, {"our", R_POSS},
-    {"paid", R_GAIN | R_OFFER}, {"passport", R_OFFER}, {"payout", R_OFFER},
-    {"platform", R_OFFER}, {"please", R_SOFT}, {"pls", R_SOFT},
-    {"plz", R_SOFT}, {"portfolio", R_OFFER}, {"pounds", R_CURRENCY},
-    {"prize", R_OFFER}, {"profit", R_OFFER | R_GAIN},
-    {"profits", R_OFFER | R_GAIN}, {"promote", R_OFFER}, {"reach", R_ACT},
-    {"received", R_GAIN}, {"recommend", R_THANK}, {"recommended", R_THANK},
-    {"recover", R_OFFER}, {"recovered", R_GAIN}, {"recovery", R_OFFER},
-    {"reliable", R_THANK}, {"returns", R_GAIN}, {"scammed", R_OFFER},
-    {"service", R_DESK}, {"should", R_SOFT}, {"shoutout", R_THANK},
-    {"signals", R_OFFER}, {"spell", R_OFFER},
-    {"sponsorship", R_OFFER}, {"stocks", R_OFFER}, {"strategy", R_OFFER},
-    {"support", R_DESK}, {"tech", R_DESK2}, {"technician", R_DESK},
-    {"telegram", R_MESSENGER}, {"testimony", R_THANK}, {"text", R_ACT},
-    {"thank", R_THANK}, {"thanks", R_THANK}, {"them", R_OBJ},
+    {"paid", R_GAIN | R_OFFER}, {"passport", R_OFFER},
+    {"payout", R_OFFER | R_RETURN}, {"payouts", R_RETURN},
+    {"people", R_PEOPLE}, {"persons", R_PEOPLE}, {"platform", R_OFFER},
+    {"please", R_SOFT}, {"pls", R_SOFT}, {"plz", R_SOFT},
+    {"portfolio", R_OFFER}, {"pounds", R_CURRENCY}, {"prize", R_OFFER},
+    {"profit", R_OFFER | R_GAIN | R_RETURN},
+    {"profits", R_OFFER | R_GAIN | R_RETURN}, {"promote", R_OFFER},
+    {"reach", R_ACT}, {"received", R_GAIN}, {"recommend", R_THANK},
+    {"recommended", R_THANK}, {"recover", R_OFFER}, {"recovered", R_GAIN},
+    {"recovery", R_OFFER}, {"reliable", R_THANK}, {"return", R_RETURN},
+    {"returns", R_GAIN | R_RETURN}, {"scammed", R_OFFER}, {"service", R_DESK},
+    {"should", R_SOFT}, {"shoutout", R_THANK}, {"signals", R_OFFER},
+    {"spell", R_OFFER}, {"sponsorship", R_OFFER}, {"stocks", R_OFFER},
+    {"strategy", R_OFFER}, {"support", R_DESK}, {"tech", R_DESK2},
+    {"technician", R_DESK}, {"telegram", R_MESSENGER}, {"testimony", R_THANK},
+    {"text", R_ACT}, {"thank", R_THANK}, {"thanks", R_THANK}, {"them", R_OBJ},
     {"trade", R_OFFER}, {"trader", R_AGENT}, {"trades", R_OFFER},
     {"trading", R_OFFER}, {"trust", R_THANK}, {"trusted", R_THANK},
     {"us", R_OBJ}, {"usd", R_CURRENCY}, {"usdt", R_OFFER | R_CURRENCY},
     {"vacancy", R_OFFER}, {"viber", R_MESSENGER}, {"visa", R_OFFER},
     {"visit", R_ACT}, {"wallet", R_OFFER}, {"we", R_FIRST},
     {"wechat", R_MESSENGER}, {"whatsapp", R_ACT | R_MESSENGER},
-    {"winner", R_OFFER}, {"withdraw", R_OFFER}, {"withdrawal", R_OFFER},
-    {"withdrawn", R_GAIN}, {"withdrew", R_GAIN}, {"write", R_ACT},
+    {"winner", R_OFFER}, {"withdraw", R_OFFER},
+    {"withdrawal", R_OFFER | R_RETURN}, {"withdrawn", R_GAIN | R_RETURN},
+    {"withdrew", R_GAIN | R_RETURN}, {"write", R_ACT},
 };
 
 static int lex_cmp(const void *key, const void *e) {
@@ -161,8 +174,26 @@ typedef struct roles {
     int link;   /* a link other than a messenger's: a channel for offers */
     int thank;  /* testimonial wording */
     int gain;   /* "I earned", "we made": a first-person gain, no amount */
+    int stake;  /* "I invested $500 ... a return of $5,550": money put in by
+                   the writer, then money out, each with an amount */
+    int first_n;/* "the first 10 people": a countdown to a giveaway */
     size_t ev_off, ev_end; /* the way to be reached, for the evidence */
 } roles;
+
+/* An amount at word w: after "I invested/deposited" (within the story
+ * window) it is the stake; an amount near a return word after a stake
+ * completes the stake-and-return story. */
+static void scam_amount(roles *r, size_t w, size_t last_stake, size_t last_return,
+                        size_t *staked) {
+    if (last_stake != (size_t)-1 && w > last_stake &&
+        w - last_stake <= SCAM_STORY_WINDOW && *staked == (size_t)-1) {
+        *staked = w;
+        return;
+    }
+    if (*staked != (size_t)-1 && w > *staked && last_return != (size_t)-1 &&
+        (last_return > w ? last_return - w : w - last_return) <= SCAM_STORY_WINDOW)
+        r->stake = 1;
+}
 
 static void find_roles(const detector_analysis *a, roles *r) {
     const tokenize_list *l = a->tokens;
@@ -171,6 +202,8 @@ static void find_roles(const detector_analysis *a, roles *r) {
     unsigned prev = 0;
     size_t last_first = (size_t)-1, last_gain = (size_t)-1;
     size_t last_amount = (size_t)-1, word = 0;
+    size_t staked = (size_t)-1; /* word of an amount after "I invested" */
+    size_t last_stake = (size_t)-1, last_return = (size_t)-1;
     for (size_t i = 0; i < l->n; i++, word++) {
         const tokenize_token *t = &l->v[i];
         const char *s = tokenize_text(l, t);
@@ -191,6 +224,13 @@ static void find_roles(const detector_analysis *a, roles *r) {
         r->reach |= reach;
         if (t->type == TOKENIZE_NUMBER) {
             last_amount = word;
+            /* "first 10 people", "first (7) people" */
+            if (i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
+                (lex_class(tokenize_text(l, &l->v[i + 1])) & R_PEOPLE) && i > 0 &&
+                l->v[i - 1].type == TOKENIZE_WORD &&
+                strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0)
+                r->first_n = 1;
+            scam_amount(r, word, last_stake, last_return, &staked);
             prev = 0;
             continue;
         }
@@ -214,8 +254,20 @@ static void find_roles(const detector_analysis *a, roles *r) {
             c |= R_CURRENCY;
         if (c & R_MESSENGER)
             r->reach = 1;
-        if (c & R_CURRENCY)
+        if (c & R_CURRENCY) {
             last_amount = word;
+            scam_amount(r, word, last_stake, last_return, &staked);
+        }
+        if ((c & R_STAKE) && last_first != (size_t)-1 &&
+            word - last_first <= SCAM_STORY_WINDOW)
+            last_stake = word;
+        if (c & R_RETURN) {
+            last_return = word;
+            /* "... I got $25,750 return": the amount came first */
+            if (staked != (size_t)-1 && last_amount != (size_t)-1 &&
+                last_amount > staked && word - last_amount <= SCAM_STORY_WINDOW)
+                r->stake = 1;
+        }
         /* an ask: a contact verb opening a clause, softened ("please
          * call"), or aimed at someone ("message him", "dm me") */
         if (c & R_ACT) {
@@ -323,6 +375,11 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
           "an offer with a way to be reached");
     FRAME(r.offer && r.act && r.third, SCAM_OFFER_ACT_THIRD,
           "an offer through a third party to contact");
+    FRAME(r.stake, SCAM_STAKE_RETURN,
+          "a first-person investment story: money put in, then a multiplied "
+          "return, each with its amount");
+    FRAME(r.first_n && r.act, SCAM_FIRST_N_ACT,
+          "a giveaway to the first few people who contact the writer");
 #undef FRAME
     if (best <= 0)
         return;
