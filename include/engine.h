@@ -86,6 +86,7 @@ typedef enum {
     X(profanity)                                                              \
     X(sexual)                                                                 \
     X(scam)                                                                   \
+    X(promotion)                                                              \
     X(toxicity)
 
 #define ENGINE_D_PLUS_ONE_(code) +1
