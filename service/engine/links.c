@@ -321,10 +321,34 @@ void links_spam(const links_input *in, score_signal *out) {
     snprintf(out->evidence, sizeof out->evidence, "%s", first ? first : "");
 }
 
+/* 1 when word i of l asks the reader to contact the writer: a contact
+ * verb followed by "me" or "us", one word between at most ("email me",
+ * "text me now", "message us"). */
+static int contact_ask(const tokenize_list *l, size_t i) {
+    static const char *const verbs[] = {"email", "e-mail", "mail", "message", "text",
+                                        "call", "ring", "write", "contact", "dm",
+                                        "inbox", "ping", "whatsapp", "reach", NULL};
+    const char *w = tokenize_text(l, &l->v[i]);
+    int verb = 0;
+    for (const char *const *v = verbs; *v && !verb; v++)
+        verb = strcmp(w, *v) == 0;
+    if (!verb)
+        return 0;
+    for (size_t k = i + 1; k < l->n && k <= i + 2; k++) {
+        if (l->v[k].type != TOKENIZE_WORD)
+            return 0;
+        const char *o = tokenize_text(l, &l->v[k]);
+        if (strcmp(o, "me") == 0 || strcmp(o, "us") == 0)
+            return 1;
+    }
+    return 0;
+}
+
 void links_contact(const links_input *in, score_signal *out) {
     const tokenize_list *l = in->tokens;
     score_signal_clear(out);
     size_t phones = 0, emails = 0, handles = 0, msg = 0, msg_links = 0;
+    int ask = 0; /* "email me", "text us": the writer asks to be contacted */
     const char *ev = NULL;
     enum { NMSG = sizeof messengers / sizeof *messengers };
     uint64_t mh[NMSG];
@@ -355,6 +379,7 @@ void links_contact(const links_input *in, score_signal *out) {
             }
             break;
         case TOKENIZE_WORD:
+            ask |= contact_ask(l, i);
             for (size_t k = 0; k < NMSG; k++)
                 if (t->hash == mh[k]) {
                     msg++;
@@ -391,6 +416,11 @@ void links_contact(const links_input *in, score_signal *out) {
          * way to be reached */
         keep *= 1.0 - (phones || handles || emails ? 0.35 : 0.15);
         note(d, sizeof d, "messenger app named");
+    }
+    if (ask && (phones || emails || msg_links || msg || handles)) {
+        /* the way to be reached is the point of the comment */
+        keep *= 1.0 - 0.35;
+        note(d, sizeof d, "asks readers to contact the writer");
     }
     if (handles && (msg || phones)) {
         keep *= 1.0 - 0.2;
