@@ -42,6 +42,8 @@
 #define SCAM_STAKE_RETURN 0.6     /* "I deposited $800 and within 7 days I
                                      got a return of $7,200": the
                                      investment testimonial's own plot */
+#define SCAM_OFFER_ASK_ME 0.55     /* "lost funds in bitcoin? message me,
+                                     your money can be recovered" */
 #define SCAM_FIRST_N_ACT 0.6      /* "paying 5 grand to the first 10 people
                                      to message me" */
 
@@ -177,6 +179,8 @@ typedef struct roles {
     int stake;  /* "I invested $500 ... a return of $5,550": money put in by
                    the writer, then money out, each with an amount */
     int first_n;/* "the first 10 people": a countdown to a giveaway */
+    int ask_me; /* "message me", "dm me": the writer asks to be contacted */
+    int offers; /* offer-frame words, each occurrence */
     size_t ev_off, ev_end; /* the way to be reached, for the evidence */
 } roles;
 
@@ -282,6 +286,10 @@ static void find_roles(const detector_analysis *a, roles *r) {
                 r->act = 1;
             if (nc & (R_HONOR))
                 r->third = 1;
+            if (nx && nx->type == TOKENIZE_WORD &&
+                (strcmp(tokenize_text(l, nx), "me") == 0 ||
+                 strcmp(tokenize_text(l, nx), "us") == 0))
+                r->ask_me = 1;
             if (nc & R_OBJ) {
                 const char *o = tokenize_text(l, nx);
                 if (strcmp(o, "him") == 0 || strcmp(o, "her") == 0 ||
@@ -308,8 +316,10 @@ static void find_roles(const detector_analysis *a, roles *r) {
             last_gain = word;
             r->gain = 1;
         }
-        if (c & R_OFFER)
+        if (c & R_OFFER) {
             r->offer = 1;
+            r->offers++;
+        }
         if (c & R_THANK)
             r->thank = 1;
         /* "work(ing) from home": the job-offer frame's own phrase */
@@ -378,6 +388,9 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
     FRAME(r.stake, SCAM_STAKE_RETURN,
           "a first-person investment story: money put in, then a multiplied "
           "return, each with its amount");
+    FRAME(r.offers >= 2 && r.ask_me, SCAM_OFFER_ASK_ME,
+          "a money offer (two or more of its words) and the writer asking to "
+          "be contacted");
     FRAME(r.first_n && r.act, SCAM_FIRST_N_ACT,
           "a giveaway to the first few people who contact the writer");
 #undef FRAME
