@@ -18,9 +18,15 @@ void log_msg(log_level lv, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* One access line: method, path (query stripped), status, duration, remote,
- * and an optional error code. Strings may be NULL. */
+ * an optional error code and the request id. Strings may be NULL. */
 void log_access(const char *method, const char *path, int status,
-                double ms, const char *remote, const char *err_code);
+                double ms, const char *remote, const char *err_code,
+                const char *request_id);
+
+/* The request this thread is handling (borrowed: valid until cleared with
+ * NULL): every log_msg line of the thread carries it as "request_id" until
+ * then. The HTTP layer sets it around a handler. */
+void log_set_request(const char *request_id);
 
 /* Append s, JSON-escaped (no quotes), to buf of size n at *w. */
 void log_json_escape(char *buf, size_t n, size_t *w, const char *s);
