@@ -12,7 +12,7 @@ import re
 import socket
 
 import contract
-from harness import CLIENT_KEY, Env
+from harness import CLIENT_KEY, MOD_KEY, Env
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 ARTICLE = {"title": "Bicycle lanes on Main Street", "body": "The council voted for bicycle lanes."}
@@ -124,3 +124,144 @@ def test_request_id_echoed_generated_replaced_and_logged(binary):
         # lines outside any request carry none
         start = [l for l in lines if "listening" in l.get("msg", "")]
         assert start and all("request_id" not in l for l in start), start
+
+
+# ---- every operation of the document, driven by its route's role --------
+# (tests/unit/test_openapi.c checks x-modq-role against the route table)
+
+SCOPED_KEY = "scoped-client-key-0123456789"
+SCOPED_MOD = "scoped-moderator-key-0123456789"
+GATE_ENV = {"MODQ_CLIENT_KEYS": "%s,%s@elsewhere" % (CLIENT_KEY, SCOPED_KEY),
+            "MODQ_MODERATOR_KEYS": "%s,%s@elsewhere" % (MOD_KEY, SCOPED_MOD)}
+# A valid body per route name: what the route needs to get past its checks
+# (to Redis, for the 503 case).
+BODIES = {
+    "article_put": ARTICLE,
+    "comment_post": {"article_id": "a1", "text": "Bicycle lanes.", "author": {"name": "Ann"}},
+    "review_claim": {"moderator": "mia", "site": "s1"},
+    "review_release": {"moderator": "mia", "site": "s1", "ids": ["x1"]},
+    "decision": {"moderator": "mia", "decision": "approve"},
+    "bulk_decisions": {"moderator": "mia", "decisions": [{"site": "s1", "id": "x1",
+                                                         "decision": "approve"}]},
+    "webhook": {"url": "http://127.0.0.1:9/hook", "secret": "s" * 20},
+    "perspective": {"comment": {"text": "hello"}, "requestedAttributes": {"TOXICITY": {}}},
+    "coral": {"action": "NEW", "comment": {"body": "hi"}, "author": {"id": "u1"},
+              "story": {"id": "a1"}, "site": {"id": "s1"}},
+}
+
+
+def operations():
+    """(method, concrete path, route name, role, operation) for every
+    operation of the document; {site} is s1 (or the given site), {id} x1."""
+    for p, item in contract.DOC["paths"].items():
+        for m in contract.METHODS:
+            op = item.get(m)
+            if op:
+                yield m.upper(), p, op["x-modq-route"], op["x-modq-role"], op
+
+
+def concrete(p, site="s1"):
+    return p.replace("{site}", site).replace("{id}", "x1").replace("{file}", "index.html")
+
+
+def takes_json(op):
+    return "application/json" in op.get("requestBody", {}).get("content", {})
+
+
+def code_of(r):
+    e = (r.json or {}).get("error", {})
+    return e.get("status") if isinstance(e.get("code"), int) else e.get("code")
+
+
+def send(m, method, path, route, key, **kw):
+    body = BODIES.get(route) if method in ("POST", "PUT") else None
+    if "raw" in kw:
+        body = None
+    return m.request(method, path, body, key=key, **kw)
+
+
+def test_every_operation_answers_its_gate_statuses(binary):
+    """401 without a key, 403 for a client key on a moderator route and for
+    a key scoped to other sites, 422 for a malformed {site}, 415 for a body
+    that is not declared JSON, 400 for one that is not JSON: each where the
+    route's role and request body call for it, each a status and error code
+    the document gives that operation (the harness checks the body)."""
+    with Env(binary, GATE_ENV) as env:
+        m = env.modq
+        seen = 0
+        for method, p, route, role, op in operations():
+            path = concrete(p)
+            authed = role in ("client", "moderator")
+            if authed:
+                r = send(m, method, path, route, None)
+                assert r.status == 401 and code_of(r) == "unauthorized", (method, p, r)
+                seen += 1
+            if role == "client_own_key":
+                r = send(m, method, path, route, None)
+                assert r.status == 401 and code_of(r) == "UNAUTHENTICATED", (method, p, r)
+            if role == "moderator":
+                r = send(m, method, path, route, CLIENT_KEY)
+                assert r.status == 403 and code_of(r) == "forbidden", (method, p, r)
+            if authed and "{site}" in p:
+                scoped = SCOPED_MOD if role == "moderator" else SCOPED_KEY
+                r = send(m, method, path, route, scoped)
+                assert r.status == 403 and code_of(r) == "forbidden", (method, p, r)
+                key = MOD_KEY if role == "moderator" else CLIENT_KEY
+                r = send(m, method, concrete(p, "bad*site"), route, key)
+                assert r.status == 422 and code_of(r) == "invalid_field", (method, p, r)
+                assert r.json["error"]["field"] == "site", r
+            key = MOD_KEY if role == "moderator" else CLIENT_KEY
+            if takes_json(op) and role != "client_own_key":
+                r = send(m, method, path, route, key, raw=b"{}", content_type="text/plain")
+                assert r.status == 415 and code_of(r) == "unsupported_media_type", (method, p, r)
+                r = send(m, method, path, route, key, raw=b"{\"a\":")
+                assert r.status == 400 and code_of(r) == "malformed_json", (method, p, r)
+            elif role == "client_own_key":
+                r = send(m, method, path + "?key=" + CLIENT_KEY, route, None, raw=b"{\"a\":")
+                assert r.status == 400 and code_of(r) == "INVALID_ARGUMENT", (method, p, r)
+        assert seen >= 15, seen
+
+
+def test_every_limited_operation_answers_429(binary):
+    """With rate_limit_ip 1 per minute, every route but the open ones
+    answers 429 rate_limited (Perspective: RESOURCE_EXHAUSTED) with
+    Retry-After once the IP's one request is spent; the open ones still
+    answer."""
+    with Env(binary, {"MODQ_RATE_LIMIT_IP": "1"}) as env:
+        m = env.modq
+        assert m.request("GET", "/v1/detectors").status == 200  # the one request
+        n = 0
+        for method, p, route, role, op in operations():
+            key = MOD_KEY if role == "moderator" else CLIENT_KEY
+            query = "?key=" + CLIENT_KEY if role == "client_own_key" else ""
+            r = send(m, method, concrete(p) + query, route, key)
+            if role == "open":
+                assert r.status in (200, 308), (method, p, r)
+                continue
+            want = "RESOURCE_EXHAUSTED" if role == "client_own_key" else "rate_limited"
+            assert r.status == 429 and code_of(r) == want, (method, p, r)
+            assert int(r.headers["Retry-After"]) >= 1, r.headers
+            n += 1
+        assert n >= 20, n
+
+
+def test_redis_bound_operations_answer_503_while_redis_is_down(binary):
+    """Every operation whose 503 documents redis_unavailable answers it when
+    Redis is down and the request is otherwise valid; the comment routes
+    (spooled: 201) and the rest answer without Redis."""
+    with Env(binary) as env:
+        m = env.modq
+        env.redis.stop()
+        n = 0
+        for method, p, route, role, op in operations():
+            resp = contract._deref(op["responses"].get("503", {}))
+            schema = json.dumps(resp.get("content", {}))
+            if "redis_unavailable" not in schema or route in ("comment_post", "coral"):
+                continue
+            key = MOD_KEY if role == "moderator" else CLIENT_KEY
+            r = send(m, method, concrete(p), route, key)
+            assert r.status == 503 and code_of(r) == "redis_unavailable", (method, p, r)
+            n += 1
+        assert n >= 10, n
+        r = m.request("POST", "/v1/sites/s1/comments", BODIES["comment_post"])
+        assert r.status == 201 and r.json["provisional"] is True, r

@@ -51,7 +51,21 @@ static void test_document_parses_as_openapi_3_1(void) {
     CHECK_STR(json_string_value(json_object_get(doc, "openapi")), "3.1.0");
 }
 
-/* Every row is an operation of the document, with its route name. */
+/* x-modq-role of an operation: the role column's value. */
+static const char *role_name(api_role r) {
+    switch (r) {
+    case API_ROLE_OPEN: return "open";
+    case API_ROLE_PUBLIC: return "public";
+    case API_ROLE_CLIENT: return "client";
+    case API_ROLE_MODERATOR: return "moderator";
+    case API_ROLE_CLIENT_OWN_KEY: return "client_own_key";
+    }
+    return "?";
+}
+
+/* Every row is an operation of the document, with its route name and role
+ * (x-modq-route, x-modq-role: tests/integration/test_contract.py drives
+ * every operation by its role). */
 static void test_every_route_is_documented(void) {
     size_t n;
     const api_route *rt = api_routes(&n);
@@ -60,8 +74,9 @@ static void test_every_route_is_documented(void) {
         if (!op) fprintf(stderr, "undocumented route: %s %s\n", rt[i].route.method,
                          rt[i].route.pattern);
         CHECK(op != NULL);
-        if (op) CHECK_STR(json_string_value(json_object_get(op, "x-modq-route")),
-                          rt[i].route.name);
+        if (!op) continue;
+        CHECK_STR(json_string_value(json_object_get(op, "x-modq-route")), rt[i].route.name);
+        CHECK_STR(json_string_value(json_object_get(op, "x-modq-role")), role_name(rt[i].role));
     }
 }
 
