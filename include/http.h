@@ -25,7 +25,6 @@ typedef struct http_request {
     const char *remote_ip;      /* borrowed, "" when unknown */
     const char *body;           /* borrowed, NUL-terminated, may be "" */
     size_t body_len;
-    const char *request_id;     /* borrowed: X-Request-Id as taken or generated */
     void *conn_;                /* private to http.c */
     void *ctx_;                 /* private to http.c */
 } http_request;

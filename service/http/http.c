@@ -208,7 +208,6 @@ static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c,
         .remote_ip = ip,
         .body = rc->body ? rc->body : "",
         .body_len = rc->len,
-        .request_id = rc->request_id,
         .conn_ = c,
     };
     http_response res = {.status = 500, .content_type = "application/json"};

@@ -219,7 +219,16 @@ def test_every_operation_answers_its_gate_statuses(binary):
             elif role == "client_own_key":
                 r = send(m, method, path + "?key=" + CLIENT_KEY, route, None, raw=b"{\"a\":")
                 assert r.status == 400 and code_of(r) == "INVALID_ARGUMENT", (method, p, r)
-        assert seen >= 15, seen
+            # a malformed ?site= where the operation takes one
+            if any(q.get("in") == "query" and q.get("name") == "site"
+                   for q in op.get("parameters", [])):
+                query = "?site=bad*site" + ("&key=" + CLIENT_KEY if role == "client_own_key" else "")
+                r = send(m, method, path + query, route, None if role == "client_own_key" else key)
+                want = {"client_own_key": (400, "INVALID_ARGUMENT"),
+                        "public": (422, "invalid_field")}.get(role, (422, "invalid_field"))
+                assert (r.status, code_of(r)) == want, (method, p, r)
+                seen += 1
+        assert seen >= 20, seen
 
 
 def test_every_limited_operation_answers_429(binary):
