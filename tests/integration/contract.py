@@ -2,8 +2,9 @@
 
 harness.py calls check() for each response it reads (Modq.request and
 Client.request): the (method, path) must be an operation of the document and
-the status one of its documented responses, the Content-Type one of that
-response's media types, a JSON body valid against its schema (JSON Schema
+the status one of its documented responses, its required headers present
+and its documented headers valid, the Content-Type one of that response's
+media types, a JSON body valid against its schema (JSON Schema
 2020-12, python3-jsonschema), a response without content an empty body, and
 X-Request-Id present. An unknown path may only answer the router's 404 or an
 answer of the HTTP layer (413, 431, 503), a known path with an undocumented
@@ -138,6 +139,17 @@ def check(method, path, status, headers, raw):
                                 "body %r" % (where, status, label, ", ".join(op["responses"]),
                                              raw[:300]))
         resp = _deref(resp)
+    for name, hdoc in resp.get("headers", {}).items():
+        hdoc = _deref(hdoc)
+        value = h.get(name.lower())
+        if value is None:
+            if hdoc.get("required"):
+                raise ContractError("%s: %s requires the header %s" % (where, label, name))
+            continue
+        errors = list(_validator(hdoc.get("schema", {})).iter_errors(value))
+        if errors:
+            raise ContractError("%s: header %s: %r: %s (%s)" %
+                                (where, name, value, errors[0].message, label))
     content = resp.get("content")
     if method.upper() == "HEAD":
         return
