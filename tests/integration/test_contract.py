@@ -1,6 +1,7 @@
 """test_contract.py - the OpenAPI document served and obeyed, and request ids.
 
-GET /openapi.json serves docs/openapi.json byte for byte, without a key; the
+GET /openapi.json serves docs/openapi.json byte for byte, without a key, and
+that file is what tools/gen_openapi.py writes; the
 document's null-for-absent fields are what the server answers; X-Request-Id
 is echoed when valid, generated when absent or invalid, on every response
 (errors of the router, the gate and the HTTP layer included) and written in
@@ -10,6 +11,8 @@ import json
 import os
 import re
 import socket
+import subprocess
+import sys
 
 import contract
 from harness import CLIENT_KEY, MOD_KEY, Env
@@ -30,6 +33,16 @@ def test_openapi_json_is_the_docs_file_without_a_key(binary):
         for p in ("/v1/sites/{site}/comments/{id}", "/v1/review", "/openapi.json",
                   "/v1alpha1/comments:analyze", "/review/{file}"):
             assert p in r.json["paths"], p
+
+
+def test_docs_openapi_json_is_what_the_generator_writes(binary):
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    gen = os.path.join(root, "tools", "gen_openapi.py")
+    out = subprocess.run([sys.executable, gen, "--check", contract.DOC_PATH],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    text = subprocess.run([sys.executable, gen], capture_output=True, timeout=60).stdout
+    assert text == contract.DOC_BYTES
 
 
 def test_absent_optional_fields_are_null(binary):
