@@ -27,6 +27,8 @@ void log_set_level(const char *name) {
 
 void log_set_request(const char *request_id) { cur_request = request_id; }
 
+const char *log_request(void) { return cur_request; }
+
 void log_json_escape(char *buf, size_t n, size_t *w, const char *s) {
     static const char hex[] = "0123456789abcdef";
     for (; s && *s && *w + 7 < n; s++) {

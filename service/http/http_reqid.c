@@ -11,12 +11,14 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "log.h"
 
 /* Random bytes of a generated id: 128 bits, so ids of different requests
  * never collide in a log search. */
 #define HTTP_REQID_RANDOM 16
 
 _Static_assert(2 * HTTP_REQID_RANDOM <= HTTP_REQID_MAX, "a generated id is a valid id");
+_Static_assert(HTTP_REQID_MAX == LOG_REQUEST_MAX, "a request id is copied whole");
 
 int http_reqid_valid(const char *id) {
     size_t n = id ? strlen(id) : 0;

@@ -134,6 +134,19 @@ def test_request_id_echoed_generated_replaced_and_logged(binary):
             assert access[0]["status"] == status and access[0]["method"] == method, access
         hook = [l for l in lines if l.get("request_id") == "hook-put"]
         assert [l["msg"] for l in hook] == ["webhook: site s1 registration created", "request"], hook
+        # a line the comment pipeline writes on its own thread: the verdict
+        # event that Redis refused (its outbox key made a string)
+        assert m.request("PUT", "/v1/sites/s1/webhook", dict(wh, events=["verdict"])).status == 200
+        env.redis.cli("SET", "modq:{s1}:wh:outbox", "not-a-zset")
+        body = {"id": "c-lost", "article_id": "a1", "text": "Bicycle lanes on Main Street.",
+                "author": {"name": "Ann"}}
+        r = m.request("POST", "/v1/sites/s1/comments", body, headers={"X-Request-Id": "lost-event"})
+        assert r.status == 201 and r.headers["X-Request-Id"] == "lost-event", r
+        lines = log_lines(m)
+        lost = [l for l in lines if l.get("request_id") == "lost-event"]
+        assert [l["msg"] for l in lost] == [
+            "webhook: verdict event for comment c-lost not queued", "request"], lost
+        assert lost[0]["level"] == "warn", lost
         # lines outside any request carry none
         start = [l for l in lines if "listening" in l.get("msg", "")]
         assert start and all("request_id" not in l for l in start), start
