@@ -39,6 +39,15 @@ OBJ        += build/obj/page_assets.o
 SAN_OBJ    += build/san/page_assets.o
 SAN_LIB    += build/san/page_assets.o
 
+# The OpenAPI document (docs/openapi.json) is embedded the same way, as
+# build/gen/openapi_doc.c: GET /openapi.json serves exactly the file in
+# docs/ (service/api/api_openapi.c).
+OPENAPI_FILE := docs/openapi.json
+OPENAPI_GEN  := build/gen/openapi_doc.c
+OBJ          += build/obj/openapi_doc.o
+SAN_OBJ      += build/san/openapi_doc.o
+SAN_LIB      += build/san/openapi_doc.o
+
 # The learned models (service/engine/models/*.txt, written by `make model`)
 # are embedded the same way: tools/embed_models.sh writes
 # build/gen/ngram_models.c, which the engine parses at start (ngram.h).
@@ -78,6 +87,16 @@ build/obj/page_assets.o: $(PAGE_GEN) | build/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 build/san/page_assets.o: $(PAGE_GEN) | build/san
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(OPENAPI_GEN): $(OPENAPI_FILE) tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh -t openapi_assets $@ $(OPENAPI_FILE)
+
+build/obj/openapi_doc.o: $(OPENAPI_GEN) | build/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/san/openapi_doc.o: $(OPENAPI_GEN) | build/san
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 $(MODEL_GEN): $(MODEL_FILES) tools/embed_models.sh
@@ -153,13 +172,16 @@ FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -Iinclude -O1 -g -pthread -MMD -MP \
                 -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_BIN     := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_LIB     := $(LIB_SRC:service/%.c=build/fuzz/obj/%.o) build/fuzz/obj/page_assets.o \
-                build/fuzz/obj/ngram_models.o
+                build/fuzz/obj/ngram_models.o build/fuzz/obj/openapi_doc.o
 
 build/fuzz/obj/%.o: service/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
 
 build/fuzz/obj/page_assets.o: $(PAGE_GEN) | build/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/obj/openapi_doc.o: $(OPENAPI_GEN) | build/fuzz/obj
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
 
 build/fuzz/obj/ngram_models.o: $(MODEL_GEN) | build/fuzz/obj

@@ -157,6 +157,11 @@ void api_perspective_analyze(const api_call *c, http_response *res);
 void api_coral(const api_call *c, http_response *res);
 /* api_page.c */
 void api_review_page(const api_call *c, http_response *res);
+/* api_openapi.c */
+void api_openapi(const api_call *c, http_response *res);
+/* The OpenAPI document as embedded (docs/openapi.json; borrowed, static,
+ * not NUL-terminated), *len its bytes. */
+const char *api_openapi_doc(size_t *len);
 
 /* Shared by the integrations (Akismet, Coral): comment_process, with an
  * error answered into res. *created = 1 for a new comment, 0 when the id

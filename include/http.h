@@ -12,6 +12,9 @@
 #include <stddef.h>
 
 #define HTTP_MAX_EXTRA_HEADERS 6 /* Retry-After, X-akismet-*, Allow ... */
+/* Longest X-Request-Id taken from a client: room for a UUID, a W3C
+ * traceparent or a proxy's own id with a prefix; longer ones are replaced. */
+#define HTTP_REQID_MAX 128
 
 typedef struct http_request {
     const char *method;         /* borrowed, e.g. "POST" */
@@ -76,6 +79,15 @@ http_pending *http_defer(const http_request *req);
 int http_deferred(const http_request *req);
 /* Answer a deferred request: res is taken (body freed by the HTTP layer). */
 void http_complete(http_pending *p, http_response *res);
+
+/* Request ids (http_reqid.c). Every request gets one: the client's
+ * X-Request-Id when http_reqid_valid accepts it (1 to HTTP_REQID_MAX
+ * characters of printable ASCII, space included), otherwise 32 random hex
+ * digits. It is echoed as X-Request-Id on every response, errors of the
+ * HTTP layer included, and written in every log line of the request. */
+int http_reqid_valid(const char *id);
+/* The id for a request that sent given (NULL: none) into out. */
+void http_reqid_pick(const char *given, char out[HTTP_REQID_MAX + 1]);
 
 /* Value of a query-string argument, or NULL. Borrowed from the request. */
 const char *http_query(const http_request *req, const char *name);

@@ -18,9 +18,22 @@ void log_msg(log_level lv, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* One access line: method, path (query stripped), status, duration, remote,
- * and an optional error code. Strings may be NULL. */
+ * an optional error code and the request id. Strings may be NULL. */
 void log_access(const char *method, const char *path, int status,
-                double ms, const char *remote, const char *err_code);
+                double ms, const char *remote, const char *err_code,
+                const char *request_id);
+
+/* Longest request id a line carries (the HTTP layer's X-Request-Id limit,
+ * HTTP_REQID_MAX): what work handed to another thread copies. */
+#define LOG_REQUEST_MAX 128
+
+/* The request this thread is handling (borrowed: valid until cleared with
+ * NULL): every log_msg line of the thread carries it as "request_id" until
+ * then. The HTTP layer sets it around a handler; work carried on for a
+ * request on another thread sets its copy there. */
+void log_set_request(const char *request_id);
+/* What log_set_request last gave this thread (borrowed), or NULL. */
+const char *log_request(void);
 
 /* Append s, JSON-escaped (no quotes), to buf of size n at *w. */
 void log_json_escape(char *buf, size_t n, size_t *w, const char *s);

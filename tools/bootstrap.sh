@@ -6,13 +6,14 @@ set -e
 # `sh tools/bootstrap.sh run` installs what building and running modq need;
 # `test` (the default) adds what the test suites drive: redis-sentinel, the
 # browser test (chromium, node/npm), the Akismet npm clients, libFuzzer
-# (clang), openssl for the TLS test.
+# (clang), openssl for the TLS test, python3-jsonschema (the integration
+# harness validates every response against docs/openapi.json).
 MODE=${1:-test}
 PKGS="gcc make libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev \
 libutf8proc-dev libstemmer-dev liblinear-dev libjemalloc-dev libssl-dev libcurl4-openssl-dev redis-server redis-tools \
 python3 curl ${MODQ_EXTRA_PKGS:-}"
 if [ "$MODE" != "run" ]; then
-    PKGS="$PKGS redis-sentinel chromium nodejs openssl clang libclang-rt-14-dev"
+    PKGS="$PKGS redis-sentinel chromium nodejs openssl clang libclang-rt-14-dev python3-jsonschema"
     # npm for the browser test (tests/browser) and the Akismet clients
     # (tests/npm). Only when no npm is on PATH: the
     # NodeSource nodejs package bundles npm and conflicts with Debian's.

@@ -17,6 +17,8 @@ static const api_route ROUTES[] = {
     {{"GET", "/healthz", "healthz"}, api_healthz, API_ROLE_OPEN},
     {{"GET", "/readyz", "readyz"}, api_readyz, API_ROLE_OPEN},
     {{"GET", "/metrics", "metrics"}, api_metrics, API_ROLE_OPEN},
+    /* the API's OpenAPI document (api_openapi.c) */
+    {{"GET", "/openapi.json", "openapi"}, api_openapi, API_ROLE_OPEN},
     /* articles and comments (api_articles.c, api_comments.c) */
     {{"PUT", "/v1/sites/{site}/articles/{id}", "article_put"}, api_article_put, API_ROLE_CLIENT},
     {{"GET", "/v1/sites/{site}/articles/{id}", "article_get"}, api_article_get, API_ROLE_CLIENT},

@@ -255,7 +255,10 @@ char *codec_encode_article(const model_article *a, int storage, size_t *len) {
     set_opt(o, "id", a->id);
     set_opt(o, "title", a->title);
     set_opt(o, "body", a->body);
-    set_opt(o, "url", a->url);
+    if (a->url || storage)
+        set_opt(o, "url", a->url);
+    else
+        json_object_set_new(o, "url", json_null()); /* the API answers null */
     json_t *tags = json_array();
     for (size_t i = 0; i < a->ntags; i++) json_array_append_new(tags, json_string(a->tags[i]));
     json_object_set_new(o, "tags", tags);
@@ -562,8 +565,19 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
         jsonw_bool(&w, 1);
     }
     jsonw_member_str(&w, "text", c->text);
-    jsonw_member_str(&w, "parent_id", c->parent_id);
-    jsonw_member_str(&w, "created_at", c->created_at);
+    /* the API answers null for an absent optional field; the record omits it */
+    if (storage || c->parent_id) {
+        jsonw_member_str(&w, "parent_id", c->parent_id);
+    } else {
+        jsonw_key(&w, "parent_id");
+        jsonw_null(&w);
+    }
+    if (storage || c->created_at) {
+        jsonw_member_str(&w, "created_at", c->created_at);
+    } else {
+        jsonw_key(&w, "created_at");
+        jsonw_null(&w);
+    }
     jsonw_member_int(&w, "received_ms", c->received_ms);
     jsonw_key(&w, "author");
     jsonw_object_begin(&w);

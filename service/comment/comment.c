@@ -10,6 +10,7 @@
  * to answer. Never touches HTTP; never blocks on Redis but through the
  * synchronous transport.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ typedef struct comment_waiting {
     char *site; /* a copy */
     comment_done_fn done;
     void *ctx;
+    char request_id[LOG_REQUEST_MAX + 1]; /* the request it came with ("": none) */
 } comment_waiting;
 
 comment_pipeline *comment_pipeline_new(const comment_options *o) {
@@ -112,7 +114,11 @@ static void admit(comment_pipeline *p) {
         if (w && !(p->head = w->next)) p->tail = NULL;
         pthread_mutex_unlock(&p->mu);
         if (!w) break;
+        /* the job takes its request id from the thread (comment_job_new) */
+        const char *mine = log_request();
+        log_set_request(w->request_id[0] ? w->request_id : NULL);
         start(p, &p->pipe, w->body, w->len, w->site, 1, w->done, w->ctx);
+        log_set_request(mine);
         free(w->site);
         free(w);
     }
@@ -150,6 +156,8 @@ void comment_post(comment_pipeline *p, const char *body, size_t len, const char 
     w->len = len;
     w->done = done;
     w->ctx = ctx;
+    const char *rid = log_request();
+    snprintf(w->request_id, sizeof w->request_id, "%s", rid ? rid : "");
     pthread_mutex_lock(&p->mu);
     if (p->tail) p->tail->next = w;
     else p->head = w;

@@ -108,7 +108,13 @@ static void on_written(void *ctx, int rc) {
 
 static void on_notified(void *ctx, int rc) {
     comment_job *j = ctx;
-    if (rc < 0) log_msg(LOG_WARN, "webhook: verdict event for comment %s not queued", j->cm.id);
+    if (rc < 0) {
+        /* on the pipe's thread: the line carries the job's request */
+        const char *mine = log_request();
+        log_set_request(j->request_id[0] ? j->request_id : NULL);
+        log_msg(LOG_WARN, "webhook: verdict event for comment %s not queued", j->cm.id);
+        log_set_request(mine);
+    }
     comment_drive_finish(j, 1);
 }
 

@@ -12,6 +12,7 @@
 
 #include "comment.h"
 #include "learn.h"
+#include "log.h"
 
 /* ================================================= learning (comment_learn.c) */
 
@@ -162,6 +163,7 @@ typedef struct comment_job {
     model_comment *cm_out;   /* comment_process: cm goes back here */
     int *created_out;
     int slot;                /* holds one of COMMENT_MAX_PIPELINED */
+    char request_id[LOG_REQUEST_MAX + 1]; /* the request it answers ("": none) */
 } comment_job;
 
 /* What comment_job_judge says comes next. */

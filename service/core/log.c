@@ -16,12 +16,18 @@
 #define LOG_LINE_MAX 2048 /* longer lines are cut: logs are for humans */
 
 static volatile int min_level = LOG_INFO;
+/* The request id of the request this thread handles, or NULL. */
+static __thread const char *cur_request;
 static const char *names[] = {"debug", "info", "warn", "error"};
 
 void log_set_level(const char *name) {
     for (int i = 0; i < 4; i++)
         if (name && strcmp(name, names[i]) == 0) min_level = i;
 }
+
+void log_set_request(const char *request_id) { cur_request = request_id; }
+
+const char *log_request(void) { return cur_request; }
 
 void log_json_escape(char *buf, size_t n, size_t *w, const char *s) {
     static const char hex[] = "0123456789abcdef";
@@ -68,6 +74,14 @@ static void stamp(char *buf, size_t n, size_t *w, log_level lv) {
     put(buf, n, w, "\",");
 }
 
+/* ,"request_id":"<id>" when id is set. */
+static void put_request(char *buf, size_t n, size_t *w, const char *id) {
+    if (!id) return;
+    put(buf, n, w, ",\"request_id\":\"");
+    log_json_escape(buf, n, w, id);
+    put(buf, n, w, "\"");
+}
+
 static void emit(char *buf, size_t n, size_t w) {
     if (w > n - 3) w = n - 3;
     buf[w++] = '}';
@@ -89,11 +103,12 @@ void log_msg(log_level lv, const char *fmt, ...) {
     put(buf, sizeof buf, &w, "\"msg\":\"");
     log_json_escape(buf, sizeof buf, &w, msg);
     put(buf, sizeof buf, &w, "\"");
+    put_request(buf, sizeof buf, &w, cur_request);
     emit(buf, sizeof buf, w);
 }
 
 void log_access(const char *method, const char *path, int status, double ms,
-                const char *remote, const char *err_code) {
+                const char *remote, const char *err_code, const char *request_id) {
     if (LOG_INFO < min_level) return;
     char buf[LOG_LINE_MAX];
     size_t w = 0;
@@ -112,5 +127,6 @@ void log_access(const char *method, const char *path, int status, double ms,
         log_json_escape(buf, sizeof buf, &w, err_code);
         put(buf, sizeof buf, &w, "\"");
     }
+    put_request(buf, sizeof buf, &w, request_id);
     emit(buf, sizeof buf, w);
 }

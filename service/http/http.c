@@ -104,6 +104,7 @@ typedef struct reqctx {
     int discarding;      /* a body without Content-Length outgrew max_body */
     size_t discarded;
     struct timespec start;
+    char request_id[HTTP_REQID_MAX + 1]; /* http_reqid_pick, at the headers */
 } reqctx;
 
 /* The HTTP layer's own answers, sent before a handler could run: a row of
@@ -135,19 +136,21 @@ static void conn_next_phase(http_server *s, conn *k) {
 /* Answer e in the JSON error shape, log it (ms since the request began)
  * and close the connection after it. */
 static enum MHD_Result send_error(struct MHD_Connection *c, const early_error *e,
-                                  const char *method, const char *url, double ms) {
+                                  const char *method, const char *url, double ms,
+                                  const char *request_id) {
     int status = http_status_error_status(e->err);
     const char *code = http_status_error_code(e->err);
     char body[HTTP_EARLY_BODY_MAX];
     int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
                      code, e->message);
-    log_access(method, url, status, ms, "", code);
+    log_access(method, url, status, ms, "", code, request_id);
     if (n < 0 || (size_t)n >= sizeof body) return MHD_NO;
     struct MHD_Response *r =
         MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO;
     MHD_add_response_header(r, "Content-Type", "application/json");
     MHD_add_response_header(r, "Connection", "close");
+    MHD_add_response_header(r, "X-Request-Id", request_id);
     if (status == HTTP_STATUS_SERVICE_UNAVAILABLE) MHD_add_response_header(r, "Retry-After", "1");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
@@ -215,7 +218,9 @@ static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c,
     rc->s = s;
     rc->c = c;
     req.ctx_ = rc;
+    log_set_request(rc->request_id);
     s->fn(s->app, &req, &res);
+    log_set_request(NULL);
     if (atomic_load(&rc->deferred)) {
         free(res.body); /* unused: http_complete brings the answer */
         return MHD_YES; /* suspended in http_defer; BUSY until answered */
@@ -244,6 +249,7 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const c
     }
     MHD_add_response_header(r, "Content-Type", res->content_type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Request-Id", rc->request_id);
     for (int i = 0; i < res->nheaders; i++)
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
     /* shutting down: this request is answered, the client reconnects
@@ -251,7 +257,8 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const c
     if (atomic_load(&s->draining)) MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
     MHD_destroy_response(r);
-    log_access(method, url, res->status, clock_mono_since_s(&rc->start) * 1e3, ip, res->err_code);
+    log_access(method, url, res->status, clock_mono_since_s(&rc->start) * 1e3, ip, res->err_code,
+               rc->request_id);
     return ret;
 }
 
@@ -293,17 +300,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         clock_mono_now(&rc->start);
         *con_cls = rc;
         atomic_fetch_add(&s->inflight, 1); /* until on_completed */
+        http_reqid_pick(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id"),
+                        rc->request_id);
         conn_next_phase(s, conn_of(c)); /* headers are in; now the body */
         if (atomic_load(&s->conns) > s->max_conns) {
             rc->answered = 1;
-            return send_error(c, &ERR_BUSY, method, url, 0);
+            return send_error(c, &ERR_BUSY, method, url, 0, rc->request_id);
         }
         /* exact limit; MHD's pool (max_header + slack) is the hard stop */
         const union MHD_ConnectionInfo *hi =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
         if (hi && hi->header_size > s->max_header) {
             rc->answered = 1;
-            return send_error(c, &ERR_HEADER, method, url, 0);
+            return send_error(c, &ERR_HEADER, method, url, 0, rc->request_id);
         }
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -312,7 +321,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             unsigned long long n = strtoull(cl, &end, 10);
             if (*end == 0 && n > s->max_body) {
                 rc->answered = 1;
-                return send_error(c, &ERR_TOO_BIG, method, url, 0);
+                return send_error(c, &ERR_TOO_BIG, method, url, 0, rc->request_id);
             }
         }
         return MHD_YES;
@@ -341,7 +350,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (rc->discarded > HTTP_DISCARD_MAX) return MHD_NO;
         if (n) return MHD_YES;
         rc->answered = 1;
-        return send_error(c, &ERR_TOO_BIG, method, url, clock_mono_since_s(&rc->start) * 1e3);
+        return send_error(c, &ERR_TOO_BIG, method, url, clock_mono_since_s(&rc->start) * 1e3,
+                          rc->request_id);
     }
     if (*upload_size) {
         size_t n = *upload_size;

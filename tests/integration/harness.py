@@ -2,7 +2,10 @@
 
 Each Env owns a temp dir, a redis-server (AOF on, fsync'd on every write) and
 one or more modq processes; stop() terminates them and reports sanitizer
-findings in modq's stderr as a failure. Only the standard library is used.
+findings in modq's stderr as a failure. Every response read through
+Modq.request or Client.request is checked against docs/openapi.json
+(contract.py, python3-jsonschema); apart from that only the standard library
+is used.
 """
 import json
 import os
@@ -13,6 +16,8 @@ import subprocess
 import tempfile
 import time
 import http.client
+
+import contract
 
 CLIENT_KEY = "test-client-key-0123456789"
 # Moderator keys are named (moderator_keys "NAME:KEY"): the name is who the
@@ -167,6 +172,7 @@ class Modq:
         r = conn.getresponse()
         payload = r.read()
         conn.close()
+        contract.check(method, path, r.status, dict(r.getheaders()), payload)
         ctype = r.getheader("Content-Type", "")
         parsed = None
         if "json" in ctype and payload:
@@ -221,6 +227,7 @@ class Client:
                     raise
         if r.getheader("Connection", "").lower() == "close":
             self.close()
+        contract.check(method, path, r.status, dict(r.getheaders()), payload)
         ctype = r.getheader("Content-Type", "")
         parsed = json.loads(payload) if "json" in ctype and payload else None
         return Resp(r.status, parsed, payload, dict(r.getheaders()))

@@ -7,7 +7,6 @@ scoped), rate limits, and that nothing is stored either way. The last test
 drives a tiny Perspective client whose endpoint is a setting, built the way
 Coral's is (URL + "/comments:analyze", ?key=, 500 ms timeout), unchanged.
 """
-import http.client
 import json
 import time
 import urllib.error
@@ -48,17 +47,11 @@ def coral_body(text, model="TOXICITY", do_not_store=True):
 
 
 def post(m, body, query="?key=" + CLIENT_KEY, headers=None, raw=None):
-    """POST to the endpoint as Coral does: Content-Type, no Authorization."""
-    conn = http.client.HTTPConnection("127.0.0.1", m.port, timeout=10)
-    h = {"Content-Type": "application/json"}
-    h.update(headers or {})
+    """POST to the endpoint as Coral does: Content-Type, no Authorization
+    (through the harness, which checks the answer against the document)."""
     data = raw if raw is not None else json.dumps(body).encode()
-    conn.request("POST", PATH + query, body=data, headers=h)
-    r = conn.getresponse()
-    payload = r.read()
-    status, hdrs = r.status, dict(r.getheaders())
-    conn.close()
-    return status, json.loads(payload) if payload else None, hdrs
+    r = m.request("POST", PATH + query, raw=data, key=None, headers=headers)
+    return r.status, json.loads(r.raw) if r.raw else None, r.headers
 
 
 def assert_google_error(status, js, code, reason):

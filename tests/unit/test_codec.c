@@ -163,8 +163,14 @@ static char *ref_encode_comment(const model_comment *c, int storage, size_t *len
     json_object_set_new(o, "flags", ref_flags_json(c));
     json_object_set_new(o, "auto_status", json_string(model_status_name(c->auto_status)));
     ref_set_opt(o, "text", c->text);
-    ref_set_opt(o, "parent_id", c->parent_id);
-    ref_set_opt(o, "created_at", c->created_at);
+    if (storage) {
+        ref_set_opt(o, "parent_id", c->parent_id);
+        ref_set_opt(o, "created_at", c->created_at);
+    } else {
+        json_object_set_new(o, "parent_id", c->parent_id ? json_string(c->parent_id) : json_null());
+        json_object_set_new(o, "created_at",
+                            c->created_at ? json_string(c->created_at) : json_null());
+    }
     json_object_set_new(o, "received_ms", json_integer(c->received_ms));
     json_t *au = json_object();
     ref_set_opt(au, "name", c->author.name);

@@ -133,16 +133,17 @@ static void test_api_route_names_are_the_tables(void) {
     for (size_t i = 0; i < n && i < nn; i++) CHECK(names[i] == rt[i].route.name);
 }
 
-/* Probes, /metrics and the review page are open (never rate-limited);
- * every /v1/ route but the Coral integration needs a key; Perspective's
- * needs a client key its handler finds itself. */
+/* Probes, /metrics, the OpenAPI document and the review page are open
+ * (never rate-limited); every /v1/ route but the Coral integration needs a
+ * key; Perspective's needs a client key its handler finds itself. */
 static void test_api_table_roles(void) {
     size_t n;
     const api_route *rt = api_routes(&n);
     for (size_t i = 0; i < n; i++) {
         const char *name = rt[i].route.name, *pat = rt[i].route.pattern;
         int open = strcmp(name, "healthz") == 0 || strcmp(name, "readyz") == 0 ||
-                   strcmp(name, "metrics") == 0 || strcmp(name, "review_page") == 0;
+                   strcmp(name, "metrics") == 0 || strcmp(name, "review_page") == 0 ||
+                   strcmp(name, "openapi") == 0;
         CHECK((rt[i].role == API_ROLE_OPEN) == open);
         if (strncmp(pat, "/v1/", 4) == 0 && strcmp(name, "coral") != 0)
             CHECK(rt[i].role == API_ROLE_CLIENT || rt[i].role == API_ROLE_MODERATOR);
