@@ -98,6 +98,113 @@ class Redis:
         self.proc = None
 
 
+def free_cluster_port():
+    """A free loopback port whose cluster-bus port (port + 10000) is free too."""
+    for _ in range(200):
+        p = free_port()
+        if p + 10000 > 65535:
+            continue
+        try:
+            b = socket.socket()
+            b.bind(("127.0.0.1", p + 10000))
+            b.close()
+            return p
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair for a cluster node")
+
+
+# A cluster's nodes agree on the slot map within a few hundred ms on
+# loopback; this bounds the wait for cluster_state:ok on every node.
+CLUSTER_OK_BOUND_S = 30
+
+
+class Cluster:
+    """A Redis Cluster of `masters` primaries with `replicas` replicas each,
+    on free loopback ports under tmp (each node's dir and nodes.conf), made
+    with redis-cli --cluster create. nodes: every node (Redis objects,
+    primaries first as created); seeds(): the "host:port,..." list modq is
+    given."""
+
+    def __init__(self, tmp, masters=3, replicas=1):
+        self.tmp = tmp
+        self.masters, self.replicas = masters, replicas
+        self.nodes = [Redis(tmp, free_cluster_port()) for _ in range(masters * (1 + replicas))]
+        self.port = self.nodes[0].port
+
+    def start(self):
+        for n in self.nodes:
+            n.proc = subprocess.Popen(
+                ["redis-server", "--port", str(n.port), "--bind", "127.0.0.1",
+                 "--dir", n.dir, "--cluster-enabled", "yes",
+                 "--cluster-config-file", os.path.join(n.dir, "nodes.conf"),
+                 "--cluster-node-timeout", "2000",
+                 "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                 "--daemonize", "no", "--logfile", os.path.join(n.dir, "log")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for n in self.nodes:
+            if not wait_port(n.port):
+                raise RuntimeError("cluster node %d did not start" % n.port)
+        out = subprocess.run(
+            ["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % n.port for n in self.nodes]
+            + ["--cluster-replicas", str(self.replicas), "--cluster-yes"],
+            capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError("redis-cli --cluster create: " + out.stdout + out.stderr)
+        if not self.wait_ok():
+            raise RuntimeError("cluster did not reach cluster_state:ok")
+        return self
+
+    def wait_ok(self, bound=CLUSTER_OK_BOUND_S):
+        """True once every running node says cluster_state:ok."""
+        end = time.time() + bound
+        while time.time() < end:
+            if all("cluster_state:ok" in n.cli("CLUSTER", "INFO")
+                   for n in self.nodes if n.proc and n.proc.poll() is None):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def seeds(self):
+        return ",".join("127.0.0.1:%d" % n.port for n in self.nodes[:self.masters])
+
+    def keyslot(self, key):
+        return int(self.nodes[0].cli("CLUSTER", "KEYSLOT", key))
+
+    def primaries(self):
+        """{port: [(start, end), ...]} of every primary serving slots, from
+        CLUSTER NODES as the first node sees it."""
+        out = {}
+        for line in self.nodes[0].cli("CLUSTER", "NODES").splitlines():
+            f = line.split()
+            if "master" not in f[2] or "fail" in f[2]:
+                continue
+            port = int(f[1].split(":")[1].split("@")[0])
+            ranges = []
+            for r in f[8:]:
+                if r.startswith("["):
+                    continue
+                a, _, b = r.partition("-")
+                ranges.append((int(a), int(b or a)))
+            if ranges:
+                out[port] = ranges
+        return out
+
+    def owner(self, slot):
+        """The port of the primary serving slot."""
+        for port, ranges in self.primaries().items():
+            if any(a <= slot <= b for a, b in ranges):
+                return port
+        return None
+
+    def node(self, port):
+        return next(n for n in self.nodes if n.port == port)
+
+    def stop(self):
+        for n in self.nodes:
+            n.stop()
+
+
 class Modq:
     def __init__(self, binary, tmp, redis_port, extra_env=None, name="modq"):
         self.binary = binary
@@ -250,11 +357,17 @@ class Resp:
 
 
 class Env:
-    """A redis + one modq. Use as a context manager."""
+    """A redis (or, with cluster=True, a 3-primary 3-replica Redis Cluster)
+    + one modq. Use as a context manager."""
 
-    def __init__(self, binary, extra_env=None, instances=1):
+    def __init__(self, binary, extra_env=None, instances=1, cluster=False):
         self.tmp = tempfile.mkdtemp(prefix="modq-it-")
-        self.redis = Redis(self.tmp).start()
+        if cluster:
+            # a Cluster stands in for the Redis: redis (and cluster) is it
+            self.redis = self.cluster = Cluster(self.tmp).start()
+            extra_env = dict(extra_env or {}, MODQ_REDIS_CLUSTER=self.cluster.seeds())
+        else:
+            self.redis, self.cluster = Redis(self.tmp).start(), None
         self.modqs = [Modq(binary, self.tmp, self.redis.port, extra_env, "modq%d" % i).start()
                       for i in range(instances)]
         self.modq = self.modqs[0]
