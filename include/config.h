@@ -83,6 +83,8 @@ typedef struct modq_config {
     char *redis_master;      /* master name known to the sentinels */
     long redis_wait_replicas;  /* replicas that must acknowledge a comment */
     long redis_wait_timeout_ms;
+    /* Redis Cluster */
+    char *redis_cluster;     /* seed host:port,...; empty = one primary */
     unsigned long long set_keys; /* bit i: the file or the environment set
                                     table key i (config_key_set) */
 } modq_config;

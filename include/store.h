@@ -51,6 +51,11 @@ typedef struct store_options {
      * most STORE_MAX_FLAG_CODES; none: no per-flag counts. */
     const char *const *flag_codes;
     size_t nflag_codes;
+    /* "host:port,..." seed nodes of a Redis Cluster, or NULL/"": one
+     * primary (url or sentinels). With seeds, each site's work goes to the
+     * primary of its {site} slot, url supplies only the password (its db
+     * must be 0) and sentinels must be empty. */
+    const char *cluster;
 } store_options;
 
 /* Returns new pool (free with store_pool_free) or NULL with err filled (for

@@ -134,13 +134,15 @@ int main(int argc, char **argv) {
     }
     store_options so = {cfg.redis_url, (int)cfg.redis_timeout_ms, (unsigned)cfg.threads + 2,
                         cfg.redis_sentinels, cfg.redis_master, (int)cfg.redis_wait_replicas,
-                        (int)cfg.redis_wait_timeout_ms, flag_codes, nflag_codes};
+                        (int)cfg.redis_wait_timeout_ms, flag_codes, nflag_codes,
+                        cfg.redis_cluster};
     if (!(a.pool = store_pool_new(&so, err, sizeof err))) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
     }
-    /* the comment path's shared round trips (store_pipe.c) */
-    if (cfg.pipeline_threads > 0 &&
+    /* the comment path's shared round trips (store_pipe.c); one primary
+     * only: a cluster's comments take the synchronous path */
+    if (cfg.pipeline_threads > 0 && !cfg.redis_cluster[0] &&
         !(pipe = store_pipe_start(a.pool, (unsigned)cfg.pipeline_threads, err, sizeof err))) {
         fprintf(stderr, "modq: %s\n", err);
         goto out;

@@ -80,6 +80,7 @@ static const ckey keys[] = {
     {"redis_master", T_STR, 0, 0, "mymaster", OFF(redis_master), 0},
     {"redis_wait_replicas", T_INT, 0, 16, "0", OFF(redis_wait_replicas), 0},
     {"redis_wait_timeout_ms", T_INT, 1, 10000, "100", OFF(redis_wait_timeout_ms), 0},
+    {"redis_cluster", T_STR, 0, 0, "", OFF(redis_cluster), 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -373,6 +374,11 @@ int config_load(modq_config *cfg, const char *path, config_error *err) {
     if (strncmp(cfg->redis_url, "redis://", 8) != 0) {
         snprintf(err->text, sizeof err->text,
                  "redis_url: must start with redis://");
+        goto fail;
+    }
+    if (cfg->redis_cluster[0] && cfg->redis_sentinels[0]) {
+        snprintf(err->text, sizeof err->text,
+                 "redis_cluster: cannot be combined with redis_sentinels");
         goto fail;
     }
     if (cfg->threshold_reject < cfg->threshold_pending) {

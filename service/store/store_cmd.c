@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "store_private.h"
@@ -113,6 +114,14 @@ int store_collect(store *s, redisReply **replies, int n) {
 
 int store_reply_check(store *s, const redisReply *r) {
     if (r->type != REDIS_REPLY_ERROR) return 0;
+    int node;
+    if (s->pool->cluster && store_cluster_redirect(s->pool->cluster, r->str, s->cur, &node)) {
+        /* followed by store_run; elsewhere the map now knows the slot's
+         * node, and the caller's failure goes the usual way */
+        log_msg(LOG_DEBUG, "redis cluster: %s", r->str);
+        atomic_fetch_add(&s->pool->redirects, 1);
+        return 0;
+    }
     if (strncmp(r->str, "READONLY", 8) == 0) {
         /* a demoted primary: drop it, the next connect finds the new one */
         log_msg(LOG_WARN, "redis: %s", r->str);
@@ -123,7 +132,10 @@ int store_reply_check(store *s, const redisReply *r) {
     return 0;
 }
 
+static int run_cluster(store *s, cmd *cmds, int ncmd, redisReply **replies);
+
 int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies) {
+    if (s->pool->cluster) return run_cluster(s, cmds, ncmd, replies);
     if (store_ready_(s) < 0) return -1;
     for (int i = 0; i < ncmd; i++) replies[i] = NULL;
     if (store_append_cmds(s, cmds, ncmd) < 0) {
@@ -203,6 +215,149 @@ int store_get_one(store *s, const char *k, char **out, size_t *len) {
     }
     freeReplyObject(r);
     return rc;
+}
+
+/* ========================================================= the cluster
+ * In a cluster pool store_run splits a batch into units -- a MULTI ... EXEC
+ * block, or one command -- sends each unit to the primary of its first
+ * key's slot (consecutive units of one node share a round trip; a unit
+ * without a key, such as WAIT, goes with the unit before it) and then
+ * re-sends, once, each unit answered with a redirect: after MOVED to the
+ * slot's new node (the map has moved the slot already), after ASK to the
+ * named node behind ASKING. A redirected unit was not executed (the node
+ * checks keys before running a command or queueing it in a MULTI), so
+ * re-sending it never applies it twice; the units that were not
+ * redirected are never re-sent. */
+
+/* Commands without a key (the rest name one at argv[1]; EVAL / EVALSHA at
+ * argv[3] when numkeys is not 0). */
+static const char *const NO_KEY[] = {"MULTI", "EXEC",  "DISCARD", "UNWATCH", "PING",
+                                     "WAIT",  "ASKING", "CLUSTER", "INFO",    "ROLE",
+                                     "TIME",  "SCRIPT", "AUTH",    "SELECT",  "DBSIZE"};
+
+static int cmd_is(const cmd *c, const char *name) {
+    size_t n = strlen(name);
+    return c->argc > 0 && c->len[0] == n && strncasecmp(c->argv[0], name, n) == 0;
+}
+
+/* 1 with c's first key in *key / *len, 0 when it names none. */
+static int cmd_key(const cmd *c, const char **key, size_t *len) {
+    int at = 1;
+    if (cmd_is(c, "EVAL") || cmd_is(c, "EVALSHA")) {
+        if (c->argc < 4 || (c->len[2] == 1 && c->argv[2][0] == '0')) return 0;
+        at = 3;
+    } else {
+        for (size_t i = 0; i < sizeof NO_KEY / sizeof NO_KEY[0]; i++)
+            if (cmd_is(c, NO_KEY[i])) return 0;
+    }
+    if (c->argc <= at) return 0;
+    *key = c->argv[at];
+    *len = c->len[at];
+    return 1;
+}
+
+/* The end of the unit starting at cmds[i]. */
+static int unit_end(const cmd *cmds, int ncmd, int i) {
+    if (!cmd_is(&cmds[i], "MULTI")) return i + 1;
+    for (int j = i + 1; j < ncmd; j++)
+        if (cmd_is(&cmds[j], "EXEC") || cmd_is(&cmds[j], "DISCARD")) return j + 1;
+    return ncmd;
+}
+
+/* The node of the unit [a, b): its first key's slot's; for a unit without
+ * a key prev (the unit before's node), or when it is the first the node of
+ * the first key after it (an UNWATCH goes where the WATCH will). -1 when no
+ * node serves it. */
+static int unit_node(store *s, const cmd *cmds, int ncmd, int a, int b, int prev) {
+    const char *key;
+    size_t len;
+    int end = prev >= 0 ? b : ncmd;
+    for (int i = a; i < end; i++)
+        if (cmd_key(&cmds[i], &key, &len))
+            return store_cluster_node(s->pool->cluster, store_key_slot(key, len));
+    if (prev >= 0) return prev;
+    return s->c ? s->cur : store_cluster_node(s->pool->cluster, 0);
+}
+
+/* Send cmds[0..n-1] to node in one round trip: 0 with replies new, -1 on
+ * transport failure (nothing to free). */
+static int run_on(store *s, int node, const cmd *cmds, int n, redisReply **replies) {
+    for (int i = 0; i < n; i++) replies[i] = NULL;
+    if (node < 0 || store_use_node(s, node) < 0) return -1;
+    if (store_append_cmds(s, cmds, n) < 0) {
+        store_drop(s);
+        return -1;
+    }
+    if (store_collect(s, replies, n) == 0) return 0;
+    for (int i = 0; i < n; i++) replies[i] = NULL; /* freed by store_collect */
+    return -1;
+}
+
+/* The redirect answering the unit [a, b) (1 MOVED, 2 ASK, 0 none), with
+ * *node its target. */
+static int unit_redirect(store *s, redisReply **replies, int a, int b, int *node) {
+    for (int i = a; i < b; i++)
+        if (replies[i]->type == REDIS_REPLY_ERROR) {
+            int k = store_cluster_redirect(s->pool->cluster, replies[i]->str, s->cur, node);
+            if (k) return k;
+        }
+    return 0;
+}
+
+/* Re-send the unit [a, b) to node (behind ASKING when ask), its new
+ * replies in replies[a..b-1] (the old ones freed). 0, or -1 on transport
+ * failure (replies[a..b-1] freed). */
+static int resend(store *s, int node, int ask, const cmd *cmds, int a, int b,
+                  redisReply **replies) {
+    int n = b - a + ask;
+    cmd *c = malloc((size_t)n * sizeof *c);
+    redisReply **r = malloc((size_t)n * sizeof *r);
+    store_free_replies(replies + a, b - a);
+    for (int i = a; i < b; i++) replies[i] = NULL;
+    int rc = -1;
+    if (c && r) {
+        if (ask) {
+            c[0].argc = 0;
+            store_args(&c[0], "ASKING");
+        }
+        memcpy(c + ask, cmds + a, (size_t)(b - a) * sizeof *c);
+        rc = run_on(s, node, c, n, r);
+        if (rc == 0) {
+            if (ask) freeReplyObject(r[0]);
+            memcpy(replies + a, r + ask, (size_t)(b - a) * sizeof *r);
+        }
+    }
+    free(r);
+    free(c);
+    return rc;
+}
+
+static int run_cluster(store *s, cmd *cmds, int ncmd, redisReply **replies) {
+    for (int i = 0; i < ncmd; i++) replies[i] = NULL;
+    int ga = 0, gnode = -1, prev = -1;
+    for (int a = 0; a <= ncmd;) {
+        int b = a < ncmd ? unit_end(cmds, ncmd, a) : ncmd;
+        int node = a < ncmd ? unit_node(s, cmds, ncmd, a, b, prev) : -2;
+        if (a < ncmd && node < 0) goto fail;
+        if (a > ga && node != gnode) { /* flush the group of gnode */
+            if (run_on(s, gnode, cmds + ga, a - ga, replies + ga) < 0) goto fail;
+            ga = a;
+        }
+        if (a == ncmd) break;
+        gnode = prev = node;
+        a = b;
+    }
+    for (int a = 0; a < ncmd;) {
+        int b = unit_end(cmds, ncmd, a), node;
+        int k = unit_redirect(s, replies, a, b, &node);
+        if (k && resend(s, node, k == 2, cmds, a, b, replies) < 0) goto fail;
+        a = b;
+    }
+    return 0;
+fail:
+    store_free_replies(replies, ncmd);
+    for (int i = 0; i < ncmd; i++) replies[i] = NULL;
+    return -1;
 }
 
 /* ================================================================ PING */

@@ -192,7 +192,9 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     }
     st->i_exec = n;
     store_args(&c[n++], "EXEC");
-    if (strcmp(w->status, "approved") != 0) { /* pending queue or rejected folder */
+    if (strcmp(w->status, "approved") != 0 && !s->pool->cluster) {
+        /* pending queue or rejected folder (a cluster's global key lives
+         * on another node: store_comment_write adds the site on its own) */
         store_cmd(&c[n++], "SADD", STORE_KEY_SITES, w->site, NULL);
     }
     /* With wait_replicas set, the write only counts once that many replicas
@@ -253,7 +255,7 @@ int store_comment_write(store *s, const store_write *w, char **existing,
             return wr < 0 ? -1 : 0;
         }
     }
-    if (store_ready_(s) < 0) return -1;
+    if (store_route_site(s, w->site) < 0) return -1;
     store_write_state st;
     redisReply *rep[STORE_WRITE_MAX_CMDS];
     s->watching = 0; /* EXEC ends the watch, whatever happens */
@@ -277,6 +279,16 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         free(*existing);
         *existing = NULL;
         return -1;
+    }
+    if (rc == 1 && s->pool->cluster && strcmp(w->status, "approved") != 0) {
+        /* the cross-site index, on its own slot's node */
+        cmd a = {0};
+        store_cmd(&a, "SADD", STORE_KEY_SITES, w->site, NULL);
+        redisReply *r;
+        if (store_run(s, &a, 1, &r) < 0)
+            log_msg(LOG_WARN, "redis: site %s not added to the site index", w->site);
+        else
+            freeReplyObject(r);
     }
     return rc;
 }

@@ -365,7 +365,7 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
     if (!op) return -1;
     redisReply **rep = NULL;
     int rc = -1;
-    if (store_ready_(s) < 0) goto done;
+    if (store_route_site(s, q->site) < 0) goto done;
     int n = store_lookup_append(s, op);
     if (n < 0 || !(rep = calloc((size_t)n, sizeof *rep))) {
         store_drop(s);
@@ -402,7 +402,7 @@ int store_thread_texts_read(redisReply *r, store_lookup *out) {
 
 int store_thread_texts(store *s, const store_lookup_req *q, store_lookup *out) {
     redisReply *r;
-    if (store_ready_(s) < 0) return -1;
+    if (store_route_site(s, q->site) < 0) return -1;
     if (store_thread_texts_append(s, q) < 0) {
         store_drop(s);
         return -1;

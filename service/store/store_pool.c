@@ -117,13 +117,34 @@ store_pool *store_pool_new(const store_options *o, char *err, size_t errlen) {
         store_pool_free(p);
         return NULL;
     }
+    if (o->cluster && o->cluster[0]) {
+        if (p->sentinel || p->db) {
+            snprintf(err, errlen, "redis_cluster: %s", p->sentinel
+                                                          ? "cannot be combined with redis_sentinels"
+                                                          : "a cluster has db 0 only (redis_url)");
+            store_pool_free(p);
+            return NULL;
+        }
+        if (!(p->cluster = store_cluster_new(o->cluster, o->timeout_ms, p->user, p->pass, err,
+                                             errlen))) {
+            store_pool_free(p);
+            return NULL;
+        }
+    }
     return p;
 }
 
 void store_pool_free(store_pool *p) {
     if (!p) return;
-    for (unsigned i = 0; i < p->n; i++)
-        if (p->conns[i].c) redisFree(p->conns[i].c);
+    for (unsigned i = 0; i < p->n; i++) {
+        if (p->cluster) {
+            for (int k = 0; k < STORE_CLUSTER_MAX_NODES; k++)
+                if (p->conns[i].node[k]) redisFree(p->conns[i].node[k]);
+        } else if (p->conns[i].c) {
+            redisFree(p->conns[i].c);
+        }
+    }
+    store_cluster_free(p->cluster);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     store_sentinel_free(p->sentinel);
@@ -142,22 +163,19 @@ static void mark_down(store_pool *p) {
 
 void store_drop(store *s) {
     if (s->c) redisFree(s->c);
+    if (s->pool->cluster) {
+        /* the node may have failed over or left: read the map again */
+        s->node[s->cur] = NULL;
+        store_cluster_stale(s->pool->cluster);
+    }
     s->c = NULL;
     mark_down(s->pool);
 }
 
-static int connect_one(store *s) {
-    store_pool *p = s->pool;
-    if (clock_mono_ms() < atomic_load(&p->down_until_ms)) return -1;
+/* A set-up connection to host:port (AUTH, SELECT, the sentinel role
+ * check), or NULL (logged, the down window opened). */
+static redisContext *dial(store_pool *p, const char *host, int port) {
     struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
-    char host[sizeof p->host];
-    int port = p->port;
-    unsigned gen = 0;
-    snprintf(host, sizeof host, "%s", p->host);
-    if (p->sentinel && store_sentinel_primary(p->sentinel, host, sizeof host, &port, &gen) < 0) {
-        mark_down(p);
-        return -1;
-    }
     redisContext *c = redisConnectWithTimeout(host, port, tv);
     if (!c || c->err) {
         if (c) {
@@ -165,7 +183,7 @@ static int connect_one(store *s) {
             redisFree(c);
         }
         mark_down(p);
-        return -1;
+        return NULL;
     }
     redisSetTimeout(c, tv);
     redisEnableKeepAlive(c);
@@ -188,19 +206,35 @@ static int connect_one(store *s) {
         freeReplyObject(r);
     }
     if (p->sentinel && store_sentinel_check_role(c, host, port) < 0) goto fail;
-    s->c = c;
-    s->serial++;
-    s->watching = 0;
-    s->gen = gen;
     atomic_store(&p->up, 1);
-    return 0;
+    return c;
 fail:
     log_msg(LOG_WARN, "redis %s:%d: %s", host, port,
             r && r->type == REDIS_REPLY_ERROR ? r->str : (c->err ? c->errstr : "setup failed"));
     if (r) freeReplyObject(r);
     redisFree(c);
     mark_down(p);
-    return -1;
+    return NULL;
+}
+
+static int connect_one(store *s) {
+    store_pool *p = s->pool;
+    if (clock_mono_ms() < atomic_load(&p->down_until_ms)) return -1;
+    char host[sizeof p->host];
+    int port = p->port;
+    unsigned gen = 0;
+    snprintf(host, sizeof host, "%s", p->host);
+    if (p->sentinel && store_sentinel_primary(p->sentinel, host, sizeof host, &port, &gen) < 0) {
+        mark_down(p);
+        return -1;
+    }
+    redisContext *c = dial(p, host, port);
+    if (!c) return -1;
+    s->c = c;
+    s->serial++;
+    s->watching = 0;
+    s->gen = gen;
+    return 0;
 }
 
 /* ===================================================== borrow and return */
@@ -246,5 +280,46 @@ int store_ready_(store *s) {
         s->c = NULL;
     }
     if (s->c) return 0;
+    if (s->pool->cluster) return store_route(s, "", 0); /* any primary: slot 0's */
     return connect_one(s);
+}
+
+/* ============================================================ the cluster */
+
+int store_use_node(store *s, int node) {
+    store_pool *p = s->pool;
+    if (node < 0 || node >= STORE_CLUSTER_MAX_NODES) return -1;
+    if (!s->node[node]) {
+        if (clock_mono_ms() < atomic_load(&p->down_until_ms)) return -1;
+        char host[sizeof p->host];
+        int port;
+        if (store_cluster_addr(p->cluster, node, host, sizeof host, &port) < 0) return -1;
+        if (!(s->node[node] = dial(p, host, port))) {
+            store_cluster_stale(p->cluster);
+            return -1;
+        }
+        s->serial++;
+    }
+    s->cur = node;
+    s->c = s->node[node];
+    return 0;
+}
+
+int store_route(store *s, const char *key, size_t len) {
+    store_pool *p = s->pool;
+    if (!p->cluster) return store_ready_(s);
+    int node = store_cluster_node(p->cluster, store_key_slot(key, len));
+    if (node < 0) {
+        mark_down(p);
+        return -1;
+    }
+    return store_use_node(s, node);
+}
+
+int store_route_site(store *s, const char *site) {
+    if (!s->pool->cluster) return store_ready_(s);
+    char tag[STORE_KEY_MAX];
+    int n = snprintf(tag, sizeof tag, "{%s}", site);
+    if (n < 0 || (size_t)n >= sizeof tag) return -1;
+    return store_route(s, tag, (size_t)n);
 }

@@ -26,8 +26,14 @@
 #define STORE_RETRY_MS 250
 #define STORE_MAX_ARGS 64 /* largest pipeline argv we build */
 
+/* Primaries (and nodes named by redirects) a cluster pool knows at most:
+ * a store keeps one context slot per node (store_cluster.c). */
+#define STORE_CLUSTER_MAX_NODES 64
+
 struct store {
-    redisContext *c;
+    redisContext *c; /* cluster pool: borrowed, = node[cur] */
+    redisContext *node[STORE_CLUSTER_MAX_NODES]; /* cluster pool: per node */
+    int cur; /* cluster pool: the node c talks to */
     store_pool *pool;
     int in_use;
     unsigned gen; /* sentinel generation c was resolved under */
@@ -39,6 +45,8 @@ struct store {
 
 /* Redis Sentinel client (store_sentinel.c); NULL in a pool without one. */
 typedef struct store_sentinel store_sentinel;
+/* Redis Cluster slot map (store_cluster.c); NULL in a pool without one. */
+typedef struct store_cluster store_cluster;
 /* Per-site look-up cache (store_cache.c), one per pool. */
 typedef struct store_cache store_cache;
 
@@ -59,6 +67,8 @@ struct store_pool {
     atomic_int up;
     atomic_ulong errors;
     store_sentinel *sentinel; /* set: host/port come from the sentinels */
+    store_cluster *cluster;   /* set: each command goes to its slot's node */
+    atomic_ulong redirects;   /* MOVED / ASK replies followed */
     store_cache *cache;       /* owned: look-up cache (store_cache.c) */
     /* borrowed (store_options): the per-flag queue codes */
     const char *const *flag_codes;
@@ -77,6 +87,13 @@ typedef struct cmd {
 int store_ready_(store *s);
 /* Drop a failed connection and open the short "down" window. */
 void store_drop(store *s);
+/* Make s talk to the node serving key's slot (cluster pool; any other pool:
+ * store_ready_). 0, or -1 when no node serves it or the node is down. */
+int store_route(store *s, const char *key, size_t len);
+/* The same for any key of site (the slot of its {site} hash tag). */
+int store_route_site(store *s, const char *site);
+/* Make s talk to cluster node i (connecting when needed). 0, or -1. */
+int store_use_node(store *s, int node);
 
 /* The random amount a version counter (dfver, setver) grows by at a
  * change: 1..2^31 (store_article.c explains why not 1). */
@@ -174,6 +191,51 @@ int store_sentinel_primary(store_sentinel *st, char *host, size_t hostlen, int *
 unsigned store_sentinel_generation(store_sentinel *st);
 /* ROLE on a set-up context: 0 when the node is a primary, -1 otherwise. */
 int store_sentinel_check_role(redisContext *c, const char *host, int port);
+
+/* "host:port" or "[v6]:port" of length len into host / *port. 0, or -1
+ * (malformed, host longer than hostlen - 1). */
+int store_hostport(const char *s, size_t len, char *host, size_t hostlen, int *port);
+
+/* ---- Redis Cluster (store_cluster.c) ----
+ * Key -> slot (CRC16 of the key or of its {hash tag}, as the cluster spec
+ * defines), and the slot map: which primary serves each of the 16384
+ * slots, read with CLUSTER SLOTS from a known primary or a seed node. Nodes
+ * are numbered as first seen and keep their number for the map's life (a
+ * store's node[] contexts are indexed by it). The map is read again when
+ * it is older than STORE_CLUSTER_REFRESH_MS, after a connection error and
+ * after a MOVED reply (which also moves that one slot at once). Thread-safe
+ * (one mutex); holds no data connection. */
+#define STORE_CLUSTER_SLOTS 16384
+/* CRC16-XMODEM (polynomial 0x1021, initial value 0) of n bytes. */
+uint16_t store_crc16(const char *s, size_t n);
+/* The slot of a key: of the text inside its first {...} when that is not
+ * empty, else of the whole key. */
+unsigned store_key_slot(const char *key, size_t n);
+/* Parse "host:port,..." seeds (user / pass: AUTH for every node, "" for
+ * none). Returns new (free with store_cluster_free; NULL is a no-op) or
+ * NULL with err naming the key. Nothing is contacted here. */
+store_cluster *store_cluster_new(const char *seeds, int timeout_ms, const char *user,
+                                 const char *pass, char *err, size_t errlen);
+void store_cluster_free(store_cluster *cl);
+/* The node serving slot (reading the map first when it is due), or -1
+ * when no reachable node names one. */
+int store_cluster_node(store_cluster *cl, unsigned slot);
+/* Node i's address into host / *port. 0, or -1 (no such node). */
+int store_cluster_addr(store_cluster *cl, int i, char *host, size_t hostlen, int *port);
+/* A redirect error reply ("MOVED <slot> <host>:<port>" or "ASK ..."; an
+ * empty host means the host of node from, the node that answered): 1 for
+ * MOVED (the slot is moved to that node in the map, and the whole map is
+ * read again at the next look-up), 2 for ASK (map untouched), each with
+ * *node = the target's number; 0 when err is neither (or the node table
+ * is full). */
+int store_cluster_redirect(store_cluster *cl, const char *err, int from, int *node);
+/* A connection to a node failed: read the map again at the next look-up. */
+void store_cluster_stale(store_cluster *cl);
+/* Numbers of the nodes serving at least one slot (at most max) into out;
+ * returns how many. For the views that gather from every primary. */
+int store_cluster_primaries(store_cluster *cl, int *out, int max);
+/* Slots the map assigns to a node (16384 when the cluster is covered). */
+unsigned store_cluster_covered(store_cluster *cl);
 
 /* ---- look-up cache (store_cache.c) ----
  * What a comment look-up need not ask Redis again: a site's document

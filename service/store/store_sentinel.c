@@ -68,8 +68,7 @@ struct store_sentinel {
 
 /* ============================================================== parsing */
 
-/* "host:port" or "[v6]:port" of length len into *a. 0, or -1. */
-static int parse_addr(const char *s, size_t len, sentinel_addr *a) {
+int store_hostport(const char *s, size_t len, char *host, size_t hostlen, int *port_out) {
     const char *end = s + len, *colon = NULL;
     for (const char *q = s; q < end; q++)
         if (*q == ':') colon = q;
@@ -81,7 +80,7 @@ static int parse_addr(const char *s, size_t len, sentinel_addr *a) {
         he--;
     }
     size_t hl = (size_t)(he - h);
-    if (hl == 0 || hl >= sizeof a->host) return -1;
+    if (hl == 0 || hl >= hostlen) return -1;
     long port = 0;
     for (const char *q = colon + 1; q < end; q++) {
         if (*q < '0' || *q > '9') return -1;
@@ -89,10 +88,14 @@ static int parse_addr(const char *s, size_t len, sentinel_addr *a) {
         if (port > 65535) return -1;
     }
     if (port <= 0) return -1;
-    memcpy(a->host, h, hl);
-    a->host[hl] = 0;
-    a->port = (int)port;
+    memcpy(host, h, hl);
+    host[hl] = 0;
+    *port_out = (int)port;
     return 0;
+}
+
+static int parse_addr(const char *s, size_t len, sentinel_addr *a) {
+    return store_hostport(s, len, a->host, sizeof a->host, &a->port);
 }
 
 /* ============================================================ resolving */

@@ -303,7 +303,7 @@ int webhook_notify(store *s, const char *site, const char *event,
     model_new_id(id);
     int q = STORE_EVAL_AGAIN;
     for (int full = 0; q == STORE_EVAL_AGAIN && full < 2; full++) {
-        if (store_ready_(s) < 0) return -1;
+        if (store_route_site(s, site) < 0) return -1;
         if (store_webhook_notify_append(s, site, event, json, len, id, full) < 0) {
             store_drop(s);
             return -1;
