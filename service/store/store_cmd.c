@@ -114,8 +114,10 @@ int store_collect(store *s, redisReply **replies, int n) {
 
 int store_reply_check(store *s, const redisReply *r) {
     if (r->type != REDIS_REPLY_ERROR) return 0;
-    int node;
-    if (s->pool->cluster && store_cluster_redirect(s->pool->cluster, r->str, s->cur, &node)) {
+    int node, k;
+    if (s->pool->cluster &&
+        (k = store_cluster_redirect(s->pool->cluster, r->str, s->cur, &node))) {
+        if (k == 1) s->moved = 1;
         /* followed by store_run; elsewhere the map now knows the slot's
          * node, and the caller's failure goes the usual way */
         log_msg(LOG_DEBUG, "redis cluster: %s", r->str);

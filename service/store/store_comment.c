@@ -239,8 +239,8 @@ int store_write_read(store *s, const store_write *w, const store_write_state *st
     return 1;
 }
 
-int store_comment_write(store *s, const store_write *w, char **existing,
-                        size_t *existing_len) {
+static int comment_write_once(store *s, const store_write *w, char **existing,
+                              size_t *existing_len) {
     *existing = NULL;
     char kc[STORE_KEY_MAX];
     if (store_key(kc, sizeof kc, w->site, STORE_K_COMMENT, w->id) < 0) return -1;
@@ -256,6 +256,7 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         }
     }
     if (store_route_site(s, w->site) < 0) return -1;
+    s->moved = 0; /* from here on a MOVED means the MULTI did not run */
     store_write_state st;
     redisReply *rep[STORE_WRITE_MAX_CMDS];
     s->watching = 0; /* EXEC ends the watch, whatever happens */
@@ -290,6 +291,16 @@ int store_comment_write(store *s, const store_write *w, char **existing,
         else
             freeReplyObject(r);
     }
+    return rc;
+}
+
+int store_comment_write(store *s, const store_write *w, char **existing,
+                        size_t *existing_len) {
+    /* a MOVED reply: nothing ran on the node that sent it, and the map
+     * names the slot's new node (cluster pools only) */
+    s->moved = 0;
+    int rc = comment_write_once(s, w, existing, existing_len);
+    if (rc < 0 && s->moved) rc = comment_write_once(s, w, existing, existing_len);
     return rc;
 }
 

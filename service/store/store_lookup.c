@@ -359,7 +359,7 @@ fail:
     return -1;
 }
 
-int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out) {
+static int lookup_once(store *s, const store_lookup_req *q, store_lookup *out) {
     memset(out, 0, sizeof *out);
     store_lookup_op *op = store_lookup_begin(s->pool, q);
     if (!op) return -1;
@@ -378,6 +378,15 @@ int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out)
 done:
     free(rep);
     store_lookup_op_free(op);
+    return rc;
+}
+
+int store_comment_lookup(store *s, const store_lookup_req *q, store_lookup *out) {
+    /* a MOVED reply: nothing ran on the node that sent it, and the map
+     * names the slot's new node (cluster pools only) */
+    s->moved = 0;
+    int rc = lookup_once(s, q, out);
+    if (rc < 0 && s->moved) rc = lookup_once(s, q, out);
     return rc;
 }
 

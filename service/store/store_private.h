@@ -41,6 +41,10 @@ struct store {
     /* the connection WATCHes a record key (a spool replay's write, until
      * its EXEC or store_release) */
     int watching;
+    /* a MOVED reply came on this store since the caller cleared it: its
+     * command did not run (the slot is served elsewhere), so the caller
+     * may send it again (store_route then picks the new node) */
+    int moved;
 };
 
 /* Redis Sentinel client (store_sentinel.c); NULL in a pool without one. */

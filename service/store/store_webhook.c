@@ -296,8 +296,8 @@ int store_webhook_notify_read(const redisReply *r, const char *site, const char 
     return r->integer == 1 ? 1 : 0;
 }
 
-int webhook_notify(store *s, const char *site, const char *event,
-                   const char *json, size_t len) {
+static int notify_once(store *s, const char *site, const char *event, const char *json,
+                       size_t len) {
     if (!webhook_event_bit(event)) return -1;
     char id[40];
     model_new_id(id);
@@ -314,6 +314,16 @@ int webhook_notify(store *s, const char *site, const char *event,
         freeReplyObject(r);
     }
     return q < 0 || q == STORE_EVAL_AGAIN ? -1 : 0;
+}
+
+int webhook_notify(store *s, const char *site, const char *event,
+                   const char *json, size_t len) {
+    /* a MOVED reply: nothing ran on the node that sent it, and the map
+     * names the slot's new node (cluster pools only) */
+    s->moved = 0;
+    int rc = notify_once(s, site, event, json, len);
+    if (rc < 0 && s->moved) rc = notify_once(s, site, event, json, len);
+    return rc;
 }
 
 /* meta = "<event> <created_ms> <attempts>" */

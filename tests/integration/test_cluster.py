@@ -1,0 +1,156 @@
+"""test_cluster.py - modq on a Redis Cluster (3 primaries, 3 replicas on
+loopback), given only the seed nodes (MODQ_REDIS_CLUSTER).
+
+Three sites are chosen so that the slots of their {site} hash tags are
+served by three different primaries (asked with CLUSTER KEYSLOT and the
+cluster's own slot table). Each registers an article and takes an on-topic
+comment and a spam one (held for review, MODQ_THRESHOLD_REJECT=1.0): every
+answer comes from the cluster, not the spool (/readyz spool_pending 0),
+every record sits on its site's primary (EXISTS on that node), and the
+comments, each site's queue and the review across sites read back as
+posted. Then one site's slot is moved to another primary (CLUSTER SETSLOT
+IMPORTING / MIGRATING, MIGRATE of its keys, SETSLOT NODE): modq still holds
+the old map, is answered MOVED, and must follow it -- the next comment is
+stored on the new primary and answered from the cluster, and the old
+records still read back.
+"""
+import time
+
+from harness import MOD_KEY, Env
+
+ARTICLE = {"title": "City council approves new bicycle lanes on Main Street",
+           "body": "The city council voted on Tuesday to build protected bicycle lanes along "
+                   "Main Street. Construction starts in spring and parking spaces will be "
+                   "reduced. Cyclists welcomed the decision while some shop owners worry "
+                   "about deliveries."}
+ON_TOPIC = ("Protected bicycle lanes on Main Street are overdue. I cycle there every day and "
+            "the council made the right decision, though shop owners need a plan for deliveries.")
+ON_TOPIC_2 = ("The new lanes on Main Street will make my ride to work safer, and the council "
+              "should talk to shop owners about delivery times before construction starts.")
+SPAM = ("CHECK OUT MY CHANNEL!!! subscribe subscribe subscribe http://bit.ly/xx1 "
+        "http://cheap-pills.example/buy http://win-money.example earn $500 a day")
+ENV = {"MODQ_THRESHOLD_REJECT": "1.0"}
+
+
+def comment(cid, text, name="Ann"):
+    return {"id": cid, "article_id": "a1", "text": text, "author": {"name": name}}
+
+
+def spread_sites(cluster):
+    """One site per primary: {port: site}, the slot of "{site}" served there."""
+    want = set(cluster.primaries())
+    out = {}
+    for i in range(200):
+        site = "site%d" % i
+        port = cluster.owner(cluster.keyslot("{%s}" % site))
+        if port in want and port not in out:
+            out[port] = site
+        if len(out) == len(want):
+            return out
+    raise AssertionError("no site for some primary: %r" % out)
+
+
+def exists(cluster, port, key):
+    return cluster.node(port).cli("EXISTS", key) == "1"
+
+
+def ready_and_unspooled(m):
+    r = m.request("GET", "/readyz", key=None)
+    assert r.status == 200 and r.json["spool_pending"] == 0, r
+
+
+def post_site(m, site, n):
+    """Article a1, an approved comment ok<n> and a held one spam<n>."""
+    r = m.request("PUT", "/v1/sites/%s/articles/a1" % site, ARTICLE)
+    assert r.status in (200, 201), r
+    r = m.request("POST", "/v1/sites/%s/comments" % site, comment("ok%d" % n, ON_TOPIC))
+    assert r.status == 201 and r.json["status"] == "approved", r
+    r = m.request("POST", "/v1/sites/%s/comments" % site, comment("spam%d" % n, SPAM, "promo"))
+    assert r.status == 201 and r.json["status"] == "pending", r
+
+
+def node_id(cluster, port):
+    return cluster.node(port).cli("CLUSTER", "MYID")
+
+
+def move_slot(cluster, slot, src, dst):
+    """Move slot from primary src to primary dst, keys and all, the way
+    redis-cli --cluster reshard does."""
+    sid, did = node_id(cluster, src), node_id(cluster, dst)
+    assert cluster.node(dst).cli("CLUSTER", "SETSLOT", slot, "IMPORTING", sid) == "OK"
+    assert cluster.node(src).cli("CLUSTER", "SETSLOT", slot, "MIGRATING", did) == "OK"
+    while True:
+        keys = cluster.node(src).cli("CLUSTER", "GETKEYSINSLOT", slot, 100).split()
+        if not keys:
+            break
+        out = cluster.node(src).cli("MIGRATE", "127.0.0.1", dst, "", 0, 5000, "KEYS", *keys)
+        assert out == "OK", out
+    for port in cluster.primaries():
+        assert cluster.node(port).cli("CLUSTER", "SETSLOT", slot, "NODE", did) == "OK"
+    end = time.time() + 10
+    while time.time() < end and cluster.owner(slot) != dst:
+        time.sleep(0.05)
+    assert cluster.owner(slot) == dst
+
+
+def test_cluster_sites_on_every_primary(binary):
+    with Env(binary, ENV, cluster=True) as env:
+        m, cl = env.modq, env.cluster
+        sites = spread_sites(cl)
+        assert len(sites) == 3 and len(set(sites.values())) == 3
+        for n, (port, site) in enumerate(sorted(sites.items())):
+            post_site(m, site, n)
+        ready_and_unspooled(m)
+        for n, (port, site) in enumerate(sorted(sites.items())):
+            for cid in ("ok%d" % n, "spam%d" % n):
+                key = "modq:{%s}:comment:%s" % (site, cid)
+                assert exists(cl, port, key), (site, port, key)
+                r = m.request("GET", "/v1/sites/%s/comments/%s" % (site, cid))
+                assert r.status == 200 and r.json["id"] == cid, r
+            assert exists(cl, port, "modq:{%s}:article:a1" % site)
+            assert m.queue(site) == ["spam%d" % n], (site, m.queue(site))
+        # the global index on its own slot's node, with every site that
+        # queued an item
+        owner = cl.owner(cl.keyslot("modq:sites"))
+        members = set(cl.node(owner).cli("SMEMBERS", "modq:sites").split())
+        assert members == set(sites.values()), members
+        # the review across sites gathers every site's queue
+        every = m.request("GET", "/v1/review", key=MOD_KEY)
+        assert every.status == 200, every
+        got = sorted((i["site"], i["id"]) for i in every.json["items"])
+        want = sorted((site, "spam%d" % n) for n, (_, site) in enumerate(sorted(sites.items())))
+        assert got == want, got
+
+
+def test_cluster_follows_a_moved_slot(binary):
+    with Env(binary, dict(ENV, MODQ_LOG_LEVEL="debug"), cluster=True) as env:
+        m, cl = env.modq, env.cluster
+        sites = spread_sites(cl)
+        src = sorted(sites)[0]
+        dst = sorted(sites)[1]
+        site = sites[src]
+        post_site(m, site, 0)
+        slot = cl.keyslot("{%s}" % site)
+        assert cl.owner(slot) == src
+        move_slot(cl, slot, src, dst)
+        assert exists(cl, dst, "modq:{%s}:comment:ok0" % site)
+        # modq still maps the slot to src: the next requests get MOVED and
+        # must be followed, not spooled
+        r = m.request("GET", "/v1/sites/%s/comments/ok0" % site)
+        assert r.status == 200 and r.json["status"] == "approved", r
+        r = m.request("POST", "/v1/sites/%s/comments" % site, comment("after", ON_TOPIC_2, "Bo"))
+        assert r.status == 201 and r.json["status"] == "approved", r
+        ready_and_unspooled(m)
+        assert exists(cl, dst, "modq:{%s}:comment:after" % site)
+        assert m.queue(site) == ["spam0"]
+        # it was a redirect that modq followed (logged at debug)
+        assert "redis cluster: MOVED %d 127.0.0.1:%d" % (slot, dst) in m.log(), m.log()[-3000:]
+        # a second move, straight back, on a map modq has just refreshed
+        move_slot(cl, slot, dst, src)
+        r = m.request("POST", "/v1/sites/%s/comments" % site, comment("spam1", SPAM, "promo"))
+        assert r.status == 201 and r.json["status"] == "pending", r
+        ready_and_unspooled(m)
+        assert exists(cl, src, "modq:{%s}:comment:spam1" % site)
+        assert m.queue(site) == ["spam0", "spam1"]
+        metrics = m.request("GET", "/metrics", key=None).raw.decode()
+        assert "modq_degraded 0" in metrics, metrics
