@@ -45,6 +45,12 @@ typedef struct metrics_gauges {
     unsigned long redis_errors;
     long spool_pending;
     unsigned inflight;
+    /* a Redis Cluster (cluster set; else the three below are not shown):
+     * primaries in the slot map, slots it assigns, redirects followed */
+    int cluster;
+    unsigned cluster_primaries;
+    unsigned cluster_slots;
+    unsigned long cluster_redirects;
 } metrics_gauges;
 
 /* Returns new Prometheus exposition text (free()), NULL on OOM. */

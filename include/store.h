@@ -75,7 +75,18 @@ int store_pool_up(store_pool *p);
 /* Redis errors (connection failures and error replies) since start. */
 unsigned long store_pool_errors(store_pool *p);
 
-/* PING. Returns 0, or -1 with why filled. */
+/* A cluster pool's state: primaries in the slot map, slots the map
+ * assigns (16384 when covered), MOVED / ASK replies followed since start. */
+typedef struct store_cluster_state {
+    unsigned primaries;
+    unsigned slots;
+    unsigned long redirects;
+} store_cluster_state;
+/* 1 with *out filled for a cluster pool, 0 for any other (out untouched). */
+int store_pool_cluster_state(store_pool *p, store_cluster_state *out);
+
+/* PING (in a cluster pool: every primary of the map, which must cover
+ * every slot). Returns 0, or -1 with why filled. */
 int store_ping(store *s, char *why, size_t n);
 
 /* ---- articles ---- */

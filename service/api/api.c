@@ -307,6 +307,12 @@ void api_metrics(const api_call *c, http_response *res) {
     store_release(c->a->pool, s);
     g.redis_up = store_pool_up(c->a->pool);
     g.redis_errors = store_pool_errors(c->a->pool);
+    store_cluster_state cs;
+    if ((g.cluster = store_pool_cluster_state(c->a->pool, &cs))) {
+        g.cluster_primaries = cs.primaries;
+        g.cluster_slots = cs.slots;
+        g.cluster_redirects = cs.redirects;
+    }
     g.spool_pending = spool_pending(c->a->spool);
     size_t len = 0;
     char *b = metrics_render(c->a->metrics, &g, &len);

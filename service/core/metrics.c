@@ -218,6 +218,18 @@ char *metrics_render(metrics *m, const metrics_gauges *g, size_t *len) {
        g->redis_errors);
     bp(&b, "# HELP modq_redis_up 1 when Redis answered the last call.\n"
            "# TYPE modq_redis_up gauge\nmodq_redis_up %d\n", g->redis_up);
+    if (g->cluster) {
+        bp(&b, "# HELP modq_redis_cluster_primaries Primaries in the Redis Cluster slot map.\n"
+               "# TYPE modq_redis_cluster_primaries gauge\nmodq_redis_cluster_primaries %u\n",
+           g->cluster_primaries);
+        bp(&b, "# HELP modq_redis_cluster_slots Slots the map assigns to a primary (16384: "
+               "covered).\n# TYPE modq_redis_cluster_slots gauge\nmodq_redis_cluster_slots %u\n",
+           g->cluster_slots);
+        bp(&b, "# HELP modq_redis_cluster_redirects_total MOVED and ASK replies followed.\n"
+               "# TYPE modq_redis_cluster_redirects_total counter\n"
+               "modq_redis_cluster_redirects_total %lu\n",
+           g->cluster_redirects);
+    }
     bp(&b, "# HELP modq_degraded 1 while comments are being spooled locally.\n"
            "# TYPE modq_degraded gauge\nmodq_degraded %d\n",
        (!g->redis_up || g->spool_pending > 0) ? 1 : 0);

@@ -364,7 +364,40 @@ fail:
 
 /* ================================================================ PING */
 
+/* PING every primary of a cluster pool's map (read first when due). */
+static int ping_cluster(store *s, char *why, size_t n) {
+    store_cluster *cl = s->pool->cluster;
+    store_cluster_node(cl, 0); /* reads the map when it is due */
+    unsigned covered = store_cluster_covered(cl);
+    if (covered != STORE_CLUSTER_SLOTS) {
+        snprintf(why, n, "redis cluster: %u of %d slots served", covered, STORE_CLUSTER_SLOTS);
+        return -1;
+    }
+    int prim[STORE_CLUSTER_MAX_NODES];
+    int np = store_cluster_primaries(cl, prim, STORE_CLUSTER_MAX_NODES);
+    for (int i = 0; i < np; i++) {
+        cmd c = {0};
+        store_args(&c, "PING");
+        redisReply *r;
+        char host[256] = "?";
+        int port = 0;
+        store_cluster_addr(cl, prim[i], host, sizeof host, &port);
+        if (run_on(s, prim[i], &c, 1, &r) < 0) {
+            snprintf(why, n, "redis cluster node %s:%d not answering", host, port);
+            return -1;
+        }
+        int ok = r->type == REDIS_REPLY_STATUS;
+        if (!ok)
+            snprintf(why, n, "redis %s:%d: %s", host, port,
+                     r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+        freeReplyObject(r);
+        if (!ok) return -1;
+    }
+    return 0;
+}
+
 int store_ping(store *s, char *why, size_t n) {
+    if (s->pool->cluster) return ping_cluster(s, why, n);
     if (store_ready_(s) < 0) {
         snprintf(why, n, "redis %s:%d unreachable", s->pool->host, s->pool->port);
         return -1;

@@ -274,6 +274,15 @@ void store_release(store_pool *p, store *s) {
 int store_pool_up(store_pool *p) { return atomic_load(&p->up); }
 unsigned long store_pool_errors(store_pool *p) { return atomic_load(&p->errors); }
 
+int store_pool_cluster_state(store_pool *p, store_cluster_state *out) {
+    if (!p->cluster) return 0;
+    int prim[STORE_CLUSTER_MAX_NODES];
+    out->primaries = (unsigned)store_cluster_primaries(p->cluster, prim, STORE_CLUSTER_MAX_NODES);
+    out->slots = store_cluster_covered(p->cluster);
+    out->redirects = atomic_load(&p->redirects);
+    return 1;
+}
+
 int store_ready_(store *s) {
     if (s->c && s->pool->sentinel && s->gen != store_sentinel_generation(s->pool->sentinel)) {
         redisFree(s->c); /* the sentinels have named another primary since */

@@ -101,6 +101,10 @@ def test_cluster_sites_on_every_primary(binary):
         for n, (port, site) in enumerate(sorted(sites.items())):
             post_site(m, site, n)
         ready_and_unspooled(m)
+        metrics = m.request("GET", "/metrics", key=None).raw.decode()
+        assert "modq_redis_cluster_primaries 3\n" in metrics, metrics
+        assert "modq_redis_cluster_slots 16384\n" in metrics, metrics
+        assert "modq_redis_cluster_redirects_total 0\n" in metrics, metrics
         for n, (port, site) in enumerate(sorted(sites.items())):
             for cid in ("ok%d" % n, "spam%d" % n):
                 key = "modq:{%s}:comment:%s" % (site, cid)
@@ -120,6 +124,35 @@ def test_cluster_sites_on_every_primary(binary):
         got = sorted((i["site"], i["id"]) for i in every.json["items"])
         want = sorted((site, "spam%d" % n) for n, (_, site) in enumerate(sorted(sites.items())))
         assert got == want, got
+
+
+def test_cluster_readiness_needs_every_slot(binary):
+    with Env(binary, ENV, cluster=True) as env:
+        m, cl = env.modq, env.cluster
+        r = m.request("GET", "/readyz", key=None)
+        assert r.status == 200 and r.json["status"] == "ready", r
+        # a slot no primary serves: not ready, naming how many are served
+        slot = cl.keyslot("{gone}")
+        for port in cl.primaries():
+            cl.node(port).cli("CLUSTER", "DELSLOTS", slot)
+        end = time.time() + 10
+        while time.time() < end:
+            r = m.request("GET", "/readyz", key=None)
+            if r.status == 503:
+                break
+            time.sleep(0.1)
+        assert r.status == 503 and r.json["reason"] == \
+            "redis cluster: 16383 of 16384 slots served", r
+        # the slot back on its primary: ready again
+        owner = sorted(cl.primaries())[0]
+        assert cl.node(owner).cli("CLUSTER", "ADDSLOTS", slot) == "OK"
+        end = time.time() + 10
+        while time.time() < end:
+            r = m.request("GET", "/readyz", key=None)
+            if r.status == 200:
+                break
+            time.sleep(0.1)
+        assert r.status == 200, r
 
 
 def test_cluster_follows_a_moved_slot(binary):
@@ -154,3 +187,7 @@ def test_cluster_follows_a_moved_slot(binary):
         assert m.queue(site) == ["spam0", "spam1"]
         metrics = m.request("GET", "/metrics", key=None).raw.decode()
         assert "modq_degraded 0" in metrics, metrics
+        assert "modq_redis_cluster_primaries 3\n" in metrics, metrics
+        assert "modq_redis_cluster_slots 16384\n" in metrics, metrics
+        redirects = int(metrics.split("\nmodq_redis_cluster_redirects_total ")[1].split()[0])
+        assert redirects >= 2, metrics  # at least one MOVED per move
