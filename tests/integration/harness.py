@@ -362,14 +362,19 @@ class Env:
 
     def __init__(self, binary, extra_env=None, instances=1, cluster=False):
         self.tmp = tempfile.mkdtemp(prefix="modq-it-")
-        if cluster:
+        # IT_CLUSTER=1 in the environment runs every Env on a cluster
+        if cluster or os.environ.get("IT_CLUSTER") == "1":
             # a Cluster stands in for the Redis: redis (and cluster) is it
             self.redis = self.cluster = Cluster(self.tmp).start()
             extra_env = dict(extra_env or {}, MODQ_REDIS_CLUSTER=self.cluster.seeds())
         else:
             self.redis, self.cluster = Redis(self.tmp).start(), None
-        self.modqs = [Modq(binary, self.tmp, self.redis.port, extra_env, "modq%d" % i).start()
-                      for i in range(instances)]
+        try:
+            self.modqs = [Modq(binary, self.tmp, self.redis.port, extra_env, "modq%d" % i).start()
+                          for i in range(instances)]
+        except Exception:
+            self.redis.stop()
+            raise
         self.modq = self.modqs[0]
         self.problems = []
 
