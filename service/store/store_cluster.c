@@ -50,6 +50,7 @@ struct store_cluster {
     char user[128];
     char pass[256];
     pthread_mutex_t mu; /* guards everything below */
+    pthread_cond_t read_done; /* signalled when a reading ends */
     cluster_addr node[STORE_CLUSTER_MAX_NODES];
     unsigned nnodes;
     uint8_t slot[STORE_CLUSTER_SLOTS]; /* node number or CLUSTER_NONE */
@@ -131,6 +132,7 @@ store_cluster *store_cluster_new(const char *seeds, int timeout_ms, const char *
     cl->timeout_ms = timeout_ms;
     memset(cl->slot, CLUSTER_NONE, sizeof cl->slot);
     pthread_mutex_init(&cl->mu, NULL);
+    pthread_cond_init(&cl->read_done, NULL);
     return cl;
 fail:
     free(cl);
@@ -140,6 +142,7 @@ fail:
 void store_cluster_free(store_cluster *cl) {
     if (!cl) return;
     pthread_mutex_destroy(&cl->mu);
+    pthread_cond_destroy(&cl->read_done);
     free(cl);
 }
 
@@ -244,6 +247,7 @@ static void refresh(store_cluster *cl) {
     cl->failing = !ok;
     cl->due_ms = clock_mono_ms() + (ok ? STORE_CLUSTER_REFRESH_MS : CLUSTER_RETRY_MS);
     cl->reading = 0;
+    pthread_cond_broadcast(&cl->read_done);
     pthread_mutex_unlock(&cl->mu);
     if (!ok && !was_failing)
         log_msg(LOG_WARN, "redis cluster: no node answered CLUSTER SLOTS (%s)", why);
@@ -261,6 +265,10 @@ int store_cluster_node(store_cluster *cl, unsigned slot) {
     pthread_mutex_unlock(&cl->mu);
     if (due) refresh(cl);
     pthread_mutex_lock(&cl->mu);
+    /* a slot the map does not know while another thread reads it (the
+     * first reading, at start): wait for that reading, not fail */
+    while (cl->slot[slot] == CLUSTER_NONE && cl->reading)
+        pthread_cond_wait(&cl->read_done, &cl->mu);
     int node = cl->slot[slot] == CLUSTER_NONE ? -1 : cl->slot[slot];
     pthread_mutex_unlock(&cl->mu);
     return node;

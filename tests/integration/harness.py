@@ -131,8 +131,11 @@ class Cluster:
         self.masters, self.replicas = masters, replicas
         self.nodes = [Redis(tmp, free_cluster_port()) for _ in range(masters * (1 + replicas))]
         self.port = self.nodes[0].port
+        self.created = False
 
     def start(self):
+        """Start every node; the first time, make them a cluster (after a
+        stop() each node comes back with its nodes.conf and data)."""
         for n in self.nodes:
             n.proc = subprocess.Popen(
                 ["redis-server", "--port", str(n.port), "--bind", "127.0.0.1",
@@ -145,6 +148,11 @@ class Cluster:
         for n in self.nodes:
             if not wait_port(n.port):
                 raise RuntimeError("cluster node %d did not start" % n.port)
+        if self.created:
+            if not self.wait_ok():
+                raise RuntimeError("cluster did not reach cluster_state:ok again")
+            return self
+        self.created = True
         out = subprocess.run(
             ["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % n.port for n in self.nodes]
             + ["--cluster-replicas", str(self.replicas), "--cluster-yes"],
