@@ -137,14 +137,7 @@ class Cluster:
         """Start every node; the first time, make them a cluster (after a
         stop() each node comes back with its nodes.conf and data)."""
         for n in self.nodes:
-            n.proc = subprocess.Popen(
-                ["redis-server", "--port", str(n.port), "--bind", "127.0.0.1",
-                 "--dir", n.dir, "--cluster-enabled", "yes",
-                 "--cluster-config-file", os.path.join(n.dir, "nodes.conf"),
-                 "--cluster-node-timeout", "2000",
-                 "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-                 "--daemonize", "no", "--logfile", os.path.join(n.dir, "log")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.spawn(n)
         for n in self.nodes:
             if not wait_port(n.port):
                 raise RuntimeError("cluster node %d did not start" % n.port)
@@ -161,7 +154,40 @@ class Cluster:
             raise RuntimeError("redis-cli --cluster create: " + out.stdout + out.stderr)
         if not self.wait_ok():
             raise RuntimeError("cluster did not reach cluster_state:ok")
+        if not self.wait_replicas():
+            raise RuntimeError("cluster replicas did not sync")
         return self
+
+    def spawn(self, n):
+        """Start node n (a Redis of nodes) with its dir and nodes.conf."""
+        n.proc = subprocess.Popen(
+            ["redis-server", "--port", str(n.port), "--bind", "127.0.0.1",
+             "--dir", n.dir, "--cluster-enabled", "yes",
+             "--cluster-config-file", os.path.join(n.dir, "nodes.conf"),
+             "--cluster-node-timeout", "2000", "--repl-diskless-sync-delay", "0",
+             "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+             "--daemonize", "no", "--logfile", os.path.join(n.dir, "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def restart(self, port):
+        """Start a stopped node again: it rejoins with its nodes.conf (a
+        primary that was failed over comes back as a replica)."""
+        n = self.node(port)
+        self.spawn(n)
+        if not wait_port(n.port):
+            raise RuntimeError("cluster node %d did not start" % n.port)
+
+    def wait_replicas(self, bound=CLUSTER_OK_BOUND_S):
+        """True once every replica's link to its primary is up (a failover
+        promotes only a replica that is in sync)."""
+        want = self.masters * self.replicas
+        end = time.time() + bound
+        while time.time() < end:
+            up = sum("master_link_status:up" in n.cli("INFO", "replication") for n in self.nodes)
+            if up >= want:
+                return True
+            time.sleep(0.1)
+        return False
 
     def wait_ok(self, bound=CLUSTER_OK_BOUND_S):
         """True once every running node says cluster_state:ok."""
@@ -176,14 +202,18 @@ class Cluster:
     def seeds(self):
         return ",".join("127.0.0.1:%d" % n.port for n in self.nodes[:self.masters])
 
+    def live(self):
+        """The first node still running."""
+        return next(n for n in self.nodes if n.proc and n.proc.poll() is None)
+
     def keyslot(self, key):
-        return int(self.nodes[0].cli("CLUSTER", "KEYSLOT", key))
+        return int(self.live().cli("CLUSTER", "KEYSLOT", key))
 
     def primaries(self):
         """{port: [(start, end), ...]} of every primary serving slots, from
-        CLUSTER NODES as the first node sees it."""
+        CLUSTER NODES as the first running node sees it."""
         out = {}
-        for line in self.nodes[0].cli("CLUSTER", "NODES").splitlines():
+        for line in self.live().cli("CLUSTER", "NODES").splitlines():
             f = line.split()
             if "master" not in f[2] or "fail" in f[2]:
                 continue
