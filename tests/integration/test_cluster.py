@@ -18,7 +18,9 @@ slot has no primary, finds the promoted replica through the slot map and
 replays the spool there once the old primary is back as the new one's
 replica (with redis_wait_replicas 1 a write counts only once a replica has
 it); every comment answered "pending" is in its site's queue exactly once
-(lost 0, doubled 0: counted and printed).
+(lost 0, doubled 0: counted and printed). The same count for a site's
+slot moved to another primary and back under load (ASK while its keys
+migrate, MOVED after).
 """
 import threading
 import time
@@ -204,47 +206,88 @@ FAILOVER_LOAD_S = 10   # load phase: the kill at 1.5 s, the promotion within ~4 
 SETTLE_BOUND_S = 40    # spool replayed and every slot served again
 
 
+class Load:
+    """Two threads posting held comments to every site until `seconds` have
+    passed: answered[site] = ids answered "pending", errors = anything but
+    a 201."""
+
+    def __init__(self, m, sites, seconds, prefix):
+        self.m, self.sites, self.prefix = m, list(sites), prefix
+        self.lock = threading.Lock()
+        self.answered = {site: [] for site in self.sites}
+        self.errors = []
+        self.stop = time.time() + seconds
+        self.threads = [threading.Thread(target=self.run, args=(k,)) for k in range(2)]
+        for t in self.threads:
+            t.start()
+
+    def run(self, k):
+        i = 0
+        while time.time() < self.stop:
+            for site in self.sites:
+                cid = "%s%d-%d" % (self.prefix, k, i)
+                try:
+                    r = self.m.request("POST", "/v1/sites/%s/comments" % site,
+                                       comment(cid, "%s offer %d-%d" % (SPAM, k, i), "promo"),
+                                       timeout=20)
+                except OSError as e:
+                    self.errors.append((site, cid, repr(e)))
+                    continue
+                if r.status != 201:
+                    self.errors.append((site, cid, r.status))
+                elif r.json["status"] == "pending":
+                    with self.lock:
+                        self.answered[site].append(cid)
+            i += 1
+
+    def join(self):
+        for t in self.threads:
+            t.join()
+        assert not self.errors, self.errors[:10]
+
+
+def settle(m):
+    """Wait until modq is ready with an empty spool."""
+    end = time.time() + SETTLE_BOUND_S
+    while time.time() < end:
+        r = m.request("GET", "/readyz", key=None)
+        if r.status == 200 and r.json["spool_pending"] == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError((r, m.log()[-4000:]))
+
+
+def count(m, answered, what):
+    """Compare every site's queue with the ids answered pending; prints and
+    returns (answered, spooled, lost, doubled)."""
+    metrics = m.request("GET", "/metrics", key=None).raw.decode()
+    spooled = int(metrics.split("\nmodq_spooled_total ")[1].split()[0])
+    total = lost = doubled = 0
+    for site, ids in answered.items():
+        queue = m.queue(site)
+        total += len(ids)
+        lost += len(set(ids) - set(queue))
+        doubled += len(queue) - len(set(queue))
+        assert set(queue) == set(ids), (site, sorted(set(ids) ^ set(queue))[:10])
+    print("  cluster %s: %d answered pending, %d spooled, lost %d, doubled %d"
+          % (what, total, spooled, lost, doubled))
+    assert lost == 0 and doubled == 0
+    return total, spooled, lost, doubled
+
+
 def test_cluster_primary_killed_under_load(binary):
     env_vars = dict(ENV, MODQ_REDIS_WAIT_REPLICAS="1", MODQ_REDIS_WAIT_TIMEOUT_MS="200")
     with Env(binary, env_vars, cluster=True) as env:
         m, cl = env.modq, env.cluster
         sites = spread_sites(cl)
-        for n, site in enumerate(sites.values()):
+        for site in sites.values():
             r = m.request("PUT", "/v1/sites/%s/articles/a1" % site, ARTICLE)
             assert r.status == 201, r
         victim = sorted(sites)[0]
-        lock = threading.Lock()
-        answered = {site: [] for site in sites.values()}
-        errors = []
-        stop = time.time() + FAILOVER_LOAD_S
-
-        def load(k):
-            i = 0
-            while time.time() < stop:
-                for site in sites.values():
-                    cid = "f%d-%d" % (k, i)
-                    try:
-                        r = m.request("POST", "/v1/sites/%s/comments" % site,
-                                      comment(cid, "%s offer %d-%d" % (SPAM, k, i), "promo"),
-                                      timeout=20)
-                    except OSError as e:
-                        errors.append((site, cid, repr(e)))
-                        continue
-                    if r.status != 201:
-                        errors.append((site, cid, r.status))
-                    elif r.json["status"] == "pending":
-                        with lock:
-                            answered[site].append(cid)
-                i += 1
-
-        threads = [threading.Thread(target=load, args=(k,)) for k in range(2)]
-        for t in threads:
-            t.start()
+        load = Load(m, sites.values(), FAILOVER_LOAD_S, "f")
         time.sleep(1.5)
         cl.node(victim).stop()   # kill -9
-        for t in threads:
-            t.join()
-        assert not errors, errors[:10]
+        load.join()
         # the replica took over; the old primary comes back as its replica,
         # so that WAIT 1 can be satisfied again and the spool drains
         end = time.time() + SETTLE_BOUND_S
@@ -252,23 +295,34 @@ def test_cluster_primary_killed_under_load(binary):
             time.sleep(0.2)
         assert victim not in cl.primaries()
         cl.restart(victim)
-        end = time.time() + SETTLE_BOUND_S
-        while time.time() < end:
-            r = m.request("GET", "/readyz", key=None)
-            if r.status == 200 and r.json["spool_pending"] == 0:
-                break
-            time.sleep(0.2)
-        assert r.status == 200 and r.json["spool_pending"] == 0, (r, m.log()[-4000:])
-        metrics = m.request("GET", "/metrics", key=None).raw.decode()
-        spooled = int(metrics.split("\nmodq_spooled_total ")[1].split()[0])
-        total = lost = doubled = 0
-        for site, ids in answered.items():
-            queue = m.queue(site)
-            total += len(ids)
-            lost += len(set(ids) - set(queue))
-            doubled += len(queue) - len(set(queue))
-            assert set(queue) == set(ids), (site, sorted(set(ids) ^ set(queue))[:10])
-        print("  cluster failover: %d answered pending, %d spooled, lost %d, doubled %d"
-              % (total, spooled, lost, doubled))
-        assert lost == 0 and doubled == 0
+        settle(m)
+        _, spooled, _, _ = count(m, load.answered, "failover")
         assert spooled > 0   # the kill was felt: the victim's comments waited in the spool
+
+
+MIGRATE_LOAD_S = 6
+
+
+def test_cluster_slot_migrated_under_load(binary):
+    with Env(binary, ENV, cluster=True) as env:
+        m, cl = env.modq, env.cluster
+        sites = spread_sites(cl)
+        for site in sites.values():
+            r = m.request("PUT", "/v1/sites/%s/articles/a1" % site, ARTICLE)
+            assert r.status == 201, r
+        src, dst = sorted(sites)[:2]
+        site = sites[src]
+        slot = cl.keyslot("{%s}" % site)
+        load = Load(m, sites.values(), MIGRATE_LOAD_S, "g")
+        time.sleep(1.0)
+        move_slot(cl, slot, src, dst)
+        time.sleep(1.0)
+        move_slot(cl, slot, dst, src)
+        load.join()
+        settle(m)
+        assert cl.owner(slot) == src
+        count(m, load.answered, "migration")
+        assert len(load.answered[site]) > 0
+        metrics = m.request("GET", "/metrics", key=None).raw.decode()
+        redirects = int(metrics.split("\nmodq_redis_cluster_redirects_total ")[1].split()[0])
+        assert redirects > 0, metrics
