@@ -60,6 +60,23 @@ static const badcase BAD[] = {
     {"MODQ_THRESHOLD_PENDING", "1.5", "threshold_pending"},
 };
 
+/* Cluster mode takes seed nodes; the cluster promotes its own replicas, so
+ * it is not combined with Sentinel. */
+static void test_cluster_excludes_sentinels(void) {
+    clear_env();
+    modq_config c;
+    config_error e;
+    setenv("MODQ_REDIS_CLUSTER", "127.0.0.1:7000,127.0.0.1:7001", 1);
+    CHECK(config_load(&c, NULL, &e) == 0);
+    CHECK_STR(c.redis_cluster, "127.0.0.1:7000,127.0.0.1:7001");
+    config_free(&c);
+    setenv("MODQ_REDIS_SENTINELS", "127.0.0.1:26379", 1);
+    CHECK(config_load(&c, NULL, &e) == -1);
+    CHECK(strstr(e.text, "redis_cluster") && strstr(e.text, "redis_sentinels"));
+    unsetenv("MODQ_REDIS_CLUSTER");
+    unsetenv("MODQ_REDIS_SENTINELS");
+}
+
 static void test_bad_values_name_the_key(void) {
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         clear_env();
@@ -231,5 +248,6 @@ int main(void) {
     UNIT_RUN(test_list_split);
     UNIT_RUN(test_dump_hides_secrets);
     UNIT_RUN(test_unknown_env_names_the_variable);
+    UNIT_RUN(test_cluster_excludes_sentinels);
     return unit_report("test_config");
 }

@@ -20,6 +20,36 @@ static store_pool *pool_for(const char *url, char *err, size_t n) {
     return store_pool_new(&o, err, n);
 }
 
+/* A cluster pool: seeds parsed at creation (nothing contacted), the
+ * password from redis_url, db 0 only, no sentinels; a pool without seeds
+ * reports no cluster state. */
+static void test_cluster_options(void) {
+    char err[200] = "";
+    store_cluster_state cs = {7, 7, 7};
+    store_options o = {.url = "redis://:pw@ignored:6379/0", .timeout_ms = 200, .size = 2,
+                       .cluster = "127.0.0.1:1,127.0.0.1:2"};
+    store_pool *p = store_pool_new(&o, err, sizeof err);
+    CHECK(p != NULL && p->cluster != NULL);
+    if (p) {
+        CHECK(store_pool_cluster_state(p, &cs) == 1);
+        CHECK(cs.primaries == 0 && cs.slots == 0 && cs.redirects == 0);
+        store_pool_free(p);
+    }
+    o.url = "redis://ignored:6379/2";
+    CHECK(store_pool_new(&o, err, sizeof err) == NULL && strstr(err, "db 0"));
+    o.url = "redis://ignored:6379/0";
+    o.sentinels = "127.0.0.1:26379";
+    o.master = "mymaster";
+    CHECK(store_pool_new(&o, err, sizeof err) == NULL && strstr(err, "redis_sentinels"));
+    o.sentinels = NULL;
+    o.cluster = "no-port";
+    CHECK(store_pool_new(&o, err, sizeof err) == NULL && strstr(err, "redis_cluster"));
+    p = pool_for("redis://localhost", err, sizeof err);
+    cs.primaries = 7;
+    CHECK(p && store_pool_cluster_state(p, &cs) == 0 && cs.primaries == 7);
+    store_pool_free(p);
+}
+
 static void test_url_forms(void) {
     char err[200] = "";
     store_pool *p = pool_for("redis://localhost", err, sizeof err);
@@ -159,6 +189,7 @@ int main(void) {
     UNIT_RUN(test_flag_codes_are_borrowed_from_the_options);
     UNIT_RUN(test_too_many_flag_codes_are_refused);
     UNIT_RUN(test_unreachable_redis_opens_the_down_window);
+    UNIT_RUN(test_cluster_options);
     store_pool_free(NULL);
     return unit_report("store_pool");
 }
