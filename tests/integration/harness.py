@@ -202,6 +202,18 @@ class Cluster:
     def seeds(self):
         return ",".join("127.0.0.1:%d" % n.port for n in self.nodes[:self.masters])
 
+    def cli(self, *args):
+        """redis-cli as against one Redis: a key's command on its slot's
+        node (-c follows MOVED), SCRIPT on every primary ("OK" when all
+        said it)."""
+        if str(args[0]).upper() == "SCRIPT":
+            outs = {self.node(p).cli(*args) for p in self.primaries()}
+            return outs.pop() if len(outs) == 1 else " ".join(sorted(outs))
+        out = subprocess.run(["redis-cli", "-c", "-p", str(self.live().port)]
+                             + [str(a) for a in args],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+
     def live(self):
         """The first node still running."""
         return next(n for n in self.nodes if n.proc and n.proc.poll() is None)
