@@ -31,8 +31,9 @@
  * long a slot moved without a redirect seen (a failover) goes unnoticed,
  * at one CLUSTER SLOTS round trip per period for the whole pool. */
 #define STORE_CLUSTER_REFRESH_MS 1000
-/* After a failed reading, the next one waits this long (as the pool's
- * down window). */
+/* After a failed reading, the next one waits this long; after a failed
+ * connection or command, a node is left alone this long (as the pool's
+ * down window, per node: the other primaries keep serving). */
 #define CLUSTER_RETRY_MS 250
 /* A slot no node serves. */
 #define CLUSTER_NONE 0xFF
@@ -57,6 +58,7 @@ struct store_cluster {
     long long due_ms;                  /* read the map again from then on */
     int reading;                       /* a thread is reading it */
     int failing;                       /* the last reading failed (logged once) */
+    long long down_until[STORE_CLUSTER_MAX_NODES]; /* a node's retry window */
 };
 
 /* ============================================================== slots */
@@ -274,11 +276,20 @@ int store_cluster_node(store_cluster *cl, unsigned slot) {
     return node;
 }
 
-void store_cluster_stale(store_cluster *cl) {
+void store_cluster_node_failed(store_cluster *cl, int node) {
     pthread_mutex_lock(&cl->mu);
     long long now = clock_mono_ms();
     if (cl->due_ms > now) cl->due_ms = now;
+    if (node >= 0 && node < STORE_CLUSTER_MAX_NODES) cl->down_until[node] = now + CLUSTER_RETRY_MS;
     pthread_mutex_unlock(&cl->mu);
+}
+
+int store_cluster_node_down(store_cluster *cl, int node) {
+    pthread_mutex_lock(&cl->mu);
+    int down = node >= 0 && node < STORE_CLUSTER_MAX_NODES &&
+               clock_mono_ms() < cl->down_until[node];
+    pthread_mutex_unlock(&cl->mu);
+    return down;
 }
 
 int store_cluster_redirect(store_cluster *cl, const char *err, int from, int *node) {

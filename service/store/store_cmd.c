@@ -5,8 +5,10 @@
  * encoded to RESP by store_append_cmds and sent with any others in one
  * write, its replies collected in order by store_collect (store_run does
  * both, blocking). Error replies are logged and counted here; READONLY
- * (a demoted primary) drops the connection. Knows no key and no data
- * type: the files of each concern build their own commands with these.
+ * (a demoted primary) drops the connection. In a cluster pool store_run
+ * also sends each part of a batch to its slot's node and follows MOVED /
+ * ASK (see "the cluster" below). Knows no modq key and no data type: the
+ * files of each concern build their own commands with these.
  */
 #include <hiredis/hiredis.h>
 #include <stdarg.h>

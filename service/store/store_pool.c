@@ -4,6 +4,9 @@
  * Owns every redisContext of a pool. A context is used by one thread at a
  * time (the pool hands it out); a failed context is dropped and reconnected
  * lazily, through the sentinels when the pool has them (store_sentinel.c).
+ * A cluster pool's store keeps one context per cluster node and points c
+ * at the one serving the slot at hand (store_route; the slot map is
+ * store_cluster.c's).
  * While Redis is unreachable the pool keeps a short "down until" window in
  * which every call fails at once, so no request waits out a timeout per
  * call. Also owns the pool's look-up cache (store_cache.c) and borrows the
@@ -161,19 +164,28 @@ static void mark_down(store_pool *p) {
     atomic_fetch_add(&p->errors, 1);
 }
 
+/* A cluster node failed: its own retry window, the map read again (it
+ * may have failed over or left); the other nodes stay usable. */
+static void node_down(store_pool *p, int node) {
+    atomic_store(&p->up, 0);
+    atomic_fetch_add(&p->errors, 1);
+    store_cluster_node_failed(p->cluster, node);
+}
+
 void store_drop(store *s) {
     if (s->c) redisFree(s->c);
-    if (s->pool->cluster) {
-        /* the node may have failed over or left: read the map again */
-        s->node[s->cur] = NULL;
-        store_cluster_stale(s->pool->cluster);
-    }
     s->c = NULL;
+    if (s->pool->cluster) {
+        s->node[s->cur] = NULL;
+        node_down(s->pool, s->cur);
+        return;
+    }
     mark_down(s->pool);
 }
 
 /* A set-up connection to host:port (AUTH, SELECT, the sentinel role
- * check), or NULL (logged, the down window opened). */
+ * check), or NULL (logged; the down window opened, except in a cluster
+ * pool, whose caller opens the node's). */
 static redisContext *dial(store_pool *p, const char *host, int port) {
     struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
     redisContext *c = redisConnectWithTimeout(host, port, tv);
@@ -182,7 +194,7 @@ static redisContext *dial(store_pool *p, const char *host, int port) {
             log_msg(LOG_DEBUG, "redis connect %s:%d: %s", host, port, c->errstr);
             redisFree(c);
         }
-        mark_down(p);
+        if (!p->cluster) mark_down(p);
         return NULL;
     }
     redisSetTimeout(c, tv);
@@ -213,7 +225,7 @@ fail:
             r && r->type == REDIS_REPLY_ERROR ? r->str : (c->err ? c->errstr : "setup failed"));
     if (r) freeReplyObject(r);
     redisFree(c);
-    mark_down(p);
+    if (!p->cluster) mark_down(p);
     return NULL;
 }
 
@@ -299,12 +311,12 @@ int store_use_node(store *s, int node) {
     store_pool *p = s->pool;
     if (node < 0 || node >= STORE_CLUSTER_MAX_NODES) return -1;
     if (!s->node[node]) {
-        if (clock_mono_ms() < atomic_load(&p->down_until_ms)) return -1;
+        if (store_cluster_node_down(p->cluster, node)) return -1;
         char host[sizeof p->host];
         int port;
         if (store_cluster_addr(p->cluster, node, host, sizeof host, &port) < 0) return -1;
         if (!(s->node[node] = dial(p, host, port))) {
-            store_cluster_stale(p->cluster);
+            node_down(p, node);
             return -1;
         }
         s->serial++;

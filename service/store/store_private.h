@@ -4,7 +4,9 @@
  * Declares the pool and connection structs and, file by file, what the
  * files of service/store/ call in one another. Dependencies run one way:
  * store_keys.c, store_cache.c and store_sentinel.c need nothing;
- * store_pool.c the sentinel client and the cache; store_cmd.c the pool;
+ * store_cluster.c the address parser of store_sentinel.c; store_pool.c the
+ * sentinel client, the cluster map and the cache; store_cmd.c the pool
+ * (and the cluster map, to split a batch per node);
  * store_script.c the commands; every data file (articles, look-up,
  * comments, learning, review, webhooks, limits) the commands, scripts and
  * keys; the look-up also the df reads of store_article.c and the learning
@@ -207,7 +209,9 @@ int store_hostport(const char *s, size_t len, char *host, size_t hostlen, int *p
  * are numbered as first seen and keep their number for the map's life (a
  * store's node[] contexts are indexed by it). The map is read again when
  * it is older than STORE_CLUSTER_REFRESH_MS, after a connection error and
- * after a MOVED reply (which also moves that one slot at once). Thread-safe
+ * after a MOVED reply (which also moves that one slot at once). A node
+ * whose connection failed is left alone for a short window of its own,
+ * while the other nodes keep serving. Thread-safe
  * (one mutex); holds no data connection. */
 #define STORE_CLUSTER_SLOTS 16384
 /* CRC16-XMODEM (polynomial 0x1021, initial value 0) of n bytes. */
@@ -233,8 +237,11 @@ int store_cluster_addr(store_cluster *cl, int i, char *host, size_t hostlen, int
  * *node = the target's number; 0 when err is neither (or the node table
  * is full). */
 int store_cluster_redirect(store_cluster *cl, const char *err, int from, int *node);
-/* A connection to a node failed: read the map again at the next look-up. */
-void store_cluster_stale(store_cluster *cl);
+/* A connection to node failed: read the map again at the next look-up,
+ * and open the node's short retry window (store_cluster_node_down: 1
+ * inside it, when a call to that node fails at once; 0 otherwise). */
+void store_cluster_node_failed(store_cluster *cl, int node);
+int store_cluster_node_down(store_cluster *cl, int node);
 /* Numbers of the nodes serving at least one slot (at most max) into out;
  * returns how many. For the views that gather from every primary. */
 int store_cluster_primaries(store_cluster *cl, int *out, int max);

@@ -1,8 +1,8 @@
 /* test_store_cluster.c - Redis Cluster slots and redirects: CRC16 and the
  * {hash tag} rule as the cluster spec gives them, every key of a site in
  * the slot of its tag, the seed list's parsing and the MOVED / ASK replies'
- * effect on the map (no node is contacted: nothing here asks for a slot's
- * node). */
+ * effect on the map, a failed node's own retry window (no node is
+ * contacted: nothing here asks for a slot's node). */
 #include <stdio.h>
 #include <string.h>
 
@@ -97,6 +97,10 @@ static void test_redirects(void) {
     for (size_t i = 0; i < sizeof not / sizeof not[0]; i++)
         CHECK(store_cluster_redirect(cl, not[i], 0, &node) == 0);
     CHECK(store_cluster_addr(cl, 7, host, sizeof host, &port) == -1);
+    /* a failed node's retry window is its own */
+    CHECK(!store_cluster_node_down(cl, 0) && !store_cluster_node_down(cl, 1));
+    store_cluster_node_failed(cl, 0);
+    CHECK(store_cluster_node_down(cl, 0) && !store_cluster_node_down(cl, 1));
     store_cluster_free(cl);
 }
 
