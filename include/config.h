@@ -70,7 +70,8 @@ typedef struct modq_config {
     /* limits */
     long rate_limit_key;     /* requests per minute per API key; 0 off */
     long rate_limit_ip;      /* requests per minute per client IP; 0 off */
-    long auth_fail_limit;    /* failed auths per minute per IP; 0 off */
+    long auth_fail_limit;    /* failed auths per minute per IP and per
+                                presented key; 0 off */
     long max_header;         /* bytes of request line + headers */
     /* TLS (optional) */
     char *tls_cert;          /* PEM file; empty = plain HTTP */

@@ -70,6 +70,8 @@
  *   modq:rl:k:<keyhash>:<slot>   string  requests per API key (16 hex of
  *                                        its SHA-256, never the key)
  *   modq:rl:f:<ip>:<slot>        string  failed authentications per IP
+ *   modq:rl:fk:<keyhash>:<slot>  string  failed authentications per
+ *                                        presented key (16 hex of SHA-256)
  *                                (rate-limit keys: EX window + 5 s)
  *                                        [store_limit.c]
  *
@@ -139,6 +141,7 @@
 #define STORE_KRL_IP "i:"   /* + client IP */
 #define STORE_KRL_KEY "k:"  /* + API key hash */
 #define STORE_KRL_FAIL "f:" /* + client IP: failed authentications */
+#define STORE_KRL_FAIL_KEY "fk:" /* + presented key hash: failed authentications */
 
 /* ---- values ---- */
 /* A band value ends with the MinHash in binary: STORE_MINHASH_N 32-bit

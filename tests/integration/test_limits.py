@@ -1,11 +1,12 @@
 """test_limits.py - hostile clients cannot take modq down: body, header, URL,
 JSON depth and field limits, connection limit, slowloris, rate limits."""
+import http.client
 import json
 import socket
 import threading
 import time
 
-from harness import CLIENT_KEY, MOD_KEY, Env
+from harness import CLIENT_KEY, MOD_KEY, Env, Resp
 
 AUTH = "Authorization: Bearer %s\r\n" % CLIENT_KEY
 
@@ -262,22 +263,89 @@ def test_key_rate_limit_counts_each_key_alone(binary):
         assert m.request("GET", "/v1/sites/s1/comments/none", key=KEY_TWO).status == 404
 
 
+OTHER_IP = "127.0.0.2"   # a second client address on loopback
+
+
+def request_from(m, src, method, path, key=CLIENT_KEY, headers=None, body=None):
+    """m.request, with the connection made from address src."""
+    conn = http.client.HTTPConnection("127.0.0.1", m.port, timeout=10,
+                                      source_address=(src, 0))
+    h = {"Authorization": "Bearer " + key} if key else {}
+    h.update(headers or {})
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=h)
+    r = conn.getresponse()
+    payload = r.read()
+    conn.close()
+    js = json.loads(payload) if payload and "json" in r.getheader("Content-Type", "") else None
+    return Resp(r.status, js, payload, dict(r.getheaders()))
+
+
+def metric(m, name):
+    text = m.request("GET", "/metrics", key=None).raw.decode()
+    return int([l for l in text.splitlines() if l.startswith(name)][0].split()[-1])
+
+
 def test_auth_failures_limited_per_ip(binary):
-    """auth_fail_limit failures per minute per IP: then 429 for every key,
-    right or wrong (no brute forcing behind it); failures are counted."""
+    """auth_fail_limit failures per minute per IP: later failing attempts
+    from that IP get 429, the valid key from the same IP is still served
+    (failures never lock out a valid key), and another IP is untouched."""
     with Env(binary, {"MODQ_AUTH_FAIL_LIMIT": "3"}) as env:
         m = env.modq
         _avoid_minute_edge()
-        path = "/v1/sites/s1/comments/none"
+        assert m.request("POST", "/v1/sites/s1/comments", comment("af1")).status == 201
+        path = "/v1/sites/s1/comments/af1"
         st = [m.request("GET", path, key="wrong-key-%02d-0123456789" % i).status
               for i in range(5)]
         assert st == [401, 401, 401, 429, 429], st
-        r = m.request("GET", path)            # the right key, same IP
-        assert r.status == 429 and "Retry-After" in r.headers, r
-        text = m.request("GET", "/metrics", key=None).raw.decode()
-        fails = [l for l in text.splitlines() if l.startswith("modq_auth_failures_total")][0]
-        assert int(fails.split()[1]) == 5, fails
-        assert 'modq_rate_limited_total{limit="auth_failures"} 3' in text
+        for _ in range(3):                    # the right key, same IP
+            r = m.request("GET", path)
+            assert r.status == 200 and r.json["id"] == "af1", r
+        r = m.request("GET", path, key="wrong-key-99-0123456789")
+        assert r.status == 429 and 1 <= int(r.headers["Retry-After"]) <= 60, r
+        assert r.json["error"]["code"] == "rate_limited", r
+        r = m.request("GET", path, key=None)  # no key at all is a failure too
+        assert r.status == 429, r
+        # another address has its own count
+        r = request_from(m, OTHER_IP, "GET", path, key="wrong-key-50-0123456789")
+        assert r.status == 401, r
+        assert metric(m, "modq_auth_failures_total") == 8
+        assert metric(m, 'modq_rate_limited_total{limit="auth_failures"}') == 4
+
+
+def test_auth_failures_limited_per_presented_key(binary):
+    """One wrong key tried from many addresses is limited on its own: past
+    auth_fail_limit it gets 429 from a fresh address, where another wrong
+    key still gets 401 and the valid key 201."""
+    with Env(binary, {"MODQ_AUTH_FAIL_LIMIT": "3"}) as env:
+        m = env.modq
+        _avoid_minute_edge()
+        path = "/v1/sites/s1/comments"
+        bad = "wrong-key-shared-0123456789"
+        st = [request_from(m, "127.0.0.%d" % (10 + i), "GET", path + "/none", key=bad).status
+              for i in range(4)]
+        assert st == [401, 401, 401, 429], st
+        assert request_from(m, OTHER_IP, "GET", path + "/none", key=bad).status == 429
+        assert request_from(m, OTHER_IP, "GET", path + "/none",
+                            key="wrong-key-other-0123456789").status == 401
+        r = request_from(m, OTHER_IP, "POST", path, body=comment("pk1"))
+        assert r.status == 201, r
+
+
+def test_valid_key_served_under_failure_flood(binary):
+    """A stream of wrong keys from the address every client shares (a proxy
+    without trusted_proxies) never refuses the valid key there."""
+    with Env(binary, {"MODQ_AUTH_FAIL_LIMIT": "2"}) as env:
+        m = env.modq
+        _avoid_minute_edge()
+        for i in range(20):
+            bad = m.request("GET", "/v1/sites/s1/comments/none", key="bad-%d-0123456789" % i)
+            assert bad.status == (401 if i < 2 else 429), (i, bad)
+            r = m.request("POST", "/v1/sites/s1/comments", comment("fl%d" % i))
+            assert r.status == 201, (i, r)
 
 
 def test_rate_limit_fails_open_without_redis(binary):
