@@ -38,6 +38,8 @@ typedef struct modq_config {
     long max_body;
     long max_connections;
     long connection_timeout; /* seconds of inactivity before close */
+    long max_connections_per_ip; /* concurrent connections per client address */
+    char *trusted_proxies;   /* CIDR list whose X-Forwarded-For is believed */
     long redis_timeout_ms;
     double threshold_pending;
     double threshold_reject;

@@ -29,8 +29,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "http_status.h"
 #include "log.h"
+
+/* X-Forwarded-For header lines looked at (the last ones: hops are read
+ * from the right); a proxy chain longer than this is not believed past
+ * them. */
+#define HTTP_XFF_MAX_LINES 8
 
 /* Request line + headers allowed when max_header is not given: generous for
  * a JSON API. MHD answers 431 (414 for the URL) itself beyond it. */
@@ -89,6 +95,7 @@ struct http_server {
     pthread_t reaper;
     atomic_ulong reaped;
     char *tls_cert, *tls_key;   /* PEM text while the daemon runs */
+    const char *trusted;        /* trusted_proxies (borrowed from the options) */
     char last_log[256];         /* last MHD message before start returned */
     atomic_int started;         /* MHD_start_daemon returned */
 };
@@ -104,6 +111,7 @@ typedef struct reqctx {
     int discarding;      /* a body without Content-Length outgrew max_body */
     size_t discarded;
     struct timespec start;
+    char ip[CIDR_ADDR_TEXT];  /* the client address (client_ip) */
 } reqctx;
 
 /* The HTTP layer's own answers, sent before a handler could run: a row of
@@ -185,6 +193,68 @@ static void remote_ip(struct MHD_Connection *c, char *buf, size_t n) {
                   (socklen_t)n);
 }
 
+/* The last HTTP_XFF_MAX_LINES X-Forwarded-For values, in arrival order. */
+typedef struct xff_lines {
+    const char *v[HTTP_XFF_MAX_LINES];
+    unsigned n;                 /* lines seen (may exceed the array) */
+} xff_lines;
+
+static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+    (void)kind;
+    xff_lines *x = cls;
+    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0)
+        x->v[x->n++ % HTTP_XFF_MAX_LINES] = value;
+    return MHD_YES;
+}
+
+/* Walk one X-Forwarded-For value right to left, each hop an address into
+ * af/a. Returns 1 at the first hop outside trusted (af/a hold it), 0 when
+ * every hop is trusted (af/a hold the left-most), -1 at a hop that is not
+ * an address (af/a keep the hop to its right). */
+static int xff_walk(const char *trusted, const char *value, int *af, unsigned char a[16]) {
+    size_t end = strlen(value);
+    while (end > 0) {
+        size_t e = end;
+        while (e > 0 && (value[e - 1] == ' ' || value[e - 1] == '\t')) e--;
+        size_t b = e;
+        while (b > 0 && value[b - 1] != ',') b--;
+        end = b > 0 ? b - 1 : 0;
+        size_t s = b;
+        while (s < e && (value[s] == ' ' || value[s] == '\t')) s++;
+        if (s == e) continue; /* an empty element ("a,,b") */
+        char hop[CIDR_ADDR_TEXT];
+        if (e - s >= sizeof hop) return -1;
+        memcpy(hop, value + s, e - s);
+        hop[e - s] = 0;
+        int haf;
+        unsigned char ha[16];
+        if (cidr_addr_parse(hop, &haf, ha) < 0) return -1;
+        *af = haf;
+        memcpy(a, ha, sizeof ha);
+        if (!cidr_list_has(trusted, haf, ha)) return 1;
+    }
+    return 0;
+}
+
+/* The client address into buf (n >= CIDR_ADDR_TEXT): the TCP peer, or,
+ * when the peer is inside trusted, the right-most X-Forwarded-For hop that
+ * is not (every hop trusted: the left-most; a hop that is not an address
+ * stops the walk at the trusted hop to its right). */
+static void client_ip(struct MHD_Connection *c, const char *trusted, char *buf, size_t n) {
+    remote_ip(c, buf, n);
+    if (!trusted || !*trusted) return;
+    int af;
+    unsigned char a[16];
+    if (cidr_addr_parse(buf, &af, a) < 0 || !cidr_list_has(trusted, af, a)) return;
+    xff_lines x = {{0}, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, xff_collect, &x);
+    unsigned first = x.n > HTTP_XFF_MAX_LINES ? x.n - HTTP_XFF_MAX_LINES : 0;
+    for (unsigned i = x.n; i-- > first;)
+        if (xff_walk(trusted, x.v[i % HTTP_XFF_MAX_LINES], &af, a) != 0) break;
+    inet_ntop(af, a, buf, (socklen_t)n);
+}
+
 static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const char *method,
                                const char *url, reqctx *rc, http_response *res,
                                const char *ip);
@@ -192,8 +262,8 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const c
 static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c,
                                 const char *url, const char *method,
                                 reqctx *rc) {
-    char ip[64];
-    remote_ip(c, ip, sizeof ip);
+    client_ip(c, s->trusted, rc->ip, sizeof rc->ip);
+    const char *ip = rc->ip;
     http_request req = {
         .method = method,
         .path = url,
@@ -323,9 +393,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (dstate != 2) return MHD_YES;
         atomic_store(&rc->deferred, 3); /* answered: once */
         atomic_fetch_sub(&s->suspended, 1);
-        char ip[64];
-        remote_ip(c, ip, sizeof ip);
-        return respond(s, c, method, url, rc, &rc->res, ip);
+        return respond(s, c, method, url, rc, &rc->res, rc->ip);
     }
     if (rc->answered) {
         *upload_size = 0; /* response already queued; MHD closes after it */
@@ -501,6 +569,7 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
     s->listen_fd = MHD_INVALID_SOCKET;
     s->max_body = opt->max_body;
     s->max_conns = opt->max_connections;
+    s->trusted = opt->trusted_proxies;
     s->phase_ms = (long long)(opt->connection_timeout ? opt->connection_timeout : 15) * 1000;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
@@ -542,6 +611,7 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
         MHD_OPTION_CONNECTION_LIMIT, opt->max_connections + HTTP_CONN_SLACK,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, opt->max_connections_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, max_header + HTTP_POOL_SLACK,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,

@@ -153,7 +153,8 @@ def test_max_connections_503(binary):
     the listen backlog until idle sockets time out (connection_timeout),
     then is served: bounded, never a hang."""
     with Env(binary, {"MODQ_MAX_CONNECTIONS": "4", "MODQ_THREADS": "2",
-                      "MODQ_CONNECTION_TIMEOUT": "2"}) as env:
+                      "MODQ_CONNECTION_TIMEOUT": "2",
+                      "MODQ_MAX_CONNECTIONS_PER_IP": "1000"}) as env:  # one address here
         p = env.modq.port
         idle = [socket.create_connection(("127.0.0.1", p), 5) for _ in range(6)]
         time.sleep(0.2)
@@ -179,6 +180,65 @@ def test_max_connections_503(binary):
             s.close()
         time.sleep(0.5)
         assert env.modq.request("GET", "/healthz", key=None).status == 200
+
+
+def _open_partial(port, src, n):
+    """n sockets from address src, each holding a request's first header
+    line. Returns (sockets the server kept open, all sockets)."""
+    socks = []
+    for _ in range(n):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), 2, source_address=(src, 0))
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            socks.append(s)
+        except OSError:
+            pass
+    time.sleep(0.5)
+    kept = []
+    for s in socks:
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b"":
+                continue              # closed by the server
+        except BlockingIOError:
+            kept.append(s)            # still open, waiting for our headers
+        except OSError:
+            continue                  # reset by the server
+    return kept, socks
+
+
+def test_connections_per_ip(binary):
+    """One address holding many idle half-sent requests keeps only
+    max_connections_per_ip (default 32) sockets; another address
+    (127.0.0.2) is served at once meanwhile, although the total is far
+    beyond max_connections + its slack."""
+    with Env(binary, {"MODQ_MAX_CONNECTIONS": "64", "MODQ_CONNECTION_TIMEOUT": "5",
+                      "MODQ_THREADS": "2"}) as env:
+        p = env.modq.port
+        kept, socks = _open_partial(p, "127.0.0.1", 150)
+        assert len(kept) == 32, (len(kept), len(socks))
+        worst = 0.0
+        for _ in range(5):
+            t0 = time.time()
+            r = request_from(env.modq, OTHER_IP, "GET", "/healthz", key=None)
+            worst = max(worst, time.time() - t0)
+            assert r.status == 200, r
+        print("  per-IP limit: %d of %d sockets kept, other address worst %.3fs"
+              % (len(kept), len(socks), worst))
+        assert worst < 1.0, worst
+        # the other address has a limit of its own, counted alone
+        kept2, socks2 = _open_partial(p, OTHER_IP, 40)
+        assert len(kept2) == 32, len(kept2)
+        for s in socks + socks2:
+            s.close()
+        time.sleep(0.3)
+        # sockets freed: the first address is served again
+        assert env.modq.request("GET", "/healthz", key=None).status == 200
+    with Env(binary, {"MODQ_MAX_CONNECTIONS_PER_IP": "3"}) as env:
+        kept, socks = _open_partial(env.modq.port, "127.0.0.1", 6)
+        assert len(kept) == 3, len(kept)
+        for s in socks:
+            s.close()
 
 
 def test_slowloris(binary):
@@ -346,6 +406,78 @@ def test_valid_key_served_under_failure_flood(binary):
             assert bad.status == (401 if i < 2 else 429), (i, bad)
             r = m.request("POST", "/v1/sites/s1/comments", comment("fl%d" % i))
             assert r.status == 201, (i, r)
+
+
+def test_trusted_proxies_client_address(binary):
+    """Behind a trusted proxy (127.0.0.1 here) the client address is the
+    right-most X-Forwarded-For hop that is not a trusted proxy, for the
+    failure limit, the IP rate limit and the access log; hops a client
+    prepends cannot move it; from an untrusted peer (127.0.0.2) the header
+    is ignored."""
+    env_ = {"MODQ_AUTH_FAIL_LIMIT": "2", "MODQ_RATE_LIMIT_IP": "6",
+            "MODQ_TRUSTED_PROXIES": "127.0.0.1/32, 10.9.0.0/16", "MODQ_LOG_LEVEL": "info"}
+    with Env(binary, env_) as env:
+        m = env.modq
+        _avoid_minute_edge()
+        path = "/v1/sites/s1/comments/none"
+
+        tried = []
+
+        def wrong(xff, src="127.0.0.1"):     # a fresh wrong key each time
+            tried.append(xff)
+            return request_from(m, src, "GET", path, key="wrong-key-%03d-0123456789" % len(tried),
+                                headers={"X-Forwarded-For": xff}).status
+        # (X-Forwarded-For, expected): failures of 198.51.100.7 pile up
+        # whatever it prepends; the proxy chain 10.9.x is skipped
+        cases = [("198.51.100.7", 401),
+                 ("203.0.113.5, 198.51.100.7", 401),            # spoofed hop on the left
+                 ("198.51.100.7, 10.9.3.4", 429),              # via a second trusted proxy
+                 ("198.51.100.8", 401),                        # another client
+                 (" 198.51.100.8 ,10.9.0.1 , 10.9.0.2", 401)]
+        st = [wrong(x) for x, _ in cases]
+        assert st == [e for _, e in cases], list(zip(cases, st))
+        # the valid key behind the same proxy, for the blocked client: served
+        r = m.request("GET", path, headers={"X-Forwarded-For": "198.51.100.7"})
+        assert r.status == 404, r
+        # an untrusted peer: the header is ignored, 127.0.0.2 is the client
+        st = [wrong("192.0.2.%d" % i, src=OTHER_IP) for i in range(3)]
+        assert st == [401, 401, 429], st
+        # the IP rate limit (6 a minute) counts the forwarded client, whichever
+        # trusted proxies it came through; 198.51.100.20 has all of its own
+        st = [m.request("GET", path, headers={"X-Forwarded-For": "198.51.100.30" + hops}).status
+              for hops in ("", ", 10.9.0.1", "", ", 10.9.8.8, 10.9.0.1", "", "", "")]
+        assert st == [404] * 6 + [429], st
+        r = m.request("GET", path, headers={"X-Forwarded-For": "198.51.100.20"})
+        assert r.status == 404, r
+        log = m.log()
+        assert '"remote":"198.51.100.20"' in log and '"remote":"203.0.113.5"' not in log, log[-800:]
+    # without trusted_proxies X-Forwarded-For changes nothing
+    with Env(binary, {"MODQ_AUTH_FAIL_LIMIT": "2"}) as env:
+        st = [request_from(env.modq, "127.0.0.1", "GET", "/v1/sites/s1/comments/none",
+                           key="wrong-key-%03d-0123456789" % i,
+                           headers={"X-Forwarded-For": "198.51.100.%d" % i}).status
+              for i in range(3)]
+        assert st == [401, 401, 429], st
+
+
+def test_network_lists_are_checked_at_start(binary):
+    """A trusted_proxies or webhook_allowed_networks entry that is not a
+    network fails the start, naming the key and the entry."""
+    import os
+    import subprocess
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="modq-it-")
+    for name, value in (("MODQ_TRUSTED_PROXIES", "127.0.0.1/33"),
+                        ("MODQ_TRUSTED_PROXIES", "10.0.0.0/8,proxy.example"),
+                        ("MODQ_WEBHOOK_ALLOWED_NETWORKS", "::1/129"),
+                        ("MODQ_TRUSTED_PROXIES", "10.0.0.0/x")):
+        env = dict(os.environ, MODQ_LISTEN="127.0.0.1:0", MODQ_SPOOL_DIR=os.path.join(tmp, "sp"))
+        env[name] = value
+        p = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=20)
+        key = name[5:].lower()
+        bad = value.split(",")[-1]
+        assert p.returncode != 0 and key in p.stderr and bad in p.stderr, (name, value, p.stderr)
+        assert "Sanitizer" not in p.stderr and "runtime error" not in p.stderr, p.stderr
 
 
 def test_rate_limit_fails_open_without_redis(binary):
