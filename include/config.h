@@ -80,6 +80,8 @@ typedef struct modq_config {
     char *tls_key;
     /* integrations */
     char *coral_secret;      /* HMAC secret for X-Coral-Signature; empty off */
+    long coral_replay_window; /* seconds a timestamped signature is valid */
+    long coral_require_timestamp; /* 1: refuse signatures without t= */
     /* Redis Sentinel */
     char *redis_sentinels;   /* host:port,...; empty = use redis_url */
     char *redis_master;      /* master name known to the sentinels */

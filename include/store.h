@@ -295,6 +295,13 @@ typedef struct store_limit_res {
     long long fail_ip_count, fail_key_count; /* failures after this one */
 } store_limit_res;
 
+/* ---- seen-once markers (store_once.c) ---- */
+
+/* Mark id as seen in scope for ttl_s seconds (SET NX EX): 1 when it was
+ * not seen before (now marked), 0 when it already was, -1 on Redis
+ * trouble or an id too long for a key. */
+int store_once(store *s, const char *scope, const char *id, long ttl_s);
+
 /* Count this request against every enabled limit in one round trip.
  * Returns 0 with *out filled (out->limited says whether to refuse), or -1
  * on Redis trouble (the caller fails open). */

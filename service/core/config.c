@@ -78,6 +78,8 @@ static const ckey keys[] = {
     {"tls_cert", T_STR, 0, 0, "", OFF(tls_cert), 0},
     {"tls_key", T_STR, 0, 0, "", OFF(tls_key), 1},
     {"coral_secret", T_STR, 0, 0, "", OFF(coral_secret), 1},
+    {"coral_replay_window", T_INT, 1, 86400, "300", OFF(coral_replay_window), 0},
+    {"coral_require_timestamp", T_INT, 0, 1, "0", OFF(coral_require_timestamp), 0},
     {"redis_sentinels", T_STR, 0, 0, "", OFF(redis_sentinels), 0},
     {"redis_master", T_STR, 0, 0, "mymaster", OFF(redis_master), 0},
     {"redis_wait_replicas", T_INT, 0, 16, "0", OFF(redis_wait_replicas), 0},
