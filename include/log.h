@@ -22,7 +22,8 @@ void log_msg(log_level lv, const char *fmt, ...)
 void log_access(const char *method, const char *path, int status,
                 double ms, const char *remote, const char *err_code);
 
-/* Append s, JSON-escaped (no quotes), to buf of size n at *w. */
+/* Append s, JSON-escaped (no quotes), to buf of size n at *w. A byte that
+ * is not part of well-formed UTF-8 is written as the text \\xHH. */
 void log_json_escape(char *buf, size_t n, size_t *w, const char *s);
 
 #define LOG(lv, ...) log_msg(LOG_##lv, __VA_ARGS__)

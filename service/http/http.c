@@ -38,6 +38,12 @@
  * them. */
 #define HTTP_XFF_MAX_LINES 8
 
+/* Query arguments allowed in one request: far more than any route reads.
+ * libmicrohttpd keeps a record per argument in the connection's memory
+ * pool, so without a bound ~1,000 arguments exhaust it and the client gets
+ * no answer at all; beyond this the request gets 414. */
+#define HTTP_MAX_QUERY_ARGS 64
+
 /* Request line + headers allowed when max_header is not given: generous for
  * a JSON API. MHD answers 431 (414 for the URL) itself beyond it. */
 #define HTTP_DEFAULT_MAX_HEADER (32 * 1024)
@@ -112,6 +118,9 @@ typedef struct reqctx {
     size_t discarded;
     struct timespec start;
     char ip[CIDR_ADDR_TEXT];  /* the client address (client_ip) */
+    int begun;           /* on_request saw the headers (counted in inflight) */
+    const struct early_error *target_error; /* the request target is refused
+                                               (on_uri) */
 } reqctx;
 
 /* The HTTP layer's own answers, sent before a handler could run: a row of
@@ -127,6 +136,16 @@ static const early_error ERR_HEADER = {
     "request line and headers exceed the configured limit (max_header)"};
 static const early_error ERR_BUSY = {HTTP_E_TOO_MANY_CONNECTIONS,
                                      "server is at its connection limit, retry shortly"};
+static const early_error ERR_NUL = {HTTP_E_BAD_TARGET,
+                                    "the request target contains an escaped NUL (%00)"};
+static const early_error ERR_ARGS = {HTTP_E_TOO_MANY_QUERY_ARGUMENTS,
+                                     "the query string has more than 64 arguments"};
+static const early_error ERR_CL_TE = {
+    HTTP_E_BAD_FRAMING, "Content-Length and Transfer-Encoding must not come together"};
+static const early_error ERR_CL_TWICE = {HTTP_E_BAD_FRAMING,
+                                         "conflicting Content-Length headers"};
+static const early_error ERR_TE = {HTTP_E_UNSUPPORTED_TRANSFER_CODING,
+                                   "the only transfer coding accepted is chunked"};
 
 /* Deadline record of a connection (NULL if the notify callback failed to
  * allocate one: that connection is then only bounded by MHD's timeout). */
@@ -140,16 +159,21 @@ static void conn_next_phase(http_server *s, conn *k) {
     if (k) atomic_store(&k->deadline_ms, clock_mono_ms() + s->phase_ms);
 }
 
+static void client_ip(struct MHD_Connection *c, const char *trusted, char *buf, size_t n);
+
 /* Answer e in the JSON error shape, log it (ms since the request began)
  * and close the connection after it. */
-static enum MHD_Result send_error(struct MHD_Connection *c, const early_error *e,
-                                  const char *method, const char *url, double ms) {
+static enum MHD_Result send_error(http_server *s, struct MHD_Connection *c,
+                                  const early_error *e, const char *method, const char *url,
+                                  double ms) {
     int status = http_status_error_status(e->err);
     const char *code = http_status_error_code(e->err);
     char body[HTTP_EARLY_BODY_MAX];
     int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
                      code, e->message);
-    log_access(method, url, status, ms, "", code);
+    char ip[CIDR_ADDR_TEXT];
+    client_ip(c, s->trusted, ip, sizeof ip);
+    log_access(method, url, status, ms, ip, code);
     if (n < 0 || (size_t)n >= sizeof body) return MHD_NO;
     struct MHD_Response *r =
         MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
@@ -350,6 +374,76 @@ void http_complete(http_pending *p, http_response *res) {
     MHD_resume_connection(rc->c);
 }
 
+/* MHD's URI log callback: runs on the raw request target, before
+ * libmicrohttpd unescapes the path (where %00 would silently end it) and
+ * splits the query into argument records. Returns the request's context
+ * (MHD hands it to on_request as *con_cls), NULL when out of memory (then
+ * on_request makes one). A target with an escaped NUL or more than
+ * HTTP_MAX_QUERY_ARGS arguments is marked for an early answer; the query
+ * is cut after the last allowed argument, so that the records made of it
+ * stay bounded: the target is MHD's own request-line buffer, which it
+ * parses for arguments only after this returns. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+    (void)cls;
+    (void)c;
+    reqctx *rc = calloc(1, sizeof *rc);
+    if (!rc || !uri) return rc;
+    for (const char *p = uri; (p = strchr(p, '%')) != NULL; p++)
+        if (p[1] == '0' && p[2] == '0') rc->target_error = &ERR_NUL;
+    char *q = strchr(uri, '?');
+    unsigned nargs = 0;
+    for (char *p = q; p && *p; p++) {
+        if (*p != '?' && *p != '&') continue;
+        if (p[1] == '&' || p[1] == 0) continue; /* an empty argument */
+        if (++nargs > HTTP_MAX_QUERY_ARGS) {
+            *p = 0; /* see above */
+            if (!rc->target_error) rc->target_error = &ERR_ARGS;
+            break;
+        }
+    }
+    return rc;
+}
+
+/* Content-Length and Transfer-Encoding of a request, seen once each. */
+typedef struct framing {
+    const char *cl, *te;
+    int ncl, nte, cl_conflict;
+} framing;
+
+static enum MHD_Result framing_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value) {
+    (void)kind;
+    framing *f = cls;
+    if (!key || !value) return MHD_YES;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        if (f->ncl++ && strcmp(f->cl, value) != 0) f->cl_conflict = 1;
+        if (!f->cl) f->cl = value;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        f->nte++;
+        f->te = value;
+    }
+    return MHD_YES;
+}
+
+/* The early error of a request whose body framing is ambiguous (both
+ * Content-Length and Transfer-Encoding, Content-Length headers that
+ * differ: the request smuggling shapes) or uses a coding other than
+ * chunked; NULL when the framing is plain. */
+static const early_error *framing_error(struct MHD_Connection *c) {
+    framing f = {NULL, NULL, 0, 0, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, framing_collect, &f);
+    if (f.ncl && f.nte) return &ERR_CL_TE;
+    if (f.cl_conflict) return &ERR_CL_TWICE;
+    if (f.nte) {
+        const char *v = f.te;
+        while (*v == ' ' || *v == '\t') v++;
+        size_t n = strlen(v);
+        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+        if (f.nte > 1 || n != 7 || strncasecmp(v, "chunked", 7) != 0) return &ERR_TE;
+    }
+    return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -357,23 +451,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     (void)version;
     http_server *s = cls;
     reqctx *rc = *con_cls;
-    if (!rc) {
-        rc = calloc(1, sizeof *rc);
-        if (!rc) return MHD_NO;
+    if (!rc || !rc->begun) {
+        if (!rc && !(rc = calloc(1, sizeof *rc))) return MHD_NO;
+        rc->begun = 1;
         clock_mono_now(&rc->start);
         *con_cls = rc;
         atomic_fetch_add(&s->inflight, 1); /* until on_completed */
         conn_next_phase(s, conn_of(c)); /* headers are in; now the body */
         if (atomic_load(&s->conns) > s->max_conns) {
             rc->answered = 1;
-            return send_error(c, &ERR_BUSY, method, url, 0);
+            return send_error(s, c, &ERR_BUSY, method, url, 0);
         }
         /* exact limit; MHD's pool (max_header + slack) is the hard stop */
         const union MHD_ConnectionInfo *hi =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
         if (hi && hi->header_size > s->max_header) {
             rc->answered = 1;
-            return send_error(c, &ERR_HEADER, method, url, 0);
+            return send_error(s, c, &ERR_HEADER, method, url, 0);
+        }
+        const early_error *fe = rc->target_error ? rc->target_error : framing_error(c);
+        if (fe) {
+            rc->answered = 1;
+            return send_error(s, c, fe, method, url, 0);
         }
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -382,7 +481,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             unsigned long long n = strtoull(cl, &end, 10);
             if (*end == 0 && n > s->max_body) {
                 rc->answered = 1;
-                return send_error(c, &ERR_TOO_BIG, method, url, 0);
+                return send_error(s, c, &ERR_TOO_BIG, method, url, 0);
             }
         }
         return MHD_YES;
@@ -409,7 +508,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (rc->discarded > HTTP_DISCARD_MAX) return MHD_NO;
         if (n) return MHD_YES;
         rc->answered = 1;
-        return send_error(c, &ERR_TOO_BIG, method, url, clock_mono_since_s(&rc->start) * 1e3);
+        return send_error(s, c, &ERR_TOO_BIG, method, url, clock_mono_since_s(&rc->start) * 1e3);
     }
     if (*upload_size) {
         size_t n = *upload_size;
@@ -448,7 +547,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     conn_next_phase(s, conn_of(c));
     reqctx *rc = *con_cls;
     if (!rc) return;
-    atomic_fetch_sub(&s->inflight, 1);
+    if (rc->begun) atomic_fetch_sub(&s->inflight, 1);
     /* resumed, but the client had gone: closed before its answer, which
      * is ours to free */
     if (atomic_load(&rc->deferred) == 2) {
@@ -616,6 +715,7 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, max_header + HTTP_POOL_SLACK,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
         MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,

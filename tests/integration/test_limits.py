@@ -112,6 +112,110 @@ def test_header_and_url_limits(binary):
         assert env.modq.request("GET", "/healthz", key=None).status == 200
 
 
+def read_all(port, data, timeout=3):
+    """Send data, read until the server closes (or timeout). Returns
+    (bytes read, closed by the server)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout)
+    out, closed = b"", False
+    try:
+        s.sendall(data)
+        while True:
+            c = s.recv(65536)
+            if not c:
+                closed = True
+                break
+            out += c
+    except socket.timeout:
+        pass
+    except OSError:
+        closed = True
+    finally:
+        s.close()
+    return out, closed
+
+
+def test_strict_framing(binary):
+    """Ambiguous body framing (request smuggling shapes) is answered 400 and
+    the connection closed, so nothing after it is read as a request; an
+    unknown transfer coding is 501; an escaped NUL in the target is 400.
+    Each is logged with its code."""
+    with Env(binary, {"MODQ_LOG_LEVEL": "info"}) as env:
+        p = env.modq.port
+        body = json.dumps(comment("fr1")).encode()
+        head = ("POST /v1/sites/s1/comments HTTP/1.1\r\nHost: x\r\n%s"
+                "Content-Type: application/json\r\n" % AUTH).encode()
+        smuggled = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        chunked = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+        cases = [
+            ("CL with TE", head + b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n"
+             % len(chunked) + chunked + smuggled, 400, "bad_framing"),
+            ("TE with CL", head + b"Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"
+             + chunked + smuggled, 400, "bad_framing"),
+            ("two Content-Lengths", head + b"Content-Length: %d\r\nContent-Length: 0\r\n\r\n"
+             % len(body) + body + smuggled, 400, "bad_framing"),
+            ("gzip coding", head + b"Transfer-Encoding: gzip\r\n\r\n" + body, 501,
+             "unsupported_transfer_coding"),
+            ("gzip, chunked", head + b"Transfer-Encoding: gzip, chunked\r\n\r\n" + chunked, 501,
+             "unsupported_transfer_coding"),
+            ("two TE headers", head + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked"
+             b"\r\n\r\n" + chunked, 501, "unsupported_transfer_coding"),
+            ("%00 in the path", b"GET /v1/sites/s1/comments/fr0%00x HTTP/1.1\r\nHost: x\r\n"
+             + AUTH.encode() + b"\r\n" + smuggled, 400, "bad_target"),
+            ("%00 in the query", b"GET /v1/review?site=s1%00x HTTP/1.1\r\nHost: x\r\n\r\n",
+             400, "bad_target"),
+        ]
+        for name, data, status, code in cases:
+            out, closed = read_all(p, data)
+            assert status_of(out) == status, (name, out[:300])
+            assert out.count(b"HTTP/1.1 ") == 1 and closed, (name, closed, out)
+            assert b"Connection: close" in out, (name, out[:300])
+            assert body_json(out)["error"]["code"] == code, (name, out)
+        # plain framings still work: chunked alone, one Content-Length, and
+        # the same Content-Length twice
+        ok = [head + b"Transfer-Encoding: chunked\r\n\r\n" + chunked,
+              head + b"Content-Length: %d\r\n\r\n" % len(body) + body,
+              head + b"Content-Length: %d\r\nContent-Length: %d\r\n\r\n"
+              % (len(body), len(body)) + body]
+        st = [status_of(raw(p, d)) for d in ok]
+        assert st == [201, 200, 200], st   # 201: no refused request stored fr1
+        log = env.modq.log()
+        for code in ("bad_framing", "unsupported_transfer_coding", "bad_target"):
+            assert '"error":"%s"' % code in log, code
+
+
+def test_too_many_query_arguments(binary):
+    """More than 64 query arguments: 414 too_many_query_arguments (logged),
+    not a silent close, at 65 and at 1,000; 64 are fine."""
+    with Env(binary, {"MODQ_LOG_LEVEL": "info"}) as env:
+        p = env.modq.port
+        for n, status in ((64, 200), (65, 414), (1000, 414), (3000, 414)):
+            q = b"&".join(b"a%d=1" % i for i in range(n))
+            out = raw(p, b"GET /healthz?" + q + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert status_of(out) == status, (n, out[:200])
+            if status == 414:
+                assert body_json(out)["error"]["code"] == "too_many_query_arguments"
+        assert env.modq.log().count('"error":"too_many_query_arguments"') == 3
+        assert env.modq.request("GET", "/healthz", key=None).status == 200
+
+
+def test_log_lines_stay_json_for_any_path(binary):
+    """Bytes of a path that are not UTF-8 are written escaped (\\xHH), so
+    every access line parses as JSON; valid UTF-8 is kept as it is."""
+    with Env(binary, {"MODQ_LOG_LEVEL": "info"}) as env:
+        p = env.modq.port
+        for target in (b"/v1/sites/s1/comments/ab%ff%fe", b"/v1/sites/s1/comments/\xc3\x28x",
+                       b"/v1/sites/s1/comments/%ed%a0%80", b"/v1/sites/s1/comments/caf%c3%a9"):
+            out = raw(p, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n" + AUTH.encode() + b"\r\n")
+            assert status_of(out) in (404, 422), (target, out[:200])
+        with open(env.modq.log_path, "rb") as f:
+            lines = [l for l in f.read().split(b"\n") if b'"msg":"request"' in l]
+        paths = [json.loads(l.decode("utf-8"))["path"] for l in lines]
+        assert paths == ["/v1/sites/s1/comments/ab\\xff\\xfe",
+                         "/v1/sites/s1/comments/\\xc3(x",
+                         "/v1/sites/s1/comments/\\xed\\xa0\\x80",
+                         "/v1/sites/s1/comments/caf\u00e9"], paths
+
+
 def test_json_depth_and_field_limits(binary):
     with Env(binary) as env:
         m = env.modq
