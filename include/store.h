@@ -298,7 +298,7 @@ typedef struct store_limit_res {
 /* ---- seen-once markers (store_once.c) ---- */
 
 /* Mark id as seen in scope for ttl_s seconds (SET NX EX): 1 when it was
- * not seen before (now marked), 0 when it already was, -1 on Redis
+ * not seen before (it is marked), 0 when it already was, -1 on Redis
  * trouble or an id too long for a key. */
 int store_once(store *s, const char *scope, const char *id, long ttl_s);
 

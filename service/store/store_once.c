@@ -21,7 +21,7 @@ int store_once(store *s, const char *scope, const char *id, long ttl_s) {
     redisReply *r = NULL;
     if (store_run(s, &c, 1, &r) < 0) return -1;
     int rc = -1;
-    if (r->type == REDIS_REPLY_STATUS) rc = 1;      /* OK: set now */
+    if (r->type == REDIS_REPLY_STATUS) rc = 1;      /* OK: marked by this call */
     else if (r->type == REDIS_REPLY_NIL) rc = 0;    /* already there */
     store_free_replies(&r, 1);
     return rc;
