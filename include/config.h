@@ -39,6 +39,8 @@ typedef struct modq_config {
     long max_body;
     long max_connections;
     long connection_timeout; /* seconds of inactivity before close */
+    long max_connections_per_ip; /* concurrent connections per client address */
+    char *trusted_proxies;   /* CIDR list whose X-Forwarded-For is believed */
     long redis_timeout_ms;
     double threshold_pending;
     double threshold_reject;
@@ -71,13 +73,16 @@ typedef struct modq_config {
     /* limits */
     long rate_limit_key;     /* requests per minute per API key; 0 off */
     long rate_limit_ip;      /* requests per minute per client IP; 0 off */
-    long auth_fail_limit;    /* failed auths per minute per IP; 0 off */
+    long auth_fail_limit;    /* failed auths per minute per IP and per
+                                presented key; 0 off */
     long max_header;         /* bytes of request line + headers */
     /* TLS (optional) */
     char *tls_cert;          /* PEM file; empty = plain HTTP */
     char *tls_key;
     /* integrations */
     char *coral_secret;      /* HMAC secret for X-Coral-Signature; empty off */
+    long coral_replay_window; /* seconds a timestamped signature is valid */
+    long coral_require_timestamp; /* 1: refuse signatures without t= */
     /* Redis Sentinel */
     char *redis_sentinels;   /* host:port,...; empty = use redis_url */
     char *redis_master;      /* master name known to the sentinels */

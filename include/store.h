@@ -301,20 +301,33 @@ int store_settings_put(store *s, const char *site, uint64_t expect, const char *
 enum { STORE_LIMIT_NONE = 0, STORE_LIMIT_IP, STORE_LIMIT_KEY, STORE_LIMIT_AUTH };
 
 typedef struct store_limit_req {
-    const char *ip;        /* client IP; NULL/"" skips IP and failure counters */
-    const char *key_id;    /* hash of the API key; NULL skips the key counter */
+    const char *ip;        /* client IP; NULL/"" skips the IP counters */
+    const char *key_id;    /* hash of the API key that authenticated; NULL
+                              skips the key counter */
+    const char *fail_key_id; /* hash of the presented key of a failing
+                                request; NULL skips its failure counter */
     long ip_limit;         /* requests per window per IP; 0 = off */
     long key_limit;        /* requests per window per key; 0 = off */
-    long fail_limit;       /* failed auths per window per IP; 0 = off */
-    int auth_failed;       /* 1: this request failed authentication */
+    long fail_limit;       /* failed auths per window per IP and per
+                              presented key; 0 = off */
+    int auth_failed;       /* 1: this request failed authentication (only
+                              such requests touch the failure counters) */
     long window_s;         /* window length (60 for "per minute") */
 } store_limit_req;
 
 typedef struct store_limit_res {
     int limited;           /* STORE_LIMIT_*: which limit is exceeded */
     long retry_after;      /* seconds until the current window ends (>= 1) */
-    long long ip_count, key_count, fail_count; /* counts after this request */
+    long long ip_count, key_count; /* counts after this request */
+    long long fail_ip_count, fail_key_count; /* failures after this one */
 } store_limit_res;
+
+/* ---- seen-once markers (store_once.c) ---- */
+
+/* Mark id as seen in scope for ttl_s seconds (SET NX EX): 1 when it was
+ * not seen before (it is marked), 0 when it already was, -1 on Redis
+ * trouble or an id too long for a key. */
+int store_once(store *s, const char *scope, const char *id, long ttl_s);
 
 /* Count this request against every enabled limit in one round trip.
  * Returns 0 with *out filled (out->limited says whether to refuse), or -1

@@ -168,7 +168,8 @@ int main(int argc, char **argv) {
     http_options ho = {cfg.listen_host, cfg.listen_port, (unsigned)cfg.threads,
                        (size_t)cfg.max_body, (unsigned)cfg.max_connections,
                        (unsigned)cfg.connection_timeout, (size_t)cfg.max_header,
-                       cfg.tls_cert, cfg.tls_key};
+                       cfg.tls_cert, cfg.tls_key, cfg.trusted_proxies,
+                       (unsigned)cfg.max_connections_per_ip};
     if (!(srv = http_start(&ho, api_handle, &a, err, sizeof err))) {
         fprintf(stderr, "modq: %s\n", err);
         goto out;

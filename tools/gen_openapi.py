@@ -191,7 +191,8 @@ SCHEMAS = {
 
 # components.responses, filled by eresp(): one per (status, error codes).
 responses = {}
-NAMES = {"E400_malformed_json": "MalformedJson", "E401_unauthorized": "Unauthorized", "E403_forbidden": "Forbidden", "E403_forbidden_moderator_mismatch": "ForbiddenOrModeratorMismatch",
+NAMES = {"E400_bad_framing_bad_target_malformed_json": "MalformedJson",
+ "E414_too_many_query_arguments": "TooManyQueryArguments", "E501_unsupported_transfer_coding": "UnsupportedTransferCoding", "E401_unauthorized": "Unauthorized", "E403_forbidden": "Forbidden", "E403_forbidden_moderator_mismatch": "ForbiddenOrModeratorMismatch",
  "E409_conflict": "SettingsConflict",
  "E422_field_too_long_invalid_body_invalid_field_invalid_utf8_missing_field_too_deep_unknown_detector_unknown_field": "InvalidSettings",
  "E409_already_decided_conflict_lease_held": "DecisionConflict", "E409_comment_in_progress_id_conflict": "CommentConflict",
@@ -249,6 +250,9 @@ def op(route, summary, role, statuses, params=(), body=None, tags=None, security
     if body: o["requestBody"] = body
     r = dict(statuses)
     # every route: the HTTP layer's own answers, and 500 (out of memory)
+    r.setdefault("400", eresp(400, ["bad_framing", "bad_target"], "From the HTTP layer: `Content-Length` with `Transfer-Encoding`, or two different `Content-Length` headers (`bad_framing`), or `%00` in the target (`bad_target`); the connection is closed after the answer.", name="BadFraming"))
+    r.setdefault("414", eresp(414, ["too_many_query_arguments"], "More than 64 query arguments."))
+    r.setdefault("501", eresp(501, ["unsupported_transfer_coding"], "A `Transfer-Encoding` other than one `chunked`."))
     r.setdefault("413", eresp(413, ["body_too_large"], "The body is larger than max_body (seen from Content-Length, or while a chunked body arrives)."))
     r.setdefault("431", eresp(431, ["header_too_large"], "Request line and headers larger than max_header."))
     if "500" not in r: r["500"] = eresp(500, ["internal"], "Out of memory, or a stored record is unreadable.")
@@ -289,7 +293,7 @@ def jbody(schema):
 # the error answers most routes share
 
 def E400():
-    return eresp(400, ["malformed_json"], "The body is not JSON (also: duplicate keys, `\\u0000` in strings).")
+    return eresp(400, ["bad_framing", "bad_target", "malformed_json"], "The body is not JSON (also: duplicate keys, `\\u0000` in strings); or, from the HTTP layer, `Content-Length` with `Transfer-Encoding` or two different `Content-Length` headers (`bad_framing`), or `%00` in the target (`bad_target`): the connection is closed after the answer.")
 def E415():
     return eresp(415, ["unsupported_media_type"], "A body without `Content-Type: application/json`.")
 def E403():

@@ -88,8 +88,9 @@ static atomic_ulong rl_refused[4]; /* by STORE_LIMIT_* */
 static atomic_ulong rl_fail_open;
 
 /* IPs over the failed-auth limit, remembered by this process so that their
- * later (even authenticated) requests are refused without a Redis trip.
- * A small ring: an attacker rotating many IPs only evicts old entries. */
+ * later failing attempts are refused without a Redis trip (an attempt that
+ * authenticates never looks here). A small ring: an attacker rotating many
+ * IPs only evicts old entries. */
 #define API_BLOCKED_IPS 256
 static struct {
     char ip[64];
@@ -112,7 +113,8 @@ static void block_ip(const char *ip, long retry_after_s) {
     pthread_mutex_unlock(&blocked_mu);
 }
 
-/* Seconds until ip may try again, 0 when it is not blocked. */
+/* Seconds until ip's failing attempts are counted again, 0 when it is not
+ * blocked. */
 static long blocked_ip_retry(const char *ip) {
     if (!ip || !*ip) return 0;
     long long now = clock_wall_ms();
@@ -125,11 +127,22 @@ static long blocked_ip_retry(const char *ip) {
     return ra;
 }
 
-/* Count the request against the per-IP, per-key and failed-auth limits (one
- * Redis round trip). key is the presented key (NULL when none) and role
- * what it authenticated as. Returns 1 when it was refused (*why and
- * *retry_after set), 0 to go on. Routes of API_ROLE_OPEN are never limited.
- * Redis trouble fails open: the request goes on and is counted in
+/* key's counter name: API_KEY_ID_HEX hex digits of its SHA-256, into kid. */
+static void key_id(const char *key, char kid[2 * CRYPTO_SHA256_LEN + 1]) {
+    unsigned char h[CRYPTO_SHA256_LEN];
+    crypto_sha256(key, strlen(key), h);
+    crypto_hex(h, sizeof h, kid);
+    kid[API_KEY_ID_HEX] = 0;
+}
+
+/* Count the request against the limits (one Redis round trip). key is the
+ * presented key (NULL when none) and role what it authenticated as. A
+ * request that authenticated counts against the per-IP and per-key request
+ * limits only; a request that failed counts against the per-IP limit and
+ * the failure limit of its IP and of the key it presented. Failures never
+ * refuse a request that authenticates. Returns 1 when it was refused (*why
+ * and *retry_after set), 0 to go on. Routes of API_ROLE_OPEN are never
+ * limited. Redis trouble fails open: the request goes on and is counted in
  * modq_rate_limit_fail_open_total. */
 static int rate_limited(app *a, const http_request *req, int open_route,
                         int authed_route, const char *key, auth_role role,
@@ -142,30 +155,28 @@ static int rate_limited(app *a, const http_request *req, int open_route,
     q.window_s = API_LIMIT_WINDOW_S;
     q.ip_limit = cfg->rate_limit_ip;
     char kid[2 * CRYPTO_SHA256_LEN + 1];
-    if (authed_route) {
+    if (authed_route && role != AUTH_NONE && key && cfg->rate_limit_key > 0) {
+        key_id(key, kid);
+        q.key_id = kid;
+        q.key_limit = cfg->rate_limit_key;
+    } else if (authed_route && role == AUTH_NONE && cfg->auth_fail_limit > 0) {
+        q.auth_failed = 1;
         q.fail_limit = cfg->auth_fail_limit;
-        q.auth_failed = role == AUTH_NONE;
-        if (role != AUTH_NONE && key && cfg->rate_limit_key > 0) {
-            unsigned char h[CRYPTO_SHA256_LEN];
-            crypto_sha256(key, strlen(key), h);
-            crypto_hex(h, sizeof h, kid);
-            kid[API_KEY_ID_HEX] = 0;
-            q.key_id = kid;
-            q.key_limit = cfg->rate_limit_key;
+        if (key && *key) {
+            key_id(key, kid);
+            q.fail_key_id = kid;
+        }
+        /* an IP over the failure limit: its failing attempts need no
+         * Redis trip */
+        long ra = blocked_ip_retry(req->remote_ip);
+        if (ra > 0) {
+            atomic_fetch_add(&rl_refused[STORE_LIMIT_AUTH & 3], 1);
+            *why = "too many failed authentications from this IP address or with this key";
+            *retry_after = ra;
+            return 1;
         }
     }
     if (!q.ip_limit && !q.key_limit && !q.fail_limit) return 0;
-    /* A request that authenticated needs no Redis trip for the failure
-     * limit alone: an IP over it is remembered locally (below) when its
-     * failures are counted, so the common path costs nothing. */
-    if (!q.ip_limit && !q.key_limit && !q.auth_failed) {
-        long ra = blocked_ip_retry(req->remote_ip);
-        if (ra <= 0) return 0;
-        atomic_fetch_add(&rl_refused[STORE_LIMIT_AUTH & 3], 1);
-        *why = "too many failed authentications from this IP address";
-        *retry_after = ra;
-        return 1;
-    }
     store *s = store_acquire(a->pool);
     store_limit_res r;
     int rc = store_limit_check(s, &q, &r);
@@ -174,13 +185,13 @@ static int rate_limited(app *a, const http_request *req, int open_route,
         atomic_fetch_add(&rl_fail_open, 1);
         return 0;
     }
-    if (q.fail_limit && r.fail_count >= q.fail_limit) block_ip(req->remote_ip, r.retry_after);
+    if (q.fail_limit && r.fail_ip_count >= q.fail_limit) block_ip(req->remote_ip, r.retry_after);
     if (r.limited == STORE_LIMIT_NONE) return 0;
     atomic_fetch_add(&rl_refused[r.limited & 3], 1);
     static const char *const whys[4] = {
         "", "too many requests from this IP address, retry after Retry-After seconds",
         "too many requests with this API key, retry after Retry-After seconds",
-        "too many failed authentications from this IP address"};
+        "too many failed authentications from this IP address or with this key"};
     *why = whys[r.limited & 3];
     *retry_after = r.retry_after;
     return 1;

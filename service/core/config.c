@@ -19,6 +19,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cidr.h"
+
 extern char **environ;
 
 typedef enum { T_STR, T_INT, T_DBL, T_BOOL } ctype_t; /* T_BOOL: a long 0/1 */
@@ -45,6 +47,8 @@ static const ckey keys[] = {
     {"max_body", T_INT, 1024, 16777216, "65536", OFF(max_body), 0},
     {"max_connections", T_INT, 4, 100000, "1024", OFF(max_connections), 0},
     {"connection_timeout", T_INT, 1, 3600, "15", OFF(connection_timeout), 0},
+    {"max_connections_per_ip", T_INT, 1, 100000, "32", OFF(max_connections_per_ip), 0},
+    {"trusted_proxies", T_STR, 0, 0, "", OFF(trusted_proxies), 0},
     {"redis_timeout_ms", T_INT, 10, 60000, "500", OFF(redis_timeout_ms), 0},
     {"threshold_pending", T_DBL, 0, 1, "0.5", OFF(threshold_pending), 0},
     {"threshold_reject", T_DBL, 0, 1, "0.9", OFF(threshold_reject), 0},
@@ -76,6 +80,8 @@ static const ckey keys[] = {
     {"tls_cert", T_STR, 0, 0, "", OFF(tls_cert), 0},
     {"tls_key", T_STR, 0, 0, "", OFF(tls_key), 1},
     {"coral_secret", T_STR, 0, 0, "", OFF(coral_secret), 1},
+    {"coral_replay_window", T_INT, 1, 86400, "300", OFF(coral_replay_window), 0},
+    {"coral_require_timestamp", T_INT, 0, 1, "0", OFF(coral_require_timestamp), 0},
     {"redis_sentinels", T_STR, 0, 0, "", OFF(redis_sentinels), 0},
     {"redis_master", T_STR, 0, 0, "mymaster", OFF(redis_master), 0},
     {"redis_wait_replicas", T_INT, 0, 16, "0", OFF(redis_wait_replicas), 0},
@@ -370,6 +376,17 @@ int config_load(modq_config *cfg, const char *path, config_error *err) {
         if (set_weight(cfg, code, eq + 1, name, err) < 0) goto fail;
     }
     if (parse_listen(cfg, err) < 0) goto fail;
+    const struct {
+        const char *key, *list;
+    } nets[] = {{"webhook_allowed_networks", cfg->webhook_allowed_networks},
+                {"trusted_proxies", cfg->trusted_proxies}};
+    for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
+        char why[120];
+        if (cidr_list_check(nets[i].list, why, sizeof why) < 0) {
+            snprintf(err->text, sizeof err->text, "%s: %s", nets[i].key, why);
+            goto fail;
+        }
+    }
     if (strncmp(cfg->redis_url, "redis://", 8) != 0) {
         snprintf(err->text, sizeof err->text,
                  "redis_url: must start with redis://");

@@ -49,6 +49,15 @@ int store_key_band(char *buf, size_t n, const char *site, int band, uint64_t h) 
     return store_key(buf, n, site, band_part[band], hx);
 }
 
+int store_key_once(char *buf, size_t n, const char *scope, const char *id) {
+    int w = snprintf(buf, n, STORE_KEY_PREFIX "once:%s:%s", scope, id);
+    if (w < 0 || (size_t)w >= n) {
+        if (n) buf[0] = 0;
+        return -1;
+    }
+    return w;
+}
+
 int store_key_rl(char *buf, size_t n, const char *part, const char *who, long long slot) {
     int w = snprintf(buf, n, STORE_KEY_PREFIX "rl:%s%s:%lld", part, who, slot);
     if (w < 0 || (size_t)w >= n) {

@@ -84,8 +84,13 @@
  *   modq:rl:k:<keyhash>:<slot>   string  requests per API key (16 hex of
  *                                        its SHA-256, never the key)
  *   modq:rl:f:<ip>:<slot>        string  failed authentications per IP
+ *   modq:rl:fk:<keyhash>:<slot>  string  failed authentications per
+ *                                        presented key (16 hex of SHA-256)
  *                                (rate-limit keys: EX window + 5 s)
  *                                        [store_limit.c]
+ *   modq:once:<scope>:<id>       string  "1": id was seen in scope (a
+ *                                        signature, scope "coral"), EX
+ *                                        the caller's window [store_once.c]
  *
  * Personal data (IPs, e-mails, names) and how long it lives: comment
  * records EX retention_days; dup:* values hold author keys (e-mail or
@@ -156,6 +161,7 @@
 #define STORE_KRL_IP "i:"   /* + client IP */
 #define STORE_KRL_KEY "k:"  /* + API key hash */
 #define STORE_KRL_FAIL "f:" /* + client IP: failed authentications */
+#define STORE_KRL_FAIL_KEY "fk:" /* + presented key hash: failed authentications */
 
 /* ---- values ---- */
 /* A band value ends with the MinHash in binary: STORE_MINHASH_N 32-bit
@@ -171,6 +177,8 @@ int store_key(char *buf, size_t n, const char *site, const char *part, const cha
 int store_key_band(char *buf, size_t n, const char *site, int band, uint64_t h);
 /* "modq:rl:<part><who>:<slot>" into buf. Returns the length or -1. */
 int store_key_rl(char *buf, size_t n, const char *part, const char *who, long long slot);
+/* "modq:once:<scope>:<id>" into buf. Returns the length or -1. */
+int store_key_once(char *buf, size_t n, const char *scope, const char *id);
 /* 16 lowercase hex digits of v and a NUL: the hash in a key. */
 void store_key_hex16(char out[17], uint64_t v);
 

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cidr.h"
 #include "codec.h"
 #include "crypto.h"
 #include "log.h"
@@ -128,42 +129,6 @@ static char *dead_record(const char *site, const webhook_delivery *d,
 
 /* ======================================================== egress policy */
 
-/* a (len bytes) inside net/bits. */
-static int in_net(const unsigned char *a, const unsigned char *net, int bits) {
-    int full = bits / 8, rest = bits % 8;
-    if (memcmp(a, net, (size_t)full) != 0) return 0;
-    if (!rest) return 1;
-    unsigned char m = (unsigned char)(0xFF << (8 - rest));
-    return (a[full] & m) == (net[full] & m);
-}
-
-/* 1 when the address (family af, bytes a) is inside one CIDR of list. */
-static int in_list(int af, const unsigned char *a, const char *list) {
-    if (!list) return 0;
-    const char *p = list;
-    while (*p) {
-        while (*p == ',' || *p == ' ' || *p == '\t') p++;
-        size_t n = strcspn(p, ", \t");
-        if (n == 0) break;
-        char item[64];
-        if (n < sizeof item) {
-            memcpy(item, p, n);
-            item[n] = 0;
-            char *slash = strchr(item, '/');
-            if (slash) *slash = 0;
-            unsigned char net[16];
-            int fam = strchr(item, ':') ? AF_INET6 : AF_INET;
-            int maxb = fam == AF_INET6 ? 128 : 32;
-            int bits = slash ? atoi(slash + 1) : maxb;
-            if (fam == af && bits >= 0 && bits <= maxb && inet_pton(fam, item, net) == 1 &&
-                in_net(a, net, bits))
-                return 1;
-        }
-        p += n;
-    }
-    return 0;
-}
-
 /* 1 when the IPv4 address a (4 bytes) is of a refused class. */
 static int v4_refused(const unsigned char *a) {
     static const struct { unsigned char net[4]; int bits; } r[] = {
@@ -172,7 +137,7 @@ static int v4_refused(const unsigned char *a) {
         {{100, 64, 0, 0}, 10},   {{224, 0, 0, 0}, 4},   {{240, 0, 0, 0}, 4},
     };
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
-        if (in_net(a, r[i].net, r[i].bits)) return 1;
+        if (cidr_match(a, r[i].net, r[i].bits)) return 1;
     return 0;
 }
 
@@ -180,20 +145,20 @@ int webhook_addr_allowed(const struct sockaddr *sa, const char *allowed) {
     if (sa->sa_family == AF_INET) {
         const unsigned char *a =
             (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-        return !v4_refused(a) || in_list(AF_INET, a, allowed);
+        return !v4_refused(a) || cidr_list_has(allowed, AF_INET, a);
     }
     if (sa->sa_family != AF_INET6) return 0;
     const unsigned char *a =
         (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
     static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
     if (memcmp(a, v4mapped, 12) == 0) /* ::ffff:a.b.c.d is a.b.c.d */
-        return !v4_refused(a + 12) || in_list(AF_INET, a + 12, allowed);
+        return !v4_refused(a + 12) || cidr_list_has(allowed, AF_INET, a + 12);
     static const unsigned char zero[16];
     int refused = memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1); /* :: and ::1 */
     refused = refused || (a[0] & 0xFE) == 0xFC;                           /* fc00::/7 */
     refused = refused || (a[0] == 0xFE && (a[1] & 0xC0) == 0x80);         /* fe80::/10 */
     refused = refused || a[0] == 0xFF;                                    /* ff00::/8 */
-    return !refused || in_list(AF_INET6, a, allowed);
+    return !refused || cidr_list_has(allowed, AF_INET6, a);
 }
 
 int webhook_url_allowed(const char *url, const char *allowed) {

@@ -195,7 +195,8 @@ def test_nothing_lost_when_redis_dies_under_pipelined_load(binary):
 
 
 PIPELINE_SLOTS = 64  # COMMENT_MAX_PIPELINED
-BEYOND_ENV = {"MODQ_REDIS_TIMEOUT_MS": "10000"}
+# 3 x PIPELINE_SLOTS connections, all from 127.0.0.1
+BEYOND_ENV = {"MODQ_REDIS_TIMEOUT_MS": "10000", "MODQ_MAX_CONNECTIONS_PER_IP": "1024"}
 
 
 def kind(i):
