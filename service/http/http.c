@@ -72,9 +72,16 @@
  * runs the handler after moving WAITING -> BUSY, the reaper only cuts after
  * moving WAITING -> CUT, so a request being handled is never cut. */
 enum { CONN_WAITING = 0, CONN_BUSY = 1, CONN_CUT = 2 };
+/* Slots of the per-address connection table: more than the connections
+ * the server holds at once (max_connections + slack), a power of two. */
+#define HTTP_IP_SLOTS 8192
+
 typedef struct conn {
     struct conn *prev, *next;   /* the server's list, under mu */
     MHD_socket fd;
+    uint32_t ip4;               /* peer address counted against
+                                   max_connections_per_ip (network order;
+                                   0: not counted) */
     atomic_llong deadline_ms;   /* monotonic; the current phase must end by then */
     atomic_int state;
 } conn;
@@ -102,6 +109,12 @@ struct http_server {
     atomic_ulong reaped;
     char *tls_cert, *tls_key;   /* PEM text while the daemon runs */
     const char *trusted;        /* trusted_proxies (borrowed from the options) */
+    unsigned per_ip;            /* max_connections_per_ip; 0: no limit */
+    /* open connections per peer address (IPv4: the listener is IPv4),
+     * open addressing under mu; a key stays once seen, its count may drop
+     * to 0 and its slot be reused by another address */
+    uint32_t ip_key[HTTP_IP_SLOTS];
+    unsigned ip_count[HTTP_IP_SLOTS];
     char last_log[256];         /* last MHD message before start returned */
     atomic_int started;         /* MHD_start_daemon returned */
 };
@@ -567,6 +580,47 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* The slot of ip4 in s's per-address table (under mu): its own, else the
+ * first free or emptied one; -1 when the table is full of live addresses. */
+static long ip_slot(http_server *s, uint32_t ip4) {
+    size_t h = (size_t)((ip4 * 2654435761u) & (HTTP_IP_SLOTS - 1));
+    long reuse = -1;
+    for (size_t i = 0; i < HTTP_IP_SLOTS; i++) {
+        size_t k = (h + i) & (HTTP_IP_SLOTS - 1);
+        if (s->ip_key[k] == ip4) return (long)k;
+        if (s->ip_key[k] == 0) return reuse >= 0 ? reuse : (long)k;
+        if (reuse < 0 && s->ip_count[k] == 0) reuse = (long)k;
+    }
+    return reuse;
+}
+
+/* 1 when the peer at sa counts against max_connections_per_ip: a limit is
+ * set and the peer is no trusted proxy (behind a proxy every client shares
+ * its address; the rate limits see the client's own). *ip4 is the key. */
+static int ip_counted(const http_server *s, const struct sockaddr *sa, uint32_t *ip4) {
+    if (!s->per_ip || !sa || sa->sa_family != AF_INET) return 0;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+    if (s->trusted && *s->trusted &&
+        cidr_list_has(s->trusted, AF_INET, (const unsigned char *)&in->sin_addr))
+        return 0;
+    *ip4 = in->sin_addr.s_addr ? in->sin_addr.s_addr : 1;
+    return 1;
+}
+
+/* libmicrohttpd's accept policy: refuse a peer already holding
+ * max_connections_per_ip connections (on_connection keeps the count). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen) {
+    http_server *s = cls;
+    uint32_t ip4;
+    (void)addrlen;
+    if (!ip_counted(s, addr, &ip4)) return MHD_YES;
+    pthread_mutex_lock(&s->mu);
+    long k = ip_slot(s, ip4);
+    int full = k >= 0 && s->ip_key[k] == ip4 && s->ip_count[k] >= s->per_ip;
+    pthread_mutex_unlock(&s->mu);
+    return full ? MHD_NO : MHD_YES;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
                           enum MHD_ConnectionNotificationCode code) {
     http_server *s = cls;
@@ -578,7 +632,23 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
         if (!k) return;
         k->fd = ci->connect_fd;
         atomic_store(&k->deadline_ms, clock_mono_ms() + s->phase_ms);
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        uint32_t ip4 = 0;
+        int counted = ai && ip_counted(s, ai->client_addr, &ip4);
         pthread_mutex_lock(&s->mu);
+        if (counted) {
+            /* accepts race on the pool's threads: the count decides, and a
+             * connection past the limit is cut at once (MHD sees EOF) */
+            long slot = ip_slot(s, ip4);
+            if (slot >= 0 && s->ip_key[slot] == ip4 && s->ip_count[slot] >= s->per_ip) {
+                shutdown(k->fd, SHUT_RDWR);
+            } else if (slot >= 0) {
+                s->ip_key[slot] = ip4;
+                s->ip_count[slot]++;
+                k->ip4 = ip4;
+            }
+        }
         k->next = s->head;
         if (s->head) s->head->prev = k;
         s->head = k;
@@ -592,6 +662,11 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
     /* MHD closes the fd after this returns: unlinking under mu guarantees
      * the reaper never shuts down a recycled descriptor */
     pthread_mutex_lock(&s->mu);
+    if (k->ip4) {
+        long slot = ip_slot(s, k->ip4);
+        if (slot >= 0 && s->ip_key[slot] == k->ip4 && s->ip_count[slot] > 0)
+            s->ip_count[slot]--;
+    }
     if (k->prev) k->prev->next = k->next;
     else s->head = k->next;
     if (k->next) k->next->prev = k->prev;
@@ -677,6 +752,7 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
     s->max_body = opt->max_body;
     s->max_conns = opt->max_connections;
     s->trusted = opt->trusted_proxies;
+    s->per_ip = opt->max_connections_per_ip;
     s->phase_ms = (long long)(opt->connection_timeout ? opt->connection_timeout : 15) * 1000;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
@@ -713,12 +789,11 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
     /* MHD_OPTION_HTTPS_* are only accepted by a TLS daemon: pass them
      * first or end the list right there */
     s->d = MHD_start_daemon(
-        flags, (uint16_t)opt->port, NULL, NULL, on_request, s,
+        flags, (uint16_t)opt->port, on_accept, s, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
         MHD_OPTION_CONNECTION_LIMIT, opt->max_connections + HTTP_CONN_SLACK,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, opt->max_connections_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, max_header + HTTP_POOL_SLACK,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,

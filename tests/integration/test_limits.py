@@ -339,9 +339,28 @@ def test_connections_per_ip(binary):
         # sockets freed: the first address is served again
         assert env.modq.request("GET", "/healthz", key=None).status == 200
     with Env(binary, {"MODQ_MAX_CONNECTIONS_PER_IP": "3"}) as env:
+        # the harness's start probe (connect, close) counts until the server
+        # has seen it close: let that happen before counting to 3
+        time.sleep(0.5)
         kept, socks = _open_partial(env.modq.port, "127.0.0.1", 6)
         assert len(kept) == 3, len(kept)
         for s in socks:
+            s.close()
+
+
+def test_trusted_proxy_is_not_held_to_the_per_ip_limit(binary):
+    """Behind a proxy every client shares its address: a peer inside
+    trusted_proxies may hold more than max_connections_per_ip connections
+    (the rate limits see each client's own address); an untrusted peer is
+    still held to it."""
+    with Env(binary, {"MODQ_MAX_CONNECTIONS_PER_IP": "3",
+                      "MODQ_TRUSTED_PROXIES": "127.0.0.1/32"}) as env:
+        time.sleep(0.5)  # as above: the start probe's close is seen first
+        kept, socks = _open_partial(env.modq.port, "127.0.0.1", 8)
+        assert len(kept) == 8, len(kept)
+        kept2, socks2 = _open_partial(env.modq.port, OTHER_IP, 8)
+        assert len(kept2) == 3, len(kept2)
+        for s in socks + socks2:
             s.close()
 
 
