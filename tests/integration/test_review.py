@@ -199,7 +199,7 @@ BAD_FIELDS = [
      "decisions"),
     ("GET", "/v1/review?status=decided", None, "status"),
     ("GET", "/v1/review?sort=newest", None, "sort"),
-    ("GET", "/v1/review?q=" + "w%20" * 9, None, "q"),
+    ("GET", "/v1/review?q=" + "%20".join("w%d" % i for i in range(9)), None, "q"),
     ("GET", "/v1/review?author=" + "x" * 257, None, "author"),
     ("GET", "/v1/review?limit=0", None, "limit"),
     ("GET", "/v1/review?limit=201", None, "limit"),
