@@ -542,8 +542,6 @@
     return box;
   }
 
-  function plural(n, one) { return n + ' ' + one + (n === 1 ? '' : 's'); }
-
   /* Thread neighbours, the author's history and (moderators) the identity. */
   function renderContext(it) {
     var box = el('div', 'context');
@@ -565,8 +563,8 @@
     if (h) {
       hist.appendChild(el('span', 'ctx-label', 'Author history: '));
       hist.appendChild(document.createTextNode(
-        plural(num(h.approved) || 0, 'approved') + ' · ' + plural(num(h.rejected) || 0, 'rejected') +
-        ' · ' + (num(h.pending) || 0) + ' pending' +
+        (num(h.approved) || 0) + ' approved · ' + (num(h.rejected) || 0) + ' rejected · ' +
+        (num(h.pending) || 0) + ' pending' +
         (num(h.first_seen_ms) ? ' · first seen ' + age(Date.now() - h.first_seen_ms) + ' ago' : '')));
       var recent = Array.isArray(h.recent) ? h.recent.filter(obj) : [];
       if (recent.length) {
