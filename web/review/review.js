@@ -177,6 +177,7 @@
       url: safeUrl(art.url),
       status: typeof c.status === 'string' ? c.status : '',
       decided: !!obj(c.decision),
+      decidedBy: obj(c.decision) && typeof c.decision.by === 'string' ? c.decision.by : '',
       parent: obj(cx.parent),
       thread: Array.isArray(cx.thread) ? cx.thread.filter(obj) : [],
       history: obj(cx.author_history),
@@ -403,8 +404,8 @@
       age(it.ageMs) + (state.folder === 'pending' ? '' : ' ago')));
     if (state.folder !== 'pending' && it.status)
       meta.appendChild(el('span', 'badge status-' + it.status,
-        it.status.charAt(0).toUpperCase() + it.status.slice(1) + (it.decided ? ' by a moderator'
-          : ' by the engine')));
+        it.status.charAt(0).toUpperCase() + it.status.slice(1) + (it.decided
+          ? ' by ' + (it.decidedBy || 'a moderator') : ' by the engine')));
     meta.appendChild(el('span', 'score',
       'Score: ' + (it.score === null ? '–' : it.score.toFixed(2))));
     if (it.claimedBy) {
