@@ -342,6 +342,9 @@ async function run() {
   await heldCard.locator('.details').waitFor({ state: 'visible' });
   check(await heldCard.locator('button.toggle').getAttribute('aria-expanded') === 'true',
         'toggle not expanded');
+  await heldCard.focus();
+  await page.keyboard.press('e'); // e closes it again
+  await heldCard.locator('.details').waitFor({ state: 'hidden' });
   console.log('ok ' + step);
 
   step = 'rescue from the rejected folder';

@@ -646,6 +646,7 @@
     if (state.selected >= state.items.length) state.selected = state.items.length - 1;
     if (state.selected >= 0) state.items[state.selected].node.classList.add('selected');
     $('empty').hidden = state.items.length > 0;
+    $('empty').textContent = emptyText();
     $('more').hidden = !state.cursor;
     $('queue-count').textContent = '(' + state.items.length + ' shown)';
     updateBulk();
@@ -691,8 +692,13 @@
     state.folder = folder;
     $('queue-title').textContent = FOLDER_TITLES[folder] || FOLDER_TITLES.pending;
     $('sort-age').textContent = folder === 'pending' ? 'Oldest first' : 'Newest first';
-    $('empty').textContent = folder === 'pending' ? 'Nothing to review here.'
-      : 'Nothing in this folder matches.';
+  }
+
+  /* What an empty list says: a filtered page may be empty while the
+   * server has more of the folder to search (next_cursor). */
+  function emptyText() {
+    if (state.cursor) return 'Nothing found in the part searched so far: Load more searches further.';
+    return state.folder === 'pending' ? 'Nothing to review here.' : 'Nothing in this folder matches.';
   }
 
   function loadQueue(more) {
@@ -1039,6 +1045,13 @@
       }
       break;
     case 'u': undo(); break;
+    case 'e':
+      if (cur && state.compact) {
+        cur.open = !cur.open;
+        rerender(cur);
+        cur.node.focus();
+      }
+      break;
     default: return;
     }
     ev.preventDefault();
