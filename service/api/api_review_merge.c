@@ -314,7 +314,11 @@ int api_review_merge_claim(store *s, char *const *sites, const char *flag,
                 if (make_item(&taken[i], &st[i], NULL, &items[nitems])) nitems++;
             }
             store_review_states_free(st, ntaken);
-            if (api_review_context_fill(s, items, nitems) < 0) err = 503;
+            /* the items are leased now: hand them over even when their
+             * context could not be read (it then holds what the records
+             * say: article, identity) */
+            if (api_review_context_fill(s, items, nitems) < 0)
+                log_msg(LOG_WARN, "review: context of %zu claimed items not read", nitems);
         }
     }
     free(quota);
