@@ -119,20 +119,21 @@ int store_review_purge(store *s, const char *site, const char *id);
 
 /* ================================================================ context */
 
+#define REVIEW_THREAD_MAX 3  /* neighbours shown: the exchange just before */
+
 /* What the store keeps around one listed item (all strings new, NULL when
  * absent; free with store_review_context_free). */
 typedef struct review_context {
     char *parent;            /* the parent's storage JSON */
     size_t parent_len;
     size_t nthread;          /* up to REVIEW_THREAD_MAX, oldest first */
-    char *thread[4];
-    size_t thread_len[4];
+    char *thread[REVIEW_THREAD_MAX];
+    size_t thread_len[REVIEW_THREAD_MAX];
     int has_author;          /* the author hash exists */
     long long approved, rejected, pending, first_seen_ms;
     size_t nlog;             /* newest first */
     char *log[STORE_AUTHOR_LOG_MAX]; /* "id\x1fstatus\x1fby\x1fat_ms" */
 } review_context;
-#define REVIEW_THREAD_MAX 3  /* neighbours shown: the exchange just before */
 
 /* The item a context is read for (borrowed strings; parent_id, article_id
  * and author_key may be NULL or ""). */

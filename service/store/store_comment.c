@@ -2,9 +2,10 @@
  * transaction that stores a new comment, and what reads a record back.
  *
  * Owns the writes of modq:{S}:comment:*, the id's claim (dropped by the
- * write, or by store_claim_drop), the pending queue and per-flag queues
- * and the rejected folder for a new item, the duplicate and flood keys,
- * the thread lists and modq:sites (store_keys.h). A write is one MULTI /
+ * write, or by store_claim_drop), the pending queue and per-flag queues,
+ * the rejected or approved folder and the score index for a new item, the
+ * article's comment index, the author's history on arrival, the duplicate
+ * and flood keys, the thread lists and modq:sites (store_keys.h). A write is one MULTI /
  * EXEC (with WAIT for replicas when configured), split in halves so the
  * pipe (store_pipe.c) can send many together; the blocking
  * store_comment_write is the same halves on a pooled connection, plus the
@@ -115,9 +116,6 @@ static const char FOLDER_TRIM_LUA[] =
     "end\n"
     "return #ids\n";
 _Static_assert((FOLDER_TRIM_EVERY & (FOLDER_TRIM_EVERY - 1)) == 0, "a power of two");
-/* LTRIM's stop index for the author log */
-#define STORE_AUTHOR_LOG_LAST "4"
-_Static_assert(STORE_AUTHOR_LOG_MAX == 5, "STORE_AUTHOR_LOG_LAST is STORE_AUTHOR_LOG_MAX - 1");
 
 /* One comment's writes, in a MULTI/EXEC transaction. Only one request may
  * write a given id: the holder of its claim (taken by the look-up, dropped

@@ -1,9 +1,13 @@
-/* store_review.c - Redis side of the review workflow: queues, leases,
- * decisions, statistics and the audit stream.
+/* store_review.c - Redis side of the review workflow: queues and folders,
+ * leases, decisions, an item's context, statistics and the audit stream.
  *
- * Owns the keys modq:{S}:pending:flag:<code>, :rejected, :leases,
- * :lease_owner, :audit and :decided:<minute> (layout in store_keys.h; the
- * comment write in store_comment.c fills the queues). Every transition
+ * Owns the keys modq:{S}:pending:flag:<code>, :rejected, :approved,
+ * :byscore:<status>, :leases, :lease_owner, :audit and :decided:<minute>,
+ * and the decision's part of :author:<h> / :author_log:<h> (layout in
+ * store_keys.h; the comment write in store_comment.c fills the queues,
+ * folders, score and article indexes and the author's history on
+ * arrival). Reads an item's context (parent, thread neighbours, author
+ * history) in two pipelined round trips per page. Every transition
  * that touches more than one key is one Lua script (claim, release,
  * decide, purge), so it is atomic, run with store_eval (store_script.c:
  * EVALSHA, EVAL after NOSCRIPT); lease times use the Redis clock (TIME) so
@@ -28,9 +32,6 @@
 #define RANGE_BATCH 200
 /* Listed entries whose state is read per pipeline (bounds the argv memory). */
 #define STATE_CHUNK 50
-/* LTRIM's stop index for an author log (STORE_AUTHOR_LOG_MAX - 1) */
-#define AUTHOR_LOG_LAST "4"
-_Static_assert(STORE_AUTHOR_LOG_MAX == 5, "AUTHOR_LOG_LAST spells STORE_AUTHOR_LOG_MAX - 1");
 /* Expired leases the claim script clears per call (housekeeping only:
  * an expired lease is free whether or not its entry was cleared). */
 #define EXPIRED_SWEEP 1000
@@ -147,7 +148,7 @@ static const char DECIDE_LUA[] =
     "  end\n"
     "  redis.call('HSETNX', KEYS[14], 'first_seen', ARGV[6])\n"
     "  redis.call('LPUSH', KEYS[15], ARGV[15])\n"
-    "  redis.call('LTRIM', KEYS[15], 0, " AUTHOR_LOG_LAST ")\n"
+    "  redis.call('LTRIM', KEYS[15], 0, " STORE_AUTHOR_LOG_LAST ")\n"
     "  redis.call('EXPIRE', KEYS[14], ARGV[16])\n"
     "  redis.call('EXPIRE', KEYS[15], ARGV[16])\n"
     "end\n"
@@ -453,9 +454,6 @@ void store_review_context_free(review_context *c, size_t n) {
 /* Neighbours asked for: REVIEW_THREAD_MAX and the item itself. */
 #define CTX_NEIGHBOURS "4"
 _Static_assert(REVIEW_THREAD_MAX + 1 == 4, "CTX_NEIGHBOURS spells REVIEW_THREAD_MAX + 1");
-_Static_assert(REVIEW_THREAD_MAX <= sizeof ((review_context *)0)->thread /
-                                         sizeof ((review_context *)0)->thread[0],
-               "room for the neighbours");
 
 static void author_counts(review_context *x, const redisReply *h) {
     if (h->type != REDIS_REPLY_ARRAY || h->elements < 2) return;
