@@ -31,9 +31,11 @@
                                            neighbours are the latest few */
 #define STORE_AUTHOR_LOG_MAX 5 /* verdicts and decisions an author's log
                                   keeps: a glance, not a history */
-#define STORE_SCORE_SCALE 1000000.0 /* byscore zsets hold score x this,
-                                       rounded: integer keys merge and page
-                                       like the time-ordered queues */
+#define STORE_SCORE_SCALE 1000.0 /* byscore zsets hold score x this,
+                                    rounded: the 3 decimals a score is
+                                    stored and shown with, as an integer
+                                    key that merges and pages like the
+                                    time-ordered queues */
 
 typedef struct store store;
 typedef struct store_pool store_pool;

@@ -44,7 +44,7 @@
  *                                        the engine rejected it)
  *   modq:{S}:approved            zset    id -> filed ms (approved folder,
  *                                        same rule)
- *   modq:{S}:byscore:<status>    zset    id -> score in millionths, for the
+ *   modq:{S}:byscore:<status>    zset    id -> score x 1000 (rounded), for the
  *                                        pending queue and both folders
  *                                        (sort=score)
  *   modq:{S}:article_comments:<article>
