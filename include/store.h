@@ -26,6 +26,16 @@
 #define STORE_LSH_BANDS MODEL_LSH_BANDS  /* duplicate band keys */
 #define STORE_MAX_FLAGS MODEL_MAX_FLAGS  /* per-flag queues of one record */
 #define STORE_THREAD_REF_LEN 40 /* a thread text's reference: "<16 hex>:<len>" */
+#define STORE_ARTICLE_COMMENTS_MAX 1000 /* latest comments an article's index
+                                           keeps: a review item's thread
+                                           neighbours are the latest few */
+#define STORE_AUTHOR_LOG_MAX 5 /* verdicts and decisions an author's log
+                                  keeps: a glance, not a history */
+#define STORE_SCORE_SCALE 1000.0 /* byscore zsets hold score x this,
+                                    rounded: the 3 decimals a score is
+                                    stored and shown with, as an integer
+                                    key that merges and pages like the
+                                    time-ordered queues */
 
 typedef struct store store;
 typedef struct store_pool store_pool;
@@ -192,6 +202,7 @@ typedef struct store_write {
     const char *record;        /* storage JSON */
     size_t record_len;
     const char *status;        /* "approved" | "pending" | "rejected" */
+    double score;              /* the engine's score (byscore index) */
     long long received_ms;
     long retention_s;
     uint64_t exact_hash;
@@ -214,7 +225,8 @@ typedef struct store_write {
 } store_write;
 
 /* Atomically store a new comment (SET NX), queue it when pending (and in
- * the per-flag queues), file it in the rejected folder when rejected,
+ * the per-flag queues), file it in the rejected or approved folder, index
+ * it by score and under its article, count it in its author's history,
  * register duplicate keys, count flood, extend the thread. One round trip.
  * Returns 1 written, 0 the id already existed (*existing = stored JSON, new,
  * may be NULL), -1 on Redis trouble. */

@@ -103,10 +103,25 @@ SCHEMAS = {
       "created_at", "received_ms", "author", "decision"],
      description="A comment with its verdict. `relevance` is present when the article is registered; `provisional` (true) only on an answer given while Redis was down; `parent_id` and `created_at` are `null` when the platform sent none; `decision` is `null` until a moderator decides."),
  "Claim": obj({"by": STR, "expires_ms": INT, "expires_in_s": NUM}),
+ "ThreadComment": obj({"id": IDENT, "text": STR, "author": obj({"name": STR}), "status": STATUS},
+     ["id", "text", "author", "status"]),
+ "HistoryEntry": obj({"id": IDENT, "status": STATUS, "decided_by": nullable("string"), "at_ms": INT},
+     ["id", "status", "decided_by", "at_ms"]),
+ "AuthorHistory": obj({"approved": INT, "rejected": INT, "pending": INT, "first_seen_ms": INT,
+     "recent": arr(S("HistoryEntry"), maxItems=5)}, ["approved", "rejected", "pending", "recent"]),
+ "ReviewContext": obj({
+     "article": obj({"id": STR, "title": nullable("string"), "url": nullable("string")}, ["id", "title", "url"]),
+     "parent": {"oneOf": [{"type": "null"}, S("ThreadComment")]},
+     "thread": arr(S("ThreadComment"), maxItems=3),
+     "author_history": {"oneOf": [{"type": "null"}, S("AuthorHistory")]},
+     "identity": obj({"user_agent": nullable("string"), "ip": nullable("string"), "email": nullable("string")},
+                     ["user_agent", "ip", "email"])},
+     description="What a moderator needs to judge the item (docs/review.md#the-queue-and-the-folders-get-v1review): the article, the parent comment, up to 3 comments before it, the author's history on the site and the masked identity (moderators only)."),
  "ReviewItem": obj({"site": SITE, "id": IDENT, "article_id": nullable("string"),
      "article_title": nullable("string"), "queued_ms": INT, "age_s": NUM,
      "claim": {"oneOf": [{"type": "null"}, S("Claim")]},
-     "comment": {"oneOf": [{"type": "null"}, S("Comment")]}}),
+     "comment": {"oneOf": [{"type": "null"}, S("Comment")]},
+     "context": S("ReviewContext")}),
  "ReviewPage": obj({"items": arr(S("ReviewItem")), "count": INT, "next_cursor": nullable("string"), "now_ms": INT}),
  "ClaimRequest": obj({"moderator": STR, "site": SITE, "flag": STR,
      "limit": {"type": "integer", "minimum": 1, "maximum": 100},
@@ -354,10 +369,14 @@ def E403M():
     return eresp(403, ["forbidden", "moderator_mismatch"], "The key may not use this site or a client key on a moderator endpoint (`forbidden`), or the body names a moderator other than the key's holder (`moderator_mismatch`).")
 
 
-add("/v1/review", "get", op("review_list", "The review queue (or the rejected folder), oldest first", "moderator", dict(MOD_COMMON(), **{
-    "200": ok("A page of items.", S("ReviewPage")), "422": E422(["invalid_field"])}),
+add("/v1/review", "get", op("review_list", "The review queue and the decided folders, with each item's context", "moderator", dict(MOD_COMMON(), **{
+    "200": ok("A page of items (possibly short: see docs/review.md on filters).", S("ReviewPage")), "422": E422(["invalid_field"])}),
     params=[q("site", "One site; omitted: every site the key may use.", SITE), q("article_id", "Only comments under this article.", IDENT),
-            q("flag", "Only comments carrying this flag code.", STR), q("status", "`pending` (default) or `rejected`.", {"type": "string", "enum": ["pending", "rejected"]}),
+            q("flag", "Only comments carrying this flag code.", STR),
+            q("status", "The folder: `pending` (default), `rejected` or `approved`.", {"type": "string", "enum": ["pending", "rejected", "approved"]}),
+            q("q", "Words that must all occur in the text (at most 256 bytes, 8 words).", STR),
+            q("author", "The author's name or e-mail, whole, ASCII case folded (at most 256 bytes).", STR),
+            q("sort", "`age` (default) or `score`.", {"type": "string", "enum": ["age", "score"]}),
             q("limit", "1-200, default 50.", {"type": "integer", "minimum": 1, "maximum": 200}), q("cursor", "`next_cursor` of the previous page.", STR)],
     tags=["review"]))
 REVIEW_422 = ["invalid_field", "missing_field", "field_too_long", "invalid_utf8", "invalid_body", "too_deep"]

@@ -345,6 +345,7 @@ void comment_job_fill_write(const modq_config *cfg, const model_comment *cm, con
     w->record = json;
     w->record_len = len;
     w->status = model_status_name(cm->status);
+    w->score = cm->score;
     w->received_ms = cm->received_ms;
     w->retention_s = cfg->retention_days * 86400L;
     w->exact_hash = cm->exact_hash;

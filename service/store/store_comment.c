@@ -2,9 +2,10 @@
  * transaction that stores a new comment, and what reads a record back.
  *
  * Owns the writes of modq:{S}:comment:*, the id's claim (dropped by the
- * write, or by store_claim_drop), the pending queue and per-flag queues
- * and the rejected folder for a new item, the duplicate and flood keys,
- * the thread lists and modq:sites (store_keys.h). A write is one MULTI /
+ * write, or by store_claim_drop), the pending queue and per-flag queues,
+ * the rejected or approved folder and the score index for a new item, the
+ * article's comment index, the author's history on arrival, the duplicate
+ * and flood keys, the thread lists and modq:sites (store_keys.h). A write is one MULTI /
  * EXEC (with WAIT for replicas when configured), split in halves so the
  * pipe (store_pipe.c) can send many together; the blocking
  * store_comment_write is the same halves on a pooled connection, plus the
@@ -96,6 +97,26 @@ static void minhash_pack(const uint32_t *mh, char *out) {
     }
 }
 
+/* One in this many folder writes (by the text's hash) trims the folder.
+ * Entries past retention whose record expired are also dropped by the
+ * listing that meets them; the trim bounds what nobody lists. */
+#define FOLDER_TRIM_EVERY 16
+/* Entries one trim removes: 16 writes add 16, so it keeps pace. */
+#define FOLDER_TRIM_MAX "500"
+/* KEYS: 1 folder 2 its score index  ARGV: 1 cutoff ms. Removes up to
+ * FOLDER_TRIM_MAX entries filed at or before the cutoff from both. Sent
+ * as EVAL (inside the MULTI a NOSCRIPT could not be retried); Redis
+ * caches the compiled script by its hash. */
+static const char FOLDER_TRIM_LUA[] =
+    "local ids = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, "
+    FOLDER_TRIM_MAX ")\n"
+    "if #ids > 0 then\n"
+    "  redis.call('ZREM', KEYS[1], unpack(ids))\n"
+    "  redis.call('ZREM', KEYS[2], unpack(ids))\n"
+    "end\n"
+    "return #ids\n";
+_Static_assert((FOLDER_TRIM_EVERY & (FOLDER_TRIM_EVERY - 1)) == 0, "a power of two");
+
 /* One comment's writes, in a MULTI/EXEC transaction. Only one request may
  * write a given id: the holder of its claim (taken by the look-up, dropped
  * by this transaction), or -- for a spool replay, which has no look-up --
@@ -135,13 +156,27 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     int nb = w->has_minhash ? STORE_LSH_BANDS : 0;
     int pending = strcmp(w->status, "pending") == 0;
     int rejected = strcmp(w->status, "rejected") == 0;
+    /* the folder, the score index, the article's index, the author */
+    char kfo[STORE_KEY_MAX], ksc[STORE_KEY_MAX], kac[STORE_KEY_MAX], kau[STORE_KEY_MAX],
+        kal[STORE_KEY_MAX], sc[24], acmax[24], logv[STORE_KEY_MAX];
+    int has_author = w->author_key && *w->author_key; /* "": unknown */
+    store_key(kfo, sizeof kfo, w->site, rejected ? STORE_K_REJECTED : STORE_K_APPROVED, NULL);
+    store_key(ksc, sizeof ksc, w->site, STORE_K_BY_SCORE, w->status);
+    store_key(kac, sizeof kac, w->site, STORE_K_ARTICLE_COMMENTS, w->article_id);
+    store_dec(sc, (long long)(w->score * STORE_SCORE_SCALE + 0.5));
+    store_dec(acmax, -(long long)STORE_ARTICLE_COMMENTS_MAX - 1);
+    if (has_author &&
+        (store_key_author(kau, sizeof kau, w->site, STORE_K_AUTHOR, w->author_key) < 0 ||
+         store_key_author(kal, sizeof kal, w->site, STORE_K_AUTHOR_LOG, w->author_key) < 0))
+        return -1;
+    int logl = snprintf(logv, sizeof logv, "%s\x1f%s\x1f\x1f%s", w->id, w->status, recv);
+    if (logl < 0 || logl >= (int)sizeof logv) return -1;
     int nf = pending && w->flags ? (int)w->nflags : 0;
     if (nf > STORE_MAX_FLAGS) nf = STORE_MAX_FLAGS;
-    char kfl[STORE_MAX_FLAGS][192], kr[STORE_KEY_MAX];
+    char kfl[STORE_MAX_FLAGS][192];
     for (int i = 0; i < nf; i++)
         if (store_key(kfl[i], sizeof kfl[i], w->site, STORE_K_PENDING_FLAG, w->flags[i].code) < 0)
             return -1;
-    store_key(kr, sizeof kr, w->site, STORE_K_REJECTED, NULL);
     int has_ip = w->ip && *w->ip;
 
     /* MULTI, the queued writes, EXEC, then SADD and WAIT outside it */
@@ -163,9 +198,26 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     if (pending) {
         store_cmd(&c[n++], "ZADD", kp, "NX", recv, w->id, NULL);
         for (int i = 0; i < nf; i++) store_cmd(&c[n++], "ZADD", kfl[i], "NX", recv, w->id, NULL);
-    } else if (rejected) {
-        store_cmd(&c[n++], "ZADD", kr, "NX", recv, w->id, NULL);
-        store_cmd(&c[n++], "ZREMRANGEBYSCORE", kr, "-inf", cutoff, NULL);
+    } else {
+        /* a folder; one write in FOLDER_TRIM_EVERY trims its expired
+         * entries and their score-index entries together */
+        if ((w->exact_hash & (FOLDER_TRIM_EVERY - 1)) == 0)
+            store_cmd(&c[n++], "EVAL", FOLDER_TRIM_LUA, "2", kfo, ksc, cutoff, NULL);
+        store_cmd(&c[n++], "ZADD", kfo, "NX", recv, w->id, NULL);
+    }
+    store_cmd(&c[n++], "ZADD", ksc, "NX", sc, w->id, NULL);
+    store_cmd(&c[n++], "ZADD", kac, "NX", recv, w->id, NULL);
+    store_cmd(&c[n++], "ZREMRANGEBYRANK", kac, "0", acmax, NULL);
+    store_cmd(&c[n++], "EXPIRE", kac, ret, NULL);
+    if (has_author) {
+        store_cmd(&c[n++], "HINCRBY", kau, w->status, "1", NULL);
+        store_cmd(&c[n++], "HSETNX", kau, "first_seen", recv, NULL);
+        store_cmd(&c[n++], "EXPIRE", kau, ret, NULL);
+        store_args(&c[n], "LPUSH");
+        store_args(&c[n], kal);
+        store_arg(&c[n++], logv, (size_t)logl);
+        store_cmd(&c[n++], "LTRIM", kal, "0", STORE_AUTHOR_LOG_LAST, NULL);
+        store_cmd(&c[n++], "EXPIRE", kal, ret, NULL);
     }
     store_cmd(&c[n++], "SET", kx, xval, "NX", "EX", win, NULL);
     for (int b = 0; b < nb; b++) {
@@ -179,7 +231,6 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     }
     /* flood counters: the window starts with the first comment counted */
     const char *fk[2] = {kfa, kfi};
-    int has_author = w->author_key && *w->author_key; /* "": unknown */
     for (int i = has_author ? 0 : 1; i < 1 + has_ip; i++) {
         store_cmd(&c[n++], "INCR", fk[i], NULL);
         store_cmd(&c[n++], "EXPIRE", fk[i], fw, "NX", NULL);

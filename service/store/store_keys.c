@@ -58,6 +58,16 @@ int store_key_once(char *buf, size_t n, const char *scope, const char *id) {
     return w;
 }
 
+int store_key_author(char *buf, size_t n, const char *site, const char *part,
+                     const char *author_key) {
+    unsigned char h[CRYPTO_SHA256_LEN];
+    char hx[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_sha256(author_key, strlen(author_key), h);
+    crypto_hex(h, 16, hx); /* 128 bits, as the reputation fields */
+    hx[32] = 0;
+    return store_key(buf, n, site, part, hx);
+}
+
 int store_key_rl(char *buf, size_t n, const char *part, const char *who, long long slot) {
     int w = snprintf(buf, n, STORE_KEY_PREFIX "rl:%s%s:%lld", part, who, slot);
     if (w < 0 || (size_t)w >= n) {

@@ -39,13 +39,35 @@
  *                                        store_lookup.c]
  *   modq:{S}:pending:flag:<code> zset    id -> enqueue ms, pending items
  *                                        carrying flag <code>
- *   modq:{S}:rejected            zset    id -> received ms (rejected folder)
+ *   modq:{S}:rejected            zset    id -> filed ms (rejected folder:
+ *                                        decision ms, or received ms when
+ *                                        the engine rejected it)
+ *   modq:{S}:approved            zset    id -> filed ms (approved folder,
+ *                                        same rule)
+ *   modq:{S}:byscore:<status>    zset    id -> score x 1000 (rounded), for the
+ *                                        pending queue and both folders
+ *                                        (sort=score)
+ *   modq:{S}:article_comments:<article>
+ *                                zset    id -> received ms, the article's
+ *                                        latest STORE_ARTICLE_COMMENTS_MAX
+ *                                        comments, EX retention (thread
+ *                                        context of a review item)
+ *   modq:{S}:author:<h>          hash    approved / rejected / pending ->
+ *                                        count, first_seen -> ms, for the
+ *                                        author key whose SHA-256 starts
+ *                                        with the 32 hex <h>, EX retention
+ *   modq:{S}:author_log:<h>      list    "id\x1fstatus\x1fby\x1fat_ms" newest
+ *                                        first, the last
+ *                                        STORE_AUTHOR_LOG_MAX verdicts and
+ *                                        decisions, EX retention
  *   modq:{S}:leases              zset    id -> lease expiry ms (Redis clock)
  *   modq:{S}:lease_owner         hash    id -> moderator holding the lease
  *   modq:{S}:audit               stream  decision log (XADD, append-only)
  *   modq:{S}:decided:<minute>    string  decisions in that minute, EX 62 min
- *                                        [store_review.c; the queues also
- *                                        by store_comment.c]
+ *                                        [store_review.c; the queues,
+ *                                        folders, article_comments and
+ *                                        author keys also by
+ *                                        store_comment.c]
  *   modq:{S}:bayes:spam / :ham   hash    token -> spam / ham decisions
  *   modq:{S}:bayes:n             hash    spam / ham -> decisions learned
  *   modq:{S}:rep:spam / :ham     hash    a:<sha256 author> i:<sha256 ip> d:<domain> ->
@@ -95,7 +117,9 @@
  * Personal data (IPs, e-mails, names) and how long it lives: comment
  * records EX retention_days; dup:* values hold author keys (e-mail or
  * name|ip), EX dup_window_days; flood:* counters are keyed by author and
- * IP, EX flood_window; rl:* keys EX about a minute; thread:* lists hold
+ * IP, EX flood_window; author:* and author_log:* are keyed by a hash of
+ * the author key and hold counts, comment ids, statuses and moderator
+ * names (no text, no e-mail, no IP), EX retention_days; rl:* keys EX about a minute; thread:* lists hold
  * approved comment texts only (no author data) and are trimmed; wh:data
  * and wh:dead hold API-form comments (author name and URL, no e-mail or
  * IP) until delivered, or EX retention_days after the last dead letter.
@@ -132,6 +156,11 @@
 #define STORE_K_PENDING "pending"
 #define STORE_K_PENDING_FLAG "pending:flag:" /* + flag code */
 #define STORE_K_REJECTED "rejected"
+#define STORE_K_APPROVED "approved"
+#define STORE_K_BY_SCORE "byscore:" /* + status name */
+#define STORE_K_ARTICLE_COMMENTS "article_comments:" /* + article id */
+#define STORE_K_AUTHOR "author:"          /* + 32 hex: store_key_author() */
+#define STORE_K_AUTHOR_LOG "author_log:"  /* + 32 hex: store_key_author() */
 #define STORE_K_LEASES "leases"
 #define STORE_K_LEASE_OWNER "lease_owner"
 #define STORE_K_AUDIT "audit"
@@ -175,6 +204,11 @@ int store_key(char *buf, size_t n, const char *site, const char *part, const cha
 /* "modq:{site}:dup:b<band>:<16 hex of h>" into buf (0 <= band <
  * STORE_LSH_BANDS). Returns the length or -1 (as store_key). */
 int store_key_band(char *buf, size_t n, const char *site, int band, uint64_t h);
+/* "modq:{site}:<part><32 hex of SHA-256(author_key)>" into buf (part
+ * STORE_K_AUTHOR or STORE_K_AUTHOR_LOG): the author is never spelled in a
+ * key. Returns the length or -1 (as store_key). */
+int store_key_author(char *buf, size_t n, const char *site, const char *part,
+                     const char *author_key);
 /* "modq:rl:<part><who>:<slot>" into buf. Returns the length or -1. */
 int store_key_rl(char *buf, size_t n, const char *part, const char *who, long long slot);
 /* "modq:once:<scope>:<id>" into buf. Returns the length or -1. */
