@@ -118,15 +118,21 @@
     this.message = message;
   }
 
-  /* fetch JSON from the review API; rejects with ApiError. */
+  /* fetch JSON from the review API; rejects with ApiError. A request of a
+   * session that ended (signed out, or signed in anew) is never sent, and
+   * its answer is dropped: code 'signed_out' (quiet() tells it apart). The
+   * decisions flushed at sign-out (keepalive) still complete. */
   function api(method, path, body, keepalive) {
-    var opt = { method: method, headers: { Authorization: 'Bearer ' + state.key },
+    var key = state.key;
+    if (!key) return Promise.reject(new ApiError(0, 'signed_out', 'Signed out.'));
+    var opt = { method: method, headers: { Authorization: 'Bearer ' + key },
                 credentials: 'omit', cache: 'no-store', keepalive: !!keepalive };
     if (body !== undefined) {
       opt.headers['Content-Type'] = 'application/json';
       opt.body = JSON.stringify(body);
     }
     return fetch(path, opt).then(function (r) {
+      if (!keepalive && state.key !== key) throw new ApiError(0, 'signed_out', 'Signed out.');
       return r.text().then(function (t) {
         var j = null;
         try { j = t ? JSON.parse(t) : null; } catch (e) { j = null; }
@@ -135,10 +141,14 @@
         throw new ApiError(r.status, er.code || 'http_' + r.status,
                            er.message || ('HTTP ' + r.status));
       });
-    }, function () {
+    }, function (e) {
+      if (e instanceof ApiError) throw e;
       throw new ApiError(0, 'network', 'modq could not be reached');
     });
   }
+
+  /* 1 for the error of a request whose session has ended: nothing to say. */
+  function quiet(e) { return e instanceof ApiError && e.code === 'signed_out'; }
 
   function explain(e) {
     if (!(e instanceof ApiError)) return String(e && e.message || e);
@@ -722,7 +732,7 @@
       if (!more) state.selected = state.items.length ? 0 : -1;
       renderQueue();
       fresh.forEach(function (it) { loadOriginal(it); });
-    }, function (e) { fail('Could not load the queue: ' + explain(e)); checkAuth(e); });
+    }, function (e) { if (quiet(e)) return; fail('Could not load the queue: ' + explain(e)); checkAuth(e); });
   }
 
   function isHeld(it) {
@@ -795,7 +805,7 @@
         (num(j.lease_seconds) !== null ? ' for ' + age(j.lease_seconds * 1000) : '') + '.'
         : 'Nothing left to claim.';
       return loadQueue(false).then(loadStats).then(function () { say(msg); });
-    }, function (e) { fail('Claim failed: ' + explain(e)); checkAuth(e); });
+    }, function (e) { if (quiet(e)) return; fail('Claim failed: ' + explain(e)); checkAuth(e); });
   }
 
   /* ============================================================ decisions */
@@ -992,6 +1002,7 @@
         });
       });
     }).catch(function (e) {
+      if (quiet(e)) return;
       state.key = '';
       fail(e instanceof ApiError && e.status === 401 ? 'That key was not accepted.'
         : e instanceof ApiError && e.status === 403 ? 'That is not a moderator key.'
