@@ -134,24 +134,24 @@ static long blocked_ip_retry(const char *ip) {
 static int rate_limited(app *a, const http_request *req, int open_route,
                         int authed_route, const char *key, auth_role role,
                         const char **why, long *retry_after) {
-    const modq_config *cfg = a->cfg;
+    api_limits lim = api_live_limits(a);
     if (open_route) return 0;
     store_limit_req q;
     memset(&q, 0, sizeof q);
     q.ip = req->remote_ip;
     q.window_s = API_LIMIT_WINDOW_S;
-    q.ip_limit = cfg->rate_limit_ip;
+    q.ip_limit = lim.rate_limit_ip;
     char kid[2 * CRYPTO_SHA256_LEN + 1];
     if (authed_route) {
-        q.fail_limit = cfg->auth_fail_limit;
+        q.fail_limit = lim.auth_fail_limit;
         q.auth_failed = role == AUTH_NONE;
-        if (role != AUTH_NONE && key && cfg->rate_limit_key > 0) {
+        if (role != AUTH_NONE && key && lim.rate_limit_key > 0) {
             unsigned char h[CRYPTO_SHA256_LEN];
             crypto_sha256(key, strlen(key), h);
             crypto_hex(h, sizeof h, kid);
             kid[API_KEY_ID_HEX] = 0;
             q.key_id = kid;
-            q.key_limit = cfg->rate_limit_key;
+            q.key_limit = lim.rate_limit_key;
         }
     }
     if (!q.ip_limit && !q.key_limit && !q.fail_limit) return 0;
@@ -201,7 +201,7 @@ api_gate_result api_gate_check(app *a, const http_request *req, api_role route_r
     memset(g, 0, sizeof g[0]);
     int authed = route_role == API_ROLE_CLIENT || route_role == API_ROLE_MODERATOR;
     int site_ok = 0;
-    if (authed) g->role = auth_check_holder(a->auth, key, site, &site_ok, &g->who);
+    if (authed) g->role = auth_check_holder(api_auth(a), key, site, &site_ok, &g->who);
     if (rate_limited(a, req, route_role == API_ROLE_OPEN, authed, key, g->role, &g->message,
                      &g->retry_after)) {
         if (authed && g->role == AUTH_NONE) metrics_auth_failure(a->metrics);
@@ -235,6 +235,7 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
     app *a = ap;
     struct timespec t0;
     clock_mono_now(&t0);
+    api_live_enter(a);
     size_t nroutes;
     const api_route *routes = api_routes(&nroutes);
     router_match m;
@@ -273,6 +274,7 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
     /* a deferred request is counted when it is answered (api_comments.c) */
     if (!http_deferred(req))
         metrics_request(a->metrics, rname, res->status, clock_mono_since_s(&t0));
+    api_live_leave();
 }
 
 /* ============================================================ health */

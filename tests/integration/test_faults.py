@@ -334,11 +334,11 @@ def test_crash_kill9_and_restart(binary):
 
 
 def test_graceful_shutdown_drains(binary):
-    """SIGTERM with slow requests in flight (bodies still being uploaded,
-    handlers waiting on a hung Redis): new connections are refused, the
-    in-flight ones are answered, the spool is flushed into Redis by the last
-    replay, modq exits 0 well within drain_seconds."""
-    env_vars = dict(FAULT_ENV, MODQ_DRAIN_SECONDS="8", MODQ_REDIS_TIMEOUT_MS="1500")
+    """SIGTERM (drain_seconds 0) with slow requests in flight (bodies still
+    being uploaded, handlers waiting on a hung Redis): new connections are
+    refused, the in-flight ones are answered, the spool is flushed into
+    Redis by the last replay, modq exits 0 well within connection_timeout."""
+    env_vars = dict(FAULT_ENV, MODQ_DRAIN_SECONDS="0", MODQ_REDIS_TIMEOUT_MS="1500")
     with Env(binary, env_vars) as env:
         m = env.modq
         assert m.request("PUT", "/v1/sites/drain/articles/a1", ARTICLE).status == 201
