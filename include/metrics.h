@@ -44,6 +44,8 @@ typedef struct metrics_gauges {
     int redis_up;
     unsigned long redis_errors;
     long spool_pending;
+    int spool_writable;      /* spool_writable() */
+    int draining;            /* 1 from SIGTERM on */
     unsigned inflight;
 } metrics_gauges;
 

@@ -286,19 +286,30 @@ void api_healthz(const api_call *c, http_response *res) {
     api_reply(res, 200, strdup(ok), sizeof ok - 1);
 }
 
-/* GET /readyz */
+/* GET /readyz: 200 while a comment can be answered (Redis up, or down
+ * with the spool writable), 503 when nothing can take it or while
+ * draining. */
 void api_readyz(const api_call *c, http_response *res) {
     store *s = store_acquire(c->a->pool);
     char why[200] = "";
-    int rc = store_ping(s, why, sizeof why);
+    int up = store_ping(s, why, sizeof why) == 0;
     store_release(c->a->pool, s);
+    int writable = spool_writable(c->a->spool);
+    int draining = atomic_load(&c->a->draining);
+    int ready = !draining && (up || writable);
+    const char *status = draining ? "draining" : !ready ? "not_ready" : up ? "ready" : "degraded";
     codec_obj *o = codec_obj_new();
-    codec_set_str(o, "status", rc == 0 ? "ready" : "not_ready");
-    if (rc != 0) codec_set_str(o, "reason", why);
-    codec_set_int(o, "spool_pending", spool_pending(c->a->spool));
+    codec_set_bool(o, "ready", ready);
+    codec_set_str(o, "status", status);
+    codec_set_str(o, "redis", up ? "up" : "down");
+    if (!up) codec_set_str(o, "reason", why);
+    codec_obj *sp = codec_obj_new();
+    codec_set_bool(sp, "writable", writable);
+    codec_set_int(sp, "pending", spool_pending(c->a->spool));
+    codec_set_obj_new(o, "spool", sp);
     size_t len;
     char *b = codec_dump_free(o, &len);
-    api_reply(res, rc == 0 ? 200 : 503, b, len);
+    api_reply(res, ready ? 200 : 503, b, len);
 }
 
 /* GET /metrics */
@@ -310,6 +321,8 @@ void api_metrics(const api_call *c, http_response *res) {
     g.redis_up = store_pool_up(c->a->pool);
     g.redis_errors = store_pool_errors(c->a->pool);
     g.spool_pending = spool_pending(c->a->spool);
+    g.spool_writable = spool_writable(c->a->spool);
+    g.draining = atomic_load(&c->a->draining);
     size_t len = 0;
     char *b = metrics_render(c->a->metrics, &g, &len);
     /* the rate-limit gate's counters (see rate_limited) */

@@ -226,6 +226,14 @@ char *metrics_render(metrics *m, const metrics_gauges *g, size_t *len) {
        g->queue_depth);
     bp(&b, "# HELP modq_spool_pending Records in the local spool.\n"
            "# TYPE modq_spool_pending gauge\nmodq_spool_pending %ld\n", g->spool_pending);
+    bp(&b, "# HELP modq_spool_writable 1 when the local spool can take a comment.\n"
+           "# TYPE modq_spool_writable gauge\nmodq_spool_writable %d\n", g->spool_writable);
+    bp(&b, "# HELP modq_ready 1 while /readyz answers 200 (Redis up or the spool "
+           "writable, and not draining).\n"
+           "# TYPE modq_ready gauge\nmodq_ready %d\n",
+       !g->draining && (g->redis_up || g->spool_writable));
+    bp(&b, "# HELP modq_draining 1 from SIGTERM until exit (drain_seconds).\n"
+           "# TYPE modq_draining gauge\nmodq_draining %d\n", g->draining);
     bp(&b, "# HELP modq_spooled_total Records written to the spool.\n"
            "# TYPE modq_spooled_total counter\nmodq_spooled_total %lu\n", atomic_load(&m->spooled));
     bp(&b, "# HELP modq_replayed_total Spooled records moved into Redis.\n"

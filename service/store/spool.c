@@ -30,6 +30,7 @@ struct spool {
     int fd;                 /* active.log */
     long next_seq;
     atomic_long pending;
+    atomic_int append_failed; /* 1 after a failed append, 0 after a good one */
 };
 
 static int mkdirs(const char *path) {
@@ -162,10 +163,25 @@ void spool_close(spool *s) {
     free(s);
 }
 
+/* 1 when s->fd is the file named spool_dir/active.log: a record written
+ * to a file removed from under the spool would be answered as durable and
+ * never replayed. Called with s->mu held. */
+static int still_named(spool *s) {
+    char path[SPOOL_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/active.log", s->dir);
+    struct stat named, open_;
+    return s->fd >= 0 && fstat(s->fd, &open_) == 0 && stat(path, &named) == 0 &&
+           named.st_ino == open_.st_ino && named.st_dev == open_.st_dev;
+}
+
 int spool_append(spool *s, const char *rec, size_t len) {
     if (memchr(rec, '\n', len)) return -1;
     pthread_mutex_lock(&s->mu);
     int rc = 0;
+    if (!still_named(s)) {
+        errno = ENOENT;
+        rc = -1;
+    }
     struct iovec_like { const char *p; size_t n; } parts[2] = {{rec, len}, {"\n", 1}};
     for (int i = 0; i < 2 && rc == 0; i++) {
         size_t off = 0;
@@ -181,6 +197,7 @@ int spool_append(spool *s, const char *rec, size_t len) {
     }
     if (rc == 0 && fdatasync(s->fd) < 0) rc = -1;
     if (rc == 0) atomic_fetch_add(&s->pending, 1);
+    atomic_store(&s->append_failed, rc < 0);
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) log_msg(LOG_ERROR, "spool append failed: %s", strerror(errno));
     return rc;
@@ -211,6 +228,14 @@ static int rotate(spool *s) {
     }
     pthread_mutex_unlock(&s->mu);
     return rc;
+}
+
+int spool_writable(spool *s) {
+    if (atomic_load(&s->append_failed)) return 0;
+    pthread_mutex_lock(&s->mu); /* rotate() replaces fd */
+    int ok = still_named(s);
+    pthread_mutex_unlock(&s->mu);
+    return ok;
 }
 
 long spool_replay(spool *s, spool_replay_fn fn, void *ctx) {
