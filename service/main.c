@@ -187,6 +187,7 @@ int main(int argc, char **argv) {
      * away while every request that still arrives is answered; a second
      * SIGTERM or SIGINT ends it early */
     atomic_store(&a.draining, 1);
+    http_close_connections(srv);
     long long end = clock_mono_ms() + cfg.drain_seconds * 1000LL;
     for (long long now; (now = clock_mono_ms()) < end;) {
         long long left = end - now;
