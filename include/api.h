@@ -182,6 +182,10 @@ void api_detectors(const api_call *c, http_response *res); /* api_detectors.c */
 void api_webhook_put(const api_call *c, http_response *res);
 void api_webhook_get(const api_call *c, http_response *res);
 void api_webhook_delete(const api_call *c, http_response *res);
+/* api_webhook_dead.c */
+void api_webhook_dead_list(const api_call *c, http_response *res);
+void api_webhook_dead_retry(const api_call *c, http_response *res);
+void api_webhook_dead_retry_all(const api_call *c, http_response *res);
 /* api_settings.c */
 void api_settings_get(const api_call *c, http_response *res);
 void api_settings_put(const api_call *c, http_response *res);

@@ -159,7 +159,7 @@ int main(int argc, char **argv) {
     comment_options co = {&cfg, api_comment_session, &a, a.pool, pipe, a.spool, a.metrics, a.eng};
     if (!(a.comments = comment_pipeline_new(&co))) goto out;
     webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts,
-                          cfg.retention_days * 86400L, cfg.webhook_allowed_networks};
+                          cfg.retention_days * 86400L, cfg.webhook_allowed_networks, a.metrics};
     if (!(wh = webhook_start(a.pool, &wo))) goto out;
     /* without the replayer spooled comments would never reach Redis */
     if (!(rp = replayer_start(a.spool, comment_replay, a.comments, a.metrics))) {
