@@ -31,6 +31,16 @@ static int has_webhook(store *s, const char *site, http_response *res) {
     return rc;
 }
 
+/* Answer 200 with o (taken). */
+static void reply_obj(http_response *res, codec_obj *o) {
+    size_t len;
+    char *b = codec_dump_free(o, &len);
+    if (b)
+        api_reply(res, 200, b, len);
+    else
+        api_error(res, 500, "internal", "out of memory", NULL);
+}
+
 /* GET /v1/sites/{site}/webhook/dead?limit=&cursor= */
 void api_webhook_dead_list(const api_call *c, http_response *res) {
     const char *site = router_param(c->m, "site");
@@ -81,12 +91,7 @@ void api_webhook_dead_list(const api_call *c, http_response *res) {
         }
         codec_set_obj_new(o, "items", arr);
         codec_set_str(o, "next_cursor", next[0] ? next : NULL);
-        size_t len;
-        char *b = codec_dump_free(o, &len);
-        if (b)
-            api_reply(res, 200, b, len);
-        else
-            api_error(res, 500, "internal", "out of memory", NULL);
+        reply_obj(res, o);
     }
     free(items);
 }
@@ -96,12 +101,7 @@ static void reply_requeued(http_response *res, const char *id, long n) {
     codec_obj *o = codec_obj_new();
     if (id) codec_set_str(o, "id", id);
     codec_set_int(o, "requeued", n);
-    size_t len;
-    char *b = codec_dump_free(o, &len);
-    if (b)
-        api_reply(res, 200, b, len);
-    else
-        api_error(res, 500, "internal", "out of memory", NULL);
+    reply_obj(res, o);
 }
 
 /* Move id (NULL: all) back to the outbox and answer. */

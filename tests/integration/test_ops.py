@@ -9,6 +9,7 @@ import http.client
 import json
 
 from harness import CLIENT_KEY, Env, Modq
+from test_reload import until
 
 ARTICLE = {"title": "Rain expected over the weekend",
            "body": "Forecasters expect heavy rain on Saturday across the region."}
@@ -33,15 +34,6 @@ def gauges(m):
     for name in ("modq_ready", "modq_redis_up", "modq_spool_writable", "modq_draining"):
         out[name] = int([l for l in text.splitlines() if l.startswith(name + " ")][0].split()[1])
     return out
-
-
-def until(pred, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_readyz_is_ready_while_comments_can_be_answered(binary):
