@@ -67,7 +67,9 @@ warning and keeps its running value. A file that does not load (an unknown
 key, a bad value, a malformed key entry) is logged as `config reload
 failed` and changes nothing.
 
-Applied on reload: {keys}. Every other key needs a restart. Site settings
+Applied on reload: {keys}. Every other key needs a restart. A key set
+through its `MODQ_<KEY>` variable keeps that value (the environment wins
+over the file): to rotate keys with SIGHUP, keep them in the file. Site settings
 ([api.md](api.md#site-settings)) change thresholds, word and domain lists,
 flood limits and detectors per site at run time.
 """

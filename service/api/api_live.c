@@ -128,13 +128,14 @@ int api_live_reload(app *a, const char *path) {
     n = config_changed(a->cfg, ncfg, names, RELOAD_MAX_NAMES);
     for (size_t i = 0; i < n && i < RELOAD_MAX_NAMES; i++)
         if (!config_key_reloadable(names[i])) list_add(restart, sizeof restart, &wr, names[i]);
-    log_set_level(ncfg->log_level);
+    unsigned nkeys = auth_count(l->auth);
     api_live_publish(a, l);
     if (wr)
         log_msg(LOG_WARN, "config reload: %s changed but need a restart: the running values are kept",
                 restart);
     log_msg(LOG_INFO, "config reloaded from %s: changed: %s (%u API keys)",
-            path ? path : "(environment)", wa ? applied : "nothing", auth_count(l->auth));
+            path ? path : "(environment)", wa ? applied : "nothing", nkeys);
+    log_set_level(ncfg->log_level); /* after the lines above, at the level they were asked at */
     if (last) config_free(last);
     free(last);
     last = ncfg;

@@ -8,6 +8,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,7 +16,7 @@
 
 #define LOG_LINE_MAX 2048 /* longer lines are cut: logs are for humans */
 
-static volatile int min_level = LOG_INFO;
+static _Atomic int min_level = LOG_INFO; /* set again by a reload (SIGHUP) while others log */
 static const char *names[] = {"debug", "info", "warn", "error"};
 
 void log_set_level(const char *name) {
