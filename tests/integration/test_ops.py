@@ -36,10 +36,19 @@ def gauges(m):
     return out
 
 
+def block(spool):
+    """Make the spool unusable: its directory replaced by a plain file, so
+    that it cannot be made again either."""
+    shutil.rmtree(spool)
+    with open(spool, "w") as f:
+        f.write("not a directory\n")
+
+
 def test_readyz_is_ready_while_comments_can_be_answered(binary):
     """Ready with Redis up; still ready (degraded, Redis down) while the spool
-    takes comments; 503 only when neither can; Redis alone suffices again.
-    The metrics carry the same signals."""
+    takes comments; 503 only when neither can; Redis alone suffices again;
+    a spool directory removed is made again (once 5 s have passed since the
+    refused append). The metrics carry the same signals."""
     with Env(binary, {"MODQ_REDIS_TIMEOUT_MS": "200"}) as env:
         m = env.modq
         spool = m.env["MODQ_SPOOL_DIR"]
@@ -53,18 +62,22 @@ def test_readyz_is_ready_while_comments_can_be_answered(binary):
              {"ready": True, "status": "degraded", "redis": "down",
               "spool": {"writable": True, "pending": 0}},
              {"modq_ready": 1, "modq_redis_up": 0, "modq_spool_writable": 1, "modq_draining": 0}),
-            ("redis down, spool removed", lambda: shutil.rmtree(spool), 503,
+            ("redis down, spool blocked", lambda: block(spool), 503,
              {"ready": False, "status": "not_ready", "redis": "down",
               "spool": {"writable": False, "pending": 0}},
              {"modq_ready": 0, "modq_redis_up": 0, "modq_spool_writable": 0, "modq_draining": 0}),
-            ("redis back, spool removed", env.redis.start, 200,
+            ("redis back, spool blocked", env.redis.start, 200,
              {"ready": True, "status": "ready", "redis": "up",
               "spool": {"writable": False, "pending": 0}},
              {"modq_ready": 1, "modq_redis_up": 1, "modq_spool_writable": 0, "modq_draining": 0}),
+            ("spool path free again", lambda: os.remove(spool), 200,
+             {"ready": True, "status": "ready", "redis": "up",
+              "spool": {"writable": True, "pending": 0}},
+             {"modq_ready": 1, "modq_redis_up": 1, "modq_spool_writable": 1, "modq_draining": 0}),
         ]
         for name, act, status, body, metrics in steps:  # in order
             act()
-            assert until(lambda: ready_view(m) == (status, body), 5), (name, ready_view(m))
+            assert until(lambda: ready_view(m) == (status, body), 10), (name, ready_view(m))
             assert gauges(m) == metrics, (name, gauges(m))
             if name == "redis down, spool writable":
                 # what "ready" promises: a comment is answered, provisionally
@@ -77,11 +90,11 @@ def test_readyz_is_ready_while_comments_can_be_answered(binary):
                 assert until(lambda: ready_view(m)[1]["spool"]["pending"] == 0, 10)
                 env.redis.stop()
                 body["spool"]["pending"] = 0
-            if name == "redis down, spool removed":
+            if name == "redis down, spool blocked":
                 # nothing can take a comment: 503, never a lost "provisional"
                 r = m.request("POST", "/v1/sites/rz/comments", comment("c-lost"))
                 assert r.status == 503, r
-        os.makedirs(spool, exist_ok=True)  # so that the stop's last replay has its dir
+        assert "was removed from under modq: made it again" in m.log()
 
 
 def test_sigterm_keeps_answering_for_drain_seconds(binary):
