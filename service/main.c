@@ -34,6 +34,22 @@ static void usage(void) {
                     "Every config key can be set as MODQ_<KEY> in the environment.\n");
 }
 
+/* The drain window: load balancers see /readyz fail and move traffic away
+ * while every request that still arrives is answered. SIGHUP still
+ * reloads; a second SIGTERM or SIGINT ends the window early. */
+static void drain_window(app *a, const sigset_t *sigs, const char *path, long seconds) {
+    long long end = clock_mono_ms() + seconds * 1000LL;
+    for (long long now; (now = clock_mono_ms()) < end;) {
+        long long left = end - now;
+        struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
+        int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig == SIGHUP)
+            api_live_reload(a, path);
+        else if (sig == SIGTERM || sig == SIGINT)
+            return;
+    }
+}
+
 int main(int argc, char **argv) {
     const char *path = NULL;
     int print = 0;
@@ -183,19 +199,9 @@ int main(int argc, char **argv) {
     while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) api_live_reload(&a, path);
     log_msg(LOG_INFO, "signal %d: draining: still answering for %lds (/readyz says 503), then "
                       "finishing the requests in flight", sig, cfg.drain_seconds);
-    /* the drain window: load balancers see /readyz fail and move traffic
-     * away while every request that still arrives is answered; a second
-     * SIGTERM or SIGINT ends it early */
     atomic_store(&a.draining, 1);
     http_close_connections(srv);
-    long long end = clock_mono_ms() + cfg.drain_seconds * 1000LL;
-    for (long long now; (now = clock_mono_ms()) < end;) {
-        long long left = end - now;
-        struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
-        int s2 = sigtimedwait(&sigs, NULL, &ts);
-        if (s2 == SIGHUP) api_live_reload(&a, path);
-        else if (s2 == SIGTERM || s2 == SIGINT) break;
-    }
+    drain_window(&a, &sigs, path, cfg.drain_seconds);
     /* stop accepting; requests in flight (uploads, handlers, responses
      * being written) finish, for up to connection_timeout (the daemon
      * closes a connection idle that long anyway); then the last spool
