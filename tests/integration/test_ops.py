@@ -247,7 +247,7 @@ def test_rolling_restart_of_two_instances_drops_nothing(binary):
     gets SIGTERM, drains for drain_seconds and exits 0). Every request is
     answered 2xx, some by an old instance after its SIGTERM, and every
     comment answered is in Redis."""
-    env_vars = {"MODQ_DRAIN_SECONDS": "1"}
+    env_vars = {"MODQ_DRAIN_SECONDS": "2"}  # 20 probe periods: room on a busy machine
     with Env(binary, env_vars, instances=2) as env:
         assert env.modq.request("PUT", "/v1/sites/roll/articles/a1", ARTICLE).status == 201
         lb = Balancer("roll")
