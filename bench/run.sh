@@ -156,7 +156,7 @@ start_redis() {
 start_modq() {
     port=$(free_port)
     MODQ_LISTEN="127.0.0.1:$port" MODQ_REDIS_URL="redis://127.0.0.1:$3/0" \
-    MODQ_CLIENT_KEYS="$KEY" MODQ_THREADS="$2" MODQ_LOG_LEVEL=warn \
+    MODQ_CLIENT_KEYS="$KEY" MODQ_THREADS="$2" MODQ_LOG_LEVEL=warn MODQ_DRAIN_SECONDS=0 \
     MODQ_MAX_CONNECTIONS_PER_IP=4096 \
     MODQ_SPOOL_DIR="$TMP/spool-$1" "$MODQ_BIN" > "$TMP/modq-$1.log" 2>&1 &
     eval "$1_PID=$! $1_PORT=$port"

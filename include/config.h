@@ -106,6 +106,16 @@ void config_free(modq_config *cfg);
  * key included), 0 when it has its built-in default (or is no key). */
 int config_key_set(const modq_config *cfg, const char *name);
 
+/* 1 when a running modq applies key name from a reloaded config file
+ * (SIGHUP, main.c), 0 when a change to it needs a restart. */
+int config_key_reloadable(const char *name);
+
+/* The names of the keys whose values differ between a and b (weight_<code>
+ * keys as one name, "weight_<code>"), in table order: up to max go into
+ * names (static strings); returns how many differ. */
+size_t config_changed(const modq_config *a, const modq_config *b, const char **names,
+                      size_t max);
+
 /* Print every key and its effective value (secrets masked) to a buffer;
  * used by `modq --print-config`. Returns bytes written (snprintf style). */
 size_t config_dump(const modq_config *cfg, char *buf, size_t n);

@@ -111,6 +111,12 @@ void http_add_header(http_response *res, const char *name, const char *value);
 http_server *http_start(const http_options *opt, http_handler_fn fn,
                         void *app, char *errbuf, size_t errlen);
 
+/* From now on every answer closes its connection (Connection: close),
+ * while new connections are still accepted: the drain window before
+ * http_quiesce, so that keep-alive clients reconnect through their
+ * balancer instead of holding a connection the stop would cut. */
+void http_close_connections(http_server *s);
+
 /* Port actually bound (useful with port 0). */
 int http_port(const http_server *s);
 

@@ -66,9 +66,11 @@ SCHEMAS = {
     "enum": ["INVALID_ARGUMENT", "UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "INTERNAL"]}})},
     description="Perspective's (Google's) error shape."),
  "Health": obj({"status": {"const": "ok"}}),
- "Readiness": obj({"status": {"type": "string", "enum": ["ready", "not_ready"]}, "reason": STR,
-                   "spool_pending": {"type": "integer", "minimum": 0}}, ["status", "spool_pending"],
-                  description="`reason` is present when `status` is `not_ready`."),
+ "Readiness": obj({"ready": BOOL, "status": {"type": "string", "enum": ["ready", "degraded", "not_ready", "draining"]},
+                   "redis": {"type": "string", "enum": ["up", "down"]}, "reason": STR,
+                   "spool": obj({"writable": BOOL, "pending": {"type": "integer", "minimum": 0}}, ["writable", "pending"])},
+                  ["ready", "status", "redis", "spool"],
+                  description="`ready` is whether the answer is 200 (`ready`, or `degraded`: Redis down, the spool writable); `reason` says why Redis is down."),
  "ArticleRequest": obj({"title": {"type": "string"}, "body": STR,
      "url": nullable("string"), "tags": {"type": ["array", "null"], "items": STR, "maxItems": 64}},
      ["title", "body"], extra=True,
@@ -177,6 +179,10 @@ SCHEMAS = {
      "outbox": obj({"pending": INT, "in_flight": INT, "dead": INT, "last_error": STR, "last_error_ms": INT},
                    ["pending", "in_flight", "dead"])},
      description="The registration without its secret. `outbox.last_error` and `last_error_ms` appear after a failed delivery."),
+ "DeadLetter": obj({"id": STR, "event": {"type": "string", "enum": ["decision", "verdict"]}, "attempts": INT,
+     "last_error": STR, "occurred_ms": INT, "dead_ms": INT}, ["id", "event", "attempts", "occurred_ms", "dead_ms"]),
+ "DeadLetters": obj({"items": arr(S("DeadLetter")), "next_cursor": nullable("string")}, ["items", "next_cursor"]),
+ "Requeued": obj({"id": STR, "requeued": INT}, ["requeued"]),
  "AkismetUsage": obj({"limit": STR, "usage": INT, "percentage": STR, "throttled": BOOL}),
  "CoralRequest": {"type": "object", "required": ["action", "comment", "author", "story"],
      "description": "Coral Talk's external moderation phase request: `action` NEW or EDIT, `comment.body`, `comment.parentID`, `author.id`, `author.role`, `story.id`, `story.url`; the site from `?site=`, `site.id`, `tenant.id` or `tenantID`."},
@@ -332,9 +338,9 @@ def add(path, method, o):
 
 
 add("/healthz", "get", op("healthz", "Liveness", "open", {"200": ok("The process serves.", S("Health"))}, tags=["operations"]))
-add("/readyz", "get", op("readyz", "Readiness: Redis answers a PING", "open", {
-    "200": ok("Redis answers.", S("Readiness")),
-    "503": {"description": "Redis does not answer (a Readiness body, `status` `not_ready`), or more than max_connections connections (the error envelope, `too_many_connections`).",
+add("/readyz", "get", op("readyz", "Readiness: this instance can answer comments", "open", {
+    "200": ok("Redis answers (`ready`), or it does not and the spool is writable (`degraded`).", S("Readiness")),
+    "503": {"description": "Redis does not answer and the spool is not writable (`not_ready`), or draining after SIGTERM (`draining`): a Readiness body; or more than max_connections connections (the error envelope, `too_many_connections`).",
             "headers": dict(HDR, **RA), "content": {"application/json": {"schema": {"oneOf": [S("Readiness"),
              error_schema(["too_many_connections"])]}}}}},
     tags=["operations"]))
@@ -422,6 +428,20 @@ add("/v1/sites/{site}/webhook", "get", op("webhook", "The site's webhook registr
 add("/v1/sites/{site}/webhook", "delete", op("webhook", "Remove the site's webhook, its queued deliveries and dead letters", "client", {
     "204": {"description": "Removed.", "headers": dict(HDR)}, "403": E403(), "404": E404(),
     "422": E422(["invalid_field"]), "503": E503R()}, params=[site_p], tags=["webhooks"]))
+
+add("/v1/sites/{site}/webhook/dead", "get", op("webhook_dead", "The site's dead letters, newest first", "client", {
+    "200": ok("A page of dead letters (never the comment).", S("DeadLetters")), "403": E403(), "404": E404(),
+    "422": E422(["invalid_field"]), "503": E503R()},
+    params=[site_p, q("limit", "1-200, default 50.", {"type": "integer", "minimum": 1, "maximum": 200}),
+            q("cursor", "`next_cursor` of the previous page.", STR)], tags=["webhooks"]))
+add("/v1/sites/{site}/webhook/dead/retry", "post", op("webhook_dead", "Redeliver every dead letter of the site", "client", {
+    "200": ok("How many went back to the outbox.", S("Requeued")), "403": E403(), "404": E404(),
+    "422": E422(["invalid_field"]), "503": E503R()}, params=[site_p], tags=["webhooks"]))
+add("/v1/sites/{site}/webhook/dead/{id}/retry", "post", op("webhook_dead", "Redeliver one dead letter", "client", {
+    "200": ok("Back in the outbox under the same delivery id.", S("Requeued")), "403": E403(), "404": E404(),
+    "422": E422(["invalid_field"]), "503": E503R()},
+    params=[site_p, {"name": "id", "in": "path", "required": True, "description": "The dead letter's delivery id.", "schema": STR}],
+    tags=["webhooks"]))
 
 AK_TEXT = "text/plain; charset=utf-8"
 FORM = {"required": False, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": STR}}}}

@@ -147,21 +147,21 @@ static void key_id(const char *key, char kid[2 * CRYPTO_SHA256_LEN + 1]) {
 static int rate_limited(app *a, const http_request *req, int open_route,
                         int authed_route, const char *key, auth_role role,
                         const char **why, long *retry_after) {
-    const modq_config *cfg = a->cfg;
+    api_limits lim = api_live_limits(a);
     if (open_route) return 0;
     store_limit_req q;
     memset(&q, 0, sizeof q);
     q.ip = req->remote_ip;
     q.window_s = API_LIMIT_WINDOW_S;
-    q.ip_limit = cfg->rate_limit_ip;
+    q.ip_limit = lim.rate_limit_ip;
     char kid[2 * CRYPTO_SHA256_LEN + 1];
-    if (authed_route && role != AUTH_NONE && key && cfg->rate_limit_key > 0) {
+    if (authed_route && role != AUTH_NONE && key && lim.rate_limit_key > 0) {
         key_id(key, kid);
         q.key_id = kid;
-        q.key_limit = cfg->rate_limit_key;
-    } else if (authed_route && role == AUTH_NONE && cfg->auth_fail_limit > 0) {
+        q.key_limit = lim.rate_limit_key;
+    } else if (authed_route && role == AUTH_NONE && lim.auth_fail_limit > 0) {
         q.auth_failed = 1;
-        q.fail_limit = cfg->auth_fail_limit;
+        q.fail_limit = lim.auth_fail_limit;
         if (key && *key) {
             key_id(key, kid);
             q.fail_key_id = kid;
@@ -212,7 +212,7 @@ api_gate_result api_gate_check(app *a, const http_request *req, api_role route_r
     memset(g, 0, sizeof g[0]);
     int authed = route_role == API_ROLE_CLIENT || route_role == API_ROLE_MODERATOR;
     int site_ok = 0;
-    if (authed) g->role = auth_check_holder(a->auth, key, site, &site_ok, &g->who);
+    if (authed) g->role = auth_check_holder(api_auth(a), key, site, &site_ok, &g->who);
     if (rate_limited(a, req, route_role == API_ROLE_OPEN, authed, key, g->role, &g->message,
                      &g->retry_after)) {
         if (authed && g->role == AUTH_NONE) metrics_auth_failure(a->metrics);
@@ -246,6 +246,7 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
     app *a = ap;
     struct timespec t0;
     clock_mono_now(&t0);
+    api_live_enter(a);
     size_t nroutes;
     const api_route *routes = api_routes(&nroutes);
     router_match m;
@@ -284,6 +285,7 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
     /* a deferred request is counted when it is answered (api_comments.c) */
     if (!http_deferred(req))
         metrics_request(a->metrics, rname, res->status, clock_mono_since_s(&t0));
+    api_live_leave();
 }
 
 /* ============================================================ health */
@@ -295,19 +297,30 @@ void api_healthz(const api_call *c, http_response *res) {
     api_reply(res, 200, strdup(ok), sizeof ok - 1);
 }
 
-/* GET /readyz */
+/* GET /readyz: 200 while a comment can be answered (Redis up, or down
+ * with the spool writable), 503 when nothing can take it or while
+ * draining. */
 void api_readyz(const api_call *c, http_response *res) {
     store *s = store_acquire(c->a->pool);
     char why[200] = "";
-    int rc = store_ping(s, why, sizeof why);
+    int up = store_ping(s, why, sizeof why) == 0;
     store_release(c->a->pool, s);
+    int writable = spool_writable(c->a->spool);
+    int draining = atomic_load(&c->a->draining);
+    int ready = !draining && (up || writable);
+    const char *status = draining ? "draining" : !ready ? "not_ready" : up ? "ready" : "degraded";
     codec_obj *o = codec_obj_new();
-    codec_set_str(o, "status", rc == 0 ? "ready" : "not_ready");
-    if (rc != 0) codec_set_str(o, "reason", why);
-    codec_set_int(o, "spool_pending", spool_pending(c->a->spool));
+    codec_set_bool(o, "ready", ready);
+    codec_set_str(o, "status", status);
+    codec_set_str(o, "redis", up ? "up" : "down");
+    if (!up) codec_set_str(o, "reason", why);
+    codec_obj *sp = codec_obj_new();
+    codec_set_bool(sp, "writable", writable);
+    codec_set_int(sp, "pending", spool_pending(c->a->spool));
+    codec_set_obj_new(o, "spool", sp);
     size_t len;
     char *b = codec_dump_free(o, &len);
-    api_reply(res, rc == 0 ? 200 : 503, b, len);
+    api_reply(res, ready ? 200 : 503, b, len);
 }
 
 /* GET /metrics */
@@ -319,6 +332,8 @@ void api_metrics(const api_call *c, http_response *res) {
     g.redis_up = store_pool_up(c->a->pool);
     g.redis_errors = store_pool_errors(c->a->pool);
     g.spool_pending = spool_pending(c->a->spool);
+    g.spool_writable = spool_writable(c->a->spool);
+    g.draining = atomic_load(&c->a->draining);
     size_t len = 0;
     char *b = metrics_render(c->a->metrics, &g, &len);
     /* the rate-limit gate's counters (see rate_limited) */

@@ -224,7 +224,7 @@ static int ak_begin(const api_call *c, http_response *res, const char *keyfield,
         goto fail;
     }
     int site_ok = 0;
-    auth_role role = auth_check_key(c->a->auth, key, r->site[0] ? r->site : NULL, &site_ok);
+    auth_role role = auth_check_key(api_auth(c->a), key, r->site[0] ? r->site : NULL, &site_ok);
     if (role == AUTH_NONE) {
         metrics_auth_failure(c->a->metrics);
         ak_invalid(res, from_host ? "Invalid API key (taken from the host name's first label): "

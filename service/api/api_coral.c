@@ -222,7 +222,7 @@ static char *dup_clamped(const char *s, size_t max) {
 void api_coral(const api_call *c, http_response *res) {
     app *a = c->a;
     const http_request *req = c->req;
-    const char *secret = a->cfg->coral_secret;
+    const char *secret = api_coral_secret(a);
     int signed_mode = secret && *secret;
     if (signed_mode) {
         const char *sig = http_header_get(req, "X-Coral-Signature");
@@ -245,7 +245,7 @@ void api_coral(const api_call *c, http_response *res) {
         }
     } else {
         int ok = 0;
-        if (auth_check(a->auth, req->authorization, NULL, &ok) == AUTH_NONE) {
+        if (auth_check(api_auth(a), req->authorization, NULL, &ok) == AUTH_NONE) {
             metrics_auth_failure(a->metrics);
             api_error(res, 401, "unauthorized",
                       "coral_secret is not configured: send Authorization: Bearer <client key>",
@@ -308,7 +308,7 @@ void api_coral(const api_call *c, http_response *res) {
     }
     if (!signed_mode) {
         int site_ok = 0;
-        auth_check(a->auth, req->authorization, site, &site_ok);
+        auth_check(api_auth(a), req->authorization, site, &site_ok);
         if (!site_ok) {
             api_error(res, 403, "forbidden", "this key is not allowed for this site", NULL);
             goto done;

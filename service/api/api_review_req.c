@@ -35,7 +35,7 @@ void api_review_reply_err(http_response *res, const api_review_err *e) {
 /* 1 when this request's key may act on site. */
 static int site_allowed(const api_call *c, const char *site) {
     int ok = 0;
-    auth_check(c->a->auth, c->req->authorization, site, &ok);
+    auth_check(api_auth(c->a), c->req->authorization, site, &ok);
     return ok;
 }
 

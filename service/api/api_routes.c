@@ -40,6 +40,13 @@ static const api_route ROUTES[] = {
     {{"PUT", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_put, API_ROLE_CLIENT},
     {{"GET", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_get, API_ROLE_CLIENT},
     {{"DELETE", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_delete, API_ROLE_CLIENT},
+    /* its dead letters (api_webhook_dead.c) */
+    {{"GET", "/v1/sites/{site}/webhook/dead", "webhook_dead"}, api_webhook_dead_list,
+     API_ROLE_CLIENT},
+    {{"POST", "/v1/sites/{site}/webhook/dead/retry", "webhook_dead"}, api_webhook_dead_retry_all,
+     API_ROLE_CLIENT},
+    {{"POST", "/v1/sites/{site}/webhook/dead/{id}/retry", "webhook_dead"}, api_webhook_dead_retry,
+     API_ROLE_CLIENT},
     /* per-site settings (api_settings.c): the PUT refuses moderator keys */
     {{"GET", "/v1/sites/{site}/settings", "settings"}, api_settings_get, API_ROLE_CLIENT},
     {{"PUT", "/v1/sites/{site}/settings", "settings"}, api_settings_put, API_ROLE_CLIENT},

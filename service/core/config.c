@@ -64,7 +64,7 @@ static const ckey keys[] = {
     {"domain_allow", T_STR, 0, 0, "", OFF(domain_allow), 0},
     {"domain_block", T_STR, 0, 0, "", OFF(domain_block), 0},
     {"detectors_disabled", T_STR, 0, 0, "", OFF(detectors_disabled), 0},
-    {"drain_seconds", T_INT, 0, 600, "10", OFF(drain_seconds), 0},
+    {"drain_seconds", T_INT, 0, 600, "5", OFF(drain_seconds), 0},
     {"retention_days", T_INT, 1, 36500, "90", OFF(retention_days), 0},
     {"review_dir", T_STR, 0, 0, "", OFF(review_dir), 0},
     {"lease_seconds", T_INT, 5, 86400, "300", OFF(lease_seconds), 0},
@@ -418,6 +418,47 @@ void config_free(modq_config *cfg) {
         free(*slot);
         *slot = NULL;
     }
+}
+
+/* The keys a running modq takes from a reloaded file (SIGHUP): read per
+ * request by the API gate, or by the log. Every other key is read once at
+ * start by the object it shapes (the engine, the pool, the daemon). */
+static const char *const reloadable[] = {
+    "client_keys", "moderator_keys", "moderator_anonymous_keys", "rate_limit_key",
+    "rate_limit_ip", "auth_fail_limit", "coral_secret", "log_level",
+};
+
+int config_key_reloadable(const char *name) {
+    for (size_t i = 0; i < sizeof reloadable / sizeof *reloadable; i++)
+        if (strcmp(reloadable[i], name) == 0) return 1;
+    return 0;
+}
+
+/* 1 when table key k holds the same value in a and b. */
+static int same_value(const ckey *k, const modq_config *a, const modq_config *b) {
+    const char *pa = (const char *)a + k->off, *pb = (const char *)b + k->off;
+    if (k->type == T_STR) return strcmp(*(char *const *)pa, *(char *const *)pb) == 0;
+    if (k->type == T_DBL) return *(const double *)pa == *(const double *)pb;
+    return *(const long *)pa == *(const long *)pb;
+}
+
+size_t config_changed(const modq_config *a, const modq_config *b, const char **names,
+                      size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (same_value(&keys[i], a, b)) continue;
+        if (n < max) names[n] = keys[i].name;
+        n++;
+    }
+    int wsame = a->nweights == b->nweights;
+    for (size_t i = 0; wsame && i < a->nweights; i++)
+        wsame = strcmp(a->weights[i].code, b->weights[i].code) == 0 &&
+                a->weights[i].weight == b->weights[i].weight;
+    if (!wsame) {
+        if (n < max) names[n] = CONFIG_WEIGHT_PREFIX "<code>";
+        n++;
+    }
+    return n;
 }
 
 size_t config_dump(const modq_config *cfg, char *buf, size_t n) {

@@ -8,6 +8,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,7 +16,7 @@
 
 #define LOG_LINE_MAX 2048 /* longer lines are cut: logs are for humans */
 
-static volatile int min_level = LOG_INFO;
+static _Atomic int min_level = LOG_INFO; /* set again by a reload (SIGHUP) while others log */
 /* The request id of the request this thread handles, or NULL. */
 static __thread const char *cur_request;
 static const char *names[] = {"debug", "info", "warn", "error"};

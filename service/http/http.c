@@ -96,6 +96,7 @@ struct http_server {
     atomic_uint conns;
     atomic_uint inflight;       /* requests from headers received to response sent */
     atomic_int draining;        /* quiesced: answer, then close the connection */
+    atomic_int closing;         /* http_close_connections: same, still accepting */
     atomic_uint suspended;      /* deferred requests not yet answered */
     MHD_socket listen_fd;       /* returned by MHD_quiesce_daemon: ours to close */
     int port;
@@ -360,7 +361,8 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const c
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
     /* shutting down: this request is answered, the client reconnects
      * elsewhere for the next one */
-    if (atomic_load(&s->draining)) MHD_add_response_header(r, "Connection", "close");
+    if (atomic_load(&s->draining) || atomic_load(&s->closing))
+        MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
     MHD_destroy_response(r);
     log_access(method, url, res->status, clock_mono_since_s(&rc->start) * 1e3, ip, res->err_code,
@@ -844,6 +846,10 @@ unsigned http_inflight(const http_server *s) {
 
 unsigned http_suspended(const http_server *s) {
     return atomic_load(&((http_server *)s)->suspended);
+}
+
+void http_close_connections(http_server *s) {
+    if (s) atomic_store(&s->closing, 1);
 }
 
 void http_quiesce(http_server *s) {

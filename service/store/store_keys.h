@@ -181,7 +181,9 @@
 #define STORE_K_WH_INFLIGHT "wh:inflight"
 #define STORE_K_WH_DATA "wh:data"
 #define STORE_K_WH_META "wh:meta"
-#define STORE_K_WH_DEAD "wh:dead"
+#define STORE_K_WH_DEAD "wh:dead"           /* zset: id -> when it died */
+#define STORE_K_WH_DEAD_META "wh:dead:meta" /* hash: id -> event, times, error */
+#define STORE_K_WH_DEAD_DATA "wh:dead:data" /* hash: id -> comment JSON */
 
 /* ---- global keys (no hash tag) ---- */
 #define STORE_KEY_SITES STORE_KEY_PREFIX "sites"

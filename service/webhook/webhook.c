@@ -107,26 +107,6 @@ static char *payload(const char *site, const webhook_delivery *d, long long now,
     return codec_dump_free(o, len);
 }
 
-/* The dead-letter record. Returns new JSON or NULL on OOM. */
-static char *dead_record(const char *site, const webhook_delivery *d,
-                         const char *last_error, size_t *len) {
-    char occurred[32], dead[32];
-    iso_ms(d->created_ms, occurred);
-    iso_ms(now_ms(), dead);
-    codec_obj *o = codec_obj_new();
-    if (!o) return NULL;
-    codec_set_str(o, "id", d->id);
-    codec_set_str(o, "event", d->event);
-    codec_set_str(o, "site", site);
-    codec_set_str(o, "occurred_at", occurred);
-    codec_set_str(o, "dead_at", dead);
-    codec_set_int(o, "attempts", d->attempts + 1);
-    codec_set_str(o, "last_error", last_error);
-    codec_set_json(o, "comment", d->comment, d->comment_len);
-    return codec_dump_free(o, len);
-}
-
-
 /* ======================================================== egress policy */
 
 /* 1 when the IPv4 address a (4 bytes) is of a refused class. */
@@ -330,20 +310,20 @@ static void deliver(webhook_sender *w, const char *site, const webhook_batch *b,
     int rc;
     if (pr == POST_OK) {
         rc = store_webhook_done(s, site, d);
+        if (w->o.metrics) metrics_webhook(w->o.metrics, METRICS_WH_DELIVERED);
         log_msg(LOG_DEBUG, "webhook: site %s delivery %s delivered (attempt %ld)", site, d->id,
                 d->attempts + 1);
     } else if (pr == POST_ABORTED) {
         rc = store_webhook_retry(s, site, d, 0, 0, NULL);
     } else if (d->attempts + 1 >= w->o.max_attempts) {
-        size_t rl = 0;
-        char *rec = dead_record(site, d, err, &rl);
-        rc = rec ? store_webhook_dead(s, site, d, rec, rl, w->o.dead_ttl_s) : -1;
-        free(rec);
+        rc = store_webhook_dead(s, site, d, err, w->o.dead_ttl_s);
+        if (w->o.metrics) metrics_webhook(w->o.metrics, METRICS_WH_DEAD);
         log_msg(LOG_WARN, "webhook: site %s delivery %s dead after %ld attempts: %s", site,
                 d->id, d->attempts + 1, err);
     } else {
         long delay = backoff_ms(d->attempts + 1);
         rc = store_webhook_retry(s, site, d, 1, delay, err);
+        if (w->o.metrics) metrics_webhook(w->o.metrics, METRICS_WH_FAILED);
         log_msg(LOG_INFO, "webhook: site %s delivery %s attempt %ld failed (%s), retry in %ld ms",
                 site, d->id, d->attempts + 1, err, delay);
     }

@@ -187,8 +187,14 @@ def operations():
                 yield m.upper(), p, op["x-modq-route"], op["x-modq-role"], op
 
 
+# A well-formed id per kind: a dead letter's is 32 hex digits (another
+# shape is answered 404 without asking Redis).
+DEAD_LETTER_ID = "0123456789abcdef0123456789abcdef"
+
+
 def concrete(p, site="s1"):
-    return p.replace("{site}", site).replace("{id}", "x1").replace("{file}", "index.html")
+    ident = DEAD_LETTER_ID if "/dead/{id}" in p else "x1"
+    return p.replace("{site}", site).replace("{id}", ident).replace("{file}", "index.html")
 
 
 def takes_json(op):
