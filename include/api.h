@@ -128,6 +128,10 @@ void api_article_put(const api_call *c, http_response *res);
 void api_article_get(const api_call *c, http_response *res);
 void api_comment_post(const api_call *c, http_response *res);
 void api_comment_get(const api_call *c, http_response *res);
+void api_comment_list(const api_call *c, http_response *res); /* api_comment_list.c */
+void api_article_delete(const api_call *c, http_response *res);
+void api_comment_delete(const api_call *c, http_response *res); /* api_erasure.c */
+void api_erasure(const api_call *c, http_response *res);
 /* api_review.c */
 void api_review_list(const api_call *c, http_response *res);
 void api_review_claim(const api_call *c, http_response *res);

@@ -349,6 +349,8 @@ void comment_job_fill_write(const modq_config *cfg, const model_comment *cm, con
     w->minhash = cm->minhash;
     w->author_key = cm->author_key;
     w->ip = cm->author.ip;
+    w->author_email = cm->author.email;
+    w->author_name = cm->author.name;
     w->dup_window_s = cfg->dup_window_days * 86400L;
     w->flood_window_s = cfg->flood_window;
     w->thread_text = (cm->status == MODEL_APPROVED && cfg->thread_context > 0) ? cm->text : NULL;

@@ -272,7 +272,7 @@ int store_thread_texts_read(redisReply *r, store_lookup *out);
  * collect (st filled) or -1 (drop the connection); read returns 1 written,
  * 0 aborted (the record watched by a replay's write changed), -1 not
  * written (error reply, or too few replicas acknowledged). */
-#define STORE_WRITE_MAX_CMDS (2 + 3 + 1 + STORE_MAX_FLAGS + 2 + 1 + STORE_LSH_BANDS + 4 + 4 + 3)
+#define STORE_WRITE_MAX_CMDS (2 + 3 + 1 + STORE_MAX_FLAGS + 2 + 1 + STORE_LSH_BANDS + 4 + 4 + 3 + 6 + 4)
 typedef struct store_write_state {
     int n, i_exec, i_wait;
 } store_write_state;
