@@ -309,8 +309,12 @@ typedef struct store_erase {
                                 are taken back */
     const model_flag *flags; /* the per-flag queues it may be in */
     size_t nflags;
+    int keep_deliveries;     /* webhook deliveries and dead letters carrying
+                                it stay (an edit: they tell of verdicts
+                                given) */
     const char *const *audit; /* the audit entry's field/value pairs (no */
-    size_t naudit;            /* personal data), \x1f-free */
+    size_t naudit;            /* personal data), \x1f-free; 0: no entry
+                                 (an edit replaces the record) */
 } store_erase;
 #define STORE_ERASE_CHANGED 0 /* the record changed since read: read again */
 #define STORE_ERASED 1

@@ -48,9 +48,7 @@ static void actor_of(const api_call *c, erase_actor *w) {
     w->role = c->role == AUTH_MODERATOR ? "moderator" : "client";
 }
 
-/* What the stored comment cm (its record json) fed, into e. rep: buffers
- * for its reputation fields. */
-static void erase_fill(const app *a, const model_comment *cm, const char *json, size_t len,
+void api_erase_fill(const app *a, const model_comment *cm, const char *json, size_t len,
                        char rep[2][COMMENT_REP_FIELD_LEN], store_erase *e) {
     memset(e, 0, sizeof *e);
     e->site = cm->site;
@@ -99,7 +97,7 @@ static int erase_one(const api_call *c, store *s, const char *site, const char *
         }
         char rep[2][COMMENT_REP_FIELD_LEN];
         store_erase e;
-        erase_fill(c->a, &cm, json, len, rep, &e);
+        api_erase_fill(c->a, &cm, json, len, rep, &e);
         e.audit = audit;
         e.naudit = sizeof audit / sizeof audit[0];
         rc = store_comment_erase(s, &e);

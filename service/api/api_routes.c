@@ -23,6 +23,8 @@ static const api_route ROUTES[] = {
     {{"POST", "/v1/sites/{site}/comments", "comment_post"}, api_comment_post, API_ROLE_CLIENT},
     {{"GET", "/v1/sites/{site}/comments/{id}", "comment_get"}, api_comment_get, API_ROLE_CLIENT},
     {{"GET", "/v1/sites/{site}/comments", "comment_list"}, api_comment_list, API_ROLE_CLIENT},
+    {{"PUT", "/v1/sites/{site}/comments/{id}", "comment_edit"}, api_comment_edit,
+     API_ROLE_CLIENT},
     /* erasure (api_erasure.c, api_articles.c) */
     {{"DELETE", "/v1/sites/{site}/comments/{id}", "comment_delete"}, api_comment_delete,
      API_ROLE_CLIENT},

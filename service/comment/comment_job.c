@@ -129,7 +129,7 @@ int comment_job_analyse(comment_job *j) {
     cm->has_minhash = f->has_minhash;
     memcpy(cm->minhash, f->minhash, sizeof cm->minhash);
     memcpy(cm->band, f->band, sizeof cm->band);
-    cm->received_ms = clock_wall_ms();
+    if (!cm->received_ms) cm->received_ms = clock_wall_ms(); /* an edit keeps its own */
     comment_learn_begin(cm, f, &j->lr); /* classifier tokens and reputation ids */
     j->q = (store_lookup_req){cm->site, cm->id, cm->article_id, f->exact_hash, f->has_minhash,
                               f->band, f->terms, f->nterms, cm->author_key, cm->author.ip,

@@ -221,6 +221,7 @@ int store_comment_erase(store *s, const store_erase *e) {
         const erase_row *r = i < N_COMMENT_ROWS ? &COMMENT_ROWS[i]
                                                 : &AUTHOR_ROWS[i - N_COMMENT_ROWS];
         if ((r->op == 'L' || r->op == 'R') && !e->thread_text) continue;
+        if (e->keep_deliveries && strchr("WwzX", r->op)) continue;
         int l = row_key(k[nk], STORE_KEY_MAX, r, e);
         if (l < 0) goto out;
         if (l > 0) ops[nk++] = r->op;
@@ -235,8 +236,10 @@ int store_comment_erase(store *s, const store_erase *e) {
             goto out;
         ops[nk++] = 'Z';
     }
-    if (store_key(k[nk], STORE_KEY_MAX, e->site, STORE_K_AUDIT, NULL) < 0) goto out;
-    ops[nk++] = 'A';
+    if (e->naudit) {
+        if (store_key(k[nk], STORE_KEY_MAX, e->site, STORE_K_AUDIT, NULL) < 0) goto out;
+        ops[nk++] = 'A';
+    }
     ops[nk] = 0;
     /* ARGV */
     size_t al = 0, rl = 0;
@@ -246,6 +249,7 @@ int store_comment_erase(store *s, const store_erase *e) {
     rep = malloc(rl + 1);
     if (!audit || !rep) goto out;
     char *p = audit;
+    *p = 0;
     for (size_t i = 0; i < e->naudit; i++)
         p += sprintf(p, "%s%s", i ? "\x1f" : "", e->audit[i]);
     p = rep;

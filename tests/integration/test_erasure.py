@@ -320,3 +320,87 @@ def test_listing_needs_a_client_key(binary):
         assert r.status == 401, r
         r = env.modq.request("GET", "/v1/sites/%s/comments" % SITE, key=CLIENT_KEY)
         assert r.status == 200 and r.json == {"items": [], "next_cursor": None}, r
+
+
+# --------------------------------------------------------------------- edits
+
+def put(m, cid, txt, author, aid="a1", **extra):
+    return m.request("PUT", "/v1/sites/%s/comments/%s" % (SITE, cid),
+                     dict({"article_id": aid, "text": txt, "author": author}, **extra))
+
+
+SPAM_EDIT = "Offer number 7 for you, see http://promo7.example/deal"
+
+
+def test_edit_is_checked_again_with_revision_history_queue_and_webhook(binary):
+    rcv = Receiver().start()
+    try:
+        with Env(binary, LOW) as env:
+            m = env.modq
+            r = env.redis
+            assert m.request("PUT", "/v1/sites/%s/articles/a1" % SITE, ARTICLE).status == 201
+            assert register(m, SITE, rcv.url, ["verdict"]).status == 201
+            v1 = post(m, "c1", Z_TEXTS["approved"], ZELDA)
+            assert v1["status"] == "approved" and v1["revision"] == 1 and v1["history"] == []
+            # approve, then edit into spam: pending, queued, flagged again
+            e2 = put(m, "c1", SPAM_EDIT, ZELDA)
+            assert e2.status == 200, e2
+            v2 = e2.json
+            assert v2["status"] == "pending" and v2["revision"] == 2, v2
+            assert "link_spam" in [f["code"] for f in v2["flags"]], v2
+            assert v2["received_ms"] == v1["received_ms"] and v2["text"] == SPAM_EDIT
+            assert [{k: h[k] for k in ("revision", "status", "score", "flags")}
+                    for h in v2["history"]] == [
+                {"revision": 1, "status": "approved", "score": v1["score"],
+                 "flags": [f["code"] for f in v1["flags"]]}]
+            assert v2["history"][0]["at"].endswith("Z")
+            assert m.queue(SITE) == ["c1"]
+            assert r.cli("ZSCORE", "modq:{%s}:pending:flag:link_spam" % SITE, "c1") != ""
+            assert Z_TEXTS["approved"] not in r.cli("LRANGE", "modq:{%s}:thread:a1" % SITE, "0", "-1")
+            assert m.request("GET", "/v1/sites/%s/comments/c1" % SITE).json == v2
+            # and back: approved, out of the queue, history of two
+            v3 = put(m, "c1", B_TEXT, ZELDA).json
+            assert v3["status"] == "approved" and v3["revision"] == 3, v3
+            assert [h["revision"] for h in v3["history"]] == [1, 2]
+            assert [h["status"] for h in v3["history"]] == ["approved", "pending"]
+            assert m.queue(SITE) == []
+            assert r.cli("ZCARD", "modq:{%s}:pending:flag:link_spam" % SITE) == "0"
+            assert B_TEXT in r.cli("LRANGE", "modq:{%s}:thread:a1" % SITE, "0", "-1")
+            # the same content again changes nothing
+            same = put(m, "c1", B_TEXT, ZELDA)
+            assert same.status == 200 and same.json["revision"] == 3, same
+            # one verdict event per version
+            got = rcv.wait(3, 15)
+            time.sleep(0.5)
+            assert len(rcv.got) == 3, rcv.got
+            ev = sorted((g["json"]["comment"]["revision"], g["json"]["comment"]["status"])
+                        for g in got)
+            assert ev == [(1, "approved"), (2, "pending"), (3, "approved")], ev
+            assert all(g["json"]["event"] == "verdict" and g["ok"] for g in got)
+            # one listing entry, one author index entry
+            assert [i["id"] for i in walk(m, "", 10)] == ["c1"]
+            assert r.cli("ZCARD", "modq:{%s}:list" % SITE) == "1"
+            # the erasure takes the edited comment too
+            gone = m.request("POST", "/v1/sites/%s/erasure" % SITE,
+                             {"author": {"email": ZELDA["email"]}})
+            assert gone.json == {"erased": 1}, gone
+    finally:
+        rcv.stop()
+
+
+def test_bad_edits(binary):
+    with Env(binary, LOW) as env:
+        m = env.modq
+        assert put(m, "nope", B_TEXT, BOB).status == 404
+        post(m, "c1", B_TEXT, BOB)
+        r = put(m, "c1", B_TEXT, BOB, id="c2")
+        assert r.status == 422 and r.json["error"]["field"] == "id", r
+        r = m.request("PUT", "/v1/sites/%s/comments/c1" % SITE, {"article_id": "a1"})
+        assert r.status == 422 and r.json["error"]["field"] == "text", r
+        r = m.request("PUT", "/v1/sites/%s/comments/c1" % SITE, raw=b"{")
+        assert r.status == 400, r
+        r = m.request("PUT", "/v1/sites/%s/comments/c1" % SITE,
+                      {"article_id": "a1", "text": "other", "author": BOB}, key=None)
+        assert r.status == 401, r
+        v = m.request("GET", "/v1/sites/%s/comments/c1" % SITE).json
+        assert v["revision"] == 1 and v["text"] == B_TEXT
