@@ -149,6 +149,10 @@ static const struct {
 };
 #define N_IDENTITIES (sizeof IDENTITIES / sizeof IDENTITIES[0])
 
+/* Walks of the author index per erasure: the second finds what landed
+ * during the first, the third is the last look. */
+#define ERASE_ROUNDS 3
+
 /* Longest identity value accepted (a name: MODEL_MAX_NAME). */
 #define ERASE_MAX_IDENTITY MODEL_MAX_NAME
 
@@ -195,18 +199,25 @@ void api_erasure(const api_call *c, http_response *res) {
     store *s = store_acquire(c->a->pool);
     long long erased = 0;
     int rc = 0;
-    for (size_t i = 0; rc >= 0 && i < N_IDENTITIES; i++) {
-        if (!val[i]) continue;
-        char **ids = NULL;
-        size_t n = 0;
-        if (store_author_ids(s, site, IDENTITIES[i].kind, val[i], &ids, &n) < 0) rc = -1;
-        for (size_t j = 0; j < n; j++) {
-            int r = rc >= 0 ? erase_one(c, s, site, ids[j], &w, 1) : 0;
-            if (r == 1) erased++;
-            if (r < 0) rc = r;
-            free(ids[j]);
+    /* again while a round found comments: one whose write was in flight
+     * while the index was read joins it by the next round */
+    int found = 1;
+    for (int round = 0; rc >= 0 && found && round < ERASE_ROUNDS; round++) {
+        found = 0;
+        for (size_t i = 0; rc >= 0 && i < N_IDENTITIES; i++) {
+            if (!val[i]) continue;
+            char **ids = NULL;
+            size_t n = 0;
+            if (store_author_ids(s, site, IDENTITIES[i].kind, val[i], &ids, &n) < 0) rc = -1;
+            for (size_t j = 0; j < n; j++) {
+                int r = rc >= 0 ? erase_one(c, s, site, ids[j], &w, 1) : 0;
+                if (r == 1) erased++;
+                if (r < 0) rc = r;
+                free(ids[j]);
+            }
+            found |= n > 0;
+            free(ids);
         }
-        free(ids);
     }
     /* the identities themselves, with or without comments left */
     if (rc >= 0) {
