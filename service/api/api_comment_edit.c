@@ -18,6 +18,7 @@
 #include "api.h"
 #include "clock.h"
 #include "codec.h"
+#include "engine.h"
 
 /* Reads of a record a decision changed under an edit before it gives up
  * with 409. */
@@ -85,6 +86,13 @@ void api_comment_edit(const api_call *c, http_response *res) {
         if (codec_decode_comment_req(c->req->body, c->req->body_len, &e, (size_t)a->cfg->max_body,
                                      &ce) < 0) {
             api_error(res, ce.status, ce.code, ce.text, ce.field[0] ? ce.field : NULL);
+            return;
+        }
+        /* what the analysis would refuse is refused before the stored
+         * version goes */
+        if (strlen(e.text) > ENGINE_MAX_TEXT_BYTES) {
+            model_comment_free(&e);
+            api_error(res, 422, "field_too_long", "comment text is too long", "text");
             return;
         }
         if (e.id && strcmp(e.id, id) != 0) {
