@@ -404,3 +404,23 @@ def test_bad_edits(binary):
         assert r.status == 401, r
         v = m.request("GET", "/v1/sites/%s/comments/c1" % SITE).json
         assert v["revision"] == 1 and v["text"] == B_TEXT
+
+
+def test_duplicate_keys_another_comment_registered_stay(binary):
+    """A duplicate key names the first comment with that text: erasing a
+    later copy leaves it; erasing the first removes it."""
+    with Env(binary, LOW) as env:
+        m, r = env.modq, env.redis
+        assert m.request("PUT", "/v1/sites/%s/articles/a1" % SITE, ARTICLE).status == 201
+        post(m, "b-1", B_TEXT, BOB)
+        copy = post(m, "z-1", B_TEXT, ZELDA)
+        assert "duplicate" in [f["code"] for f in copy["flags"]], copy
+        dups = [k for k in r.cli("--scan", "--pattern", "modq:{%s}:dup:*" % SITE).split() if k]
+        assert len(dups) == 9, dups  # exact + 8 bands, all Bob's
+        assert m.request("DELETE", "/v1/sites/%s/comments/z-1" % SITE).status == 204
+        after = [k for k in r.cli("--scan", "--pattern", "modq:{%s}:dup:*" % SITE).split() if k]
+        assert sorted(after) == sorted(dups)
+        dump = site_dump(r)
+        assert all("b-1" in dump[k] for k in after)
+        assert m.request("DELETE", "/v1/sites/%s/comments/b-1" % SITE).status == 204
+        assert r.cli("--scan", "--pattern", "modq:{%s}:dup:*" % SITE) == ""
