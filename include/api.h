@@ -168,6 +168,16 @@ void api_article_put(const api_call *c, http_response *res);
 void api_article_get(const api_call *c, http_response *res);
 void api_comment_post(const api_call *c, http_response *res);
 void api_comment_get(const api_call *c, http_response *res);
+void api_comment_list(const api_call *c, http_response *res); /* api_comment_list.c */
+void api_article_delete(const api_call *c, http_response *res);
+void api_comment_delete(const api_call *c, http_response *res); /* api_erasure.c */
+void api_erasure(const api_call *c, http_response *res);
+void api_comment_edit(const api_call *c, http_response *res); /* api_comment_edit.c */
+/* What the stored comment cm (decoded from its record json, both borrowed
+ * while e lives) fed, into e for store_comment_erase (no audit entry);
+ * rep: room for its reputation fields. */
+void api_erase_fill(const app *a, const model_comment *cm, const char *json, size_t len,
+                    char rep[2][COMMENT_REP_FIELD_LEN], store_erase *e);
 /* api_review.c */
 void api_review_list(const api_call *c, http_response *res);
 void api_review_claim(const api_call *c, http_response *res);

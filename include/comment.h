@@ -114,5 +114,10 @@ int comment_replay(void *ctx, const char *rec, size_t len);
  * Akismet submit-spam/ham) gave: spam = 1 rejected, 0 approved. s is the
  * caller's connection. Best effort: Redis trouble is logged, not returned. */
 void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam);
+/* The reputation field of an author key ("a:") or IP ("i:") as learning
+ * counts it: prefix + 32 hex of SHA-256(v), into out (n >=
+ * COMMENT_REP_FIELD_LEN). 0, or -1 when v is empty. */
+#define COMMENT_REP_FIELD_LEN 40
+int comment_rep_field(const char *prefix, const char *v, char *out, size_t n);
 
 #endif

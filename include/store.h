@@ -96,6 +96,13 @@ int store_article_put(store *s, const char *site, const char *id,
                       const char *json, size_t len, const char *url,
                       const char *old_url, char *const *add_terms, size_t nadd,
                       char *const *del_terms, size_t ndel, int created);
+/* Delete article id of site -- its record (json as read: deleted only
+ * while still stored), permalink index entry (url, may be NULL), its terms
+ * from df (a new df version), one from ndocs, and its thread lists -- in
+ * one script. Its comments stay. Returns 1 deleted, 0 the record changed
+ * since read, 2 no article, -1 on Redis trouble. */
+int store_article_delete(store *s, const char *site, const char *id, const char *json,
+                         size_t len, const char *url, char *const *terms, size_t nterms);
 
 /* ---- comments ---- */
 
@@ -211,6 +218,7 @@ typedef struct store_write {
     const uint32_t *minhash;
     const char *author_key;
     const char *ip;
+    const char *author_email, *author_name; /* the author index (NULL: none) */
     long dup_window_s;
     long flood_window_s;
     const char *thread_text;   /* pushed when approved; NULL to skip */
@@ -227,7 +235,9 @@ typedef struct store_write {
 /* Atomically store a new comment (SET NX), queue it when pending (and in
  * the per-flag queues), file it in the rejected or approved folder, index
  * it by score and under its article, count it in its author's history,
- * register duplicate keys, count flood, extend the thread. One round trip.
+ * register duplicate keys, count flood, extend the thread, add it to the
+ * identity index (e-mail, name, IP) and the listings (site, article). One
+ * round trip.
  * Returns 1 written, 0 the id already existed (*existing = stored JSON, new,
  * may be NULL), -1 on Redis trouble. */
 int store_comment_write(store *s, const store_write *w, char **existing,
@@ -287,6 +297,74 @@ int store_pipe_webhook_notify(store_pipe *pp, const char *site, const char *even
 /* 1 and *json (new) when found, 0 absent, -1 error. */
 int store_comment_get(store *s, const char *site, const char *id, char **json,
                       size_t *len);
+
+/* ---- erasure (store_erase.c) ---- */
+/* Author identity kinds of the author index (modq:{S}:author:<k>:<hash>) */
+#define STORE_AUTHOR_EMAIL 'e'
+#define STORE_AUTHOR_NAME 'n'
+#define STORE_AUTHOR_IP 'i'
+/* One comment as its record says (the caller decodes it), for erasure. */
+typedef struct store_erase {
+    const char *site, *id, *article_id;
+    const char *record;      /* the record as read: erased only while it */
+    size_t record_len;       /* is still the stored one */
+    long long received_ms;
+    const char *thread_text; /* approved: its thread entry; NULL: none */
+    char thread_ref[STORE_THREAD_REF_LEN];
+    uint64_t exact_hash;
+    int has_minhash;
+    uint64_t band[STORE_LSH_BANDS];
+    const char *author_key, *ip, *author_email, *author_name;
+    const char *status;      /* its status as its author's history counts it
+                                ("pending", "rejected", "approved"); NULL:
+                                none */
+    const char *rep[2];      /* its reputation fields ("a:<hash>", "i:<hash>",
+                                NULL: none), taken back by its learned label */
+    int flood_live;          /* still inside the flood window: its counts
+                                are taken back */
+    const model_flag *flags; /* the per-flag queues it may be in */
+    size_t nflags;
+    int keep_deliveries;     /* webhook deliveries and dead letters carrying
+                                it stay (an edit: they tell of verdicts
+                                given) */
+    const char *const *audit; /* the audit entry's field/value pairs (no */
+    size_t naudit;            /* personal data), \x1f-free; 0: no entry
+                                 (an edit replaces the record) */
+} store_erase;
+#define STORE_ERASE_CHANGED 0 /* the record changed since read: read again */
+#define STORE_ERASED 1
+#define STORE_ERASE_GONE 2 /* no record */
+/* Remove the comment e and every trace of it (store_erase.c names them)
+ * in one script, and append its audit entry. Returns STORE_ERASED,
+ * STORE_ERASE_CHANGED, STORE_ERASE_GONE or -1 on Redis trouble. */
+int store_comment_erase(store *s, const store_erase *e);
+/* The ids of the comments on site whose author identity of kind
+ * (STORE_AUTHOR_* of store_keys.h: 'e', 'n', 'i') is value: 0 and *ids
+ * (new array of new strings, NULL when none; the caller frees each and
+ * it), -1 on Redis trouble. */
+int store_author_ids(store *s, const char *site, char kind, const char *value, char ***ids,
+                     size_t *n);
+/* Delete the per-author keys of e's identities (flood counters; with
+ * sets, its author index sets too) and its reputation fields. 0, or -1 on
+ * Redis trouble. */
+int store_author_forget(store *s, const store_erase *e, int sets);
+
+/* ---- listing (store_list.c) ---- */
+/* One read of a listing: members "<13-digit received ms>:<id>" newest
+ * first, and each one's record (NULL: gone, expired or erased). */
+typedef struct store_list_page {
+    char **members, **records; /* n each, new */
+    size_t *lens;
+    size_t n;
+    int more; /* n reached the count asked: more may follow */
+} store_list_page;
+/* At most want (capped at 60) members of site's listing (article_id NULL) or of
+ * an article's, strictly before the member before (NULL or "": from the
+ * newest), with their records, into *pg (free with store_list_free).
+ * 0, or -1 on Redis trouble (*pg empty). */
+int store_list_read(store *s, const char *site, const char *article_id, const char *before,
+                    size_t want, store_list_page *pg);
+void store_list_free(store_list_page *pg); /* NULL is a no-op */
 
 /* Review queue depth over all sites, or -1 on error. */
 long long store_queue_depth(store *s);

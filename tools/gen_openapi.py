@@ -100,10 +100,18 @@ SCHEMAS = {
      "flags": arr(S("Flag")), "auto_status": STATUS, "provisional": {"const": True},
      "text": STR, "parent_id": nullable("string"), "created_at": nullable("string"),
      "received_ms": INT, "author": S("Author"),
-     "decision": {"oneOf": [{"type": "null"}, S("Decision")]}},
+     "decision": {"oneOf": [{"type": "null"}, S("Decision")]},
+     "revision": {"type": "integer", "minimum": 1}, "history": arr(S("Revision"), maxItems=32)},
      ["id", "site", "article_id", "status", "score", "flags", "auto_status", "text", "parent_id",
-      "created_at", "received_ms", "author", "decision"],
+      "created_at", "received_ms", "author", "decision", "revision", "history"],
      description="A comment with its verdict. `relevance` is present when the article is registered; `provisional` (true) only on an answer given while Redis was down; `parent_id` and `created_at` are `null` when the platform sent none; `decision` is `null` until a moderator decides."),
+ "Revision": obj({"revision": {"type": "integer", "minimum": 1}, "status": STATUS, "score": NUM,
+     "flags": arr(STR), "at": STR}, ["revision", "status", "score", "flags", "at"],
+     description="An earlier version's verdict; `at` is the ISO-8601 UTC time it was given."),
+ "CommentPage": obj({"items": arr(S("Comment")), "next_cursor": nullable("string")}, ["items", "next_cursor"]),
+ "ErasureRequest": obj({"author": obj({"email": STR, "name": STR, "ip": STR}, extra=True)}, ["author"], extra=True,
+     description="At least one of `author.email`, `author.name`, `author.ip` (non-empty, at most 256 bytes)."),
+ "Erased": obj({"erased": {"type": "integer", "minimum": 0}}, ["erased"]),
  "Claim": obj({"by": STR, "expires_ms": INT, "expires_in_s": NUM}),
  "ThreadComment": obj({"id": IDENT, "text": STR, "author": obj({"name": STR}), "status": STATUS},
      ["id", "text", "author", "status"]),
@@ -217,6 +225,7 @@ NAMES = {"E400_bad_framing_bad_target_malformed_json": "MalformedJson",
  "E409_conflict": "SettingsConflict",
  "E422_field_too_long_invalid_body_invalid_field_invalid_utf8_missing_field_too_deep_unknown_detector_unknown_field": "InvalidSettings",
  "E409_already_decided_conflict_lease_held": "DecisionConflict", "E409_comment_in_progress_id_conflict": "CommentConflict",
+ "E409_conflict_id_conflict": "EditConflict",
  "E413_body_too_large": "BodyTooLarge", "E415_unsupported_media_type": "UnsupportedMediaType",
  "E422_field_too_long_invalid_body_invalid_field_invalid_utf8_missing_field_too_deep": "InvalidRequest",
  "E422_field_too_long_invalid_body_invalid_field_invalid_utf8_missing_field_too_deep_webhook_url_not_allowed": "InvalidWebhook",
@@ -363,6 +372,30 @@ add("/v1/sites/{site}/comments", "post", op("comment_post", "Check a comment", "
     "500": E500C(),
     "503": eresp(503, ["redis_unavailable", "too_many_connections"], "Neither Redis nor the spool could store the comment (`redis_unavailable`), or more than max_connections connections.", extra_hdr=RA)},
     params=[site_p], body=jbody(S("CommentRequest")), tags=["comments"]))
+add("/v1/sites/{site}/comments", "get", op("comment_list", "The site's comments, newest first", "client", {
+    "200": ok("A page of comments.", S("CommentPage")), "403": E403(), "422": E422(["invalid_field"]), "503": E503R()},
+    params=[site_p, q("article_id", "Only the comments of this article.", IDENT),
+            q("status", "Only comments currently in this state.", STATUS),
+            q("limit", "1-200, default 50.", {"type": "integer", "minimum": 1, "maximum": 200}),
+            q("cursor", "`next_cursor` of the previous page.", STR)], tags=["comments"]))
+add("/v1/sites/{site}/comments/{id}", "put", op("comment_edit", "Check an edited comment again", "client", {
+    "200": ok("The new version (or the stored one when nothing changed).", S("Comment")), "400": E400(), "403": E403(),
+    "404": E404(), "409": eresp(409, ["conflict", "id_conflict"], "Decisions kept changing the record under the edit (`conflict`), or another POST of the id landed between the two steps (`id_conflict`)."),
+    "415": E415(), "422": E422(), "500": E500C(), "503": E503R()},
+    params=[site_p, id_com], body=jbody(S("CommentRequest")), tags=["comments"]))
+add("/v1/sites/{site}/comments/{id}", "delete", op("comment_delete", "Erase a comment and every trace of its text and author", "client", {
+    "204": {"description": "Erased.", "headers": dict(HDR)}, "403": E403(), "404": E404(),
+    "409": eresp(409, ["conflict"], "Decisions kept changing the record (5 reads in a row)."),
+    "422": E422(["invalid_field"]), "500": E500C(), "503": E503R()}, params=[site_p, id_com], tags=["erasure"]))
+add("/v1/sites/{site}/erasure", "post", op("erasure", "Erase everything one person posted on the site", "client", {
+    "200": ok("How many comments were erased.", S("Erased")), "400": E400(), "403": E403(),
+    "409": eresp(409, ["conflict"], "Decisions kept changing the record (5 reads in a row)."),
+    "415": E415(), "422": E422(), "500": E500C(), "503": E503R()},
+    params=[site_p], body=jbody(S("ErasureRequest")), tags=["erasure"]))
+add("/v1/sites/{site}/articles/{id}", "delete", op("article_delete", "Remove an article (its comments stay)", "client", {
+    "204": {"description": "Removed.", "headers": dict(HDR)}, "403": E403(), "404": E404(),
+    "409": eresp(409, ["conflict"], "Puts of the same article kept replacing it (5 reads in a row)."),
+    "422": E422(["invalid_field"]), "503": E503R()}, params=[site_p, id_art], tags=["articles"]))
 add("/v1/sites/{site}/comments/{id}", "get", op("comment_get", "Read a comment and its current status", "client", {
     "200": ok("The comment.", S("Comment")), "403": E403(), "404": E404(),
     "422": E422(["invalid_field"]), "503": E503R()}, params=[site_p, id_com], tags=["comments"]))

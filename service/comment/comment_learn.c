@@ -56,15 +56,23 @@ void comment_learn_end(comment_learn_req *r) {
  * moderators as evidence and are not personal data). */
 #define COMMENT_LEARN_ID_HEX 32
 
+int comment_rep_field(const char *prefix, const char *v, char *out, size_t n) {
+    if (!v || !*v) return -1;
+    unsigned char h[CRYPTO_SHA256_LEN];
+    char hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_sha256(v, strlen(v), h);
+    crypto_hex(h, sizeof h, hex);
+    hex[COMMENT_LEARN_ID_HEX] = 0;
+    int w = snprintf(out, n, "%s%s", prefix, hex);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
 static int add_rep(comment_learn_req *r, int kind, const char *prefix, const char *v) {
     if (r->nrep >= COMMENT_LEARN_MAX_REP || !v || !*v) return 0;
-    char hex[2 * CRYPTO_SHA256_LEN + 1];
+    char field[COMMENT_REP_FIELD_LEN];
     if (kind != LEARN_REP_DOMAIN) {
-        unsigned char h[CRYPTO_SHA256_LEN];
-        crypto_sha256(v, strlen(v), h);
-        crypto_hex(h, sizeof h, hex);
-        hex[COMMENT_LEARN_ID_HEX] = 0;
-        v = hex;
+        if (comment_rep_field("", v, field, sizeof field) < 0) return 0;
+        v = field;
     }
     char *p = prefixed(prefix, v);
     if (!p) return -1;

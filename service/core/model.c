@@ -51,6 +51,8 @@ void model_comment_free(model_comment *c) {
         free(c->flags[i].detail);
         free(c->flags[i].evidence);
     }
+    for (size_t i = 0; i < c->nhistory; i++) free(c->history[i].flags);
+    free(c->history);
     model_comment_init(c);
 }
 

@@ -5,7 +5,8 @@
  * write, or by store_claim_drop), the pending queue and per-flag queues,
  * the rejected or approved folder and the score index for a new item, the
  * article's comment index, the author's history on arrival, the duplicate
- * and flood keys, the thread lists and modq:sites (store_keys.h). A write is one MULTI /
+ * and flood keys, the thread lists, the identity index and listings (their
+ * additions) and modq:sites (store_keys.h). A write is one MULTI /
  * EXEC (with WAIT for replicas when configured), split in halves so the
  * pipe (store_pipe.c) can send many together; the blocking
  * store_comment_write is the same halves on a pooled connection, plus the
@@ -178,6 +179,21 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         if (store_key(kfl[i], sizeof kfl[i], w->site, STORE_K_PENDING_FLAG, w->flags[i].code) < 0)
             return -1;
     int has_ip = w->ip && *w->ip;
+    /* the author index: one set per identity the comment names */
+    char ka[3][STORE_KEY_MAX];
+    const char akind[3] = {STORE_AUTHOR_EMAIL, STORE_AUTHOR_NAME, STORE_AUTHOR_IP};
+    const char *aval[3] = {w->author_email, w->author_name, w->ip};
+    int na = 0;
+    for (int i = 0; i < 3; i++)
+        if (store_key_identity(ka[na], sizeof ka[na], w->site, akind[i], aval[i]) > 0) na++;
+    /* the listings: lexical members "<ms>:<id>" in received order */
+    char kl[STORE_KEY_MAX], kla[STORE_KEY_MAX], lmem[MODEL_MAX_ID + 24], lcut[40];
+    if (store_list_member(lmem, sizeof lmem, w->received_ms, w->id) < 0) return -1;
+    store_key(kl, sizeof kl, w->site, STORE_K_LIST, NULL);
+    if (store_key(kla, sizeof kla, w->site, STORE_K_LIST_ARTICLE, w->article_id) < 0) return -1;
+    char cutm[32];
+    store_list_member(cutm, sizeof cutm, w->received_ms - 1000LL * w->retention_s, "");
+    snprintf(lcut, sizeof lcut, "(%s", cutm);
 
     /* MULTI, the queued writes, EXEC, then SADD and WAIT outside it */
     enum { MAXC = STORE_WRITE_MAX_CMDS };
@@ -235,6 +251,14 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "INCR", fk[i], NULL);
         store_cmd(&c[n++], "EXPIRE", fk[i], fw, "NX", NULL);
     }
+    for (int i = 0; i < na; i++) {
+        store_cmd(&c[n++], "SADD", ka[i], w->id, NULL);
+        store_cmd(&c[n++], "EXPIRE", ka[i], ret, NULL);
+    }
+    store_cmd(&c[n++], "ZADD", kl, "0", lmem, NULL);
+    store_cmd(&c[n++], "ZREMRANGEBYLEX", kl, "-", lcut, NULL);
+    store_cmd(&c[n++], "ZADD", kla, "0", lmem, NULL);
+    store_cmd(&c[n++], "ZREMRANGEBYLEX", kla, "-", lcut, NULL);
     if (w->thread_text) { /* the text and its reference, side by side */
         store_cmd(&c[n++], "LPUSH", kt, w->thread_text, NULL);
         store_cmd(&c[n++], "LTRIM", kt, "0", tmax, NULL);

@@ -32,11 +32,24 @@
  *                                        x 4 bytes, big end first), EX window
  *   modq:{S}:flood:a:<author>    string  counter, EX flood_window
  *   modq:{S}:flood:i:<ip>        string  counter, EX flood_window
+ *   modq:{S}:ident:<k>:<hash>    set     ids of the comments an author
+ *                                        identity posted: k = e (e-mail), n
+ *                                        (name), i (IP); hash = 32 hex of
+ *                                        the SHA-256 of the lowercased
+ *                                        identity (store_key_identity), EX
+ *                                        retention from the last comment
+ *   modq:{S}:list                zset    every comment, score 0, member
+ *                                        "<13-digit received ms>:<id>"
+ *                                        (lexical order = received order)
+ *   modq:{S}:list:a:<article>    zset    the same, one article's comments
+ *                                        (both trimmed to retention by
+ *                                        every write)
  *   modq:{S}:thread:<article>    list    recent approved comment texts
  *   modq:{S}:threadref:<article> list    their references ("<16 hex>:<len>",
  *                                        same order, same trim)
  *                                        [store_comment.c; read by
- *                                        store_lookup.c]
+ *                                        store_lookup.c and store_list.c;
+ *                                        erased by store_erase.c]
  *   modq:{S}:pending:flag:<code> zset    id -> enqueue ms, pending items
  *                                        carrying flag <code>
  *   modq:{S}:rejected            zset    id -> filed ms (rejected folder:
@@ -122,7 +135,10 @@
  * names (no text, no e-mail, no IP), EX retention_days; rl:* keys EX about a minute; thread:* lists hold
  * approved comment texts only (no author data) and are trimmed; wh:data
  * and wh:dead hold API-form comments (author name and URL, no e-mail or
- * IP) until delivered, or EX retention_days after the last dead letter.
+ * IP) until delivered, or EX retention_days after the last dead letter;
+ * ident:* sets hold comment ids under a digest of the identity, EX
+ * retention_days. An erasure (store_erase.c) removes a comment from every
+ * one of them in one script.
  */
 #ifndef MODQ_STORE_KEYS_H
 #define MODQ_STORE_KEYS_H
@@ -151,6 +167,9 @@
 #define STORE_K_THREAD_REFS "threadref:"  /* + article id: references; not
                                             * "thread:<x>": an article id could
                                             * spell that */
+#define STORE_K_IDENTITY "ident:"       /* + kind + ":" + identity digest */
+#define STORE_K_LIST "list"             /* every comment by received time */
+#define STORE_K_LIST_ARTICLE "list:a:"  /* + article id */
 /* the duplicate bands "dup:b<i>:" + 16 hex: store_key_band() */
 /* the review queue (store_review.c; store_comment.c files new items) */
 #define STORE_K_PENDING "pending"
@@ -211,6 +230,15 @@ int store_key_band(char *buf, size_t n, const char *site, int band, uint64_t h);
  * key. Returns the length or -1 (as store_key). */
 int store_key_author(char *buf, size_t n, const char *site, const char *part,
                      const char *author_key);
+/* Hex digits of the identity digest in an author key (128 bits). */
+#define STORE_AUTHOR_HEX 32
+/* "modq:{site}:ident:<kind>:<32 hex of SHA-256(lowercased value)>" into
+ * buf. Returns the length, or -1 when value is NULL or empty (after
+ * leading/trailing blanks) or the key does not fit. */
+int store_key_identity(char *buf, size_t n, const char *site, char kind, const char *value);
+/* "<13-digit ms>:<id>", a member of the list zsets, into buf. Returns the
+ * length or -1. */
+int store_list_member(char *buf, size_t n, long long ms, const char *id);
 /* "modq:rl:<part><who>:<slot>" into buf. Returns the length or -1. */
 int store_key_rl(char *buf, size_t n, const char *part, const char *who, long long slot);
 /* "modq:once:<scope>:<id>" into buf. Returns the length or -1. */

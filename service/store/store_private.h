@@ -278,7 +278,7 @@ int store_thread_texts_read(redisReply *r, store_lookup *out);
 #define STORE_AUTHOR_LOG_LAST "4"
 _Static_assert(STORE_AUTHOR_LOG_MAX == 5, "STORE_AUTHOR_LOG_LAST is STORE_AUTHOR_LOG_MAX - 1");
 #define STORE_WRITE_MAX_CMDS \
-    (2 + 3 + 1 + STORE_MAX_FLAGS + 2 + 1 + STORE_LSH_BANDS + 4 + 4 + 3 + 4 + 6)
+    (2 + 3 + 1 + STORE_MAX_FLAGS + 2 + 1 + STORE_LSH_BANDS + 4 + 4 + 3 + 4 + 6 + 6 + 4)
 typedef struct store_write_state {
     int n, i_exec, i_wait;
 } store_write_state;
