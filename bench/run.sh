@@ -79,7 +79,7 @@ mkvar() {
 MODQ_EXTRA_PKGS=wrk sh tools/bootstrap.sh
 make --no-print-directory build/modq
 mkdir -p "$OUT"
-rm -f "$OUT"/modq*.log "$OUT"/profile-*.txt "$OUT/raw.txt" "$OUT/results.md"
+rm -f "$OUT"/modq*.log "$OUT"/profile-*.txt "$OUT/raw.txt" "$OUT/results.md" "$OUT/results.json"
 # shellcheck disable=SC2016 # Make expressions, expanded by make
 CFLAGS="-std=c11 -D_GNU_SOURCE -Iinclude $(mkvar '$(PRIV_INC)') -pthread $(mkvar '$(OPT) $(WARN)')"
 # shellcheck disable=SC2016
@@ -256,7 +256,7 @@ grep '^ENGINE' "$TMP/engine.txt" | sed 's/^ENGINE /EBENCH /' >> "$RAW"
 # not measured, then engine_bench on exactly those comments.
 log "floor: the bench mix's comments, captured by the baseline"
 start_baseline 2 "$TMP/mix.txt" "$MIX_BODIES"
-wrk -t"$WRK_THREADS" -c16 -d1s -s bench/comments.lua "http://127.0.0.1:$BASE_PORT" \
+wrk -t"$WRK_THREADS" -c16 -d2s -s bench/comments.lua "http://127.0.0.1:$BASE_PORT" \
     -- "$SITE" "$KEY" capture > /dev/null 2>&1 || true
 stop_pid "$BASE_PID"
 [ "$(wc -l < "$TMP/mix.txt")" -eq "$MIX_BODIES" ] || die "captured only $(wc -l < "$TMP/mix.txt") bodies"
