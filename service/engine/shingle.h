@@ -10,7 +10,9 @@
  * array, and shingle_scratch hands out reusable buffers. Every comment on a
  * thread then reuses memory that is already mapped, instead of fresh zeroed
  * pages (page faults, and TLB-shootdown IPIs when they are unmapped again)
- * for every comment. A thread's scratch is freed when the thread exits.
+ * for every comment. A thread keeps what its largest comment needed (the
+ * spare at most SHINGLE_SPARE_MAX slots); its scratch is freed when the
+ * thread exits.
  */
 #ifndef MODQ_SHINGLE_H
 #define MODQ_SHINGLE_H
