@@ -77,11 +77,12 @@ void *shingle_scratch(shingle_scratch_id id, size_t bytes) {
     return t->buf[id];
 }
 
-/* Slots for a set of cap: the thread's spare when large enough, else new;
- * *alloc = slots allocated. Not zeroed. */
+/* Slots for a set of cap: the thread's spare when large enough and not
+ * too large (SHINGLE_SPARE_FIT), else new; *alloc = slots allocated. Not
+ * zeroed. */
 static uint64_t *slots_get(size_t cap, size_t *alloc) {
     scratch *t = scratch_self();
-    if (t && t->spare && t->spare_alloc >= cap) {
+    if (t && t->spare && t->spare_alloc >= cap && t->spare_alloc / SHINGLE_SPARE_FIT <= cap) {
         uint64_t *p = t->spare;
         *alloc = t->spare_alloc;
         t->spare = NULL;

@@ -35,6 +35,10 @@ typedef struct shingle_set {
 /* Spare slot arrays larger than this (1 MiB: sets of 64-KB comments fit)
  * are freed rather than kept for the thread's next set. */
 #define SHINGLE_SPARE_MAX ((size_t)1 << 17)
+/* A set takes the spare only when it needs at least 1 / SHINGLE_SPARE_FIT
+ * of it: a small set kept for long (an analysed article's) never holds a
+ * large comment's array. */
+#define SHINGLE_SPARE_FIT 4
 
 /* Prepares an empty set sized for about `expected` hashes, on the calling
  * thread's spare slots when they are large enough. Returns 0 or -1 when out

@@ -49,19 +49,22 @@ static void test_copied(void) {
 }
 
 /* A freed set's slots are the thread's spare: the next set that fits takes
- * them, empty, and a larger spare replaces a smaller one. */
+ * them, empty; a set needing under a quarter of them does not; a larger
+ * spare replaces a smaller one. */
 static void test_spare(void) {
-    shingle_set big, small, again;
+    shingle_set big, small, tiny, again;
     CHECK(shingle_set_init(&big, 1000) == 0);
     for (uint64_t i = 1; i <= 1000; i++)
         CHECK(shingle_set_add(&big, i) == 1);
     uint64_t *slots = big.slot;
     size_t alloc = big.alloc;
-    CHECK(alloc == big.cap && alloc >= 2000);
+    CHECK(alloc == big.cap && alloc == 2048);
     shingle_set_free(&big);
     CHECK(!big.slot && !big.cap && !big.n && !big.alloc);
-    CHECK(shingle_set_init(&small, 10) == 0);
-    CHECK(small.slot == slots && small.alloc == alloc && small.cap == 32 && small.n == 0);
+    CHECK(shingle_set_init(&tiny, 10) == 0);
+    CHECK(tiny.slot != slots && tiny.alloc == 32 && tiny.cap == 32);
+    CHECK(shingle_set_init(&small, 300) == 0);
+    CHECK(small.slot == slots && small.alloc == alloc && small.cap == 1024 && small.n == 0);
     for (uint64_t i = 1; i <= 1000; i++)
         CHECK(!shingle_set_has(&small, i));
     CHECK(shingle_set_add(&small, 5) == 1 && shingle_set_add(&small, 5) == 0);
@@ -70,16 +73,18 @@ static void test_spare(void) {
     for (uint64_t i = 0; i < 3000; i++)
         CHECK(shingle_set_add(&small, 100000 + i) == 1);
     CHECK(small.n == 3001 && small.cap > alloc && small.alloc >= small.cap);
-    CHECK(shingle_set_init(&again, 10) == 0);
+    CHECK(shingle_set_init(&again, 300) == 0);
     CHECK(again.n == 0 && !shingle_set_has(&again, 5) && !shingle_set_has(&again, 100000));
     for (uint64_t i = 0; i < 3000; i++)
         CHECK(shingle_set_has(&small, 100000 + i));
     CHECK(shingle_set_has(&small, 5) && !shingle_set_has(&small, 6));
     shingle_set_free(&again);
+    shingle_set_free(&tiny);
     /* the largest freed array is the spare */
     uint64_t *largest = small.slot;
+    size_t largest_alloc = small.alloc;
     shingle_set_free(&small);
-    CHECK(shingle_set_init(&again, 10) == 0 && again.slot == largest);
+    CHECK(shingle_set_init(&again, largest_alloc / 2) == 0 && again.slot == largest);
     shingle_set_free(&again);
 }
 
