@@ -164,6 +164,8 @@ GATE_ENV = {"MODQ_CLIENT_KEYS": "%s,%s@elsewhere" % (CLIENT_KEY, SCOPED_KEY),
 BODIES = {
     "article_put": ARTICLE,
     "comment_post": {"article_id": "a1", "text": "Bicycle lanes.", "author": {"name": "Ann"}},
+    "comment_edit": {"article_id": "a1", "text": "Bicycle lanes, edited.", "author": {"name": "Ann"}},
+    "erasure": {"author": {"email": "ann@example.org"}},
     "review_claim": {"moderator": "mia", "site": "s1"},
     "review_release": {"moderator": "mia", "site": "s1", "ids": ["x1"]},
     "decision": {"moderator": "mia", "decision": "approve"},
