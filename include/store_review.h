@@ -234,9 +234,12 @@ void store_review_audit_free(review_audit *a, size_t n);
  * identities ("a:<author>", "i:<ip>", "d:<domain>") as spam (1) or ham (0),
  * in one script. With id set, a per-comment marker makes it idempotent and
  * reversible: the same label again changes nothing, the other label first
- * un-trains the old one. Returns 1 trained, 2 re-labelled, 0 unchanged,
- * -1 on Redis trouble. */
-int store_learn_train(store *s, const char *site, const char *id, int spam,
+ * un-trains the old one. report (1): a client's report (Akismet
+ * submit-spam/ham), not a moderator's decision: it trains the classifier
+ * only, never the reputation, and never changes what a decision taught
+ * (the marker says which kind trained it). Returns 1 trained, 2
+ * re-labelled, 0 unchanged, -1 on Redis trouble. */
+int store_learn_train(store *s, const char *site, const char *id, int spam, int report,
                       char *const *tokens, size_t ntokens, char *const *rep,
                       size_t nrep, long marker_ttl_s);
 

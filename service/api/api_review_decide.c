@@ -121,7 +121,7 @@ void api_review_decide(app *a, store *s, const api_review_decision *d,
             out->status = 200;
             out->changed = 1;
             out->json = codec_encode_comment(&cm, 0, &out->len);
-            comment_learn(a->comments, s, &cm, target == MODEL_REJECTED);
+            comment_learn(a->comments, s, &cm, target == MODEL_REJECTED, 0);
             if (out->json &&
                 webhook_notify(s, d->site, "decision", out->json, out->len) < 0)
                 log_msg(LOG_WARN, "review: decision webhook for %s/%s not queued", d->site, d->id);

@@ -160,7 +160,7 @@ void comment_learn_annotate(const comment_learn_req *r, engine_verdict *v) {
     snprintf(fl->evidence, sizeof fl->evidence, "%s", r->evidence);
 }
 
-void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam) {
+void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam, int report) {
     if (!c || !c->site || !c->text) return;
     comment_profile *pr = comment_profile_current(p->profiles, s, c->site);
     int learning = !pr || pr->learning;
@@ -182,7 +182,7 @@ void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int sp
     comment_learn_req r;
     comment_learn_begin(&k, f, &r);
     if (r.tokens) {
-        int rc = store_learn_train(s, c->site, c->id, spam, r.tokens, r.ntokens, r.rep, r.nrep,
+        int rc = store_learn_train(s, c->site, c->id, spam, report, r.tokens, r.ntokens, r.rep, r.nrep,
                                    p->o.cfg->retention_days * 86400L);
         if (rc < 0)
             log_msg(LOG_WARN, "learn: Redis trouble training %s/%s; not learned", c->site,
