@@ -117,6 +117,9 @@ typedef struct model_comment {
 #define MODEL_MAX_SETTING_DETECTORS 64 /* detector entries: the registry has
                                           fewer, unknown codes are refused */
 
+#define MODEL_MIN_CORAL_SECRET 16     /* bytes of a site's Coral secret: as */
+#define MODEL_MAX_CORAL_SECRET 256    /* coral_secret's and webhook secrets' */
+
 typedef enum { MODEL_UNSET = 0, MODEL_SET, MODEL_RESET } model_set;
 
 typedef struct model_setting_list {
@@ -143,6 +146,9 @@ typedef struct model_settings {
     size_t ndet;
     model_set learning_set, severe_set;
     int learning, abuse_severe_rejects;
+    model_set coral_secret_set;
+    char coral_secret[MODEL_MAX_CORAL_SECRET + 1]; /* the site's own Coral
+                                                      signing secret */
 } model_settings;
 
 /* Free s's lists and zero it. NULL is a no-op. */

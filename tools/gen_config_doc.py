@@ -46,6 +46,7 @@ site on every instance; `null` in a PUT brings back the value below.
 | `detectors_disabled` | `detectors.<code>.enabled` |
 | (none: on) | `learning`: the site's classifier votes and learns from decisions |
 | (none: off) | `abuse_severe_rejects`: severe threats and slurs may be `rejected` |
+| `coral_secret` | `coral_secret`: the site's own Coral signing secret (write-only; the file's is then refused for the site) |
 
 A site's thresholds must keep `pending <= rejected` with the values of this
 file for what it does not override. Stored settings that no longer fit

@@ -218,12 +218,58 @@ static char *dup_clamped(const char *s, size_t max) {
 
 /* ============================================================ handler */
 
+/* The site a Coral body names (site.id, tenant.id or tenantID), or NULL. */
+static const char *body_site(const codec_obj *root) {
+    const char *site = str_at(codec_get(root, "site"), "id");
+    if (!site) site = str_at(codec_get(root, "tenant"), "id");
+    if (!site) site = str_at(root, "tenantID");
+    return site;
+}
+
+/* The secret a request for the site its body names must be signed with:
+ * the site's own (its settings' coral_secret), else coral_secret, else
+ * NULL (bearer keys). Written into buf (n bytes). When the settings cannot
+ * be read (Redis trouble) the configured secret applies, and it is
+ * logged. */
+static const char *coral_secret_for(app *a, const http_request *req, char *buf, size_t n) {
+    const char *global = api_coral_secret(a);
+    codec_error ce;
+    codec_obj *root = req->body_len ? codec_parse(req->body, req->body_len, &ce) : NULL;
+    const char *site = root ? body_site(root) : NULL;
+    if (site && model_valid_ident(site, MODEL_MAX_SITE)) {
+        char *doc = NULL;
+        size_t len = 0;
+        uint64_t ver = 0;
+        store *s = store_acquire(a->pool);
+        int rc = store_settings_get(s, site, &doc, &len, &ver);
+        store_release(a->pool, s);
+        model_settings m;
+        if (rc < 0) {
+            log_msg(LOG_WARN, "coral: site %s: settings unreadable (Redis), checking the "
+                              "signature with coral_secret", site);
+        } else if (doc && codec_decode_settings(doc, len, 0, &m, &ce) == 0) {
+            if (m.coral_secret_set == MODEL_SET) {
+                snprintf(buf, n, "%s", m.coral_secret);
+                model_settings_free(&m);
+                free(doc);
+                codec_obj_free(root);
+                return buf;
+            }
+            model_settings_free(&m);
+        }
+        free(doc);
+    }
+    codec_obj_free(root);
+    return global && *global ? global : NULL;
+}
+
 /* POST /v1/integrations/coral */
 void api_coral(const api_call *c, http_response *res) {
     app *a = c->a;
     const http_request *req = c->req;
-    const char *secret = api_coral_secret(a);
-    int signed_mode = secret && *secret;
+    char own[MODEL_MAX_CORAL_SECRET + 1];
+    const char *secret = coral_secret_for(a, req, own, sizeof own);
+    int signed_mode = secret != NULL;
     if (signed_mode) {
         const char *sig = http_header_get(req, "X-Coral-Signature");
         coral_sig v = sig ? signature_check(a, secret, sig, req->body, req->body_len,
@@ -262,8 +308,7 @@ void api_coral(const api_call *c, http_response *res) {
         return;
     }
     const codec_obj *comment = codec_get(root, "comment"), *author = codec_get(root, "author"),
-                    *story = codec_get(root, "story"), *site_o = codec_get(root, "site"),
-                    *tenant = codec_get(root, "tenant");
+                    *story = codec_get(root, "story");
     const char *action = str_at(root, "action");
     const char *body = comment ? codec_get_str(comment, "body") : NULL;
     const char *parent = str_at(comment, "parentID");
@@ -271,9 +316,7 @@ void api_coral(const api_call *c, http_response *res) {
     const char *story_id = str_at(story, "id"), *story_url = str_at(story, "url");
     const char *q_site = http_query(req, "site");
     if (q_site && !*q_site) q_site = NULL;
-    const char *site = str_at(site_o, "id");
-    if (!site) site = str_at(tenant, "id");
-    if (!site) site = str_at(root, "tenantID");
+    const char *site = body_site(root);
     /* signed: the site is the signed body's, a ?site= can only agree */
     int site_conflict = signed_mode && q_site && (!site || strcmp(q_site, site) != 0);
     if (!signed_mode && q_site) site = q_site;

@@ -266,3 +266,36 @@ def test_coral_bearer_without_secret(binary):
         r = send(m, body, key=CLIENT_KEY)
         assert r.status == 200 and r.json["metadata"]["modq"]["site"] == SITE, r
         assert len(m.queue(SITE)) == 1 and len(m.queue("news")) == 1
+
+
+def test_a_site_with_its_own_secret_refuses_the_global_one(binary):
+    """A site's settings may hold its own coral_secret: requests naming that
+    site must be signed with it (coral_secret, the global one, then fails);
+    other sites keep the global one. The secret is never shown back."""
+    own = "site-own-coral-secret-0123456789"
+    env = coral_env(binary)
+    try:
+        m = env.modq
+        r = m.request("PUT", "/v1/sites/%s/settings" % SITE, {"coral_secret": "short"})
+        assert r.status == 422 and r.json["error"]["field"] == "coral_secret", r
+        r = m.request("PUT", "/v1/sites/%s/settings" % SITE, {"coral_secret": own})
+        assert r.status == 200, r
+        shown = r.json["settings"]["coral_secret"]
+        assert shown == {"value": "(set)", "source": "site", "key": "coral_secret"}, shown
+        assert own not in json.dumps(r.json)
+        g = m.request("GET", "/v1/sites/%s/settings" % SITE)
+        assert own not in json.dumps(g.json) and g.json["settings"]["coral_secret"]["source"] == "site"
+        body = request_with()
+        assert send(m, body, sign(body)).status == 401          # the global secret
+        r = send(m, body, sign(body, own))
+        assert r.status in (200, 204), r                          # the site's own
+        other = request_with(site={"id": "other-site"})
+        assert send(m, other, sign(other, own)).status == 401   # not another site's
+        assert send(m, other, sign(other)).status in (200, 204)  # which keeps the global
+        # back to the global secret
+        r = m.request("PUT", "/v1/sites/%s/settings" % SITE, {"coral_secret": None})
+        assert r.status == 200 and r.json["settings"]["coral_secret"]["source"] != "site", r
+        fresh = request_with(comment=dict(FX["request"]["comment"], id="c-after-reset"))
+        assert send(m, fresh, sign(fresh)).status in (200, 204)
+    finally:
+        env.close()
