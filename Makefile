@@ -26,7 +26,7 @@ LIB_SRC  := $(filter-out service/main.c,$(SRC))
 OBJ      := $(SRC:service/%.c=build/obj/%.o)
 SAN_OBJ  := $(SRC:service/%.c=build/san/%.o)
 SAN_LIB  := $(LIB_SRC:service/%.c=build/san/%.o)
-PRIV_INC := -Iservice/engine -Iservice/codec -Iservice/store -Iservice/comment
+PRIV_INC := -Iservice/engine -Iservice/codec -Iservice/store -Iservice/comment -Iservice/api
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 

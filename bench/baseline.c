@@ -11,8 +11,13 @@
  * metrics, so modq/baseline is the share of the stack's capacity that modq
  * keeps.
  *
- * Usage: baseline PORT THREADS   (runs until SIGINT/SIGTERM; port 0 = any,
- * the bound port is printed on stdout as "port N").
+ * Usage: baseline PORT THREADS [CAPTURE_FILE N]   (runs until SIGINT/SIGTERM;
+ * port 0 = any, the bound port is printed on stdout as "port N"). With
+ * CAPTURE_FILE, the first N comment bodies that decode are also written to
+ * it, one per line (wrk's bodies hold no raw newline): bench/run.sh feeds
+ * them to engine_bench, so the engine alone runs on the same comments.
+ * The bench never measures a capturing server.
+ * Linked with jemalloc and modq's malloc_conf, as build/modq is.
  * Never use it for anything but benchmarks: it checks no key and stores
  * nothing.
  */
@@ -52,6 +57,27 @@ typedef struct reqctx {
 
 /* Open connections, counted as http.c does for its 503 limit. */
 static atomic_uint conns;
+
+/* modq's allocator settings (service/main.c): the baseline allocates as
+ * build/modq does. */
+extern const char *malloc_conf;
+const char *malloc_conf = "narenas:2,dirty_decay_ms:2000,muzzy_decay_ms:0";
+
+/* Body capture (CAPTURE_FILE N): the file, how many bodies are still
+ * wanted, and the lock that keeps lines whole. Owned by main. */
+static FILE *capture_file;
+static long capture_left;
+static pthread_mutex_t capture_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void capture(const char *body, size_t len) {
+    pthread_mutex_lock(&capture_lock);
+    if (capture_left > 0 && !memchr(body, '\n', len)) {
+        fwrite(body, 1, len, capture_file);
+        fputc('\n', capture_file);
+        if (--capture_left == 0) fflush(capture_file);
+    }
+    pthread_mutex_unlock(&capture_lock);
+}
 
 static const char *ERR_TOO_BIG =
     "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body exceeds "
@@ -138,6 +164,7 @@ static enum MHD_Result answer(struct MHD_Connection *conn, const char *url, reqc
     size_t len = 0;
     char *body = verdict(rc->body ? rc->body : "", rc->len, site, &len);
     if (!body) return send_static(conn, 422, ERR_BAD, 0);
+    if (capture_file) capture(rc->body, rc->len);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
@@ -226,9 +253,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 /* ============================================================ main */
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: baseline PORT THREADS\n");
+    if (argc != 3 && argc != 5) {
+        fprintf(stderr, "usage: baseline PORT THREADS [CAPTURE_FILE N]\n");
         return 2;
+    }
+    if (argc == 5) {
+        capture_left = strtol(argv[4], NULL, 10);
+        if (capture_left < 1 || !(capture_file = fopen(argv[3], "w"))) {
+            fprintf(stderr, "baseline: cannot capture %s bodies to %s\n", argv[4], argv[3]);
+            return 2;
+        }
     }
     long port = strtol(argv[1], NULL, 10);
     long threads = strtol(argv[2], NULL, 10);
@@ -270,5 +304,6 @@ int main(int argc, char **argv) {
     int sig = 0;
     sigwait(&sigs, &sig);
     MHD_stop_daemon(d);
+    if (capture_file) fclose(capture_file);
     return 0;
 }

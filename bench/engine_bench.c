@@ -17,10 +17,20 @@
  * and the cost ratio ns/byte 64 KB : 1 KB (1.0 = perfectly linear).
  * Times are the thread's CPU time, so comments/s means per busy core.
  *
+ * A further case, "mix", runs the engine on the bench mix itself: request
+ * bodies of bench/comments.lua captured by bench/baseline.c, one per line,
+ * decoded with modq's codec, each scored with its article from
+ * bench/articles.json (title, body, tags, url), the author key modq
+ * derives, and nothing that needs Redis (no duplicate candidates, thread,
+ * site document frequencies or learner): the engine's share of modq's
+ * floor. bytes= is the mean text length of the mix.
+ *
  * Usage: engine_bench [SECONDS_PER_CASE [CASE]]   (default 1.0, all cases;
  * CASE = one case name, e.g. 1KB or 1KB+4x50-1new: runs only that one, for
  * profiling)
- * No I/O besides stdout; the engine itself never does any.
+ *        engine_bench SECONDS mix BODIES_FILE ARTICLES_JSON
+ * Reads only the files named; the engine itself does no I/O.
+ * Linked with jemalloc and modq's malloc_conf, as build/modq is.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +38,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
+#include "codec.h"
 #include "engine.h"
+#include "model.h"
+
+/* modq's allocator settings (service/main.c). */
+extern const char *malloc_conf;
+const char *malloc_conf = "narenas:2,dirty_decay_ms:2000,muzzy_decay_ms:0";
 
 #define EB_VARIANTS 16        /* distinct texts per size: no single hot text */
 #define EB_THREAD_TEXTS 50    /* thread_context 50: a long thread */
@@ -39,6 +57,10 @@
 #define EB_MIN_ITERS 20       /* even 64 KB cases get a stable mean */
 #define EB_DEFAULT_SECONDS 1.0 /* CPU seconds per case */
 #define EB_MAX_SECONDS 60.0
+#define EB_MIX_MAX 20000      /* bodies read from the capture */
+#define EB_MIX_MAX_ARTICLES 64
+#define EB_MIX_MAX_TAGS 16
+#define EB_MIX_MAX_TEXT 65536 /* config max_body: no text is longer */
 
 static const char ART_TITLE[] = "City council approves protected bicycle lanes on Main Street";
 static const char ART_BODY[] =
@@ -169,6 +191,176 @@ static int run_case(engine_session *sess, char *const *texts, size_t len,
     }
 }
 
+static void print_result(const char *name, size_t len, const result *r);
+
+/* ============================================================ the mix */
+
+/* One captured comment: its strings (owned), author key and article. */
+typedef struct mix_comment {
+    char *text, *name, *email, *url, *ip, *parent;
+    size_t len;
+    char author_key[300];
+    int article; /* index into mix_set.art, -1 when not registered */
+} mix_comment;
+
+/* The articles of bench/articles.json and the captured comments. The
+ * json_t keeps the articles' strings alive; everything is owned here and
+ * released by mix_free. */
+typedef struct mix_set {
+    json_t *json;
+    engine_article art[EB_MIX_MAX_ARTICLES];
+    const char *art_id[EB_MIX_MAX_ARTICLES];
+    const char *tags[EB_MIX_MAX_ARTICLES][EB_MIX_MAX_TAGS];
+    size_t nart;
+    mix_comment *c;
+    size_t n;
+} mix_set;
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static void mix_free(mix_set *m) {
+    for (size_t i = 0; i < m->n; i++) {
+        mix_comment *c = &m->c[i];
+        free(c->text);
+        free(c->name);
+        free(c->email);
+        free(c->url);
+        free(c->ip);
+        free(c->parent);
+    }
+    free(m->c);
+    json_decref(m->json);
+}
+
+static const char *jstr(json_t *o, const char *k) {
+    return json_string_value(json_object_get(o, k));
+}
+
+static int mix_articles(mix_set *m, const char *path) {
+    json_error_t je;
+    if (!(m->json = json_load_file(path, 0, &je)) || !json_is_array(m->json)) {
+        fprintf(stderr, "engine_bench: %s: %s\n", path, m->json ? "not an array" : je.text);
+        return -1;
+    }
+    size_t i;
+    json_t *a;
+    json_array_foreach(m->json, i, a) {
+        if (m->nart == EB_MIX_MAX_ARTICLES) break;
+        size_t k = m->nart++, nt = 0, j;
+        json_t *t;
+        json_array_foreach(json_object_get(a, "tags"), j, t) {
+            if (nt < EB_MIX_MAX_TAGS && json_is_string(t)) m->tags[k][nt++] = json_string_value(t);
+        }
+        m->art_id[k] = jstr(a, "id");
+        m->art[k] = (engine_article){jstr(a, "title"), jstr(a, "body"), m->tags[k], nt,
+                                     jstr(a, "url")};
+    }
+    return 0;
+}
+
+/* Reads the captured bodies (one per line). Returns the count, or -1. */
+static long mix_bodies(mix_set *m, const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "engine_bench: cannot read %s\n", path);
+        return -1;
+    }
+    if (!(m->c = calloc(EB_MIX_MAX, sizeof *m->c))) {
+        fclose(f);
+        return -1;
+    }
+    static model_comment mc; /* 13 KB: not on the stack */
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    while (m->n < EB_MIX_MAX && (got = getline(&line, &cap, f)) > 0) {
+        size_t len = (size_t)got;
+        if (line[len - 1] == '\n') line[--len] = 0;
+        codec_error err;
+        if (codec_decode_comment_req(line, len, &mc, EB_MIX_MAX_TEXT, &err) < 0) continue;
+        mix_comment *c = &m->c[m->n++];
+        c->text = dup_or_null(mc.text);
+        c->len = c->text ? strlen(c->text) : 0;
+        c->name = dup_or_null(mc.author.name);
+        c->email = dup_or_null(mc.author.email);
+        c->url = dup_or_null(mc.author.url);
+        c->ip = dup_or_null(mc.author.ip);
+        c->parent = dup_or_null(mc.parent_id);
+        c->article = -1;
+        for (size_t k = 0; k < m->nart; k++)
+            if (mc.article_id && m->art_id[k] && strcmp(mc.article_id, m->art_id[k]) == 0)
+                c->article = (int)k;
+        model_comment_free(&mc);
+        engine_comment ec = {c->text, c->len, c->name, c->email, c->url, c->ip, c->parent};
+        engine_author_key(&ec, c->author_key, sizeof c->author_key);
+    }
+    free(line);
+    fclose(f);
+    return (long)m->n;
+}
+
+/* Times the mix: every comment in turn, as often as seconds allow. */
+static int run_mix(engine_session *sess, const mix_set *m, double seconds, result *r) {
+    double t_prep = 0, t0 = now_s(), t_end = t0 + seconds, bytes = 0;
+    long it = 0;
+    engine_verdict v;
+    for (;;) {
+        const mix_comment *c = &m->c[(size_t)it % m->n];
+        engine_comment ec = {c->text, c->len, c->name, c->email, c->url, c->ip, c->parent};
+        engine_context ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.article = c->article >= 0 ? &m->art[c->article] : NULL;
+        ctx.author_key = c->author_key;
+        ctx.learned_spam_prob = -1;
+        engine_features *f = NULL;
+        engine_error err;
+        memset(&err, 0, sizeof err);
+        double a = now_s();
+        if (engine_prepare(sess, &ec, &f, &err) < 0) {
+            fprintf(stderr, "engine_bench: engine_prepare(%zu bytes): %s\n", c->len, err.text);
+            return -1;
+        }
+        double b = now_s();
+        engine_score(sess, f, &ec, &ctx, &v);
+        engine_features_free(f);
+        t_prep += b - a;
+        bytes += (double)c->len;
+        it++;
+        double t = now_s();
+        if ((size_t)it >= m->n && it >= EB_MIN_ITERS && t >= t_end) {
+            double total = t - t0;
+            r->iters = it;
+            r->per_s = (double)it / total;
+            r->us = total / (double)it * 1e6;
+            r->ns_per_byte = total / bytes * 1e9;
+            r->prepare_pct = 100.0 * t_prep / total;
+            return 0;
+        }
+    }
+}
+
+static int mix_main(engine_session *sess, double seconds, const char *bodies,
+                    const char *articles) {
+    mix_set m;
+    memset(&m, 0, sizeof m);
+    result r;
+    int rc = 1;
+    if (mix_articles(&m, articles) < 0 || mix_bodies(&m, bodies) < 0) goto out;
+    if (m.n == 0) {
+        fprintf(stderr, "engine_bench: no comment in %s\n", bodies);
+        goto out;
+    }
+    double bytes = 0;
+    for (size_t i = 0; i < m.n; i++) bytes += (double)m.c[i].len;
+    printf("engine: one thread, the bench mix (%zu captured comments, article context)\n", m.n);
+    if (run_mix(sess, &m, seconds, &r) < 0) goto out;
+    print_result("mix", (size_t)(bytes / (double)m.n + 0.5), &r);
+    rc = 0;
+out:
+    mix_free(&m);
+    return rc;
+}
+
 /* 1 when case name should run under the CASE argument only (NULL = all). */
 static int wanted(const char *only, const char *name) {
     return !only || strcmp(only, name) == 0;
@@ -190,6 +382,12 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *only = argc > 2 ? argv[2] : NULL;
+    int mix = only && strcmp(only, "mix") == 0;
+    if (mix != (argc == 5) || argc > 5) {
+        fprintf(stderr, "usage: engine_bench [SECONDS [CASE]] | engine_bench SECONDS mix "
+                        "BODIES_FILE ARTICLES_JSON\n");
+        return 2;
+    }
     static const size_t sizes[] = {1024, 8192, 65536};
     static const char *const names[] = {"1KB", "8KB", "64KB"};
     enum { NSIZES = sizeof sizes / sizeof sizes[0] };
@@ -208,6 +406,10 @@ int main(int argc, char **argv) {
         goto out;
     }
     if (!(sess = engine_session_new(e))) goto fail_nomem;
+    if (mix) {
+        rc = mix_main(sess, seconds, argv[3], argv[4]);
+        goto out;
+    }
     for (size_t s = 0; s < NSIZES; s++)
         for (size_t i = 0; i < EB_VARIANTS; i++)
             if (!(texts[s][i] = prose(sizes[s]))) goto fail_nomem;

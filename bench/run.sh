@@ -1,43 +1,66 @@
 #!/bin/sh
-# run.sh - `make bench`: modq against the bare HTTP stack, plus scale checks.
+# run.sh - `make bench`: modq's CPU per comment against its floor, the bare
+# HTTP stack's throughput and latency, plus scale checks.
 #
-# Builds the optimised build/modq and the bench tools into build/bench/,
-# then, everything on 127.0.0.1 in a temp dir and stopped at exit:
+# Builds the optimised build/modq and the bench tools into build/bench/
+# (all on jemalloc with modq's malloc_conf), then, everything on 127.0.0.1
+# in a temp dir and stopped at exit:
 #   1. engine_bench: engine-only comments/s and ns/byte (one core) for 1, 8
 #      and 64 KB, and for 1 KB with modq's default thread context;
-#   2. a throwaway redis-server (no persistence: we measure modq, not the
+#   2. the floor's parts: the bench mix's bodies, captured by a baseline
+#      server (bench/baseline.c) under a short unmeasured wrk run, then
+#      engine_bench on exactly those comments (the engine alone); and
+#      rtt_bench (the client side of one round trip to Redis), 3 times;
+#   3. a throwaway redis-server (no persistence: we measure modq, not the
 #      disk) and modq (log level warn) at 2 and at 4 worker threads, probed
 #      alternately at 64 connections; the faster count is used from then on
 #      (BENCH_THREADS=N skips the probe);
-#   3. wrk (2 threads, keep-alive, bench/comments.lua) against the baseline
-#      server (bench/baseline.c: libmicrohttpd + modq's codec only) and modq,
-#      interleaved, at 16, 64 (3 times, median quoted), 256 and 1,024
-#      connections, with the CPU time each server and Redis spent per
-#      request; then bench/stall_check.py (1,024 keep-alive connections all
-#      sending at once, twice: every one must be answered); peak RSS (VmHWM)
-#      of both; Redis memory per comment and Redis commands per comment;
-#   4. a second redis-server loaded with the duplicate-detection keys of
+#   4. wrk (2 threads, keep-alive, bench/comments.lua, a fixed duration)
+#      against the baseline server (libmicrohttpd + modq's codec only) and
+#      modq, interleaved, at 16, 64 (3 times, median quoted), 256 and 1,024
+#      connections, with the CPU time (utime + stime, /proc/PID/stat before
+#      and after the run) each server and Redis spent per answered request;
+#      then bench/stall_check.py (1,024 keep-alive connections all sending
+#      at once, twice: every one must be answered); peak RSS (VmHWM) of
+#      both; Redis memory per comment and Redis commands per comment;
+#   5. a second redis-server loaded with the duplicate-detection keys of
 #      1,000,000 comments (bench/preload.c | redis-cli --pipe) and its own
 #      modq; 64-connection runs alternate between the empty and the loaded
 #      pair (3 each, medians compared, Redis per-command cost of both).
-# Prints a table and writes it to build/bench/results.md (bench/report.py);
-# the raw figures go to build/bench/raw.txt, modq's logs to
-# build/bench/modq-*.log. About 5 minutes; the 1M preload needs ~4.5 GB RAM.
+# Prints the report, ending with the CPU-per-comment table whose last lines
+# are the floor (baseline + engine alone + round trip) and modq / floor, and
+# writes it to build/bench/results.md and build/bench/results.json
+# (bench/report.py); the raw figures go to build/bench/raw.txt, modq's logs
+# to build/bench/modq-*.log. About 5 minutes; the 1M preload needs ~4.5 GB
+# RAM.
 #
-# Knobs (environment): BENCH_DURATION (s per wrk run, default 6),
-# BENCH_THREADS, BENCH_PRELOAD (comments, default 1000000; 0 skips; lowered
-# to what half the available memory holds), BENCH_ENGINE_SECONDS (CPU s per
-# engine case, default 1), BENCH_PROFILE=1 (perf record of modq at 64
-# connections and of the 1-KB engine case -> build/bench/profile-*.txt).
+# Knobs (environment): QUICK=1 (a short run, about a minute: 2-s wrk runs,
+# 2 worker threads without the probe, 64 connections only, no preload;
+# every figure of the CPU table is still taken), BENCH_DURATION (s per wrk
+# run, default 6), BENCH_THREADS, BENCH_PRELOAD (comments, default
+# 1000000; 0 skips; lowered to what half the available memory holds),
+# BENCH_ENGINE_SECONDS (CPU s per engine case, default 1), BENCH_PROFILE=1
+# (perf record of modq at 64 connections and of the 1-KB engine case ->
+# build/bench/profile-*.txt).
 set -eu
 cd "$(dirname "$0")/.."
 
+QUICK=${QUICK:-0}
+if [ "$QUICK" = "1" ]; then
+    : "${BENCH_DURATION:=2}" "${BENCH_THREADS:=2}" "${BENCH_PRELOAD:=0}"
+    : "${BENCH_ENGINE_SECONDS:=0.3}"
+    MAIN_CONNS="64 64 64"
+else
+    MAIN_CONNS="16 64 64 64 256"
+fi
 DURATION=${BENCH_DURATION:-6}
 LONG_DURATION=$((DURATION + 2))   # the 1,024-connection run
 WRK_TIMEOUT=5s                    # an answer later than this is an error
 WRK_THREADS=2
 PRELOAD=${BENCH_PRELOAD:-1000000}
 ENGINE_SECONDS=${BENCH_ENGINE_SECONDS:-1}
+MIX_BODIES=3000                   # captured bench-mix comments for the engine
+RTT_RUNS=3                        # round-trip measurements (median quoted)
 DUP_WINDOW_S=2592000              # config dup_window_days default (30), in s
 PRELOAD_KB_PER_COMMENT=5          # Redis memory per preloaded comment (4.4 KB)
 SITE=bench
@@ -56,11 +79,11 @@ mkvar() {
 MODQ_EXTRA_PKGS=wrk sh tools/bootstrap.sh
 make --no-print-directory build/modq
 mkdir -p "$OUT"
-rm -f "$OUT"/modq*.log "$OUT"/profile-*.txt "$OUT/raw.txt" "$OUT/results.md"
+rm -f "$OUT"/modq*.log "$OUT"/profile-*.txt "$OUT/raw.txt" "$OUT/results.md" "$OUT/results.json"
 # shellcheck disable=SC2016 # Make expressions, expanded by make
 CFLAGS="-std=c11 -D_GNU_SOURCE -Iinclude $(mkvar '$(PRIV_INC)') -pthread $(mkvar '$(OPT) $(WARN)')"
 # shellcheck disable=SC2016
-LDLIBS=$(mkvar '$(LDLIBS)')
+LDLIBS=$(mkvar '$(LDLIBS) $(MALLOC_LIBS)')
 # shellcheck disable=SC2016
 ENGINE_OBJS=$(mkvar '$(filter-out build/obj/main.o,$(OBJ))')
 # shellcheck disable=SC2086
@@ -69,6 +92,8 @@ cc $CFLAGS -o "$OUT/baseline" bench/baseline.c $ENGINE_OBJS $LDLIBS
 cc $CFLAGS -o "$OUT/preload" bench/preload.c
 # shellcheck disable=SC2086
 cc $CFLAGS -o "$OUT/engine_bench" bench/engine_bench.c $ENGINE_OBJS $LDLIBS
+# shellcheck disable=SC2086
+cc $CFLAGS -o "$OUT/rtt_bench" bench/rtt_bench.c $LDLIBS
 command -v wrk >/dev/null || die "wrk is not installed"
 
 # ================================================================ processes
@@ -151,20 +176,23 @@ start_redis() {
 }
 
 # start_modq NAME THREADS REDIS_PORT: sets <NAME>_PORT and <NAME>_PID
+# (every load generator connects from 127.0.0.1: the per-address limit is
+# raised above their connection counts)
 start_modq() {
     port=$(free_port)
     MODQ_LISTEN="127.0.0.1:$port" MODQ_REDIS_URL="redis://127.0.0.1:$3/0" \
-    MODQ_CLIENT_KEYS="$KEY" MODQ_THREADS="$2" MODQ_LOG_LEVEL=warn \
+    MODQ_CLIENT_KEYS="$KEY" MODQ_THREADS="$2" MODQ_LOG_LEVEL=warn MODQ_DRAIN_SECONDS=0 \
+    MODQ_MAX_CONNECTIONS_PER_IP=4096 \
     MODQ_SPOOL_DIR="$TMP/spool-$1" "$MODQ_BIN" > "$TMP/modq-$1.log" 2>&1 &
     eval "$1_PID=$! $1_PORT=$port"
     PIDS="$PIDS $!"
     wait_http "$port" || die "modq did not start: $(tail -5 "$TMP/modq-$1.log")"
 }
 
-# start_baseline THREADS: sets BASE_PORT and BASE_PID
+# start_baseline THREADS [CAPTURE_FILE N]: sets BASE_PORT and BASE_PID
 start_baseline() {
     BASE_PORT=$(free_port)
-    "$OUT/baseline" "$BASE_PORT" "$1" > "$TMP/baseline.log" 2>&1 &
+    "$OUT/baseline" "$BASE_PORT" "$@" > "$TMP/baseline.log" 2>&1 &
     BASE_PID=$!
     PIDS="$PIDS $!"
     wait_http "$BASE_PORT" || die "baseline did not start: $(cat "$TMP/baseline.log")"
@@ -222,8 +250,30 @@ log "engine: ${ENGINE_SECONDS}s per case"
 grep -v '^ENGINE' "$TMP/engine.txt" >&2
 grep '^ENGINE' "$TMP/engine.txt" | sed 's/^ENGINE /EBENCH /' >> "$RAW"
 
-# ================================================================ 2. threads
+# ================================================================ 2. floor
+# The engine alone on the bench mix: a baseline server that writes the
+# first MIX_BODIES comment bodies it decodes, under a short wrk run that is
+# not measured, then engine_bench on exactly those comments.
+log "floor: the bench mix's comments, captured by the baseline"
+start_baseline 2 "$TMP/mix.txt" "$MIX_BODIES"
+wrk -t"$WRK_THREADS" -c16 -d2s -s bench/comments.lua "http://127.0.0.1:$BASE_PORT" \
+    -- "$SITE" "$KEY" capture > /dev/null 2>&1 || true
+stop_pid "$BASE_PID"
+[ "$(wc -l < "$TMP/mix.txt")" -eq "$MIX_BODIES" ] || die "captured only $(wc -l < "$TMP/mix.txt") bodies"
+"$OUT/engine_bench" "$ENGINE_SECONDS" mix "$TMP/mix.txt" bench/articles.json > "$TMP/mix-engine.txt"
+grep -v '^ENGINE' "$TMP/mix-engine.txt" >&2
+grep '^ENGINE' "$TMP/mix-engine.txt" | sed 's/^ENGINE /EBENCH /' >> "$RAW"
+
 start_redis R1
+# One round trip's client side, against the idle Redis modq will use.
+log "floor: one round trip to Redis, client side, $RTT_RUNS times"
+for _ in $(seq "$RTT_RUNS"); do
+    "$OUT/rtt_bench" "$R1_PORT" 1 > "$TMP/rtt.txt" || die "rtt_bench failed"
+    grep -v '^RTT' "$TMP/rtt.txt" >&2
+    grep '^RTT' "$TMP/rtt.txt" >> "$RAW"
+done
+
+# ================================================================ 3. threads
 if [ -n "${BENCH_THREADS:-}" ]; then
     THREADS=$BENCH_THREADS
     start_modq MAIN "$THREADS" "$R1_PORT"
@@ -255,18 +305,20 @@ fi
 fact "threads=$THREADS"
 log "using $THREADS worker threads for modq and the baseline"
 
-# ================================================================ 3. main runs
+# ================================================================ 4. main runs
 start_baseline "$THREADS"
 rcli "$R1_PORT" config resetstat >/dev/null   # commandstats of the main runs only
 log "main runs: ${DURATION}s each (${LONG_DURATION}s at 1024), baseline and modq interleaved"
-for c in 16 64 64 64 256; do
+for c in $MAIN_CONNS; do
     run_wrk baseline "$BASE_PORT" "$c" "$DURATION" main "$BASE_PID"
     run_wrk modq "$MAIN_PORT" "$c" "$DURATION" main "$MAIN_PID" "$R1_PID"
 done
-fact "rss_kb_modq_256=$(vmhwm_kb "$MAIN_PID")"
-fact "rss_kb_baseline_256=$(vmhwm_kb "$BASE_PID")"
-run_wrk baseline "$BASE_PORT" 1024 "$LONG_DURATION" main "$BASE_PID"
-run_wrk modq "$MAIN_PORT" 1024 "$LONG_DURATION" main "$MAIN_PID" "$R1_PID"
+if [ "$QUICK" != "1" ]; then
+    fact "rss_kb_modq_256=$(vmhwm_kb "$MAIN_PID")"
+    fact "rss_kb_baseline_256=$(vmhwm_kb "$BASE_PID")"
+    run_wrk baseline "$BASE_PORT" 1024 "$LONG_DURATION" main "$BASE_PID"
+    run_wrk modq "$MAIN_PORT" 1024 "$LONG_DURATION" main "$MAIN_PID" "$R1_PID"
+fi
 # What modq asked of Redis in the main runs: calls and microseconds per command
 rcli "$R1_PORT" info commandstats | tr -d '\r' |
     sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),usec=\([0-9]*\),.*/FACT redis_cmd_\1=\2,\3/p' >> "$RAW"
@@ -310,7 +362,7 @@ k=$(rcli "$R1_PORT" --scan --pattern "modq:{$SITE}:comment:*" | head -1)
 k=$(rcli "$R1_PORT" --scan --pattern "modq:{$SITE}:dup:b0:*" | head -1)
 [ -n "$k" ] && fact "redis_band_key_sample_bytes=$(rcli "$R1_PORT" memory usage "$k")"
 
-# ================================================================ 4. 1M stored
+# ================================================================ 5. 1M stored
 avail_kb=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 if [ "$PRELOAD" -gt $((avail_kb / 2 / PRELOAD_KB_PER_COMMENT)) ]; then
     PRELOAD=$((avail_kb / 2 / PRELOAD_KB_PER_COMMENT))
@@ -401,6 +453,8 @@ fact "machine_nproc=$(nproc)"
 fact "machine_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 fact "machine_mem_mb=$(($(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) / 1024))"
 fact "machine_load=$(cut -d' ' -f1-3 /proc/loadavg)"
+fact "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+fact "quick=$QUICK"
 fact "git=$(git describe --always --dirty 2>/dev/null || echo unknown)"
 cp "$RAW" "$OUT/raw.txt"
-python3 bench/report.py "$RAW" "$OUT/results.md"
+python3 bench/report.py "$RAW" "$OUT/results.md" "$OUT/results.json"

@@ -19,6 +19,10 @@
 #include "spool.h"
 #include "store.h"
 
+/* The configuration replaced on SIGHUP (api_live.c): keys, rate limits,
+ * Coral secret. */
+typedef struct api_live api_live;
+
 typedef struct app {
     const modq_config *cfg;
     engine *eng;
@@ -26,7 +30,8 @@ typedef struct app {
     comment_pipeline *comments; /* the comment pipeline (comment.h) */
     spool *spool;
     metrics *metrics;
-    auth *auth;
+    api_live *live;  /* the current generation: api_live_publish swaps it */
+    _Atomic int draining; /* 1 from SIGTERM on: /readyz answers 503 */
     char **banned, **suspect, **allow, **block; /* engine word lists */
 } app;
 
@@ -35,7 +40,8 @@ typedef struct api_call {
     const http_request *req;
     const router_match *m;
     auth_role role;
-    auth_holder who; /* the key's holder (name, scope), borrowed from a->auth */
+    auth_holder who; /* the key's holder (name, scope), borrowed from the
+                        request's generation of keys (api_auth) */
 } api_call;
 
 typedef void (*api_fn)(const api_call *c, http_response *res);
@@ -57,6 +63,40 @@ typedef enum api_role {
                            itself (api_gate_check), to answer in that protocol's
                            error shape (Perspective's ?key=) */
 } api_role;
+
+/* ---- the reloadable configuration (api_live.c) ---- */
+
+/* Returns a new generation built from cfg's client_keys, moderator_keys,
+ * moderator_anonymous_keys, rate limits and coral_secret (copied: cfg may
+ * go), or NULL with err naming the bad entry (never a key). */
+api_live *api_live_new(const modq_config *cfg, char *err, size_t n);
+/* Make l (taken) the generation every request from now on uses; the one
+ * it replaces is freed once no request holds it. l NULL at teardown frees
+ * the last one. */
+void api_live_publish(app *a, api_live *l);
+/* SIGHUP: load path (NULL: defaults and environment only) again and
+ * publish the keys, limits and secret it gives; log the names of the keys
+ * it changed (applied, or needing a restart), never a value. A bad file
+ * or key entry is logged and changes nothing. 0, or -1 when nothing was
+ * applied. Called by one thread. */
+int api_live_reload(app *a, const char *path);
+/* Teardown: free the generation and what the reloads kept. */
+void api_live_free(app *a);
+/* Pin the current generation for this thread's request (api_handle), and
+ * let it go. */
+void api_live_enter(app *a);
+void api_live_leave(void);
+
+typedef struct api_limits {
+    long rate_limit_key, rate_limit_ip, auth_fail_limit; /* per minute; 0 off */
+} api_limits;
+
+/* The key table, limits and Coral secret ("" off) of the generation the
+ * calling thread's request pinned (borrowed: valid until the request
+ * returns). */
+const auth *api_auth(const app *a);
+api_limits api_live_limits(const app *a);
+const char *api_coral_secret(const app *a);
 
 /* ---- the gate: authentication and rate limits (api.c) ---- */
 
@@ -128,6 +168,16 @@ void api_article_put(const api_call *c, http_response *res);
 void api_article_get(const api_call *c, http_response *res);
 void api_comment_post(const api_call *c, http_response *res);
 void api_comment_get(const api_call *c, http_response *res);
+void api_comment_list(const api_call *c, http_response *res); /* api_comment_list.c */
+void api_article_delete(const api_call *c, http_response *res);
+void api_comment_delete(const api_call *c, http_response *res); /* api_erasure.c */
+void api_erasure(const api_call *c, http_response *res);
+void api_comment_edit(const api_call *c, http_response *res); /* api_comment_edit.c */
+/* What the stored comment cm (decoded from its record json, both borrowed
+ * while e lives) fed, into e for store_comment_erase (no audit entry);
+ * rep: room for its reputation fields. */
+void api_erase_fill(const app *a, const model_comment *cm, const char *json, size_t len,
+                    char rep[2][COMMENT_REP_FIELD_LEN], store_erase *e);
 /* api_review.c */
 void api_review_list(const api_call *c, http_response *res);
 void api_review_claim(const api_call *c, http_response *res);
@@ -142,6 +192,10 @@ void api_detectors(const api_call *c, http_response *res); /* api_detectors.c */
 void api_webhook_put(const api_call *c, http_response *res);
 void api_webhook_get(const api_call *c, http_response *res);
 void api_webhook_delete(const api_call *c, http_response *res);
+/* api_webhook_dead.c */
+void api_webhook_dead_list(const api_call *c, http_response *res);
+void api_webhook_dead_retry(const api_call *c, http_response *res);
+void api_webhook_dead_retry_all(const api_call *c, http_response *res);
 /* api_settings.c */
 void api_settings_get(const api_call *c, http_response *res);
 void api_settings_put(const api_call *c, http_response *res);

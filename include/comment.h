@@ -110,9 +110,17 @@ int comment_process(comment_pipeline *p, model_comment *cm, int *created, commen
  * Redis trouble (the rest stays spooled). */
 int comment_replay(void *ctx, const char *rec, size_t len);
 
-/* Teach the site's classifier and reputation from a verdict a human (or an
- * Akismet submit-spam/ham) gave: spam = 1 rejected, 0 approved. s is the
- * caller's connection. Best effort: Redis trouble is logged, not returned. */
-void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam);
+/* Teach the site's classifier and reputation from a verdict a moderator
+ * gave: spam = 1 rejected, 0 approved. report (1): a client's report
+ * (Akismet submit-spam/ham) instead: it teaches the classifier only, never
+ * an author's or IP's reputation, and never changes what a decision
+ * taught (store_learn_train). s is the caller's connection. Best effort:
+ * Redis trouble is logged, not returned. */
+void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam, int report);
+/* The reputation field of an author key ("a:") or IP ("i:") as learning
+ * counts it: prefix + 32 hex of SHA-256(v), into out (n >=
+ * COMMENT_REP_FIELD_LEN). 0, or -1 when v is empty. */
+#define COMMENT_REP_FIELD_LEN 40
+int comment_rep_field(const char *prefix, const char *v, char *out, size_t n);
 
 #endif

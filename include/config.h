@@ -39,6 +39,8 @@ typedef struct modq_config {
     long max_body;
     long max_connections;
     long connection_timeout; /* seconds of inactivity before close */
+    long max_connections_per_ip; /* concurrent connections per client address */
+    char *trusted_proxies;   /* CIDR list whose X-Forwarded-For is believed */
     long redis_timeout_ms;
     double threshold_pending;
     double threshold_reject;
@@ -71,13 +73,16 @@ typedef struct modq_config {
     /* limits */
     long rate_limit_key;     /* requests per minute per API key; 0 off */
     long rate_limit_ip;      /* requests per minute per client IP; 0 off */
-    long auth_fail_limit;    /* failed auths per minute per IP; 0 off */
+    long auth_fail_limit;    /* failed auths per minute per IP and per
+                                presented key; 0 off */
     long max_header;         /* bytes of request line + headers */
     /* TLS (optional) */
     char *tls_cert;          /* PEM file; empty = plain HTTP */
     char *tls_key;
     /* integrations */
     char *coral_secret;      /* HMAC secret for X-Coral-Signature; empty off */
+    long coral_replay_window; /* seconds a timestamped signature is valid */
+    long coral_require_timestamp; /* 1: refuse signatures without t= */
     /* Redis Sentinel */
     char *redis_sentinels;   /* host:port,...; empty = use redis_url */
     char *redis_master;      /* master name known to the sentinels */
@@ -102,6 +107,16 @@ void config_free(modq_config *cfg);
 /* 1 when the config file or a MODQ_ variable set key name (a weight_<code>
  * key included), 0 when it has its built-in default (or is no key). */
 int config_key_set(const modq_config *cfg, const char *name);
+
+/* 1 when a running modq applies key name from a reloaded config file
+ * (SIGHUP, main.c), 0 when a change to it needs a restart. */
+int config_key_reloadable(const char *name);
+
+/* The names of the keys whose values differ between a and b (weight_<code>
+ * keys as one name, "weight_<code>"), in table order: up to max go into
+ * names (static strings); returns how many differ. */
+size_t config_changed(const modq_config *a, const modq_config *b, const char **names,
+                      size_t max);
 
 /* Print every key and its effective value (secrets masked) to a buffer;
  * used by `modq --print-config`. Returns bytes written (snprintf style). */

@@ -22,7 +22,9 @@ typedef struct http_request {
     const char *content_type;   /* borrowed or NULL */
     const char *authorization;  /* borrowed or NULL */
     const char *host;           /* borrowed or NULL */
-    const char *remote_ip;      /* borrowed, "" when unknown */
+    const char *remote_ip;      /* borrowed, "" when unknown: the client
+                                   address (the TCP peer, or from
+                                   X-Forwarded-For behind trusted_proxies) */
     const char *body;           /* borrowed, NUL-terminated, may be "" */
     size_t body_len;
     void *conn_;                /* private to http.c */
@@ -60,6 +62,11 @@ typedef struct http_options {
     size_t max_header;       /* bytes of request line + headers; 0 = 32 KiB */
     const char *tls_cert;    /* PEM file path; NULL/"" with tls_key = HTTP */
     const char *tls_key;     /* PEM private key path (read at start) */
+    const char *trusted_proxies; /* CIDR list (cidr.h); a peer inside it has
+                                    the client address taken from
+                                    X-Forwarded-For; NULL/"" = none. Must
+                                    outlive the server */
+    unsigned max_connections_per_ip; /* 0 = no per-address limit */
 } http_options;
 
 typedef struct http_server http_server;
@@ -103,6 +110,12 @@ void http_add_header(http_response *res, const char *name, const char *value);
  * filled, naming the config key at fault for TLS problems. */
 http_server *http_start(const http_options *opt, http_handler_fn fn,
                         void *app, char *errbuf, size_t errlen);
+
+/* From now on every answer closes its connection (Connection: close),
+ * while new connections are still accepted: the drain window before
+ * http_quiesce, so that keep-alive clients reconnect through their
+ * balancer instead of holding a connection the stop would cut. */
+void http_close_connections(http_server *s);
 
 /* Port actually bound (useful with port 0). */
 int http_port(const http_server *s);

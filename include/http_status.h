@@ -30,11 +30,13 @@
     X(405, METHOD_NOT_ALLOWED, "Method Not Allowed")            \
     X(409, CONFLICT, "Conflict")                                \
     X(413, CONTENT_TOO_LARGE, "Content Too Large")              \
+    X(414, URI_TOO_LONG, "URI Too Long")                        \
     X(415, UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type")    \
     X(422, UNPROCESSABLE_CONTENT, "Unprocessable Content")      \
     X(429, TOO_MANY_REQUESTS, "Too Many Requests")              \
     X(431, HEADER_FIELDS_TOO_LARGE, "Request Header Fields Too Large") \
     X(500, INTERNAL_SERVER_ERROR, "Internal Server Error")      \
+    X(501, NOT_IMPLEMENTED, "Not Implemented")                  \
     X(503, SERVICE_UNAVAILABLE, "Service Unavailable")
 
 /* X(NAME, status, "code"): the codes the API and the HTTP layer answer
@@ -55,7 +57,11 @@
     X(INTERNAL, 500, "internal")                                \
     X(BODY_TOO_LARGE, 413, "body_too_large")                    \
     X(HEADER_TOO_LARGE, 431, "header_too_large")                \
-    X(TOO_MANY_CONNECTIONS, 503, "too_many_connections")
+    X(TOO_MANY_CONNECTIONS, 503, "too_many_connections")        \
+    X(BAD_FRAMING, 400, "bad_framing")                          \
+    X(BAD_TARGET, 400, "bad_target")                            \
+    X(TOO_MANY_QUERY_ARGUMENTS, 414, "too_many_query_arguments") \
+    X(UNSUPPORTED_TRANSFER_CODING, 501, "unsupported_transfer_coding")
 
 /* HTTP_STATUS_OK = 200, ... */
 #define HTTP_STATUS_ENUM_(status, name, reason) HTTP_STATUS_##name = status,

@@ -35,7 +35,8 @@ void log_set_request(const char *request_id);
 /* What log_set_request last gave this thread (borrowed), or NULL. */
 const char *log_request(void);
 
-/* Append s, JSON-escaped (no quotes), to buf of size n at *w. */
+/* Append s, JSON-escaped (no quotes), to buf of size n at *w. A byte that
+ * is not part of well-formed UTF-8 is written as the text \\xHH. */
 void log_json_escape(char *buf, size_t n, size_t *w, const char *s);
 
 #define LOG(lv, ...) log_msg(LOG_##lv, __VA_ARGS__)

@@ -39,11 +39,25 @@ void metrics_auth_failure(metrics *m);
 void metrics_spooled(metrics *m);
 void metrics_replayed(metrics *m, long n);
 
+/* Webhook attempts by result: delivered (2xx), failed (retried later),
+ * dead (the last attempt failed: a dead letter). */
+typedef enum {
+    METRICS_WH_DELIVERED = 0,
+    METRICS_WH_FAILED,
+    METRICS_WH_DEAD,
+    METRICS_WH_RESULTS
+} metrics_wh_result;
+void metrics_webhook(metrics *m, metrics_wh_result r);
+/* n dead letters put back into the outbox (the retry endpoints). */
+void metrics_webhook_requeued(metrics *m, long n);
+
 typedef struct metrics_gauges {
     long long queue_depth;   /* -1 unknown */
     int redis_up;
     unsigned long redis_errors;
     long spool_pending;
+    int spool_writable;      /* spool_writable() */
+    int draining;            /* 1 from SIGTERM on */
     unsigned inflight;
     /* a Redis Cluster (cluster set; else the three below are not shown):
      * primaries in the slot map, slots it assigns, redirects followed */

@@ -65,6 +65,16 @@ typedef struct model_article {
     long long created_ms, updated_ms;
 } model_article;
 
+/* One earlier verdict of an edited comment (PUT of a stored id). */
+#define MODEL_MAX_HISTORY 32 /* earlier verdicts kept: the oldest go first */
+typedef struct model_revision {
+    int revision;
+    model_status status;
+    double score;
+    char *flags; /* the flag codes, comma-joined (owned; may be NULL) */
+    long long at_ms; /* when that verdict was given */
+} model_revision;
+
 typedef struct model_comment {
     char *id, *site, *article_id, *text, *parent_id, *created_at;
     model_author author;
@@ -87,6 +97,12 @@ typedef struct model_comment {
     /* an answer given while Redis was unreachable: status says pending
      * until the spool replay settles it (API form only, never stored) */
     int provisional;
+    /* edits: this version's number (0 read as 1) and when its verdict was
+     * given (0: received_ms), and the verdicts before it, oldest first */
+    int revision;
+    long long revised_ms;
+    model_revision *history; /* nhistory, owned */
+    size_t nhistory;
 } model_comment;
 
 /* ---- a site's settings (GET/PUT /v1/sites/{site}/settings) ----
@@ -100,6 +116,9 @@ typedef struct model_comment {
                                           word or phrase a reader types */
 #define MODEL_MAX_SETTING_DETECTORS 64 /* detector entries: the registry has
                                           fewer, unknown codes are refused */
+
+#define MODEL_MIN_CORAL_SECRET 16     /* bytes of a site's Coral secret: as */
+#define MODEL_MAX_CORAL_SECRET 256    /* coral_secret's and webhook secrets' */
 
 typedef enum { MODEL_UNSET = 0, MODEL_SET, MODEL_RESET } model_set;
 
@@ -127,6 +146,9 @@ typedef struct model_settings {
     size_t ndet;
     model_set learning_set, severe_set;
     int learning, abuse_severe_rejects;
+    model_set coral_secret_set;
+    char coral_secret[MODEL_MAX_CORAL_SECRET + 1]; /* the site's own Coral
+                                                      signing secret */
 } model_settings;
 
 /* Free s's lists and zero it. NULL is a no-op. */

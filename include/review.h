@@ -31,6 +31,10 @@
 #define REVIEW_BULK_MAX 500        /* decisions per bulk request: bounds its work */
 #define REVIEW_RELEASE_MAX 500     /* ids per release (= bulk) */
 #define REVIEW_SCAN_MAX 2000       /* queue entries a filtered page examines */
+#define REVIEW_Q_MAX 256           /* bytes of a text search: a few words */
+#define REVIEW_Q_WORDS 8           /* words of a text search, all required */
+#define REVIEW_AUTHOR_MAX 256      /* an author filter: a name or e-mail */
+#define REVIEW_SNIPPET_CHARS 280   /* characters of a thread neighbour shown */
 #define REVIEW_REASON_MAX MODEL_MAX_SHORT /* a short reason code or phrase */
 #define REVIEW_NOTE_MAX 2048       /* a paragraph for colleagues */
 #define REVIEW_AUDIT_DEFAULT 100

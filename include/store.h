@@ -26,6 +26,16 @@
 #define STORE_LSH_BANDS MODEL_LSH_BANDS  /* duplicate band keys */
 #define STORE_MAX_FLAGS MODEL_MAX_FLAGS  /* per-flag queues of one record */
 #define STORE_THREAD_REF_LEN 40 /* a thread text's reference: "<16 hex>:<len>" */
+#define STORE_ARTICLE_COMMENTS_MAX 1000 /* latest comments an article's index
+                                           keeps: a review item's thread
+                                           neighbours are the latest few */
+#define STORE_AUTHOR_LOG_MAX 5 /* verdicts and decisions an author's log
+                                  keeps: a glance, not a history */
+#define STORE_SCORE_SCALE 1000.0 /* byscore zsets hold score x this,
+                                    rounded: the 3 decimals a score is
+                                    stored and shown with, as an integer
+                                    key that merges and pages like the
+                                    time-ordered queues */
 
 typedef struct store store;
 typedef struct store_pool store_pool;
@@ -102,6 +112,13 @@ int store_article_put(store *s, const char *site, const char *id,
                       const char *json, size_t len, const char *url,
                       const char *old_url, char *const *add_terms, size_t nadd,
                       char *const *del_terms, size_t ndel, int created);
+/* Delete article id of site -- its record (json as read: deleted only
+ * while still stored), permalink index entry (url, may be NULL), its terms
+ * from df (a new df version), one from ndocs, and its thread lists -- in
+ * one script. Its comments stay. Returns 1 deleted, 0 the record changed
+ * since read, 2 no article, -1 on Redis trouble. */
+int store_article_delete(store *s, const char *site, const char *id, const char *json,
+                         size_t len, const char *url, char *const *terms, size_t nterms);
 
 /* ---- comments ---- */
 
@@ -208,6 +225,7 @@ typedef struct store_write {
     const char *record;        /* storage JSON */
     size_t record_len;
     const char *status;        /* "approved" | "pending" | "rejected" */
+    double score;              /* the engine's score (byscore index) */
     long long received_ms;
     long retention_s;
     uint64_t exact_hash;
@@ -216,6 +234,7 @@ typedef struct store_write {
     const uint32_t *minhash;
     const char *author_key;
     const char *ip;
+    const char *author_email, *author_name; /* the author index (NULL: none) */
     long dup_window_s;
     long flood_window_s;
     const char *thread_text;   /* pushed when approved; NULL to skip */
@@ -230,8 +249,11 @@ typedef struct store_write {
 } store_write;
 
 /* Atomically store a new comment (SET NX), queue it when pending (and in
- * the per-flag queues), file it in the rejected folder when rejected,
- * register duplicate keys, count flood, extend the thread. One round trip.
+ * the per-flag queues), file it in the rejected or approved folder, index
+ * it by score and under its article, count it in its author's history,
+ * register duplicate keys, count flood, extend the thread, add it to the
+ * identity index (e-mail, name, IP) and the listings (site, article). One
+ * round trip.
  * Returns 1 written, 0 the id already existed (*existing = stored JSON, new,
  * may be NULL), -1 on Redis trouble. */
 int store_comment_write(store *s, const store_write *w, char **existing,
@@ -292,6 +314,74 @@ int store_pipe_webhook_notify(store_pipe *pp, const char *site, const char *even
 int store_comment_get(store *s, const char *site, const char *id, char **json,
                       size_t *len);
 
+/* ---- erasure (store_erase.c) ---- */
+/* Author identity kinds of the author index (modq:{S}:author:<k>:<hash>) */
+#define STORE_AUTHOR_EMAIL 'e'
+#define STORE_AUTHOR_NAME 'n'
+#define STORE_AUTHOR_IP 'i'
+/* One comment as its record says (the caller decodes it), for erasure. */
+typedef struct store_erase {
+    const char *site, *id, *article_id;
+    const char *record;      /* the record as read: erased only while it */
+    size_t record_len;       /* is still the stored one */
+    long long received_ms;
+    const char *thread_text; /* approved: its thread entry; NULL: none */
+    char thread_ref[STORE_THREAD_REF_LEN];
+    uint64_t exact_hash;
+    int has_minhash;
+    uint64_t band[STORE_LSH_BANDS];
+    const char *author_key, *ip, *author_email, *author_name;
+    const char *status;      /* its status as its author's history counts it
+                                ("pending", "rejected", "approved"); NULL:
+                                none */
+    const char *rep[2];      /* its reputation fields ("a:<hash>", "i:<hash>",
+                                NULL: none), taken back by its learned label */
+    int flood_live;          /* still inside the flood window: its counts
+                                are taken back */
+    const model_flag *flags; /* the per-flag queues it may be in */
+    size_t nflags;
+    int keep_deliveries;     /* webhook deliveries and dead letters carrying
+                                it stay (an edit: they tell of verdicts
+                                given) */
+    const char *const *audit; /* the audit entry's field/value pairs (no */
+    size_t naudit;            /* personal data), \x1f-free; 0: no entry
+                                 (an edit replaces the record) */
+} store_erase;
+#define STORE_ERASE_CHANGED 0 /* the record changed since read: read again */
+#define STORE_ERASED 1
+#define STORE_ERASE_GONE 2 /* no record */
+/* Remove the comment e and every trace of it (store_erase.c names them)
+ * in one script, and append its audit entry. Returns STORE_ERASED,
+ * STORE_ERASE_CHANGED, STORE_ERASE_GONE or -1 on Redis trouble. */
+int store_comment_erase(store *s, const store_erase *e);
+/* The ids of the comments on site whose author identity of kind
+ * (STORE_AUTHOR_* of store_keys.h: 'e', 'n', 'i') is value: 0 and *ids
+ * (new array of new strings, NULL when none; the caller frees each and
+ * it), -1 on Redis trouble. */
+int store_author_ids(store *s, const char *site, char kind, const char *value, char ***ids,
+                     size_t *n);
+/* Delete the per-author keys of e's identities (flood counters; with
+ * sets, its author index sets too) and its reputation fields. 0, or -1 on
+ * Redis trouble. */
+int store_author_forget(store *s, const store_erase *e, int sets);
+
+/* ---- listing (store_list.c) ---- */
+/* One read of a listing: members "<13-digit received ms>:<id>" newest
+ * first, and each one's record (NULL: gone, expired or erased). */
+typedef struct store_list_page {
+    char **members, **records; /* n each, new */
+    size_t *lens;
+    size_t n;
+    int more; /* n reached the count asked: more may follow */
+} store_list_page;
+/* At most want (capped at 60) members of site's listing (article_id NULL) or of
+ * an article's, strictly before the member before (NULL or "": from the
+ * newest), with their records, into *pg (free with store_list_free).
+ * 0, or -1 on Redis trouble (*pg empty). */
+int store_list_read(store *s, const char *site, const char *article_id, const char *before,
+                    size_t want, store_list_page *pg);
+void store_list_free(store_list_page *pg); /* NULL is a no-op */
+
 /* Review queue depth over all sites, or -1 on error. */
 long long store_queue_depth(store *s);
 
@@ -317,20 +407,33 @@ int store_settings_put(store *s, const char *site, uint64_t expect, const char *
 enum { STORE_LIMIT_NONE = 0, STORE_LIMIT_IP, STORE_LIMIT_KEY, STORE_LIMIT_AUTH };
 
 typedef struct store_limit_req {
-    const char *ip;        /* client IP; NULL/"" skips IP and failure counters */
-    const char *key_id;    /* hash of the API key; NULL skips the key counter */
+    const char *ip;        /* client IP; NULL/"" skips the IP counters */
+    const char *key_id;    /* hash of the API key that authenticated; NULL
+                              skips the key counter */
+    const char *fail_key_id; /* hash of the presented key of a failing
+                                request; NULL skips its failure counter */
     long ip_limit;         /* requests per window per IP; 0 = off */
     long key_limit;        /* requests per window per key; 0 = off */
-    long fail_limit;       /* failed auths per window per IP; 0 = off */
-    int auth_failed;       /* 1: this request failed authentication */
+    long fail_limit;       /* failed auths per window per IP and per
+                              presented key; 0 = off */
+    int auth_failed;       /* 1: this request failed authentication (only
+                              such requests touch the failure counters) */
     long window_s;         /* window length (60 for "per minute") */
 } store_limit_req;
 
 typedef struct store_limit_res {
     int limited;           /* STORE_LIMIT_*: which limit is exceeded */
     long retry_after;      /* seconds until the current window ends (>= 1) */
-    long long ip_count, key_count, fail_count; /* counts after this request */
+    long long ip_count, key_count; /* counts after this request */
+    long long fail_ip_count, fail_key_count; /* failures after this one */
 } store_limit_res;
+
+/* ---- seen-once markers (store_once.c) ---- */
+
+/* Mark id as seen in scope for ttl_s seconds (SET NX EX): 1 when it was
+ * not seen before (it is marked), 0 when it already was, -1 on Redis
+ * trouble or an id too long for a key. */
+int store_once(store *s, const char *scope, const char *id, long ttl_s);
 
 /* Count this request against every enabled limit in one round trip.
  * Returns 0 with *out filled (out->limited says whether to refuse), or -1

@@ -45,12 +45,24 @@ const char *store_review_flag_code(const store_pool *p, int i);
 typedef struct review_entry {
     char site[MODEL_MAX_SITE + 1];
     char id[MODEL_MAX_ID + 1];
-    long long ms;      /* enqueue ms (pending) or received ms (rejected) */
+    long long ms;      /* the index's key: enqueue ms (pending), filed ms
+                          (folders) or score x STORE_SCORE_SCALE (byscore) */
 } review_entry;
 
-/* Where a page starts inside one site's queue (entries ordered by ms, then
- * id): from the start (any = 1), or after ms (excl = 1: strictly later
- * ms), or at ms skipping ids <= tie_id. */
+/* The indexes a page reads. */
+typedef enum review_folder {
+    REVIEW_F_PENDING = 0,
+    REVIEW_F_REJECTED = 1,
+    REVIEW_F_APPROVED = 2
+} review_folder;
+
+/* Status name of a folder ("pending", "rejected", "approved"). Static. */
+const char *store_review_folder_name(review_folder f);
+
+/* Where a page starts inside one site's index (entries ordered by key,
+ * then id, ascending or descending): from the start (any = 1), or beyond
+ * ms (excl = 1: strictly beyond, in the page's direction), or at ms
+ * skipping ids up to tie_id (in the page's direction). */
 typedef struct review_pos {
     int any;
     long long ms;
@@ -58,10 +70,17 @@ typedef struct review_pos {
     const char *tie_id; /* borrowed, may be NULL */
 } review_pos;
 
-/* Up to want entries of site's queue from pos: the pending queue, its
- * per-flag subset when flag is set, or the rejected folder (rejected = 1).
- * Returns 0 with *n filled, -1 on Redis trouble. */
-int store_review_range(store *s, const char *site, const char *flag, int rejected,
+/* Which index of a site a page reads, and in which direction. */
+typedef struct review_index {
+    review_folder folder;
+    const char *flag; /* pending, not by score: the per-flag queue */
+    int by_score;     /* modq:{S}:byscore:<folder> instead of time order */
+    int desc;         /* highest key first */
+} review_index;
+
+/* Up to want entries of site's index ix from pos. Returns 0 with *n
+ * filled, -1 on Redis trouble. */
+int store_review_range(store *s, const char *site, const review_index *ix,
                        const review_pos *pos, size_t want, review_entry *out,
                        size_t *n);
 
@@ -98,6 +117,37 @@ int store_review_release(store *s, const char *site, const char *moderator,
  * (checked inside the script: a live record is left alone). 0 / -1. */
 int store_review_purge(store *s, const char *site, const char *id);
 
+/* ================================================================ context */
+
+#define REVIEW_THREAD_MAX 3  /* neighbours shown: the exchange just before */
+
+/* What the store keeps around one listed item (all strings new, NULL when
+ * absent; free with store_review_context_free). */
+typedef struct review_context {
+    char *parent;            /* the parent's storage JSON */
+    size_t parent_len;
+    size_t nthread;          /* up to REVIEW_THREAD_MAX, oldest first */
+    char *thread[REVIEW_THREAD_MAX];
+    size_t thread_len[REVIEW_THREAD_MAX];
+    int has_author;          /* the author hash exists */
+    long long approved, rejected, pending, first_seen_ms;
+    size_t nlog;             /* newest first */
+    char *log[STORE_AUTHOR_LOG_MAX]; /* "id\x1fstatus\x1fby\x1fat_ms" */
+} review_context;
+
+/* The item a context is read for (borrowed strings; parent_id, article_id
+ * and author_key may be NULL or ""). */
+typedef struct review_context_req {
+    const char *site, *id, *article_id, *parent_id, *author_key;
+    long long received_ms;
+} review_context_req;
+
+/* Contexts of n items in two pipelined round trips. Returns 0 with out[]
+ * filled, -1 on Redis trouble (out[] then empty). */
+int store_review_context(store *s, const review_context_req *rq, size_t n,
+                         review_context *out);
+void store_review_context_free(review_context *c, size_t n);
+
 /* ================================================================ decisions */
 
 typedef struct review_decide {
@@ -113,6 +163,9 @@ typedef struct review_decide {
     int override;
     const char *reason, *note;    /* NULL when absent */
     long long at_ms, received_ms;
+    const char *author_key;       /* the record's author key ("" unknown) */
+    double score;                 /* the record's score (byscore index) */
+    long retention_s;             /* TTL of the author keys */
     const model_flag *flags;      /* the record's flags: per-flag queues */
     size_t nflags;
     const char *thread_push;      /* text to push on the thread list, or NULL */
@@ -131,8 +184,9 @@ enum {
 };
 
 /* One script: compare-and-set of the record, lease check, leave the pending
- * queues, drop the lease, move in/out of the rejected folder, thread list,
- * audit XADD, per-minute counter. Returns REVIEW_* (for REVIEW_LEASED the
+ * queues, drop the lease, file it in its folder (and its score index) and
+ * out of the other, the author's counts and log, thread list, audit XADD,
+ * per-minute counter. Returns REVIEW_* (for REVIEW_LEASED the
  * holder and expiry go to owner / *expires_ms), or -1 on Redis trouble. */
 int store_review_decide(store *s, const review_decide *d, char *owner,
                         size_t owner_len, long long *expires_ms);
@@ -180,9 +234,12 @@ void store_review_audit_free(review_audit *a, size_t n);
  * identities ("a:<author>", "i:<ip>", "d:<domain>") as spam (1) or ham (0),
  * in one script. With id set, a per-comment marker makes it idempotent and
  * reversible: the same label again changes nothing, the other label first
- * un-trains the old one. Returns 1 trained, 2 re-labelled, 0 unchanged,
- * -1 on Redis trouble. */
-int store_learn_train(store *s, const char *site, const char *id, int spam,
+ * un-trains the old one. report (1): a client's report (Akismet
+ * submit-spam/ham), not a moderator's decision: it trains the classifier
+ * only, never the reputation, and never changes what a decision taught
+ * (the marker says which kind trained it). Returns 1 trained, 2
+ * re-labelled, 0 unchanged, -1 on Redis trouble. */
+int store_learn_train(store *s, const char *site, const char *id, int spam, int report,
                       char *const *tokens, size_t ntokens, char *const *rep,
                       size_t nrep, long marker_ttl_s);
 

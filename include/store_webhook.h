@@ -23,6 +23,10 @@
 #define WEBHOOK_MAX_URL 2048        /* what browsers keep (MODEL_MAX_URL) */
 #define WEBHOOK_ID_LEN 32           /* delivery ids: 32 hex digits (model_new_id) */
 #define WEBHOOK_DEAD_MAX 1000       /* dead letters kept per site (newest) */
+#define WEBHOOK_DEAD_PAGE_MAX 200   /* dead letters per listed page: 200 short
+                                       records, well under a page's bytes */
+#define WEBHOOK_CURSOR_MAX 64       /* "<dead ms>.<id>": 20 + 1 + 32 + NUL */
+#define WEBHOOK_ERROR_MAX 64        /* a last-error class ("http_503") */
 
 /* Event bits. "decision" = a moderator decided; "verdict" = every automatic
  * verdict of a newly stored comment. */
@@ -108,10 +112,38 @@ int store_webhook_done(store *s, const char *site, const webhook_delivery *d);
 int store_webhook_retry(store *s, const char *site, const webhook_delivery *d,
                         int counted, long delay_ms, const char *last_error);
 
-/* Given up: push record (JSON, borrowed) onto the site's dead-letter list
- * (trimmed to WEBHOOK_DEAD_MAX, expiring ttl_s after this push) and forget
- * d. Returns 1, 0 lease lost, -1. */
+/* Given up: move d to the site's dead letters with last_error (a class
+ * without spaces, at most WEBHOOK_ERROR_MAX - 1 bytes kept) and the
+ * attempts made (d->attempts + 1); the oldest beyond WEBHOOK_DEAD_MAX are
+ * dropped, and the dead letters expire ttl_s after this one. Returns 1, 0
+ * lease lost, -1. */
 int store_webhook_dead(store *s, const char *site, const webhook_delivery *d,
-                       const char *record, size_t len, long ttl_s);
+                       const char *last_error, long ttl_s);
+
+/* One dead letter as listed (its comment stays in Redis). */
+typedef struct webhook_dead_item {
+    char id[WEBHOOK_ID_LEN + 1];
+    char event[16];
+    long long created_ms;       /* when the event was queued */
+    long long dead_ms;          /* when it was given up (Redis clock) */
+    long attempts;              /* attempts made */
+    char last_error[WEBHOOK_ERROR_MAX];
+} webhook_dead_item;
+
+/* Up to limit (1..WEBHOOK_DEAD_PAGE_MAX) of site's dead letters, newest
+ * first, after cursor (NULL or "": from the newest). Fills items[0..*n)
+ * and next (the cursor of the following page, "" when this is the last);
+ * letters arriving meanwhile never make a page repeat or skip one.
+ * Returns 0, -2 when cursor is not one this function gave, -1 on Redis
+ * trouble. */
+int store_webhook_dead_list(store *s, const char *site, const char *cursor, unsigned limit,
+                            webhook_dead_item *items, size_t *n,
+                            char next[WEBHOOK_CURSOR_MAX]);
+
+/* Move dead letter id (NULL: every one of the site's) back to the outbox,
+ * due now, with its delivery id and event and no attempts counted: the
+ * sender delivers it again with webhook_max_attempts more tries. Returns
+ * the number moved (0: no such dead letter), -1 on Redis trouble. */
+long store_webhook_dead_retry(store *s, const char *site, const char *id);
 
 #endif

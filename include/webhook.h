@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "metrics.h"
 #include "store.h"
 #include "store_webhook.h"
 
@@ -41,6 +42,8 @@ typedef struct webhook_options {
     const char *allowed_networks; /* CIDR list (comma/space separated) that
                                      opens otherwise refused targets; the
                                      string must outlive the sender */
+    metrics *metrics;           /* attempts counted by result; borrowed, NULL:
+                                   not counted */
 } webhook_options;
 
 /* Initialise libcurl (once per process) and start the sender thread, which

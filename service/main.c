@@ -3,6 +3,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,22 @@ const char *malloc_conf = "narenas:2,dirty_decay_ms:2000,muzzy_decay_ms:0";
 static void usage(void) {
     fprintf(stderr, "usage: modq [-c FILE] [--print-config] [--version]\n"
                     "Every config key can be set as MODQ_<KEY> in the environment.\n");
+}
+
+/* The drain window: load balancers see /readyz fail and move traffic away
+ * while every request that still arrives is answered. SIGHUP still
+ * reloads; a second SIGTERM or SIGINT ends the window early. */
+static void drain_window(app *a, const sigset_t *sigs, const char *path, long seconds) {
+    long long end = clock_mono_ms() + seconds * 1000LL;
+    for (long long now; (now = clock_mono_ms()) < end;) {
+        long long left = end - now;
+        struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
+        int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig == SIGHUP)
+            api_live_reload(a, path);
+        else if (sig == SIGTERM || sig == SIGINT)
+            return;
+    }
 }
 
 int main(int argc, char **argv) {
@@ -68,6 +85,7 @@ int main(int argc, char **argv) {
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit the mask */
 
     int rc = 1;
@@ -109,8 +127,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "modq: config: %s: %s\n", eerr.field, eerr.text);
         goto out;
     }
-    if (!(a.auth = auth_new(cfg.client_keys, cfg.moderator_keys,
-                            (int)cfg.moderator_anonymous_keys, err, sizeof err))) {
+    if (!(a.live = api_live_new(&cfg, err, sizeof err))) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
     }
@@ -118,8 +135,8 @@ int main(int argc, char **argv) {
         log_msg(LOG_WARN,
                 "moderator_anonymous_keys is on: %u moderator key(s) without a name; their "
                 "claims and decisions are recorded under whatever name each request gives",
-                auth_anonymous_count(a.auth));
-    if (auth_count(a.auth) == 0)
+                auth_anonymous_count(api_auth(&a)));
+    if (auth_count(api_auth(&a)) == 0)
         log_msg(LOG_WARN, "no client_keys or moderator_keys configured: every API call will get 401");
     /* the per-flag review queues: every flag code a verdict may carry (the
      * detector registry's codes, then the trusted author's flag added by
@@ -160,7 +177,7 @@ int main(int argc, char **argv) {
     comment_options co = {&cfg, api_comment_session, &a, a.pool, pipe, a.spool, a.metrics, a.eng};
     if (!(a.comments = comment_pipeline_new(&co))) goto out;
     webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts,
-                          cfg.retention_days * 86400L, cfg.webhook_allowed_networks};
+                          cfg.retention_days * 86400L, cfg.webhook_allowed_networks, a.metrics};
     if (!(wh = webhook_start(a.pool, &wo))) goto out;
     /* without the replayer spooled comments would never reach Redis */
     if (!(rp = replayer_start(a.spool, comment_replay, a.comments, a.metrics))) {
@@ -170,7 +187,8 @@ int main(int argc, char **argv) {
     http_options ho = {cfg.listen_host, cfg.listen_port, (unsigned)cfg.threads,
                        (size_t)cfg.max_body, (unsigned)cfg.max_connections,
                        (unsigned)cfg.connection_timeout, (size_t)cfg.max_header,
-                       cfg.tls_cert, cfg.tls_key};
+                       cfg.tls_cert, cfg.tls_key, cfg.trusted_proxies,
+                       (unsigned)cfg.max_connections_per_ip};
     if (!(srv = http_start(&ho, api_handle, &a, err, sizeof err))) {
         fprintf(stderr, "modq: %s\n", err);
         goto out;
@@ -178,16 +196,24 @@ int main(int argc, char **argv) {
     log_msg(LOG_INFO, "modq %s listening on %s:%d (%ld threads)", MODQ_VERSION,
             cfg.listen_host, http_port(srv), cfg.threads);
 
+    /* SIGHUP reloads the keys and limits (api_live_reload); SIGTERM or
+     * SIGINT starts the drain */
     int sig = 0;
-    sigwait(&sigs, &sig);
-    log_msg(LOG_INFO, "signal %d: draining (up to %lds)", sig, cfg.drain_seconds);
+    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) api_live_reload(&a, path);
+    log_msg(LOG_INFO, "signal %d: draining: still answering for %lds (/readyz says 503), then "
+                      "finishing the requests in flight", sig, cfg.drain_seconds);
+    atomic_store(&a.draining, 1);
+    http_close_connections(srv);
+    drain_window(&a, &sigs, path, cfg.drain_seconds);
     /* stop accepting; requests in flight (uploads, handlers, responses
-     * being written) finish; then the last spool replay (replayer_stop) */
+     * being written) finish, for up to connection_timeout (the daemon
+     * closes a connection idle that long anyway); then the last spool
+     * replay (replayer_stop) */
     http_quiesce(srv);
-    long long deadline = clock_mono_ms() + cfg.drain_seconds * 1000LL;
+    long long deadline = clock_mono_ms() + cfg.connection_timeout * 1000LL;
     while (http_inflight(srv) > 0 && clock_mono_ms() < deadline) clock_sleep_ms(20);
     if (http_inflight(srv) > 0)
-        log_msg(LOG_WARN, "drain_seconds passed with %u requests in flight: closing them",
+        log_msg(LOG_WARN, "connection_timeout passed with %u requests in flight: closing them",
                 http_inflight(srv));
     /* deferred requests are answered whatever happens (the pipe fails them
      * to the spool within redis_timeout_ms): wait for every one */
@@ -206,7 +232,7 @@ out:
     spool_close(a.spool);
     store_pool_free(a.pool);
     metrics_free(a.metrics);
-    auth_free(a.auth);
+    api_live_free(&a);
     engine_free(a.eng);
     config_list_free(a.banned);
     config_list_free(a.suspect);

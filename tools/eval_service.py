@@ -94,6 +94,7 @@ class Service:
             "MODQ_SPOOL_DIR": os.path.join(self.tmp, "spool"),
             "MODQ_THREADS": "2",
             "MODQ_LOG_LEVEL": "warn",
+            "MODQ_DRAIN_SECONDS": "0",  # no load balancer to drain from: stop at once
             "MODQ_RATE_LIMIT_KEY": "0",
             "MODQ_RATE_LIMIT_IP": "0",
         })

@@ -76,7 +76,21 @@ def fnv1a64(s):
     return h
 
 
+# A plural listed for another class ("bastards" as profanity) names people
+# as its singular does: it takes the singular's noun classes, so listing a
+# form in one class never hides the lookup's plural fallback.
+NOUN_CLASSES = {"INS_N", "SLUR", "SLUR_W", "DEHUM"}
+
+
+def inherit_plurals():
+    for w in list(C):
+        for cut in (1, 2):
+            if w.endswith("s"[:1] if cut == 1 else "es") and w[:-cut] in C:
+                C[w] |= C[w[:-cut]] & NOUN_CLASSES
+
+
 def main():
+    inherit_plurals()
     assert set(k for v in C.values() for k in v) <= set(ORDER)
     words = sorted(C, key=lambda w: w.encode())
     assert 2 * len(words) < SLOTS and all(len(w) <= WORD_MAX for w in words)

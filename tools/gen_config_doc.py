@@ -46,12 +46,33 @@ site on every instance; `null` in a PUT brings back the value below.
 | `detectors_disabled` | `detectors.<code>.enabled` |
 | (none: on) | `learning`: the site's classifier votes and learns from decisions |
 | (none: off) | `abuse_severe_rejects`: severe threats and slurs may be `rejected` |
+| `coral_secret` | `coral_secret`: the site's own Coral signing secret (write-only; the file's is then refused for the site) |
 
 A site's thresholds must keep `pending <= rejected` with the values of this
 file for what it does not override. Stored settings that no longer fit
 (this file's threshold changed under them) leave the site scored with this
 file's values, and a detector code the registry no longer has is left out;
 the log says which.
+"""
+
+RELOAD_HEAD = """
+## Reloading without a restart
+
+`kill -HUP <pid>` makes modq read the file given with `-c` again (and the
+environment, which a running process cannot change) and apply the keys
+below at once; open connections stay open, a request in progress finishes
+with the keys it started with, and every request after the reload uses the
+new ones. The log's `config reloaded` line names the keys that changed
+(never a value); a key that changed but needs a restart is named in a
+warning and keeps its running value. A file that does not load (an unknown
+key, a bad value, a malformed key entry) is logged as `config reload
+failed` and changes nothing.
+
+Applied on reload: {keys}. Every other key needs a restart. A key set
+through its `MODQ_<KEY>` variable keeps that value (the environment wins
+over the file): to rotate keys with SIGHUP, keep them in the file. Site settings
+([api.md](api.md#site-settings)) change thresholds, word and domain lists,
+flood limits and detectors per site at run time.
 """
 
 DETECTORS_HEAD = """
@@ -145,9 +166,18 @@ def detector_rows():
     return rows
 
 
+def reloadable_keys():
+    """The reloadable[] list of service/core/config.c, in its order."""
+    with open(os.path.join(ROOT, "service/core/config.c")) as f:
+        src = f.read()
+    m = re.search(r"reloadable\[\] = \{(.*?)\};", src, re.S)
+    return re.findall(r'"([a-z_]+)"', m.group(1))
+
+
 def main():
     with open(os.path.join(ROOT, "docs", "config.md"), "w") as f:
         f.write(HEAD + "\n".join(key_rows()) + "\n" + SITE_HEAD +
+                RELOAD_HEAD.replace("{keys}", ", ".join("`%s`" % k for k in reloadable_keys())) +
                 DETECTORS_HEAD + "\n".join(detector_rows()) + "\n")
 
 

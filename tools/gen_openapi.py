@@ -66,9 +66,11 @@ SCHEMAS = {
     "enum": ["INVALID_ARGUMENT", "UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "INTERNAL"]}})},
     description="Perspective's (Google's) error shape."),
  "Health": obj({"status": {"const": "ok"}}),
- "Readiness": obj({"status": {"type": "string", "enum": ["ready", "not_ready"]}, "reason": STR,
-                   "spool_pending": {"type": "integer", "minimum": 0}}, ["status", "spool_pending"],
-                  description="`reason` is present when `status` is `not_ready`."),
+ "Readiness": obj({"ready": BOOL, "status": {"type": "string", "enum": ["ready", "degraded", "not_ready", "draining"]},
+                   "redis": {"type": "string", "enum": ["up", "down"]}, "reason": STR,
+                   "spool": obj({"writable": BOOL, "pending": {"type": "integer", "minimum": 0}}, ["writable", "pending"])},
+                  ["ready", "status", "redis", "spool"],
+                  description="`ready` is whether the answer is 200 (`ready`, or `degraded`: Redis down, the spool writable); `reason` says why Redis is down."),
  "ArticleRequest": obj({"title": {"type": "string"}, "body": STR,
      "url": nullable("string"), "tags": {"type": ["array", "null"], "items": STR, "maxItems": 64}},
      ["title", "body"], extra=True,
@@ -98,15 +100,38 @@ SCHEMAS = {
      "flags": arr(S("Flag")), "auto_status": STATUS, "provisional": {"const": True},
      "text": STR, "parent_id": nullable("string"), "created_at": nullable("string"),
      "received_ms": INT, "author": S("Author"),
-     "decision": {"oneOf": [{"type": "null"}, S("Decision")]}},
+     "decision": {"oneOf": [{"type": "null"}, S("Decision")]},
+     "revision": {"type": "integer", "minimum": 1}, "history": arr(S("Revision"), maxItems=32)},
      ["id", "site", "article_id", "status", "score", "flags", "auto_status", "text", "parent_id",
-      "created_at", "received_ms", "author", "decision"],
+      "created_at", "received_ms", "author", "decision", "revision", "history"],
      description="A comment with its verdict. `relevance` is present when the article is registered; `provisional` (true) only on an answer given while Redis was down; `parent_id` and `created_at` are `null` when the platform sent none; `decision` is `null` until a moderator decides."),
+ "Revision": obj({"revision": {"type": "integer", "minimum": 1}, "status": STATUS, "score": NUM,
+     "flags": arr(STR), "at": STR}, ["revision", "status", "score", "flags", "at"],
+     description="An earlier version's verdict; `at` is the ISO-8601 UTC time it was given."),
+ "CommentPage": obj({"items": arr(S("Comment")), "next_cursor": nullable("string")}, ["items", "next_cursor"]),
+ "ErasureRequest": obj({"author": obj({"email": STR, "name": STR, "ip": STR}, extra=True)}, ["author"], extra=True,
+     description="At least one of `author.email`, `author.name`, `author.ip` (non-empty, at most 256 bytes)."),
+ "Erased": obj({"erased": {"type": "integer", "minimum": 0}}, ["erased"]),
  "Claim": obj({"by": STR, "expires_ms": INT, "expires_in_s": NUM}),
+ "ThreadComment": obj({"id": IDENT, "text": STR, "author": obj({"name": STR}), "status": STATUS},
+     ["id", "text", "author", "status"]),
+ "HistoryEntry": obj({"id": IDENT, "status": STATUS, "decided_by": nullable("string"), "at_ms": INT},
+     ["id", "status", "decided_by", "at_ms"]),
+ "AuthorHistory": obj({"approved": INT, "rejected": INT, "pending": INT, "first_seen_ms": INT,
+     "recent": arr(S("HistoryEntry"), maxItems=5)}, ["approved", "rejected", "pending", "recent"]),
+ "ReviewContext": obj({
+     "article": obj({"id": STR, "title": nullable("string"), "url": nullable("string")}, ["id", "title", "url"]),
+     "parent": {"oneOf": [{"type": "null"}, S("ThreadComment")]},
+     "thread": arr(S("ThreadComment"), maxItems=3),
+     "author_history": {"oneOf": [{"type": "null"}, S("AuthorHistory")]},
+     "identity": obj({"user_agent": nullable("string"), "ip": nullable("string"), "email": nullable("string")},
+                     ["user_agent", "ip", "email"])},
+     description="What a moderator needs to judge the item (docs/review.md#the-queue-and-the-folders-get-v1review): the article, the parent comment, up to 3 comments before it, the author's history on the site and the masked identity (moderators only)."),
  "ReviewItem": obj({"site": SITE, "id": IDENT, "article_id": nullable("string"),
      "article_title": nullable("string"), "queued_ms": INT, "age_s": NUM,
      "claim": {"oneOf": [{"type": "null"}, S("Claim")]},
-     "comment": {"oneOf": [{"type": "null"}, S("Comment")]}}),
+     "comment": {"oneOf": [{"type": "null"}, S("Comment")]},
+     "context": S("ReviewContext")}),
  "ReviewPage": obj({"items": arr(S("ReviewItem")), "count": INT, "next_cursor": nullable("string"), "now_ms": INT}),
  "ClaimRequest": obj({"moderator": STR, "site": SITE, "flag": STR,
      "limit": {"type": "integer", "minimum": 1, "maximum": 100},
@@ -162,6 +187,10 @@ SCHEMAS = {
      "outbox": obj({"pending": INT, "in_flight": INT, "dead": INT, "last_error": STR, "last_error_ms": INT},
                    ["pending", "in_flight", "dead"])},
      description="The registration without its secret. `outbox.last_error` and `last_error_ms` appear after a failed delivery."),
+ "DeadLetter": obj({"id": STR, "event": {"type": "string", "enum": ["decision", "verdict"]}, "attempts": INT,
+     "last_error": STR, "occurred_ms": INT, "dead_ms": INT}, ["id", "event", "attempts", "occurred_ms", "dead_ms"]),
+ "DeadLetters": obj({"items": arr(S("DeadLetter")), "next_cursor": nullable("string")}, ["items", "next_cursor"]),
+ "Requeued": obj({"id": STR, "requeued": INT}, ["requeued"]),
  "AkismetUsage": obj({"limit": STR, "usage": INT, "percentage": STR, "throttled": BOOL}),
  "CoralRequest": {"type": "object", "required": ["action", "comment", "author", "story"],
      "description": "Coral Talk's external moderation phase request: `action` NEW or EDIT, `comment.body`, `comment.parentID`, `author.id`, `author.role`, `story.id`, `story.url`; the site from `?site=`, `site.id`, `tenant.id` or `tenantID`."},
@@ -191,10 +220,12 @@ SCHEMAS = {
 
 # components.responses, filled by eresp(): one per (status, error codes).
 responses = {}
-NAMES = {"E400_malformed_json": "MalformedJson", "E401_unauthorized": "Unauthorized", "E403_forbidden": "Forbidden", "E403_forbidden_moderator_mismatch": "ForbiddenOrModeratorMismatch",
+NAMES = {"E400_bad_framing_bad_target_malformed_json": "MalformedJson",
+ "E414_too_many_query_arguments": "TooManyQueryArguments", "E501_unsupported_transfer_coding": "UnsupportedTransferCoding", "E401_unauthorized": "Unauthorized", "E403_forbidden": "Forbidden", "E403_forbidden_moderator_mismatch": "ForbiddenOrModeratorMismatch",
  "E409_conflict": "SettingsConflict",
  "E422_field_too_long_invalid_body_invalid_field_invalid_utf8_missing_field_too_deep_unknown_detector_unknown_field": "InvalidSettings",
  "E409_already_decided_conflict_lease_held": "DecisionConflict", "E409_comment_in_progress_id_conflict": "CommentConflict",
+ "E409_conflict_id_conflict": "EditConflict",
  "E413_body_too_large": "BodyTooLarge", "E415_unsupported_media_type": "UnsupportedMediaType",
  "E422_field_too_long_invalid_body_invalid_field_invalid_utf8_missing_field_too_deep": "InvalidRequest",
  "E422_field_too_long_invalid_body_invalid_field_invalid_utf8_missing_field_too_deep_webhook_url_not_allowed": "InvalidWebhook",
@@ -249,6 +280,9 @@ def op(route, summary, role, statuses, params=(), body=None, tags=None, security
     if body: o["requestBody"] = body
     r = dict(statuses)
     # every route: the HTTP layer's own answers, and 500 (out of memory)
+    r.setdefault("400", eresp(400, ["bad_framing", "bad_target"], "From the HTTP layer: `Content-Length` with `Transfer-Encoding`, or two different `Content-Length` headers (`bad_framing`), or `%00` in the target (`bad_target`); the connection is closed after the answer.", name="BadFraming"))
+    r.setdefault("414", eresp(414, ["too_many_query_arguments"], "More than 64 query arguments."))
+    r.setdefault("501", eresp(501, ["unsupported_transfer_coding"], "A `Transfer-Encoding` other than one `chunked`."))
     r.setdefault("413", eresp(413, ["body_too_large"], "The body is larger than max_body (seen from Content-Length, or while a chunked body arrives)."))
     r.setdefault("431", eresp(431, ["header_too_large"], "Request line and headers larger than max_header."))
     if "500" not in r: r["500"] = eresp(500, ["internal"], "Out of memory, or a stored record is unreadable.")
@@ -289,7 +323,7 @@ def jbody(schema):
 # the error answers most routes share
 
 def E400():
-    return eresp(400, ["malformed_json"], "The body is not JSON (also: duplicate keys, `\\u0000` in strings).")
+    return eresp(400, ["bad_framing", "bad_target", "malformed_json"], "The body is not JSON (also: duplicate keys, `\\u0000` in strings); or, from the HTTP layer, `Content-Length` with `Transfer-Encoding` or two different `Content-Length` headers (`bad_framing`), or `%00` in the target (`bad_target`): the connection is closed after the answer.")
 def E415():
     return eresp(415, ["unsupported_media_type"], "A body without `Content-Type: application/json`.")
 def E403():
@@ -313,9 +347,9 @@ def add(path, method, o):
 
 
 add("/healthz", "get", op("healthz", "Liveness", "open", {"200": ok("The process serves.", S("Health"))}, tags=["operations"]))
-add("/readyz", "get", op("readyz", "Readiness: Redis answers a PING", "open", {
-    "200": ok("Redis answers.", S("Readiness")),
-    "503": {"description": "Redis does not answer (a Readiness body, `status` `not_ready`), or more than max_connections connections (the error envelope, `too_many_connections`).",
+add("/readyz", "get", op("readyz", "Readiness: this instance can answer comments", "open", {
+    "200": ok("Redis answers (`ready`), or it does not and the spool is writable (`degraded`).", S("Readiness")),
+    "503": {"description": "Redis does not answer and the spool is not writable (`not_ready`), or draining after SIGTERM (`draining`): a Readiness body; or more than max_connections connections (the error envelope, `too_many_connections`).",
             "headers": dict(HDR, **RA), "content": {"application/json": {"schema": {"oneOf": [S("Readiness"),
              error_schema(["too_many_connections"])]}}}}},
     tags=["operations"]))
@@ -338,6 +372,30 @@ add("/v1/sites/{site}/comments", "post", op("comment_post", "Check a comment", "
     "500": E500C(),
     "503": eresp(503, ["redis_unavailable", "too_many_connections"], "Neither Redis nor the spool could store the comment (`redis_unavailable`), or more than max_connections connections.", extra_hdr=RA)},
     params=[site_p], body=jbody(S("CommentRequest")), tags=["comments"]))
+add("/v1/sites/{site}/comments", "get", op("comment_list", "The site's comments, newest first", "client", {
+    "200": ok("A page of comments.", S("CommentPage")), "403": E403(), "422": E422(["invalid_field"]), "503": E503R()},
+    params=[site_p, q("article_id", "Only the comments of this article.", IDENT),
+            q("status", "Only comments currently in this state.", STATUS),
+            q("limit", "1-200, default 50.", {"type": "integer", "minimum": 1, "maximum": 200}),
+            q("cursor", "`next_cursor` of the previous page.", STR)], tags=["comments"]))
+add("/v1/sites/{site}/comments/{id}", "put", op("comment_edit", "Check an edited comment again", "client", {
+    "200": ok("The new version (or the stored one when nothing changed).", S("Comment")), "400": E400(), "403": E403(),
+    "404": E404(), "409": eresp(409, ["conflict", "id_conflict"], "Decisions kept changing the record under the edit (`conflict`), or another POST of the id landed between the two steps (`id_conflict`)."),
+    "415": E415(), "422": E422(), "500": E500C(), "503": E503R()},
+    params=[site_p, id_com], body=jbody(S("CommentRequest")), tags=["comments"]))
+add("/v1/sites/{site}/comments/{id}", "delete", op("comment_delete", "Erase a comment and every trace of its text and author", "client", {
+    "204": {"description": "Erased.", "headers": dict(HDR)}, "403": E403(), "404": E404(),
+    "409": eresp(409, ["conflict"], "Decisions kept changing the record (5 reads in a row)."),
+    "422": E422(["invalid_field"]), "500": E500C(), "503": E503R()}, params=[site_p, id_com], tags=["erasure"]))
+add("/v1/sites/{site}/erasure", "post", op("erasure", "Erase everything one person posted on the site", "client", {
+    "200": ok("How many comments were erased.", S("Erased")), "400": E400(), "403": E403(),
+    "409": eresp(409, ["conflict"], "Decisions kept changing the record (5 reads in a row)."),
+    "415": E415(), "422": E422(), "500": E500C(), "503": E503R()},
+    params=[site_p], body=jbody(S("ErasureRequest")), tags=["erasure"]))
+add("/v1/sites/{site}/articles/{id}", "delete", op("article_delete", "Remove an article (its comments stay)", "client", {
+    "204": {"description": "Removed.", "headers": dict(HDR)}, "403": E403(), "404": E404(),
+    "409": eresp(409, ["conflict"], "Puts of the same article kept replacing it (5 reads in a row)."),
+    "422": E422(["invalid_field"]), "503": E503R()}, params=[site_p, id_art], tags=["articles"]))
 add("/v1/sites/{site}/comments/{id}", "get", op("comment_get", "Read a comment and its current status", "client", {
     "200": ok("The comment.", S("Comment")), "403": E403(), "404": E404(),
     "422": E422(["invalid_field"]), "503": E503R()}, params=[site_p, id_com], tags=["comments"]))
@@ -350,10 +408,14 @@ def E403M():
     return eresp(403, ["forbidden", "moderator_mismatch"], "The key may not use this site or a client key on a moderator endpoint (`forbidden`), or the body names a moderator other than the key's holder (`moderator_mismatch`).")
 
 
-add("/v1/review", "get", op("review_list", "The review queue (or the rejected folder), oldest first", "moderator", dict(MOD_COMMON(), **{
-    "200": ok("A page of items.", S("ReviewPage")), "422": E422(["invalid_field"])}),
+add("/v1/review", "get", op("review_list", "The review queue and the decided folders, with each item's context", "moderator", dict(MOD_COMMON(), **{
+    "200": ok("A page of items (possibly short: see docs/review.md on filters).", S("ReviewPage")), "422": E422(["invalid_field"])}),
     params=[q("site", "One site; omitted: every site the key may use.", SITE), q("article_id", "Only comments under this article.", IDENT),
-            q("flag", "Only comments carrying this flag code.", STR), q("status", "`pending` (default) or `rejected`.", {"type": "string", "enum": ["pending", "rejected"]}),
+            q("flag", "Only comments carrying this flag code.", STR),
+            q("status", "The folder: `pending` (default), `rejected` or `approved`.", {"type": "string", "enum": ["pending", "rejected", "approved"]}),
+            q("q", "Words that must all occur in the text (at most 256 bytes, 8 words).", STR),
+            q("author", "The author's name or e-mail, whole, ASCII case folded (at most 256 bytes).", STR),
+            q("sort", "`age` (default) or `score`.", {"type": "string", "enum": ["age", "score"]}),
             q("limit", "1-200, default 50.", {"type": "integer", "minimum": 1, "maximum": 200}), q("cursor", "`next_cursor` of the previous page.", STR)],
     tags=["review"]))
 REVIEW_422 = ["invalid_field", "missing_field", "field_too_long", "invalid_utf8", "invalid_body", "too_deep"]
@@ -399,6 +461,20 @@ add("/v1/sites/{site}/webhook", "get", op("webhook", "The site's webhook registr
 add("/v1/sites/{site}/webhook", "delete", op("webhook", "Remove the site's webhook, its queued deliveries and dead letters", "client", {
     "204": {"description": "Removed.", "headers": dict(HDR)}, "403": E403(), "404": E404(),
     "422": E422(["invalid_field"]), "503": E503R()}, params=[site_p], tags=["webhooks"]))
+
+add("/v1/sites/{site}/webhook/dead", "get", op("webhook_dead", "The site's dead letters, newest first", "client", {
+    "200": ok("A page of dead letters (never the comment).", S("DeadLetters")), "403": E403(), "404": E404(),
+    "422": E422(["invalid_field"]), "503": E503R()},
+    params=[site_p, q("limit", "1-200, default 50.", {"type": "integer", "minimum": 1, "maximum": 200}),
+            q("cursor", "`next_cursor` of the previous page.", STR)], tags=["webhooks"]))
+add("/v1/sites/{site}/webhook/dead/retry", "post", op("webhook_dead", "Redeliver every dead letter of the site", "client", {
+    "200": ok("How many went back to the outbox.", S("Requeued")), "403": E403(), "404": E404(),
+    "422": E422(["invalid_field"]), "503": E503R()}, params=[site_p], tags=["webhooks"]))
+add("/v1/sites/{site}/webhook/dead/{id}/retry", "post", op("webhook_dead", "Redeliver one dead letter", "client", {
+    "200": ok("Back in the outbox under the same delivery id.", S("Requeued")), "403": E403(), "404": E404(),
+    "422": E422(["invalid_field"]), "503": E503R()},
+    params=[site_p, {"name": "id", "in": "path", "required": True, "description": "The dead letter's delivery id.", "schema": STR}],
+    tags=["webhooks"]))
 
 AK_TEXT = "text/plain; charset=utf-8"
 FORM = {"required": False, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": STR}}}}

@@ -88,8 +88,9 @@ static atomic_ulong rl_refused[4]; /* by STORE_LIMIT_* */
 static atomic_ulong rl_fail_open;
 
 /* IPs over the failed-auth limit, remembered by this process so that their
- * later (even authenticated) requests are refused without a Redis trip.
- * A small ring: an attacker rotating many IPs only evicts old entries. */
+ * later failing attempts are refused without a Redis trip (an attempt that
+ * authenticates never looks here). A small ring: an attacker rotating many
+ * IPs only evicts old entries. */
 #define API_BLOCKED_IPS 256
 static struct {
     char ip[64];
@@ -112,7 +113,8 @@ static void block_ip(const char *ip, long retry_after_s) {
     pthread_mutex_unlock(&blocked_mu);
 }
 
-/* Seconds until ip may try again, 0 when it is not blocked. */
+/* Seconds until ip's failing attempts are counted again, 0 when it is not
+ * blocked. */
 static long blocked_ip_retry(const char *ip) {
     if (!ip || !*ip) return 0;
     long long now = clock_wall_ms();
@@ -125,47 +127,56 @@ static long blocked_ip_retry(const char *ip) {
     return ra;
 }
 
-/* Count the request against the per-IP, per-key and failed-auth limits (one
- * Redis round trip). key is the presented key (NULL when none) and role
- * what it authenticated as. Returns 1 when it was refused (*why and
- * *retry_after set), 0 to go on. Routes of API_ROLE_OPEN are never limited.
- * Redis trouble fails open: the request goes on and is counted in
+/* key's counter name: API_KEY_ID_HEX hex digits of its SHA-256, into kid. */
+static void key_id(const char *key, char kid[2 * CRYPTO_SHA256_LEN + 1]) {
+    unsigned char h[CRYPTO_SHA256_LEN];
+    crypto_sha256(key, strlen(key), h);
+    crypto_hex(h, sizeof h, kid);
+    kid[API_KEY_ID_HEX] = 0;
+}
+
+/* Count the request against the limits (one Redis round trip). key is the
+ * presented key (NULL when none) and role what it authenticated as. A
+ * request that authenticated counts against the per-IP and per-key request
+ * limits only; a request that failed counts against the per-IP limit and
+ * the failure limit of its IP and of the key it presented. Failures never
+ * refuse a request that authenticates. Returns 1 when it was refused (*why
+ * and *retry_after set), 0 to go on. Routes of API_ROLE_OPEN are never
+ * limited. Redis trouble fails open: the request goes on and is counted in
  * modq_rate_limit_fail_open_total. */
 static int rate_limited(app *a, const http_request *req, int open_route,
                         int authed_route, const char *key, auth_role role,
                         const char **why, long *retry_after) {
-    const modq_config *cfg = a->cfg;
+    api_limits lim = api_live_limits(a);
     if (open_route) return 0;
     store_limit_req q;
     memset(&q, 0, sizeof q);
     q.ip = req->remote_ip;
     q.window_s = API_LIMIT_WINDOW_S;
-    q.ip_limit = cfg->rate_limit_ip;
+    q.ip_limit = lim.rate_limit_ip;
     char kid[2 * CRYPTO_SHA256_LEN + 1];
-    if (authed_route) {
-        q.fail_limit = cfg->auth_fail_limit;
-        q.auth_failed = role == AUTH_NONE;
-        if (role != AUTH_NONE && key && cfg->rate_limit_key > 0) {
-            unsigned char h[CRYPTO_SHA256_LEN];
-            crypto_sha256(key, strlen(key), h);
-            crypto_hex(h, sizeof h, kid);
-            kid[API_KEY_ID_HEX] = 0;
-            q.key_id = kid;
-            q.key_limit = cfg->rate_limit_key;
+    if (authed_route && role != AUTH_NONE && key && lim.rate_limit_key > 0) {
+        key_id(key, kid);
+        q.key_id = kid;
+        q.key_limit = lim.rate_limit_key;
+    } else if (authed_route && role == AUTH_NONE && lim.auth_fail_limit > 0) {
+        q.auth_failed = 1;
+        q.fail_limit = lim.auth_fail_limit;
+        if (key && *key) {
+            key_id(key, kid);
+            q.fail_key_id = kid;
+        }
+        /* an IP over the failure limit: its failing attempts need no
+         * Redis trip */
+        long ra = blocked_ip_retry(req->remote_ip);
+        if (ra > 0) {
+            atomic_fetch_add(&rl_refused[STORE_LIMIT_AUTH & 3], 1);
+            *why = "too many failed authentications from this IP address or with this key";
+            *retry_after = ra;
+            return 1;
         }
     }
     if (!q.ip_limit && !q.key_limit && !q.fail_limit) return 0;
-    /* A request that authenticated needs no Redis trip for the failure
-     * limit alone: an IP over it is remembered locally (below) when its
-     * failures are counted, so the common path costs nothing. */
-    if (!q.ip_limit && !q.key_limit && !q.auth_failed) {
-        long ra = blocked_ip_retry(req->remote_ip);
-        if (ra <= 0) return 0;
-        atomic_fetch_add(&rl_refused[STORE_LIMIT_AUTH & 3], 1);
-        *why = "too many failed authentications from this IP address";
-        *retry_after = ra;
-        return 1;
-    }
     store *s = store_acquire(a->pool);
     store_limit_res r;
     int rc = store_limit_check(s, &q, &r);
@@ -174,13 +185,13 @@ static int rate_limited(app *a, const http_request *req, int open_route,
         atomic_fetch_add(&rl_fail_open, 1);
         return 0;
     }
-    if (q.fail_limit && r.fail_count >= q.fail_limit) block_ip(req->remote_ip, r.retry_after);
+    if (q.fail_limit && r.fail_ip_count >= q.fail_limit) block_ip(req->remote_ip, r.retry_after);
     if (r.limited == STORE_LIMIT_NONE) return 0;
     atomic_fetch_add(&rl_refused[r.limited & 3], 1);
     static const char *const whys[4] = {
         "", "too many requests from this IP address, retry after Retry-After seconds",
         "too many requests with this API key, retry after Retry-After seconds",
-        "too many failed authentications from this IP address"};
+        "too many failed authentications from this IP address or with this key"};
     *why = whys[r.limited & 3];
     *retry_after = r.retry_after;
     return 1;
@@ -201,7 +212,7 @@ api_gate_result api_gate_check(app *a, const http_request *req, api_role route_r
     memset(g, 0, sizeof g[0]);
     int authed = route_role == API_ROLE_CLIENT || route_role == API_ROLE_MODERATOR;
     int site_ok = 0;
-    if (authed) g->role = auth_check_holder(a->auth, key, site, &site_ok, &g->who);
+    if (authed) g->role = auth_check_holder(api_auth(a), key, site, &site_ok, &g->who);
     if (rate_limited(a, req, route_role == API_ROLE_OPEN, authed, key, g->role, &g->message,
                      &g->retry_after)) {
         if (authed && g->role == AUTH_NONE) metrics_auth_failure(a->metrics);
@@ -235,6 +246,7 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
     app *a = ap;
     struct timespec t0;
     clock_mono_now(&t0);
+    api_live_enter(a);
     size_t nroutes;
     const api_route *routes = api_routes(&nroutes);
     router_match m;
@@ -273,6 +285,7 @@ void api_handle(void *ap, const http_request *req, http_response *res) {
     /* a deferred request is counted when it is answered (api_comments.c) */
     if (!http_deferred(req))
         metrics_request(a->metrics, rname, res->status, clock_mono_since_s(&t0));
+    api_live_leave();
 }
 
 /* ============================================================ health */
@@ -284,19 +297,30 @@ void api_healthz(const api_call *c, http_response *res) {
     api_reply(res, 200, strdup(ok), sizeof ok - 1);
 }
 
-/* GET /readyz */
+/* GET /readyz: 200 while a comment can be answered (Redis up, or down
+ * with the spool writable), 503 when nothing can take it or while
+ * draining. */
 void api_readyz(const api_call *c, http_response *res) {
     store *s = store_acquire(c->a->pool);
     char why[200] = "";
-    int rc = store_ping(s, why, sizeof why);
+    int up = store_ping(s, why, sizeof why) == 0;
     store_release(c->a->pool, s);
+    int writable = spool_writable(c->a->spool);
+    int draining = atomic_load(&c->a->draining);
+    int ready = !draining && (up || writable);
+    const char *status = draining ? "draining" : !ready ? "not_ready" : up ? "ready" : "degraded";
     codec_obj *o = codec_obj_new();
-    codec_set_str(o, "status", rc == 0 ? "ready" : "not_ready");
-    if (rc != 0) codec_set_str(o, "reason", why);
-    codec_set_int(o, "spool_pending", spool_pending(c->a->spool));
+    codec_set_bool(o, "ready", ready);
+    codec_set_str(o, "status", status);
+    codec_set_str(o, "redis", up ? "up" : "down");
+    if (!up) codec_set_str(o, "reason", why);
+    codec_obj *sp = codec_obj_new();
+    codec_set_bool(sp, "writable", writable);
+    codec_set_int(sp, "pending", spool_pending(c->a->spool));
+    codec_set_obj_new(o, "spool", sp);
     size_t len;
     char *b = codec_dump_free(o, &len);
-    api_reply(res, rc == 0 ? 200 : 503, b, len);
+    api_reply(res, ready ? 200 : 503, b, len);
 }
 
 /* GET /metrics */
@@ -314,6 +338,8 @@ void api_metrics(const api_call *c, http_response *res) {
         g.cluster_redirects = cs.redirects;
     }
     g.spool_pending = spool_pending(c->a->spool);
+    g.spool_writable = spool_writable(c->a->spool);
+    g.draining = atomic_load(&c->a->draining);
     size_t len = 0;
     char *b = metrics_render(c->a->metrics, &g, &len);
     /* the rate-limit gate's counters (see rate_limited) */

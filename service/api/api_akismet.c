@@ -224,7 +224,7 @@ static int ak_begin(const api_call *c, http_response *res, const char *keyfield,
         goto fail;
     }
     int site_ok = 0;
-    auth_role role = auth_check_key(c->a->auth, key, r->site[0] ? r->site : NULL, &site_ok);
+    auth_role role = auth_check_key(api_auth(c->a), key, r->site[0] ? r->site : NULL, &site_ok);
     if (role == AUTH_NONE) {
         metrics_auth_failure(c->a->metrics);
         ak_invalid(res, from_host ? "Invalid API key (taken from the host name's first label): "
@@ -500,7 +500,7 @@ static void ak_submit(const api_call *c, http_response *res, int spam) {
                                          stored.parent_id};
                     engine_author_key(&ec, stored.author_key, sizeof stored.author_key);
                 }
-                comment_learn(c->a->comments, s, &stored, spam);
+                comment_learn(c->a->comments, s, &stored, spam, 1);
                 model_comment_free(&stored);
             } else {
                 engine_comment ec = {cm.text, strlen(cm.text), cm.author.name, cm.author.email,
@@ -508,7 +508,17 @@ static void ak_submit(const api_call *c, http_response *res, int spam) {
                 engine_author_key(&ec, cm.author_key, sizeof cm.author_key);
                 cm.received_ms = clock_wall_ms();
                 cm.status = cm.auto_status = spam ? MODEL_REJECTED : MODEL_APPROVED;
-                comment_learn(c->a->comments, s, &cm, spam);
+                /* a rebuilt submission is marked by what it says, not by
+                 * its date: the same comment reported again teaches once */
+                const char *parts[] = {"akismet-report", cm.site, field(r.f, "permalink"),
+                                       cm.author.name, cm.author.email, cm.text};
+                char rid[4 + AK_ID_HEX];
+                memcpy(rid, "ak-", 3);
+                if (hex_digest(parts, sizeof parts / sizeof parts[0], rid + 3, AK_ID_HEX) == 0) {
+                    free(cm.id);
+                    cm.id = strdup(rid);
+                }
+                if (cm.id) comment_learn(c->a->comments, s, &cm, spam, 1);
             }
             free(json);
             store_release(c->a->pool, s);

@@ -122,3 +122,38 @@ void api_article_get(const api_call *c, http_response *res) {
     model_article_free(&art);
     api_reply(res, 200, json, len);
 }
+
+/* Reads of an article a put changed under a delete before it gives up. */
+#define ARTICLE_DELETE_RETRIES 5
+
+/* DELETE /v1/sites/{site}/articles/{id} */
+void api_article_delete(const api_call *c, http_response *res) {
+    const char *site = router_param(c->m, "site");
+    const char *id = router_param(c->m, "id");
+    store *s = store_acquire(c->a->pool);
+    int rc = 0;
+    for (int attempt = 0; rc == 0 && attempt < ARTICLE_DELETE_RETRIES; attempt++) {
+        char *json = NULL;
+        size_t len = 0;
+        rc = store_article_get(s, site, id, &json, &len);
+        if (rc <= 0) {
+            rc = rc < 0 ? -1 : 2;
+            break;
+        }
+        model_article art;
+        codec_error ce;
+        if (codec_decode_article(json, len, &art, &ce) < 0) memset(&art, 0, sizeof art);
+        rc = store_article_delete(s, site, id, json, len, art.url, art.terms, art.nterms);
+        model_article_free(&art);
+        free(json);
+    }
+    store_release(c->a->pool, s);
+    if (rc == 1)
+        api_reply(res, 204, NULL, 0);
+    else if (rc == 2)
+        api_error(res, 404, "not_found", "no such article", NULL);
+    else if (rc == 0)
+        api_error(res, 409, "conflict", "the article kept changing; retry", NULL);
+    else
+        api_error(res, 503, "redis_unavailable", "Redis is unavailable, retry later", NULL);
+}

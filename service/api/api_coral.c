@@ -9,13 +9,18 @@
  * Authentication: when coral_secret is set, the X-Coral-Signature header
  * must carry "sha256=<hex HMAC-SHA256(secret, raw body)>" (comma-separated
  * when Coral is rotating secrets; any one match is enough) -> else 401.
+ * With "t=<unix seconds>" in the header the HMAC covers "<t>.<body>", t
+ * must lie within coral_replay_window and the signature is accepted once
+ * (store_once); coral_require_timestamp refuses signatures without t=.
  * Coral cannot send other credentials, so without coral_secret the caller
  * must present a client (or moderator) key as "Authorization: Bearer" (for
  * a proxy or a test) -> else 401; a site-scoped key must cover the site.
  *
  * Mapping:
- *   site     ?site=<slug> on the callback URL, else site.id, else the tenant
- *            id (tenant.id or tenantID, older payloads); must be a valid slug.
+ *   site     site.id, else the tenant id (tenant.id or tenantID, older
+ *            payloads); must be a valid slug. Signed, a ?site=<slug> on the
+ *            callback URL that names another site is 403; with a bearer
+ *            key ?site= chooses the site.
  *   article  the article registered with story.url (store_article_by_url),
  *            else story.id (so one story keeps one thread context).
  *   id       "coral-" + 32 hex of SHA-256(site, story.id, author.id,
@@ -33,6 +38,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "clock.h"
 #include "codec.h"
 #include "crypto.h"
 #include "log.h"
@@ -41,31 +47,80 @@
 #define CORAL_MAX_SIGNATURES 8  /* one per active secret; rotation keeps ~2 */
 #define CORAL_ID_HEX 32         /* 128 bits of SHA-256: no accidental collisions */
 #define CORAL_DETAILS_LEN 240   /* additionalDetails: the flag codes, for humans */
+#define CORAL_MAX_TIME_DIGITS 12 /* t= in Unix seconds: enough for 30,000 years */
 
 /* ============================================================ helpers */
 
-/* 1 when header holds a sha256=<hex> entry equal to HMAC(secret, body). */
-static int signature_ok(const char *secret, const char *header, const char *body, size_t len) {
-    unsigned char mac[CRYPTO_SHA256_LEN];
-    crypto_hmac_sha256(secret, strlen(secret), body, len, mac);
-    int ok = 0, n = 0;
+/* Outcome of the signature check (signature_check). */
+typedef enum {
+    CORAL_SIG_OK,
+    CORAL_SIG_BAD,      /* no sha256= entry matches */
+    CORAL_SIG_NO_TIME,  /* valid, without t=, and coral_require_timestamp */
+    CORAL_SIG_STALE,    /* t= outside coral_replay_window */
+    CORAL_SIG_REPLAYED, /* this timestamped signature was already used */
+} coral_sig;
+
+/* Check header ("[t=<unix s>,]sha256=<hex>[,sha256=<hex>...]") against
+ * HMAC-SHA256(secret, body), or of "<t>.<body>" when t= is given. A
+ * timestamped signature must be within window_s of now_s and is
+ * remembered (store_once) for 2 * window_s: a second use is
+ * CORAL_SIG_REPLAYED. Redis trouble lets it through (logged). */
+static coral_sig signature_check(app *a, const char *secret, const char *header,
+                                 const char *body, size_t len, long long now_s) {
+    const modq_config *cfg = a->cfg;
+    char hexes[CORAL_MAX_SIGNATURES][2 * CRYPTO_SHA256_LEN + 1];
+    int nhex = 0, has_t = 0;
+    long long t = 0;
     const char *p = header;
-    while (p && *p && n < CORAL_MAX_SIGNATURES) {
+    while (p && *p) {
         while (*p == ' ' || *p == ',') p++;
         size_t elen = strcspn(p, ",");
-        size_t t = elen;
-        while (t && p[t - 1] == ' ') t--;
-        if (t == 7 + 2 * CRYPTO_SHA256_LEN && strncmp(p, "sha256=", 7) == 0) {
-            char hex[2 * CRYPTO_SHA256_LEN + 1];
-            memcpy(hex, p + 7, 2 * CRYPTO_SHA256_LEN);
-            hex[2 * CRYPTO_SHA256_LEN] = 0;
-            unsigned char got[CRYPTO_SHA256_LEN];
-            if (crypto_unhex(hex, got, sizeof got) == 0) ok |= crypto_equal(got, mac, sizeof mac);
+        size_t n = elen;
+        while (n && p[n - 1] == ' ') n--;
+        if (n == 7 + 2 * CRYPTO_SHA256_LEN && strncmp(p, "sha256=", 7) == 0 &&
+            nhex < CORAL_MAX_SIGNATURES) {
+            memcpy(hexes[nhex], p + 7, 2 * CRYPTO_SHA256_LEN);
+            hexes[nhex++][2 * CRYPTO_SHA256_LEN] = 0;
+        } else if (n > 2 && n <= 2 + CORAL_MAX_TIME_DIGITS && strncmp(p, "t=", 2) == 0 && !has_t) {
+            has_t = 1;
+            for (size_t i = 2; i < n; i++) {
+                if (p[i] < '0' || p[i] > '9') return CORAL_SIG_BAD;
+                t = t * 10 + (p[i] - '0');
+            }
         }
-        if (t) n++;
         p += elen;
     }
-    return ok;
+    /* the signed content: the body, or "<t>.<body>" */
+    char tprefix[24] = ""; /* a long long and "." */
+    if (has_t) snprintf(tprefix, sizeof tprefix, "%lld.", t);
+    size_t tl = strlen(tprefix);
+    char *content = malloc(tl + len + 1);
+    if (!content) return CORAL_SIG_BAD;
+    memcpy(content, tprefix, tl);
+    memcpy(content + tl, body, len);
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    crypto_hmac_sha256(secret, strlen(secret), content, tl + len, mac);
+    free(content);
+    int match = -1;
+    for (int i = 0; i < nhex; i++) {
+        unsigned char got[CRYPTO_SHA256_LEN];
+        if (crypto_unhex(hexes[i], got, sizeof got) == 0 && crypto_equal(got, mac, sizeof mac) &&
+            match < 0)
+            match = i;
+    }
+    if (match < 0) return CORAL_SIG_BAD;
+    if (!has_t) return cfg->coral_require_timestamp ? CORAL_SIG_NO_TIME : CORAL_SIG_OK;
+    long long window = cfg->coral_replay_window;
+    if (t < now_s - window || t > now_s + window) return CORAL_SIG_STALE;
+    /* the MAC (not the header text) names the request: the same
+     * signature spelled in upper case is the same request */
+    char id[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_hex(mac, sizeof mac, id);
+    store *s = store_acquire(a->pool);
+    int first = store_once(s, "coral", id, (long)(2 * window));
+    store_release(a->pool, s);
+    if (first < 0) log_msg(LOG_WARN, "coral: replay check unavailable (Redis), request let through");
+    return first == 0 ? CORAL_SIG_REPLAYED : CORAL_SIG_OK;
 }
 
 /* "coral-" + hex digest of parts joined by \x1f into out (>= 7 + hexlen).
@@ -163,25 +218,80 @@ static char *dup_clamped(const char *s, size_t max) {
 
 /* ============================================================ handler */
 
+/* The site a Coral body names (site.id, tenant.id or tenantID), or NULL. */
+static const char *body_site(const codec_obj *root) {
+    const char *site = str_at(codec_get(root, "site"), "id");
+    if (!site) site = str_at(codec_get(root, "tenant"), "id");
+    if (!site) site = str_at(root, "tenantID");
+    return site;
+}
+
+/* The secret a request for the site its body names must be signed with:
+ * the site's own (its settings' coral_secret), else coral_secret, else
+ * NULL (bearer keys). Written into buf (n bytes). When the settings cannot
+ * be read (Redis trouble) the configured secret applies, and it is
+ * logged. */
+static const char *coral_secret_for(app *a, const http_request *req, char *buf, size_t n) {
+    const char *global = api_coral_secret(a);
+    codec_error ce;
+    codec_obj *root = req->body_len ? codec_parse(req->body, req->body_len, &ce) : NULL;
+    const char *site = root ? body_site(root) : NULL;
+    if (site && model_valid_ident(site, MODEL_MAX_SITE)) {
+        char *doc = NULL;
+        size_t len = 0;
+        uint64_t ver = 0;
+        store *s = store_acquire(a->pool);
+        int rc = store_settings_get(s, site, &doc, &len, &ver);
+        store_release(a->pool, s);
+        model_settings m;
+        if (rc < 0) {
+            log_msg(LOG_WARN, "coral: site %s: settings unreadable (Redis), checking the "
+                              "signature with coral_secret", site);
+        } else if (doc && codec_decode_settings(doc, len, 0, &m, &ce) == 0) {
+            if (m.coral_secret_set == MODEL_SET) {
+                snprintf(buf, n, "%s", m.coral_secret);
+                model_settings_free(&m);
+                free(doc);
+                codec_obj_free(root);
+                return buf;
+            }
+            model_settings_free(&m);
+        }
+        free(doc);
+    }
+    codec_obj_free(root);
+    return global && *global ? global : NULL;
+}
+
 /* POST /v1/integrations/coral */
 void api_coral(const api_call *c, http_response *res) {
     app *a = c->a;
     const http_request *req = c->req;
-    const char *secret = a->cfg->coral_secret;
-    int signed_mode = secret && *secret;
+    char own[MODEL_MAX_CORAL_SECRET + 1];
+    const char *secret = coral_secret_for(a, req, own, sizeof own);
+    int signed_mode = secret != NULL;
     if (signed_mode) {
         const char *sig = http_header_get(req, "X-Coral-Signature");
-        if (!sig || !signature_ok(secret, sig, req->body, req->body_len)) {
+        coral_sig v = sig ? signature_check(a, secret, sig, req->body, req->body_len,
+                                            clock_wall_ms() / 1000)
+                          : CORAL_SIG_BAD;
+        if (v != CORAL_SIG_OK) {
+            static const char *const why[] = {
+                [CORAL_SIG_BAD] = "X-Coral-Signature does not match the request body",
+                [CORAL_SIG_NO_TIME] = "X-Coral-Signature needs t=<unix seconds> "
+                                      "(coral_require_timestamp)",
+                [CORAL_SIG_STALE] = "X-Coral-Signature's t= is outside coral_replay_window",
+                [CORAL_SIG_REPLAYED] = "this X-Coral-Signature was already used (replay)",
+            };
             metrics_auth_failure(a->metrics);
             api_error(res, 401, "unauthorized",
-                      sig ? "X-Coral-Signature does not match the request body"
-                          : "missing X-Coral-Signature (coral_secret is configured)",
+                      sig ? why[v] : "missing X-Coral-Signature (coral_secret is configured)",
                       NULL);
             return;
         }
     } else {
         int ok = 0;
-        if (auth_check(a->auth, req->authorization, NULL, &ok) == AUTH_NONE) {
+        if (auth_check(api_auth(a), req->authorization, NULL, &ok) == AUTH_NONE) {
             metrics_auth_failure(a->metrics);
             api_error(res, 401, "unauthorized",
                       "coral_secret is not configured: send Authorization: Bearer <client key>",
@@ -198,17 +308,18 @@ void api_coral(const api_call *c, http_response *res) {
         return;
     }
     const codec_obj *comment = codec_get(root, "comment"), *author = codec_get(root, "author"),
-                    *story = codec_get(root, "story"), *site_o = codec_get(root, "site"),
-                    *tenant = codec_get(root, "tenant");
+                    *story = codec_get(root, "story");
     const char *action = str_at(root, "action");
     const char *body = comment ? codec_get_str(comment, "body") : NULL;
     const char *parent = str_at(comment, "parentID");
     const char *author_id = str_at(author, "id"), *role = str_at(author, "role");
     const char *story_id = str_at(story, "id"), *story_url = str_at(story, "url");
-    const char *site = http_query(req, "site");
-    if (!site || !*site) site = str_at(site_o, "id");
-    if (!site) site = str_at(tenant, "id");
-    if (!site) site = str_at(root, "tenantID");
+    const char *q_site = http_query(req, "site");
+    if (q_site && !*q_site) q_site = NULL;
+    const char *site = body_site(root);
+    /* signed: the site is the signed body's, a ?site= can only agree */
+    int site_conflict = signed_mode && q_site && (!site || strcmp(q_site, site) != 0);
+    if (!signed_mode && q_site) site = q_site;
     model_comment cm;
     memset(&cm, 0, sizeof cm);
 
@@ -225,6 +336,12 @@ void api_coral(const api_call *c, http_response *res) {
                   author_id ? "story.id" : "author.id");
         goto done;
     }
+    if (site_conflict) {
+        api_error(res, 403, "forbidden",
+                  "?site= names another site than the signed request (site.id or tenant id)",
+                  NULL);
+        goto done;
+    }
     if (!site || !model_valid_ident(site, MODEL_MAX_SITE)) {
         api_error(res, 422, "invalid_field",
                   "site (?site=, site.id or tenant id) must be 1-64 characters of "
@@ -234,7 +351,7 @@ void api_coral(const api_call *c, http_response *res) {
     }
     if (!signed_mode) {
         int site_ok = 0;
-        auth_check(a->auth, req->authorization, site, &site_ok);
+        auth_check(api_auth(a), req->authorization, site, &site_ok);
         if (!site_ok) {
             api_error(res, 403, "forbidden", "this key is not allowed for this site", NULL);
             goto done;

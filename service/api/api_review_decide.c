@@ -6,7 +6,8 @@
  * (already_decided) unless "override" is set; a live lease of another
  * moderator is 409 (lease_held). The transition itself (record, queues,
  * lease, rejected folder, thread list, audit entry, counter) is one store
- * script, a compare-and-set against the record as read: when the record
+ * script (which also moves the item between folders and updates its
+ * author's history), a compare-and-set against the record as read: when the record
  * changed meanwhile, the decision is judged again on the new state, up to
  * REVIEW_CAS_RETRIES times (then 409 conflict). The audit fields (previous
  * status and decider, override, reason, note) go with the script. After a
@@ -97,6 +98,8 @@ void api_review_decide(app *a, store *s, const api_review_decision *d,
             .auto_status = model_status_name(cm.auto_status), .prev_by = prev_by,
             .override = d->override, .reason = d->reason, .note = d->note,
             .at_ms = cm.decided_ms, .received_ms = cm.received_ms,
+            .author_key = cm.author_key, .score = cm.score,
+            .retention_s = a->cfg->retention_days * 86400L,
             .flags = cm.flags, .nflags = cm.nflags,
             /* approved texts are the thread's context; a reversal takes it back */
             .thread_push = gains ? cm.text : NULL,
@@ -118,7 +121,7 @@ void api_review_decide(app *a, store *s, const api_review_decision *d,
             out->status = 200;
             out->changed = 1;
             out->json = codec_encode_comment(&cm, 0, &out->len);
-            comment_learn(a->comments, s, &cm, target == MODEL_REJECTED);
+            comment_learn(a->comments, s, &cm, target == MODEL_REJECTED, 0);
             if (out->json &&
                 webhook_notify(s, d->site, "decision", out->json, out->len) < 0)
                 log_msg(LOG_WARN, "review: decision webhook for %s/%s not queued", d->site, d->id);

@@ -5,7 +5,8 @@
  * in (ms, site, id) order, resumed after a cursor and filled in rounds
  * while filters drop entries; a claim shared out among sites by age; an
  * audit page merged from the sites' audit streams. Also owns the listed
- * items (decoded records, claims, article titles) and their JSON. Reads
+ * items (decoded records, claims, filters) and their JSON; what an item
+ * shows around its comment is api_review_context.c's. Reads
  * through the store's review calls only; the one write is dropping a
  * queue entry whose record has expired. Never validates a request
  * (api_review_req.c) nor answers one (api_review.c).
@@ -27,8 +28,11 @@ static int entry_cmp(const void *pa, const void *pb) {
     return r ? r : strcmp(a->id, b->id);
 }
 
-/* Where site's part of a merged page starts after cursor cur. */
-static review_pos pos_after(const review_entry *cur, const char *site) {
+static int entry_cmp_desc(const void *pa, const void *pb) { return entry_cmp(pb, pa); }
+
+/* Where site's part of a merged page starts after cursor cur (desc: the
+ * page runs from the highest key down, sites and ids in reverse too). */
+static review_pos pos_after(const review_entry *cur, const char *site, int desc) {
     review_pos p = {0};
     if (!cur) {
         p.any = 1;
@@ -36,7 +40,7 @@ static review_pos pos_after(const review_entry *cur, const char *site) {
     }
     p.ms = cur->ms;
     int r = strcmp(site, cur->site);
-    if (r < 0)
+    if (desc ? r > 0 : r < 0)
         p.excl = 1; /* this site's entries at cur->ms sort before the cursor */
     else if (r == 0)
         p.tie_id = cur->id;
@@ -48,8 +52,10 @@ static review_pos pos_after(const review_entry *cur, const char *site) {
 void api_review_items_free(api_review_item *it, size_t n) {
     for (size_t i = 0; it && i < n; i++) {
         free(it[i].api);
-        free(it[i].article_id);
         free(it[i].title);
+        free(it[i].url);
+        model_comment_free(&it[i].cm);
+        codec_obj_free(it[i].context);
     }
     free(it);
 }
@@ -60,67 +66,88 @@ static int has_flag(const model_comment *cm, const char *flag) {
     return 0;
 }
 
-/* Decode a listed record into *it when it passes the filters. 1 kept,
- * 0 filtered out or unreadable. */
-static int make_item(const review_entry *e, const review_state *st, const char *article_id,
-                     const char *flag, api_review_item *it) {
-    model_comment cm;
+/* ASCII case-insensitive equality (locale-independent). */
+static int same_fold(const char *a, const char *b) {
+    for (; *a && *b; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z') x += 32;
+        if (y >= 'A' && y <= 'Z') y += 32;
+        if (x != y) return 0;
+    }
+    return *a == *b;
+}
+
+/* One search word against the words of a text. */
+typedef struct word_hunt {
+    const char *want;
+} word_hunt;
+
+static int found_word(const char *w, size_t len, void *arg) {
+    (void)len;
+    return strcmp(w, ((word_hunt *)arg)->want) == 0;
+}
+
+/* What a page keeps beyond its index. */
+typedef struct item_filter {
+    review_folder folder;
+    const char *article_id, *flag, *author; /* NULL: any */
+    const api_review_page_req *words;      /* NULL: no text search */
+} item_filter;
+
+static int passes(const model_comment *cm, const item_filter *f) {
+    if (cm->status != (f->folder == REVIEW_F_REJECTED   ? MODEL_REJECTED
+                       : f->folder == REVIEW_F_APPROVED ? MODEL_APPROVED
+                                                        : MODEL_PENDING))
+        return 0; /* filed before a decision moved it: not this folder's */
+    if (f->article_id && !(cm->article_id && strcmp(cm->article_id, f->article_id) == 0))
+        return 0;
+    if (f->flag && !has_flag(cm, f->flag)) return 0;
+    if (f->author && !((cm->author.name && same_fold(cm->author.name, f->author)) ||
+                       (cm->author.email && same_fold(cm->author.email, f->author))))
+        return 0;
+    for (size_t i = 0; f->words && i < f->words->nwords; i++) {
+        word_hunt h = {f->words->words[i]};
+        if (!cm->text || !api_review_words(cm->text, found_word, &h)) return 0;
+    }
+    return 1;
+}
+
+/* Decode a listed record into *it when it passes the filters (NULL: no
+ * filter). 1 kept, 0 filtered out or unreadable. */
+static int make_item(const review_entry *e, const review_state *st, const item_filter *f,
+                     api_review_item *it) {
+    memset(it, 0, sizeof *it);
     codec_error ce;
-    if (codec_decode_comment(st->record, st->record_len, &cm, &ce) < 0) {
+    if (codec_decode_comment(st->record, st->record_len, &it->cm, &ce) < 0) {
         log_msg(LOG_WARN, "review: unreadable record %s/%s skipped", e->site, e->id);
         return 0;
     }
-    int keep = (!article_id || (cm.article_id && strcmp(cm.article_id, article_id) == 0)) &&
-               (!flag || has_flag(&cm, flag));
-    if (keep) {
-        memset(it, 0, sizeof *it);
-        it->e = *e;
-        snprintf(it->claimed_by, sizeof it->claimed_by, "%s", st->claimed_by);
-        it->expires_ms = st->lease_expires_ms;
-        it->api = codec_encode_comment(&cm, 0, &it->api_len);
-        it->article_id = cm.article_id ? strdup(cm.article_id) : NULL;
-        if (!it->api) keep = 0;
-        if (!keep) free(it->article_id);
+    if (f && !passes(&it->cm, f)) {
+        model_comment_free(&it->cm);
+        return 0;
     }
-    model_comment_free(&cm);
-    return keep;
-}
-
-/* Article titles of the items (one GET per distinct article). */
-static void fill_titles(store *s, api_review_item *it, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        if (!it[i].article_id) continue;
-        size_t j = 0;
-        for (; j < i; j++)
-            if (it[j].article_id && strcmp(it[j].e.site, it[i].e.site) == 0 &&
-                strcmp(it[j].article_id, it[i].article_id) == 0)
-                break;
-        if (j < i) {
-            it[i].title = it[j].title ? strdup(it[j].title) : NULL;
-            continue;
-        }
-        char *json = NULL;
-        size_t len = 0;
-        if (store_article_get(s, it[i].e.site, it[i].article_id, &json, &len) == 1) {
-            model_article art;
-            codec_error ce;
-            if (codec_decode_article(json, len, &art, &ce) == 0) {
-                it[i].title = art.title ? strdup(art.title) : NULL;
-                model_article_free(&art);
-            }
-        }
-        free(json);
+    it->e = *e;
+    snprintf(it->claimed_by, sizeof it->claimed_by, "%s", st->claimed_by);
+    it->expires_ms = st->lease_expires_ms;
+    it->api = codec_encode_comment(&it->cm, 0, &it->api_len);
+    if (!it->api) {
+        model_comment_free(&it->cm);
+        return 0;
     }
+    return 1;
 }
 
 static codec_obj *item_json(const api_review_item *it, long long now_ms) {
     codec_obj *o = codec_obj_new();
+    /* the entry's time in its folder: a decision's, else the receipt's
+     * (the index key of a score-sorted page is the score) */
+    long long filed = it->cm.decided_ms > 0 ? it->cm.decided_ms : it->cm.received_ms;
     codec_set_str(o, "site", it->e.site);
     codec_set_str(o, "id", it->e.id);
-    codec_set_str(o, "article_id", it->article_id);
+    codec_set_str(o, "article_id", it->cm.article_id);
     codec_set_str(o, "article_title", it->title);
-    codec_set_int(o, "queued_ms", it->e.ms);
-    codec_set_real(o, "age_s", (double)(now_ms - it->e.ms) / 1000.0);
+    codec_set_int(o, "queued_ms", filed);
+    codec_set_real(o, "age_s", (double)(now_ms - filed) / 1000.0);
     if (it->expires_ms > 0) {
         codec_obj *cl = codec_obj_new();
         codec_set_str(cl, "by", it->claimed_by);
@@ -131,12 +158,16 @@ static codec_obj *item_json(const api_review_item *it, long long now_ms) {
         codec_set_obj_new(o, "claim", NULL);
     }
     codec_set_json(o, "comment", it->api, it->api_len);
+    codec_set_obj_new(o, "context", it->context);
     return o;
 }
 
-codec_obj *api_review_items_json(const api_review_item *it, size_t n, long long now_ms) {
+codec_obj *api_review_items_json(api_review_item *it, size_t n, long long now_ms) {
     codec_obj *arr = codec_arr_new();
-    for (size_t i = 0; i < n; i++) codec_append_new(arr, item_json(&it[i], now_ms));
+    for (size_t i = 0; i < n; i++) {
+        codec_append_new(arr, item_json(&it[i], now_ms));
+        it[i].context = NULL; /* moved into the array */
+    }
     return arr;
 }
 
@@ -153,6 +184,14 @@ int api_review_merge_page(store *s, char *const *sites, const api_review_page_re
     size_t want = q->limit, nitems = 0, nsites = 0, scanned = 0;
     int exhausted = 0, err = 0;
     long long now_ms = clock_wall_ms();
+    /* the index answers the folder, the order and (pending by age) the
+     * flag; the rest is filtered here */
+    review_index ix = {.folder = q->folder, .by_score = q->by_score,
+                       .desc = q->folder != REVIEW_F_PENDING || q->by_score};
+    if (q->folder == REVIEW_F_PENDING && !q->by_score) ix.flag = q->flag;
+    item_filter f = {.folder = q->folder, .article_id = q->article_id,
+                     .flag = ix.flag ? NULL : q->flag, .author = q->author,
+                     .words = q->nwords ? q : NULL};
     while (sites[nsites]) nsites++;
     api_review_item *items = calloc(want, sizeof *items);
     review_entry *merged = calloc(nsites * want + 1, sizeof *merged);
@@ -165,11 +204,9 @@ int api_review_merge_page(store *s, char *const *sites, const api_review_page_re
         size_t nm = 0;
         exhausted = 1;
         for (size_t i = 0; i < nsites; i++) {
-            review_pos p = pos_after(have_cur ? &cur : NULL, sites[i]);
+            review_pos p = pos_after(have_cur ? &cur : NULL, sites[i], ix.desc);
             size_t n = 0;
-            /* pending + flag: the per-flag queue; rejected + flag: filtered */
-            if (store_review_range(s, sites[i], q->rejected ? NULL : q->flag, q->rejected, &p,
-                                   want, merged + nm, &n) < 0) {
+            if (store_review_range(s, sites[i], &ix, &p, want, merged + nm, &n) < 0) {
                 err = 503;
                 break;
             }
@@ -177,7 +214,7 @@ int api_review_merge_page(store *s, char *const *sites, const api_review_page_re
             nm += n;
         }
         if (err || nm == 0) break;
-        qsort(merged, nm, sizeof *merged, entry_cmp);
+        qsort(merged, nm, sizeof *merged, ix.desc ? entry_cmp_desc : entry_cmp);
         size_t take = nm < want ? nm : want;
         if (nm > take) exhausted = 0;
         if (store_review_states(s, merged, take, st, &now_ms) < 0) {
@@ -193,14 +230,12 @@ int api_review_merge_page(store *s, char *const *sites, const api_review_page_re
                 store_review_purge(s, merged[i].site, merged[i].id);
                 continue;
             }
-            if (make_item(&merged[i], &st[i], q->article_id, q->rejected ? q->flag : NULL,
-                          &items[nitems]))
-                nitems++;
+            if (make_item(&merged[i], &st[i], &f, &items[nitems])) nitems++;
         }
         if (i < take) exhausted = 0; /* page full before this round's end */
         store_review_states_free(st, take);
     }
-    if (!err) fill_titles(s, items, nitems);
+    if (!err && api_review_context_fill(s, items, nitems) < 0) err = 503;
     free(merged);
     free(st);
     if (err) {
@@ -276,10 +311,14 @@ int api_review_merge_claim(store *s, char *const *sites, const char *flag,
                     store_review_purge(s, taken[i].site, taken[i].id);
                     continue;
                 }
-                if (make_item(&taken[i], &st[i], NULL, NULL, &items[nitems])) nitems++;
+                if (make_item(&taken[i], &st[i], NULL, &items[nitems])) nitems++;
             }
             store_review_states_free(st, ntaken);
-            fill_titles(s, items, nitems);
+            /* the items are leased now: hand them over even when their
+             * context could not be read (it then holds what the records
+             * say: article, identity) */
+            if (api_review_context_fill(s, items, nitems) < 0)
+                log_msg(LOG_WARN, "review: context of %zu claimed items not read", nitems);
         }
     }
     free(quota);

@@ -1,10 +1,11 @@
 /* api_review_private.h - what the review workflow's files share (service/api).
  *
- * The workflow is four files: api_review.c (the handlers: parse, call,
+ * The workflow is five files: api_review.c (the handlers: parse, call,
  * answer), api_review_req.c (request validation: ids, moderator, lease,
  * filters, cursors, the sites a request covers), api_review_merge.c (the
  * cross-site merge of per-site queues, claims and audit streams into one
- * page, and the listed items) and api_review_decide.c (the decision rules).
+ * page, and the listed items), api_review_context.c (what an item shows
+ * around its comment) and api_review_decide.c (the decision rules).
  * Nothing here is used outside them.
  */
 #ifndef MODQ_API_REVIEW_PRIVATE_H
@@ -52,16 +53,26 @@ int api_review_pick_sites(const api_call *c, store *s, const char *site, char **
 typedef struct api_review_page_req {
     const char *article_id; /* NULL: any */
     const char *flag;       /* NULL: any */
-    int rejected;           /* the rejected folder instead of pending */
+    const char *author;     /* NULL: any; a name or e-mail, ASCII case folded */
+    review_folder folder;   /* status=pending|rejected|approved */
+    int by_score;           /* sort=score (highest first) instead of age */
+    size_t nwords;          /* q: words that must all occur (lower case) */
+    char words[REVIEW_Q_WORDS][REVIEW_Q_MAX + 1];
     size_t limit;           /* 1..REVIEW_LIST_MAX */
     int have_cursor;        /* start after cursor; 0: at the start */
     review_entry cursor;
 } api_review_page_req;
 
-/* GET /v1/review?site=&article_id=&flag=&status=&limit=&cursor=: *site
- * (NULL: every site) and *q. 0, or -1 with e (422). */
+/* GET /v1/review?site=&status=&q=&author=&flag=&article_id=&sort=&limit=&cursor=:
+ * *site (NULL: every site) and *q. 0, or -1 with e (422). */
 int api_review_parse_list(const http_request *rq, const char **site, api_review_page_req *q,
                           api_review_err *e);
+
+/* The words of text (NUL-terminated) for a search: runs of ASCII letters
+ * and digits and of non-ASCII bytes, ASCII lower-cased. Calls fn(word,
+ * len, arg) for each; stops when fn returns non-zero and returns that. */
+int api_review_words(const char *text, int (*fn)(const char *w, size_t len, void *arg),
+                     void *arg);
 
 /* POST /v1/review/claim (strings borrowed from the body). */
 typedef struct api_review_claim_req {
@@ -134,14 +145,32 @@ typedef struct api_review_item {
     long long expires_ms;
     char *api;        /* comment API form (new) */
     size_t api_len;
-    char *article_id; /* new */
+    model_comment cm; /* the decoded record (owned: model_comment_free) */
     char *title;      /* new or NULL */
+    char *url;        /* the article's URL: new or NULL */
+    codec_obj *context; /* new: the "context" member (api_review_context.c) */
 } api_review_item;
 
 /* Free n items and the array. NULL is a no-op. */
 void api_review_items_free(api_review_item *it, size_t n);
-/* Returns a new JSON array of the items (ages relative to now_ms). */
-codec_obj *api_review_items_json(const api_review_item *it, size_t n, long long now_ms);
+/* Returns a new JSON array of the items (ages relative to now_ms); their
+ * contexts move into it. */
+codec_obj *api_review_items_json(api_review_item *it, size_t n, long long now_ms);
+
+/* ============================================= item context (api_review_context.c) */
+
+/* Fill the items' article titles and URLs and their "context" member:
+ * article, parent, thread neighbours, author history and the masked
+ * identity (moderators only: every review route is). Reads through the
+ * store (articles, store_review_context). Returns 0, -1 on Redis trouble
+ * (items then keep no context). */
+int api_review_context_fill(store *s, api_review_item *it, size_t n);
+
+/* The masked forms shown to moderators, into out (n bytes): an IPv4
+ * address as "a.b.c.x", an IPv6 one as its first two groups and "::x"; an
+ * e-mail as its first character, "***" and "@domain". "" for NULL or "". */
+void api_review_mask_ip(const char *ip, char *out, size_t n);
+void api_review_mask_email(const char *email, char *out, size_t n);
 
 /* One merged page. */
 typedef struct api_review_listing {
@@ -152,9 +181,10 @@ typedef struct api_review_listing {
     long long now_ms;       /* Redis clock */
 } api_review_listing;
 
-/* Merge the queues of sites (oldest first, then by site and id) into one
- * page of at most q->limit items passing the filters, examining at most
- * REVIEW_SCAN_MAX entries; drops entries whose record expired. Returns 0
+/* Merge the indexes of sites (q's folder and sort: by key, then site and
+ * id, ascending for the pending queue by age, descending otherwise) into
+ * one page of at most q->limit items passing the filters, examining at
+ * most REVIEW_SCAN_MAX entries; drops entries whose record expired. Returns 0
  * with *out filled, -1 with e (503 Redis, 500 out of memory). */
 int api_review_merge_page(store *s, char *const *sites, const api_review_page_req *q,
                           api_review_listing *out, api_review_err *e);

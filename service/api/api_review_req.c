@@ -35,7 +35,7 @@ void api_review_reply_err(http_response *res, const api_review_err *e) {
 /* 1 when this request's key may act on site. */
 static int site_allowed(const api_call *c, const char *site) {
     int ok = 0;
-    auth_check(c->a->auth, c->req->authorization, site, &ok);
+    auth_check(api_auth(c->a), c->req->authorization, site, &ok);
     return ok;
 }
 
@@ -260,20 +260,72 @@ static int parse_decision(const codec_obj *o, api_review_decision *d, api_review
 
 /* ============================================================ requests */
 
+int api_review_words(const char *text, int (*fn)(const char *w, size_t len, void *arg),
+                     void *arg) {
+    char w[REVIEW_Q_MAX + 1];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)text;; p++) {
+        unsigned ch = *p;
+        int in = ch >= 0x80 || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+                 (ch >= 'A' && ch <= 'Z');
+        if (in) {
+            /* a word longer than a search can be matches no search word */
+            if (n < REVIEW_Q_MAX) w[n] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+            n++;
+            continue;
+        }
+        if (n && n <= REVIEW_Q_MAX) {
+            w[n] = 0;
+            int r = fn(w, n, arg);
+            if (r) return r;
+        }
+        n = 0;
+        if (!ch) return 0;
+    }
+}
+
+static int add_query_word(const char *w, size_t len, void *arg) {
+    api_review_page_req *q = arg;
+    for (size_t i = 0; i < q->nwords; i++)
+        if (strcmp(q->words[i], w) == 0) return 0; /* said twice */
+    if (q->nwords == REVIEW_Q_WORDS) return 1;
+    memcpy(q->words[q->nwords++], w, len + 1);
+    return 0;
+}
+
+static int has_control(const char *v) {
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) return 1;
+    return 0;
+}
+
 int api_review_parse_list(const http_request *rq, const char **site, api_review_page_req *q,
                           api_review_err *e) {
     const char *article = http_query(rq, "article_id"), *flag = http_query(rq, "flag"),
                *status = http_query(rq, "status"), *lim = http_query(rq, "limit"),
-               *cur_s = http_query(rq, "cursor");
+               *cur_s = http_query(rq, "cursor"), *text = http_query(rq, "q"),
+               *author = http_query(rq, "author"), *sort = http_query(rq, "sort");
     long long limit = REVIEW_LIST_DEFAULT;
     memset(q, 0, sizeof *q);
     *site = http_query(rq, "site");
     if (*site && !**site) *site = NULL;
     if (article && !*article) article = NULL;
     if (flag && !*flag) flag = NULL;
-    if (status && strcmp(status, "pending") != 0 && strcmp(status, "rejected") != 0)
-        return api_review_fail(e, 422, "invalid_field", "status",
-                               "status must be pending or rejected");
+    if (author && !*author) author = NULL;
+    if (status && *status) {
+        if (strcmp(status, "pending") == 0)
+            q->folder = REVIEW_F_PENDING;
+        else if (strcmp(status, "rejected") == 0)
+            q->folder = REVIEW_F_REJECTED;
+        else if (strcmp(status, "approved") == 0)
+            q->folder = REVIEW_F_APPROVED;
+        else
+            return api_review_fail(e, 422, "invalid_field", "status",
+                                   "status must be pending, rejected or approved");
+    }
+    if (sort && *sort && strcmp(sort, "age") != 0 && strcmp(sort, "score") != 0)
+        return api_review_fail(e, 422, "invalid_field", "sort", "sort must be age or score");
+    q->by_score = sort && strcmp(sort, "score") == 0;
     if (lim && parse_range(lim, 1, REVIEW_LIST_MAX, &limit) < 0)
         return api_review_fail(e, 422, "invalid_field", "limit",
                                "limit must be an integer from 1 to 200");
@@ -283,13 +335,21 @@ int api_review_parse_list(const http_request *rq, const char **site, api_review_
     if (article && !model_valid_ident(article, MODEL_MAX_ID))
         return api_review_fail(e, 422, "invalid_field", "article_id",
                                "article_id must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+    if (text && (strlen(text) > REVIEW_Q_MAX || has_control(text)))
+        return api_review_fail(e, 422, "invalid_field", "q",
+                               "q must be at most 256 bytes of text without control characters");
+    if (text && api_review_words(text, add_query_word, q))
+        return api_review_fail(e, 422, "invalid_field", "q", "q may hold at most 8 words");
+    if (author && (strlen(author) > REVIEW_AUTHOR_MAX || has_control(author)))
+        return api_review_fail(e, 422, "invalid_field", "author",
+                               "author must be a name or e-mail of at most 256 bytes");
     if (cur_s && *cur_s && parse_cursor(cur_s, &q->cursor) < 0)
         return api_review_fail(e, 422, "invalid_field", "cursor",
                                "cursor is not one this endpoint returned");
     q->have_cursor = cur_s && *cur_s;
     q->article_id = article;
     q->flag = flag;
-    q->rejected = status && strcmp(status, "rejected") == 0;
+    q->author = author;
     q->limit = (size_t)limit;
     return 0;
 }

@@ -24,6 +24,15 @@ static const api_route ROUTES[] = {
     {{"GET", "/v1/sites/{site}/articles/{id}", "article_get"}, api_article_get, API_ROLE_CLIENT},
     {{"POST", "/v1/sites/{site}/comments", "comment_post"}, api_comment_post, API_ROLE_CLIENT},
     {{"GET", "/v1/sites/{site}/comments/{id}", "comment_get"}, api_comment_get, API_ROLE_CLIENT},
+    {{"GET", "/v1/sites/{site}/comments", "comment_list"}, api_comment_list, API_ROLE_CLIENT},
+    {{"PUT", "/v1/sites/{site}/comments/{id}", "comment_edit"}, api_comment_edit,
+     API_ROLE_CLIENT},
+    /* erasure (api_erasure.c, api_articles.c) */
+    {{"DELETE", "/v1/sites/{site}/comments/{id}", "comment_delete"}, api_comment_delete,
+     API_ROLE_CLIENT},
+    {{"POST", "/v1/sites/{site}/erasure", "erasure"}, api_erasure, API_ROLE_CLIENT},
+    {{"DELETE", "/v1/sites/{site}/articles/{id}", "article_delete"}, api_article_delete,
+     API_ROLE_CLIENT},
     /* review workflow (api_review.c) */
     {{"GET", "/v1/review", "review_list"}, api_review_list, API_ROLE_MODERATOR},
     {{"POST", "/v1/review/claim", "review_claim"}, api_review_claim, API_ROLE_MODERATOR},
@@ -40,6 +49,13 @@ static const api_route ROUTES[] = {
     {{"PUT", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_put, API_ROLE_CLIENT},
     {{"GET", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_get, API_ROLE_CLIENT},
     {{"DELETE", "/v1/sites/{site}/webhook", "webhook"}, api_webhook_delete, API_ROLE_CLIENT},
+    /* its dead letters (api_webhook_dead.c) */
+    {{"GET", "/v1/sites/{site}/webhook/dead", "webhook_dead"}, api_webhook_dead_list,
+     API_ROLE_CLIENT},
+    {{"POST", "/v1/sites/{site}/webhook/dead/retry", "webhook_dead"}, api_webhook_dead_retry_all,
+     API_ROLE_CLIENT},
+    {{"POST", "/v1/sites/{site}/webhook/dead/{id}/retry", "webhook_dead"}, api_webhook_dead_retry,
+     API_ROLE_CLIENT},
     /* per-site settings (api_settings.c): the PUT refuses moderator keys */
     {{"GET", "/v1/sites/{site}/settings", "settings"}, api_settings_get, API_ROLE_CLIENT},
     {{"PUT", "/v1/sites/{site}/settings", "settings"}, api_settings_put, API_ROLE_CLIENT},

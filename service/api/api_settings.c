@@ -130,6 +130,13 @@ static codec_obj *settings_view(const app *a, const char *site, const model_sett
         codec_set_bool(x, "value", m->learning_set == MODEL_SET ? m->learning : 1);
     if ((x = leaf(s, "abuse_severe_rejects", NULL, m->severe_set == MODEL_SET ? "site" : "default")))
         codec_set_bool(x, "value", m->severe_set == MODEL_SET ? m->abuse_severe_rejects : 0);
+    /* a secret is never shown: only whether the site has one of its own */
+    int own = m->coral_secret_set == MODEL_SET;
+    const char *global = api_coral_secret(a);
+    if ((x = leaf(s, "coral_secret", "coral_secret",
+                  own ? "site" : source_of(0, a, "coral_secret")))) {
+        codec_set_str(x, "value", own || (global && *global) ? "(set)" : NULL);
+    }
     codec_set_obj_new(root, "settings", s);
     return root;
 }

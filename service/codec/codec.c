@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec_private.h"
 #include "crypto.h"
@@ -525,6 +526,83 @@ static double round3(double x) { return (double)(long long)(x * 1000 + 0.5) / 10
  * (storage record, then API answer) and a tree costs a node per field plus
  * a dump. The text is what dump() of the equivalent tree printed, members
  * refused by jansson (invalid UTF-8) included: see jsonw.h. */
+/* "2026-01-31T12:00:00.000Z" of ms since the epoch into out. */
+static void iso_ms(long long ms, char out[32]) {
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+/* "revision" and "history" (both forms), "revised_ms" (storage). */
+static void encode_revisions(jsonw *w, const model_comment *c, int storage) {
+    jsonw_member_int(w, "revision", c->revision > 0 ? c->revision : 1);
+    jsonw_key(w, "history");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < c->nhistory; i++) {
+        const model_revision *h = &c->history[i];
+        char at[32];
+        iso_ms(h->at_ms, at);
+        jsonw_object_begin(w);
+        jsonw_member_int(w, "revision", h->revision);
+        jsonw_member_str(w, "status", model_status_name(h->status));
+        jsonw_member_real(w, "score", round3(h->score));
+        jsonw_key(w, "flags");
+        jsonw_array_begin(w);
+        for (const char *p = h->flags; p && *p;) {
+            const char *e = strchr(p, ',');
+            size_t l = e ? (size_t)(e - p) : strlen(p);
+            char code[MODEL_FLAG_CODE_LEN];
+            snprintf(code, sizeof code, "%.*s", (int)(l < sizeof code ? l : sizeof code - 1), p);
+            jsonw_string(w, code);
+            p += l + (e ? 1 : 0);
+        }
+        jsonw_array_end(w);
+        jsonw_member_str(w, "at", at);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+    if (storage && c->revised_ms) jsonw_member_int(w, "revised_ms", c->revised_ms);
+}
+
+/* The history of a stored record into out (its entries new). */
+static void decode_revisions(json_t *root, model_comment *out) {
+    long long rv = get_ll(root, "revision");
+    out->revision = rv > 0 && rv < 1000000 ? (int)rv : 1;
+    out->revised_ms = get_ll(root, "revised_ms");
+    json_t *h = json_object_get(root, "history");
+    size_t n = json_is_array(h) ? json_array_size(h) : 0;
+    if (n > MODEL_MAX_HISTORY) n = MODEL_MAX_HISTORY;
+    if (!n || !(out->history = calloc(n, sizeof *out->history))) return;
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(h, i);
+        model_revision *r = &out->history[out->nhistory];
+        r->revision = (int)get_ll(e, "revision");
+        r->status = status_from(json_string_value(json_object_get(e, "status")));
+        r->score = get_dbl(e, "score", 0);
+        const char *at = json_string_value(json_object_get(e, "at"));
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *rest = at ? strptime(at, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+        r->at_ms = rest ? (long long)timegm(&tm) * 1000 + (rest[0] == '.' ? atoi(rest + 1) : 0) : 0;
+        json_t *fl = json_object_get(e, "flags");
+        size_t k, total = 1;
+        json_t *f;
+        json_array_foreach(fl, k, f) total += strlen(json_string_value(f) ? json_string_value(f) : "") + 1;
+        if ((r->flags = malloc(total))) {
+            r->flags[0] = 0;
+            json_array_foreach(fl, k, f) {
+                const char *v = json_string_value(f);
+                if (!v || !*v || strchr(v, ',')) continue;
+                if (r->flags[0]) strcat(r->flags, ",");
+                strcat(r->flags, v);
+            }
+        }
+        out->nhistory++;
+    }
+}
+
 char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
     jsonw w;
     jsonw_init(&w, REAL_PRECISION,
@@ -578,6 +656,7 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
         jsonw_key(&w, "created_at");
         jsonw_null(&w);
     }
+    encode_revisions(&w, c, storage);
     jsonw_member_int(&w, "received_ms", c->received_ms);
     jsonw_key(&w, "author");
     jsonw_object_begin(&w);
@@ -667,6 +746,7 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
         out->decision_reason = dupstr(d, "reason");
         out->decision_note = dupstr(d, "note");
     }
+    decode_revisions(root, out);
     const char *ak = json_string_value(json_object_get(root, "author_key"));
     snprintf(out->author_key, sizeof out->author_key, "%s", ak ? ak : "");
     const char *xh = json_string_value(json_object_get(root, "xh"));

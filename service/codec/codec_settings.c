@@ -208,6 +208,25 @@ static int detectors_of(json_t *v, int patch, model_settings *out, codec_error *
     return 0;
 }
 
+/* coral_secret: MODEL_MIN_CORAL_SECRET to MODEL_MAX_CORAL_SECRET printable
+ * ASCII characters without spaces, as the config's coral_secret. */
+static int secret_of(json_t *v, int patch, model_settings *out, codec_error *err) {
+    int n = null_state(v, patch, "coral_secret", &out->coral_secret_set, err);
+    if (n) return n < 0 ? -1 : 0;
+    const char *s = json_string_value(v);
+    size_t l = s ? json_string_length(v) : 0;
+    int ok = s && l >= MODEL_MIN_CORAL_SECRET && l <= MODEL_MAX_CORAL_SECRET;
+    for (size_t i = 0; ok && i < l; i++) ok = s[i] > ' ' && s[i] < 0x7f;
+    if (!ok)
+        return fail(err, "invalid_field", "coral_secret",
+                    "coral_secret must be %d to %d printable ASCII characters without spaces",
+                    MODEL_MIN_CORAL_SECRET, MODEL_MAX_CORAL_SECRET);
+    out->coral_secret_set = MODEL_SET;
+    memcpy(out->coral_secret, s, l);
+    out->coral_secret[l] = 0;
+    return 0;
+}
+
 int codec_decode_settings(const char *buf, size_t len, int patch, model_settings *out,
                           codec_error *err) {
     memset(out, 0, sizeof *out);
@@ -216,7 +235,8 @@ int codec_decode_settings(const char *buf, size_t len, int patch, model_settings
     json_t *r = J(root);
     static const char *const top[] = {"thresholds", "banned_words", "suspect_words",
                                       "domain_allow", "domain_block", "flood",
-                                      "detectors", "learning", "abuse_severe_rejects", NULL};
+                                      "detectors", "learning", "abuse_severe_rejects",
+                                      "coral_secret", NULL};
     static const char *const thr[] = {"pending", "rejected", NULL};
     static const char *const fl[] = {"max", "window", NULL};
     int rc = -1, g;
@@ -266,6 +286,7 @@ int codec_decode_settings(const char *buf, size_t len, int patch, model_settings
         bool_of(v, patch, "abuse_severe_rejects", &out->severe_set, &out->abuse_severe_rejects,
                 err) < 0)
         goto done;
+    if ((v = json_object_get(r, "coral_secret")) && secret_of(v, patch, out, err) < 0) goto done;
     rc = 0;
 done:
     codec_obj_free(root);
@@ -317,5 +338,7 @@ char *codec_encode_settings(const model_settings *s, size_t *len) {
     if (s->learning_set == MODEL_SET) json_object_set_new(o, "learning", json_boolean(s->learning));
     if (s->severe_set == MODEL_SET)
         json_object_set_new(o, "abuse_severe_rejects", json_boolean(s->abuse_severe_rejects));
+    if (s->coral_secret_set == MODEL_SET)
+        json_object_set_new(o, "coral_secret", json_string(s->coral_secret));
     return codec_dump_free((codec_obj *)o, len);
 }

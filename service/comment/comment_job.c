@@ -133,7 +133,7 @@ int comment_job_analyse(comment_job *j) {
     cm->has_minhash = f->has_minhash;
     memcpy(cm->minhash, f->minhash, sizeof cm->minhash);
     memcpy(cm->band, f->band, sizeof cm->band);
-    cm->received_ms = clock_wall_ms();
+    if (!cm->received_ms) cm->received_ms = clock_wall_ms(); /* an edit keeps its own */
     comment_learn_begin(cm, f, &j->lr); /* classifier tokens and reputation ids */
     j->q = (store_lookup_req){cm->site, cm->id, cm->article_id, f->exact_hash, f->has_minhash,
                               f->band, f->terms, f->nterms, cm->author_key, cm->author.ip,
@@ -345,6 +345,7 @@ void comment_job_fill_write(const modq_config *cfg, const model_comment *cm, con
     w->record = json;
     w->record_len = len;
     w->status = model_status_name(cm->status);
+    w->score = cm->score;
     w->received_ms = cm->received_ms;
     w->retention_s = cfg->retention_days * 86400L;
     w->exact_hash = cm->exact_hash;
@@ -353,6 +354,8 @@ void comment_job_fill_write(const modq_config *cfg, const model_comment *cm, con
     w->minhash = cm->minhash;
     w->author_key = cm->author_key;
     w->ip = cm->author.ip;
+    w->author_email = cm->author.email;
+    w->author_name = cm->author.name;
     w->dup_window_s = cfg->dup_window_days * 86400L;
     w->flood_window_s = cfg->flood_window;
     w->thread_text = (cm->status == MODEL_APPROVED && cfg->thread_context > 0) ? cm->text : NULL;

@@ -56,15 +56,23 @@ void comment_learn_end(comment_learn_req *r) {
  * moderators as evidence and are not personal data). */
 #define COMMENT_LEARN_ID_HEX 32
 
+int comment_rep_field(const char *prefix, const char *v, char *out, size_t n) {
+    if (!v || !*v) return -1;
+    unsigned char h[CRYPTO_SHA256_LEN];
+    char hex[2 * CRYPTO_SHA256_LEN + 1];
+    crypto_sha256(v, strlen(v), h);
+    crypto_hex(h, sizeof h, hex);
+    hex[COMMENT_LEARN_ID_HEX] = 0;
+    int w = snprintf(out, n, "%s%s", prefix, hex);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
 static int add_rep(comment_learn_req *r, int kind, const char *prefix, const char *v) {
     if (r->nrep >= COMMENT_LEARN_MAX_REP || !v || !*v) return 0;
-    char hex[2 * CRYPTO_SHA256_LEN + 1];
+    char field[COMMENT_REP_FIELD_LEN];
     if (kind != LEARN_REP_DOMAIN) {
-        unsigned char h[CRYPTO_SHA256_LEN];
-        crypto_sha256(v, strlen(v), h);
-        crypto_hex(h, sizeof h, hex);
-        hex[COMMENT_LEARN_ID_HEX] = 0;
-        v = hex;
+        if (comment_rep_field("", v, field, sizeof field) < 0) return 0;
+        v = field;
     }
     char *p = prefixed(prefix, v);
     if (!p) return -1;
@@ -152,7 +160,7 @@ void comment_learn_annotate(const comment_learn_req *r, engine_verdict *v) {
     snprintf(fl->evidence, sizeof fl->evidence, "%s", r->evidence);
 }
 
-void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam) {
+void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam, int report) {
     if (!c || !c->site || !c->text) return;
     comment_profile *pr = comment_profile_current(p->profiles, s, c->site);
     int learning = !pr || pr->learning;
@@ -174,7 +182,7 @@ void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int sp
     comment_learn_req r;
     comment_learn_begin(&k, f, &r);
     if (r.tokens) {
-        int rc = store_learn_train(s, c->site, c->id, spam, r.tokens, r.ntokens, r.rep, r.nrep,
+        int rc = store_learn_train(s, c->site, c->id, spam, report, r.tokens, r.ntokens, r.rep, r.nrep,
                                    p->o.cfg->retention_days * 86400L);
         if (rc < 0)
             log_msg(LOG_WARN, "learn: Redis trouble training %s/%s; not learned", c->site,

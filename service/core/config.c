@@ -19,6 +19,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cidr.h"
+
 extern char **environ;
 
 typedef enum { T_STR, T_INT, T_DBL, T_BOOL } ctype_t; /* T_BOOL: a long 0/1 */
@@ -45,6 +47,8 @@ static const ckey keys[] = {
     {"max_body", T_INT, 1024, 16777216, "65536", OFF(max_body), 0},
     {"max_connections", T_INT, 4, 100000, "1024", OFF(max_connections), 0},
     {"connection_timeout", T_INT, 1, 3600, "15", OFF(connection_timeout), 0},
+    {"max_connections_per_ip", T_INT, 1, 100000, "32", OFF(max_connections_per_ip), 0},
+    {"trusted_proxies", T_STR, 0, 0, "", OFF(trusted_proxies), 0},
     {"redis_timeout_ms", T_INT, 10, 60000, "500", OFF(redis_timeout_ms), 0},
     {"threshold_pending", T_DBL, 0, 1, "0.5", OFF(threshold_pending), 0},
     {"threshold_reject", T_DBL, 0, 1, "0.9", OFF(threshold_reject), 0},
@@ -60,7 +64,7 @@ static const ckey keys[] = {
     {"domain_allow", T_STR, 0, 0, "", OFF(domain_allow), 0},
     {"domain_block", T_STR, 0, 0, "", OFF(domain_block), 0},
     {"detectors_disabled", T_STR, 0, 0, "", OFF(detectors_disabled), 0},
-    {"drain_seconds", T_INT, 0, 600, "10", OFF(drain_seconds), 0},
+    {"drain_seconds", T_INT, 0, 600, "5", OFF(drain_seconds), 0},
     {"retention_days", T_INT, 1, 36500, "90", OFF(retention_days), 0},
     {"review_dir", T_STR, 0, 0, "", OFF(review_dir), 0},
     {"lease_seconds", T_INT, 5, 86400, "300", OFF(lease_seconds), 0},
@@ -76,6 +80,8 @@ static const ckey keys[] = {
     {"tls_cert", T_STR, 0, 0, "", OFF(tls_cert), 0},
     {"tls_key", T_STR, 0, 0, "", OFF(tls_key), 1},
     {"coral_secret", T_STR, 0, 0, "", OFF(coral_secret), 1},
+    {"coral_replay_window", T_INT, 1, 86400, "300", OFF(coral_replay_window), 0},
+    {"coral_require_timestamp", T_INT, 0, 1, "0", OFF(coral_require_timestamp), 0},
     {"redis_sentinels", T_STR, 0, 0, "", OFF(redis_sentinels), 0},
     {"redis_master", T_STR, 0, 0, "mymaster", OFF(redis_master), 0},
     {"redis_wait_replicas", T_INT, 0, 16, "0", OFF(redis_wait_replicas), 0},
@@ -371,6 +377,17 @@ int config_load(modq_config *cfg, const char *path, config_error *err) {
         if (set_weight(cfg, code, eq + 1, name, err) < 0) goto fail;
     }
     if (parse_listen(cfg, err) < 0) goto fail;
+    const struct {
+        const char *key, *list;
+    } nets[] = {{"webhook_allowed_networks", cfg->webhook_allowed_networks},
+                {"trusted_proxies", cfg->trusted_proxies}};
+    for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
+        char why[120];
+        if (cidr_list_check(nets[i].list, why, sizeof why) < 0) {
+            snprintf(err->text, sizeof err->text, "%s: %s", nets[i].key, why);
+            goto fail;
+        }
+    }
     if (strncmp(cfg->redis_url, "redis://", 8) != 0) {
         snprintf(err->text, sizeof err->text,
                  "redis_url: must start with redis://");
@@ -407,6 +424,47 @@ void config_free(modq_config *cfg) {
         free(*slot);
         *slot = NULL;
     }
+}
+
+/* The keys a running modq takes from a reloaded file (SIGHUP): read per
+ * request by the API gate, or by the log. Every other key is read once at
+ * start by the object it shapes (the engine, the pool, the daemon). */
+static const char *const reloadable[] = {
+    "client_keys", "moderator_keys", "moderator_anonymous_keys", "rate_limit_key",
+    "rate_limit_ip", "auth_fail_limit", "coral_secret", "log_level",
+};
+
+int config_key_reloadable(const char *name) {
+    for (size_t i = 0; i < sizeof reloadable / sizeof *reloadable; i++)
+        if (strcmp(reloadable[i], name) == 0) return 1;
+    return 0;
+}
+
+/* 1 when table key k holds the same value in a and b. */
+static int same_value(const ckey *k, const modq_config *a, const modq_config *b) {
+    const char *pa = (const char *)a + k->off, *pb = (const char *)b + k->off;
+    if (k->type == T_STR) return strcmp(*(char *const *)pa, *(char *const *)pb) == 0;
+    if (k->type == T_DBL) return *(const double *)pa == *(const double *)pb;
+    return *(const long *)pa == *(const long *)pb;
+}
+
+size_t config_changed(const modq_config *a, const modq_config *b, const char **names,
+                      size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (same_value(&keys[i], a, b)) continue;
+        if (n < max) names[n] = keys[i].name;
+        n++;
+    }
+    int wsame = a->nweights == b->nweights;
+    for (size_t i = 0; wsame && i < a->nweights; i++)
+        wsame = strcmp(a->weights[i].code, b->weights[i].code) == 0 &&
+                a->weights[i].weight == b->weights[i].weight;
+    if (!wsame) {
+        if (n < max) names[n] = CONFIG_WEIGHT_PREFIX "<code>";
+        n++;
+    }
+    return n;
 }
 
 size_t config_dump(const modq_config *cfg, char *buf, size_t n) {

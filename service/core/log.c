@@ -8,6 +8,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,7 +16,7 @@
 
 #define LOG_LINE_MAX 2048 /* longer lines are cut: logs are for humans */
 
-static volatile int min_level = LOG_INFO;
+static _Atomic int min_level = LOG_INFO; /* set again by a reload (SIGHUP) while others log */
 /* The request id of the request this thread handles, or NULL. */
 static __thread const char *cur_request;
 static const char *names[] = {"debug", "info", "warn", "error"};
@@ -29,10 +30,37 @@ void log_set_request(const char *request_id) { cur_request = request_id; }
 
 const char *log_request(void) { return cur_request; }
 
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, at most U+10FFFF), 0 when the byte at s does not
+ * start one. */
+static size_t utf8_seq(const unsigned char *s) {
+    unsigned char c = s[0];
+    if (c < 0x80) return 1;
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else
+        return 0;
+    if (s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF) return 0;
+    return n;
+}
+
 void log_json_escape(char *buf, size_t n, size_t *w, const char *s) {
     static const char hex[] = "0123456789abcdef";
-    for (; s && *s && *w + 7 < n; s++) {
-        unsigned char c = (unsigned char)*s;
+    const unsigned char *p = (const unsigned char *)s;
+    while (p && *p && *w + 7 < n) {
+        unsigned char c = *p;
+        size_t len = utf8_seq(p);
         if (c == '"' || c == '\\') {
             buf[(*w)++] = '\\';
             buf[(*w)++] = (char)c;
@@ -43,9 +71,20 @@ void log_json_escape(char *buf, size_t n, size_t *w, const char *s) {
             buf[(*w)++] = '0';
             buf[(*w)++] = hex[c >> 4];
             buf[(*w)++] = hex[c & 15];
+        } else if (len == 0) {
+            /* not UTF-8: the text \xHH, so the line stays valid JSON */
+            buf[(*w)++] = '\\';
+            buf[(*w)++] = '\\';
+            buf[(*w)++] = 'x';
+            buf[(*w)++] = hex[c >> 4];
+            buf[(*w)++] = hex[c & 15];
         } else {
-            buf[(*w)++] = (char)c;
+            memcpy(buf + *w, p, len); /* len <= 4 < the 7 bytes kept free */
+            *w += len;
+            p += len;
+            continue;
         }
+        p++;
     }
     buf[*w < n ? *w : n - 1] = 0;
 }

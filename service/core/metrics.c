@@ -42,6 +42,8 @@ struct metrics {
     atomic_ulong comments[3];
     atomic_ulong auth_fail;
     atomic_ulong spooled;
+    atomic_ulong wh[METRICS_WH_RESULTS]; /* by metrics_wh_result */
+    atomic_ulong wh_requeued;
     atomic_ulong replayed;
 };
 
@@ -147,6 +149,12 @@ void metrics_flag(metrics *m, const char *code) {
 
 void metrics_auth_failure(metrics *m) { atomic_fetch_add(&m->auth_fail, 1); }
 void metrics_spooled(metrics *m) { atomic_fetch_add(&m->spooled, 1); }
+void metrics_webhook(metrics *m, metrics_wh_result r) {
+    if ((unsigned)r < METRICS_WH_RESULTS) atomic_fetch_add(&m->wh[r], 1);
+}
+void metrics_webhook_requeued(metrics *m, long n) {
+    if (n > 0) atomic_fetch_add(&m->wh_requeued, (unsigned long)n);
+}
 void metrics_replayed(metrics *m, long n) {
     if (n > 0) atomic_fetch_add(&m->replayed, (unsigned long)n);
 }
@@ -238,6 +246,30 @@ char *metrics_render(metrics *m, const metrics_gauges *g, size_t *len) {
        g->queue_depth);
     bp(&b, "# HELP modq_spool_pending Records in the local spool.\n"
            "# TYPE modq_spool_pending gauge\nmodq_spool_pending %ld\n", g->spool_pending);
+    bp(&b, "# HELP modq_spool_writable 1 when the local spool can take a comment.\n"
+           "# TYPE modq_spool_writable gauge\nmodq_spool_writable %d\n", g->spool_writable);
+    bp(&b, "# HELP modq_ready 1 while /readyz answers 200 (Redis up or the spool "
+           "writable, and not draining).\n"
+           "# TYPE modq_ready gauge\nmodq_ready %d\n",
+       !g->draining && (g->redis_up || g->spool_writable));
+    bp(&b, "# HELP modq_draining 1 from SIGTERM until exit (drain_seconds).\n"
+           "# TYPE modq_draining gauge\nmodq_draining %d\n", g->draining);
+    bp(&b, "# HELP modq_webhook_deliveries_total Webhook delivery attempts by result "
+           "(dead: the last attempt failed and the event became a dead letter).\n"
+           "# TYPE modq_webhook_deliveries_total counter\n"
+           "modq_webhook_deliveries_total{result=\"delivered\"} %lu\n"
+           "modq_webhook_deliveries_total{result=\"failed\"} %lu\n"
+           "modq_webhook_deliveries_total{result=\"dead\"} %lu\n",
+       atomic_load(&m->wh[METRICS_WH_DELIVERED]), atomic_load(&m->wh[METRICS_WH_FAILED]),
+       atomic_load(&m->wh[METRICS_WH_DEAD]));
+    bp(&b, "# HELP modq_webhook_dead_letters_total Events given up as dead letters.\n"
+           "# TYPE modq_webhook_dead_letters_total counter\nmodq_webhook_dead_letters_total %lu\n",
+       atomic_load(&m->wh[METRICS_WH_DEAD]));
+    bp(&b, "# HELP modq_webhook_dead_letters_requeued_total Dead letters put back into the "
+           "outbox through the retry endpoints.\n"
+           "# TYPE modq_webhook_dead_letters_requeued_total counter\n"
+           "modq_webhook_dead_letters_requeued_total %lu\n",
+       atomic_load(&m->wh_requeued));
     bp(&b, "# HELP modq_spooled_total Records written to the spool.\n"
            "# TYPE modq_spooled_total counter\nmodq_spooled_total %lu\n", atomic_load(&m->spooled));
     bp(&b, "# HELP modq_replayed_total Spooled records moved into Redis.\n"

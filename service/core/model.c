@@ -51,6 +51,8 @@ void model_comment_free(model_comment *c) {
         free(c->flags[i].detail);
         free(c->flags[i].evidence);
     }
+    for (size_t i = 0; i < c->nhistory; i++) free(c->history[i].flags);
+    free(c->history);
     model_comment_init(c);
 }
 
@@ -205,6 +207,13 @@ int model_settings_apply(model_settings *base, const model_settings *patch) {
     SETTING_APPLY(base->learning_set, base->learning, patch->learning_set, patch->learning);
     SETTING_APPLY(base->severe_set, base->abuse_severe_rejects, patch->severe_set,
                   patch->abuse_severe_rejects);
+    if (patch->coral_secret_set == MODEL_SET) {
+        base->coral_secret_set = MODEL_SET;
+        memcpy(base->coral_secret, patch->coral_secret, sizeof base->coral_secret);
+    } else if (patch->coral_secret_set == MODEL_RESET) {
+        base->coral_secret_set = MODEL_UNSET;
+        memset(base->coral_secret, 0, sizeof base->coral_secret);
+    }
     return 0;
 }
 
@@ -212,5 +221,5 @@ int model_settings_empty(const model_settings *s) {
     return !s->pending_set && !s->rejected_set && !s->banned_words.set &&
            !s->suspect_words.set && !s->domain_allow.set && !s->domain_block.set &&
            !s->flood_max_set && !s->flood_window_set && s->ndet == 0 && !s->learning_set &&
-           !s->severe_set;
+           !s->severe_set && !s->coral_secret_set;
 }

@@ -16,7 +16,9 @@
  *     up to 0.45; confident when each distinct phrase comes back 4 times
  *     on average (ratio <= 0.25: "buy now buy now buy now ..."): 0.55 ..
  *     0.80.
- * Normal prose scores 0 on all three. No I/O, no state.
+ * Normal prose scores 0 on all three. No I/O, no state: the tables live in
+ * the calling thread's scratch (shingle_scratch, a set on the thread's
+ * spare slots), reused from comment to comment.
  */
 #include "repetition.h"
 
@@ -106,17 +108,19 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
         consider(out, s, detail, norm + best_at, best < 40 ? best : 40);
     }
 
-    uint32_t *idx = malloc((l->n + 1) * sizeof *idx);
+    uint32_t *idx = shingle_scratch(SHINGLE_SCRATCH_WORDS, (l->n + 1) * sizeof *idx);
     /* word counts: open addressing, key = word hash, 2x the words */
     size_t cap = 16;
     while (cap < 2 * (l->n + 1))
         cap *= 2;
-    uint64_t *h = calloc(cap, sizeof *h);
-    uint32_t *cnt = calloc(cap, sizeof *cnt);
+    uint64_t *h = shingle_scratch(SHINGLE_SCRATCH_KEYS, cap * sizeof *h);
+    uint32_t *cnt = shingle_scratch(SHINGLE_SCRATCH_COUNTS, cap * sizeof *cnt);
     shingle_set set = {0};
     int rc = -1;
     if (!idx || !h || !cnt)
         goto done;
+    memset(h, 0, cap * sizeof *h);
+    memset(cnt, 0, cap * sizeof *cnt);
     size_t nw = shingle_words(l, idx);
     if (nw < REPETITION_MIN_WORDS) {
         rc = 0;
@@ -188,8 +192,5 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
     rc = 0;
 done:
     shingle_set_free(&set);
-    free(cnt);
-    free(h);
-    free(idx);
     return rc;
 }

@@ -4,12 +4,109 @@
  * set of 64-bit hashes (the article's 5-grams for copy detection, a
  * comment's 3-grams for repetition), and the copied_from_article
  * measurement: which comment words sit inside a 5-gram that the article also
- * contains, and the longest such run. No scoring policy lives here.
+ * contains, and the longest such run; and each thread's scratch memory (a
+ * spare slot array and shingle_scratch's buffers, see shingle.h). No scoring
+ * policy lives here.
  */
 #include "shingle.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- per-thread scratch ----
+ * One block per thread, created on first use and freed by the key's
+ * destructor when the thread exits. The spare is a slot array no set holds
+ * (alloc slots); buf[i] holds cap[i] bytes. */
+typedef struct scratch {
+    uint64_t *spare;
+    size_t spare_alloc;
+    void *buf[SHINGLE_SCRATCH_N];
+    size_t cap[SHINGLE_SCRATCH_N];
+} scratch;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_ok;
+
+static void scratch_destroy(void *p) {
+    scratch *t = p;
+    free(t->spare);
+    for (int i = 0; i < SHINGLE_SCRATCH_N; i++)
+        free(t->buf[i]);
+    free(t);
+}
+
+static void scratch_key_init(void) {
+    scratch_key_ok = pthread_key_create(&scratch_key, scratch_destroy) == 0;
+}
+
+/* The calling thread's block, or NULL (out of memory: callers allocate
+ * without it). */
+static scratch *scratch_self(void) {
+    pthread_once(&scratch_once, scratch_key_init);
+    if (!scratch_key_ok)
+        return NULL;
+    scratch *t = pthread_getspecific(scratch_key);
+    if (t)
+        return t;
+    if (!(t = calloc(1, sizeof *t)))
+        return NULL;
+    if (pthread_setspecific(scratch_key, t) != 0) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void *shingle_scratch(shingle_scratch_id id, size_t bytes) {
+    scratch *t = scratch_self();
+    if (!t || (unsigned)id >= SHINGLE_SCRATCH_N)
+        return NULL;
+    if (t->cap[id] < bytes) {
+        size_t cap = t->cap[id] ? t->cap[id] : 1024;
+        while (cap < bytes)
+            cap *= 2;
+        void *b = malloc(cap);
+        if (!b)
+            return NULL;
+        free(t->buf[id]);
+        t->buf[id] = b;
+        t->cap[id] = cap;
+    }
+    return t->buf[id];
+}
+
+/* Slots for a set of cap: the thread's spare when large enough and not
+ * too large (SHINGLE_SPARE_FIT), else new; *alloc = slots allocated. Not
+ * zeroed. */
+static uint64_t *slots_get(size_t cap, size_t *alloc) {
+    scratch *t = scratch_self();
+    if (t && t->spare && t->spare_alloc >= cap && t->spare_alloc / SHINGLE_SPARE_FIT <= cap) {
+        uint64_t *p = t->spare;
+        *alloc = t->spare_alloc;
+        t->spare = NULL;
+        t->spare_alloc = 0;
+        return p;
+    }
+    *alloc = cap;
+    return malloc(cap * sizeof(uint64_t));
+}
+
+/* Gives slots back: kept as the thread's spare when larger than the one it
+ * has (and not above SHINGLE_SPARE_MAX), else freed. */
+static void slots_put(uint64_t *slot, size_t alloc) {
+    if (!slot)
+        return;
+    scratch *t = alloc <= SHINGLE_SPARE_MAX ? scratch_self() : NULL;
+    if (t && alloc > t->spare_alloc) {
+        free(t->spare);
+        t->spare = slot;
+        t->spare_alloc = alloc;
+        return;
+    }
+    free(slot);
+}
 
 static uint64_t mix64(uint64_t x) {
     x ^= x >> 33;
@@ -24,14 +121,19 @@ int shingle_set_init(shingle_set *s, size_t expected) {
     size_t cap = 16;
     while (cap < expected * 2)
         cap *= 2;
-    s->slot = calloc(cap, sizeof *s->slot);
-    s->cap = s->slot ? cap : 0;
+    s->slot = slots_get(cap, &s->alloc);
     s->n = 0;
-    return s->slot ? 0 : -1;
+    if (!s->slot) {
+        s->cap = s->alloc = 0;
+        return -1;
+    }
+    memset(s->slot, 0, cap * sizeof *s->slot);
+    s->cap = cap;
+    return 0;
 }
 
 void shingle_set_free(shingle_set *s) {
-    free(s->slot);
+    slots_put(s->slot, s->alloc);
     memset(s, 0, sizeof *s);
 }
 
@@ -42,7 +144,7 @@ static int grow(shingle_set *s) {
     for (size_t i = 0; i < s->cap; i++)
         if (s->slot[i])
             shingle_set_add(&t, s->slot[i]);
-    free(s->slot);
+    slots_put(s->slot, s->alloc);
     *s = t;
     return 0;
 }
@@ -110,7 +212,7 @@ int shingle_add_all(shingle_set *s, const tokenize_list *l, size_t k) {
 int shingle_copied(const tokenize_list *l, const shingle_set *article,
                    shingle_copy *out) {
     memset(out, 0, sizeof *out);
-    uint32_t *idx = malloc((l->n + 1) * sizeof *idx);
+    uint32_t *idx = shingle_scratch(SHINGLE_SCRATCH_WORDS, (l->n + 1) * sizeof *idx);
     if (!idx)
         return -1;
     size_t n = shingle_words(l, idx);
@@ -142,6 +244,5 @@ int shingle_copied(const tokenize_list *l, const shingle_set *article,
         out->run_len = b->off + b->len - a->off;
         out->run_words = best_end - best_start;
     }
-    free(idx);
     return 0;
 }

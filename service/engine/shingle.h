@@ -4,6 +4,15 @@
  * addressing set those hashes live in, and the containment measure behind
  * copied_from_article (how much of a comment is made of the article's word
  * 5-grams). Everything is linear in the number of words.
+ *
+ * Memory for a comment's tables comes from the calling thread's scratch:
+ * a set's slots are taken from (and given back to) the thread's spare
+ * array, and shingle_scratch hands out reusable buffers. Every comment on a
+ * thread then reuses memory that is already mapped, instead of fresh zeroed
+ * pages (page faults, and TLB-shootdown IPIs when they are unmapped again)
+ * for every comment. A thread keeps what its largest comment needed (the
+ * spare at most SHINGLE_SPARE_MAX slots); its scratch is freed when the
+ * thread exits.
  */
 #ifndef MODQ_SHINGLE_H
 #define MODQ_SHINGLE_H
@@ -20,15 +29,41 @@
 typedef struct shingle_set {
     uint64_t *slot; /* 0 = empty; stored hashes are never 0 */
     size_t cap, n;
+    size_t alloc;   /* slots allocated: >= cap (a reused spare may be larger) */
 } shingle_set;
 
-/* Prepares an empty set sized for about `expected` hashes. Returns 0 or -1
- * when out of memory. Release with shingle_set_free(). */
+/* Spare slot arrays larger than this (1 MiB: sets of 64-KB comments fit)
+ * are freed rather than kept for the thread's next set. */
+#define SHINGLE_SPARE_MAX ((size_t)1 << 17)
+/* A set takes the spare only when it needs at least 1 / SHINGLE_SPARE_FIT
+ * of it: a small set kept for long (an analysed article's) never holds a
+ * large comment's array. */
+#define SHINGLE_SPARE_FIT 4
+
+/* Prepares an empty set sized for about `expected` hashes, on the calling
+ * thread's spare slots when they are large enough. Returns 0 or -1 when out
+ * of memory. Release with shingle_set_free(). */
 int shingle_set_init(shingle_set *s, size_t expected);
-void shingle_set_free(shingle_set *s); /* frees the slots, not s */
+/* Releases the slots (kept as the calling thread's spare when it has none
+ * as large), not s. */
+void shingle_set_free(shingle_set *s);
 /* Returns 1 when h was added, 0 when already present, -1 out of memory. */
 int shingle_set_add(shingle_set *s, uint64_t h);
 int shingle_set_has(const shingle_set *s, uint64_t h);
+
+/* The calling thread's scratch buffers, one per purpose. */
+typedef enum shingle_scratch_id {
+    SHINGLE_SCRATCH_WORDS,  /* word indexes (shingle_words) */
+    SHINGLE_SCRATCH_KEYS,   /* a caller's hash table keys */
+    SHINGLE_SCRATCH_COUNTS, /* a caller's hash table values */
+    SHINGLE_SCRATCH_N
+} shingle_scratch_id;
+
+/* Returns the calling thread's buffer `id` with room for at least `bytes`
+ * (contents undefined), or NULL when out of memory. Owned by the thread:
+ * valid until its next shingle_scratch call with the same id; never freed
+ * by the caller. */
+void *shingle_scratch(shingle_scratch_id id, size_t bytes);
 
 /* Writes the indexes of WORD/NUMBER tokens of l to idx (capacity l->n) and
  * returns their count. */

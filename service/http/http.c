@@ -29,8 +29,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "http_status.h"
 #include "log.h"
+
+/* X-Forwarded-For header lines looked at (the last ones: hops are read
+ * from the right); a proxy chain longer than this is not believed past
+ * them. */
+#define HTTP_XFF_MAX_LINES 8
+
+/* Query arguments allowed in one request: far more than any route reads.
+ * libmicrohttpd keeps a record per argument in the connection's memory
+ * pool, so without a bound ~1,000 arguments exhaust it and the client gets
+ * no answer at all; beyond this the request gets 414. */
+#define HTTP_MAX_QUERY_ARGS 64
 
 /* Request line + headers allowed when max_header is not given: generous for
  * a JSON API. MHD answers 431 (414 for the URL) itself beyond it. */
@@ -60,9 +72,16 @@
  * runs the handler after moving WAITING -> BUSY, the reaper only cuts after
  * moving WAITING -> CUT, so a request being handled is never cut. */
 enum { CONN_WAITING = 0, CONN_BUSY = 1, CONN_CUT = 2 };
+/* Slots of the per-address connection table: more than the connections
+ * the server holds at once (max_connections + slack), a power of two. */
+#define HTTP_IP_SLOTS 8192
+
 typedef struct conn {
     struct conn *prev, *next;   /* the server's list, under mu */
     MHD_socket fd;
+    uint32_t ip4;               /* peer address counted against
+                                   max_connections_per_ip (network order;
+                                   0: not counted) */
     atomic_llong deadline_ms;   /* monotonic; the current phase must end by then */
     atomic_int state;
 } conn;
@@ -77,6 +96,7 @@ struct http_server {
     atomic_uint conns;
     atomic_uint inflight;       /* requests from headers received to response sent */
     atomic_int draining;        /* quiesced: answer, then close the connection */
+    atomic_int closing;         /* http_close_connections: same, still accepting */
     atomic_uint suspended;      /* deferred requests not yet answered */
     MHD_socket listen_fd;       /* returned by MHD_quiesce_daemon: ours to close */
     int port;
@@ -89,6 +109,13 @@ struct http_server {
     pthread_t reaper;
     atomic_ulong reaped;
     char *tls_cert, *tls_key;   /* PEM text while the daemon runs */
+    const char *trusted;        /* trusted_proxies (borrowed from the options) */
+    unsigned per_ip;            /* max_connections_per_ip; 0: no limit */
+    /* open connections per peer address (IPv4: the listener is IPv4),
+     * open addressing under mu; a key stays once seen, its count may drop
+     * to 0 and its slot be reused by another address */
+    uint32_t ip_key[HTTP_IP_SLOTS];
+    unsigned ip_count[HTTP_IP_SLOTS];
     char last_log[256];         /* last MHD message before start returned */
     atomic_int started;         /* MHD_start_daemon returned */
 };
@@ -105,6 +132,10 @@ typedef struct reqctx {
     size_t discarded;
     struct timespec start;
     char request_id[HTTP_REQID_MAX + 1]; /* http_reqid_pick, at the headers */
+    char ip[CIDR_ADDR_TEXT];  /* the client address (client_ip) */
+    int begun;           /* on_request saw the headers (counted in inflight) */
+    const struct early_error *target_error; /* the request target is refused
+                                               (on_uri) */
 } reqctx;
 
 /* The HTTP layer's own answers, sent before a handler could run: a row of
@@ -120,6 +151,16 @@ static const early_error ERR_HEADER = {
     "request line and headers exceed the configured limit (max_header)"};
 static const early_error ERR_BUSY = {HTTP_E_TOO_MANY_CONNECTIONS,
                                      "server is at its connection limit, retry shortly"};
+static const early_error ERR_NUL = {HTTP_E_BAD_TARGET,
+                                    "the request target contains an escaped NUL (%00)"};
+static const early_error ERR_ARGS = {HTTP_E_TOO_MANY_QUERY_ARGUMENTS,
+                                     "the query string has more than 64 arguments"};
+static const early_error ERR_CL_TE = {
+    HTTP_E_BAD_FRAMING, "Content-Length and Transfer-Encoding must not come together"};
+static const early_error ERR_CL_TWICE = {HTTP_E_BAD_FRAMING,
+                                         "conflicting Content-Length headers"};
+static const early_error ERR_TE = {HTTP_E_UNSUPPORTED_TRANSFER_CODING,
+                                   "the only transfer coding accepted is chunked"};
 
 /* Deadline record of a connection (NULL if the notify callback failed to
  * allocate one: that connection is then only bounded by MHD's timeout). */
@@ -133,17 +174,21 @@ static void conn_next_phase(http_server *s, conn *k) {
     if (k) atomic_store(&k->deadline_ms, clock_mono_ms() + s->phase_ms);
 }
 
+static void client_ip(struct MHD_Connection *c, const char *trusted, char *buf, size_t n);
+
 /* Answer e in the JSON error shape, log it (ms since the request began)
  * and close the connection after it. */
-static enum MHD_Result send_error(struct MHD_Connection *c, const early_error *e,
-                                  const char *method, const char *url, double ms,
-                                  const char *request_id) {
+static enum MHD_Result send_error(http_server *s, struct MHD_Connection *c,
+                                  const early_error *e, const char *method, const char *url,
+                                  double ms, const char *request_id) {
     int status = http_status_error_status(e->err);
     const char *code = http_status_error_code(e->err);
     char body[HTTP_EARLY_BODY_MAX];
     int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
                      code, e->message);
-    log_access(method, url, status, ms, "", code, request_id);
+    char ip[CIDR_ADDR_TEXT];
+    client_ip(c, s->trusted, ip, sizeof ip);
+    log_access(method, url, status, ms, ip, code, request_id);
     if (n < 0 || (size_t)n >= sizeof body) return MHD_NO;
     struct MHD_Response *r =
         MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
@@ -188,6 +233,68 @@ static void remote_ip(struct MHD_Connection *c, char *buf, size_t n) {
                   (socklen_t)n);
 }
 
+/* The last HTTP_XFF_MAX_LINES X-Forwarded-For values, in arrival order. */
+typedef struct xff_lines {
+    const char *v[HTTP_XFF_MAX_LINES];
+    unsigned n;                 /* lines seen (may exceed the array) */
+} xff_lines;
+
+static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+    (void)kind;
+    xff_lines *x = cls;
+    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0)
+        x->v[x->n++ % HTTP_XFF_MAX_LINES] = value;
+    return MHD_YES;
+}
+
+/* Walk one X-Forwarded-For value right to left, each hop an address into
+ * af/a. Returns 1 at the first hop outside trusted (af/a hold it), 0 when
+ * every hop is trusted (af/a hold the left-most), -1 at a hop that is not
+ * an address (af/a keep the hop to its right). */
+static int xff_walk(const char *trusted, const char *value, int *af, unsigned char a[16]) {
+    size_t end = strlen(value);
+    while (end > 0) {
+        size_t e = end;
+        while (e > 0 && (value[e - 1] == ' ' || value[e - 1] == '\t')) e--;
+        size_t b = e;
+        while (b > 0 && value[b - 1] != ',') b--;
+        end = b > 0 ? b - 1 : 0;
+        size_t s = b;
+        while (s < e && (value[s] == ' ' || value[s] == '\t')) s++;
+        if (s == e) continue; /* an empty element ("a,,b") */
+        char hop[CIDR_ADDR_TEXT];
+        if (e - s >= sizeof hop) return -1;
+        memcpy(hop, value + s, e - s);
+        hop[e - s] = 0;
+        int haf;
+        unsigned char ha[16];
+        if (cidr_addr_parse(hop, &haf, ha) < 0) return -1;
+        *af = haf;
+        memcpy(a, ha, sizeof ha);
+        if (!cidr_list_has(trusted, haf, ha)) return 1;
+    }
+    return 0;
+}
+
+/* The client address into buf (n >= CIDR_ADDR_TEXT): the TCP peer, or,
+ * when the peer is inside trusted, the right-most X-Forwarded-For hop that
+ * is not (every hop trusted: the left-most; a hop that is not an address
+ * stops the walk at the trusted hop to its right). */
+static void client_ip(struct MHD_Connection *c, const char *trusted, char *buf, size_t n) {
+    remote_ip(c, buf, n);
+    if (!trusted || !*trusted) return;
+    int af;
+    unsigned char a[16];
+    if (cidr_addr_parse(buf, &af, a) < 0 || !cidr_list_has(trusted, af, a)) return;
+    xff_lines x = {{0}, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, xff_collect, &x);
+    unsigned first = x.n > HTTP_XFF_MAX_LINES ? x.n - HTTP_XFF_MAX_LINES : 0;
+    for (unsigned i = x.n; i-- > first;)
+        if (xff_walk(trusted, x.v[i % HTTP_XFF_MAX_LINES], &af, a) != 0) break;
+    inet_ntop(af, a, buf, (socklen_t)n);
+}
+
 static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const char *method,
                                const char *url, reqctx *rc, http_response *res,
                                const char *ip);
@@ -195,8 +302,8 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const c
 static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c,
                                 const char *url, const char *method,
                                 reqctx *rc) {
-    char ip[64];
-    remote_ip(c, ip, sizeof ip);
+    client_ip(c, s->trusted, rc->ip, sizeof rc->ip);
+    const char *ip = rc->ip;
     http_request req = {
         .method = method,
         .path = url,
@@ -254,7 +361,8 @@ static enum MHD_Result respond(http_server *s, struct MHD_Connection *c, const c
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
     /* shutting down: this request is answered, the client reconnects
      * elsewhere for the next one */
-    if (atomic_load(&s->draining)) MHD_add_response_header(r, "Connection", "close");
+    if (atomic_load(&s->draining) || atomic_load(&s->closing))
+        MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
     MHD_destroy_response(r);
     log_access(method, url, res->status, clock_mono_since_s(&rc->start) * 1e3, ip, res->err_code,
@@ -287,6 +395,76 @@ void http_complete(http_pending *p, http_response *res) {
     MHD_resume_connection(rc->c);
 }
 
+/* MHD's URI log callback: runs on the raw request target, before
+ * libmicrohttpd unescapes the path (where %00 would silently end it) and
+ * splits the query into argument records. Returns the request's context
+ * (MHD hands it to on_request as *con_cls), NULL when out of memory (then
+ * on_request makes one). A target with an escaped NUL or more than
+ * HTTP_MAX_QUERY_ARGS arguments is marked for an early answer; the query
+ * is cut after the last allowed argument, so that the records made of it
+ * stay bounded: the target is MHD's own request-line buffer, which it
+ * parses for arguments only after this returns. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+    (void)cls;
+    (void)c;
+    reqctx *rc = calloc(1, sizeof *rc);
+    if (!rc || !uri) return rc;
+    for (const char *p = uri; (p = strchr(p, '%')) != NULL; p++)
+        if (p[1] == '0' && p[2] == '0') rc->target_error = &ERR_NUL;
+    char *q = strchr(uri, '?');
+    unsigned nargs = 0;
+    for (char *p = q; p && *p; p++) {
+        if (*p != '?' && *p != '&') continue;
+        if (p[1] == '&' || p[1] == 0) continue; /* an empty argument */
+        if (++nargs > HTTP_MAX_QUERY_ARGS) {
+            *p = 0; /* see above */
+            if (!rc->target_error) rc->target_error = &ERR_ARGS;
+            break;
+        }
+    }
+    return rc;
+}
+
+/* Content-Length and Transfer-Encoding of a request, seen once each. */
+typedef struct framing {
+    const char *cl, *te;
+    int ncl, nte, cl_conflict;
+} framing;
+
+static enum MHD_Result framing_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value) {
+    (void)kind;
+    framing *f = cls;
+    if (!key || !value) return MHD_YES;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        if (f->ncl++ && strcmp(f->cl, value) != 0) f->cl_conflict = 1;
+        if (!f->cl) f->cl = value;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        f->nte++;
+        f->te = value;
+    }
+    return MHD_YES;
+}
+
+/* The early error of a request whose body framing is ambiguous (both
+ * Content-Length and Transfer-Encoding, Content-Length headers that
+ * differ: the request smuggling shapes) or uses a coding other than
+ * chunked; NULL when the framing is plain. */
+static const early_error *framing_error(struct MHD_Connection *c) {
+    framing f = {NULL, NULL, 0, 0, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, framing_collect, &f);
+    if (f.ncl && f.nte) return &ERR_CL_TE;
+    if (f.cl_conflict) return &ERR_CL_TWICE;
+    if (f.nte) {
+        const char *v = f.te;
+        while (*v == ' ' || *v == '\t') v++;
+        size_t n = strlen(v);
+        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+        if (f.nte > 1 || n != 7 || strncasecmp(v, "chunked", 7) != 0) return &ERR_TE;
+    }
+    return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -294,9 +472,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     (void)version;
     http_server *s = cls;
     reqctx *rc = *con_cls;
-    if (!rc) {
-        rc = calloc(1, sizeof *rc);
-        if (!rc) return MHD_NO;
+    if (!rc || !rc->begun) {
+        if (!rc && !(rc = calloc(1, sizeof *rc))) return MHD_NO;
+        rc->begun = 1;
         clock_mono_now(&rc->start);
         *con_cls = rc;
         atomic_fetch_add(&s->inflight, 1); /* until on_completed */
@@ -305,14 +483,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         conn_next_phase(s, conn_of(c)); /* headers are in; now the body */
         if (atomic_load(&s->conns) > s->max_conns) {
             rc->answered = 1;
-            return send_error(c, &ERR_BUSY, method, url, 0, rc->request_id);
+            return send_error(s, c, &ERR_BUSY, method, url, 0, rc->request_id);
         }
         /* exact limit; MHD's pool (max_header + slack) is the hard stop */
         const union MHD_ConnectionInfo *hi =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
         if (hi && hi->header_size > s->max_header) {
             rc->answered = 1;
-            return send_error(c, &ERR_HEADER, method, url, 0, rc->request_id);
+            return send_error(s, c, &ERR_HEADER, method, url, 0, rc->request_id);
+        }
+        const early_error *fe = rc->target_error ? rc->target_error : framing_error(c);
+        if (fe) {
+            rc->answered = 1;
+            return send_error(s, c, fe, method, url, 0, rc->request_id);
         }
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -321,7 +504,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             unsigned long long n = strtoull(cl, &end, 10);
             if (*end == 0 && n > s->max_body) {
                 rc->answered = 1;
-                return send_error(c, &ERR_TOO_BIG, method, url, 0, rc->request_id);
+                return send_error(s, c, &ERR_TOO_BIG, method, url, 0, rc->request_id);
             }
         }
         return MHD_YES;
@@ -332,9 +515,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (dstate != 2) return MHD_YES;
         atomic_store(&rc->deferred, 3); /* answered: once */
         atomic_fetch_sub(&s->suspended, 1);
-        char ip[64];
-        remote_ip(c, ip, sizeof ip);
-        return respond(s, c, method, url, rc, &rc->res, ip);
+        return respond(s, c, method, url, rc, &rc->res, rc->ip);
     }
     if (rc->answered) {
         *upload_size = 0; /* response already queued; MHD closes after it */
@@ -350,8 +531,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (rc->discarded > HTTP_DISCARD_MAX) return MHD_NO;
         if (n) return MHD_YES;
         rc->answered = 1;
-        return send_error(c, &ERR_TOO_BIG, method, url, clock_mono_since_s(&rc->start) * 1e3,
-                          rc->request_id);
+        return send_error(s, c, &ERR_TOO_BIG, method, url, clock_mono_since_s(&rc->start) * 1e3, rc->request_id);
     }
     if (*upload_size) {
         size_t n = *upload_size;
@@ -390,7 +570,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     conn_next_phase(s, conn_of(c));
     reqctx *rc = *con_cls;
     if (!rc) return;
-    atomic_fetch_sub(&s->inflight, 1);
+    if (rc->begun) atomic_fetch_sub(&s->inflight, 1);
     /* resumed, but the client had gone: closed before its answer, which
      * is ours to free */
     if (atomic_load(&rc->deferred) == 2) {
@@ -400,6 +580,47 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     free(rc->body);
     free(rc);
     *con_cls = NULL;
+}
+
+/* The slot of ip4 in s's per-address table (under mu): its own, else the
+ * first free or emptied one; -1 when the table is full of live addresses. */
+static long ip_slot(http_server *s, uint32_t ip4) {
+    size_t h = (size_t)((ip4 * 2654435761u) & (HTTP_IP_SLOTS - 1));
+    long reuse = -1;
+    for (size_t i = 0; i < HTTP_IP_SLOTS; i++) {
+        size_t k = (h + i) & (HTTP_IP_SLOTS - 1);
+        if (s->ip_key[k] == ip4) return (long)k;
+        if (s->ip_key[k] == 0) return reuse >= 0 ? reuse : (long)k;
+        if (reuse < 0 && s->ip_count[k] == 0) reuse = (long)k;
+    }
+    return reuse;
+}
+
+/* 1 when the peer at sa counts against max_connections_per_ip: a limit is
+ * set and the peer is no trusted proxy (behind a proxy every client shares
+ * its address; the rate limits see the client's own). *ip4 is the key. */
+static int ip_counted(const http_server *s, const struct sockaddr *sa, uint32_t *ip4) {
+    if (!s->per_ip || !sa || sa->sa_family != AF_INET) return 0;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+    if (s->trusted && *s->trusted &&
+        cidr_list_has(s->trusted, AF_INET, (const unsigned char *)&in->sin_addr))
+        return 0;
+    *ip4 = in->sin_addr.s_addr ? in->sin_addr.s_addr : 1;
+    return 1;
+}
+
+/* libmicrohttpd's accept policy: refuse a peer already holding
+ * max_connections_per_ip connections (on_connection keeps the count). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen) {
+    http_server *s = cls;
+    uint32_t ip4;
+    (void)addrlen;
+    if (!ip_counted(s, addr, &ip4)) return MHD_YES;
+    pthread_mutex_lock(&s->mu);
+    long k = ip_slot(s, ip4);
+    int full = k >= 0 && s->ip_key[k] == ip4 && s->ip_count[k] >= s->per_ip;
+    pthread_mutex_unlock(&s->mu);
+    return full ? MHD_NO : MHD_YES;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
@@ -413,7 +634,23 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
         if (!k) return;
         k->fd = ci->connect_fd;
         atomic_store(&k->deadline_ms, clock_mono_ms() + s->phase_ms);
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        uint32_t ip4 = 0;
+        int counted = ai && ip_counted(s, ai->client_addr, &ip4);
         pthread_mutex_lock(&s->mu);
+        if (counted) {
+            /* accepts race on the pool's threads: the count decides, and a
+             * connection past the limit is cut at once (MHD sees EOF) */
+            long slot = ip_slot(s, ip4);
+            if (slot >= 0 && s->ip_key[slot] == ip4 && s->ip_count[slot] >= s->per_ip) {
+                shutdown(k->fd, SHUT_RDWR);
+            } else if (slot >= 0) {
+                s->ip_key[slot] = ip4;
+                s->ip_count[slot]++;
+                k->ip4 = ip4;
+            }
+        }
         k->next = s->head;
         if (s->head) s->head->prev = k;
         s->head = k;
@@ -427,6 +664,11 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
     /* MHD closes the fd after this returns: unlinking under mu guarantees
      * the reaper never shuts down a recycled descriptor */
     pthread_mutex_lock(&s->mu);
+    if (k->ip4) {
+        long slot = ip_slot(s, k->ip4);
+        if (slot >= 0 && s->ip_key[slot] == k->ip4 && s->ip_count[slot] > 0)
+            s->ip_count[slot]--;
+    }
     if (k->prev) k->prev->next = k->next;
     else s->head = k->next;
     if (k->next) k->next->prev = k->prev;
@@ -511,6 +753,8 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
     s->listen_fd = MHD_INVALID_SOCKET;
     s->max_body = opt->max_body;
     s->max_conns = opt->max_connections;
+    s->trusted = opt->trusted_proxies;
+    s->per_ip = opt->max_connections_per_ip;
     s->phase_ms = (long long)(opt->connection_timeout ? opt->connection_timeout : 15) * 1000;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
@@ -547,7 +791,7 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
     /* MHD_OPTION_HTTPS_* are only accepted by a TLS daemon: pass them
      * first or end the list right there */
     s->d = MHD_start_daemon(
-        flags, (uint16_t)opt->port, NULL, NULL, on_request, s,
+        flags, (uint16_t)opt->port, on_accept, s, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads,
@@ -556,6 +800,7 @@ http_server *http_start(const http_options *opt, http_handler_fn fn, void *app,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, max_header + HTTP_POOL_SLACK,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
         MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
@@ -601,6 +846,10 @@ unsigned http_inflight(const http_server *s) {
 
 unsigned http_suspended(const http_server *s) {
     return atomic_load(&((http_server *)s)->suspended);
+}
+
+void http_close_connections(http_server *s) {
+    if (s) atomic_store(&s->closing, 1);
 }
 
 void http_quiesce(http_server *s) {

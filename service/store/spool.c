@@ -19,10 +19,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define SPOOL_PATH_MAX 4096
 #define SPOOL_MAX_FILES 4096 /* replay files kept at once; each is a blip */
+/* A failed append (disk full, I/O error) makes the spool unwritable for
+ * this long: long enough for readiness probes to see it, short enough
+ * that traffic comes back once the disk does (no append is tried while
+ * nothing is routed here). */
+#define SPOOL_FAIL_HOLD_MS 5000
 
 struct spool {
     pthread_mutex_t mu;
@@ -30,6 +36,7 @@ struct spool {
     int fd;                 /* active.log */
     long next_seq;
     atomic_long pending;
+    atomic_llong failed_ms;  /* clock_mono_ms() of the last failed append, 0 none */
 };
 
 static int mkdirs(const char *path) {
@@ -117,6 +124,22 @@ static int cut_torn_tail(const char *path) {
     return rc;
 }
 
+/* Count the records of active.log and the replay files into s->pending
+ * and set the next replay file's number. */
+static void recount(spool *s) {
+    char path[SPOOL_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/active.log", s->dir);
+    long pending = count_lines(path);
+    long seqs[SPOOL_MAX_FILES];
+    size_t ns = list_replays(s->dir, seqs, SPOOL_MAX_FILES);
+    for (size_t i = 0; i < ns; i++) {
+        snprintf(path, sizeof path, "%s/replay-%ld.log", s->dir, seqs[i]);
+        pending += count_lines(path);
+    }
+    s->next_seq = ns ? seqs[ns - 1] + 1 : 1;
+    atomic_store(&s->pending, pending);
+}
+
 spool *spool_open(const char *dir, char *err, size_t n) {
     spool *s = calloc(1, sizeof *s);
     if (!s) return NULL;
@@ -139,15 +162,7 @@ spool *spool_open(const char *dir, char *err, size_t n) {
         free(s);
         return NULL;
     }
-    long pending = count_lines(path);
-    long seqs[SPOOL_MAX_FILES];
-    size_t ns = list_replays(dir, seqs, SPOOL_MAX_FILES);
-    for (size_t i = 0; i < ns; i++) {
-        snprintf(path, sizeof path, "%s/replay-%ld.log", dir, seqs[i]);
-        pending += count_lines(path);
-    }
-    s->next_seq = ns ? seqs[ns - 1] + 1 : 1;
-    atomic_store(&s->pending, pending);
+    recount(s);
     pthread_mutex_init(&s->mu, NULL);
     return s;
 }
@@ -162,10 +177,37 @@ void spool_close(spool *s) {
     free(s);
 }
 
+/* 1 when s->fd is the file named spool_dir/active.log: a record written
+ * to a file removed from under the spool would be answered as durable and
+ * never replayed. When it is not (the file or the directory was removed),
+ * the directory and active.log are made again (logged; what the removed
+ * files held is gone) and 0 is returned only if that fails. Called with
+ * s->mu held. */
+static int still_named(spool *s) {
+    char path[SPOOL_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/active.log", s->dir);
+    struct stat named, open_;
+    if (s->fd >= 0 && fstat(s->fd, &open_) == 0 && stat(path, &named) == 0 &&
+        named.st_ino == open_.st_ino && named.st_dev == open_.st_dev)
+        return 1;
+    int fd = mkdirs(s->dir) < 0 ? -1 : open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) return 0;
+    if (s->fd >= 0) close(s->fd);
+    s->fd = fd;
+    recount(s);
+    log_msg(LOG_WARN, "spool: %s was removed from under modq: made it again (records it held "
+                      "are lost)", path);
+    return 1;
+}
+
 int spool_append(spool *s, const char *rec, size_t len) {
     if (memchr(rec, '\n', len)) return -1;
     pthread_mutex_lock(&s->mu);
     int rc = 0;
+    if (!still_named(s)) {
+        errno = ENOENT;
+        rc = -1;
+    }
     struct iovec_like { const char *p; size_t n; } parts[2] = {{rec, len}, {"\n", 1}};
     for (int i = 0; i < 2 && rc == 0; i++) {
         size_t off = 0;
@@ -181,6 +223,7 @@ int spool_append(spool *s, const char *rec, size_t len) {
     }
     if (rc == 0 && fdatasync(s->fd) < 0) rc = -1;
     if (rc == 0) atomic_fetch_add(&s->pending, 1);
+    atomic_store(&s->failed_ms, rc < 0 ? clock_mono_ms() : 0);
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) log_msg(LOG_ERROR, "spool append failed: %s", strerror(errno));
     return rc;
@@ -211,6 +254,15 @@ static int rotate(spool *s) {
     }
     pthread_mutex_unlock(&s->mu);
     return rc;
+}
+
+int spool_writable(spool *s) {
+    long long failed = atomic_load(&s->failed_ms);
+    if (failed && clock_mono_ms() - failed < SPOOL_FAIL_HOLD_MS) return 0;
+    pthread_mutex_lock(&s->mu); /* rotate() replaces fd */
+    int ok = still_named(s);
+    pthread_mutex_unlock(&s->mu);
+    return ok;
 }
 
 long spool_replay(spool *s, spool_replay_fn fn, void *ctx) {

@@ -3,7 +3,8 @@
  *
  * Owns the keys modq:{S}:article:*, :article_url:*, :df, :dfver and
  * :ndocs (store_keys.h). An article put writes the record and moves df in
- * one MULTI, with a new df version whenever df changes; the comment
+ * one MULTI, with a new df version whenever df changes; a delete takes it
+ * all back, with the article's thread lists, in one script; the comment
  * look-up (store_lookup.c) reads df through the reads here, inside a MULTI
  * with the version, so a value is always filed under the version it was
  * read at. Never interprets the article JSON (opaque bytes) and never
@@ -108,6 +109,75 @@ int store_article_put(store *s, const char *site, const char *id,
 out:
     free(cmds);
     free(rep);
+    return rc;
+}
+
+/* KEYS: 1 article 2 its permalink index 3 df 4 dfver 5 ndocs 6 thread
+ *       7 thread references
+ * ARGV: 1 record as read 2 id 3 df version step 4 its terms (\x1f-joined)
+ * Returns 1 deleted, 0 the record changed since read, 2 no article. */
+static const char DELETE_LUA[] =
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if not cur then return 2 end\n"
+    "if cur ~= ARGV[1] then return 0 end\n"
+    "redis.call('DEL', KEYS[1], KEYS[6], KEYS[7])\n"
+    "if KEYS[2] ~= KEYS[1] and redis.call('GET', KEYS[2]) == ARGV[2] then\n"
+    "  redis.call('DEL', KEYS[2])\n"
+    "end\n"
+    "local moved = false\n"
+    "for t in string.gmatch(ARGV[4], '[^\\31]+') do\n"
+    "  moved = true\n"
+    "  if redis.call('HINCRBY', KEYS[3], t, -1) <= 0 then redis.call('HDEL', KEYS[3], t) end\n"
+    "end\n"
+    "if moved then redis.call('INCRBY', KEYS[4], ARGV[3]) end\n"
+    "if redis.call('DECR', KEYS[5]) < 0 then redis.call('SET', KEYS[5], 0) end\n"
+    "return 1\n";
+static store_script S_DELETE = STORE_SCRIPT(DELETE_LUA);
+
+int store_article_delete(store *s, const char *site, const char *id, const char *json,
+                         size_t len, const char *url, char *const *terms, size_t nterms) {
+    char (*k)[STORE_KEY_MAX] = malloc(7 * (size_t)STORE_KEY_MAX);
+    char step[24];
+    char *tj = NULL;
+    int rc = -1;
+    if (!k) return -1;
+    static const char *const parts[7] = {STORE_K_ARTICLE, NULL, STORE_K_DF, STORE_K_DFVER,
+                                         STORE_K_NDOCS, STORE_K_THREAD, STORE_K_THREAD_REFS};
+    for (int i = 0; i < 7; i++) {
+        const char *rest = i == 0 || i >= 5 ? id : NULL;
+        if (i == 1) { /* no permalink: the record key stands in (never deleted) */
+            if (url ? store_key(k[1], STORE_KEY_MAX, site, STORE_K_ARTICLE_URL, url) < 0 : 1)
+                memcpy(k[1], k[0], strlen(k[0]) + 1);
+            continue;
+        }
+        if (store_key(k[i], STORE_KEY_MAX, site, parts[i], rest) < 0) goto out;
+    }
+    size_t tl = 1;
+    for (size_t i = 0; i < nterms; i++) tl += strlen(terms[i]) + 1;
+    if (!(tj = malloc(tl))) goto out;
+    char *p = tj;
+    *p = 0;
+    for (size_t i = 0; i < nterms; i++)
+        if (terms[i][0] && !strchr(terms[i], '\x1f'))
+            p += sprintf(p, "%s%s", p != tj ? "\x1f" : "", terms[i]);
+    snprintf(step, sizeof step, "%llu", (unsigned long long)store_version_step());
+    cmd c;
+    store_eval_begin(&c, &S_DELETE, 7);
+    for (int i = 0; i < 7; i++) store_args(&c, k[i]);
+    store_arg(&c, json, len);
+    store_args(&c, id);
+    store_args(&c, step);
+    store_args(&c, tj);
+    redisReply *r;
+    if (store_eval(s, &S_DELETE, &c, 1, &r) < 0) goto out;
+    if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0 && r->integer <= 2)
+        rc = (int)r->integer;
+    else
+        store_reply_check(s, r);
+    freeReplyObject(r);
+out:
+    free(tj);
+    free(k);
     return rc;
 }
 

@@ -2,9 +2,11 @@
  * transaction that stores a new comment, and what reads a record back.
  *
  * Owns the writes of modq:{S}:comment:*, the id's claim (dropped by the
- * write, or by store_claim_drop), the pending queue and per-flag queues
- * and the rejected folder for a new item, the duplicate and flood keys,
- * the thread lists and modq:sites (store_keys.h). A write is one MULTI /
+ * write, or by store_claim_drop), the pending queue and per-flag queues,
+ * the rejected or approved folder and the score index for a new item, the
+ * article's comment index, the author's history on arrival, the duplicate
+ * and flood keys, the thread lists, the identity index and listings (their
+ * additions) and modq:sites (store_keys.h). A write is one MULTI /
  * EXEC (with WAIT for replicas when configured), split in halves so the
  * pipe (store_pipe.c) can send many together; the blocking
  * store_comment_write is the same halves on a pooled connection, plus the
@@ -96,6 +98,26 @@ static void minhash_pack(const uint32_t *mh, char *out) {
     }
 }
 
+/* One in this many folder writes (by the text's hash) trims the folder.
+ * Entries past retention whose record expired are also dropped by the
+ * listing that meets them; the trim bounds what nobody lists. */
+#define FOLDER_TRIM_EVERY 16
+/* Entries one trim removes: 16 writes add 16, so it keeps pace. */
+#define FOLDER_TRIM_MAX "500"
+/* KEYS: 1 folder 2 its score index  ARGV: 1 cutoff ms. Removes up to
+ * FOLDER_TRIM_MAX entries filed at or before the cutoff from both. Sent
+ * as EVAL (inside the MULTI a NOSCRIPT could not be retried); Redis
+ * caches the compiled script by its hash. */
+static const char FOLDER_TRIM_LUA[] =
+    "local ids = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, "
+    FOLDER_TRIM_MAX ")\n"
+    "if #ids > 0 then\n"
+    "  redis.call('ZREM', KEYS[1], unpack(ids))\n"
+    "  redis.call('ZREM', KEYS[2], unpack(ids))\n"
+    "end\n"
+    "return #ids\n";
+_Static_assert((FOLDER_TRIM_EVERY & (FOLDER_TRIM_EVERY - 1)) == 0, "a power of two");
+
 /* One comment's writes, in a MULTI/EXEC transaction. Only one request may
  * write a given id: the holder of its claim (taken by the look-up, dropped
  * by this transaction), or -- for a spool replay, which has no look-up --
@@ -135,14 +157,43 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     int nb = w->has_minhash ? STORE_LSH_BANDS : 0;
     int pending = strcmp(w->status, "pending") == 0;
     int rejected = strcmp(w->status, "rejected") == 0;
+    /* the folder, the score index, the article's index, the author */
+    char kfo[STORE_KEY_MAX], ksc[STORE_KEY_MAX], kac[STORE_KEY_MAX], kau[STORE_KEY_MAX],
+        kal[STORE_KEY_MAX], sc[24], acmax[24], logv[STORE_KEY_MAX];
+    int has_author = w->author_key && *w->author_key; /* "": unknown */
+    store_key(kfo, sizeof kfo, w->site, rejected ? STORE_K_REJECTED : STORE_K_APPROVED, NULL);
+    store_key(ksc, sizeof ksc, w->site, STORE_K_BY_SCORE, w->status);
+    store_key(kac, sizeof kac, w->site, STORE_K_ARTICLE_COMMENTS, w->article_id);
+    store_dec(sc, (long long)(w->score * STORE_SCORE_SCALE + 0.5));
+    store_dec(acmax, -(long long)STORE_ARTICLE_COMMENTS_MAX - 1);
+    if (has_author &&
+        (store_key_author(kau, sizeof kau, w->site, STORE_K_AUTHOR, w->author_key) < 0 ||
+         store_key_author(kal, sizeof kal, w->site, STORE_K_AUTHOR_LOG, w->author_key) < 0))
+        return -1;
+    int logl = snprintf(logv, sizeof logv, "%s\x1f%s\x1f\x1f%s", w->id, w->status, recv);
+    if (logl < 0 || logl >= (int)sizeof logv) return -1;
     int nf = pending && w->flags ? (int)w->nflags : 0;
     if (nf > STORE_MAX_FLAGS) nf = STORE_MAX_FLAGS;
-    char kfl[STORE_MAX_FLAGS][192], kr[STORE_KEY_MAX];
+    char kfl[STORE_MAX_FLAGS][192];
     for (int i = 0; i < nf; i++)
         if (store_key(kfl[i], sizeof kfl[i], w->site, STORE_K_PENDING_FLAG, w->flags[i].code) < 0)
             return -1;
-    store_key(kr, sizeof kr, w->site, STORE_K_REJECTED, NULL);
     int has_ip = w->ip && *w->ip;
+    /* the author index: one set per identity the comment names */
+    char ka[3][STORE_KEY_MAX];
+    const char akind[3] = {STORE_AUTHOR_EMAIL, STORE_AUTHOR_NAME, STORE_AUTHOR_IP};
+    const char *aval[3] = {w->author_email, w->author_name, w->ip};
+    int na = 0;
+    for (int i = 0; i < 3; i++)
+        if (store_key_identity(ka[na], sizeof ka[na], w->site, akind[i], aval[i]) > 0) na++;
+    /* the listings: lexical members "<ms>:<id>" in received order */
+    char kl[STORE_KEY_MAX], kla[STORE_KEY_MAX], lmem[MODEL_MAX_ID + 24], lcut[40];
+    if (store_list_member(lmem, sizeof lmem, w->received_ms, w->id) < 0) return -1;
+    store_key(kl, sizeof kl, w->site, STORE_K_LIST, NULL);
+    if (store_key(kla, sizeof kla, w->site, STORE_K_LIST_ARTICLE, w->article_id) < 0) return -1;
+    char cutm[32];
+    store_list_member(cutm, sizeof cutm, w->received_ms - 1000LL * w->retention_s, "");
+    snprintf(lcut, sizeof lcut, "(%s", cutm);
 
     /* MULTI, the queued writes, EXEC, then SADD and WAIT outside it */
     enum { MAXC = STORE_WRITE_MAX_CMDS };
@@ -163,9 +214,26 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     if (pending) {
         store_cmd(&c[n++], "ZADD", kp, "NX", recv, w->id, NULL);
         for (int i = 0; i < nf; i++) store_cmd(&c[n++], "ZADD", kfl[i], "NX", recv, w->id, NULL);
-    } else if (rejected) {
-        store_cmd(&c[n++], "ZADD", kr, "NX", recv, w->id, NULL);
-        store_cmd(&c[n++], "ZREMRANGEBYSCORE", kr, "-inf", cutoff, NULL);
+    } else {
+        /* a folder; one write in FOLDER_TRIM_EVERY trims its expired
+         * entries and their score-index entries together */
+        if ((w->exact_hash & (FOLDER_TRIM_EVERY - 1)) == 0)
+            store_cmd(&c[n++], "EVAL", FOLDER_TRIM_LUA, "2", kfo, ksc, cutoff, NULL);
+        store_cmd(&c[n++], "ZADD", kfo, "NX", recv, w->id, NULL);
+    }
+    store_cmd(&c[n++], "ZADD", ksc, "NX", sc, w->id, NULL);
+    store_cmd(&c[n++], "ZADD", kac, "NX", recv, w->id, NULL);
+    store_cmd(&c[n++], "ZREMRANGEBYRANK", kac, "0", acmax, NULL);
+    store_cmd(&c[n++], "EXPIRE", kac, ret, NULL);
+    if (has_author) {
+        store_cmd(&c[n++], "HINCRBY", kau, w->status, "1", NULL);
+        store_cmd(&c[n++], "HSETNX", kau, "first_seen", recv, NULL);
+        store_cmd(&c[n++], "EXPIRE", kau, ret, NULL);
+        store_args(&c[n], "LPUSH");
+        store_args(&c[n], kal);
+        store_arg(&c[n++], logv, (size_t)logl);
+        store_cmd(&c[n++], "LTRIM", kal, "0", STORE_AUTHOR_LOG_LAST, NULL);
+        store_cmd(&c[n++], "EXPIRE", kal, ret, NULL);
     }
     store_cmd(&c[n++], "SET", kx, xval, "NX", "EX", win, NULL);
     for (int b = 0; b < nb; b++) {
@@ -179,11 +247,18 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     }
     /* flood counters: the window starts with the first comment counted */
     const char *fk[2] = {kfa, kfi};
-    int has_author = w->author_key && *w->author_key; /* "": unknown */
     for (int i = has_author ? 0 : 1; i < 1 + has_ip; i++) {
         store_cmd(&c[n++], "INCR", fk[i], NULL);
         store_cmd(&c[n++], "EXPIRE", fk[i], fw, "NX", NULL);
     }
+    for (int i = 0; i < na; i++) {
+        store_cmd(&c[n++], "SADD", ka[i], w->id, NULL);
+        store_cmd(&c[n++], "EXPIRE", ka[i], ret, NULL);
+    }
+    store_cmd(&c[n++], "ZADD", kl, "0", lmem, NULL);
+    store_cmd(&c[n++], "ZREMRANGEBYLEX", kl, "-", lcut, NULL);
+    store_cmd(&c[n++], "ZADD", kla, "0", lmem, NULL);
+    store_cmd(&c[n++], "ZREMRANGEBYLEX", kla, "-", lcut, NULL);
     if (w->thread_text) { /* the text and its reference, side by side */
         store_cmd(&c[n++], "LPUSH", kt, w->thread_text, NULL);
         store_cmd(&c[n++], "LTRIM", kt, "0", tmax, NULL);

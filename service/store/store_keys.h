@@ -32,20 +32,55 @@
  *                                        x 4 bytes, big end first), EX window
  *   modq:{S}:flood:a:<author>    string  counter, EX flood_window
  *   modq:{S}:flood:i:<ip>        string  counter, EX flood_window
+ *   modq:{S}:ident:<k>:<hash>    set     ids of the comments an author
+ *                                        identity posted: k = e (e-mail), n
+ *                                        (name), i (IP); hash = 32 hex of
+ *                                        the SHA-256 of the lowercased
+ *                                        identity (store_key_identity), EX
+ *                                        retention from the last comment
+ *   modq:{S}:list                zset    every comment, score 0, member
+ *                                        "<13-digit received ms>:<id>"
+ *                                        (lexical order = received order)
+ *   modq:{S}:list:a:<article>    zset    the same, one article's comments
+ *                                        (both trimmed to retention by
+ *                                        every write)
  *   modq:{S}:thread:<article>    list    recent approved comment texts
  *   modq:{S}:threadref:<article> list    their references ("<16 hex>:<len>",
  *                                        same order, same trim)
  *                                        [store_comment.c; read by
- *                                        store_lookup.c]
+ *                                        store_lookup.c and store_list.c;
+ *                                        erased by store_erase.c]
  *   modq:{S}:pending:flag:<code> zset    id -> enqueue ms, pending items
  *                                        carrying flag <code>
- *   modq:{S}:rejected            zset    id -> received ms (rejected folder)
+ *   modq:{S}:rejected            zset    id -> filed ms (rejected folder:
+ *                                        decision ms, or received ms when
+ *                                        the engine rejected it)
+ *   modq:{S}:approved            zset    id -> filed ms (approved folder,
+ *                                        same rule)
+ *   modq:{S}:byscore:<status>    zset    id -> score x 1000 (rounded), for the
+ *                                        pending queue and both folders
+ *                                        (sort=score)
+ *   modq:{S}:article_comments:<article>
+ *                                zset    id -> received ms, the article's
+ *                                        latest STORE_ARTICLE_COMMENTS_MAX
+ *                                        comments, EX retention (thread
+ *                                        context of a review item)
+ *   modq:{S}:author:<h>          hash    approved / rejected / pending ->
+ *                                        count, first_seen -> ms, for the
+ *                                        author key whose SHA-256 starts
+ *                                        with the 32 hex <h>, EX retention
+ *   modq:{S}:author_log:<h>      list    "id\x1fstatus\x1fby\x1fat_ms" newest
+ *                                        first, the last
+ *                                        STORE_AUTHOR_LOG_MAX verdicts and
+ *                                        decisions, EX retention
  *   modq:{S}:leases              zset    id -> lease expiry ms (Redis clock)
  *   modq:{S}:lease_owner         hash    id -> moderator holding the lease
  *   modq:{S}:audit               stream  decision log (XADD, append-only)
  *   modq:{S}:decided:<minute>    string  decisions in that minute, EX 62 min
- *                                        [store_review.c; the queues also
- *                                        by store_comment.c]
+ *                                        [store_review.c; the queues,
+ *                                        folders, article_comments and
+ *                                        author keys also by
+ *                                        store_comment.c]
  *   modq:{S}:bayes:spam / :ham   hash    token -> spam / ham decisions
  *   modq:{S}:bayes:n             hash    spam / ham -> decisions learned
  *   modq:{S}:rep:spam / :ham     hash    a:<sha256 author> i:<sha256 ip> d:<domain> ->
@@ -84,16 +119,26 @@
  *   modq:rl:k:<keyhash>:<slot>   string  requests per API key (16 hex of
  *                                        its SHA-256, never the key)
  *   modq:rl:f:<ip>:<slot>        string  failed authentications per IP
+ *   modq:rl:fk:<keyhash>:<slot>  string  failed authentications per
+ *                                        presented key (16 hex of SHA-256)
  *                                (rate-limit keys: EX window + 5 s)
  *                                        [store_limit.c]
+ *   modq:once:<scope>:<id>       string  "1": id was seen in scope (a
+ *                                        signature, scope "coral"), EX
+ *                                        the caller's window [store_once.c]
  *
  * Personal data (IPs, e-mails, names) and how long it lives: comment
  * records EX retention_days; dup:* values hold author keys (e-mail or
  * name|ip), EX dup_window_days; flood:* counters are keyed by author and
- * IP, EX flood_window; rl:* keys EX about a minute; thread:* lists hold
+ * IP, EX flood_window; author:* and author_log:* are keyed by a hash of
+ * the author key and hold counts, comment ids, statuses and moderator
+ * names (no text, no e-mail, no IP), EX retention_days; rl:* keys EX about a minute; thread:* lists hold
  * approved comment texts only (no author data) and are trimmed; wh:data
  * and wh:dead hold API-form comments (author name and URL, no e-mail or
- * IP) until delivered, or EX retention_days after the last dead letter.
+ * IP) until delivered, or EX retention_days after the last dead letter;
+ * ident:* sets hold comment ids under a digest of the identity, EX
+ * retention_days. An erasure (store_erase.c) removes a comment from every
+ * one of them in one script.
  */
 #ifndef MODQ_STORE_KEYS_H
 #define MODQ_STORE_KEYS_H
@@ -122,11 +167,19 @@
 #define STORE_K_THREAD_REFS "threadref:"  /* + article id: references; not
                                             * "thread:<x>": an article id could
                                             * spell that */
+#define STORE_K_IDENTITY "ident:"       /* + kind + ":" + identity digest */
+#define STORE_K_LIST "list"             /* every comment by received time */
+#define STORE_K_LIST_ARTICLE "list:a:"  /* + article id */
 /* the duplicate bands "dup:b<i>:" + 16 hex: store_key_band() */
 /* the review queue (store_review.c; store_comment.c files new items) */
 #define STORE_K_PENDING "pending"
 #define STORE_K_PENDING_FLAG "pending:flag:" /* + flag code */
 #define STORE_K_REJECTED "rejected"
+#define STORE_K_APPROVED "approved"
+#define STORE_K_BY_SCORE "byscore:" /* + status name */
+#define STORE_K_ARTICLE_COMMENTS "article_comments:" /* + article id */
+#define STORE_K_AUTHOR "author:"          /* + 32 hex: store_key_author() */
+#define STORE_K_AUTHOR_LOG "author_log:"  /* + 32 hex: store_key_author() */
 #define STORE_K_LEASES "leases"
 #define STORE_K_LEASE_OWNER "lease_owner"
 #define STORE_K_AUDIT "audit"
@@ -147,7 +200,9 @@
 #define STORE_K_WH_INFLIGHT "wh:inflight"
 #define STORE_K_WH_DATA "wh:data"
 #define STORE_K_WH_META "wh:meta"
-#define STORE_K_WH_DEAD "wh:dead"
+#define STORE_K_WH_DEAD "wh:dead"           /* zset: id -> when it died */
+#define STORE_K_WH_DEAD_META "wh:dead:meta" /* hash: id -> event, times, error */
+#define STORE_K_WH_DEAD_DATA "wh:dead:data" /* hash: id -> comment JSON */
 
 /* ---- global keys (no hash tag) ---- */
 #define STORE_KEY_SITES STORE_KEY_PREFIX "sites"
@@ -156,6 +211,7 @@
 #define STORE_KRL_IP "i:"   /* + client IP */
 #define STORE_KRL_KEY "k:"  /* + API key hash */
 #define STORE_KRL_FAIL "f:" /* + client IP: failed authentications */
+#define STORE_KRL_FAIL_KEY "fk:" /* + presented key hash: failed authentications */
 
 /* ---- values ---- */
 /* A band value ends with the MinHash in binary: STORE_MINHASH_N 32-bit
@@ -169,8 +225,24 @@ int store_key(char *buf, size_t n, const char *site, const char *part, const cha
 /* "modq:{site}:dup:b<band>:<16 hex of h>" into buf (0 <= band <
  * STORE_LSH_BANDS). Returns the length or -1 (as store_key). */
 int store_key_band(char *buf, size_t n, const char *site, int band, uint64_t h);
+/* "modq:{site}:<part><32 hex of SHA-256(author_key)>" into buf (part
+ * STORE_K_AUTHOR or STORE_K_AUTHOR_LOG): the author is never spelled in a
+ * key. Returns the length or -1 (as store_key). */
+int store_key_author(char *buf, size_t n, const char *site, const char *part,
+                     const char *author_key);
+/* Hex digits of the identity digest in an author key (128 bits). */
+#define STORE_AUTHOR_HEX 32
+/* "modq:{site}:ident:<kind>:<32 hex of SHA-256(lowercased value)>" into
+ * buf. Returns the length, or -1 when value is NULL or empty (after
+ * leading/trailing blanks) or the key does not fit. */
+int store_key_identity(char *buf, size_t n, const char *site, char kind, const char *value);
+/* "<13-digit ms>:<id>", a member of the list zsets, into buf. Returns the
+ * length or -1. */
+int store_list_member(char *buf, size_t n, long long ms, const char *id);
 /* "modq:rl:<part><who>:<slot>" into buf. Returns the length or -1. */
 int store_key_rl(char *buf, size_t n, const char *part, const char *who, long long slot);
+/* "modq:once:<scope>:<id>" into buf. Returns the length or -1. */
+int store_key_once(char *buf, size_t n, const char *scope, const char *id);
 /* 16 lowercase hex digits of v and a NUL: the hash in a key. */
 void store_key_hex16(char out[17], uint64_t v);
 

@@ -30,29 +30,34 @@
  *       \x1f) 5 use marker (1/0)
  * Returns 0 unchanged (same label as before), 1 trained, 2 re-labelled. */
 static const char TRAIN_LUA[] =
+    "local report = ARGV[6] == '1'\n"
+    "local mark = report and (ARGV[1] .. ':r') or ARGV[1]\n"
     "local old = false\n"
     "if ARGV[5] == '1' then\n"
     "  old = redis.call('GET', KEYS[1])\n"
-    "  if old == ARGV[1] then return 0 end\n"
-    "  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+    "  if old == mark then return 0 end\n"
+    "  if old and report and not string.find(old, ':r', 1, true) then return 0 end\n"
+    "  redis.call('SET', KEYS[1], mark, 'EX', ARGV[2])\n"
     "end\n"
     "local function bump(key, list, d)\n"
     "  for t in string.gmatch(list, '[^\\31]+') do\n"
     "    if redis.call('HINCRBY', key, t, d) <= 0 then redis.call('HDEL', key, t) end\n"
     "  end\n"
     "end\n"
-    "local function apply(label, d)\n"
+    "local function apply(m, d)\n"
+    "  local label = string.gsub(m, ':r$', '')\n"
+    "  local rep = m == label\n"
     "  if label == 'spam' then\n"
-    "    bump(KEYS[2], ARGV[3], d) bump(KEYS[5], ARGV[4], d)\n"
+    "    bump(KEYS[2], ARGV[3], d) if rep then bump(KEYS[5], ARGV[4], d) end\n"
     "  else\n"
-    "    bump(KEYS[3], ARGV[3], d) bump(KEYS[6], ARGV[4], d)\n"
+    "    bump(KEYS[3], ARGV[3], d) if rep then bump(KEYS[6], ARGV[4], d) end\n"
     "  end\n"
     "  if redis.call('HINCRBY', KEYS[4], label, d) < 0 then\n"
     "    redis.call('HSET', KEYS[4], label, 0)\n"
     "  end\n"
     "end\n"
     "if old then apply(old, -1) end\n"
-    "apply(ARGV[1], 1)\n"
+    "apply(mark, 1)\n"
     "redis.call('EXPIRE', KEYS[5], ARGV[2])\n"
     "redis.call('EXPIRE', KEYS[6], ARGV[2])\n"
     "if old then return 2 end\n"
@@ -77,7 +82,7 @@ static char *join(char *const *list, size_t n, size_t *len) {
     return b;
 }
 
-int store_learn_train(store *s, const char *site, const char *id, int spam,
+int store_learn_train(store *s, const char *site, const char *id, int spam, int report,
                       char *const *tokens, size_t ntokens, char *const *rep,
                       size_t nrep, long marker_ttl_s) {
     char k[6][STORE_KEY_MAX], ttl[24];
@@ -101,6 +106,7 @@ int store_learn_train(store *s, const char *site, const char *id, int spam,
     store_arg(&c, tj, tl);
     store_arg(&c, rj, rl);
     store_args(&c, id ? "1" : "0");
+    store_args(&c, report ? "1" : "0");
     redisReply *r;
     if (store_eval(s, &S_TRAIN, &c, 1, &r) < 0) goto out;
     if (r->type == REDIS_REPLY_INTEGER) rc = (int)r->integer;

@@ -26,7 +26,9 @@
 
 /* After a failed connect, skip Redis for this long before trying again. */
 #define STORE_RETRY_MS 250
-#define STORE_MAX_ARGS 64 /* largest pipeline argv we build */
+#define STORE_MAX_ARGS 96 /* largest pipeline argv we build: a decision's
+                            15 keys, 16 values, its audit entry and a
+                            key per flag of the comment */
 
 /* Primaries (and nodes named by redirects) a cluster pool knows at most:
  * a store keeps one context slot per node (store_cluster.c). */
@@ -345,7 +347,11 @@ int store_thread_texts_read(redisReply *r, store_lookup *out);
  * collect (st filled) or -1 (drop the connection); read returns 1 written,
  * 0 aborted (the record watched by a replay's write changed), -1 not
  * written (error reply, or too few replicas acknowledged). */
-#define STORE_WRITE_MAX_CMDS (2 + 3 + 1 + STORE_MAX_FLAGS + 2 + 1 + STORE_LSH_BANDS + 4 + 4 + 3)
+/* LTRIM's stop index of an author log, spelled for commands and scripts */
+#define STORE_AUTHOR_LOG_LAST "4"
+_Static_assert(STORE_AUTHOR_LOG_MAX == 5, "STORE_AUTHOR_LOG_LAST is STORE_AUTHOR_LOG_MAX - 1");
+#define STORE_WRITE_MAX_CMDS \
+    (2 + 3 + 1 + STORE_MAX_FLAGS + 2 + 1 + STORE_LSH_BANDS + 4 + 4 + 3 + 4 + 6 + 6 + 4)
 typedef struct store_write_state {
     int n, i_exec, i_wait;
 } store_write_state;

@@ -1,9 +1,13 @@
-/* store_review.c - Redis side of the review workflow: queues, leases,
- * decisions, statistics and the audit stream.
+/* store_review.c - Redis side of the review workflow: queues and folders,
+ * leases, decisions, an item's context, statistics and the audit stream.
  *
- * Owns the keys modq:{S}:pending:flag:<code>, :rejected, :leases,
- * :lease_owner, :audit and :decided:<minute> (layout in store_keys.h; the
- * comment write in store_comment.c fills the queues). Every transition
+ * Owns the keys modq:{S}:pending:flag:<code>, :rejected, :approved,
+ * :byscore:<status>, :leases, :lease_owner, :audit and :decided:<minute>,
+ * and the decision's part of :author:<h> / :author_log:<h> (layout in
+ * store_keys.h; the comment write in store_comment.c fills the queues,
+ * folders, score and article indexes and the author's history on
+ * arrival). Reads an item's context (parent, thread neighbours, author
+ * history) in two pipelined round trips per page. Every transition
  * that touches more than one key is one Lua script (claim, release,
  * decide, purge), so it is atomic, run with store_eval (store_script.c:
  * EVALSHA, EVAL after NOSCRIPT); lease times use the Redis clock (TIME) so
@@ -93,7 +97,8 @@ static const char RELEASE_LUA[] =
     "end\n"
     "return out\n";
 
-/* KEYS: 1 comment 2 lease_owner 3.. pending, leases, rejected, flag queues
+/* KEYS: 1 comment 2 lease_owner 3.. pending, leases, folders, score
+ *       indexes, flag queues
  * ARGV: 1 id. Returns 1 purged, 0 the record exists (left alone). */
 static const char PURGE_LUA[] =
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
@@ -102,12 +107,15 @@ static const char PURGE_LUA[] =
     "return 1\n";
 
 /* KEYS: 1 comment 2 pending 3 leases 4 lease_owner 5 rejected 6 audit
- *       7 minute counter 8 thread 9 thread references 10.. per-flag pending
- *       queues
+ *       7 minute counter 8 thread 9 thread references 10 approved
+ *       11 byscore:pending 12 byscore:rejected 13 byscore:approved
+ *       14 author 15 author log 16.. per-flag pending queues
  * ARGV: 1 old record 2 new record 3 id 4 moderator 5 new status
- *       6 received ms 7 thread op (push|remove|-) 8 thread text
+ *       6 decision ms 7 thread op (push|remove|-) 8 thread text
  *       9 thread max 10 counter ttl 11 thread text's reference
- *       12.. audit field/value pairs
+ *       12 previous status 13 score x STORE_SCORE_SCALE 14 author known
+ *       (1/0) 15 author log entry 16 author keys' ttl
+ *       17.. audit field/value pairs
  * Returns {0, stream id} done, {1} changed, {2} gone, {3, owner, expiry}. */
 static const char DECIDE_LUA[] =
     "local cur = redis.call('GET', KEYS[1])\n"
@@ -121,13 +129,28 @@ static const char DECIDE_LUA[] =
     "end\n"
     "redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')\n"
     "redis.call('ZREM', KEYS[2], ARGV[3])\n"
-    "for i = 10, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end\n"
+    "redis.call('ZREM', KEYS[11], ARGV[3])\n"
+    "for i = 16, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end\n"
     "redis.call('ZREM', KEYS[3], ARGV[3])\n"
     "redis.call('HDEL', KEYS[4], ARGV[3])\n"
-    "if ARGV[5] == 'rejected' then\n"
-    "  redis.call('ZADD', KEYS[5], ARGV[6], ARGV[3])\n"
-    "else\n"
-    "  redis.call('ZREM', KEYS[5], ARGV[3])\n"
+    "local fin, fout, sin, sout = KEYS[10], KEYS[5], KEYS[13], KEYS[12]\n"
+    "if ARGV[5] == 'rejected' then fin, fout, sin, sout = KEYS[5], KEYS[10], KEYS[12], KEYS[13] end\n"
+    "redis.call('ZADD', fin, ARGV[6], ARGV[3])\n"
+    "redis.call('ZREM', fout, ARGV[3])\n"
+    "redis.call('ZADD', sin, ARGV[13], ARGV[3])\n"
+    "redis.call('ZREM', sout, ARGV[3])\n"
+    "if ARGV[14] == '1' then\n"
+    "  if ARGV[12] ~= ARGV[5] then\n"
+    "    if tonumber(redis.call('HGET', KEYS[14], ARGV[12]) or '0') > 0 then\n"
+    "      redis.call('HINCRBY', KEYS[14], ARGV[12], -1)\n"
+    "    end\n"
+    "    redis.call('HINCRBY', KEYS[14], ARGV[5], 1)\n"
+    "  end\n"
+    "  redis.call('HSETNX', KEYS[14], 'first_seen', ARGV[6])\n"
+    "  redis.call('LPUSH', KEYS[15], ARGV[15])\n"
+    "  redis.call('LTRIM', KEYS[15], 0, " STORE_AUTHOR_LOG_LAST ")\n"
+    "  redis.call('EXPIRE', KEYS[14], ARGV[16])\n"
+    "  redis.call('EXPIRE', KEYS[15], ARGV[16])\n"
     "end\n"
     "if ARGV[7] == 'push' then\n"
     "  redis.call('LPUSH', KEYS[8], ARGV[8])\n"
@@ -138,7 +161,7 @@ static const char DECIDE_LUA[] =
     "  redis.call('LREM', KEYS[8], 1, ARGV[8])\n"
     "  redis.call('LREM', KEYS[9], 1, ARGV[11])\n"
     "end\n"
-    "local sid = redis.call('XADD', KEYS[6], '*', unpack(ARGV, 12))\n"
+    "local sid = redis.call('XADD', KEYS[6], '*', unpack(ARGV, 17))\n"
     "if redis.call('INCR', KEYS[7]) == 1 then redis.call('EXPIRE', KEYS[7], ARGV[10]) end\n"
     "return {0, sid}\n";
 
@@ -147,7 +170,9 @@ static store_script S_CLAIM = STORE_SCRIPT(CLAIM_LUA), S_RELEASE = STORE_SCRIPT(
 
 /* ================================================================ helpers */
 
-_Static_assert(3 + 5 + STORE_MAX_FLAG_CODES + 1 <= STORE_MAX_ARGS,
+_Static_assert(3 + 15 + STORE_MAX_FLAGS + 16 + 24 <= STORE_MAX_ARGS,
+               "a decision of a comment with every flag is one script call");
+_Static_assert(3 + 9 + STORE_MAX_FLAG_CODES + 1 <= STORE_MAX_ARGS,
                "a purge of every flag queue is one script call");
 
 const char *store_review_flag_code(const store_pool *p, int i) {
@@ -182,22 +207,39 @@ static int queue_key(char *k, size_t n, const char *site, const char *flag, int 
 
 /* ============================================================ queue pages */
 
-int store_review_range(store *s, const char *site, const char *flag, int rejected,
+const char *store_review_folder_name(review_folder f) {
+    return f == REVIEW_F_REJECTED ? "rejected" : f == REVIEW_F_APPROVED ? "approved" : "pending";
+}
+
+static int index_key(char *k, size_t n, const char *site, const review_index *ix) {
+    if (ix->by_score)
+        return store_key(k, n, site, STORE_K_BY_SCORE, store_review_folder_name(ix->folder));
+    if (ix->folder == REVIEW_F_REJECTED) return store_key(k, n, site, STORE_K_REJECTED, NULL);
+    if (ix->folder == REVIEW_F_APPROVED) return store_key(k, n, site, STORE_K_APPROVED, NULL);
+    return queue_key(k, n, site, ix->flag, 0);
+}
+
+int store_review_range(store *s, const char *site, const review_index *ix,
                        const review_pos *pos, size_t want, review_entry *out,
                        size_t *n) {
     *n = 0;
-    char k[RKEY], min[40], off[24], cnt[24];
-    if (queue_key(k, sizeof k, site, flag, rejected) < 0) return -1;
+    char k[RKEY], from[40], off[24], cnt[24];
+    if (index_key(k, sizeof k, site, ix) < 0) return -1;
     if (pos->any)
-        snprintf(min, sizeof min, "-inf");
+        snprintf(from, sizeof from, "%s", ix->desc ? "+inf" : "-inf");
     else
-        snprintf(min, sizeof min, "%s%lld", pos->excl ? "(" : "", pos->ms);
+        snprintf(from, sizeof from, "%s%lld", pos->excl ? "(" : "", pos->ms);
     size_t offset = 0;
     while (*n < want) {
         snprintf(off, sizeof off, "%zu", offset);
         snprintf(cnt, sizeof cnt, "%d", RANGE_BATCH);
         cmd c = {0};
-        store_cmd(&c, "ZRANGE", k, min, "+inf", "BYSCORE", "LIMIT", off, cnt, "WITHSCORES", NULL);
+        if (ix->desc)
+            store_cmd(&c, "ZRANGE", k, from, "-inf", "BYSCORE", "REV", "LIMIT", off, cnt,
+                      "WITHSCORES", NULL);
+        else
+            store_cmd(&c, "ZRANGE", k, from, "+inf", "BYSCORE", "LIMIT", off, cnt, "WITHSCORES",
+                      NULL);
         redisReply *r;
         if (store_run(s, &c, 1, &r) < 0) return -1;
         if (r->type != REDIS_REPLY_ARRAY) {
@@ -211,10 +253,13 @@ int store_review_range(store *s, const char *site, const char *flag, int rejecte
             review_entry *e = &out[*n];
             copy_str(e->id, sizeof e->id, id);
             e->ms = as_ll(r->element[2 * i + 1]);
-            /* at the cursor's ms, ids up to the cursor's were on earlier pages
-             * (Redis orders equal scores by member bytes, as strcmp does) */
-            if (!pos->any && pos->tie_id && e->ms == pos->ms && strcmp(e->id, pos->tie_id) <= 0)
-                continue;
+            /* at the cursor's key, ids up to the cursor's were on earlier
+             * pages (Redis orders equal scores by member bytes, as strcmp
+             * does; REV reverses both) */
+            if (!pos->any && pos->tie_id && e->ms == pos->ms) {
+                int c2 = strcmp(e->id, pos->tie_id);
+                if (ix->desc ? c2 >= 0 : c2 <= 0) continue;
+            }
             snprintf(e->site, sizeof e->site, "%s", site);
             (*n)++;
         }
@@ -365,13 +410,17 @@ int store_review_release(store *s, const char *site, const char *moderator,
 }
 
 int store_review_purge(store *s, const char *site, const char *id) {
-    char k[5 + STORE_MAX_FLAG_CODES][RKEY];
+    char k[9 + STORE_MAX_FLAG_CODES][RKEY];
     int nkeys = 0, nf = nflag_codes(s);
     if (store_key(k[nkeys++], RKEY, site, STORE_K_COMMENT, id) < 0 ||
         store_key(k[nkeys++], RKEY, site, STORE_K_LEASE_OWNER, NULL) < 0 ||
         store_key(k[nkeys++], RKEY, site, STORE_K_PENDING, NULL) < 0 ||
         store_key(k[nkeys++], RKEY, site, STORE_K_LEASES, NULL) < 0 ||
-        store_key(k[nkeys++], RKEY, site, STORE_K_REJECTED, NULL) < 0)
+        store_key(k[nkeys++], RKEY, site, STORE_K_REJECTED, NULL) < 0 ||
+        store_key(k[nkeys++], RKEY, site, STORE_K_APPROVED, NULL) < 0 ||
+        store_key(k[nkeys++], RKEY, site, STORE_K_BY_SCORE, "pending") < 0 ||
+        store_key(k[nkeys++], RKEY, site, STORE_K_BY_SCORE, "rejected") < 0 ||
+        store_key(k[nkeys++], RKEY, site, STORE_K_BY_SCORE, "approved") < 0)
         return -1;
     for (int i = 0; i < nf; i++)
         if (store_key(k[nkeys++], RKEY, site, STORE_K_PENDING_FLAG,
@@ -388,14 +437,140 @@ int store_review_purge(store *s, const char *site, const char *id) {
     return rc;
 }
 
+/* ================================================================ context */
+
+void store_review_context_free(review_context *c, size_t n) {
+    for (size_t i = 0; c && i < n; i++) {
+        free(c[i].parent);
+        for (size_t j = 0; j < c[i].nthread; j++) free(c[i].thread[j]);
+        for (size_t j = 0; j < c[i].nlog; j++) free(c[i].log[j]);
+        memset(&c[i], 0, sizeof c[i]);
+    }
+}
+
+/* Commands per item in the first round: parent GET, article index range,
+ * author HGETALL, author log LRANGE. */
+#define CTX_CMDS 4
+/* Neighbours asked for: REVIEW_THREAD_MAX and the item itself. */
+#define CTX_NEIGHBOURS "4"
+_Static_assert(REVIEW_THREAD_MAX + 1 == 4, "CTX_NEIGHBOURS spells REVIEW_THREAD_MAX + 1");
+
+static void author_counts(review_context *x, const redisReply *h) {
+    if (h->type != REDIS_REPLY_ARRAY || h->elements < 2) return;
+    x->has_author = 1;
+    for (size_t j = 0; j + 1 < h->elements; j += 2) {
+        const redisReply *f = h->element[j];
+        if (f->type != REDIS_REPLY_STRING) continue;
+        long long v = as_ll(h->element[j + 1]);
+        if (strcmp(f->str, "approved") == 0) x->approved = v;
+        else if (strcmp(f->str, "rejected") == 0) x->rejected = v;
+        else if (strcmp(f->str, "pending") == 0) x->pending = v;
+        else if (strcmp(f->str, "first_seen") == 0) x->first_seen_ms = v;
+    }
+}
+
+int store_review_context(store *s, const review_context_req *rq, size_t n,
+                         review_context *out) {
+    memset(out, 0, n * sizeof *out);
+    if (!n) return 0;
+    size_t nc = CTX_CMDS * n;
+    cmd *c = calloc(nc, sizeof *c);
+    redisReply **rep = calloc(nc, sizeof *rep);
+    char (*keys)[RKEY] = calloc(nc, RKEY);
+    char (*maxs)[24] = calloc(n, 24);
+    /* the second round: the neighbours' records */
+    cmd *c2 = calloc(n * REVIEW_THREAD_MAX, sizeof *c2);
+    redisReply **rep2 = calloc(n * REVIEW_THREAD_MAX, sizeof *rep2);
+    char (*k2)[RKEY] = calloc(n * REVIEW_THREAD_MAX, RKEY);
+    size_t *owner = calloc(n * REVIEW_THREAD_MAX, sizeof *owner);
+    int rc = -1;
+    if (!c || !rep || !keys || !maxs || !c2 || !rep2 || !k2 || !owner) goto out;
+    for (size_t i = 0; i < n; i++) {
+        const review_context_req *r = &rq[i];
+        cmd *ci = &c[CTX_CMDS * i];
+        char(*ki)[RKEY] = &keys[CTX_CMDS * i];
+        const char *akey = r->author_key ? r->author_key : "";
+        /* a missing parent or author reads a key no writer fills (an
+         * empty id, the hash of an empty author key): every item has the
+         * same commands */
+        if (store_key(ki[0], RKEY, r->site, STORE_K_COMMENT,
+                      r->parent_id && *r->parent_id ? r->parent_id : "") < 0 ||
+            store_key(ki[1], RKEY, r->site, STORE_K_ARTICLE_COMMENTS,
+                      r->article_id ? r->article_id : "") < 0 ||
+            store_key_author(ki[2], RKEY, r->site, STORE_K_AUTHOR, akey) < 0 ||
+            store_key_author(ki[3], RKEY, r->site, STORE_K_AUTHOR_LOG, akey) < 0)
+            goto out;
+        snprintf(maxs[i], 24, "%lld", r->received_ms);
+        store_cmd(&ci[0], "GET", ki[0], NULL);
+        store_cmd(&ci[1], "ZRANGE", ki[1], maxs[i], "-inf", "BYSCORE", "REV", "LIMIT", "0",
+                  CTX_NEIGHBOURS, NULL);
+        store_cmd(&ci[2], "HGETALL", ki[2], NULL);
+        store_cmd(&ci[3], "LRANGE", ki[3], "0", "-1", NULL);
+    }
+    if (store_run(s, c, (int)nc, rep) < 0) goto out;
+    size_t n2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        review_context *x = &out[i];
+        redisReply **ri = &rep[CTX_CMDS * i];
+        if (rq[i].parent_id && *rq[i].parent_id) x->parent = store_dup_str(ri[0], &x->parent_len);
+        if (*(rq[i].author_key ? rq[i].author_key : "")) {
+            author_counts(x, ri[2]);
+            if (ri[3]->type == REDIS_REPLY_ARRAY)
+                for (size_t j = 0; j < ri[3]->elements && x->nlog < STORE_AUTHOR_LOG_MAX; j++) {
+                    char *v = store_dup_str(ri[3]->element[j], NULL);
+                    if (v) x->log[x->nlog++] = v;
+                }
+        }
+        if (ri[1]->type != REDIS_REPLY_ARRAY || !rq[i].article_id) continue;
+        /* newest first; the item itself (and any id at its ms) skipped */
+        size_t got = 0;
+        for (size_t j = 0; j < ri[1]->elements && got < REVIEW_THREAD_MAX; j++) {
+            const redisReply *id = ri[1]->element[j];
+            if (id->type != REDIS_REPLY_STRING || strcmp(id->str, rq[i].id) == 0 ||
+                id->len > MODEL_MAX_ID)
+                continue;
+            if (store_key(k2[n2], RKEY, rq[i].site, STORE_K_COMMENT, id->str) < 0) continue;
+            store_cmd(&c2[n2], "GET", k2[n2], NULL);
+            owner[n2++] = i;
+            got++;
+        }
+    }
+    store_free_replies(rep, (int)nc);
+    if (n2 && store_run(s, c2, (int)n2, rep2) < 0) goto out;
+    /* the neighbours came newest first: fill each item's list from its end */
+    for (size_t j = n2; j-- > 0;) {
+        review_context *x = &out[owner[j]];
+        size_t len = 0;
+        char *v = store_dup_str(rep2[j], &len);
+        if (!v) continue; /* expired meanwhile */
+        x->thread[x->nthread] = v;
+        x->thread_len[x->nthread++] = len;
+    }
+    if (n2) store_free_replies(rep2, (int)n2);
+    rc = 0;
+out:
+    if (rc < 0) store_review_context_free(out, n);
+    free(c);
+    free(rep);
+    free(keys);
+    free(maxs);
+    free(c2);
+    free(rep2);
+    free(k2);
+    free(owner);
+    return rc;
+}
+
 /* ============================================================= decisions */
 
 int store_review_decide(store *s, const review_decide *d, char *owner,
                         size_t owner_len, long long *expires_ms) {
     if (owner_len) owner[0] = 0;
     *expires_ms = 0;
-    char k[9][RKEY], kf[STORE_MAX_FLAGS][RKEY], minute[24], recv[24], tmax[24], ttl[24],
-        at[24];
+    enum { NK = 15 };
+    char k[NK][RKEY], kf[STORE_MAX_FLAGS][RKEY], minute[24], tmax[24], ttl[24], at[24], sc[24],
+        ret[24], logv[RKEY];
+    const char *akey = d->author_key ? d->author_key : "";
     snprintf(minute, sizeof minute, "%lld", d->at_ms / 60000);
     if (store_key(k[0], RKEY, d->site, STORE_K_COMMENT, d->id) < 0 ||
         store_key(k[1], RKEY, d->site, STORE_K_PENDING, NULL) < 0 ||
@@ -405,28 +580,41 @@ int store_review_decide(store *s, const review_decide *d, char *owner,
         store_key(k[5], RKEY, d->site, STORE_K_AUDIT, NULL) < 0 ||
         store_key(k[6], RKEY, d->site, STORE_K_DECIDED, minute) < 0 ||
         store_key(k[7], RKEY, d->site, STORE_K_THREAD, d->article_id ? d->article_id : "-") < 0 ||
-        store_key(k[8], RKEY, d->site, STORE_K_THREAD_REFS, d->article_id ? d->article_id : "-") < 0)
+        store_key(k[8], RKEY, d->site, STORE_K_THREAD_REFS, d->article_id ? d->article_id : "-") < 0 ||
+        store_key(k[9], RKEY, d->site, STORE_K_APPROVED, NULL) < 0 ||
+        store_key(k[10], RKEY, d->site, STORE_K_BY_SCORE, "pending") < 0 ||
+        store_key(k[11], RKEY, d->site, STORE_K_BY_SCORE, "rejected") < 0 ||
+        store_key(k[12], RKEY, d->site, STORE_K_BY_SCORE, "approved") < 0 ||
+        store_key_author(k[13], RKEY, d->site, STORE_K_AUTHOR, akey) < 0 ||
+        store_key_author(k[14], RKEY, d->site, STORE_K_AUTHOR_LOG, akey) < 0)
         return -1;
     /* a comment carries each flag code once; cap at the array */
     size_t nf = d->nflags < STORE_MAX_FLAGS ? d->nflags : STORE_MAX_FLAGS;
     for (size_t i = 0; i < nf; i++)
         if (store_key(kf[i], RKEY, d->site, STORE_K_PENDING_FLAG, d->flags[i].code) < 0) return -1;
-    snprintf(recv, sizeof recv, "%lld", d->received_ms);
     snprintf(tmax, sizeof tmax, "%u", d->thread_max ? d->thread_max : 1);
     snprintf(ttl, sizeof ttl, "%d", REVIEW_COUNTER_TTL);
     snprintf(at, sizeof at, "%lld", d->at_ms);
+    snprintf(sc, sizeof sc, "%lld", (long long)(d->score * STORE_SCORE_SCALE + 0.5));
+    snprintf(ret, sizeof ret, "%ld", d->retention_s > 0 ? d->retention_s : 1);
+    int logl = snprintf(logv, sizeof logv, "%s\x1f%s\x1f%s\x1f%s", d->id, d->new_status,
+                        d->moderator, at);
+    if (logl < 0 || logl >= (int)sizeof logv) return -1;
     const char *op = d->thread_push ? "push" : d->thread_remove ? "remove" : "-";
     const char *ttext = d->thread_push ? d->thread_push : d->thread_remove ? d->thread_remove : "";
 
     cmd c[2];
     memset(c, 0, sizeof c);
-    store_eval_begin(&c[0], &S_DECIDE, (int)(9 + nf));
-    for (int i = 0; i < 9; i++) store_args(&c[0], k[i]);
+    store_eval_begin(&c[0], &S_DECIDE, (int)(NK + nf));
+    for (int i = 0; i < NK; i++) store_args(&c[0], k[i]);
     for (size_t i = 0; i < nf; i++) store_args(&c[0], kf[i]);
     store_arg(&c[0], d->old_record, d->old_len);
     store_arg(&c[0], d->new_record, d->new_len);
-    store_cmd(&c[0], d->id, d->moderator, d->new_status, recv, op, ttext, tmax, ttl,
-              d->thread_push || d->thread_remove ? d->thread_ref : "", NULL);
+    store_cmd(&c[0], d->id, d->moderator, d->new_status, at, op, ttext, tmax, ttl,
+              d->thread_push || d->thread_remove ? d->thread_ref : "", d->prev_status, sc,
+              *akey ? "1" : "0", NULL);
+    store_arg(&c[0], logv, (size_t)logl);
+    store_args(&c[0], ret);
     /* the audit entry */
     store_cmd(&c[0], "comment_id", d->id, "article_id", d->article_id ? d->article_id : "",
               "moderator", d->moderator, "decision", d->decision, "status", d->new_status,

@@ -17,11 +17,12 @@
 #include "log.h"
 #include "store_private.h"
 
-/* "0".."69", static: a key count is an argument that must outlive
+/* "0".."99", static: a key count is an argument that must outlive
  * store_eval_begin (cmd keeps pointers) */
 #define NK10(t) t "0", t "1", t "2", t "3", t "4", t "5", t "6", t "7", t "8", t "9"
 static const char *const NKEYS[] = {NK10(""),  NK10("1"), NK10("2"), NK10("3"),
-                                    NK10("4"), NK10("5"), NK10("6")};
+                                    NK10("4"), NK10("5"), NK10("6"), NK10("7"),
+                                    NK10("8"), NK10("9")};
 _Static_assert(sizeof NKEYS / sizeof NKEYS[0] >= STORE_MAX_ARGS, "a count per argv slot");
 
 static pthread_mutex_t script_mu = PTHREAD_MUTEX_INITIALIZER; /* each script's first SHA */

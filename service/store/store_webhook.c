@@ -95,20 +95,91 @@ static const char RETRY_LUA[] =
     "end\n"
     "return 1\n";
 
-/* KEYS: 1 inflight 2 data 3 meta 4 dead
- * ARGV: 1 id 2 lease 3 record 4 dead max 5 ttl s */
+/* KEYS: 1 inflight 2 data 3 meta 4 dead 5 dead meta 6 dead data
+ * ARGV: 1 id 2 lease 3 dead meta 4 dead max 5 ttl s */
 static const char DEAD_LUA[] =
     LEASE_CHECK
+    "local body = redis.call('HGET', KEYS[2], ARGV[1])\n"
     "redis.call('HDEL', KEYS[2], ARGV[1])\n"
     "redis.call('HDEL', KEYS[3], ARGV[1])\n"
-    "redis.call('LPUSH', KEYS[4], ARGV[3])\n"
-    "redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)\n"
-    "redis.call('EXPIRE', KEYS[4], ARGV[5])\n"
+    "if not body then return 1 end\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "redis.call('ZADD', KEYS[4], now, ARGV[1])\n"
+    "redis.call('HSET', KEYS[5], ARGV[1], ARGV[3])\n"
+    "redis.call('HSET', KEYS[6], ARGV[1], body)\n"
+    "local over = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[4])\n"
+    "if over > 0 then\n"
+    "  for _, id in ipairs(redis.call('ZRANGE', KEYS[4], 0, over - 1)) do\n"
+    "    redis.call('ZREM', KEYS[4], id)\n"
+    "    redis.call('HDEL', KEYS[5], id)\n"
+    "    redis.call('HDEL', KEYS[6], id)\n"
+    "  end\n"
+    "end\n"
+    "for i = 4, 6 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end\n"
     "return 1\n";
+
+/* A page of dead letters, newest first: ties at the cursor's time come in
+ * reverse id order (as ZREVRANGEBYSCORE gives them), then older ones.
+ * KEYS: 1 dead 2 dead meta   ARGV: 1 count 2 cursor time ('' first page)
+ * 3 cursor id. Returns {id, time, meta, ...}. */
+static const char DEAD_LIST_LUA[] =
+    "local want = tonumber(ARGV[1])\n"
+    "local out = {}\n"
+    "local function add(id, sc)\n"
+    "  out[#out + 1] = id\n"
+    "  out[#out + 1] = sc\n"
+    "  out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''\n"
+    "end\n"
+    "local from = '+inf'\n"
+    "if ARGV[2] ~= '' then\n"
+    "  local ties = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[2])\n"
+    "  for i = #ties, 1, -1 do\n"
+    "    if #out / 3 < want and ties[i] < ARGV[3] then add(ties[i], ARGV[2]) end\n"
+    "  end\n"
+    "  from = '(' .. ARGV[2]\n"
+    "end\n"
+    "if #out / 3 < want then\n"
+    "  local more = redis.call('ZREVRANGEBYSCORE', KEYS[1], from, '-inf', 'WITHSCORES', 'LIMIT', 0,\n"
+    "                          want - #out / 3)\n"
+    "  for i = 1, #more, 2 do add(more[i], more[i + 1]) end\n"
+    "end\n"
+    "return out\n";
+
+/* Dead letters back to the outbox, due now, attempts 0.
+ * KEYS: 1 dead 2 dead meta 3 dead data 4 outbox 5 data 6 meta
+ * ARGV: 1 id ('' every one) 2 at most. Returns the number moved. */
+static const char DEAD_RETRY_LUA[] =
+    "local ids\n"
+    "if ARGV[1] ~= '' then\n"
+    "  if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end\n"
+    "  ids = {ARGV[1]}\n"
+    "else\n"
+    "  ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)\n"
+    "end\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local n = 0\n"
+    "for _, id in ipairs(ids) do\n"
+    "  local m = redis.call('HGET', KEYS[2], id)\n"
+    "  local body = redis.call('HGET', KEYS[3], id)\n"
+    "  redis.call('ZREM', KEYS[1], id)\n"
+    "  redis.call('HDEL', KEYS[2], id)\n"
+    "  redis.call('HDEL', KEYS[3], id)\n"
+    "  local ev, created = string.match(m or '', '^(%S+) (%d+) ')\n"
+    "  if ev and body then\n"
+    "    redis.call('HSET', KEYS[5], id, body)\n"
+    "    redis.call('HSET', KEYS[6], id, ev .. ' ' .. created .. ' 0')\n"
+    "    redis.call('ZADD', KEYS[4], now, id)\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
 
 static store_script S_NOTIFY = STORE_SCRIPT(NOTIFY_LUA), S_CLAIM = STORE_SCRIPT(CLAIM_LUA),
                     S_DONE = STORE_SCRIPT(DONE_LUA), S_RETRY = STORE_SCRIPT(RETRY_LUA),
-                    S_DEAD = STORE_SCRIPT(DEAD_LUA);
+                    S_DEAD = STORE_SCRIPT(DEAD_LUA), S_DEAD_LIST = STORE_SCRIPT(DEAD_LIST_LUA),
+                    S_DEAD_RETRY = STORE_SCRIPT(DEAD_RETRY_LUA);
 
 /* Integer script reply: its value, or -1 for anything else. */
 static int int_reply(redisReply *r) {
@@ -120,7 +191,8 @@ static int int_reply(redisReply *r) {
 /* The site's keys, built once per call. */
 typedef struct wh_keys {
     char cfg[STORE_KEY_MAX], outbox[STORE_KEY_MAX], inflight[STORE_KEY_MAX],
-        data[STORE_KEY_MAX], meta[STORE_KEY_MAX], dead[STORE_KEY_MAX];
+        data[STORE_KEY_MAX], meta[STORE_KEY_MAX], dead[STORE_KEY_MAX],
+        dead_meta[STORE_KEY_MAX], dead_data[STORE_KEY_MAX];
 } wh_keys;
 
 static int keys_for(wh_keys *k, const char *site) {
@@ -129,7 +201,9 @@ static int keys_for(wh_keys *k, const char *site) {
         store_key(k->inflight, sizeof k->inflight, site, STORE_K_WH_INFLIGHT, NULL) < 0 ||
         store_key(k->data, sizeof k->data, site, STORE_K_WH_DATA, NULL) < 0 ||
         store_key(k->meta, sizeof k->meta, site, STORE_K_WH_META, NULL) < 0 ||
-        store_key(k->dead, sizeof k->dead, site, STORE_K_WH_DEAD, NULL) < 0)
+        store_key(k->dead, sizeof k->dead, site, STORE_K_WH_DEAD, NULL) < 0 ||
+        store_key(k->dead_meta, sizeof k->dead_meta, site, STORE_K_WH_DEAD_META, NULL) < 0 ||
+        store_key(k->dead_data, sizeof k->dead_data, site, STORE_K_WH_DEAD_DATA, NULL) < 0)
         return -1;
     return 0;
 }
@@ -180,7 +254,8 @@ int store_webhook_delete(store *s, const char *site) {
     if (keys_for(&k, site) < 0) return -1;
     cmd c[2];
     memset(c, 0, sizeof c);
-    store_cmd(&c[0], "DEL", k.cfg, k.outbox, k.inflight, k.data, k.meta, k.dead, NULL);
+    store_cmd(&c[0], "DEL", k.cfg, k.outbox, k.inflight, k.data, k.meta, k.dead, k.dead_meta,
+              k.dead_data, NULL);
     store_cmd(&c[1], "SREM", STORE_KEY_WEBHOOK_SITES, site, NULL);
     redisReply *r[2];
     if (store_run(s, c, 2, r) < 0) return -1;
@@ -207,7 +282,7 @@ int store_webhook_get(store *s, const char *site, webhook_info *out) {
     store_args(&c[1], k.outbox);
     store_args(&c[2], "ZCARD");
     store_args(&c[2], k.inflight);
-    store_args(&c[3], "LLEN");
+    store_args(&c[3], "ZCARD");
     store_args(&c[3], k.dead);
     redisReply *r[4];
     if (store_run(s, c, 4, r) < 0) return -1;
@@ -430,20 +505,114 @@ int store_webhook_retry(store *s, const char *site, const webhook_delivery *d,
     return int_reply(r);
 }
 
+/* ========================================================= dead letters */
+
+/* dead meta = "<event> <created_ms> <attempts> <last error class>" */
 int store_webhook_dead(store *s, const char *site, const webhook_delivery *d,
-                       const char *record, size_t len, long ttl_s) {
+                       const char *last_error, long ttl_s) {
     wh_keys k;
     if (keys_for(&k, site) < 0) return -1;
-    char max[16], ttl[24];
+    char max[16], ttl[24], meta[160];
     snprintf(max, sizeof max, "%d", WEBHOOK_DEAD_MAX);
     snprintf(ttl, sizeof ttl, "%ld", ttl_s > 0 ? ttl_s : 1);
+    int n = snprintf(meta, sizeof meta, "%s %lld %ld ", d->event, d->created_ms, d->attempts + 1);
+    /* the class, spaces turned to '_' so the record stays four words */
+    const char *e = last_error && *last_error ? last_error : "unknown";
+    for (int kept = 0; *e && kept < WEBHOOK_ERROR_MAX - 1 && n < (int)sizeof meta - 1; e++, kept++)
+        meta[n++] = *e == ' ' ? '_' : *e;
+    meta[n] = 0;
     cmd c;
-    store_eval_begin(&c, &S_DEAD, 4);
-    store_cmd(&c, k.inflight, k.data, k.meta, k.dead, d->id, d->lease, NULL);
-    store_arg(&c, record, len);
-    store_args(&c, max);
-    store_args(&c, ttl);
+    store_eval_begin(&c, &S_DEAD, 6);
+    store_cmd(&c, k.inflight, k.data, k.meta, k.dead, k.dead_meta, k.dead_data, d->id, d->lease,
+              meta, max, ttl, NULL);
     redisReply *r;
     if (store_eval(s, &S_DEAD, &c, 1, &r) < 0) return -1;
     return int_reply(r);
+}
+
+/* Parses "<dead ms>.<32 hex id>" into ms (decimal text) and id. 0, -1. */
+static int parse_cursor(const char *cur, char ms[24], char id[WEBHOOK_ID_LEN + 1]) {
+    const char *dot = strchr(cur, '.');
+    size_t nd = dot ? (size_t)(dot - cur) : 0;
+    if (!dot || nd == 0 || nd > 19 || strlen(dot + 1) != WEBHOOK_ID_LEN) return -1;
+    for (size_t i = 0; i < nd; i++)
+        if (cur[i] < '0' || cur[i] > '9') return -1;
+    for (const char *p = dot + 1; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return -1;
+    memcpy(ms, cur, nd);
+    ms[nd] = 0;
+    memcpy(id, dot + 1, WEBHOOK_ID_LEN + 1);
+    return 0;
+}
+
+/* One listed letter from its reply triple; -1 when unreadable. */
+static int dead_item(const redisReply *id, const redisReply *sc, const redisReply *meta,
+                     webhook_dead_item *it) {
+    memset(it, 0, sizeof *it);
+    char buf[192], err[WEBHOOK_ERROR_MAX] = "";
+    if (id->type != REDIS_REPLY_STRING || id->len != WEBHOOK_ID_LEN ||
+        sc->type != REDIS_REPLY_STRING || meta->type != REDIS_REPLY_STRING ||
+        meta->len >= sizeof buf)
+        return -1;
+    memcpy(it->id, id->str, WEBHOOK_ID_LEN);
+    it->dead_ms = strtoll(sc->str, NULL, 10);
+    memcpy(buf, meta->str, meta->len);
+    buf[meta->len] = 0;
+    if (sscanf(buf, "%15s %lld %ld %63s", it->event, &it->created_ms, &it->attempts, err) < 3)
+        return -1;
+    snprintf(it->last_error, sizeof it->last_error, "%s", err);
+    return 0;
+}
+
+int store_webhook_dead_list(store *s, const char *site, const char *cursor, unsigned limit,
+                            webhook_dead_item *items, size_t *n,
+                            char next[WEBHOOK_CURSOR_MAX]) {
+    *n = 0;
+    next[0] = 0;
+    char ms[24] = "", cid[WEBHOOK_ID_LEN + 1] = "";
+    if (cursor && *cursor && parse_cursor(cursor, ms, cid) < 0) return -2;
+    if (limit < 1) limit = 1;
+    if (limit > WEBHOOK_DEAD_PAGE_MAX) limit = WEBHOOK_DEAD_PAGE_MAX;
+    wh_keys k;
+    if (keys_for(&k, site) < 0) return -1;
+    char want[16];
+    snprintf(want, sizeof want, "%u", limit + 1); /* one more: is there a next page */
+    cmd c;
+    store_eval_begin(&c, &S_DEAD_LIST, 2);
+    store_cmd(&c, k.dead, k.dead_meta, want, ms, cid, NULL);
+    redisReply *r;
+    if (store_eval(s, &S_DEAD_LIST, &c, 1, &r) < 0) return -1;
+    int rc = -1;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements % 3) goto out;
+    size_t got = r->elements / 3;
+    for (size_t i = 0; i < got && i < limit; i++)
+        if (dead_item(r->element[3 * i], r->element[3 * i + 1], r->element[3 * i + 2],
+                      &items[*n]) == 0)
+            (*n)++;
+    /* the next page starts after the last one returned (read or not) */
+    if (got > limit) {
+        const redisReply *lid = r->element[3 * (limit - 1)], *lsc = r->element[3 * (limit - 1) + 1];
+        if (lid->type == REDIS_REPLY_STRING && lsc->type == REDIS_REPLY_STRING)
+            snprintf(next, WEBHOOK_CURSOR_MAX, "%.20s.%.*s", lsc->str, (int)lid->len, lid->str);
+    }
+    rc = 0;
+out:
+    freeReplyObject(r);
+    return rc;
+}
+
+long store_webhook_dead_retry(store *s, const char *site, const char *id) {
+    wh_keys k;
+    if (keys_for(&k, site) < 0) return -1;
+    char max[16];
+    snprintf(max, sizeof max, "%d", WEBHOOK_DEAD_MAX);
+    cmd c;
+    store_eval_begin(&c, &S_DEAD_RETRY, 6);
+    store_cmd(&c, k.dead, k.dead_meta, k.dead_data, k.outbox, k.data, k.meta, id ? id : "", max,
+              NULL);
+    redisReply *r;
+    if (store_eval(s, &S_DEAD_RETRY, &c, 1, &r) < 0) return -1;
+    long rc = r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
+    freeReplyObject(r);
+    return rc;
 }

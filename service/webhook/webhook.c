@@ -1,8 +1,13 @@
-/* webhook.c - the webhook sender thread: claim, sign, POST, settle.
+/* webhook.c - the webhook sender: claim, sign, POST, settle.
  *
- * Owns one pthread, one libcurl easy handle (the only libcurl user in modq)
- * and libcurl's global state (curl_global_init in webhook_start, cleanup in
- * webhook_stop). Each round it lists the sites with a webhook, claims their
+ * Owns WEBHOOK_WORKERS pthreads, each with its own libcurl easy handle (the
+ * only libcurl users in modq), and libcurl's global state (curl_global_init
+ * in webhook_start, cleanup in webhook_stop). Tenants are isolated: a site
+ * is served by one worker at a time (the busy list, under mu), a worker
+ * skips a site another one serves, and workers start their rounds at
+ * different sites, so a receiver that hangs holds one worker for at most
+ * its batch's timeouts while the others deliver every other site's events.
+ * Each round a worker lists the sites with a webhook, claims their
  * due deliveries under a lease (store_webhook_claim), POSTs each one signed
  * with HMAC-SHA256 and settles it in Redis: done on 2xx, rescheduled with
  * exponential backoff otherwise, dead-lettered after max_attempts. It holds
@@ -26,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cidr.h"
 #include "codec.h"
 #include "crypto.h"
 #include "log.h"
@@ -33,16 +39,28 @@
 #define WEBHOOK_POLL_MS 200          /* idle period: events reach receivers fast */
 #define WEBHOOK_LEASE_MARGIN_MS 5000 /* lease slack over the batch's worst case */
 #define WEBHOOK_USER_AGENT "modq-webhook/1"
+/* Sender workers: how many sites may be delivered to at once, so how many
+ * hung receivers the others outlast. */
+#define WEBHOOK_WORKERS 4
+
+typedef struct sender_worker {
+    pthread_t th;
+    struct webhook_sender *w;
+    unsigned idx;
+    CURL *curl;  /* reused between deliveries: keeps connections alive */
+    int refused; /* set by open_checked during one exchange */
+} sender_worker;
 
 struct webhook_sender {
-    pthread_t th;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;  /* guards busy and the wait on cv */
     pthread_cond_t cv;
     atomic_int stop;
+    atomic_uint rounds;  /* rotates where each round starts */
     store_pool *pool;
     webhook_options o;
-    CURL *curl; /* reused between deliveries: keeps connections alive */
-    int refused; /* set by open_checked during one exchange */
+    sender_worker workers[WEBHOOK_WORKERS];
+    unsigned started;    /* workers running */
+    char *busy[WEBHOOK_WORKERS]; /* the site each worker serves (owned), or NULL */
 };
 
 /* ============================================================== helpers */
@@ -106,63 +124,7 @@ static char *payload(const char *site, const webhook_delivery *d, long long now,
     return codec_dump_free(o, len);
 }
 
-/* The dead-letter record. Returns new JSON or NULL on OOM. */
-static char *dead_record(const char *site, const webhook_delivery *d,
-                         const char *last_error, size_t *len) {
-    char occurred[32], dead[32];
-    iso_ms(d->created_ms, occurred);
-    iso_ms(now_ms(), dead);
-    codec_obj *o = codec_obj_new();
-    if (!o) return NULL;
-    codec_set_str(o, "id", d->id);
-    codec_set_str(o, "event", d->event);
-    codec_set_str(o, "site", site);
-    codec_set_str(o, "occurred_at", occurred);
-    codec_set_str(o, "dead_at", dead);
-    codec_set_int(o, "attempts", d->attempts + 1);
-    codec_set_str(o, "last_error", last_error);
-    codec_set_json(o, "comment", d->comment, d->comment_len);
-    return codec_dump_free(o, len);
-}
-
-
 /* ======================================================== egress policy */
-
-/* a (len bytes) inside net/bits. */
-static int in_net(const unsigned char *a, const unsigned char *net, int bits) {
-    int full = bits / 8, rest = bits % 8;
-    if (memcmp(a, net, (size_t)full) != 0) return 0;
-    if (!rest) return 1;
-    unsigned char m = (unsigned char)(0xFF << (8 - rest));
-    return (a[full] & m) == (net[full] & m);
-}
-
-/* 1 when the address (family af, bytes a) is inside one CIDR of list. */
-static int in_list(int af, const unsigned char *a, const char *list) {
-    if (!list) return 0;
-    const char *p = list;
-    while (*p) {
-        while (*p == ',' || *p == ' ' || *p == '\t') p++;
-        size_t n = strcspn(p, ", \t");
-        if (n == 0) break;
-        char item[64];
-        if (n < sizeof item) {
-            memcpy(item, p, n);
-            item[n] = 0;
-            char *slash = strchr(item, '/');
-            if (slash) *slash = 0;
-            unsigned char net[16];
-            int fam = strchr(item, ':') ? AF_INET6 : AF_INET;
-            int maxb = fam == AF_INET6 ? 128 : 32;
-            int bits = slash ? atoi(slash + 1) : maxb;
-            if (fam == af && bits >= 0 && bits <= maxb && inet_pton(fam, item, net) == 1 &&
-                in_net(a, net, bits))
-                return 1;
-        }
-        p += n;
-    }
-    return 0;
-}
 
 /* 1 when the IPv4 address a (4 bytes) is of a refused class. */
 static int v4_refused(const unsigned char *a) {
@@ -172,7 +134,7 @@ static int v4_refused(const unsigned char *a) {
         {{100, 64, 0, 0}, 10},   {{224, 0, 0, 0}, 4},   {{240, 0, 0, 0}, 4},
     };
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
-        if (in_net(a, r[i].net, r[i].bits)) return 1;
+        if (cidr_match(a, r[i].net, r[i].bits)) return 1;
     return 0;
 }
 
@@ -180,20 +142,20 @@ int webhook_addr_allowed(const struct sockaddr *sa, const char *allowed) {
     if (sa->sa_family == AF_INET) {
         const unsigned char *a =
             (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-        return !v4_refused(a) || in_list(AF_INET, a, allowed);
+        return !v4_refused(a) || cidr_list_has(allowed, AF_INET, a);
     }
     if (sa->sa_family != AF_INET6) return 0;
     const unsigned char *a =
         (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
     static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
     if (memcmp(a, v4mapped, 12) == 0) /* ::ffff:a.b.c.d is a.b.c.d */
-        return !v4_refused(a + 12) || in_list(AF_INET, a + 12, allowed);
+        return !v4_refused(a + 12) || cidr_list_has(allowed, AF_INET, a + 12);
     static const unsigned char zero[16];
     int refused = memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1); /* :: and ::1 */
     refused = refused || (a[0] & 0xFE) == 0xFC;                           /* fc00::/7 */
     refused = refused || (a[0] == 0xFE && (a[1] & 0xC0) == 0x80);         /* fe80::/10 */
     refused = refused || a[0] == 0xFF;                                    /* ff00::/8 */
-    return !refused || in_list(AF_INET6, a, allowed);
+    return !refused || cidr_list_has(allowed, AF_INET6, a);
 }
 
 int webhook_url_allowed(const char *url, const char *allowed) {
@@ -246,17 +208,17 @@ static int abort_on_stop(void *u, curl_off_t a, curl_off_t b, curl_off_t c, curl
     (void)b;
     (void)c;
     (void)d;
-    webhook_sender *w = u;
-    return atomic_load(&w->stop) ? 1 : 0;
+    sender_worker *k = u;
+    return atomic_load(&k->w->stop) ? 1 : 0;
 }
 
 /* CURLOPT_OPENSOCKETFUNCTION: the egress check on the address curl is
  * about to connect to (after DNS, so rebinding cannot bypass it). */
 static curl_socket_t open_checked(void *u, curlsocktype purpose, struct curl_sockaddr *a) {
-    webhook_sender *w = u;
+    sender_worker *k = u;
     if (purpose != CURLSOCKTYPE_IPCXN ||
-        !webhook_addr_allowed((const struct sockaddr *)&a->addr, w->o.allowed_networks)) {
-        w->refused = 1;
+        !webhook_addr_allowed((const struct sockaddr *)&a->addr, k->w->o.allowed_networks)) {
+        k->refused = 1;
         return CURL_SOCKET_BAD;
     }
     return socket(a->family, a->socktype, a->protocol);
@@ -284,7 +246,7 @@ typedef enum { POST_OK, POST_FAILED, POST_ABORTED } post_result;
 /* POST body to url. err gets the coarse class on failure (timeout, refused,
  * tls, dns, not_allowed, network, http_<status>); curl's detail goes to the
  * operator log only (no URL in either). */
-static post_result post(webhook_sender *w, const char *url, const char *secret,
+static post_result post(sender_worker *k, const char *url, const char *secret,
                         const webhook_delivery *d, const char *body, size_t len,
                         char *err, size_t errn) {
     long long ts = (long long)time(NULL);
@@ -307,7 +269,8 @@ static post_result post(webhook_sender *w, const char *url, const char *secret,
         hl = n;
     }
     char cerr[CURL_ERROR_SIZE] = "";
-    CURL *c = w->curl;
+    CURL *c = k->curl;
+    const webhook_sender *w = k->w;
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -323,11 +286,11 @@ static post_result post(webhook_sender *w, const char *url, const char *secret,
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, k);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, w);
-    w->refused = 0;
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, k);
+    k->refused = 0;
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -336,9 +299,9 @@ static post_result post(webhook_sender *w, const char *url, const char *secret,
     curl_slist_free_all(hl);
     if (rc == CURLE_ABORTED_BY_CALLBACK) return POST_ABORTED;
     if (rc != CURLE_OK) {
-        snprintf(err, errn, "%s", error_class(rc, w->refused));
+        snprintf(err, errn, "%s", error_class(rc, k->refused));
         log_msg(LOG_INFO, "webhook: delivery %s: %s (%s)", d->id, err,
-                w->refused ? "target address not allowed by the egress policy"
+                k->refused ? "target address not allowed by the egress policy"
                            : (cerr[0] ? cerr : curl_easy_strerror(rc)));
         return POST_FAILED;
     }
@@ -350,14 +313,15 @@ static post_result post(webhook_sender *w, const char *url, const char *secret,
 /* ============================================================== sending */
 
 /* Deliver one claimed item and settle it in Redis. */
-static void deliver(webhook_sender *w, const char *site, const webhook_batch *b,
+static void deliver(sender_worker *k, const char *site, const webhook_batch *b,
                     const webhook_delivery *d) {
+    webhook_sender *w = k->w;
     size_t len = 0;
     char *body = payload(site, d, now_ms(), &len);
     char err[200] = "";
     post_result pr = POST_FAILED;
     if (body)
-        pr = post(w, b->url, b->secret, d, body, len, err, sizeof err);
+        pr = post(k, b->url, b->secret, d, body, len, err, sizeof err);
     else
         snprintf(err, sizeof err, "out of memory");
     free(body);
@@ -365,20 +329,20 @@ static void deliver(webhook_sender *w, const char *site, const webhook_batch *b,
     int rc;
     if (pr == POST_OK) {
         rc = store_webhook_done(s, site, d);
+        if (w->o.metrics) metrics_webhook(w->o.metrics, METRICS_WH_DELIVERED);
         log_msg(LOG_DEBUG, "webhook: site %s delivery %s delivered (attempt %ld)", site, d->id,
                 d->attempts + 1);
     } else if (pr == POST_ABORTED) {
         rc = store_webhook_retry(s, site, d, 0, 0, NULL);
     } else if (d->attempts + 1 >= w->o.max_attempts) {
-        size_t rl = 0;
-        char *rec = dead_record(site, d, err, &rl);
-        rc = rec ? store_webhook_dead(s, site, d, rec, rl, w->o.dead_ttl_s) : -1;
-        free(rec);
+        rc = store_webhook_dead(s, site, d, err, w->o.dead_ttl_s);
+        if (w->o.metrics) metrics_webhook(w->o.metrics, METRICS_WH_DEAD);
         log_msg(LOG_WARN, "webhook: site %s delivery %s dead after %ld attempts: %s", site,
                 d->id, d->attempts + 1, err);
     } else {
         long delay = backoff_ms(d->attempts + 1);
         rc = store_webhook_retry(s, site, d, 1, delay, err);
+        if (w->o.metrics) metrics_webhook(w->o.metrics, METRICS_WH_FAILED);
         log_msg(LOG_INFO, "webhook: site %s delivery %s attempt %ld failed (%s), retry in %ld ms",
                 site, d->id, d->attempts + 1, err, delay);
     }
@@ -391,41 +355,72 @@ static void deliver(webhook_sender *w, const char *site, const webhook_batch *b,
                 d->id);
 }
 
-/* One pass over every site. Returns deliveries attempted. */
-static size_t round_once(webhook_sender *w) {
+/* Take site for worker k: 1, or 0 when another worker serves it. */
+static int take_site(sender_worker *k, const char *site) {
+    webhook_sender *w = k->w;
+    int ok = 1;
+    pthread_mutex_lock(&w->mu);
+    for (unsigned j = 0; j < WEBHOOK_WORKERS && ok; j++)
+        ok = j == k->idx || !w->busy[j] || strcmp(w->busy[j], site) != 0;
+    if (ok) ok = (w->busy[k->idx] = strdup(site)) != NULL;
+    pthread_mutex_unlock(&w->mu);
+    return ok;
+}
+
+static void drop_site(sender_worker *k) {
+    webhook_sender *w = k->w;
+    pthread_mutex_lock(&w->mu);
+    free(w->busy[k->idx]);
+    w->busy[k->idx] = NULL;
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* One pass of worker k over every site it can take, starting at a site
+ * that moves with each round. Returns deliveries attempted. */
+static size_t round_once(sender_worker *k) {
+    webhook_sender *w = k->w;
     char **sites = NULL;
     store *s = store_acquire(w->pool);
     int rc = store_webhook_sites(s, &sites);
     store_release(w->pool, s);
     if (rc < 0) return 0;
-    size_t done = 0;
+    size_t n = 0, done = 0;
+    while (sites[n]) n++;
+    size_t start = n ? (k->idx + atomic_fetch_add(&w->rounds, 1)) % n : 0;
     long lease = WEBHOOK_BATCH * w->o.timeout_ms + WEBHOOK_LEASE_MARGIN_MS;
-    for (size_t i = 0; sites[i] && !atomic_load(&w->stop); i++) {
+    for (size_t t = 0; t < n && !atomic_load(&w->stop); t++) {
+        const char *site = sites[(start + t) % n];
+        if (!take_site(k, site)) continue;
         webhook_batch b;
         s = store_acquire(w->pool);
-        rc = store_webhook_claim(s, sites[i], WEBHOOK_BATCH, lease, &b);
+        rc = store_webhook_claim(s, site, WEBHOOK_BATCH, lease, &b);
         store_release(w->pool, s);
-        if (rc < 0) continue;
+        if (rc < 0) {
+            drop_site(k);
+            continue;
+        }
         for (size_t j = 0; j < b.n; j++) {
             if (atomic_load(&w->stop)) { /* hand it back uncounted */
                 s = store_acquire(w->pool);
-                store_webhook_retry(s, sites[i], &b.items[j], 0, 0, NULL);
+                store_webhook_retry(s, site, &b.items[j], 0, 0, NULL);
                 store_release(w->pool, s);
                 continue;
             }
-            deliver(w, sites[i], &b, &b.items[j]);
+            deliver(k, site, &b, &b.items[j]);
             done++;
         }
         store_webhook_batch_free(&b);
+        drop_site(k);
     }
     store_webhook_sites_free(sites);
     return done;
 }
 
 static void *run(void *arg) {
-    webhook_sender *w = arg;
+    sender_worker *k = arg;
+    webhook_sender *w = k->w;
     while (!atomic_load(&w->stop)) {
-        if (round_once(w) > 0) continue; /* more may be due at once */
+        if (round_once(k) > 0) continue; /* more may be due at once */
         pthread_mutex_lock(&w->mu);
         if (!atomic_load(&w->stop)) {
             clock_cond_wait_ms(&w->cv, &w->mu, WEBHOOK_POLL_MS);
@@ -448,18 +443,26 @@ webhook_sender *webhook_start(store_pool *pool, const webhook_options *o) {
     w->o = *o;
     if (w->o.max_attempts < 1) w->o.max_attempts = 1;
     atomic_init(&w->stop, 0);
-    if (!(w->curl = curl_easy_init())) goto fail;
+    atomic_init(&w->rounds, 0);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->th, NULL, run, w) != 0) {
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->cv);
-        goto fail;
+    for (unsigned i = 0; i < WEBHOOK_WORKERS; i++) {
+        sender_worker *k = &w->workers[i];
+        k->w = w;
+        k->idx = i;
+        if (!(k->curl = curl_easy_init()) || pthread_create(&k->th, NULL, run, k) != 0) {
+            curl_easy_cleanup(k->curl);
+            k->curl = NULL;
+            break;
+        }
+        w->started++;
     }
-    return w;
+    if (w->started == WEBHOOK_WORKERS) return w;
+    webhook_stop(w); /* the workers that started, and libcurl */
+    log_msg(LOG_ERROR, "webhook: cannot start the sender");
+    return NULL;
 fail:
     log_msg(LOG_ERROR, "webhook: cannot start the sender");
-    if (w) curl_easy_cleanup(w->curl);
     free(w);
     curl_global_cleanup();
     return NULL;
@@ -469,10 +472,13 @@ void webhook_stop(webhook_sender *w) {
     if (!w) return;
     pthread_mutex_lock(&w->mu);
     atomic_store(&w->stop, 1);
-    pthread_cond_signal(&w->cv);
+    pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    pthread_join(w->th, NULL);
-    curl_easy_cleanup(w->curl);
+    for (unsigned i = 0; i < w->started; i++) {
+        pthread_join(w->workers[i].th, NULL);
+        curl_easy_cleanup(w->workers[i].curl);
+    }
+    for (unsigned i = 0; i < WEBHOOK_WORKERS; i++) free(w->busy[i]);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w);

@@ -7,7 +7,7 @@ and its documented headers valid, the Content-Type one of that response's
 media types, a JSON body valid against its schema (JSON Schema
 2020-12, python3-jsonschema), a response without content an empty body, and
 X-Request-Id present. An unknown path may only answer the router's 404 or an
-answer of the HTTP layer (413, 431, 503), a known path with an undocumented
+answer of the HTTP layer (400, 413, 414, 431, 501, 503), a known path with an undocumented
 method only 405 or those; their JSON bodies are checked against the
 document's components.responses. Bodies that are not JSON on such paths are
 not checked. A violation raises ContractError naming the operation, the
@@ -30,10 +30,11 @@ DOC_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", 
 METHODS = ("get", "put", "post", "delete", "patch")
 # Answers of the HTTP layer and the router, possible on any path
 # (components.responses of the document).
-UNROUTED = {404: "NotFound", 413: "BodyTooLarge", 431: "HeaderTooLarge",
-            503: "TooManyConnections"}
-WRONG_METHOD = {405: "MethodNotAllowed", 413: "BodyTooLarge", 431: "HeaderTooLarge",
-                503: "TooManyConnections"}
+UNROUTED = {400: "BadFraming", 404: "NotFound", 413: "BodyTooLarge", 414: "TooManyQueryArguments",
+            431: "HeaderTooLarge", 501: "UnsupportedTransferCoding", 503: "TooManyConnections"}
+WRONG_METHOD = {400: "BadFraming", 405: "MethodNotAllowed", 413: "BodyTooLarge",
+                414: "TooManyQueryArguments", 431: "HeaderTooLarge",
+                501: "UnsupportedTransferCoding", 503: "TooManyConnections"}
 
 
 class ContractError(AssertionError):

@@ -270,14 +270,16 @@ class Modq:
             "MODQ_THREADS": "4",
             "MODQ_LOG_LEVEL": "warn",
             "MODQ_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # receivers live on loopback
+            "MODQ_DRAIN_SECONDS": "0",  # stop at once; the drain tests set their own
         })
         if extra_env:
             self.env.update(extra_env)
+        self.args = []  # command-line arguments (e.g. ["-c", FILE])
         self.proc = None
 
     def start(self):
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([self.binary], env=self.env, stdout=self.logf,
+        self.proc = subprocess.Popen([self.binary] + self.args, env=self.env, stdout=self.logf,
                                      stderr=self.logf)
         if not wait_port(self.port, 20):
             raise RuntimeError("modq did not start: " + self.log())

@@ -42,6 +42,8 @@ PHONE = "555-201-3344"  # the engine's evidence is its digits: the page finds it
 LINKS = ("Great article!! Visit %s and %s for cheap pills <img src=x onerror=\"window.__xss=1\"> "
          "earn $500 a day %s or call %s" % (tuple(LINK_URLS) + (PHONE,)))
 LATE = "Best deals of the week at http://promo-late.example/deal, see you there"
+LATE_IP = "203.0.113.58"  # c-late replies to c-orig; moderators see this masked
+LATE_UA = "SeedBrowser/2.0 (X11; Linux x86_64)"
 ORIGINAL = ("I have lived on Main Street for twenty years and these bicycle lanes will finally "
             "make it safe for my grandchildren to ride to school in the morning.")
 HELD = ("The mayor said the lanes would make the street safer for children walking to school "
@@ -158,9 +160,11 @@ def ensure_node_modules():
     assert out.returncode == 0, "npm ci failed:\n" + out.stdout[-2000:] + out.stderr[-3000:]
 
 
-def post_comment(m, cid, name, text):
-    r = m.request("POST", "/v1/sites/news/comments",
-                  {"id": cid, "article_id": "a1", "text": text, "author": {"name": name}})
+def post_comment(m, cid, name, text, parent=None, **author):
+    body = {"id": cid, "article_id": "a1", "text": text, "author": dict(name=name, **author)}
+    if parent:
+        body["parent_id"] = parent
+    r = m.request("POST", "/v1/sites/news/comments", body)
     assert r.status == 201, r
     return r.json
 
@@ -179,7 +183,8 @@ def test_review_page_in_browser(binary):
         orig = post_comment(m, "c-orig", "Walter", ORIGINAL)
         dup = post_comment(m, "c-dup", "Other Walter", ORIGINAL)
         held = post_comment(m, "c-held", "Quoter", HELD)
-        late = post_comment(m, "c-late", "Dealer", LATE)
+        late = post_comment(m, "c-late", "Dealer", LATE, parent="c-orig", ip=LATE_IP,
+                            user_agent=LATE_UA)
         assert orig["status"] == "approved", orig
         for c, code in ((copy, "copied_from_article"), (links, "link_spam"),
                         (links, "contact_info"), (dup, "duplicate"),
@@ -200,9 +205,12 @@ def test_review_page_in_browser(binary):
         seed = {"moderator": MODERATOR, "article_url": ARTICLE["url"],
                 "copy": {"id": "c-copy", "run": run},
                 "links": {"id": "c-links", "urls": LINK_URLS, "note": NOTE, "phone": PHONE},
-                "dup": {"id": "c-dup", "original": ORIGINAL},
-                "held": {"id": "c-held", "by": OTHER},
-                "late": {"id": "c-late", "by": OTHER, "key": mod_key(OTHER)},
+                "dup": {"id": "c-dup", "original": ORIGINAL, "original_id": "c-orig"},
+                "held": {"id": "c-held", "by": OTHER, "author": "Quoter"},
+                "late": {"id": "c-late", "by": OTHER, "key": mod_key(OTHER),
+                         "parent_text": ORIGINAL, "parent_author": "Walter",
+                         "search": "WEEK deals", "ip": LATE_IP, "ip_masked": "203.0.113.x",
+                         "user_agent": LATE_UA},
                 "anonymous": {"key": ANON_KEY, "name": ANON_NAME}}
         envp = dict(os.environ, MODQ_BASE="http://127.0.0.1:%d" % m.port, MODQ_MOD_KEY=MOD_KEY,
                     MODQ_SEED=json.dumps(seed), OUT_DIR=OUT)
@@ -224,17 +232,19 @@ def test_review_page_in_browser(binary):
         d = get("c-links")
         assert d["status"] == "rejected" and d["decision"]["by"] == MODERATOR, d
         assert d["decision"]["note"] == NOTE, d
-        d = get("c-copy")  # undone, then rejected with the bulk endpoint
-        assert d["status"] == "rejected" and d["decision"]["by"] == MODERATOR, d
+        d = get("c-copy")  # undone, rejected with the bulk endpoint, rescued from the folder
+        assert d["status"] == "approved" and d["decision"]["by"] == MODERATOR, d
         for cid in ("c-held", "c-late"):  # prevented; refused (409): another's lease
             d = get(cid)
             assert d["status"] == "pending" and d["decision"] is None, d
-        # exactly three decisions were made: the undo and the 409 left none
+        # exactly four decisions were made: the undo and the 409 left none
         r = m.request("GET", "/v1/audit?site=news", key=MOD_KEY)
         assert r.status == 200, r
-        got = sorted((e["comment_id"], e["decision"], e["moderator"]) for e in r.json["entries"])
-        assert got == [("c-copy", "reject", MODERATOR), ("c-dup", "approve", MODERATOR),
-                       ("c-links", "reject", MODERATOR)], got
+        got = [(e["comment_id"], e["decision"], e["moderator"]) for e in r.json["entries"]]
+        assert sorted(got[:3]) == [("c-copy", "reject", MODERATOR), ("c-dup", "approve", MODERATOR),
+                                   ("c-links", "reject", MODERATOR)], got
+        assert got[3:] == [("c-copy", "approve", MODERATOR)], got
+        assert r.json["entries"][3]["override"] is True, r.json["entries"][3]
         r = m.request("GET", "/v1/review/stats?site=news", key=MOD_KEY)
         assert r.status == 200 and r.json["total"]["pending"] == 2, r
-        assert r.json["total"]["decisions_last_hour"] == 3, r
+        assert r.json["total"]["decisions_last_hour"] == 4, r

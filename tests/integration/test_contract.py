@@ -164,6 +164,8 @@ GATE_ENV = {"MODQ_CLIENT_KEYS": "%s,%s@elsewhere" % (CLIENT_KEY, SCOPED_KEY),
 BODIES = {
     "article_put": ARTICLE,
     "comment_post": {"article_id": "a1", "text": "Bicycle lanes.", "author": {"name": "Ann"}},
+    "comment_edit": {"article_id": "a1", "text": "Bicycle lanes, edited.", "author": {"name": "Ann"}},
+    "erasure": {"author": {"email": "ann@example.org"}},
     "review_claim": {"moderator": "mia", "site": "s1"},
     "review_release": {"moderator": "mia", "site": "s1", "ids": ["x1"]},
     "decision": {"moderator": "mia", "decision": "approve"},
@@ -187,8 +189,14 @@ def operations():
                 yield m.upper(), p, op["x-modq-route"], op["x-modq-role"], op
 
 
+# A well-formed id per kind: a dead letter's is 32 hex digits (another
+# shape is answered 404 without asking Redis).
+DEAD_LETTER_ID = "0123456789abcdef0123456789abcdef"
+
+
 def concrete(p, site="s1"):
-    return p.replace("{site}", site).replace("{id}", "x1").replace("{file}", "index.html")
+    ident = DEAD_LETTER_ID if "/dead/{id}" in p else "x1"
+    return p.replace("{site}", site).replace("{id}", ident).replace("{file}", "index.html")
 
 
 def takes_json(op):

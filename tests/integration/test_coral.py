@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import time
 
 from harness import CLIENT_KEY, Env
 
@@ -148,9 +149,10 @@ def test_staff_comments_are_not_analysed(binary):
         assert r.status == 204, r
 
 
-def test_older_request_shape_and_site_override(binary):
-    """The documented older shape (tenantID/tenantDomain, no site) and a
-    ?site= override on the callback URL."""
+def test_older_request_shape_and_signed_site_binding(binary):
+    """The documented older shape (tenantID/tenantDomain, no site); signed,
+    the site comes from the body only: a ?site= that names it is fine, one
+    that names another site is 403 and stores nothing there."""
     with coral_env(binary) as env:
         m = env.modq
         old = request_with(tenant=None, site=None,
@@ -160,9 +162,76 @@ def test_older_request_shape_and_site_override(binary):
         b = json.dumps(old, indent=2).encode()
         r = send(m, b, sign(b))
         assert r.status == 200 and r.json["metadata"]["modq"]["site"] == "tenant-7", r
+        r = send(m, b, sign(b), query="?site=tenant-7")
+        assert r.status == 200 and r.json["metadata"]["modq"]["site"] == "tenant-7", r
+        body = FX["body"].encode()
+        for query, status in (("?site=news", 403), ("?site=tenant-7", 403),
+                              ("?site=" + SITE, 200), ("?site=", 200)):
+            r = send(m, body, FX["signature"], query=query)
+            assert r.status == status, (query, r)
+            if status == 403:
+                assert r.json["error"]["code"] == "forbidden", r
+            else:
+                assert r.json["metadata"]["modq"]["site"] == SITE, r
         r = send(m, b, sign(b), query="?site=news")
-        assert r.status == 200 and r.json["metadata"]["modq"]["site"] == "news", r
-        assert len(m.queue("news")) == 1 and len(m.queue("tenant-7")) == 1
+        assert r.status == 403, r
+        assert len(m.queue("news")) == 0 and len(m.queue("tenant-7")) == 1
+        assert len(m.queue(SITE)) == 1
+
+
+def sign_at(body, t, secret=FX["secret"]):
+    mac = hmac.new(secret.encode(), b"%d." % t + body, hashlib.sha256).hexdigest()
+    return "t=%d,sha256=%s" % (t, mac)
+
+
+def test_timestamped_signature_window_and_replay(binary):
+    """t=<unix s> in X-Coral-Signature signs "<t>.<body>": accepted within
+    coral_replay_window (300 s) of modq's clock, once; a replay, a stale or
+    future t, a t moved without re-signing and a body-only MAC under t= are
+    401 and store nothing."""
+    with coral_env(binary) as env:
+        m = env.modq
+        body = FX["body"].encode()
+        now = int(time.time())
+        fresh = sign_at(body, now)
+        r = send(m, body, fresh)
+        assert r.status == 200 and r.json["status"] == "SYSTEM_WITHHELD", r
+        cid = r.json["metadata"]["modq"]["id"]
+        mac = fresh.split("sha256=")[1]
+        cases = [("replayed", fresh),
+                 ("replayed, upper-case hex", "t=%d,sha256=%s" % (now, mac.upper())),
+                 ("stale", sign_at(body, now - 400)),
+                 ("future", sign_at(body, now + 400)),
+                 ("t moved", "t=%d,sha256=%s" % (now - 1, mac)),
+                 ("body-only MAC under t=", "t=%d,%s" % (now, FX["signature"])),
+                 ("t not a number", "t=12x,sha256=%s" % mac)]
+        for name, sig in cases:
+            r = send(m, body, sig)
+            assert r.status == 401 and r.json["error"]["code"] == "unauthorized", (name, r)
+        # within the window, another signature (a retry re-signed) is new
+        r = send(m, body, sign_at(body, now - 200))
+        assert r.status == 200 and r.json["metadata"]["modq"]["id"] == cid, r
+        assert len(m.queue(SITE)) == 1
+        # the replay marker lives in Redis, named by the MAC, with an expiry
+        keys = env.redis.cli("--scan", "--pattern", "modq:once:coral:*").split()
+        assert len(keys) == 2, keys
+        ttl = int(env.redis.cli("TTL", keys[0]))
+        assert 0 < ttl <= 600, ttl
+
+
+def test_timestamp_required(binary):
+    """coral_require_timestamp 1: a body-only signature (valid) is 401, a
+    timestamped one is served; coral_replay_window is a setting."""
+    env_ = dict(ENV, MODQ_CORAL_REQUIRE_TIMESTAMP="1", MODQ_CORAL_REPLAY_WINDOW="10")
+    with Env(binary, env_) as env:
+        m = env.modq
+        body = FX["body"].encode()
+        r = send(m, body, FX["signature"])
+        assert r.status == 401 and "t=" in r.json["error"]["message"], r
+        r = send(m, body, sign_at(body, int(time.time()) - 30))     # outside 10 s
+        assert r.status == 401, r
+        r = send(m, body, sign_at(body, int(time.time()) - 5))
+        assert r.status == 200, r
 
 
 def test_malformed_signed_request_is_4xx(binary):
@@ -197,3 +266,36 @@ def test_coral_bearer_without_secret(binary):
         r = send(m, body, key=CLIENT_KEY)
         assert r.status == 200 and r.json["metadata"]["modq"]["site"] == SITE, r
         assert len(m.queue(SITE)) == 1 and len(m.queue("news")) == 1
+
+
+def test_a_site_with_its_own_secret_refuses_the_global_one(binary):
+    """A site's settings may hold its own coral_secret: requests naming that
+    site must be signed with it (coral_secret, the global one, then fails);
+    other sites keep the global one. The secret is never shown back."""
+    own = "site-own-coral-secret-0123456789"
+    env = coral_env(binary)
+    try:
+        m = env.modq
+        r = m.request("PUT", "/v1/sites/%s/settings" % SITE, {"coral_secret": "short"})
+        assert r.status == 422 and r.json["error"]["field"] == "coral_secret", r
+        r = m.request("PUT", "/v1/sites/%s/settings" % SITE, {"coral_secret": own})
+        assert r.status == 200, r
+        shown = r.json["settings"]["coral_secret"]
+        assert shown == {"value": "(set)", "source": "site", "key": "coral_secret"}, shown
+        assert own not in json.dumps(r.json)
+        g = m.request("GET", "/v1/sites/%s/settings" % SITE)
+        assert own not in json.dumps(g.json) and g.json["settings"]["coral_secret"]["source"] == "site"
+        body = request_with()
+        assert send(m, body, sign(body)).status == 401          # the global secret
+        r = send(m, body, sign(body, own))
+        assert r.status in (200, 204), r                          # the site's own
+        other = request_with(site={"id": "other-site"})
+        assert send(m, other, sign(other, own)).status == 401   # not another site's
+        assert send(m, other, sign(other)).status in (200, 204)  # which keeps the global
+        # back to the global secret
+        r = m.request("PUT", "/v1/sites/%s/settings" % SITE, {"coral_secret": None})
+        assert r.status == 200 and r.json["settings"]["coral_secret"]["source"] != "site", r
+        fresh = request_with(comment=dict(FX["request"]["comment"], id="c-after-reset"))
+        assert send(m, fresh, sign(fresh)).status in (200, 204)
+    finally:
+        env.close()

@@ -28,7 +28,7 @@ def wait_replayed(m, timeout=20):
     while time.time() < end:
         try:
             r = m.request("GET", "/readyz", key=None, timeout=5)
-            if r.status == 200 and r.json.get("spool_pending") == 0:
+            if r.status == 200 and r.json["spool"]["pending"] == 0:
                 return
         except OSError:
             pass

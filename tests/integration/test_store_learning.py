@@ -80,3 +80,41 @@ def test_akismet_reports_count_once_per_comment(binary):
                                    api_key=CLIENT_KEY))
         n = env.redis.cli("HGETALL", "modq:{%s}:bayes:n" % site).split()
         assert dict(zip(n[::2], n[1::2])) == {"ham": "6"}, n
+
+
+def _hash(env, key):
+    v = env.redis.cli("HGETALL", key).split()
+    return dict(zip(v[::2], v[1::2]))
+
+
+def test_akismet_reports_never_make_an_author_trusted(binary):
+    """Reports are a client's word, not a moderator's: six ham reports of an
+    author's comments (each rebuilt with a new date) train the classifier
+    once per comment and leave the author's and IP's reputation untouched;
+    a report never changes what a moderator's decision taught."""
+    site = akismet.SITE
+    with Env(binary, akismet.ENV) as env:
+        m = akismet.with_article(env)
+        for i in range(6):
+            for date in ("2026-05-01 10:00:00", "2026-05-0%d 11:00:00" % (i + 2)):
+                akismet.form_post(m, "/1.1/submit-ham",
+                                  dict(akismet.base(comment_author="Would Be Trusted",
+                                                    comment_content="Fair point %d." % i,
+                                                    comment_date_gmt=date),
+                                       api_key=CLIENT_KEY))
+        assert _hash(env, "modq:{%s}:bayes:n" % site) == {"ham": "6"}
+        assert _hash(env, "modq:{%s}:rep:ham" % site) == {}
+        # the author posts: no trusted_author discount was earned
+        r = akismet.checker(m)(comment_author="Would Be Trusted", comment_content=akismet.HAM)
+        got = m.request("GET", "/v1/sites/%s/comments/%s" % (site, r.headers["X-modq-id"])).json
+        assert "trusted_author" not in [f["code"] for f in got["flags"]], got
+        # a moderator's decision teaches reputation; a report after it does not undo it
+        decide(m, r.headers["X-modq-id"], "approve", site=site)
+        rep = _hash(env, "modq:{%s}:rep:ham" % site)
+        assert rep and all(v == "1" for v in rep.values()), rep
+        akismet.form_post(m, "/1.1/submit-spam",
+                          dict(akismet.base(comment_author="Would Be Trusted",
+                                            comment_content=akismet.HAM), api_key=CLIENT_KEY))
+        assert _hash(env, "modq:{%s}:rep:ham" % site) == rep
+        assert _hash(env, "modq:{%s}:rep:spam" % site) == {}
+        assert env.redis.cli("GET", "modq:{%s}:learned:%s" % (site, r.headers["X-modq-id"])) == "ham"

@@ -184,7 +184,7 @@ def metric(m, name):
 
 def drained(m):
     r = m.request("GET", "/readyz", key=None)
-    return r.status == 200 and r.json.get("spool_pending") == 0
+    return r.status == 200 and r.json["spool"]["pending"] == 0
 
 
 def check_queue(port, answers):
@@ -376,7 +376,7 @@ def test_readonly_node_is_dropped(binary):
             assert r.status == 201 and r.json["status"] == "pending", r
         assert "READONLY" in m.log(), m.log()[-2000:]
         assert metric(m, "modq_spooled_total") >= 3
-        assert m.request("GET", "/readyz", key=None).json["spool_pending"] >= 3
+        assert m.request("GET", "/readyz", key=None).json["spool"]["pending"] >= 3
         # p is writable again: the spool drains into it
         assert cli(cl.ports["p"], "REPLICAOF", "NO", "ONE") == "OK"
         assert until(lambda: drained(m), 10), "spool did not drain"

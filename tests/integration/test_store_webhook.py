@@ -1,7 +1,7 @@
 """test_store_webhook.py - the webhook outbox in Redis: modq:{S}:wh:outbox
-(delivery id -> when due), :wh:data (delivery id -> payload), :wh:dead
-(the dead letters). A delivered event leaves no payload behind, a dead one
-keeps its record with the last error, and a queued one waits in Redis while
+(delivery id -> when due), :wh:data (delivery id -> payload), :wh:dead,
+:wh:dead:meta and :wh:dead:data (the dead letters). A delivered event leaves
+no payload behind, a dead one keeps its comment and the last error, and a queued one waits in Redis while
 no modq runs."""
 import json
 
@@ -27,9 +27,14 @@ def test_dead_letter_keeps_the_event_and_its_last_error(binary):
             post_comment(m, "s1", "c1")
             ob = wait_outbox(m, "s1", lambda o: o["dead"] == 1, 10)
             assert ob["dead"] == 1, ob
-            rec = json.loads(env.redis.cli("LINDEX", "modq:{s1}:wh:dead", 0))
-            assert rec["attempts"] == 2 and rec["last_error"] == "http_503", rec
-            assert rec["comment"]["id"] == "c1" and rec["id"] == rcv.got[0]["json"]["id"], rec
+            did = rcv.got[0]["json"]["id"]
+            assert env.redis.cli("ZRANGE", "modq:{s1}:wh:dead", 0, -1) == did
+            meta = env.redis.cli("HGET", "modq:{s1}:wh:dead:meta", did).split(" ")
+            assert meta[0] == "verdict" and meta[2:] == ["2", "http_503"], meta
+            rec = json.loads(env.redis.cli("HGET", "modq:{s1}:wh:dead:data", did))
+            assert rec["id"] == "c1", rec
+            # nothing of it is left in the outbox
+            assert env.redis.cli("HLEN", "modq:{s1}:wh:data") == "0"
     finally:
         rcv.stop()
 

@@ -9,6 +9,7 @@ keeps in Redis is checked in test_store_webhook.py."""
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -437,4 +438,65 @@ def test_deleted_webhook_is_gone_and_sends_nothing(binary):
             post_comment(m, "s1", "c1")
             assert rcv.wait(1, 2) == []
     finally:
+        rcv.stop()
+
+
+class Hung:
+    """A receiver that accepts connections and reads requests but never
+    answers (until stop)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(64)
+        self.held, self.done = [], threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/hook" % self.port
+
+    def _accept(self):
+        self.sock.settimeout(0.2)
+        while not self.done.is_set():
+            try:
+                c, _ = self.sock.accept()
+                self.held.append(c)
+            except OSError:
+                continue
+
+    def stop(self):
+        self.done.set()
+        for c in self.held:
+            c.close()
+        self.sock.close()
+
+
+def test_a_hung_receiver_delays_only_its_own_site(binary):
+    """Site s1's receiver accepts and never answers (each attempt waits for
+    webhook_timeout_ms); site s2's events still arrive at once: sites are
+    delivered by different workers."""
+    hung, rcv = Hung(), Receiver().start()
+    try:
+        with Env(binary, {"MODQ_WEBHOOK_TIMEOUT_MS": "8000"}) as env:
+            m = env.modq
+            assert register(m, "s1", hung.url, ["verdict"]).status == 201
+            assert register(m, "s2", rcv.url, ["verdict"]).status == 201
+            m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE)
+            m.request("PUT", "/v1/sites/s2/articles/a1", ARTICLE)
+            for i in range(6):  # a backlog on the hung site
+                post_comment(m, "s1", "h%d" % i)
+            time.sleep(0.5)     # the sender is now stuck on s1
+            t0 = time.time()
+            post_comment(m, "s2", "fast")
+            got = rcv.wait(1, 6)
+            took = time.time() - t0
+            print("  other site's event while one receiver hangs: %.2fs" % took)
+            assert len(got) == 1 and got[0]["json"]["comment"]["id"] == "fast", got
+            assert took < 3.0, took
+            assert len(hung.held) >= 1  # s1 was being delivered meanwhile
+    finally:
+        hung.stop()
         rcv.stop()

@@ -171,6 +171,8 @@ static char *ref_encode_comment(const model_comment *c, int storage, size_t *len
         json_object_set_new(o, "created_at",
                             c->created_at ? json_string(c->created_at) : json_null());
     }
+    json_object_set_new(o, "revision", json_integer(c->revision > 0 ? c->revision : 1));
+    json_object_set_new(o, "history", json_array()); /* the generated comments have none */
     json_object_set_new(o, "received_ms", json_integer(c->received_ms));
     json_t *au = json_object();
     ref_set_opt(au, "name", c->author.name);

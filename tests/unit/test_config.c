@@ -237,7 +237,39 @@ static void test_unknown_env_names_the_variable(void) {
     unsetenv("MODQ_THREADS");
 }
 
+/* The keys two loads differ in, by name, in table order; weights as one. */
+static void test_changed_names_the_keys(void) {
+    clear_env();
+    modq_config a, b;
+    config_error e;
+    CHECK(config_load(&a, NULL, &e) == 0);
+    setenv("MODQ_THREADS", "9", 1);
+    setenv("MODQ_CLIENT_KEYS", "a-client-key-0123456789", 1);
+    setenv("MODQ_THRESHOLD_PENDING", "0.4", 1);
+    setenv("MODQ_WEIGHT_LINK_SPAM", "0.5", 1);
+    CHECK(config_load(&b, NULL, &e) == 0);
+    unsetenv("MODQ_CLIENT_KEYS");
+    unsetenv("MODQ_WEIGHT_LINK_SPAM");
+    clear_env();
+    const char *names[8];
+    CHECK(config_changed(&a, &a, names, 8) == 0);
+    CHECK(config_changed(&a, &b, names, 8) == 4);
+    CHECK_STR(names[0], "client_keys");
+    CHECK_STR(names[1], "threads");
+    CHECK_STR(names[2], "threshold_pending");
+    CHECK_STR(names[3], "weight_<code>");
+    CHECK(config_changed(&a, &b, names, 1) == 4); /* counted past max */
+    CHECK(config_key_reloadable("client_keys") == 1);
+    CHECK(config_key_reloadable("rate_limit_ip") == 1);
+    CHECK(config_key_reloadable("threads") == 0);
+    CHECK(config_key_reloadable("threshold_pending") == 0);
+    CHECK(config_key_reloadable("nope") == 0);
+    config_free(&a);
+    config_free(&b);
+}
+
 int main(void) {
+    UNIT_RUN(test_changed_names_the_keys);
     UNIT_RUN(test_defaults);
     UNIT_RUN(test_bool_keys);
     UNIT_RUN(test_file_then_env);

@@ -44,7 +44,27 @@ static void test_repetition(void) {
     tokenize_free(tk);
 }
 
+/* The tables are reused from call to call (the thread's scratch): a long
+ * repetitive text, then short and prose ones, each measure as on their
+ * own. */
+static void test_reuse(void) {
+    tokenizer *tk = tokenize_new("english");
+    const char *prose = "When the reservoirs fell last summer our street organised a "
+                        "rota for watering the shared orchard at night.";
+    const char *mild = "tea tea tea tea with milk and two sugars";
+    double p0 = rep(tk, prose), m0 = rep(tk, mild);
+    static char big[5000 * 5 + 1];
+    big[0] = 0;
+    for (int i = 0; i < 5000; i++) strcat(big, "spam ");
+    CHECK(rep(tk, big) >= REPETITION_CONFIDENT);
+    CHECK(p0 == 0 && rep(tk, prose) == 0);
+    CHECK(m0 > 0 && rep(tk, mild) == m0);
+    CHECK(rep(tk, big) >= REPETITION_CONFIDENT && rep(tk, mild) == m0);
+    tokenize_free(tk);
+}
+
 int main(void) {
     UNIT_RUN(test_repetition);
+    UNIT_RUN(test_reuse);
     return unit_report("unit");
 }

@@ -1,5 +1,8 @@
 /* test_shingle.c - unit tests for shingle.c. */
 #include "shingle.h"
+
+#include <pthread.h>
+
 #include "unit.h"
 #include "unit_text.h"
 
@@ -45,8 +48,88 @@ static void test_copied(void) {
     tokenize_free(tk);
 }
 
+/* A freed set's slots are the thread's spare: the next set that fits takes
+ * them, empty; a set needing under a quarter of them does not; a larger
+ * spare replaces a smaller one. */
+static void test_spare(void) {
+    shingle_set big, small, tiny, again;
+    CHECK(shingle_set_init(&big, 1000) == 0);
+    for (uint64_t i = 1; i <= 1000; i++)
+        CHECK(shingle_set_add(&big, i) == 1);
+    uint64_t *slots = big.slot;
+    size_t alloc = big.alloc;
+    CHECK(alloc == big.cap && alloc == 2048);
+    shingle_set_free(&big);
+    CHECK(!big.slot && !big.cap && !big.n && !big.alloc);
+    CHECK(shingle_set_init(&tiny, 10) == 0);
+    CHECK(tiny.slot != slots && tiny.alloc == 32 && tiny.cap == 32);
+    CHECK(shingle_set_init(&small, 300) == 0);
+    CHECK(small.slot == slots && small.alloc == alloc && small.cap == 1024 && small.n == 0);
+    for (uint64_t i = 1; i <= 1000; i++)
+        CHECK(!shingle_set_has(&small, i));
+    CHECK(shingle_set_add(&small, 5) == 1 && shingle_set_add(&small, 5) == 0);
+    /* grown past the spare's size (growth passes through spares): every
+     * hash kept; a set made meanwhile starts empty */
+    for (uint64_t i = 0; i < 3000; i++)
+        CHECK(shingle_set_add(&small, 100000 + i) == 1);
+    CHECK(small.n == 3001 && small.cap > alloc && small.alloc >= small.cap);
+    CHECK(shingle_set_init(&again, 300) == 0);
+    CHECK(again.n == 0 && !shingle_set_has(&again, 5) && !shingle_set_has(&again, 100000));
+    for (uint64_t i = 0; i < 3000; i++)
+        CHECK(shingle_set_has(&small, 100000 + i));
+    CHECK(shingle_set_has(&small, 5) && !shingle_set_has(&small, 6));
+    shingle_set_free(&again);
+    shingle_set_free(&tiny);
+    /* the largest freed array is the spare */
+    uint64_t *largest = small.slot;
+    size_t largest_alloc = small.alloc;
+    shingle_set_free(&small);
+    CHECK(shingle_set_init(&again, largest_alloc / 2) == 0 && again.slot == largest);
+    shingle_set_free(&again);
+}
+
+/* Each id is its own buffer, kept and reused while large enough. */
+static void test_scratch(void) {
+    char *a = shingle_scratch(SHINGLE_SCRATCH_WORDS, 100);
+    char *b = shingle_scratch(SHINGLE_SCRATCH_KEYS, 100);
+    CHECK(a && b && a != b);
+    memset(a, 'a', 100);
+    memset(b, 'b', 100);
+    CHECK(shingle_scratch(SHINGLE_SCRATCH_WORDS, 50) == a && a[99] == 'a');
+    char *big = shingle_scratch(SHINGLE_SCRATCH_WORDS, 1 << 20);
+    CHECK(big != NULL);
+    memset(big, 'c', 1 << 20);
+    CHECK(shingle_scratch(SHINGLE_SCRATCH_WORDS, 1 << 20) == big);
+    CHECK(shingle_scratch(SHINGLE_SCRATCH_KEYS, 100) == b && b[0] == 'b');
+    CHECK(shingle_scratch(SHINGLE_SCRATCH_N, 1) == NULL);
+}
+
+/* Another thread has its own scratch, freed when it exits (the sanitizer
+ * build's leak check fails the binary otherwise). */
+static void *other_thread(void *main_buf) {
+    shingle_set s;
+    int ok = shingle_set_init(&s, 500) == 0 && shingle_set_add(&s, 7) == 1;
+    shingle_set_free(&s);
+    char *mine = shingle_scratch(SHINGLE_SCRATCH_WORDS, 100);
+    ok = ok && mine && mine != main_buf;
+    return ok ? mine : NULL;
+}
+
+static void test_threads(void) {
+    char *main_buf = shingle_scratch(SHINGLE_SCRATCH_WORDS, 100);
+    pthread_t t;
+    void *res = NULL;
+    CHECK(pthread_create(&t, NULL, other_thread, main_buf) == 0);
+    CHECK(pthread_join(t, &res) == 0);
+    CHECK(res != NULL && res != main_buf);
+    CHECK(shingle_scratch(SHINGLE_SCRATCH_WORDS, 100) == main_buf);
+}
+
 int main(void) {
     UNIT_RUN(test_set);
+    UNIT_RUN(test_spare);
+    UNIT_RUN(test_scratch);
+    UNIT_RUN(test_threads);
     UNIT_RUN(test_copied);
     return unit_report("unit");
 }

@@ -31,7 +31,8 @@ static void test_no_id_can_spell_another_key(void) {
     static const char *const with_id[] = {
         STORE_K_ARTICLE, STORE_K_ARTICLE_URL, STORE_K_COMMENT, STORE_K_CLAIM,
         STORE_K_DUP_EXACT, STORE_K_FLOOD_AUTHOR, STORE_K_FLOOD_IP, STORE_K_THREAD,
-        STORE_K_THREAD_REFS, STORE_K_PENDING_FLAG, STORE_K_DECIDED, STORE_K_LEARNED};
+        STORE_K_THREAD_REFS, STORE_K_PENDING_FLAG, STORE_K_DECIDED, STORE_K_LEARNED,
+        STORE_K_BY_SCORE, STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR, STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST_ARTICLE};
     static const char *const all[] = {
         STORE_K_ARTICLE, STORE_K_ARTICLE_URL, STORE_K_DF, STORE_K_DFVER, STORE_K_NDOCS,
         STORE_K_COMMENT, STORE_K_CLAIM, STORE_K_DUP_EXACT, STORE_K_FLOOD_AUTHOR,
@@ -40,13 +41,28 @@ static void test_no_id_can_spell_another_key(void) {
         STORE_K_AUDIT, STORE_K_DECIDED, STORE_K_BAYES_SPAM, STORE_K_BAYES_HAM,
         STORE_K_BAYES_N, STORE_K_REP_SPAM, STORE_K_REP_HAM, STORE_K_LEARNED,
         STORE_K_WEBHOOK, STORE_K_WH_OUTBOX, STORE_K_WH_INFLIGHT, STORE_K_WH_DATA,
-        STORE_K_WH_META, STORE_K_WH_DEAD, "dup:b0:"};
+        STORE_K_WH_META, STORE_K_WH_DEAD, "dup:b0:", STORE_K_APPROVED, STORE_K_BY_SCORE,
+        STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR, STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST, STORE_K_LIST_ARTICLE};
     for (size_t i = 0; i < sizeof with_id / sizeof *with_id; i++)
         for (size_t j = 0; j < sizeof all / sizeof *all; j++) {
             size_t n = strlen(with_id[i]);
             if (strcmp(with_id[i], all[j]) != 0)
                 CHECK(strncmp(all[j], with_id[i], n) != 0);
         }
+}
+
+static void test_author_keys_name_a_hash_never_the_author(void) {
+    char k[STORE_KEY_MAX], l[STORE_KEY_MAX];
+    CHECK(store_key_author(k, sizeof k, "s", STORE_K_AUTHOR, "ann@example.org") ==
+          (int)strlen("modq:{s}:author:") + 32);
+    CHECK(strncmp(k, "modq:{s}:author:", 16) == 0 && !strstr(k, "ann"));
+    for (int i = 16; i < 48; i++) CHECK(strchr("0123456789abcdef", k[i]) != NULL);
+    /* the log key carries the same hash; another author another */
+    CHECK(store_key_author(l, sizeof l, "s", STORE_K_AUTHOR_LOG, "ann@example.org") > 0);
+    CHECK_STR(l + strlen("modq:{s}:author_log:"), k + 16);
+    CHECK(store_key_author(l, sizeof l, "s", STORE_K_AUTHOR, "bob|203.0.113.1") > 0);
+    CHECK(strcmp(l, k) != 0);
+    CHECK(store_key_author(k, 20, "s", STORE_K_AUTHOR, "ann") == -1 && k[0] == 0);
 }
 
 static void test_site_key_that_does_not_fit_is_refused(void) {
@@ -106,7 +122,8 @@ static void test_parts_are_distinct_and_untagged(void) {
         STORE_K_LEASE_OWNER, STORE_K_AUDIT,       STORE_K_DECIDED,      STORE_K_BAYES_SPAM,
         STORE_K_BAYES_HAM,   STORE_K_BAYES_N,     STORE_K_REP_SPAM,     STORE_K_REP_HAM,
         STORE_K_LEARNED,     STORE_K_WEBHOOK,     STORE_K_WH_OUTBOX,    STORE_K_WH_INFLIGHT,
-        STORE_K_WH_DATA,     STORE_K_WH_META,     STORE_K_WH_DEAD};
+        STORE_K_WH_DATA,     STORE_K_WH_META,     STORE_K_WH_DEAD,      STORE_K_APPROVED,
+        STORE_K_BY_SCORE,    STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR,  STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST, STORE_K_LIST_ARTICLE};
     size_t n = sizeof parts / sizeof parts[0];
     for (size_t i = 0; i < n; i++) {
         CHECK(parts[i][0] && !strchr(parts[i], '{') && !strchr(parts[i], '}'));
@@ -114,10 +131,40 @@ static void test_parts_are_distinct_and_untagged(void) {
     }
 }
 
+/* The identity index key: kind, then 32 hex digits of the SHA-256 of the
+ * lower-cased identity, blanks at the ends ignored; none for no identity. */
+static void test_identity_keys(void) {
+    char a[STORE_KEY_MAX], b[STORE_KEY_MAX];
+    /* SHA-256("ann@example.org") */
+    CHECK(store_key_identity(a, sizeof a, "s", STORE_AUTHOR_EMAIL, "ann@example.org") > 0);
+    CHECK(strcmp(a, "modq:{s}:ident:e:438c4c7afe600cdf1e455c369bec76dc") == 0);
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_EMAIL, "  Ann@Example.ORG ") > 0);
+    CHECK(strcmp(a, b) == 0);
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_NAME, "ann@example.org") > 0);
+    CHECK(strcmp(a + 17, b + 17) == 0 && b[15] == 'n');
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_IP, "") == -1 && b[0] == 0);
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_IP, "   ") == -1);
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_IP, NULL) == -1);
+    CHECK(store_key_identity(b, 20, "s", STORE_AUTHOR_IP, "1.2.3.4") == -1);
+}
+
+/* Listing members sort as their received times, then ids. */
+static void test_list_members(void) {
+    char m1[64], m2[64], m3[64];
+    CHECK(store_list_member(m1, sizeof m1, 999, "b") == 15 && strcmp(m1, "0000000000999:b") == 0);
+    CHECK(store_list_member(m2, sizeof m2, 1000, "a") > 0);
+    CHECK(store_list_member(m3, sizeof m3, 1000, "b") > 0);
+    CHECK(strcmp(m1, m2) < 0 && strcmp(m2, m3) < 0);
+    CHECK(store_list_member(m1, 10, 1000, "a") == -1 && m1[0] == 0);
+}
+
 int main(void) {
+    UNIT_RUN(test_identity_keys);
+    UNIT_RUN(test_list_members);
     UNIT_RUN(test_site_key_is_prefix_tag_part_rest);
     UNIT_RUN(test_no_id_can_spell_another_key);
     UNIT_RUN(test_site_key_that_does_not_fit_is_refused);
+    UNIT_RUN(test_author_keys_name_a_hash_never_the_author);
     UNIT_RUN(test_band_keys);
     UNIT_RUN(test_rate_limit_keys);
     UNIT_RUN(test_global_keys_have_no_tag);

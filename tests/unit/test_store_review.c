@@ -24,16 +24,20 @@ static void test_purge_clears_the_pools_flag_queues(void) {
     CHECK(store_review_purge(f.s, "s", "c1") == 0);
     char sent[4096];
     fake_sent_take(&f, sent, sizeof sent);
-    /* EVALSHA <sha> 7: comment, lease_owner, pending, leases, rejected and
-     * the two flag queues, then the id */
-    CHECK(strncmp(sent, "*11\r\n$7\r\nEVALSHA\r\n$40\r\n", 23) == 0);
+    /* EVALSHA <sha> 11: comment, lease_owner, pending, leases, both
+     * folders, the three score indexes and the two flag queues, then the id */
+    CHECK(strncmp(sent, "*15\r\n$7\r\nEVALSHA\r\n$40\r\n", 23) == 0);
     const char *keys = sent + 23 + 40 + 2;
-    static const char *const want[] = {"7",
+    static const char *const want[] = {"11",
                                        "modq:{s}:comment:c1",
                                        "modq:{s}:lease_owner",
                                        "modq:{s}:pending",
                                        "modq:{s}:leases",
                                        "modq:{s}:rejected",
+                                       "modq:{s}:approved",
+                                       "modq:{s}:byscore:pending",
+                                       "modq:{s}:byscore:rejected",
+                                       "modq:{s}:byscore:approved",
                                        "modq:{s}:pending:flag:link_spam",
                                        "modq:{s}:pending:flag:trusted_author",
                                        "c1"};

@@ -40,8 +40,9 @@
     cursor: null,
     held: [],           /* decisions waiting UNDO_MS: {items, decision, timer, label} */
     originals: {},      /* "site/id" -> comment (duplicate originals) */
-    articles: {},       /* "site/article_id" -> promise of the article */
     detectors: {},      /* flag code -> row of GET /v1/detectors */
+    folder: 'pending',  /* the folder shown (status=) */
+    compact: false,     /* compact list: evidence and context on demand */
     statsTimer: 0,
     sayTimer: 0
   };
@@ -117,15 +118,21 @@
     this.message = message;
   }
 
-  /* fetch JSON from the review API; rejects with ApiError. */
+  /* fetch JSON from the review API; rejects with ApiError. A request of a
+   * session that ended (signed out, or signed in anew) is never sent, and
+   * its answer is dropped: code 'signed_out' (quiet() tells it apart). The
+   * decisions flushed at sign-out (keepalive) still complete. */
   function api(method, path, body, keepalive) {
-    var opt = { method: method, headers: { Authorization: 'Bearer ' + state.key },
+    var key = state.key;
+    if (!key) return Promise.reject(new ApiError(0, 'signed_out', 'Signed out.'));
+    var opt = { method: method, headers: { Authorization: 'Bearer ' + key },
                 credentials: 'omit', cache: 'no-store', keepalive: !!keepalive };
     if (body !== undefined) {
       opt.headers['Content-Type'] = 'application/json';
       opt.body = JSON.stringify(body);
     }
     return fetch(path, opt).then(function (r) {
+      if (!keepalive && state.key !== key) throw new ApiError(0, 'signed_out', 'Signed out.');
       return r.text().then(function (t) {
         var j = null;
         try { j = t ? JSON.parse(t) : null; } catch (e) { j = null; }
@@ -134,10 +141,14 @@
         throw new ApiError(r.status, er.code || 'http_' + r.status,
                            er.message || ('HTTP ' + r.status));
       });
-    }, function () {
+    }, function (e) {
+      if (e instanceof ApiError) throw e;
       throw new ApiError(0, 'network', 'modq could not be reached');
     });
   }
+
+  /* 1 for the error of a request whose session has ended: nothing to say. */
+  function quiet(e) { return e instanceof ApiError && e.code === 'signed_out'; }
 
   function explain(e) {
     if (!(e instanceof ApiError)) return String(e && e.message || e);
@@ -157,18 +168,30 @@
     return q.length ? '?' + q.join('&') : '';
   }
 
+  function obj(v) { return v && typeof v === 'object' && !Array.isArray(v) ? v : null; }
+
   /* One item of GET /v1/review or POST /v1/review/claim (docs/review.md):
    * {site, id, article_id, article_title, age_s, claim: {by, expires_in_s}
-   * or null, comment: the comment's API form}. */
+   * or null, comment: the comment's API form, context: {article, parent,
+   * thread, author_history, identity}}. */
   function normItem(r) {
     var c = r.comment && typeof r.comment === 'object' ? r.comment : {};
     var claim = r.claim && typeof r.claim === 'object' ? r.claim : {};
+    var cx = obj(r.context) || {};
+    var art = obj(cx.article) || {};
     return {
       site: String(r.site || ''),
       id: String(r.id || ''),
       articleId: String(r.article_id || ''),
       title: typeof r.article_title === 'string' ? r.article_title : '',
-      url: '', /* from the article: loadArticle() */
+      url: safeUrl(art.url),
+      status: typeof c.status === 'string' ? c.status : '',
+      decided: !!obj(c.decision),
+      decidedBy: obj(c.decision) && typeof c.decision.by === 'string' ? c.decision.by : '',
+      parent: obj(cx.parent),
+      thread: Array.isArray(cx.thread) ? cx.thread.filter(obj) : [],
+      history: obj(cx.author_history),
+      identity: obj(cx.identity),
       author: c.author && typeof c.author.name === 'string' ? c.author.name : '',
       text: typeof c.text === 'string' ? c.text : '',
       score: num(c.score),
@@ -387,7 +410,12 @@
     var meta = el('p', 'meta');
     meta.appendChild(el('span', 'site', 'Site: ' + it.site));
     meta.appendChild(el('span', 'author', 'By: ' + (it.author || 'anonymous')));
-    meta.appendChild(el('span', 'age', 'Waiting: ' + age(it.ageMs)));
+    meta.appendChild(el('span', 'age', (state.folder === 'pending' ? 'Waiting: ' : 'Filed: ') +
+      age(it.ageMs) + (state.folder === 'pending' ? '' : ' ago')));
+    if (state.folder !== 'pending' && it.status)
+      meta.appendChild(el('span', 'badge status-' + it.status,
+        it.status.charAt(0).toUpperCase() + it.status.slice(1) + (it.decided
+          ? ' by ' + (it.decidedBy || 'a moderator') : ' by the engine')));
     meta.appendChild(el('span', 'score',
       'Score: ' + (it.score === null ? '–' : it.score.toFixed(2))));
     if (it.claimedBy) {
@@ -399,12 +427,32 @@
     head.appendChild(hb);
     li.appendChild(head);
 
+    if (it.parent) li.appendChild(renderParent(it.parent));
+
     var text = el('blockquote', 'text');
     text.setAttribute('aria-label', 'Comment text, evidence highlighted');
     renderMarked(text, it.text, evidenceRanges(it).concat(it.dupRanges || []));
     li.appendChild(text);
 
-    if (it.original) li.appendChild(renderOriginal(it));
+    /* the compact list shows the head, the text and the buttons; the
+     * evidence and the context open on demand */
+    var details = el('div', 'details');
+    details.id = 'details-' + it.seq;
+    var toggle = el('button', 'toggle', it.open ? 'Hide evidence and context'
+                                                : 'Show evidence and context');
+    toggle.type = 'button';
+    toggle.setAttribute('aria-expanded', it.open ? 'true' : 'false');
+    toggle.setAttribute('aria-controls', details.id);
+    toggle.addEventListener('click', function () {
+      it.open = !it.open;
+      rerender(it);
+      var t = it.node && it.node.querySelector('.toggle');
+      if (t) t.focus();
+    });
+    li.appendChild(toggle);
+    if (state.compact && !it.open) details.hidden = true;
+
+    if (it.original) details.appendChild(renderOriginal(it));
 
     var fl = el('ul', 'flags');
     fl.setAttribute('aria-label', 'Flags');
@@ -427,7 +475,9 @@
       }
       fl.appendChild(row);
     });
-    li.appendChild(fl);
+    details.appendChild(fl);
+    details.appendChild(renderContext(it));
+    li.appendChild(details);
 
     var act = el('div', 'actions');
     var nf = el('div', 'field');
@@ -441,7 +491,7 @@
     nl.htmlFor = ni.id;
     nf.appendChild(nl);
     nf.appendChild(ni);
-    act.appendChild(nf);
+    if (!state.compact || it.open) act.appendChild(nf);
     var ab = el('button', 'approve', 'Approve');
     ab.type = 'button';
     ab.setAttribute('aria-describedby', h.id);
@@ -491,22 +541,66 @@
     }
   }
 
-  /* The queue names an article by title; its permalink comes from the
-   * article itself (one GET per article, cached). */
-  function loadArticle(it) {
-    if (it.url || !it.articleId) return;
-    var k = it.site + '/' + it.articleId;
-    if (!state.articles[k])
-      state.articles[k] = api('GET', '/v1/sites/' + encodeURIComponent(it.site) + '/articles/' +
-                              encodeURIComponent(it.articleId)).catch(function () { return null; });
-    state.articles[k].then(function (a) {
-      var u = a && safeUrl(a.url);
-      if (!u) return;
-      it.url = u;
-      if (!it.title && a.title) it.title = a.title;
-      var h = it.node && it.node.querySelector('h3');
-      if (h) renderTitle(h, it);
-    });
+  /* The comment replied to, above the reply. */
+  function renderParent(p) {
+    var box = el('div', 'parent');
+    var who = obj(p.author) && typeof p.author.name === 'string' ? p.author.name : 'anonymous';
+    box.appendChild(el('p', 'ctx-label', 'In reply to ' + who +
+      (typeof p.status === 'string' ? ' (' + p.status + ')' : '') + ':'));
+    var q = el('blockquote', 'text parent-text', typeof p.text === 'string' ? p.text : '');
+    q.setAttribute('aria-label', 'Parent comment');
+    box.appendChild(q);
+    return box;
+  }
+
+  /* Thread neighbours, the author's history and (moderators) the identity. */
+  function renderContext(it) {
+    var box = el('div', 'context');
+    if (it.thread.length) {
+      box.appendChild(el('p', 'ctx-label', 'Just before it in the thread:'));
+      var ol = el('ol', 'thread');
+      it.thread.forEach(function (t) {
+        var row = el('li');
+        var who = obj(t.author) && typeof t.author.name === 'string' ? t.author.name : 'anonymous';
+        row.appendChild(el('span', 'thread-who', who + (typeof t.status === 'string'
+          ? ' (' + t.status + ')' : '') + ': '));
+        row.appendChild(document.createTextNode(typeof t.text === 'string' ? t.text : ''));
+        ol.appendChild(row);
+      });
+      box.appendChild(ol);
+    }
+    var h = it.history;
+    var hist = el('p', 'history');
+    if (h) {
+      hist.appendChild(el('span', 'ctx-label', 'Author history: '));
+      hist.appendChild(document.createTextNode(
+        (num(h.approved) || 0) + ' approved · ' + (num(h.rejected) || 0) + ' rejected · ' +
+        (num(h.pending) || 0) + ' pending' +
+        (num(h.first_seen_ms) ? ' · first seen ' + age(Date.now() - h.first_seen_ms) + ' ago' : '')));
+      var recent = Array.isArray(h.recent) ? h.recent.filter(obj) : [];
+      if (recent.length) {
+        hist.appendChild(document.createTextNode(' · latest: ' + recent.map(function (r) {
+          return String(r.status || '?') + (typeof r.decided_by === 'string'
+            ? ' by ' + r.decided_by : '');
+        }).join(', ')));
+      }
+    } else {
+      hist.appendChild(el('span', 'ctx-label', 'Author history: '));
+      hist.appendChild(document.createTextNode('none (no e-mail or address to know them by)'));
+    }
+    box.appendChild(hist);
+    var idn = it.identity;
+    if (idn && (idn.user_agent || idn.ip || idn.email)) {
+      var p = el('p', 'identity');
+      p.appendChild(el('span', 'ctx-label', 'Seen as: '));
+      var parts = [];
+      if (typeof idn.email === 'string') parts.push('e-mail ' + idn.email);
+      if (typeof idn.ip === 'string') parts.push('IP ' + idn.ip);
+      if (typeof idn.user_agent === 'string') parts.push('browser ' + idn.user_agent);
+      p.appendChild(document.createTextNode(parts.join(' · ')));
+      box.appendChild(p);
+    }
+    return box;
   }
 
   function renderOriginal(it) {
@@ -562,6 +656,7 @@
     if (state.selected >= state.items.length) state.selected = state.items.length - 1;
     if (state.selected >= 0) state.items[state.selected].node.classList.add('selected');
     $('empty').hidden = state.items.length > 0;
+    $('empty').textContent = emptyText();
     $('more').hidden = !state.cursor;
     $('queue-count').textContent = '(' + state.items.length + ' shown)';
     updateBulk();
@@ -592,13 +687,37 @@
 
   /* ============================================================ loading */
 
+  var FOLDER_TITLES = { pending: 'Comments awaiting review', rejected: 'Rejected comments',
+                        approved: 'Approved comments' };
+
   function filters() {
-    return { site: $('f-site').value, flag: $('f-flag').value };
+    var fo = document.querySelector('input[name="folder"]:checked');
+    return { site: $('f-site').value, flag: $('f-flag').value,
+             status: fo ? fo.value : 'pending', q: $('f-q').value.trim(),
+             author: $('f-author').value.trim(), sort: $('f-sort').value };
+  }
+
+  /* The folder's wording: its title, and which end "age" starts from. */
+  function showFolder(folder) {
+    state.folder = folder;
+    $('queue-title').textContent = FOLDER_TITLES[folder] || FOLDER_TITLES.pending;
+    $('sort-age').textContent = folder === 'pending' ? 'Oldest first' : 'Newest first';
+  }
+
+  /* What an empty list says: a filtered page may be empty while the
+   * server has more of the folder to search (next_cursor). */
+  function emptyText() {
+    if (state.cursor) return 'Nothing found in the part searched so far: Load more searches further.';
+    return state.folder === 'pending' ? 'Nothing to review here.' : 'Nothing in this folder matches.';
   }
 
   function loadQueue(more) {
     var f = filters();
-    var q = query({ site: f.site, flag: f.flag, status: 'pending', limit: PAGE_SIZE,
+    if (!more) showFolder(f.status);
+    state.compact = $('f-compact').checked;
+    $('queue').classList.toggle('compact', state.compact);
+    var q = query({ site: f.site, flag: f.flag, status: f.status, q: f.q, author: f.author,
+                    sort: f.sort === 'score' ? 'score' : '', limit: PAGE_SIZE,
                     cursor: more ? state.cursor : '' });
     return api('GET', '/v1/review' + q).then(function (j) {
       var raw = (j && j.items) || [];
@@ -612,8 +731,8 @@
       state.cursor = (j && j.next_cursor) || null;
       if (!more) state.selected = state.items.length ? 0 : -1;
       renderQueue();
-      fresh.forEach(function (it) { loadOriginal(it); loadArticle(it); });
-    }, function (e) { fail('Could not load the queue: ' + explain(e)); checkAuth(e); });
+      fresh.forEach(function (it) { loadOriginal(it); });
+    }, function (e) { if (quiet(e)) return; fail('Could not load the queue: ' + explain(e)); checkAuth(e); });
   }
 
   function isHeld(it) {
@@ -679,19 +798,22 @@
     if (f.site) body.site = f.site;
     if (f.flag) body.flag = f.flag;
     clearErrors();
+    $('fo-pending').checked = true; /* claimed items are pending ones */
     api('POST', '/v1/review/claim', body).then(function (j) {
       var got = (j && j.items) || [];
       var msg = got.length ? 'Claimed ' + got.length + ' comment' + (got.length > 1 ? 's' : '') +
         (num(j.lease_seconds) !== null ? ' for ' + age(j.lease_seconds * 1000) : '') + '.'
         : 'Nothing left to claim.';
       return loadQueue(false).then(loadStats).then(function () { say(msg); });
-    }, function (e) { fail('Claim failed: ' + explain(e)); checkAuth(e); });
+    }, function (e) { if (quiet(e)) return; fail('Claim failed: ' + explain(e)); checkAuth(e); });
   }
 
   /* ============================================================ decisions */
 
   function decisionBody(it, decision) {
     var b = { decision: decision, moderator: state.moderator };
+    /* from a folder: a moderator's earlier decision is changed on purpose */
+    if (it.decided) b.override = true;
     if (it.note && it.note.trim()) b.note = it.note.trim();
     return b;
   }
@@ -880,6 +1002,7 @@
         });
       });
     }).catch(function (e) {
+      if (quiet(e)) return;
       state.key = '';
       fail(e instanceof ApiError && e.status === 401 ? 'That key was not accepted.'
         : e instanceof ApiError && e.status === 403 ? 'That is not a moderator key.'
@@ -933,6 +1056,13 @@
       }
       break;
     case 'u': undo(); break;
+    case 'e':
+      if (cur && state.compact) {
+        cur.open = !cur.open;
+        rerender(cur);
+        cur.node.focus();
+      }
+      break;
     default: return;
     }
     ev.preventDefault();
@@ -962,6 +1092,19 @@
       loadQueue(false).then(loadStats);
     });
     $('claim').addEventListener('click', claim);
+    /* a folder or the list mode takes effect at once */
+    Array.prototype.forEach.call(document.querySelectorAll('input[name="folder"]'), function (r) {
+      r.addEventListener('change', function () {
+        clearErrors();
+        clearStatus();
+        loadQueue(false).then(loadStats);
+      });
+    });
+    $('f-compact').addEventListener('change', function () {
+      state.compact = $('f-compact').checked;
+      $('queue').classList.toggle('compact', state.compact);
+      renderQueue();
+    });
     $('more').addEventListener('click', function () { clearStatus(); loadQueue(true); });
     $('undo-btn').addEventListener('click', undo);
     $('errors-close').addEventListener('click', clearErrors);
