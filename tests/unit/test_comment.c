@@ -463,7 +463,7 @@ static void test_article_cache_keyed_by_bytes(void) {
 
 static store_pool *dead_pool(void) {
     /* port 1: nothing listens there, connect fails at once */
-    store_options so = {"redis://127.0.0.1:1", 200, 2, NULL, NULL, 0, 100, NULL, 0};
+    store_options so = {"redis://127.0.0.1:1", 200, 2, NULL, NULL, 0, 100, NULL, 0, NULL};
     char err[200];
     store_pool *pool = store_pool_new(&so, err, sizeof err);
     CHECK(pool != NULL);
