@@ -29,6 +29,8 @@
  * CASE = one case name, e.g. 1KB or 1KB+4x50-1new: runs only that one, for
  * profiling)
  *        engine_bench SECONDS mix BODIES_FILE ARTICLES_JSON
+ * ENGINE_BENCH_DISABLE=code,... runs the engine without those detectors
+ * (what they cost: the same comments with and without them).
  * Reads only the files named; the engine itself does no I/O.
  * Linked with jemalloc and modq's malloc_conf, as build/modq is.
  */
@@ -400,6 +402,20 @@ int main(int argc, char **argv) {
 
     engine_config cfg;
     engine_config_defaults(&cfg);
+    /* ENGINE_BENCH_DISABLE=code,code...: detectors not run, to measure
+     * what a family of detectors costs (the same comments without it) */
+    static char dis_buf[512];
+    static const char *dis[64];
+    const char *env = getenv("ENGINE_BENCH_DISABLE");
+    if (env && *env) {
+        snprintf(dis_buf, sizeof dis_buf, "%s", env);
+        size_t nd = 0;
+        for (char *t = strtok(dis_buf, ","); t && nd + 1 < sizeof dis / sizeof dis[0];
+             t = strtok(NULL, ","))
+            dis[nd++] = t;
+        dis[nd] = NULL;
+        cfg.disabled = dis;
+    }
     engine_error err;
     if (!(e = engine_new(&cfg, &err))) {
         fprintf(stderr, "engine_bench: engine_new: %s\n", err.text);
