@@ -9,6 +9,7 @@
 #define MODQ_API_H
 
 #include "auth.h"
+#include "codec.h"
 #include "comment.h"
 #include "config.h"
 #include "engine.h"
@@ -156,6 +157,9 @@ void api_error(http_response *res, int status, const char *code,
                const char *message, const char *field);
 /* 415 unless the request declares a JSON body. 0 ok, -1 replied. */
 int api_require_json(const api_call *c, http_response *res);
+/* The request's JSON object body: new (codec_obj_free), or NULL when res
+ * was answered (415, 400 malformed, 422 not an object). */
+codec_obj *api_json_body(const api_call *c, http_response *res);
 
 /* Per-thread engine session (created on first use, freed at thread exit). */
 engine_session *api_session(app *a);

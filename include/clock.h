@@ -23,6 +23,9 @@ double clock_mono_since_s(const struct timespec *t0);
 /* Wait on cv (mu held, as pthread_cond_wait) for at most ms milliseconds.
  * Returns pthread_cond_timedwait's result: 0 when signalled, ETIMEDOUT. */
 int clock_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, long ms);
+/* ms since the epoch as ISO-8601 UTC with milliseconds
+ * ("2026-01-31T12:00:00.000Z") into out. */
+void clock_iso_ms(long long ms, char out[32]);
 /* Sleep ms milliseconds (restarted after signals). */
 void clock_sleep_ms(long ms);
 

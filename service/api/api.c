@@ -58,6 +58,14 @@ int api_require_json(const api_call *c, http_response *res) {
     return -1;
 }
 
+codec_obj *api_json_body(const api_call *c, http_response *res) {
+    if (api_require_json(c, res) < 0) return NULL;
+    codec_error ce;
+    codec_obj *o = codec_parse(c->req->body, c->req->body_len, &ce);
+    if (!o) api_error(res, ce.status, ce.code, ce.text, ce.field[0] ? ce.field : NULL);
+    return o;
+}
+
 static pthread_key_t session_key;
 static pthread_once_t session_once = PTHREAD_ONCE_INIT;
 

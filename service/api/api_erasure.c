@@ -159,14 +159,9 @@ static const struct {
 
 /* POST /v1/sites/{site}/erasure */
 void api_erasure(const api_call *c, http_response *res) {
-    if (api_require_json(c, res) < 0) return;
     const char *site = router_param(c->m, "site");
-    codec_error ce;
-    codec_obj *body = codec_parse(c->req->body, c->req->body_len, &ce);
-    if (!body) {
-        api_error(res, ce.status, ce.code, ce.text, ce.field[0] ? ce.field : NULL);
-        return;
-    }
+    codec_obj *body = api_json_body(c, res);
+    if (!body) return;
     const codec_obj *au = codec_get(body, "author");
     const char *val[N_IDENTITIES] = {0};
     size_t nval = 0;

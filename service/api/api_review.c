@@ -69,7 +69,7 @@ void api_review_list(const api_call *c, http_response *res) {
 
 /* POST /v1/review/claim {"moderator"?, "site"?, "flag"?, "limit"?, "lease_seconds"?} */
 void api_review_claim(const api_call *c, http_response *res) {
-    codec_obj *b = api_review_body(c, res);
+    codec_obj *b = api_json_body(c, res);
     if (!b) return;
     api_review_claim_req q;
     api_review_err e;
@@ -110,7 +110,7 @@ void api_review_claim(const api_call *c, http_response *res) {
 
 /* POST /v1/review/release {"moderator"?, "site", "ids": [...]} */
 void api_review_release(const api_call *c, http_response *res) {
-    codec_obj *b = api_review_body(c, res);
+    codec_obj *b = api_json_body(c, res);
     if (!b) return;
     api_review_release_req q;
     api_review_err e;
@@ -150,7 +150,7 @@ void api_review_release(const api_call *c, http_response *res) {
 /* POST /v1/sites/{site}/comments/{id}/decision
  * {"decision", "moderator"?, "reason"?, "note"?, "override"?} */
 void api_decision(const api_call *c, http_response *res) {
-    codec_obj *b = api_review_body(c, res);
+    codec_obj *b = api_json_body(c, res);
     if (!b) return;
     api_review_decision d;
     api_review_err e;
@@ -173,7 +173,7 @@ void api_decision(const api_call *c, http_response *res) {
 /* POST /v1/review/decisions {"moderator"?, "decisions": [{site, id, decision,
  * reason?, note?, override?}]} -> 200 {"results": [...]} */
 void api_bulk_decisions(const api_call *c, http_response *res) {
-    codec_obj *b = api_review_body(c, res);
+    codec_obj *b = api_json_body(c, res);
     if (!b) return;
     api_review_err e;
     const char *mod;

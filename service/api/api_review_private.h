@@ -38,9 +38,6 @@ int api_review_fail(api_review_err *e, int status, const char *code, const char 
 /* Answer e in the JSON error shape. */
 void api_review_reply_err(http_response *res, const api_review_err *e);
 
-/* Parse the JSON object body. Returns new (codec_obj_free), or NULL when
- * res was answered (415/400/422). */
-codec_obj *api_review_body(const api_call *c, http_response *res);
 
 /* The sites a cross-site request covers: one named site (validated, 403
  * when the key may not use it) or every site in modq:sites this key may

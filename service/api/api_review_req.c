@@ -160,14 +160,6 @@ static int get_moderator(const api_call *c, const codec_obj *o, const char **out
     return 0;
 }
 
-codec_obj *api_review_body(const api_call *c, http_response *res) {
-    if (api_require_json(c, res) < 0) return NULL;
-    codec_error ce;
-    codec_obj *o = codec_parse(c->req->body, c->req->body_len, &ce);
-    if (!o) api_error(res, ce.status, ce.code, ce.text, ce.field[0] ? ce.field : NULL);
-    return o;
-}
-
 /* ====================================================== sites, cursors */
 
 int api_review_pick_sites(const api_call *c, store *s, const char *site, char ***sites,

@@ -91,14 +91,9 @@ static unsigned parse_events(const codec_obj *body) {
 
 /* PUT /v1/sites/{site}/webhook */
 void api_webhook_put(const api_call *c, http_response *res) {
-    if (api_require_json(c, res) < 0) return;
     const char *site = router_param(c->m, "site");
-    codec_error ce;
-    codec_obj *body = codec_parse(c->req->body, c->req->body_len, &ce);
-    if (!body) {
-        api_error(res, ce.status, ce.code, ce.text, ce.field[0] ? ce.field : NULL);
-        return;
-    }
+    codec_obj *body = api_json_body(c, res);
+    if (!body) return;
     const char *url = codec_get_str(body, "url");
     const char *secret = codec_get_str(body, "secret");
     unsigned events = parse_events(body);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "codec_private.h"
 #include "crypto.h"
 #include "jsonw.h"
@@ -521,20 +522,6 @@ static void decode_spans(json_t *a, model_flag *f) {
 
 static double round3(double x) { return (double)(long long)(x * 1000 + 0.5) / 1000; }
 
-
-/* Written with jsonw rather than a jansson tree: this runs twice per POST
- * (storage record, then API answer) and a tree costs a node per field plus
- * a dump. The text is what dump() of the equivalent tree printed, members
- * refused by jansson (invalid UTF-8) included: see jsonw.h. */
-/* "2026-01-31T12:00:00.000Z" of ms since the epoch into out. */
-static void iso_ms(long long ms, char out[32]) {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
-}
-
 /* "revision" and "history" (both forms), "revised_ms" (storage). */
 static void encode_revisions(jsonw *w, const model_comment *c, int storage) {
     jsonw_member_int(w, "revision", c->revision > 0 ? c->revision : 1);
@@ -543,7 +530,7 @@ static void encode_revisions(jsonw *w, const model_comment *c, int storage) {
     for (size_t i = 0; i < c->nhistory; i++) {
         const model_revision *h = &c->history[i];
         char at[32];
-        iso_ms(h->at_ms, at);
+        clock_iso_ms(h->at_ms, at);
         jsonw_object_begin(w);
         jsonw_member_int(w, "revision", h->revision);
         jsonw_member_str(w, "status", model_status_name(h->status));
@@ -603,6 +590,10 @@ static void decode_revisions(json_t *root, model_comment *out) {
     }
 }
 
+/* Written with jsonw rather than a jansson tree: this runs twice per POST
+ * (storage record, then API answer) and a tree costs a node per field plus
+ * a dump. The text is what dump() of the equivalent tree printed, members
+ * refused by jansson (invalid UTF-8) included: see jsonw.h. */
 char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
     jsonw w;
     jsonw_init(&w, REAL_PRECISION,

@@ -7,6 +7,7 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 static long long ts_ms(const struct timespec *t) {
     return (long long)t->tv_sec * 1000 + t->tv_nsec / 1000000;
@@ -48,4 +49,12 @@ void clock_sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&t, &t) < 0 && errno == EINTR) {
     }
+}
+
+void clock_iso_ms(long long ms, char out[32]) {
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
 }

@@ -83,14 +83,6 @@ void webhook_sign(const char *secret, long long ts, const char *body, size_t len
     crypto_hex(mac, sizeof mac, out + 7);
 }
 
-/* ISO-8601 UTC with milliseconds into out[32]. */
-static void iso_ms(long long ms, char out[32]) {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
-}
 
 static long long now_ms(void) {
     struct timespec t;
@@ -110,8 +102,8 @@ static long backoff_ms(long failed) {
 static char *payload(const char *site, const webhook_delivery *d, long long now,
                      size_t *len) {
     char occurred[32], delivered[32];
-    iso_ms(d->created_ms, occurred);
-    iso_ms(now, delivered);
+    clock_iso_ms(d->created_ms, occurred);
+    clock_iso_ms(now, delivered);
     codec_obj *o = codec_obj_new();
     if (!o) return NULL;
     codec_set_str(o, "id", d->id);
