@@ -113,7 +113,7 @@ build/san/ngram_models.o: $(MODEL_GEN) | build/san
 # liblinear-dev) on the data sets tools/model_data.py reads from DATA, and
 # writes service/engine/models/<name>.txt. Deterministic: the same data give
 # the same files, byte for byte (MODEL_DATE is the date written in them).
-MODEL_DATE ?= 2026-12-02
+MODEL_DATE ?= 2026-12-03
 TRAIN_SRC := tools/train_model.c service/engine/ngram.c service/engine/normalize.c
 build/train_model: $(TRAIN_SRC) service/engine/ngram.h | build/obj
 	$(CC) $(CFLAGS) -Iservice/engine -o $@ $(TRAIN_SRC) -llinear -lutf8proc -lm

@@ -49,7 +49,7 @@
 static const struct {
     const char *name;
     double c, power, prior;
-} settings[] = {{"ngram_spam", 4.0, 0.5, 0}, {"toxicity", 32.0, 1.0, 100}};
+} settings[] = {{"ngram_spam", 4.0, 0.5, 0}, {"toxicity", 128.0, 1.0, 100}};
 static double train_c = -1, train_power = -1, train_prior = -1;
 /* liblinear's stopping tolerance for L1R_LR (its default). */
 #define TRAIN_EPS 0.01
@@ -405,6 +405,37 @@ static void print_reliability(const double *prob, const unsigned char *use,
                     (double)(b + 1) / TRAIN_BINS, cnt[b], sp[b] / w[b], wp[b] / w[b]);
 }
 
+/* Out-of-fold figures per source: how the model does on comments of a
+ * source it was trained on, but never on these comments (the estimate for
+ * new comments of the same kinds; --loso gives the one for a new kind).
+ * sel is scratch of nrows entries. */
+static void print_groups(const double *prob, size_t *sel, FILE *out) {
+    fprintf(out, "  per source (out-of-fold):\n"
+                 "    source                n   pos    AUC  pos>=0.5  neg>=0.5\n");
+    for (int g = 0; g < ngroups; g++) {
+        size_t n = 0, pos = 0, tp = 0, fp = 0;
+        for (size_t i = 0; i < nrows; i++) {
+            if (rows[i].group != g)
+                continue;
+            sel[n++] = i;
+            pos += rows[i].label;
+            if (prob[i] >= 0.5) {
+                tp += rows[i].label;
+                fp += !rows[i].label;
+            }
+        }
+        double a = auc(prob, sel, n);
+        char as[16], ps[16], ns[16];
+        snprintf(as, sizeof as, a < 0 ? "-" : "%.3f", a);
+        snprintf(ps, sizeof ps, pos ? "%.1f%%" : "-",
+                 pos ? 100.0 * (double)tp / (double)pos : 0);
+        snprintf(ns, sizeof ns, n > pos ? "%.1f%%" : "-",
+                 n > pos ? 100.0 * (double)fp / (double)(n - pos) : 0);
+        fprintf(out, "    %-18s %6zu %5zu %6s %9s %9s\n", groups[g], n, pos, as,
+                ps, ns);
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Modes                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -434,6 +465,7 @@ static void mode_out(const char *name, const char *date, const char *path,
                     "out-of-fold AUC %.3f, Platt A %.4f B %.4f\n",
             name, nrows, pos, nz, auc(prob, sel, nrows), m.a, m.b);
     print_reliability(prob, all, cw, stderr);
+    print_groups(prob, sel, stderr);
     free(sel);
     FILE *f = fopen(path, "w");
     if (!f)

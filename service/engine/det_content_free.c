@@ -2,7 +2,8 @@
  *
  * Owns the content_free row and its calibration. Two shapes carry no
  * content: keyboard mash ("asdkjh qwpoeiru zxmcnv": no word the engine
- * knows, most letters in clusters no language pronounces) and a text of
+ * knows, most letters in clusters no language pronounces or one short
+ * stroke typed over and over, "asdasdasd") and a text of
  * only punctuation and symbols ("...... ------"). Emoji are not content-
  * free: "😂😂" or a row of hearts is a reaction, and shouting weighs floods. Known means an English stop word or a
  * stem of the background table (bgidf); mash is judged on the letters'
@@ -39,6 +40,10 @@
 /* Consonants in a row that no word of a Latin-script language strings
  * together in practice ("sdkjh"; German "schw" is 4). */
 #define CONTENT_FREE_CLUSTER 5
+/* A unit of at least this many letters typed at least this many times
+ * over is a stroke repeated, not a word ("asdasdasd"). */
+#define CONTENT_FREE_UNIT_MIN 3
+#define CONTENT_FREE_UNIT_REPEATS 3
 /* Vowel share under which a word is unpronounceable ("zxmcnv"). */
 #define CONTENT_FREE_MIN_VOWELS 0.2
 /* Non-space characters of a text of only punctuation and symbols (no
@@ -57,11 +62,29 @@ typedef struct shape {
     size_t words;       /* words judged */
     size_t letters;     /* their letters, runs collapsed */
     size_t mash;        /* letters in mash-shaped words */
+    size_t strokes;     /* letters in words of one unit typed over and over */
     char worst[CONTENT_FREE_WORD_BYTES]; /* the longest mash-shaped word */
 } shape;
 
 static int is_vowel(char c) {
     return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+/* 1 when the n letters of c are one unit of CONTENT_FREE_UNIT_MIN or more
+ * letters typed CONTENT_FREE_UNIT_REPEATS times or more ("asdasdasd",
+ * "qweqweqwe"): the hand repeating a stroke, not a word. Laughter and
+ * song ("hahaha", "lalala") repeat units of two letters. */
+static int periodic(const char *c, size_t n) {
+    /* the shortest unit decides: "hahaha" is "ha" three times, and so
+     * also "haha" and a half, but never a stroke of three letters */
+    for (size_t p = 1; p * CONTENT_FREE_UNIT_REPEATS <= n; p++) {
+        size_t i = p;
+        while (i < n && c[i] == c[i - p])
+            i++;
+        if (i == n)
+            return p >= CONTENT_FREE_UNIT_MIN;
+    }
+    return 0;
 }
 
 /* 1 when the n letters of c (runs collapsed) are mash-shaped: a cluster of
@@ -103,9 +126,11 @@ static void judge_word(const tokenize_list *l, const tokenize_token *t,
         return;
     s->words++;
     s->letters += n;
-    if (!mash_shaped(c, n))
+    int stroke = periodic(c, n);
+    if (!stroke && !mash_shaped(c, n))
         return;
     s->mash += n;
+    s->strokes += stroke ? n : 0;
     if (strlen(w) > strlen(s->worst))
         snprintf(s->worst, sizeof s->worst, "%s", w);
 }
@@ -158,15 +183,20 @@ static void content_free_run(const detector_analysis *a, score_signal *out) {
         2 * s.mash < s.letters)
         return;
     double span = CONTENT_FREE_FULL_LETTERS - CONTENT_FREE_MIN_LETTERS;
-    out->signal = s.letters >= CONTENT_FREE_FULL_LETTERS
+    /* a stroke typed three times over is as sure at nine letters as
+     * clusters are at ten: the repetition is the evidence */
+    int strokes = 2 * s.strokes >= s.letters;
+    out->signal = s.letters >= CONTENT_FREE_FULL_LETTERS || strokes
                       ? CONTENT_FREE_FULL
                       : CONTENT_FREE_LOW + (CONTENT_FREE_HIGH - CONTENT_FREE_LOW) *
                                                (double)(s.letters - CONTENT_FREE_MIN_LETTERS) / span;
     snprintf(out->detail, sizeof out->detail,
              "no word of a known language: %zu word%s, none in the "
-             "dictionary, %zu of %zu letters in unpronounceable clusters "
-             "(\"%s\")",
-             s.words, s.words == 1 ? "" : "s", s.mash, s.letters, s.worst);
+             "dictionary, %zu of %zu letters in %s (\"%s\")",
+             s.words, s.words == 1 ? "" : "s", s.mash, s.letters,
+             strokes ? "one short stroke typed over and over"
+                     : "unpronounceable clusters",
+             s.worst);
     snprintf(out->evidence, sizeof out->evidence, "%s", s.worst);
 }
 

@@ -20,6 +20,7 @@
 #include "detector.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Calibrated probability from which an aimed comment is flagged: abuse
  * more likely than not on held-out data. No probability is flagged
@@ -71,10 +72,38 @@ static int toxicity_identity_led(const detector_analysis *a,
     return (abuse_lookup(w, e - b) & TOXICITY_IDENTITY) != 0;
 }
 
-/* 1 when a word of class cls in the comment's shared abuse view stands in
- * a sentence neither negated nor reported and, when with is not 0, that
- * also holds a word of class with; 0 when none does, or when the view is
- * missing. */
+/* Words whose negation decides whether a sentence abuses: the insults it
+ * holds. */
+#define TOXICITY_INSULTING (ABUSE_INS_N | ABUSE_INS_A)
+
+/* 1 when word i of the sentence start..end is negated where negation
+ * governs: a negator opening the sentence ("don't let him fool you")
+ * governs all of it; otherwise an insult word is negated by the few words
+ * before it (abuse_negated: "you are not an idiot"), and any other word
+ * (a target: "you", a group) stands as negated as the insults of its
+ * sentence -- all of them negated, or, with none, any negator at all. */
+static int toxicity_negated(const abuse_view *v, size_t start, size_t end, size_t i) {
+    if ((v->w[start].cls & ABUSE_NEG) && strcmp(v->w[start].text, "no") != 0)
+        return 1; /* "no, you are an idiot" answers, it does not negate */
+    if (v->w[i].cls & TOXICITY_INSULTING)
+        return abuse_negated(v, i, i);
+    int insults = 0;
+    for (size_t k = start; k <= end; k++)
+        if (v->w[k].cls & TOXICITY_INSULTING) {
+            insults = 1;
+            if (!abuse_negated(v, k, k))
+                return 0;
+        }
+    return insults || abuse_negated(v, start, end);
+}
+
+/* 1 when a word of class cls in the comment's shared abuse view is neither
+ * negated nor reported and, when with is not 0, stands in a sentence that
+ * also holds a word of class with, itself not negated; 0 when none does,
+ * or when the view is missing. Negation is read where it governs: the word
+ * itself or the few words before it in its clause (abuse_negated), not
+ * anywhere in the sentence -- "liberals are useful idiots and aren't even
+ * fun" calls them idiots, "not superior but a moron" calls him a moron. */
 static int toxicity_has_with(const detector_analysis *a, abuse_cls cls, abuse_cls with) {
     const abuse_view *v = a->abuse;
     if (!v)
@@ -88,10 +117,12 @@ static int toxicity_has_with(const detector_analysis *a, abuse_cls cls, abuse_cl
         size_t end = i;
         while (end + 1 < v->n && !v->w[end + 1].brk)
             end++;
+        if (toxicity_negated(v, start, end, i))
+            continue;
         int found = with == 0;
         for (size_t k = start; k <= end && !found; k++)
-            found = k != i && (v->w[k].cls & with);
-        if (found && !abuse_negated(v, start, end))
+            found = k != i && (v->w[k].cls & with) && !toxicity_negated(v, start, end, k);
+        if (found)
             return 1;
     }
     return 0;
