@@ -333,6 +333,11 @@ void engine_free(engine *e); /* NULL is a no-op */
  * applied), "weight_<code>" (unknown code or weight outside [0,1]),
  * "detectors_disabled" (unknown code); or ENGINE_E_NOMEM. */
 engine_profile *engine_profile_new(const engine *e, const engine_overlay *o, engine_error *err);
+/* As engine_profile_new, over base's settings instead of the engine's
+ * (base's engine): what o leaves is base's, and the result borrows base
+ * (its lists and compiled words), which must outlive it. */
+engine_profile *engine_profile_layer(const engine_profile *base, const engine_overlay *o,
+                                     engine_error *err);
 void engine_profile_free(engine_profile *p); /* NULL is a no-op */
 /* The settings p scores with (borrowed, valid while p lives); the word
  * and domain lists point into p. */
