@@ -1,6 +1,7 @@
 """test_reload.py - SIGHUP reloads the config file's keys and limits while
 connections stay open; a bad file changes nothing."""
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -179,4 +180,194 @@ def test_reloads_under_load_answer_every_request(binary):
         assert min(counts) > 30, counts
     finally:
         stop.set()
+        s.close()
+
+
+# ------------------------------------------------ the verdict settings of the file
+
+WORD = "zorblax"
+BANNED_TEXT = "I think %s is a fine thing to say about the weather today" % WORD
+PLAIN_TEXT = "The weather today is fine and I hope the rain holds off for the match"
+# weight 0.7 puts a banned word's flag at 0.7: pending under the default
+# thresholds (0.5, 0.9), rejected under these (0.3, 0.6)
+# every file of these tests: comments repeat one text from one address, so
+# duplicates and floods are out of the way
+BASE = "detectors_disabled duplicate\nflood_max 0\n"
+VERDICT_FILE = BASE + ("banned_words %s\nweight_banned_word 0.7\nthreshold_pending 0.3\n"
+                       "threshold_reject 0.6\n" % WORD)
+
+
+def post_comment(m, site, cid, text, conn=None):
+    body = json.dumps({"id": cid, "article_id": "a1", "text": text, "author": {"name": "Jo"}})
+    if conn is None:
+        r = m.request("POST", "/v1/sites/%s/comments" % site,
+                      {"id": cid, "article_id": "a1", "text": text, "author": {"name": "Jo"}},
+                      key=KEY_A)
+        assert r.status == 201, (r.status, r.json)
+        return r.json
+    conn.request("POST", "/v1/sites/%s/comments" % site, body=body,
+                 headers={"Authorization": "Bearer " + KEY_A,
+                          "Content-Type": "application/json"})
+    r = conn.getresponse()
+    payload = r.read()
+    assert r.status == 201, (r.status, payload[:300])
+    return json.loads(payload)
+
+
+def flags(verdict):
+    return {f["code"]: round(f["score"], 3) for f in verdict["flags"]}
+
+
+def view(m, site):
+    r = m.request("GET", "/v1/sites/%s/settings" % site, key=KEY_A)
+    assert r.status == 200, r
+    return r.json["settings"]
+
+
+def test_sighup_applies_the_files_verdict_settings_under_site_overrides(binary):
+    """With no banned word in the file a comment with WORD is approved;
+    after the file bans it (weight 0.7, thresholds 0.3/0.6) and SIGHUP the
+    next comment with WORD is rejected for banned_word at 0.7, GET settings
+    shows the file's list, thresholds and weight with source "file", and
+    the log names the keys. A site with its own banned_words keeps its
+    list and takes the file's thresholds and weight."""
+    s = Started(binary, conf(KEY_A, BASE))
+    try:
+        m = s.m
+        r = m.request("PUT", "/v1/sites/own/settings", {"banned_words": ["quux"]}, key=KEY_A)
+        assert r.status == 200, r
+        v = post_comment(m, "rs", "c1", BANNED_TEXT)
+        assert (v["status"], flags(v)) == ("approved", {}), v
+        assert view(m, "rs")["banned_words"] == {"value": [], "source": "default",
+                                                  "key": "banned_words"}
+        s.write(conf(KEY_A, VERDICT_FILE))
+        s.reload("config reloaded")
+        v = post_comment(m, "rs", "c2", BANNED_TEXT)
+        assert (v["status"], flags(v)) == ("rejected", {"banned_word": 0.7}), v
+        assert abs(v["score"] - 0.7) < 1e-9, v
+        got = view(m, "rs")
+        assert got["banned_words"] == {"value": [WORD], "source": "file", "key": "banned_words"}
+        assert got["thresholds"]["pending"] == {"value": 0.3, "source": "file",
+                                                "key": "threshold_pending"}
+        assert got["thresholds"]["rejected"] == {"value": 0.6, "source": "file",
+                                                 "key": "threshold_reject"}
+        assert got["detectors"]["banned_word"]["weight"] == {
+            "value": 0.7, "source": "file", "key": "weight_banned_word"}
+        # GET /v1/detectors shows the file's weight too
+        det = {d["code"]: d for d in m.request("GET", "/v1/detectors", key=KEY_A).json["detectors"]}
+        assert det["banned_word"]["weight"] == 0.7
+        # the site with its own list: the file's word is not banned there,
+        # its own word is, at the file's weight and thresholds
+        v = post_comment(m, "own", "c3", BANNED_TEXT)
+        assert (v["status"], flags(v)) == ("approved", {}), v
+        v = post_comment(m, "own", "c4", PLAIN_TEXT + " quux")
+        assert (v["status"], flags(v)) == ("rejected", {"banned_word": 0.7}), v
+        own = view(m, "own")
+        assert own["banned_words"] == {"value": ["quux"], "source": "site", "key": "banned_words"}
+        assert own["thresholds"]["rejected"]["source"] == "file"
+        line = [l for l in m.log().splitlines() if "config reloaded" in l][-1]
+        assert ("changed: threshold_pending, threshold_reject, banned_words, weight_<code>"
+                in line), line
+        # the word taken out of the file again: approved, source "default"
+        s.write(conf(KEY_A, BASE))
+        s.reload("config reloaded")
+        v = post_comment(m, "rs", "c5", BANNED_TEXT)
+        assert (v["status"], flags(v)) == ("approved", {}), v
+        got = view(m, "rs")
+        assert got["banned_words"]["source"] == "default"
+        assert got["detectors"]["banned_word"]["weight"] == {
+            "value": 1.0, "source": "default", "key": "weight_banned_word"}
+    finally:
+        s.close()
+
+
+def test_sighup_with_a_bad_file_keeps_the_verdict_settings(binary):
+    """A reloaded file that does not load (a bad value, thresholds out of
+    order, a weight for no detector) is logged as an error naming the key
+    and changes nothing: WORD is still banned at the same status, and the
+    settings still show the running file's values."""
+    s = Started(binary, conf(KEY_A, VERDICT_FILE))
+    try:
+        m = s.m
+        v = post_comment(m, "rs", "c1", BANNED_TEXT)
+        assert (v["status"], flags(v)) == ("rejected", {"banned_word": 0.7}), v
+        for i, (bad, says) in enumerate((
+                ("banned_words other\nthreshold_reject lots\n", "threshold_reject (from"),
+                ("banned_words other\nthreshold_pending 0.8\nthreshold_reject 0.6\n",
+                 "threshold_reject: must be >= threshold_pending"),
+                ("banned_words other\nweight_no_such_detector 0.5\n",
+                 "weight_no_such_detector: unknown detector code"))):
+            s.write(conf(KEY_A, BASE + bad))
+            s.reload("config reload failed")
+            line = [l for l in m.log().splitlines() if "config reload failed" in l][-1]
+            assert says in line and "the running configuration is kept" in line, line
+            assert "error" in line.lower(), line
+            v = post_comment(m, "rs", "b%d" % i, BANNED_TEXT)
+            assert (v["status"], flags(v)) == ("rejected", {"banned_word": 0.7}), v
+            v = post_comment(m, "rs", "o%d" % i, PLAIN_TEXT + " other")
+            assert (v["status"], flags(v)) == ("approved", {}), v
+            got = view(m, "rs")
+            assert got["banned_words"] == {"value": [WORD], "source": "file",
+                                           "key": "banned_words"}
+            assert got["thresholds"]["rejected"]["value"] == 0.6
+    finally:
+        s.close()
+
+
+def test_comments_on_keep_alive_connections_during_reloads(binary):
+    """Two threads post 100 comments each (with WORD) and read the settings
+    over one keep-alive connection apiece while the file is reloaded 10
+    times, banning WORD and not in turn: every request is answered (201 /
+    200) on the same socket, each verdict is one of the two files' (banned
+    at 0.7 and rejected, or approved without flags), and after the last
+    reload the next comment follows the last file."""
+    import threading
+    s = Started(binary, conf(KEY_A, BASE))
+    per_thread, reloads = 100, 10
+    done = [0, 0]
+    bad, seen = [], [set(), set()]
+
+    def hammer(i):
+        conn = http.client.HTTPConnection("127.0.0.1", s.m.port, timeout=20)
+        try:
+            conn.connect()
+            sock = conn.sock
+            for k in range(per_thread):
+                if k % 5 == 4:
+                    st = status(conn, KEY_A, "/v1/sites/ka%d/settings" % i)
+                    if st != 200:
+                        bad.append(("settings", st))
+                else:
+                    v = post_comment(s.m, "ka%d" % i, "t%d-%d" % (i, k), BANNED_TEXT, conn)
+                    got = (v["status"], tuple(sorted(flags(v).items())))
+                    if got not in (("rejected", (("banned_word", 0.7),)), ("approved", ())):
+                        bad.append(got)
+                    seen[i].add(got[0])
+                if conn.sock is not sock:
+                    bad.append(("reconnected", k))
+                done[i] += 1
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
+            bad.append(repr(e))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for r in range(reloads):
+            # spread the reloads over the run
+            until(lambda: min(done) >= r * per_thread // (reloads + 1) or bad, 60)
+            s.write(conf(KEY_A, VERDICT_FILE if r % 2 == 0 else BASE))
+            s.reload("config reloaded")
+        for t in threads:
+            t.join(120)
+        assert not bad, bad[:5]
+        assert done == [per_thread, per_thread], done
+        assert seen[0] | seen[1] == {"rejected", "approved"}, seen  # both files were used
+        assert s.m.log().count("config reloaded") == reloads
+        # the last file (r = 9) has no banned word
+        v = post_comment(s.m, "ka0", "last", BANNED_TEXT)
+        assert (v["status"], flags(v)) == ("approved", {}), v
+    finally:
         s.close()
