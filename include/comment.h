@@ -91,6 +91,11 @@ comment_pipeline *comment_pipeline_new(const comment_options *o);
 /* Once every comment was answered (and the pipe stopped). NULL: no-op. */
 void comment_pipeline_free(comment_pipeline *p);
 
+/* After a new file layer was published: the site profiles built over
+ * earlier ones are let go at once instead of at each site's next comment
+ * (a busy site's comment in flight keeps its own reference). */
+void comment_pipeline_file_changed(comment_pipeline *p);
+
 /* 1 when comment_post without wait answers later, from the pipe's
  * threads (the pipeline has a pipe), 0 when it always answers at once. */
 int comment_pipelined(const comment_pipeline *p);

@@ -137,6 +137,7 @@ int api_live_reload(app *a, const char *path) {
         if (!config_key_reloadable(names[i])) list_add(restart, sizeof restart, &wr, names[i]);
     unsigned nkeys = auth_count(l->auth);
     api_live_publish(a, l);
+    comment_pipeline_file_changed(a->comments); /* the old layer's site profiles go */
     if (wr)
         log_msg(LOG_WARN, "config reload: %s changed but need a restart: the running values are kept",
                 restart);

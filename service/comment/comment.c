@@ -58,6 +58,12 @@ void comment_pipeline_free(comment_pipeline *p) {
 
 int comment_pipelined(const comment_pipeline *p) { return p->o.pipe != NULL; }
 
+void comment_pipeline_file_changed(comment_pipeline *p) {
+    comment_file *file = p && p->o.file ? p->o.file(p->o.session_arg) : NULL;
+    if (file) comment_profiles_forget(p->profiles, file);
+    comment_file_release(file);
+}
+
 engine_session *comment_session(const comment_pipeline *p) {
     return p->o.session ? p->o.session(p->o.session_arg) : NULL;
 }

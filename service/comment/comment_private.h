@@ -69,6 +69,10 @@ typedef struct comment_profiles comment_profiles;
  * or NULL when out of memory. */
 comment_profiles *comment_profiles_new(void);
 void comment_profiles_free(comment_profiles *c);
+/* Let go of every cached profile not built over file, so that the
+ * layers they hold can go (a site's next comment builds its profile
+ * anew). NULL c: no-op. */
+void comment_profiles_forget(comment_profiles *c, const comment_file *file);
 /* A reference to site's cached profile (release with
  * comment_profile_release), or NULL when none is cached over file (one
  * built over an earlier layer is no longer current). */

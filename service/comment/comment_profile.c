@@ -146,6 +146,20 @@ void comment_profiles_free(comment_profiles *c) {
     free(c);
 }
 
+void comment_profiles_forget(comment_profiles *c, const comment_file *file) {
+    if (!c) return;
+    comment_profile *gone[PROFILE_SLOTS];
+    size_t n = 0;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < PROFILE_SLOTS; i++)
+        if (c->slots[i].p && c->slots[i].p->file != file) {
+            gone[n++] = c->slots[i].p;
+            c->slots[i].p = NULL;
+        }
+    pthread_mutex_unlock(&c->mu);
+    for (size_t i = 0; i < n; i++) comment_profile_release(gone[i]); /* outside the lock */
+}
+
 void comment_profile_release(comment_profile *p) {
     if (!p || atomic_fetch_sub(&p->refs, 1) != 1) return;
     engine_profile_free(p->ep); /* before the layer it borrows */
