@@ -1,5 +1,6 @@
-"""test_reload.py - SIGHUP reloads the config file's keys and limits while
-connections stay open; a bad file changes nothing."""
+"""test_reload.py - SIGHUP reloads the config file's keys, limits and
+verdict settings (under the sites' own) while connections stay open; a bad
+file changes nothing."""
 import http.client
 import json
 import os
@@ -369,5 +370,51 @@ def test_comments_on_keep_alive_connections_during_reloads(binary):
         # the last file (r = 9) has no banned word
         v = post_comment(s.m, "ka0", "last", BANNED_TEXT)
         assert (v["status"], flags(v)) == ("approved", {}), v
+    finally:
+        s.close()
+
+
+DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "config.md")
+# a valid new value for each key docs/config.md says a reload applies
+NEW_VALUES = {
+    "client_keys": KEY_B, "moderator_keys": "zed:reload-moderator-key-zzzzzzzzzz",
+    "moderator_anonymous_keys": "true", "rate_limit_key": "1000", "rate_limit_ip": "1000",
+    "auth_fail_limit": "99", "coral_secret": "reload-coral-secret-0123456789",
+    "threshold_pending": "0.4", "threshold_reject": "0.8", "banned_words": "quux",
+    "suspect_words": "wibble", "domain_allow": "a.example", "domain_block": "b.example",
+    "flood_max": "7", "flood_window": "60", "detectors_disabled": "shouting",
+    "weight_<code>": None,  # as weight_shouting below
+}
+
+
+def test_docs_list_of_reloaded_keys_is_what_a_reload_applies(binary):
+    """Every key docs/config.md lists under "Applied on reload" is named as
+    applied when the file changes it; keys it does not list are named as
+    needing a restart. (log_level is left out: the harness sets it in the
+    environment, which wins over the file.)"""
+    import re
+    text = open(DOCS).read()
+    listed = re.findall(r"`([^`]+)`", re.search(r"Applied on reload: (.*?)\. Every other key",
+                                                 text).group(1))
+    assert set(listed) == set(NEW_VALUES) | {"log_level"}, listed
+    s = Started(binary, conf(KEY_A))
+    try:
+        lines = ["%s %s" % (k, v) for k, v in NEW_VALUES.items() if v is not None]
+        lines += ["weight_shouting 0.5", "max_body 2048", "thread_context 5"]
+        s.write("\n".join(lines) + "\n")
+        s.reload("config reloaded")
+        log = s.m.log()
+        line = [l for l in log.splitlines() if "config reloaded" in l][-1]
+        applied = re.search(r"changed: (.*?) \(", line).group(1).split(", ")
+        assert sorted(applied) == sorted(NEW_VALUES), line
+        warn = [l for l in log.splitlines() if "need a restart" in l][-1]
+        assert "max_body, thread_context changed" in warn, warn
+        r = s.m.request("GET", "/v1/sites/any/settings", key=KEY_B)  # KEY_A is gone
+        assert r.status == 200, r
+        assert r.json["settings"]["detectors"]["shouting"] == {
+            "weight": {"value": 0.5, "source": "file", "key": "weight_shouting"},
+            "enabled": {"value": False, "source": "file", "key": "detectors_disabled"}}
+        assert r.json["settings"]["flood"]["window"] == {"value": 60, "source": "file",
+                                                         "key": "flood_window"}
     finally:
         s.close()
