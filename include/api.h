@@ -76,8 +76,8 @@ api_live *api_live_new(const modq_config *cfg, const engine *e, char *err, size_
  * the last one. */
 void api_live_publish(app *a, api_live *l);
 /* SIGHUP: load path (NULL: defaults and environment only) again and
- * publish the keys, limits, secret and file layer it gives; log the names of the keys
- * it changed (applied, or needing a restart), never a value. A bad file
+ * publish the keys, limits, secret and file layer it gives; log the names
+ * of the keys it changed (applied, or needing a restart), never a value. A bad file
  * or key entry is logged and changes nothing. 0, or -1 when nothing was
  * applied. Called by one thread. */
 int api_live_reload(app *a, const char *path);

@@ -1,10 +1,10 @@
 /* api_detectors.c - GET /v1/detectors: the engine's detector table.
  *
  * Shows the registry (engine_detector_info) with the weights and on/off
- * state of the config file as last loaded (the file layer), for the review page (which flags quote the
- * comment, which mark its links) and for operators checking their
- * weight_<code> / detectors_disabled settings. Read-only: never changes a
- * setting, never touches Redis.
+ * state of the config file as last loaded (the file layer), for the
+ * review page (which flags quote the comment, which mark its links) and
+ * for operators checking their weight_<code> / detectors_disabled
+ * settings. Read-only: never changes a setting, never touches Redis.
  */
 #include "api.h"
 #include "codec.h"

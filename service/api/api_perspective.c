@@ -322,8 +322,8 @@ static const engine_flag *flag_of(const engine_verdict *v, const char *code) {
 }
 
 /* The attribute a's summary score, and its spans when sp is not NULL. */
-static double pv_score(const engine_profile *eng, size_t a, const engine_verdict *v, const pv_request *r,
-                       span_list *sp) {
+static double pv_score(const engine_profile *eng, size_t a, const engine_verdict *v,
+                       const pv_request *r, span_list *sp) {
     double scores[PV_MAX_CODES];
     size_t n = 0;
     for (size_t k = 0; k < PV_MAX_CODES && PV_ATTRIBUTES[a].codes[k]; k++) {

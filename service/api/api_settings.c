@@ -95,7 +95,8 @@ static codec_obj *settings_view(const app *a, const char *site, const model_sett
     codec_obj *x;
     if ((x = leaf(t, "pending", "threshold_pending",
                   source_of(m->pending_set == MODEL_SET, cfg, "threshold_pending"))))
-        codec_set_real(x, "value", m->pending_set == MODEL_SET ? m->pending : ec->threshold_pending);
+        codec_set_real(x, "value",
+                       m->pending_set == MODEL_SET ? m->pending : ec->threshold_pending);
     if ((x = leaf(t, "rejected", "threshold_reject",
                   source_of(m->rejected_set == MODEL_SET, cfg, "threshold_reject"))))
         codec_set_real(x, "value",

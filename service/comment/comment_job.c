@@ -290,7 +290,8 @@ int comment_job_judge(comment_job *j) {
         return COMMENT_FAILED;
     }
     comment_job_fill_write(cfg, cm, j->json, j->len, &j->w);
-    j->w.flood_window_s = j->prof ? j->prof->flood_window : comment_file_config(j->file)->flood_window;
+    j->w.flood_window_s =
+        j->prof ? j->prof->flood_window : comment_file_config(j->file)->flood_window;
     j->w.claimed = j->have; /* the look-up took the claim */
     return COMMENT_WRITE;
 }

@@ -9,14 +9,15 @@
  * (codec_settings.c's form) turned into an engine_profile layered over the
  * file's, the flood window and the learning switch, under the settings
  * version and the file layer they were built at: a profile over an
- * earlier layer is rebuilt at the site's next comment. A comment's look-up sends the cached version and reads the
- * document only when Redis holds another (store_lookup.c), so a change
- * made through any instance is used by the next comment on every instance,
- * and a site whose settings did not change costs one more MGET key. A
- * profile is shared read-only by the jobs holding a reference; replacing a
- * site's entry never frees a profile a job still scores with. Never talks
- * to Redis itself except in comment_profile_current (a caller's
- * connection).
+ * earlier layer is rebuilt at the site's next comment (and let go at the
+ * reload: comment_profiles_forget). A comment's look-up sends the cached
+ * version and reads the document only when Redis holds another
+ * (store_lookup.c), so a change made through any instance is used by the
+ * next comment on every instance, and a site whose settings did not
+ * change costs one more MGET key. A profile is shared read-only by the
+ * jobs holding a reference; replacing a site's entry never frees a
+ * profile a job still scores with. Never talks to Redis itself except in
+ * comment_profile_current (a caller's connection).
  */
 #include <stdio.h>
 #include <stdlib.h>

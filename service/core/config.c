@@ -450,12 +450,12 @@ int config_copy(modq_config *dst, const modq_config *src) {
  * settings, comment_profile.c). Every other key is read once at start by
  * the object it shapes (the engine's language, the pool, the daemon). */
 static const char *const reloadable[] = {
-    "client_keys",   "moderator_keys",    "moderator_anonymous_keys",
-    "rate_limit_key", "rate_limit_ip",    "auth_fail_limit",
-    "coral_secret",  "log_level",         "threshold_pending",
-    "threshold_reject", "banned_words",   "suspect_words",
-    "domain_allow",  "domain_block",      "flood_max",
-    "flood_window",  "detectors_disabled", CONFIG_WEIGHT_PREFIX "<code>",
+    "client_keys",       "moderator_keys", "moderator_anonymous_keys",
+    "rate_limit_key",    "rate_limit_ip",  "auth_fail_limit",
+    "coral_secret",      "log_level",      "threshold_pending",
+    "threshold_reject",  "banned_words",   "suspect_words",
+    "domain_allow",      "domain_block",   "flood_max",
+    "flood_window",      "detectors_disabled", CONFIG_WEIGHT_PREFIX "<code>",
 };
 
 int config_key_reloadable(const char *name) {

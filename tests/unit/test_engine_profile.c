@@ -199,7 +199,8 @@ static void test_layer_over_a_base(void) {
     engine_error err = {0};
     engine_profile *base = engine_profile_new(fx.e, &bo, &err);
     CHECK(base != NULL);
-    engine_overlay so = {.set_suspect = 1, .suspect_words = site_suspect, .abuse_severe_rejects = -1};
+    engine_overlay so = {.set_suspect = 1, .suspect_words = site_suspect,
+                         .abuse_severe_rejects = -1};
     engine_profile *site = base ? engine_profile_layer(base, &so, &err) : NULL;
     engine_overlay none = {.abuse_severe_rejects = -1};
     engine_profile *same = base ? engine_profile_layer(base, &none, &err) : NULL;
