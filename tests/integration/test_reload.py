@@ -198,12 +198,12 @@ VERDICT_FILE = BASE + ("banned_words %s\nweight_banned_word 0.7\nthreshold_pendi
                        "threshold_reject 0.6\n" % WORD)
 
 
-def post_comment(m, site, cid, text, conn=None):
+def post_comment(m, site, cid, text, conn=None, key=KEY_A):
     body = json.dumps({"id": cid, "article_id": "a1", "text": text, "author": {"name": "Jo"}})
     if conn is None:
         r = m.request("POST", "/v1/sites/%s/comments" % site,
                       {"id": cid, "article_id": "a1", "text": text, "author": {"name": "Jo"}},
-                      key=KEY_A)
+                      key=key)
         assert r.status == 201, (r.status, r.json)
         return r.json
     conn.request("POST", "/v1/sites/%s/comments" % site, body=body,
@@ -302,7 +302,7 @@ def test_sighup_with_a_bad_file_keeps_the_verdict_settings(binary):
             s.reload("config reload failed")
             line = [l for l in m.log().splitlines() if "config reload failed" in l][-1]
             assert says in line and "the running configuration is kept" in line, line
-            assert "error" in line.lower(), line
+            assert '"level":"error"' in line, line
             v = post_comment(m, "rs", "b%d" % i, BANNED_TEXT)
             assert (v["status"], flags(v)) == ("rejected", {"banned_word": 0.7}), v
             v = post_comment(m, "rs", "o%d" % i, PLAIN_TEXT + " other")
@@ -390,15 +390,24 @@ NEW_VALUES = {
 def test_docs_list_of_reloaded_keys_is_what_a_reload_applies(binary):
     """Every key docs/config.md lists under "Applied on reload" is named as
     applied when the file changes it; keys it does not list are named as
-    needing a restart. (log_level is left out: the harness sets it in the
-    environment, which wins over the file.)"""
+    needing a restart; the verdict settings among them shape the next
+    comments (a suspect word, a blocked domain, the disabled detector).
+    (log_level is left out: the harness sets it in the environment, which
+    wins over the file.)"""
     import re
     text = open(DOCS).read()
     listed = re.findall(r"`([^`]+)`", re.search(r"Applied on reload: (.*?)\. Every other key",
                                                  text).group(1))
     assert set(listed) == set(NEW_VALUES) | {"log_level"}, listed
     s = Started(binary, conf(KEY_A))
+    shout = "WHY IS NOBODY TALKING ABOUT THE WEATHER TODAY"
     try:
+        # before: the word is no suspect, the domain not blocked, shouting runs
+        v = post_comment(s.m, "any", "p1", PLAIN_TEXT + " wibble")
+        assert "suspect_word" not in flags(v), v
+        v = post_comment(s.m, "any", "p2", "Rain all week here, photos at http://b.example/x")
+        assert not any("blocked" in f["detail"] for f in v["flags"]), v
+        assert "shouting" in flags(post_comment(s.m, "any", "p3", shout))
         lines = ["%s %s" % (k, v) for k, v in NEW_VALUES.items() if v is not None]
         lines += ["weight_shouting 0.5", "max_body 2048", "thread_context 5"]
         s.write("\n".join(lines) + "\n")
@@ -416,5 +425,13 @@ def test_docs_list_of_reloaded_keys_is_what_a_reload_applies(binary):
             "enabled": {"value": False, "source": "file", "key": "detectors_disabled"}}
         assert r.json["settings"]["flood"]["window"] == {"value": 60, "source": "file",
                                                          "key": "flood_window"}
+        v = post_comment(s.m, "any", "d1", PLAIN_TEXT + " wibble", key=KEY_B)
+        assert "suspect_word" in flags(v), v
+        v = post_comment(s.m, "any", "d2", "Sunny at last in the north, see http://b.example/y",
+                         key=KEY_B)
+        assert [(f["score"], f["detail"]) for f in v["flags"] if f["code"] == "link_spam"] == [
+            (1.0, "links to blocked domain b.example; 1 link in 7 words")], v
+        v = post_comment(s.m, "any", "d3", shout, key=KEY_B)
+        assert "shouting" not in flags(v), v
     finally:
         s.close()
