@@ -9,6 +9,7 @@ import signal
 import tempfile
 import time
 
+import contract
 from harness import Modq, Redis, MOD_KEY, mod_keys_setting
 
 KEY_A = "reload-client-key-aaaaaaaaaaaa"
@@ -189,11 +190,11 @@ def test_reloads_under_load_answer_every_request(binary):
 WORD = "zorblax"
 BANNED_TEXT = "I think %s is a fine thing to say about the weather today" % WORD
 PLAIN_TEXT = "The weather today is fine and I hope the rain holds off for the match"
-# weight 0.7 puts a banned word's flag at 0.7: pending under the default
-# thresholds (0.5, 0.9), rejected under these (0.3, 0.6)
 # every file of these tests: comments repeat one text from one address, so
 # duplicates and floods are out of the way
 BASE = "detectors_disabled duplicate\nflood_max 0\n"
+# weight 0.7 puts a banned word's flag at 0.7: pending under the default
+# thresholds (0.5, 0.9), rejected under these (0.3, 0.6)
 VERDICT_FILE = BASE + ("banned_words %s\nweight_banned_word 0.7\nthreshold_pending 0.3\n"
                        "threshold_reject 0.6\n" % WORD)
 
@@ -211,6 +212,8 @@ def post_comment(m, site, cid, text, conn=None, key=KEY_A):
                           "Content-Type": "application/json"})
     r = conn.getresponse()
     payload = r.read()
+    contract.check("POST", "/v1/sites/%s/comments" % site, r.status, dict(r.getheaders()),
+                   payload)
     assert r.status == 201, (r.status, payload[:300])
     return json.loads(payload)
 
