@@ -21,7 +21,7 @@
 #include "store.h"
 
 /* The configuration replaced on SIGHUP (api_live.c): keys, rate limits,
- * Coral secret. */
+ * Coral secret, the file layer of the verdict settings. */
 typedef struct api_live api_live;
 
 typedef struct app {
@@ -33,7 +33,6 @@ typedef struct app {
     metrics *metrics;
     api_live *live;  /* the current generation: api_live_publish swaps it */
     _Atomic int draining; /* 1 from SIGTERM on: /readyz answers 503 */
-    char **banned, **suspect, **allow, **block; /* engine word lists */
 } app;
 
 typedef struct api_call {
@@ -68,16 +67,17 @@ typedef enum api_role {
 /* ---- the reloadable configuration (api_live.c) ---- */
 
 /* Returns a new generation built from cfg's client_keys, moderator_keys,
- * moderator_anonymous_keys, rate limits and coral_secret (copied: cfg may
- * go), or NULL with err naming the bad entry (never a key). */
-api_live *api_live_new(const modq_config *cfg, char *err, size_t n);
+ * moderator_anonymous_keys, rate limits and coral_secret, and its file
+ * layer over e (comment_file_new; all copied: cfg may go, e must outlive
+ * it), or NULL with err naming the bad entry (never a key). */
+api_live *api_live_new(const modq_config *cfg, const engine *e, char *err, size_t n);
 /* Make l (taken) the generation every request from now on uses; the one
  * it replaces is freed once no request holds it. l NULL at teardown frees
  * the last one. */
 void api_live_publish(app *a, api_live *l);
 /* SIGHUP: load path (NULL: defaults and environment only) again and
- * publish the keys, limits and secret it gives; log the names of the keys
- * it changed (applied, or needing a restart), never a value. A bad file
+ * publish the keys, limits, secret and file layer it gives; log the names
+ * of the keys it changed (applied, or needing a restart), never a value. A bad file
  * or key entry is logged and changes nothing. 0, or -1 when nothing was
  * applied. Called by one thread. */
 int api_live_reload(app *a, const char *path);
@@ -98,6 +98,13 @@ typedef struct api_limits {
 const auth *api_auth(const app *a);
 api_limits api_live_limits(const app *a);
 const char *api_coral_secret(const app *a);
+/* The file layer of that generation (borrowed likewise): the verdict
+ * settings as the config file gives them, under the sites' own. */
+const comment_file *api_file(const app *a);
+/* comment_options.file: a new reference to the file layer of the calling
+ * thread's request, or (no request: the spool replayer) the published
+ * one; NULL at teardown. arg is the app. */
+comment_file *api_comment_file(void *arg);
 
 /* ---- the gate: authentication and rate limits (api.c) ---- */
 

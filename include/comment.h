@@ -44,6 +44,27 @@
 
 typedef struct comment_pipeline comment_pipeline;
 
+/* The file layer: the settings a verdict is made with as the config file
+ * gives them (thresholds, word and domain lists, flood limits, detector
+ * weights and switches), compiled over the engine once per load of the
+ * file, under every site's own settings (comment_profile.c). Immutable
+ * and reference-counted: a comment holds the layer it started with to its
+ * answer, and a reload (api_live.c) publishes a new one beside the old,
+ * which goes with its last holder. */
+typedef struct comment_file comment_file;
+/* Returns new layer (one reference: comment_file_release) from cfg
+ * (copied) over e (borrowed: must outlive it), or NULL with err naming
+ * the bad key ("weight_x: unknown detector code ...") or "out of memory". */
+comment_file *comment_file_new(const engine *e, const modq_config *cfg, char *err, size_t n);
+/* Another reference to f (returned); NULL is passed through. */
+comment_file *comment_file_ref(comment_file *f);
+void comment_file_release(comment_file *f); /* NULL is a no-op */
+/* The configuration f was built from, with which keys the file or the
+ * environment set (config_key_set), and the engine settings it compiles
+ * to (engine_profile_config/_weight/_enabled). Borrowed while f lives. */
+const modq_config *comment_file_config(const comment_file *f);
+const engine_profile *comment_file_profile(const comment_file *f);
+
 /* What the pipeline works with; all borrowed, and must outlive it. */
 typedef struct comment_options {
     const modq_config *cfg;
@@ -58,6 +79,10 @@ typedef struct comment_options {
     metrics *metrics;
     const engine *eng; /* the engine the sessions belong to: sites'
                           profiles overlay it */
+    /* The file layer current now: a new reference (NULL when there is
+     * none), taken by each comment for its whole way; session_arg is its
+     * argument. */
+    comment_file *(*file)(void *arg);
 } comment_options;
 
 /* Returns new pipeline (free with comment_pipeline_free) or NULL (out of
@@ -65,6 +90,11 @@ typedef struct comment_options {
 comment_pipeline *comment_pipeline_new(const comment_options *o);
 /* Once every comment was answered (and the pipe stopped). NULL: no-op. */
 void comment_pipeline_free(comment_pipeline *p);
+
+/* After a new file layer was published: the site profiles built over
+ * earlier ones are let go at once instead of at each site's next comment
+ * (a busy site's comment in flight keeps its own reference). */
+void comment_pipeline_file_changed(comment_pipeline *p);
 
 /* 1 when comment_post without wait answers later, from the pipe's
  * threads (the pipeline has a pipe), 0 when it always answers at once. */

@@ -103,13 +103,17 @@ typedef struct config_error {
  * owns the strings: release with config_free(). */
 int config_load(modq_config *cfg, const char *path, config_error *err);
 void config_free(modq_config *cfg);
+/* dst = a copy of src with strings of its own (release with
+ * config_free). 0, or -1 when out of memory (dst then holds nothing). */
+int config_copy(modq_config *dst, const modq_config *src);
 
 /* 1 when the config file or a MODQ_ variable set key name (a weight_<code>
  * key included), 0 when it has its built-in default (or is no key). */
 int config_key_set(const modq_config *cfg, const char *name);
 
 /* 1 when a running modq applies key name from a reloaded config file
- * (SIGHUP, main.c), 0 when a change to it needs a restart. */
+ * (SIGHUP, main.c; "weight_<code>" and any weight_ key included), 0 when
+ * a change to it needs a restart. */
 int config_key_reloadable(const char *name);
 
 /* The names of the keys whose values differ between a and b (weight_<code>

@@ -229,10 +229,12 @@ typedef struct engine_overlay {
     int abuse_severe_rejects; /* -1 as the engine, else 0 / 1 */
 } engine_overlay;
 
-/* An engine's settings with a site's overlay applied: what engine_score
- * uses in place of the engine's own when the context names it. Built once
- * per change of the site's settings and shared read-only by every thread
- * (no locking: nothing in it changes after engine_profile_new). */
+/* An engine's settings with an overlay applied (the config file's over
+ * the engine, a site's over the file's: engine_profile_layer): what
+ * engine_score uses in place of the engine's own when the context names
+ * it. Built once per load of the file or change of the site's settings
+ * and shared read-only by every thread (no locking: nothing in it changes
+ * after it is built). */
 typedef struct engine_profile engine_profile;
 
 typedef struct engine engine;
@@ -333,9 +335,14 @@ void engine_free(engine *e); /* NULL is a no-op */
  * applied), "weight_<code>" (unknown code or weight outside [0,1]),
  * "detectors_disabled" (unknown code); or ENGINE_E_NOMEM. */
 engine_profile *engine_profile_new(const engine *e, const engine_overlay *o, engine_error *err);
+/* As engine_profile_new, over base's settings instead of the engine's
+ * (base's engine): what o leaves is base's, and the result borrows base
+ * (its lists and compiled words), which must outlive it. */
+engine_profile *engine_profile_layer(const engine_profile *base, const engine_overlay *o,
+                                     engine_error *err);
 void engine_profile_free(engine_profile *p); /* NULL is a no-op */
 /* The settings p scores with (borrowed, valid while p lives); the word
- * and domain lists point into p. */
+ * and domain lists point into p (or into its base). */
 const engine_config *engine_profile_config(const engine_profile *p);
 /* As engine_detector_weight / engine_detector_enabled, for p. */
 double engine_profile_weight(const engine_profile *p, size_t i);

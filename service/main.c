@@ -98,36 +98,19 @@ int main(int argc, char **argv) {
     replayer *rp = NULL;
     webhook_sender *wh = NULL;
 
+    /* the engine holds what needs a restart (the stemmer's language); the
+     * verdict settings of the file are its file layer, part of the
+     * reloadable generation (api_live_new) */
     engine_config ecfg;
     engine_config_defaults(&ecfg);
-    ecfg.threshold_pending = cfg.threshold_pending;
-    ecfg.threshold_reject = cfg.threshold_reject;
     snprintf(ecfg.language, sizeof ecfg.language, "%s", cfg.language);
-    a.banned = config_list(cfg.banned_words);
-    a.suspect = config_list(cfg.suspect_words);
-    a.allow = config_list(cfg.domain_allow);
-    a.block = config_list(cfg.domain_block);
-    ecfg.banned_words = (const char *const *)a.banned;
-    ecfg.suspect_words = (const char *const *)a.suspect;
-    ecfg.domain_allow = (const char *const *)a.allow;
-    ecfg.domain_block = (const char *const *)a.block;
-    ecfg.flood_max = (unsigned)cfg.flood_max;
-    /* detector settings: read by engine_new only, which checks the codes */
-    engine_weight weights[CONFIG_MAX_WEIGHTS];
-    for (size_t i = 0; i < cfg.nweights; i++)
-        weights[i] = (engine_weight){cfg.weights[i].code, cfg.weights[i].weight};
-    ecfg.weights = weights;
-    ecfg.nweights = cfg.nweights;
-    char **disabled = config_list(cfg.detectors_disabled);
-    ecfg.disabled = (const char *const *)disabled;
     engine_error eerr;
     a.eng = engine_new(&ecfg, &eerr);
-    config_list_free(disabled);
     if (!a.eng) {
         fprintf(stderr, "modq: config: %s: %s\n", eerr.field, eerr.text);
         goto out;
     }
-    if (!(a.live = api_live_new(&cfg, err, sizeof err))) {
+    if (!(a.live = api_live_new(&cfg, a.eng, err, sizeof err))) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
     }
@@ -174,7 +157,8 @@ int main(int argc, char **argv) {
     ml.routes = api_route_names(&ml.nroutes);
     ml.statuses = http_status_list(&ml.nstatuses);
     if (!(a.metrics = metrics_new(&ml))) goto out;
-    comment_options co = {&cfg, api_comment_session, &a, a.pool, pipe, a.spool, a.metrics, a.eng};
+    comment_options co = {&cfg,    api_comment_session, &a,    a.pool,          pipe,
+                          a.spool, a.metrics,           a.eng, api_comment_file};
     if (!(a.comments = comment_pipeline_new(&co))) goto out;
     webhook_options wo = {cfg.webhook_timeout_ms, cfg.webhook_max_attempts,
                           cfg.retention_days * 86400L, cfg.webhook_allowed_networks, a.metrics};
@@ -196,7 +180,8 @@ int main(int argc, char **argv) {
     log_msg(LOG_INFO, "modq %s listening on %s:%d (%ld threads)", MODQ_VERSION,
             cfg.listen_host, http_port(srv), cfg.threads);
 
-    /* SIGHUP reloads the keys and limits (api_live_reload); SIGTERM or
+    /* SIGHUP reloads the keys, limits and verdict settings
+     * (api_live_reload); SIGTERM or
      * SIGINT starts the drain */
     int sig = 0;
     while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) api_live_reload(&a, path);
@@ -234,10 +219,6 @@ out:
     metrics_free(a.metrics);
     api_live_free(&a);
     engine_free(a.eng);
-    config_list_free(a.banned);
-    config_list_free(a.suspect);
-    config_list_free(a.allow);
-    config_list_free(a.block);
     config_free(&cfg);
     if (rc == 0) log_msg(LOG_INFO, "modq stopped");
     return rc;

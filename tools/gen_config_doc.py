@@ -61,16 +61,26 @@ RELOAD_HEAD = """
 `kill -HUP <pid>` makes modq read the file given with `-c` again (and the
 environment, which a running process cannot change) and apply the keys
 below at once; open connections stay open, a request in progress finishes
-with the keys it started with, and every request after the reload uses the
-new ones. The log's `config reloaded` line names the keys that changed
-(never a value); a key that changed but needs a restart is named in a
-warning and keeps its running value. A file that does not load (an unknown
-key, a bad value, a malformed key entry) is logged as `config reload
-failed` and changes nothing.
+with the configuration it started with (a comment keeps the verdict
+settings it started with to its answer), and every request after the
+reload uses the new one. The log's `config reloaded` line names the keys
+that changed (never a value); a key that changed but needs a restart is
+named in a warning and keeps its running value. A file that does not load
+(an unknown key, a bad value, thresholds out of order, a weight or
+disabled code no detector has, a malformed key entry) is logged as
+`config reload failed` and changes nothing.
 
 Applied on reload: {keys}. Every other key needs a restart. A key set
 through its `MODQ_<KEY>` variable keeps that value (the environment wins
-over the file): to rotate keys with SIGHUP, keep them in the file. Site settings
+over the file): to rotate keys with SIGHUP, keep them in the file.
+
+The verdict settings among them (thresholds, word and domain lists, flood
+limits, detector weights and `detectors_disabled`) are the file's layer
+under the sites' own settings: after a reload the next comment of every
+site uses the file's new values wherever the site has no override of its
+own, and a site's override still wins. The word lists are compiled anew
+from the file, `GET /v1/sites/{site}/settings` shows the new values with
+source `file`, and `GET /v1/detectors` the new weights. Site settings
 ([api.md](api.md#site-settings)) change thresholds, word and domain lists,
 flood limits and detectors per site at run time.
 """
@@ -167,11 +177,13 @@ def detector_rows():
 
 
 def reloadable_keys():
-    """The reloadable[] list of service/core/config.c, in its order."""
+    """The reloadable[] list of service/core/config.c, in its order
+    (CONFIG_WEIGHT_PREFIX "<code>" is weight_<code>)."""
     with open(os.path.join(ROOT, "service/core/config.c")) as f:
         src = f.read()
     m = re.search(r"reloadable\[\] = \{(.*?)\};", src, re.S)
-    return re.findall(r'"([a-z_]+)"', m.group(1))
+    return [("weight_" if prefix else "") + name for prefix, name in
+            re.findall(r'(CONFIG_WEIGHT_PREFIX\s*)?"([a-z_<>]+)"', m.group(1))]
 
 
 def main():

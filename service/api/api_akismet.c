@@ -409,6 +409,7 @@ static int ak_analyse_only(app *a, const model_comment *cm, engine_verdict *v) {
         ctx.article = &ea;
     }
     free(json);
+    ctx.profile = comment_file_profile(api_file(a)); /* the file's settings */
     engine_score(sess, f, &ec, &ctx, v);
     engine_features_free(f);
     model_article_free(&art);

@@ -1,10 +1,10 @@
 /* api_detectors.c - GET /v1/detectors: the engine's detector table.
  *
- * Shows the registry (engine_detector_info) with the running engine's
- * weights and on/off state, for the review page (which flags quote the
- * comment, which mark its links) and for operators checking their
- * weight_<code> / detectors_disabled settings. Read-only: never changes a
- * setting, never touches Redis.
+ * Shows the registry (engine_detector_info) with the weights and on/off
+ * state of the config file as last loaded (the file layer), for the
+ * review page (which flags quote the comment, which mark its links) and
+ * for operators checking their weight_<code> / detectors_disabled
+ * settings. Read-only: never changes a setting, never touches Redis.
  */
 #include "api.h"
 #include "codec.h"
@@ -19,7 +19,7 @@ static codec_obj *need_list(unsigned mask) {
 
 /* GET /v1/detectors */
 void api_detectors(const api_call *c, http_response *res) {
-    const engine *e = c->a->eng;
+    const engine_profile *e = comment_file_profile(api_file(c->a));
     codec_obj *root = codec_obj_new(), *list = codec_arr_new(), *other = codec_arr_new();
     for (size_t i = 0; i < engine_detector_count(); i++) {
         const engine_detector_row *d = engine_detector_info(i);
@@ -29,9 +29,9 @@ void api_detectors(const api_call *c, http_response *res) {
         codec_set_obj_new(o, "needs", need_list(d->needs));
         codec_set_obj_new(o, "uses", need_list(d->uses));
         codec_set_str(o, "evidence", engine_evidence_name(d->evidence));
-        codec_set_real(o, "weight", engine_detector_weight(e, i));
+        codec_set_real(o, "weight", engine_profile_weight(e, i));
         codec_set_real(o, "default_weight", d->weight);
-        codec_set_bool(o, "enabled", engine_detector_enabled(e, i));
+        codec_set_bool(o, "enabled", engine_profile_enabled(e, i));
         codec_set_bool(o, "overrides_trust", d->overrides_trust);
         codec_set_str(o, "summary", d->summary);
         codec_append_new(list, o);

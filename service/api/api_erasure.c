@@ -73,7 +73,8 @@ void api_erase_fill(const app *a, const model_comment *cm, const char *json, siz
         e->rep[0] = rep[0];
     if (comment_rep_field("i:", cm->author.ip, rep[1], COMMENT_REP_FIELD_LEN) == 0)
         e->rep[1] = rep[1];
-    e->flood_live = cm->received_ms + 1000LL * a->cfg->flood_window > clock_wall_ms();
+    e->flood_live = cm->received_ms + 1000LL * comment_file_config(api_file(a))->flood_window >
+                    clock_wall_ms();
     e->flags = cm->flags;
     e->nflags = cm->nflags;
 }

@@ -1,5 +1,7 @@
 /* api_live.c - the part of the configuration a running modq replaces on
- * SIGHUP: the API keys, the rate limits and the Coral secret.
+ * SIGHUP: the API keys, the rate limits, the Coral secret and the file
+ * layer of the verdict settings (comment_file: thresholds, word and
+ * domain lists, flood limits, detector weights and switches).
  *
  * Owns the published generation (app.live) and the per-thread pin.
  * api_handle pins the generation current when a request arrives and holds
@@ -7,7 +9,9 @@
  * gate to the handler's end (auth_holder strings included), and a
  * replaced generation is freed by whichever thread drops its last
  * reference: the reloading thread when no request holds it, otherwise the
- * last request that does. Never reads the config file itself (main.c
+ * last request that does. A comment takes its own reference on the file
+ * layer (api_comment_file), since its way may outlast the request (the
+ * pipe's lanes answer it). Never reads the config file itself (main.c
  * does) and never logs a key.
  */
 #include <pthread.h>
@@ -23,6 +27,7 @@ struct api_live {
     auth *auth;
     long rate_limit_key, rate_limit_ip, auth_fail_limit;
     char *coral_secret;
+    comment_file *file;
     atomic_uint refs;
 };
 
@@ -33,7 +38,7 @@ static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
 /* The generation this thread's request holds (api_live_enter), or NULL. */
 static _Thread_local api_live *pinned;
 
-api_live *api_live_new(const modq_config *cfg, char *err, size_t n) {
+api_live *api_live_new(const modq_config *cfg, const engine *e, char *err, size_t n) {
     api_live *l = calloc(1, sizeof *l);
     if (!l) {
         snprintf(err, n, "out of memory");
@@ -41,9 +46,10 @@ api_live *api_live_new(const modq_config *cfg, char *err, size_t n) {
     }
     l->auth = auth_new(cfg->client_keys, cfg->moderator_keys,
                        (int)cfg->moderator_anonymous_keys, err, n);
-    l->coral_secret = strdup(cfg->coral_secret ? cfg->coral_secret : "");
-    if (!l->auth || !l->coral_secret) {
-        if (l->auth) snprintf(err, n, "out of memory");
+    l->coral_secret = l->auth ? strdup(cfg->coral_secret ? cfg->coral_secret : "") : NULL;
+    if (l->auth && !l->coral_secret) snprintf(err, n, "out of memory");
+    if (l->coral_secret) l->file = comment_file_new(e, cfg, err, n);
+    if (!l->file) {
         auth_free(l->auth);
         free(l->coral_secret);
         free(l);
@@ -60,6 +66,7 @@ static void live_release(api_live *l) {
     if (!l || atomic_fetch_sub(&l->refs, 1) != 1) return;
     auth_free(l->auth);
     free(l->coral_secret);
+    comment_file_release(l->file);
     free(l);
 }
 
@@ -110,7 +117,7 @@ int api_live_reload(app *a, const char *path) {
         return -1;
     }
     char err[256] = "";
-    api_live *l = api_live_new(ncfg, err, sizeof err);
+    api_live *l = api_live_new(ncfg, a->eng, err, sizeof err);
     if (!l) {
         log_msg(LOG_ERROR, "config reload failed, the running configuration is kept: %s", err);
         config_free(ncfg);
@@ -130,6 +137,7 @@ int api_live_reload(app *a, const char *path) {
         if (!config_key_reloadable(names[i])) list_add(restart, sizeof restart, &wr, names[i]);
     unsigned nkeys = auth_count(l->auth);
     api_live_publish(a, l);
+    comment_pipeline_file_changed(a->comments); /* the old layer's site profiles go */
     if (wr)
         log_msg(LOG_WARN, "config reload: %s changed but need a restart: the running values are kept",
                 restart);
@@ -161,3 +169,14 @@ api_limits api_live_limits(const app *a) {
 }
 
 const char *api_coral_secret(const app *a) { return current(a)->coral_secret; }
+
+const comment_file *api_file(const app *a) { return current(a)->file; }
+
+comment_file *api_comment_file(void *arg) {
+    app *a = arg;
+    if (pinned) return comment_file_ref(pinned->file);
+    pthread_mutex_lock(&live_mu);
+    comment_file *f = a->live ? comment_file_ref(a->live->file) : NULL;
+    pthread_mutex_unlock(&live_mu);
+    return f;
+}

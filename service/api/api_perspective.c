@@ -309,6 +309,7 @@ static int pv_analyse(app *a, const pv_request *r, engine_verdict *v, http_respo
     memset(&ctx, 0, sizeof ctx);
     ctx.learned_spam_prob = -1;
     ctx.author_key = akey;
+    ctx.profile = comment_file_profile(api_file(a)); /* no site: the file's settings */
     engine_score(sess, f, &ec, &ctx, v);
     engine_features_free(f);
     return 0;
@@ -321,13 +322,13 @@ static const engine_flag *flag_of(const engine_verdict *v, const char *code) {
 }
 
 /* The attribute a's summary score, and its spans when sp is not NULL. */
-static double pv_score(const engine *eng, size_t a, const engine_verdict *v, const pv_request *r,
-                       span_list *sp) {
+static double pv_score(const engine_profile *eng, size_t a, const engine_verdict *v,
+                       const pv_request *r, span_list *sp) {
     double scores[PV_MAX_CODES];
     size_t n = 0;
     for (size_t k = 0; k < PV_MAX_CODES && PV_ATTRIBUTES[a].codes[k]; k++) {
         int d = pv_detector[a][k];
-        if (d < 0 || !engine_detector_enabled(eng, (size_t)d)) continue;
+        if (d < 0 || !engine_profile_enabled(eng, (size_t)d)) continue;
         const engine_flag *fl = flag_of(v, PV_ATTRIBUTES[a].codes[k]);
         scores[n++] = fl ? fl->score : 0;
         /* the model's calibrated probability, not its gated flag: what a
@@ -352,7 +353,7 @@ static codec_obj *pv_score_obj(double value) {
 }
 
 /* The response body. Returns new JSON (free()) or NULL on OOM. */
-static char *pv_response(const engine *eng, const pv_request *r, const engine_verdict *v,
+static char *pv_response(const engine_profile *eng, const pv_request *r, const engine_verdict *v,
                          size_t *len) {
     codec_obj *o = codec_obj_new();
     codec_obj *scores = codec_obj_new();
@@ -428,7 +429,7 @@ void api_perspective_analyze(const api_call *c, http_response *res) {
     engine_verdict v;
     if (pv_analyse(c->a, &r, &v, res) == 0) {
         size_t len = 0;
-        char *b = pv_response(c->a->eng, &r, &v, &len);
+        char *b = pv_response(comment_file_profile(api_file(c->a)), &r, &v, &len);
         api_reply(res, 200, b, len);
     }
     codec_obj_free(r.root);

@@ -30,9 +30,11 @@
  * the key for whoever holds the list of keys, reveals nothing of it. */
 #define SETTINGS_KEY_ID_HEX 16
 
-static const char *source_of(int site_set, const app *a, const char *key) {
+/* The source of a value: the site's, else whether the file layer's
+ * configuration (fc) set key. */
+static const char *source_of(int site_set, const modq_config *fc, const char *key) {
     if (site_set) return "site";
-    return key && config_key_set(a->cfg, key) ? "file" : "default";
+    return key && config_key_set(fc, key) ? "file" : "default";
 }
 
 /* {"value": ..., "source": ..., "key": key} under name in parent; the
@@ -46,18 +48,19 @@ static codec_obj *leaf(codec_obj *parent, const char *name, const char *key, con
     return (codec_obj *)codec_get(parent, name);
 }
 
-static codec_obj *list_arr(char *const *l, size_t n) {
+static codec_obj *list_arr(const char *const *l, size_t n) {
     codec_obj *arr = codec_arr_new();
     for (size_t i = 0; arr && l && (n ? i < n : l[i] != NULL); i++) codec_append_str(arr, l[i]);
     return arr;
 }
 
-static void list_leaf(codec_obj *o, const app *a, const char *name, const char *key,
-                      const model_setting_list *site, char *const *file) {
-    codec_obj *x = leaf(o, name, key, source_of(site->set == MODEL_SET, a, key));
+static void list_leaf(codec_obj *o, const modq_config *fc, const char *name, const char *key,
+                      const model_setting_list *site, const char *const *file) {
+    codec_obj *x = leaf(o, name, key, source_of(site->set == MODEL_SET, fc, key));
     if (!x) return;
     if (site->set == MODEL_SET)
-        codec_set_obj_new(x, "value", site->n ? list_arr(site->items, site->n) : codec_arr_new());
+        codec_set_obj_new(x, "value", site->n ? list_arr((const char *const *)site->items, site->n)
+                                              : codec_arr_new());
     else
         codec_set_obj_new(x, "value", list_arr(file, 0));
 }
@@ -69,10 +72,12 @@ static const model_setting_detector *site_detector(const model_settings *m, cons
 }
 
 /* The effective settings of site with its stored overrides m at version
- * ver: the answer of GET and PUT. */
+ * ver over the request's file layer: the answer of GET and PUT. */
 static codec_obj *settings_view(const app *a, const char *site, const model_settings *m,
                                 uint64_t ver) {
-    const modq_config *cfg = a->cfg;
+    const modq_config *cfg = comment_file_config(api_file(a));
+    const engine_profile *fp = comment_file_profile(api_file(a));
+    const engine_config *ec = engine_profile_config(fp);
     codec_obj *root = codec_obj_new(), *s = codec_obj_new(), *t = codec_obj_new(),
               *f = codec_obj_new(), *d = codec_obj_new();
     char **disabled = config_list(cfg->detectors_disabled);
@@ -89,21 +94,23 @@ static codec_obj *settings_view(const app *a, const char *site, const model_sett
     codec_set_int(root, "version", (long long)ver);
     codec_obj *x;
     if ((x = leaf(t, "pending", "threshold_pending",
-                  source_of(m->pending_set == MODEL_SET, a, "threshold_pending"))))
-        codec_set_real(x, "value", m->pending_set == MODEL_SET ? m->pending : cfg->threshold_pending);
-    if ((x = leaf(t, "rejected", "threshold_reject",
-                  source_of(m->rejected_set == MODEL_SET, a, "threshold_reject"))))
+                  source_of(m->pending_set == MODEL_SET, cfg, "threshold_pending"))))
         codec_set_real(x, "value",
-                       m->rejected_set == MODEL_SET ? m->rejected : cfg->threshold_reject);
+                       m->pending_set == MODEL_SET ? m->pending : ec->threshold_pending);
+    if ((x = leaf(t, "rejected", "threshold_reject",
+                  source_of(m->rejected_set == MODEL_SET, cfg, "threshold_reject"))))
+        codec_set_real(x, "value",
+                       m->rejected_set == MODEL_SET ? m->rejected : ec->threshold_reject);
     codec_set_obj_new(s, "thresholds", t);
-    list_leaf(s, a, "banned_words", "banned_words", &m->banned_words, a->banned);
-    list_leaf(s, a, "suspect_words", "suspect_words", &m->suspect_words, a->suspect);
-    list_leaf(s, a, "domain_allow", "domain_allow", &m->domain_allow, a->allow);
-    list_leaf(s, a, "domain_block", "domain_block", &m->domain_block, a->block);
-    if ((x = leaf(f, "max", "flood_max", source_of(m->flood_max_set == MODEL_SET, a, "flood_max"))))
-        codec_set_int(x, "value", m->flood_max_set == MODEL_SET ? m->flood_max : cfg->flood_max);
+    list_leaf(s, cfg, "banned_words", "banned_words", &m->banned_words, ec->banned_words);
+    list_leaf(s, cfg, "suspect_words", "suspect_words", &m->suspect_words, ec->suspect_words);
+    list_leaf(s, cfg, "domain_allow", "domain_allow", &m->domain_allow, ec->domain_allow);
+    list_leaf(s, cfg, "domain_block", "domain_block", &m->domain_block, ec->domain_block);
+    if ((x = leaf(f, "max", "flood_max",
+                  source_of(m->flood_max_set == MODEL_SET, cfg, "flood_max"))))
+        codec_set_int(x, "value", m->flood_max_set == MODEL_SET ? m->flood_max : ec->flood_max);
     if ((x = leaf(f, "window", "flood_window",
-                  source_of(m->flood_window_set == MODEL_SET, a, "flood_window"))))
+                  source_of(m->flood_window_set == MODEL_SET, cfg, "flood_window"))))
         codec_set_int(x, "value",
                       m->flood_window_set == MODEL_SET ? m->flood_window : cfg->flood_window);
     codec_set_obj_new(s, "flood", f);
@@ -115,13 +122,13 @@ static codec_obj *settings_view(const app *a, const char *site, const model_sett
         char wkey[CONFIG_CODE_LEN + sizeof CONFIG_WEIGHT_PREFIX];
         snprintf(wkey, sizeof wkey, CONFIG_WEIGHT_PREFIX "%s", code);
         int sw = sd && sd->weight_set == MODEL_SET, se = sd && sd->enabled_set == MODEL_SET;
-        if ((x = leaf(one, "weight", wkey, source_of(sw, a, wkey))))
-            codec_set_real(x, "value", sw ? sd->weight : engine_detector_weight(a->eng, i));
+        if ((x = leaf(one, "weight", wkey, source_of(sw, cfg, wkey))))
+            codec_set_real(x, "value", sw ? sd->weight : engine_profile_weight(fp, i));
         int listed = 0;
         for (size_t k = 0; disabled[k] && !listed; k++) listed = strcmp(disabled[k], code) == 0;
         if ((x = leaf(one, "enabled", "detectors_disabled",
                       se ? "site" : listed ? "file" : "default")))
-            codec_set_bool(x, "value", se ? sd->enabled : engine_detector_enabled(a->eng, i));
+            codec_set_bool(x, "value", se ? sd->enabled : engine_profile_enabled(fp, i));
         codec_set_obj_new(d, code, one);
     }
     config_list_free(disabled);
@@ -134,7 +141,7 @@ static codec_obj *settings_view(const app *a, const char *site, const model_sett
     int own = m->coral_secret_set == MODEL_SET;
     const char *global = api_coral_secret(a);
     if ((x = leaf(s, "coral_secret", "coral_secret",
-                  own ? "site" : source_of(0, a, "coral_secret")))) {
+                  own ? "site" : source_of(0, cfg, "coral_secret")))) {
         codec_set_str(x, "value", own || (global && *global) ? "(set)" : NULL);
     }
     codec_set_obj_new(root, "settings", s);
@@ -188,7 +195,7 @@ void api_settings_get(const api_call *c, http_response *res) {
 
 /* The rules a field's own shape cannot say, for merged settings m
  * (changed by patch): detector codes of the registry, pending <= rejected
- * once applied over the configuration. 0, or -1 with res answered. */
+ * once applied over the file layer. 0, or -1 with res answered. */
 static int check_merged(const api_call *c, const model_settings *patch, const model_settings *m,
                         http_response *res) {
     for (size_t i = 0; i < patch->ndet; i++) {
@@ -199,8 +206,9 @@ static int check_merged(const api_call *c, const model_settings *patch, const mo
         api_error(res, 422, "unknown_detector", msg, field);
         return -1;
     }
-    double p = m->pending_set == MODEL_SET ? m->pending : c->a->cfg->threshold_pending;
-    double r = m->rejected_set == MODEL_SET ? m->rejected : c->a->cfg->threshold_reject;
+    const engine_config *fc = engine_profile_config(comment_file_profile(api_file(c->a)));
+    double p = m->pending_set == MODEL_SET ? m->pending : fc->threshold_pending;
+    double r = m->rejected_set == MODEL_SET ? m->rejected : fc->threshold_reject;
     if (p > r) {
         const char *field = patch->pending_set == MODEL_SET ? "thresholds.pending"
                                                             : "thresholds.rejected";

@@ -34,7 +34,7 @@ comment_pipeline *comment_pipeline_new(const comment_options *o) {
     comment_pipeline *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->o = *o;
-    if (!(p->profiles = comment_profiles_new(o->eng, o->cfg))) {
+    if (!(p->profiles = comment_profiles_new())) {
         free(p);
         return NULL;
     }
@@ -57,6 +57,12 @@ void comment_pipeline_free(comment_pipeline *p) {
 }
 
 int comment_pipelined(const comment_pipeline *p) { return p->o.pipe != NULL; }
+
+void comment_pipeline_file_changed(comment_pipeline *p) {
+    comment_file *file = p && p->o.file ? p->o.file(p->o.session_arg) : NULL;
+    if (file) comment_profiles_forget(p->profiles, file);
+    comment_file_release(file);
+}
 
 engine_session *comment_session(const comment_pipeline *p) {
     return p->o.session ? p->o.session(p->o.session_arg) : NULL;
@@ -232,6 +238,9 @@ int comment_replay(void *ctx, const char *rec, size_t len) {
      * claimed the id, so the write WATCHes the record instead */
     store_write w;
     comment_job_fill_write(p->o.cfg, &cm, rec, len, &w);
+    comment_file *file = p->o.file ? p->o.file(p->o.session_arg) : NULL;
+    if (file) w.flood_window_s = comment_file_config(file)->flood_window; /* as it is now */
+    comment_file_release(file);
     comment_sync st;
     comment_transport t;
     comment_transport_sync(&t, &st, p->o.pool);

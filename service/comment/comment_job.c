@@ -38,6 +38,11 @@ comment_job *comment_job_new(comment_pipeline *p, const comment_transport *t) {
     j->p = p;
     j->cfg = p->o.cfg;
     j->t = *t;
+    /* the verdict settings of the file as they are now, to the answer */
+    if (!p->o.file || !(j->file = p->o.file(p->o.session_arg))) {
+        free(j);
+        return NULL;
+    }
     /* the request this thread handles, for the lines other threads write
      * about the job (comment_drive.c) */
     const char *rid = log_request();
@@ -50,6 +55,7 @@ void comment_job_free(comment_job *j) {
     if (j->have) store_lookup_free(&j->lk);
     comment_learn_end(&j->lr);
     comment_profile_release(j->prof);
+    comment_file_release(j->file);
     engine_features_free(j->f);
     free(j->json);
     free(j->existing);
@@ -142,7 +148,7 @@ int comment_job_analyse(comment_job *j) {
                               learn_can_vote, 0};
     /* the site's profile as cached: the look-up reads the settings again
      * only when Redis holds another version */
-    j->prof = comment_profile_cached(j->p->profiles, cm->site);
+    j->prof = comment_profile_cached(j->p->profiles, cm->site, j->file);
     j->q.settings_ver = j->prof ? j->prof->ver : 0;
     j->claim_until_ms = clock_mono_ms() + COMMENT_CLAIM_WAIT_MS;
     return 0;
@@ -240,17 +246,17 @@ int comment_job_judge(comment_job *j) {
         ctx.flood_count = lk->flood_count;
         ctx.ndups = dup_matches(lk, dm);
         ctx.dups = dm;
-        comment_learn_context(cfg, &j->lr, lk, &ctx);
+        comment_learn_context(
+            cfg, engine_profile_config(comment_file_profile(j->file))->threshold_reject, &j->lr,
+            lk, &ctx);
         if (lk->settings_read && (!j->prof || j->prof->ver != lk->settings_ver)) {
             comment_profile_release(j->prof); /* built once per version */
             j->prof = comment_profile_build(j->p->profiles, cm->site, lk->settings_ver,
-                                            lk->settings, lk->settings_len);
+                                            lk->settings, lk->settings_len, j->file);
         }
     }
-    if (j->prof) {
-        ctx.profile = j->prof->ep;
-        if (!j->prof->learning) ctx.learned_spam_prob = -1; /* the classifier abstains */
-    }
+    ctx.profile = comment_profile_engine(j->prof, j->file);
+    if (j->prof && !j->prof->learning) ctx.learned_spam_prob = -1; /* the classifier abstains */
     if (!sess) {
         comment_job_error(j, 500, "internal", "out of memory", NULL);
         return COMMENT_FAILED;
@@ -284,7 +290,8 @@ int comment_job_judge(comment_job *j) {
         return COMMENT_FAILED;
     }
     comment_job_fill_write(cfg, cm, j->json, j->len, &j->w);
-    if (j->prof) j->w.flood_window_s = j->prof->flood_window;
+    j->w.flood_window_s =
+        j->prof ? j->prof->flood_window : comment_file_config(j->file)->flood_window;
     j->w.claimed = j->have; /* the look-up took the claim */
     return COMMENT_WRITE;
 }

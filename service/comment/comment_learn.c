@@ -118,14 +118,14 @@ oom:
     comment_learn_end(r);
 }
 
-void comment_learn_context(const modq_config *cfg, comment_learn_req *r,
+void comment_learn_context(const modq_config *cfg, double threshold_reject, comment_learn_req *r,
                            const store_lookup *lk, engine_context *ctx) {
     if (lk->learn_spam && lk->learn_ham) {
         size_t clues = 0;
         double p = learn_classify(lk->learn_spam, lk->learn_ham, r->ntokens, lk->learn_nspam,
                                   lk->learn_nham, (unsigned long)cfg->learn_min_decisions,
                                   &clues);
-        double cap = sqrt(cfg->threshold_reject) * COMMENT_LEARN_ALONE_MARGIN;
+        double cap = sqrt(threshold_reject) * COMMENT_LEARN_ALONE_MARGIN;
         if (p > cap) p = cap;
         if (p >= 0) ctx->learned_spam_prob = p >= COMMENT_LEARN_SPAM_SIDE ? p : 0;
     }
@@ -162,9 +162,11 @@ void comment_learn_annotate(const comment_learn_req *r, engine_verdict *v) {
 
 void comment_learn(comment_pipeline *p, store *s, const model_comment *c, int spam, int report) {
     if (!c || !c->site || !c->text) return;
-    comment_profile *pr = comment_profile_current(p->profiles, s, c->site);
+    comment_file *file = p->o.file ? p->o.file(p->o.session_arg) : NULL;
+    comment_profile *pr = file ? comment_profile_current(p->profiles, s, c->site, file) : NULL;
     int learning = !pr || pr->learning;
     comment_profile_release(pr);
+    comment_file_release(file);
     if (!learning) return; /* the site turned learning off */
     engine_session *sess = comment_session(p);
     engine_comment ec = {c->text, strlen(c->text), c->author.name, c->author.email,

@@ -38,9 +38,10 @@ typedef struct comment_learn_req {
  * the comment is still analysed). */
 void comment_learn_begin(const model_comment *c, const engine_features *f, comment_learn_req *r);
 /* ctx->learned_spam_prob / reputation / reputation_detail from the
- * looked-up counts (ctx borrows r->evidence). */
-void comment_learn_context(const modq_config *cfg, comment_learn_req *r, const store_lookup *lk,
-                           engine_context *ctx);
+ * looked-up counts (ctx borrows r->evidence); threshold_reject is the
+ * file layer's. */
+void comment_learn_context(const modq_config *cfg, double threshold_reject, comment_learn_req *r,
+                           const store_lookup *lk, engine_context *ctx);
 /* After engine_score: the trusted_author flag (score 0, the discount
  * explained) when the author is trusted. */
 void comment_learn_annotate(const comment_learn_req *r, engine_verdict *v);
@@ -48,32 +49,45 @@ void comment_learn_end(comment_learn_req *r);
 
 /* ================================================ site profiles (comment_profile.c) */
 
-/* A site's settings as the pipeline scores with them, at one version. */
+/* A site's settings as the pipeline scores with them, at one version,
+ * over one file layer. */
 typedef struct comment_profile {
     atomic_int refs;
     uint64_t ver;       /* the settings version it was built at (0: none) */
-    engine_profile *ep; /* the engine overlay; NULL: the engine's own */
-    long flood_window;  /* seconds: the site's, else flood_window */
+    comment_file *file; /* the layer it was built over (a reference) */
+    engine_profile *ep; /* the site's overlay over file's; NULL: file's */
+    long flood_window;  /* seconds: the site's, else the file's */
     int learning;       /* 0: the site's classifier neither votes nor learns */
 } comment_profile;
 
+/* The engine profile p scores with (p NULL: file's). Borrowed. */
+const engine_profile *comment_profile_engine(const comment_profile *p, const comment_file *file);
+
 /* The cache of site profiles, shared by every thread. */
 typedef struct comment_profiles comment_profiles;
-/* Returns new cache borrowing e and cfg (free with comment_profiles_free,
- * NULL is a no-op), or NULL when out of memory. */
-comment_profiles *comment_profiles_new(const engine *e, const modq_config *cfg);
+/* Returns new cache (free with comment_profiles_free, NULL is a no-op),
+ * or NULL when out of memory. */
+comment_profiles *comment_profiles_new(void);
 void comment_profiles_free(comment_profiles *c);
+/* Let go of every cached profile not built over file, so that the
+ * layers they hold can go (a site's next comment builds its profile
+ * anew). NULL c: no-op. */
+void comment_profiles_forget(comment_profiles *c, const comment_file *file);
 /* A reference to site's cached profile (release with
- * comment_profile_release), or NULL when none is cached. */
-comment_profile *comment_profile_cached(comment_profiles *c, const char *site);
+ * comment_profile_release), or NULL when none is cached over file (one
+ * built over an earlier layer is no longer current). */
+comment_profile *comment_profile_cached(comment_profiles *c, const char *site,
+                                        const comment_file *file);
 /* Site's profile at version ver from its stored document doc (NULL:
- * none), replacing the cached one: a reference, or NULL when out of
- * memory (the configuration's settings then). */
+ * none) over file, replacing the cached one: a reference, or NULL when
+ * out of memory (the file's settings then). */
 comment_profile *comment_profile_build(comment_profiles *c, const char *site, uint64_t ver,
-                                       const char *doc, size_t len);
-/* Site's profile at the version Redis holds, read on s (one GET, and the
- * document when the cached profile is older): a reference, or NULL. */
-comment_profile *comment_profile_current(comment_profiles *c, store *s, const char *site);
+                                       const char *doc, size_t len, comment_file *file);
+/* Site's profile over file at the version Redis holds, read on s (one
+ * GET, and the document when the cached profile is older): a reference,
+ * or NULL. */
+comment_profile *comment_profile_current(comment_profiles *c, store *s, const char *site,
+                                         comment_file *file);
 void comment_profile_release(comment_profile *p); /* NULL is a no-op */
 
 /* ========================================= decoded articles (comment_article.c) */
@@ -141,6 +155,7 @@ typedef struct comment_job {
     engine_comment ec;       /* borrows cm's strings */
     engine_features *f;
     comment_learn_req lr;
+    comment_file *file;      /* the file layer it is judged over (a reference) */
     comment_profile *prof;   /* the site's profile (a reference), or NULL */
     store_lookup_req q;      /* borrows f, lr, cm */
     store_lookup lk;

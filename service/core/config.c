@@ -426,15 +426,40 @@ void config_free(modq_config *cfg) {
     }
 }
 
+int config_copy(modq_config *dst, const modq_config *src) {
+    *dst = *src;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].type != T_STR) continue;
+        char **slot = (char **)((char *)dst + keys[i].off);
+        *slot = NULL;
+    }
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].type != T_STR) continue;
+        char **slot = (char **)((char *)dst + keys[i].off);
+        if (!(*slot = strdup(*(char *const *)((const char *)src + keys[i].off)))) {
+            config_free(dst);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The keys a running modq takes from a reloaded file (SIGHUP): read per
- * request by the API gate, or by the log. Every other key is read once at
- * start by the object it shapes (the engine, the pool, the daemon). */
+ * request by the API gate or by the log (keys, limits, secret, level), or
+ * the settings a verdict is made with (the file layer under the sites'
+ * settings, comment_profile.c). Every other key is read once at start by
+ * the object it shapes (the engine's language, the pool, the daemon). */
 static const char *const reloadable[] = {
-    "client_keys", "moderator_keys", "moderator_anonymous_keys", "rate_limit_key",
-    "rate_limit_ip", "auth_fail_limit", "coral_secret", "log_level",
+    "client_keys",       "moderator_keys", "moderator_anonymous_keys",
+    "rate_limit_key",    "rate_limit_ip",  "auth_fail_limit",
+    "coral_secret",      "log_level",      "threshold_pending",
+    "threshold_reject",  "banned_words",   "suspect_words",
+    "domain_allow",      "domain_block",   "flood_max",
+    "flood_window",      "detectors_disabled", CONFIG_WEIGHT_PREFIX "<code>",
 };
 
 int config_key_reloadable(const char *name) {
+    if (strncmp(name, CONFIG_WEIGHT_PREFIX, strlen(CONFIG_WEIGHT_PREFIX)) == 0) return 1;
     for (size_t i = 0; i < sizeof reloadable / sizeof *reloadable; i++)
         if (strcmp(reloadable[i], name) == 0) return 1;
     return 0;

@@ -189,9 +189,11 @@ enum { PROFILE_BANNED, PROFILE_SUSPECT, PROFILE_ALLOW, PROFILE_BLOCK, PROFILE_NL
 
 struct engine_profile {
     const engine *e;
-    engine_config cfg;    /* the engine's, with the overlay applied */
+    engine_config cfg;    /* the base's, with the overlay applied; a list
+                             the overlay leaves points into the base's */
     detector_settings det;
-    spamlang *sl;         /* own when a word list changed, else NULL (e's) */
+    spamlang *sl;         /* own when a word list changed, else NULL */
+    const spamlang *use_sl; /* sl, else the base profile's; NULL: e's */
     char **lists[PROFILE_NLISTS]; /* copies of the overlay's lists (one
                                      block each: pointers, then strings) */
 };
@@ -216,13 +218,16 @@ static char **list_copy(const char *const *l) {
     return out;
 }
 
-engine_profile *engine_profile_new(const engine *e, const engine_overlay *o, engine_error *err) {
+/* A new profile: base's settings (NULL: e's own) with o applied. */
+static engine_profile *profile_build(const engine *e, const engine_profile *base,
+                                     const engine_overlay *o, engine_error *err) {
     engine_profile *p = calloc(1, sizeof *p);
     if (!p)
         goto nomem;
     p->e = e;
-    p->cfg = e->cfg;
-    p->det = e->det;
+    p->cfg = base ? base->cfg : e->cfg;
+    p->det = base ? base->det : e->det;
+    p->use_sl = base ? base->use_sl : NULL;
     if (o->set_pending)
         p->cfg.threshold_pending = o->threshold_pending;
     if (o->set_reject)
@@ -270,7 +275,7 @@ engine_profile *engine_profile_new(const engine *e, const engine_overlay *o, eng
         if (d->enabled >= 0)
             p->det.enabled[k] = d->enabled != 0;
     }
-    if ((o->set_banned || o->set_suspect) && !(p->sl = spamlang_new(&p->cfg)))
+    if ((o->set_banned || o->set_suspect) && !(p->use_sl = p->sl = spamlang_new(&p->cfg)))
         goto nomem_p;
     return p;
 nomem_p:
@@ -281,6 +286,15 @@ nomem:
 fail:
     engine_profile_free(p);
     return NULL;
+}
+
+engine_profile *engine_profile_new(const engine *e, const engine_overlay *o, engine_error *err) {
+    return profile_build(e, NULL, o, err);
+}
+
+engine_profile *engine_profile_layer(const engine_profile *base, const engine_overlay *o,
+                                     engine_error *err) {
+    return profile_build(base->e, base, o, err);
 }
 
 void engine_profile_free(engine_profile *p) {
@@ -787,7 +801,7 @@ void engine_score(engine_session *s, const engine_features *f,
     const engine_profile *prof = x->profile && x->profile->e == s->e ? x->profile : NULL;
     const engine_config *cfg = prof ? &prof->cfg : &s->e->cfg;
     const detector_settings *det = prof ? &prof->det : &s->e->det;
-    const spamlang *sl = prof && prof->sl ? prof->sl : s->e->sl;
+    const spamlang *sl = prof && prof->use_sl ? prof->use_sl : s->e->sl;
     score_begin(out);
 
     /* the comment's analysis: the article and thread from the caches */

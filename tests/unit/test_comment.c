@@ -30,8 +30,15 @@ static engine_session *test_session(void *arg) {
     return s;
 }
 
+/* The file layer every job takes (the configuration's defaults). */
+static comment_file *file;
+static comment_file *test_file(void *arg) {
+    (void)arg;
+    return comment_file_ref(file);
+}
+
 static comment_pipeline *pipeline(store_pool *pool, store_pipe *pipe) {
-    comment_options o = {&cfg, test_session, NULL, pool, pipe, sp, mx, eng};
+    comment_options o = {&cfg, test_session, NULL, pool, pipe, sp, mx, eng, test_file};
     return comment_pipeline_new(&o);
 }
 
@@ -562,7 +569,8 @@ int main(void) {
     mx = metrics_new(&ml);
     strcpy(spool_dir, "/tmp/modq-comment-XXXXXX");
     char err[200];
-    if (!eng || !mx || !mkdtemp(spool_dir) || !(sp = spool_open(spool_dir, err, sizeof err))) {
+    if (!eng || !mx || !mkdtemp(spool_dir) || !(sp = spool_open(spool_dir, err, sizeof err)) ||
+        !(file = comment_file_new(eng, &cfg, err, sizeof err))) {
         printf("setup failed\n");
         return 1;
     }
@@ -587,6 +595,7 @@ int main(void) {
     engine_session_free(pthread_getspecific(sess_key));
     pthread_setspecific(sess_key, NULL);
     metrics_free(mx);
+    comment_file_release(file);
     engine_free(eng);
     config_free(&cfg);
     return unit_report("comment");

@@ -262,10 +262,22 @@ static void test_changed_names_the_keys(void) {
     CHECK(config_key_reloadable("client_keys") == 1);
     CHECK(config_key_reloadable("rate_limit_ip") == 1);
     CHECK(config_key_reloadable("threads") == 0);
-    CHECK(config_key_reloadable("threshold_pending") == 0);
+    CHECK(config_key_reloadable("threshold_pending") == 1);
+    CHECK(config_key_reloadable("banned_words") == 1);
+    CHECK(config_key_reloadable("weight_<code>") == 1);
+    CHECK(config_key_reloadable("weight_link_spam") == 1);
+    CHECK(config_key_reloadable("language") == 0);
     CHECK(config_key_reloadable("nope") == 0);
-    config_free(&a);
+    /* a copy owns its strings: the original can go */
+    modq_config c;
+    CHECK(config_copy(&c, &b) == 0);
     config_free(&b);
+    CHECK(config_changed(&a, &c, names, 8) == 4);
+    CHECK_STR(c.client_keys, "a-client-key-0123456789");
+    CHECK(c.nweights == 1 && c.weights[0].weight == 0.5);
+    CHECK(config_key_set(&c, "threshold_pending") == 1);
+    config_free(&a);
+    config_free(&c);
 }
 
 int main(void) {

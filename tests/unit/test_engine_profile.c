@@ -186,11 +186,54 @@ static void test_severe_abuse(void) {
     fixture_close(&fx);
 }
 
+/* A profile layered over another: what its overlay names is its own, the
+ * rest the base's (words compiled in the base included), never the
+ * engine's. */
+static void test_layer_over_a_base(void) {
+    fixture fx;
+    fixture_open(&fx);
+    static const char *const base_banned[] = {"quux", NULL}, *const site_suspect[] = {"wibble",
+                                                                                    NULL};
+    engine_overlay bo = {.set_banned = 1, .banned_words = base_banned, .set_pending = 1,
+                         .threshold_pending = 0.3, .abuse_severe_rejects = -1};
+    engine_error err = {0};
+    engine_profile *base = engine_profile_new(fx.e, &bo, &err);
+    CHECK(base != NULL);
+    engine_overlay so = {.set_suspect = 1, .suspect_words = site_suspect,
+                         .abuse_severe_rejects = -1};
+    engine_profile *site = base ? engine_profile_layer(base, &so, &err) : NULL;
+    engine_overlay none = {.abuse_severe_rejects = -1};
+    engine_profile *same = base ? engine_profile_layer(base, &none, &err) : NULL;
+    CHECK(site && same);
+    if (!site || !same) goto out;
+    CHECK(engine_profile_config(site)->threshold_pending == 0.3);
+    engine_context xs = ctx_of(site), xb = ctx_of(same), x0 = ctx_of(NULL);
+    engine_verdict v;
+    score(&fx, "nothing but quux here today", &xs, &v);
+    CHECK(has_flag(&v, "banned_word")); /* the base's list */
+    score(&fx, "nothing but quux here today", &xb, &v);
+    CHECK(has_flag(&v, "banned_word")); /* the base's compiled words, borrowed */
+    score(&fx, "nothing but zorblax here today", &xs, &v);
+    CHECK(!has_flag(&v, "banned_word")); /* not the engine's */
+    score(&fx, "nothing but zorblax here today", &x0, &v);
+    CHECK(has_flag(&v, "banned_word"));
+    score(&fx, "a little wibble for you", &xs, &v);
+    CHECK(has_flag(&v, "suspect_word"));
+    score(&fx, "a little wibble for you", &xb, &v);
+    CHECK(!has_flag(&v, "suspect_word"));
+out:
+    engine_profile_free(same);
+    engine_profile_free(site);
+    engine_profile_free(base);
+    fixture_close(&fx);
+}
+
 int main(void) {
     UNIT_RUN(test_empty_overlay_is_the_engine);
     UNIT_RUN(test_words_replace_the_file_lists);
     UNIT_RUN(test_thresholds_and_flood);
     UNIT_RUN(test_detectors);
     UNIT_RUN(test_severe_abuse);
+    UNIT_RUN(test_layer_over_a_base);
     return unit_report("unit");
 }
