@@ -91,6 +91,11 @@ int links_is_shortener(const char *host) {
  * source do not do. Markdown is the mildest: some people write it out of
  * habit where it is not rendered. */
 #define LINKS_DISGUISED 0.45
+/* Code points in a compatibility style (normalize_stats.styled: full-width
+ * "ｗｗｗ．", mathematical bold "𝐰𝐰𝐰") from which the links of a comment
+ * count as written in disguise: the style is there to slip past filters
+ * that read plain letters; one or two are a quirk of a keyboard. */
+#define LINKS_STYLED_MIN 3
 #define LINKS_MARKDOWN 0.25
 
 /* Relevance below which the text around a link says nothing about the
@@ -278,9 +283,16 @@ void links_spam(const links_input *in, score_signal *out) {
                  "(%s)", promo_host);
         note(d, sizeof d, tmp);
     }
+    int styled = !disguised && n && in->stats->styled >= LINKS_STYLED_MIN;
+    if (styled) {
+        disguised = n;
+        hidden = first;
+    }
     if (disguised) {
         keep *= 1.0 - LINKS_DISGUISED;
-        snprintf(tmp, sizeof tmp, "link written in disguise (%.100s)", hidden);
+        snprintf(tmp, sizeof tmp, styled ? "link written in styled letters (%.100s)"
+                                         : "link written in disguise (%.100s)",
+                 hidden);
         note(d, sizeof d, tmp);
         first = hidden;
     }

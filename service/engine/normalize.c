@@ -357,7 +357,12 @@ static void measure(const char *s, size_t n, normalize_stats *st) {
                 continue;
             }
             i += (size_t)k;
-            cat = utf8proc_category(cp);
+            const utf8proc_property_t *pr = utf8proc_get_property(cp);
+            cat = (utf8proc_category_t)pr->category;
+            st->styled += pr->decomp_type == UTF8PROC_DECOMP_TYPE_WIDE ||
+                          pr->decomp_type == UTF8PROC_DECOMP_TYPE_FONT ||
+                          pr->decomp_type == UTF8PROC_DECOMP_TYPE_CIRCLE ||
+                          pr->decomp_type == UTF8PROC_DECOMP_TYPE_SQUARE;
         }
         st->chars++;
         if (cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT) {

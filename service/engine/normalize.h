@@ -24,6 +24,10 @@ typedef struct normalize_stats {
     size_t markup_links;  /* <a href=...> anchors and [url] BBCode tags */
     size_t image_links;   /* anchors around an <img>: not counted above,
                              their target is not kept in the text */
+    size_t styled;        /* code points written in a compatibility style
+                             (full-width, mathematical fonts, circled,
+                             squared): NFKC reads them as plain letters,
+                             digits and marks, which is why they are used */
 } normalize_stats;
 
 /* Normalise len bytes of in. Returns 0 and *out (a new NUL-terminated

@@ -106,6 +106,28 @@ static void test_stats(void) {
     free(got);
 }
 
+/* Code points in a compatibility style are counted; plain letters,
+ * accents and emoji are not. */
+static void test_styled_counted(void) {
+    static const struct {
+        const char *in;
+        size_t styled;
+    } rows[] = {
+        {"plain ascii www.example.com", 0},
+        {"caf\xC3\xA9 \xF0\x9F\x94\xA5", 0},                     /* café 🔥 */
+        {"\xEF\xBD\x97\xEF\xBD\x97\xEF\xBD\x97\xEF\xBC\x8E", 4}, /* ｗｗｗ． */
+        {"\xF0\x9D\x90\x8C\xF0\x9D\x90\x9E x", 2},             /* 𝐌𝐞 x */
+        {"\xE2\x93\x90\xE2\x93\x91", 2},                         /* ⓐⓑ */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        normalize_stats st;
+        char *got = norm(rows[i].in, strlen(rows[i].in), &st, NULL);
+        CHECK(got != NULL);
+        CHECK(st.styled == rows[i].styled);
+        free(got);
+    }
+}
+
 int main(void) {
     UNIT_RUN(test_fullwidth_and_case);
     UNIT_RUN(test_invisible_removed);
@@ -114,5 +136,6 @@ int main(void) {
     UNIT_RUN(test_whitespace);
     UNIT_RUN(test_invalid_utf8_rejected);
     UNIT_RUN(test_stats);
+    UNIT_RUN(test_styled_counted);
     return unit_report("unit");
 }
