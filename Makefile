@@ -148,6 +148,7 @@ eval:
 	@python3 tools/eval.py --data $(or $(DATA),../shared/data) --modq build/modq
 	@$(MAKE) --no-print-directory build/train_model
 	@python3 tools/eval_learned.py --data $(or $(DATA),../shared/data)
+	@python3 tools/eval_combination.py --data $(or $(DATA),../shared/data) --modq build/modq
 
 bench: bootstrap
 	@sh bench/run.sh
