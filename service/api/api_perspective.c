@@ -345,6 +345,15 @@ static double pv_score(const engine_profile *eng, size_t a, const engine_verdict
     return s < 0 ? 0 : s > 1 ? 1 : s;
 }
 
+/* A score as the response writes it (six significant digits, the JSON
+ * writer's precision): what a scoreThreshold is compared with, so a
+ * caller passing back the value it read gets that score again. */
+static double pv_as_written(double v) {
+    char b[32];
+    snprintf(b, sizeof b, "%.6g", v);
+    return strtod(b, NULL);
+}
+
 static codec_obj *pv_score_obj(double value) {
     codec_obj *o = codec_obj_new();
     codec_set_real(o, "value", value);
@@ -361,7 +370,7 @@ static char *pv_response(const engine_profile *eng, const pv_request *r, const e
         size_t a = (size_t)r->attr[i];
         span_list sp;
         sp.n = 0;
-        double s = pv_score(eng, a, v, r, r->spans ? &sp : NULL);
+        double s = pv_as_written(pv_score(eng, a, v, r, r->spans ? &sp : NULL));
         if (s < r->threshold[i]) continue; /* Perspective omits scores below it */
         codec_obj *as = codec_obj_new();
         codec_set_obj_new(as, "summaryScore", pv_score_obj(s));
@@ -370,11 +379,11 @@ static char *pv_response(const engine_profile *eng, const pv_request *r, const e
             span_sort(&sp);
             codec_obj *arr = codec_arr_new();
             for (size_t k = 0; k < sp.n; k++) {
-                if (sp.s[k].score < r->threshold[i]) continue;
+                if (pv_as_written(sp.s[k].score) < r->threshold[i]) continue;
                 codec_obj *e = codec_obj_new();
                 codec_set_int(e, "begin", (long long)span_code_points(r->text, sp.s[k].begin));
                 codec_set_int(e, "end", (long long)span_code_points(r->text, sp.s[k].end));
-                codec_set_obj_new(e, "score", pv_score_obj(sp.s[k].score));
+                codec_set_obj_new(e, "score", pv_score_obj(pv_as_written(sp.s[k].score)));
                 codec_append_new(arr, e);
             }
             codec_set_obj_new(as, "spanScores", arr);
