@@ -5,7 +5,11 @@ lexicon of the abuse detectors, from the word classes below.
 The classes are closed sets of English written from general knowledge of
 the language (pronouns, copulas, negators, wish and modal verbs, harm
 verbs, group nouns, dehumanising predicates, insult nouns and adjectives,
-profanity, sexual terms, verbs of reporting), never collected from the
+profanity, sexual terms, verbs of reporting; finality adverbs, ending
+verbs, retribution nouns, verbs of where one is found, conveyances of the
+hurt or dead, return verbs, homelands, capacity and incapacity words,
+faculties, invasion participles, image nouns, undress terms, appeal words,
+"would" forms), never collected from the
 misses of an evaluation set. Each word gets the bit mask of its classes
 (ABUSE_* in service/engine/abuse.h), its FNV-1a 64 hash (tokenize_hash(),
 so a token's hash finds it without hashing again) and its place in an

@@ -5,7 +5,11 @@
  * classes of words that fill the roles of an abusive clause (second-person
  * pronouns, copulas, negators, wish and modal verbs, harm verbs, group
  * nouns, dehumanising predicates, insult nouns and adjectives, profanity
- * and sexual terms, verbs of reporting), written from general knowledge of
+ * and sexual terms, verbs of reporting, and the smaller classes some rules
+ * read: finality, ending and locating verbs, conveyances of the hurt,
+ * return verbs and homelands, capacity words and faculties, invasion
+ * participles, image and undress words, appeal words, "would" forms),
+ * written from general knowledge of
  * English; a view of one comment's words with those classes, de-obfuscated
  * ("f*ck", "f.u.c.k", "sh1t" read as the words they hide) and marked with
  * the sentence breaks and quotation marks of the normalised text; the

@@ -6,8 +6,12 @@
  * "immigrants", "gay men", "black people"); the predicate dehumanises or
  * calls for its removal: "<group> are animals / vermin / parasites",
  * "<group> breed like rabbits", "<group> should be deported / gassed",
- * "kill all <group>", "death to <group>", "I hate <group>". Slurs attack
- * on their own. A genuine mention of a group ("Muslims in our town run the
+ * "kill all <group>", "death to <group>", "I hate <group>"; a call to
+ * send a group back to a homeland ("ship them back to ... where they came
+ * from", "go back to your own country"); an incapacity of a faculty given
+ * to the whole group ("<group> are incapable of logic", "can't be
+ * trusted"); a place overrun by a group ("swamped with <group>"). Slurs
+ * attack on their own. A genuine mention of a group ("Muslims in our town run the
  * food bank", "as a gay man I loved this") has no such predicate and is
  * never flagged; negation ("immigrants are not criminals", "not all ...")
  * drops the hit and reported speech is discounted (abuse.c). Calls for

@@ -3,8 +3,12 @@
  * Owns the sexual row, its role sequences and their calibration. Sexual
  * harassment is directed: a demand for images or acts ("send nudes", "show
  * me your tits", "suck my dick"), a speaker and a sexual verb with a person
- * for object ("I want to fuck you", "I'd bang her"), or a person called a
- * sexual name ("you slut"). Those reach pending. Remarks on someone's looks
+ * for object ("I want to fuck you", "I'd bang her"), a person called a
+ * sexual name ("you slut"), a request for undressed images ("send pics of
+ * you in your underwear"), the stock phrase of intent ("the things I'd do
+ * to her"), looks read in bed ("you'd look better in bed") and a remark on
+ * a person's appeal closed by an innuendo marker ("..., if you know what
+ * I mean"). Those reach pending. Other remarks on someone's looks
  * ("you're so sexy") and explicit words with no target ("porn", "horny")
  * stay below it: sex education, health and art use the same words.
  * Negation drops the hit, reported speech is discounted (abuse.c).
@@ -246,20 +250,20 @@ static void innuendo(const abuse_view *v, size_t i, abuse_found *f) {
         s--; /* "you know what I mean" */
     if (s > 0 && abuse_is(v, s - 1, "if") && !v->w[s].brk)
         s--;
-    /* the remark: this sentence up to the marker, or the one before */
+    /* the remark: the marker's sentence, at most 16 words back; the
+     * appeal word nearest the marker, the first person before it */
+    if (v->w[s].brk)
+        return;
     size_t b = s >= 16 ? s - 16 : 0;
     size_t a = v->n, p = v->n;
-    for (size_t k = s; k > b; k--) {
-        size_t j = k - 1;
+    for (size_t j = s; j-- > b;) {
         if (a >= v->n && (abuse_at(v, j) & ABUSE_APPEAL))
             a = j;
-        if (a < v->n && j < a && (((abuse_at(v, j) & SEXUAL_PERSON) &&
-                                    !(abuse_at(v, j) & ABUSE_SUBJ1)) ||
-                                   cond_person(v, j)))
+        else if (a < v->n && (((abuse_at(v, j) & SEXUAL_PERSON) &&
+                               !(abuse_at(v, j) & ABUSE_SUBJ1)) ||
+                              cond_person(v, j)))
             p = j;
-        if (v->w[j].brk && j < s && a < v->n)
-            break;
-        if (v->w[j].brk && a >= v->n && j < s)
+        if (v->w[j].brk)
             break;
     }
     if (a >= v->n || p >= v->n || abuse_negated(v, p, a))

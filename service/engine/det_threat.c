@@ -7,7 +7,13 @@
  * will find you and hurt you", "someone should shoot him"); an imperative
  * of self-harm ("kill yourself", "kys", "drop dead"); a target with a
  * deserving modal ("you deserve to die", "he should be shot"); "death to
- * ..."; and intimidation ("I know where you live"). The target must be a
+ * ..."; intimidation ("I know where you live"); a promise of an ending
+ * verb made final ("I'll shut you up for good"); a person's leaving in a
+ * conveyance of the hurt or dead ("you'll be going home in an ambulance");
+ * a retribution idiom with a person who meets it ("he'll get what's
+ * coming to him", "you will pay for this"); and the speaker's knowing
+ * where someone is found ("I know where you work", "we know what car he
+ * drives"). The target must be a
  * person (a pronoun or one's kin): "this will kill the economy" and "the
  * traffic is killing me" are no threats. Negation drops the hit ("I would
  * never hurt you", "don't kill yourself" is advice); reported speech is
