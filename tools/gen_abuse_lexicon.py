@@ -5,7 +5,11 @@ lexicon of the abuse detectors, from the word classes below.
 The classes are closed sets of English written from general knowledge of
 the language (pronouns, copulas, negators, wish and modal verbs, harm
 verbs, group nouns, dehumanising predicates, insult nouns and adjectives,
-profanity, sexual terms, verbs of reporting), never collected from the
+profanity, sexual terms, verbs of reporting; finality adverbs, ending
+verbs, retribution nouns, verbs of where one is found, conveyances of the
+hurt or dead, return verbs, homelands, capacity and incapacity words,
+faculties, invasion participles, image nouns, undress terms, appeal words,
+"would" forms), never collected from the
 misses of an evaluation set. Each word gets the bit mask of its classes
 (ABUSE_* in service/engine/abuse.h), its FNV-1a 64 hash (tokenize_hash(),
 so a token's hash finds it without hashing again) and its place in an
@@ -58,12 +62,29 @@ add("SEX_ACT", "fuck bang screw shag suck lick ride rape grope molest spank fing
 add("REPORT", "said says say saying called calls calling told tells telling wrote writes yelled shouted screamed accused claims claimed reported quoted tweeted posted texted messaged heard whispered muttered replied asked named labelled labeled branded dubbed")
 add("KIN", "family kids children wife husband mother mom mum father dad son daughter sister brother baby parents friends girlfriend boyfriend")
 add("DET", "the this that these those such bunch pack lot load")
-add("CUE", "what are r screw stfu go kys neck drop death know send show give flash sit hate despise loathe")
+add("FINAL", "permanently forever")
+add("MENACE", "shut silence end finish sort settle deal put take stop")
+add("RETRIB", "comeuppance deserts payback reckoning")
+add("LOCATE", "live lives living work works working drive drives park parks sleep sleeps stay stays shop shops walk walks train trains drink drinks eat eats")
+add("CONVEY", "ambulance ambulances coffin coffins casket caskets hearse stretcher stretchers box bodybag")
+add("RETURN", "send ship deport kick throw boot fly")
+add("ORIGIN", "africa asia europe arabia india pakistan bangladesh china mexico syria somalia nigeria iraq iran afghanistan turkey poland romania russia israel palestine jamaica haiti kenya ghana ethiopia eritrea sudan libya morocco algeria egypt yemen lebanon albania vietnam korea japan philippines brazil colombia guatemala honduras cuba")
+add("CAPABLE", "capable able fit competent")
+add("INCAP", "incapable unable unfit incompetent")
+add("COMPETE", "science sciences maths math mathematics logic reason reasoning thought thinking think intelligence intellect leadership lead leading govern governing rule ruling learning learn engineering art creativity invention empathy honesty loyalty morality civilisation civilization democracy trusted")
+add("OVERRUN", "overrun swamped flooded invaded infested overtaken colonised colonized inundated")
+add("IMAGE", "pic pics picture pictures photo photos selfie selfies vid vids video videos snap snaps")
+add("UNDRESS", "naked nude nudes topless undressed underwear lingerie bra bras panties knickers thong bikini bikinis")
+add("APPEAL", "fun hot sexy naughty fit cute tight wild easy dirty flexible good great better best amazing")
+add("COND", "would i'd we'd you'd he'd she'd they'd who'd")
+add("CUE", "what are r screw stfu go kys neck drop death know knows send show give post dm flash sit hate things iykwim wink nudge despise loathe")
 
 ORDER = ["YOU", "YOUR", "YOURSELF", "BE", "NEG", "WISH", "WILL", "SUBJ1", "MODAL",
          "THIRD", "DEM", "HARM", "HARMP", "INS_N", "INS_A", "FILL", "GROUP", "GROUP_A",
          "PEOPLE", "DEHUM", "SWARM", "REMOVE", "EXTERM", "SEVERE", "SLUR", "SLUR_W", "PROF",
-         "PROF_M", "SEX", "SEX_BODY", "SEX_ACT", "REPORT", "KIN", "DET", "CUE"]
+         "PROF_M", "SEX", "SEX_BODY", "SEX_ACT", "REPORT", "KIN", "DET", "CUE",
+         "FINAL", "MENACE", "RETRIB", "LOCATE", "CONVEY", "RETURN", "ORIGIN", "CAPABLE",
+         "INCAP", "COMPETE", "OVERRUN", "IMAGE", "UNDRESS", "APPEAL", "COND"]
 SLOTS = 2048          # power of two, more than twice the entries
 WORD_MAX = 24         # ABUSE_WORD_MAX
 

@@ -5,7 +5,11 @@
  * classes of words that fill the roles of an abusive clause (second-person
  * pronouns, copulas, negators, wish and modal verbs, harm verbs, group
  * nouns, dehumanising predicates, insult nouns and adjectives, profanity
- * and sexual terms, verbs of reporting), written from general knowledge of
+ * and sexual terms, verbs of reporting, and the smaller classes some rules
+ * read: finality, ending and locating verbs, conveyances of the hurt,
+ * return verbs and homelands, capacity words and faculties, invasion
+ * participles, image and undress words, appeal words, "would" forms),
+ * written from general knowledge of
  * English; a view of one comment's words with those classes, de-obfuscated
  * ("f*ck", "f.u.c.k", "sh1t" read as the words they hide) and marked with
  * the sentence breaks and quotation marks of the normalised text; the
@@ -61,7 +65,22 @@ struct abuse_view;
 #define ABUSE_DET (1ull << 33)      /* the, these, such, bunch: a referent */
 #define ABUSE_CUE (1ull << 34)      /* a word some rule opens on: what, are,
                                        go, send, death, hate, screw ... */
-#define ABUSE_CLASS_BITS 35
+#define ABUSE_FINAL (1ull << 35)    /* permanently, forever: no way back */
+#define ABUSE_MENACE (1ull << 36)   /* shut, silence, end, finish, sort, deal */
+#define ABUSE_RETRIB (1ull << 37)   /* comeuppance, payback: retribution */
+#define ABUSE_LOCATE (1ull << 38)   /* live, work, drive, park: where one is */
+#define ABUSE_CONVEY (1ull << 39)   /* ambulance, coffin, stretcher */
+#define ABUSE_RETURN (1ull << 40)   /* send, ship, deport, kick (... back) */
+#define ABUSE_ORIGIN (1ull << 41)   /* africa, mexico, pakistan: a homeland */
+#define ABUSE_CAPABLE (1ull << 42)  /* capable, able, fit, competent */
+#define ABUSE_INCAP (1ull << 43)    /* incapable, unable, unfit */
+#define ABUSE_COMPETE (1ull << 44)  /* science, logic, leadership, govern */
+#define ABUSE_OVERRUN (1ull << 45)  /* overrun, swamped, flooded, infested */
+#define ABUSE_IMAGE (1ull << 46)    /* pics, photos, selfies, videos */
+#define ABUSE_UNDRESS (1ull << 47)  /* naked, topless, underwear, lingerie */
+#define ABUSE_APPEAL (1ull << 48)   /* fun, hot, naughty, good, better */
+#define ABUSE_COND (1ull << 49)     /* would, i'd, you'd, she'd, who'd */
+#define ABUSE_CLASS_BITS 50
 
 typedef uint64_t abuse_cls;
 

@@ -10,7 +10,7 @@
 
 #include "abuse.h"
 
-#define ABUSE_LEX_N 747
+#define ABUSE_LEX_N 948
 #define ABUSE_LEX_SLOTS 2048 /* power of two, > 2 x ABUSE_LEX_N */
 
 typedef struct abuse_lex_entry {
