@@ -129,6 +129,13 @@ int store_reply_check(store *s, const redisReply *r);
  * 0, or -1 when out of memory (the caller drops the connection). */
 int store_append_cmds(store *s, const cmd *cmds, int ncmd);
 void store_free_replies(redisReply **r, int n);
+/* The units a cluster pool sends whole to one node (store_run; the pipe's
+ * redirects): the end of the unit starting at cmds[i] (a MULTI ... EXEC
+ * block, or one command). */
+int store_unit_end(const cmd *cmds, int ncmd, int i);
+/* 1 when c names a key (its node is its slot's), 0 for a command without
+ * one (MULTI, EXEC, WAIT, ...: it goes with the unit before it). */
+int store_cmd_has_key(const cmd *c);
 /* Append "HMGET key fields..." to s's pipeline, leaving out fields[i] where
  * skip (may be NULL) has skip[i] set. 0, or -1 (nothing appended). */
 int store_append_hmget(store *s, const char *key, const char *const *fields, size_t n,
