@@ -126,6 +126,12 @@ int store_reply_check(store *s, const redisReply *r) {
         atomic_fetch_add(&s->pool->redirects, 1);
         return 0;
     }
+    if (s->pool->cluster && strncmp(r->str, "TRYAGAIN", 8) == 0) {
+        /* a multi-key command while its slot's keys migrate: not run, and
+         * sent again by the pipe (store_pipe.c); like a redirect, no error */
+        log_msg(LOG_DEBUG, "redis cluster: %s", r->str);
+        return 0;
+    }
     if (strncmp(r->str, "READONLY", 8) == 0) {
         /* a demoted primary: drop it, the next connect finds the new one */
         log_msg(LOG_WARN, "redis: %s", r->str);

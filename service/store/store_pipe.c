@@ -33,9 +33,11 @@
  * not run it, and only the units so answered are sent again, to the node
  * the redirect names (behind ASKING for ASK; MOVED has moved the slot in
  * the map already, store_cluster.c), their new replies taking the place
- * of the redirects. The request completes once, when every unit has a
- * reply that is not a redirect (or after PIPE_MAX_HOPS redirects, with
- * the last as its error). The same units as store_run's (store_cmd.c).
+ * of the redirects; a unit answered TRYAGAIN (a multi-key command while
+ * the slot's keys migrate, not run either) is sent again the same way a
+ * little later. The request completes once, when every unit has a reply
+ * that is not a redirect (or when its time is up: the redirect is then
+ * its error). The same units as store_run's (store_cmd.c).
  *
  * Ownership: the pipe owns its ops and their replies; the callers own q,
  * out, w and a webhook event's site, event and JSON, which must outlive
@@ -62,10 +64,13 @@
  * the front each time 1 KB has been consumed: with a whole chunk inside,
  * every small reply (a write's +QUEUED) moved up to 64 KB. */
 #define PIPE_FEED_SLICE 2048
-/* Redirects a request follows: a MOVED and an ASK during one slot's
- * migration, and one more for a map read in between; more is a cluster
- * in flux, and the request fails (its caller spools). */
-#define PIPE_MAX_HOPS 3
+/* Redirects and TRYAGAINs a request follows, each time within its
+ * redis_timeout_ms from its first send; beyond, the request fails with
+ * the last (its caller spools). A slot's migration takes an ASK, a few
+ * TRYAGAINs while its keys move, a MOVED. */
+#define PIPE_MAX_HOPS 16
+/* Wait before sending a unit answered TRYAGAIN again. */
+#define PIPE_TRYAGAIN_MS 20
 /* Links of a lane: one per primary a cluster pool may know. */
 #define PIPE_LINKS STORE_CLUSTER_MAX_NODES
 
@@ -101,9 +106,11 @@ typedef struct pipe_op {
      * of its nmap replies the slot of rep it fills (-1: ASKING's, dropped) */
     char *resend;
     size_t resend_len;
-    int to;
+    int to, asked;             /* asked: behind ASKING */
     int *map, nmap;
     int hops;
+    long long first_ms;        /* sent first (redirects follow until then
+                                  + redis_timeout_ms) */
 } pipe_op;
 
 typedef struct op_list {
@@ -155,7 +162,7 @@ static void op_reset(pipe_op *op) {
     op->rep = NULL;
     op->raw = op->resend = NULL;
     op->map = NULL;
-    op->nrep = op->want = op->got = op->nmap = op->hops = 0;
+    op->nrep = op->want = op->got = op->nmap = op->hops = op->asked = 0;
 }
 
 static void op_free(pipe_op *op) {
@@ -256,10 +263,15 @@ static void op_complete(lane *pp, pipe_op *op) {
 
 /* ========================================================== redirects */
 
-/* 1 when r is a MOVED or ASK error reply. */
-static int is_redirect(const redisReply *r) {
-    return r && r->type == REDIS_REPLY_ERROR &&
-           (strncmp(r->str, "MOVED ", 6) == 0 || strncmp(r->str, "ASK ", 4) == 0);
+/* What r asks of its unit: 1 MOVED, 2 ASK (store_cluster_redirect, with
+ * *node the target; the map has moved the slot after MOVED), 3 TRYAGAIN
+ * (a multi-key command while its slot's keys migrate: the same again a
+ * little later), 0 nothing (an answer, or an error to keep). */
+static int reply_retry(lane *pp, const redisReply *r, int from, int *node) {
+    if (!r || r->type != REDIS_REPLY_ERROR) return 0;
+    if (strncmp(r->str, "TRYAGAIN", 8) == 0) return 3;
+    if (strncmp(r->str, "MOVED ", 6) != 0 && strncmp(r->str, "ASK ", 4) != 0) return 0;
+    return store_cluster_redirect(pp->pool->cluster, r->str, from, node);
 }
 
 /* A decimal number of RESP at *p (up to end) followed by CRLF; advances
@@ -303,34 +315,45 @@ static const char ASKING[] = "*1\r\n$6\r\nASKING\r\n";
 
 /* op's replies (from node `from`) hold redirects: set up the re-send of
  * the units they answered (see the head of the file) and put op back on
- * the ready list. 1 when done, 0 when op is to complete as it is (no
- * redirect, too many hops, nothing to re-send from, out of memory). */
-static int op_follow(lane *pp, pipe_op *op, int from) {
-    int any = 0, n = op->nrep;
-    for (int i = 0; i < n && !any; i++) any = is_redirect(op->rep[i]);
-    if (!any || !op->raw || op->hops >= PIPE_MAX_HOPS) return 0;
+ * the ready list (delayed by PIPE_TRYAGAIN_MS after a TRYAGAIN). All go to
+ * one node: the first MOVED / ASK's target, else (TRYAGAIN only) the node
+ * that answered. 1 when done, 0 when op is to complete as it is (nothing
+ * to follow, its redis_timeout_ms or PIPE_MAX_HOPS spent, out of memory). */
+static int op_follow(lane *pp, pipe_op *op, int from, long long now) {
+    int n = op->nrep, kind = 0, to = from, node, any = 0;
+    for (int i = 0; i < n; i++) {
+        int k = reply_retry(pp, op->rep[i], from, &node);
+        any |= k != 0;
+        if ((k == 1 || k == 2) && (!kind || kind == 3)) {
+            kind = k;
+            to = node;
+        } else if (k == 3 && !kind) {
+            kind = 3;
+        }
+    }
+    if (!any || !op->raw || op->hops >= PIPE_MAX_HOPS ||
+        now - op->first_ms >= pp->pool->timeout_ms)
+        return 0;
+    /* ASKING before each unit: for ASK, and for a TRYAGAIN answered by the
+     * node an ASK had named (it only serves the slot behind ASKING) */
+    int ask = kind == 2 || (kind == 3 && op->asked);
     cmd *h = malloc((size_t)n * sizeof *h);
     size_t *off = malloc((size_t)(n + 1) * sizeof *off);
     int *map = malloc((size_t)(2 * n) * sizeof *map);
     char *buf = malloc(op->raw_len + (size_t)n * (sizeof ASKING - 1));
-    int kind = 0, to = -1, nmap = 0, prev = 0, nsent = 0;
+    int nmap = 0, prev = 0, nsent = 0, again = 0;
     size_t blen = 0;
     if (!h || !off || !map || !buf || raw_split(op->raw, op->raw_len, h, off, n) != n) goto no;
     for (int a = 0; a < n;) {
-        int b = store_unit_end(h, n, a), k = 0, node = -1, keyed = 0;
-        for (int i = a; i < b && !k; i++)
-            if (is_redirect(op->rep[i]))
-                k = store_cluster_redirect(pp->pool->cluster, op->rep[i]->str, from, &node);
+        int b = store_unit_end(h, n, a), k = 0, keyed = 0;
+        for (int i = a; i < b && !k; i++) k = reply_retry(pp, op->rep[i], from, &node);
         for (int i = a; i < b && !keyed; i++) keyed = store_cmd_has_key(&h[i]);
-        if (k && !kind) {
-            kind = k;
-            to = node;
-        }
-        /* a redirect elsewhere than the first's (not seen: one slot per
+        /* a MOVED / ASK elsewhere than the first's (not seen: one slot per
          * request) stays the unit's error */
-        int send = k ? k == kind && node == to : !keyed && prev;
+        int send = k == 3 || (k && node == to) || (!k && !keyed && prev);
+        again |= k == 3;
         if (send) {
-            if (kind == 2) { /* ASK: this unit only, on that node */
+            if (ask) {
                 memcpy(buf + blen, ASKING, sizeof ASKING - 1);
                 blen += sizeof ASKING - 1;
                 map[nmap++] = -1;
@@ -343,12 +366,12 @@ static int op_follow(lane *pp, pipe_op *op, int from) {
         prev = send;
         a = b;
     }
-    if (!kind) goto no;
+    if (!nsent) goto no;
     char host[256] = "?";
     int port = 0;
     store_cluster_addr(pp->pool->cluster, to, host, sizeof host, &port);
     log_msg(LOG_DEBUG, "redis cluster: %s: %d of %d command(s) sent again to %s:%d",
-            kind == 1 ? "MOVED" : "ASK", nsent, n, host, port);
+            kind == 1 ? "MOVED" : kind == 2 ? "ASK" : "TRYAGAIN", nsent, n, host, port);
     free(h);
     free(off);
     op->resend = buf;
@@ -356,8 +379,14 @@ static int op_follow(lane *pp, pipe_op *op, int from) {
     op->map = map;
     op->nmap = nmap;
     op->to = to;
+    op->asked = ask;
     op->hops++;
-    list_push(&pp->ready, op);
+    if (again) { /* the slot's keys are on the move: give them a moment */
+        op->due_ms = now + PIPE_TRYAGAIN_MS;
+        list_push(&pp->delayed, op);
+    } else {
+        list_push(&pp->ready, op);
+    }
     return 1;
 no:
     free(h);
@@ -468,6 +497,7 @@ static void pipe_send_ready(lane *pp, long long now) {
         }
         if (!resend) {
             op->nrep = n;
+            op->first_ms = now;
             if (!single && n > 0) { /* kept for a redirect (op_follow) */
                 size_t len = sdslen(pp->s.c->obuf) - before;
                 if ((op->raw = malloc(len))) {
@@ -509,7 +539,7 @@ static int link_flush(lane *pp, int k) {
 static void op_answered(lane *pp, pipe_op *op, int k) {
     free(op->map);
     op->map = NULL;
-    if (pp->pool->cluster && op_follow(pp, op, k)) return;
+    if (pp->pool->cluster && op_follow(pp, op, k, clock_mono_ms())) return;
     op_complete(pp, op);
 }
 
