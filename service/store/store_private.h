@@ -11,7 +11,8 @@
  * comments, learning, review, webhooks, limits) the commands, scripts and
  * keys; the look-up also the df reads of store_article.c and the learning
  * reads of store_learn.c; the pipe (store_pipe.c) the look-up and write
- * halves -- and no file calls back up that chain. Nothing outside
+ * halves, the pool's node connections, the cluster map and the units of
+ * store_cmd.c -- and no file calls back up that chain. Nothing outside
  * service/store/ (and the store's unit tests) includes this.
  */
 #ifndef MODQ_STORE_PRIVATE_H
@@ -122,8 +123,10 @@ int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies);
  * store_free_replies): 0, or -1 when the connection failed or a READONLY
  * reply came (dropped; nothing to free). */
 int store_collect(store *s, redisReply **replies, int n);
-/* An error reply: logged and counted; -1 for READONLY (a demoted primary:
- * the connection must be dropped), else 0. */
+/* An error reply: logged and counted (in a cluster pool a MOVED / ASK
+ * counted as a redirect, and with TRYAGAIN logged at debug only: the
+ * cluster's own "not now"); -1 for READONLY (a demoted primary: the
+ * connection must be dropped), else 0. */
 int store_reply_check(store *s, const redisReply *r);
 /* Append ncmd commands to s's output buffer (sent by the next reply read).
  * 0, or -1 when out of memory (the caller drops the connection). */
