@@ -189,15 +189,18 @@ wait_idle() {
     done
 }
 
-# start_redis NAME: sets <NAME>_PORT and <NAME>_PID (DEBUG allowed from
-# 127.0.0.1: the 1M check reads DEBUG HTSTATS)
+# start_redis NAME [PORT [ARG...]]: sets <NAME>_PORT and <NAME>_PID (DEBUG
+# allowed from 127.0.0.1: the 1M check reads DEBUG HTSTATS); a free port
+# unless PORT is given, the ARGs added to redis-server's
 start_redis() {
-    port=$(free_port)
-    mkdir -p "$TMP/$1"
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$TMP/$1" \
-        --save "" --appendonly no --daemonize no --logfile "$TMP/$1/log" \
-        --enable-debug-command local &
-    eval "$1_PID=$! $1_PORT=$port"
+    name=$1 port=${2:-$(free_port)}
+    shift
+    [ $# -gt 0 ] && shift
+    mkdir -p "$TMP/$name"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$TMP/$name" \
+        --save "" --appendonly no --daemonize no --logfile "$TMP/$name/log" \
+        --enable-debug-command local "$@" &
+    eval "${name}_PID=$! ${name}_PORT=$port"
     PIDS="$PIDS $!"
     i=0
     until rcli "$port" ping >/dev/null 2>&1; do
@@ -214,20 +217,11 @@ start_cluster() {
     for n in 1 2 3; do
         port=$(free_cluster_port)
         [ -n "$port" ] || die "no free port pair for a cluster node"
-        mkdir -p "$TMP/cl$n"
-        redis-server --port "$port" --bind 127.0.0.1 --dir "$TMP/cl$n" \
-            --cluster-enabled yes --cluster-config-file "$TMP/cl$n/nodes.conf" \
-            --save "" --appendonly no --daemonize no --logfile "$TMP/cl$n/log" &
-        PIDS="$PIDS $!"
+        start_redis "CL$n" "$port" --cluster-enabled yes \
+            --cluster-config-file "$TMP/CL$n/nodes.conf"
         CL_PIDS="$CL_PIDS $!"
         CL_SEEDS="$CL_SEEDS${CL_SEEDS:+,}127.0.0.1:$port"
         : "${CL_PORT:=$port}"
-        i=0
-        until rcli "$port" ping >/dev/null 2>&1; do
-            i=$((i + 1))
-            [ $i -gt 100 ] && die "cluster node $port did not start"
-            sleep 0.1
-        done
     done
     # shellcheck disable=SC2046 # one argument per node
     redis-cli --cluster create $(echo "$CL_SEEDS" | tr ',' ' ') --cluster-replicas 0 \
