@@ -678,7 +678,6 @@ static void *pipe_main(void *arg) {
             int t = left > 0 ? (int)left : 0;
             if (timeout < 0 || t < timeout) timeout = t;
         }
-        if (pp->ready.head) timeout = 0; /* sent again (a redirect): at once */
         pthread_mutex_lock(&pp->mu);
         int idle = !pp->inbox.head;
         pp->sleeping = idle;
