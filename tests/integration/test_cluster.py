@@ -30,6 +30,7 @@ ASK while its keys migrate, TRYAGAIN while a request's keys are split,
 MOVED after -- nothing is lost or doubled, and every comment's stored
 record has the status its answer promised.
 """
+import random
 import threading
 import time
 
@@ -48,6 +49,21 @@ ON_TOPIC_2 = ("The new lanes on Main Street will make my ride to work safer, and
 SPAM = ("CHECK OUT MY CHANNEL!!! subscribe subscribe subscribe http://bit.ly/xx1 "
         "http://cheap-pills.example/buy http://win-money.example earn $500 a day")
 ENV = {"MODQ_THRESHOLD_REJECT": "1.0"}
+# on-topic sentences: three of them make a comment the load posts, far
+# enough from the others not to count as a near-duplicate (most approved)
+HAM_SENTENCES = [
+    "The protected lanes on Main Street will make my ride to work much safer.",
+    "Shop owners deserve a clear plan for deliveries before construction starts.",
+    "Losing parking spaces near the bakery worries some of the small shops.",
+    "My children could cycle to school once the lanes are really protected.",
+    "The council vote on Tuesday was long overdue for cyclists in this city.",
+    "Construction in spring means detours, so the city should announce them early.",
+    "Other towns built bicycle lanes and their local shops did fine afterwards.",
+    "Delivery vans could use side streets in the morning while the lanes are built.",
+    "I hope the junction near the station gets a safe crossing for bikes too.",
+    "The budget for the lanes seems small compared to what road repairs cost.",
+    "Fewer cars on Main Street would make the whole centre quieter and cleaner.",
+    "Cyclists and shop owners should meet with the council before work begins."]
 
 
 def comment(cid, text, name="Ann"):
@@ -284,7 +300,8 @@ class Load:
             for site in self.sites:
                 cid = "%s%d-%d" % (self.prefix, k, i)
                 if self.mixed and i % 2:
-                    body = comment(cid, "%s (%d-%d)" % (ON_TOPIC_2, k, i), "Reader%d%d" % (k, i))
+                    text = " ".join(random.Random(k * 100003 + i).sample(HAM_SENTENCES, 3))
+                    body = comment(cid, text, "Reader%d-%d" % (k, i))
                 else:
                     body = comment(cid, "%s offer %d-%d" % (SPAM, k, i), "promo")
                 try:
