@@ -64,11 +64,11 @@
  * the front each time 1 KB has been consumed: with a whole chunk inside,
  * every small reply (a write's +QUEUED) moved up to 64 KB. */
 #define PIPE_FEED_SLICE 2048
-/* Redirects and TRYAGAINs a request follows, each time within its
- * redis_timeout_ms from its first send; beyond, the request fails with
- * the last (its caller spools). A slot's migration takes an ASK, a few
- * TRYAGAINs while its keys move, a MOVED. */
-#define PIPE_MAX_HOPS 16
+/* Redirects (MOVED, ASK) a request follows, each within its
+ * redis_timeout_ms from its first send, which alone bounds its TRYAGAINs;
+ * beyond, the request fails with the last (its caller spools). A slot's
+ * migration takes an ASK, TRYAGAINs while its keys move, a MOVED. */
+#define PIPE_MAX_HOPS 8
 /* Wait before sending a unit answered TRYAGAIN again. */
 #define PIPE_TRYAGAIN_MS 20
 /* Links of a lane: one per primary a cluster pool may know. */
@@ -108,7 +108,7 @@ typedef struct pipe_op {
     size_t resend_len;
     int to, asked;             /* asked: behind ASKING */
     int *map, nmap;
-    int hops;
+    int hops;                  /* MOVED / ASK followed */
     long long first_ms;        /* sent first (redirects follow until then
                                   + redis_timeout_ms) */
 } pipe_op;
@@ -331,9 +331,13 @@ static int op_follow(lane *pp, pipe_op *op, int from, long long now) {
             kind = 3;
         }
     }
-    if (!any || !op->raw || op->hops >= PIPE_MAX_HOPS ||
-        now - op->first_ms >= pp->pool->timeout_ms)
+    if (!any) return 0;
+    if (!op->raw || (kind != 3 && op->hops >= PIPE_MAX_HOPS) ||
+        now - op->first_ms >= pp->pool->timeout_ms) {
+        log_msg(LOG_DEBUG, "redis cluster: a request's redirects not followed any more (%d "
+                "followed, %lld ms since its first send)", op->hops, now - op->first_ms);
         return 0;
+    }
     /* ASKING before each unit: for ASK, and for a TRYAGAIN answered by the
      * node an ASK had named (it only serves the slot behind ASKING) */
     int ask = kind == 2 || (kind == 3 && op->asked);
@@ -380,7 +384,7 @@ static int op_follow(lane *pp, pipe_op *op, int from, long long now) {
     op->nmap = nmap;
     op->to = to;
     op->asked = ask;
-    op->hops++;
+    op->hops += kind != 3;
     if (again) { /* the slot's keys are on the move: give them a moment */
         op->due_ms = now + PIPE_TRYAGAIN_MS;
         list_push(&pp->delayed, op);
