@@ -127,8 +127,9 @@ int store_reply_check(store *s, const redisReply *r) {
         return 0;
     }
     if (s->pool->cluster && strncmp(r->str, "TRYAGAIN", 8) == 0) {
-        /* a multi-key command while its slot's keys migrate: not run, and
-         * sent again by the pipe (store_pipe.c); like a redirect, no error */
+        /* a multi-key command while its slot's keys migrate: not run; the
+         * pipe sends it again (store_pipe.c), a synchronous call fails and
+         * its caller spools. Like a redirect, not an error of Redis' */
         log_msg(LOG_DEBUG, "redis cluster: %s", r->str);
         return 0;
     }

@@ -36,8 +36,9 @@
  * of the redirects; a unit answered TRYAGAIN (a multi-key command while
  * the slot's keys migrate, not run either) is sent again the same way a
  * little later. The request completes once, when every unit has a reply
- * that is not a redirect (or when its time is up: the redirect is then
- * its error). The same units as store_run's (store_cmd.c).
+ * that is not a redirect (or once its redis_timeout_ms or PIPE_MAX_HOPS
+ * redirects are spent: the redirect is then its error). The same units as
+ * store_run's (store_cmd.c).
  *
  * Ownership: the pipe owns its ops and their replies; the callers own q,
  * out, w and a webhook event's site, event and JSON, which must outlive
