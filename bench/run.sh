@@ -27,9 +27,9 @@
 #      free loopback ports whose cluster-bus port, +10000, is free too) and
 #      its own modq (redis_cluster); the same load, spread over 3 sites
 #      whose {site} slots sit on the 3 primaries, against it and against
-#      the single primary's modq, alternately (2 runs each, 3 without
-#      QUICK), with the CPU of modq and of every Redis node per answered
-#      request; the cluster is stopped after;
+#      the single primary's modq, alternately (3 runs each), with the
+#      CPU of modq and of every Redis node per answered request; the
+#      cluster is stopped after;
 #   5. a second redis-server loaded with the duplicate-detection keys of
 #      1,000,000 comments (bench/preload.c | redis-cli --pipe) and its own
 #      modq; 64-connection runs alternate between the empty and the loaded
@@ -471,9 +471,7 @@ start_modq SHARDED "$THREADS" "$CL_PORT" "$CL_SEEDS"
 register_articles "$SHARDED_PORT" "$CL_SITES"
 register_articles "$MAIN_PORT" "$CL_SITES"
 WRK_SITES=$CL_SITES
-CL_ROUNDS="1 2 3"
-[ "$QUICK" = "1" ] && CL_ROUNDS="1 2"
-for _ in $CL_ROUNDS; do
+for _ in 1 2 3; do
     run_wrk modq "$MAIN_PORT" 64 "$DURATION" sites3 "$MAIN_PID" "$R1_PID"
     run_wrk cluster "$SHARDED_PORT" 64 "$DURATION" sites3 "$SHARDED_PID" "$CL_PIDS"
 done
