@@ -10,13 +10,14 @@
 -- Every comment id is unique (run tag + wrk thread + counter), so modq's
 -- idempotency look-up never short-circuits the analysis.
 --
--- Arguments (after `--`): site, API key, run tag. At the end one line
+-- Arguments (after `--`): site (or sites, comma-separated: the requests go
+-- to each in turn), API key, run tag. At the end one line
 -- "BENCH key=value ..." gives the figures run.sh parses (latencies in us).
 -- The article ids and topics below must match bench/articles.json.
 
 local site, key, tag = "bench", "", "r0"
 local counter = 0
-local path, headers
+local paths, headers = {}, nil
 local pool = {}      -- article index -> pre-built ham sentences
 local dups = {}      -- {ai, text} reposted as exact duplicates
 
@@ -147,7 +148,9 @@ function init(args)
   site = args[1] or site
   key = args[2] or key
   tag = args[3] or tag
-  path = "/v1/sites/" .. site .. "/comments"
+  for one in string.gmatch(site, "[^,]+") do
+    paths[#paths + 1] = "/v1/sites/" .. one .. "/comments"
+  end
   headers = { ["Content-Type"] = "application/json",
               ["Authorization"] = "Bearer " .. key }
   -- fixed seed: every thread and run reposts the same duplicate texts
@@ -189,7 +192,7 @@ function request()
     '"ip":"10.%d.%d.%d","user_agent":"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}}',
     id, ARTICLES[ai].id, json_str(text), author, email,
     math.floor(author / 65536) % 256, math.floor(author / 256) % 256, author % 256)
-  return wrk.format("POST", path, headers, body)
+  return wrk.format("POST", paths[counter % #paths + 1], headers, body)
 end
 
 function done(summary, latency, requests)

@@ -8,8 +8,11 @@ CPU-per-comment table: modq's and Redis' CPU per comment at 64 connections
 baseline's CPU per request from the same runs, the engine alone on the
 captured bench mix, the client side of one round trip to Redis, median of
 the rtt_bench runs), the floor (their sum) and modq / floor as its last
-lines. The 64-connection req/s and latencies are those of the median run
-by req/s; every ratio compares figures from the same bench run.
+lines; above it, the same load (over 3 sites) against one primary and
+against a 3-primary Redis Cluster, run alternately: req/s and modq's and
+Redis' CPU per comment for both. The 64-connection req/s and latencies
+are those of the median run by req/s; every ratio compares figures from
+the same bench run.
 Standard library only. Usage: report.py RAW OUT.md OUT.json
 (run.sh also calls "report.py --median-rps RAW SERVER": the median req/s of
 that server's 64-connection main runs.)
@@ -133,12 +136,39 @@ def cpu_table(runs, engine, rtt):
     return {k: rounded(v) for k, v in t.items()}
 
 
+def cluster_table(runs):
+    """The "sites3" runs: one primary ("modq") and the 3-primary cluster
+    ("cluster") under the same load, alternately. {name: figures} (None
+    when the bench had no such runs)."""
+    out = {}
+    for name in ("modq", "cluster"):
+        rs = [r for r in runs if r.get("label") == "sites3" and r["server"] == name]
+        if not rs:
+            return None
+        m = median_run(rs)
+        out[name] = {
+            "runs": len(rs),
+            "rps": m["rps"], "rps_runs": [r["rps"] for r in rs],
+            "p50_us": m["p50_us"], "p99_us": m["p99_us"],
+            "non2xx": sum(r["non2xx"] for r in rs), "sock": sum(r["sock"] for r in rs),
+            "modq_us": median([x for x in (per_req_us(r, "srv_cpu_ms") for r in rs)
+                               if x is not None]),
+            "redis_us": median([x for x in (per_req_us(r, "redis_cpu_ms") for r in rs)
+                                if x is not None]),
+        }
+    out["rps_ratio"] = (out["cluster"]["rps"] / out["modq"]["rps"]
+                        if out["modq"]["rps"] > 0 else None)
+    return rounded(out)
+
+
 def rounded(v):
     """v with every float rounded to 3 decimals (lists too)."""
     if isinstance(v, float):
         return round(v, 3)
     if isinstance(v, list):
         return [rounded(x) for x in v]
+    if isinstance(v, dict):
+        return {k: rounded(x) for k, x in v.items()}
     return v
 
 
@@ -179,6 +209,7 @@ def main():
     raw, out_path, json_path = sys.argv[1], sys.argv[2], sys.argv[3]
     runs, engine, facts, rtt = parse(raw)
     cput = cpu_table(runs, engine, rtt)
+    clt = cluster_table(runs)
     L = []
     threads = facts.get("threads", "?")
     L.append("# modq benchmark results")
@@ -375,6 +406,31 @@ def main():
                 if facts.get("modq_log_first_warning") else ""))
     L.append("")
 
+    # ---- one primary and a cluster
+    if clt:
+        L.append("## One primary and a 3-primary Redis Cluster (the same load, 64 conns)")
+        L.append("")
+        L.append("| Redis | req/s | p50 ms | p99 ms | non-2xx | socket errors | modq CPU us per "
+                 "comment | Redis CPU us per comment (every node) |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for name, label in (("modq", "one primary"), ("cluster", "Redis Cluster, 3 primaries")):
+            c = clt[name]
+            L.append("| %s (median of %d: %s req/s) | %.0f | %s | %s | %d | %d | %s | %s |"
+                     % (label, c["runs"], ", ".join("%.0f" % x for x in c["rps_runs"]), c["rps"],
+                        ms(c["p50_us"]), ms(c["p99_us"]), c["non2xx"], c["sock"],
+                        fmt(c["modq_us"]), fmt(c["redis_us"])))
+        L.append("")
+        keys = ", ".join("%s" % v for k, v in sorted(facts.items())
+                         if k.startswith("cluster_keys_"))
+        L.append("bench/comments.lua over 3 sites (%s), whose {site} hash slots sit on the 3 "
+                 "primaries, alternately against the single primary's modq and a modq with "
+                 "redis_cluster (its own 3-node cluster on loopback, no replicas, no "
+                 "persistence): req/s cluster / one primary %s; keys per primary at the end %s; "
+                 "redirects followed %s, comments spooled %s."
+                 % (facts.get("cluster_sites", "?"), fmt(clt["rps_ratio"], "%.3f"), keys or "?",
+                    facts.get("cluster_redirects", "?"), facts.get("cluster_spooled", "?")))
+        L.append("")
+
     # ---- targets
     L.append("## Targets")
     L.append("")
@@ -437,6 +493,13 @@ def main():
                                     runs_of("modq_us_runs")))
     L.append("| Redis (for modq) | %s | the same for redis-server, same runs (%s) |"
              % (fmt(cput["redis_us"]), runs_of("redis_us_runs")))
+    if clt:
+        L.append("| modq, the same load over 3 sites: one primary / 3-primary cluster | %s / %s "
+                 "| the same, the runs of the cluster section (req/s %.0f / %.0f) |"
+                 % (fmt(clt["modq"]["modq_us"]), fmt(clt["cluster"]["modq_us"]),
+                    clt["modq"]["rps"], clt["cluster"]["rps"]))
+        L.append("| Redis, the same: one primary / the 3 primaries together | %s / %s | the "
+                 "same runs |" % (fmt(clt["modq"]["redis_us"]), fmt(clt["cluster"]["redis_us"])))
     L.append("| baseline: libmicrohttpd + modq's JSON codec | %s | the same, baseline server, "
              "interleaved runs (%s) |" % (fmt(cput["baseline_us"]), runs_of("baseline_us_runs")))
     L.append("| engine alone on the bench mix | %s | engine_bench, thread CPU, the captured "
@@ -456,7 +519,8 @@ def main():
            "machine": {"nproc": facts.get("machine_nproc"), "cpu": facts.get("machine_cpu"),
                        "mem_mb": facts.get("machine_mem_mb"),
                        "load_at_end": facts.get("machine_load")},
-           "threads": facts.get("threads"), "cpu_per_comment": cput, "targets": targets}
+           "threads": facts.get("threads"), "cpu_per_comment": cput, "cluster": clt,
+           "targets": targets}
     with open(json_path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=2, default=str)
         f.write("\n")

@@ -23,6 +23,13 @@
 #      then bench/stall_check.py (1,024 keep-alive connections all sending
 #      at once, twice: every one must be answered); peak RSS (VmHWM) of
 #      both; Redis memory per comment and Redis commands per comment;
+#   4b. a Redis Cluster of 3 primaries (no replicas, no persistence; on
+#      free loopback ports whose cluster-bus port, +10000, is free too) and
+#      its own modq (redis_cluster); the same load, spread over 3 sites
+#      whose {site} slots sit on the 3 primaries, against it and against
+#      the single primary's modq, alternately (3 runs each), with the
+#      CPU of modq and of every Redis node per answered request; the
+#      cluster is stopped after;
 #   5. a second redis-server loaded with the duplicate-detection keys of
 #      1,000,000 comments (bench/preload.c | redis-cli --pipe) and its own
 #      modq; 64-connection runs alternate between the empty and the loaded
@@ -127,6 +134,27 @@ trap 'exit 130' INT TERM
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+free_cluster_port() { # a free port whose cluster-bus port (port + 10000) is free too
+    python3 - <<'EOF'
+import socket
+for _ in range(200):
+    a = socket.socket()
+    a.bind(("127.0.0.1", 0))
+    port = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        if port + 10000 > 65535:
+            continue
+        b.bind(("127.0.0.1", port + 10000))
+    except OSError:
+        continue
+    finally:
+        b.close()
+        a.close()
+    print(port)
+    break
+EOF
+}
 wait_http() { # $1 = port: any HTTP answer within 10 s
     i=0
     until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/healthz"; do
@@ -140,8 +168,12 @@ used_memory() { rcli "$1" info memory | tr -d '\r' | sed -n 's/^used_memory://p'
 vmhwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 fact() { echo "FACT $*" >> "$RAW"; }
 CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() { # user+system clock ticks of a process (its name has no spaces)
-    awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+cpu_ticks() { # user+system clock ticks of processes (their names have no spaces)
+    t=0
+    for p in "$@"; do
+        t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
 }
 # wait_idle PID...: until each process uses under ~10% of a core (at most
 # 15 s), so the requests wrk left in flight do not spill into the next run
@@ -157,15 +189,18 @@ wait_idle() {
     done
 }
 
-# start_redis NAME: sets <NAME>_PORT and <NAME>_PID (DEBUG allowed from
-# 127.0.0.1: the 1M check reads DEBUG HTSTATS)
+# start_redis NAME [PORT [ARG...]]: sets <NAME>_PORT and <NAME>_PID (DEBUG
+# allowed from 127.0.0.1: the 1M check reads DEBUG HTSTATS); a free port
+# unless PORT is given, the ARGs added to redis-server's
 start_redis() {
-    port=$(free_port)
-    mkdir -p "$TMP/$1"
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$TMP/$1" \
-        --save "" --appendonly no --daemonize no --logfile "$TMP/$1/log" \
-        --enable-debug-command local &
-    eval "$1_PID=$! $1_PORT=$port"
+    name=$1 port=${2:-$(free_port)}
+    shift
+    [ $# -gt 0 ] && shift
+    mkdir -p "$TMP/$name"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$TMP/$name" \
+        --save "" --appendonly no --daemonize no --logfile "$TMP/$name/log" \
+        --enable-debug-command local "$@" &
+    eval "${name}_PID=$! ${name}_PORT=$port"
     PIDS="$PIDS $!"
     i=0
     until rcli "$port" ping >/dev/null 2>&1; do
@@ -175,12 +210,66 @@ start_redis() {
     done
 }
 
-# start_modq NAME THREADS REDIS_PORT: sets <NAME>_PORT and <NAME>_PID
-# (every load generator connects from 127.0.0.1: the per-address limit is
-# raised above their connection counts)
+# start_cluster: a Redis Cluster of 3 primaries; sets CL_PIDS, CL_SEEDS
+# (host:port,...) and CL_PORT (the first node's port)
+start_cluster() {
+    CL_PIDS="" CL_SEEDS="" CL_PORT=""
+    for n in 1 2 3; do
+        port=$(free_cluster_port)
+        [ -n "$port" ] || die "no free port pair for a cluster node"
+        start_redis "CL$n" "$port" --cluster-enabled yes \
+            --cluster-config-file "$TMP/CL$n/nodes.conf"
+        CL_PIDS="$CL_PIDS $!"
+        CL_SEEDS="$CL_SEEDS${CL_SEEDS:+,}127.0.0.1:$port"
+        : "${CL_PORT:=$port}"
+    done
+    # shellcheck disable=SC2046 # one argument per node
+    redis-cli --cluster create $(echo "$CL_SEEDS" | tr ',' ' ') --cluster-replicas 0 \
+        --cluster-yes > "$TMP/cluster-create.txt" 2>&1 ||
+        die "redis-cli --cluster create: $(tail -3 "$TMP/cluster-create.txt")"
+    i=0
+    for hp in $(echo "$CL_SEEDS" | tr ',' ' '); do
+        until rcli "${hp#*:}" cluster info | grep -q 'cluster_state:ok'; do
+            i=$((i + 1))
+            [ $i -gt 200 ] && die "the cluster did not reach cluster_state:ok"
+            sleep 0.1
+        done
+    done
+}
+
+# cluster_sites PORT: one site per primary ("bench<i>" whose {site} slot
+# that primary serves), comma-separated
+cluster_sites() {
+    python3 - "$1" <<'EOF'
+import subprocess, sys
+def cli(*a):
+    return subprocess.run(["redis-cli", "-p", sys.argv[1]] + list(a), capture_output=True,
+                          text=True, check=True).stdout
+ranges = []
+for line in cli("CLUSTER", "NODES").splitlines():
+    f = line.split()
+    if "master" in f[2]:
+        for r in f[8:]:
+            a, _, b = r.partition("-")
+            ranges.append((int(a), int(b or a), f[0]))
+nodes = {n for _, _, n in ranges}
+out = {}
+for i in range(1000):
+    slot = int(cli("CLUSTER", "KEYSLOT", "{bench%d}" % i))
+    out.setdefault(next(n for a, b, n in ranges if a <= slot <= b), "bench%d" % i)
+    if len(out) == len(nodes):
+        break
+print(",".join(sorted(out.values())))
+EOF
+}
+
+# start_modq NAME THREADS REDIS_PORT [CLUSTER_SEEDS]: sets <NAME>_PORT and
+# <NAME>_PID (every load generator connects from 127.0.0.1: the
+# per-address limit is raised above their connection counts)
 start_modq() {
     port=$(free_port)
     MODQ_LISTEN="127.0.0.1:$port" MODQ_REDIS_URL="redis://127.0.0.1:$3/0" \
+    MODQ_REDIS_CLUSTER="${4:-}" \
     MODQ_CLIENT_KEYS="$KEY" MODQ_THREADS="$2" MODQ_LOG_LEVEL=warn MODQ_DRAIN_SECONDS=0 \
     MODQ_MAX_CONNECTIONS_PER_IP=4096 \
     MODQ_SPOOL_DIR="$TMP/spool-$1" "$MODQ_BIN" > "$TMP/modq-$1.log" 2>&1 &
@@ -198,37 +287,44 @@ start_baseline() {
     wait_http "$BASE_PORT" || die "baseline did not start: $(cat "$TMP/baseline.log")"
 }
 
-register_articles() { # $1 = modq port
-    python3 - "$1" "$SITE" "$KEY" <<'EOF'
+register_articles() { # $1 = modq port [$2 = site(s), comma-separated; default $SITE]
+    python3 - "$1" "${2:-$SITE}" "$KEY" <<'EOF'
 import http.client, json, sys
-port, site, key = sys.argv[1:4]
-for a in json.load(open("bench/articles.json")):
-    aid = a.pop("id")
-    c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
-    c.request("PUT", "/v1/sites/%s/articles/%s" % (site, aid), json.dumps(a),
-              {"Authorization": "Bearer " + key, "Content-Type": "application/json"})
-    r = c.getresponse()
-    r.read()
-    if r.status not in (200, 201):
-        sys.exit("article %s: HTTP %d" % (aid, r.status))
+port, sites, key = sys.argv[1:4]
+for site in sites.split(","):
+    for a in json.load(open("bench/articles.json")):
+        aid = a.pop("id")
+        c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
+        c.request("PUT", "/v1/sites/%s/articles/%s" % (site, aid), json.dumps(a),
+                  {"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        if r.status not in (200, 201):
+            sys.exit("article %s of %s: HTTP %d" % (aid, site, r.status))
 EOF
 }
 
 RUN_N=0
 LAST_RPS=0
-# run_wrk SERVER PORT CONNS SECONDS LABEL [SERVER_PID [REDIS_PID]]: one wrk
-# run, a RUN line in $RAW with the CPU time the server and its Redis used
+# run_wrk SERVER PORT CONNS SECONDS LABEL [SERVER_PID [REDIS_PIDS]]: one wrk
+# run, a RUN line in $RAW with the CPU time the server and its Redis (the
+# sum over REDIS_PIDS, space-separated: every node of a cluster) used
 # during it; then waits for them to go idle before the next run. With
-# PAUSE_MS set, each connection pauses that long between requests.
+# PAUSE_MS set, each connection pauses that long between requests; with
+# WRK_SITES set, the comments go to those sites (comma-separated) in turn.
 PAUSE_MS=""
+WRK_SITES=""
 run_wrk() {
     RUN_N=$((RUN_N + 1))
-    s0=$(cpu_ticks "${6:-self}") r0=$(cpu_ticks "${7:-self}")
+    # shellcheck disable=SC2086 # REDIS_PIDS: one argument per pid
+    s0=$(cpu_ticks "${6:-self}") r0=$(cpu_ticks ${7:-self})
     script=bench/comments.lua
     [ -n "$PAUSE_MS" ] && script=bench/comments_paced.lua
     out=$(wrk -t"$WRK_THREADS" -c"$3" -d"$4"s --timeout "$WRK_TIMEOUT" -s "$script" \
-        "http://127.0.0.1:$2" -- "$SITE" "$KEY" "r$RUN_N$1" ${PAUSE_MS:+"$PAUSE_MS"} 2>&1) || true
-    s1=$(cpu_ticks "${6:-self}") r1=$(cpu_ticks "${7:-self}")
+        "http://127.0.0.1:$2" -- "${WRK_SITES:-$SITE}" "$KEY" "r$RUN_N$1" \
+        ${PAUSE_MS:+"$PAUSE_MS"} 2>&1) || true
+    # shellcheck disable=SC2086
+    s1=$(cpu_ticks "${6:-self}") r1=$(cpu_ticks ${7:-self})
     line=$(printf '%s\n' "$out" | grep '^BENCH ' | tail -1 || true)
     if [ -z "$line" ]; then
         log "wrk gave no figures: $(printf '%s' "$out" | tail -3)"
@@ -241,7 +337,8 @@ run_wrk() {
     printf '  %s %-8s %5s conns %-7s %s %s\n' "$(date +%T)" "$1" "$3" "$5" "${line#BENCH }" \
         "$cpu" >&2
     shift 5
-    wait_idle "$@"
+    # shellcheck disable=SC2068 # REDIS_PIDS: one argument per pid
+    wait_idle $@
 }
 
 # ================================================================ 1. engine
@@ -361,6 +458,33 @@ k=$(rcli "$R1_PORT" --scan --pattern "modq:{$SITE}:comment:*" | head -1)
 [ -n "$k" ] && fact "redis_record_sample_bytes=$(rcli "$R1_PORT" memory usage "$k")"
 k=$(rcli "$R1_PORT" --scan --pattern "modq:{$SITE}:dup:b0:*" | head -1)
 [ -n "$k" ] && fact "redis_band_key_sample_bytes=$(rcli "$R1_PORT" memory usage "$k")"
+
+# ================================================================ 4b. cluster
+# The same load on a 3-primary Redis Cluster and on the single primary,
+# spread over 3 sites whose {site} slots sit on the 3 primaries (one site
+# would put every comment on one primary), alternately.
+log "cluster: 3 primaries and one primary, the same load over 3 sites, alternately"
+start_cluster
+CL_SITES=$(cluster_sites "$CL_PORT")
+fact "cluster_sites=$CL_SITES"
+start_modq SHARDED "$THREADS" "$CL_PORT" "$CL_SEEDS"
+register_articles "$SHARDED_PORT" "$CL_SITES"
+register_articles "$MAIN_PORT" "$CL_SITES"
+WRK_SITES=$CL_SITES
+for _ in 1 2 3; do
+    run_wrk modq "$MAIN_PORT" 64 "$DURATION" sites3 "$MAIN_PID" "$R1_PID"
+    run_wrk cluster "$SHARDED_PORT" 64 "$DURATION" sites3 "$SHARDED_PID" "$CL_PIDS"
+done
+WRK_SITES=""
+CL_METRICS=$(curl -s "http://127.0.0.1:$SHARDED_PORT/metrics")
+fact "cluster_redirects=$(printf '%s\n' "$CL_METRICS" |
+    sed -n 's/^modq_redis_cluster_redirects_total \([0-9]*\)$/\1/p')"
+fact "cluster_spooled=$(printf '%s\n' "$CL_METRICS" | sed -n 's/^modq_spooled_total \([0-9]*\)$/\1/p')"
+for hp in $(echo "$CL_SEEDS" | tr ',' ' '); do
+    fact "cluster_keys_${hp#*:}=$(rcli "${hp#*:}" dbsize)"
+done
+stop_pid "$SHARDED_PID"
+for p in $CL_PIDS; do stop_pid "$p"; done
 
 # ================================================================ 5. 1M stored
 avail_kb=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB/\1/p' /proc/meminfo)

@@ -262,17 +262,19 @@ int store_comment_write(store *s, const store_write *w, char **existing,
 
 
 /* ---- the pipelined comment path (store_pipe.c) ----
- * One thread with one connection of its own sends the look-ups and writes
+ * One thread with one connection of its own (in a cluster pool one per
+ * primary, each request on its site's) sends the look-ups and writes
  * of every comment in flight together: what reached it while the previous
  * round trip was out goes in one write(2), and its replies come back in
  * one read(2), so a round trip's fixed costs (system calls, wake-ups, in
  * modq and in Redis) are shared by all the requests in it. A lane waits
- * on nothing but its own connection: a request needing a second round
- * trip (a look-up's, a script the server lacked) is sent again on it.
- * Redis serves them in order; each request's callback runs on that thread
- * when its last reply is in (or at once with rc -1 when Redis is down: the
- * connection failed, or the oldest request waited longer than
- * redis_timeout_ms -- all in flight then fail together). */
+ * on nothing but its own connections: a request needing a second round
+ * trip (a look-up's, a script the server lacked, a cluster redirect) is
+ * sent again on them. Redis serves them in order; each request's callback
+ * runs on that thread when its last reply is in (or at once with rc -1
+ * when Redis is down: the connection failed, or the oldest request waited
+ * longer than redis_timeout_ms -- all in flight on that connection then
+ * fail together). */
 typedef struct store_pipe store_pipe;
 /* Start nthreads lanes, each a thread with a connection of its own (made
  * by its first request); new requests are spread over them round robin,

@@ -140,9 +140,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "modq: config: %s\n", err);
         goto out;
     }
-    /* the comment path's shared round trips (store_pipe.c); one primary
-     * only: a cluster's comments take the synchronous path */
-    if (cfg.pipeline_threads > 0 && !cfg.redis_cluster[0] &&
+    /* the comment path's shared round trips (store_pipe.c) */
+    if (cfg.pipeline_threads > 0 &&
         !(pipe = store_pipe_start(a.pool, (unsigned)cfg.pipeline_threads, err, sizeof err))) {
         fprintf(stderr, "modq: %s\n", err);
         goto out;

@@ -5,7 +5,7 @@
  * renumbered: a store's per-node contexts are indexed by that number) and
  * the map slot -> node, read with CLUSTER SLOTS on a short-lived
  * connection of its own: the known primaries are asked first, then the
- * seeds. The map is read again when it is due (STORE_CLUSTER_REFRESH_MS),
+ * seeds, any of them whose connection just failed last. The map is read again when it is due (STORE_CLUSTER_REFRESH_MS),
  * after a connection error and after a MOVED reply; one thread reads it
  * while the others keep using the old one. Never holds a data connection,
  * never sends a data command and knows no modq key.
@@ -222,22 +222,45 @@ out:
     return rc;
 }
 
-/* Read the map (known primaries first, then the seeds) and install it. */
+/* 1 when a is the address of a node inside its retry window. Called with
+ * mu held. */
+static int addr_down_locked(const store_cluster *cl, const cluster_addr *a, long long now) {
+    for (unsigned i = 0; i < cl->nnodes; i++)
+        if (cl->down_until[i] > now && cl->node[i].port == a->port &&
+            strcmp(cl->node[i].host, a->host) == 0)
+            return 1;
+    return 0;
+}
+
+/* Read the map and install it: asked of the known primaries first, then
+ * the seeds, each of those whose connection just failed last (a dead
+ * host may take redis_timeout_ms to refuse, and the thread reading the
+ * map waits for it). */
 static void refresh(store_cluster *cl) {
     uint8_t *map = malloc(STORE_CLUSTER_SLOTS);
+    /* the order to ask in; last: those of a failed connection */
     cluster_addr *try = malloc((STORE_CLUSTER_MAX_NODES + CLUSTER_MAX_SEEDS) * sizeof *try);
+    cluster_addr *last = malloc((STORE_CLUSTER_MAX_NODES + CLUSTER_MAX_SEEDS) * sizeof *last);
     int ok = 0;
     char why[160] = "out of memory";
-    if (map && try) {
-        unsigned ntry = 0;
+    if (map && try && last) {
+        unsigned ntry = 0, nlast = 0;
+        long long now = clock_mono_ms();
         pthread_mutex_lock(&cl->mu);
         unsigned char serves[STORE_CLUSTER_MAX_NODES] = {0};
         for (unsigned s = 0; s < STORE_CLUSTER_SLOTS; s++)
             if (cl->slot[s] != CLUSTER_NONE) serves[cl->slot[s]] = 1;
-        for (unsigned i = 0; i < cl->nnodes; i++)
-            if (serves[i]) try[ntry++] = cl->node[i];
+        for (unsigned i = 0; i < cl->nnodes; i++) {
+            if (!serves[i]) continue;
+            if (cl->down_until[i] > now) last[nlast++] = cl->node[i];
+            else try[ntry++] = cl->node[i];
+        }
+        for (unsigned i = 0; i < cl->nseeds; i++) {
+            if (addr_down_locked(cl, &cl->seed[i], now)) last[nlast++] = cl->seed[i];
+            else try[ntry++] = cl->seed[i];
+        }
         pthread_mutex_unlock(&cl->mu);
-        for (unsigned i = 0; i < cl->nseeds; i++) try[ntry++] = cl->seed[i];
+        for (unsigned i = 0; i < nlast; i++) try[ntry++] = last[i];
         for (unsigned i = 0; i < ntry && !ok; i++) {
             ok = read_slots(cl, &try[i], map, why, sizeof why) == 0;
             if (!ok) log_msg(LOG_DEBUG, "redis cluster %s:%d: %s", try[i].host, try[i].port, why);
@@ -255,6 +278,7 @@ static void refresh(store_cluster *cl) {
         log_msg(LOG_WARN, "redis cluster: no node answered CLUSTER SLOTS (%s)", why);
     else if (ok && was_failing)
         log_msg(LOG_INFO, "redis cluster: slot map read again");
+    free(last);
     free(try);
     free(map);
 }

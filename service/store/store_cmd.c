@@ -126,6 +126,13 @@ int store_reply_check(store *s, const redisReply *r) {
         atomic_fetch_add(&s->pool->redirects, 1);
         return 0;
     }
+    if (s->pool->cluster && strncmp(r->str, "TRYAGAIN", 8) == 0) {
+        /* a multi-key command while its slot's keys migrate: not run; the
+         * pipe sends it again (store_pipe.c), a synchronous call fails and
+         * its caller spools. Like a redirect, not an error of Redis' */
+        log_msg(LOG_DEBUG, "redis cluster: %s", r->str);
+        return 0;
+    }
     if (strncmp(r->str, "READONLY", 8) == 0) {
         /* a demoted primary: drop it, the next connect finds the new one */
         log_msg(LOG_WARN, "redis: %s", r->str);
@@ -260,12 +267,17 @@ static int cmd_key(const cmd *c, const char **key, size_t *len) {
     return 1;
 }
 
-/* The end of the unit starting at cmds[i]. */
-static int unit_end(const cmd *cmds, int ncmd, int i) {
+int store_unit_end(const cmd *cmds, int ncmd, int i) {
     if (!cmd_is(&cmds[i], "MULTI")) return i + 1;
     for (int j = i + 1; j < ncmd; j++)
         if (cmd_is(&cmds[j], "EXEC") || cmd_is(&cmds[j], "DISCARD")) return j + 1;
     return ncmd;
+}
+
+int store_cmd_has_key(const cmd *c) {
+    const char *key;
+    size_t len;
+    return cmd_key(c, &key, &len);
 }
 
 /* The node of the unit [a, b): its first key's slot's; for a unit without
@@ -340,7 +352,7 @@ static int run_cluster(store *s, cmd *cmds, int ncmd, redisReply **replies) {
     for (int i = 0; i < ncmd; i++) replies[i] = NULL;
     int ga = 0, gnode = -1, prev = -1;
     for (int a = 0; a <= ncmd;) {
-        int b = a < ncmd ? unit_end(cmds, ncmd, a) : ncmd;
+        int b = a < ncmd ? store_unit_end(cmds, ncmd, a) : ncmd;
         int node = a < ncmd ? unit_node(s, cmds, ncmd, a, b, prev) : -2;
         if (a < ncmd && node < 0) goto fail;
         if (a > ga && node != gnode) { /* flush the group of gnode */
@@ -352,7 +364,7 @@ static int run_cluster(store *s, cmd *cmds, int ncmd, redisReply **replies) {
         a = b;
     }
     for (int a = 0; a < ncmd;) {
-        int b = unit_end(cmds, ncmd, a), node;
+        int b = store_unit_end(cmds, ncmd, a), node;
         int k = unit_redirect(s, replies, a, b, &node);
         if (k && resend(s, node, k == 2, cmds, a, b, replies) < 0) goto fail;
         a = b;

@@ -11,7 +11,8 @@
  * comments, learning, review, webhooks, limits) the commands, scripts and
  * keys; the look-up also the df reads of store_article.c and the learning
  * reads of store_learn.c; the pipe (store_pipe.c) the look-up and write
- * halves -- and no file calls back up that chain. Nothing outside
+ * halves, the pool's node connections, the cluster map and the units of
+ * store_cmd.c -- and no file calls back up that chain. Nothing outside
  * service/store/ (and the store's unit tests) includes this.
  */
 #ifndef MODQ_STORE_PRIVATE_H
@@ -122,13 +123,22 @@ int store_run(store *s, cmd *cmds, int ncmd, redisReply **replies);
  * store_free_replies): 0, or -1 when the connection failed or a READONLY
  * reply came (dropped; nothing to free). */
 int store_collect(store *s, redisReply **replies, int n);
-/* An error reply: logged and counted; -1 for READONLY (a demoted primary:
- * the connection must be dropped), else 0. */
+/* An error reply: logged and counted (in a cluster pool a MOVED / ASK
+ * counted as a redirect, and with TRYAGAIN logged at debug only: the
+ * cluster's own "not now"); -1 for READONLY (a demoted primary: the
+ * connection must be dropped), else 0. */
 int store_reply_check(store *s, const redisReply *r);
 /* Append ncmd commands to s's output buffer (sent by the next reply read).
  * 0, or -1 when out of memory (the caller drops the connection). */
 int store_append_cmds(store *s, const cmd *cmds, int ncmd);
 void store_free_replies(redisReply **r, int n);
+/* The units a cluster pool sends whole to one node (store_run; the pipe's
+ * redirects): the end of the unit starting at cmds[i] (a MULTI ... EXEC
+ * block, or one command). */
+int store_unit_end(const cmd *cmds, int ncmd, int i);
+/* 1 when c names a key (its node is its slot's), 0 for a command without
+ * one (MULTI, EXEC, WAIT, ...: it goes with the unit before it). */
+int store_cmd_has_key(const cmd *c);
 /* Append "HMGET key fields..." to s's pipeline, leaving out fields[i] where
  * skip (may be NULL) has skip[i] set. 0, or -1 (nothing appended). */
 int store_append_hmget(store *s, const char *key, const char *const *fields, size_t n,

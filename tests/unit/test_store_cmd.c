@@ -1,7 +1,8 @@
 /* test_store_cmd.c - the command layer against a fake Redis: the exact
  * RESP a command goes out as (binary-safe arguments), replies in order,
  * error replies counted but kept, READONLY dropping the connection and
- * opening the down window, the argument limit, and the reply readers. */
+ * opening the down window, the argument limit, the reply readers, and the
+ * units a cluster pool sends whole. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,29 @@ static void test_ping(void) {
     fake_close(&f);
 }
 
+/* The units a cluster pool sends whole (store_run, the pipe's redirects):
+ * a MULTI ... EXEC block or one command, and which commands name a key. */
+static void test_units_and_keys(void) {
+    cmd c[6];
+    memset(c, 0, sizeof c);
+    store_args(&c[0], "MULTI");
+    store_cmd(&c[1], "SET", "modq:{s}:a", "1", NULL);
+    store_cmd(&c[2], "ZADD", "modq:{s}:z", "0", "m", NULL);
+    store_args(&c[3], "EXEC");
+    store_cmd(&c[4], "WAIT", "1", "100", NULL);
+    store_cmd(&c[5], "EVALSHA", "0123", "0", NULL);
+    CHECK(store_unit_end(c, 6, 0) == 4);
+    CHECK(store_unit_end(c, 6, 4) == 5);
+    CHECK(store_unit_end(c, 6, 5) == 6);
+    CHECK(store_unit_end(c, 3, 0) == 3); /* a MULTI without its EXEC: to the end */
+    CHECK(!store_cmd_has_key(&c[0]) && store_cmd_has_key(&c[1]) && !store_cmd_has_key(&c[3]));
+    CHECK(!store_cmd_has_key(&c[4]));
+    CHECK(!store_cmd_has_key(&c[5])); /* a script with no keys */
+    cmd e = {0};
+    store_cmd(&e, "EVALSHA", "0123", "1", "modq:{s}:k", NULL);
+    CHECK(store_cmd_has_key(&e));
+}
+
 int main(void) {
     log_set_level("error"); /* the error replies below are expected */
     UNIT_RUN(test_commands_go_out_as_resp_and_replies_come_back_in_order);
@@ -173,5 +197,6 @@ int main(void) {
     UNIT_RUN(test_get_one_found_absent_and_wrong_type);
     UNIT_RUN(test_take_and_dup_strings);
     UNIT_RUN(test_ping);
+    UNIT_RUN(test_units_and_keys);
     return unit_report("store_cmd");
 }
