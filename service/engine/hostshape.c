@@ -88,9 +88,20 @@ size_t hostshape_domain_len(const char *s, size_t n) {
 #define TOKENIZE_MD_TEXT_MAX 200
 
 
-static int label_char(int c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
+/* [a-z0-9-] by byte: label_char() is asked of nearly every byte of a
+ * text. */
+static const unsigned char label_tab[256] = {
+    ['-'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+static inline int label_char(int c) { return label_tab[(unsigned char)c]; }
 
 /* Length of a dot written as something else at s (spaces around it
  * included), or 0: " dot ", "(dot)", "[dot]", "{dot}", "(.)", "[.]",
@@ -100,14 +111,21 @@ static size_t fake_dot(const char *s, size_t n) {
     static const char *const forms[] = {"(dot)", "[dot]", "{dot}", "<dot>",
                                         "(.)",   "[.]",   "{.}",
                                         "\xe3\x80\x82", "dot"};
+    static const unsigned char form_len[] = {5, 5, 5, 5, 3, 3, 3, 3, 3};
     size_t i = 0;
     while (i < n && i < TOKENIZE_SPACED_GAP && s[i] == ' ')
         i++;
     size_t lead = i, len = 0;
-    for (size_t k = 0; k < sizeof forms / sizeof *forms && !len; k++) {
-        size_t fl = strlen(forms[k]);
-        if (i + fl <= n && memcmp(s + i, forms[k], fl) == 0)
-            len = fl;
+    /* every form starts with one of these bytes: asked after every word,
+     * most of the time none is there */
+    unsigned char c0 = i < n ? (unsigned char)s[i] : 0;
+    if (c0 == '(' || c0 == '[' || c0 == '{' || c0 == '<' || c0 == 0xe3 ||
+        c0 == 'd') {
+        for (size_t k = 0; k < sizeof forms / sizeof *forms && !len; k++) {
+            size_t fl = form_len[k];
+            if (i + fl <= n && memcmp(s + i, forms[k], fl) == 0)
+                len = fl;
+        }
     }
     /* the bare word "dot" needs spaces on both sides ("dotcom" is a word) */
     int word = len == 3 && s[i] == 'd';
@@ -308,6 +326,11 @@ size_t hostshape_find(const char *text, size_t len, hostshape_span *out,
             out[n].end = end;
             i = end;
             n++;
+        } else if (label_char(c)) {
+            /* no host starts inside a label: the rest of it is skipped */
+            i++;
+            while (i < len && label_char((unsigned char)text[i]))
+                i++;
         } else {
             i++;
         }

@@ -324,14 +324,19 @@ void links_spam(const links_input *in, score_signal *out) {
 /* 1 when word i of l asks the reader to contact the writer: a contact
  * verb followed by "me" or "us", one word between at most ("email me",
  * "text me now", "message us"). */
-static int contact_ask(const tokenize_list *l, size_t i) {
-    static const char *const verbs[] = {"email", "e-mail", "mail", "message", "text",
-                                        "call", "ring", "write", "contact", "dm",
-                                        "inbox", "ping", "whatsapp", "reach", NULL};
+static const char *const contact_verbs[] = {
+    "email", "e-mail", "mail", "message", "text", "call", "ring", "write",
+    "contact", "dm", "inbox", "ping", "whatsapp", "reach"};
+enum { NCONTACT_VERBS = sizeof contact_verbs / sizeof *contact_verbs };
+
+/* vh: tokenize_hash() of each of contact_verbs, which a word token's hash
+ * (that of its text) must equal before its text is compared. */
+static int contact_ask(const tokenize_list *l, size_t i, const uint64_t *vh) {
     const char *w = tokenize_text(l, &l->v[i]);
+    uint64_t h = l->v[i].hash;
     int verb = 0;
-    for (const char *const *v = verbs; *v && !verb; v++)
-        verb = strcmp(w, *v) == 0;
+    for (size_t k = 0; k < NCONTACT_VERBS && !verb; k++)
+        verb = h == vh[k] && strcmp(w, contact_verbs[k]) == 0;
     if (!verb)
         return 0;
     for (size_t k = i + 1; k < l->n && k <= i + 2; k++) {
@@ -354,6 +359,9 @@ void links_contact(const links_input *in, score_signal *out) {
     uint64_t mh[NMSG];
     for (size_t k = 0; k < NMSG; k++)
         mh[k] = tokenize_hash(messengers[k], strlen(messengers[k]));
+    uint64_t vh[NCONTACT_VERBS];
+    for (size_t k = 0; k < NCONTACT_VERBS; k++)
+        vh[k] = tokenize_hash(contact_verbs[k], strlen(contact_verbs[k]));
     for (size_t i = 0; i < l->n; i++) {
         const tokenize_token *t = &l->v[i];
         const char *s = tokenize_text(l, t);
@@ -379,7 +387,7 @@ void links_contact(const links_input *in, score_signal *out) {
             }
             break;
         case TOKENIZE_WORD:
-            ask |= contact_ask(l, i);
+            ask |= contact_ask(l, i, vh);
             for (size_t k = 0; k < NMSG; k++)
                 if (t->hash == mh[k]) {
                     msg++;

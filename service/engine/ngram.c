@@ -319,6 +319,7 @@ static int is_link(const char *text, size_t b, size_t e) {
 
 int ngram_extract(const char *text, size_t n, ngram_doc *doc) {
     doc->n = doc->nw = 0;
+    doc->kept = NULL;
     if (n > NGRAM_MAX_BYTES) {
         n = NGRAM_MAX_BYTES;
         while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
@@ -565,8 +566,18 @@ double ngram_margin(const ngram_model *m, const ngram_doc *doc) {
     return m->bias + (doc->n ? sum / pow((double)doc->n + m->prior, m->power) : 0);
 }
 
+void ngram_doc_keep(ngram_doc *doc, const ngram_model *m) {
+    doc->kept = NULL;
+    ngram_predict(m, doc, &doc->kept_r);
+    doc->kept = m;
+}
+
 void ngram_predict(const ngram_model *m, const ngram_doc *doc,
                    ngram_result *r) {
+    if (doc->kept == m) {
+        *r = doc->kept_r;
+        return;
+    }
     memset(r, 0, sizeof *r);
     double sum = 0,
            norm = doc->n ? 1.0 / pow((double)doc->n + m->prior, m->power) : 0;
