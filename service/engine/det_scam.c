@@ -16,7 +16,6 @@
 #include "detector.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Words a money story's verb may sit from its "I" and its amount. */
@@ -67,7 +66,7 @@ enum {
     R_PEOPLE = 1 << 16, /* people, persons: "the first 10 people" */
 };
 
-/* Role lexicon, sorted by bytes (strcmp order) for bsearch. General
+/* Role lexicon, sorted by bytes (strcmp order) for lex_class. General
  * knowledge of how scam messages are built; each word alone is ordinary. */
 struct lex_entry {
     const char *w;
@@ -135,16 +134,27 @@ static const struct lex_entry lex[] = {
     {"withdrew", R_GAIN | R_RETURN}, {"write", R_ACT},
 };
 
-static int lex_cmp(const void *key, const void *e) {
-    return strcmp((const char *)key, *(const char *const *)e);
-}
 
 /* The role classes of word w (0 for most words): a binary search of lex,
  * which must stay sorted by bytes (a word out of order is never found). */
 static unsigned lex_class(const char *w) {
-    const void *hit = bsearch(w, lex, sizeof lex / sizeof *lex, sizeof *lex,
-                              lex_cmp);
-    return hit ? ((const struct lex_entry *)hit)->cls : 0;
+    size_t lo = 0, hi = sizeof lex / sizeof *lex;
+    unsigned char w0 = (unsigned char)w[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *e = lex[mid].w;
+        /* most probes differ in the first byte: strcmp only when not */
+        int c = (int)w0 - (int)(unsigned char)e[0];
+        if (c == 0)
+            c = strcmp(w, e);
+        if (c < 0)
+            hi = mid;
+        else if (c > 0)
+            lo = mid + 1;
+        else
+            return lex[mid].cls;
+    }
+    return 0;
 }
 
 /* 1 when the token at norm offset off starts a clause: text start or after
@@ -161,8 +171,8 @@ static int clause_start(const char *norm, size_t off) {
 #define SCAM_BECH32_MIN 39
 #define SCAM_BECH32_MAX 59
 
-static int wallet_address(const char *w) {
-    size_t n = strlen(w);
+/* w: n bytes, NUL-terminated. */
+static int wallet_address(const char *w, size_t n) {
     if (n == 2 + SCAM_HEX_ADDRESS && w[0] == '0' && w[1] == 'x')
         return strspn(w + 2, "0123456789abcdef") == SCAM_HEX_ADDRESS;
     if (n >= 3 + SCAM_BECH32_MIN && n <= 3 + SCAM_BECH32_MAX &&
@@ -243,9 +253,10 @@ static void find_roles(const detector_analysis *a, roles *r) {
             continue;
         }
         unsigned c = lex_class(s);
+        size_t sl = strlen(s);
         /* a crypto wallet or contract address ("0x" + 40 hex digits, a
          * "bc1" address): somewhere to send money, and the offer itself */
-        if (wallet_address(s)) {
+        if (wallet_address(s, sl)) {
             r->reach = r->offer = 1;
             if (r->ev_end == r->ev_off) {
                 r->ev_off = t->off;
@@ -253,7 +264,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             }
         }
         /* "5k", "10k", "2m": an amount written short */
-        size_t sl = strlen(s), dg = strspn(s, "0123456789");
+        size_t dg = strspn(s, "0123456789");
         if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
             c |= R_CURRENCY;
         if (c & R_MESSENGER)

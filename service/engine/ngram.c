@@ -589,7 +589,14 @@ void ngram_predict(const ngram_model *m, const ngram_doc *doc,
     size_t cw = (size_t)-1;
     double best[NGRAM_TOP];
     size_t bestw[NGRAM_TOP], nb = 0;
-    for (size_t i = 0; i <= doc->n; i++) {
+    /* Only features the model weighs are visited: the rest add 0 to sum
+     * and cur, and a word with none never enters best (cur > 0). Owners
+     * never decrease along doc->f, so skipping features joins no two
+     * words' runs. */
+    for (size_t i = 0;; i++) {
+        double x = 0;
+        while (i < doc->n && (x = weight_of(m, doc->f[i].bucket)) == 0)
+            i++;
         uint32_t w = i < doc->n ? doc->f[i].word & ~NGRAM_PAIR : (uint32_t)-1;
         int pair = i < doc->n && (doc->f[i].word & NGRAM_PAIR);
         size_t owner = pair ? w + 1 : w; /* a pair comes with its second word */
@@ -613,9 +620,8 @@ void ngram_predict(const ngram_model *m, const ngram_doc *doc,
             cw = owner;
             cur = 0;
         }
-        if (i == doc->n)
+        if (i >= doc->n)
             break;
-        double x = weight_of(m, doc->f[i].bucket);
         sum += x;
         cur += x;
     }
