@@ -134,7 +134,6 @@ static const struct lex_entry lex[] = {
     {"withdrew", R_GAIN | R_RETURN}, {"write", R_ACT},
 };
 
-
 /* The role classes of word w (0 for most words): a binary search of lex,
  * which must stay sorted by bytes (a word out of order is never found). */
 static unsigned lex_class(const char *w) {
@@ -155,6 +154,31 @@ static unsigned lex_class(const char *w) {
             return lex[mid].cls;
     }
     return 0;
+}
+
+/* Bits of a 2048-bit filter of the lex words' tokenize_hash()es, made per
+ * comment: most words are in no role, and a word token's hash (that of its
+ * text) with its bit clear is none of lex. */
+#define LEX_FILTER_BITS 2048
+typedef struct lex_filter {
+    uint64_t bit[LEX_FILTER_BITS / 64];
+} lex_filter;
+
+static void lex_filter_init(lex_filter *f) {
+    memset(f, 0, sizeof *f);
+    for (size_t k = 0; k < sizeof lex / sizeof *lex; k++) {
+        uint64_t h = tokenize_hash(lex[k].w, strlen(lex[k].w)) & (LEX_FILTER_BITS - 1);
+        f->bit[h >> 6] |= 1ull << (h & 63);
+    }
+}
+
+/* lex_class() of word token t of l. */
+static unsigned lex_class_tok(const lex_filter *f, const tokenize_list *l,
+                              const tokenize_token *t) {
+    uint64_t h = t->hash & (LEX_FILTER_BITS - 1);
+    if (!(f->bit[h >> 6] >> (h & 63) & 1))
+        return 0;
+    return lex_class(tokenize_text(l, t));
 }
 
 /* 1 when the token at norm offset off starts a clause: text start or after
@@ -218,6 +242,8 @@ static void find_roles(const detector_analysis *a, roles *r) {
     size_t last_amount = (size_t)-1, word = 0;
     size_t staked = (size_t)-1; /* word of an amount after "I invested" */
     size_t last_stake = (size_t)-1, last_return = (size_t)-1;
+    lex_filter lf;
+    lex_filter_init(&lf);
     for (size_t i = 0; i < l->n; i++, word++) {
         const tokenize_token *t = &l->v[i];
         const char *s = tokenize_text(l, t);
@@ -240,7 +266,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             last_amount = word;
             /* "first 10 people", "first (7) people" */
             if (i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
-                (lex_class(tokenize_text(l, &l->v[i + 1])) & R_PEOPLE) && i > 0 &&
+                (lex_class_tok(&lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
                 l->v[i - 1].type == TOKENIZE_WORD &&
                 strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0)
                 r->first_n = 1;
@@ -252,7 +278,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             prev = 0;
             continue;
         }
-        unsigned c = lex_class(s);
+        unsigned c = lex_class_tok(&lf, l, t);
         size_t sl = strlen(s);
         /* a crypto wallet or contract address ("0x" + 40 hex digits, a
          * "bc1" address): somewhere to send money, and the offer itself */
@@ -288,7 +314,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (c & R_ACT) {
             const tokenize_token *nx = i + 1 < l->n ? &l->v[i + 1] : NULL;
             unsigned nc = nx && nx->type == TOKENIZE_WORD
-                              ? lex_class(tokenize_text(l, nx)) : 0;
+                              ? lex_class_tok(&lf, l, nx) : 0;
             if (clause_start(norm, t->off) || (prev & R_SOFT) ||
                 (nc & (R_OBJ | R_HONOR)) ||
                 (nx && (nx->type == TOKENIZE_PHONE ||
