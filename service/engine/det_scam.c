@@ -360,7 +360,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (c & R_THANK)
             r->thank = 1;
         /* "work(ing) from home": the job-offer frame's own phrase */
-        if ((strcmp(s, "work") == 0 || strcmp(s, "working") == 0) &&
+        if (s[0] == 'w' && (strcmp(s, "work") == 0 || strcmp(s, "working") == 0) &&
             i + 2 < l->n && strcmp(tokenize_text(l, &l->v[i + 1]), "from") == 0 &&
             strcmp(tokenize_text(l, &l->v[i + 2]), "home") == 0)
             r->offer = 1;

@@ -316,6 +316,19 @@ size_t hostshape_find(const char *text, size_t len, hostshape_span *out,
         } else if (label_char(c) &&
                    (i == 0 || !label_char((unsigned char)text[i - 1])) &&
                    (i == 0 || text[i - 1] != '.')) {
+            /* a label of two or more characters followed by neither a
+             * dot and a label nor a spelled dot starts no disguised host
+             * (spaced_host_at wants one character, dot_host_at a dot) */
+            size_t q = i + 1;
+            while (q < len && label_char((unsigned char)text[q]))
+                q++;
+            if (q - i > 1 &&
+                !(q + 1 < len && text[q] == '.' &&
+                  label_char((unsigned char)text[q + 1])) &&
+                !fake_dot(text + q, len - q)) {
+                i = q;
+                continue;
+            }
             end = spaced_host_at(text, len, i, &out[n]);
             if (!end) {
                 out[n].off = i;
