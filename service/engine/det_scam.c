@@ -15,6 +15,7 @@
  */
 #include "detector.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,9 +157,9 @@ static unsigned lex_class(const char *w) {
     return 0;
 }
 
-/* Bits of a 2048-bit filter of the lex words' tokenize_hash()es, made per
- * comment: most words are in no role, and a word token's hash (that of its
- * text) with its bit clear is none of lex. */
+/* Bits of a 2048-bit filter of the lex words' tokenize_hash()es: most
+ * words are in no role, and a word token's hash (that of its text) with
+ * its bit clear is none of lex. */
 #define LEX_FILTER_BITS 2048
 typedef struct lex_filter {
     uint64_t bit[LEX_FILTER_BITS / 64];
@@ -171,6 +172,12 @@ static void lex_filter_init(lex_filter *f) {
         f->bit[h >> 6] |= 1ull << (h & 63);
     }
 }
+
+/* The filter of lex, made once: lex is constant. */
+static lex_filter lex_bits;
+static pthread_once_t lex_bits_once = PTHREAD_ONCE_INIT;
+
+static void lex_bits_init(void) { lex_filter_init(&lex_bits); }
 
 /* lex_class() of word token t of l. */
 static unsigned lex_class_tok(const lex_filter *f, const tokenize_list *l,
@@ -242,8 +249,8 @@ static void find_roles(const detector_analysis *a, roles *r) {
     size_t last_amount = (size_t)-1, word = 0;
     size_t staked = (size_t)-1; /* word of an amount after "I invested" */
     size_t last_stake = (size_t)-1, last_return = (size_t)-1;
-    lex_filter lf;
-    lex_filter_init(&lf);
+    pthread_once(&lex_bits_once, lex_bits_init);
+    const lex_filter *lf = &lex_bits;
     for (size_t i = 0; i < l->n; i++, word++) {
         const tokenize_token *t = &l->v[i];
         const char *s = tokenize_text(l, t);
@@ -266,7 +273,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             last_amount = word;
             /* "first 10 people", "first (7) people" */
             if (i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
-                (lex_class_tok(&lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
+                (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
                 l->v[i - 1].type == TOKENIZE_WORD &&
                 strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0)
                 r->first_n = 1;
@@ -278,7 +285,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             prev = 0;
             continue;
         }
-        unsigned c = lex_class_tok(&lf, l, t);
+        unsigned c = lex_class_tok(lf, l, t);
         size_t sl = strlen(s);
         /* a crypto wallet or contract address ("0x" + 40 hex digits, a
          * "bc1" address): somewhere to send money, and the offer itself */
@@ -314,7 +321,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (c & R_ACT) {
             const tokenize_token *nx = i + 1 < l->n ? &l->v[i + 1] : NULL;
             unsigned nc = nx && nx->type == TOKENIZE_WORD
-                              ? lex_class_tok(&lf, l, nx) : 0;
+                              ? lex_class_tok(lf, l, nx) : 0;
             if (clause_start(norm, t->off) || (prev & R_SOFT) ||
                 (nc & (R_OBJ | R_HONOR)) ||
                 (nx && (nx->type == TOKENIZE_PHONE ||
