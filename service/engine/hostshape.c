@@ -107,7 +107,7 @@ static inline int label_char(int c) { return label_tab[(unsigned char)c]; }
  * included), or 0: " dot ", "(dot)", "[dot]", "{dot}", "(.)", "[.]",
  * "{.}", "<dot>", an ideographic full stop, or " . " (one dot with a space
  * on at least one side). */
-static size_t fake_dot(const char *s, size_t n) {
+static size_t fake_dot_at(const char *s, size_t n) {
     static const char *const forms[] = {"(dot)", "[dot]", "{dot}", "<dot>",
                                         "(.)",   "[.]",   "{.}",
                                         "\xe3\x80\x82", "dot"};
@@ -143,6 +143,22 @@ static size_t fake_dot(const char *s, size_t n) {
     if (len == 1 && s[i] == '.' && !lead)
         return 0;
     return j;
+}
+
+/* fake_dot_at(), which can only find a dot where the first byte after at
+ * most TOKENIZE_SPACED_GAP spaces opens one of its forms or is a dot: the
+ * test for that inline, as it is asked after nearly every word. */
+static inline size_t fake_dot(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n && i < TOKENIZE_SPACED_GAP && s[i] == ' ')
+        i++;
+    if (i >= n)
+        return 0;
+    unsigned char c = (unsigned char)s[i];
+    if (c != '(' && c != '[' && c != '{' && c != '<' && c != 0xe3 &&
+        c != 'd' && c != '.')
+        return 0;
+    return fake_dot_at(s, n);
 }
 
 /* Path after a host: '/' or '\' and what follows up to a space. */
