@@ -315,23 +315,38 @@ static size_t view_build(abuse_view *v, const tokenize_list *l, size_t ti,
     return ti;
 }
 
-/* Quotation state at byte off: double quotes seen before it, toggled. */
-static int quoted_at(const char *s, size_t off) {
-    int q = 0;
-    for (size_t i = 0; i < off; i++)
-        if (s[i] == '"')
-            q = !q;
-    return q;
+/* Quotation state at a byte offset: double quotes seen before it,
+ * toggled. A scan's views start further and further on, so the state is
+ * carried from the last offset asked (off, q) instead of counted from the
+ * text's start for every view. */
+typedef struct quote_cursor {
+    size_t off;
+    int q;
+} quote_cursor;
+
+static int quoted_at(quote_cursor *c, const char *s, size_t off) {
+    if (off < c->off) { /* tokens are not all in text order: start over */
+        c->off = 0;
+        c->q = 0;
+    }
+    const char *p = s + c->off, *end = s + off;
+    while ((p = memchr(p, '"', (size_t)(end - p))) != NULL) {
+        c->q = !c->q;
+        p++;
+    }
+    c->off = off;
+    return c->q;
 }
 
 /* Builds the view of a's words from token ti on: its words, the words
  * rules anchor at (all but the overlap when more follow) and the token
  * the next view starts at. */
-static void view_fill(abuse_view *v, const detector_analysis *a, size_t ti) {
+static void view_fill(abuse_view *v, const detector_analysis *a, size_t ti,
+                      quote_cursor *qc) {
     const tokenize_list *l = a->tokens;
     v->norm = a->features->normalized;
     v->norm_len = a->features->normalized_len;
-    int q = ti && ti < l->n ? quoted_at(v->norm, l->v[ti].off) : 0;
+    int q = ti && ti < l->n ? quoted_at(qc, v->norm, l->v[ti].off) : 0;
     size_t next = view_build(v, l, ti, v->tok, q);
     v->anchors = v->n;
     if (next < l->n && v->n > 2 * ABUSE_VIEW_OVERLAP) {
@@ -342,18 +357,20 @@ static void view_fill(abuse_view *v, const detector_analysis *a, size_t ti) {
 }
 
 void abuse_prepare(abuse_view *v, const detector_analysis *a) {
-    view_fill(v, a, 0);
+    quote_cursor qc = {0, 0};
+    view_fill(v, a, 0, &qc);
 }
 
 void abuse_scan(const detector_analysis *a, abuse_rule_fn rule,
                 abuse_found *f) {
     abuse_view local;
+    quote_cursor qc = {0, 0};
     const tokenize_list *l = a->tokens;
     memset(f, 0, sizeof *f);
     for (size_t ti = 0; ti < l->n;) {
         const abuse_view *v = a->abuse;
         if (ti != 0 || !v) {
-            view_fill(&local, a, ti);
+            view_fill(&local, a, ti, &qc);
             v = &local;
         }
         for (size_t i = 0; i < v->anchors; i++)

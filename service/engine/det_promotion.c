@@ -33,7 +33,7 @@
 
 static int in_set(const char *w, const char *const *set) {
     for (; *set; set++)
-        if (strcmp(w, *set) == 0)
+        if (w[0] == (*set)[0] && strcmp(w, *set) == 0)
             return 1;
     return 0;
 }
@@ -80,20 +80,27 @@ typedef struct promo {
     size_t ev_off, ev_end; /* the place, for the evidence */
 } promo;
 
+/* Fills r; without a place (r->place 0) the rest is left 0: nothing is
+ * promoted without somewhere to buy, and most comments have none. */
 static void find_promo(const detector_analysis *a, promo *r) {
     const tokenize_list *l = a->tokens;
     memset(r, 0, sizeof *r);
-    r->offer = priced(a->features->normalized, a->features->normalized_len);
-    for (size_t i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < l->n && !r->place; i++) {
         const tokenize_token *t = &l->v[i];
         int place = t->type == TOKENIZE_EMAIL ||
                     (t->type == TOKENIZE_URL &&
                      !links_is_article(tokenize_text(l, t), a->links.article_url));
-        if (place && !r->place) {
+        if (place) {
             r->place = 1;
             r->ev_off = t->off;
             r->ev_end = t->off + t->len;
         }
+    }
+    if (!r->place)
+        return;
+    r->offer = priced(a->features->normalized, a->features->normalized_len);
+    for (size_t i = 0; i < l->n; i++) {
+        const tokenize_token *t = &l->v[i];
         if (t->type != TOKENIZE_WORD)
             continue;
         const char *w = tokenize_text(l, t);

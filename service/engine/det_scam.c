@@ -15,8 +15,8 @@
  */
 #include "detector.h"
 
+#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Words a money story's verb may sit from its "I" and its amount. */
@@ -67,7 +67,7 @@ enum {
     R_PEOPLE = 1 << 16, /* people, persons: "the first 10 people" */
 };
 
-/* Role lexicon, sorted by bytes (strcmp order) for bsearch. General
+/* Role lexicon, sorted by bytes (strcmp order) for lex_class. General
  * knowledge of how scam messages are built; each word alone is ordinary. */
 struct lex_entry {
     const char *w;
@@ -135,16 +135,57 @@ static const struct lex_entry lex[] = {
     {"withdrew", R_GAIN | R_RETURN}, {"write", R_ACT},
 };
 
-static int lex_cmp(const void *key, const void *e) {
-    return strcmp((const char *)key, *(const char *const *)e);
-}
-
 /* The role classes of word w (0 for most words): a binary search of lex,
  * which must stay sorted by bytes (a word out of order is never found). */
 static unsigned lex_class(const char *w) {
-    const void *hit = bsearch(w, lex, sizeof lex / sizeof *lex, sizeof *lex,
-                              lex_cmp);
-    return hit ? ((const struct lex_entry *)hit)->cls : 0;
+    size_t lo = 0, hi = sizeof lex / sizeof *lex;
+    unsigned char w0 = (unsigned char)w[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *e = lex[mid].w;
+        /* most probes differ in the first byte: strcmp only when not */
+        int c = (int)w0 - (int)(unsigned char)e[0];
+        if (c == 0)
+            c = strcmp(w, e);
+        if (c < 0)
+            hi = mid;
+        else if (c > 0)
+            lo = mid + 1;
+        else
+            return lex[mid].cls;
+    }
+    return 0;
+}
+
+/* Bits of a 2048-bit filter of the lex words' tokenize_hash()es: most
+ * words are in no role, and a word token's hash (that of its text) with
+ * its bit clear is none of lex. */
+#define LEX_FILTER_BITS 2048
+typedef struct lex_filter {
+    uint64_t bit[LEX_FILTER_BITS / 64];
+} lex_filter;
+
+static void lex_filter_init(lex_filter *f) {
+    memset(f, 0, sizeof *f);
+    for (size_t k = 0; k < sizeof lex / sizeof *lex; k++) {
+        uint64_t h = tokenize_hash(lex[k].w, strlen(lex[k].w)) & (LEX_FILTER_BITS - 1);
+        f->bit[h >> 6] |= 1ull << (h & 63);
+    }
+}
+
+/* The filter of lex, made once: lex is constant. */
+static lex_filter lex_bits;
+static pthread_once_t lex_bits_once = PTHREAD_ONCE_INIT;
+
+static void lex_bits_init(void) { lex_filter_init(&lex_bits); }
+
+/* lex_class() of word token t of l. */
+static unsigned lex_class_tok(const lex_filter *f, const tokenize_list *l,
+                              const tokenize_token *t) {
+    uint64_t h = t->hash & (LEX_FILTER_BITS - 1);
+    if (!(f->bit[h >> 6] >> (h & 63) & 1))
+        return 0;
+    return lex_class(tokenize_text(l, t));
 }
 
 /* 1 when the token at norm offset off starts a clause: text start or after
@@ -161,8 +202,8 @@ static int clause_start(const char *norm, size_t off) {
 #define SCAM_BECH32_MIN 39
 #define SCAM_BECH32_MAX 59
 
-static int wallet_address(const char *w) {
-    size_t n = strlen(w);
+/* w: n bytes, NUL-terminated. */
+static int wallet_address(const char *w, size_t n) {
     if (n == 2 + SCAM_HEX_ADDRESS && w[0] == '0' && w[1] == 'x')
         return strspn(w + 2, "0123456789abcdef") == SCAM_HEX_ADDRESS;
     if (n >= 3 + SCAM_BECH32_MIN && n <= 3 + SCAM_BECH32_MAX &&
@@ -208,6 +249,8 @@ static void find_roles(const detector_analysis *a, roles *r) {
     size_t last_amount = (size_t)-1, word = 0;
     size_t staked = (size_t)-1; /* word of an amount after "I invested" */
     size_t last_stake = (size_t)-1, last_return = (size_t)-1;
+    pthread_once(&lex_bits_once, lex_bits_init);
+    const lex_filter *lf = &lex_bits;
     for (size_t i = 0; i < l->n; i++, word++) {
         const tokenize_token *t = &l->v[i];
         const char *s = tokenize_text(l, t);
@@ -230,7 +273,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             last_amount = word;
             /* "first 10 people", "first (7) people" */
             if (i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
-                (lex_class(tokenize_text(l, &l->v[i + 1])) & R_PEOPLE) && i > 0 &&
+                (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
                 l->v[i - 1].type == TOKENIZE_WORD &&
                 strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0)
                 r->first_n = 1;
@@ -242,10 +285,11 @@ static void find_roles(const detector_analysis *a, roles *r) {
             prev = 0;
             continue;
         }
-        unsigned c = lex_class(s);
+        unsigned c = lex_class_tok(lf, l, t);
+        size_t sl = strlen(s);
         /* a crypto wallet or contract address ("0x" + 40 hex digits, a
          * "bc1" address): somewhere to send money, and the offer itself */
-        if (wallet_address(s)) {
+        if (wallet_address(s, sl)) {
             r->reach = r->offer = 1;
             if (r->ev_end == r->ev_off) {
                 r->ev_off = t->off;
@@ -253,7 +297,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             }
         }
         /* "5k", "10k", "2m": an amount written short */
-        size_t sl = strlen(s), dg = strspn(s, "0123456789");
+        size_t dg = strspn(s, "0123456789");
         if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
             c |= R_CURRENCY;
         if (c & R_MESSENGER)
@@ -277,7 +321,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (c & R_ACT) {
             const tokenize_token *nx = i + 1 < l->n ? &l->v[i + 1] : NULL;
             unsigned nc = nx && nx->type == TOKENIZE_WORD
-                              ? lex_class(tokenize_text(l, nx)) : 0;
+                              ? lex_class_tok(lf, l, nx) : 0;
             if (clause_start(norm, t->off) || (prev & R_SOFT) ||
                 (nc & (R_OBJ | R_HONOR)) ||
                 (nx && (nx->type == TOKENIZE_PHONE ||
@@ -323,7 +367,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (c & R_THANK)
             r->thank = 1;
         /* "work(ing) from home": the job-offer frame's own phrase */
-        if ((strcmp(s, "work") == 0 || strcmp(s, "working") == 0) &&
+        if (s[0] == 'w' && (strcmp(s, "work") == 0 || strcmp(s, "working") == 0) &&
             i + 2 < l->n && strcmp(tokenize_text(l, &l->v[i + 1]), "from") == 0 &&
             strcmp(tokenize_text(l, &l->v[i + 2]), "home") == 0)
             r->offer = 1;

@@ -851,11 +851,14 @@ void engine_score(engine_session *s, const engine_features *f,
         out->relevance = a.rr.relevance;
     /* the learned layer's n-grams, once for every model (none: abstain) */
     a.models = (const ngram_model *const *)s->e->models;
-    if (ngram_extract(f->normalized, f->normalized_len, &s->ngram) == 0)
+    const ngram_model *tm = a.models[NGRAM_MODEL_TOXICITY];
+    if (ngram_extract(f->normalized, f->normalized_len, &s->ngram) == 0) {
         a.ngram = &s->ngram;
+        if (tm) /* read by the toxicity detector and out->toxicity */
+            ngram_doc_keep(&s->ngram, tm);
+    }
     detector_run_all(&a, det, out);
     out->toxicity = -1;
-    const ngram_model *tm = a.models ? a.models[NGRAM_MODEL_TOXICITY] : NULL;
     if (tm && a.ngram) {
         ngram_result tr;
         ngram_predict(tm, a.ngram, &tr);

@@ -88,26 +88,44 @@ size_t hostshape_domain_len(const char *s, size_t n) {
 #define TOKENIZE_MD_TEXT_MAX 200
 
 
-static int label_char(int c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
+/* [a-z0-9-] by byte: label_char() is asked of nearly every byte of a
+ * text. */
+static const unsigned char label_tab[256] = {
+    ['-'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+static inline int label_char(int c) { return label_tab[(unsigned char)c]; }
 
 /* Length of a dot written as something else at s (spaces around it
  * included), or 0: " dot ", "(dot)", "[dot]", "{dot}", "(.)", "[.]",
  * "{.}", "<dot>", an ideographic full stop, or " . " (one dot with a space
  * on at least one side). */
-static size_t fake_dot(const char *s, size_t n) {
+static size_t fake_dot_at(const char *s, size_t n) {
     static const char *const forms[] = {"(dot)", "[dot]", "{dot}", "<dot>",
                                         "(.)",   "[.]",   "{.}",
                                         "\xe3\x80\x82", "dot"};
+    static const unsigned char form_len[] = {5, 5, 5, 5, 3, 3, 3, 3, 3};
     size_t i = 0;
     while (i < n && i < TOKENIZE_SPACED_GAP && s[i] == ' ')
         i++;
     size_t lead = i, len = 0;
-    for (size_t k = 0; k < sizeof forms / sizeof *forms && !len; k++) {
-        size_t fl = strlen(forms[k]);
-        if (i + fl <= n && memcmp(s + i, forms[k], fl) == 0)
-            len = fl;
+    /* every form starts with one of these bytes: asked after every word,
+     * most of the time none is there */
+    unsigned char c0 = i < n ? (unsigned char)s[i] : 0;
+    if (c0 == '(' || c0 == '[' || c0 == '{' || c0 == '<' || c0 == 0xe3 ||
+        c0 == 'd') {
+        for (size_t k = 0; k < sizeof forms / sizeof *forms && !len; k++) {
+            size_t fl = form_len[k];
+            if (i + fl <= n && memcmp(s + i, forms[k], fl) == 0)
+                len = fl;
+        }
     }
     /* the bare word "dot" needs spaces on both sides ("dotcom" is a word) */
     int word = len == 3 && s[i] == 'd';
@@ -125,6 +143,22 @@ static size_t fake_dot(const char *s, size_t n) {
     if (len == 1 && s[i] == '.' && !lead)
         return 0;
     return j;
+}
+
+/* fake_dot_at(), which can only find a dot where the first byte after at
+ * most TOKENIZE_SPACED_GAP spaces opens one of its forms or is a dot: the
+ * test for that inline, as it is asked after nearly every word. */
+static inline size_t fake_dot(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n && i < TOKENIZE_SPACED_GAP && s[i] == ' ')
+        i++;
+    if (i >= n)
+        return 0;
+    unsigned char c = (unsigned char)s[i];
+    if (c != '(' && c != '[' && c != '{' && c != '<' && c != 0xe3 &&
+        c != 'd' && c != '.')
+        return 0;
+    return fake_dot_at(s, n);
 }
 
 /* Path after a host: '/' or '\' and what follows up to a space. */
@@ -298,6 +332,19 @@ size_t hostshape_find(const char *text, size_t len, hostshape_span *out,
         } else if (label_char(c) &&
                    (i == 0 || !label_char((unsigned char)text[i - 1])) &&
                    (i == 0 || text[i - 1] != '.')) {
+            /* a label of two or more characters followed by neither a
+             * dot and a label nor a spelled dot starts no disguised host
+             * (spaced_host_at wants one character, dot_host_at a dot) */
+            size_t q = i + 1;
+            while (q < len && label_char((unsigned char)text[q]))
+                q++;
+            if (q - i > 1 &&
+                !(q + 1 < len && text[q] == '.' &&
+                  label_char((unsigned char)text[q + 1])) &&
+                !fake_dot(text + q, len - q)) {
+                i = q;
+                continue;
+            }
             end = spaced_host_at(text, len, i, &out[n]);
             if (!end) {
                 out[n].off = i;
@@ -308,6 +355,11 @@ size_t hostshape_find(const char *text, size_t len, hostshape_span *out,
             out[n].end = end;
             i = end;
             n++;
+        } else if (label_char(c)) {
+            /* no host starts inside a label: the rest of it is skipped */
+            i++;
+            while (i < len && label_char((unsigned char)text[i]))
+                i++;
         } else {
             i++;
         }

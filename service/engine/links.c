@@ -336,14 +336,27 @@ void links_spam(const links_input *in, score_signal *out) {
 /* 1 when word i of l asks the reader to contact the writer: a contact
  * verb followed by "me" or "us", one word between at most ("email me",
  * "text me now", "message us"). */
-static int contact_ask(const tokenize_list *l, size_t i) {
-    static const char *const verbs[] = {"email", "e-mail", "mail", "message", "text",
-                                        "call", "ring", "write", "contact", "dm",
-                                        "inbox", "ping", "whatsapp", "reach", NULL};
+static const char *const contact_verbs[] = {
+    "email", "e-mail", "mail", "message", "text", "call", "ring", "write",
+    "contact", "dm", "inbox", "ping", "whatsapp", "reach"};
+enum { NCONTACT_VERBS = sizeof contact_verbs / sizeof *contact_verbs };
+
+/* 64-bit filter of hashes: bit (h & 63) of each; a hash whose bit is clear
+ * is none of them. */
+static uint64_t hash_bit(uint64_t h) { return 1ull << (h & 63); }
+
+/* vh: tokenize_hash() of each of contact_verbs, which a word token's hash
+ * (that of its text) must equal before its text is compared; vbits: their
+ * hash_bit()s. */
+static int contact_ask(const tokenize_list *l, size_t i, const uint64_t *vh,
+                       uint64_t vbits) {
+    uint64_t h = l->v[i].hash;
+    if (!(vbits & hash_bit(h)))
+        return 0;
     const char *w = tokenize_text(l, &l->v[i]);
     int verb = 0;
-    for (const char *const *v = verbs; *v && !verb; v++)
-        verb = strcmp(w, *v) == 0;
+    for (size_t k = 0; k < NCONTACT_VERBS && !verb; k++)
+        verb = h == vh[k] && strcmp(w, contact_verbs[k]) == 0;
     if (!verb)
         return 0;
     for (size_t k = i + 1; k < l->n && k <= i + 2; k++) {
@@ -363,9 +376,16 @@ void links_contact(const links_input *in, score_signal *out) {
     int ask = 0; /* "email me", "text us": the writer asks to be contacted */
     const char *ev = NULL;
     enum { NMSG = sizeof messengers / sizeof *messengers };
-    uint64_t mh[NMSG];
-    for (size_t k = 0; k < NMSG; k++)
+    uint64_t mh[NMSG], mbits = 0;
+    for (size_t k = 0; k < NMSG; k++) {
         mh[k] = tokenize_hash(messengers[k], strlen(messengers[k]));
+        mbits |= hash_bit(mh[k]);
+    }
+    uint64_t vh[NCONTACT_VERBS], vbits = 0;
+    for (size_t k = 0; k < NCONTACT_VERBS; k++) {
+        vh[k] = tokenize_hash(contact_verbs[k], strlen(contact_verbs[k]));
+        vbits |= hash_bit(vh[k]);
+    }
     for (size_t i = 0; i < l->n; i++) {
         const tokenize_token *t = &l->v[i];
         const char *s = tokenize_text(l, t);
@@ -391,8 +411,8 @@ void links_contact(const links_input *in, score_signal *out) {
             }
             break;
         case TOKENIZE_WORD:
-            ask |= contact_ask(l, i);
-            for (size_t k = 0; k < NMSG; k++)
+            ask |= contact_ask(l, i, vh, vbits);
+            for (size_t k = 0; k < NMSG && (mbits & hash_bit(t->hash)); k++)
                 if (t->hash == mh[k]) {
                     msg++;
                     break;

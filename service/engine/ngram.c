@@ -151,15 +151,42 @@ static int emit_word(scan *s, const char *c, size_t n, size_t begin,
     memcpy(pad + 1, c, m);
     pad[m + 1] = ' ';
     m += 2;
-    for (size_t i = 0; i + NGRAM_CHAR_MIN <= m; i++) {
+    /* at each position its 3-, 4- and 5-gram (g ^ length), as far as the
+     * padded word reaches: written out for NGRAM_CHAR_MIN 3 and
+     * NGRAM_CHAR_MAX 5 */
+    _Static_assert(NGRAM_CHAR_MIN == 3 && NGRAM_CHAR_MAX == 5,
+                   "emit_word writes out 3- to 5-grams");
+    ngram_feat *out = d->f + d->n;
+    size_t i = 0;
+    for (; i + 5 <= m; i++) {
         uint32_t g = NGRAM_SEED_CHAR;
         g = (g ^ pad[i]) * NGRAM_FNV_PRIME;
         g = (g ^ pad[i + 1]) * NGRAM_FNV_PRIME;
-        for (size_t k = 2; k < NGRAM_CHAR_MAX && i + k < m; k++) {
-            g = (g ^ pad[i + k]) * NGRAM_FNV_PRIME;
-            put_feat(d, bucket_of(g ^ (uint32_t)(k + 1)), wi);
+        g = (g ^ pad[i + 2]) * NGRAM_FNV_PRIME;
+        out[0].bucket = bucket_of(g ^ 3u);
+        g = (g ^ pad[i + 3]) * NGRAM_FNV_PRIME;
+        out[1].bucket = bucket_of(g ^ 4u);
+        g = (g ^ pad[i + 4]) * NGRAM_FNV_PRIME;
+        out[2].bucket = bucket_of(g ^ 5u);
+        out[0].word = out[1].word = out[2].word = wi;
+        out += 3;
+    }
+    for (; i + NGRAM_CHAR_MIN <= m; i++) { /* the last two positions */
+        uint32_t g = NGRAM_SEED_CHAR;
+        g = (g ^ pad[i]) * NGRAM_FNV_PRIME;
+        g = (g ^ pad[i + 1]) * NGRAM_FNV_PRIME;
+        g = (g ^ pad[i + 2]) * NGRAM_FNV_PRIME;
+        out->bucket = bucket_of(g ^ 3u);
+        out->word = wi;
+        out++;
+        if (i + 3 < m) {
+            g = (g ^ pad[i + 3]) * NGRAM_FNV_PRIME;
+            out->bucket = bucket_of(g ^ 4u);
+            out->word = wi;
+            out++;
         }
     }
+    d->n = (size_t)(out - d->f);
     return 0;
 }
 
@@ -246,9 +273,29 @@ static char leet(unsigned char b) {
     }
 }
 
+/* 1 when text[b, e) is only ASCII lower-case letters. */
+static int all_lower(const char *text, size_t b, size_t e) {
+    for (size_t i = b; i < e; i++)
+        if ((unsigned char)(text[i] - 'a') > 'z' - 'a')
+            return 0;
+    return 1;
+}
+
 /* Cuts the chunk text[b, e) into words and adds them. */
 static int add_chunk(scan *s, const char *text, size_t b, size_t e) {
     size_t i = b;
+    if (e > b && all_lower(text, b, e)) {
+        /* most chunks: one word of letters, read as the loop below reads
+         * it (a third repeat of a letter counts as the second) */
+        char canon[NGRAM_CANON_MAX];
+        size_t n = 0;
+        for (size_t p = b; p < e && n < sizeof canon; p++) {
+            char out = text[p];
+            if (!(n >= 2 && canon[n - 1] == out && canon[n - 2] == out))
+                canon[n++] = out;
+        }
+        return add_word(s, canon, n, b, e);
+    }
     while (i < e) {
         size_t len;
         int c = classify(text, e, i, &len);
@@ -319,6 +366,7 @@ static int is_link(const char *text, size_t b, size_t e) {
 
 int ngram_extract(const char *text, size_t n, ngram_doc *doc) {
     doc->n = doc->nw = 0;
+    doc->kept = NULL;
     if (n > NGRAM_MAX_BYTES) {
         n = NGRAM_MAX_BYTES;
         while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
@@ -565,8 +613,18 @@ double ngram_margin(const ngram_model *m, const ngram_doc *doc) {
     return m->bias + (doc->n ? sum / pow((double)doc->n + m->prior, m->power) : 0);
 }
 
+void ngram_doc_keep(ngram_doc *doc, const ngram_model *m) {
+    doc->kept = NULL;
+    ngram_predict(m, doc, &doc->kept_r);
+    doc->kept = m;
+}
+
 void ngram_predict(const ngram_model *m, const ngram_doc *doc,
                    ngram_result *r) {
+    if (doc->kept == m) {
+        *r = doc->kept_r;
+        return;
+    }
     memset(r, 0, sizeof *r);
     double sum = 0,
            norm = doc->n ? 1.0 / pow((double)doc->n + m->prior, m->power) : 0;
@@ -578,7 +636,14 @@ void ngram_predict(const ngram_model *m, const ngram_doc *doc,
     size_t cw = (size_t)-1;
     double best[NGRAM_TOP];
     size_t bestw[NGRAM_TOP], nb = 0;
-    for (size_t i = 0; i <= doc->n; i++) {
+    /* Only features the model weighs are visited: the rest add 0 to sum
+     * and cur, and a word with none never enters best (cur > 0). Owners
+     * never decrease along doc->f, so skipping features joins no two
+     * words' runs. */
+    for (size_t i = 0;; i++) {
+        double x = 0;
+        while (i < doc->n && (x = weight_of(m, doc->f[i].bucket)) == 0)
+            i++;
         uint32_t w = i < doc->n ? doc->f[i].word & ~NGRAM_PAIR : (uint32_t)-1;
         int pair = i < doc->n && (doc->f[i].word & NGRAM_PAIR);
         size_t owner = pair ? w + 1 : w; /* a pair comes with its second word */
@@ -602,9 +667,8 @@ void ngram_predict(const ngram_model *m, const ngram_doc *doc,
             cw = owner;
             cur = 0;
         }
-        if (i == doc->n)
+        if (i >= doc->n)
             break;
-        double x = weight_of(m, doc->f[i].bucket);
         sum += x;
         cur += x;
     }

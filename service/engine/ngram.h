@@ -67,6 +67,15 @@ typedef struct ngram_span {
     size_t begin, end; /* half-open byte offsets */
 } ngram_span;
 
+/* What a model says of one document. */
+typedef struct ngram_result {
+    double margin; /* bias + w.x, before calibration */
+    double prob;   /* calibrated probability of the positive class */
+    size_t ntop;   /* words in top, in text order */
+    ngram_span top[NGRAM_TOP];       /* the words that pushed most */
+    double contribution[NGRAM_TOP];  /* their share of the margin */
+} ngram_result;
+
 /* One feature occurrence: its bucket and the word it came from (a bigram
  * names its first word and has NGRAM_PAIR set). */
 typedef struct ngram_feat {
@@ -81,6 +90,8 @@ typedef struct ngram_doc {
     size_t n, cap;
     ngram_span *w;
     size_t nw, wcap;
+    const struct ngram_model *kept; /* ngram_doc_keep's model, or NULL */
+    ngram_result kept_r;            /* its prediction of these features */
 } ngram_doc;
 
 /* Extracts the features of text (n bytes of the engine's normalised text:
@@ -95,6 +106,12 @@ void ngram_doc_free(ngram_doc *doc);
 
 typedef struct ngram_model ngram_model;
 
+/* Predicts doc under m once and keeps the result in doc, so every
+ * ngram_predict of doc under m until the next ngram_extract returns it
+ * without computing it again (two readers of one model: the toxicity
+ * detector and the verdict's toxicity figure). */
+void ngram_doc_keep(ngram_doc *doc, const ngram_model *m);
+
 /* Parses a model file (len bytes, see service/engine/models/README.md).
  * Returns a new model (ngram_model_free), or NULL with a reason of at most
  * errlen bytes in err (a malformed line, out of memory). */
@@ -103,15 +120,6 @@ ngram_model *ngram_model_parse(const char *data, size_t len, char *err,
 void ngram_model_free(ngram_model *m); /* NULL is a no-op */
 /* Non-zero weights of m. */
 size_t ngram_model_weights(const ngram_model *m);
-
-/* What a model says of one document. */
-typedef struct ngram_result {
-    double margin; /* bias + w.x, before calibration */
-    double prob;   /* calibrated probability of the positive class */
-    size_t ntop;   /* words in top, in text order */
-    ngram_span top[NGRAM_TOP];       /* the words that pushed most */
-    double contribution[NGRAM_TOP];  /* their share of the margin */
-} ngram_result;
 
 /* The margin of doc under m: bias + sum over occurrences of the weight of
  * their bucket, divided by (occurrences + prior)^power, the model's

@@ -68,15 +68,38 @@ static void consider(score_signal *out, double s, const char *detail,
     out->evidence[evn] = '\0';
 }
 
+/* 1 when s[0..n) holds one byte three times in a row: a run of
+ * REPETITION_MIN_RUN needs one, and most texts have none. Eight
+ * positions at a time (a zero byte of (a ^ b) | (b ^ c) is a triple). */
+static int has_triple(const char *s, size_t n) {
+    const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+    size_t i = 0;
+    for (; i + 10 <= n; i += 8) {
+        uint64_t a, b, c;
+        memcpy(&a, s + i, 8);
+        memcpy(&b, s + i + 1, 8);
+        memcpy(&c, s + i + 2, 8);
+        uint64_t v = (a ^ b) | (b ^ c);
+        if ((v - ones) & ~v & high)
+            return 1;
+    }
+    for (; i + 3 <= n; i++)
+        if (s[i] == s[i + 1] && s[i + 1] == s[i + 2])
+            return 1;
+    return 0;
+}
+
 int repetition_check(const char *norm, size_t n, const tokenize_list *l,
                      long distinct3, score_signal *out) {
     char detail[ENGINE_FLAG_DETAIL_LEN];
     score_signal_clear(out);
 
-    /* 1. character runs (ASCII letters and digits) */
+    /* 1. character runs (ASCII letters and digits): only a run of
+     * REPETITION_MIN_RUN counts, and none is there without a triple */
+    _Static_assert(REPETITION_MIN_RUN >= 3, "has_triple() finds runs of 3");
     size_t best = 0, best_at = 0, letters = 0;
     size_t run = 1; /* length of the run ending at i - 1 */
-    for (size_t i = 1; i <= n; i++) {
+    for (size_t i = has_triple(norm, n) ? 1 : n + 1; i <= n; i++) {
         if (i < n && norm[i] == norm[i - 1]) {
             run++;
             continue;

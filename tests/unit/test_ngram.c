@@ -220,6 +220,61 @@ static void test_embedded(void) {
     CHECK(ngram_model_name(NGRAM_MODEL_COUNT) == NULL);
 }
 
+/* 1 when a and b say the same to the last bit. */
+static int same_result(const ngram_result *a, const ngram_result *b) {
+    if (a->margin != b->margin || a->prob != b->prob || a->ntop != b->ntop)
+        return 0;
+    for (size_t i = 0; i < a->ntop; i++)
+        if (a->top[i].begin != b->top[i].begin || a->top[i].end != b->top[i].end ||
+            a->contribution[i] != b->contribution[i])
+            return 0;
+    return 1;
+}
+
+/* With the embedded models: the prediction, which visits only the
+ * n-grams a model weighs, gives the margin of every n-gram summed
+ * (ngram_margin); a prediction kept in the document (ngram_doc_keep) is
+ * the one made afresh, for its model only, until the next extraction. */
+static void test_kept_prediction(void) {
+    static const char *const texts[] = {
+        "you are such an idiot, go away",
+        "what a 1d10t you are, f*ck off and d i e",
+        "The council should publish the repair schedule for every district.",
+        "stuuuupid stuuuupid people, you all deserve it",
+        "",
+    };
+    ngram_model *m[NGRAM_MODEL_COUNT] = {0};
+    for (size_t i = 0; i < ngram_blobs_count && i < NGRAM_MODEL_COUNT; i++)
+        m[i] = ngram_model_parse((const char *)ngram_blobs[i].data,
+                                 ngram_blobs[i].len, NULL, 0);
+    ngram_model *tox = m[NGRAM_MODEL_TOXICITY], *spam = m[NGRAM_MODEL_SPAM];
+    CHECK(tox && spam);
+    if (!tox || !spam)
+        goto done;
+    ngram_doc kept = {0};
+    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+        ngram_doc d = {0};
+        ngram_result fresh, again, other, other_fresh;
+        CHECK(ngram_extract(texts[t], strlen(texts[t]), &d) == 0);
+        ngram_predict(tox, &d, &fresh);
+        ngram_predict(spam, &d, &other_fresh);
+        CHECK_NEAR(fresh.margin, ngram_margin(tox, &d), 1e-12);
+        CHECK_NEAR(other_fresh.margin, ngram_margin(spam, &d), 1e-12);
+        /* the same document reused: the kept result is the new text's */
+        CHECK(ngram_extract(texts[t], strlen(texts[t]), &kept) == 0);
+        ngram_doc_keep(&kept, tox);
+        ngram_predict(tox, &kept, &again);
+        ngram_predict(spam, &kept, &other);
+        CHECK(same_result(&fresh, &again));
+        CHECK(same_result(&other_fresh, &other));
+        ngram_doc_free(&d);
+    }
+    ngram_doc_free(&kept);
+done:
+    for (int i = 0; i < NGRAM_MODEL_COUNT; i++)
+        ngram_model_free(m[i]);
+}
+
 /* Prints the cost of extraction + both predictions per 1-KB comment. */
 static void bench_1kb(void) {
     static const char *const words[] = {
@@ -269,6 +324,7 @@ int main(void) {
     UNIT_RUN(test_parse_errors);
     UNIT_RUN(test_platt);
     UNIT_RUN(test_embedded);
+    UNIT_RUN(test_kept_prediction);
     UNIT_RUN(bench_1kb);
     return unit_report("unit");
 }

@@ -63,8 +63,33 @@ static void test_reuse(void) {
     tokenize_free(tk);
 }
 
+/* A held letter counts wherever it stands: at the start, in the middle and
+ * in the last bytes of the text (which the scan for three in a row reads
+ * one at a time), and only from REPETITION_MIN_RUN on. */
+static void test_run_anywhere(void) {
+    tokenizer *tk = tokenize_new("english");
+    const char *abc = "abcdefghijklmnoprstuvwxyz"; /* no 'q', no repeat */
+    for (size_t off = 0; off <= 24; off++) {
+        for (size_t run = REPETITION_MIN_RUN - 1; run <= REPETITION_MIN_RUN; run++) {
+            char s[64];
+            size_t n = 0;
+            memcpy(s, abc, off);
+            n = off;
+            memset(s + n, 'q', run);
+            n += run;
+            memcpy(s + n, abc + off, 24 - off);
+            n += 24 - off;
+            s[n] = '\0';
+            double r = rep(tk, s);
+            CHECK(run < REPETITION_MIN_RUN ? r == 0 : r > 0);
+        }
+    }
+    tokenize_free(tk);
+}
+
 int main(void) {
     UNIT_RUN(test_repetition);
+    UNIT_RUN(test_run_anywhere);
     UNIT_RUN(test_reuse);
     return unit_report("unit");
 }
