@@ -145,15 +145,19 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     store_key(kfi, sizeof kfi, w->site, STORE_K_FLOOD_IP, w->ip && *w->ip ? w->ip : "-");
     store_key(kt, sizeof kt, w->site, STORE_K_THREAD, w->article_id);
     store_key(kth, sizeof kth, w->site, STORE_K_THREAD_REFS, w->article_id);
-    /* values */
-    char xval[STORE_KEY_MAX], bval[STORE_KEY_MAX];
-    snprintf(xval, sizeof xval, "%s\x1f%s", w->id, w->author_key);
-    int bl = snprintf(bval, sizeof bval, "%s\x1f%s\x1f", w->id, w->author_key);
-    if (bl < 0 || bl + STORE_MINHASH_BYTES > (int)sizeof bval) return -1;
+    /* values: the exact key carries the author and the MinHash, once per
+     * text; a band key only the id and the exact hash, which names the
+     * exact key a look-up reads the candidate's signature from */
+    char xval[STORE_KEY_MAX], bval[MODEL_MAX_ID + 24];
+    int xl = snprintf(xval, sizeof xval, "%s\x1f%s", w->id, w->author_key);
+    if (xl < 0 || xl + 1 + STORE_MINHASH_BYTES > (int)sizeof xval) return -1;
     if (w->has_minhash) {
-        minhash_pack(w->minhash, bval + bl);
-        bl += STORE_MINHASH_BYTES;
+        xval[xl++] = 0x1f;
+        minhash_pack(w->minhash, xval + xl);
+        xl += STORE_MINHASH_BYTES;
     }
+    int bl = snprintf(bval, sizeof bval, "%s\x1f%s", w->id, hx);
+    if (bl < 0 || bl >= (int)sizeof bval) return -1;
     int nb = w->has_minhash ? STORE_LSH_BANDS : 0;
     int pending = strcmp(w->status, "pending") == 0;
     int rejected = strcmp(w->status, "rejected") == 0;
@@ -235,7 +239,12 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "LTRIM", kal, "0", STORE_AUTHOR_LOG_LAST, NULL);
         store_cmd(&c[n++], "EXPIRE", kal, ret, NULL);
     }
-    store_cmd(&c[n++], "SET", kx, xval, "NX", "EX", win, NULL);
+    store_args(&c[n], "SET");
+    store_args(&c[n], kx);
+    store_arg(&c[n], xval, (size_t)xl);
+    store_args(&c[n], "NX");
+    store_args(&c[n], "EX");
+    store_args(&c[n++], win);
     for (int b = 0; b < nb; b++) {
         store_key_band(kb[b], sizeof kb[b], w->site, b, w->band[b]);
         store_args(&c[n], "SET");

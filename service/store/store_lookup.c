@@ -24,24 +24,65 @@
 
 /* ========================================================== dup values */
 
-/* An exact-key value "id\x1fauthor", or (exact = 0) a band value
- * "id\x1fauthor\x1f<binary MinHash>", into d (d->id NULL when malformed). */
+/* The binary MinHash at m (STORE_MINHASH_BYTES) into d. */
+static void minhash_unpack(const unsigned char *m, store_dup *d) {
+    for (int i = 0; i < STORE_MINHASH_N; i++)
+        d->minhash[i] = (uint32_t)m[4 * i] << 24 | (uint32_t)m[4 * i + 1] << 16 |
+                        (uint32_t)m[4 * i + 2] << 8 | m[4 * i + 3];
+    d->has_minhash = 1;
+}
+
+/* An exact-key value "id\x1fauthor[\x1f<binary MinHash>]", or a band value
+ * of the layout before band keys held only an id,
+ * "id\x1fauthor\x1f<binary MinHash>" (exact = 0), into d (d->id NULL when
+ * malformed; a band value without the MinHash is malformed). */
 static void split_dup(const char *v, size_t len, store_dup *d, int exact) {
     const char *a = memchr(v, 0x1f, len);
     if (!a) return;
     size_t alen = len - (size_t)(a + 1 - v); /* author [+ \x1f + MinHash] */
-    if (!exact) {
-        if (alen < STORE_MINHASH_BYTES + 1 || a[alen - STORE_MINHASH_BYTES] != 0x1f) return;
-        const unsigned char *m = (const unsigned char *)v + len - STORE_MINHASH_BYTES;
-        for (int i = 0; i < STORE_MINHASH_N; i++)
-            d->minhash[i] = (uint32_t)m[4 * i] << 24 | (uint32_t)m[4 * i + 1] << 16 |
-                            (uint32_t)m[4 * i + 2] << 8 | m[4 * i + 3];
-        d->has_minhash = 1;
+    if (alen >= STORE_MINHASH_BYTES + 1 && a[alen - STORE_MINHASH_BYTES] == 0x1f) {
+        minhash_unpack((const unsigned char *)v + len - STORE_MINHASH_BYTES, d);
         alen -= STORE_MINHASH_BYTES + 1;
+    } else if (!exact) {
+        return;
     }
     d->id = strndup(v, (size_t)(a - v));
     d->author_key = strndup(a + 1, alen);
     d->exact = exact;
+}
+
+/* A band value "id\x1f<16 hex of the exact hash>": 1 with the hex in hx
+ * (NUL-terminated), 0 when v is of another form. */
+static int band_exact_ref(const char *v, size_t len, char hx[17]) {
+    const char *a = memchr(v, 0x1f, len);
+    if (!a || a == v || len - (size_t)(a + 1 - v) != 16) return 0;
+    for (int i = 0; i < 16; i++) {
+        char ch = a[1 + i];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return 0;
+        hx[i] = ch;
+    }
+    hx[16] = 0;
+    return 1;
+}
+
+/* d joins out's candidates unless one has its id (then d is freed; a
+ * MinHash d has fills the other's gap). */
+static void add_dup(store_lookup *out, store_dup *d) {
+    for (size_t k = 0; k < out->ndups; k++) {
+        if (strcmp(out->dups[k].id, d->id) != 0) continue;
+        if (d->has_minhash && !out->dups[k].has_minhash) {
+            memcpy(out->dups[k].minhash, d->minhash, sizeof d->minhash);
+            out->dups[k].has_minhash = 1;
+        }
+        free(d->id);
+        free(d->author_key);
+        return;
+    }
+    if (out->ndups < sizeof out->dups / sizeof out->dups[0]) out->dups[out->ndups++] = *d;
+    else {
+        free(d->id);
+        free(d->author_key);
+    }
 }
 
 /* ============================================================ the look-up */
@@ -75,6 +116,11 @@ struct store_lookup_op {
      * token counts asked, and the number of commands of each */
     int m_refetch, m_more, m_df, m_nl;
     int m_settings;    /* the settings document is read (0 or 1 command) */
+    /* near candidates named by band keys: the exact keys (of other texts)
+     * that hold their author and MinHash, read in the second round trip
+     * (one MGET, m_near = 1) */
+    int nnear, m_near;
+    char knear[STORE_LSH_BANDS][STORE_KEY_MAX];
     char ksd[STORE_KEY_MAX], ksv[STORE_KEY_MAX]; /* settings, setver */
 };
 
@@ -245,27 +291,26 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
         if (out->dups[out->ndups].id) out->ndups++;
     }
     if (op->j_band >= 0) {
+        char own[17], bx[17];
+        store_key_hex16(own, q->exact_hash);
+        op->nnear = 0;
         for (int j = op->j_band; j < op->j_band + STORE_LSH_BANDS; j++) {
             redisReply *e = g[j];
             if (e->type != REDIS_REPLY_STRING) continue;
-            store_dup d = {0};
-            split_dup(e->str, e->len, &d, 0);
-            if (!d.id) continue;
-            int seen = 0;
-            for (size_t k = 0; k < out->ndups; k++)
-                if (strcmp(out->dups[k].id, d.id) == 0) {
-                    seen = 1;
-                    if (d.has_minhash && !out->dups[k].has_minhash) {
-                        memcpy(out->dups[k].minhash, d.minhash, sizeof d.minhash);
-                        out->dups[k].has_minhash = 1;
-                    }
-                }
-            if (seen) {
-                free(d.id);
-                free(d.author_key);
-            } else {
-                out->dups[out->ndups++] = d;
+            if (band_exact_ref(e->str, e->len, bx)) {
+                /* the candidate's signature is in its text's exact key: this
+                 * text's was read above; another's in the second round trip */
+                if (strcmp(bx, own) == 0) continue;
+                char k[STORE_KEY_MAX];
+                if (store_key(k, sizeof k, q->site, STORE_K_DUP_EXACT, bx) < 0) continue;
+                int seen = 0;
+                for (int i = 0; i < op->nnear; i++) seen |= strcmp(op->knear[i], k) == 0;
+                if (!seen) memcpy(op->knear[op->nnear++], k, strlen(k) + 1);
+                continue;
             }
+            store_dup d = {0};
+            split_dup(e->str, e->len, &d, 0); /* a band value of the older layout */
+            if (d.id) add_dup(out, &d);
         }
     }
     if (g[op->j_nd]->type == REDIS_REPLY_STRING) {
@@ -291,7 +336,8 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
      * at another df version than Redis' current one, or the classifier has
      * just become able to vote although its token counts were not asked. */
     if ((op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver)) ||
-        store_learn_lookup_more(q, op->tokens, out) || out->settings_ver != q->settings_ver)
+        store_learn_lookup_more(q, op->tokens, out) || out->settings_ver != q->settings_ver ||
+        op->nnear)
         return 1;
     lookup_file(s->pool, op, 0, out);
     return 0;
@@ -313,12 +359,19 @@ int store_lookup_more_append(store *s, store_lookup_op *op, const store_lookup *
         store_cmd(&c, "MGET", op->ksd, op->ksv, NULL);
         if (store_append_cmds(s, &c, 1) < 0) return -1;
     }
-    return op->m_df + op->m_nl + op->m_settings;
+    op->m_near = op->nnear > 0;
+    if (op->m_near) { /* the near candidates' exact keys */
+        cmd c = {0};
+        store_args(&c, "MGET");
+        for (int i = 0; i < op->nnear; i++) store_args(&c, op->knear[i]);
+        if (store_append_cmds(s, &c, 1) < 0) return -1;
+    }
+    return op->m_df + op->m_nl + op->m_settings + op->m_near;
 }
 
 int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out) {
     const store_lookup_req *q = op->q;
-    int n = op->m_df + op->m_nl + op->m_settings;
+    int n = op->m_df + op->m_nl + op->m_settings + op->m_near;
     for (int i = 0; i < n; i++)
         if (rep[i]->type == REDIS_REPLY_ERROR) goto fail; /* logged as it came */
     if (op->m_refetch && (op->dfok = store_article_df_read(s, rep, op->m_df, q->nterms, NULL,
@@ -333,6 +386,23 @@ int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, stor
         out->settings = store_take_str(sr->element[0], &out->settings_len);
         out->settings_read = 1;
     }
+    if (op->m_near) {
+        redisReply *nr = rep[op->m_df + op->m_nl + op->m_settings];
+        if (nr->type != REDIS_REPLY_ARRAY || nr->elements != (size_t)op->nnear) goto fail;
+        for (size_t i = 0; i < nr->elements; i++) {
+            redisReply *e = nr->element[i];
+            if (e->type != REDIS_REPLY_STRING) continue; /* expired or erased */
+            store_dup d = {0};
+            split_dup(e->str, e->len, &d, 1);
+            if (!d.id) continue;
+            d.exact = 0; /* another text: a near candidate */
+            if (d.has_minhash) add_dup(out, &d);
+            else {
+                free(d.id);
+                free(d.author_key);
+            }
+        }
+    }
     lookup_file(s->pool, op, op->m_refetch, out);
     return 0;
 fail:
@@ -343,7 +413,7 @@ fail:
 /* The second round trip on s, waiting for it: the halves above. 0, or -1
  * on Redis trouble (out freed). */
 static int lookup_more(store *s, store_lookup_op *op, store_lookup *out) {
-    redisReply *rep[5 + STORE_LEARN_LOOKUP_CMDS];
+    redisReply *rep[6 + STORE_LEARN_LOOKUP_CMDS];
     int n;
     if (store_ready_(s) < 0) goto fail;
     if ((n = store_lookup_more_append(s, op, out)) < 0) {
