@@ -26,9 +26,6 @@
 #define STORE_LSH_BANDS MODEL_LSH_BANDS  /* duplicate band keys */
 #define STORE_MAX_FLAGS MODEL_MAX_FLAGS  /* per-flag queues of one record */
 #define STORE_THREAD_REF_LEN 40 /* a thread text's reference: "<16 hex>:<len>" */
-#define STORE_ARTICLE_COMMENTS_MAX 1000 /* latest comments an article's index
-                                           keeps: a review item's thread
-                                           neighbours are the latest few */
 #define STORE_AUTHOR_LOG_MAX 5 /* verdicts and decisions an author's log
                                   keeps: a glance, not a history */
 #define STORE_SCORE_SCALE 1000.0 /* byscore zsets hold score x this,

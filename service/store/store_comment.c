@@ -161,15 +161,14 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     int nb = w->has_minhash ? STORE_LSH_BANDS : 0;
     int pending = strcmp(w->status, "pending") == 0;
     int rejected = strcmp(w->status, "rejected") == 0;
-    /* the folder, the score index, the article's index, the author */
-    char kfo[STORE_KEY_MAX], ksc[STORE_KEY_MAX], kac[STORE_KEY_MAX], kau[STORE_KEY_MAX],
-        kal[STORE_KEY_MAX], sc[24], acmax[24], logv[STORE_KEY_MAX];
+    /* the folder, the score index, the author (the article's comments by
+     * arrival are its listing, below) */
+    char kfo[STORE_KEY_MAX], ksc[STORE_KEY_MAX], kau[STORE_KEY_MAX], kal[STORE_KEY_MAX], sc[24],
+        logv[STORE_KEY_MAX];
     int has_author = w->author_key && *w->author_key; /* "": unknown */
     store_key(kfo, sizeof kfo, w->site, rejected ? STORE_K_REJECTED : STORE_K_APPROVED, NULL);
     store_key(ksc, sizeof ksc, w->site, STORE_K_BY_SCORE, w->status);
-    store_key(kac, sizeof kac, w->site, STORE_K_ARTICLE_COMMENTS, w->article_id);
     store_dec(sc, (long long)(w->score * STORE_SCORE_SCALE + 0.5));
-    store_dec(acmax, -(long long)STORE_ARTICLE_COMMENTS_MAX - 1);
     if (has_author &&
         (store_key_author(kau, sizeof kau, w->site, STORE_K_AUTHOR, w->author_key) < 0 ||
          store_key_author(kal, sizeof kal, w->site, STORE_K_AUTHOR_LOG, w->author_key) < 0))
@@ -226,9 +225,6 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "ZADD", kfo, "NX", recv, w->id, NULL);
     }
     store_cmd(&c[n++], "ZADD", ksc, "NX", sc, w->id, NULL);
-    store_cmd(&c[n++], "ZADD", kac, "NX", recv, w->id, NULL);
-    store_cmd(&c[n++], "ZREMRANGEBYRANK", kac, "0", acmax, NULL);
-    store_cmd(&c[n++], "EXPIRE", kac, ret, NULL);
     if (has_author) {
         store_cmd(&c[n++], "HINCRBY", kau, w->status, "1", NULL);
         store_cmd(&c[n++], "HSETNX", kau, "first_seen", recv, NULL);
