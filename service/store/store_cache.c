@@ -2,7 +2,10 @@
  *
  * Owns two fixed tables behind one mutex: a site table (STORE_CACHE_SITES
  * slots, direct-mapped by site name) holding each site's last-seen df
- * version (modq:{S}:dfver) and the learner's decision totals, and a term
+ * version (modq:{S}:dfver), the learner's decision totals under the
+ * learner version they were read at (modq:{S}:learnver) and the webhook
+ * events the site subscribes under its webhook version (modq:{S}:whver);
+ * and a term
  * table (STORE_CACHE_TERMS entries, direct-mapped by site and stem) holding
  * document frequencies, each tagged with the df version it was read at. A
  * term entry counts only while its site slot still belongs to the same site
@@ -25,7 +28,12 @@ typedef struct cache_site {
     uint64_t ver;
     int has_totals;
     uint32_t nspam, nham;
+    uint64_t learn_ver; /* modq:{S}:learnver the totals were read at */
+    int has_webhook;
+    unsigned wh_events;
+    uint64_t wh_ver;    /* modq:{S}:whver the events were read at */
 } cache_site;
+
 
 typedef struct cache_term {
     uint64_t site; /* cache_site.id of the owner, 0: empty */
@@ -138,26 +146,54 @@ void store_cache_df_put(store_cache *c, const char *site, uint64_t ver, char *co
     pthread_mutex_unlock(&c->mu);
 }
 
-int store_cache_learn_get(store_cache *c, const char *site, uint32_t *nspam, uint32_t *nham) {
+int store_cache_learn_get(store_cache *c, const char *site, uint32_t *nspam, uint32_t *nham,
+                          uint64_t *ver) {
     int known = 0;
     pthread_mutex_lock(&c->mu);
     const cache_site *s = find_site(c, site, 0);
     if (s && s->has_totals) {
         *nspam = s->nspam;
         *nham = s->nham;
+        *ver = s->learn_ver;
         known = 1;
     }
     pthread_mutex_unlock(&c->mu);
     return known;
 }
 
-void store_cache_learn_put(store_cache *c, const char *site, uint32_t nspam, uint32_t nham) {
+void store_cache_learn_put(store_cache *c, const char *site, uint32_t nspam, uint32_t nham,
+                           uint64_t ver) {
     pthread_mutex_lock(&c->mu);
     cache_site *s = find_site(c, site, 1);
     if (s) {
         s->has_totals = 1;
         s->nspam = nspam;
         s->nham = nham;
+        s->learn_ver = ver;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+int store_cache_webhook_get(store_cache *c, const char *site, unsigned *events, uint64_t *ver) {
+    int known = 0;
+    pthread_mutex_lock(&c->mu);
+    const cache_site *s = find_site(c, site, 0);
+    if (s && s->has_webhook) {
+        *events = s->wh_events;
+        *ver = s->wh_ver;
+        known = 1;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return known;
+}
+
+void store_cache_webhook_put(store_cache *c, const char *site, unsigned events, uint64_t ver) {
+    pthread_mutex_lock(&c->mu);
+    cache_site *s = find_site(c, site, 1);
+    if (s) {
+        s->has_webhook = 1;
+        s->wh_events = events;
+        s->wh_ver = ver;
     }
     pthread_mutex_unlock(&c->mu);
 }

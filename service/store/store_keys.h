@@ -191,11 +191,13 @@
 #define STORE_K_REP_SPAM "rep:spam"
 #define STORE_K_REP_HAM "rep:ham"
 #define STORE_K_LEARNED "learned:" /* + comment id */
+#define STORE_K_LEARNVER "learnver" /* the learner totals' version */
 /* settings (store_settings.c; the look-up reads the version) */
 #define STORE_K_SETTINGS "settings"
 #define STORE_K_SETVER "setver"
 /* webhooks (store_webhook.c; the look-up reads the events field) */
 #define STORE_K_WEBHOOK "webhook"
+#define STORE_K_WHVER "whver" /* the webhook subscription's version */
 #define STORE_K_WH_OUTBOX "wh:outbox"
 #define STORE_K_WH_INFLIGHT "wh:inflight"
 #define STORE_K_WH_DATA "wh:data"

@@ -109,13 +109,22 @@ struct store_lookup_op {
     int base;          /* index of the first reply of c[] below */
     int n0, nl;        /* the learning commands: first reply, count */
     int i_claim, i_mget, i_thread, i_tlen, i_wh;
-    int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi, j_sv;
+    int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi, j_sv, j_dv, j_lv, j_wv;
     int dfok;          /* store_article_df_read on the first round trip */
     uint64_t dver;     /* the df version Redis reported */
     /* the second round trip (store_lookup_more_append): df read again,
      * token counts asked, and the number of commands of each */
     int m_refetch, m_more, m_df, m_nl;
     int m_settings;    /* the settings document is read (0 or 1 command) */
+    /* versioned values the pool's cache holds (store_cache.c): the MGET
+     * reads their versions, and a value is read only when its version
+     * changed (or it is unknown: then in the first round trip) */
+    int lknown, ltotals, lstale, m_tokens; /* learner totals */
+    uint32_t lns, lnh;
+    uint64_t lver, lv;                     /* cached at, read now */
+    int wknown, wstale, m_wh;              /* webhook events */
+    unsigned wev;
+    uint64_t wver, wv;
     /* near candidates named by band keys: the exact keys (of other texts)
      * that hold their author and MinHash, read in the second round trip
      * (one MGET, m_near = 1) */
@@ -147,7 +156,16 @@ store_lookup_op *store_lookup_begin(store_pool *p, const store_lookup_req *q) {
                                          op->dl.hit, &op->dl.ver);
     }
     op->tokens = store_learn_lookup_tokens(p, q);
+    op->lknown = q->nlearn &&
+                 store_cache_learn_get(p->cache, q->site, &op->lns, &op->lnh, &op->lver);
+    op->ltotals = q->nlearn && !op->lknown;
+    op->wknown = store_cache_webhook_get(p->cache, q->site, &op->wev, &op->wver);
     return op;
+}
+
+/* A version counter's value (dfver, learnver, whver; absent = 0). */
+static uint64_t version_of(const redisReply *r) {
+    return r->type == REDIS_REPLY_STRING ? strtoull(r->str, NULL, 10) : 0;
 }
 
 void store_lookup_op_free(store_lookup_op *op) {
@@ -161,7 +179,7 @@ int store_lookup_append(store *s, store_lookup_op *op) {
     const store_lookup_req *q = op->q;
     char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX],
         kth[STORE_KEY_MAX], kx[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX],
-        kfi[STORE_KEY_MAX], kwh[STORE_KEY_MAX];
+        kfi[STORE_KEY_MAX], kwh[STORE_KEY_MAX], klv[STORE_KEY_MAX], kwv[STORE_KEY_MAX];
     char kb[STORE_LSH_BANDS][STORE_KEY_MAX];
     char hx[24], tn[24], px[24];
     store_key_hex16(hx, q->exact_hash);
@@ -171,6 +189,7 @@ int store_lookup_append(store *s, store_lookup_op *op) {
     for (int i = 0; i < 5; i++) c[i].argc = 0; /* argv[] is filled as argc grows */
     int n = 0;
     op->i_claim = op->j_existing = op->j_band = op->j_fi = op->j_fa = -1;
+    op->j_dv = op->j_lv = op->i_wh = -1;
     op->ng = 0;
     if (q->comment_id) {
         if (store_key(kc, sizeof kc, q->site, STORE_K_COMMENT, q->comment_id) < 0 ||
@@ -211,6 +230,21 @@ int store_lookup_append(store *s, store_lookup_op *op) {
         store_args(&c[n], kfi);
         op->j_fi = op->ng++;
     }
+    /* the versions of what the pool's cache holds: df (when every stem is
+     * a hit: else the df transaction reads it), the learner totals, the
+     * webhook subscription */
+    if (q->nterms && op->dl.nhit == q->nterms) {
+        store_args(&c[n], op->dl.kver);
+        op->j_dv = op->ng++;
+    }
+    if (q->nlearn) {
+        store_key(klv, sizeof klv, q->site, STORE_K_LEARNVER, NULL);
+        store_args(&c[n], klv);
+        op->j_lv = op->ng++;
+    }
+    store_key(kwv, sizeof kwv, q->site, STORE_K_WHVER, NULL);
+    store_args(&c[n], kwv);
+    op->j_wv = op->ng++;
     if (q->has_minhash) {
         op->j_band = op->ng;
         for (int b = 0; b < STORE_LSH_BANDS; b++) {
@@ -230,15 +264,18 @@ int store_lookup_append(store *s, store_lookup_op *op) {
     store_cmd(&c[n], "LLEN", kt, NULL);
     op->i_tlen = n++;
     /* which webhook events the site wants, so that a site without a
-     * "verdict" webhook costs no extra round trip (store_webhook.c) */
-    store_key(kwh, sizeof kwh, q->site, STORE_K_WEBHOOK, NULL);
-    store_cmd(&c[n], "HGET", kwh, "events", NULL);
-    op->i_wh = n++;
+     * "verdict" webhook costs no extra round trip (store_webhook.c): read
+     * here when the cache does not know them */
+    if (!op->wknown) {
+        store_key(kwh, sizeof kwh, q->site, STORE_K_WEBHOOK, NULL);
+        store_cmd(&c[n], "HGET", kwh, "events", NULL);
+        op->i_wh = n++;
+    }
     /* the df look-up through the cache (above), then the commands above,
      * then the learning counts (store_learn.c): one round trip */
     op->n_df = 0;
     op->i_df = -1;
-    if (q->nterms) {
+    if (q->nterms && op->j_dv < 0) {
         if ((op->n_df = store_article_df_append(s, op->dl.kdf, op->dl.kver, q->terms, q->nterms,
                                                 op->dl.hit, op->dl.nhit)) < 0)
             return -1;
@@ -247,7 +284,7 @@ int store_lookup_append(store *s, store_lookup_op *op) {
     if (store_append_cmds(s, c, n) < 0) return -1;
     op->base = op->n_df;
     op->n0 = op->base + n;
-    if ((op->nl = store_learn_lookup_append(s, q, op->tokens, 1)) < 0) return -1;
+    if ((op->nl = store_learn_lookup_append(s, q, op->tokens, op->ltotals, 1)) < 0) return -1;
     op->n = op->n0 + op->nl;
     return op->n;
 }
@@ -259,7 +296,9 @@ static void lookup_file(store_pool *p, store_lookup_op *op, int refetch, store_l
     if (q->nterms && op->dfok == 1 && (refetch || op->dl.nhit < q->nterms))
         store_cache_df_put(p->cache, q->site, op->dver, q->terms, op->dl.df,
                            refetch ? NULL : op->dl.hit, q->nterms);
-    store_learn_lookup_remember(p, q, out);
+    store_learn_lookup_remember(p, q, out, op->lv);
+    if (op->i_wh >= 0 || op->wstale)
+        store_cache_webhook_put(p->cache, q->site, out->webhook_events, op->wv);
     out->df = op->dl.df;
     op->dl.df = NULL;
 }
@@ -271,7 +310,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     for (int i = 0; i < op->n; i++)
         if (rep[i]->type == REDIS_REPLY_ERROR) return -1;
     redisReply **rc = rep + op->base; /* the replies of c[] */
-    redisReply *mg = rc[op->i_mget], *g[7 + STORE_LSH_BANDS];
+    redisReply *mg = rc[op->i_mget], *g[10 + STORE_LSH_BANDS];
     if (mg->type != REDIS_REPLY_ARRAY || mg->elements != (size_t)op->ng ||
         op->ng > (int)(sizeof g / sizeof g[0])) {
         log_msg(LOG_WARN, "redis lookup error: unexpected MGET reply");
@@ -319,8 +358,23 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     }
     unsigned fa = op->j_fa >= 0 && g[op->j_fa]->type == REDIS_REPLY_STRING
                       ? (unsigned)strtoul(g[op->j_fa]->str, NULL, 10) : 0;
-    out->webhook_events = rc[op->i_wh]->type == REDIS_REPLY_STRING
-                              ? (unsigned)strtoul(rc[op->i_wh]->str, NULL, 10) : 0;
+    op->wv = version_of(g[op->j_wv]);
+    if (op->i_wh >= 0)
+        out->webhook_events = rc[op->i_wh]->type == REDIS_REPLY_STRING
+                                  ? (unsigned)strtoul(rc[op->i_wh]->str, NULL, 10) : 0;
+    else if (op->wv == op->wver)
+        out->webhook_events = op->wev;
+    else
+        op->wstale = 1;
+    if (op->j_lv >= 0) {
+        op->lv = version_of(g[op->j_lv]);
+        if (op->lknown && op->lv == op->lver) {
+            out->learn_nspam = op->lns;
+            out->learn_nham = op->lnh;
+        } else if (!op->ltotals) {
+            op->lstale = 1;
+        }
+    }
     unsigned fi = (op->j_fi >= 0 && g[op->j_fi]->type == REDIS_REPLY_STRING)
                       ? (unsigned)strtoul(g[op->j_fi]->str, NULL, 10) : 0;
     out->flood_count = fa > fi ? fa : fi;
@@ -331,13 +385,16 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
         store_lookup_free(out);
         return -1;
     }
-    store_learn_lookup_read(q, op->tokens, 1, rep + op->n0, op->nl, out);
+    if (op->j_dv >= 0) /* every stem a hit: the version alone, in the MGET */
+        op->dfok = store_article_df_read(s, &g[op->j_dv], 1, q->nterms, op->dl.hit, op->dl.df,
+                                         &op->dver);
+    store_learn_lookup_read(q, op->tokens, op->ltotals, 1, rep + op->n0, op->nl, out);
     /* A second round trip, rarely (store_lookup_more_append): the hits were read
      * at another df version than Redis' current one, or the classifier has
      * just become able to vote although its token counts were not asked. */
     if ((op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver)) ||
-        store_learn_lookup_more(q, op->tokens, out) || out->settings_ver != q->settings_ver ||
-        op->nnear)
+        (!op->lstale && store_learn_lookup_more(q, op->tokens, out)) ||
+        out->settings_ver != q->settings_ver || op->nnear || op->lstale || op->wstale)
         return 1;
     lookup_file(s->pool, op, 0, out);
     return 0;
@@ -346,17 +403,28 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
 int store_lookup_more_append(store *s, store_lookup_op *op, const store_lookup *out) {
     const store_lookup_req *q = op->q;
     op->m_refetch = op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver);
-    op->m_more = store_learn_lookup_more(q, op->tokens, out);
+    /* stale totals: asked again with the token counts (the new totals may
+     * let the classifier vote) */
+    op->m_more = op->lstale || store_learn_lookup_more(q, op->tokens, out);
+    op->m_tokens = op->lstale ? q->nlearn > 0 : 1;
     op->m_df = op->m_refetch ? store_article_df_append(s, op->dl.kdf, op->dl.kver, q->terms,
                                                        q->nterms, NULL, 0)
                              : 0;
     if (op->m_df < 0) return -1;
-    op->m_nl = op->m_more ? store_learn_lookup_append(s, q, 1, 0) : 0;
+    op->m_nl = op->m_more ? store_learn_lookup_append(s, q, op->m_tokens, op->lstale, 0) : 0;
     if (op->m_nl < 0) return -1;
     op->m_settings = out->settings_ver != q->settings_ver;
     if (op->m_settings) { /* the document and its version, read together */
         cmd c = {0};
         store_cmd(&c, "MGET", op->ksd, op->ksv, NULL);
+        if (store_append_cmds(s, &c, 1) < 0) return -1;
+    }
+    op->m_wh = op->wstale;
+    if (op->m_wh) { /* the subscription changed */
+        char kwh[STORE_KEY_MAX];
+        cmd c = {0};
+        store_key(kwh, sizeof kwh, q->site, STORE_K_WEBHOOK, NULL);
+        store_cmd(&c, "HGET", kwh, "events", NULL);
         if (store_append_cmds(s, &c, 1) < 0) return -1;
     }
     op->m_near = op->nnear > 0;
@@ -366,18 +434,19 @@ int store_lookup_more_append(store *s, store_lookup_op *op, const store_lookup *
         for (int i = 0; i < op->nnear; i++) store_args(&c, op->knear[i]);
         if (store_append_cmds(s, &c, 1) < 0) return -1;
     }
-    return op->m_df + op->m_nl + op->m_settings + op->m_near;
+    return op->m_df + op->m_nl + op->m_settings + op->m_wh + op->m_near;
 }
 
 int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out) {
     const store_lookup_req *q = op->q;
-    int n = op->m_df + op->m_nl + op->m_settings + op->m_near;
+    int n = op->m_df + op->m_nl + op->m_settings + op->m_wh + op->m_near;
     for (int i = 0; i < n; i++)
         if (rep[i]->type == REDIS_REPLY_ERROR) goto fail; /* logged as it came */
     if (op->m_refetch && (op->dfok = store_article_df_read(s, rep, op->m_df, q->nterms, NULL,
                                                            op->dl.df, &op->dver)) < 0)
         goto fail;
-    if (op->m_more) store_learn_lookup_read(q, 1, 0, rep + op->m_df, op->m_nl, out);
+    if (op->m_more)
+        store_learn_lookup_read(q, op->m_tokens, op->lstale, 0, rep + op->m_df, op->m_nl, out);
     if (op->m_settings) {
         redisReply *sr = rep[op->m_df + op->m_nl];
         if (sr->type != REDIS_REPLY_ARRAY || sr->elements != 2) goto fail;
@@ -386,8 +455,13 @@ int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, stor
         out->settings = store_take_str(sr->element[0], &out->settings_len);
         out->settings_read = 1;
     }
+    if (op->m_wh) {
+        redisReply *w = rep[op->m_df + op->m_nl + op->m_settings];
+        out->webhook_events = w->type == REDIS_REPLY_STRING ? (unsigned)strtoul(w->str, NULL, 10)
+                                                             : 0;
+    }
     if (op->m_near) {
-        redisReply *nr = rep[op->m_df + op->m_nl + op->m_settings];
+        redisReply *nr = rep[op->m_df + op->m_nl + op->m_settings + op->m_wh];
         if (nr->type != REDIS_REPLY_ARRAY || nr->elements != (size_t)op->nnear) goto fail;
         for (size_t i = 0; i < nr->elements; i++) {
             redisReply *e = nr->element[i];
@@ -413,7 +487,7 @@ fail:
 /* The second round trip on s, waiting for it: the halves above. 0, or -1
  * on Redis trouble (out freed). */
 static int lookup_more(store *s, store_lookup_op *op, store_lookup *out) {
-    redisReply *rep[6 + STORE_LEARN_LOOKUP_CMDS];
+    redisReply *rep[7 + STORE_LEARN_LOOKUP_CMDS];
     int n;
     if (store_ready_(s) < 0) goto fail;
     if ((n = store_lookup_more_append(s, op, out)) < 0) {
