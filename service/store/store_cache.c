@@ -11,8 +11,13 @@
  * term entry counts only while its site slot still belongs to the same site
  * (a reclaimed slot gets a new id) and its version equals the site's
  * last-seen one; the caller (store_lookup.c) still checks that version
- * against Redis before it trusts a hit. Never talks to Redis, never allocates after
- * store_cache_new, memory is fixed (about 4 MiB).
+ * against Redis before it trusts a hit. An article table
+ * (STORE_CACHE_ARTICLES slots, direct-mapped by site and id) holds stored
+ * article JSON under the article's version (modq:{S}:artver:<id>), so that
+ * a look-up reads the version and the JSON only when it changed. Never
+ * talks to Redis; the site and term tables are fixed (about 4 MiB), the
+ * article table holds copies of at most STORE_CACHE_ARTICLES articles of
+ * at most STORE_CACHE_ARTICLE_MAX bytes each.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -47,8 +52,18 @@ _Static_assert(sizeof(cache_term) == 64, "a term entry is one cache line");
 _Static_assert((STORE_CACHE_TERMS & (STORE_CACHE_TERMS - 1)) == 0, "power of two");
 _Static_assert((STORE_CACHE_SITES & (STORE_CACHE_SITES - 1)) == 0, "power of two");
 
+/* A stored article JSON as read at its version (modq:{S}:artver:<id>). */
+typedef struct cache_article {
+    char *key;   /* "site\0id" (new), NULL: empty */
+    size_t klen;
+    uint64_t ver;
+    char *json;  /* new, NULL: no article at that version */
+    size_t len;
+} cache_article;
+
 struct store_cache {
     pthread_mutex_t mu;
+    cache_article articles[STORE_CACHE_ARTICLES];
     uint64_t next_id;
     cache_site sites[STORE_CACHE_SITES];
     cache_term terms[STORE_CACHE_TERMS];
@@ -64,6 +79,10 @@ store_cache *store_cache_new(void) {
 
 void store_cache_free(store_cache *c) {
     if (!c) return;
+    for (size_t i = 0; i < STORE_CACHE_ARTICLES; i++) {
+        free(c->articles[i].key);
+        free(c->articles[i].json);
+    }
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -196,4 +215,83 @@ void store_cache_webhook_put(store_cache *c, const char *site, unsigned events, 
         s->wh_ver = ver;
     }
     pthread_mutex_unlock(&c->mu);
+}
+
+/* The article slot of site and id, and its key "site\0id" into k (klen). */
+static cache_article *article_slot(store_cache *c, const char *site, const char *id, char *k,
+                                   size_t *klen) {
+    size_t sl = strlen(site), il = strlen(id);
+    memcpy(k, site, sl + 1);
+    memcpy(k + sl + 1, id, il);
+    *klen = sl + 1 + il;
+    return &c->articles[hash_bytes(0x84222325cbf29ce4ULL, k, *klen) & (STORE_CACHE_ARTICLES - 1)];
+}
+
+int store_cache_article_version(store_cache *c, const char *site, const char *id,
+                                uint64_t *ver) {
+    char k[STORE_CACHE_SITE_MAX + 2 + MODEL_MAX_ID];
+    size_t kl;
+    if (strlen(site) > STORE_CACHE_SITE_MAX || strlen(id) > MODEL_MAX_ID) return 0;
+    pthread_mutex_lock(&c->mu);
+    const cache_article *a = article_slot(c, site, id, k, &kl);
+    int known = a->key && a->klen == kl && memcmp(a->key, k, kl) == 0;
+    if (known) *ver = a->ver;
+    pthread_mutex_unlock(&c->mu);
+    return known;
+}
+
+int store_cache_article_get(store_cache *c, const char *site, const char *id, uint64_t ver,
+                            char **json, size_t *len) {
+    char k[STORE_CACHE_SITE_MAX + 2 + MODEL_MAX_ID];
+    size_t kl;
+    *json = NULL;
+    *len = 0;
+    if (strlen(site) > STORE_CACHE_SITE_MAX || strlen(id) > MODEL_MAX_ID) return 0;
+    int rc = 0;
+    pthread_mutex_lock(&c->mu);
+    const cache_article *a = article_slot(c, site, id, k, &kl);
+    if (a->key && a->klen == kl && memcmp(a->key, k, kl) == 0 && a->ver == ver) {
+        rc = 1;
+        if (a->json) {
+            if ((*json = malloc(a->len + 1))) {
+                memcpy(*json, a->json, a->len + 1);
+                *len = a->len;
+            } else {
+                rc = -1;
+            }
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+void store_cache_article_put(store_cache *c, const char *site, const char *id, uint64_t ver,
+                             const char *json, size_t len) {
+    char k[STORE_CACHE_SITE_MAX + 2 + MODEL_MAX_ID];
+    size_t kl;
+    if (strlen(site) > STORE_CACHE_SITE_MAX || strlen(id) > MODEL_MAX_ID ||
+        len > STORE_CACHE_ARTICLE_MAX)
+        return;
+    char *kc = NULL, *jc = NULL;
+    pthread_mutex_lock(&c->mu);
+    cache_article *a = article_slot(c, site, id, k, &kl);
+    if (!(kc = malloc(kl)) || (json && !(jc = malloc(len + 1)))) {
+        pthread_mutex_unlock(&c->mu);
+        free(kc);
+        return;
+    }
+    memcpy(kc, k, kl);
+    if (json) {
+        memcpy(jc, json, len);
+        jc[len] = 0;
+    }
+    char *ok = a->key, *oj = a->json;
+    a->key = kc;
+    a->klen = kl;
+    a->ver = ver;
+    a->json = jc;
+    a->len = json ? len : 0;
+    pthread_mutex_unlock(&c->mu);
+    free(ok);
+    free(oj);
 }

@@ -154,6 +154,7 @@
 /* articles and document frequencies (store_article.c) */
 #define STORE_K_ARTICLE "article:"         /* + article id */
 #define STORE_K_ARTICLE_URL "article_url:" /* + permalink */
+#define STORE_K_ARTICLE_VER "artver:"      /* + article id: its version */
 #define STORE_K_DF "df"
 #define STORE_K_DFVER "dfver"
 #define STORE_K_NDOCS "ndocs"

@@ -109,7 +109,7 @@ struct store_lookup_op {
     int base;          /* index of the first reply of c[] below */
     int n0, nl;        /* the learning commands: first reply, count */
     int i_claim, i_mget, i_thread, i_tlen, i_wh;
-    int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi, j_sv, j_dv, j_lv, j_wv;
+    int ng, j_existing, j_article, j_exact, j_band, j_nd, j_fa, j_fi, j_sv, j_dv, j_lv, j_wv, j_av;
     int dfok;          /* store_article_df_read on the first round trip */
     uint64_t dver;     /* the df version Redis reported */
     /* the second round trip (store_lookup_more_append): df read again,
@@ -125,6 +125,9 @@ struct store_lookup_op {
     int wknown, wstale, m_wh;              /* webhook events */
     unsigned wev;
     uint64_t wver, wv;
+    int aknown, astale, afile, m_art;      /* the article's JSON */
+    uint64_t aver, av;
+    char ka[STORE_KEY_MAX], kav[STORE_KEY_MAX]; /* article, its version */
     /* near candidates named by band keys: the exact keys (of other texts)
      * that hold their author and MinHash, read in the second round trip
      * (one MGET, m_near = 1) */
@@ -160,6 +163,12 @@ store_lookup_op *store_lookup_begin(store_pool *p, const store_lookup_req *q) {
                  store_cache_learn_get(p->cache, q->site, &op->lns, &op->lnh, &op->lver);
     op->ltotals = q->nlearn && !op->lknown;
     op->wknown = store_cache_webhook_get(p->cache, q->site, &op->wev, &op->wver);
+    op->aknown = store_cache_article_version(p->cache, q->site, q->article_id, &op->aver);
+    if (store_key(op->ka, sizeof op->ka, q->site, STORE_K_ARTICLE, q->article_id) < 0 ||
+        store_key(op->kav, sizeof op->kav, q->site, STORE_K_ARTICLE_VER, q->article_id) < 0) {
+        store_lookup_op_free(op);
+        return NULL;
+    }
     return op;
 }
 
@@ -177,7 +186,7 @@ void store_lookup_op_free(store_lookup_op *op) {
 
 int store_lookup_append(store *s, store_lookup_op *op) {
     const store_lookup_req *q = op->q;
-    char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], ka[STORE_KEY_MAX], kt[STORE_KEY_MAX],
+    char kc[STORE_KEY_MAX], kcl[STORE_KEY_MAX], kt[STORE_KEY_MAX],
         kth[STORE_KEY_MAX], kx[STORE_KEY_MAX], kn[STORE_KEY_MAX], kfa[STORE_KEY_MAX],
         kfi[STORE_KEY_MAX], kwh[STORE_KEY_MAX], klv[STORE_KEY_MAX], kwv[STORE_KEY_MAX];
     char kb[STORE_LSH_BANDS][STORE_KEY_MAX];
@@ -207,9 +216,14 @@ int store_lookup_append(store *s, store_lookup_op *op) {
         store_args(&c[n], kc);
         op->j_existing = op->ng++;
     }
-    store_key(ka, sizeof ka, q->site, STORE_K_ARTICLE, q->article_id);
-    store_args(&c[n], ka);
-    op->j_article = op->ng++;
+    /* the article's version, and its JSON only when the cache holds none */
+    op->j_article = -1;
+    if (!op->aknown) {
+        store_args(&c[n], op->ka);
+        op->j_article = op->ng++;
+    }
+    store_args(&c[n], op->kav);
+    op->j_av = op->ng++;
     store_key(kx, sizeof kx, q->site, STORE_K_DUP_EXACT, hx);
     store_args(&c[n], kx);
     op->j_exact = op->ng++;
@@ -299,6 +313,9 @@ static void lookup_file(store_pool *p, store_lookup_op *op, int refetch, store_l
     store_learn_lookup_remember(p, q, out, op->lv);
     if (op->i_wh >= 0 || op->wstale)
         store_cache_webhook_put(p->cache, q->site, out->webhook_events, op->wv);
+    if (op->afile)
+        store_cache_article_put(p->cache, q->site, q->article_id, op->av, out->article,
+                                out->article_len);
     out->df = op->dl.df;
     op->dl.df = NULL;
 }
@@ -310,7 +327,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     for (int i = 0; i < op->n; i++)
         if (rep[i]->type == REDIS_REPLY_ERROR) return -1;
     redisReply **rc = rep + op->base; /* the replies of c[] */
-    redisReply *mg = rc[op->i_mget], *g[10 + STORE_LSH_BANDS];
+    redisReply *mg = rc[op->i_mget], *g[11 + STORE_LSH_BANDS]; /* every key of the MGET */
     if (mg->type != REDIS_REPLY_ARRAY || mg->elements != (size_t)op->ng ||
         op->ng > (int)(sizeof g / sizeof g[0])) {
         log_msg(LOG_WARN, "redis lookup error: unexpected MGET reply");
@@ -319,7 +336,15 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     for (int j = 0; j < op->ng; j++) g[j] = mg->element[j];
     if (op->i_claim >= 0) out->claimed = rc[op->i_claim]->type == REDIS_REPLY_STATUS;
     if (op->j_existing >= 0) out->existing = store_take_str(g[op->j_existing], &out->existing_len);
-    out->article = store_take_str(g[op->j_article], &out->article_len);
+    op->av = version_of(g[op->j_av]);
+    if (op->j_article >= 0) {
+        out->article = store_take_str(g[op->j_article], &out->article_len);
+        op->afile = 1;
+    } else if (op->av != op->aver || store_cache_article_get(s->pool->cache, q->site, q->article_id,
+                                                             op->av, &out->article,
+                                                             &out->article_len) != 1) {
+        op->astale = 1; /* changed (or dropped from the cache meanwhile) */
+    }
     store_take_list(rc[op->i_thread], &out->thread_refs, &out->nrefs);
     redisReply *tl = rc[op->i_tlen];
     out->thread_len = tl->type == REDIS_REPLY_INTEGER && tl->integer > 0 ? (size_t)tl->integer : 0;
@@ -394,7 +419,8 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
      * just become able to vote although its token counts were not asked. */
     if ((op->dl.nhit && (op->dfok == 0 || op->dver != op->dl.ver)) ||
         (!op->lstale && store_learn_lookup_more(q, op->tokens, out)) ||
-        out->settings_ver != q->settings_ver || op->nnear || op->lstale || op->wstale)
+        out->settings_ver != q->settings_ver || op->nnear || op->lstale || op->wstale ||
+        op->astale)
         return 1;
     lookup_file(s->pool, op, 0, out);
     return 0;
@@ -427,6 +453,12 @@ int store_lookup_more_append(store *s, store_lookup_op *op, const store_lookup *
         store_cmd(&c, "HGET", kwh, "events", NULL);
         if (store_append_cmds(s, &c, 1) < 0) return -1;
     }
+    op->m_art = op->astale;
+    if (op->m_art) { /* the article changed: its JSON and version, together */
+        cmd c = {0};
+        store_cmd(&c, "MGET", op->ka, op->kav, NULL);
+        if (store_append_cmds(s, &c, 1) < 0) return -1;
+    }
     op->m_near = op->nnear > 0;
     if (op->m_near) { /* the near candidates' exact keys */
         cmd c = {0};
@@ -434,12 +466,12 @@ int store_lookup_more_append(store *s, store_lookup_op *op, const store_lookup *
         for (int i = 0; i < op->nnear; i++) store_args(&c, op->knear[i]);
         if (store_append_cmds(s, &c, 1) < 0) return -1;
     }
-    return op->m_df + op->m_nl + op->m_settings + op->m_wh + op->m_near;
+    return op->m_df + op->m_nl + op->m_settings + op->m_wh + op->m_art + op->m_near;
 }
 
 int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, store_lookup *out) {
     const store_lookup_req *q = op->q;
-    int n = op->m_df + op->m_nl + op->m_settings + op->m_wh + op->m_near;
+    int n = op->m_df + op->m_nl + op->m_settings + op->m_wh + op->m_art + op->m_near;
     for (int i = 0; i < n; i++)
         if (rep[i]->type == REDIS_REPLY_ERROR) goto fail; /* logged as it came */
     if (op->m_refetch && (op->dfok = store_article_df_read(s, rep, op->m_df, q->nterms, NULL,
@@ -460,8 +492,16 @@ int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, stor
         out->webhook_events = w->type == REDIS_REPLY_STRING ? (unsigned)strtoul(w->str, NULL, 10)
                                                              : 0;
     }
+    if (op->m_art) {
+        redisReply *ar = rep[op->m_df + op->m_nl + op->m_settings + op->m_wh];
+        if (ar->type != REDIS_REPLY_ARRAY || ar->elements != 2) goto fail;
+        free(out->article);
+        out->article = store_take_str(ar->element[0], &out->article_len);
+        op->av = version_of(ar->element[1]);
+        op->afile = 1;
+    }
     if (op->m_near) {
-        redisReply *nr = rep[op->m_df + op->m_nl + op->m_settings + op->m_wh];
+        redisReply *nr = rep[op->m_df + op->m_nl + op->m_settings + op->m_wh + op->m_art];
         if (nr->type != REDIS_REPLY_ARRAY || nr->elements != (size_t)op->nnear) goto fail;
         for (size_t i = 0; i < nr->elements; i++) {
             redisReply *e = nr->element[i];
@@ -487,7 +527,7 @@ fail:
 /* The second round trip on s, waiting for it: the halves above. 0, or -1
  * on Redis trouble (out freed). */
 static int lookup_more(store *s, store_lookup_op *op, store_lookup *out) {
-    redisReply *rep[7 + STORE_LEARN_LOOKUP_CMDS];
+    redisReply *rep[8 + STORE_LEARN_LOOKUP_CMDS];
     int n;
     if (store_ready_(s) < 0) goto fail;
     if ((n = store_lookup_more_append(s, op, out)) < 0) {

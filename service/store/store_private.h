@@ -285,6 +285,21 @@ void store_cache_learn_put(store_cache *c, const char *site, uint32_t nspam, uin
  * read at webhook version ver (modq:{S}:whver): 1 with both, 0 unknown. */
 int store_cache_webhook_get(store_cache *c, const char *site, unsigned *events, uint64_t *ver);
 void store_cache_webhook_put(store_cache *c, const char *site, unsigned events, uint64_t ver);
+/* Stored articles under their version (modq:{S}:artver:<id>, absent = 0):
+ * version gives the version the slot of site / id holds (1, or 0 when it
+ * holds none); get copies the JSON cached at exactly ver into *json (new,
+ * free(); NULL when no article was stored at that version): 1, 0 not
+ * cached at ver, -1 out of memory; put files json (NULL: no article) read
+ * at ver, replacing what the slot held (not cached when longer than
+ * STORE_CACHE_ARTICLE_MAX). */
+#define STORE_CACHE_ARTICLES 256        /* the busy articles of a moment */
+#define STORE_CACHE_ARTICLE_MAX 262144  /* larger articles are read each time */
+int store_cache_article_version(store_cache *c, const char *site, const char *id,
+                                uint64_t *ver);
+int store_cache_article_get(store_cache *c, const char *site, const char *id, uint64_t ver,
+                            char **json, size_t *len);
+void store_cache_article_put(store_cache *c, const char *site, const char *id, uint64_t ver,
+                             const char *json, size_t len);
 
 /* ---- document frequencies in a look-up (store_article.c) ----
  * The df reads of a comment look-up (store_lookup.c): kdf / kver are the

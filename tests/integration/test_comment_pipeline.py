@@ -152,6 +152,38 @@ def test_webhook_subscription_changes_reach_a_warm_instance(binary):
         assert redis.cli("EXISTS", data) == "0"
 
 
+def test_article_json_travels_only_when_its_version_changed(binary):
+    """The look-up reads modq:{S}:artver:<id> and the article's JSON only
+    when the store pool's cache holds another version: an unchanged article
+    costs one MGET key, a changed one is read in a second round trip and
+    scores the very next comment, a deleted one is gone for it."""
+    with Env(binary) as env:
+        m, redis = env.modq, env.redis
+        assert m.request("PUT", "/v1/sites/%s/articles/a1" % SITE, ARTICLE).status == 201
+        assert post(m, "v1", HAM).status == 201  # unknown: read with its version
+        mon = Monitor(redis, os.path.join(env.tmp, "monitor.txt"))
+        r = post(m, "v2", HAM, "Bob")
+        cmds = mon.stop()
+        assert r.status == 201 and r.json.get("relevance", 0) > 0, r.json
+        mgets = [c for a, c in cmds if c.startswith('"MGET"') and a != "lua"]
+        assert len(mgets) == 1, mgets
+        assert '"modq:{%s}:artver:a1"' % SITE in mgets[0], mgets
+        assert '"modq:{%s}:article:a1"' % SITE not in mgets[0], mgets
+        # another article under the same id: the next comment is scored
+        # against it (the old one's text is now off topic)
+        other = {"title": "Harbour ferries change their winter timetable",
+                 "body": "The harbour ferries run every forty minutes from November. "
+                         "Commuters asked for an earlier boat on weekdays."}
+        assert m.request("PUT", "/v1/sites/%s/articles/a1" % SITE, other).status == 200
+        r3 = post(m, "v3", HAM, "Cat")
+        assert r3.status == 201 and r3.json.get("relevance", 1) < r.json["relevance"], r3.json
+        again = post(m, "v3b", HAM, "Cat")  # the new version, now cached
+        assert again.json.get("relevance") == r3.json.get("relevance"), (again.json, r3.json)
+        assert m.request("DELETE", "/v1/sites/%s/articles/a1" % SITE).status == 204
+        r4 = post(m, "v4", HAM, "Dan")
+        assert r4.status == 201 and "relevance" not in r4.json, r4.json
+
+
 def test_lane_sends_every_round_trip_itself(binary):
     with Env(binary, {"MODQ_PIPELINE_THREADS": "1"}) as env:
         m, redis = env.modq, env.redis

@@ -32,7 +32,8 @@ static void test_no_id_can_spell_another_key(void) {
         STORE_K_ARTICLE, STORE_K_ARTICLE_URL, STORE_K_COMMENT, STORE_K_CLAIM,
         STORE_K_DUP_EXACT, STORE_K_FLOOD_AUTHOR, STORE_K_FLOOD_IP, STORE_K_THREAD,
         STORE_K_THREAD_REFS, STORE_K_PENDING_FLAG, STORE_K_DECIDED, STORE_K_LEARNED,
-        STORE_K_BY_SCORE, STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR, STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST_ARTICLE};
+        STORE_K_BY_SCORE, STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR, STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST_ARTICLE,
+        STORE_K_ARTICLE_VER};
     static const char *const all[] = {
         STORE_K_ARTICLE, STORE_K_ARTICLE_URL, STORE_K_DF, STORE_K_DFVER, STORE_K_NDOCS,
         STORE_K_COMMENT, STORE_K_CLAIM, STORE_K_DUP_EXACT, STORE_K_FLOOD_AUTHOR,
@@ -43,7 +44,7 @@ static void test_no_id_can_spell_another_key(void) {
         STORE_K_WEBHOOK, STORE_K_WH_OUTBOX, STORE_K_WH_INFLIGHT, STORE_K_WH_DATA,
         STORE_K_WH_META, STORE_K_WH_DEAD, "dup:b0:", STORE_K_APPROVED, STORE_K_BY_SCORE,
         STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR, STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST, STORE_K_LIST_ARTICLE,
-        STORE_K_LEARNVER, STORE_K_WHVER};
+        STORE_K_LEARNVER, STORE_K_WHVER, STORE_K_ARTICLE_VER};
     for (size_t i = 0; i < sizeof with_id / sizeof *with_id; i++)
         for (size_t j = 0; j < sizeof all / sizeof *all; j++) {
             size_t n = strlen(with_id[i]);
@@ -125,7 +126,7 @@ static void test_parts_are_distinct_and_untagged(void) {
         STORE_K_LEARNED,     STORE_K_WEBHOOK,     STORE_K_WH_OUTBOX,    STORE_K_WH_INFLIGHT,
         STORE_K_WH_DATA,     STORE_K_WH_META,     STORE_K_WH_DEAD,      STORE_K_APPROVED,
         STORE_K_BY_SCORE,    STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR,  STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST, STORE_K_LIST_ARTICLE,
-        STORE_K_LEARNVER,    STORE_K_WHVER};
+        STORE_K_LEARNVER,    STORE_K_WHVER,       STORE_K_ARTICLE_VER};
     size_t n = sizeof parts / sizeof parts[0];
     for (size_t i = 0; i < n; i++) {
         CHECK(parts[i][0] && !strchr(parts[i], '{') && !strchr(parts[i], '}'));
