@@ -260,10 +260,14 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "SADD", ka[i], w->id, NULL);
         store_cmd(&c[n++], "EXPIRE", ka[i], ret, NULL);
     }
+    /* the listings; one write in FOLDER_TRIM_EVERY (other bits of the hash
+     * than the folders') trims both to retention */
     store_cmd(&c[n++], "ZADD", kl, "0", lmem, NULL);
-    store_cmd(&c[n++], "ZREMRANGEBYLEX", kl, "-", lcut, NULL);
     store_cmd(&c[n++], "ZADD", kla, "0", lmem, NULL);
-    store_cmd(&c[n++], "ZREMRANGEBYLEX", kla, "-", lcut, NULL);
+    if (((w->exact_hash >> 8) & (FOLDER_TRIM_EVERY - 1)) == 0) {
+        store_cmd(&c[n++], "ZREMRANGEBYLEX", kl, "-", lcut, NULL);
+        store_cmd(&c[n++], "ZREMRANGEBYLEX", kla, "-", lcut, NULL);
+    }
     if (w->thread_text) { /* the text and its reference, side by side */
         store_cmd(&c[n++], "LPUSH", kt, w->thread_text, NULL);
         store_cmd(&c[n++], "LTRIM", kt, "0", tmax, NULL);
