@@ -4,7 +4,7 @@
  * Owns the writes of modq:{S}:comment:*, the id's claim (dropped by the
  * write, or by store_claim_drop), the pending queue and per-flag queues,
  * the rejected or approved folder and the score index for a new item, the
- * article's comment index, the author's history on arrival, the duplicate
+ * author's history on arrival, the duplicate
  * and flood keys, the thread lists, the identity index and listings (their
  * additions) and modq:sites (store_keys.h). A write is one MULTI /
  * EXEC (with WAIT for replicas when configured), split in halves so the

@@ -1,13 +1,18 @@
 /* store_lookup.c - a comment's look-up: everything the analysis of one
- * comment needs from Redis, in one round trip (rarely two).
+ * comment needs from Redis, in one round trip, sometimes two.
  *
  * Reads, for one comment: its stored record and claim (idempotency), the
  * article, the thread's references and length, the duplicate keys (exact
  * and MinHash bands), the flood counters, the site's webhook events, the
  * site's settings version (and the document when the caller's profile is
- * of another one), the
- * document frequencies (through the pool's cache and the df reads of
- * store_article.c) and the learning counts (store_learn.c). The look-up
+ * of another one), the document frequencies (through the pool's cache and
+ * the df reads of store_article.c) and the learning counts
+ * (store_learn.c). What the pool's cache (store_cache.c) holds under a
+ * version -- the article JSON (artver), the webhook events (whver), the
+ * learner totals (learnver), the df values (dfver) -- costs one key of the
+ * MGET; the value itself is read only when its version changed, in the
+ * second round trip, which also reads the author and MinHash of the near
+ * candidates the band keys name (their texts' exact keys). The look-up
  * is split in halves (begin / append / read / more) so that the pipe
  * (store_pipe.c) can send many requests' look-ups together; the blocking
  * store_comment_lookup is the same halves on a pooled connection. Owns no
