@@ -14,7 +14,10 @@
  * against Redis before it trusts a hit. An article table
  * (STORE_CACHE_ARTICLES slots, direct-mapped by site and id) holds stored
  * article JSON under the article's version (modq:{S}:artver:<id>), so that
- * a look-up reads the version and the JSON only when it changed. Never
+ * a look-up reads the version and the JSON only when it changed. A
+ * signature table (STORE_CACHE_SIGS slots, by site and exact hash) holds
+ * the author and MinHash of texts' first posters, which a look-up would
+ * otherwise read from their exact keys for its near candidates. Never
  * talks to Redis; the site and term tables are fixed (about 4 MiB), the
  * article table holds copies of at most STORE_CACHE_ARTICLES articles of
  * at most STORE_CACHE_ARTICLE_MAX bytes each.
@@ -61,8 +64,18 @@ typedef struct cache_article {
     size_t len;
 } cache_article;
 
+/* A text's first poster and MinHash (store_cache_sig_get). */
+typedef struct cache_sig {
+    uint64_t h;  /* the exact hash */
+    size_t slen; /* 0: empty */
+    char site[STORE_CACHE_SITE_MAX];
+    char *id, *author; /* new */
+    uint32_t minhash[STORE_MINHASH_N];
+} cache_sig;
+
 struct store_cache {
     pthread_mutex_t mu;
+    cache_sig sigs[STORE_CACHE_SIGS];
     cache_article articles[STORE_CACHE_ARTICLES];
     uint64_t next_id;
     cache_site sites[STORE_CACHE_SITES];
@@ -82,6 +95,10 @@ void store_cache_free(store_cache *c) {
     for (size_t i = 0; i < STORE_CACHE_ARTICLES; i++) {
         free(c->articles[i].key);
         free(c->articles[i].json);
+    }
+    for (size_t i = 0; i < STORE_CACHE_SIGS; i++) {
+        free(c->sigs[i].id);
+        free(c->sigs[i].author);
     }
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -294,4 +311,59 @@ void store_cache_article_put(store_cache *c, const char *site, const char *id, u
     pthread_mutex_unlock(&c->mu);
     free(ok);
     free(oj);
+}
+
+static cache_sig *sig_slot(store_cache *c, const char *site, size_t slen, uint64_t h) {
+    uint64_t x = hash_bytes(0x9e3779b97f4a7c15ULL ^ h, site, slen);
+    return &c->sigs[x & (STORE_CACHE_SIGS - 1)];
+}
+
+int store_cache_sig_get(store_cache *c, const char *site, uint64_t h, const char *id,
+                        store_dup *d) {
+    size_t slen = strlen(site);
+    if (slen > STORE_CACHE_SITE_MAX || !slen) return 0;
+    int rc = 0;
+    pthread_mutex_lock(&c->mu);
+    const cache_sig *e = sig_slot(c, site, slen, h);
+    if (e->slen == slen && e->h == h && memcmp(e->site, site, slen) == 0 && e->id &&
+        strcmp(e->id, id) == 0) {
+        memset(d, 0, sizeof *d);
+        d->id = strdup(e->id);
+        d->author_key = strdup(e->author);
+        if (d->id && d->author_key) {
+            memcpy(d->minhash, e->minhash, sizeof d->minhash);
+            d->has_minhash = 1;
+            rc = 1;
+        } else {
+            free(d->id);
+            free(d->author_key);
+            d->id = d->author_key = NULL;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+void store_cache_sig_put(store_cache *c, const char *site, uint64_t h, const store_dup *d) {
+    size_t slen = strlen(site);
+    if (slen > STORE_CACHE_SITE_MAX || !slen || !d->id || !d->author_key || !d->has_minhash)
+        return;
+    char *id = strdup(d->id), *au = strdup(d->author_key);
+    if (!id || !au) {
+        free(id);
+        free(au);
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    cache_sig *e = sig_slot(c, site, slen, h);
+    char *oid = e->id, *oau = e->author;
+    e->h = h;
+    e->slen = slen;
+    memcpy(e->site, site, slen);
+    e->id = id;
+    e->author = au;
+    memcpy(e->minhash, d->minhash, sizeof e->minhash);
+    pthread_mutex_unlock(&c->mu);
+    free(oid);
+    free(oau);
 }

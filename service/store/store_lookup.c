@@ -138,6 +138,7 @@ struct store_lookup_op {
      * (one MGET, m_near = 1) */
     int nnear, m_near;
     char knear[STORE_LSH_BANDS][STORE_KEY_MAX];
+    uint64_t hnear[STORE_LSH_BANDS]; /* their exact hashes */
     char ksd[STORE_KEY_MAX], ksv[STORE_KEY_MAX]; /* settings, setver */
 };
 
@@ -357,7 +358,11 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     redisReply *x = g[op->j_exact];
     if (x->type == REDIS_REPLY_STRING) {
         split_dup(x->str, x->len, &out->dups[out->ndups], 1);
-        if (out->dups[out->ndups].id) out->ndups++;
+        if (out->dups[out->ndups].id) {
+            /* a later near copy of this text names its poster */
+            store_cache_sig_put(s->pool->cache, q->site, q->exact_hash, &out->dups[out->ndups]);
+            out->ndups++;
+        }
     }
     if (op->j_band >= 0) {
         char own[17], bx[17];
@@ -368,13 +373,29 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
             if (e->type != REDIS_REPLY_STRING) continue;
             if (band_exact_ref(e->str, e->len, bx)) {
                 /* the candidate's signature is in its text's exact key: this
-                 * text's was read above; another's in the second round trip */
+                 * text's was read above; another's comes from the pool's
+                 * cache, or the second round trip */
                 if (strcmp(bx, own) == 0) continue;
+                uint64_t h = strtoull(bx, NULL, 16);
+                char id[MODEL_MAX_ID + 1];
+                size_t il = (size_t)((const char *)memchr(e->str, 0x1f, e->len) - e->str);
+                store_dup d;
+                if (il <= MODEL_MAX_ID) {
+                    memcpy(id, e->str, il);
+                    id[il] = 0;
+                    if (store_cache_sig_get(s->pool->cache, q->site, h, id, &d)) {
+                        add_dup(out, &d);
+                        continue;
+                    }
+                }
                 char k[STORE_KEY_MAX];
                 if (store_key(k, sizeof k, q->site, STORE_K_DUP_EXACT, bx) < 0) continue;
                 int seen = 0;
                 for (int i = 0; i < op->nnear; i++) seen |= strcmp(op->knear[i], k) == 0;
-                if (!seen) memcpy(op->knear[op->nnear++], k, strlen(k) + 1);
+                if (!seen) {
+                    memcpy(op->knear[op->nnear], k, strlen(k) + 1);
+                    op->hnear[op->nnear++] = h;
+                }
                 continue;
             }
             store_dup d = {0};
@@ -515,6 +536,7 @@ int store_lookup_more_read(store *s, store_lookup_op *op, redisReply **rep, stor
             split_dup(e->str, e->len, &d, 1);
             if (!d.id) continue;
             d.exact = 0; /* another text: a near candidate */
+            if (d.has_minhash) store_cache_sig_put(s->pool->cache, q->site, op->hnear[i], &d);
             if (d.has_minhash) add_dup(out, &d);
             else {
                 free(d.id);

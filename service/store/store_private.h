@@ -292,6 +292,16 @@ void store_cache_webhook_put(store_cache *c, const char *site, unsigned events, 
  * cached at ver, -1 out of memory; put files json (NULL: no article) read
  * at ver, replacing what the slot held (not cached when longer than
  * STORE_CACHE_ARTICLE_MAX). */
+/* Near-duplicate candidates' signatures: the author and MinHash of the
+ * first poster of a text, as its exact key (modq:{S}:dup:x:<h>) holds
+ * them, by site and exact hash h. An exact key is written once (SET NX)
+ * and only ever deleted, in the same transaction or script as the band
+ * keys naming its poster, so an entry is good while a band key names the
+ * same id: get answers 1 (d filled, strings new) only then. */
+#define STORE_CACHE_SIGS 4096
+int store_cache_sig_get(store_cache *c, const char *site, uint64_t h, const char *id,
+                        store_dup *d);
+void store_cache_sig_put(store_cache *c, const char *site, uint64_t h, const store_dup *d);
 #define STORE_CACHE_ARTICLES 256        /* the busy articles of a moment */
 #define STORE_CACHE_ARTICLE_MAX 262144  /* larger articles are read each time */
 int store_cache_article_version(store_cache *c, const char *site, const char *id,

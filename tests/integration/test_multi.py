@@ -156,17 +156,27 @@ def test_duplicate_posted_to_the_other_instance_is_flagged(binary):
 
 
 def test_near_duplicate_is_found_through_the_band_keys(binary):
-    """Another exact hash: found through the LSH band keys, whose values
-    carry the first comment's MinHash in binary -- the estimate must come
-    out high, not garbage."""
+    """Another exact hash: found through the LSH band keys, which name the
+    first comment and its exact key, whose value carries its MinHash in
+    binary -- the estimate must come out high, not garbage. B read that
+    exact key with dupB (its own text's) and holds the signature; A read
+    no exact key of these texts and fetches its candidates' in a second
+    round trip."""
     with Env(binary, ENV, instances=2) as env:
         a, b = env.modqs
         post_duplicates(a, b)
-        r = post_near_duplicate(b)
-        d = flag(r.json, "duplicate")
-        assert d is not None and d.get("evidence") in ("dupA", "dupB"), r.json
-        m = re.search(r"near copy of comment \w+ \(estimated similarity ([0-9.]+)\)", d["detail"])
-        assert m and 0.5 <= float(m.group(1)) < 1.0, d
+        near = DUP_TEXT.replace("publish", "post").replace("summer", "season")
+        for m, cid, name, seen in ((b, "nearB", "Cy", ("dupA",)),
+                                   (a, "nearA", "Dee", ("dupA", "nearB"))):
+            r = post(m, cid, near, name=name, aid="x1")
+            assert r.status == 201, r
+            d = flag(r.json, "duplicate")
+            assert d is not None and d.get("evidence") in seen, r.json
+            found = re.search(r"near copy of comment (\w+) \(estimated similarity ([0-9.]+)\)",
+                              d["detail"])
+            assert found and found.group(1) == d["evidence"], d
+            assert 0.5 <= float(found.group(2)) < 1.0, d
+            near = near.replace("water", "money")  # another text again
 
 
 # Rewrites the duplicate keys of one comment into the layout before band

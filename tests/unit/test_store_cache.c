@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_private.h"
 #include "unit.h"
@@ -115,6 +116,36 @@ static void test_learner_totals(void) {
     CHECK(store_cache_learn_get(c, "s1", &ns, &nh, &lv) == 1 && ns == 12);
     CHECK(store_cache_df_get(c, "s1", ABC, 1, df, hit, &ver) == 1 && ver == 8);
     CHECK(store_cache_learn_get(c, "s2", &ns, &nh, &lv) == 0);
+    store_cache_free(c);
+}
+
+/* A signature is served only for the id it was filed with, per site and
+ * exact hash; a later filing under the same hash replaces it. */
+static void test_signatures(void) {
+    store_cache *c = store_cache_new();
+    if (!c) return;
+    char c1[] = "c1", ann[] = "ann@x.example", c2[] = "c2", bob[] = "bob", c3[] = "c3", x[] = "x";
+    store_dup d = {.id = c1, .author_key = ann, .has_minhash = 1}, g;
+    for (int i = 0; i < STORE_MINHASH_N; i++) d.minhash[i] = (uint32_t)i * 7u;
+    CHECK(store_cache_sig_get(c, "s1", 42, "c1", &g) == 0);
+    store_cache_sig_put(c, "s1", 42, &d);
+    CHECK(store_cache_sig_get(c, "s1", 42, "c1", &g) == 1);
+    CHECK(strcmp(g.id, "c1") == 0 && strcmp(g.author_key, "ann@x.example") == 0);
+    CHECK(g.has_minhash && !g.exact && g.minhash[5] == 35);
+    free(g.id);
+    free(g.author_key);
+    CHECK(store_cache_sig_get(c, "s1", 42, "c2", &g) == 0); /* another poster */
+    CHECK(store_cache_sig_get(c, "s2", 42, "c1", &g) == 0); /* another site */
+    CHECK(store_cache_sig_get(c, "s1", 43, "c1", &g) == 0); /* another text */
+    store_dup e = {.id = c2, .author_key = bob, .has_minhash = 1};
+    store_cache_sig_put(c, "s1", 42, &e);
+    CHECK(store_cache_sig_get(c, "s1", 42, "c1", &g) == 0);
+    CHECK(store_cache_sig_get(c, "s1", 42, "c2", &g) == 1);
+    free(g.id);
+    free(g.author_key);
+    store_dup none = {.id = c3, .author_key = x}; /* no MinHash: not filed */
+    store_cache_sig_put(c, "s1", 44, &none);
+    CHECK(store_cache_sig_get(c, "s1", 44, "c3", &g) == 0);
     store_cache_free(c);
 }
 
@@ -261,6 +292,7 @@ int main(void) {
     UNIT_RUN(test_long_names_are_not_cached);
     UNIT_RUN(test_learner_totals);
     UNIT_RUN(test_webhook_events);
+    UNIT_RUN(test_signatures);
     UNIT_RUN(test_evicted_site_starts_over);
     UNIT_RUN(test_bounded);
     UNIT_RUN(test_concurrent_use);
