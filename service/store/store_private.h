@@ -302,8 +302,9 @@ void store_cache_webhook_put(store_cache *c, const char *site, unsigned events, 
 int store_cache_sig_get(store_cache *c, const char *site, uint64_t h, const char *id,
                         store_dup *d);
 void store_cache_sig_put(store_cache *c, const char *site, uint64_t h, const store_dup *d);
-#define STORE_CACHE_ARTICLES 256        /* the busy articles of a moment */
-#define STORE_CACHE_ARTICLE_MAX 262144  /* larger articles are read each time */
+#define STORE_CACHE_ARTICLES 128        /* the busy articles of a moment */
+#define STORE_CACHE_ARTICLE_MAX 65536   /* larger ones are read each time: the
+                                           table stays under 8 MB */
 int store_cache_article_version(store_cache *c, const char *site, const char *id,
                                 uint64_t *ver);
 int store_cache_article_get(store_cache *c, const char *site, const char *id, uint64_t ver,
