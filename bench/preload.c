@@ -2,8 +2,8 @@
  *
  * Writes to stdout, for each of N synthetic comments, the duplicate keys
  * service/store/ (store_comment_write) sets for a comment with a MinHash:
- *   SET modq:{S}:dup:x:<16hex>   "<id>\x1f<author>"                  EX window
- *   SET modq:{S}:dup:b<i>:<16hex> "<id>\x1f<author>\x1f<128 bytes>"  EX window
+ *   SET modq:{S}:dup:x:<16hex>   "<id>\x1f<author>\x1f<128 bytes>"  EX window
+ *   SET modq:{S}:dup:b<i>:<16hex> "<id>\x1f<16hex of the exact hash>" EX window
  * (i = 0..7, one per LSH band), and with --records also the comment record
  *   SET modq:{S}:comment:<id>    <storage JSON of ~1 KB>           EX retention
  * Hashes, ids and MinHash values are pseudo-random (fixed seed), so the keys
@@ -112,12 +112,11 @@ int main(int argc, char **argv) {
         else
             snprintf(author, sizeof author, "reader%u|10.%u.%u.%u", reader,
                      (reader >> 16) & 255, (reader >> 8) & 255, reader & 255);
-        int kl = snprintf(key, sizeof key, "modq:{%s}:dup:x:", site);
-        *put_hex(key + kl, rng(), 16) = 0;
-        int vl = snprintf(val, sizeof val, "%s\x1f%s", id, author);
-        set_ex(key, val, (size_t)vl, ex);
-        vl = snprintf(val, sizeof val, "%s\x1f%s\x1f", id, author);
-        /* the MinHash: binary in the band values, hex in the record */
+        char xh[17];
+        *put_hex(xh, rng(), 16) = 0;
+        int kl = snprintf(key, sizeof key, "modq:{%s}:dup:x:%s", site, xh);
+        int vl = snprintf(val, sizeof val, "%s\x1f%s\x1f", id, author);
+        /* the MinHash: binary in the exact value, hex in the record */
         char mhex[8 * ENGINE_MINHASH_N + 1];
         for (int m = 0; m < ENGINE_MINHASH_N; m++) {
             uint32_t h = (uint32_t)rng();
@@ -126,6 +125,8 @@ int main(int argc, char **argv) {
         }
         mhex[8 * ENGINE_MINHASH_N] = 0;
         vl += 4 * ENGINE_MINHASH_N;
+        set_ex(key, val, (size_t)vl, ex);
+        vl = snprintf(val, sizeof val, "%s\x1f%s", id, xh);
         for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
             kl = snprintf(key, sizeof key, "modq:{%s}:dup:b%d:", site, b);
             *put_hex(key + kl, rng(), 16) = 0;

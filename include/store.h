@@ -26,9 +26,6 @@
 #define STORE_LSH_BANDS MODEL_LSH_BANDS  /* duplicate band keys */
 #define STORE_MAX_FLAGS MODEL_MAX_FLAGS  /* per-flag queues of one record */
 #define STORE_THREAD_REF_LEN 40 /* a thread text's reference: "<16 hex>:<len>" */
-#define STORE_ARTICLE_COMMENTS_MAX 1000 /* latest comments an article's index
-                                           keeps: a review item's thread
-                                           neighbours are the latest few */
 #define STORE_AUTHOR_LOG_MAX 5 /* verdicts and decisions an author's log
                                   keeps: a glance, not a history */
 #define STORE_SCORE_SCALE 1000.0 /* byscore zsets hold score x this,
@@ -193,10 +190,13 @@ typedef struct store_lookup {
     size_t settings_len;
 } store_lookup;
 
-/* One round trip (a second one only when the site's df version changed
- * since its cached df values were read, or its classifier has just become
- * able to vote). Returns 0 with *out filled (free with store_lookup_free),
- * -1 on Redis trouble (out left empty, the cache untouched). */
+/* One round trip; a second one when a value the pool caches under a
+ * version (the article, df values, the learner totals, the webhook events,
+ * see store_lookup.c) changed since it was read, when the classifier has
+ * just become able to vote, or when a band key names a near candidate of
+ * another text (its author and MinHash are read from that text's exact
+ * key). Returns 0 with *out filled (free with store_lookup_free), -1 on
+ * Redis trouble (out left empty, the cache untouched). */
 int store_comment_lookup(store *s, const store_lookup_req *r, store_lookup *out);
 void store_lookup_free(store_lookup *l);
 /* The thread's texts into out->thread / nthread (replacing any), for a

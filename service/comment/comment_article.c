@@ -1,7 +1,8 @@
 /* comment_article.c - decoded articles, per thread, keyed by their stored
  * bytes.
  *
- * The stored article comes back from Redis with every comment's look-up,
+ * The stored article comes with every comment's look-up (from the store
+ * pool's cache while its version in Redis is unchanged, else from Redis),
  * and comments mostly belong to a few busy articles: keyed by the exact
  * stored bytes, a hit skips the JSON decode (an article edit changes the
  * bytes, so it is never served stale). Owns the decoded copies; never

@@ -58,14 +58,15 @@ int store_article_put(store *s, const char *site, const char *id,
                       const char *old_url, char *const *add_terms, size_t nadd,
                       char *const *del_terms, size_t ndel, int created) {
     char k[STORE_KEY_MAX], kdf[STORE_KEY_MAX], kv[STORE_KEY_MAX], kn[STORE_KEY_MAX],
-        ku[STORE_KEY_MAX], kou[STORE_KEY_MAX], step[24];
+        ku[STORE_KEY_MAX], kou[STORE_KEY_MAX], kav[STORE_KEY_MAX], step[24];
     if (store_key(k, sizeof k, site, STORE_K_ARTICLE, id) < 0 ||
+        store_key(kav, sizeof kav, site, STORE_K_ARTICLE_VER, id) < 0 ||
         store_key(kdf, sizeof kdf, site, STORE_K_DF, NULL) < 0 ||
         store_key(kv, sizeof kv, site, STORE_K_DFVER, NULL) < 0 ||
         store_key(kn, sizeof kn, site, STORE_K_NDOCS, NULL) < 0)
         return -1;
     snprintf(step, sizeof step, "%llu", (unsigned long long)store_version_step());
-    size_t ncmd = nadd + ndel + 8;
+    size_t ncmd = nadd + ndel + 9;
     cmd *cmds = calloc(ncmd, sizeof *cmds);
     redisReply **rep = calloc(ncmd, sizeof *rep);
     int n = 0, rc = -1;
@@ -75,6 +76,9 @@ int store_article_put(store *s, const char *site, const char *id,
     store_args(&cmds[n], "SET");
     store_args(&cmds[n], k);
     store_arg(&cmds[n], json, len);
+    n++;
+    /* the article's version: comment look-ups cache the stored JSON under it */
+    store_cmd(&cmds[n], "INCRBY", kav, step, NULL);
     n++;
     for (size_t i = 0; i < nadd; i++, n++) {
         store_cmd(&cmds[n], "HINCRBY", kdf, add_terms[i], "1", NULL);
@@ -113,7 +117,7 @@ out:
 }
 
 /* KEYS: 1 article 2 its permalink index 3 df 4 dfver 5 ndocs 6 thread
- *       7 thread references
+ *       7 thread references 8 the article's version
  * ARGV: 1 record as read 2 id 3 df version step 4 its terms (\x1f-joined)
  * Returns 1 deleted, 0 the record changed since read, 2 no article. */
 static const char DELETE_LUA[] =
@@ -121,6 +125,7 @@ static const char DELETE_LUA[] =
     "if not cur then return 2 end\n"
     "if cur ~= ARGV[1] then return 0 end\n"
     "redis.call('DEL', KEYS[1], KEYS[6], KEYS[7])\n"
+    "redis.call('INCRBY', KEYS[8], ARGV[3])\n"
     "if KEYS[2] ~= KEYS[1] and redis.call('GET', KEYS[2]) == ARGV[2] then\n"
     "  redis.call('DEL', KEYS[2])\n"
     "end\n"
@@ -136,14 +141,15 @@ static store_script S_DELETE = STORE_SCRIPT(DELETE_LUA);
 
 int store_article_delete(store *s, const char *site, const char *id, const char *json,
                          size_t len, const char *url, char *const *terms, size_t nterms) {
-    char (*k)[STORE_KEY_MAX] = malloc(7 * (size_t)STORE_KEY_MAX);
+    char (*k)[STORE_KEY_MAX] = malloc(8 * (size_t)STORE_KEY_MAX);
     char step[24];
     char *tj = NULL;
     int rc = -1;
     if (!k) return -1;
-    static const char *const parts[7] = {STORE_K_ARTICLE, NULL, STORE_K_DF, STORE_K_DFVER,
-                                         STORE_K_NDOCS, STORE_K_THREAD, STORE_K_THREAD_REFS};
-    for (int i = 0; i < 7; i++) {
+    static const char *const parts[8] = {STORE_K_ARTICLE, NULL,           STORE_K_DF,
+                                         STORE_K_DFVER,   STORE_K_NDOCS,  STORE_K_THREAD,
+                                         STORE_K_THREAD_REFS, STORE_K_ARTICLE_VER};
+    for (int i = 0; i < 8; i++) {
         const char *rest = i == 0 || i >= 5 ? id : NULL;
         if (i == 1) { /* no permalink: the record key stands in (never deleted) */
             if (url ? store_key(k[1], STORE_KEY_MAX, site, STORE_K_ARTICLE_URL, url) < 0 : 1)
@@ -162,8 +168,8 @@ int store_article_delete(store *s, const char *site, const char *id, const char 
             p += sprintf(p, "%s%s", p != tj ? "\x1f" : "", terms[i]);
     snprintf(step, sizeof step, "%llu", (unsigned long long)store_version_step());
     cmd c;
-    store_eval_begin(&c, &S_DELETE, 7);
-    for (int i = 0; i < 7; i++) store_args(&c, k[i]);
+    store_eval_begin(&c, &S_DELETE, 8);
+    for (int i = 0; i < 8; i++) store_args(&c, k[i]);
     store_arg(&c, json, len);
     store_args(&c, id);
     store_args(&c, step);

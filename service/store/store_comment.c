@@ -4,7 +4,7 @@
  * Owns the writes of modq:{S}:comment:*, the id's claim (dropped by the
  * write, or by store_claim_drop), the pending queue and per-flag queues,
  * the rejected or approved folder and the score index for a new item, the
- * article's comment index, the author's history on arrival, the duplicate
+ * author's history on arrival, the duplicate
  * and flood keys, the thread lists, the identity index and listings (their
  * additions) and modq:sites (store_keys.h). A write is one MULTI /
  * EXEC (with WAIT for replicas when configured), split in halves so the
@@ -145,27 +145,30 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
     store_key(kfi, sizeof kfi, w->site, STORE_K_FLOOD_IP, w->ip && *w->ip ? w->ip : "-");
     store_key(kt, sizeof kt, w->site, STORE_K_THREAD, w->article_id);
     store_key(kth, sizeof kth, w->site, STORE_K_THREAD_REFS, w->article_id);
-    /* values */
-    char xval[STORE_KEY_MAX], bval[STORE_KEY_MAX];
-    snprintf(xval, sizeof xval, "%s\x1f%s", w->id, w->author_key);
-    int bl = snprintf(bval, sizeof bval, "%s\x1f%s\x1f", w->id, w->author_key);
-    if (bl < 0 || bl + STORE_MINHASH_BYTES > (int)sizeof bval) return -1;
+    /* values: the exact key carries the author and the MinHash, once per
+     * text; a band key only the id and the exact hash, which names the
+     * exact key a look-up reads the candidate's signature from */
+    char xval[STORE_KEY_MAX], bval[MODEL_MAX_ID + 24];
+    int xl = snprintf(xval, sizeof xval, "%s\x1f%s", w->id, w->author_key);
+    if (xl < 0 || xl + 1 + STORE_MINHASH_BYTES > (int)sizeof xval) return -1;
     if (w->has_minhash) {
-        minhash_pack(w->minhash, bval + bl);
-        bl += STORE_MINHASH_BYTES;
+        xval[xl++] = 0x1f;
+        minhash_pack(w->minhash, xval + xl);
+        xl += STORE_MINHASH_BYTES;
     }
+    int bl = snprintf(bval, sizeof bval, "%s\x1f%s", w->id, hx);
+    if (bl < 0 || bl >= (int)sizeof bval) return -1;
     int nb = w->has_minhash ? STORE_LSH_BANDS : 0;
     int pending = strcmp(w->status, "pending") == 0;
     int rejected = strcmp(w->status, "rejected") == 0;
-    /* the folder, the score index, the article's index, the author */
-    char kfo[STORE_KEY_MAX], ksc[STORE_KEY_MAX], kac[STORE_KEY_MAX], kau[STORE_KEY_MAX],
-        kal[STORE_KEY_MAX], sc[24], acmax[24], logv[STORE_KEY_MAX];
+    /* the folder, the score index, the author (the article's comments by
+     * arrival are its listing, below) */
+    char kfo[STORE_KEY_MAX], ksc[STORE_KEY_MAX], kau[STORE_KEY_MAX], kal[STORE_KEY_MAX], sc[24],
+        logv[STORE_KEY_MAX];
     int has_author = w->author_key && *w->author_key; /* "": unknown */
     store_key(kfo, sizeof kfo, w->site, rejected ? STORE_K_REJECTED : STORE_K_APPROVED, NULL);
     store_key(ksc, sizeof ksc, w->site, STORE_K_BY_SCORE, w->status);
-    store_key(kac, sizeof kac, w->site, STORE_K_ARTICLE_COMMENTS, w->article_id);
     store_dec(sc, (long long)(w->score * STORE_SCORE_SCALE + 0.5));
-    store_dec(acmax, -(long long)STORE_ARTICLE_COMMENTS_MAX - 1);
     if (has_author &&
         (store_key_author(kau, sizeof kau, w->site, STORE_K_AUTHOR, w->author_key) < 0 ||
          store_key_author(kal, sizeof kal, w->site, STORE_K_AUTHOR_LOG, w->author_key) < 0))
@@ -222,9 +225,6 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "ZADD", kfo, "NX", recv, w->id, NULL);
     }
     store_cmd(&c[n++], "ZADD", ksc, "NX", sc, w->id, NULL);
-    store_cmd(&c[n++], "ZADD", kac, "NX", recv, w->id, NULL);
-    store_cmd(&c[n++], "ZREMRANGEBYRANK", kac, "0", acmax, NULL);
-    store_cmd(&c[n++], "EXPIRE", kac, ret, NULL);
     if (has_author) {
         store_cmd(&c[n++], "HINCRBY", kau, w->status, "1", NULL);
         store_cmd(&c[n++], "HSETNX", kau, "first_seen", recv, NULL);
@@ -235,7 +235,12 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "LTRIM", kal, "0", STORE_AUTHOR_LOG_LAST, NULL);
         store_cmd(&c[n++], "EXPIRE", kal, ret, NULL);
     }
-    store_cmd(&c[n++], "SET", kx, xval, "NX", "EX", win, NULL);
+    store_args(&c[n], "SET");
+    store_args(&c[n], kx);
+    store_arg(&c[n], xval, (size_t)xl);
+    store_args(&c[n], "NX");
+    store_args(&c[n], "EX");
+    store_args(&c[n++], win);
     for (int b = 0; b < nb; b++) {
         store_key_band(kb[b], sizeof kb[b], w->site, b, w->band[b]);
         store_args(&c[n], "SET");
@@ -255,10 +260,14 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "SADD", ka[i], w->id, NULL);
         store_cmd(&c[n++], "EXPIRE", ka[i], ret, NULL);
     }
+    /* the listings; one write in FOLDER_TRIM_EVERY (other bits of the hash
+     * than the folders') trims both to retention */
     store_cmd(&c[n++], "ZADD", kl, "0", lmem, NULL);
-    store_cmd(&c[n++], "ZREMRANGEBYLEX", kl, "-", lcut, NULL);
     store_cmd(&c[n++], "ZADD", kla, "0", lmem, NULL);
-    store_cmd(&c[n++], "ZREMRANGEBYLEX", kla, "-", lcut, NULL);
+    if (((w->exact_hash >> 8) & (FOLDER_TRIM_EVERY - 1)) == 0) {
+        store_cmd(&c[n++], "ZREMRANGEBYLEX", kl, "-", lcut, NULL);
+        store_cmd(&c[n++], "ZREMRANGEBYLEX", kla, "-", lcut, NULL);
+    }
     if (w->thread_text) { /* the text and its reference, side by side */
         store_cmd(&c[n++], "LPUSH", kt, w->thread_text, NULL);
         store_cmd(&c[n++], "LTRIM", kt, "0", tmax, NULL);

@@ -146,7 +146,7 @@ static const erase_row COMMENT_ROWS[] = {
     {'Z', STORE_K_BY_SCORE "pending", R_NONE},
     {'Z', STORE_K_BY_SCORE "rejected", R_NONE},
     {'Z', STORE_K_BY_SCORE "approved", R_NONE},
-    {'Z', STORE_K_ARTICLE_COMMENTS, R_ARTICLE},
+    {'Z', STORE_K_ARTICLE_COMMENTS, R_ARTICLE}, /* the older layout's, until it expires */
     {'Z', STORE_K_LEASES, R_NONE},
     {'H', STORE_K_LEASE_OWNER, R_NONE},
     {'L', STORE_K_THREAD, R_ARTICLE},

@@ -11,6 +11,12 @@
  *
  * Key layout (S = site; the file that writes each key in brackets):
  *   modq:{S}:article:<id>        string  article JSON (storage form)
+ *   modq:{S}:artver:<id>         string  article version: INCRBY a random
+ *                                        step in the MULTI of every put and
+ *                                        the script of its delete; absent =
+ *                                        0. The look-up reads it and the
+ *                                        JSON only when the pool's cache
+ *                                        holds another version
  *   modq:{S}:article_url:<url>   string  article id for a permalink
  *   modq:{S}:df                  hash    stem -> articles containing it
  *   modq:{S}:dfver               string  df version: INCRBY a random step
@@ -27,9 +33,19 @@
  *                                        <id> (SET NX PX STORE_CLAIM_MS,
  *                                        deleted by the write)
  *   modq:{S}:pending             zset    id -> enqueue ms (review queue)
- *   modq:{S}:dup:x:<hash>        string  "id\x1fauthor" first poster, EX window
- *   modq:{S}:dup:b<i>:<key>      string  "id\x1fauthor\x1f" + the MinHash (32
- *                                        x 4 bytes, big end first), EX window
+ *   modq:{S}:dup:x:<hash>        string  "id\x1fauthor\x1f" + the MinHash (32
+ *                                        x 4 bytes, big end first; no
+ *                                        MinHash: "id\x1fauthor") of the
+ *                                        first poster of the text, EX window
+ *   modq:{S}:dup:b<i>:<key>      string  "id\x1f<16 hex of its exact hash>":
+ *                                        the first poster in that bucket of
+ *                                        band i; its author and MinHash are
+ *                                        in dup:x:<that hash>, which a
+ *                                        look-up reads in a second round
+ *                                        trip (none for this text's own).
+ *                                        Values of the layout before,
+ *                                        "id\x1fauthor\x1f" + the MinHash,
+ *                                        are still read; EX window
  *   modq:{S}:flood:a:<author>    string  counter, EX flood_window
  *   modq:{S}:flood:i:<ip>        string  counter, EX flood_window
  *   modq:{S}:ident:<k>:<hash>    set     ids of the comments an author
@@ -42,8 +58,9 @@
  *                                        "<13-digit received ms>:<id>"
  *                                        (lexical order = received order)
  *   modq:{S}:list:a:<article>    zset    the same, one article's comments
- *                                        (both trimmed to retention by
- *                                        every write)
+ *                                        (both trimmed to retention by one
+ *                                        write in 16; also a review item's
+ *                                        thread neighbours)
  *   modq:{S}:thread:<article>    list    recent approved comment texts
  *   modq:{S}:threadref:<article> list    their references ("<16 hex>:<len>",
  *                                        same order, same trim)
@@ -61,10 +78,12 @@
  *                                        pending queue and both folders
  *                                        (sort=score)
  *   modq:{S}:article_comments:<article>
- *                                zset    id -> received ms, the article's
- *                                        latest STORE_ARTICLE_COMMENTS_MAX
- *                                        comments, EX retention (thread
- *                                        context of a review item)
+ *                                zset    id -> received ms: the article index
+ *                                        of the older layout (before list:a
+ *                                        served thread context); never
+ *                                        written, read with list:a and
+ *                                        erased until it expires (EX
+ *                                        retention)
  *   modq:{S}:author:<h>          hash    approved / rejected / pending ->
  *                                        count, first_seen -> ms, for the
  *                                        author key whose SHA-256 starts
@@ -78,8 +97,7 @@
  *   modq:{S}:audit               stream  decision log (XADD, append-only)
  *   modq:{S}:decided:<minute>    string  decisions in that minute, EX 62 min
  *                                        [store_review.c; the queues,
- *                                        folders, article_comments and
- *                                        author keys also by
+ *                                        folders and author keys also by
  *                                        store_comment.c]
  *   modq:{S}:bayes:spam / :ham   hash    token -> spam / ham decisions
  *   modq:{S}:bayes:n             hash    spam / ham -> decisions learned
@@ -87,6 +105,11 @@
  *                                        rejected-as-spam / approved count
  *   modq:{S}:learned:<id>        string  label a comment was trained with,
  *                                        EX retention (idempotent learning)
+ *   modq:{S}:learnver            string  learner version: INCRBY a random
+ *                                        step in every training script;
+ *                                        absent = 0. The look-up reads it
+ *                                        and bayes:n only when the pool's
+ *                                        cached totals are of another
  *                                        [store_learn.c]
  *   modq:sites                   set     sites that ever queued an item
  *                                        (or had a decision, or changed
@@ -107,6 +130,12 @@
  *                                        modq:{S}:audit]
  *   modq:{S}:webhook             hash    url secret events created_ms
  *                                        updated_ms last_error(_ms)
+ *   modq:{S}:whver               string  webhook version: INCRBY a random
+ *                                        step in the MULTI of every put and
+ *                                        delete; absent = 0. The look-up
+ *                                        reads it and the events field only
+ *                                        when the pool's cache holds
+ *                                        another
  *   modq:{S}:wh:outbox           zset    delivery id -> due ms (Redis clock)
  *   modq:{S}:wh:inflight         zset    delivery id -> lease expiry ms
  *   modq:{S}:wh:data / :meta     hash    id -> API-form comment JSON /
@@ -154,6 +183,7 @@
 /* articles and document frequencies (store_article.c) */
 #define STORE_K_ARTICLE "article:"         /* + article id */
 #define STORE_K_ARTICLE_URL "article_url:" /* + permalink */
+#define STORE_K_ARTICLE_VER "artver:"      /* + article id: its version */
 #define STORE_K_DF "df"
 #define STORE_K_DFVER "dfver"
 #define STORE_K_NDOCS "ndocs"
@@ -177,7 +207,8 @@
 #define STORE_K_REJECTED "rejected"
 #define STORE_K_APPROVED "approved"
 #define STORE_K_BY_SCORE "byscore:" /* + status name */
-#define STORE_K_ARTICLE_COMMENTS "article_comments:" /* + article id */
+#define STORE_K_ARTICLE_COMMENTS "article_comments:" /* + article id: read and
+                                                      * erased, never written */
 #define STORE_K_AUTHOR "author:"          /* + 32 hex: store_key_author() */
 #define STORE_K_AUTHOR_LOG "author_log:"  /* + 32 hex: store_key_author() */
 #define STORE_K_LEASES "leases"
@@ -191,11 +222,14 @@
 #define STORE_K_REP_SPAM "rep:spam"
 #define STORE_K_REP_HAM "rep:ham"
 #define STORE_K_LEARNED "learned:" /* + comment id */
+#define STORE_K_LEARNVER "learnver" /* the learner totals' version */
 /* settings (store_settings.c; the look-up reads the version) */
 #define STORE_K_SETTINGS "settings"
 #define STORE_K_SETVER "setver"
-/* webhooks (store_webhook.c; the look-up reads the events field) */
+/* webhooks (store_webhook.c; the look-up reads the version, and the
+ * events field when it changed) */
 #define STORE_K_WEBHOOK "webhook"
+#define STORE_K_WHVER "whver" /* the webhook subscription's version */
 #define STORE_K_WH_OUTBOX "wh:outbox"
 #define STORE_K_WH_INFLIGHT "wh:inflight"
 #define STORE_K_WH_DATA "wh:data"
@@ -214,8 +248,8 @@
 #define STORE_KRL_FAIL_KEY "fk:" /* + presented key hash: failed authentications */
 
 /* ---- values ---- */
-/* A band value ends with the MinHash in binary: STORE_MINHASH_N 32-bit
- * values, big end first (128 bytes; half of the hex it replaced, and no
+/* An exact-key value ends with the MinHash in binary: STORE_MINHASH_N
+ * 32-bit values, big end first (128 bytes; half of the hex, and no
  * parsing). */
 #define STORE_MINHASH_BYTES (STORE_MINHASH_N * 4)
 

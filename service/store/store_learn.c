@@ -26,8 +26,10 @@
 #define LEARN_SEP '\x1f'
 
 /* KEYS: 1 marker 2 bayes:spam 3 bayes:ham 4 bayes:n 5 rep:spam 6 rep:ham
+ *       7 learnver
  * ARGV: 1 label (spam|ham) 2 marker ttl s 3 tokens 4 rep ids (joined by
- *       \x1f) 5 use marker (1/0)
+ *       \x1f) 5 use marker (1/0) 6 a report (1/0) 7 the learner version's
+ *       step (store_version_step: the totals changed)
  * Returns 0 unchanged (same label as before), 1 trained, 2 re-labelled. */
 static const char TRAIN_LUA[] =
     "local report = ARGV[6] == '1'\n"
@@ -60,6 +62,7 @@ static const char TRAIN_LUA[] =
     "apply(mark, 1)\n"
     "redis.call('EXPIRE', KEYS[5], ARGV[2])\n"
     "redis.call('EXPIRE', KEYS[6], ARGV[2])\n"
+    "redis.call('INCRBY', KEYS[7], ARGV[7])\n"
     "if old then return 2 end\n"
     "return 1\n";
 static store_script S_TRAIN = STORE_SCRIPT(TRAIN_LUA);
@@ -85,11 +88,12 @@ static char *join(char *const *list, size_t n, size_t *len) {
 int store_learn_train(store *s, const char *site, const char *id, int spam, int report,
                       char *const *tokens, size_t ntokens, char *const *rep,
                       size_t nrep, long marker_ttl_s) {
-    char k[6][STORE_KEY_MAX], ttl[24];
-    static const char *const parts[6] = {STORE_K_LEARNED,   STORE_K_BAYES_SPAM,
+    char k[7][STORE_KEY_MAX], ttl[24], step[24];
+    static const char *const parts[7] = {STORE_K_LEARNED,   STORE_K_BAYES_SPAM,
                                          STORE_K_BAYES_HAM, STORE_K_BAYES_N,
-                                         STORE_K_REP_SPAM,  STORE_K_REP_HAM};
-    for (int i = 0; i < 6; i++)
+                                         STORE_K_REP_SPAM,  STORE_K_REP_HAM,
+                                         STORE_K_LEARNVER};
+    for (int i = 0; i < 7; i++)
         if (store_key(k[i], sizeof k[i], site, parts[i], i == 0 && id ? id : NULL) < 0)
             return -1;
     snprintf(ttl, sizeof ttl, "%ld", marker_ttl_s > 0 ? marker_ttl_s : 1);
@@ -99,14 +103,16 @@ int store_learn_train(store *s, const char *site, const char *id, int spam, int 
     int rc = -1;
     if (!tj || !rj) goto out;
     cmd c;
-    store_eval_begin(&c, &S_TRAIN, 6);
-    for (int i = 0; i < 6; i++) store_args(&c, k[i]);
+    store_eval_begin(&c, &S_TRAIN, 7);
+    for (int i = 0; i < 7; i++) store_args(&c, k[i]);
     store_args(&c, spam ? "spam" : "ham");
     store_args(&c, ttl);
     store_arg(&c, tj, tl);
     store_arg(&c, rj, rl);
     store_args(&c, id ? "1" : "0");
     store_args(&c, report ? "1" : "0");
+    store_dec(step, (long long)store_version_step());
+    store_args(&c, step);
     redisReply *r;
     if (store_eval(s, &S_TRAIN, &c, 1, &r) < 0) goto out;
     if (r->type == REDIS_REPLY_INTEGER) rc = (int)r->integer;
@@ -128,16 +134,18 @@ out:
 
 int store_learn_lookup_tokens(store_pool *p, const store_lookup_req *q) {
     uint32_t ns, nh;
+    uint64_t ver;
     if (!q->nlearn) return 0;
-    if (!store_cache_learn_get(p->cache, q->site, &ns, &nh)) return 1;
+    if (!store_cache_learn_get(p->cache, q->site, &ns, &nh, &ver)) return 1;
     return q->learn_can_vote && q->learn_can_vote(ns, nh, q->learn_min_total);
 }
 
-int store_learn_lookup_append(store *s, const store_lookup_req *q, int tokens, int rep) {
+int store_learn_lookup_append(store *s, const store_lookup_req *q, int tokens, int totals,
+                              int rep) {
     char k[STORE_KEY_MAX];
     int n = 0;
     if (q->nlearn) {
-        static const char *const totals[2] = {"spam", "ham"};
+        static const char *const names[2] = {"spam", "ham"};
         if (tokens) {
             if (store_key(k, sizeof k, q->site, STORE_K_BAYES_SPAM, NULL) < 0 ||
                 store_append_hmget(s, k, (const char *const *)q->learn_tokens, q->nlearn,
@@ -149,10 +157,12 @@ int store_learn_lookup_append(store *s, const store_lookup_req *q, int tokens, i
                 return -1;
             n += 2;
         }
-        if (store_key(k, sizeof k, q->site, STORE_K_BAYES_N, NULL) < 0 ||
-            store_append_hmget(s, k, totals, 2, NULL) < 0)
-            return -1;
-        n++;
+        if (totals) {
+            if (store_key(k, sizeof k, q->site, STORE_K_BAYES_N, NULL) < 0 ||
+                store_append_hmget(s, k, names, 2, NULL) < 0)
+                return -1;
+            n++;
+        }
     }
     if (rep && q->nrep) {
         if (store_key(k, sizeof k, q->site, STORE_K_REP_SPAM, NULL) < 0 ||
@@ -180,10 +190,10 @@ static uint32_t *counts(const redisReply *r, size_t n) {
     return v;
 }
 
-void store_learn_lookup_read(const store_lookup_req *q, int tokens, int rep, redisReply **r,
-                             int n, store_lookup *out) {
+void store_learn_lookup_read(const store_lookup_req *q, int tokens, int totals, int rep,
+                             redisReply **r, int n, store_lookup *out) {
     int i = 0;
-    if (q->nlearn && i + (tokens ? 3 : 1) <= n) {
+    if (q->nlearn && i + (tokens ? 2 : 0) + (totals ? 1 : 0) <= n) {
         if (tokens) {
             free(out->learn_spam);
             free(out->learn_ham);
@@ -191,11 +201,13 @@ void store_learn_lookup_read(const store_lookup_req *q, int tokens, int rep, red
             out->learn_ham = counts(r[i + 1], q->nlearn);
             i += 2;
         }
-        const redisReply *t = r[i++];
-        out->learn_nspam = out->learn_nham = 0;
-        if (t->type == REDIS_REPLY_ARRAY && t->elements == 2) {
-            out->learn_nspam = as_count(t->element[0]);
-            out->learn_nham = as_count(t->element[1]);
+        if (totals) {
+            const redisReply *t = r[i++];
+            out->learn_nspam = out->learn_nham = 0;
+            if (t->type == REDIS_REPLY_ARRAY && t->elements == 2) {
+                out->learn_nspam = as_count(t->element[0]);
+                out->learn_nham = as_count(t->element[1]);
+            }
         }
     }
     if (rep && q->nrep && i + 2 <= n) {
@@ -211,6 +223,7 @@ int store_learn_lookup_more(const store_lookup_req *q, int tokens, const store_l
 }
 
 void store_learn_lookup_remember(store_pool *p, const store_lookup_req *q,
-                                 const store_lookup *out) {
-    if (q->nlearn) store_cache_learn_put(p->cache, q->site, out->learn_nspam, out->learn_nham);
+                                 const store_lookup *out, uint64_t ver) {
+    if (q->nlearn)
+        store_cache_learn_put(p->cache, q->site, out->learn_nspam, out->learn_nham, ver);
 }

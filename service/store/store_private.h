@@ -285,9 +285,42 @@ size_t store_cache_df_get(store_cache *c, const char *site, char *const *terms, 
  * ver the site's last-seen version. */
 void store_cache_df_put(store_cache *c, const char *site, uint64_t ver, char *const *terms,
                         const uint32_t *df, const unsigned char *skip, size_t n);
-/* The site's learner totals last seen: 1 with *nspam / *nham, 0 unknown. */
-int store_cache_learn_get(store_cache *c, const char *site, uint32_t *nspam, uint32_t *nham);
-void store_cache_learn_put(store_cache *c, const char *site, uint32_t nspam, uint32_t nham);
+/* The site's learner totals last seen: 1 with *nspam / *nham and the
+ * learner version (modq:{S}:learnver) they were read at, 0 unknown. */
+int store_cache_learn_get(store_cache *c, const char *site, uint32_t *nspam, uint32_t *nham,
+                          uint64_t *ver);
+void store_cache_learn_put(store_cache *c, const char *site, uint32_t nspam, uint32_t nham,
+                           uint64_t ver);
+/* The webhook events (webhook_event_bit mask) the site subscribed, as last
+ * read at webhook version ver (modq:{S}:whver): 1 with both, 0 unknown. */
+int store_cache_webhook_get(store_cache *c, const char *site, unsigned *events, uint64_t *ver);
+void store_cache_webhook_put(store_cache *c, const char *site, unsigned events, uint64_t ver);
+/* Stored articles under their version (modq:{S}:artver:<id>, absent = 0):
+ * version gives the version the slot of site / id holds (1, or 0 when it
+ * holds none); get copies the JSON cached at exactly ver into *json (new,
+ * free(); NULL when no article was stored at that version): 1, 0 not
+ * cached at ver, -1 out of memory; put files json (NULL: no article) read
+ * at ver, replacing what the slot held (not cached when longer than
+ * STORE_CACHE_ARTICLE_MAX). */
+/* Near-duplicate candidates' signatures: the author and MinHash of the
+ * first poster of a text, as its exact key (modq:{S}:dup:x:<h>) holds
+ * them, by site and exact hash h. An exact key is written once (SET NX)
+ * and only ever deleted, in the same transaction or script as the band
+ * keys naming its poster, so an entry is good while a band key names the
+ * same id: get answers 1 (d filled, strings new) only then. */
+#define STORE_CACHE_SIGS 4096
+int store_cache_sig_get(store_cache *c, const char *site, uint64_t h, const char *id,
+                        store_dup *d);
+void store_cache_sig_put(store_cache *c, const char *site, uint64_t h, const store_dup *d);
+#define STORE_CACHE_ARTICLES 128        /* the busy articles of a moment */
+#define STORE_CACHE_ARTICLE_MAX 65536   /* larger ones are read each time: the
+                                           table stays under 8 MB */
+int store_cache_article_version(store_cache *c, const char *site, const char *id,
+                                uint64_t *ver);
+int store_cache_article_get(store_cache *c, const char *site, const char *id, uint64_t ver,
+                            char **json, size_t *len);
+void store_cache_article_put(store_cache *c, const char *site, const char *id, uint64_t ver,
+                             const char *json, size_t len);
 
 /* ---- document frequencies in a look-up (store_article.c) ----
  * The df reads of a comment look-up (store_lookup.c): kdf / kver are the
@@ -310,21 +343,25 @@ int store_article_df_read(store *s, redisReply **rep, int n, size_t nterms,
  * q has tokens and the site's cached totals let the classifier vote, or
  * are unknown. 0: ask for the totals only (the classifier would abstain). */
 int store_learn_lookup_tokens(store_pool *p, const store_lookup_req *q);
-/* Append the classifier (token counts only with tokens) and, with rep, the
- * reputation reads of q to s's pipeline. Returns the number appended (0
- * when q asks for none), -1 on failure (the caller drops the connection). */
-int store_learn_lookup_append(store *s, const store_lookup_req *q, int tokens, int rep);
-/* Parse the n replies of those commands (same tokens / rep) into out
- * (arrays new, freed by store_lookup_free). Error-free replies are
- * guaranteed by the caller. */
-void store_learn_lookup_read(const store_lookup_req *q, int tokens, int rep, redisReply **r,
-                             int n, store_lookup *out);
+/* Append the classifier reads (token counts only with tokens, the totals
+ * only with totals: the look-up holds them cached under modq:{S}:learnver
+ * otherwise) and, with rep, the reputation reads of q to s's pipeline.
+ * Returns the number appended (0 when q asks for none), -1 on failure (the
+ * caller drops the connection). */
+int store_learn_lookup_append(store *s, const store_lookup_req *q, int tokens, int totals,
+                              int rep);
+/* Parse the n replies of those commands (same tokens / totals / rep) into
+ * out (arrays new, freed by store_lookup_free; the totals left as they are
+ * without totals). Error-free replies are guaranteed by the caller. */
+void store_learn_lookup_read(const store_lookup_req *q, int tokens, int totals, int rep,
+                             redisReply **r, int n, store_lookup *out);
 /* 1 when the token counts were not asked for but the totals now in out let
  * the classifier vote: the caller asks again (tokens 1, rep 0). */
 int store_learn_lookup_more(const store_lookup_req *q, int tokens, const store_lookup *out);
-/* File out's totals as the site's last seen (after a look-up succeeded). */
+/* File out's totals as the site's last seen, read at learner version ver
+ * (after a look-up succeeded). */
 void store_learn_lookup_remember(store_pool *p, const store_lookup_req *q,
-                                 const store_lookup *out);
+                                 const store_lookup *out, uint64_t ver);
 
 /* ---- a comment's look-up in halves (store_lookup.c) ---- */
 /* The same look-up in halves, so that the look-ups of many requests can

@@ -448,12 +448,26 @@ void store_review_context_free(review_context *c, size_t n) {
     }
 }
 
-/* Commands per item in the first round: parent GET, article index range,
- * author HGETALL, author log LRANGE. */
-#define CTX_CMDS 4
+/* Commands per item in the first round: parent GET, the article's listing
+ * range, author HGETALL, author log LRANGE, and the range of the article
+ * index earlier versions kept (article_comments: read until it expires). */
+#define CTX_CMDS 5
 /* Neighbours asked for: REVIEW_THREAD_MAX and the item itself. */
 #define CTX_NEIGHBOURS "4"
 _Static_assert(REVIEW_THREAD_MAX + 1 == 4, "CTX_NEIGHBOURS spells REVIEW_THREAD_MAX + 1");
+
+/* A thread neighbour candidate: received ms and id (borrowed from a reply). */
+typedef struct ctx_cand {
+    long long ms;
+    const char *id;
+} ctx_cand;
+
+/* Newest first, then by id (a stable order for equal ms). */
+static int cand_cmp(const void *a, const void *b) {
+    const ctx_cand *x = a, *y = b;
+    if (x->ms != y->ms) return x->ms > y->ms ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
 
 static void author_counts(review_context *x, const redisReply *h) {
     if (h->type != REDIS_REPLY_ARRAY || h->elements < 2) return;
@@ -477,7 +491,7 @@ int store_review_context(store *s, const review_context_req *rq, size_t n,
     cmd *c = calloc(nc, sizeof *c);
     redisReply **rep = calloc(nc, sizeof *rep);
     char (*keys)[RKEY] = calloc(nc, RKEY);
-    char (*maxs)[24] = calloc(n, 24);
+    char (*maxs)[40] = calloc(n, 40);
     /* the second round: the neighbours' records */
     cmd *c2 = calloc(n * REVIEW_THREAD_MAX, sizeof *c2);
     redisReply **rep2 = calloc(n * REVIEW_THREAD_MAX, sizeof *rep2);
@@ -495,17 +509,25 @@ int store_review_context(store *s, const review_context_req *rq, size_t n,
          * same commands */
         if (store_key(ki[0], RKEY, r->site, STORE_K_COMMENT,
                       r->parent_id && *r->parent_id ? r->parent_id : "") < 0 ||
-            store_key(ki[1], RKEY, r->site, STORE_K_ARTICLE_COMMENTS,
+            store_key(ki[1], RKEY, r->site, STORE_K_LIST_ARTICLE,
                       r->article_id ? r->article_id : "") < 0 ||
             store_key_author(ki[2], RKEY, r->site, STORE_K_AUTHOR, akey) < 0 ||
-            store_key_author(ki[3], RKEY, r->site, STORE_K_AUTHOR_LOG, akey) < 0)
+            store_key_author(ki[3], RKEY, r->site, STORE_K_AUTHOR_LOG, akey) < 0 ||
+            store_key(ki[4], RKEY, r->site, STORE_K_ARTICLE_COMMENTS,
+                      r->article_id ? r->article_id : "") < 0)
             goto out;
-        snprintf(maxs[i], 24, "%lld", r->received_ms);
+        /* listing members up to the item's ms: before "<ms + 1>:" */
+        maxs[i][0] = '(';
+        if (store_list_member(maxs[i] + 1, 39, r->received_ms + 1, "") < 0) goto out;
+        char *byms = maxs[i] + 20; /* the same bound for the older index */
+        store_dec(byms, r->received_ms);
         store_cmd(&ci[0], "GET", ki[0], NULL);
-        store_cmd(&ci[1], "ZRANGE", ki[1], maxs[i], "-inf", "BYSCORE", "REV", "LIMIT", "0",
+        store_cmd(&ci[1], "ZRANGE", ki[1], maxs[i], "-", "BYLEX", "REV", "LIMIT", "0",
                   CTX_NEIGHBOURS, NULL);
         store_cmd(&ci[2], "HGETALL", ki[2], NULL);
         store_cmd(&ci[3], "LRANGE", ki[3], "0", "-1", NULL);
+        store_cmd(&ci[4], "ZRANGE", ki[4], byms, "-inf", "BYSCORE", "REV", "LIMIT", "0",
+                  CTX_NEIGHBOURS, "WITHSCORES", NULL);
     }
     if (store_run(s, c, (int)nc, rep) < 0) goto out;
     size_t n2 = 0;
@@ -521,15 +543,33 @@ int store_review_context(store *s, const review_context_req *rq, size_t n,
                     if (v) x->log[x->nlog++] = v;
                 }
         }
-        if (ri[1]->type != REDIS_REPLY_ARRAY || !rq[i].article_id) continue;
-        /* newest first; the item itself (and any id at its ms) skipped */
+        if (!rq[i].article_id) continue;
+        /* the candidates of both indexes, newest first; the item itself
+         * (and an id both hold) skipped */
+        ctx_cand cand[2 * (REVIEW_THREAD_MAX + 1)];
+        size_t nc2 = 0;
+        const redisReply *la = ri[1], *ac = ri[4];
+        for (size_t j = 0; la->type == REDIS_REPLY_ARRAY && j < la->elements; j++) {
+            const redisReply *m = la->element[j];
+            const char *colon = m->type == REDIS_REPLY_STRING ? strchr(m->str, ':') : NULL;
+            if (!colon || nc2 == sizeof cand / sizeof cand[0]) continue;
+            cand[nc2++] = (ctx_cand){strtoll(m->str, NULL, 10), colon + 1};
+        }
+        for (size_t j = 0; ac->type == REDIS_REPLY_ARRAY && j + 1 < ac->elements; j += 2) {
+            const redisReply *m = ac->element[j];
+            if (m->type != REDIS_REPLY_STRING || nc2 == sizeof cand / sizeof cand[0]) continue;
+            const redisReply *sc = ac->element[j + 1];
+            cand[nc2++] = (ctx_cand){
+                sc->type == REDIS_REPLY_STRING ? strtoll(sc->str, NULL, 10) : 0, m->str};
+        }
+        qsort(cand, nc2, sizeof cand[0], cand_cmp);
         size_t got = 0;
-        for (size_t j = 0; j < ri[1]->elements && got < REVIEW_THREAD_MAX; j++) {
-            const redisReply *id = ri[1]->element[j];
-            if (id->type != REDIS_REPLY_STRING || strcmp(id->str, rq[i].id) == 0 ||
-                id->len > MODEL_MAX_ID)
+        for (size_t j = 0; j < nc2 && got < REVIEW_THREAD_MAX; j++) {
+            const char *id = cand[j].id;
+            if (strcmp(id, rq[i].id) == 0 || strlen(id) > MODEL_MAX_ID ||
+                (j > 0 && strcmp(id, cand[j - 1].id) == 0 && cand[j].ms == cand[j - 1].ms))
                 continue;
-            if (store_key(k2[n2], RKEY, rq[i].site, STORE_K_COMMENT, id->str) < 0) continue;
+            if (store_key(k2[n2], RKEY, rq[i].site, STORE_K_COMMENT, id) < 0) continue;
             store_cmd(&c2[n2], "GET", k2[n2], NULL);
             owner[n2++] = i;
             got++;

@@ -192,7 +192,7 @@ static int int_reply(redisReply *r) {
 typedef struct wh_keys {
     char cfg[STORE_KEY_MAX], outbox[STORE_KEY_MAX], inflight[STORE_KEY_MAX],
         data[STORE_KEY_MAX], meta[STORE_KEY_MAX], dead[STORE_KEY_MAX],
-        dead_meta[STORE_KEY_MAX], dead_data[STORE_KEY_MAX];
+        dead_meta[STORE_KEY_MAX], dead_data[STORE_KEY_MAX], ver[STORE_KEY_MAX];
 } wh_keys;
 
 static int keys_for(wh_keys *k, const char *site) {
@@ -203,7 +203,8 @@ static int keys_for(wh_keys *k, const char *site) {
         store_key(k->meta, sizeof k->meta, site, STORE_K_WH_META, NULL) < 0 ||
         store_key(k->dead, sizeof k->dead, site, STORE_K_WH_DEAD, NULL) < 0 ||
         store_key(k->dead_meta, sizeof k->dead_meta, site, STORE_K_WH_DEAD_META, NULL) < 0 ||
-        store_key(k->dead_data, sizeof k->dead_data, site, STORE_K_WH_DEAD_DATA, NULL) < 0)
+        store_key(k->dead_data, sizeof k->dead_data, site, STORE_K_WH_DEAD_DATA, NULL) < 0 ||
+        store_key(k->ver, sizeof k->ver, site, STORE_K_WHVER, NULL) < 0)
         return -1;
     return 0;
 }
@@ -224,43 +225,55 @@ int store_webhook_put(store *s, const char *site, const char *url,
     *created = 0;
     wh_keys k;
     if (keys_for(&k, site) < 0) return -1;
-    char now[24], ev[12];
+    char now[24], ev[12], step[24];
     snprintf(now, sizeof now, "%lld", clock_wall_ms());
     snprintf(ev, sizeof ev, "%u", events);
-    cmd c[5];
+    store_dec(step, (long long)store_version_step());
+    cmd c[6];
     memset(c, 0, sizeof c);
     store_args(&c[0], "MULTI");
     store_cmd(&c[1], "HSETNX", k.cfg, "created_ms", now, NULL);
     store_cmd(&c[2], "HSET", k.cfg, "url", url, "secret", secret, "events", ev, "updated_ms", now,
               NULL);
-    store_args(&c[3], "EXEC");
+    /* the version comment look-ups cache the events under */
+    store_cmd(&c[3], "INCRBY", k.ver, step, NULL);
+    store_args(&c[4], "EXEC");
     /* the index is global (no hash tag), so it stays outside the MULTI */
-    store_cmd(&c[4], "SADD", STORE_KEY_WEBHOOK_SITES, site, NULL);
-    redisReply *r[5];
-    if (store_run(s, c, 5, r) < 0) return -1;
+    store_cmd(&c[5], "SADD", STORE_KEY_WEBHOOK_SITES, site, NULL);
+    redisReply *r[6];
+    if (store_run(s, c, 6, r) < 0) return -1;
     int rc = -1;
-    redisReply *x = r[3];
-    if (x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
-        x->element[0]->type == REDIS_REPLY_INTEGER && r[4]->type == REDIS_REPLY_INTEGER) {
+    redisReply *x = r[4];
+    if (x->type == REDIS_REPLY_ARRAY && x->elements == 3 &&
+        x->element[0]->type == REDIS_REPLY_INTEGER && r[5]->type == REDIS_REPLY_INTEGER) {
         *created = x->element[0]->integer == 1;
         rc = 0;
     }
-    store_free_replies(r, 5);
+    store_free_replies(r, 6);
     return rc;
 }
 
 int store_webhook_delete(store *s, const char *site) {
     wh_keys k;
     if (keys_for(&k, site) < 0) return -1;
-    cmd c[2];
+    char step[24];
+    store_dec(step, (long long)store_version_step());
+    cmd c[5];
     memset(c, 0, sizeof c);
-    store_cmd(&c[0], "DEL", k.cfg, k.outbox, k.inflight, k.data, k.meta, k.dead, k.dead_meta,
+    store_args(&c[0], "MULTI");
+    store_cmd(&c[1], "DEL", k.cfg, k.outbox, k.inflight, k.data, k.meta, k.dead, k.dead_meta,
               k.dead_data, NULL);
-    store_cmd(&c[1], "SREM", STORE_KEY_WEBHOOK_SITES, site, NULL);
-    redisReply *r[2];
-    if (store_run(s, c, 2, r) < 0) return -1;
-    int rc = r[0]->type == REDIS_REPLY_INTEGER ? r[0]->integer > 0 : -1;
-    store_free_replies(r, 2);
+    store_cmd(&c[2], "INCRBY", k.ver, step, NULL);
+    store_args(&c[3], "EXEC");
+    store_cmd(&c[4], "SREM", STORE_KEY_WEBHOOK_SITES, site, NULL);
+    redisReply *r[5];
+    if (store_run(s, c, 5, r) < 0) return -1;
+    redisReply *x = r[3];
+    int rc = x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
+                     x->element[0]->type == REDIS_REPLY_INTEGER
+                 ? x->element[0]->integer > 0
+                 : -1;
+    store_free_replies(r, 5);
     return rc;
 }
 

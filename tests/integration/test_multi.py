@@ -156,17 +156,68 @@ def test_duplicate_posted_to_the_other_instance_is_flagged(binary):
 
 
 def test_near_duplicate_is_found_through_the_band_keys(binary):
-    """Another exact hash: found through the LSH band keys, whose values
-    carry the first comment's MinHash in binary -- the estimate must come
-    out high, not garbage."""
+    """Another exact hash: found through the LSH band keys, which name the
+    first comment and its exact key, whose value carries its MinHash in
+    binary -- the estimate must come out high, not garbage. B read that
+    exact key with dupB (its own text's) and holds the signature; A read
+    no exact key of these texts and fetches its candidates' in a second
+    round trip."""
     with Env(binary, ENV, instances=2) as env:
         a, b = env.modqs
         post_duplicates(a, b)
-        r = post_near_duplicate(b)
+        near = DUP_TEXT.replace("publish", "post").replace("summer", "season")
+        for m, cid, name, seen in ((b, "nearB", "Cy", ("dupA",)),
+                                   (a, "nearA", "Dee", ("dupA", "nearB"))):
+            r = post(m, cid, near, name=name, aid="x1")
+            assert r.status == 201, r
+            d = flag(r.json, "duplicate")
+            assert d is not None and d.get("evidence") in seen, r.json
+            found = re.search(r"near copy of comment (\w+) \(estimated similarity ([0-9.]+)\)",
+                              d["detail"])
+            assert found and found.group(1) == d["evidence"], d
+            assert 0.5 <= float(found.group(2)) < 1.0, d
+            near = near.replace("water", "money")  # another text again
+
+
+# Rewrites the duplicate keys of one comment into the layout before band
+# keys held only an id: KEYS[1] its exact key, the rest its band keys. The
+# exact value loses its MinHash, each band value becomes
+# "id\x1fauthor\x1f<binary MinHash>" (TTLs kept).
+OLD_LAYOUT_LUA = """
+local x = redis.call('GET', KEYS[1])
+local p = string.find(x, '\\31', 1, true)
+local id, rest = string.sub(x, 1, p - 1), string.sub(x, p + 1)
+local mh, au = string.sub(rest, -128), string.sub(rest, 1, #rest - 129)
+redis.call('SET', KEYS[1], id .. '\\31' .. au, 'KEEPTTL')
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], id .. '\\31' .. au .. '\\31' .. mh, 'KEEPTTL')
+end
+return #KEYS - 1
+"""
+
+
+def test_near_duplicate_of_a_comment_stored_in_the_older_layout_is_found(binary):
+    """Band keys written before they held only an id carry the MinHash
+    themselves: a near copy of such a comment is still found, with a sound
+    estimate."""
+    with Env(binary, ENV) as env:
+        m = env.modq
+        r = post(m, "dupA", DUP_TEXT, name="Ann", aid="x1")
+        assert r.status == 201 and flag(r.json, "duplicate") is None, r
+        exact = [k for k in all_keys(env.redis.port) if ":dup:x:" in k]
+        bands = sorted(k for k in all_keys(env.redis.port) if ":dup:b" in k)
+        assert len(exact) == 1 and len(bands) == 8, (exact, bands)
+        # the current layout: a band value is the id and the exact hash
+        assert env.redis.cli("GET", bands[0]) == "dupA\x1f" + exact[0].rsplit(":", 1)[1]
+        assert env.redis.cli("EVAL", OLD_LAYOUT_LUA, 9, exact[0], *bands) == "8"
+        assert env.redis.cli("STRLEN", bands[0]) == str(len("dupA") + 1 + len(
+            env.redis.cli("GET", exact[0]).split("\x1f", 1)[1]) + 1 + 128)
+        r = post_near_duplicate(m)
         d = flag(r.json, "duplicate")
-        assert d is not None and d.get("evidence") in ("dupA", "dupB"), r.json
-        m = re.search(r"near copy of comment \w+ \(estimated similarity ([0-9.]+)\)", d["detail"])
-        assert m and 0.5 <= float(m.group(1)) < 1.0, d
+        assert d is not None and d.get("evidence") == "dupA", r.json
+        found = re.search(r"near copy of comment dupA \(estimated similarity ([0-9.]+)\)",
+                          d["detail"])
+        assert found and 0.5 <= float(found.group(1)) < 1.0, d
 
 
 def test_article_registered_through_one_instance_serves_the_other(binary):

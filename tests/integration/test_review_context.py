@@ -124,6 +124,28 @@ def test_a_reply_shows_its_article_parent_and_the_thread_before_it(binary):
         assert item(m, "s1", "t0")["context"]["thread"] == []
 
 
+def test_thread_neighbours_filed_in_the_older_article_index_are_shown(binary):
+    """Comments stored when an article's comments were indexed in
+    modq:{S}:article_comments:<article> (id -> received ms) rather than its
+    listing still appear in a later item's thread, merged by arrival with
+    those of the listing."""
+    with Env(binary, extra_env=LOW) as env:
+        m = env.modq
+        for i, cid in enumerate(["o1", "n1", "o2"]):
+            post(m, "s1", "a1", spammy(i), cid, name="Ann")
+        post(m, "s1", "a1", spammy(9), "r1", name="Eve")
+        listing = "modq:{s1}:list:a:a1"
+        members = env.redis.cli("ZRANGE", listing, "0", "-1").split()
+        assert [x.split(":", 1)[1] for x in members] == ["o1", "n1", "o2", "r1"], members
+        # o1 and o2 as the older layout filed them: in the article index only
+        for x in members:
+            ms, cid = x.split(":", 1)
+            if cid.startswith("o"):
+                assert env.redis.cli("ZREM", listing, x) == "1"
+                assert env.redis.cli("ZADD", "modq:{s1}:article_comments:a1", int(ms), cid) == "1"
+        assert ids(item(m, "s1", "r1")["context"]["thread"]) == ["o1", "n1", "o2"]
+
+
 def test_author_history_counts_change_after_a_decision(binary):
     with Env(binary, extra_env=LOW) as env:
         m = env.modq

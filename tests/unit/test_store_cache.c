@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_private.h"
 #include "unit.h"
@@ -86,12 +87,13 @@ static void test_long_names_are_not_cached(void) {
     CHECK(hit[0] == 0 && hit[1] == 1 && df[1] == 6);
     store_cache_df_put(c, site, 1, terms + 1, v, NULL, 1);
     CHECK(store_cache_df_get(c, site, terms + 1, 1, df, hit, &ver) == 0);
-    store_cache_learn_put(c, site, 3, 4);
+    store_cache_learn_put(c, site, 3, 4, 7);
     uint32_t ns = 0, nh = 0;
-    CHECK(store_cache_learn_get(c, site, &ns, &nh) == 0);
+    uint64_t lv = 0;
+    CHECK(store_cache_learn_get(c, site, &ns, &nh, &lv) == 0);
     site[STORE_CACHE_SITE_MAX] = 0; /* exactly the limit: cached */
-    store_cache_learn_put(c, site, 3, 4);
-    CHECK(store_cache_learn_get(c, site, &ns, &nh) == 1 && ns == 3 && nh == 4);
+    store_cache_learn_put(c, site, 3, 4, 7);
+    CHECK(store_cache_learn_get(c, site, &ns, &nh, &lv) == 1 && ns == 3 && nh == 4);
     store_cache_free(c);
 }
 
@@ -99,20 +101,66 @@ static void test_learner_totals(void) {
     store_cache *c = store_cache_new();
     if (!c) return;
     uint32_t ns = 77, nh = 77;
-    CHECK(store_cache_learn_get(c, "s1", &ns, &nh) == 0);
+    uint64_t lv = 0;
+    CHECK(store_cache_learn_get(c, "s1", &ns, &nh, &lv) == 0);
     CHECK(ns == 77 && nh == 77);
-    store_cache_learn_put(c, "s1", 0, 0);
-    CHECK(store_cache_learn_get(c, "s1", &ns, &nh) == 1 && ns == 0 && nh == 0);
-    store_cache_learn_put(c, "s1", 12, 9);
-    CHECK(store_cache_learn_get(c, "s1", &ns, &nh) == 1 && ns == 12 && nh == 9);
+    store_cache_learn_put(c, "s1", 0, 0, 7);
+    CHECK(store_cache_learn_get(c, "s1", &ns, &nh, &lv) == 1 && ns == 0 && nh == 0);
+    store_cache_learn_put(c, "s1", 12, 9, 9);
+    CHECK(store_cache_learn_get(c, "s1", &ns, &nh, &lv) == 1 && ns == 12 && nh == 9 && lv == 9);
     /* totals and df versions of a site live side by side */
     uint32_t v[1] = {2}, df[1];
     unsigned char hit[1];
     uint64_t ver;
     store_cache_df_put(c, "s1", 8, ABC, v, NULL, 1);
-    CHECK(store_cache_learn_get(c, "s1", &ns, &nh) == 1 && ns == 12);
+    CHECK(store_cache_learn_get(c, "s1", &ns, &nh, &lv) == 1 && ns == 12);
     CHECK(store_cache_df_get(c, "s1", ABC, 1, df, hit, &ver) == 1 && ver == 8);
-    CHECK(store_cache_learn_get(c, "s2", &ns, &nh) == 0);
+    CHECK(store_cache_learn_get(c, "s2", &ns, &nh, &lv) == 0);
+    store_cache_free(c);
+}
+
+/* A signature is served only for the id it was filed with, per site and
+ * exact hash; a later filing under the same hash replaces it. */
+static void test_signatures(void) {
+    store_cache *c = store_cache_new();
+    if (!c) return;
+    char c1[] = "c1", ann[] = "ann@x.example", c2[] = "c2", bob[] = "bob", c3[] = "c3", x[] = "x";
+    store_dup d = {.id = c1, .author_key = ann, .has_minhash = 1}, g;
+    for (int i = 0; i < STORE_MINHASH_N; i++) d.minhash[i] = (uint32_t)i * 7u;
+    CHECK(store_cache_sig_get(c, "s1", 42, "c1", &g) == 0);
+    store_cache_sig_put(c, "s1", 42, &d);
+    CHECK(store_cache_sig_get(c, "s1", 42, "c1", &g) == 1);
+    CHECK(strcmp(g.id, "c1") == 0 && strcmp(g.author_key, "ann@x.example") == 0);
+    CHECK(g.has_minhash && !g.exact && g.minhash[5] == 35);
+    free(g.id);
+    free(g.author_key);
+    CHECK(store_cache_sig_get(c, "s1", 42, "c2", &g) == 0); /* another poster */
+    CHECK(store_cache_sig_get(c, "s2", 42, "c1", &g) == 0); /* another site */
+    CHECK(store_cache_sig_get(c, "s1", 43, "c1", &g) == 0); /* another text */
+    store_dup e = {.id = c2, .author_key = bob, .has_minhash = 1};
+    store_cache_sig_put(c, "s1", 42, &e);
+    CHECK(store_cache_sig_get(c, "s1", 42, "c1", &g) == 0);
+    CHECK(store_cache_sig_get(c, "s1", 42, "c2", &g) == 1);
+    free(g.id);
+    free(g.author_key);
+    store_dup none = {.id = c3, .author_key = x}; /* no MinHash: not filed */
+    store_cache_sig_put(c, "s1", 44, &none);
+    CHECK(store_cache_sig_get(c, "s1", 44, "c3", &g) == 0);
+    store_cache_free(c);
+}
+
+/* Webhook events live under the version they were read at, per site. */
+static void test_webhook_events(void) {
+    store_cache *c = store_cache_new();
+    if (!c) return;
+    unsigned ev = 9;
+    uint64_t ver = 9;
+    CHECK(store_cache_webhook_get(c, "s1", &ev, &ver) == 0 && ev == 9 && ver == 9);
+    store_cache_webhook_put(c, "s1", 0, 0);
+    CHECK(store_cache_webhook_get(c, "s1", &ev, &ver) == 1 && ev == 0 && ver == 0);
+    store_cache_webhook_put(c, "s1", 3, 41);
+    CHECK(store_cache_webhook_get(c, "s1", &ev, &ver) == 1 && ev == 3 && ver == 41);
+    CHECK(store_cache_webhook_get(c, "s2", &ev, &ver) == 0);
     store_cache_free(c);
 }
 
@@ -125,14 +173,15 @@ static void test_evicted_site_starts_over(void) {
     unsigned char hit[3];
     uint64_t ver;
     store_cache_df_put(c, "home", 4, ABC, v, NULL, 3);
-    store_cache_learn_put(c, "home", 5, 5);
+    store_cache_learn_put(c, "home", 5, 5, 7);
     char name[32];
     for (int i = 0; i < STORE_CACHE_SITES * 20; i++) {
         snprintf(name, sizeof name, "other%d", i);
-        store_cache_learn_put(c, name, 1, 1);
+        store_cache_learn_put(c, name, 1, 1, 7);
     }
     uint32_t ns, nh;
-    CHECK(store_cache_learn_get(c, "home", &ns, &nh) == 0);
+    uint64_t lv;
+    CHECK(store_cache_learn_get(c, "home", &ns, &nh, &lv) == 0);
     CHECK(store_cache_df_get(c, "home", ABC, 3, df, hit, &ver) == 0);
     store_cache_df_put(c, "home", 4, ABC, v, NULL, 1); /* alpha only */
     CHECK(store_cache_df_get(c, "home", ABC, 3, df, hit, &ver) == 1);
@@ -242,6 +291,8 @@ int main(void) {
     UNIT_RUN(test_sites_do_not_mix);
     UNIT_RUN(test_long_names_are_not_cached);
     UNIT_RUN(test_learner_totals);
+    UNIT_RUN(test_webhook_events);
+    UNIT_RUN(test_signatures);
     UNIT_RUN(test_evicted_site_starts_over);
     UNIT_RUN(test_bounded);
     UNIT_RUN(test_concurrent_use);
