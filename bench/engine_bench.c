@@ -12,6 +12,10 @@
  *                   comment enters the thread of the next);
  *   4x50-1new       comments rotate over 4 articles' threads, still one new
  *                   text per comment (what bench/run.sh's mix does to modq).
+ * and twice more for 1 KB with no thread, the comments rotating over 4
+ * articles and over 10,000 (each an article of the bench article's length,
+ * its own generated body): 4articles, 10000articles, and their cost ratio
+ * (what thousands of live articles cost the engine's article analysis).
  * Prints a human table and one machine line per case:
  *   ENGINE case=<name> bytes=N iters=N per_s=X ns_per_byte=X us=X prepare_pct=X
  * and the cost ratio ns/byte 64 KB : 1 KB (1.0 = perfectly linear).
@@ -56,6 +60,7 @@ const char *malloc_conf = "narenas:2,dirty_decay_ms:2000,muzzy_decay_ms:0";
 #define EB_THREAD_POOL 2048   /* texts the busy threads slide over: far more
                                  than any per-session cache holds */
 #define EB_ARTICLES 4         /* threads of the 4x50 case, as bench/articles.json */
+#define EB_MANY_ARTICLES 10000 /* the many-articles case: a large site's live articles */
 #define EB_MIN_ITERS 20       /* even 64 KB cases get a stable mean */
 #define EB_DEFAULT_SECONDS 1.0 /* CPU seconds per case */
 #define EB_MAX_SECONDS 60.0
@@ -149,9 +154,11 @@ typedef struct thread_mix {
     size_t npool, nthreads;
 } thread_mix;
 
-/* Times one case. Returns 0, or -1 when the engine refuses a text. */
+/* Times one case; with narts > 0 each comment takes the next of arts for
+ * its article. Returns 0, or -1 when the engine refuses a text. */
 static int run_case(engine_session *sess, char *const *texts, size_t len,
-                    const engine_context *base, const thread_mix *tm, double seconds,
+                    const engine_context *base, const thread_mix *tm,
+                    const engine_article *arts, size_t narts, double seconds,
                     result *r) {
     double t_prep = 0, t0 = now_s(), t_end = t0 + seconds;
     long it = 0;
@@ -164,6 +171,7 @@ static int run_case(engine_session *sess, char *const *texts, size_t len,
             ctx.thread_texts = (const char *const *)tm->pool + k * part + shift;
             ctx.nthread = EB_THREAD_TEXTS;
         }
+        if (narts) ctx.article = &arts[(size_t)it % narts];
         const char *text = texts[it % EB_VARIANTS];
         engine_comment c = {text, len, "Ann Reader", "ann@mail.example", NULL,
                             "10.1.2.3", NULL};
@@ -398,6 +406,8 @@ int main(int argc, char **argv) {
     engine_session *sess = NULL;
     char *texts[NSIZES][EB_VARIANTS];
     static char *pool[EB_THREAD_POOL];
+    engine_article *many = NULL; /* the many-articles cases' articles */
+    char **abodies = NULL;       /* ... and their bodies (owned) */
     memset(texts, 0, sizeof texts);
 
     engine_config cfg;
@@ -444,7 +454,7 @@ int main(int argc, char **argv) {
     result r[NSIZES], rt;
     for (size_t s = 0; s < NSIZES; s++) {
         if (!wanted(only, names[s])) continue;
-        if (run_case(sess, texts[s], sizes[s], &ctx, NULL, seconds, &r[s]) < 0) goto out;
+        if (run_case(sess, texts[s], sizes[s], &ctx, NULL, NULL, 0, seconds, &r[s]) < 0) goto out;
         print_result(names[s], sizes[s], &r[s]);
     }
     engine_context tctx = ctx;
@@ -457,8 +467,39 @@ int main(int argc, char **argv) {
     const thread_mix *tmix[] = {NULL, &one, &four};
     for (size_t i = 0; i < sizeof tnames / sizeof tnames[0]; i++) {
         if (!wanted(only, tnames[i])) continue;
-        if (run_case(sess, texts[0], sizes[0], tbase[i], tmix[i], seconds, &rt) < 0) goto out;
+        if (run_case(sess, texts[0], sizes[0], tbase[i], tmix[i], NULL, 0, seconds, &rt) < 0)
+            goto out;
         print_result(tnames[i], sizes[0], &rt);
+    }
+    /* many articles: comments rotating over EB_MANY_ARTICLES distinct
+     * articles (each as long as the bench article) against 4 of them --
+     * what a site with thousands of live articles costs the engine's
+     * article analysis */
+    static const char *const anames[] = {"1KB+4articles", "1KB+10000articles"};
+    static const size_t acount[] = {EB_ARTICLES, EB_MANY_ARTICLES};
+    result ra[2];
+    int aran = 0;
+    for (size_t i = 0; i < 2; i++) {
+        if (!wanted(only, anames[i])) continue;
+        if (!many) {
+            if (!(many = calloc(EB_MANY_ARTICLES, sizeof *many)) ||
+                !(abodies = calloc(EB_MANY_ARTICLES, sizeof *abodies)))
+                goto fail_nomem;
+            for (size_t k = 0; k < EB_MANY_ARTICLES; k++) {
+                if (!(abodies[k] = prose(sizeof ART_BODY - 1))) goto fail_nomem;
+                many[k] = art;
+                many[k].body = abodies[k];
+            }
+        }
+        if (run_case(sess, texts[0], sizes[0], &ctx, NULL, many, acount[i], seconds, &ra[i]) < 0)
+            goto out;
+        print_result(anames[i], sizes[0], &ra[i]);
+        aran++;
+    }
+    if (aran == 2) {
+        printf("  articles %d : %d = %.2f (cost per comment)\n", EB_MANY_ARTICLES, EB_ARTICLES,
+               ra[1].us / ra[0].us);
+        printf("ENGINE articles_ratio=%.3f\n", ra[1].us / ra[0].us);
     }
     if (!only) {
         double ratio = r[NSIZES - 1].ns_per_byte / r[0].ns_per_byte;
@@ -473,6 +514,9 @@ out:
     for (size_t s = 0; s < NSIZES; s++)
         for (size_t i = 0; i < EB_VARIANTS; i++) free(texts[s][i]);
     for (size_t i = 0; i < EB_THREAD_POOL; i++) free(pool[i]);
+    for (size_t k = 0; abodies && k < EB_MANY_ARTICLES; k++) free(abodies[k]);
+    free(abodies);
+    free(many);
     engine_session_free(sess);
     engine_free(e);
     return rc;

@@ -29,6 +29,7 @@ TARGET_P99_MS_64 = 5.0
 TARGET_RSS_MB_256 = 64
 TARGET_SCALE_COST = 1.1      # CPU per comment (modq + Redis), stored / empty
 TARGET_ENGINE_1KB = 20000
+TARGET_ARTICLES_COST = 1.1   # engine, 10,000 distinct articles over 4
 TARGET_LENGTH_COST = 70.0    # engine time of a 64-KB comment over a 1-KB one
 
 
@@ -40,6 +41,8 @@ ENGINE_LABELS = {
     "1KB+thread50-1new": "1 KB + a thread of 50, one new text per comment",
     "1KB+4x50-1new": "1 KB + 4 articles' threads of 50 in turn, one new text per comment "
                      "(bench/run.sh's mix)",
+    "1KB+4articles": "1 KB, comments rotating over 4 articles (no thread)",
+    "1KB+10000articles": "1 KB, comments rotating over 10,000 articles (no thread)",
     "mix": "the bench mix itself (bench/comments.lua bodies captured by the baseline; "
            "article context, nothing from Redis)",
 }
@@ -80,6 +83,8 @@ def parse(path):
                 e = kv(rest.split())
                 if "linearity" in e:
                     engine["linearity"] = num(e["linearity"])
+                elif "articles_ratio" in e:
+                    engine["articles_ratio"] = num(e["articles_ratio"])
                 else:
                     engine[e["case"]] = e
             elif tag == "RTT":
@@ -347,7 +352,7 @@ def main():
                  % (facts.get("preload_seconds", "?"), facts.get("preload_rehash_seconds", "?"),
                     facts.get("preload_mem_per_comment", "?")))
     for case, e in engine.items():
-        if case == "linearity":
+        if case in ("linearity", "articles_ratio"):
             continue
         label = ENGINE_LABELS.get(case, case)
         L.append("| engine, one core: %s | %.0f comments/s, %.1f us each, %.1f ns/byte "
@@ -355,6 +360,9 @@ def main():
                                       num(e["ns_per_byte"]), e["prepare_pct"]))
     if "linearity" in engine:
         L.append("| engine ns/byte 64 KB : 1 KB | %.2f (1.00 = linear) |" % engine["linearity"])
+    if "articles_ratio" in engine:
+        L.append("| engine, 1 KB over 10,000 articles : over 4 (cost per comment) | %.2f |"
+                 % engine["articles_ratio"])
     rss256 = num(facts.get("rss_kb_modq_256")) / 1024
 
     def rss_mb(key):
@@ -467,6 +475,10 @@ def main():
     if e1:
         target("engine >= %d 1-KB comments/s/core" % TARGET_ENGINE_1KB,
                "%.0f" % num(e1["per_s"]), num(e1["per_s"]) >= TARGET_ENGINE_1KB)
+    if "articles_ratio" in engine:
+        ar = engine["articles_ratio"]
+        target("engine: 10,000 distinct articles cost <= %.1f x 4 (per comment)"
+               % TARGET_ARTICLES_COST, "%.2f x" % ar, ar <= TARGET_ARTICLES_COST)
     if e1 and e64 and num(e1["us"]) > 0:
         cost = num(e64["us"]) / num(e1["us"])
         target("engine: a 64-KB comment costs <= %.0f x a 1-KB one (linear)" % TARGET_LENGTH_COST,
