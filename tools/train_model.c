@@ -408,6 +408,29 @@ static void print_reliability(const double *prob, const unsigned char *use,
                     (double)(b + 1) / TRAIN_BINS, cnt[b], sp[b] / w[b], wp[b] / w[b]);
 }
 
+/* One source's rows under probabilities prob: how many, how many
+ * positive, the positives and negatives at or above 0.5, and the ROC AUC
+ * (-1 with one class). sel is scratch of nrows entries. */
+typedef struct tally {
+    size_t n, pos, tp, fp;
+    double auc;
+} tally;
+
+static void group_tally(const double *prob, int g, size_t *sel, tally *t) {
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; i < nrows; i++) {
+        if (rows[i].group != g)
+            continue;
+        sel[t->n++] = i;
+        t->pos += rows[i].label;
+        if (prob[i] >= 0.5) {
+            t->tp += rows[i].label;
+            t->fp += !rows[i].label;
+        }
+    }
+    t->auc = auc(prob, sel, t->n);
+}
+
 /* Out-of-fold figures per source: how the model does on comments of a
  * source it was trained on, but never on these comments (the estimate for
  * new comments of the same kinds; --loso gives the one for a new kind).
@@ -416,25 +439,15 @@ static void print_groups(const double *prob, size_t *sel, FILE *out) {
     fprintf(out, "  per source (out-of-fold):\n"
                  "    source                n   pos    AUC  pos>=0.5  neg>=0.5\n");
     for (int g = 0; g < ngroups; g++) {
-        size_t n = 0, pos = 0, tp = 0, fp = 0;
-        for (size_t i = 0; i < nrows; i++) {
-            if (rows[i].group != g)
-                continue;
-            sel[n++] = i;
-            pos += rows[i].label;
-            if (prob[i] >= 0.5) {
-                tp += rows[i].label;
-                fp += !rows[i].label;
-            }
-        }
-        double a = auc(prob, sel, n);
+        tally t;
+        group_tally(prob, g, sel, &t);
         char as[16], ps[16], ns[16];
-        snprintf(as, sizeof as, a < 0 ? "-" : "%.3f", a);
-        snprintf(ps, sizeof ps, pos ? "%.1f%%" : "-",
-                 pos ? 100.0 * (double)tp / (double)pos : 0);
-        snprintf(ns, sizeof ns, n > pos ? "%.1f%%" : "-",
-                 n > pos ? 100.0 * (double)fp / (double)(n - pos) : 0);
-        fprintf(out, "    %-18s %6zu %5zu %6s %9s %9s\n", groups[g], n, pos, as,
+        snprintf(as, sizeof as, t.auc < 0 ? "-" : "%.3f", t.auc);
+        snprintf(ps, sizeof ps, t.pos ? "%.1f%%" : "-",
+                 t.pos ? 100.0 * (double)t.tp / (double)t.pos : 0);
+        snprintf(ns, sizeof ns, t.n > t.pos ? "%.1f%%" : "-",
+                 t.n > t.pos ? 100.0 * (double)t.fp / (double)(t.n - t.pos) : 0);
+        fprintf(out, "    %-18s %6zu %5zu %6s %9s %9s\n", groups[g], t.n, t.pos, as,
                 ps, ns);
     }
 }
@@ -507,7 +520,6 @@ static void mode_loso(void) {
         die("out of memory");
     printf("  held out              n   pos    AUC  flag@0.5   prec   rec    F1  weights\n");
     for (int g = 0; g < ngroups; g++) {
-        size_t n = 0, pos = 0, tp = 0, fp = 0;
         for (size_t i = 0; i < nrows; i++)
             use[i] = rows[i].group != g;
         linear m;
@@ -515,18 +527,13 @@ static void mode_loso(void) {
         size_t nz = 0;
         for (size_t j = 0; j < NGRAM_BUCKETS; j++)
             nz += m.w[j] != 0;
-        for (size_t i = 0; i < nrows; i++) {
-            if (use[i])
-                continue;
-            prob[i] = ngram_platt(margin_of(&m, rows[i].x), m.a, m.b);
-            sel[n++] = i;
-            pos += rows[i].label;
-            if (prob[i] >= 0.5) {
-                tp += rows[i].label;
-                fp += !rows[i].label;
-            }
-        }
-        double a = auc(prob, sel, n);
+        for (size_t i = 0; i < nrows; i++)
+            if (!use[i])
+                prob[i] = ngram_platt(margin_of(&m, rows[i].x), m.a, m.b);
+        tally t;
+        group_tally(prob, g, sel, &t);
+        size_t n = t.n, pos = t.pos, tp = t.tp, fp = t.fp;
+        double a = t.auc;
         double p = tp + fp ? (double)tp / (double)(tp + fp) : 0;
         double r = pos ? (double)tp / (double)pos : 0;
         char as[16], ps[16], rs[16], fs[16];
