@@ -669,7 +669,7 @@ static void *pipe_main(void *arg) {
         int nfds = 1;
         for (int k = 0; k < pp->nlinks; k++) {
             redisContext *c = link_ctx(pp, k);
-            if (!c || (!pp->flight[k].head && !pp->out[k])) continue;
+            if (!c) continue; /* an idle link too: its close by the server wakes us */
             if (pp->flight[k].head) {
                 long long left = pp->flight[k].head->sent_ms + pp->pool->timeout_ms - now;
                 int t = left > 0 ? (int)left : 0;
@@ -699,9 +699,13 @@ static void *pipe_main(void *arg) {
             while (read(pp->efd, &v, sizeof v) < 0 && errno == EINTR) {
             }
         }
-        for (int i = 1; i < nfds; i++)
-            if ((fds[i].revents & (POLLIN | POLLERR | POLLHUP)) && link_ctx(pp, fd_link[i]))
-                link_read(pp, fd_link[i]);
+        for (int i = 1; i < nfds; i++) {
+            int k = fd_link[i];
+            if (!(fds[i].revents & (POLLIN | POLLERR | POLLHUP)) || !link_ctx(pp, k)) continue;
+            if (!pp->flight[k].head && !pp->out[k]) /* idle: closed quietly, nothing failed */
+                store_forget_closed(&pp->s, pp->pool->cluster ? k : -1);
+            if (link_ctx(pp, k)) link_read(pp, k);
+        }
         long long t = clock_mono_ms();
         for (int k = 0; k < pp->nlinks; k++)
             if (pp->flight[k].head && t - pp->flight[k].head->sent_ms >= pp->pool->timeout_ms) {
@@ -803,6 +807,7 @@ static int lane_start(lane *pp, store_pool *p, char *err, size_t errlen) {
     pp->s.pool = p;
     pp->nlinks = p->cluster ? PIPE_LINKS : 1;
     pp->s.in_use = 1; /* never handed out by the pool */
+    pp->s.pipelined = 1;
     pp->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (pp->efd < 0) {
         snprintf(err, errlen, "eventfd: %s", strerror(errno));

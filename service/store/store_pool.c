@@ -13,12 +13,14 @@
  * per-flag queue codes from its options. Never builds a data command
  * (store_cmd.c does) and never interprets what Redis stores.
  */
+#include <errno.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include "clock.h"
@@ -295,7 +297,26 @@ int store_pool_cluster_state(store_pool *p, store_cluster_state *out) {
     return 1;
 }
 
+/* 1 when the peer of c's socket has closed it or reset it: with nothing
+ * in flight, anything readable at all is its end-of-file or an error. */
+static int peer_closed(const redisContext *c) {
+    char b;
+    ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+void store_forget_closed(store *s, int node) {
+    redisContext **slot = node < 0 ? &s->c : &s->node[node];
+    if (!*slot || s->watching || !peer_closed(*slot)) return;
+    log_msg(LOG_INFO, "redis %s:%d: idle connection closed by the server; reconnecting",
+            (*slot)->tcp.host ? (*slot)->tcp.host : "?", (*slot)->tcp.port);
+    if (node >= 0 && s->c == s->node[node]) s->c = NULL;
+    redisFree(*slot);
+    *slot = NULL;
+}
+
 int store_ready_(store *s) {
+    if (!s->pipelined && !s->pool->cluster) store_forget_closed(s, -1);
     if (s->c && s->pool->sentinel && s->gen != store_sentinel_generation(s->pool->sentinel)) {
         redisFree(s->c); /* the sentinels have named another primary since */
         s->c = NULL;
@@ -310,6 +331,7 @@ int store_ready_(store *s) {
 int store_use_node(store *s, int node) {
     store_pool *p = s->pool;
     if (node < 0 || node >= STORE_CLUSTER_MAX_NODES) return -1;
+    if (!s->pipelined) store_forget_closed(s, node);
     if (!s->node[node]) {
         if (store_cluster_node_down(p->cluster, node)) return -1;
         char host[sizeof p->host];

@@ -50,6 +50,10 @@ struct store {
      * command did not run (the slot is served elsewhere), so the caller
      * may send it again (store_route then picks the new node) */
     int moved;
+    /* a pipeline lane's store (store_pipe.c): its connections may have
+     * requests in flight, so only the lane knows when one is idle and may
+     * be checked with store_forget_closed */
+    int pipelined;
 };
 
 /* Redis Sentinel client (store_sentinel.c); NULL in a pool without one. */
@@ -103,6 +107,12 @@ int store_route(store *s, const char *key, size_t len);
 int store_route_site(store *s, const char *site);
 /* Make s talk to cluster node i (connecting when needed). 0, or -1. */
 int store_use_node(store *s, int node);
+/* Close s's connection (node: a cluster pool's node, else -1: s->c) when
+ * the server closed it while it sat idle (Redis restarted, its `timeout`
+ * fired, a failover): nothing was in flight on it, so nothing failed and
+ * no down window opens; the next command dials afresh instead of failing
+ * on a dead socket. Only for a connection with nothing in flight. */
+void store_forget_closed(store *s, int node);
 
 /* The random amount a version counter (dfver, setver) grows by at a
  * change: 1..2^31 (store_article.c explains why not 1). */

@@ -195,6 +195,34 @@ def test_nothing_lost_when_redis_dies_under_pipelined_load(binary):
         assert qsize == c["queue_size"], (qsize, c)
 
 
+def test_a_redis_restart_between_comments_fails_none(binary):
+    """Redis restarts while modq sits idle (no request in between): the
+    next comments are stored at once, not answered from the spool, on the
+    pipelined path and on the synchronous one -- the connections the
+    restart closed are noticed before use, not failed on."""
+    for threads in ("1", "0"):
+        with Env(binary, {"MODQ_PIPELINE_THREADS": threads, "MODQ_FLOOD_MAX": "0"}) as env:
+            m = env.modq
+            site = "idle%s" % threads
+            assert m.request("PUT", "/v1/sites/%s/articles/a1" % site, ARTICLE).status == 201
+            r = post(m, site, "before", HAM, name="ann")
+            assert r.status == 201 and not r.json.get("provisional"), (threads, r.json)
+            for round_ in range(2):
+                env.redis.stop()               # SIGKILL, then back on its port
+                env.redis.start()
+                deadline = time.time() + 10
+                while env.redis.cli("PING") != "PONG" and time.time() < deadline:
+                    time.sleep(0.02)          # the AOF loaded
+                cid = "after%d" % round_
+                r = post(m, site, cid, HAM + " Round %d." % round_, name="bo%d" % round_)
+                assert r.status == 201 and not r.json.get("provisional"), \
+                    (threads, cid, r.json, m.log()[-2000:])
+                assert env.redis.cli("EXISTS", "modq:{%s}:comment:%s" % (site, cid)) == "1", \
+                    (threads, cid, env.redis.cli("KEYS", "*%s*" % cid))
+                r = post(m, site, "before", HAM, name="ann")
+                assert r.status == 200, (threads, r.json)
+
+
 PIPELINE_SLOTS = 64  # COMMENT_MAX_PIPELINED
 # 3 x PIPELINE_SLOTS connections, all from 127.0.0.1
 BEYOND_ENV = {"MODQ_REDIS_TIMEOUT_MS": "10000", "MODQ_MAX_CONNECTIONS_PER_IP": "1024"}
