@@ -9,7 +9,9 @@
  * group. Aimed means a word of the shared abuse view (abuse.h), in a
  * sentence that is neither negated nor reported speech, names the reader,
  * someone's kin or a group, or calls someone an insult noun, or pairs an
- * insult adjective with a person or a group. Otherwise the detector stays silent, so a word
+ * insult adjective with a person or a group; from a confident probability
+ * (0.7) a third person or people in a sentence reporting nothing aims it
+ * too. Otherwise the detector stays silent, so a word
  * that is merely rude in some contexts never adds to other evidence. A
  * reason for a human look, not proof: the signal stays under the reject
  * threshold. The evidence is the words whose n-grams weighed most, as
