@@ -9,7 +9,9 @@
  * group. Aimed means a word of the shared abuse view (abuse.h), in a
  * sentence that is neither negated nor reported speech, names the reader,
  * someone's kin or a group, or calls someone an insult noun, or pairs an
- * insult adjective with a person or a group. Otherwise the detector stays silent, so a word
+ * insult adjective with a person or a group; from a confident probability
+ * (0.7) a third person or people in a sentence reporting nothing aims it
+ * too. Otherwise the detector stays silent, so a word
  * that is merely rude in some contexts never adds to other evidence. A
  * reason for a human look, not proof: the signal stays under the reject
  * threshold. The evidence is the words whose n-grams weighed most, as
@@ -44,6 +46,15 @@
 #define TOXICITY_INSULT ABUSE_INS_N
 #define TOXICITY_INSULT_ADJ ABUSE_INS_A
 #define TOXICITY_PERSON (ABUSE_THIRD | ABUSE_PEOPLE | ABUSE_GROUP | ABUSE_GROUP_A)
+
+/* Calibrated probability from which a third person or people ("he",
+ * "they", "these people") aims the comment too. Under it a third person
+ * is as often the singer praised ("he's f*cking great") as the one
+ * abused; from it the model is confident of abuse and the sentence names
+ * whom it is about -- the usual aim of a news comment, which speaks of
+ * the people in the story, not to the reader. */
+#define TOXICITY_THIRD_PROB 0.7
+#define TOXICITY_THIRD (ABUSE_THIRD | ABUSE_PEOPLE)
 
 /* Word classes that name an identity (abuse.h): never themselves the
  * evidence of abuse. A model trained on abusive text learns the groups
@@ -133,6 +144,32 @@ static int toxicity_has_with(const detector_analysis *a, abuse_cls cls, abuse_cl
 static int toxicity_has(const detector_analysis *a, abuse_cls cls) {
     return toxicity_has_with(a, cls, 0);
 }
+/* 1 when a third person or people (TOXICITY_THIRD) stands, not negated,
+ * in a sentence that reports nothing: in "he called me an idiot" the
+ * third person is the one who spoke, not the one abused, so a sentence
+ * holding a verb of reporting anywhere does not aim at its third person. */
+static int toxicity_has_third(const detector_analysis *a) {
+    const abuse_view *v = a->abuse;
+    if (!v)
+        return 0;
+    size_t start = 0;
+    while (start < v->n) {
+        size_t end = start;
+        while (end + 1 < v->n && !v->w[end + 1].brk)
+            end++;
+        int reports = 0, third = 0;
+        for (size_t k = start; k <= end; k++) {
+            reports |= (v->w[k].cls & ABUSE_REPORT) || v->w[k].quoted;
+            third |= (v->w[k].cls & TOXICITY_THIRD) &&
+                     !toxicity_negated(v, start, end, k);
+        }
+        if (third && !reports)
+            return 1;
+        start = end + 1;
+    }
+    return 0;
+}
+
 /* Highest signal: under the default reject threshold (0.9), so abuse
  * alone goes to a moderator; with other evidence it may still reject. */
 #define TOXICITY_MAX_SIGNAL 0.85
@@ -145,7 +182,9 @@ static void toxicity_run(const detector_analysis *a, score_signal *out) {
     ngram_predict(m, a->ngram, &r);
     if (r.prob < TOXICITY_MIN_PROB ||
         !(toxicity_has(a, TOXICITY_TARGET) || toxicity_has(a, TOXICITY_INSULT) ||
-          toxicity_has_with(a, TOXICITY_INSULT_ADJ, TOXICITY_PERSON)) ||
+          toxicity_has_with(a, TOXICITY_INSULT_ADJ, TOXICITY_PERSON) ||
+          (r.prob >= TOXICITY_THIRD_PROB &&
+           toxicity_has_third(a))) ||
         toxicity_identity_led(a, &r))
         return;
     out->signal = r.prob < TOXICITY_MAX_SIGNAL ? r.prob : TOXICITY_MAX_SIGNAL;
