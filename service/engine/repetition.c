@@ -7,8 +7,9 @@
  * mostly repetition, a moderator must see it):
  *   - letters held: longest run of one letter/digit >= 10 -> 0.30, >= 20
  *     -> 0.45 (stretched words: "sooooooooooooooooo good"); confident
- *     when one run of >= 60 is at least 80 % of all letters (one letter
- *     x100): 0.55 .. 0.80 by that share;
+ *     when the runs of >= 10, summed, hold >= 55 letters and at least
+ *     80 % of all letters (one letter x100, every word of a short text
+ *     stretched): 0.55 .. 0.80 by that share;
  *   - share of the most frequent non-stop word among >= 8 words: >= 0.35
  *     with >= 4 repeats -> 0.30 .. 0.45; confident with >= 8 repeats and
  *     half the words or more: 0.55 .. 0.80;
@@ -33,11 +34,13 @@
 #define REPETITION_MILD_MAX 0.45
 #define REPETITION_SURE_LOW 0.55
 #define REPETITION_SURE_HIGH 0.80
-/* One letter held this long, and making most of the text, is the text
- * rather than its emphasis ("aaaa..." x100). Stretched words of honest
- * enthusiasm ("wowwwwwwwwwwwwwwwwwwwwww", "sooooo...o much") hold a
- * letter 20 to 50 times: style, not a reason to look. */
-#define REPETITION_HELD_MIN 60
+/* Letters held this long in all (summed over the runs of at least
+ * REPETITION_MIN_RUN), and making most of the text, are the text rather
+ * than its emphasis: one letter x100, or every word of a short text
+ * stretched ("yummmm...y soooo...o goooo...d"). Stretched words of honest
+ * enthusiasm ("wowwwwwwwwwwwwwwwwwwwwww", "sooooo...o much", "looooo...vvvvv
+ * eeeee") hold 20 to 50 letters: style, not a reason to look. */
+#define REPETITION_HELD_MIN 55
 /* Times one word must come back to be "one word repeated many times". */
 #define REPETITION_MANY 8
 /* Distinct / total 3-shingles at or under which every phrase comes back
@@ -97,7 +100,7 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
     /* 1. character runs (ASCII letters and digits): only a run of
      * REPETITION_MIN_RUN counts, and none is there without a triple */
     _Static_assert(REPETITION_MIN_RUN >= 3, "has_triple() finds runs of 3");
-    size_t best = 0, best_at = 0, letters = 0;
+    size_t best = 0, best_at = 0, letters = 0, held = 0;
     size_t run = 1; /* length of the run ending at i - 1 */
     for (size_t i = has_triple(norm, n) ? 1 : n + 1; i <= n; i++) {
         if (i < n && norm[i] == norm[i - 1]) {
@@ -107,6 +110,7 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
         unsigned char c = (unsigned char)norm[i - 1];
         if (is_alnum_ascii(c)) {
             letters += run;
+            held += run >= REPETITION_MIN_RUN ? run : 0;
             if (run > best) {
                 best = run;
                 best_at = i - run;
@@ -115,13 +119,13 @@ int repetition_check(const char *norm, size_t n, const tokenize_list *l,
         run = 1;
     }
     if (best >= REPETITION_MIN_RUN) {
-        double share = letters ? (double)best / (double)letters : 0;
+        double share = letters ? (double)held / (double)letters : 0;
         double s;
-        if (best >= REPETITION_HELD_MIN && share >= 0.8) {
+        if (held >= REPETITION_HELD_MIN && share >= 0.8) {
             snprintf(detail, sizeof detail,
-                     "one character repeated %zu times in a row: %.0f%% of "
-                     "the text's %zu letters",
-                     best, share * 100, letters);
+                     "characters held in runs of %d or more make %zu of the "
+                     "text's %zu letters (%.0f%%; longest run %zu)",
+                     REPETITION_MIN_RUN, held, letters, share * 100, best);
             s = sure(share, 0.8);
         } else {
             snprintf(detail, sizeof detail,
