@@ -98,11 +98,14 @@ class Redis:
         self.proc = None
 
 
-def free_cluster_port():
-    """A free loopback port whose cluster-bus port (port + 10000) is free too."""
+def free_cluster_port(taken=()):
+    """A free loopback port whose cluster-bus port (port + 10000) is free too,
+    neither of them a port or bus port in taken (the other nodes' ports: a
+    node not started yet has not bound its bus port)."""
+    busy = set(taken) | {q + 10000 for q in taken}
     for _ in range(200):
         p = free_port()
-        if p + 10000 > 65535:
+        if p + 10000 > 65535 or p in busy or p + 10000 in busy:
             continue
         try:
             b = socket.socket()
@@ -129,13 +132,23 @@ class Cluster:
     def __init__(self, tmp, masters=3, replicas=1):
         self.tmp = tmp
         self.masters, self.replicas = masters, replicas
-        self.nodes = [Redis(tmp, free_cluster_port()) for _ in range(masters * (1 + replicas))]
+        ports = []
+        for _ in range(masters * (1 + replicas)):
+            ports.append(free_cluster_port(ports))
+        self.nodes = [Redis(tmp, p) for p in ports]
         self.port = self.nodes[0].port
         self.created = False
 
     def start(self):
         """Start every node; the first time, make them a cluster (after a
         stop() each node comes back with its nodes.conf and data)."""
+        try:
+            return self._start()
+        except Exception:
+            self.stop()   # no node outlives a start that failed
+            raise
+
+    def _start(self):
         for n in self.nodes:
             self.spawn(n)
         for n in self.nodes:

@@ -373,7 +373,8 @@ def records_match(m, status):
 
 
 def test_cluster_primary_killed_under_load(binary):
-    env_vars = dict(ENV, MODQ_REDIS_WAIT_REPLICAS="1", MODQ_REDIS_WAIT_TIMEOUT_MS="200")
+    env_vars = dict(ENV, MODQ_REDIS_WAIT_REPLICAS="1", MODQ_REDIS_WAIT_TIMEOUT_MS="200",
+                    MODQ_LOG_LEVEL="info")
     with Env(binary, env_vars, cluster=True) as env:
         m, cl = env.modq, env.cluster
         sites = spread_sites(cl)
@@ -395,10 +396,13 @@ def test_cluster_primary_killed_under_load(binary):
         settle(m)
         _, spooled, _, _ = count(m, load.answered, "failover")
         assert spooled > 0   # the kill was felt: the victim's comments waited in the spool
-        # on the pipelined path: the lanes' connections to the victim failed
-        # what they had in flight
-        assert "127.0.0.1:%d: pipelined connection lost with" % victim in m.log(), \
-            m.log()[-3000:]
+        # on the pipelined path: a lane's connection to the victim failed
+        # what it had in flight, or, idle at the kill, was closed as the
+        # close arrived (which of the two depends on the instant)
+        log = m.log()
+        assert ("127.0.0.1:%d: pipelined connection lost with" % victim in log or
+                "127.0.0.1:%d: idle connection closed by the server" % victim in log), \
+            log[-3000:]
 
 
 MIGRATE_LOAD_S = 6
