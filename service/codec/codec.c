@@ -677,9 +677,12 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
         crypto_hex_u64(c->exact_hash, 16, h);
         h[16] = 0;
         jsonw_member_str(&w, "xh", h);
-        /* the band keys only: the MinHash itself is stored once, in the
-         * exact key (dup:x), and a record's is read by nothing */
         if (c->has_minhash) {
+            char mh[MODEL_MINHASH_N * 8 + 1];
+            for (int i = 0; i < MODEL_MINHASH_N; i++)
+                crypto_hex_u64(c->minhash[i], 8, mh + 8 * i);
+            mh[MODEL_MINHASH_N * 8] = 0;
+            jsonw_member_str(&w, "mh", mh);
             char bd[MODEL_LSH_BANDS * 16 + 1];
             for (int i = 0; i < MODEL_LSH_BANDS; i++)
                 crypto_hex_u64(c->band[i], 16, bd + 16 * i);
@@ -739,8 +742,16 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
     snprintf(out->author_key, sizeof out->author_key, "%s", ak ? ak : "");
     const char *xh = json_string_value(json_object_get(root, "xh"));
     if (xh) out->exact_hash = strtoull(xh, NULL, 16);
-    /* "mh" of an older record is left unread: has_minhash says the text had
-     * a MinHash, so that its band keys are known (erasure deletes them) */
+    const char *mh = json_string_value(json_object_get(root, "mh"));
+    if (mh && strlen(mh) == MODEL_MINHASH_N * 8) {
+        out->has_minhash = 1;
+        for (int k = 0; k < MODEL_MINHASH_N; k++) {
+            char part[9];
+            memcpy(part, mh + 8 * k, 8);
+            part[8] = 0;
+            out->minhash[k] = (uint32_t)strtoul(part, NULL, 16);
+        }
+    }
     const char *bd = json_string_value(json_object_get(root, "bd"));
     if (bd && strlen(bd) == MODEL_LSH_BANDS * 16) {
         for (int k = 0; k < MODEL_LSH_BANDS; k++) {
@@ -749,7 +760,6 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
             part[16] = 0;
             out->band[k] = strtoull(part, NULL, 16);
         }
-        out->has_minhash = 1;
     } else {
         out->has_minhash = 0;
     }
