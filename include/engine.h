@@ -10,10 +10,10 @@
  *   engine_score()    features + engine_context -> engine_verdict
  *
  * Thread model: an `engine` may be shared by all threads: its settings are
- * immutable after engine_new(), and its one mutable part, the cache of
- * analysed thread texts (textcache.h), locks internally. An
- * `engine_session` holds per-thread scratch (the stemmer, buffers, the
- * article cache) and must be used by one thread at a time.
+ * immutable after engine_new(), and its mutable parts, the caches of
+ * analysed thread texts and articles (textcache.h), lock internally. An
+ * `engine_session` holds per-thread scratch (the stemmer, buffers, this
+ * call's cache references) and must be used by one thread at a time.
  */
 #ifndef MODQ_ENGINE_H
 #define MODQ_ENGINE_H

@@ -5,11 +5,12 @@
  * engine_prepare(); in engine_score() the comment's analysis (article and
  * thread from the caches), the measure stage (measure.c), the detector
  * registry's run (detector.c, one det_<code>.c per detector) and the
- * combination (score.c). No detector logic lives here. A session caches
- * the analysed articles and thread texts between calls (comments arrive in
- * bursts per article, and every comment of a thread comes with the same
- * approved texts), keyed by a 64-bit hash of their content, within a fixed
- * memory budget. Never does I/O; keeps no globals.
+ * combination (score.c). No detector logic lives here. The engine caches
+ * the analysed articles and thread texts for all its sessions (every
+ * comment under an article comes with the same article and the same
+ * approved texts), keyed by a 64-bit hash of their content and their
+ * length, each cache within a fixed memory budget. Never does I/O; keeps
+ * no globals.
  */
 #include "engine.h"
 
@@ -33,46 +34,48 @@
 /* Tags per article taken into account: tags beyond are noise. */
 #define ENGINE_MAX_TAGS 32
 /* Memory for analysed thread texts, shared by all sessions (textcache.c): a
- * packed vector costs ~1.2 KB for a 200-byte comment, ~2.6 KB for 500
- * bytes, so 16 MB hold 6,000-14,000 texts, the threads of 300-700 busy
- * articles at thread_context 20. Beyond it the least recently hit texts are
- * dropped. */
-#define ENGINE_THREAD_CACHE_BYTES (16u << 20)
+ * packed vector (24 bytes per distinct stem, no hash table) costs ~0.6 KB
+ * for a 200-byte comment, ~1.2 KB for 500 bytes, so 8 MB hold 7,000-14,000
+ * texts, the threads of 350-700 busy articles at thread_context 20. Beyond
+ * it the least recently hit texts are dropped. */
+#define ENGINE_THREAD_CACHE_BYTES (8u << 20)
 /* Slots of the thread-text cache: one per ~500 bytes of the budget, so
  * small texts do not run out of slots first. 16 B each. */
 #define ENGINE_THREAD_SLOTS 32768
-/* Analysed articles cached per session (least recently used is replaced):
- * consecutive comments belong to different articles; each entry is a packed
- * stem vector and the body's shingle set, ~50-100 KB for a 10-KB article. */
-#define ENGINE_ARTICLE_CACHE 16
+/* Memory for analysed articles, shared by all sessions (a second
+ * textcache): an entry is the packed stem vector (title x3, body, tags x2)
+ * and the body's word 5-gram hashes, sorted: 24 bytes per distinct stem
+ * and 8 per 5-gram, ~2 KB for a 500-byte article, ~25 KB for 10 KB. 24 MB
+ * hold the 10,000 live articles of a large site at ~500 bytes, or ~1,000
+ * at 10 KB; beyond it the least recently hit articles are dropped. Filled
+ * only by the articles comments arrive for. */
+#define ENGINE_ARTICLE_CACHE_BYTES (24u << 20)
+/* Slots of the article cache: 8-way sets, so 10,000 articles leave few
+ * sets full (~2.4 per set). 16 B each. */
+#define ENGINE_ARTICLE_SLOTS 32768
 
 struct engine {
     engine_config cfg;   /* weights and disabled codes resolved into det */
     detector_settings det;
     spamlang *sl;
-    textcache *threads; /* analysed thread texts: the one shared, internally
-                           locked part of an engine */
+    textcache *threads; /* analysed thread texts and articles: the */
+    textcache *articles; /* shared, internally locked parts of an engine */
     ngram_model *models[NGRAM_MODEL_COUNT]; /* the embedded learned models */
 };
-
-/* An analysed article, cached per session. */
-typedef struct article_cache {
-    uint64_t key;        /* article_key(); valid when vec != NULL */
-    uint64_t used;       /* engine_score call that last used it (LRU) */
-    relevance_vec *vec;  /* packed (title x3, body, tags x2) */
-    shingle_set shingles; /* body word shingles, for copied_from_article */
-} article_cache;
 
 struct engine_session {
     const engine *e;
     tokenizer *tk;
-    article_cache art[ENGINE_ARTICLE_CACHE];
+    /* this call's article (a reference into the engine's article cache,
+     * released by the next engine_score call or the session's end) and a
+     * view of its shingles */
+    textcache_entry *art;
+    shingle_set art_shingles;
     /* this call's thread vectors and the cache references that keep them
      * valid (released by the next engine_score call or the session's end) */
     relevance_vec tv[RELEVANCE_MAX_THREAD];
     textcache_entry *held[RELEVANCE_MAX_THREAD];
     size_t nheld;
-    uint64_t calls;          /* engine_score calls (article LRU) */
     relevance_idf_cache idf; /* background IDF per stem hash */
     ngram_doc ngram;         /* this call's n-grams (buffers reused) */
 };
@@ -167,7 +170,8 @@ engine *engine_new(const engine_config *cfg, engine_error *err) {
     e->det = det;
     e->sl = spamlang_new(cfg);
     e->threads = textcache_new(ENGINE_THREAD_SLOTS, ENGINE_THREAD_CACHE_BYTES);
-    if (!e->sl || !e->threads)
+    e->articles = textcache_new(ENGINE_ARTICLE_SLOTS, ENGINE_ARTICLE_CACHE_BYTES);
+    if (!e->sl || !e->threads || !e->articles)
         goto nomem;
     if (models_load(e, err) < 0) {
         engine_free(e);
@@ -329,15 +333,10 @@ void engine_free(engine *e) {
         return;
     spamlang_free(e->sl);
     textcache_free(e->threads);
+    textcache_free(e->articles);
     for (int i = 0; i < NGRAM_MODEL_COUNT; i++)
         ngram_model_free(e->models[i]);
     free(e);
-}
-
-static void article_reset(article_cache *a) {
-    relevance_vec_packed_free(a->vec);
-    shingle_set_free(&a->shingles);
-    a->vec = NULL;
 }
 
 static void thread_release(engine_session *s) {
@@ -362,8 +361,7 @@ engine_session *engine_session_new(const engine *e) {
 void engine_session_free(engine_session *s) {
     if (!s)
         return;
-    for (size_t i = 0; i < ENGINE_ARTICLE_CACHE; i++)
-        article_reset(&s->art[i]);
+    textcache_release(s->art);
     thread_release(s);
     tokenize_free(s->tk);
     ngram_doc_free(&s->ngram);
@@ -611,29 +609,39 @@ static uint64_t text_hash(const char *p, size_t n, uint64_t seed) {
 }
 
 /* Hash of everything article_get() analyses (title, body, tags) and the
- * url, each part with its length and position. */
-static uint64_t article_key(const engine_article *a) {
+ * url, each part with its length and position; *len = their bytes. */
+static uint64_t article_key(const engine_article *a, size_t *len) {
     const char *parts[3] = {a->title, a->body, a->url};
     uint64_t h = 0x6d6f6471ULL; /* "modq" */
+    size_t total = 0;
     for (int i = 0; i < 3; i++) {
         const char *p = parts[i] ? parts[i] : "";
-        h = text_hash(p, strlen(p), h + (uint64_t)i + (parts[i] ? 0 : 7));
+        size_t n = strlen(p);
+        h = text_hash(p, n, h + (uint64_t)i + (parts[i] ? 0 : 7));
+        total += n;
     }
     size_t nt = a->ntags < ENGINE_MAX_TAGS ? a->ntags : ENGINE_MAX_TAGS;
     h = text_hash("", 0, h ^ nt);
     for (size_t i = 0; i < nt; i++)
-        if (a->tags[i])
-            h = text_hash(a->tags[i], strlen(a->tags[i]), h + i);
+        if (a->tags[i]) {
+            size_t n = strlen(a->tags[i]);
+            h = text_hash(a->tags[i], n, h + i);
+            total += n;
+        }
+    *len = total;
     return h;
 }
 
-/* Analyses a into c (empty): the packed vector and the body's shingles.
- * 0, or -1 when out of memory (c is then reset). */
-static int article_build(engine_session *s, const engine_article *a,
-                         article_cache *c) {
+/* Analyses a: returns new, what the article cache holds of an article:
+ * the packed vector (title x3, body, tags x2) with the body's word 5-gram
+ * hashes frozen in its tail (shingle_set_freeze), one allocation of *bytes;
+ * NULL when out of memory. */
+static relevance_vec *article_build(engine_session *s, const engine_article *a,
+                                    size_t *bytes) {
     tokenize_list title = {0}, body = {0}, tags = {0};
     relevance_vec vec = {0};
-    int rc = -1;
+    shingle_set sh = {0};
+    relevance_vec *packed = NULL;
     /* invalid UTF-8 in an article reads as an empty part */
     if (analyse(s, a->title, &title, NULL) < 0)
         tokenize_list_clear(&title);
@@ -645,42 +653,41 @@ static int article_build(engine_session *s, const engine_article *a,
     if (relevance_vec_add(&vec, &title, RELEVANCE_TITLE_WEIGHT) < 0 ||
         relevance_vec_add(&vec, &body, 1.0) < 0 ||
         relevance_vec_add(&vec, &tags, RELEVANCE_TAG_WEIGHT) < 0 ||
-        shingle_set_init(&c->shingles, body.nwords) < 0 ||
-        shingle_add_all(&c->shingles, &body, SHINGLE_COPY_K) < 0 ||
-        relevance_vec_finish_cached(&vec, &s->idf) < 0 ||
-        !(c->vec = relevance_vec_pack_new(&vec, NULL)))
+        shingle_set_init(&sh, body.nwords) < 0 ||
+        shingle_add_all(&sh, &body, SHINGLE_COPY_K) < 0 ||
+        relevance_vec_finish_cached(&vec, &s->idf) < 0)
         goto done;
-    rc = 0;
+    packed = relevance_vec_pack_tail_new(&vec, shingle_frozen_bytes(sh.n), bytes);
+    if (packed)
+        shingle_set_freeze(&sh, relevance_vec_packed_tail(packed));
 done:
-    if (rc < 0)
-        article_reset(c);
+    shingle_set_free(&sh);
     relevance_vec_free(&vec);
     tokenize_list_free(&tags);
     tokenize_list_free(&body);
     tokenize_list_free(&title);
-    return rc;
+    return packed;
 }
 
-/* Returns the cached analysis of a, building it when needed; NULL when out
- * of memory (relevance and copy checks are then skipped). */
-static article_cache *article_get(engine_session *s, const engine_article *a) {
-    uint64_t key = article_key(a);
-    article_cache *victim = NULL; /* an empty slot, else the LRU one */
-    for (size_t i = 0; i < ENGINE_ARTICLE_CACHE; i++) {
-        article_cache *c = &s->art[i];
-        if (c->vec && c->key == key) {
-            c->used = s->calls;
-            return c;
-        }
-        if (!victim || (victim->vec && (!c->vec || c->used < victim->used)))
-            victim = c;
+/* The analysis of a from the engine's shared cache, made and cached now
+ * when missing; the session holds the reference (s->art, with a view of
+ * the shingles in s->art_shingles) until its next engine_score call. NULL
+ * when out of memory (relevance and copy checks are then skipped). */
+static const relevance_vec *article_get(engine_session *s, const engine_article *a) {
+    size_t len;
+    uint64_t key = article_key(a, &len);
+    textcache *tc = s->e->articles;
+    textcache_entry *e = textcache_get(tc, key, len);
+    if (!e) {
+        size_t bytes = 0;
+        relevance_vec *packed = article_build(s, a, &bytes);
+        if (!packed || !(e = textcache_put(tc, key, len, packed, bytes)))
+            return NULL;
     }
-    article_reset(victim);
-    if (article_build(s, a, victim) < 0)
-        return NULL;
-    victim->key = key;
-    victim->used = s->calls;
-    return victim;
+    s->art = e;
+    const relevance_vec *v = textcache_vec(e);
+    shingle_set_view(&s->art_shingles, relevance_vec_packed_tail(v));
+    return v;
 }
 
 /* The analysis of a thread text, from the engine's shared cache or made
@@ -817,10 +824,11 @@ void engine_score(engine_session *s, const engine_features *f,
                           .site_df = x->site_df,
                           .nsite_df = f->nterms,
                           .site_ndocs = x->site_ndocs};
-    s->calls++;
     if (!x->thread_held)
         thread_release(s); /* the previous call's thread texts */
-    article_cache *art = x->article ? article_get(s, x->article) : NULL;
+    textcache_release(s->art); /* and article */
+    s->art = NULL;
+    const relevance_vec *art = x->article ? article_get(s, x->article) : NULL;
     size_t nthread = x->nthread < RELEVANCE_MAX_THREAD ? x->nthread
                                                        : RELEVANCE_MAX_THREAD;
     if (art && x->thread_held) {
@@ -838,9 +846,9 @@ void engine_score(engine_session *s, const engine_features *f,
         ri.thread = s->tv;
         ri.nthread = n;
     }
-    ri.article = art ? art->vec : NULL;
+    ri.article = art;
     a.article = ri.article;
-    a.article_shingles = art ? &art->shingles : NULL;
+    a.article_shingles = art ? &s->art_shingles : NULL;
     a.have = context_present(&a, &ri);
 
     measure_comment(&a, &ri, sl);

@@ -166,42 +166,46 @@ void relevance_vec_free(relevance_vec *v) {
     memset(v, 0, sizeof *v);
 }
 
-relevance_vec *relevance_vec_pack_new(const relevance_vec *v, size_t *bytes) {
-    /* layout: header | key[cap] | tf[n] | hash[n] | bg[n] | slot_of[cap];
-     * the 8-byte arrays first, so every array is aligned */
-    size_t cap = v->cap, n = v->n;
-    size_t size = sizeof(relevance_vec) + cap * sizeof(uint64_t) +
-                  n * (sizeof(double) * 2 + sizeof(uint64_t)) +
-                  cap * sizeof(uint32_t);
+/* Bytes of a packed vector of n entries before its tail: a multiple of 8,
+ * so the tail is aligned for 8-byte values. */
+static size_t packed_size(size_t n) {
+    return sizeof(relevance_vec) + n * (sizeof(double) * 2 + sizeof(uint64_t));
+}
+
+relevance_vec *relevance_vec_pack_tail_new(const relevance_vec *v, size_t tail,
+                                           size_t *bytes) {
+    /* layout: header | tf[n] | hash[n] | bg[n] | tail: no hash table,
+     * a packed vector is only ever compared against (see the header) */
+    size_t n = v->n;
+    size_t size = packed_size(n) + tail;
     relevance_vec *p = malloc(size);
     if (!p)
         return NULL;
     memset(p, 0, sizeof *p);
     char *at = (char *)(p + 1);
-    p->key = (uint64_t *)(void *)at;
-    at += cap * sizeof(uint64_t);
     p->tf = (double *)(void *)at;
     at += n * sizeof(double);
     p->hash = (uint64_t *)(void *)at;
     at += n * sizeof(uint64_t);
     p->bg = (double *)(void *)at;
-    at += n * sizeof(double);
-    p->slot_of = (uint32_t *)(void *)at;
-    if (cap) {
-        memcpy(p->key, v->key, cap * sizeof(uint64_t));
-        memcpy(p->slot_of, v->slot_of, cap * sizeof(uint32_t));
-    }
     if (n) {
         memcpy(p->tf, v->tf, n * sizeof(double));
         memcpy(p->hash, v->hash, n * sizeof(uint64_t));
         memcpy(p->bg, v->bg, n * sizeof(double));
     }
-    p->cap = cap;
     p->n = p->ncap = n;
     p->norm_bg = v->norm_bg;
     if (bytes)
         *bytes = size;
     return p;
+}
+
+relevance_vec *relevance_vec_pack_new(const relevance_vec *v, size_t *bytes) {
+    return relevance_vec_pack_tail_new(v, 0, bytes);
+}
+
+void *relevance_vec_packed_tail(const relevance_vec *p) {
+    return (char *)p + packed_size(p->n);
 }
 
 void relevance_vec_packed_free(relevance_vec *p) { free(p); }

@@ -57,13 +57,20 @@ int relevance_vec_finish_cached(relevance_vec *v, relevance_idf_cache *cache);
 long relevance_vec_find(const relevance_vec *v, uint64_t h);
 void relevance_vec_free(relevance_vec *v); /* frees buffers, not v */
 
-/* A read-only copy of a finished vector in one allocation, without stems
- * (relevance_measure reads the stems of the comment only, never those of the
- * article or thread vectors, so a packed vector needs no token list). Finds
- * give the same entry indexes as in v. Returns new (release with
+/* A read-only copy of a finished vector in one allocation, holding what a
+ * comparison reads of its target (relevance_measure compares the comment
+ * against article and thread vectors, reading their entries: hash, tf, bg,
+ * n, norm_bg): no stems, so it needs no token list, and no hash table, so
+ * relevance_vec_find on it finds nothing (it is never the comment's side).
+ * Entries keep v's order. Returns new (release with
  * relevance_vec_packed_free, never relevance_vec_free), or NULL when out of
  * memory; *bytes (may be NULL) gets the allocation's size. */
 relevance_vec *relevance_vec_pack_new(const relevance_vec *v, size_t *bytes);
+/* The same with tail more bytes after the vector, for the caller's data
+ * (relevance_vec_packed_tail; 8-byte aligned), counted in *bytes. */
+relevance_vec *relevance_vec_pack_tail_new(const relevance_vec *v, size_t tail,
+                                           size_t *bytes);
+void *relevance_vec_packed_tail(const relevance_vec *p);
 void relevance_vec_packed_free(relevance_vec *p); /* NULL is a no-op */
 
 /* The shape of an answer, counted by the caller on the comment's tokens

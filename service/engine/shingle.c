@@ -123,6 +123,7 @@ int shingle_set_init(shingle_set *s, size_t expected) {
         cap *= 2;
     s->slot = slots_get(cap, &s->alloc);
     s->n = 0;
+    s->sorted = NULL;
     if (!s->slot) {
         s->cap = s->alloc = 0;
         return -1;
@@ -166,10 +167,17 @@ int shingle_set_add(shingle_set *s, uint64_t h) {
 }
 
 int shingle_set_has(const shingle_set *s, uint64_t h) {
-    if (!s->cap)
-        return 0;
     if (!h)
         h = 1;
+    if (s->sorted) {
+        size_t b = (size_t)(h >> s->shift);
+        for (size_t i = s->start[b], e = s->start[b + 1]; i < e; i++)
+            if (s->sorted[i] >= h)
+                return s->sorted[i] == h;
+        return 0;
+    }
+    if (!s->cap)
+        return 0;
     size_t m = s->cap - 1, i = (size_t)mix64(h) & m;
     while (s->slot[i]) {
         if (s->slot[i] == h)
@@ -177,6 +185,68 @@ int shingle_set_has(const shingle_set *s, uint64_t h) {
         i = (i + 1) & m;
     }
     return 0;
+}
+
+/* Layout of a frozen set: this header, the n hashes ascending, then
+ * (1 << bits) + 1 bucket starts. */
+typedef struct frozen_head {
+    uint64_t n;
+    uint32_t bits, pad;
+} frozen_head;
+
+/* Bits of the bucket index for n hashes: about 2 hashes per bucket. */
+static unsigned frozen_bits(size_t n) {
+    unsigned bits = 1;
+    while (bits < 24 && ((size_t)1 << bits) * 2 < n)
+        bits++;
+    return bits;
+}
+
+size_t shingle_frozen_bytes(size_t n) {
+    size_t starts = ((size_t)1 << frozen_bits(n)) + 1;
+    return sizeof(frozen_head) + n * sizeof(uint64_t) + (starts * sizeof(uint32_t) + 7) / 8 * 8;
+}
+
+void shingle_set_freeze(const shingle_set *s, void *buf) {
+    frozen_head *fh = buf;
+    size_t n = s->n;
+    unsigned bits = frozen_bits(n), shift = 64 - bits;
+    size_t nb = (size_t)1 << bits;
+    uint64_t *h = (uint64_t *)(void *)(fh + 1);
+    uint32_t *start = (uint32_t *)(void *)(h + n);
+    fh->n = n;
+    fh->bits = bits;
+    fh->pad = 0;
+    /* counting sort by bucket, then insertion sort within each (about 2
+     * hashes): linear in n */
+    memset(h, 0, n * sizeof *h); /* stored hashes are never 0: 0 is free */
+    memset(start, 0, (nb + 1) * sizeof *start);
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slot[i])
+            start[(s->slot[i] >> shift) + 1]++;
+    for (size_t b = 0; b < nb; b++)
+        start[b + 1] += start[b];
+    for (size_t i = 0; i < s->cap; i++) {
+        uint64_t x = s->slot[i];
+        if (!x)
+            continue;
+        size_t b = (size_t)(x >> shift), lo = start[b];
+        size_t j = lo;
+        while (j < start[b + 1] && h[j])
+            j++; /* the bucket's first free place (it fills from lo) */
+        for (; j > lo && h[j - 1] > x; j--)
+            h[j] = h[j - 1];
+        h[j] = x;
+    }
+}
+
+void shingle_set_view(shingle_set *v, const void *buf) {
+    const frozen_head *fh = buf;
+    memset(v, 0, sizeof *v);
+    v->n = (size_t)fh->n;
+    v->sorted = (const uint64_t *)(const void *)(fh + 1);
+    v->start = (const uint32_t *)(const void *)(v->sorted + v->n);
+    v->shift = 64 - fh->bits;
 }
 
 size_t shingle_words(const tokenize_list *l, uint32_t *idx) {

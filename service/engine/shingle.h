@@ -30,6 +30,11 @@ typedef struct shingle_set {
     uint64_t *slot; /* 0 = empty; stored hashes are never 0 */
     size_t cap, n;
     size_t alloc;   /* slots allocated: >= cap (a reused spare may be larger) */
+    const uint64_t *sorted; /* a frozen view (shingle_set_view): its n
+                               hashes in ascending order, no slots */
+    const uint32_t *start;  /* ... and where each bucket of their top
+                               bits starts in sorted */
+    unsigned shift;         /* 64 - bits of a bucket */
 } shingle_set;
 
 /* Spare slot arrays larger than this (1 MiB: sets of 64-KB comments fit)
@@ -50,6 +55,17 @@ void shingle_set_free(shingle_set *s);
 /* Returns 1 when h was added, 0 when already present, -1 out of memory. */
 int shingle_set_add(shingle_set *s, uint64_t h);
 int shingle_set_has(const shingle_set *s, uint64_t h);
+/* Frozen sets: a set's hashes in ascending order behind a bucket index of
+ * their top bits (about 2 hashes per bucket), ~10 bytes a hash instead of
+ * the 16-32 of the slots, for a set kept for long (an analysed article's).
+ * shingle_frozen_bytes(n): the bytes of a frozen set of n hashes (a
+ * multiple of 8); shingle_set_freeze writes s into buf (that many bytes,
+ * 8-byte aligned); shingle_set_view makes v a read-only view of buf
+ * (borrowed: valid while buf is) on which shingle_set_has answers as on
+ * the set frozen. Never add to a view nor shingle_set_free it. */
+size_t shingle_frozen_bytes(size_t n);
+void shingle_set_freeze(const shingle_set *s, void *buf);
+void shingle_set_view(shingle_set *v, const void *buf);
 
 /* The calling thread's scratch buffers, one per purpose. */
 typedef enum shingle_scratch_id {

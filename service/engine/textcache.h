@@ -1,10 +1,12 @@
-/* textcache.h - analysed thread texts, shared by every engine session.
+/* textcache.h - analysed thread texts and articles, shared by every engine session.
  *
  * A busy article's thread (its latest approved comments) comes back with
- * every new comment under it; analysing those texts again per comment, or
- * once per worker thread, costs many times the comment itself. The cache
- * maps a text (its 64-bit hash and length) to its packed relevance vector
- * (relevance_vec_pack_new) and is shared by all sessions of an engine.
+ * every new comment under it, and so does the article; analysing those
+ * texts again per comment, or once per worker thread, costs many times the
+ * comment itself. A cache maps a text (its 64-bit hash and length) to its
+ * packed relevance vector (relevance_vec_pack_new, or _pack_tail_new with
+ * the caller's data after it) and is shared by all sessions of an engine;
+ * the engine keeps one for thread texts and one for articles.
  *
  * Thread-safe: sets of slots are guarded by striped mutexes. Entries are
  * reference counted: textcache_get/put hand out a reference the caller

@@ -18,6 +18,49 @@ static void test_set(void) {
     shingle_set_free(&s);
 }
 
+/* A frozen set answers shingle_set_has as the set it was frozen from:
+ * every member (0 included, stored as 1), and none of many non-members,
+ * for sizes around the bucket index's steps and hashes crowding the
+ * lowest and highest buckets. */
+static void test_frozen(void) {
+    static const size_t sizes[] = {0, 1, 2, 3, 5, 8, 70, 1000, 4097};
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        shingle_set s;
+        CHECK(shingle_set_init(&s, 4) == 0);
+        uint64_t member[4097];
+        size_t n = 0;
+        for (size_t i = 0; i < sizes[k]; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint64_t h = i % 7 == 0 ? x >> 40 : i % 7 == 1 ? ~(x >> 40) : x;
+            if (i == 3)
+                h = 0;
+            if (shingle_set_add(&s, h) == 1)
+                member[n++] = h;
+        }
+        CHECK(n == s.n);
+        uint64_t *buf = malloc(shingle_frozen_bytes(s.n));
+        CHECK(buf != NULL);
+        shingle_set_freeze(&s, buf);
+        shingle_set v;
+        shingle_set_view(&v, buf);
+        CHECK(v.n == s.n);
+        for (size_t i = 0; i < n; i++)
+            CHECK(shingle_set_has(&v, member[i]));
+        CHECK(shingle_set_has(&v, 0) == shingle_set_has(&s, 0));
+        for (size_t i = 0; i < 20000; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint64_t q = i % 3 == 0 ? x >> 40 : i % 3 == 1 ? ~(x >> 40) : x;
+            CHECK(shingle_set_has(&v, q) == shingle_set_has(&s, q));
+            CHECK(shingle_set_has(&v, q + 1) == shingle_set_has(&s, q + 1));
+        }
+        for (size_t i = 1; i < n; i++) /* neighbours of members */
+            CHECK(shingle_set_has(&v, member[i] - 1) == shingle_set_has(&s, member[i] - 1));
+        free(buf);
+        shingle_set_free(&s);
+    }
+}
+
 static void test_copied(void) {
     tokenizer *tk = tokenize_new("english");
     tokenize_list art = {0}, c = {0};
@@ -131,5 +174,6 @@ int main(void) {
     UNIT_RUN(test_scratch);
     UNIT_RUN(test_threads);
     UNIT_RUN(test_copied);
+    UNIT_RUN(test_frozen); /* last: its sets change the thread's spare */
     return unit_report("unit");
 }
