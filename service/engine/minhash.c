@@ -51,15 +51,14 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
     uint32_t m[ENGINE_MINHASH_N]; /* local: stays in registers / L1 */
     for (int i = 0; i < ENGINE_MINHASH_N; i++)
         m[i] = UINT32_MAX;
-    uint32_t *idx = malloc((l->n + 1) * sizeof *idx);
+    /* the thread's word-index buffer (shingle_copied uses it later) */
+    uint32_t *idx = shingle_scratch(SHINGLE_SCRATCH_WORDS, (l->n + 1) * sizeof *idx);
     shingle_set seen;
     if (!idx)
         return -1;
     size_t n = shingle_words(l, idx);
-    if (shingle_set_init(&seen, n) < 0) {
-        free(idx);
+    if (shingle_set_init(&seen, n) < 0)
         return -1;
-    }
     long distinct = 0;
     for (size_t p = 0; p + MINHASH_K <= n; p++) {
         uint64_t h = shingle_hash(l, idx, p, MINHASH_K);
@@ -94,7 +93,6 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
     }
 done:
     shingle_set_free(&seen);
-    free(idx);
     return distinct;
 }
 

@@ -43,8 +43,8 @@
 
 #include "bgidf.h"
 
-static int grow_slots(relevance_vec *v) {
-    size_t cap = v->cap ? v->cap * 2 : 64;
+/* Rehashes v into cap slots (a power of two above 2 * v->n). */
+static int grow_slots_to(relevance_vec *v, size_t cap) {
     uint64_t *key = calloc(cap, sizeof *key);
     uint32_t *so = calloc(cap, sizeof *so);
     if (!key || !so) {
@@ -64,6 +64,28 @@ static int grow_slots(relevance_vec *v) {
     v->key = key;
     v->slot_of = so;
     v->cap = cap;
+    return 0;
+}
+
+static int grow_slots(relevance_vec *v) {
+    return grow_slots_to(v, v->cap ? v->cap * 2 : 64);
+}
+
+/* Entry arrays for at least nc entries. */
+static int grow_entries(relevance_vec *v, size_t nc) {
+    double *tf = realloc(v->tf, nc * sizeof *tf);
+    if (!tf)
+        return -1;
+    v->tf = tf;
+    const char **st = realloc(v->stem, nc * sizeof *st);
+    if (!st)
+        return -1;
+    v->stem = st;
+    uint64_t *hs = realloc(v->hash, nc * sizeof *hs);
+    if (!hs)
+        return -1;
+    v->hash = hs;
+    v->ncap = nc;
     return 0;
 }
 
@@ -87,22 +109,8 @@ static int add_one(relevance_vec *v, uint64_t h, const char *stem, double w) {
     }
     if ((v->n + 1) * 2 > v->cap && grow_slots(v) < 0)
         return -1;
-    if (v->n == v->ncap) {
-        size_t nc = v->ncap ? v->ncap * 2 : 32;
-        double *tf = realloc(v->tf, nc * sizeof *tf);
-        if (!tf)
-            return -1;
-        v->tf = tf;
-        const char **st = realloc(v->stem, nc * sizeof *st);
-        if (!st)
-            return -1;
-        v->stem = st;
-        uint64_t *hs = realloc(v->hash, nc * sizeof *hs);
-        if (!hs)
-            return -1;
-        v->hash = hs;
-        v->ncap = nc;
-    }
+    if (v->n == v->ncap && grow_entries(v, v->ncap ? v->ncap * 2 : 32) < 0)
+        return -1;
     size_t i = (size_t)h & (v->cap - 1);
     while (v->slot_of[i])
         i = (i + 1) & (v->cap - 1);
@@ -115,7 +123,22 @@ static int add_one(relevance_vec *v, uint64_t h, const char *stem, double w) {
     return 0;
 }
 
+/* Distinct stems room is made for up front, at most: a long text repeats
+ * its vocabulary, and the tables still grow past it when needed. */
+#define RELEVANCE_RESERVE_MAX 512
+
 int relevance_vec_add(relevance_vec *v, const tokenize_list *l, double w) {
+    /* room for as many new stems as content words (capped): one
+     * allocation per table instead of a doubling series; the entries and
+     * their order do not depend on the table's size */
+    size_t want = v->n + (l->ncontent < RELEVANCE_RESERVE_MAX ? l->ncontent
+                                                              : RELEVANCE_RESERVE_MAX);
+    size_t cap = v->cap ? v->cap : 64;
+    while (want * 2 > cap)
+        cap *= 2;
+    if (l->ncontent && ((cap > v->cap && grow_slots_to(v, cap) < 0) ||
+                        (want > v->ncap && grow_entries(v, want > 32 ? want : 32) < 0)))
+        return -1;
     for (size_t i = 0; i < l->n; i++)
         if (l->v[i].content &&
             add_one(v, l->v[i].stem_hash, tokenize_stem(l, &l->v[i]), w) < 0)

@@ -41,6 +41,7 @@ typedef struct stem_slot {
     uint64_t hash; /* of the word; 0 = empty */
     uint64_t stem_hash;
     uint8_t len;
+    uint8_t same; /* the stem is the word itself */
     char stem[TOKENIZE_STEM_CACHE_LEN];
 } stem_slot;
 
@@ -254,25 +255,27 @@ static int set_strings(tokenize_list *l, tokenize_token *t, const char *s,
     return set_strings_h(l, t, s, n, tokenize_hash(s, n), stem, sn);
 }
 
-/* A word token: stop flag, content flag and stem. */
-static int add_word(tokenizer *tk, tokenize_list *l, const char *text,
-                    size_t off, const char *w, size_t n, size_t nletters) {
-    (void)text;
+/* A word token of w[0..n), whose tokenize_hash is h: stop flag, content
+ * flag and stem. */
+static int add_word_h(tokenizer *tk, tokenize_list *l, size_t off, const char *w,
+                      size_t n, size_t nletters, uint64_t h) {
     tokenize_token *t = push(l, nletters ? TOKENIZE_WORD : TOKENIZE_NUMBER,
                              off, n);
     if (!t)
         return -1;
     l->nwords++;
-    uint64_t h = tokenize_hash(w, n);
     t->stop = nletters && is_stop_hash(tk, h);
     t->content = nletters >= 2 && !t->stop;
     if (!t->content)
         return set_strings_h(l, t, w, n, h, NULL, 0);
     l->ncontent++;
     stem_slot *slot = &tk->cache[h & (TOKENIZE_STEM_CACHE - 1)];
-    if (slot->hash == h && h)
+    if (slot->hash == h && h) {
+        if (slot->same) /* set_strings_hh's stem == word, known */
+            return set_strings_hh(l, t, w, n, h, NULL, 0, 0);
         return set_strings_hh(l, t, w, n, h, slot->stem, slot->len,
                               slot->stem_hash);
+    }
     const sb_symbol *st = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)w,
                                           (int)n);
     if (!st)
@@ -283,9 +286,16 @@ static int add_word(tokenizer *tk, tokenize_list *l, const char *text,
         slot->hash = h;
         slot->stem_hash = sh;
         slot->len = (uint8_t)sl;
+        slot->same = sl == n && memcmp(st, w, n) == 0;
         memcpy(slot->stem, st, sl);
     }
     return set_strings_hh(l, t, w, n, h, (const char *)st, sl, sh);
+}
+
+/* A word token of w[0..n): add_word_h with its hash. */
+static int add_word(tokenizer *tk, tokenize_list *l, size_t off, const char *w,
+                    size_t n, size_t nletters) {
+    return add_word_h(tk, l, off, w, n, nletters, tokenize_hash(w, n));
 }
 
 static int is_word_cp(utf8proc_int32_t cp) {
@@ -344,7 +354,7 @@ static int split_words(tokenizer *tk, tokenize_list *l, const char *text,
                 break;
             }
         }
-        if (add_word(tk, l, text, i, text + i, j - i, letters) < 0)
+        if (add_word(tk, l, i, text + i, j - i, letters) < 0)
             return -1;
         i = j;
     }
@@ -398,17 +408,20 @@ static int classify_chunk(tokenizer *tk, tokenize_list *l, const char *text,
     const char *c = text + s;
     size_t n = e - s;
     /* Fast path, most chunks: only [a-z0-9] is one word (no URL, e-mail,
-     * handle or host can be made of these alone) */
+     * handle or host can be made of these alone); its tokenize_hash made on
+     * the way */
     size_t letters = 0, k = 0;
+    uint64_t h = 0xcbf29ce484222325ULL;
     for (; k < n; k++) {
         unsigned ch = (unsigned char)c[k];
         if (ch - 'a' < 26u)
             letters++;
         else if (ch - '0' >= 10u)
             break;
+        h = (h ^ ch) * 0x100000001b3ULL;
     }
     if (k == n)
-        return add_word(tk, l, text, s, c, n, letters);
+        return add_word_h(tk, l, s, c, n, letters, h);
     size_t skip = 0;
     if (n > 7 && memcmp(c, "http://", 7) == 0)
         skip = 7;
@@ -550,7 +563,7 @@ static int join_spaced(tokenizer *tk, tokenize_list *l, const char *text,
         l->nwords -= j - i;
         /* add_word appends at the end; move it into place */
         size_t keep_n = l->n;
-        if (add_word(tk, l, text, l->v[i].off, word, n, n) < 0)
+        if (add_word(tk, l, l->v[i].off, word, n, n) < 0)
             return -1;
         tokenize_token u = l->v[keep_n];
         l->n = keep_n;
