@@ -117,11 +117,18 @@ int tokenize_is_tld(const char *w, size_t n) {
 }
 
 uint64_t tokenize_hash(const char *s, size_t n) {
+    const uint64_t p = 0x100000001b3ULL;
+    const unsigned char *u = (const unsigned char *)s;
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) { /* the same byte steps, less loop */
+        h = (h ^ u[i]) * p;
+        h = (h ^ u[i + 1]) * p;
+        h = (h ^ u[i + 2]) * p;
+        h = (h ^ u[i + 3]) * p;
     }
+    for (; i < n; i++)
+        h = (h ^ u[i]) * p;
     return h;
 }
 
@@ -161,14 +168,6 @@ void tokenize_list_free(tokenize_list *l) {
     free(l->v);
     free(l->arena);
     memset(l, 0, sizeof *l);
-}
-
-const char *tokenize_text(const tokenize_list *l, const tokenize_token *t) {
-    return l->arena + t->text;
-}
-
-const char *tokenize_stem(const tokenize_list *l, const tokenize_token *t) {
-    return l->arena + t->stem;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -534,7 +533,9 @@ static int join_dot_domains(const tokenizer *tk, tokenize_list *l,
                 continue;
             }
         }
-        l->v[w++] = *a;
+        if (w != i) /* nothing joined yet: the token is in place */
+            l->v[w] = *a;
+        w++;
     }
     l->n = w;
     return 0;
@@ -551,7 +552,10 @@ static int join_spaced(tokenizer *tk, tokenize_list *l, const char *text,
                (j == i || l->v[j].off - (l->v[j - 1].off + 1) <= 2))
             j++;
         if (j - i < TOKENIZE_SPACED_MIN) {
-            l->v[w++] = l->v[i++];
+            if (w != i)
+                l->v[w] = l->v[i];
+            w++;
+            i++;
             continue;
         }
         char word[64];

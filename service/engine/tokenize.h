@@ -72,9 +72,14 @@ int tokenize_run(tokenizer *t, const char *text, size_t len,
 void tokenize_list_clear(tokenize_list *l);
 void tokenize_list_free(tokenize_list *l); /* frees the buffers, not l */
 
-/* Borrowed strings of a token: valid until the list changes. */
-const char *tokenize_text(const tokenize_list *l, const tokenize_token *t);
-const char *tokenize_stem(const tokenize_list *l, const tokenize_token *t);
+/* Borrowed strings of a token: valid until the list changes. (Inline:
+ * every detector reads words through them.) */
+static inline const char *tokenize_text(const tokenize_list *l, const tokenize_token *t) {
+    return l->arena + t->text;
+}
+static inline const char *tokenize_stem(const tokenize_list *l, const tokenize_token *t) {
+    return l->arena + t->stem;
+}
 
 /* 1 when w (n bytes, lower case) is an English stop word. */
 int tokenize_is_stop(const char *w, size_t n);
