@@ -518,10 +518,41 @@ static void finish(utf8proc_int32_t *cps, size_t n, nbuf *b) {
  * the input): count letters, capitals and "!?" runs; lower-case; controls
  * as utf8proc's STRIPCC (line breaks, tab, form feed -> space; others
  * dropped); collapse spaces. Returns the output length. */
+/* The space flags (HIGHS bits) of 8 ASCII bytes v when every one is a
+ * lower-case letter or a space, no two spaces are adjacent and the last is
+ * no space; else all ones. Such 8 bytes pass finish_ascii unchanged once a
+ * letter has been written and no space is pending: letters, no "!?". */
+static uint64_t plain8(uint64_t v) {
+    if (v & HIGHS)
+        return ~0ULL;
+    uint64_t lower = (v + ONES * (0x80 - 'a')) & ~(v + ONES * (0x80 - 'z' - 1)) & HIGHS;
+    uint64_t space = has_byte(v, ' ');
+    if ((lower | space) != HIGHS || (space & (space << 8)) || (space >> 63))
+        return ~0ULL;
+    return space;
+}
+
 static size_t finish_ascii(char *s, size_t n, normalize_stats *st) {
     size_t o = 0, upper = 0, letters = 0, run = 0, max_run = 0;
     int pending_space = 0;
+    size_t retry = 0; /* where 8 bytes at once are tried again */
     for (size_t i = 0; i < n; i++) {
+        /* most of a text: 8 bytes of words and single spaces at once;
+         * after 8 that are not, the next try is 8 bytes on */
+        while (i >= retry && o > 0 && !pending_space && i + 8 <= n) {
+            uint64_t v = load8(s + i), sp = plain8(v);
+            if (sp == ~0ULL) {
+                retry = i + 8;
+                break;
+            }
+            memcpy(s + o, &v, 8); /* o <= i: v is read already */
+            letters += 8 - (size_t)__builtin_popcountll(sp);
+            run = 0;
+            o += 8;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned c = (unsigned char)s[i];
         if (c == '!' || c == '?') {
             if (++run > max_run)

@@ -106,6 +106,41 @@ static void test_stats(void) {
     free(got);
 }
 
+/* The one-pass ASCII path (8 bytes of words and single spaces at a time
+ * where it can) gives what the general path gives for the same text
+ * with an invisible U+200B behind it, which sends it there: the same
+ * output and counts, over random texts of words, capitals, runs of
+ * spaces, line breaks, tabs, controls and "!?.". */
+static void test_ascii_as_general(void) {
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz     ABZ\n\t\r!?.,'\x01\x7f";
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    char in[300], in2[304];
+    for (int round = 0; round < 3000; round++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = (size_t)(x % 280), plain = (size_t)(x >> 40) % 3;
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* mostly words and single spaces, sometimes anything */
+            size_t k = plain ? (x >> 20) % 32 : (x >> 20) % (sizeof alphabet - 1);
+            in[i] = alphabet[k];
+        }
+        memcpy(in2, in, n);
+        memcpy(in2 + n, "\xE2\x80\x8B", 3); /* U+200B */
+        normalize_stats a, b;
+        char *fast = norm(in, n, &a, NULL), *general = norm(in2, n + 3, &b, NULL);
+        CHECK(fast && general);
+        if (!fast || !general) {
+            free(fast);
+            free(general);
+            return;
+        }
+        CHECK_STR(fast, general);
+        CHECK(a.letters == b.letters && a.upper == b.upper && a.max_punct_run == b.max_punct_run);
+        free(fast);
+        free(general);
+    }
+}
+
 /* Code points in a compatibility style are counted; plain letters,
  * accents and emoji are not. */
 static void test_styled_counted(void) {
@@ -136,6 +171,7 @@ int main(void) {
     UNIT_RUN(test_whitespace);
     UNIT_RUN(test_invalid_utf8_rejected);
     UNIT_RUN(test_stats);
+    UNIT_RUN(test_ascii_as_general);
     UNIT_RUN(test_styled_counted);
     return unit_report("unit");
 }
