@@ -21,15 +21,19 @@ static int off_topic_is_reply(const detector_analysis *a) {
         return 1;
     const char *t = a->features->normalized;
     size_t n = a->features->normalized_len;
-    for (size_t i = 0; i + 1 < n; i++) {
-        int line_start = i == 0 || t[i - 1] == '\n';
-        if (t[i] == '@' && (i == 0 || t[i - 1] == ' ' || t[i - 1] == '\n') &&
+    if (n < 2)
+        return 0;
+    /* the '@'s and '>'s of t[0 .. n-1) (memchr: most texts have none) */
+    for (const char *p = t; (p = memchr(p, '@', (size_t)(t + n - 1 - p))); p++) {
+        size_t i = (size_t)(p - t);
+        if ((i == 0 || t[i - 1] == ' ' || t[i - 1] == '\n') &&
             ((t[i + 1] >= 'a' && t[i + 1] <= 'z') ||
              (t[i + 1] >= '0' && t[i + 1] <= '9') || t[i + 1] == '_'))
             return 1;
-        if (line_start && t[i] == '>')
-            return 1;
     }
+    for (const char *p = t; (p = memchr(p, '>', (size_t)(t + n - 1 - p))); p++)
+        if (p == t || p[-1] == '\n') /* at a line start */
+            return 1;
     return 0;
 }
 

@@ -10,6 +10,18 @@
 
 #include <string.h>
 
+/* Nonzero when one of the 8 bytes of v is '?', ':', ';' or '=' (exact). */
+static uint64_t cue8(uint64_t v) {
+    const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+    const unsigned char cs[] = {'?', ':', ';', '='};
+    uint64_t any = 0;
+    for (int k = 0; k < 4; k++) {
+        uint64_t x = v ^ (ones * cs[k]);
+        any |= ~(((x & ~high) + ~high) | x) & high;
+    }
+    return any;
+}
+
 /* Counts the answer-shape cues of relevance.h in tokens l of text norm. */
 static void answer_cues(const tokenize_list *l, const char *norm, size_t n,
                         relevance_cues *q) {
@@ -31,6 +43,13 @@ static void answer_cues(const tokenize_list *l, const char *norm, size_t n,
         }
     }
     for (size_t i = 0; i < n; i++) {
+        for (uint64_t v; i + 8 <= n; i += 8) { /* 8 bytes without a cue */
+            memcpy(&v, norm + i, 8);
+            if (cue8(v))
+                break;
+        }
+        if (i >= n)
+            break;
         if (norm[i] == '?') {
             q->questions++;
             continue;
