@@ -208,6 +208,72 @@ static void test_thread_remember_same_verdict(void) {
     CHECK(none.relevance != with.relevance);
 }
 
+static void verdicts_equal(const engine_verdict *x, const engine_verdict *y) {
+    CHECK(x->status == y->status && x->score == y->score && x->relevance == y->relevance);
+    CHECK(x->nflags == y->nflags);
+    for (size_t k = 0; k < x->nflags && k < y->nflags; k++) {
+        CHECK_STR(x->flags[k].code, y->flags[k].code);
+        CHECK_STR(x->flags[k].detail, y->flags[k].detail);
+        CHECK_STR(x->flags[k].evidence, y->flags[k].evidence);
+        CHECK(x->flags[k].score == y->flags[k].score);
+    }
+}
+
+/* The engine's article cache: a second session meets the article the
+ * first analysed (its vector and the frozen 5-grams of its body) and
+ * judges as the first did, a copied passage included; an article with
+ * another body is another entry. */
+static void test_article_cache_shared(void) {
+    engine_config cfg;
+    engine_config_defaults(&cfg);
+    engine *e = engine_new(&cfg, NULL);
+    engine_session *s1 = engine_session_new(e), *s2 = engine_session_new(e);
+    static const char body[] =
+        "The city council voted on Tuesday to build protected bicycle lanes "
+        "along Main Street. Construction starts in spring and about forty "
+        "parking spaces will be removed, the council said after the vote.";
+    static const char other[] = /* the same title, tags and url */
+        "The school board approved a larger library budget for next year. "
+        "New books, longer opening hours and a reading club for pupils are "
+        "planned, the board said after the meeting.";
+    static const char *const tags[] = {"cycling", "city council"};
+    engine_article a = {"Bicycle lanes approved", body, tags, 2, "https://news.example/bike"};
+    engine_article b = a;
+    b.body = other;
+    static const char *const comments[] = {
+        "Construction starts in spring and about forty parking spaces will be "
+        "removed, the council said after the vote. Shameful.",
+        "Finally some protected lanes for the children cycling to school.",
+        "Cheap watches here, visit my site now!!!",
+    };
+    for (size_t i = 0; i < sizeof comments / sizeof *comments; i++) {
+        engine_comment c = {.text = comments[i], .text_len = strlen(comments[i])};
+        engine_context ctx = {.article = &a, .learned_spam_prob = -1};
+        engine_verdict v1, v2, v3;
+        engine_features *f = NULL;
+        CHECK(engine_prepare(s1, &c, &f, NULL) == 0);
+        engine_score(s1, f, &c, &ctx, &v1); /* analyses a (first), or finds it */
+        engine_score(s2, f, &c, &ctx, &v2); /* finds a in the engine's cache */
+        verdicts_equal(&v1, &v2);
+        if (i == 0)
+            CHECK(v1.nflags > 0 && strcmp(v1.flags[0].code, "copied_from_article") == 0);
+        /* b after a, against b in an engine that never saw a */
+        engine *e2 = engine_new(&cfg, NULL);
+        engine_session *s3 = engine_session_new(e2);
+        engine_verdict v4;
+        ctx.article = &b;
+        engine_score(s2, f, &c, &ctx, &v3);
+        engine_score(s3, f, &c, &ctx, &v4);
+        verdicts_equal(&v3, &v4);
+        engine_session_free(s3);
+        engine_free(e2);
+        engine_features_free(f);
+    }
+    engine_session_free(s1);
+    engine_session_free(s2);
+    engine_free(e);
+}
+
 /* References: what engine_thread_hold takes and refuses. */
 static void test_thread_refs(void) {
     engine_config cfg;
@@ -249,5 +315,6 @@ int main(void) {
     UNIT_RUN(test_article_terms_and_author);
     UNIT_RUN(test_thread_remember_same_verdict);
     UNIT_RUN(test_thread_refs);
+    UNIT_RUN(test_article_cache_shared);
     return unit_report("unit");
 }
