@@ -46,6 +46,14 @@
                                      your money can be recovered" */
 #define SCAM_FIRST_N_ACT 0.6      /* "paying 5 grand to the first 10 people
                                      to message me" */
+#define SCAM_VOUCH 0.6            /* "she changed my life, I recommend her
+                                     @name": a testimonial for a handle,
+                                     told in the third person */
+#define SCAM_TAG_HANDLE 0.6       /* "#claire_fx helped me": a handle
+                                     disguised as a topic tag, vouched for
+                                     or offering money */
+#define SCAM_HANDLE_THANK 0.5     /* "I'm grateful @name": the writer's
+                                     thanks with a handle, nothing more */
 
 enum {
     R_ACT = 1 << 0,     /* contact verb: contact, message, call, text, dm */
@@ -65,6 +73,7 @@ enum {
     R_STAKE = 1 << 14,  /* invested, deposited: money put in */
     R_RETURN = 1 << 15, /* return(s), profit(s), payout: money out */
     R_PEOPLE = 1 << 16, /* people, persons: "the first 10 people" */
+    R_THIRD_P = 1 << 17,/* he, she, him, her, his, hers: someone spoken of */
 };
 
 /* Role lexicon, sorted by bytes (strcmp order) for lex_class. General
@@ -93,9 +102,11 @@ static const struct lex_entry lex[] = {
     {"forex", R_OFFER}, {"funds", R_OFFER}, {"gained", R_GAIN},
     {"genuine", R_THANK}, {"giveaway", R_OFFER}, {"grand", R_CURRENCY},
     {"grands", R_CURRENCY}, {"grant", R_OFFER}, {"grateful", R_THANK},
-    {"hacked", R_OFFER}, {"hacker", R_AGENT}, {"help", R_DESK2},
+    {"hacked", R_OFFER}, {"hacker", R_AGENT}, {"he", R_THIRD_P},
+    {"help", R_DESK2},
     {"helpdesk", R_DESK}, {"helped", R_THANK}, {"helpline", R_DESK},
-    {"her", R_OBJ}, {"herbal", R_OFFER}, {"him", R_OBJ}, {"hiring", R_OFFER},
+    {"her", R_OBJ | R_THIRD_P}, {"herbal", R_OFFER}, {"hers", R_THIRD_P},
+    {"him", R_OBJ | R_THIRD_P}, {"hiring", R_OFFER}, {"his", R_THIRD_P},
     {"honest", R_THANK}, {"hotline", R_DESK}, {"i", R_FIRST},
     {"i've", R_FIRST}, {"ig", R_MESSENGER}, {"immigration", R_OFFER},
     {"inbox", R_ACT | R_MESSENGER}, {"income", R_OFFER}, {"invest", R_OFFER},
@@ -119,6 +130,7 @@ static const struct lex_entry lex[] = {
     {"recommended", R_THANK}, {"recover", R_OFFER}, {"recovered", R_GAIN},
     {"recovery", R_OFFER}, {"reliable", R_THANK}, {"return", R_RETURN},
     {"returns", R_GAIN | R_RETURN}, {"scammed", R_OFFER}, {"service", R_DESK},
+    {"she", R_THIRD_P},
     {"should", R_SOFT}, {"shoutout", R_THANK}, {"signals", R_OFFER},
     {"spell", R_OFFER}, {"sponsorship", R_OFFER}, {"stocks", R_OFFER},
     {"strategy", R_OFFER}, {"support", R_DESK}, {"tech", R_DESK2},
@@ -212,6 +224,39 @@ static int wallet_address(const char *w, size_t n) {
     return 0;
 }
 
+/* Letters a topic tag needs before its underscore can name a person: "#1_"
+ * is a rank, "#claire_fx" an account. */
+#define SCAM_TAG_HANDLE_LETTERS 3
+
+/* The offset in norm (n bytes) of the first hashtag shaped like a user
+ * name, its length in *len; n when there is none. A topic tag runs words
+ * together ("#buildwealth", "#tbt"); an underscore inside or after the
+ * letters is the punctuation of account names ("#claire_fx",
+ * "#katrina__"), written as a tag where an @mention would be filtered or
+ * hidden: a way to be reached, in disguise. */
+static size_t tag_handle(const char *norm, size_t n, size_t *len) {
+    for (const char *p = memchr(norm, '#', n); p; ) {
+        size_t i = (size_t)(p - norm), j = i + 1, letters = 0, under = 0;
+        if (i == 0 || !((norm[i - 1] | 32) >= 'a' && (norm[i - 1] | 32) <= 'z')) {
+            for (; j < n; j++) {
+                char c = norm[j];
+                if (c >= 'a' && c <= 'z')
+                    letters++;
+                else if (c == '_')
+                    under++;
+                else if (!((c >= '0' && c <= '9') || c == '.'))
+                    break;
+            }
+            if (letters >= SCAM_TAG_HANDLE_LETTERS && under) {
+                *len = j - i;
+                return i;
+            }
+        }
+        p = j < n ? memchr(norm + j, '#', n - j) : NULL;
+    }
+    return n;
+}
+
 typedef struct roles {
     int reach, act, desk, third, story, offer;
     int link;   /* a link other than a messenger's: a channel for offers */
@@ -222,6 +267,12 @@ typedef struct roles {
     int first_n;/* "the first 10 people": a countdown to a giveaway */
     int ask_me; /* "message me", "dm me": the writer asks to be contacted */
     int offers; /* offer-frame words, each occurrence */
+    int handle; /* a party named by handle: "@name", or "#name_" */
+    int named;  /* a handle that does not open the comment: spoken of, not
+                   the address of a reply ("@anna thanks, I will") */
+    int tag_handle; /* a handle written as a topic tag: "#name_" */
+    int writer; /* the writer in the first person: i, we, my, me */
+    int spoken_of; /* someone in the third person: he, she, him, her, his */
     size_t ev_off, ev_end; /* the way to be reached, for the evidence */
 } roles;
 
@@ -251,6 +302,13 @@ static void find_roles(const detector_analysis *a, roles *r) {
     size_t last_stake = (size_t)-1, last_return = (size_t)-1;
     pthread_once(&lex_bits_once, lex_bits_init);
     const lex_filter *lf = &lex_bits;
+    size_t nn = a->features->normalized_len, tl = 0;
+    size_t tag = tag_handle(norm, nn, &tl);
+    if (tag < nn) {
+        r->reach = r->third = r->handle = r->named = r->tag_handle = 1;
+        r->ev_off = tag;
+        r->ev_end = tag + tl;
+    }
     for (size_t i = 0; i < l->n; i++, word++) {
         const tokenize_token *t = &l->v[i];
         const char *s = tokenize_text(l, t);
@@ -262,8 +320,10 @@ static void find_roles(const detector_analysis *a, roles *r) {
             r->link |= !reach;
         }
         /* an @handle is a named party as well as a way to reach it */
-        if (t->type == TOKENIZE_HANDLE)
-            r->third = 1;
+        if (t->type == TOKENIZE_HANDLE) {
+            r->third = r->handle = 1;
+            r->named |= i > 0;
+        }
         if (reach && r->ev_end == r->ev_off) {
             r->ev_off = t->off;
             r->ev_end = t->off + t->len;
@@ -355,6 +415,10 @@ static void find_roles(const detector_analysis *a, roles *r) {
             r->third = 1;
         if (c & R_FIRST)
             last_first = word;
+        if ((c & R_FIRST) || strcmp(s, "my") == 0 || strcmp(s, "me") == 0)
+            r->writer = 1;
+        if (c & R_THIRD_P)
+            r->spoken_of = 1;
         if ((c & R_GAIN) && last_first != (size_t)-1 &&
             word - last_first <= SCAM_STORY_WINDOW) {
             last_gain = word;
@@ -437,6 +501,15 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
           "be contacted");
     FRAME(r.first_n && r.act, SCAM_FIRST_N_ACT,
           "a giveaway to the first few people who contact the writer");
+    FRAME(r.named && r.writer && r.thank && r.spoken_of, SCAM_VOUCH,
+          "a testimonial: the writer vouches, in the third person, for "
+          "someone named by handle");
+    FRAME(r.tag_handle && (r.thank || r.gain || r.offer || r.spoken_of),
+          SCAM_TAG_HANDLE,
+          "a person's handle written as a topic tag (#name_), with a "
+          "testimonial, money or an offer");
+    FRAME(r.named && r.writer && r.thank, SCAM_HANDLE_THANK,
+          "the writer's thanks or praise for someone named by handle");
 #undef FRAME
     if (best <= 0)
         return;
