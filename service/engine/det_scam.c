@@ -52,6 +52,8 @@
 #define SCAM_TAG_HANDLE 0.6       /* "#claire_fx helped me": a handle
                                      disguised as a topic tag, vouched for
                                      or offering money */
+#define SCAM_MONEY_HANDLE 0.6     /* "he is the best @steve_forex": praise
+                                     for an account named for money */
 #define SCAM_HANDLE_THANK 0.5     /* "I'm grateful @name": the writer's
                                      thanks with a handle, nothing more */
 
@@ -244,8 +246,9 @@ static size_t tag_handle(const char *norm, size_t n, size_t *len) {
                     letters++;
                 else if (c == '_')
                     under++;
-                else if (!((c >= '0' && c <= '9') || c == '.'))
-                    break;
+                else if (!((c >= '0' && c <= '9') || c == '.' ||
+                           (unsigned char)c >= 0x80))
+                    break; /* accented letters ("#hāzel_") stay in the tag */
             }
             if (letters >= SCAM_TAG_HANDLE_LETTERS && under) {
                 *len = j - i;
@@ -255,6 +258,29 @@ static size_t tag_handle(const char *norm, size_t n, size_t *len) {
         p = j < n ? memchr(norm + j, '#', n - j) : NULL;
     }
     return n;
+}
+
+/* 1 when w, after the word before, is a preposition that credits an
+ * agent: "with", "through", "via", "by", and the "to" of "thanks to". */
+static int agency(const char *w, const char *before) {
+    return strcmp(w, "with") == 0 || strcmp(w, "through") == 0 ||
+           strcmp(w, "via") == 0 || strcmp(w, "by") == 0 ||
+           (strcmp(w, "to") == 0 && strcmp(before, "thanks") == 0);
+}
+
+/* Letters of an offer word found inside a handle: shorter ones ("cash",
+ * "visa") sit inside ordinary names. */
+#define SCAM_MONEY_NAME_MIN 5
+
+/* 1 when the user name h holds an offer word of lex of at least
+ * SCAM_MONEY_NAME_MIN letters ("invest_with_ann", "sandra_cryptoexchange"):
+ * an account named for what it sells. */
+static int money_name(const char *h) {
+    for (size_t k = 0; k < sizeof lex / sizeof *lex; k++)
+        if ((lex[k].cls & R_OFFER) && strlen(lex[k].w) >= SCAM_MONEY_NAME_MIN &&
+            strstr(h, lex[k].w))
+            return 1;
+    return 0;
 }
 
 typedef struct roles {
@@ -271,6 +297,7 @@ typedef struct roles {
     int named;  /* a handle that does not open the comment: spoken of, not
                    the address of a reply ("@anna thanks, I will") */
     int tag_handle; /* a handle written as a topic tag: "#name_" */
+    int money_handle; /* a handle named for money: "@crypto_with_ann" */
     int writer; /* the writer in the first person: i, we, my, me */
     int spoken_of; /* someone in the third person: he, she, him, her, his */
     size_t ev_off, ev_end; /* the way to be reached, for the evidence */
@@ -323,6 +350,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (t->type == TOKENIZE_HANDLE) {
             r->third = r->handle = 1;
             r->named |= i > 0;
+            r->money_handle |= money_name(s);
         }
         if (reach && r->ev_end == r->ev_off) {
             r->ev_off = t->off;
@@ -347,6 +375,26 @@ static void find_roles(const detector_analysis *a, roles *r) {
         }
         unsigned c = lex_class_tok(lf, l, t);
         size_t sl = strlen(s);
+        /* a lone "l" before a word is "I" typed as a lower-case L, the
+         * letter it looks like: English has no word "l" */
+        if (sl == 1 && s[0] == 'l' && i + 1 < l->n &&
+            l->v[i + 1].type == TOKENIZE_WORD)
+            c |= R_FIRST;
+        /* a topic tag after a preposition of agency ("I made $5k with
+         * #lucyfx", "thanks to #lucyfx") credits a party: a name to be
+         * found, as an @handle is; not one the writer's thanks alone
+         * accuses ("a great day with #friends, thanks!") */
+        if (t->off > 0 && norm[t->off - 1] == '#' && i > 0 &&
+            l->v[i - 1].type == TOKENIZE_WORD &&
+            agency(tokenize_text(l, &l->v[i - 1]),
+                   i > 1 && l->v[i - 2].type == TOKENIZE_WORD
+                       ? tokenize_text(l, &l->v[i - 2]) : "")) {
+            r->reach = r->third = 1;
+            if (r->ev_end == r->ev_off) {
+                r->ev_off = t->off - 1;
+                r->ev_end = t->off + t->len;
+            }
+        }
         /* a crypto wallet or contract address ("0x" + 40 hex digits, a
          * "bc1" address): somewhere to send money, and the offer itself */
         if (wallet_address(s, sl)) {
@@ -508,6 +556,9 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
           SCAM_TAG_HANDLE,
           "a person's handle written as a topic tag (#name_), with a "
           "testimonial, money or an offer");
+    FRAME(r.money_handle && r.named && (r.thank || r.gain || r.spoken_of),
+          SCAM_MONEY_HANDLE,
+          "a testimonial for an account named for money");
     FRAME(r.named && r.writer && r.thank, SCAM_HANDLE_THANK,
           "the writer's thanks or praise for someone named by handle");
 #undef FRAME
