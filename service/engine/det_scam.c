@@ -54,6 +54,15 @@
                                      or offering money */
 #define SCAM_MONEY_HANDLE 0.6     /* "he is the best @steve_forex": praise
                                      for an account named for money */
+/* The learned spam model (models/ngram_spam.txt) as a second reader of a
+ * comment that already holds one of a scam's roles: from this calibrated
+ * probability it corroborates the role (signal SCAM_LEARNED, pending
+ * alone). The model alone never flags: trained on YouTube and Instagram
+ * spam, it finds a quarter of a forum's genuine answers spam-like at 0.5
+ * (tools/eval_learned.py), and a role is the evidence it has to agree
+ * with. */
+#define SCAM_LEARNED_P 0.8
+#define SCAM_LEARNED 0.55
 #define SCAM_HANDLE_THANK 0.5     /* "I'm grateful @name": the writer's
                                      thanks with a handle, nothing more */
 
@@ -298,6 +307,8 @@ typedef struct roles {
                    the address of a reply ("@anna thanks, I will") */
     int tag_handle; /* a handle written as a topic tag: "#name_" */
     int money_handle; /* a handle named for money: "@crypto_with_ann" */
+    int channel; /* a way to be reached that is neither the address of a
+                    reply ("@anna thanks") nor a tag credited ("with #x") */
     int writer; /* the writer in the first person: i, we, my, me */
     int spoken_of; /* someone in the third person: he, she, him, her, his */
     size_t ev_off, ev_end; /* the way to be reached, for the evidence */
@@ -333,6 +344,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
     size_t tag = tag_handle(norm, nn, &tl);
     if (tag < nn) {
         r->reach = r->third = r->handle = r->named = r->tag_handle = 1;
+        r->channel = 1;
         r->ev_off = tag;
         r->ev_end = tag + tl;
     }
@@ -357,6 +369,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             r->ev_end = t->off + t->len;
         }
         r->reach |= reach;
+        r->channel |= reach && !(t->type == TOKENIZE_HANDLE && i == 0);
         if (t->type == TOKENIZE_NUMBER) {
             last_amount = word;
             /* "first 10 people", "first (7) people" */
@@ -398,7 +411,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         /* a crypto wallet or contract address ("0x" + 40 hex digits, a
          * "bc1" address): somewhere to send money, and the offer itself */
         if (wallet_address(s, sl)) {
-            r->reach = r->offer = 1;
+            r->reach = r->channel = r->offer = 1;
             if (r->ev_end == r->ev_off) {
                 r->ev_off = t->off;
                 r->ev_end = t->off + t->len;
@@ -409,7 +422,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
             c |= R_CURRENCY;
         if (c & R_MESSENGER)
-            r->reach = 1;
+            r->reach = r->channel = 1;
         if (c & R_CURRENCY) {
             last_amount = word;
             scam_amount(r, word, last_stake, last_return, &staked);
@@ -497,6 +510,17 @@ static void find_roles(const detector_analysis *a, roles *r) {
         r->story = 1;
 }
 
+/* The spam model's calibrated probability of the comment, or -1 when the
+ * engine has no such model or no n-grams. */
+static double spam_model_p(const detector_analysis *a) {
+    const ngram_model *m = a->models ? a->models[NGRAM_MODEL_SPAM] : NULL;
+    if (!m || !a->ngram)
+        return -1;
+    ngram_result res;
+    ngram_predict(m, a->ngram, &res);
+    return res.prob;
+}
+
 static void scam_run(const detector_analysis *a, score_signal *out) {
     roles r;
     find_roles(a, &r);
@@ -561,6 +585,14 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
           "a testimonial for an account named for money");
     FRAME(r.named && r.writer && r.thank, SCAM_HANDLE_THANK,
           "the writer's thanks or praise for someone named by handle");
+    /* the role a scam cannot do without, a way to be reached off the site
+     * (or its money story), read as spam by the learned model too; an ask
+     * ("call me") or a name ("Mr. Jones") alone is everyday talk */
+    if (best < SCAM_LEARNED && (r.channel || r.story || r.stake)) {
+        double p = spam_model_p(a);
+        FRAME(p >= SCAM_LEARNED_P, SCAM_LEARNED,
+              "one of a scam's roles, and the learned spam model agrees");
+    }
 #undef FRAME
     if (best <= 0)
         return;
