@@ -307,8 +307,10 @@ typedef struct roles {
                    the address of a reply ("@anna thanks, I will") */
     int tag_handle; /* a handle written as a topic tag: "#name_" */
     int money_handle; /* a handle named for money: "@crypto_with_ann" */
-    int channel; /* a way to be reached that is neither the address of a
-                    reply ("@anna thanks") nor a tag credited ("with #x") */
+    int channel; /* an address to be reached at (a number, an e-mail, a
+                    handle, a messenger link, a wallet) that is neither the
+                    address of a reply ("@anna thanks") nor a tag credited
+                    ("with #x"); a messenger named ("ig", "dm") is not one */
     int writer; /* the writer in the first person: i, we, my, me */
     int spoken_of; /* someone in the third person: he, she, him, her, his */
     size_t ev_off, ev_end; /* the way to be reached, for the evidence */
@@ -422,7 +424,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
             c |= R_CURRENCY;
         if (c & R_MESSENGER)
-            r->reach = r->channel = 1;
+            r->reach = 1;
         if (c & R_CURRENCY) {
             last_amount = word;
             scam_amount(r, word, last_stake, last_return, &staked);
@@ -585,9 +587,10 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
           "a testimonial for an account named for money");
     FRAME(r.named && r.writer && r.thank, SCAM_HANDLE_THANK,
           "the writer's thanks or praise for someone named by handle");
-    /* the role a scam cannot do without, a way to be reached off the site
-     * (or its money story), read as spam by the learned model too; an ask
-     * ("call me") or a name ("Mr. Jones") alone is everyday talk */
+    /* the role a scam cannot do without, an address to be reached at off
+     * the site (or its money story), read as spam by the learned model
+     * too; an ask ("call me"), a messenger named or a name ("Mr. Jones")
+     * alone is everyday talk */
     if (best < SCAM_LEARNED && (r.channel || r.story || r.stake)) {
         double p = spam_model_p(a);
         FRAME(p >= SCAM_LEARNED_P, SCAM_LEARNED,
