@@ -292,6 +292,33 @@ static int money_name(const char *h) {
     return 0;
 }
 
+/* 1 when w is a count spelled out, one to twenty or a round ten up to a
+ * hundred: the English cardinals a countdown is written with. */
+static int cardinal(const char *w) {
+    static const char *const n[] = {
+        "one", "two", "three", "four", "five", "six", "seven", "eight",
+        "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
+        "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+        "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+        "hundred"};
+    for (size_t k = 0; k < sizeof n / sizeof *n; k++)
+        if (strcmp(w, n[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when a currency sign ($, £, €) stands just before offset off of norm,
+ * a space between allowed: the number there is an amount of money. */
+static int money_sign(const char *norm, size_t off) {
+    if (off > 0 && norm[off - 1] == ' ')
+        off--;
+    if (off >= 1 && norm[off - 1] == '$')
+        return 1;
+    if (off >= 2 && memcmp(norm + off - 2, "\xc2\xa3", 2) == 0) /* £ */
+        return 1;
+    return off >= 3 && memcmp(norm + off - 3, "\xe2\x82\xac", 3) == 0; /* € */
+}
+
 typedef struct roles {
     int reach, act, desk, third, story, offer;
     int link;   /* a link other than a messenger's: a channel for offers */
@@ -300,6 +327,7 @@ typedef struct roles {
     int stake;  /* "I invested $500 ... a return of $5,550": money put in by
                    the writer, then money out, each with an amount */
     int first_n;/* "the first 10 people": a countdown to a giveaway */
+    int money;  /* an amount of money: "$500", "5 grand", "10k", "usdt" */
     int ask_me; /* "message me", "dm me": the writer asks to be contacted */
     int offers; /* offer-frame words, each occurrence */
     int handle; /* a party named by handle: "@name", or "#name_" */
@@ -374,6 +402,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         r->channel |= reach && !(t->type == TOKENIZE_HANDLE && i == 0);
         if (t->type == TOKENIZE_NUMBER) {
             last_amount = word;
+            r->money |= money_sign(norm, t->off);
             /* "first 10 people", "first (7) people" */
             if (i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
                 (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
@@ -427,8 +456,15 @@ static void find_roles(const detector_analysis *a, roles *r) {
             r->reach = 1;
         if (c & R_CURRENCY) {
             last_amount = word;
+            r->money = 1;
             scam_amount(r, word, last_stake, last_return, &staked);
         }
+        /* "the first ten people": the count spelled out */
+        if (cardinal(s) && i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
+            (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
+            l->v[i - 1].type == TOKENIZE_WORD &&
+            strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0)
+            r->first_n = 1;
         if ((c & R_STAKE) && last_first != (size_t)-1 &&
             word - last_first <= SCAM_STORY_WINDOW)
             last_stake = word;
@@ -575,6 +611,8 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
           "be contacted");
     FRAME(r.first_n && r.act, SCAM_FIRST_N_ACT,
           "a giveaway to the first few people who contact the writer");
+    FRAME(r.first_n && r.money, SCAM_FIRST_N_ACT,
+          "a sum of money for the first few people");
     FRAME(r.named && r.writer && r.thank && r.spoken_of, SCAM_VOUCH,
           "a testimonial: the writer vouches, in the third person, for "
           "someone named by handle");
