@@ -202,13 +202,25 @@ static pthread_once_t lex_bits_once = PTHREAD_ONCE_INIT;
 
 static void lex_bits_init(void) { lex_filter_init(&lex_bits); }
 
-/* lex_class() of word token t of l. */
+/* Roles a word's stem may give it: those of nouns ("winners", "brokers"
+ * play the role of "winner", "broker"). A verb's roles need its own form:
+ * the ask is an imperative ("call me"), and "called me" is a story told,
+ * not an ask. */
+#define LEX_STEM_ROLES                                                         \
+    (R_OFFER | R_AGENT | R_DESK | R_DESK2 | R_CURRENCY | R_PEOPLE | R_RETURN)
+
+/* lex_class() of word token t of l: of its text, else the noun roles
+ * (LEX_STEM_ROLES) of its stem. */
 static unsigned lex_class_tok(const lex_filter *f, const tokenize_list *l,
                               const tokenize_token *t) {
     uint64_t h = t->hash & (LEX_FILTER_BITS - 1);
-    if (!(f->bit[h >> 6] >> (h & 63) & 1))
-        return 0;
-    return lex_class(tokenize_text(l, t));
+    unsigned c = f->bit[h >> 6] >> (h & 63) & 1 ? lex_class(tokenize_text(l, t)) : 0;
+    if (c || t->stem_hash == t->hash)
+        return c;
+    h = t->stem_hash & (LEX_FILTER_BITS - 1);
+    return f->bit[h >> 6] >> (h & 63) & 1
+               ? lex_class(tokenize_stem(l, t)) & LEX_STEM_ROLES
+               : 0;
 }
 
 /* 1 when the token at norm offset off starts a clause: text start or after
