@@ -6,8 +6,11 @@
  * mash ("asdkjh qwpoeiru zxmcnv": no word the engine knows, most letters
  * in clusters no language pronounces or one short stroke typed over and
  * over, "asdasdasd") and a text of only punctuation and symbols
- * ("...... ------"). Emoji are not content-free: "😂😂" or a row of
- * hearts is a reaction, and shouting weighs floods. Known means an
+ * ("...... ------"). A row of emoji ("😂😂", hearts) is a reaction: on
+ * a photo or video post, or as a reply to another reader, it is how
+ * readers answer and passes; at the top level of a thread under an
+ * article with a body to discuss (CONTENT_FREE_ARTICLE_STEMS), it
+ * publishes nothing about it and reaches pending like punctuation. Known means an
  * English stop word or a stem of the background table (bgidf); mash is
  * judged on the letters' shape, not on lists of examples. The detector
  * abstains on anything that looks like language it cannot read: letters
@@ -55,6 +58,12 @@
  * marks with no letter, digit or emoji carry nothing to publish. */
 #define CONTENT_FREE_MIN_SYMBOLS 8
 #define CONTENT_FREE_SYMBOLS 0.55
+/* Distinct content stems from which an article is a body to discuss (a
+ * news story, a recipe, a tutorial: hundreds of words), not a caption or a
+ * video title, under which a row of emoji is the ordinary answer. Its
+ * signal for a top-level row of emoji: pending alone. */
+#define CONTENT_FREE_ARTICLE_STEMS 40
+#define CONTENT_FREE_EMOJI 0.55
 /* Words a post that only says it was posted may hold ("this is just a
  * test", "first comment lol"): more is a sentence with something in it. */
 #define CONTENT_FREE_EMPTY_WORDS 6
@@ -198,9 +207,9 @@ static void judge_word(const tokenize_list *l, const tokenize_token *t,
         snprintf(s->worst, sizeof s->worst, "%s", w);
 }
 
-/* 1 when norm (n bytes) holds CONTENT_FREE_MIN_SYMBOLS or more non-space
- * characters and no letter or digit of any script. */
-static int symbols_only(const char *norm, size_t n, size_t *count) {
+/* 1 when norm (n bytes) holds no letter or digit of any script; *count
+ * gets its non-space characters. */
+static int letterless(const char *norm, size_t n, size_t *count) {
     utf8proc_int32_t cp;
     size_t k = 0;
     for (size_t i = 0; i < n;) {
@@ -217,7 +226,13 @@ static int symbols_only(const char *norm, size_t n, size_t *count) {
         k += c != UTF8PROC_CATEGORY_ZS && cp != ' ' && cp != '\n' && cp != '\t';
     }
     *count = k;
-    return k >= CONTENT_FREE_MIN_SYMBOLS;
+    return 1;
+}
+
+/* 1 when norm (n bytes) holds CONTENT_FREE_MIN_SYMBOLS or more non-space
+ * characters and no letter or digit of any script. */
+static int symbols_only(const char *norm, size_t n, size_t *count) {
+    return letterless(norm, n, count) && *count >= CONTENT_FREE_MIN_SYMBOLS;
 }
 
 static void content_free_run(const detector_analysis *a, score_signal *out) {
@@ -225,9 +240,21 @@ static void content_free_run(const detector_analysis *a, score_signal *out) {
     const engine_features *f = a->features;
     size_t count = 0;
     if (l->n == 0) {
-        /* emoji are a reaction ("😂😂", "❤️❤️❤️"): a message, if a short one */
-        if (a->stats->emoji ||
-            !symbols_only(f->normalized, f->normalized_len, &count))
+        /* emoji are a reaction ("😂😂", "❤️❤️❤️"): a message, if a short
+         * one, except at the top level under an article to discuss */
+        if (a->stats->emoji) {
+            int reply = a->comment->parent_id && a->comment->parent_id[0];
+            if (reply || !a->article ||
+                a->article->n < CONTENT_FREE_ARTICLE_STEMS ||
+                !letterless(f->normalized, f->normalized_len, &count))
+                return;
+            out->signal = CONTENT_FREE_EMOJI;
+            snprintf(out->detail, sizeof out->detail,
+                     "no words: %zu emoji and nothing about the article",
+                     a->stats->emoji);
+            return;
+        }
+        if (!symbols_only(f->normalized, f->normalized_len, &count))
             return;
         out->signal = CONTENT_FREE_SYMBOLS;
         snprintf(out->detail, sizeof out->detail,
