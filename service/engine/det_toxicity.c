@@ -10,8 +10,10 @@
  * sentence that is neither negated nor reported speech, names the reader,
  * someone's kin or a group, or calls someone an insult noun, or pairs an
  * insult adjective with a person or a group; from a confident probability
- * (0.7) a third person or people in a sentence reporting nothing aims it
- * too. Otherwise the detector stays silent, so a word
+ * (0.7) a third person, people, or someone named (a content word written
+ * capitalised inside a sentence of the comment as posted, the text not
+ * title-cased, the name not itself the model's evidence) in a sentence
+ * reporting nothing aims it too. Otherwise the detector stays silent, so a word
  * that is merely rude in some contexts never adds to other evidence. A
  * reason for a human look, not proof: the signal stays under the reject
  * threshold. The evidence is the words whose n-grams weighed most, as
@@ -48,7 +50,8 @@
 #define TOXICITY_PERSON (ABUSE_THIRD | ABUSE_PEOPLE | ABUSE_GROUP | ABUSE_GROUP_A)
 
 /* Calibrated probability from which a third person or people ("he",
- * "they", "these people") aims the comment too. Under it a third person
+ * "they", "these people"), or someone named ("Hendricks"), aims the
+ * comment too. Under it a third person
  * is as often the singer praised ("he's f*cking great") as the one
  * abused; from it the model is confident of abuse and the sentence names
  * whom it is about -- the usual aim of a news comment, which speaks of
@@ -144,14 +147,99 @@ static int toxicity_has_with(const detector_analysis *a, abuse_cls cls, abuse_cl
 static int toxicity_has(const detector_analysis *a, abuse_cls cls) {
     return toxicity_has_with(a, cls, 0);
 }
-/* 1 when a third person or people (TOXICITY_THIRD) stands, not negated,
+/* Letters of a word read as a name: "Al" and "Oz" are names, "I" is not. */
+#define TOXICITY_NAME_MIN 2
+
+static int ascii_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+static int ascii_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+static int ascii_letter(unsigned char c) {
+    return ascii_lower(c) || ascii_upper(c);
+}
+
+/* 1 when w (lower case, n letters a-z) is written as a name somewhere in
+ * the comment as posted (s, len bytes): capitalised and then lower case
+ * ("Trump", "McCain"), as a whole word, after a word of the same sentence
+ * (what precedes it is neither the text's start nor a sentence's end), so
+ * the capital is the writer's, not the sentence's. Case is what the
+ * normalised text folds away; the original keeps it. */
+static int written_as_name(const char *s, size_t len, const char *w, size_t n) {
+    for (size_t i = 0; i + n <= len; i++) {
+        if (!ascii_upper((unsigned char)s[i]) || (s[i] | 32) != w[0] ||
+            (i > 0 && ascii_letter((unsigned char)s[i - 1])) ||
+            (i + n < len && ascii_letter((unsigned char)s[i + n])) ||
+            !ascii_lower((unsigned char)s[i + 1]))
+            continue;
+        size_t k = 1;
+        while (k < n && (s[i + k] | 32) == w[k] && ascii_letter((unsigned char)s[i + k]))
+            k++;
+        if (k < n)
+            continue;
+        size_t b = i;
+        while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+            b--;
+        if (b > 0 && !strchr(".!?\n\r\"(:;", s[b - 1]))
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when most words of s (len bytes) begin with a capital ("Laughing My
+ * Ass Off"): a title-cased text, whose capitals name nobody. */
+static int title_cased(const char *s, size_t len) {
+    size_t words = 0, caps = 0;
+    for (size_t i = 0; i < len; i++)
+        if (ascii_letter((unsigned char)s[i]) &&
+            (i == 0 || !ascii_letter((unsigned char)s[i - 1]))) {
+            words++;
+            caps += ascii_upper((unsigned char)s[i]);
+        }
+    return 2 * caps > words;
+}
+
+/* 1 when word k of v names someone: a word of no class of the abuse
+ * lexicons, of letters only, written as a name in the comment as posted
+ * ("Trump is nuts", "Rhyner is an insufferable ass") -- the person or
+ * body a news comment speaks of. */
+static int toxicity_named(const detector_analysis *a, const abuse_view *v, size_t k) {
+    const abuse_word *w = &v->w[k];
+    size_t n = strlen(w->text);
+    if (w->cls || w->masked || n < TOXICITY_NAME_MIN || !a->comment ||
+        !a->comment->text || v->tok[k] >= a->tokens->n ||
+        a->tokens->v[v->tok[k]].stop)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!ascii_lower((unsigned char)w->text[i]))
+            return 0;
+    return written_as_name(a->comment->text, a->comment->text_len, w->text, n);
+}
+
+/* 1 when word w is one the prediction r names as its evidence
+ * (ngram_words: a part of the margin of at least NGRAM_EVIDENCE_SHARE of
+ * the strongest word's): a name that is itself the evidence ("Penistone",
+ * by its letters) is what the model read, not whom the comment abuses. */
+static int toxicity_evidence(const ngram_result *r, const abuse_word *w) {
+    double most = 0;
+    for (size_t j = 0; j < r->ntop; j++)
+        most = r->contribution[j] > most ? r->contribution[j] : most;
+    for (size_t j = 0; j < r->ntop; j++)
+        if (r->contribution[j] > 0 &&
+            r->contribution[j] >= NGRAM_EVIDENCE_SHARE * most &&
+            r->top[j].begin < (size_t)w->off + w->len && w->off < r->top[j].end)
+            return 1;
+    return 0;
+}
+
+/* 1 when a third person or people (TOXICITY_THIRD), or someone named
+ * (toxicity_named) who is not the evidence itself, stands, not negated,
  * in a sentence that reports nothing: in "he called me an idiot" the
  * third person is the one who spoke, not the one abused, so a sentence
  * holding a verb of reporting anywhere does not aim at its third person. */
-static int toxicity_has_third(const detector_analysis *a) {
+static int toxicity_has_third(const detector_analysis *a, const ngram_result *r) {
     const abuse_view *v = a->abuse;
     if (!v)
         return 0;
+    int names = a->comment && a->comment->text &&
+                !title_cased(a->comment->text, a->comment->text_len);
     size_t start = 0;
     while (start < v->n) {
         size_t end = start;
@@ -160,7 +248,9 @@ static int toxicity_has_third(const detector_analysis *a) {
         int reports = 0, third = 0;
         for (size_t k = start; k <= end; k++) {
             reports |= (v->w[k].cls & ABUSE_REPORT) || v->w[k].quoted;
-            third |= (v->w[k].cls & TOXICITY_THIRD) &&
+            third |= ((v->w[k].cls & TOXICITY_THIRD) ||
+                      (names && k > start && toxicity_named(a, v, k) &&
+                       !toxicity_evidence(r, &v->w[k]))) &&
                      !toxicity_negated(v, start, end, k);
         }
         if (third && !reports)
@@ -184,7 +274,7 @@ static void toxicity_run(const detector_analysis *a, score_signal *out) {
         !(toxicity_has(a, TOXICITY_TARGET) || toxicity_has(a, TOXICITY_INSULT) ||
           toxicity_has_with(a, TOXICITY_INSULT_ADJ, TOXICITY_PERSON) ||
           (r.prob >= TOXICITY_THIRD_PROB &&
-           toxicity_has_third(a))) ||
+           toxicity_has_third(a, &r))) ||
         toxicity_identity_led(a, &r))
         return;
     out->signal = r.prob < TOXICITY_MAX_SIGNAL ? r.prob : TOXICITY_MAX_SIGNAL;
