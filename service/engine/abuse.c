@@ -385,10 +385,6 @@ void abuse_scan(const detector_analysis *a, abuse_rule_fn rule,
 /* Clause helpers                                                            */
 /* ------------------------------------------------------------------------ */
 
-int abuse_is(const abuse_view *v, size_t i, const char *w) {
-    return i < v->n && strcmp(v->w[i].text, w) == 0;
-}
-
 size_t abuse_skip(const abuse_view *v, size_t i, abuse_cls mask, size_t max) {
     size_t k = i;
     while (k < v->n && k - i < max && (v->w[k].cls & mask) && !v->w[k].brk)

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "detector.h"
 
@@ -155,8 +156,12 @@ void abuse_scan(const detector_analysis *a, abuse_rule_fn rule,
 static inline abuse_cls abuse_at(const abuse_view *v, size_t i) {
     return i < v->n ? v->w[i].cls : 0;
 }
-/* 1 when word i of v is exactly w. */
-int abuse_is(const abuse_view *v, size_t i, const char *w);
+/* 1 when word i of v is exactly w (w not empty). Inline, first byte
+ * first: the rules ask it of most words they anchor at, and most differ
+ * there. */
+static inline int abuse_is(const abuse_view *v, size_t i, const char *w) {
+    return i < v->n && v->w[i].text[0] == w[0] && strcmp(v->w[i].text, w) == 0;
+}
 /* 1 when no sentence break lies between words i and j (i <= j). */
 static inline int abuse_same_sentence(const abuse_view *v, size_t i,
                                       size_t j) {
