@@ -131,6 +131,10 @@ static void test_threat_shapes(void) {
           flag_score("I hope he dies", "threat"));
     /* never rejected alone */
     CHECK(status_of("I will find you and hurt you") == ENGINE_PENDING);
+    /* "you'll" is of no lexicon class and still opens the conveyance and
+     * retribution shapes (the rules skip other unclassed words) */
+    CHECK(flag_score("you'll leave in a box", "threat") >= 0.5);
+    CHECK(flag_score("you'll pay for this", "threat") >= 0.5);
 }
 
 static void test_threat_negatives(void) {
