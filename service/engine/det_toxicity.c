@@ -156,31 +156,60 @@ static int ascii_letter(unsigned char c) {
     return ascii_lower(c) || ascii_upper(c);
 }
 
-/* 1 when w (lower case, n letters a-z) is written as a name somewhere in
- * the comment as posted (s, len bytes): capitalised and then lower case
- * ("Trump", "McCain"), as a whole word, after a word of the same sentence
- * (what precedes it is neither the text's start nor a sentence's end), so
- * the capital is the writer's, not the sentence's. Case is what the
- * normalised text folds away; the original keeps it. */
-static int written_as_name(const char *s, size_t len, const char *w, size_t n) {
-    for (size_t i = 0; i + n <= len; i++) {
-        if (!ascii_upper((unsigned char)s[i]) || (s[i] | 32) != w[0] ||
-            (i > 0 && ascii_letter((unsigned char)s[i - 1])) ||
-            (i + n < len && ascii_letter((unsigned char)s[i + n])) ||
-            !ascii_lower((unsigned char)s[i + 1]))
+/* Distinct names of a comment looked up: far more than a comment names
+ * people; the rest of a longer list is not read. */
+#define TOXICITY_NAMES_MAX 64
+
+/* The words a comment as posted writes as names: capitalised and then
+ * lower case ("Trump", "McCain"), of ASCII letters, after a word of the
+ * same sentence (what precedes it is neither the text's start nor a
+ * sentence's end, a quotation mark, a colon or a parenthesis), so the
+ * capital is the writer's, not the sentence's. Case is what the normalised
+ * text folds away; the original keeps it. Held as hashes of the lower-case
+ * word, built in one pass over the text when first asked for. */
+typedef struct toxicity_names {
+    uint64_t h[TOXICITY_NAMES_MAX];
+    size_t n;
+} toxicity_names;
+
+#define TOXICITY_FNV_BASIS 0xcbf29ce484222325ull
+#define TOXICITY_FNV_PRIME 0x100000001b3ull
+
+static uint64_t name_hash(const char *w, size_t n) {
+    uint64_t h = TOXICITY_FNV_BASIS;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)(w[i] | 32)) * TOXICITY_FNV_PRIME;
+    return h;
+}
+
+static void names_read(const char *s, size_t len, toxicity_names *out) {
+    out->n = 0;
+    for (size_t i = 0; i < len && out->n < TOXICITY_NAMES_MAX; i++) {
+        if (!ascii_upper((unsigned char)s[i]) ||
+            (i > 0 && ascii_letter((unsigned char)s[i - 1])))
             continue;
-        size_t k = 1;
-        while (k < n && (s[i + k] | 32) == w[k] && ascii_letter((unsigned char)s[i + k]))
-            k++;
-        if (k < n)
+        size_t e = i + 1;
+        while (e < len && ascii_lower((unsigned char)s[e]))
+            e++;
+        while (e < len && ascii_letter((unsigned char)s[e]))
+            e++; /* "McCain" */
+        if (!ascii_lower((unsigned char)s[i + 1])) {
+            i = e - 1; /* one capital, or "ALL CAPS" */
             continue;
+        }
         size_t b = i;
         while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t'))
             b--;
-        if (b > 0 && !strchr(".!?\n\r\"(:;", s[b - 1]))
-            return 1;
+        if (b > 0 && !strchr(".!?\n\r\"(:;", s[b - 1])) {
+            uint64_t h = name_hash(s + i, e - i);
+            size_t k = 0;
+            while (k < out->n && out->h[k] != h)
+                k++;
+            if (k == out->n)
+                out->h[out->n++] = h;
+        }
+        i = e - 1;
     }
-    return 0;
 }
 
 /* 1 when most words of s (len bytes) begin with a capital ("Laughing My
@@ -196,21 +225,25 @@ static int title_cased(const char *s, size_t len) {
     return 2 * caps > words;
 }
 
-/* 1 when word k of v names someone: a word of no class of the abuse
- * lexicons, of letters only, written as a name in the comment as posted
- * ("Trump is nuts", "Rhyner is an insufferable ass") -- the person or
- * body a news comment speaks of. */
-static int toxicity_named(const detector_analysis *a, const abuse_view *v, size_t k) {
+/* 1 when word k of v names someone: a content word of no class of the
+ * abuse lexicons, of letters only, among the comment's names (nm:
+ * "Trump is nuts", "Rhyner is an insufferable ass") -- the person or body
+ * a news comment speaks of. */
+static int toxicity_named(const detector_analysis *a, const abuse_view *v, size_t k,
+                          const toxicity_names *nm) {
     const abuse_word *w = &v->w[k];
     size_t n = strlen(w->text);
-    if (w->cls || w->masked || n < TOXICITY_NAME_MIN || !a->comment ||
-        !a->comment->text || v->tok[k] >= a->tokens->n ||
-        a->tokens->v[v->tok[k]].stop)
+    if (w->cls || w->masked || n < TOXICITY_NAME_MIN || !nm->n ||
+        v->tok[k] >= a->tokens->n || a->tokens->v[v->tok[k]].stop)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!ascii_lower((unsigned char)w->text[i]))
             return 0;
-    return written_as_name(a->comment->text, a->comment->text_len, w->text, n);
+    uint64_t h = name_hash(w->text, n);
+    for (size_t i = 0; i < nm->n; i++)
+        if (nm->h[i] == h)
+            return 1;
+    return 0;
 }
 
 /* 1 when word w is one the prediction r names as its evidence
@@ -238,8 +271,10 @@ static int toxicity_has_third(const detector_analysis *a, const ngram_result *r)
     const abuse_view *v = a->abuse;
     if (!v)
         return 0;
-    int names = a->comment && a->comment->text &&
-                !title_cased(a->comment->text, a->comment->text_len);
+    toxicity_names nm = {.n = 0};
+    if (a->comment && a->comment->text &&
+        !title_cased(a->comment->text, a->comment->text_len))
+        names_read(a->comment->text, a->comment->text_len, &nm);
     size_t start = 0;
     while (start < v->n) {
         size_t end = start;
@@ -248,10 +283,11 @@ static int toxicity_has_third(const detector_analysis *a, const ngram_result *r)
         int reports = 0, third = 0;
         for (size_t k = start; k <= end; k++) {
             reports |= (v->w[k].cls & ABUSE_REPORT) || v->w[k].quoted;
-            third |= ((v->w[k].cls & TOXICITY_THIRD) ||
-                      (names && k > start && toxicity_named(a, v, k) &&
-                       !toxicity_evidence(r, &v->w[k]))) &&
-                     !toxicity_negated(v, start, end, k);
+            if (!third)
+                third = ((v->w[k].cls & TOXICITY_THIRD) ||
+                         (k > start && toxicity_named(a, v, k, &nm) &&
+                          !toxicity_evidence(r, &v->w[k]))) &&
+                        !toxicity_negated(v, start, end, k);
         }
         if (third && !reports)
             return 1;
