@@ -133,8 +133,9 @@ typedef struct abuse_found {
 typedef void (*abuse_rule_fn)(const abuse_view *v, size_t i, abuse_found *f);
 
 /* Class of a lower-case word (n bytes), 0 when none; '?' in w matches any
- * letter of a profane, insulting or sexual entry ("f?ck"). Plural -s/-es
- * falls back to the singular. */
+ * letter of a profane, insulting or sexual entry ("f?ck"). Plural -s, and
+ * -es after a sibilant ("bitches", not "rates"), falls back to the
+ * singular. */
 abuse_cls abuse_lookup(const char *w, size_t n);
 
 /* The lexicon, for tests: entries and entry i's word (NULL past the end). */
