@@ -3,17 +3,20 @@
  * Owns the toxicity row: the calibrated probability of the toxicity model
  * (ngram.h; trained by tools/train_model.c on Davidson et al.'s tweets and
  * the Toxic Spans comments against genuine comments, see
- * service/engine/models/toxicity.txt) is the signal when abuse is more
- * likely than not AND the comment is aimed at someone: profanity alone is
+ * service/engine/models/toxicity.txt), with the evidence of the aim
+ * added, is the signal when abuse is then more likely than not AND the
+ * comment is aimed at someone: profanity alone is
  * not abuse ("this shit is fire"), abuse is directed at a person or a
  * group. Aimed means a word of the shared abuse view (abuse.h), in a
  * sentence that is neither negated nor reported speech, names the reader,
  * someone's kin or a group, or calls someone an insult noun, or pairs an
- * insult adjective with a person or a group; from a confident probability
- * (0.7) a third person, people, or someone named (a content word written
- * capitalised inside a sentence of the comment as posted, the text not
- * title-cased, the name not itself the model's evidence) in a sentence
- * reporting nothing aims it too. Otherwise the detector stays silent, so a word
+ * insult adjective with a person or a group; or a third person, people,
+ * or someone named (a content word written capitalised inside a sentence
+ * of the comment as posted, the text not title-cased, the name not itself
+ * the model's evidence) stands in a sentence reporting nothing. Each kind
+ * of aim adds its own log-odds to the probability (TOXICITY_ODDS_*): an
+ * insult a copula predicates of someone flags from a lower probability, a
+ * third person from a higher one. Otherwise the detector stays silent, so a word
  * that is merely rude in some contexts never adds to other evidence. A
  * reason for a human look, not proof: the signal stays under the reject
  * threshold. The evidence is the words whose n-grams weighed most, as
@@ -33,23 +36,25 @@
  * ("f.u.c.k this sh1t weather") that abuse nobody. */
 #define TOXICITY_MIN_PROB 0.5
 
-/* The aim's part of the evidence: log-odds each kind of aim adds to the
- * model's calibrated probability (the strongest kind present counts).
- * Fitted as one logistic regression over the logit of the out-of-fold
- * probability and the kind of aim (train_model's 5-fold margins on every
- * training source; each source weighed equally within its class, the
- * classes equally), the offsets taken against the reader's, whose 0.5 the
- * model's calibration already means: an insult noun ("the mayor is a
- * moron") is strong evidence of its own (+1.25: flagged from p 0.22),
- * an insult adjective with a person or group less so (+0.65: from 0.34),
- * the reader, kin, a group or a slur none beyond the model's (0: from
- * 0.5), a third person, people or someone named against it: the fit
- * says -0.35 (from 0.59), but from there a third person praised with a
- * swear word ("he is so fucking good at this") is flagged, so it stays at
- * -0.85 (from 0.7): a third person is as often the singer praised as the
- * one abused. Leave-one-source-out refits move the offsets (Toxic Spans
- * held out: +0.66, -1.08, 0, -0.34); docs/quality.md gives the held-out
- * figures. */
+/* The aim's part of the evidence: log-odds a kind of aim adds to the
+ * model's calibrated probability (the strongest kind present counts; the
+ * flag's signal is the sum, read back as a probability). Fitted as one
+ * logistic regression over the logit of the out-of-fold probability and
+ * the kind of aim (train_model's 5-fold margins on every training source;
+ * each source weighed equally within its class, the classes equally), the
+ * offsets taken against the reader's, whose 0.5 the model's calibration
+ * already means. The fit gave an insult noun +1.25 and an insult
+ * adjective with a person +0.65; both are granted only where a copula
+ * predicates the insult ("the managers are a bunch of clowns", "they are
+ * hopeless": from p 0.22 and 0.34), because a bare insult noun is as
+ * often a thing ("kept pigs", "dressed up as clowns"), which the fit's
+ * sources hardly hold. The reader, kin, a group, a slur, and an insult
+ * not predicated add nothing (from 0.5). A third person, people or
+ * someone named count against: the fit says -0.35 (from 0.59), but from
+ * there a third person praised with a swear word ("he is so fucking good
+ * at this") is flagged, so it stays at -0.85 (from 0.7). Leave-one-source-
+ * out refits move the fitted offsets (Toxic Spans held out: +0.66,
+ * -1.08, 0, -0.34); docs/quality.md gives the held-out figures. */
 #define TOXICITY_ODDS_INSULT 1.25
 #define TOXICITY_ODDS_INSULT_ADJ 0.65
 #define TOXICITY_ODDS_READER 0.0
@@ -177,7 +182,7 @@ static int toxicity_has(const detector_analysis *a, abuse_cls cls) {
  * sentence break or comma between), neither negated nor reported -- "they
  * are hilarious psychos", not "the kids dressed up as clowns" or "kept
  * pigs". */
-static int toxicity_called(const detector_analysis *a) {
+static int toxicity_called(const detector_analysis *a, abuse_cls cls, int person) {
     const abuse_view *v = a->abuse;
     if (!v)
         return 0;
@@ -185,7 +190,7 @@ static int toxicity_called(const detector_analysis *a) {
     for (size_t i = 0; i < v->n; i++) {
         if (v->w[i].brk)
             start = i;
-        if (!(v->w[i].cls & TOXICITY_INSULT) || abuse_reported(v, i))
+        if (!(v->w[i].cls & cls) || abuse_reported(v, i))
             continue;
         size_t end = i;
         while (end + 1 < v->n && !v->w[end + 1].brk)
@@ -195,7 +200,8 @@ static int toxicity_called(const detector_analysis *a) {
         for (size_t k = i; k > start && i - k < TOXICITY_CALLED_GAP; k--) {
             if (v->w[k].comma)
                 break;
-            if (v->w[k - 1].cls & ABUSE_BE)
+            if ((v->w[k - 1].cls & ABUSE_BE) &&
+                (!person || (k - 1 > start && (v->w[k - 2].cls & TOXICITY_PERSON))))
                 return 1;
         }
     }
@@ -371,14 +377,16 @@ static void toxicity_run(const detector_analysis *a, score_signal *out) {
         double odds;
         const char *what;
     } kinds[] = {{TOXICITY_ODDS_INSULT, "someone called an insult"},
+                 {TOXICITY_ODDS_INSULT_ADJ, "a person called an insult"},
                  {TOXICITY_ODDS_READER, "the reader, kin, a group or a person "
                                         "called names"},
                  {TOXICITY_ODDS_THIRD, "a third person or someone named"}};
     size_t k = 0, nk = sizeof kinds / sizeof kinds[0];
     double need = log(TOXICITY_MIN_PROB / (1 - TOXICITY_MIN_PROB));
     for (; k < nk && odds + kinds[k].odds >= need; k++) {
-        int aimed = k == 0   ? toxicity_called(a)
-                    : k == 1 ? toxicity_has(a, TOXICITY_TARGET) ||
+        int aimed = k == 0   ? toxicity_called(a, TOXICITY_INSULT, 0)
+                    : k == 1 ? toxicity_called(a, TOXICITY_INSULT_ADJ, 1)
+                    : k == 2 ? toxicity_has(a, TOXICITY_TARGET) ||
                                    toxicity_has(a, TOXICITY_INSULT) ||
                                    toxicity_has_with(a, TOXICITY_INSULT_ADJ,
                                                      TOXICITY_PERSON)
