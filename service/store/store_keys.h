@@ -28,7 +28,9 @@
  *                                        while Redis reports that version.
  *   modq:{S}:ndocs               string  articles registered
  *                                        [store_article.c]
- *   modq:{S}:comment:<id>        string  comment JSON, EX retention
+ *   modq:{S}:comment:<id>        string  comment JSON, EX retention (no
+ *                                        MinHash: dup:x holds it; "mh" in
+ *                                        a record of the older layout)
  *   modq:{S}:claim:<id>          string  "1": the look-up that will write
  *                                        <id> (SET NX PX STORE_CLAIM_MS,
  *                                        deleted by the write)
