@@ -44,7 +44,8 @@
 static const char *const input_keys[] = {
     "comment", "article", "config", "dups", "thread", "flood_count",
     "learned_spam_prob", "reputation", "reputation_detail", NULL};
-static const char *const comment_keys[] = {"text", "text_hex", "author", NULL};
+static const char *const comment_keys[] = {"text", "text_hex", "author",
+                                           "parent_id", NULL};
 static const char *const author_keys[] = {"name", "email", "url", "ip", NULL};
 static const char *const article_keys[] = {"title", "body", "tags", "url", NULL};
 static const char *const config_keys[] = {"banned_words", "suspect_words",
@@ -417,6 +418,7 @@ static int comment_read(json_t *in, engine_comment *c, char raw[CASE_MAX_RAW],
     if (check_keys(cj, w, comment_keys, why, wn) < 0 ||
         get_str(cj, "text", w, &c->text, why, wn) < 0 ||
         get_str(cj, "text_hex", w, &hex, why, wn) < 0 ||
+        get_str(cj, "parent_id", w, &c->parent_id, why, wn) < 0 ||
         (au && check_keys(au, wa, author_keys, why, wn) < 0) ||
         get_str(au, "name", wa, &c->author_name, why, wn) < 0 ||
         get_str(au, "email", wa, &c->author_email, why, wn) < 0 ||

@@ -66,6 +66,15 @@ static uint64_t hash_drop_last(uint64_t h, char last) {
     return (h * LEX_FNV_PRIME_INV) ^ (unsigned char)last;
 }
 
+/* 1 when w (n > 3 bytes, ending in "es") is a plural in "-es": English
+ * adds it after a sibilant ("bitches", "asses", "foxes"); elsewhere the
+ * "e" belongs to the word ("rates" is not "rat" + "es"). */
+static int plural_es(const char *w, size_t n) {
+    char c = w[n - 3];
+    return c == 's' || c == 'x' || c == 'z' ||
+           (c == 'h' && (w[n - 4] == 'c' || w[n - 4] == 's'));
+}
+
 /* abuse_lookup with the hash of w known (a token's). */
 static abuse_cls lookup_hashed(const char *w, size_t n, uint64_t h) {
     if (n == 0 || n > ABUSE_WORD_MAX)
@@ -75,7 +84,7 @@ static abuse_cls lookup_hashed(const char *w, size_t n, uint64_t h) {
         return c;
     h = hash_drop_last(h, 's');
     c = lex_find(w, n - 1, h);
-    if (!c && w[n - 2] == 'e')
+    if (!c && w[n - 2] == 'e' && plural_es(w, n))
         c = lex_find(w, n - 2, hash_drop_last(h, 'e'));
     return c;
 }
@@ -384,10 +393,6 @@ void abuse_scan(const detector_analysis *a, abuse_rule_fn rule,
 /* ------------------------------------------------------------------------ */
 /* Clause helpers                                                            */
 /* ------------------------------------------------------------------------ */
-
-int abuse_is(const abuse_view *v, size_t i, const char *w) {
-    return i < v->n && strcmp(v->w[i].text, w) == 0;
-}
 
 size_t abuse_skip(const abuse_view *v, size_t i, abuse_cls mask, size_t max) {
     size_t k = i;

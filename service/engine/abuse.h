@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "detector.h"
 
@@ -132,8 +133,9 @@ typedef struct abuse_found {
 typedef void (*abuse_rule_fn)(const abuse_view *v, size_t i, abuse_found *f);
 
 /* Class of a lower-case word (n bytes), 0 when none; '?' in w matches any
- * letter of a profane, insulting or sexual entry ("f?ck"). Plural -s/-es
- * falls back to the singular. */
+ * letter of a profane, insulting or sexual entry ("f?ck"). Plural -s, and
+ * -es after a sibilant ("bitches", not "rates"), falls back to the
+ * singular. */
 abuse_cls abuse_lookup(const char *w, size_t n);
 
 /* The lexicon, for tests: entries and entry i's word (NULL past the end). */
@@ -155,8 +157,12 @@ void abuse_scan(const detector_analysis *a, abuse_rule_fn rule,
 static inline abuse_cls abuse_at(const abuse_view *v, size_t i) {
     return i < v->n ? v->w[i].cls : 0;
 }
-/* 1 when word i of v is exactly w. */
-int abuse_is(const abuse_view *v, size_t i, const char *w);
+/* 1 when word i of v is exactly w (w not empty). Inline, first byte
+ * first: the rules ask it of most words they anchor at, and most differ
+ * there. */
+static inline int abuse_is(const abuse_view *v, size_t i, const char *w) {
+    return i < v->n && v->w[i].text[0] == w[0] && strcmp(v->w[i].text, w) == 0;
+}
 /* 1 when no sentence break lies between words i and j (i <= j). */
 static inline int abuse_same_sentence(const abuse_view *v, size_t i,
                                       size_t j) {

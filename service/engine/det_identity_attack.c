@@ -331,6 +331,8 @@ static void call(const abuse_view *v, size_t i, abuse_found *f) {
 
 static void identity_rule(const abuse_view *v, size_t i, abuse_found *f) {
     abuse_cls c = abuse_at(v, i);
+    if (!c)
+        return; /* every rule opens on a word of some class */
     if (c & ABUSE_SLUR) {
         abuse_hit(v, i, i, IDENTITY_SLUR, "slur", f);
     } else if (c & ABUSE_SLUR_W) {

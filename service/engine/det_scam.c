@@ -46,6 +46,25 @@
                                      your money can be recovered" */
 #define SCAM_FIRST_N_ACT 0.6      /* "paying 5 grand to the first 10 people
                                      to message me" */
+#define SCAM_VOUCH 0.6            /* "she changed my life, I recommend her
+                                     @name": a testimonial for a handle,
+                                     told in the third person */
+#define SCAM_TAG_HANDLE 0.6       /* "#claire_fx helped me": a handle
+                                     disguised as a topic tag, vouched for
+                                     or offering money */
+#define SCAM_MONEY_HANDLE 0.6     /* "he is the best @steve_forex": praise
+                                     for an account named for money */
+/* The learned spam model (models/ngram_spam.txt) as a second reader of a
+ * comment that already holds one of a scam's roles: from this calibrated
+ * probability it corroborates the role (signal SCAM_LEARNED, pending
+ * alone). The model alone never flags: trained on YouTube and Instagram
+ * spam, it finds a quarter of a forum's genuine answers spam-like at 0.5
+ * (tools/eval_learned.py), and a role is the evidence it has to agree
+ * with. */
+#define SCAM_LEARNED_P 0.8
+#define SCAM_LEARNED 0.55
+#define SCAM_HANDLE_THANK 0.5     /* "I'm grateful @name": the writer's
+                                     thanks with a handle, nothing more */
 
 enum {
     R_ACT = 1 << 0,     /* contact verb: contact, message, call, text, dm */
@@ -65,6 +84,7 @@ enum {
     R_STAKE = 1 << 14,  /* invested, deposited: money put in */
     R_RETURN = 1 << 15, /* return(s), profit(s), payout: money out */
     R_PEOPLE = 1 << 16, /* people, persons: "the first 10 people" */
+    R_THIRD_P = 1 << 17,/* he, she, him, her, his, hers: someone spoken of */
 };
 
 /* Role lexicon, sorted by bytes (strcmp order) for lex_class. General
@@ -93,9 +113,11 @@ static const struct lex_entry lex[] = {
     {"forex", R_OFFER}, {"funds", R_OFFER}, {"gained", R_GAIN},
     {"genuine", R_THANK}, {"giveaway", R_OFFER}, {"grand", R_CURRENCY},
     {"grands", R_CURRENCY}, {"grant", R_OFFER}, {"grateful", R_THANK},
-    {"hacked", R_OFFER}, {"hacker", R_AGENT}, {"help", R_DESK2},
+    {"hacked", R_OFFER}, {"hacker", R_AGENT}, {"he", R_THIRD_P},
+    {"help", R_DESK2},
     {"helpdesk", R_DESK}, {"helped", R_THANK}, {"helpline", R_DESK},
-    {"her", R_OBJ}, {"herbal", R_OFFER}, {"him", R_OBJ}, {"hiring", R_OFFER},
+    {"her", R_OBJ | R_THIRD_P}, {"herbal", R_OFFER}, {"hers", R_THIRD_P},
+    {"him", R_OBJ | R_THIRD_P}, {"hiring", R_OFFER}, {"his", R_THIRD_P},
     {"honest", R_THANK}, {"hotline", R_DESK}, {"i", R_FIRST},
     {"i've", R_FIRST}, {"ig", R_MESSENGER}, {"immigration", R_OFFER},
     {"inbox", R_ACT | R_MESSENGER}, {"income", R_OFFER}, {"invest", R_OFFER},
@@ -119,6 +141,7 @@ static const struct lex_entry lex[] = {
     {"recommended", R_THANK}, {"recover", R_OFFER}, {"recovered", R_GAIN},
     {"recovery", R_OFFER}, {"reliable", R_THANK}, {"return", R_RETURN},
     {"returns", R_GAIN | R_RETURN}, {"scammed", R_OFFER}, {"service", R_DESK},
+    {"she", R_THIRD_P},
     {"should", R_SOFT}, {"shoutout", R_THANK}, {"signals", R_OFFER},
     {"spell", R_OFFER}, {"sponsorship", R_OFFER}, {"stocks", R_OFFER},
     {"strategy", R_OFFER}, {"support", R_DESK}, {"tech", R_DESK2},
@@ -179,13 +202,25 @@ static pthread_once_t lex_bits_once = PTHREAD_ONCE_INIT;
 
 static void lex_bits_init(void) { lex_filter_init(&lex_bits); }
 
-/* lex_class() of word token t of l. */
+/* Roles a word's stem may give it: those of nouns ("winners", "brokers"
+ * play the role of "winner", "broker"). A verb's roles need its own form:
+ * the ask is an imperative ("call me"), and "called me" is a story told,
+ * not an ask. */
+#define LEX_STEM_ROLES                                                         \
+    (R_OFFER | R_AGENT | R_DESK | R_DESK2 | R_CURRENCY | R_PEOPLE | R_RETURN)
+
+/* lex_class() of word token t of l: of its text, else the noun roles
+ * (LEX_STEM_ROLES) of its stem. */
 static unsigned lex_class_tok(const lex_filter *f, const tokenize_list *l,
                               const tokenize_token *t) {
     uint64_t h = t->hash & (LEX_FILTER_BITS - 1);
-    if (!(f->bit[h >> 6] >> (h & 63) & 1))
-        return 0;
-    return lex_class(tokenize_text(l, t));
+    unsigned c = f->bit[h >> 6] >> (h & 63) & 1 ? lex_class(tokenize_text(l, t)) : 0;
+    if (c || t->stem_hash == t->hash)
+        return c;
+    h = t->stem_hash & (LEX_FILTER_BITS - 1);
+    return f->bit[h >> 6] >> (h & 63) & 1
+               ? lex_class(tokenize_stem(l, t)) & LEX_STEM_ROLES
+               : 0;
 }
 
 /* 1 when the token at norm offset off starts a clause: text start or after
@@ -212,6 +247,90 @@ static int wallet_address(const char *w, size_t n) {
     return 0;
 }
 
+/* Letters a topic tag needs before its underscore can name a person: "#1_"
+ * is a rank, "#claire_fx" an account. */
+#define SCAM_TAG_HANDLE_LETTERS 3
+
+/* The offset in norm (n bytes) of the first hashtag shaped like a user
+ * name, its length in *len; n when there is none. A topic tag runs words
+ * together ("#buildwealth", "#tbt"); an underscore inside or after the
+ * letters is the punctuation of account names ("#claire_fx",
+ * "#katrina__"), written as a tag where an @mention would be filtered or
+ * hidden: a way to be reached, in disguise. */
+static size_t tag_handle(const char *norm, size_t n, size_t *len) {
+    for (const char *p = memchr(norm, '#', n); p; ) {
+        size_t i = (size_t)(p - norm), j = i + 1, letters = 0, under = 0;
+        if (i == 0 || !((norm[i - 1] | 32) >= 'a' && (norm[i - 1] | 32) <= 'z')) {
+            for (; j < n; j++) {
+                char c = norm[j];
+                if (c >= 'a' && c <= 'z')
+                    letters++;
+                else if (c == '_')
+                    under++;
+                else if (!((c >= '0' && c <= '9') || c == '.' ||
+                           (unsigned char)c >= 0x80))
+                    break; /* accented letters ("#hāzel_") stay in the tag */
+            }
+            if (letters >= SCAM_TAG_HANDLE_LETTERS && under) {
+                *len = j - i;
+                return i;
+            }
+        }
+        p = j < n ? memchr(norm + j, '#', n - j) : NULL;
+    }
+    return n;
+}
+
+/* 1 when w, after the word before, is a preposition that credits an
+ * agent: "with", "through", "via", "by", and the "to" of "thanks to". */
+static int agency(const char *w, const char *before) {
+    return strcmp(w, "with") == 0 || strcmp(w, "through") == 0 ||
+           strcmp(w, "via") == 0 || strcmp(w, "by") == 0 ||
+           (strcmp(w, "to") == 0 && strcmp(before, "thanks") == 0);
+}
+
+/* Letters of an offer word found inside a handle: shorter ones ("cash",
+ * "visa") sit inside ordinary names. */
+#define SCAM_MONEY_NAME_MIN 5
+
+/* 1 when the user name h holds an offer word of lex of at least
+ * SCAM_MONEY_NAME_MIN letters ("invest_with_ann", "sandra_cryptoexchange"):
+ * an account named for what it sells. */
+static int money_name(const char *h) {
+    for (size_t k = 0; k < sizeof lex / sizeof *lex; k++)
+        if ((lex[k].cls & R_OFFER) && strlen(lex[k].w) >= SCAM_MONEY_NAME_MIN &&
+            strstr(h, lex[k].w))
+            return 1;
+    return 0;
+}
+
+/* 1 when w is a count spelled out, one to twenty or a round ten up to a
+ * hundred: the English cardinals a countdown is written with. */
+static int cardinal(const char *w) {
+    static const char *const n[] = {
+        "one", "two", "three", "four", "five", "six", "seven", "eight",
+        "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
+        "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+        "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+        "hundred"};
+    for (size_t k = 0; k < sizeof n / sizeof *n; k++)
+        if (strcmp(w, n[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when a currency sign ($, £, €) stands just before offset off of norm,
+ * a space between allowed: the number there is an amount of money. */
+static int money_sign(const char *norm, size_t off) {
+    if (off > 0 && norm[off - 1] == ' ')
+        off--;
+    if (off >= 1 && norm[off - 1] == '$')
+        return 1;
+    if (off >= 2 && memcmp(norm + off - 2, "\xc2\xa3", 2) == 0) /* £ */
+        return 1;
+    return off >= 3 && memcmp(norm + off - 3, "\xe2\x82\xac", 3) == 0; /* € */
+}
+
 typedef struct roles {
     int reach, act, desk, third, story, offer;
     int link;   /* a link other than a messenger's: a channel for offers */
@@ -220,8 +339,20 @@ typedef struct roles {
     int stake;  /* "I invested $500 ... a return of $5,550": money put in by
                    the writer, then money out, each with an amount */
     int first_n;/* "the first 10 people": a countdown to a giveaway */
+    int money;  /* an amount of money: "$500", "5 grand", "10k", "usdt" */
     int ask_me; /* "message me", "dm me": the writer asks to be contacted */
     int offers; /* offer-frame words, each occurrence */
+    int handle; /* a party named by handle: "@name", or "#name_" */
+    int named;  /* a handle that does not open the comment: spoken of, not
+                   the address of a reply ("@anna thanks, I will") */
+    int tag_handle; /* a handle written as a topic tag: "#name_" */
+    int money_handle; /* a handle named for money: "@crypto_with_ann" */
+    int channel; /* an address to be reached at (a number, an e-mail, a
+                    handle, a messenger link, a wallet) that is neither the
+                    address of a reply ("@anna thanks") nor a tag credited
+                    ("with #x"); a messenger named ("ig", "dm") is not one */
+    int writer; /* the writer in the first person: i, we, my, me */
+    int spoken_of; /* someone in the third person: he, she, him, her, his */
     size_t ev_off, ev_end; /* the way to be reached, for the evidence */
 } roles;
 
@@ -251,6 +382,14 @@ static void find_roles(const detector_analysis *a, roles *r) {
     size_t last_stake = (size_t)-1, last_return = (size_t)-1;
     pthread_once(&lex_bits_once, lex_bits_init);
     const lex_filter *lf = &lex_bits;
+    size_t nn = a->features->normalized_len, tl = 0;
+    size_t tag = tag_handle(norm, nn, &tl);
+    if (tag < nn) {
+        r->reach = r->third = r->handle = r->named = r->tag_handle = 1;
+        r->channel = 1;
+        r->ev_off = tag;
+        r->ev_end = tag + tl;
+    }
     for (size_t i = 0; i < l->n; i++, word++) {
         const tokenize_token *t = &l->v[i];
         const char *s = tokenize_text(l, t);
@@ -262,15 +401,20 @@ static void find_roles(const detector_analysis *a, roles *r) {
             r->link |= !reach;
         }
         /* an @handle is a named party as well as a way to reach it */
-        if (t->type == TOKENIZE_HANDLE)
-            r->third = 1;
+        if (t->type == TOKENIZE_HANDLE) {
+            r->third = r->handle = 1;
+            r->named |= i > 0;
+            r->money_handle |= money_name(s);
+        }
         if (reach && r->ev_end == r->ev_off) {
             r->ev_off = t->off;
             r->ev_end = t->off + t->len;
         }
         r->reach |= reach;
+        r->channel |= reach && !(t->type == TOKENIZE_HANDLE && i == 0);
         if (t->type == TOKENIZE_NUMBER) {
             last_amount = word;
+            r->money |= money_sign(norm, t->off);
             /* "first 10 people", "first (7) people" */
             if (i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
                 (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
@@ -287,10 +431,30 @@ static void find_roles(const detector_analysis *a, roles *r) {
         }
         unsigned c = lex_class_tok(lf, l, t);
         size_t sl = strlen(s);
+        /* a lone "l" before a word is "I" typed as a lower-case L, the
+         * letter it looks like: English has no word "l" */
+        if (sl == 1 && s[0] == 'l' && i + 1 < l->n &&
+            l->v[i + 1].type == TOKENIZE_WORD)
+            c |= R_FIRST;
+        /* a topic tag after a preposition of agency ("I made $5k with
+         * #lucyfx", "thanks to #lucyfx") credits a party: a name to be
+         * found, as an @handle is; not one the writer's thanks alone
+         * accuses ("a great day with #friends, thanks!") */
+        if (t->off > 0 && norm[t->off - 1] == '#' && i > 0 &&
+            l->v[i - 1].type == TOKENIZE_WORD &&
+            agency(tokenize_text(l, &l->v[i - 1]),
+                   i > 1 && l->v[i - 2].type == TOKENIZE_WORD
+                       ? tokenize_text(l, &l->v[i - 2]) : "")) {
+            r->reach = r->third = 1;
+            if (r->ev_end == r->ev_off) {
+                r->ev_off = t->off - 1;
+                r->ev_end = t->off + t->len;
+            }
+        }
         /* a crypto wallet or contract address ("0x" + 40 hex digits, a
          * "bc1" address): somewhere to send money, and the offer itself */
         if (wallet_address(s, sl)) {
-            r->reach = r->offer = 1;
+            r->reach = r->channel = r->offer = 1;
             if (r->ev_end == r->ev_off) {
                 r->ev_off = t->off;
                 r->ev_end = t->off + t->len;
@@ -304,8 +468,15 @@ static void find_roles(const detector_analysis *a, roles *r) {
             r->reach = 1;
         if (c & R_CURRENCY) {
             last_amount = word;
+            r->money = 1;
             scam_amount(r, word, last_stake, last_return, &staked);
         }
+        /* "the first ten people": the count spelled out */
+        if (cardinal(s) && i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
+            (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
+            l->v[i - 1].type == TOKENIZE_WORD &&
+            strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0)
+            r->first_n = 1;
         if ((c & R_STAKE) && last_first != (size_t)-1 &&
             word - last_first <= SCAM_STORY_WINDOW)
             last_stake = word;
@@ -355,6 +526,10 @@ static void find_roles(const detector_analysis *a, roles *r) {
             r->third = 1;
         if (c & R_FIRST)
             last_first = word;
+        if ((c & R_FIRST) || strcmp(s, "my") == 0 || strcmp(s, "me") == 0)
+            r->writer = 1;
+        if (c & R_THIRD_P)
+            r->spoken_of = 1;
         if ((c & R_GAIN) && last_first != (size_t)-1 &&
             word - last_first <= SCAM_STORY_WINDOW) {
             last_gain = word;
@@ -383,6 +558,17 @@ static void find_roles(const detector_analysis *a, roles *r) {
         (last_amount > last_gain ? last_amount - last_gain
                                  : last_gain - last_amount) <= SCAM_STORY_WINDOW)
         r->story = 1;
+}
+
+/* The spam model's calibrated probability of the comment, or -1 when the
+ * engine has no such model or no n-grams. */
+static double spam_model_p(const detector_analysis *a) {
+    const ngram_model *m = a->models ? a->models[NGRAM_MODEL_SPAM] : NULL;
+    if (!m || !a->ngram)
+        return -1;
+    ngram_result res;
+    ngram_predict(m, a->ngram, &res);
+    return res.prob;
 }
 
 static void scam_run(const detector_analysis *a, score_signal *out) {
@@ -437,6 +623,29 @@ static void scam_run(const detector_analysis *a, score_signal *out) {
           "be contacted");
     FRAME(r.first_n && r.act, SCAM_FIRST_N_ACT,
           "a giveaway to the first few people who contact the writer");
+    FRAME(r.first_n && r.money, SCAM_FIRST_N_ACT,
+          "a sum of money for the first few people");
+    FRAME(r.named && r.writer && r.thank && r.spoken_of, SCAM_VOUCH,
+          "a testimonial: the writer vouches, in the third person, for "
+          "someone named by handle");
+    FRAME(r.tag_handle && (r.thank || r.gain || r.offer || r.spoken_of),
+          SCAM_TAG_HANDLE,
+          "a person's handle written as a topic tag (#name_), with a "
+          "testimonial, money or an offer");
+    FRAME(r.money_handle && r.named && (r.thank || r.gain || r.spoken_of),
+          SCAM_MONEY_HANDLE,
+          "a testimonial for an account named for money");
+    FRAME(r.named && r.writer && r.thank, SCAM_HANDLE_THANK,
+          "the writer's thanks or praise for someone named by handle");
+    /* the role a scam cannot do without, an address to be reached at off
+     * the site (or its money story), read as spam by the learned model
+     * too; an ask ("call me"), a messenger named or a name ("Mr. Jones")
+     * alone is everyday talk */
+    if (best < SCAM_LEARNED && (r.channel || r.story || r.stake)) {
+        double p = spam_model_p(a);
+        FRAME(p >= SCAM_LEARNED_P, SCAM_LEARNED,
+              "one of a scam's roles, and the learned spam model agrees");
+    }
 #undef FRAME
     if (best <= 0)
         return;

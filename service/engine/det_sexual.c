@@ -272,6 +272,8 @@ static void innuendo(const abuse_view *v, size_t i, abuse_found *f) {
 }
 
 static void sexual_rule(const abuse_view *v, size_t i, abuse_found *f) {
+    if (!abuse_at(v, i))
+        return; /* every rule opens on a word of some class */
     demand(v, i, f);
     act_mine(v, i, f);
     act_at(v, i, f);

@@ -415,6 +415,13 @@ static void whereabouts(const abuse_view *v, size_t i, abuse_found *f) {
 
 static void threat_rule(const abuse_view *v, size_t i, abuse_found *f) {
     abuse_cls c = abuse_at(v, i);
+    if (!c) { /* of a word of no class, only "you'll" opens a rule */
+        if (you_ll(v, i)) {
+            conveyance(v, i, f);
+            retribution(v, i, f);
+        }
+        return;
+    }
     if (c & ABUSE_WISH)
         wish(v, i, f);
     if (c & (ABUSE_WILL | ABUSE_MODAL))

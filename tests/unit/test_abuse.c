@@ -88,6 +88,10 @@ static void test_lookup_plural_and_masks(void) {
     CHECK(abuse_lookup("teacher", 7) == 0);
     CHECK(abuse_lookup("muslims", 7) & ABUSE_GROUP);
     CHECK(abuse_lookup("vermin", 6) & ABUSE_DEHUM);
+    /* "-es" is a plural after a sibilant only: "rates" is not "rat" */
+    CHECK(abuse_lookup("bitches", 7) & ABUSE_INS_N);
+    CHECK(abuse_lookup("rats", 4) & ABUSE_INS_N);
+    CHECK(!(abuse_lookup("rates", 5) & ABUSE_INS_N));
 }
 
 static void test_insult_shapes(void) {
@@ -131,6 +135,10 @@ static void test_threat_shapes(void) {
           flag_score("I hope he dies", "threat"));
     /* never rejected alone */
     CHECK(status_of("I will find you and hurt you") == ENGINE_PENDING);
+    /* "you'll" is of no lexicon class and still opens the conveyance and
+     * retribution shapes (the rules skip other unclassed words) */
+    CHECK(flag_score("you'll leave in a box", "threat") >= 0.5);
+    CHECK(flag_score("you'll pay for this", "threat") >= 0.5);
 }
 
 static void test_threat_negatives(void) {
