@@ -134,16 +134,20 @@ trap 'exit 130' INT TERM
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-free_cluster_port() { # a free port whose cluster-bus port (port + 10000) is free too
-    python3 - <<'EOF'
-import socket
+free_cluster_port() { # $* = the other nodes' ports: a free port whose
+    # cluster-bus port (port + 10000) is free too, neither of them another
+    # node's port or bus port (a node not started yet has not bound its bus)
+    python3 - "$@" <<'EOF'
+import socket, sys
+taken = {int(a) for a in sys.argv[1:]}
+busy = taken | {q + 10000 for q in taken}
 for _ in range(200):
     a = socket.socket()
     a.bind(("127.0.0.1", 0))
     port = a.getsockname()[1]
     b = socket.socket()
     try:
-        if port + 10000 > 65535:
+        if port + 10000 > 65535 or port in busy or port + 10000 in busy:
             continue
         b.bind(("127.0.0.1", port + 10000))
     except OSError:
@@ -213,9 +217,11 @@ start_redis() {
 # start_cluster: a Redis Cluster of 3 primaries; sets CL_PIDS, CL_SEEDS
 # (host:port,...) and CL_PORT (the first node's port)
 start_cluster() {
-    CL_PIDS="" CL_SEEDS="" CL_PORT=""
+    CL_PIDS="" CL_SEEDS="" CL_PORT="" cl_ports=""
     for n in 1 2 3; do
-        port=$(free_cluster_port)
+        # shellcheck disable=SC2086 # one argument per port
+        port=$(free_cluster_port $cl_ports)
+        cl_ports="$cl_ports $port"
         [ -n "$port" ] || die "no free port pair for a cluster node"
         start_redis "CL$n" "$port" --cluster-enabled yes \
             --cluster-config-file "$TMP/CL$n/nodes.conf"

@@ -70,7 +70,7 @@ try:
     for k in cli("--scan", "--pattern", "modq:*").split():
         f = re.sub(r"^modq:\{bench\}:", "", k)
         f = re.sub(r"^(dup:b)\d:.*", r"\1*", f)
-        f = re.sub(r"^(comment|dup:x|flood:a|flood:i|ident:.|author|author_log|learned|claim|article|artver|thread|threadref|list:a|article_comments|pending:flag):.*", r"\1:*", f)
+        f = re.sub(r"^(comment|dup:x|flood:a|flood:i|ident:.|idz:.|author|author_log|learned|claim|article|artver|thread|threadref|list:a|article_comments|pending:flag):.*", r"\1:*", f)
         mu = int(cli("MEMORY", "USAGE", k) or 0)
         e = fam.setdefault(f, [0, 0]); e[0] += 1; e[1] += mu
     print("posted %d answered %d records %d; used_memory delta %d B = %.0f B per comment"

@@ -45,7 +45,8 @@ int codec_decode_article_content(const char *buf, size_t len, model_article *out
 int codec_decode_comment_req(const char *buf, size_t len, model_comment *out,
                              size_t max_text, codec_error *err);
 /* Returns new JSON: API form (storage=0) or storage form (storage=1, adds
- * personal data and analysis keys). NULL on OOM. */
+ * personal data and analysis keys: the hashes and band keys, not the
+ * MinHash, which the exact key holds). NULL on OOM. */
 char *codec_encode_comment(const model_comment *c, int storage, size_t *len);
 int codec_decode_comment(const char *buf, size_t len, model_comment *out,
                          codec_error *err);

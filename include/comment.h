@@ -134,11 +134,12 @@ void comment_post(comment_pipeline *p, const char *body, size_t len, const char 
  * persist). cm stays the caller's either way. */
 int comment_process(comment_pipeline *p, model_comment *cm, int *created, comment_reply *err);
 
-/* Spool replay (spool_replay_fn; ctx is the pipeline): one spooled record
- * through the write the live comments use (SET NX, the record's own
- * hashes and band keys). 0 stored or unreadable (skipped, logged), -1
+/* Spool replay (spool_replay_fn; ctx is the pipeline): one spool line (the
+ * stored record with its MinHash beside it, comment_spool.c) through the
+ * write the live comments use (SET NX, the record's own hashes and band
+ * keys, the line's MinHash). 0 stored or unreadable (skipped, logged), -1
  * Redis trouble (the rest stays spooled). */
-int comment_replay(void *ctx, const char *rec, size_t len);
+int comment_replay(void *ctx, const char *line, size_t line_len);
 
 /* Teach the site's classifier and reputation from a verdict a moderator
  * gave: spam = 1 rejected, 0 approved. report (1): a client's report

@@ -677,12 +677,10 @@ char *codec_encode_comment(const model_comment *c, int storage, size_t *len) {
         crypto_hex_u64(c->exact_hash, 16, h);
         h[16] = 0;
         jsonw_member_str(&w, "xh", h);
+        /* the band keys only: the MinHash is stored once, in the exact
+         * key (dup:x); a spooled record carries it beside the record
+         * (comment_spool.c) */
         if (c->has_minhash) {
-            char mh[MODEL_MINHASH_N * 8 + 1];
-            for (int i = 0; i < MODEL_MINHASH_N; i++)
-                crypto_hex_u64(c->minhash[i], 8, mh + 8 * i);
-            mh[MODEL_MINHASH_N * 8] = 0;
-            jsonw_member_str(&w, "mh", mh);
             char bd[MODEL_LSH_BANDS * 16 + 1];
             for (int i = 0; i < MODEL_LSH_BANDS; i++)
                 crypto_hex_u64(c->band[i], 16, bd + 16 * i);
@@ -742,9 +740,12 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
     snprintf(out->author_key, sizeof out->author_key, "%s", ak ? ak : "");
     const char *xh = json_string_value(json_object_get(root, "xh"));
     if (xh) out->exact_hash = strtoull(xh, NULL, 16);
+    /* "mh": the MinHash of a record of the older layout (and of a spool
+     * line written by it); a record now has none. has_minhash says the
+     * text had one, i.e. that its band keys are known (erasure deletes
+     * them); out->minhash stays zero without "mh". */
     const char *mh = json_string_value(json_object_get(root, "mh"));
     if (mh && strlen(mh) == MODEL_MINHASH_N * 8) {
-        out->has_minhash = 1;
         for (int k = 0; k < MODEL_MINHASH_N; k++) {
             char part[9];
             memcpy(part, mh + 8 * k, 8);
@@ -760,6 +761,7 @@ int codec_decode_comment(const char *buf, size_t len, model_comment *out,
             part[16] = 0;
             out->band[k] = strtoull(part, NULL, 16);
         }
+        out->has_minhash = 1;
     } else {
         out->has_minhash = 0;
     }

@@ -208,6 +208,14 @@ int comment_process(comment_pipeline *p, model_comment *cm, int *created, commen
     return pr.ok ? 0 : -1;
 }
 
+/* 1 when cm's MinHash is all zero: not known (a MinHash value is the
+ * least of its shingles' 32-bit hashes; all 32 zero does not happen). */
+static int minhash_unknown(const model_comment *cm) {
+    for (int i = 0; i < MODEL_MINHASH_N; i++)
+        if (cm->minhash[i]) return 0;
+    return 1;
+}
+
 static void replay_written(void *ctx, int rc) { *(int *)ctx = rc; }
 
 static void replay_notified(void *ctx, int rc) { *(int *)ctx = rc; }
@@ -226,16 +234,26 @@ static void replay_notify(const comment_transport *t, comment_sync *st, const mo
     free(json);
 }
 
-int comment_replay(void *ctx, const char *rec, size_t len) {
+int comment_replay(void *ctx, const char *line, size_t line_len) {
     comment_pipeline *p = ctx;
     model_comment cm;
     codec_error ce;
-    if (codec_decode_comment(rec, len, &cm, &ce) < 0) {
-        log_msg(LOG_ERROR, "spool: skipping unreadable record (%s)", ce.text);
+    const char *rec;
+    size_t len;
+    uint32_t mh[MODEL_MINHASH_N];
+    int beside = comment_spool_split(line, line_len, &rec, &len, mh);
+    if (beside < 0 || codec_decode_comment(rec, len, &cm, &ce) < 0) {
+        log_msg(LOG_ERROR, "spool: skipping unreadable record (%s)",
+                beside < 0 ? "malformed MinHash" : ce.text);
         return 0; /* a corrupt line must not block the rest */
     }
-    /* the record carries its hashes, minhash and LSH band keys; no look-up
-     * claimed the id, so the write WATCHes the record instead */
+    /* the record carries its hashes and LSH band keys, the line the
+     * MinHash (an older line's record holds it itself, and the decode took
+     * it). A record with bands but no MinHash anywhere (none of modq's
+     * lines) writes no band keys rather than a signature of zeros. */
+    if (beside == 1) memcpy(cm.minhash, mh, sizeof cm.minhash);
+    else if (cm.has_minhash && minhash_unknown(&cm)) cm.has_minhash = 0;
+    /* no look-up claimed the id, so the write WATCHes the record instead */
     store_write w;
     comment_job_fill_write(p->o.cfg, &cm, rec, len, &w);
     comment_file *file = p->o.file ? p->o.file(p->o.session_arg) : NULL;

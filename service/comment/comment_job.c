@@ -318,7 +318,13 @@ int comment_job_written(comment_job *j, int wr) {
             }
         }
     } else {
-        if (spool_append(j->p->o.spool, j->json, j->len) < 0) {
+        /* the record with its MinHash beside it: the replay writes the
+         * exact key from the line alone (comment_spool.c) */
+        size_t ll = 0;
+        char *line = comment_spool_line(cm, j->json, j->len, &ll);
+        int sp = line ? spool_append(j->p->o.spool, line, ll) : -1;
+        free(line);
+        if (sp < 0) {
             comment_job_error(j, 503, "redis_unavailable",
                               "Redis is unavailable and the local spool cannot be written", NULL);
             return -1;

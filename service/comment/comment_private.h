@@ -213,6 +213,21 @@ int comment_job_written(comment_job *j, int wr);
 /* The store_write of a record (live writes and replays). */
 void comment_job_fill_write(const modq_config *cfg, const model_comment *cm, const char *json,
                             size_t len, store_write *w);
+/* ======================================= the spool form (comment_spool.c) */
+
+/* The spool line of a comment whose stored record is rec (len bytes):
+ * the record with cm's MinHash beside it (the record alone when cm has
+ * none). Returns new (free()), NUL-terminated, *out_len its length; NULL
+ * when out of memory. */
+char *comment_spool_line(const model_comment *cm, const char *rec, size_t len, size_t *out_len);
+/* The parts of a spool line: *rec, *rec_len its record (borrowed from
+ * line). Returns 1 with minhash[] filled when the line carries the
+ * MinHash beside the record, 0 for a record alone (a text without one, or
+ * a line of the older layout, whose record holds it as "mh"), -1 when
+ * the MinHash part is malformed. */
+int comment_spool_split(const char *line, size_t len, const char **rec, size_t *rec_len,
+                        uint32_t minhash[MODEL_MINHASH_N]);
+
 /* The one reply builder: the answer of j (ok: the comment; else j->err)
  * into *r. */
 void comment_job_reply(comment_job *j, int ok, comment_reply *r);

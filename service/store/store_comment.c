@@ -182,13 +182,15 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         if (store_key(kfl[i], sizeof kfl[i], w->site, STORE_K_PENDING_FLAG, w->flags[i].code) < 0)
             return -1;
     int has_ip = w->ip && *w->ip;
-    /* the author index: one set per identity the comment names */
+    /* the author index: one zset per identity the comment names */
     char ka[3][STORE_KEY_MAX];
     const char akind[3] = {STORE_AUTHOR_EMAIL, STORE_AUTHOR_NAME, STORE_AUTHOR_IP};
     const char *aval[3] = {w->author_email, w->author_name, w->ip};
     int na = 0;
     for (int i = 0; i < 3; i++)
-        if (store_key_identity(ka[na], sizeof ka[na], w->site, akind[i], aval[i]) > 0) na++;
+        if (store_key_identity(ka[na], sizeof ka[na], w->site, STORE_K_IDENTITY, akind[i],
+                               aval[i]) > 0)
+            na++;
     /* the listings: lexical members "<ms>:<id>" in received order */
     char kl[STORE_KEY_MAX], kla[STORE_KEY_MAX], lmem[MODEL_MAX_ID + 24], lcut[40];
     if (store_list_member(lmem, sizeof lmem, w->received_ms, w->id) < 0) return -1;
@@ -257,7 +259,7 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "EXPIRE", fk[i], fw, "NX", NULL);
     }
     for (int i = 0; i < na; i++) {
-        store_cmd(&c[n++], "SADD", ka[i], w->id, NULL);
+        store_cmd(&c[n++], "ZADD", ka[i], recv, w->id, NULL);
         store_cmd(&c[n++], "EXPIRE", ka[i], ret, NULL);
     }
     /* the listings; one write in FOLDER_TRIM_EVERY (other bits of the hash

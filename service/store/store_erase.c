@@ -165,13 +165,17 @@ static const erase_row COMMENT_ROWS[] = {
 #define N_COMMENT_ROWS (sizeof COMMENT_ROWS / sizeof COMMENT_ROWS[0])
 
 /* Per-author key kinds: an erased comment leaves them (op), an author's
- * erasure (store_author_forget) deletes them whole -- the index sets ('S')
- * only for the identity asked for: a name or IP may be shared by people
- * whose comments stay. */
+ * erasure (store_author_forget) deletes them whole -- the identity index
+ * (zsets, and the sets of the older layout until they expire) only for
+ * the identity asked for: a name or IP may be shared by people whose
+ * comments stay. */
 static const erase_row AUTHOR_ROWS[] = {
-    {'S', STORE_K_IDENTITY, R_EMAIL},
-    {'S', STORE_K_IDENTITY, R_NAME},
-    {'S', STORE_K_IDENTITY, R_IP_INDEX},
+    {'Z', STORE_K_IDENTITY, R_EMAIL},
+    {'Z', STORE_K_IDENTITY, R_NAME},
+    {'Z', STORE_K_IDENTITY, R_IP_INDEX},
+    {'S', STORE_K_IDENTITY_SET, R_EMAIL},
+    {'S', STORE_K_IDENTITY_SET, R_NAME},
+    {'S', STORE_K_IDENTITY_SET, R_IP_INDEX},
     {'F', STORE_K_FLOOD_AUTHOR, R_AUTHOR_KEY},
     {'F', STORE_K_FLOOD_IP, R_IP},
     {'K', STORE_K_AUTHOR, R_AUTHOR_HASH},
@@ -215,7 +219,7 @@ static int row_key(char *k, size_t n, const erase_row *r, const store_erase *e) 
                           : r->rest == R_NAME ? STORE_AUTHOR_NAME : STORE_AUTHOR_IP;
         const char *v = r->rest == R_EMAIL ? e->author_email
                         : r->rest == R_NAME ? e->author_name : e->ip;
-        int l = store_key_identity(k, n, e->site, kind, v);
+        int l = store_key_identity(k, n, e->site, r->part, kind, v);
         return l < 0 ? 0 : l; /* no such identity */
     }
     }
@@ -322,15 +326,32 @@ int store_author_ids(store *s, const char *site, char kind, const char *value, c
                      size_t *n) {
     *ids = NULL;
     *n = 0;
-    char k[STORE_KEY_MAX];
-    if (store_key_identity(k, sizeof k, site, kind, value) < 0) return 0;
-    cmd c = {0};
-    store_cmd(&c, "SMEMBERS", k, NULL);
-    redisReply *r;
-    if (store_run(s, &c, 1, &r) < 0) return -1;
-    int rc = r->type == REDIS_REPLY_ARRAY ? 0 : -1;
-    if (rc == 0) store_take_list(r, ids, n);
-    freeReplyObject(r);
+    char k[STORE_KEY_MAX], ko[STORE_KEY_MAX];
+    if (store_key_identity(k, sizeof k, site, STORE_K_IDENTITY, kind, value) < 0 ||
+        store_key_identity(ko, sizeof ko, site, STORE_K_IDENTITY_SET, kind, value) < 0)
+        return 0;
+    /* the zset, in received order, then what the older layout's set adds */
+    cmd c[2];
+    memset(c, 0, sizeof c);
+    store_cmd(&c[0], "ZRANGE", k, "0", "-1", NULL);
+    store_cmd(&c[1], "SMEMBERS", ko, NULL);
+    redisReply *r[2];
+    if (store_run(s, c, 2, r) < 0) return -1;
+    int rc = r[0]->type == REDIS_REPLY_ARRAY && r[1]->type == REDIS_REPLY_ARRAY ? 0 : -1;
+    size_t cap = rc == 0 ? r[0]->elements + r[1]->elements : 0;
+    if (cap && !(*ids = calloc(cap, sizeof **ids))) rc = -1;
+    for (int j = 0; rc == 0 && j < 2; j++)
+        for (size_t i = 0; i < r[j]->elements; i++) {
+            const redisReply *e = r[j]->element[i];
+            if (e->type != REDIS_REPLY_STRING) continue;
+            int seen = 0;
+            for (size_t m = 0; j == 1 && !seen && m < *n; m++)
+                seen = strlen((*ids)[m]) == e->len && memcmp((*ids)[m], e->str, e->len) == 0;
+            if (seen) continue;
+            char *v = store_take_str(r[j]->element[i], NULL);
+            if (v) (*ids)[(*n)++] = v;
+        }
+    store_free_replies(r, 2);
     return rc;
 }
 
@@ -341,7 +362,8 @@ int store_author_forget(store *s, const store_erase *e, int sets) {
     memset(c, 0, sizeof c);
     int n = 0, rc = -1;
     for (size_t i = 0; i < N_AUTHOR_ROWS; i++) {
-        if (AUTHOR_ROWS[i].op == 'S' && !sets) continue;
+        erase_rest rs = AUTHOR_ROWS[i].rest;
+        if ((rs == R_EMAIL || rs == R_NAME || rs == R_IP_INDEX) && !sets) continue;
         int l = row_key(k[n], STORE_KEY_MAX, &AUTHOR_ROWS[i], e);
         if (l < 0) goto out;
         if (l > 0) {

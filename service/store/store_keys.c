@@ -77,7 +77,8 @@ int store_key_rl(char *buf, size_t n, const char *part, const char *who, long lo
     return w;
 }
 
-int store_key_identity(char *buf, size_t n, const char *site, char kind, const char *value) {
+int store_key_identity(char *buf, size_t n, const char *site, const char *part, char kind,
+                       const char *value) {
     if (n) buf[0] = 0;
     if (!value) return -1;
     while (*value == ' ' || *value == '\t') value++;
@@ -95,7 +96,7 @@ int store_key_identity(char *buf, size_t n, const char *site, char kind, const c
     rest[1] = ':';
     crypto_hex(h, sizeof h, rest + 2);
     rest[2 + STORE_AUTHOR_HEX] = 0;
-    return store_key(buf, n, site, STORE_K_IDENTITY, rest);
+    return store_key(buf, n, site, part, rest);
 }
 
 int store_list_member(char *buf, size_t n, long long ms, const char *id) {

@@ -28,7 +28,9 @@
  *                                        while Redis reports that version.
  *   modq:{S}:ndocs               string  articles registered
  *                                        [store_article.c]
- *   modq:{S}:comment:<id>        string  comment JSON, EX retention
+ *   modq:{S}:comment:<id>        string  comment JSON, EX retention (no
+ *                                        MinHash: dup:x holds it; "mh" in
+ *                                        a record of the older layout)
  *   modq:{S}:claim:<id>          string  "1": the look-up that will write
  *                                        <id> (SET NX PX STORE_CLAIM_MS,
  *                                        deleted by the write)
@@ -48,12 +50,19 @@
  *                                        are still read; EX window
  *   modq:{S}:flood:a:<author>    string  counter, EX flood_window
  *   modq:{S}:flood:i:<ip>        string  counter, EX flood_window
- *   modq:{S}:ident:<k>:<hash>    set     ids of the comments an author
- *                                        identity posted: k = e (e-mail), n
- *                                        (name), i (IP); hash = 32 hex of
- *                                        the SHA-256 of the lowercased
- *                                        identity (store_key_identity), EX
- *                                        retention from the last comment
+ *   modq:{S}:idz:<k>:<hash>      zset    ids of the comments an author
+ *                                        identity posted -> received ms:
+ *                                        k = e (e-mail), n (name), i (IP);
+ *                                        hash = 32 hex of the SHA-256 of
+ *                                        the lowercased identity
+ *                                        (store_key_identity), EX retention
+ *                                        from the last comment. A zset this
+ *                                        small is a listpack (~136 B), a
+ *                                        set of strings a hash table
+ *                                        (~224 B) in Redis 7.0
+ *   modq:{S}:ident:<k>:<hash>    set     the same ids, the older layout:
+ *                                        never written, read with idz and
+ *                                        erased until it expires
  *   modq:{S}:list                zset    every comment, score 0, member
  *                                        "<13-digit received ms>:<id>"
  *                                        (lexical order = received order)
@@ -197,7 +206,9 @@
 #define STORE_K_THREAD_REFS "threadref:"  /* + article id: references; not
                                             * "thread:<x>": an article id could
                                             * spell that */
-#define STORE_K_IDENTITY "ident:"       /* + kind + ":" + identity digest */
+#define STORE_K_IDENTITY "idz:"         /* + kind + ":" + identity digest */
+#define STORE_K_IDENTITY_SET "ident:"   /* the same as sets, the older layout:
+                                         * read and erased, never written */
 #define STORE_K_LIST "list"             /* every comment by received time */
 #define STORE_K_LIST_ARTICLE "list:a:"  /* + article id */
 /* the duplicate bands "dup:b<i>:" + 16 hex: store_key_band() */
@@ -266,10 +277,12 @@ int store_key_author(char *buf, size_t n, const char *site, const char *part,
                      const char *author_key);
 /* Hex digits of the identity digest in an author key (128 bits). */
 #define STORE_AUTHOR_HEX 32
-/* "modq:{site}:ident:<kind>:<32 hex of SHA-256(lowercased value)>" into
- * buf. Returns the length, or -1 when value is NULL or empty (after
- * leading/trailing blanks) or the key does not fit. */
-int store_key_identity(char *buf, size_t n, const char *site, char kind, const char *value);
+/* "modq:{site}:<part><kind>:<32 hex of SHA-256(lowercased value)>" into
+ * buf (part STORE_K_IDENTITY, or STORE_K_IDENTITY_SET for the older
+ * layout's set). Returns the length, or -1 when value is NULL or empty
+ * (after leading/trailing blanks) or the key does not fit. */
+int store_key_identity(char *buf, size_t n, const char *site, const char *part, char kind,
+                       const char *value);
 /* "<13-digit ms>:<id>", a member of the list zsets, into buf. Returns the
  * length or -1. */
 int store_list_member(char *buf, size_t n, long long ms, const char *id);

@@ -361,6 +361,16 @@ class Modq:
             if cursor:
                 path += "&cursor=" + cursor
             r = self.request("GET", path, key=MOD_KEY)
+            # 503 redis_unavailable is modq's documented "retry later" (a
+            # Redis command over redis_timeout_ms on a loaded machine opens
+            # the pool's short down window): a reader retries; anything
+            # else fails at once
+            for _ in range(20):
+                if r.status != 503 or not r.json or \
+                        r.json["error"]["code"] != "redis_unavailable":
+                    break
+                time.sleep(0.25)
+                r = self.request("GET", path, key=MOD_KEY)
             assert r.status == 200, r
             ids += [i["id"] for i in r.json["items"]]
             cursor = r.json["next_cursor"]

@@ -108,7 +108,7 @@ def test_deleted_comment_leaves_no_trace_of_text_or_author(binary):
             found = {part(k) for k, _ in traces(before, personal(ZELDA, [Z_TEXTS["approved"]]))}
             assert {"comment", "thread", "dup", "flood", "wh"} <= found, sorted(found)
             named = {part(k) for k, v in before.items() if zid in k or zid in v}
-            assert {"learned", "list", "ident", "author_log", "approved", "byscore",
+            assert {"learned", "list", "idz", "author_log", "approved", "byscore",
                     "rep"} - named == {"rep"}, sorted(named)
             assert "a:" in before["modq:{%s}:rep:ham" % SITE]
             assert m.request("DELETE", "/v1/sites/%s/comments/%s" % (SITE, zid)).status == 204
@@ -179,6 +179,44 @@ def test_erasure_by_email_name_or_ip_takes_every_comment_and_reputation(binary):
         dump = site_dump(env.redis)
         assert traces(dump, personal(BOB, [B_TEXT])) == []
         assert [k for k in dump if ":comment:" in k] == []
+
+
+# Moves one comment's identity-index entries into the sets of the older
+# layout (ident:<k>:<hash>, TTLs kept): KEYS the zsets (idz:<k>:<hash>), ARGV[1]
+# the comment id. Returns how many it moved.
+OLDER_IDENTITY_LUA = """
+local n = 0
+for _, k in ipairs(KEYS) do
+  if redis.call('ZREM', k, ARGV[1]) == 1 then
+    local old = string.gsub(k, ':idz:', ':ident:')
+    redis.call('SADD', old, ARGV[1])
+    redis.call('EXPIRE', old, 86400)
+    n = n + 1
+  end
+end
+return n
+"""
+
+
+def test_erasure_finds_comments_in_the_older_identity_sets(binary):
+    """An identity index written as sets (the older layout) is still read
+    by an author's erasure, and erased with the zsets."""
+    with Env(binary, LOW) as env:
+        m = env.modq
+        post(m, "z-old", Z_TEXTS["approved"], ZELDA)
+        post(m, "z-new", Z_TEXTS["rejected"], ZELDA)
+        idz = [k for k in env.redis.cli("--scan", "--pattern", "modq:{%s}:idz:*" % SITE).split()]
+        assert len(idz) == 3, idz  # e-mail, name, IP
+        assert env.redis.cli("TYPE", idz[0]) == "zset"
+        assert env.redis.cli("EVAL", OLDER_IDENTITY_LUA, len(idz), *idz, "z-old") == "3"
+        old = env.redis.cli("--scan", "--pattern", "modq:{%s}:ident:*" % SITE).split()
+        assert len(old) == 3 and env.redis.cli("SMEMBERS", old[0]) == "z-old", old
+        r = m.request("POST", "/v1/sites/%s/erasure" % SITE, {"author": {"email": ZELDA["email"]}})
+        assert r.status == 200 and r.json == {"erased": 2}, r
+        assert m.request("GET", "/v1/sites/%s/comments/z-old" % SITE).status == 404
+        dump = site_dump(env.redis)
+        assert [k for k in dump if ":ident:" in k or ":idz:" in k] == [], sorted(dump)
+        assert traces(dump, personal(ZELDA, Z_TEXTS.values())) == []
 
 
 BAD_ERASURES = [

@@ -174,6 +174,11 @@ def verify(modq, load, site, name):
         records = []
         for cid in answered:
             r = c.request("GET", "/v1/sites/%s/comments/%s" % (site, cid))
+            for _ in range(20):   # modq's "retry later", as in modq.queue
+                if r.status != 503:
+                    break
+                time.sleep(0.25)
+                r = c.request("GET", "/v1/sites/%s/comments/%s" % (site, cid))
             assert r.status in (200, 404), (cid, r)
             records.append(r.json if r.status == 200 else None)
     finally:

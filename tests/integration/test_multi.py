@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 
 from harness import Env
 
@@ -85,6 +86,15 @@ def post_near_duplicate(b):
     r = post(b, "nearB", near, name="Cy", aid="x1")
     assert r.status == 201, r
     return r
+
+
+def assert_near_copy_of(r, cid):
+    """r's verdict flags it a near copy of comment cid, with a sound estimate."""
+    d = flag(r.json, "duplicate")
+    assert d is not None and d.get("evidence") == cid, r.json
+    found = re.search(r"near copy of comment %s \(estimated similarity ([0-9.]+)\)" % cid,
+                      d["detail"])
+    assert found and 0.5 <= float(found.group(1)) < 1.0, d
 
 
 def register_article(a):
@@ -212,12 +222,48 @@ def test_near_duplicate_of_a_comment_stored_in_the_older_layout_is_found(binary)
         assert env.redis.cli("EVAL", OLD_LAYOUT_LUA, 9, exact[0], *bands) == "8"
         assert env.redis.cli("STRLEN", bands[0]) == str(len("dupA") + 1 + len(
             env.redis.cli("GET", exact[0]).split("\x1f", 1)[1]) + 1 + 128)
-        r = post_near_duplicate(m)
-        d = flag(r.json, "duplicate")
-        assert d is not None and d.get("evidence") == "dupA", r.json
-        found = re.search(r"near copy of comment dupA \(estimated similarity ([0-9.]+)\)",
-                          d["detail"])
-        assert found and 0.5 <= float(found.group(1)) < 1.0, d
+        assert_near_copy_of(post_near_duplicate(m), "dupA")
+
+
+def wait_spool_empty(m, timeout=20):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            r = m.request("GET", "/readyz", key=None, timeout=5)
+            if r.status == 200 and r.json["redis"] == "up" and r.json["spool"]["pending"] == 0:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("spool not replayed")
+
+
+def test_near_duplicate_of_a_comment_spooled_while_redis_was_down_is_found(binary):
+    """The stored record carries no MinHash (the exact key does): a comment
+    spooled during an outage is written from its spool line, which keeps
+    the MinHash beside the record, so its exact key holds the real
+    signature and a near copy posted after the replay is found, with a
+    sound estimate (a signature of zeros would give none)."""
+    with Env(binary, dict(ENV, MODQ_REDIS_TIMEOUT_MS="200")) as env:
+        m = env.modq
+        env.redis.stop()
+        r = post(m, "dupS", DUP_TEXT, name="Ann", aid="x1")
+        assert r.status == 201 and r.json["provisional"] is True, r.json
+        spool = m.env["MODQ_SPOOL_DIR"]
+        lines = [ln for f in os.listdir(spool) for ln in open(os.path.join(spool, f), "rb")]
+        assert len(lines) == 1 and lines[0].startswith(b"mh:"), lines
+        env.redis.start()
+        wait_spool_empty(m)
+        keys = all_keys(env.redis.port)
+        rec = env.redis.cli("GET", "modq:{%s}:comment:dupS" % SITE)
+        assert rec.startswith("{") and '"bd"' in rec and '"mh"' not in rec, rec[:200]
+        exact = [k for k in keys if ":dup:x:" in k]
+        assert len(exact) == 1 and len([k for k in keys if ":dup:b" in k]) == 8, keys
+        # "dupS\x1f<author key>\x1f" + 128 bytes of MinHash, not zeros
+        assert env.redis.cli("EVAL", "local v = redis.call('GET', KEYS[1]) "
+                             "return string.find(string.sub(v, -128), '[^%z]') ~= nil "
+                             "and 1 or 0", 1, exact[0]) == "1"
+        assert_near_copy_of(post_near_duplicate(m), "dupS")
 
 
 def test_article_registered_through_one_instance_serves_the_other(binary):

@@ -315,6 +315,49 @@ static void test_failed_lookup_judged_without_context_and_spooled(void) {
     comment_pipeline_free(p);
 }
 
+/* The spool form: the record byte for byte after the MinHash, which comes
+ * back exactly; a record alone (no MinHash, or a line of the older
+ * layout) is its own record; a damaged MinHash part is refused. */
+static void test_spool_line_keeps_record_and_minhash(void) {
+    model_comment c;
+    model_comment_init(&c);
+    const char rec[] = "{\"id\":\"c1\",\"site\":\"s\",\"bd\":\"...\"}";
+    size_t rl = sizeof rec - 1, ll = 0, got_len = 0;
+    const char *got = NULL;
+    uint32_t mh[MODEL_MINHASH_N];
+    c.has_minhash = 1;
+    for (int i = 0; i < MODEL_MINHASH_N; i++) c.minhash[i] = 0xfedcba98u - (uint32_t)i * 40503u;
+    char *line = comment_spool_line(&c, rec, rl, &ll);
+    CHECK(line != NULL && ll == 3 + MODEL_MINHASH_N * 8 + 1 + rl && strlen(line) == ll);
+    CHECK(strncmp(line, "mh:fedcba98", 11) == 0);
+    CHECK(comment_spool_split(line, ll, &got, &got_len, mh) == 1);
+    CHECK(got_len == rl && memcmp(got, rec, rl) == 0);
+    CHECK(memcmp(mh, c.minhash, sizeof mh) == 0);
+    /* damaged: a digit that is no lowercase hex, a missing separator, no
+     * record after the MinHash */
+    const size_t bad_at[] = {3, 3 + 8 * 17 + 5, 3 + MODEL_MINHASH_N * 8};
+    for (size_t k = 0; k < sizeof bad_at / sizeof bad_at[0]; k++) {
+        char save = line[bad_at[k]];
+        line[bad_at[k]] = 'G';
+        CHECK(comment_spool_split(line, ll, &got, &got_len, mh) == -1);
+        line[bad_at[k]] = save;
+    }
+    CHECK(comment_spool_split(line, 3 + MODEL_MINHASH_N * 8 + 1, &got, &got_len, mh) == -1);
+    free(line);
+    /* no MinHash: the record alone, which splits to itself */
+    c.has_minhash = 0;
+    line = comment_spool_line(&c, rec, rl, &ll);
+    CHECK(line != NULL && ll == rl && memcmp(line, rec, rl) == 0);
+    CHECK(comment_spool_split(line, ll, &got, &got_len, mh) == 0);
+    CHECK(got == line && got_len == rl);
+    free(line);
+    /* a line of the older layout: the record with "mh" inside */
+    const char older[] = "{\"id\":\"c0\",\"mh\":\"00000001\"}";
+    CHECK(comment_spool_split(older, sizeof older - 1, &got, &got_len, mh) == 0);
+    CHECK(got == older && got_len == sizeof older - 1);
+    model_comment_free(&c);
+}
+
 static void test_existing_id_answers_stored_and_drops_claim(void) {
     comment_pipeline *p = pipeline(NULL, NULL);
     model_comment old;
@@ -579,6 +622,7 @@ int main(void) {
     UNIT_RUN(test_only_decisions_subscribed_no_verdict_event);
     UNIT_RUN(test_failed_write_spooled_no_webhook);
     UNIT_RUN(test_failed_lookup_judged_without_context_and_spooled);
+    UNIT_RUN(test_spool_line_keeps_record_and_minhash);
     UNIT_RUN(test_existing_id_answers_stored_and_drops_claim);
     UNIT_RUN(test_busy_claim_looks_again_then_writes);
     UNIT_RUN(test_busy_past_the_wait_answers_409);

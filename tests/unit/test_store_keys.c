@@ -32,7 +32,7 @@ static void test_no_id_can_spell_another_key(void) {
         STORE_K_ARTICLE, STORE_K_ARTICLE_URL, STORE_K_COMMENT, STORE_K_CLAIM,
         STORE_K_DUP_EXACT, STORE_K_FLOOD_AUTHOR, STORE_K_FLOOD_IP, STORE_K_THREAD,
         STORE_K_THREAD_REFS, STORE_K_PENDING_FLAG, STORE_K_DECIDED, STORE_K_LEARNED,
-        STORE_K_BY_SCORE, STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR, STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST_ARTICLE,
+        STORE_K_BY_SCORE, STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR, STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_IDENTITY_SET, STORE_K_LIST_ARTICLE,
         STORE_K_ARTICLE_VER};
     static const char *const all[] = {
         STORE_K_ARTICLE, STORE_K_ARTICLE_URL, STORE_K_DF, STORE_K_DFVER, STORE_K_NDOCS,
@@ -43,7 +43,7 @@ static void test_no_id_can_spell_another_key(void) {
         STORE_K_BAYES_N, STORE_K_REP_SPAM, STORE_K_REP_HAM, STORE_K_LEARNED,
         STORE_K_WEBHOOK, STORE_K_WH_OUTBOX, STORE_K_WH_INFLIGHT, STORE_K_WH_DATA,
         STORE_K_WH_META, STORE_K_WH_DEAD, "dup:b0:", STORE_K_APPROVED, STORE_K_BY_SCORE,
-        STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR, STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST, STORE_K_LIST_ARTICLE,
+        STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR, STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_IDENTITY_SET, STORE_K_LIST, STORE_K_LIST_ARTICLE,
         STORE_K_LEARNVER, STORE_K_WHVER, STORE_K_ARTICLE_VER};
     for (size_t i = 0; i < sizeof with_id / sizeof *with_id; i++)
         for (size_t j = 0; j < sizeof all / sizeof *all; j++) {
@@ -125,7 +125,7 @@ static void test_parts_are_distinct_and_untagged(void) {
         STORE_K_BAYES_HAM,   STORE_K_BAYES_N,     STORE_K_REP_SPAM,     STORE_K_REP_HAM,
         STORE_K_LEARNED,     STORE_K_WEBHOOK,     STORE_K_WH_OUTBOX,    STORE_K_WH_INFLIGHT,
         STORE_K_WH_DATA,     STORE_K_WH_META,     STORE_K_WH_DEAD,      STORE_K_APPROVED,
-        STORE_K_BY_SCORE,    STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR,  STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_LIST, STORE_K_LIST_ARTICLE,
+        STORE_K_BY_SCORE,    STORE_K_ARTICLE_COMMENTS, STORE_K_AUTHOR,  STORE_K_AUTHOR_LOG, STORE_K_IDENTITY, STORE_K_IDENTITY_SET, STORE_K_LIST, STORE_K_LIST_ARTICLE,
         STORE_K_LEARNVER,    STORE_K_WHVER,       STORE_K_ARTICLE_VER};
     size_t n = sizeof parts / sizeof parts[0];
     for (size_t i = 0; i < n; i++) {
@@ -139,16 +139,20 @@ static void test_parts_are_distinct_and_untagged(void) {
 static void test_identity_keys(void) {
     char a[STORE_KEY_MAX], b[STORE_KEY_MAX];
     /* SHA-256("ann@example.org") */
-    CHECK(store_key_identity(a, sizeof a, "s", STORE_AUTHOR_EMAIL, "ann@example.org") > 0);
-    CHECK(strcmp(a, "modq:{s}:ident:e:438c4c7afe600cdf1e455c369bec76dc") == 0);
-    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_EMAIL, "  Ann@Example.ORG ") > 0);
+    CHECK(store_key_identity(a, sizeof a, "s", STORE_K_IDENTITY, STORE_AUTHOR_EMAIL, "ann@example.org") > 0);
+    CHECK(strcmp(a, "modq:{s}:idz:e:438c4c7afe600cdf1e455c369bec76dc") == 0);
+    /* the older layout's set: the same identity under its own part */
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_K_IDENTITY_SET, STORE_AUTHOR_EMAIL,
+                             "ann@example.org") > 0);
+    CHECK(strcmp(b, "modq:{s}:ident:e:438c4c7afe600cdf1e455c369bec76dc") == 0);
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_K_IDENTITY, STORE_AUTHOR_EMAIL, "  Ann@Example.ORG ") > 0);
     CHECK(strcmp(a, b) == 0);
-    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_NAME, "ann@example.org") > 0);
-    CHECK(strcmp(a + 17, b + 17) == 0 && b[15] == 'n');
-    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_IP, "") == -1 && b[0] == 0);
-    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_IP, "   ") == -1);
-    CHECK(store_key_identity(b, sizeof b, "s", STORE_AUTHOR_IP, NULL) == -1);
-    CHECK(store_key_identity(b, 20, "s", STORE_AUTHOR_IP, "1.2.3.4") == -1);
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_K_IDENTITY, STORE_AUTHOR_NAME, "ann@example.org") > 0);
+    CHECK(strcmp(a + 15, b + 15) == 0 && b[13] == 'n');
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_K_IDENTITY, STORE_AUTHOR_IP, "") == -1 && b[0] == 0);
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_K_IDENTITY, STORE_AUTHOR_IP, "   ") == -1);
+    CHECK(store_key_identity(b, sizeof b, "s", STORE_K_IDENTITY, STORE_AUTHOR_IP, NULL) == -1);
+    CHECK(store_key_identity(b, 20, "s", STORE_K_IDENTITY, STORE_AUTHOR_IP, "1.2.3.4") == -1);
 }
 
 /* Listing members sort as their received times, then ids. */
