@@ -43,6 +43,7 @@
 
 #include "ngram.h"
 #include "normalize.h"
+#include "rows_tsv.h"
 
 /* The settings of each model, chosen on leave-one-site-out figures
  * (--loso) and the false flags on genuine answers of a site never trained
@@ -144,20 +145,6 @@ static struct feature_node *vectorise(const char *text, size_t len,
     return x;
 }
 
-static size_t unescape(char *s) {
-    size_t o = 0;
-    for (size_t i = 0; s[i]; i++) {
-        if (s[i] == '\\' && s[i + 1]) {
-            char c = s[++i];
-            s[o++] = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
-        } else {
-            s[o++] = s[i];
-        }
-    }
-    s[o] = '\0';
-    return o;
-}
-
 static void read_rows(void) {
     char *line = malloc(TRAIN_LINE_MAX);
     ngram_doc doc = {0};
@@ -172,7 +159,7 @@ static void read_rows(void) {
             die("rows must be label<TAB>group<TAB>text");
         *g = *t = '\0';
         nlines++;
-        size_t len = unescape(t + 1);
+        size_t len = rows_unescape(t + 1);
         struct feature_node *x = vectorise(t + 1, len, &doc);
         if (!x)
             continue; /* invalid UTF-8: the service would refuse it too */
@@ -633,7 +620,7 @@ static void mode_score(const char *path) {
         if (!t)
             die("rows must be label<TAB>group<TAB>text");
         *g = *t = '\0';
-        size_t tl = unescape(t + 1);
+        size_t tl = rows_unescape(t + 1);
         char *norm;
         size_t nn;
         normalize_stats st;

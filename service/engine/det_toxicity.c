@@ -357,6 +357,15 @@ static int toxicity_has_third(const detector_analysis *a, const ngram_result *r)
     return 0;
 }
 
+#ifdef MODQ_EVAL_HOOKS
+/* Evaluation only: tools/eval_engine.c compiles this file with
+ * MODQ_EVAL_HOOKS and sets the probability the model's is replaced by
+ * (a row's out-of-fold probability), or -1 to keep the model's; the
+ * service is never built with it. */
+extern double det_toxicity_eval_prob;
+double det_toxicity_eval_prob = -1;
+#endif
+
 /* Highest signal: under the default reject threshold (0.9), so abuse
  * alone goes to a moderator; with other evidence it may still reject. */
 #define TOXICITY_MAX_SIGNAL 0.85
@@ -367,6 +376,10 @@ static void toxicity_run(const detector_analysis *a, score_signal *out) {
     if (!m || !a->ngram)
         return;
     ngram_predict(m, a->ngram, &r);
+#ifdef MODQ_EVAL_HOOKS
+    if (det_toxicity_eval_prob >= 0)
+        r.prob = det_toxicity_eval_prob;
+#endif
     double p = r.prob < TOXICITY_PROB_EPS       ? TOXICITY_PROB_EPS
                : r.prob > 1 - TOXICITY_PROB_EPS ? 1 - TOXICITY_PROB_EPS
                                                 : r.prob;
