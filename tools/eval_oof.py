@@ -118,10 +118,8 @@ def main(argv=None):
 
     def group(res, g):
         return [r for r in res if r[0] == g]
-    print("  %-24s %-27s   %-27s" % ("(flagged: pending|rejected;", "committed model",
-                                        "out-of-fold"))
-    print("  %-24s %-27s   %-27s" % (" in brackets the toxicity", "", ""))
-    print("  %-24s %-27s   %-27s" % (" flag among them)", "", ""))
+    print("  flagged = pending|rejected; in brackets: with the toxicity flag among its flags")
+    print("  %-24s %-27s   %-27s" % ("", "committed model", "out-of-fold"))
     line("Toxic Spans to review", tally(group(committed, "toxic_spans")),
          tally(group(oof, "toxic_spans")))
     print("  genuine comments flagged:")
