@@ -115,7 +115,7 @@ build/san/ngram_models.o: $(MODEL_GEN) | build/san
 # the same files, byte for byte (MODEL_DATE is the date written in them).
 MODEL_DATE ?= 2026-12-03
 TRAIN_SRC := tools/train_model.c service/engine/ngram.c service/engine/normalize.c
-build/train_model: $(TRAIN_SRC) service/engine/ngram.h | build/obj
+build/train_model: $(TRAIN_SRC) service/engine/ngram.h tools/rows_tsv.h | build/obj
 	$(CC) $(CFLAGS) -Iservice/engine -o $@ $(TRAIN_SRC) -llinear -lutf8proc -lm
 
 model: build/train_model
@@ -127,6 +127,18 @@ model: build/train_model
 
 build/obj build/san build/san/tests build/bench:
 	mkdir -p $@
+
+# tools/eval_engine.c: the engine alone over rows (tools/eval_oof.py, make
+# eval), linked with a copy of det_toxicity.c built with MODQ_EVAL_HOOKS so
+# a row may carry the probability the toxicity model's is replaced by. The
+# service's objects and binary never carry the hook.
+EVAL_OBJ := $(filter-out build/obj/main.o build/obj/engine/det_toxicity.o,$(OBJ))
+build/eval/det_toxicity.o: service/engine/det_toxicity.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iservice/engine -DMODQ_EVAL_HOOKS -c -o $@ $<
+
+build/eval_engine: tools/eval_engine.c build/eval/det_toxicity.o $(EVAL_OBJ)
+	$(CC) $(CFLAGS) -o $@ $< build/eval/det_toxicity.o $(EVAL_OBJ) $(LDLIBS) $(MALLOC_LIBS)
 
 bootstrap:
 	@sh tools/bootstrap.sh test
@@ -144,9 +156,8 @@ test: bootstrap
 
 eval:
 	@sh tools/bootstrap.sh run
-	@$(MAKE) --no-print-directory build/modq
+	@$(MAKE) --no-print-directory build/modq build/train_model build/eval_engine
 	@python3 tools/eval.py --data $(or $(DATA),../shared/data) --modq build/modq
-	@$(MAKE) --no-print-directory build/train_model
 	@python3 tools/eval_learned.py --data $(or $(DATA),../shared/data)
 	@python3 tools/eval_combination.py --data $(or $(DATA),../shared/data) --modq build/modq
 
@@ -207,4 +218,4 @@ format:
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB:.o=.d) $(FUZZ_BIN:=.d) build/bench/decode_bench.d build/train_model.d
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB:.o=.d) $(FUZZ_BIN:=.d) build/bench/decode_bench.d build/train_model.d build/eval/det_toxicity.d build/eval_engine.d

@@ -22,7 +22,10 @@ whose data exist runs, and one without prints "skipped: no data"):
     toxicity  DIR/toxicity-dev/davidson-tweets/labeled_data.csv (class 0 hate,
               1 offensive, 2 neither) and toxic-spans/tsd_{train,trial}.csv
               (all toxic, with annotated character spans); 1 row in
-              ceil(n / 2000) of each, from the first, to keep the run short
+              ceil(n / 2000) of each, from the first, to keep the run short;
+              then the toxicity flag with out-of-fold probabilities on every
+              Toxic Spans comment and the genuine sets (eval_oof.py: the
+              engine alone, build/train_model and build/eval_engine)
     bias      tests/fixtures/bias_templates.json (in this repository: runs without
               --data) neutral comments naming identity groups, and abuse paired
               with a report of it
@@ -105,6 +108,7 @@ import sys
 import time
 
 import eval_bias
+import eval_oof
 import eval_corpus
 import eval_sets
 from eval_baseline import BASELINE_RE, LR_THRESHOLD, cross_predict, lr_flags
@@ -571,6 +575,12 @@ def main():
         return 130
     print_results(results, [s for s in SECTIONS if s in only], skipped, args.data,
                   args.errors)
+    if "toxicity" in results:
+        sys.stdout.flush()
+        try:
+            eval_oof.main(["--data", args.data])
+        except (OSError, subprocess.SubprocessError, RuntimeError) as e:
+            print("  out-of-fold figures failed: %s" % e)
 
     elapsed = time.time() - started
     print("\n== Service  %d requests in %.1f s (%s), non-2xx answers: %d" % (

@@ -4,6 +4,7 @@
  *   train_model --name NAME --date YYYY-MM-DD --out FILE   < rows.tsv
  *   train_model --name NAME --loso                         < rows.tsv
  *   train_model --score MODEL                              < rows.tsv
+ *   train_model --name NAME --oof FILE                     < rows.tsv
  *
  * Rows come from tools/model_data.py: `label<TAB>group<TAB>text`, text
  * escaped (\\ \t \n \r). Each text is normalised by the engine's own
@@ -23,6 +24,12 @@
  *            on the others and prints the figures on the held-out group
  *   --score  prints, per row, the probability the model file gives (parsed
  *            by the engine's parser, ngram_model_parse)
+ *   --oof    writes to FILE, per input row and in input order, the row's
+ *            out-of-fold probability (`label<TAB>group<TAB>p`, p "-" for a
+ *            row the engine would refuse): the margin of the fold model
+ *            that never saw the row, read through the Platt scaling --out
+ *            fits on those margins, so what --out's reliability and
+ *            per-source figures (printed to stderr) describe, row by row
  *
  * Deterministic: rows in input order, fixed folds, srand(TRAIN_SEED)
  * before every training (liblinear's coordinate descent shuffles with
@@ -36,6 +43,7 @@
 
 #include "ngram.h"
 #include "normalize.h"
+#include "rows_tsv.h"
 
 /* The settings of each model, chosen on leave-one-site-out figures
  * (--loso) and the false flags on genuine answers of a site never trained
@@ -70,11 +78,12 @@ static double train_c = -1, train_power = -1, train_prior = -1;
 typedef struct row {
     int label;
     int group;
+    size_t line; /* 0-based line of the input */
     struct feature_node *x; /* ends with index -1 (after the bias node) */
 } row;
 
 static row *rows;
-static size_t nrows, caprows;
+static size_t nrows, caprows, nlines;
 static char groups[TRAIN_GROUPS][64];
 static int ngroups;
 
@@ -136,20 +145,6 @@ static struct feature_node *vectorise(const char *text, size_t len,
     return x;
 }
 
-static size_t unescape(char *s) {
-    size_t o = 0;
-    for (size_t i = 0; s[i]; i++) {
-        if (s[i] == '\\' && s[i + 1]) {
-            char c = s[++i];
-            s[o++] = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
-        } else {
-            s[o++] = s[i];
-        }
-    }
-    s[o] = '\0';
-    return o;
-}
-
 static void read_rows(void) {
     char *line = malloc(TRAIN_LINE_MAX);
     ngram_doc doc = {0};
@@ -163,7 +158,8 @@ static void read_rows(void) {
         if (!t || (line[0] != '0' && line[0] != '1'))
             die("rows must be label<TAB>group<TAB>text");
         *g = *t = '\0';
-        size_t len = unescape(t + 1);
+        nlines++;
+        size_t len = rows_unescape(t + 1);
         struct feature_node *x = vectorise(t + 1, len, &doc);
         if (!x)
             continue; /* invalid UTF-8: the service would refuse it too */
@@ -175,6 +171,7 @@ static void read_rows(void) {
         }
         rows[nrows].label = line[0] - '0';
         rows[nrows].group = group_of(g + 1);
+        rows[nrows].line = nlines - 1;
         rows[nrows].x = x;
         nrows++;
     }
@@ -306,18 +303,18 @@ static void class_weights(const unsigned char *use, double cw[2]) {
     cw[0] = (double)n / (2.0 * (double)(n - pos));
 }
 
-/* Trains on use[], with Platt scaling fitted on out-of-fold margins of
- * those rows; oof (nrows entries) receives those margins. */
-static void fit_calibrated(const unsigned char *use, linear *out, double *oof) {
+/* The out-of-fold margins of the rows with use[i] set into oof (nrows
+ * entries: those rows in TRAIN_FOLDS folds, the k-th of them in fold
+ * k % TRAIN_FOLDS, each scored by the model trained on the other folds),
+ * and the Platt scaling fitted on them into out->a, out->b. */
+static void oof_calibrated(const unsigned char *use, linear *out, double *oof) {
     unsigned char *sub = malloc(nrows);
     double *f = malloc(nrows * sizeof *f);
     int *y = malloc(nrows * sizeof *y);
-    if (!sub || !f || !y)
+    size_t *fold = malloc(nrows * sizeof *fold);
+    if (!sub || !f || !y || !fold)
         die("out of memory");
     size_t k = 0, idx = 0;
-    size_t *fold = malloc(nrows * sizeof *fold);
-    if (!fold)
-        die("out of memory");
     for (size_t i = 0; i < nrows; i++)
         fold[i] = use[i] ? idx++ % TRAIN_FOLDS : (size_t)-1;
     for (size_t fo = 0; fo < TRAIN_FOLDS; fo++) {
@@ -331,7 +328,6 @@ static void fit_calibrated(const unsigned char *use, linear *out, double *oof) {
         free(m.w);
     }
     /* the margins in row order, for the fit */
-    k = 0;
     for (size_t i = 0; i < nrows; i++)
         if (use[i]) {
             f[k] = oof[i];
@@ -339,12 +335,23 @@ static void fit_calibrated(const unsigned char *use, linear *out, double *oof) {
         }
     double cw[2];
     class_weights(use, cw);
-    fit(use, out);
     platt_fit(f, y, k, cw, &out->a, &out->b);
     free(fold);
     free(y);
     free(f);
     free(sub);
+}
+
+/* Trains on use[], with Platt scaling fitted on out-of-fold margins of
+ * those rows; oof (nrows entries) receives those margins. */
+static void fit_calibrated(const unsigned char *use, linear *out, double *oof) {
+    double a, b;
+    oof_calibrated(use, out, oof);
+    a = out->a;
+    b = out->b;
+    fit(use, out);
+    out->a = a;
+    out->b = b;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -512,6 +519,42 @@ static void mode_out(const char *name, const char *date, const char *path,
     free(all);
 }
 
+static void mode_oof(const char *name, const char *path) {
+    unsigned char *all = malloc(nrows);
+    double *oof = malloc(nrows * sizeof *oof), *prob = malloc(nrows * sizeof *prob);
+    size_t *sel = malloc(nrows * sizeof *sel);
+    if (!all || !oof || !prob || !sel)
+        die("out of memory");
+    memset(all, 1, nrows);
+    linear m;
+    oof_calibrated(all, &m, oof);
+    for (size_t i = 0; i < nrows; i++) {
+        prob[i] = ngram_platt(oof[i], m.a, m.b);
+        sel[i] = i;
+    }
+    fprintf(stderr, "%s: %zu rows, out-of-fold AUC %.3f, Platt A %.4f B %.4f\n", name,
+            nrows, auc(prob, sel, nrows), m.a, m.b);
+    print_groups(prob, sel, stderr);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        die("cannot write the out-of-fold file");
+    size_t r = 0;
+    for (size_t line = 0; line < nlines; line++) {
+        if (r < nrows && rows[r].line == line) {
+            fprintf(f, "%d\t%s\t%.6f\n", rows[r].label, groups[rows[r].group], prob[r]);
+            r++;
+        } else {
+            fprintf(f, "-\t-\t-\n");
+        }
+    }
+    if (fclose(f) != 0)
+        die("cannot write the out-of-fold file");
+    free(sel);
+    free(prob);
+    free(oof);
+    free(all);
+}
+
 static void mode_loso(void) {
     unsigned char *use = malloc(nrows);
     double *prob = malloc(nrows * sizeof *prob);
@@ -577,7 +620,7 @@ static void mode_score(const char *path) {
         if (!t)
             die("rows must be label<TAB>group<TAB>text");
         *g = *t = '\0';
-        size_t tl = unescape(t + 1);
+        size_t tl = rows_unescape(t + 1);
         char *norm;
         size_t nn;
         normalize_stats st;
@@ -599,7 +642,7 @@ static void mode_score(const char *path) {
 }
 
 int main(int argc, char **argv) {
-    const char *name = NULL, *date = NULL, *out = NULL, *score = NULL;
+    const char *name = NULL, *date = NULL, *out = NULL, *score = NULL, *oof = NULL;
     int loso = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--loso") == 0)
@@ -618,8 +661,10 @@ int main(int argc, char **argv) {
             train_c = atof(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--score") == 0)
             score = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--oof") == 0)
+            oof = argv[++i];
         else
-            die("usage: train_model --name N (--date D --out F | --loso) | "
+            die("usage: train_model --name N (--date D --out F | --loso | --oof F) | "
                 "--score MODEL  < rows.tsv");
     }
     for (size_t i = 0; name && i < sizeof settings / sizeof *settings; i++)
@@ -639,6 +684,8 @@ int main(int argc, char **argv) {
     read_rows();
     if (loso) {
         mode_loso();
+    } else if (oof) {
+        mode_oof(name ? name : "model", oof);
     } else if (name && date && out) {
         char sources[TRAIN_GROUPS * 66] = "";
         for (int g = 0; g < ngroups; g++) {

@@ -46,7 +46,7 @@
  * already means. The fit gave an insult noun +1.25 and an insult
  * adjective with a person +0.65; both are granted only where a copula
  * predicates the insult ("the managers are a bunch of clowns", "they are
- * hopeless": from p 0.22 and 0.34), because a bare insult noun is as
+ * hopeless", "your argument is idiotic": from p 0.22 and 0.34), because a bare insult noun is as
  * often a thing ("kept pigs", "dressed up as clowns"), which the fit's
  * sources hardly hold. The reader, kin, a group, a slur, and an insult
  * not predicated add nothing (from 0.5). A third person, people or
@@ -173,6 +173,21 @@ static int toxicity_has_with(const detector_analysis *a, abuse_cls cls, abuse_cl
 static int toxicity_has(const detector_analysis *a, abuse_cls cls) {
     return toxicity_has_with(a, cls, 0);
 }
+/* 1 when the copula at word c of the sentence from start has a person
+ * for subject: the word before it names a third person, people, a group
+ * or the reader ("they are hopeless", "you are clueless"; "you're" is its
+ * own subject), or 'your' and the one word it owns stand there ("your
+ * comment is stupid", "your argument is idiotic"): what the reader wrote,
+ * called an insult, calls the reader it. "My argument is weak" and "your
+ * argument about it is weak" are not read so. */
+static int toxicity_subject(const abuse_view *v, size_t start, size_t c) {
+    if ((v->w[c].cls & ABUSE_YOU) ||
+        (c > start && (v->w[c - 1].cls & (TOXICITY_PERSON | ABUSE_YOU))))
+        return 1;
+    return c > start + 1 && !v->w[c - 1].comma && !v->w[c - 1].cls &&
+           (v->w[c - 2].cls & ABUSE_YOUR);
+}
+
 /* Words a copula may stand before the insult noun it predicates ("are a
  * bunch of clowns", "is an insufferable ass"). */
 #define TOXICITY_CALLED_GAP 4
@@ -181,7 +196,8 @@ static int toxicity_has(const detector_analysis *a, abuse_cls cls) {
  * "you're") at most TOXICITY_CALLED_GAP words before it in its clause (no
  * sentence break or comma between), neither negated nor reported -- "they
  * are hilarious psychos", not "the kids dressed up as clowns" or "kept
- * pigs". */
+ * pigs". With person, the copula's subject is a person too
+ * (toxicity_subject): the insult adjectives' shape. */
 static int toxicity_called(const detector_analysis *a, abuse_cls cls, int person) {
     const abuse_view *v = a->abuse;
     if (!v)
@@ -201,7 +217,7 @@ static int toxicity_called(const detector_analysis *a, abuse_cls cls, int person
             if (v->w[k].comma)
                 break;
             if ((v->w[k - 1].cls & ABUSE_BE) &&
-                (!person || (k - 1 > start && (v->w[k - 2].cls & TOXICITY_PERSON))))
+                (!person || toxicity_subject(v, start, k - 1)))
                 return 1;
         }
     }
@@ -357,6 +373,15 @@ static int toxicity_has_third(const detector_analysis *a, const ngram_result *r)
     return 0;
 }
 
+#ifdef MODQ_EVAL_HOOKS
+/* Evaluation only: tools/eval_engine.c compiles this file with
+ * MODQ_EVAL_HOOKS and sets the probability the model's is replaced by
+ * (a row's out-of-fold probability), or -1 to keep the model's; the
+ * service is never built with it. */
+extern double det_toxicity_eval_prob;
+double det_toxicity_eval_prob = -1;
+#endif
+
 /* Highest signal: under the default reject threshold (0.9), so abuse
  * alone goes to a moderator; with other evidence it may still reject. */
 #define TOXICITY_MAX_SIGNAL 0.85
@@ -367,6 +392,10 @@ static void toxicity_run(const detector_analysis *a, score_signal *out) {
     if (!m || !a->ngram)
         return;
     ngram_predict(m, a->ngram, &r);
+#ifdef MODQ_EVAL_HOOKS
+    if (det_toxicity_eval_prob >= 0)
+        r.prob = det_toxicity_eval_prob;
+#endif
     double p = r.prob < TOXICITY_PROB_EPS       ? TOXICITY_PROB_EPS
                : r.prob > 1 - TOXICITY_PROB_EPS ? 1 - TOXICITY_PROB_EPS
                                                 : r.prob;
