@@ -5,8 +5,9 @@
  * <a href=...> and [url=...], since links matter for link spam); decode
  * HTML entities; measure what only the original shows (capitals, "!!!" runs,
  * emoji); NFKC + case folding + removal of default-ignorable code points
- * (zero-width characters, soft hyphen, BOM) with utf8proc; fold
- * Cyrillic/Greek look-alikes to Latin inside Latin-looking words; collapse
+ * (zero-width characters, soft hyphen, BOM) with utf8proc; fold small
+ * capitals to a-z, and Cyrillic/Greek look-alikes to Latin inside
+ * Latin-looking words; collapse
  * whitespace. Every step is linear in the input. Never allocates anything
  * that outlives the call except the returned string; no I/O, no globals.
  */
@@ -436,6 +437,42 @@ int normalize_homoglyph(int cp) {
     }
 }
 
+/* The Latin letters Unicode names "LATIN LETTER SMALL CAPITAL X" for one
+ * of a-z (IPA and phonetic blocks): no language writes its words with
+ * them, so a text in them ("ᴅᴇᴘᴏꜱɪᴛᴇᴅ") is a font effect and folds to
+ * a-z wherever it stands. X has none; the turned, reversed and barred
+ * forms are phonetic symbols and stay. 0 when cp is none of them. */
+static int small_capital(utf8proc_int32_t cp) {
+    switch (cp) {
+    case 0x1D00: return 'a';
+    case 0x0299: return 'b';
+    case 0x1D04: return 'c';
+    case 0x1D05: return 'd';
+    case 0x1D07: return 'e';
+    case 0xA730: return 'f';
+    case 0x0262: return 'g';
+    case 0x029C: return 'h';
+    case 0x026A: return 'i';
+    case 0x1D0A: return 'j';
+    case 0x1D0B: return 'k';
+    case 0x029F: return 'l';
+    case 0x1D0D: return 'm';
+    case 0x0274: return 'n';
+    case 0x1D0F: return 'o';
+    case 0x1D18: return 'p';
+    case 0xA7AF: return 'q';
+    case 0x0280: return 'r';
+    case 0xA731: return 's';
+    case 0x1D1B: return 't';
+    case 0x1D1C: return 'u';
+    case 0x1D20: return 'v';
+    case 0x1D21: return 'w';
+    case 0x028F: return 'y';
+    case 0x1D22: return 'z';
+    default: return 0;
+    }
+}
+
 static int is_latin_letter(utf8proc_int32_t cp) {
     return (cp >= 'a' && cp <= 'z') ||
            (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7);
@@ -463,6 +500,9 @@ static int is_invisible(utf8proc_int32_t cp) {
 static void finish(utf8proc_int32_t *cps, size_t n, nbuf *b) {
     size_t latin = 0, other = 0;
     for (size_t i = 0; i < n; i++) {
+        int sc = small_capital(cps[i]);
+        if (sc)
+            cps[i] = sc;
         if (is_latin_letter(cps[i]))
             latin++;
         else if (is_letter(cps[i]))

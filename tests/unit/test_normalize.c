@@ -50,6 +50,16 @@ static void test_homoglyphs(void) {
     CHECK(normalize_homoglyph('o') == 0);
 }
 
+static void test_small_capitals(void) {
+    /* a whole text in small capitals (no Latin letter beside it) */
+    expect("\xE1\xB4\x85\xE1\xB4\x87\xE1\xB4\x98\xE1\xB4\x8F\xEA\x9C\xB1\xC9\xAA"
+           "\xE1\xB4\x9B\xE1\xB4\x87\xE1\xB4\x85 $500", "deposited $500");
+    /* inside a word of plain letters, and q (U+A7AF) */
+    expect("c\xCA\x80ypto \xEA\x9E\xAFuick", "crypto quick");
+    /* a turned or reversed small capital is a phonetic symbol: kept */
+    expect("\xE1\xB4\x9A", "\xE1\xB4\x9A");
+}
+
 static void test_entities_and_tags(void) {
     expect("&quot;hi&quot; &amp; bye", "\"hi\" & bye");
     expect("it&#39;s &#x27;ok&#x27;", "it's 'ok'");
@@ -167,6 +177,7 @@ int main(void) {
     UNIT_RUN(test_fullwidth_and_case);
     UNIT_RUN(test_invisible_removed);
     UNIT_RUN(test_homoglyphs);
+    UNIT_RUN(test_small_capitals);
     UNIT_RUN(test_entities_and_tags);
     UNIT_RUN(test_whitespace);
     UNIT_RUN(test_invalid_utf8_rejected);
