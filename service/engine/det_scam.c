@@ -472,10 +472,10 @@ static void find_roles(const detector_analysis *a, roles *r) {
             scam_amount(r, word, last_stake, last_return, &staked);
         }
         /* "the first ten people": the count spelled out */
-        if (cardinal(s) && i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
-            (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
-            l->v[i - 1].type == TOKENIZE_WORD &&
-            strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0)
+        if (i > 0 && i + 1 < l->n && l->v[i - 1].type == TOKENIZE_WORD &&
+            l->v[i + 1].type == TOKENIZE_WORD &&
+            strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0 &&
+            (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && cardinal(s))
             r->first_n = 1;
         if ((c & R_STAKE) && last_first != (size_t)-1 &&
             word - last_first <= SCAM_STORY_WINDOW)

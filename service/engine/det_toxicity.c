@@ -137,6 +137,19 @@ static int toxicity_negated(const abuse_view *v, size_t start, size_t end, size_
     return insults || abuse_negated(v, start, end);
 }
 
+/* 1 when word i of v (in the sentence from word start) is of class cls,
+ * neither reported nor negated; *end gets the last word of its sentence. */
+static int toxicity_plain(const abuse_view *v, abuse_cls cls, size_t i,
+                          size_t start, size_t *end) {
+    if (!(v->w[i].cls & cls) || abuse_reported(v, i))
+        return 0;
+    size_t e = i;
+    while (e + 1 < v->n && !v->w[e + 1].brk)
+        e++;
+    *end = e;
+    return !toxicity_negated(v, start, e, i);
+}
+
 /* 1 when a word of class cls in the comment's shared abuse view is neither
  * negated nor reported and, when with is not 0, stands in a sentence that
  * also holds a word of class with, itself not negated; 0 when none does,
@@ -152,12 +165,8 @@ static int toxicity_has_with(const detector_analysis *a, abuse_cls cls, abuse_cl
     for (size_t i = 0; i < v->n; i++) {
         if (v->w[i].brk)
             start = i;
-        if (!(v->w[i].cls & cls) || abuse_reported(v, i))
-            continue;
-        size_t end = i;
-        while (end + 1 < v->n && !v->w[end + 1].brk)
-            end++;
-        if (toxicity_negated(v, start, end, i))
+        size_t end;
+        if (!toxicity_plain(v, cls, i, start, &end))
             continue;
         int found = with == 0;
         for (size_t k = start; k <= end && !found; k++)
@@ -206,12 +215,8 @@ static int toxicity_called(const detector_analysis *a, abuse_cls cls, int person
     for (size_t i = 0; i < v->n; i++) {
         if (v->w[i].brk)
             start = i;
-        if (!(v->w[i].cls & cls) || abuse_reported(v, i))
-            continue;
-        size_t end = i;
-        while (end + 1 < v->n && !v->w[end + 1].brk)
-            end++;
-        if (toxicity_negated(v, start, end, i))
+        size_t end;
+        if (!toxicity_plain(v, cls, i, start, &end))
             continue;
         for (size_t k = i; k > start && i - k < TOXICITY_CALLED_GAP; k--) {
             if (v->w[k].comma)
