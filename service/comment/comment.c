@@ -253,11 +253,25 @@ int comment_replay(void *ctx, const char *line, size_t line_len) {
      * lines) writes no band keys rather than a signature of zeros. */
     if (beside == 1) memcpy(cm.minhash, mh, sizeof cm.minhash);
     else if (cm.has_minhash && minhash_unknown(&cm)) cm.has_minhash = 0;
+    /* the site's settings as they are now (its flood window: a live
+     * write takes it from the profile its look-up read); unreadable:
+     * replayed later */
+    comment_file *file = p->o.file ? p->o.file(p->o.session_arg) : NULL;
+    comment_profile *prof = NULL;
+    if (file) {
+        store *s = store_acquire(p->o.pool);
+        prof = comment_profile_current(p->profiles, s, cm.site, file);
+        store_release(p->o.pool, s);
+        if (!prof) {
+            comment_file_release(file);
+            model_comment_free(&cm);
+            return -1;
+        }
+    }
     /* no look-up claimed the id, so the write WATCHes the record instead */
     store_write w;
-    comment_job_fill_write(p->o.cfg, &cm, rec, len, &w);
-    comment_file *file = p->o.file ? p->o.file(p->o.session_arg) : NULL;
-    if (file) w.flood_window_s = comment_file_config(file)->flood_window; /* as it is now */
+    comment_job_fill_write(p->o.cfg, prof, file, &cm, rec, len, &w);
+    comment_profile_release(prof);
     comment_file_release(file);
     comment_sync st;
     comment_transport t;

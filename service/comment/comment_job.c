@@ -289,9 +289,7 @@ int comment_job_judge(comment_job *j) {
         comment_job_error(j, 500, "internal", "out of memory", NULL);
         return COMMENT_FAILED;
     }
-    comment_job_fill_write(cfg, cm, j->json, j->len, &j->w);
-    j->w.flood_window_s =
-        j->prof ? j->prof->flood_window : comment_file_config(j->file)->flood_window;
+    comment_job_fill_write(cfg, j->prof, j->file, cm, j->json, j->len, &j->w);
     j->w.claimed = j->have; /* the look-up took the claim */
     return COMMENT_WRITE;
 }
@@ -349,7 +347,8 @@ int comment_job_written(comment_job *j, int wr) {
     return 0;
 }
 
-void comment_job_fill_write(const modq_config *cfg, const model_comment *cm, const char *json,
+void comment_job_fill_write(const modq_config *cfg, const comment_profile *prof,
+                            const comment_file *file, const model_comment *cm, const char *json,
                             size_t len, store_write *w) {
     memset(w, 0, sizeof *w);
     w->site = cm->site;
@@ -370,7 +369,8 @@ void comment_job_fill_write(const modq_config *cfg, const model_comment *cm, con
     w->author_email = cm->author.email;
     w->author_name = cm->author.name;
     w->dup_window_s = cfg->dup_window_days * 86400L;
-    w->flood_window_s = cfg->flood_window;
+    w->flood_window_s = prof ? prof->flood_window
+                        : file ? comment_file_config(file)->flood_window : cfg->flood_window;
     w->thread_text = (cm->status == MODEL_APPROVED && cfg->thread_context > 0) ? cm->text : NULL;
     if (w->thread_text) engine_thread_ref(w->thread_text, w->thread_ref);
     w->thread_max = (unsigned)cfg->thread_context;

@@ -210,8 +210,10 @@ int comment_job_judge(comment_job *j);
  * j->created, the metrics. 0, or -1 with j->err filled (503; 409
  * id_conflict when the stored record has other content). */
 int comment_job_written(comment_job *j, int wr);
-/* The store_write of a record (live writes and replays). */
-void comment_job_fill_write(const modq_config *cfg, const model_comment *cm, const char *json,
+/* The store_write of a record (live writes and replays): the flood
+ * window is the site's (prof; NULL: file's, then cfg's). */
+void comment_job_fill_write(const modq_config *cfg, const comment_profile *prof,
+                            const comment_file *file, const model_comment *cm, const char *json,
                             size_t len, store_write *w);
 /* ======================================= the spool form (comment_spool.c) */
 
