@@ -173,6 +173,8 @@ typedef struct store_lookup {
     store_dup dups[1 + STORE_LSH_BANDS];
     size_t ndups;
     unsigned flood_count;     /* max of author and IP counters */
+    unsigned held;            /* STORE_HELD_* of the duplicate keys found
+                                 taken (store_write.held) */
     int claimed;              /* this look-up took the id's claim (below) */
     unsigned webhook_events;  /* webhook_event_bit() mask the site subscribed */
     /* learning: counts per learn token / rep field (new arrays, NULL when
@@ -246,7 +248,14 @@ typedef struct store_write {
     size_t nflags;
     int claimed;               /* the writer's look-up took the id's claim;
                                   0: WATCH the record instead (spool replay) */
+    unsigned held;             /* duplicate keys the writer's look-up found
+                                  taken (store_lookup.held; 0: none known,
+                                  a replay): their SET NX would not set
+                                  them, so it is not sent */
 } store_write;
+/* store_lookup.held / store_write.held: bit b for band key b, and: */
+#define STORE_HELD_BAND(b) (1u << (b))
+#define STORE_HELD_EXACT (1u << STORE_LSH_BANDS)
 
 /* Atomically store a new comment (SET NX), queue it when pending (and in
  * the per-flag queues), file it in the rejected or approved folder, index

@@ -291,6 +291,7 @@ int comment_job_judge(comment_job *j) {
     }
     comment_job_fill_write(cfg, j->prof, j->file, cm, j->json, j->len, &j->w);
     j->w.claimed = j->have; /* the look-up took the claim */
+    j->w.held = j->have ? j->lk.held : 0; /* and saw these duplicate keys taken */
     return COMMENT_WRITE;
 }
 

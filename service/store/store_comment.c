@@ -237,13 +237,18 @@ int store_write_append(store *s, const store_write *w, store_write_state *st) {
         store_cmd(&c[n++], "LTRIM", kal, "0", STORE_AUTHOR_LOG_LAST, NULL);
         store_cmd(&c[n++], "EXPIRE", kal, ret, NULL);
     }
-    store_args(&c[n], "SET");
-    store_args(&c[n], kx);
-    store_arg(&c[n], xval, (size_t)xl);
-    store_args(&c[n], "NX");
-    store_args(&c[n], "EX");
-    store_args(&c[n++], win);
+    /* the duplicate keys, first writer wins: one the look-up found taken
+     * is not sent (its SET NX would not set it) */
+    if (!(w->held & STORE_HELD_EXACT)) {
+        store_args(&c[n], "SET");
+        store_args(&c[n], kx);
+        store_arg(&c[n], xval, (size_t)xl);
+        store_args(&c[n], "NX");
+        store_args(&c[n], "EX");
+        store_args(&c[n++], win);
+    }
     for (int b = 0; b < nb; b++) {
+        if (w->held & STORE_HELD_BAND(b)) continue;
         store_key_band(kb[b], sizeof kb[b], w->site, b, w->band[b]);
         store_args(&c[n], "SET");
         store_args(&c[n], kb[b]);

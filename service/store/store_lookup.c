@@ -357,6 +357,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
     if (out->thread_len > q->thread_n) out->thread_len = q->thread_n;
     redisReply *x = g[op->j_exact];
     if (x->type == REDIS_REPLY_STRING) {
+        out->held |= STORE_HELD_EXACT;
         split_dup(x->str, x->len, &out->dups[out->ndups], 1);
         if (out->dups[out->ndups].id) {
             /* a later near copy of this text names its poster */
@@ -371,6 +372,7 @@ int store_lookup_read(store *s, store_lookup_op *op, redisReply **rep, store_loo
         for (int j = op->j_band; j < op->j_band + STORE_LSH_BANDS; j++) {
             redisReply *e = g[j];
             if (e->type != REDIS_REPLY_STRING) continue;
+            out->held |= STORE_HELD_BAND(j - op->j_band);
             if (band_exact_ref(e->str, e->len, bx)) {
                 /* the candidate's signature is in its text's exact key: this
                  * text's was read above; another's comes from the pool's

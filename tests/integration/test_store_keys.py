@@ -8,9 +8,10 @@ import time
 
 import test_akismet as akismet
 from harness import CLIENT_KEY, MOD_KEY, Env
-from test_api import ARTICLE
+from test_api import ARTICLE, ON_TOPIC, comment
 from test_limits import KEY_ONE, RL_KEYS, _avoid_minute_edge
 from test_review import LOW, claim, decide, seed_claimable
+from test_store_spool import resp_command
 
 
 def key(site, part, rest=""):
@@ -134,3 +135,41 @@ def test_rate_limit_counters_expire_and_never_hold_the_key(binary):
         assert 0 < ttl <= 65, ttl
         everything = env.redis.cli("KEYS", "*")
         assert KEY_ONE not in everything and "modq:rl:k:" in everything, everything
+
+
+# ----------------------------------------------------------------- duplicate keys
+
+def set_calls(redis):
+    """cmdstat_set calls since the last CONFIG RESETSTAT."""
+    for line in redis.cli("INFO", "commandstats").splitlines():
+        if line.startswith("cmdstat_set:"):
+            return int(line.split("calls=")[1].split(",")[0])
+    return 0
+
+
+def test_a_repeated_text_sends_no_duplicate_key_its_look_up_found_taken(binary):
+    """The exact key and the 8 band keys are first writer wins (SET NX):
+    a comment whose look-up found them all taken (the same text again)
+    leaves them out of its write, which then SETs only the id's claim and
+    its record -- and the keys still name the first poster."""
+    with Env(binary) as env:
+        m = env.modq
+        assert m.request("PUT", "/v1/sites/s1/articles/a1", ARTICLE).status == 201
+        assert m.request("POST", "/v1/sites/s1/comments",
+                         comment("a1", ON_TOPIC, "first", name="Ann")).status == 201
+        bands = scan(env.redis, key("s1", "dup:b", "*"))
+        exact = scan(env.redis, key("s1", "dup:x:", "*"))
+        assert len(bands) == 8 and len(exact) == 1, (bands, exact)
+        env.redis.cli("CONFIG", "RESETSTAT")
+        assert m.request("POST", "/v1/sites/s1/comments",
+                         comment("a1", ON_TOPIC, "again", name="Bob")).status == 201
+        assert set_calls(env.redis) == 2  # the claim and the record
+        assert scan(env.redis, key("s1", "dup:b", "*")) == bands
+        assert env.redis.cli("GET", bands[0]).split("\x1f")[0] == "first"
+        assert resp_command(env.redis.port, "GET", exact[0]).startswith(b"first\x1fAnn")
+        # a new text: its record, claim, exact key and every band key it
+        # does not share
+        env.redis.cli("CONFIG", "RESETSTAT")
+        assert m.request("POST", "/v1/sites/s1/comments",
+                         comment("a1", ON_TOPIC + " Buses too.", "third", name="Cid")).status == 201
+        assert set_calls(env.redis) == 3 + len(scan(env.redis, key("s1", "dup:b", "*"))) - 8
