@@ -223,6 +223,12 @@ static unsigned lex_class_tok(const lex_filter *f, const tokenize_list *l,
                : 0;
 }
 
+/* 1 when NUL-terminated s is the word w: the first bytes compared before
+ * the rest, as most words of a comment differ from w in the first. */
+static inline int word_is(const char *s, const char *w) {
+    return s[0] == w[0] && strcmp(s, w) == 0;
+}
+
 /* 1 when the token at norm offset off starts a clause: text start or after
  * . ! ? : ; , or a line break. */
 static int clause_start(const char *norm, size_t off) {
@@ -419,7 +425,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             if (i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
                 (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
                 l->v[i - 1].type == TOKENIZE_WORD &&
-                strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0)
+                word_is(tokenize_text(l, &l->v[i - 1]), "first"))
                 r->first_n = 1;
             scam_amount(r, word, last_stake, last_return, &staked);
             prev = 0;
@@ -461,7 +467,9 @@ static void find_roles(const detector_analysis *a, roles *r) {
             }
         }
         /* "5k", "10k", "2m": an amount written short */
-        size_t dg = strspn(s, "0123456789");
+        size_t dg = 0;
+        while (s[dg] >= '0' && s[dg] <= '9')
+            dg++;
         if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
             c |= R_CURRENCY;
         if (c & R_MESSENGER)
@@ -474,7 +482,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         /* "the first ten people": the count spelled out */
         if (i > 0 && i + 1 < l->n && l->v[i - 1].type == TOKENIZE_WORD &&
             l->v[i + 1].type == TOKENIZE_WORD &&
-            strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0 &&
+            word_is(tokenize_text(l, &l->v[i - 1]), "first") &&
             (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && cardinal(s))
             r->first_n = 1;
         if ((c & R_STAKE) && last_first != (size_t)-1 &&
@@ -526,7 +534,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             r->third = 1;
         if (c & R_FIRST)
             last_first = word;
-        if ((c & R_FIRST) || strcmp(s, "my") == 0 || strcmp(s, "me") == 0)
+        if ((c & R_FIRST) || word_is(s, "my") || word_is(s, "me"))
             r->writer = 1;
         if (c & R_THIRD_P)
             r->spoken_of = 1;

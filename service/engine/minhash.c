@@ -17,7 +17,6 @@
 #include "minhash.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "shingle.h"
 
@@ -32,6 +31,7 @@ uint64_t minhash_exact(const char *s, size_t n) { return tokenize_hash(s, n); }
 
 /* Seeds and odd multipliers of the 16 products, see the file comment. */
 #define MINHASH_PRODUCTS (ENGINE_MINHASH_N / 2)
+_Static_assert(MINHASH_PRODUCTS % 2 == 0, "products go two a pass");
 typedef struct mh_family {
     uint64_t seed[MINHASH_PRODUCTS];
     uint64_t mul[MINHASH_PRODUCTS];
@@ -48,9 +48,6 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
                      uint64_t band[ENGINE_LSH_BANDS]) {
     mh_family fam;
     family_init(&fam);
-    uint32_t m[ENGINE_MINHASH_N]; /* local: stays in registers / L1 */
-    for (int i = 0; i < ENGINE_MINHASH_N; i++)
-        m[i] = UINT32_MAX;
     /* the thread's word-index buffer (shingle_copied uses it later) */
     uint32_t *idx = shingle_scratch(SHINGLE_SCRATCH_WORDS, (l->n + 1) * sizeof *idx);
     shingle_set seen;
@@ -59,7 +56,15 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
     size_t n = shingle_words(l, idx);
     if (shingle_set_init(&seen, n) < 0)
         return -1;
+    /* the distinct shingles first, then each product over all of them:
+     * its two minima stay in registers (the min of a set is the same
+     * whichever order it is read in) */
+    uint64_t *hs = shingle_scratch(SHINGLE_SCRATCH_KEYS, (n + 1) * sizeof *hs);
     long distinct = 0;
+    if (!hs) {
+        distinct = -1;
+        goto done;
+    }
     for (size_t p = 0; p + MINHASH_K <= n; p++) {
         uint64_t h = shingle_hash(l, idx, p, MINHASH_K);
         int added = shingle_set_add(&seen, h);
@@ -67,19 +72,33 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
             distinct = -1;
             goto done;
         }
-        if (!added)
-            continue;
-        distinct++;
-#pragma GCC unroll 16
-        for (int j = 0; j < MINHASH_PRODUCTS; j++) {
-            __extension__ typedef unsigned __int128 u128;
-            uint64_t hi = (uint64_t)(((u128)(h ^ fam.seed[j]) * fam.mul[j]) >> 64);
-            uint32_t a = (uint32_t)(hi >> 32), b = (uint32_t)hi;
-            m[2 * j] = a < m[2 * j] ? a : m[2 * j];
-            m[2 * j + 1] = b < m[2 * j + 1] ? b : m[2 * j + 1];
-        }
+        if (added)
+            hs[distinct++] = h;
     }
-    memcpy(mh, m, sizeof m);
+    /* two products a pass over the shingles; of each, the minimum of the
+     * high halves is the high half of the minimum of the 64-bit values
+     * (they order by their high half first), so only the low half needs
+     * its own */
+    for (int j = 0; j < MINHASH_PRODUCTS; j += 2) {
+        __extension__ typedef unsigned __int128 u128;
+        uint64_t s0 = fam.seed[j], m0 = fam.mul[j];
+        uint64_t s1 = fam.seed[j + 1], m1 = fam.mul[j + 1];
+        uint64_t min0 = UINT64_MAX, min1 = UINT64_MAX;
+        uint32_t lo0 = UINT32_MAX, lo1 = UINT32_MAX;
+        for (long q = 0; q < distinct; q++) {
+            uint64_t x = hs[q];
+            uint64_t p0 = (uint64_t)(((u128)(x ^ s0) * m0) >> 64);
+            uint64_t p1 = (uint64_t)(((u128)(x ^ s1) * m1) >> 64);
+            min0 = p0 < min0 ? p0 : min0;
+            min1 = p1 < min1 ? p1 : min1;
+            lo0 = (uint32_t)p0 < lo0 ? (uint32_t)p0 : lo0;
+            lo1 = (uint32_t)p1 < lo1 ? (uint32_t)p1 : lo1;
+        }
+        mh[2 * j] = (uint32_t)(min0 >> 32);
+        mh[2 * j + 1] = lo0;
+        mh[2 * j + 2] = (uint32_t)(min1 >> 32);
+        mh[2 * j + 3] = lo1;
+    }
     for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
         uint64_t k = 0xcbf29ce484222325ULL ^ (uint64_t)b;
         for (int r = 0; r < MINHASH_ROWS; r++) {

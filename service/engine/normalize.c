@@ -586,7 +586,9 @@ static size_t finish_ascii(char *s, size_t n, normalize_stats *st) {
                 break;
             }
             memcpy(s + o, &v, 8); /* o <= i: v is read already */
-            letters += 8 - (size_t)__builtin_popcountll(sp);
+            /* sp holds bit 7 of each space byte: their count is the top
+             * byte of the bytewise sum (no popcnt in the baseline ISA) */
+            letters += 8 - (size_t)(((sp >> 7) * ONES) >> 56);
             run = 0;
             o += 8;
             i += 8;

@@ -108,15 +108,6 @@ static void slots_put(uint64_t *slot, size_t alloc) {
     free(slot);
 }
 
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 int shingle_set_init(shingle_set *s, size_t expected) {
     size_t cap = 16;
     while (cap < expected * 2)
@@ -155,7 +146,7 @@ int shingle_set_add(shingle_set *s, uint64_t h) {
         h = 1;
     if ((s->n + 1) * 2 > s->cap && grow(s) < 0)
         return -1;
-    size_t m = s->cap - 1, i = (size_t)mix64(h) & m;
+    size_t m = s->cap - 1, i = (size_t)shingle_mix64(h) & m;
     while (s->slot[i]) {
         if (s->slot[i] == h)
             return 0;
@@ -178,7 +169,7 @@ int shingle_set_has(const shingle_set *s, uint64_t h) {
     }
     if (!s->cap)
         return 0;
-    size_t m = s->cap - 1, i = (size_t)mix64(h) & m;
+    size_t m = s->cap - 1, i = (size_t)shingle_mix64(h) & m;
     while (s->slot[i]) {
         if (s->slot[i] == h)
             return 1;
@@ -255,14 +246,6 @@ size_t shingle_words(const tokenize_list *l, uint32_t *idx) {
         if (l->v[i].type == TOKENIZE_WORD || l->v[i].type == TOKENIZE_NUMBER)
             idx[n++] = (uint32_t)i;
     return n;
-}
-
-uint64_t shingle_hash(const tokenize_list *l, const uint32_t *idx, size_t pos,
-                      size_t k) {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ k;
-    for (size_t i = 0; i < k; i++)
-        h = mix64(h ^ l->v[idx[pos + i]].hash) + i;
-    return h;
 }
 
 int shingle_add_all(shingle_set *s, const tokenize_list *l, size_t k) {

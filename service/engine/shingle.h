@@ -85,9 +85,25 @@ void *shingle_scratch(shingle_scratch_id id, size_t bytes);
  * returns their count. */
 size_t shingle_words(const tokenize_list *l, uint32_t *idx);
 
-/* Hash of the k words idx[pos..pos+k) (by their text). */
-uint64_t shingle_hash(const tokenize_list *l, const uint32_t *idx, size_t pos,
-                      size_t k);
+/* The 64-bit finaliser of MurmurHash3 (fmix64). */
+static inline uint64_t shingle_mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* Hash of the k words idx[pos..pos+k) (by their text). Inline: it runs
+ * once per word of a comment in each of its callers. */
+static inline uint64_t shingle_hash(const tokenize_list *l, const uint32_t *idx,
+                                    size_t pos, size_t k) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ k;
+    for (size_t i = 0; i < k; i++)
+        h = shingle_mix64(h ^ l->v[idx[pos + i]].hash) + i;
+    return h;
+}
 
 /* Adds every k-shingle of l to s. Returns 0 or -1 when out of memory. */
 int shingle_add_all(shingle_set *s, const tokenize_list *l, size_t k);

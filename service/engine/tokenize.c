@@ -29,8 +29,10 @@
 #define TOKENIZE_PHONE_MIN 9
 #define TOKENIZE_PHONE_MAX 15
 
-/* Open-addressing slots for stop-word hashes: > 2x the list length. */
+/* Open-addressing slots for stop-word and TLD hashes: > 2x each list's
+ * length. */
 #define TOKENIZE_STOP_SLOTS 512
+#define TOKENIZE_TLD_SLOTS 256
 
 /* Stem cache: direct-mapped by word hash. Comments reuse a small
  * vocabulary, so most stems come from here instead of the stemmer. */
@@ -49,6 +51,7 @@ struct tokenizer {
     struct sb_stemmer *stemmer;
     stem_slot cache[TOKENIZE_STEM_CACHE];
     uint64_t stop[TOKENIZE_STOP_SLOTS]; /* hashes of stop_words, 0 = empty */
+    uint64_t tld[TOKENIZE_TLD_SLOTS];   /* hashes of tlds, 0 = empty */
     uint64_t dot_hash;                  /* tokenize_hash("dot") */
 };
 
@@ -132,6 +135,27 @@ uint64_t tokenize_hash(const char *s, size_t n) {
     return h;
 }
 
+/* Adds tokenize_hash(w) to the open-addressing set of slots (a power of
+ * two, 0 = empty). */
+static void hash_set_put(uint64_t *set, size_t slots, const char *w) {
+    uint64_t h = tokenize_hash(w, strlen(w));
+    size_t k = (size_t)h & (slots - 1);
+    while (set[k])
+        k = (k + 1) & (slots - 1);
+    set[k] = h;
+}
+
+/* 1 when hash h is in the set hash_set_put made. */
+static int hash_set_has(const uint64_t *set, size_t slots, uint64_t h) {
+    size_t k = (size_t)h & (slots - 1);
+    while (set[k]) {
+        if (set[k] == h)
+            return 1;
+        k = (k + 1) & (slots - 1);
+    }
+    return 0;
+}
+
 tokenizer *tokenize_new(const char *language) {
     tokenizer *t = calloc(1, sizeof *t);
     if (!t)
@@ -141,14 +165,12 @@ tokenizer *tokenize_new(const char *language) {
         free(t);
         return NULL;
     }
-    /* hash set of the stop words: one probe per word instead of a bsearch */
-    for (size_t i = 0; i < sizeof stop_words / sizeof *stop_words; i++) {
-        uint64_t h = tokenize_hash(stop_words[i], strlen(stop_words[i]));
-        size_t k = (size_t)h & (TOKENIZE_STOP_SLOTS - 1);
-        while (t->stop[k])
-            k = (k + 1) & (TOKENIZE_STOP_SLOTS - 1);
-        t->stop[k] = h;
-    }
+    /* hash sets of the stop words and TLDs: one probe per word instead of
+     * a bsearch */
+    for (size_t i = 0; i < sizeof stop_words / sizeof *stop_words; i++)
+        hash_set_put(t->stop, TOKENIZE_STOP_SLOTS, stop_words[i]);
+    for (size_t i = 0; i < sizeof tlds / sizeof *tlds; i++)
+        hash_set_put(t->tld, TOKENIZE_TLD_SLOTS, tlds[i]);
     t->dot_hash = tokenize_hash("dot", 3);
     return t;
 }
@@ -194,13 +216,7 @@ static inline long arena_put(tokenize_list *l, const char *s, size_t n) {
 }
 
 static int is_stop_hash(const tokenizer *tk, uint64_t h) {
-    size_t k = (size_t)h & (TOKENIZE_STOP_SLOTS - 1);
-    while (tk->stop[k]) {
-        if (tk->stop[k] == h)
-            return 1;
-        k = (k + 1) & (TOKENIZE_STOP_SLOTS - 1);
-    }
-    return 0;
+    return hash_set_has(tk->stop, TOKENIZE_STOP_SLOTS, h);
 }
 
 static tokenize_token *push(tokenize_list *l, int type, size_t off,
@@ -499,7 +515,9 @@ static int join_dot_domains(const tokenizer *tk, tokenize_list *l,
                 tld = i + 1;
         }
         const tokenize_token *t = tld ? &l->v[tld] : NULL;
-        if (t && tokenize_is_tld(l->arena + t->text, strlen(l->arena + t->text)) &&
+        /* the hash set first: most words after a full stop are no TLD */
+        if (t && hash_set_has(tk->tld, TOKENIZE_TLD_SLOTS, t->hash) &&
+            tokenize_is_tld(l->arena + t->text, strlen(l->arena + t->text)) &&
             strcmp(l->arena + t->text, "in") != 0 &&
             strcmp(l->arena + t->text, "at") != 0 &&
             strcmp(l->arena + t->text, "be") != 0 &&
@@ -721,6 +739,16 @@ int tokenize_run(tokenizer *tk, const char *text, size_t len,
             return -1;
         out->arena = p;
         out->acap = want;
+    }
+    /* tokens: one allocation for about one per 5 bytes (1-KB prose makes
+     * ~160) instead of a doubling series from 32; more still double */
+    size_t tokens = out->n + len / 5 + 16;
+    if (tokens > out->cap) {
+        tokenize_token *v = realloc(out->v, tokens * sizeof *v);
+        if (!v)
+            return -1;
+        out->v = v;
+        out->cap = tokens;
     }
     hostshape_span dz[HOSTSHAPE_MAX_SPANS];
     size_t nd = hostshape_find(text, len, dz, HOSTSHAPE_MAX_SPANS), di = 0;
