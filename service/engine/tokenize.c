@@ -219,9 +219,10 @@ static int is_stop_hash(const tokenizer *tk, uint64_t h) {
     return hash_set_has(tk->stop, TOKENIZE_STOP_SLOTS, h);
 }
 
-static tokenize_token *push(tokenize_list *l, int type, size_t off,
-                            size_t len) {
-    if (l->n == l->cap) {
+/* Inline: once per token, and the allocation is the rare branch. */
+static inline tokenize_token *push(tokenize_list *l, int type, size_t off,
+                                   size_t len) {
+    if (__builtin_expect(l->n == l->cap, 0)) {
         size_t cap = l->cap ? l->cap * 2 : 32;
         tokenize_token *v = realloc(l->v, cap * sizeof *v);
         if (!v)
@@ -230,10 +231,8 @@ static tokenize_token *push(tokenize_list *l, int type, size_t off,
         l->cap = cap;
     }
     tokenize_token *t = &l->v[l->n++];
-    memset(t, 0, sizeof *t);
-    t->type = (uint8_t)type;
-    t->off = (uint32_t)off;
-    t->len = (uint32_t)len;
+    *t = (tokenize_token){.type = (uint8_t)type, .off = (uint32_t)off,
+                          .len = (uint32_t)len};
     return t;
 }
 
