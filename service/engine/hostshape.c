@@ -123,7 +123,8 @@ static size_t fake_dot_at(const char *s, size_t n) {
         c0 == 'd') {
         for (size_t k = 0; k < sizeof forms / sizeof *forms && !len; k++) {
             size_t fl = form_len[k];
-            if (i + fl <= n && memcmp(s + i, forms[k], fl) == 0)
+            if ((unsigned char)forms[k][0] == c0 && i + fl <= n &&
+                memcmp(s + i, forms[k], fl) == 0)
                 len = fl;
         }
     }
@@ -326,8 +327,8 @@ size_t hostshape_find(const char *text, size_t len, hostshape_span *out,
     for (size_t i = 0; i < len && n < max;) {
         int c = (unsigned char)text[i];
         size_t end = 0;
-        out[n].off = i;
         if (c == '(' && i > 0 && text[i - 1] == ']') {
+            out[n].off = i;
             end = markdown_at(text, len, i, &out[n]);
         } else if (label_char(c) &&
                    (i == 0 || !label_char((unsigned char)text[i - 1])) &&
@@ -345,6 +346,7 @@ size_t hostshape_find(const char *text, size_t len, hostshape_span *out,
                 i = q;
                 continue;
             }
+            out[n].off = i;
             end = spaced_host_at(text, len, i, &out[n]);
             if (!end) {
                 out[n].off = i;

@@ -34,8 +34,10 @@
 #define TOKENIZE_STOP_SLOTS 512
 #define TOKENIZE_TLD_SLOTS 256
 
-/* Stem cache: direct-mapped by word hash. Comments reuse a small
- * vocabulary, so most stems come from here instead of the stemmer. */
+/* Stem cache: two ways a set, the set by word hash (slots 2k and 2k + 1,
+ * the one last filled first). Comments reuse a small vocabulary, so most
+ * stems come from here instead of the stemmer; two ways keep two words of
+ * one set from evicting each other in turn. */
 #define TOKENIZE_STEM_CACHE 4096
 #define TOKENIZE_STEM_CACHE_LEN 24 /* longer stems are not cached */
 
@@ -283,7 +285,9 @@ static int add_word_h(tokenizer *tk, tokenize_list *l, size_t off, const char *w
     if (!t->content)
         return set_strings_h(l, t, w, n, h, NULL, 0);
     l->ncontent++;
-    stem_slot *slot = &tk->cache[h & (TOKENIZE_STEM_CACHE - 1)];
+    stem_slot *set = &tk->cache[h & (TOKENIZE_STEM_CACHE - 2)], *slot = set;
+    if (slot->hash != h)
+        slot = set + 1;
     if (slot->hash == h && h) {
         if (slot->same) /* set_strings_hh's stem == word, known */
             return set_strings_hh(l, t, w, n, h, NULL, 0, 0);
@@ -297,6 +301,9 @@ static int add_word_h(tokenizer *tk, tokenize_list *l, size_t off, const char *w
     size_t sl = (size_t)sb_stemmer_length(tk->stemmer);
     uint64_t sh = tokenize_hash((const char *)st, sl);
     if (sl < TOKENIZE_STEM_CACHE_LEN) {
+        /* the set's first way takes the new stem, its old one the second */
+        set[1] = set[0];
+        slot = set;
         slot->hash = h;
         slot->stem_hash = sh;
         slot->len = (uint8_t)sl;
@@ -506,7 +513,8 @@ static int join_dot_domains(const tokenizer *tk, tokenize_list *l,
             /* gap must be spaces around exactly one '.', with a space */
             size_t g0 = a->off + a->len, g1 = l->v[i + 1].off, dots = 0,
                    sp = 0;
-            for (size_t g = g0; g < g1; g++) {
+            /* a gap of one byte (most: one space) holds no dot and space */
+            for (size_t g = g1 - g0 >= 2 ? g0 : g1; g < g1; g++) {
                 dots += text[g] == '.';
                 sp += text[g] == ' ';
             }
