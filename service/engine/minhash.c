@@ -31,7 +31,8 @@ uint64_t minhash_exact(const char *s, size_t n) { return tokenize_hash(s, n); }
 
 /* Seeds and odd multipliers of the 16 products, see the file comment. */
 #define MINHASH_PRODUCTS (ENGINE_MINHASH_N / 2)
-_Static_assert(MINHASH_PRODUCTS % 2 == 0, "products go two a pass");
+#define MINHASH_PASS 4 /* products a pass over the shingles */
+_Static_assert(MINHASH_PRODUCTS % MINHASH_PASS == 0, "whole passes");
 typedef struct mh_family {
     uint64_t seed[MINHASH_PRODUCTS];
     uint64_t mul[MINHASH_PRODUCTS];
@@ -75,29 +76,31 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
         if (added)
             hs[distinct++] = h;
     }
-    /* two products a pass over the shingles; of each, the minimum of the
+    /* four products a pass over the shingles; of each, the minimum of the
      * high halves is the high half of the minimum of the 64-bit values
      * (they order by their high half first), so only the low half needs
      * its own */
-    for (int j = 0; j < MINHASH_PRODUCTS; j += 2) {
+    for (int j = 0; j < MINHASH_PRODUCTS; j += MINHASH_PASS) {
         __extension__ typedef unsigned __int128 u128;
-        uint64_t s0 = fam.seed[j], m0 = fam.mul[j];
-        uint64_t s1 = fam.seed[j + 1], m1 = fam.mul[j + 1];
-        uint64_t min0 = UINT64_MAX, min1 = UINT64_MAX;
-        uint32_t lo0 = UINT32_MAX, lo1 = UINT32_MAX;
+        uint64_t min[MINHASH_PASS];
+        uint32_t lo[MINHASH_PASS];
+        for (int r = 0; r < MINHASH_PASS; r++) {
+            min[r] = UINT64_MAX;
+            lo[r] = UINT32_MAX;
+        }
         for (long q = 0; q < distinct; q++) {
             uint64_t x = hs[q];
-            uint64_t p0 = (uint64_t)(((u128)(x ^ s0) * m0) >> 64);
-            uint64_t p1 = (uint64_t)(((u128)(x ^ s1) * m1) >> 64);
-            min0 = p0 < min0 ? p0 : min0;
-            min1 = p1 < min1 ? p1 : min1;
-            lo0 = (uint32_t)p0 < lo0 ? (uint32_t)p0 : lo0;
-            lo1 = (uint32_t)p1 < lo1 ? (uint32_t)p1 : lo1;
+#pragma GCC unroll 4
+            for (int r = 0; r < MINHASH_PASS; r++) {
+                uint64_t p = (uint64_t)(((u128)(x ^ fam.seed[j + r]) * fam.mul[j + r]) >> 64);
+                min[r] = p < min[r] ? p : min[r];
+                lo[r] = (uint32_t)p < lo[r] ? (uint32_t)p : lo[r];
+            }
         }
-        mh[2 * j] = (uint32_t)(min0 >> 32);
-        mh[2 * j + 1] = lo0;
-        mh[2 * j + 2] = (uint32_t)(min1 >> 32);
-        mh[2 * j + 3] = lo1;
+        for (int r = 0; r < MINHASH_PASS; r++) {
+            mh[2 * (j + r)] = (uint32_t)(min[r] >> 32);
+            mh[2 * (j + r) + 1] = lo[r];
+        }
     }
     for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
         uint64_t k = 0xcbf29ce484222325ULL ^ (uint64_t)b;

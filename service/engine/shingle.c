@@ -141,12 +141,15 @@ static int grow(shingle_set *s) {
     return 0;
 }
 
+/* The slot a probe starts at is h's low bits: the hashes stored are
+ * shingle_hash()es, mixed already (which slot holds a hash changes no
+ * answer, only the probes' length). */
 int shingle_set_add(shingle_set *s, uint64_t h) {
     if (!h)
         h = 1;
     if ((s->n + 1) * 2 > s->cap && grow(s) < 0)
         return -1;
-    size_t m = s->cap - 1, i = (size_t)shingle_mix64(h) & m;
+    size_t m = s->cap - 1, i = (size_t)h & m;
     while (s->slot[i]) {
         if (s->slot[i] == h)
             return 0;
@@ -169,7 +172,7 @@ int shingle_set_has(const shingle_set *s, uint64_t h) {
     }
     if (!s->cap)
         return 0;
-    size_t m = s->cap - 1, i = (size_t)shingle_mix64(h) & m;
+    size_t m = s->cap - 1, i = (size_t)h & m;
     while (s->slot[i]) {
         if (s->slot[i] == h)
             return 1;

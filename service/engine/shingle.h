@@ -52,7 +52,8 @@ int shingle_set_init(shingle_set *s, size_t expected);
 /* Releases the slots (kept as the calling thread's spare when it has none
  * as large), not s. */
 void shingle_set_free(shingle_set *s);
-/* Returns 1 when h was added, 0 when already present, -1 out of memory. */
+/* Returns 1 when h was added, 0 when already present, -1 out of memory.
+ * h is a well-mixed hash (shingle_hash): its low bits pick the slot. */
 int shingle_set_add(shingle_set *s, uint64_t h);
 int shingle_set_has(const shingle_set *s, uint64_t h);
 /* Frozen sets: a set's hashes in ascending order behind a bucket index of

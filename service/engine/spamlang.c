@@ -645,7 +645,7 @@ static void promo_grammar(const spamlang *s, const tokenize_list *l,
         }
         /* subscribe, subscribers */
         int sf = subscribe_form(w);
-        int back = i + 1 < nw && is_word(l, &l->v[idx[i + 1]], "back");
+        int back = sf == 1 && i + 1 < nw && is_word(l, &l->v[idx[i + 1]], "back");
         if (sf == 1 && back) {
             /* "I'll subscribe back": a swap offer, whoever speaks */
             FIRE(R_SWAP, PROMO_SWAP, i, i + 1);
