@@ -762,6 +762,29 @@ int tokenize_run(tokenizer *tk, const char *text, size_t len,
     for (size_t i = 0; i < len;) {
         while (i < len && text[i] == ' ')
             i++;
+        /* most chunks: only [a-z0-9] up to a space or the end, one word;
+         * what classify_chunk makes of it (its fast path), found without
+         * looking for the space first */
+        size_t k = i, letters = 0;
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (; k < len; k++) {
+            unsigned ch = (unsigned char)text[k];
+            if (ch - 'a' < 26u)
+                letters++;
+            else if (ch - '0' >= 10u)
+                break;
+            h = (h ^ ch) * 0x100000001b3ULL;
+        }
+        if (k > i && (k == len || text[k] == ' ')) {
+            while (di < nd && dz[di].off < i)
+                di++;
+            if (!(di < nd && dz[di].off < k)) {
+                if (add_word_h(tk, out, i, text + i, k - i, letters, h) < 0)
+                    return -1;
+                i = k;
+                continue;
+            }
+        }
         const char *sp = i < len ? memchr(text + i, ' ', len - i) : NULL;
         size_t j = sp ? (size_t)(sp - text) : len;
         while (di < nd && dz[di].off < i)
