@@ -103,6 +103,12 @@ static const unsigned char label_tab[256] = {
 
 static inline int label_char(int c) { return label_tab[(unsigned char)c]; }
 
+/* The bytes a dot written otherwise (fake_dot_at) can start with, a dot
+ * included, by byte: asked after nearly every word. */
+static const unsigned char dot_start_tab[256] = {
+    ['('] = 1, ['['] = 1, ['{'] = 1, ['<'] = 1, [0xe3] = 1, ['d'] = 1, ['.'] = 1,
+};
+
 /* Length of a dot written as something else at s (spaces around it
  * included), or 0: " dot ", "(dot)", "[dot]", "{dot}", "(.)", "[.]",
  * "{.}", "<dot>", an ideographic full stop, or " . " (one dot with a space
@@ -155,9 +161,7 @@ static inline size_t fake_dot(const char *s, size_t n) {
         i++;
     if (i >= n)
         return 0;
-    unsigned char c = (unsigned char)s[i];
-    if (c != '(' && c != '[' && c != '{' && c != '<' && c != 0xe3 &&
-        c != 'd' && c != '.')
+    if (!dot_start_tab[(unsigned char)s[i]])
         return 0;
     return fake_dot_at(s, n);
 }
@@ -343,7 +347,9 @@ size_t hostshape_find(const char *text, size_t len, hostshape_span *out,
                 !(q + 1 < len && text[q] == '.' &&
                   label_char((unsigned char)text[q + 1])) &&
                 !fake_dot(text + q, len - q)) {
-                i = q;
+                /* nor at text[q], which ends the label: no label starts
+                 * there, and a markdown link's "(" follows a "]" */
+                i = q < len ? q + 1 : q;
                 continue;
             }
             out[n].off = i;
