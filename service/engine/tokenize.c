@@ -239,9 +239,9 @@ static inline tokenize_token *push(tokenize_list *l, int type, size_t off,
 }
 
 /* Sets text (with its hash h) and stem of t; stem NULL: same as text. */
-static int set_strings_hh(tokenize_list *l, tokenize_token *t, const char *s,
-                          size_t n, uint64_t h, const char *stem, size_t sn,
-                          uint64_t sh) {
+static inline int set_strings_hh(tokenize_list *l, tokenize_token *t,
+                                 const char *s, size_t n, uint64_t h,
+                                 const char *stem, size_t sn, uint64_t sh) {
     long a = arena_put(l, s, n);
     if (a < 0)
         return -1;
