@@ -600,6 +600,10 @@ static void promo_grammar(const spamlang *s, const tokenize_list *l,
     for (size_t i = 0; i < nw; i++) {
         const tokenize_token *t = &l->v[idx[i]];
         const char *w = tokenize_text(l, t);
+        /* most words: no class, no subscribe form (those start with 's'),
+         * no swap word (no '4' in the text): no rule starts at them */
+        if (!c[i] && w[0] != 's' && !any4)
+            continue;
         /* my/our [adjective x2] media-noun */
         size_t k;
         if ((c[i] & W_POSS) && (k = media_after(c, nw, i + 1)) < nw)
