@@ -129,7 +129,7 @@ void shingle_set_free(shingle_set *s) {
     memset(s, 0, sizeof *s);
 }
 
-static int grow(shingle_set *s) {
+int shingle_set_grow(shingle_set *s) {
     shingle_set t;
     if (shingle_set_init(&t, s->cap) < 0)
         return -1;
@@ -138,46 +138,6 @@ static int grow(shingle_set *s) {
             shingle_set_add(&t, s->slot[i]);
     slots_put(s->slot, s->alloc);
     *s = t;
-    return 0;
-}
-
-/* The slot a probe starts at is h's low bits: the hashes stored are
- * shingle_hash()es, mixed already (which slot holds a hash changes no
- * answer, only the probes' length). */
-int shingle_set_add(shingle_set *s, uint64_t h) {
-    if (!h)
-        h = 1;
-    if ((s->n + 1) * 2 > s->cap && grow(s) < 0)
-        return -1;
-    size_t m = s->cap - 1, i = (size_t)h & m;
-    while (s->slot[i]) {
-        if (s->slot[i] == h)
-            return 0;
-        i = (i + 1) & m;
-    }
-    s->slot[i] = h;
-    s->n++;
-    return 1;
-}
-
-int shingle_set_has(const shingle_set *s, uint64_t h) {
-    if (!h)
-        h = 1;
-    if (s->sorted) {
-        size_t b = (size_t)(h >> s->shift);
-        for (size_t i = s->start[b], e = s->start[b + 1]; i < e; i++)
-            if (s->sorted[i] >= h)
-                return s->sorted[i] == h;
-        return 0;
-    }
-    if (!s->cap)
-        return 0;
-    size_t m = s->cap - 1, i = (size_t)h & m;
-    while (s->slot[i]) {
-        if (s->slot[i] == h)
-            return 1;
-        i = (i + 1) & m;
-    }
     return 0;
 }
 

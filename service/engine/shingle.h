@@ -52,10 +52,49 @@ int shingle_set_init(shingle_set *s, size_t expected);
 /* Releases the slots (kept as the calling thread's spare when it has none
  * as large), not s. */
 void shingle_set_free(shingle_set *s);
+/* Doubles s's slots (for shingle_set_add). 0, or -1 when out of memory. */
+int shingle_set_grow(shingle_set *s);
+
 /* Returns 1 when h was added, 0 when already present, -1 out of memory.
- * h is a well-mixed hash (shingle_hash): its low bits pick the slot. */
-int shingle_set_add(shingle_set *s, uint64_t h);
-int shingle_set_has(const shingle_set *s, uint64_t h);
+ * h is a well-mixed hash (shingle_hash): its low bits pick the slot (which
+ * slot holds a hash changes no answer, only the probes' length). Inline,
+ * as shingle_set_has: once per word of a comment. */
+static inline int shingle_set_add(shingle_set *s, uint64_t h) {
+    if (!h)
+        h = 1;
+    if ((s->n + 1) * 2 > s->cap && shingle_set_grow(s) < 0)
+        return -1;
+    size_t m = s->cap - 1, i = (size_t)h & m;
+    while (s->slot[i]) {
+        if (s->slot[i] == h)
+            return 0;
+        i = (i + 1) & m;
+    }
+    s->slot[i] = h;
+    s->n++;
+    return 1;
+}
+
+static inline int shingle_set_has(const shingle_set *s, uint64_t h) {
+    if (!h)
+        h = 1;
+    if (s->sorted) {
+        size_t b = (size_t)(h >> s->shift);
+        for (size_t i = s->start[b], e = s->start[b + 1]; i < e; i++)
+            if (s->sorted[i] >= h)
+                return s->sorted[i] == h;
+        return 0;
+    }
+    if (!s->cap)
+        return 0;
+    size_t m = s->cap - 1, i = (size_t)h & m;
+    while (s->slot[i]) {
+        if (s->slot[i] == h)
+            return 1;
+        i = (i + 1) & m;
+    }
+    return 0;
+}
 /* Frozen sets: a set's hashes in ascending order behind a bucket index of
  * their top bits (about 2 hashes per bucket), ~10 bytes a hash instead of
  * the 16-32 of the slots, for a set kept for long (an analysed article's).
