@@ -436,10 +436,9 @@ static void find_roles(const detector_analysis *a, roles *r) {
             continue;
         }
         unsigned c = lex_class_tok(lf, l, t);
-        size_t sl = strlen(s);
         /* a lone "l" before a word is "I" typed as a lower-case L, the
          * letter it looks like: English has no word "l" */
-        if (sl == 1 && s[0] == 'l' && i + 1 < l->n &&
+        if (s[0] == 'l' && s[1] == '\0' && i + 1 < l->n &&
             l->v[i + 1].type == TOKENIZE_WORD)
             c |= R_FIRST;
         /* a topic tag after a preposition of agency ("I made $5k with
@@ -459,7 +458,8 @@ static void find_roles(const detector_analysis *a, roles *r) {
         }
         /* a crypto wallet or contract address ("0x" + 40 hex digits, a
          * "bc1" address): somewhere to send money, and the offer itself */
-        if (wallet_address(s, sl)) {
+        /* (its length only for words that start as an address does) */
+        if ((s[0] == '0' || s[0] == 'b') && wallet_address(s, strlen(s))) {
             r->reach = r->channel = r->offer = 1;
             if (r->ev_end == r->ev_off) {
                 r->ev_off = t->off;
@@ -470,7 +470,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
         size_t dg = 0;
         while (s[dg] >= '0' && s[dg] <= '9')
             dg++;
-        if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
+        if (dg && (s[dg] == 'k' || s[dg] == 'm') && s[dg + 1] == '\0')
             c |= R_CURRENCY;
         /* "the first ten people": the count spelled out */
         if (i > 0 && i + 1 < l->n && l->v[i - 1].type == TOKENIZE_WORD &&
