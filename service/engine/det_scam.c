@@ -211,8 +211,8 @@ static void lex_bits_init(void) { lex_filter_init(&lex_bits); }
 
 /* lex_class() of word token t of l: of its text, else the noun roles
  * (LEX_STEM_ROLES) of its stem. */
-static unsigned lex_class_tok(const lex_filter *f, const tokenize_list *l,
-                              const tokenize_token *t) {
+static inline unsigned lex_class_tok(const lex_filter *f, const tokenize_list *l,
+                                     const tokenize_token *t) {
     uint64_t h = t->hash & (LEX_FILTER_BITS - 1);
     unsigned c = f->bit[h >> 6] >> (h & 63) & 1 ? lex_class(tokenize_text(l, t)) : 0;
     if (c || t->stem_hash == t->hash)
@@ -221,6 +221,12 @@ static unsigned lex_class_tok(const lex_filter *f, const tokenize_list *l,
     return f->bit[h >> 6] >> (h & 63) & 1
                ? lex_class(tokenize_stem(l, t)) & LEX_STEM_ROLES
                : 0;
+}
+
+/* 1 when NUL-terminated s is the word w: the first bytes compared before
+ * the rest, as most words of a comment differ from w in the first. */
+static inline int word_is(const char *s, const char *w) {
+    return s[0] == w[0] && strcmp(s, w) == 0;
 }
 
 /* 1 when the token at norm offset off starts a clause: text start or after
@@ -419,7 +425,7 @@ static void find_roles(const detector_analysis *a, roles *r) {
             if (i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD &&
                 (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && i > 0 &&
                 l->v[i - 1].type == TOKENIZE_WORD &&
-                strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0)
+                word_is(tokenize_text(l, &l->v[i - 1]), "first"))
                 r->first_n = 1;
             scam_amount(r, word, last_stake, last_return, &staked);
             prev = 0;
@@ -430,10 +436,9 @@ static void find_roles(const detector_analysis *a, roles *r) {
             continue;
         }
         unsigned c = lex_class_tok(lf, l, t);
-        size_t sl = strlen(s);
         /* a lone "l" before a word is "I" typed as a lower-case L, the
          * letter it looks like: English has no word "l" */
-        if (sl == 1 && s[0] == 'l' && i + 1 < l->n &&
+        if (s[0] == 'l' && s[1] == '\0' && i + 1 < l->n &&
             l->v[i + 1].type == TOKENIZE_WORD)
             c |= R_FIRST;
         /* a topic tag after a preposition of agency ("I made $5k with
@@ -453,7 +458,8 @@ static void find_roles(const detector_analysis *a, roles *r) {
         }
         /* a crypto wallet or contract address ("0x" + 40 hex digits, a
          * "bc1" address): somewhere to send money, and the offer itself */
-        if (wallet_address(s, sl)) {
+        /* (its length only for words that start as an address does) */
+        if ((s[0] == '0' || s[0] == 'b') && wallet_address(s, strlen(s))) {
             r->reach = r->channel = r->offer = 1;
             if (r->ev_end == r->ev_off) {
                 r->ev_off = t->off;
@@ -461,86 +467,91 @@ static void find_roles(const detector_analysis *a, roles *r) {
             }
         }
         /* "5k", "10k", "2m": an amount written short */
-        size_t dg = strspn(s, "0123456789");
-        if (dg && dg + 1 == sl && (s[dg] == 'k' || s[dg] == 'm'))
+        size_t dg = 0;
+        while (s[dg] >= '0' && s[dg] <= '9')
+            dg++;
+        if (dg && (s[dg] == 'k' || s[dg] == 'm') && s[dg + 1] == '\0')
             c |= R_CURRENCY;
-        if (c & R_MESSENGER)
-            r->reach = 1;
-        if (c & R_CURRENCY) {
-            last_amount = word;
-            r->money = 1;
-            scam_amount(r, word, last_stake, last_return, &staked);
-        }
         /* "the first ten people": the count spelled out */
         if (i > 0 && i + 1 < l->n && l->v[i - 1].type == TOKENIZE_WORD &&
             l->v[i + 1].type == TOKENIZE_WORD &&
-            strcmp(tokenize_text(l, &l->v[i - 1]), "first") == 0 &&
+            word_is(tokenize_text(l, &l->v[i - 1]), "first") &&
             (lex_class_tok(lf, l, &l->v[i + 1]) & R_PEOPLE) && cardinal(s))
             r->first_n = 1;
-        if ((c & R_STAKE) && last_first != (size_t)-1 &&
-            word - last_first <= SCAM_STORY_WINDOW)
-            last_stake = word;
-        if (c & R_RETURN) {
-            last_return = word;
-            /* "... I got $25,750 return": the amount came first */
-            if (staked != (size_t)-1 && last_amount != (size_t)-1 &&
-                last_amount > staked && word - last_amount <= SCAM_STORY_WINDOW)
-                r->stake = 1;
-        }
-        /* an ask: a contact verb opening a clause, softened ("please
-         * call"), or aimed at someone ("message him", "dm me") */
-        if (c & R_ACT) {
-            const tokenize_token *nx = i + 1 < l->n ? &l->v[i + 1] : NULL;
-            unsigned nc = nx && nx->type == TOKENIZE_WORD
-                              ? lex_class_tok(lf, l, nx) : 0;
-            if (clause_start(norm, t->off) || (prev & R_SOFT) ||
-                (nc & (R_OBJ | R_HONOR)) ||
-                (nx && (nx->type == TOKENIZE_PHONE ||
-                        nx->type == TOKENIZE_EMAIL ||
-                        nx->type == TOKENIZE_HANDLE)))
-                r->act = 1;
-            if (nc & (R_HONOR))
-                r->third = 1;
-            if (nx && nx->type == TOKENIZE_WORD &&
-                (strcmp(tokenize_text(l, nx), "me") == 0 ||
-                 strcmp(tokenize_text(l, nx), "us") == 0))
-                r->ask_me = 1;
-            if (nc & R_OBJ) {
-                const char *o = tokenize_text(l, nx);
-                if (strcmp(o, "him") == 0 || strcmp(o, "her") == 0 ||
-                    strcmp(o, "them") == 0)
-                    r->third = 1;
-            }
-        }
-        if ((c & R_DESK) && ((prev & R_DESK2) || strcmp(s, "helpline") == 0 ||
-                             strcmp(s, "hotline") == 0 ||
-                             strcmp(s, "helpdesk") == 0))
-            r->desk = 1;
-        if ((c & R_AGENT) && (prev & (R_DESK2 | R_POSS))) {
-            /* "my broker", "account manager": someone to trust */
-            r->third = 1;
-            if (strcmp(s, "manager") == 0 && (prev & R_DESK2))
-                r->desk = 1;
-        }
-        if ((c & R_HONOR) && i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD)
-            r->third = 1;
-        if (c & R_FIRST)
-            last_first = word;
-        if ((c & R_FIRST) || strcmp(s, "my") == 0 || strcmp(s, "me") == 0)
+        if ((c & R_FIRST) || word_is(s, "my") || word_is(s, "me"))
             r->writer = 1;
-        if (c & R_THIRD_P)
-            r->spoken_of = 1;
-        if ((c & R_GAIN) && last_first != (size_t)-1 &&
-            word - last_first <= SCAM_STORY_WINDOW) {
-            last_gain = word;
-            r->gain = 1;
+        /* the roles' own tests: most words have none */
+        if (c) {
+            if (c & R_MESSENGER)
+                r->reach = 1;
+            if (c & R_CURRENCY) {
+                last_amount = word;
+                r->money = 1;
+                scam_amount(r, word, last_stake, last_return, &staked);
+            }
+            if ((c & R_STAKE) && last_first != (size_t)-1 &&
+                word - last_first <= SCAM_STORY_WINDOW)
+                last_stake = word;
+            if (c & R_RETURN) {
+                last_return = word;
+                /* "... I got $25,750 return": the amount came first */
+                if (staked != (size_t)-1 && last_amount != (size_t)-1 &&
+                    last_amount > staked && word - last_amount <= SCAM_STORY_WINDOW)
+                    r->stake = 1;
+            }
+            /* an ask: a contact verb opening a clause, softened ("please
+             * call"), or aimed at someone ("message him", "dm me") */
+            if (c & R_ACT) {
+                const tokenize_token *nx = i + 1 < l->n ? &l->v[i + 1] : NULL;
+                unsigned nc = nx && nx->type == TOKENIZE_WORD
+                                  ? lex_class_tok(lf, l, nx) : 0;
+                if (clause_start(norm, t->off) || (prev & R_SOFT) ||
+                    (nc & (R_OBJ | R_HONOR)) ||
+                    (nx && (nx->type == TOKENIZE_PHONE ||
+                            nx->type == TOKENIZE_EMAIL ||
+                            nx->type == TOKENIZE_HANDLE)))
+                    r->act = 1;
+                if (nc & (R_HONOR))
+                    r->third = 1;
+                if (nx && nx->type == TOKENIZE_WORD &&
+                    (strcmp(tokenize_text(l, nx), "me") == 0 ||
+                     strcmp(tokenize_text(l, nx), "us") == 0))
+                    r->ask_me = 1;
+                if (nc & R_OBJ) {
+                    const char *o = tokenize_text(l, nx);
+                    if (strcmp(o, "him") == 0 || strcmp(o, "her") == 0 ||
+                        strcmp(o, "them") == 0)
+                        r->third = 1;
+                }
+            }
+            if ((c & R_DESK) && ((prev & R_DESK2) || strcmp(s, "helpline") == 0 ||
+                                 strcmp(s, "hotline") == 0 ||
+                                 strcmp(s, "helpdesk") == 0))
+                r->desk = 1;
+            if ((c & R_AGENT) && (prev & (R_DESK2 | R_POSS))) {
+                /* "my broker", "account manager": someone to trust */
+                r->third = 1;
+                if (strcmp(s, "manager") == 0 && (prev & R_DESK2))
+                    r->desk = 1;
+            }
+            if ((c & R_HONOR) && i + 1 < l->n && l->v[i + 1].type == TOKENIZE_WORD)
+                r->third = 1;
+            if (c & R_FIRST)
+                last_first = word;
+            if (c & R_THIRD_P)
+                r->spoken_of = 1;
+            if ((c & R_GAIN) && last_first != (size_t)-1 &&
+                word - last_first <= SCAM_STORY_WINDOW) {
+                last_gain = word;
+                r->gain = 1;
+            }
+            if (c & R_OFFER) {
+                r->offer = 1;
+                r->offers++;
+            }
+            if (c & R_THANK)
+                r->thank = 1;
         }
-        if (c & R_OFFER) {
-            r->offer = 1;
-            r->offers++;
-        }
-        if (c & R_THANK)
-            r->thank = 1;
         /* "work(ing) from home": the job-offer frame's own phrase */
         if (s[0] == 'w' && (strcmp(s, "work") == 0 || strcmp(s, "working") == 0) &&
             i + 2 < l->n && strcmp(tokenize_text(l, &l->v[i + 1]), "from") == 0 &&

@@ -599,13 +599,7 @@ static uint64_t text_hash(const char *p, size_t n, uint64_t seed) {
     k = rotl64(k, 31);
     k *= c2;
     h ^= k;
-    /* fmix64 */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
+    return shingle_mix64(h);
 }
 
 /* Hash of everything article_get() analyses (title, body, tags) and the

@@ -103,6 +103,12 @@ static const unsigned char label_tab[256] = {
 
 static inline int label_char(int c) { return label_tab[(unsigned char)c]; }
 
+/* The bytes a dot written otherwise (fake_dot_at) can start with, a dot
+ * included, by byte: asked after nearly every word. */
+static const unsigned char dot_start_tab[256] = {
+    ['('] = 1, ['['] = 1, ['{'] = 1, ['<'] = 1, [0xe3] = 1, ['d'] = 1, ['.'] = 1,
+};
+
 /* Length of a dot written as something else at s (spaces around it
  * included), or 0: " dot ", "(dot)", "[dot]", "{dot}", "(.)", "[.]",
  * "{.}", "<dot>", an ideographic full stop, or " . " (one dot with a space
@@ -123,7 +129,8 @@ static size_t fake_dot_at(const char *s, size_t n) {
         c0 == 'd') {
         for (size_t k = 0; k < sizeof forms / sizeof *forms && !len; k++) {
             size_t fl = form_len[k];
-            if (i + fl <= n && memcmp(s + i, forms[k], fl) == 0)
+            if ((unsigned char)forms[k][0] == c0 && i + fl <= n &&
+                memcmp(s + i, forms[k], fl) == 0)
                 len = fl;
         }
     }
@@ -154,9 +161,7 @@ static inline size_t fake_dot(const char *s, size_t n) {
         i++;
     if (i >= n)
         return 0;
-    unsigned char c = (unsigned char)s[i];
-    if (c != '(' && c != '[' && c != '{' && c != '<' && c != 0xe3 &&
-        c != 'd' && c != '.')
+    if (!dot_start_tab[(unsigned char)s[i]])
         return 0;
     return fake_dot_at(s, n);
 }
@@ -326,8 +331,8 @@ size_t hostshape_find(const char *text, size_t len, hostshape_span *out,
     for (size_t i = 0; i < len && n < max;) {
         int c = (unsigned char)text[i];
         size_t end = 0;
-        out[n].off = i;
         if (c == '(' && i > 0 && text[i - 1] == ']') {
+            out[n].off = i;
             end = markdown_at(text, len, i, &out[n]);
         } else if (label_char(c) &&
                    (i == 0 || !label_char((unsigned char)text[i - 1])) &&
@@ -342,9 +347,12 @@ size_t hostshape_find(const char *text, size_t len, hostshape_span *out,
                 !(q + 1 < len && text[q] == '.' &&
                   label_char((unsigned char)text[q + 1])) &&
                 !fake_dot(text + q, len - q)) {
-                i = q;
+                /* nor at text[q], which ends the label: no label starts
+                 * there, and a markdown link's "(" follows a "]" */
+                i = q < len ? q + 1 : q;
                 continue;
             }
+            out[n].off = i;
             end = spaced_host_at(text, len, i, &out[n]);
             if (!end) {
                 out[n].off = i;

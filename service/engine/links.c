@@ -341,17 +341,29 @@ static const char *const contact_verbs[] = {
     "contact", "dm", "inbox", "ping", "whatsapp", "reach"};
 enum { NCONTACT_VERBS = sizeof contact_verbs / sizeof *contact_verbs };
 
-/* 64-bit filter of hashes: bit (h & 63) of each; a hash whose bit is clear
- * is none of them. */
-static uint64_t hash_bit(uint64_t h) { return 1ull << (h & 63); }
+/* Filter of hashes, two 64-bit words: bit (h & 63) of each in the first,
+ * bit (h >> 6 & 63) in the second; a hash with either bit clear is none of
+ * them. */
+typedef struct hash_filter {
+    uint64_t a, b;
+} hash_filter;
+
+static void filter_add(hash_filter *f, uint64_t h) {
+    f->a |= 1ull << (h & 63);
+    f->b |= 1ull << (h >> 6 & 63);
+}
+
+static int filter_may(const hash_filter *f, uint64_t h) {
+    return (f->a >> (h & 63) & 1) && (f->b >> (h >> 6 & 63) & 1);
+}
 
 /* vh: tokenize_hash() of each of contact_verbs, which a word token's hash
- * (that of its text) must equal before its text is compared; vbits: their
- * hash_bit()s. */
+ * (that of its text) must equal before its text is compared; vf: their
+ * filter. */
 static int contact_ask(const tokenize_list *l, size_t i, const uint64_t *vh,
-                       uint64_t vbits) {
+                       const hash_filter *vf) {
     uint64_t h = l->v[i].hash;
-    if (!(vbits & hash_bit(h)))
+    if (!filter_may(vf, h))
         return 0;
     const char *w = tokenize_text(l, &l->v[i]);
     int verb = 0;
@@ -376,15 +388,16 @@ void links_contact(const links_input *in, score_signal *out) {
     int ask = 0; /* "email me", "text us": the writer asks to be contacted */
     const char *ev = NULL;
     enum { NMSG = sizeof messengers / sizeof *messengers };
-    uint64_t mh[NMSG], mbits = 0;
+    uint64_t mh[NMSG];
+    hash_filter mf = {0, 0}, vf = {0, 0};
     for (size_t k = 0; k < NMSG; k++) {
         mh[k] = tokenize_hash(messengers[k], strlen(messengers[k]));
-        mbits |= hash_bit(mh[k]);
+        filter_add(&mf, mh[k]);
     }
-    uint64_t vh[NCONTACT_VERBS], vbits = 0;
+    uint64_t vh[NCONTACT_VERBS];
     for (size_t k = 0; k < NCONTACT_VERBS; k++) {
         vh[k] = tokenize_hash(contact_verbs[k], strlen(contact_verbs[k]));
-        vbits |= hash_bit(vh[k]);
+        filter_add(&vf, vh[k]);
     }
     for (size_t i = 0; i < l->n; i++) {
         const tokenize_token *t = &l->v[i];
@@ -411,8 +424,8 @@ void links_contact(const links_input *in, score_signal *out) {
             }
             break;
         case TOKENIZE_WORD:
-            ask |= contact_ask(l, i, vh, vbits);
-            for (size_t k = 0; k < NMSG && (mbits & hash_bit(t->hash)); k++)
+            ask |= contact_ask(l, i, vh, &vf);
+            for (size_t k = 0; k < NMSG && filter_may(&mf, t->hash); k++)
                 if (t->hash == mh[k]) {
                     msg++;
                     break;

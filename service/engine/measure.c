@@ -10,16 +10,20 @@
 
 #include <string.h>
 
-/* Nonzero when one of the 8 bytes of v is '?', ':', ';' or '=' (exact). */
+/* Nonzero when one of the 8 bytes of v is '?', ':', ';' or '=' (exact).
+ * The four lie in 0x3a..0x3f: bytes in that range first (most 8 bytes of
+ * text have none), then the four themselves. */
 static uint64_t cue8(uint64_t v) {
     const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
-    const unsigned char cs[] = {'?', ':', ';', '='};
-    uint64_t any = 0;
-    for (int k = 0; k < 4; k++) {
-        uint64_t x = v ^ (ones * cs[k]);
-        any |= ~(((x & ~high) + ~high) | x) & high;
-    }
-    return any;
+    uint64_t low7 = v & ~high;
+    /* ASCII bytes >= 0x3a set bit 7 of the first sum, > 0x3f of the second */
+    if (!((low7 + ones * (0x80 - 0x3a)) & ~(low7 + ones * (0x7f - 0x3f)) & ~v & high))
+        return 0;
+    uint64_t xq = v ^ (ones * '?'), xc = v ^ (ones * ':'), xs = v ^ (ones * ';'),
+             xe = v ^ (ones * '=');
+    return (~(((xq & ~high) + ~high) | xq) | ~(((xc & ~high) + ~high) | xc) |
+            ~(((xs & ~high) + ~high) | xs) | ~(((xe & ~high) + ~high) | xe)) &
+           high;
 }
 
 /* Counts the answer-shape cues of relevance.h in tokens l of text norm. */

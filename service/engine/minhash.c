@@ -17,7 +17,6 @@
 #include "minhash.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "shingle.h"
 
@@ -32,6 +31,8 @@ uint64_t minhash_exact(const char *s, size_t n) { return tokenize_hash(s, n); }
 
 /* Seeds and odd multipliers of the 16 products, see the file comment. */
 #define MINHASH_PRODUCTS (ENGINE_MINHASH_N / 2)
+#define MINHASH_PASS 4 /* products a pass over the shingles */
+_Static_assert(MINHASH_PRODUCTS % MINHASH_PASS == 0, "whole passes");
 typedef struct mh_family {
     uint64_t seed[MINHASH_PRODUCTS];
     uint64_t mul[MINHASH_PRODUCTS];
@@ -48,9 +49,6 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
                      uint64_t band[ENGINE_LSH_BANDS]) {
     mh_family fam;
     family_init(&fam);
-    uint32_t m[ENGINE_MINHASH_N]; /* local: stays in registers / L1 */
-    for (int i = 0; i < ENGINE_MINHASH_N; i++)
-        m[i] = UINT32_MAX;
     /* the thread's word-index buffer (shingle_copied uses it later) */
     uint32_t *idx = shingle_scratch(SHINGLE_SCRATCH_WORDS, (l->n + 1) * sizeof *idx);
     shingle_set seen;
@@ -59,7 +57,15 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
     size_t n = shingle_words(l, idx);
     if (shingle_set_init(&seen, n) < 0)
         return -1;
+    /* the distinct shingles first, then each product over all of them:
+     * its two minima stay in registers (the min of a set is the same
+     * whichever order it is read in) */
+    uint64_t *hs = shingle_scratch(SHINGLE_SCRATCH_KEYS, (n + 1) * sizeof *hs);
     long distinct = 0;
+    if (!hs) {
+        distinct = -1;
+        goto done;
+    }
     for (size_t p = 0; p + MINHASH_K <= n; p++) {
         uint64_t h = shingle_hash(l, idx, p, MINHASH_K);
         int added = shingle_set_add(&seen, h);
@@ -67,19 +73,35 @@ long minhash_compute(const tokenize_list *l, uint32_t mh[ENGINE_MINHASH_N],
             distinct = -1;
             goto done;
         }
-        if (!added)
-            continue;
-        distinct++;
-#pragma GCC unroll 16
-        for (int j = 0; j < MINHASH_PRODUCTS; j++) {
-            __extension__ typedef unsigned __int128 u128;
-            uint64_t hi = (uint64_t)(((u128)(h ^ fam.seed[j]) * fam.mul[j]) >> 64);
-            uint32_t a = (uint32_t)(hi >> 32), b = (uint32_t)hi;
-            m[2 * j] = a < m[2 * j] ? a : m[2 * j];
-            m[2 * j + 1] = b < m[2 * j + 1] ? b : m[2 * j + 1];
+        if (added)
+            hs[distinct++] = h;
+    }
+    /* four products a pass over the shingles; of each, the minimum of the
+     * high halves is the high half of the minimum of the 64-bit values
+     * (they order by their high half first), so only the low half needs
+     * its own */
+    for (int j = 0; j < MINHASH_PRODUCTS; j += MINHASH_PASS) {
+        __extension__ typedef unsigned __int128 u128;
+        uint64_t min[MINHASH_PASS];
+        uint32_t lo[MINHASH_PASS];
+        for (int r = 0; r < MINHASH_PASS; r++) {
+            min[r] = UINT64_MAX;
+            lo[r] = UINT32_MAX;
+        }
+        for (long q = 0; q < distinct; q++) {
+            uint64_t x = hs[q];
+#pragma GCC unroll 4
+            for (int r = 0; r < MINHASH_PASS; r++) {
+                uint64_t p = (uint64_t)(((u128)(x ^ fam.seed[j + r]) * fam.mul[j + r]) >> 64);
+                min[r] = p < min[r] ? p : min[r];
+                lo[r] = (uint32_t)p < lo[r] ? (uint32_t)p : lo[r];
+            }
+        }
+        for (int r = 0; r < MINHASH_PASS; r++) {
+            mh[2 * (j + r)] = (uint32_t)(min[r] >> 32);
+            mh[2 * (j + r) + 1] = lo[r];
         }
     }
-    memcpy(mh, m, sizeof m);
     for (int b = 0; b < ENGINE_LSH_BANDS; b++) {
         uint64_t k = 0xcbf29ce484222325ULL ^ (uint64_t)b;
         for (int r = 0; r < MINHASH_ROWS; r++) {

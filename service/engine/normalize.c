@@ -559,15 +559,16 @@ static void finish(utf8proc_int32_t *cps, size_t n, nbuf *b) {
  * as utf8proc's STRIPCC (line breaks, tab, form feed -> space; others
  * dropped); collapse spaces. Returns the output length. */
 /* The space flags (HIGHS bits) of 8 ASCII bytes v when every one is a
- * lower-case letter or a space, no two spaces are adjacent and the last is
- * no space; else all ones. Such 8 bytes pass finish_ascii unchanged once a
- * letter has been written and no space is pending: letters, no "!?". */
+ * lower-case letter or a space and no two spaces are adjacent; else all
+ * ones. Such 8 bytes pass finish_ascii as they are once a letter has been
+ * written (letters, no "!?"), but for a space pending before them (written
+ * first) and a last one (pending after them). */
 static uint64_t plain8(uint64_t v) {
     if (v & HIGHS)
         return ~0ULL;
     uint64_t lower = (v + ONES * (0x80 - 'a')) & ~(v + ONES * (0x80 - 'z' - 1)) & HIGHS;
     uint64_t space = has_byte(v, ' ');
-    if ((lower | space) != HIGHS || (space & (space << 8)) || (space >> 63))
+    if ((lower | space) != HIGHS || (space & (space << 8)))
         return ~0ULL;
     return space;
 }
@@ -579,16 +580,25 @@ static size_t finish_ascii(char *s, size_t n, normalize_stats *st) {
     for (size_t i = 0; i < n; i++) {
         /* most of a text: 8 bytes of words and single spaces at once;
          * after 8 that are not, the next try is 8 bytes on */
-        while (i >= retry && o > 0 && !pending_space && i + 8 <= n) {
+        while (i >= retry && o > 0 && i + 8 <= n) {
             uint64_t v = load8(s + i), sp = plain8(v);
-            if (sp == ~0ULL) {
+            /* a first space after a pending one is two: the byte loop's */
+            if (sp == ~0ULL || (pending_space && (sp & 0x80))) {
                 retry = i + 8;
                 break;
             }
-            memcpy(s + o, &v, 8); /* o <= i: v is read already */
-            letters += 8 - (size_t)__builtin_popcountll(sp);
+            /* o < i with a space pending, else o <= i: what is written
+             * ends by s + i + 8, and v is read already */
+            if (pending_space)
+                s[o++] = ' ';
+            memcpy(s + o, &v, 8);
+            /* sp holds bit 7 of each space byte: their count is the top
+             * byte of the bytewise sum (no popcnt in the baseline ISA) */
+            letters += 8 - (size_t)(((sp >> 7) * ONES) >> 56);
             run = 0;
-            o += 8;
+            /* a last space is pending, as the byte loop leaves it */
+            pending_space = (int)(sp >> 63);
+            o += 8 - (size_t)pending_space;
             i += 8;
         }
         if (i >= n)

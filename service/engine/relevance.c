@@ -356,12 +356,16 @@ static void format_matched(const relevance_vec *c, const comparison *cmp,
                            char *matched, size_t mn) {
     size_t off = 0;
     matched[0] = '\0';
+    /* as snprintf(matched + off, mn - off, "%s%s", sep, stem) would: what
+     * fits, a NUL, and off on by the whole length */
     for (size_t i = 0; i < cmp->ntop && off < mn; i++) {
-        int w = snprintf(matched + off, mn - off, "%s%s", i ? ", " : "",
-                         c->stem[cmp->top[i].entry]);
-        if (w < 0)
-            break;
-        off += (size_t)w;
+        const char *part[2] = {i ? ", " : "", c->stem[cmp->top[i].entry]};
+        size_t o = off;
+        for (int k = 0; k < 2; k++)
+            for (const char *p = part[k]; *p; p++, off++)
+                if (off + 1 < mn)
+                    matched[o++] = *p;
+        matched[o] = '\0';
     }
 }
 

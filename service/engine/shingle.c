@@ -108,15 +108,6 @@ static void slots_put(uint64_t *slot, size_t alloc) {
     free(slot);
 }
 
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 int shingle_set_init(shingle_set *s, size_t expected) {
     size_t cap = 16;
     while (cap < expected * 2)
@@ -138,7 +129,7 @@ void shingle_set_free(shingle_set *s) {
     memset(s, 0, sizeof *s);
 }
 
-static int grow(shingle_set *s) {
+int shingle_set_grow(shingle_set *s) {
     shingle_set t;
     if (shingle_set_init(&t, s->cap) < 0)
         return -1;
@@ -147,43 +138,6 @@ static int grow(shingle_set *s) {
             shingle_set_add(&t, s->slot[i]);
     slots_put(s->slot, s->alloc);
     *s = t;
-    return 0;
-}
-
-int shingle_set_add(shingle_set *s, uint64_t h) {
-    if (!h)
-        h = 1;
-    if ((s->n + 1) * 2 > s->cap && grow(s) < 0)
-        return -1;
-    size_t m = s->cap - 1, i = (size_t)mix64(h) & m;
-    while (s->slot[i]) {
-        if (s->slot[i] == h)
-            return 0;
-        i = (i + 1) & m;
-    }
-    s->slot[i] = h;
-    s->n++;
-    return 1;
-}
-
-int shingle_set_has(const shingle_set *s, uint64_t h) {
-    if (!h)
-        h = 1;
-    if (s->sorted) {
-        size_t b = (size_t)(h >> s->shift);
-        for (size_t i = s->start[b], e = s->start[b + 1]; i < e; i++)
-            if (s->sorted[i] >= h)
-                return s->sorted[i] == h;
-        return 0;
-    }
-    if (!s->cap)
-        return 0;
-    size_t m = s->cap - 1, i = (size_t)mix64(h) & m;
-    while (s->slot[i]) {
-        if (s->slot[i] == h)
-            return 1;
-        i = (i + 1) & m;
-    }
     return 0;
 }
 
@@ -255,14 +209,6 @@ size_t shingle_words(const tokenize_list *l, uint32_t *idx) {
         if (l->v[i].type == TOKENIZE_WORD || l->v[i].type == TOKENIZE_NUMBER)
             idx[n++] = (uint32_t)i;
     return n;
-}
-
-uint64_t shingle_hash(const tokenize_list *l, const uint32_t *idx, size_t pos,
-                      size_t k) {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ k;
-    for (size_t i = 0; i < k; i++)
-        h = mix64(h ^ l->v[idx[pos + i]].hash) + i;
-    return h;
 }
 
 int shingle_add_all(shingle_set *s, const tokenize_list *l, size_t k) {

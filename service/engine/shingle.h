@@ -52,9 +52,49 @@ int shingle_set_init(shingle_set *s, size_t expected);
 /* Releases the slots (kept as the calling thread's spare when it has none
  * as large), not s. */
 void shingle_set_free(shingle_set *s);
-/* Returns 1 when h was added, 0 when already present, -1 out of memory. */
-int shingle_set_add(shingle_set *s, uint64_t h);
-int shingle_set_has(const shingle_set *s, uint64_t h);
+/* Doubles s's slots (for shingle_set_add). 0, or -1 when out of memory. */
+int shingle_set_grow(shingle_set *s);
+
+/* Returns 1 when h was added, 0 when already present, -1 out of memory.
+ * h is a well-mixed hash (shingle_hash): its low bits pick the slot (which
+ * slot holds a hash changes no answer, only the probes' length). Inline,
+ * as shingle_set_has: once per word of a comment. */
+static inline int shingle_set_add(shingle_set *s, uint64_t h) {
+    if (!h)
+        h = 1;
+    if ((s->n + 1) * 2 > s->cap && shingle_set_grow(s) < 0)
+        return -1;
+    size_t m = s->cap - 1, i = (size_t)h & m;
+    while (s->slot[i]) {
+        if (s->slot[i] == h)
+            return 0;
+        i = (i + 1) & m;
+    }
+    s->slot[i] = h;
+    s->n++;
+    return 1;
+}
+
+static inline int shingle_set_has(const shingle_set *s, uint64_t h) {
+    if (!h)
+        h = 1;
+    if (s->sorted) {
+        size_t b = (size_t)(h >> s->shift);
+        for (size_t i = s->start[b], e = s->start[b + 1]; i < e; i++)
+            if (s->sorted[i] >= h)
+                return s->sorted[i] == h;
+        return 0;
+    }
+    if (!s->cap)
+        return 0;
+    size_t m = s->cap - 1, i = (size_t)h & m;
+    while (s->slot[i]) {
+        if (s->slot[i] == h)
+            return 1;
+        i = (i + 1) & m;
+    }
+    return 0;
+}
 /* Frozen sets: a set's hashes in ascending order behind a bucket index of
  * their top bits (about 2 hashes per bucket), ~10 bytes a hash instead of
  * the 16-32 of the slots, for a set kept for long (an analysed article's).
@@ -85,9 +125,25 @@ void *shingle_scratch(shingle_scratch_id id, size_t bytes);
  * returns their count. */
 size_t shingle_words(const tokenize_list *l, uint32_t *idx);
 
-/* Hash of the k words idx[pos..pos+k) (by their text). */
-uint64_t shingle_hash(const tokenize_list *l, const uint32_t *idx, size_t pos,
-                      size_t k);
+/* The 64-bit finaliser of MurmurHash3 (fmix64). */
+static inline uint64_t shingle_mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* Hash of the k words idx[pos..pos+k) (by their text). Inline: it runs
+ * once per word of a comment in each of its callers. */
+static inline uint64_t shingle_hash(const tokenize_list *l, const uint32_t *idx,
+                                    size_t pos, size_t k) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ k;
+    for (size_t i = 0; i < k; i++)
+        h = shingle_mix64(h ^ l->v[idx[pos + i]].hash) + i;
+    return h;
+}
 
 /* Adds every k-shingle of l to s. Returns 0 or -1 when out of memory. */
 int shingle_add_all(shingle_set *s, const tokenize_list *l, size_t k);

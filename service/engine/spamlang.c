@@ -600,6 +600,10 @@ static void promo_grammar(const spamlang *s, const tokenize_list *l,
     for (size_t i = 0; i < nw; i++) {
         const tokenize_token *t = &l->v[idx[i]];
         const char *w = tokenize_text(l, t);
+        /* most words: no class, no subscribe form (those start with 's'),
+         * no swap word (no '4' in the text): no rule starts at them */
+        if (!c[i] && w[0] != 's' && !any4)
+            continue;
         /* my/our [adjective x2] media-noun */
         size_t k;
         if ((c[i] & W_POSS) && (k = media_after(c, nw, i + 1)) < nw)
@@ -645,7 +649,7 @@ static void promo_grammar(const spamlang *s, const tokenize_list *l,
         }
         /* subscribe, subscribers */
         int sf = subscribe_form(w);
-        int back = i + 1 < nw && is_word(l, &l->v[idx[i + 1]], "back");
+        int back = sf == 1 && i + 1 < nw && is_word(l, &l->v[idx[i + 1]], "back");
         if (sf == 1 && back) {
             /* "I'll subscribe back": a swap offer, whoever speaks */
             FIRE(R_SWAP, PROMO_SWAP, i, i + 1);

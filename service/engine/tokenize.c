@@ -29,11 +29,15 @@
 #define TOKENIZE_PHONE_MIN 9
 #define TOKENIZE_PHONE_MAX 15
 
-/* Open-addressing slots for stop-word hashes: > 2x the list length. */
+/* Open-addressing slots for stop-word and TLD hashes: > 2x each list's
+ * length. */
 #define TOKENIZE_STOP_SLOTS 512
+#define TOKENIZE_TLD_SLOTS 256
 
-/* Stem cache: direct-mapped by word hash. Comments reuse a small
- * vocabulary, so most stems come from here instead of the stemmer. */
+/* Stem cache: two ways a set, the set by word hash (slots 2k and 2k + 1,
+ * the one last filled first). Comments reuse a small vocabulary, so most
+ * stems come from here instead of the stemmer; two ways keep two words of
+ * one set from evicting each other in turn. */
 #define TOKENIZE_STEM_CACHE 4096
 #define TOKENIZE_STEM_CACHE_LEN 24 /* longer stems are not cached */
 
@@ -49,6 +53,7 @@ struct tokenizer {
     struct sb_stemmer *stemmer;
     stem_slot cache[TOKENIZE_STEM_CACHE];
     uint64_t stop[TOKENIZE_STOP_SLOTS]; /* hashes of stop_words, 0 = empty */
+    uint64_t tld[TOKENIZE_TLD_SLOTS];   /* hashes of tlds, 0 = empty */
     uint64_t dot_hash;                  /* tokenize_hash("dot") */
 };
 
@@ -132,6 +137,27 @@ uint64_t tokenize_hash(const char *s, size_t n) {
     return h;
 }
 
+/* Adds tokenize_hash(w) to the open-addressing set of slots (a power of
+ * two, 0 = empty). */
+static void hash_set_put(uint64_t *set, size_t slots, const char *w) {
+    uint64_t h = tokenize_hash(w, strlen(w));
+    size_t k = (size_t)h & (slots - 1);
+    while (set[k])
+        k = (k + 1) & (slots - 1);
+    set[k] = h;
+}
+
+/* 1 when hash h is in the set hash_set_put made. */
+static int hash_set_has(const uint64_t *set, size_t slots, uint64_t h) {
+    size_t k = (size_t)h & (slots - 1);
+    while (set[k]) {
+        if (set[k] == h)
+            return 1;
+        k = (k + 1) & (slots - 1);
+    }
+    return 0;
+}
+
 tokenizer *tokenize_new(const char *language) {
     tokenizer *t = calloc(1, sizeof *t);
     if (!t)
@@ -141,14 +167,12 @@ tokenizer *tokenize_new(const char *language) {
         free(t);
         return NULL;
     }
-    /* hash set of the stop words: one probe per word instead of a bsearch */
-    for (size_t i = 0; i < sizeof stop_words / sizeof *stop_words; i++) {
-        uint64_t h = tokenize_hash(stop_words[i], strlen(stop_words[i]));
-        size_t k = (size_t)h & (TOKENIZE_STOP_SLOTS - 1);
-        while (t->stop[k])
-            k = (k + 1) & (TOKENIZE_STOP_SLOTS - 1);
-        t->stop[k] = h;
-    }
+    /* hash sets of the stop words and TLDs: one probe per word instead of
+     * a bsearch */
+    for (size_t i = 0; i < sizeof stop_words / sizeof *stop_words; i++)
+        hash_set_put(t->stop, TOKENIZE_STOP_SLOTS, stop_words[i]);
+    for (size_t i = 0; i < sizeof tlds / sizeof *tlds; i++)
+        hash_set_put(t->tld, TOKENIZE_TLD_SLOTS, tlds[i]);
     t->dot_hash = tokenize_hash("dot", 3);
     return t;
 }
@@ -194,18 +218,13 @@ static inline long arena_put(tokenize_list *l, const char *s, size_t n) {
 }
 
 static int is_stop_hash(const tokenizer *tk, uint64_t h) {
-    size_t k = (size_t)h & (TOKENIZE_STOP_SLOTS - 1);
-    while (tk->stop[k]) {
-        if (tk->stop[k] == h)
-            return 1;
-        k = (k + 1) & (TOKENIZE_STOP_SLOTS - 1);
-    }
-    return 0;
+    return hash_set_has(tk->stop, TOKENIZE_STOP_SLOTS, h);
 }
 
-static tokenize_token *push(tokenize_list *l, int type, size_t off,
-                            size_t len) {
-    if (l->n == l->cap) {
+/* Inline: once per token, and the allocation is the rare branch. */
+static inline tokenize_token *push(tokenize_list *l, int type, size_t off,
+                                   size_t len) {
+    if (__builtin_expect(l->n == l->cap, 0)) {
         size_t cap = l->cap ? l->cap * 2 : 32;
         tokenize_token *v = realloc(l->v, cap * sizeof *v);
         if (!v)
@@ -214,17 +233,15 @@ static tokenize_token *push(tokenize_list *l, int type, size_t off,
         l->cap = cap;
     }
     tokenize_token *t = &l->v[l->n++];
-    memset(t, 0, sizeof *t);
-    t->type = (uint8_t)type;
-    t->off = (uint32_t)off;
-    t->len = (uint32_t)len;
+    *t = (tokenize_token){.type = (uint8_t)type, .off = (uint32_t)off,
+                          .len = (uint32_t)len};
     return t;
 }
 
 /* Sets text (with its hash h) and stem of t; stem NULL: same as text. */
-static int set_strings_hh(tokenize_list *l, tokenize_token *t, const char *s,
-                          size_t n, uint64_t h, const char *stem, size_t sn,
-                          uint64_t sh) {
+static inline int set_strings_hh(tokenize_list *l, tokenize_token *t,
+                                 const char *s, size_t n, uint64_t h,
+                                 const char *stem, size_t sn, uint64_t sh) {
     long a = arena_put(l, s, n);
     if (a < 0)
         return -1;
@@ -268,7 +285,9 @@ static int add_word_h(tokenizer *tk, tokenize_list *l, size_t off, const char *w
     if (!t->content)
         return set_strings_h(l, t, w, n, h, NULL, 0);
     l->ncontent++;
-    stem_slot *slot = &tk->cache[h & (TOKENIZE_STEM_CACHE - 1)];
+    stem_slot *set = &tk->cache[h & (TOKENIZE_STEM_CACHE - 2)], *slot = set;
+    if (slot->hash != h)
+        slot = set + 1;
     if (slot->hash == h && h) {
         if (slot->same) /* set_strings_hh's stem == word, known */
             return set_strings_hh(l, t, w, n, h, NULL, 0, 0);
@@ -282,6 +301,9 @@ static int add_word_h(tokenizer *tk, tokenize_list *l, size_t off, const char *w
     size_t sl = (size_t)sb_stemmer_length(tk->stemmer);
     uint64_t sh = tokenize_hash((const char *)st, sl);
     if (sl < TOKENIZE_STEM_CACHE_LEN) {
+        /* the set's first way takes the new stem, its old one the second */
+        set[1] = set[0];
+        slot = set;
         slot->hash = h;
         slot->stem_hash = sh;
         slot->len = (uint8_t)sl;
@@ -491,7 +513,8 @@ static int join_dot_domains(const tokenizer *tk, tokenize_list *l,
             /* gap must be spaces around exactly one '.', with a space */
             size_t g0 = a->off + a->len, g1 = l->v[i + 1].off, dots = 0,
                    sp = 0;
-            for (size_t g = g0; g < g1; g++) {
+            /* a gap of one byte (most: one space) holds no dot and space */
+            for (size_t g = g1 - g0 >= 2 ? g0 : g1; g < g1; g++) {
                 dots += text[g] == '.';
                 sp += text[g] == ' ';
             }
@@ -499,7 +522,9 @@ static int join_dot_domains(const tokenizer *tk, tokenize_list *l,
                 tld = i + 1;
         }
         const tokenize_token *t = tld ? &l->v[tld] : NULL;
-        if (t && tokenize_is_tld(l->arena + t->text, strlen(l->arena + t->text)) &&
+        /* the hash set first: most words after a full stop are no TLD */
+        if (t && hash_set_has(tk->tld, TOKENIZE_TLD_SLOTS, t->hash) &&
+            tokenize_is_tld(l->arena + t->text, strlen(l->arena + t->text)) &&
             strcmp(l->arena + t->text, "in") != 0 &&
             strcmp(l->arena + t->text, "at") != 0 &&
             strcmp(l->arena + t->text, "be") != 0 &&
@@ -722,11 +747,44 @@ int tokenize_run(tokenizer *tk, const char *text, size_t len,
         out->arena = p;
         out->acap = want;
     }
+    /* tokens: one allocation for about one per 5 bytes (1-KB prose makes
+     * ~160) instead of a doubling series from 32; more still double */
+    size_t tokens = out->n + len / 5 + 16;
+    if (tokens > out->cap) {
+        tokenize_token *v = realloc(out->v, tokens * sizeof *v);
+        if (!v)
+            return -1;
+        out->v = v;
+        out->cap = tokens;
+    }
     hostshape_span dz[HOSTSHAPE_MAX_SPANS];
     size_t nd = hostshape_find(text, len, dz, HOSTSHAPE_MAX_SPANS), di = 0;
     for (size_t i = 0; i < len;) {
         while (i < len && text[i] == ' ')
             i++;
+        /* most chunks: only [a-z0-9] up to a space or the end, one word;
+         * what classify_chunk makes of it (its fast path), found without
+         * looking for the space first */
+        size_t k = i, letters = 0;
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (; k < len; k++) {
+            unsigned ch = (unsigned char)text[k];
+            if (ch - 'a' < 26u)
+                letters++;
+            else if (ch - '0' >= 10u)
+                break;
+            h = (h ^ ch) * 0x100000001b3ULL;
+        }
+        if (k > i && (k == len || text[k] == ' ')) {
+            while (di < nd && dz[di].off < i)
+                di++;
+            if (!(di < nd && dz[di].off < k)) {
+                if (add_word_h(tk, out, i, text + i, k - i, letters, h) < 0)
+                    return -1;
+                i = k;
+                continue;
+            }
+        }
         const char *sp = i < len ? memchr(text + i, ' ', len - i) : NULL;
         size_t j = sp ? (size_t)(sp - text) : len;
         while (di < nd && dz[di].off < i)
